@@ -1,0 +1,180 @@
+//! Device, key and participant types shared by the registry and the contracts that query it.
+
+use cosmwasm_schema::cw_serde;
+use cosmwasm_std::{Addr, Binary, Timestamp};
+
+use crate::encoding::coded_enum;
+
+/// Shortest and longest accepted device id, in bytes.
+pub const DEVICE_ID_MIN_LEN: usize = 8;
+pub const DEVICE_ID_MAX_LEN: usize = 64;
+/// Longest model name, label or free-text reason, in bytes.
+pub const MAX_TEXT_LEN: usize = 128;
+
+coded_enum!(
+    /// What kind of device a record describes.
+    DeviceKind, "device kind" {
+        Cgm = 1,
+        Pump = 2,
+        Pen = 3,
+        Meter = 4,
+        Wearable = 5,
+        Gateway = 6,
+    }
+);
+
+coded_enum!(
+    /// Signature scheme of a device key.
+    KeyAlgorithm, "key algorithm" {
+        /// 32-byte key; signs the sign-bytes directly (pure Ed25519, RFC 8032).
+        Ed25519 = 1,
+        /// 33-byte compressed or 65-byte uncompressed SEC1 key; ECDSA over SHA-256(sign-bytes).
+        Secp256k1 = 2,
+        /// P-256, as secure elements and phone keystores hold it; 33 or 65 SEC1 bytes;
+        /// ECDSA over SHA-256(sign-bytes).
+        Secp256r1 = 3,
+    }
+);
+
+/// A device's public key and the algorithm it is used with.
+#[cw_serde]
+#[derive(Eq)]
+pub struct PublicKey {
+    pub algorithm: KeyAlgorithm,
+    pub key: Binary,
+}
+
+/// Why a device was revoked. Revocation is final.
+#[cw_serde]
+#[derive(Copy, Eq)]
+pub enum RevocationReason {
+    Lost,
+    Stolen,
+    Compromised,
+    Recalled,
+    Retired,
+}
+
+/// Who placed a suspension; a party may lift only a suspension placed by a party of the same
+/// or lower authority (owner < manufacturer < consortium).
+#[cw_serde]
+#[derive(Copy, Eq, PartialOrd, Ord)]
+pub enum Authority {
+    Owner,
+    Manufacturer,
+    Consortium,
+}
+
+/// The life-cycle state of a device. Data measured at or after `since` / `effective_at` is
+/// refused while the device is suspended, and forever once it is revoked.
+#[cw_serde]
+#[derive(Eq)]
+pub enum DeviceStatus {
+    Active,
+    Suspended {
+        since: Timestamp,
+        by: Authority,
+        reason: String,
+    },
+    Revoked {
+        effective_at: Timestamp,
+        reason: RevocationReason,
+    },
+}
+
+impl DeviceStatus {
+    /// Whether data measured at `at` may be accepted under this status.
+    pub fn accepts_data_at(&self, at: Timestamp) -> bool {
+        match self {
+            DeviceStatus::Active => true,
+            DeviceStatus::Suspended { since, .. } => at < *since,
+            DeviceStatus::Revoked { effective_at, .. } => at < *effective_at,
+        }
+    }
+}
+
+/// A registered device, as the registry reports it.
+#[cw_serde]
+pub struct Device {
+    pub id: String,
+    pub kind: DeviceKind,
+    pub model: String,
+    pub manufacturer: Addr,
+    pub public_key: PublicKey,
+    /// Number of key rotations so far (the current key's version).
+    pub key_version: u32,
+    /// The patient the device is bound to, if any.
+    pub owner: Option<Addr>,
+    pub status: DeviceStatus,
+    /// Changes on every bind, unbind, transfer and key rotation; signed in proofs of
+    /// possession so that none can be replayed.
+    pub nonce: u64,
+    pub registered_at: Timestamp,
+}
+
+/// Roles the consortium admits in the registry.
+#[cw_serde]
+#[derive(Copy, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    Manufacturer,
+    Relayer,
+}
+
+impl Role {
+    pub const ALL: &'static [Role] = &[Role::Manufacturer, Role::Relayer];
+    /// One-byte storage key prefix.
+    pub const fn code(self) -> u8 {
+        match self {
+            Role::Manufacturer => 1,
+            Role::Relayer => 2,
+        }
+    }
+}
+
+/// Standing of an admitted participant.
+#[cw_serde]
+#[derive(Eq)]
+pub enum ParticipantStatus {
+    Admitted,
+    Suspended { since: Timestamp, reason: String },
+}
+
+/// An admitted manufacturer or relayer.
+#[cw_serde]
+pub struct Participant {
+    pub address: Addr,
+    pub role: Role,
+    pub label: String,
+    pub status: ParticipantStatus,
+    pub admitted_at: Timestamp,
+}
+
+impl Participant {
+    pub fn is_active(&self) -> bool {
+        self.status == ParticipantStatus::Admitted
+    }
+}
+
+/// Why a device id is not acceptable.
+#[derive(thiserror::Error, Debug, PartialEq, Eq)]
+pub enum DeviceIdError {
+    #[error("device id must be {DEVICE_ID_MIN_LEN}..={DEVICE_ID_MAX_LEN} bytes, got {0}")]
+    Length(usize),
+    #[error("device id may hold only ASCII letters, digits, '-' and '_'")]
+    Charset,
+}
+
+/// Device ids are opaque random strings (never serial numbers): 8 to 64 characters of
+/// `[A-Za-z0-9_-]` (a base64url or hex encoding of random bytes fits).
+pub fn validate_device_id(id: &str) -> Result<(), DeviceIdError> {
+    if !(DEVICE_ID_MIN_LEN..=DEVICE_ID_MAX_LEN).contains(&id.len()) {
+        return Err(DeviceIdError::Length(id.len()));
+    }
+    if !id
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(DeviceIdError::Charset);
+    }
+    Ok(())
+}

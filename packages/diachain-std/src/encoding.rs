@@ -1,0 +1,367 @@
+//! Canonical binary encodings, specified in `docs/encoding.md` (with test vectors).
+//!
+//! Every multi-byte integer is big-endian. A variable-length string is one length byte
+//! followed by its bytes. Times are unix seconds (UTC).
+
+use cosmwasm_schema::cw_serde;
+use cosmwasm_std::Binary;
+
+use crate::device::KeyAlgorithm;
+use crate::merkle::{self, Hash};
+
+/// Version byte that opens a reading's leaf encoding.
+pub const READING_LEAF_VERSION: u8 = 1;
+/// Bytes of random salt committed in every reading leaf.
+pub const SALT_LEN: usize = 16;
+/// Domain tags: the first bytes of each kind of signed message.
+pub const BATCH_TAG: &[u8] = b"DIACHAIN/BATCH/v1";
+pub const BIND_TAG: &[u8] = b"DIACHAIN/BIND/v1";
+pub const ROTATE_TAG: &[u8] = b"DIACHAIN/ROTATE/v1";
+/// Seconds in a UTC day.
+pub const SECONDS_PER_DAY: u64 = 86_400;
+
+#[derive(thiserror::Error, Debug, PartialEq, Eq)]
+pub enum EncodingError {
+    #[error("{field} is {len} bytes; at most 255 fit in a length byte")]
+    TooLong { field: &'static str, len: usize },
+    #[error("input ended early while reading {field}")]
+    Truncated { field: &'static str },
+    #[error("{extra} bytes left over after the encoding")]
+    TrailingBytes { extra: usize },
+    #[error("unknown {field} code {code}")]
+    UnknownCode { field: &'static str, code: u8 },
+    #[error("unsupported leaf version {0}")]
+    Version(u8),
+    #[error("{field} is not valid UTF-8")]
+    NotUtf8 { field: &'static str },
+}
+
+macro_rules! coded_enum {
+    ($(#[$m:meta])* $name:ident, $field:literal { $($(#[$vm:meta])* $variant:ident = $code:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[cw_serde]
+        #[derive(Copy, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($(#[$vm])* $variant),+ }
+
+        impl $name {
+            /// Every variant, in code order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// The one-byte code of this variant in the canonical encodings.
+            pub const fn code(self) -> u8 {
+                match self { $($name::$variant => $code),+ }
+            }
+            pub fn from_code(code: u8) -> Result<Self, $crate::encoding::EncodingError> {
+                match code {
+                    $($code => Ok($name::$variant),)+
+                    _ => Err($crate::encoding::EncodingError::UnknownCode { field: $field, code }),
+                }
+            }
+        }
+    };
+}
+pub(crate) use coded_enum;
+
+coded_enum!(
+    /// What a reading measures.
+    ReadingKind, "reading kind" {
+        Glucose = 1,
+        InsulinBolus = 2,
+        InsulinBasal = 3,
+        Carbohydrates = 4,
+        Ketones = 5,
+        DeviceEvent = 6,
+        HeartRate = 7,
+        Steps = 8,
+    }
+);
+
+coded_enum!(
+    /// Unit of a reading's value. Every value is fixed-point with three decimals
+    /// (value 5_550 in mmol/L means 5.550 mmol/L).
+    Unit, "unit" {
+        None = 0,
+        MgPerDl = 1,
+        MmolPerL = 2,
+        InsulinUnits = 3,
+        InsulinUnitsPerHour = 4,
+        Grams = 5,
+        BeatsPerMinute = 6,
+        Count = 7,
+    }
+);
+
+coded_enum!(
+    /// CGM trend arrow.
+    Trend, "trend" {
+        Unknown = 0,
+        DoubleDown = 1,
+        SingleDown = 2,
+        FortyFiveDown = 3,
+        Flat = 4,
+        FortyFiveUp = 5,
+        SingleUp = 6,
+        DoubleUp = 7,
+        NotComputable = 8,
+    }
+);
+
+/// Reading flag bits (the `flags` field).
+pub mod flags {
+    pub const CALIBRATION: u16 = 0x0001;
+    pub const SENSOR_WARMUP: u16 = 0x0002;
+    pub const MANUAL_ENTRY: u16 = 0x0004;
+    pub const BELOW_RANGE: u16 = 0x0008;
+    pub const ABOVE_RANGE: u16 = 0x0010;
+    pub const BACKFILLED: u16 = 0x0020;
+}
+
+/// One device reading, as stored off-chain and committed by its leaf hash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reading {
+    pub salt: [u8; SALT_LEN],
+    pub device_id: String,
+    pub seq: u64,
+    pub measured_at: u64,
+    pub kind: ReadingKind,
+    pub unit: Unit,
+    /// Fixed-point value, three decimals.
+    pub value: i64,
+    pub trend: Trend,
+    pub flags: u16,
+}
+
+impl Reading {
+    /// The canonical leaf bytes: version, salt, device id, seq, time, kind, unit, value,
+    /// trend, flags.
+    pub fn encode(&self) -> Result<Vec<u8>, EncodingError> {
+        let mut w = Writer::with_capacity(64);
+        w.u8(READING_LEAF_VERSION);
+        w.bytes(&self.salt);
+        w.str8("device id", &self.device_id)?;
+        w.u64(self.seq);
+        w.u64(self.measured_at);
+        w.u8(self.kind.code());
+        w.u8(self.unit.code());
+        w.bytes(&self.value.to_be_bytes());
+        w.u8(self.trend.code());
+        w.u16(self.flags);
+        Ok(w.0)
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Self, EncodingError> {
+        let mut r = Reader(bytes);
+        let version = r.u8("version")?;
+        if version != READING_LEAF_VERSION {
+            return Err(EncodingError::Version(version));
+        }
+        let reading = Reading {
+            salt: r.array("salt")?,
+            device_id: r.str8("device id")?,
+            seq: r.u64("seq")?,
+            measured_at: r.u64("measured at")?,
+            kind: ReadingKind::from_code(r.u8("kind")?)?,
+            unit: Unit::from_code(r.u8("unit")?)?,
+            value: i64::from_be_bytes(r.array("value")?),
+            trend: Trend::from_code(r.u8("trend")?)?,
+            flags: r.u16("flags")?,
+        };
+        r.finish()?;
+        Ok(reading)
+    }
+
+    /// The Merkle leaf hash: SHA-256(0x00 || encode()).
+    pub fn leaf_hash(&self) -> Result<Hash, EncodingError> {
+        Ok(merkle::leaf_hash(&self.encode()?))
+    }
+}
+
+/// Where a signature is valid: the chain and the contract that checks it. Part of every
+/// sign-bytes, so a signature cannot be replayed on another chain or contract.
+#[derive(Clone, Copy, Debug)]
+pub struct Domain<'a> {
+    pub chain_id: &'a str,
+    pub contract: &'a str,
+}
+
+impl Domain<'_> {
+    fn open(&self, tag: &[u8]) -> Result<Writer, EncodingError> {
+        let mut w = Writer::with_capacity(192);
+        w.bytes(tag);
+        w.str8("chain id", self.chain_id)?;
+        w.str8("contract address", self.contract)?;
+        Ok(w)
+    }
+}
+
+/// A batch header: one device's consecutive readings `first_seq..=last_seq`, all measured
+/// within one UTC day, committed by the Merkle root of their leaf hashes in sequence order.
+#[cw_serde]
+#[derive(Eq)]
+pub struct BatchHeader {
+    pub device_id: String,
+    pub first_seq: u64,
+    pub last_seq: u64,
+    pub count: u32,
+    pub first_time: u64,
+    pub last_time: u64,
+    pub root: Binary,
+}
+
+impl BatchHeader {
+    /// The header body: device id, first seq, last seq, count, first time, last time, root.
+    pub fn encode_body(&self) -> Result<Vec<u8>, EncodingError> {
+        let mut w = Writer::with_capacity(96);
+        self.write_body(&mut w)?;
+        Ok(w.0)
+    }
+
+    fn write_body(&self, w: &mut Writer) -> Result<(), EncodingError> {
+        w.str8("device id", &self.device_id)?;
+        w.u64(self.first_seq);
+        w.u64(self.last_seq);
+        w.u32(self.count);
+        w.u64(self.first_time);
+        w.u64(self.last_time);
+        w.bytes(&fixed::<32>("root", self.root.as_slice())?);
+        Ok(())
+    }
+
+    /// Reads one header body from the front of `bytes`, returning it and the rest.
+    pub fn decode_body(bytes: &[u8]) -> Result<(Self, &[u8]), EncodingError> {
+        let mut r = Reader(bytes);
+        let header = BatchHeader {
+            device_id: r.str8("device id")?,
+            first_seq: r.u64("first seq")?,
+            last_seq: r.u64("last seq")?,
+            count: r.u32("count")?,
+            first_time: r.u64("first time")?,
+            last_time: r.u64("last time")?,
+            root: Binary::new(r.array::<32>("root")?.to_vec()),
+        };
+        Ok((header, r.0))
+    }
+
+    /// What the device signs: `BATCH_TAG || chain id || contract || body`.
+    pub fn sign_bytes(&self, domain: &Domain) -> Result<Vec<u8>, EncodingError> {
+        let mut w = domain.open(BATCH_TAG)?;
+        self.write_body(&mut w)?;
+        Ok(w.0)
+    }
+}
+
+/// What a device signs to prove possession when it is bound to (or transferred to) `patient`.
+/// `nonce` is the device's current nonce in the registry, which changes on every bind, unbind,
+/// transfer and key rotation, so an old proof can never be replayed.
+pub fn bind_sign_bytes(
+    domain: &Domain,
+    device_id: &str,
+    patient: &str,
+    nonce: u64,
+) -> Result<Vec<u8>, EncodingError> {
+    let mut w = domain.open(BIND_TAG)?;
+    w.str8("device id", device_id)?;
+    w.str8("patient address", patient)?;
+    w.u64(nonce);
+    Ok(w.0)
+}
+
+/// What a device's current key signs to rotate to `new_key`.
+pub fn rotate_sign_bytes(
+    domain: &Domain,
+    device_id: &str,
+    new_algorithm: KeyAlgorithm,
+    new_key: &[u8],
+    nonce: u64,
+) -> Result<Vec<u8>, EncodingError> {
+    let mut w = domain.open(ROTATE_TAG)?;
+    w.str8("device id", device_id)?;
+    w.u8(new_algorithm.code());
+    w.bytes8("new key", new_key)?;
+    w.u64(nonce);
+    Ok(w.0)
+}
+
+/// The UTC day number (days since 1970-01-01) of a unix time.
+pub const fn utc_day(unix_seconds: u64) -> u64 {
+    unix_seconds / SECONDS_PER_DAY
+}
+
+fn fixed<const N: usize>(field: &'static str, bytes: &[u8]) -> Result<[u8; N], EncodingError> {
+    bytes
+        .try_into()
+        .map_err(|_| EncodingError::Truncated { field })
+}
+
+struct Writer(Vec<u8>);
+
+impl Writer {
+    fn with_capacity(n: usize) -> Self {
+        Writer(Vec::with_capacity(n))
+    }
+    fn u8(&mut self, v: u8) {
+        self.0.push(v);
+    }
+    fn u16(&mut self, v: u16) {
+        self.0.extend_from_slice(&v.to_be_bytes());
+    }
+    fn u32(&mut self, v: u32) {
+        self.0.extend_from_slice(&v.to_be_bytes());
+    }
+    fn u64(&mut self, v: u64) {
+        self.0.extend_from_slice(&v.to_be_bytes());
+    }
+    fn bytes(&mut self, b: &[u8]) {
+        self.0.extend_from_slice(b);
+    }
+    fn bytes8(&mut self, field: &'static str, b: &[u8]) -> Result<(), EncodingError> {
+        let len = u8::try_from(b.len()).map_err(|_| EncodingError::TooLong {
+            field,
+            len: b.len(),
+        })?;
+        self.u8(len);
+        self.bytes(b);
+        Ok(())
+    }
+    fn str8(&mut self, field: &'static str, s: &str) -> Result<(), EncodingError> {
+        self.bytes8(field, s.as_bytes())
+    }
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, field: &'static str, n: usize) -> Result<&'a [u8], EncodingError> {
+        if self.0.len() < n {
+            return Err(EncodingError::Truncated { field });
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Ok(head)
+    }
+    fn array<const N: usize>(&mut self, field: &'static str) -> Result<[u8; N], EncodingError> {
+        fixed(field, self.take(field, N)?)
+    }
+    fn u8(&mut self, field: &'static str) -> Result<u8, EncodingError> {
+        Ok(self.take(field, 1)?[0])
+    }
+    fn u16(&mut self, field: &'static str) -> Result<u16, EncodingError> {
+        Ok(u16::from_be_bytes(self.array(field)?))
+    }
+    fn u32(&mut self, field: &'static str) -> Result<u32, EncodingError> {
+        Ok(u32::from_be_bytes(self.array(field)?))
+    }
+    fn u64(&mut self, field: &'static str) -> Result<u64, EncodingError> {
+        Ok(u64::from_be_bytes(self.array(field)?))
+    }
+    fn str8(&mut self, field: &'static str) -> Result<String, EncodingError> {
+        let len = self.u8(field)? as usize;
+        let bytes = self.take(field, len)?;
+        String::from_utf8(bytes.to_vec()).map_err(|_| EncodingError::NotUtf8 { field })
+    }
+    fn finish(self) -> Result<(), EncodingError> {
+        match self.0.len() {
+            0 => Ok(()),
+            extra => Err(EncodingError::TrailingBytes { extra }),
+        }
+    }
+}

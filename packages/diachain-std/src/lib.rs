@@ -1,0 +1,21 @@
+//! DiaChain's shared package: the types contracts use to call each other, the canonical
+//! encodings (reading leaf, batch sign-bytes, bind and rotation proofs), the Merkle tree and
+//! proofs, signature helpers, pagination and cw2 migration checks. One implementation, used by
+//! the contracts, the relayer and clients alike. See `docs/encoding.md`.
+
+pub mod crypto;
+pub mod device;
+pub mod encoding;
+pub mod merkle;
+pub mod pagination;
+pub mod registry;
+pub mod version;
+
+pub use device::{
+    validate_device_id, Device, DeviceKind, DeviceStatus, KeyAlgorithm, PublicKey, Role,
+};
+pub use encoding::{BatchHeader, Domain, Reading};
+pub use pagination::Page;
+
+#[cfg(feature = "testing")]
+pub mod testing;

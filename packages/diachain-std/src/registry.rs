@@ -1,0 +1,181 @@
+//! The device-registry's messages: defined here so that every contract and client that talks
+//! to the registry uses the same types.
+
+use cosmwasm_schema::{cw_serde, QueryResponses};
+use cosmwasm_std::{Addr, Binary, Timestamp};
+
+use crate::device::{Device, DeviceKind, Participant, PublicKey, RevocationReason, Role};
+use crate::pagination::Page;
+
+/// Most devices one `RegisterDevices` may carry.
+pub const MAX_DEVICES_PER_REGISTRATION: usize = 200;
+/// Most ids one `Devices` query may ask for.
+pub const MAX_DEVICES_PER_QUERY: usize = 500;
+
+#[cw_serde]
+pub struct InstantiateMsg {
+    /// The consortium's address; the sender when omitted.
+    pub admin: Option<String>,
+}
+
+/// A device to register.
+#[cw_serde]
+pub struct NewDevice {
+    /// Opaque random id (8–64 chars of `[A-Za-z0-9_-]`), never a serial number.
+    pub id: String,
+    pub kind: DeviceKind,
+    pub model: String,
+    pub public_key: PublicKey,
+}
+
+#[cw_serde]
+pub enum ExecuteMsg {
+    /// Admin: propose a new admin; it takes effect when they accept.
+    TransferAdmin { new_admin: String },
+    /// Proposed admin: accept the transfer.
+    AcceptAdmin {},
+    /// Admin: withdraw a pending transfer.
+    CancelAdminTransfer {},
+
+    /// Admin: admit a manufacturer or relayer.
+    AdmitParticipant {
+        role: Role,
+        address: String,
+        label: String,
+    },
+    /// Admin: suspend an admitted participant (it keeps its records but may not act).
+    SuspendParticipant {
+        role: Role,
+        address: String,
+        reason: String,
+    },
+    /// Admin: lift a suspension.
+    ReinstateParticipant { role: Role, address: String },
+    /// Admin: remove a participant. A removed manufacturer's devices stay registered.
+    RemoveParticipant { role: Role, address: String },
+
+    /// Admitted manufacturer: register devices in bulk (all or none).
+    RegisterDevices { devices: Vec<NewDevice> },
+
+    /// Patient (or their guardian, naming the patient): bind an unowned active device, proving
+    /// possession with the device's signature over `bind_sign_bytes(.., patient, nonce)`.
+    BindDevice {
+        device_id: String,
+        patient: Option<String>,
+        signature: Binary,
+    },
+    /// Owner or guardian: release the device.
+    UnbindDevice { device_id: String },
+    /// Owner or guardian: hand the device to another patient, with the device's signature over
+    /// `bind_sign_bytes(.., new_owner, nonce)`.
+    TransferDevice {
+        device_id: String,
+        new_owner: String,
+        signature: Binary,
+    },
+
+    /// Patient: name a guardian who may act for them; admin: name one for any patient.
+    AddGuardian {
+        patient: Option<String>,
+        guardian: String,
+    },
+    /// Patient, admin, or the guardian themselves: remove a guardian.
+    RemoveGuardian {
+        patient: Option<String>,
+        guardian: String,
+    },
+
+    /// Owner, guardian, manufacturer or admin: suspend a device from now on.
+    SuspendDevice { device_id: String, reason: String },
+    /// Lift a suspension (only by a party of the same or higher authority than who placed it).
+    ReactivateDevice { device_id: String },
+    /// Owner, guardian, manufacturer or admin: revoke for good. Data measured before
+    /// `effective_at` (default: now; never in the future) stays acceptable.
+    RevokeDevice {
+        device_id: String,
+        reason: RevocationReason,
+        effective_at: Option<Timestamp>,
+    },
+    /// Replace the device key. The manufacturer may do it alone; anyone else must carry the
+    /// current key's signature over `rotate_sign_bytes(.., new key, nonce)`.
+    RotateKey {
+        device_id: String,
+        new_key: PublicKey,
+        signature: Option<Binary>,
+    },
+}
+
+#[cw_serde]
+pub struct MigrateMsg {}
+
+#[cw_serde]
+#[derive(QueryResponses)]
+pub enum QueryMsg {
+    #[returns(ConfigResponse)]
+    Config {},
+    /// One device; an error if it is not registered.
+    #[returns(Device)]
+    Device { id: String },
+    /// Many devices at once, in the order asked; `None` for an unknown id.
+    #[returns(DevicesResponse)]
+    Devices { ids: Vec<String> },
+    #[returns(Page<Device>)]
+    DevicesByOwner {
+        owner: String,
+        start_after: Option<String>,
+        limit: Option<u32>,
+    },
+    #[returns(Page<Device>)]
+    DevicesByManufacturer {
+        manufacturer: String,
+        start_after: Option<String>,
+        limit: Option<u32>,
+    },
+    /// A participant's record; `None` if never admitted or removed.
+    #[returns(Option<Participant>)]
+    Participant { role: Role, address: String },
+    #[returns(Page<Participant>)]
+    Participants {
+        role: Role,
+        start_after: Option<String>,
+        limit: Option<u32>,
+    },
+    /// Whether `address` is an admitted, unsuspended relayer.
+    #[returns(bool)]
+    IsActiveRelayer { address: String },
+    #[returns(bool)]
+    IsGuardian { patient: String, guardian: String },
+    #[returns(Page<Addr>)]
+    Guardians {
+        patient: String,
+        start_after: Option<String>,
+        limit: Option<u32>,
+    },
+    /// Past keys of a device, oldest first (the current key is in `Device`).
+    #[returns(Page<KeyRecord>)]
+    KeyHistory {
+        device_id: String,
+        start_after: Option<u32>,
+        limit: Option<u32>,
+    },
+}
+
+#[cw_serde]
+pub struct ConfigResponse {
+    pub admin: Addr,
+    pub pending_admin: Option<Addr>,
+}
+
+#[cw_serde]
+pub struct DevicesResponse {
+    pub devices: Vec<Option<Device>>,
+}
+
+/// A retired device key and the time span it was current.
+#[cw_serde]
+pub struct KeyRecord {
+    pub version: u32,
+    pub public_key: PublicKey,
+    pub valid_from: Timestamp,
+    pub valid_until: Timestamp,
+}

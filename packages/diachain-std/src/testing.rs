@@ -1,0 +1,88 @@
+//! Deterministic device keys for tests (feature `testing`): they sign exactly as devices do
+//! (pure Ed25519 over the sign-bytes; ECDSA P-256 / secp256k1 over SHA-256 of the sign-bytes,
+//! low-S, RFC 6979 nonces), so contract tests exercise the real verification path.
+
+use cosmwasm_std::Binary;
+use ed25519_dalek::Signer as _;
+
+use crate::device::{KeyAlgorithm, PublicKey};
+
+pub enum TestKey {
+    Ed25519(ed25519_dalek::SigningKey),
+    Secp256k1(k256::ecdsa::SigningKey),
+    Secp256r1(p256::ecdsa::SigningKey),
+}
+
+impl TestKey {
+    /// The key whose secret is 32 bytes of `seed` (`seed` must not be 0).
+    pub fn new(algorithm: KeyAlgorithm, seed: u8) -> Self {
+        let secret = [seed; 32];
+        match algorithm {
+            KeyAlgorithm::Ed25519 => {
+                TestKey::Ed25519(ed25519_dalek::SigningKey::from_bytes(&secret))
+            }
+            KeyAlgorithm::Secp256k1 => TestKey::Secp256k1(
+                k256::ecdsa::SigningKey::from_slice(&secret).expect("valid k1 secret"),
+            ),
+            KeyAlgorithm::Secp256r1 => TestKey::Secp256r1(
+                p256::ecdsa::SigningKey::from_slice(&secret).expect("valid r1 secret"),
+            ),
+        }
+    }
+
+    pub fn algorithm(&self) -> KeyAlgorithm {
+        match self {
+            TestKey::Ed25519(_) => KeyAlgorithm::Ed25519,
+            TestKey::Secp256k1(_) => KeyAlgorithm::Secp256k1,
+            TestKey::Secp256r1(_) => KeyAlgorithm::Secp256r1,
+        }
+    }
+
+    /// The public key as registered: 32 bytes for Ed25519, compressed SEC1 for ECDSA.
+    pub fn public_key(&self) -> PublicKey {
+        let key = match self {
+            TestKey::Ed25519(k) => k.verifying_key().to_bytes().to_vec(),
+            TestKey::Secp256k1(k) => k.verifying_key().to_encoded_point(true).as_bytes().to_vec(),
+            TestKey::Secp256r1(k) => k.verifying_key().to_encoded_point(true).as_bytes().to_vec(),
+        };
+        PublicKey {
+            algorithm: self.algorithm(),
+            key: Binary::new(key),
+        }
+    }
+
+    /// The uncompressed SEC1 form (65 bytes) of an ECDSA key; `None` for Ed25519.
+    pub fn uncompressed_public_key(&self) -> Option<Vec<u8>> {
+        match self {
+            TestKey::Ed25519(_) => None,
+            TestKey::Secp256k1(k) => Some(
+                k.verifying_key()
+                    .to_encoded_point(false)
+                    .as_bytes()
+                    .to_vec(),
+            ),
+            TestKey::Secp256r1(k) => Some(
+                k.verifying_key()
+                    .to_encoded_point(false)
+                    .as_bytes()
+                    .to_vec(),
+            ),
+        }
+    }
+
+    /// A 64-byte signature over `sign_bytes`.
+    pub fn sign(&self, sign_bytes: &[u8]) -> Binary {
+        let sig = match self {
+            TestKey::Ed25519(k) => k.sign(sign_bytes).to_bytes().to_vec(),
+            TestKey::Secp256k1(k) => {
+                let s: k256::ecdsa::Signature = k.sign(sign_bytes);
+                s.to_bytes().to_vec()
+            }
+            TestKey::Secp256r1(k) => {
+                let s: p256::ecdsa::Signature = k.sign(sign_bytes);
+                s.to_bytes().to_vec()
+            }
+        };
+        Binary::new(sig)
+    }
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs, on a fresh machine, every tool the wasm build and checks need, and caches them in
+# the repo's ignored .tools/ folder. Re-running is cheap: each tool is installed only when the
+# pinned version is missing.
+#   - the wasm32-unknown-unknown Rust target (rustup)
+#   - binaryen's wasm-opt (npm package `binaryen`), which lowers bulk-memory ops for wasmvm 3.0
+#   - cosmwasm-check (crates.io), the same static checks wasmd runs on upload
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/versions.env
+
+TOOLS="$PWD/.tools"
+mkdir -p "$TOOLS/bin"
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  echo "install-tools: adding rust target wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+
+WASM_OPT="$TOOLS/binaryen/node_modules/binaryen/bin/wasm-opt"
+if [ ! -x "$WASM_OPT" ] || ! "$WASM_OPT" --version | grep -q "version $BINARYEN_VERSION"; then
+  echo "install-tools: installing binaryen $BINARYEN_VERSION (wasm-opt) from npm"
+  mkdir -p "$TOOLS/binaryen"
+  npm install --silent --no-audit --no-fund --prefix "$TOOLS/binaryen" "binaryen@$BINARYEN_VERSION.0.0" >/dev/null
+fi
+ln -sf "$WASM_OPT" "$TOOLS/bin/wasm-opt"
+
+CHECK="$TOOLS/bin/cosmwasm-check"
+if [ ! -x "$CHECK" ] || ! "$CHECK" --version | grep -q "$COSMWASM_CHECK_VERSION"; then
+  echo "install-tools: building cosmwasm-check $COSMWASM_CHECK_VERSION (takes a few minutes once)"
+  cargo install --quiet --locked --root "$TOOLS" --version "$COSMWASM_CHECK_VERSION" cosmwasm-check
+fi
+echo "install-tools: wasm-opt $("$TOOLS/bin/wasm-opt" --version | awk '{print $3}'), cosmwasm-check $("$CHECK" --version | awk '{print $2}')"
