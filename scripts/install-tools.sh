@@ -30,4 +30,4 @@ if [ ! -x "$CHECK" ] || ! "$CHECK" --version | grep -q "$COSMWASM_CHECK_VERSION"
   echo "install-tools: building cosmwasm-check $COSMWASM_CHECK_VERSION (takes a few minutes once)"
   cargo install --quiet --locked --root "$TOOLS" --version "$COSMWASM_CHECK_VERSION" cosmwasm-check
 fi
-echo "install-tools: wasm-opt $("$TOOLS/bin/wasm-opt" --version | awk '{print $3}'), cosmwasm-check $("$CHECK" --version | awk '{print $2}')"
+echo "install-tools: wasm-opt $("$TOOLS/bin/wasm-opt" --version | awk '{print $3}'), cosmwasm-check $("$CHECK" --version | awk "{print \$NF}")"

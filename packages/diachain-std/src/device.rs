@@ -103,6 +103,8 @@ pub struct Device {
     pub public_key: PublicKey,
     /// Number of key rotations so far (the current key's version).
     pub key_version: u32,
+    /// When the current key became the device's key.
+    pub key_since: Timestamp,
     /// The patient the device is bound to, if any.
     pub owner: Option<Addr>,
     pub status: DeviceStatus,

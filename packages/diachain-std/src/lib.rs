@@ -3,12 +3,18 @@
 //! proofs, signature helpers, pagination and cw2 migration checks. One implementation, used by
 //! the contracts, the relayer and clients alike. See `docs/encoding.md`.
 
+pub mod anchors;
+pub mod consent;
 pub mod crypto;
 pub mod device;
 pub mod encoding;
+pub mod hooks;
 pub mod merkle;
 pub mod pagination;
 pub mod registry;
+pub mod schema;
+pub mod scopes;
+pub mod union;
 pub mod version;
 
 pub use device::{
@@ -16,6 +22,7 @@ pub use device::{
 };
 pub use encoding::{BatchHeader, Domain, Reading};
 pub use pagination::Page;
+pub use scopes::{DataScope, Purpose};
 
 #[cfg(feature = "testing")]
 pub mod testing;

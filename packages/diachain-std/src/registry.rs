@@ -4,8 +4,7 @@
 use cosmwasm_schema::{cw_serde, QueryResponses};
 use cosmwasm_std::{Addr, Binary, Timestamp};
 
-use crate::device::{Device, DeviceKind, Participant, PublicKey, RevocationReason, Role};
-use crate::pagination::Page;
+use crate::device::{Device, DeviceKind, PublicKey, RevocationReason, Role};
 
 /// Most devices one `RegisterDevices` may carry.
 pub const MAX_DEVICES_PER_REGISTRATION: usize = 200;
@@ -119,22 +118,22 @@ pub enum QueryMsg {
     /// Many devices at once, in the order asked; `None` for an unknown id.
     #[returns(DevicesResponse)]
     Devices { ids: Vec<String> },
-    #[returns(Page<Device>)]
+    #[returns(crate::pagination::Page<Device>)]
     DevicesByOwner {
         owner: String,
         start_after: Option<String>,
         limit: Option<u32>,
     },
-    #[returns(Page<Device>)]
+    #[returns(crate::pagination::Page<Device>)]
     DevicesByManufacturer {
         manufacturer: String,
         start_after: Option<String>,
         limit: Option<u32>,
     },
     /// A participant's record; `None` if never admitted or removed.
-    #[returns(Option<Participant>)]
+    #[returns(Option<crate::device::Participant>)]
     Participant { role: Role, address: String },
-    #[returns(Page<Participant>)]
+    #[returns(crate::pagination::Page<crate::device::Participant>)]
     Participants {
         role: Role,
         start_after: Option<String>,
@@ -145,14 +144,14 @@ pub enum QueryMsg {
     IsActiveRelayer { address: String },
     #[returns(bool)]
     IsGuardian { patient: String, guardian: String },
-    #[returns(Page<Addr>)]
+    #[returns(crate::pagination::Page<Addr>)]
     Guardians {
         patient: String,
         start_after: Option<String>,
         limit: Option<u32>,
     },
     /// Past keys of a device, oldest first (the current key is in `Device`).
-    #[returns(Page<KeyRecord>)]
+    #[returns(crate::pagination::Page<KeyRecord>)]
     KeyHistory {
         device_id: String,
         start_after: Option<u32>,

@@ -1,0 +1,101 @@
+//! Entry points: each one only dispatches.
+
+#[cfg(not(feature = "library"))]
+use cosmwasm_std::entry_point;
+use cosmwasm_std::{Binary, Deps, DepsMut, Env, MessageInfo, Response};
+
+use crate::error::ContractError;
+use crate::execute::{admin, bind, guardians, participants, register, rotate, status};
+use crate::msg::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
+use crate::query;
+
+pub const CONTRACT_NAME: &str = "crates.io:diachain-device-registry";
+pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn instantiate(
+    deps: DepsMut,
+    _env: Env,
+    info: MessageInfo,
+    msg: InstantiateMsg,
+) -> Result<Response, ContractError> {
+    admin::instantiate(deps, info, msg)
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn execute(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    msg: ExecuteMsg,
+) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
+    match msg {
+        ExecuteMsg::TransferAdmin { new_admin } => admin::transfer(deps, info, new_admin),
+        ExecuteMsg::AcceptAdmin {} => admin::accept(deps, info),
+        ExecuteMsg::CancelAdminTransfer {} => admin::cancel(deps, info),
+        ExecuteMsg::AdmitParticipant {
+            role,
+            address,
+            label,
+        } => participants::admit(deps, env, info, role, address, label),
+        ExecuteMsg::SuspendParticipant {
+            role,
+            address,
+            reason,
+        } => participants::suspend(deps, env, info, role, address, reason),
+        ExecuteMsg::ReinstateParticipant { role, address } => {
+            participants::reinstate(deps, info, role, address)
+        }
+        ExecuteMsg::RemoveParticipant { role, address } => {
+            participants::remove(deps, info, role, address)
+        }
+        ExecuteMsg::RegisterDevices { devices } => register::register(deps, env, info, devices),
+        ExecuteMsg::BindDevice {
+            device_id,
+            patient,
+            signature,
+        } => bind::bind(deps, env, info, device_id, patient, signature),
+        ExecuteMsg::UnbindDevice { device_id } => bind::unbind(deps, info, device_id),
+        ExecuteMsg::TransferDevice {
+            device_id,
+            new_owner,
+            signature,
+        } => bind::transfer(deps, env, info, device_id, new_owner, signature),
+        ExecuteMsg::AddGuardian { patient, guardian } => {
+            guardians::add(deps, env, info, patient, guardian)
+        }
+        ExecuteMsg::RemoveGuardian { patient, guardian } => {
+            guardians::remove(deps, info, patient, guardian)
+        }
+        ExecuteMsg::SuspendDevice { device_id, reason } => {
+            status::suspend(deps, env, info, device_id, reason)
+        }
+        ExecuteMsg::ReactivateDevice { device_id } => status::reactivate(deps, info, device_id),
+        ExecuteMsg::RevokeDevice {
+            device_id,
+            reason,
+            effective_at,
+        } => status::revoke(deps, env, info, device_id, reason, effective_at),
+        ExecuteMsg::RotateKey {
+            device_id,
+            new_key,
+            signature,
+        } => rotate::rotate(deps, env, info, device_id, new_key, signature),
+    }
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn query(deps: Deps, _env: Env, msg: QueryMsg) -> Result<Binary, ContractError> {
+    query::dispatch(deps, msg)
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
+    let from =
+        diachain_std::version::migrate_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    Ok(Response::new()
+        .add_attribute("action", "migrate")
+        .add_attribute("from_version", from)
+        .add_attribute("to_version", CONTRACT_VERSION))
+}

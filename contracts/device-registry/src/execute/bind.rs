@@ -1,0 +1,144 @@
+//! Binding a device to a patient with proof of possession, unbinding, and transfer.
+
+use cosmwasm_std::{Addr, Binary, DepsMut, Env, MessageInfo, Response, Storage};
+use diachain_std::crypto::verify_signature;
+use diachain_std::encoding::bind_sign_bytes;
+use diachain_std::{Device, DeviceStatus};
+
+use crate::error::ContractError;
+use crate::execute::{acts_for, domain, load_device};
+use crate::state::{DEVICES, DEVICES_BY_OWNER};
+
+/// Checks the device's signature over the bind message naming `patient` and the current nonce.
+fn check_possession(
+    deps: &DepsMut,
+    env: &Env,
+    device: &Device,
+    patient: &Addr,
+    signature: &Binary,
+) -> Result<(), ContractError> {
+    let bytes = bind_sign_bytes(&domain(env), &device.id, patient.as_str(), device.nonce)?;
+    if !verify_signature(deps.api, &device.public_key, &bytes, signature) {
+        return Err(ContractError::InvalidProofOfPossession {
+            id: device.id.clone(),
+        });
+    }
+    Ok(())
+}
+
+fn ensure_bindable(device: &Device) -> Result<(), ContractError> {
+    match device.status {
+        DeviceStatus::Active => Ok(()),
+        DeviceStatus::Revoked { .. } => Err(ContractError::DeviceRevoked {
+            id: device.id.clone(),
+        }),
+        DeviceStatus::Suspended { .. } => Err(ContractError::DeviceNotActive {
+            id: device.id.clone(),
+        }),
+    }
+}
+
+/// The device's owner, if `sender` is that owner or their guardian.
+fn owner_acted_for(
+    storage: &dyn Storage,
+    device: &Device,
+    sender: &Addr,
+) -> Result<Addr, ContractError> {
+    let owner = device
+        .owner
+        .clone()
+        .ok_or_else(|| ContractError::DeviceNotBound {
+            id: device.id.clone(),
+        })?;
+    if !acts_for(storage, sender, &owner) {
+        return Err(ContractError::NotOwnerOrGuardian);
+    }
+    Ok(owner)
+}
+
+fn next_nonce(device: &mut Device) -> Result<(), ContractError> {
+    device.nonce = device
+        .nonce
+        .checked_add(1)
+        .ok_or_else(|| cosmwasm_std::StdError::msg("device nonce overflow"))?;
+    Ok(())
+}
+
+pub fn bind(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    device_id: String,
+    patient: Option<String>,
+    signature: Binary,
+) -> Result<Response, ContractError> {
+    let patient_addr = match patient {
+        Some(p) => deps.api.addr_validate(&p)?,
+        None => info.sender.clone(),
+    };
+    if !acts_for(deps.storage, &info.sender, &patient_addr) {
+        return Err(ContractError::NotGuardian {
+            patient: patient_addr.to_string(),
+            guardian: info.sender.to_string(),
+        });
+    }
+    let mut device = load_device(deps.storage, &device_id)?;
+    if device.owner.is_some() {
+        return Err(ContractError::DeviceAlreadyBound { id: device_id });
+    }
+    ensure_bindable(&device)?;
+    check_possession(&deps, &env, &device, &patient_addr, &signature)?;
+    device.owner = Some(patient_addr.clone());
+    next_nonce(&mut device)?;
+    DEVICES.save(deps.storage, &device_id, &device)?;
+    DEVICES_BY_OWNER.save(deps.storage, (&patient_addr, &device_id), &())?;
+    Ok(Response::new()
+        .add_attribute("action", "bind_device")
+        .add_attribute("device_id", device_id)
+        .add_attribute("patient", patient_addr))
+}
+
+pub fn unbind(
+    deps: DepsMut,
+    info: MessageInfo,
+    device_id: String,
+) -> Result<Response, ContractError> {
+    let mut device = load_device(deps.storage, &device_id)?;
+    let owner = owner_acted_for(deps.storage, &device, &info.sender)?;
+    device.owner = None;
+    next_nonce(&mut device)?;
+    DEVICES.save(deps.storage, &device_id, &device)?;
+    DEVICES_BY_OWNER.remove(deps.storage, (&owner, &device_id));
+    Ok(Response::new()
+        .add_attribute("action", "unbind_device")
+        .add_attribute("device_id", device_id)
+        .add_attribute("patient", owner))
+}
+
+pub fn transfer(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    device_id: String,
+    new_owner: String,
+    signature: Binary,
+) -> Result<Response, ContractError> {
+    let new_owner_addr = deps.api.addr_validate(&new_owner)?;
+    let mut device = load_device(deps.storage, &device_id)?;
+    let owner = owner_acted_for(deps.storage, &device, &info.sender)?;
+    if owner == new_owner_addr {
+        return Err(ContractError::SameOwner { id: device_id });
+    }
+    ensure_bindable(&device)?;
+    check_possession(&deps, &env, &device, &new_owner_addr, &signature)?;
+    device.owner = Some(new_owner_addr.clone());
+    next_nonce(&mut device)?;
+    DEVICES.save(deps.storage, &device_id, &device)?;
+    DEVICES_BY_OWNER.remove(deps.storage, (&owner, &device_id));
+    DEVICES_BY_OWNER.save(deps.storage, (&new_owner_addr, &device_id), &())?;
+    Ok(Response::new()
+        .add_attribute("action", "transfer_device")
+        .add_attribute("device_id", device_id)
+        .add_attribute("from", owner)
+        .add_attribute("to", new_owner_addr))
+}

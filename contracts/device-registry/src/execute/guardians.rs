@@ -1,0 +1,74 @@
+//! Guardians: addresses that act for a patient (a parent for a child with type 1 diabetes).
+
+use cosmwasm_std::{DepsMut, Env, MessageInfo, Response};
+
+use crate::error::ContractError;
+use crate::state::{CONFIG, GUARDIANS};
+
+pub fn add(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    patient: Option<String>,
+    guardian: String,
+) -> Result<Response, ContractError> {
+    let patient_addr = match patient {
+        Some(p) => deps.api.addr_validate(&p)?,
+        None => info.sender.clone(),
+    };
+    if patient_addr != info.sender && CONFIG.load(deps.storage)?.admin != info.sender {
+        return Err(ContractError::NotPatientOrAdmin {
+            sender: info.sender.to_string(),
+            patient: patient_addr.to_string(),
+        });
+    }
+    let guardian_addr = deps.api.addr_validate(&guardian)?;
+    if guardian_addr == patient_addr {
+        return Err(ContractError::SelfGuardian);
+    }
+    if GUARDIANS.has(deps.storage, (&patient_addr, &guardian_addr)) {
+        return Err(ContractError::GuardianExists {
+            patient: patient_addr.to_string(),
+            guardian,
+        });
+    }
+    GUARDIANS.save(
+        deps.storage,
+        (&patient_addr, &guardian_addr),
+        &env.block.time,
+    )?;
+    Ok(Response::new()
+        .add_attribute("action", "add_guardian")
+        .add_attribute("patient", patient_addr)
+        .add_attribute("guardian", guardian_addr))
+}
+
+pub fn remove(
+    deps: DepsMut,
+    info: MessageInfo,
+    patient: Option<String>,
+    guardian: String,
+) -> Result<Response, ContractError> {
+    let patient_addr = match patient {
+        Some(p) => deps.api.addr_validate(&p)?,
+        None => info.sender.clone(),
+    };
+    let guardian_addr = deps.api.addr_validate(&guardian)?;
+    let allowed = info.sender == patient_addr
+        || info.sender == guardian_addr
+        || CONFIG.load(deps.storage)?.admin == info.sender;
+    if !allowed {
+        return Err(ContractError::CannotRemoveGuardian);
+    }
+    if !GUARDIANS.has(deps.storage, (&patient_addr, &guardian_addr)) {
+        return Err(ContractError::NotGuardian {
+            patient: patient_addr.to_string(),
+            guardian,
+        });
+    }
+    GUARDIANS.remove(deps.storage, (&patient_addr, &guardian_addr));
+    Ok(Response::new()
+        .add_attribute("action", "remove_guardian")
+        .add_attribute("patient", patient_addr)
+        .add_attribute("guardian", guardian_addr))
+}

@@ -1,0 +1,100 @@
+//! One file per action. Shared checks (who may act on what) live here.
+
+pub mod admin;
+pub mod bind;
+pub mod guardians;
+pub mod participants;
+pub mod register;
+pub mod rotate;
+pub mod status;
+
+use cosmwasm_std::{Addr, Deps, Env, Storage};
+use diachain_std::device::{Authority, ParticipantStatus, Role, MAX_TEXT_LEN};
+use diachain_std::{Device, Domain};
+
+use crate::error::ContractError;
+use crate::state::{CONFIG, DEVICES, GUARDIANS, PARTICIPANTS};
+
+pub(crate) fn ensure_admin(storage: &dyn Storage, sender: &Addr) -> Result<(), ContractError> {
+    if CONFIG.load(storage)?.admin != *sender {
+        return Err(ContractError::NotAdmin);
+    }
+    Ok(())
+}
+
+/// Checks that `addr` is admitted as `role` and not suspended.
+pub(crate) fn ensure_active(
+    storage: &dyn Storage,
+    role: Role,
+    addr: &Addr,
+) -> Result<(), ContractError> {
+    match PARTICIPANTS.may_load(storage, (role.code(), addr))? {
+        None => Err(ContractError::NotAdmitted {
+            role,
+            address: addr.to_string(),
+        }),
+        Some(p) if p.status != ParticipantStatus::Admitted => {
+            Err(ContractError::ParticipantSuspended {
+                role,
+                address: addr.to_string(),
+            })
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+pub(crate) fn load_device(storage: &dyn Storage, id: &str) -> Result<Device, ContractError> {
+    DEVICES
+        .may_load(storage, id)?
+        .ok_or_else(|| ContractError::DeviceNotFound { id: id.to_string() })
+}
+
+pub(crate) fn is_guardian(storage: &dyn Storage, patient: &Addr, guardian: &Addr) -> bool {
+    GUARDIANS.has(storage, (patient, guardian))
+}
+
+/// Whether `sender` is `patient` or one of their guardians.
+pub(crate) fn acts_for(storage: &dyn Storage, sender: &Addr, patient: &Addr) -> bool {
+    sender == patient || is_guardian(storage, patient, sender)
+}
+
+/// The highest authority `sender` holds over `device`, if any: the consortium admin, the
+/// device's (active) manufacturer, or its owner / the owner's guardian.
+pub(crate) fn authority_over(
+    deps: Deps,
+    device: &Device,
+    sender: &Addr,
+) -> Result<Option<Authority>, ContractError> {
+    if CONFIG.load(deps.storage)?.admin == *sender {
+        return Ok(Some(Authority::Consortium));
+    }
+    if device.manufacturer == *sender
+        && ensure_active(deps.storage, Role::Manufacturer, sender).is_ok()
+    {
+        return Ok(Some(Authority::Manufacturer));
+    }
+    if let Some(owner) = &device.owner {
+        if acts_for(deps.storage, sender, owner) {
+            return Ok(Some(Authority::Owner));
+        }
+    }
+    Ok(None)
+}
+
+pub(crate) fn ensure_text(field: &'static str, text: &str) -> Result<(), ContractError> {
+    if text.is_empty() || text.len() > MAX_TEXT_LEN {
+        return Err(ContractError::InvalidText {
+            field,
+            max: MAX_TEXT_LEN,
+        });
+    }
+    Ok(())
+}
+
+/// The signing domain of this registry: proofs name this chain and this contract.
+pub(crate) fn domain(env: &Env) -> Domain<'_> {
+    Domain {
+        chain_id: &env.block.chain_id,
+        contract: env.contract.address.as_str(),
+    }
+}

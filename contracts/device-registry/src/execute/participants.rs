@@ -1,0 +1,117 @@
+//! Admitting, suspending, reinstating and removing manufacturers and relayers.
+
+use cosmwasm_std::{DepsMut, Env, MessageInfo, Response};
+use diachain_std::device::{Participant, ParticipantStatus, Role};
+
+use crate::error::ContractError;
+use crate::execute::{ensure_admin, ensure_text};
+use crate::state::PARTICIPANTS;
+
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Manufacturer => "manufacturer",
+        Role::Relayer => "relayer",
+    }
+}
+
+pub fn admit(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    role: Role,
+    address: String,
+    label: String,
+) -> Result<Response, ContractError> {
+    ensure_admin(deps.storage, &info.sender)?;
+    let addr = deps.api.addr_validate(&address)?;
+    ensure_text("label", &label)?;
+    if PARTICIPANTS.has(deps.storage, (role.code(), &addr)) {
+        return Err(ContractError::AlreadyAdmitted { role, address });
+    }
+    let participant = Participant {
+        address: addr.clone(),
+        role,
+        label,
+        status: ParticipantStatus::Admitted,
+        admitted_at: env.block.time,
+    };
+    PARTICIPANTS.save(deps.storage, (role.code(), &addr), &participant)?;
+    Ok(Response::new()
+        .add_attribute("action", "admit_participant")
+        .add_attribute("role", role_name(role))
+        .add_attribute("address", addr))
+}
+
+pub fn suspend(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    role: Role,
+    address: String,
+    reason: String,
+) -> Result<Response, ContractError> {
+    ensure_admin(deps.storage, &info.sender)?;
+    let addr = deps.api.addr_validate(&address)?;
+    ensure_text("reason", &reason)?;
+    let mut p = PARTICIPANTS
+        .may_load(deps.storage, (role.code(), &addr))?
+        .ok_or_else(|| ContractError::NotAdmitted {
+            role,
+            address: address.clone(),
+        })?;
+    if p.status != ParticipantStatus::Admitted {
+        return Err(ContractError::AlreadySuspended { role, address });
+    }
+    p.status = ParticipantStatus::Suspended {
+        since: env.block.time,
+        reason,
+    };
+    PARTICIPANTS.save(deps.storage, (role.code(), &addr), &p)?;
+    Ok(Response::new()
+        .add_attribute("action", "suspend_participant")
+        .add_attribute("role", role_name(role))
+        .add_attribute("address", addr))
+}
+
+pub fn reinstate(
+    deps: DepsMut,
+    info: MessageInfo,
+    role: Role,
+    address: String,
+) -> Result<Response, ContractError> {
+    ensure_admin(deps.storage, &info.sender)?;
+    let addr = deps.api.addr_validate(&address)?;
+    let mut p = PARTICIPANTS
+        .may_load(deps.storage, (role.code(), &addr))?
+        .ok_or_else(|| ContractError::NotAdmitted {
+            role,
+            address: address.clone(),
+        })?;
+    if p.status == ParticipantStatus::Admitted {
+        return Err(ContractError::NotSuspended { role, address });
+    }
+    p.status = ParticipantStatus::Admitted;
+    PARTICIPANTS.save(deps.storage, (role.code(), &addr), &p)?;
+    Ok(Response::new()
+        .add_attribute("action", "reinstate_participant")
+        .add_attribute("role", role_name(role))
+        .add_attribute("address", addr))
+}
+
+pub fn remove(
+    deps: DepsMut,
+    info: MessageInfo,
+    role: Role,
+    address: String,
+) -> Result<Response, ContractError> {
+    ensure_admin(deps.storage, &info.sender)?;
+    let addr = deps.api.addr_validate(&address)?;
+    if !PARTICIPANTS.has(deps.storage, (role.code(), &addr)) {
+        return Err(ContractError::NotAdmitted { role, address });
+    }
+    PARTICIPANTS.remove(deps.storage, (role.code(), &addr));
+    Ok(Response::new()
+        .add_attribute("action", "remove_participant")
+        .add_attribute("role", role_name(role))
+        .add_attribute("address", addr))
+}

@@ -1,0 +1,73 @@
+//! Bulk device registration by an admitted manufacturer.
+
+use std::collections::BTreeSet;
+
+use cosmwasm_std::{DepsMut, Env, MessageInfo, Response};
+use diachain_std::crypto::validate_public_key;
+use diachain_std::device::Role;
+use diachain_std::registry::{NewDevice, MAX_DEVICES_PER_REGISTRATION};
+use diachain_std::{validate_device_id, Device, DeviceStatus};
+
+use crate::error::ContractError;
+use crate::execute::{ensure_active, ensure_text};
+use crate::state::{DEVICES, DEVICES_BY_MANUFACTURER};
+
+/// Registers every device or none: all are checked before the first is written.
+pub fn register(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    devices: Vec<NewDevice>,
+) -> Result<Response, ContractError> {
+    ensure_active(deps.storage, Role::Manufacturer, &info.sender)?;
+    if devices.is_empty() {
+        return Err(ContractError::NoDevices);
+    }
+    if devices.len() > MAX_DEVICES_PER_REGISTRATION {
+        return Err(ContractError::TooManyDevices {
+            max: MAX_DEVICES_PER_REGISTRATION,
+        });
+    }
+    let mut seen = BTreeSet::new();
+    for d in &devices {
+        validate_device_id(&d.id).map_err(|source| ContractError::InvalidDeviceId {
+            id: d.id.clone(),
+            source,
+        })?;
+        if !seen.insert(d.id.as_str()) {
+            return Err(ContractError::DuplicateDevice { id: d.id.clone() });
+        }
+        if DEVICES.has(deps.storage, &d.id) {
+            return Err(ContractError::DeviceExists { id: d.id.clone() });
+        }
+        ensure_text("model", &d.model)?;
+        validate_public_key(deps.api, &d.public_key).map_err(|source| {
+            ContractError::InvalidKey {
+                id: d.id.clone(),
+                source,
+            }
+        })?;
+    }
+    let count = devices.len();
+    for d in devices {
+        let device = Device {
+            id: d.id,
+            kind: d.kind,
+            model: d.model,
+            manufacturer: info.sender.clone(),
+            public_key: d.public_key,
+            key_version: 0,
+            key_since: env.block.time,
+            owner: None,
+            status: DeviceStatus::Active,
+            nonce: 0,
+            registered_at: env.block.time,
+        };
+        DEVICES.save(deps.storage, &device.id, &device)?;
+        DEVICES_BY_MANUFACTURER.save(deps.storage, (&info.sender, &device.id), &())?;
+    }
+    Ok(Response::new()
+        .add_attribute("action", "register_devices")
+        .add_attribute("manufacturer", info.sender)
+        .add_attribute("count", count.to_string()))
+}

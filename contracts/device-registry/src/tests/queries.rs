@@ -1,0 +1,165 @@
+use cosmwasm_std::{coins, Binary};
+use diachain_std::device::{RevocationReason, Role};
+use diachain_std::registry::{DevicesResponse, MAX_DEVICES_PER_QUERY};
+use diachain_std::testing::TestKey;
+use diachain_std::{Device, DeviceKind, KeyAlgorithm, Page};
+
+use super::{new_device, Fx};
+use crate::assert_err;
+use crate::msg::{ExecuteMsg, QueryMsg};
+use crate::ContractError;
+
+#[test]
+fn many_devices_come_back_in_the_order_asked_with_none_for_unknown_ids() {
+    let mut fx = Fx::new();
+    fx.register("cgm-many0001", KeyAlgorithm::Ed25519, 1);
+    fx.register("cgm-many0002", KeyAlgorithm::Ed25519, 2);
+    let ids = vec![
+        "cgm-many0002".to_string(),
+        "cgm-nothere1".to_string(),
+        "cgm-many0001".to_string(),
+    ];
+    let res: DevicesResponse = fx.query(QueryMsg::Devices { ids });
+    let got: Vec<Option<String>> = res.devices.into_iter().map(|d| d.map(|d| d.id)).collect();
+    assert_eq!(
+        got,
+        vec![
+            Some("cgm-many0002".into()),
+            None,
+            Some("cgm-many0001".into())
+        ]
+    );
+    let too_many = (0..=MAX_DEVICES_PER_QUERY)
+        .map(|i| format!("cgm-{i:08}"))
+        .collect();
+    assert_err!(
+        fx.try_query::<DevicesResponse>(QueryMsg::Devices { ids: too_many }),
+        ContractError::TooManyIds { .. }
+    );
+    assert_err!(
+        fx.try_query::<Device>(QueryMsg::Device {
+            id: "cgm-nothere1".into()
+        }),
+        ContractError::DeviceNotFound { .. }
+    );
+}
+
+#[test]
+fn devices_by_manufacturer_and_owner_are_paged_with_a_cap() {
+    let mut fx = Fx::new();
+    let maker = fx.maker.clone();
+    let key = TestKey::new(KeyAlgorithm::Ed25519, 1);
+    for batch in 0..2 {
+        let devices = (0..75)
+            .map(|i| new_device(&format!("cgm-{batch}-{i:04}"), DeviceKind::Cgm, &key))
+            .collect();
+        fx.exec(&maker, ExecuteMsg::RegisterDevices { devices })
+            .unwrap();
+    }
+    let q = |start_after: Option<String>, limit| QueryMsg::DevicesByManufacturer {
+        manufacturer: maker.to_string(),
+        start_after,
+        limit,
+    };
+    let first: Page<Device> = fx.query(q(None, Some(500)));
+    assert_eq!((first.items.len(), first.has_more), (100, true));
+    let second: Page<Device> = fx.query(q(Some(first.items[99].id.clone()), Some(500)));
+    assert_eq!((second.items.len(), second.has_more), (50, false));
+    let default: Page<Device> = fx.query(q(None, None));
+    assert_eq!(default.items.len(), 10);
+    let none: Page<Device> = fx.query(QueryMsg::DevicesByOwner {
+        owner: fx.patient.to_string(),
+        start_after: None,
+        limit: None,
+    });
+    assert!(none.items.is_empty() && !none.has_more);
+    assert_err!(
+        fx.try_query::<Page<Device>>(QueryMsg::DevicesByOwner {
+            owner: "bad".into(),
+            start_after: None,
+            limit: None
+        }),
+        ContractError::Std(_)
+    );
+}
+
+#[test]
+fn every_execute_message_refuses_funds() {
+    let mut fx = Fx::new();
+    let admin = fx.admin.clone();
+    let key = TestKey::new(KeyAlgorithm::Ed25519, 1);
+    let pk = key.public_key();
+    let a = fx.patient.to_string();
+    let msgs = vec![
+        ExecuteMsg::TransferAdmin {
+            new_admin: a.clone(),
+        },
+        ExecuteMsg::AcceptAdmin {},
+        ExecuteMsg::CancelAdminTransfer {},
+        ExecuteMsg::AdmitParticipant {
+            role: Role::Relayer,
+            address: a.clone(),
+            label: "x".into(),
+        },
+        ExecuteMsg::SuspendParticipant {
+            role: Role::Relayer,
+            address: a.clone(),
+            reason: "x".into(),
+        },
+        ExecuteMsg::ReinstateParticipant {
+            role: Role::Relayer,
+            address: a.clone(),
+        },
+        ExecuteMsg::RemoveParticipant {
+            role: Role::Relayer,
+            address: a.clone(),
+        },
+        ExecuteMsg::RegisterDevices {
+            devices: vec![new_device("cgm-funds001", DeviceKind::Cgm, &key)],
+        },
+        ExecuteMsg::BindDevice {
+            device_id: "d".into(),
+            patient: None,
+            signature: Binary::default(),
+        },
+        ExecuteMsg::UnbindDevice {
+            device_id: "d".into(),
+        },
+        ExecuteMsg::TransferDevice {
+            device_id: "d".into(),
+            new_owner: a.clone(),
+            signature: Binary::default(),
+        },
+        ExecuteMsg::AddGuardian {
+            patient: None,
+            guardian: a.clone(),
+        },
+        ExecuteMsg::RemoveGuardian {
+            patient: None,
+            guardian: a.clone(),
+        },
+        ExecuteMsg::SuspendDevice {
+            device_id: "d".into(),
+            reason: "x".into(),
+        },
+        ExecuteMsg::ReactivateDevice {
+            device_id: "d".into(),
+        },
+        ExecuteMsg::RevokeDevice {
+            device_id: "d".into(),
+            reason: RevocationReason::Lost,
+            effective_at: None,
+        },
+        ExecuteMsg::RotateKey {
+            device_id: "d".into(),
+            new_key: pk,
+            signature: None,
+        },
+    ];
+    for msg in msgs {
+        assert_err!(
+            fx.exec_funds(&admin, &coins(1, "ustake"), msg),
+            ContractError::Payment(_)
+        );
+    }
+}

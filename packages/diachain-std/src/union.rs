@@ -1,0 +1,1 @@
+//! The data-union contract's messages (added with the contract).

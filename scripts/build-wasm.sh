@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Builds every contract in contracts/ to wasm that the wasmd v0.70 VM (wasmvm 3.0) accepts:
+#   1. cargo release build for wasm32-unknown-unknown (lto, 1 codegen unit, panic=abort,
+#      overflow checks on: see [profile.release] in Cargo.toml);
+#   2. binaryen wasm-opt -Os, lowering the bulk-memory and sign-extension instructions that
+#      Rust >= 1.87 emits and wasmvm 3.0 rejects;
+#   3. cosmwasm-check, the same static checks wasmd runs on upload.
+# Writes artifacts/<contract>.wasm, artifacts/checksums.txt (sha256) and artifacts/sizes.md,
+# and fails if any contract exceeds the 400 KB budget.
+# Usage: scripts/build-wasm.sh [contract ...]   (default: every contract)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+MAX_BYTES=$((400 * 1024))
+
+bash scripts/install-tools.sh
+export PATH="$ROOT/.tools/bin:$PATH"
+
+if [ $# -gt 0 ]; then
+  contracts=("$@")
+else
+  contracts=()
+  for d in contracts/*/; do contracts+=("$(basename "$d")"); done
+fi
+
+pkgs=()
+for c in "${contracts[@]}"; do
+  [ -f "contracts/$c/Cargo.toml" ] || { echo "build-wasm: no contract named $c in contracts/" >&2; exit 2; }
+  pkgs+=(-p "$c")
+done
+
+# Target-specific flags only: host build scripts and proc-macros keep the native build's
+# flags, so the wasm and native builds never invalidate each other's cache.
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C link-arg=-s" \
+  cargo build --release --locked --lib --target wasm32-unknown-unknown "${pkgs[@]}"
+
+TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+mkdir -p artifacts
+status=0
+{
+  echo "| contract | optimized bytes | KB | budget |"
+  echo "| --- | ---: | ---: | --- |"
+} > artifacts/sizes.md
+for c in "${contracts[@]}"; do
+  raw="$TARGET_DIR/wasm32-unknown-unknown/release/${c//-/_}.wasm"
+  out="artifacts/$c.wasm"
+  wasm-opt -Os --enable-bulk-memory --llvm-memory-copy-fill-lowering --signext-lowering \
+    --strip-debug --strip-producers "$raw" -o "$out"
+  size=$(stat -c %s "$out")
+  verdict="ok (< 400 KB)"
+  if [ "$size" -gt "$MAX_BYTES" ]; then verdict="OVER 400 KB"; status=1; fi
+  printf '| %s | %d | %.1f | %s |\n' "$c" "$size" "$(awk "BEGIN{print $size/1024}")" "$verdict" >> artifacts/sizes.md
+done
+(cd artifacts && sha256sum ./*.wasm | sed 's| \./| |' > checksums.txt)
+
+for c in "${contracts[@]}"; do
+  cosmwasm-check "artifacts/$c.wasm"
+done
+cat artifacts/sizes.md
+echo
+cat artifacts/checksums.txt
+if [ $status -ne 0 ]; then
+  echo "build-wasm: a contract exceeds the 400 KB budget" >&2
+fi
+exit $status
