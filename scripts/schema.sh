@@ -12,7 +12,7 @@ fi
 mkdir -p "$out_dir"
 for d in contracts/*/; do
   c=$(basename "$d")
-  cargo run --quiet --locked -p "$c" --bin schema -- "$out_dir/$c.json"
+  cargo run --quiet --locked -p "$c" --bin "$c-schema" -- "$out_dir/$c.json"
 done
 if [ "$mode" = "--check" ]; then
   stale=0

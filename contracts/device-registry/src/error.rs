@@ -1,5 +1,6 @@
 use cosmwasm_std::StdError;
 use cw_utils::PaymentError;
+use diachain_std::admin::AdminError;
 use diachain_std::crypto::KeyError;
 use diachain_std::device::{Authority, DeviceIdError, Role};
 use diachain_std::encoding::EncodingError;
@@ -17,12 +18,8 @@ pub enum ContractError {
     #[error(transparent)]
     Encoding(#[from] EncodingError),
 
-    #[error("only the consortium admin may do this")]
-    NotAdmin,
-    #[error("no admin transfer is pending")]
-    NoPendingAdmin,
-    #[error("only the proposed admin may accept the transfer")]
-    NotPendingAdmin,
+    #[error(transparent)]
+    Admin(#[from] AdminError),
 
     #[error("{address} is already admitted as {role:?}")]
     AlreadyAdmitted { role: Role, address: String },

@@ -3,14 +3,16 @@
 use cosmwasm_std::{to_json_binary, Addr, Binary, Deps, Order, StdResult};
 use cw_storage_plus::Bound;
 use diachain_std::device::{Participant, Role};
-use diachain_std::registry::{ConfigResponse, DevicesResponse, KeyRecord, MAX_DEVICES_PER_QUERY};
+use diachain_std::registry::{
+    AnchoringInfoResponse, ConfigResponse, DevicesResponse, KeyRecord, MAX_DEVICES_PER_QUERY,
+};
 use diachain_std::{Device, Page};
 
 use crate::error::ContractError;
 use crate::execute::ensure_active;
 use crate::msg::QueryMsg;
 use crate::state::{
-    CONFIG, DEVICES, DEVICES_BY_MANUFACTURER, DEVICES_BY_OWNER, GUARDIANS, KEY_HISTORY,
+    ANCHORING_VIEWS, DEVICES, DEVICES_BY_MANUFACTURER, DEVICES_BY_OWNER, GUARDIANS, KEY_HISTORY,
     PARTICIPANTS,
 };
 
@@ -58,6 +60,10 @@ pub fn dispatch(deps: Deps, msg: QueryMsg) -> Result<Binary, ContractError> {
             start_after,
             limit,
         } => to_json_binary(&participants(deps, role, start_after, limit)?)?,
+        QueryMsg::AnchoringInfo {
+            relayer,
+            device_ids,
+        } => to_json_binary(&anchoring_info(deps, relayer, device_ids)?)?,
         QueryMsg::IsActiveRelayer { address } => {
             let addr = deps.api.addr_validate(&address)?;
             to_json_binary(&ensure_active(deps.storage, Role::Relayer, &addr).is_ok())?
@@ -81,7 +87,7 @@ pub fn dispatch(deps: Deps, msg: QueryMsg) -> Result<Binary, ContractError> {
 }
 
 fn config(deps: Deps) -> StdResult<ConfigResponse> {
-    let c = CONFIG.load(deps.storage)?;
+    let c = diachain_std::admin::ADMIN.load(deps.storage)?;
     Ok(ConfigResponse {
         admin: c.admin,
         pending_admin: c.pending_admin,
@@ -99,6 +105,27 @@ fn devices(deps: Deps, ids: Vec<String>) -> Result<DevicesResponse, ContractErro
         .map(|id| DEVICES.may_load(deps.storage, id))
         .collect::<StdResult<Vec<_>>>()?;
     Ok(DevicesResponse { devices })
+}
+
+fn anchoring_info(
+    deps: Deps,
+    relayer: String,
+    ids: Vec<String>,
+) -> Result<AnchoringInfoResponse, ContractError> {
+    let relayer_addr = deps.api.addr_validate(&relayer)?;
+    if ids.len() > MAX_DEVICES_PER_QUERY {
+        return Err(ContractError::TooManyIds {
+            max: MAX_DEVICES_PER_QUERY,
+        });
+    }
+    let devices = ids
+        .iter()
+        .map(|id| ANCHORING_VIEWS.may_load(deps.storage, id))
+        .collect::<StdResult<Vec<_>>>()?;
+    Ok(AnchoringInfoResponse {
+        relayer_active: ensure_active(deps.storage, Role::Relayer, &relayer_addr).is_ok(),
+        devices,
+    })
 }
 
 fn indexed_devices(

@@ -1,22 +1,19 @@
 //! Storage layout. Every map is keyed so that the registry's list queries are prefix scans.
 
-use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, Timestamp};
-use cw_storage_plus::{Item, Map};
-use diachain_std::registry::KeyRecord;
+use cosmwasm_std::{StdResult, Storage};
+use cw_storage_plus::Map;
+use diachain_std::registry::{AnchoringDevice, KeyRecord};
 use diachain_std::{device::Participant, Device};
 
-#[cw_serde]
-pub struct Config {
-    pub admin: Addr,
-    pub pending_admin: Option<Addr>,
-}
-
-pub const CONFIG: Item<Config> = Item::new("config");
+// The consortium admin is `diachain_std::admin::ADMIN` (key "admin").
 /// (role code, address) → participant.
 pub const PARTICIPANTS: Map<(u8, &Addr), Participant> = Map::new("participants");
 /// device id → device.
 pub const DEVICES: Map<&str, Device> = Map::new("devices");
+/// device id → the compact view reading-anchors asks for with every submission (about a third
+/// of a full record's bytes, and every byte read costs gas). Kept in step by [`save_device`].
+pub const ANCHORING_VIEWS: Map<&str, AnchoringDevice> = Map::new("v");
 /// (owner, device id) → (): devices by owner.
 pub const DEVICES_BY_OWNER: Map<(&Addr, &str), ()> = Map::new("by_owner");
 /// (manufacturer, device id) → (): devices by manufacturer.
@@ -25,3 +22,18 @@ pub const DEVICES_BY_MANUFACTURER: Map<(&Addr, &str), ()> = Map::new("by_manufac
 pub const GUARDIANS: Map<(&Addr, &Addr), Timestamp> = Map::new("guardians");
 /// (device id, key version) → a retired key.
 pub const KEY_HISTORY: Map<(&str, u32), KeyRecord> = Map::new("key_history");
+
+/// Saves a device and its anchoring view together: the only way devices are written.
+pub fn save_device(storage: &mut dyn Storage, device: &Device) -> StdResult<()> {
+    DEVICES.save(storage, &device.id, device)?;
+    ANCHORING_VIEWS.save(
+        storage,
+        &device.id,
+        &AnchoringDevice {
+            kind: device.kind,
+            owner: device.owner.clone(),
+            public_key: device.public_key.clone(),
+            status: device.status.clone(),
+        },
+    )
+}

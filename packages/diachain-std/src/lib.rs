@@ -3,6 +3,7 @@
 //! proofs, signature helpers, pagination and cw2 migration checks. One implementation, used by
 //! the contracts, the relayer and clients alike. See `docs/encoding.md`.
 
+pub mod admin;
 pub mod anchors;
 pub mod consent;
 pub mod crypto;

@@ -139,6 +139,14 @@ pub enum QueryMsg {
         start_after: Option<String>,
         limit: Option<u32>,
     },
+    /// Everything reading-anchors needs for one submission, in one query: whether `relayer` is
+    /// an active relayer, and the anchoring view of each device (in the order asked; `None`
+    /// for an unknown id).
+    #[returns(AnchoringInfoResponse)]
+    AnchoringInfo {
+        relayer: String,
+        device_ids: Vec<String>,
+    },
     /// Whether `address` is an admitted, unsuspended relayer.
     #[returns(bool)]
     IsActiveRelayer { address: String },
@@ -177,4 +185,19 @@ pub struct KeyRecord {
     pub public_key: PublicKey,
     pub valid_from: Timestamp,
     pub valid_until: Timestamp,
+}
+
+#[cw_serde]
+pub struct AnchoringInfoResponse {
+    pub relayer_active: bool,
+    pub devices: Vec<Option<AnchoringDevice>>,
+}
+
+/// What the anchors contract checks a batch header against.
+#[cw_serde]
+pub struct AnchoringDevice {
+    pub kind: DeviceKind,
+    pub owner: Option<Addr>,
+    pub public_key: PublicKey,
+    pub status: crate::device::DeviceStatus,
 }

@@ -1,12 +1,11 @@
-//! Instantiation and the two-step consortium admin transfer.
+//! Instantiation and the two-step consortium admin transfer (shared: `diachain_std::admin`).
 
 use cosmwasm_std::{DepsMut, MessageInfo, Response};
+use diachain_std::admin;
 
 use crate::contract::{CONTRACT_NAME, CONTRACT_VERSION};
 use crate::error::ContractError;
-use crate::execute::ensure_admin;
 use crate::msg::InstantiateMsg;
-use crate::state::{Config, CONFIG};
 
 pub fn instantiate(
     deps: DepsMut,
@@ -14,21 +13,15 @@ pub fn instantiate(
     msg: InstantiateMsg,
 ) -> Result<Response, ContractError> {
     cw_utils::nonpayable(&info)?;
-    let admin = match msg.admin {
+    let admin_addr = match msg.admin {
         Some(a) => deps.api.addr_validate(&a)?,
         None => info.sender,
     };
     cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
-    CONFIG.save(
-        deps.storage,
-        &Config {
-            admin: admin.clone(),
-            pending_admin: None,
-        },
-    )?;
+    admin::init(deps.storage, &admin_addr)?;
     Ok(Response::new()
         .add_attribute("action", "instantiate")
-        .add_attribute("admin", admin))
+        .add_attribute("admin", admin_addr))
 }
 
 pub fn transfer(
@@ -36,38 +29,18 @@ pub fn transfer(
     info: MessageInfo,
     new_admin: String,
 ) -> Result<Response, ContractError> {
-    ensure_admin(deps.storage, &info.sender)?;
-    let new_admin_addr = deps.api.addr_validate(&new_admin)?;
-    CONFIG.update(deps.storage, |mut c| -> Result<_, ContractError> {
-        c.pending_admin = Some(new_admin_addr.clone());
-        Ok(c)
-    })?;
-    Ok(Response::new()
-        .add_attribute("action", "transfer_admin")
-        .add_attribute("pending_admin", new_admin_addr))
+    Ok(admin::transfer(
+        deps.storage,
+        deps.api,
+        &info.sender,
+        &new_admin,
+    )?)
 }
 
 pub fn accept(deps: DepsMut, info: MessageInfo) -> Result<Response, ContractError> {
-    let mut config = CONFIG.load(deps.storage)?;
-    match &config.pending_admin {
-        None => return Err(ContractError::NoPendingAdmin),
-        Some(p) if *p != info.sender => return Err(ContractError::NotPendingAdmin),
-        Some(_) => {}
-    }
-    config.admin = info.sender.clone();
-    config.pending_admin = None;
-    CONFIG.save(deps.storage, &config)?;
-    Ok(Response::new()
-        .add_attribute("action", "accept_admin")
-        .add_attribute("admin", info.sender))
+    Ok(admin::accept(deps.storage, &info.sender)?)
 }
 
 pub fn cancel(deps: DepsMut, info: MessageInfo) -> Result<Response, ContractError> {
-    ensure_admin(deps.storage, &info.sender)?;
-    let mut config = CONFIG.load(deps.storage)?;
-    if config.pending_admin.take().is_none() {
-        return Err(ContractError::NoPendingAdmin);
-    }
-    CONFIG.save(deps.storage, &config)?;
-    Ok(Response::new().add_attribute("action", "cancel_admin_transfer"))
+    Ok(admin::cancel(deps.storage, &info.sender)?)
 }

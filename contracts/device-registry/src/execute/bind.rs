@@ -7,7 +7,7 @@ use diachain_std::{Device, DeviceStatus};
 
 use crate::error::ContractError;
 use crate::execute::{acts_for, domain, load_device};
-use crate::state::{DEVICES, DEVICES_BY_OWNER};
+use crate::state::{save_device, DEVICES_BY_OWNER};
 
 /// Checks the device's signature over the bind message naming `patient` and the current nonce.
 fn check_possession(
@@ -90,7 +90,7 @@ pub fn bind(
     check_possession(&deps, &env, &device, &patient_addr, &signature)?;
     device.owner = Some(patient_addr.clone());
     next_nonce(&mut device)?;
-    DEVICES.save(deps.storage, &device_id, &device)?;
+    save_device(deps.storage, &device)?;
     DEVICES_BY_OWNER.save(deps.storage, (&patient_addr, &device_id), &())?;
     Ok(Response::new()
         .add_attribute("action", "bind_device")
@@ -107,7 +107,7 @@ pub fn unbind(
     let owner = owner_acted_for(deps.storage, &device, &info.sender)?;
     device.owner = None;
     next_nonce(&mut device)?;
-    DEVICES.save(deps.storage, &device_id, &device)?;
+    save_device(deps.storage, &device)?;
     DEVICES_BY_OWNER.remove(deps.storage, (&owner, &device_id));
     Ok(Response::new()
         .add_attribute("action", "unbind_device")
@@ -133,7 +133,7 @@ pub fn transfer(
     check_possession(&deps, &env, &device, &new_owner_addr, &signature)?;
     device.owner = Some(new_owner_addr.clone());
     next_nonce(&mut device)?;
-    DEVICES.save(deps.storage, &device_id, &device)?;
+    save_device(deps.storage, &device)?;
     DEVICES_BY_OWNER.remove(deps.storage, (&owner, &device_id));
     DEVICES_BY_OWNER.save(deps.storage, (&new_owner_addr, &device_id), &())?;
     Ok(Response::new()

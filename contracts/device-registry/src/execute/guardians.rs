@@ -3,7 +3,7 @@
 use cosmwasm_std::{DepsMut, Env, MessageInfo, Response};
 
 use crate::error::ContractError;
-use crate::state::{CONFIG, GUARDIANS};
+use crate::state::GUARDIANS;
 
 pub fn add(
     deps: DepsMut,
@@ -16,7 +16,7 @@ pub fn add(
         Some(p) => deps.api.addr_validate(&p)?,
         None => info.sender.clone(),
     };
-    if patient_addr != info.sender && CONFIG.load(deps.storage)?.admin != info.sender {
+    if patient_addr != info.sender && !diachain_std::admin::is_admin(deps.storage, &info.sender)? {
         return Err(ContractError::NotPatientOrAdmin {
             sender: info.sender.to_string(),
             patient: patient_addr.to_string(),
@@ -56,7 +56,7 @@ pub fn remove(
     let guardian_addr = deps.api.addr_validate(&guardian)?;
     let allowed = info.sender == patient_addr
         || info.sender == guardian_addr
-        || CONFIG.load(deps.storage)?.admin == info.sender;
+        || diachain_std::admin::is_admin(deps.storage, &info.sender)?;
     if !allowed {
         return Err(ContractError::CannotRemoveGuardian);
     }

@@ -13,13 +13,10 @@ use diachain_std::device::{Authority, ParticipantStatus, Role, MAX_TEXT_LEN};
 use diachain_std::{Device, Domain};
 
 use crate::error::ContractError;
-use crate::state::{CONFIG, DEVICES, GUARDIANS, PARTICIPANTS};
+use crate::state::{DEVICES, GUARDIANS, PARTICIPANTS};
 
 pub(crate) fn ensure_admin(storage: &dyn Storage, sender: &Addr) -> Result<(), ContractError> {
-    if CONFIG.load(storage)?.admin != *sender {
-        return Err(ContractError::NotAdmin);
-    }
-    Ok(())
+    Ok(diachain_std::admin::ensure_admin(storage, sender)?)
 }
 
 /// Checks that `addr` is admitted as `role` and not suspended.
@@ -65,7 +62,7 @@ pub(crate) fn authority_over(
     device: &Device,
     sender: &Addr,
 ) -> Result<Option<Authority>, ContractError> {
-    if CONFIG.load(deps.storage)?.admin == *sender {
+    if diachain_std::admin::is_admin(deps.storage, sender)? {
         return Ok(Some(Authority::Consortium));
     }
     if device.manufacturer == *sender

@@ -10,7 +10,7 @@ use diachain_std::{validate_device_id, Device, DeviceStatus};
 
 use crate::error::ContractError;
 use crate::execute::{ensure_active, ensure_text};
-use crate::state::{DEVICES, DEVICES_BY_MANUFACTURER};
+use crate::state::{save_device, DEVICES, DEVICES_BY_MANUFACTURER};
 
 /// Registers every device or none: all are checked before the first is written.
 pub fn register(
@@ -63,7 +63,7 @@ pub fn register(
             nonce: 0,
             registered_at: env.block.time,
         };
-        DEVICES.save(deps.storage, &device.id, &device)?;
+        save_device(deps.storage, &device)?;
         DEVICES_BY_MANUFACTURER.save(deps.storage, (&info.sender, &device.id), &())?;
     }
     Ok(Response::new()

@@ -10,7 +10,7 @@ use diachain_std::{DeviceStatus, PublicKey};
 
 use crate::error::ContractError;
 use crate::execute::{domain, ensure_active, load_device};
-use crate::state::{DEVICES, KEY_HISTORY};
+use crate::state::{save_device, KEY_HISTORY};
 
 pub fn rotate(
     deps: DepsMut,
@@ -61,7 +61,7 @@ pub fn rotate(
     device.nonce = device.nonce.checked_add(1).ok_or_else(overflow)?;
     device.public_key = new_key;
     device.key_since = env.block.time;
-    DEVICES.save(deps.storage, &device_id, &device)?;
+    save_device(deps.storage, &device)?;
     Ok(Response::new()
         .add_attribute("action", "rotate_key")
         .add_attribute("device_id", device_id)

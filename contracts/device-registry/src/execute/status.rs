@@ -6,7 +6,7 @@ use diachain_std::{Device, DeviceStatus};
 
 use crate::error::ContractError;
 use crate::execute::{authority_over, ensure_text, load_device};
-use crate::state::DEVICES;
+use crate::state::save_device;
 
 fn required_authority(
     deps: &DepsMut,
@@ -48,7 +48,7 @@ pub fn suspend(
         by,
         reason,
     };
-    DEVICES.save(deps.storage, &device_id, &device)?;
+    save_device(deps.storage, &device)?;
     Ok(Response::new()
         .add_attribute("action", "suspend_device")
         .add_attribute("device_id", device_id))
@@ -73,7 +73,7 @@ pub fn reactivate(
         DeviceStatus::Active => return Err(ContractError::DeviceNotSuspended { id: device_id }),
     }
     device.status = DeviceStatus::Active;
-    DEVICES.save(deps.storage, &device_id, &device)?;
+    save_device(deps.storage, &device)?;
     Ok(Response::new()
         .add_attribute("action", "reactivate_device")
         .add_attribute("device_id", device_id))
@@ -103,7 +103,7 @@ pub fn revoke(
         effective_at,
         reason,
     };
-    DEVICES.save(deps.storage, &device_id, &device)?;
+    save_device(deps.storage, &device)?;
     Ok(Response::new()
         .add_attribute("action", "revoke_device")
         .add_attribute("device_id", device_id)

@@ -7,6 +7,7 @@ use crate::assert_err;
 use crate::contract::{instantiate, migrate, CONTRACT_NAME, CONTRACT_VERSION};
 use crate::msg::{ConfigResponse, ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
 use crate::ContractError;
+use diachain_std::admin::AdminError;
 
 #[test]
 fn instantiate_sets_the_named_admin_or_the_sender_and_the_cw2_version() {
@@ -74,11 +75,11 @@ fn admin_transfer_takes_two_steps() {
                 new_admin: next.to_string()
             }
         ),
-        ContractError::NotAdmin
+        ContractError::Admin(AdminError::NotAdmin)
     );
     assert_err!(
         fx.exec(&next, ExecuteMsg::AcceptAdmin {}),
-        ContractError::NoPendingAdmin
+        ContractError::Admin(AdminError::NoPendingAdmin)
     );
     assert_err!(
         fx.exec(
@@ -87,7 +88,7 @@ fn admin_transfer_takes_two_steps() {
                 new_admin: "bad".into()
             }
         ),
-        ContractError::Std(_)
+        ContractError::Admin(AdminError::Std(_))
     );
     fx.exec(
         &admin,
@@ -103,7 +104,7 @@ fn admin_transfer_takes_two_steps() {
     );
     assert_err!(
         fx.exec(&stranger, ExecuteMsg::AcceptAdmin {}),
-        ContractError::NotPendingAdmin
+        ContractError::Admin(AdminError::NotPendingAdmin)
     );
     fx.exec(&next, ExecuteMsg::AcceptAdmin {}).unwrap();
     let c: ConfigResponse = fx.query(QueryMsg::Config {});
@@ -116,7 +117,7 @@ fn admin_transfer_takes_two_steps() {
                 new_admin: admin.to_string()
             }
         ),
-        ContractError::NotAdmin
+        ContractError::Admin(AdminError::NotAdmin)
     );
 }
 
@@ -126,7 +127,7 @@ fn a_pending_transfer_can_be_cancelled_only_by_the_admin() {
     let (admin, next) = (fx.admin.clone(), addr("next-admin"));
     assert_err!(
         fx.exec(&admin, ExecuteMsg::CancelAdminTransfer {}),
-        ContractError::NoPendingAdmin
+        ContractError::Admin(AdminError::NoPendingAdmin)
     );
     fx.exec(
         &admin,
@@ -137,12 +138,12 @@ fn a_pending_transfer_can_be_cancelled_only_by_the_admin() {
     .unwrap();
     assert_err!(
         fx.exec(&next, ExecuteMsg::CancelAdminTransfer {}),
-        ContractError::NotAdmin
+        ContractError::Admin(AdminError::NotAdmin)
     );
     fx.exec(&admin, ExecuteMsg::CancelAdminTransfer {}).unwrap();
     assert_err!(
         fx.exec(&next, ExecuteMsg::AcceptAdmin {}),
-        ContractError::NoPendingAdmin
+        ContractError::Admin(AdminError::NoPendingAdmin)
     );
 }
 

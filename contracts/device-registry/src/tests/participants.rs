@@ -5,6 +5,7 @@ use super::{addr, Fx};
 use crate::assert_err;
 use crate::msg::{ExecuteMsg, QueryMsg};
 use crate::ContractError;
+use diachain_std::admin::AdminError;
 
 fn admit(role: Role, who: &cosmwasm_std::Addr) -> ExecuteMsg {
     ExecuteMsg::AdmitParticipant {
@@ -21,7 +22,7 @@ fn only_the_admin_admits_suspends_reinstates_and_removes() {
     for sender in [&maker, &stranger, &fx.relayer.clone()] {
         assert_err!(
             fx.exec(sender, admit(Role::Relayer, &new)),
-            ContractError::NotAdmin
+            ContractError::Admin(AdminError::NotAdmin)
         );
         assert_err!(
             fx.exec(
@@ -32,7 +33,7 @@ fn only_the_admin_admits_suspends_reinstates_and_removes() {
                     reason: "r".into()
                 }
             ),
-            ContractError::NotAdmin
+            ContractError::Admin(AdminError::NotAdmin)
         );
         assert_err!(
             fx.exec(
@@ -42,7 +43,7 @@ fn only_the_admin_admits_suspends_reinstates_and_removes() {
                     address: maker.to_string()
                 }
             ),
-            ContractError::NotAdmin
+            ContractError::Admin(AdminError::NotAdmin)
         );
         assert_err!(
             fx.exec(
@@ -52,7 +53,7 @@ fn only_the_admin_admits_suspends_reinstates_and_removes() {
                     address: maker.to_string()
                 }
             ),
-            ContractError::NotAdmin
+            ContractError::Admin(AdminError::NotAdmin)
         );
     }
 }

@@ -163,3 +163,69 @@ fn every_execute_message_refuses_funds() {
         );
     }
 }
+
+#[test]
+fn anchoring_info_reports_relayer_standing_and_each_device_in_one_query() {
+    use diachain_std::registry::AnchoringInfoResponse;
+    let mut fx = Fx::new();
+    let key = fx.registered_and_bound("cgm-anchor01", KeyAlgorithm::Ed25519, 1);
+    fx.register("pen-anchor02", KeyAlgorithm::Secp256r1, 2);
+    let (relayer, admin) = (fx.relayer.clone(), fx.admin.clone());
+    let ask = |fx: &Fx, who: &cosmwasm_std::Addr| -> AnchoringInfoResponse {
+        fx.query(QueryMsg::AnchoringInfo {
+            relayer: who.to_string(),
+            device_ids: vec![
+                "pen-anchor02".into(),
+                "cgm-missing1".into(),
+                "cgm-anchor01".into(),
+            ],
+        })
+    };
+    let info = ask(&fx, &relayer);
+    assert!(info.relayer_active);
+    let bound = info.devices[2].as_ref().unwrap();
+    assert_eq!(
+        (bound.owner.as_ref(), &bound.public_key),
+        (Some(&fx.patient), &key.public_key())
+    );
+    assert!(info.devices[0].as_ref().unwrap().owner.is_none());
+    assert!(info.devices[1].is_none());
+    assert!(!ask(&fx, &fx.stranger.clone()).relayer_active);
+    fx.exec(
+        &admin,
+        ExecuteMsg::SuspendParticipant {
+            role: Role::Relayer,
+            address: relayer.to_string(),
+            reason: "audit".into(),
+        },
+    )
+    .unwrap();
+    assert!(!ask(&fx, &relayer).relayer_active);
+    // The view follows every change of the device.
+    let patient = fx.patient.clone();
+    fx.exec(
+        &patient,
+        ExecuteMsg::RevokeDevice {
+            device_id: "cgm-anchor01".into(),
+            reason: RevocationReason::Lost,
+            effective_at: None,
+        },
+    )
+    .unwrap();
+    fx.exec(
+        &patient,
+        ExecuteMsg::UnbindDevice {
+            device_id: "cgm-anchor01".into(),
+        },
+    )
+    .unwrap();
+    let view = ask(&fx, &relayer).devices[2].clone().unwrap();
+    assert_eq!(view.owner, None);
+    assert!(matches!(
+        view.status,
+        diachain_std::DeviceStatus::Revoked {
+            reason: RevocationReason::Lost,
+            ..
+        }
+    ));
+}
