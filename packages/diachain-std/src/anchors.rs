@@ -1,18 +1,86 @@
-//! The reading-anchors contract's messages.
-//!
-//! Only the coverage query is settled so far (the data union depends on it); the rest of the
-//! interface is added with the contract.
+//! The reading-anchors contract's messages and its compact submission encoding.
 
 use cosmwasm_schema::{cw_serde, QueryResponses};
+use cosmwasm_std::{Addr, Binary};
 
+use crate::crypto::SIGNATURE_LEN;
+use crate::encoding::{BatchHeader, EncodingError};
 use crate::scopes::DataScope;
 
 /// Widest day range one `Coverage` query may span.
 pub const MAX_COVERAGE_DAYS: u64 = 366;
+/// Most batch headers one `SubmitBatches` may carry.
+pub const MAX_BATCHES_PER_SUBMIT: usize = 1_000;
+/// Most readings one batch may commit to.
+pub const MAX_READINGS_PER_BATCH: u32 = 10_000;
+/// Most listeners the admin may set.
+pub const MAX_LISTENERS: usize = 8;
+/// How far past the block time a reading's measurement time may lie (device clock skew).
+pub const MAX_CLOCK_SKEW_SECONDS: u64 = 300;
+
+#[cw_serde]
+pub struct InstantiateMsg {
+    /// The consortium's address; the sender when omitted.
+    pub admin: Option<String>,
+    /// The device-registry contract.
+    pub registry: String,
+}
+
+#[cw_serde]
+pub enum ExecuteMsg {
+    /// Admitted relayer: anchor batch headers, encoded with [`encode_submission`]: for each
+    /// batch, its header body followed by the device's 64-byte signature over the header's
+    /// sign-bytes (chain id, this contract's address). All or nothing.
+    SubmitBatches { batches: Binary },
+    /// Admin: add a contract to be told of contributions (`AnchorsHookMsg`).
+    AddListener { address: String },
+    /// Admin: stop telling a contract.
+    RemoveListener { address: String },
+    /// Admin: propose a new admin; it takes effect when they accept.
+    TransferAdmin { new_admin: String },
+    /// Proposed admin: accept the transfer.
+    AcceptAdmin {},
+    /// Admin: withdraw a pending transfer.
+    CancelAdminTransfer {},
+}
+
+#[cw_serde]
+pub struct MigrateMsg {}
 
 #[cw_serde]
 #[derive(QueryResponses)]
 pub enum QueryMsg {
+    #[returns(ConfigResponse)]
+    Config {},
+    /// The batch of `device_id` that holds reading `seq`; an error if none does.
+    #[returns(BatchInfo)]
+    Batch { device_id: String, seq: u64 },
+    /// A device's batches in sequence order; `start_after` is a `last_seq`.
+    #[returns(crate::pagination::Page<BatchInfo>)]
+    Batches {
+        device_id: String,
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    },
+    /// Missing sequence ranges noticed for a device; `start_after` is a gap's `from_seq`.
+    #[returns(crate::pagination::Page<Gap>)]
+    Gaps {
+        device_id: String,
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    },
+    /// The last anchored sequence number of a device (`None` before its first batch).
+    #[returns(CursorResponse)]
+    Cursor { device_id: String },
+    /// Checks an inclusion proof of reading `seq` (its leaf hash and audit path) against the
+    /// stored root of the batch that holds it.
+    #[returns(ProofResponse)]
+    VerifyProof {
+        device_id: String,
+        seq: u64,
+        leaf_hash: Binary,
+        path: Vec<Binary>,
+    },
     /// Readings anchored for `patient` per UTC day and scope, for days `from_day..=to_day`
     /// (at most `MAX_COVERAGE_DAYS`); days and scopes with no readings are left out.
     #[returns(CoverageResponse)]
@@ -21,6 +89,49 @@ pub enum QueryMsg {
         from_day: u64,
         to_day: u64,
     },
+}
+
+#[cw_serde]
+pub struct ConfigResponse {
+    pub admin: Addr,
+    pub pending_admin: Option<Addr>,
+    pub registry: Addr,
+    pub listeners: Vec<Addr>,
+}
+
+/// An anchored batch as stored.
+#[cw_serde]
+pub struct BatchInfo {
+    pub device_id: String,
+    pub first_seq: u64,
+    pub last_seq: u64,
+    pub root: Binary,
+    /// UTC day the batch's readings were measured on.
+    pub day: u64,
+    /// Block height of the transaction that anchored it.
+    pub anchored_height: u64,
+}
+
+/// Sequence numbers `from_seq..=to_seq` never anchored, noticed when a later batch jumped
+/// over them.
+#[cw_serde]
+pub struct Gap {
+    pub device_id: String,
+    pub from_seq: u64,
+    pub to_seq: u64,
+    pub noticed_height: u64,
+    pub noticed_time: u64,
+}
+
+#[cw_serde]
+pub struct CursorResponse {
+    pub last_seq: Option<u64>,
+}
+
+#[cw_serde]
+pub struct ProofResponse {
+    pub valid: bool,
+    pub batch: BatchInfo,
 }
 
 #[cw_serde]
@@ -34,4 +145,36 @@ pub struct DayCoverage {
     pub day: u64,
     pub scope: DataScope,
     pub readings: u64,
+}
+
+/// Encodes signed headers for `SubmitBatches`: each header body, then its signature.
+pub fn encode_submission(batches: &[(BatchHeader, Binary)]) -> Result<Vec<u8>, EncodingError> {
+    let mut out = Vec::with_capacity(batches.len() * 160);
+    for (header, signature) in batches {
+        if signature.len() != SIGNATURE_LEN {
+            return Err(EncodingError::Truncated { field: "signature" });
+        }
+        out.extend(header.encode_body()?);
+        out.extend_from_slice(signature.as_slice());
+    }
+    Ok(out)
+}
+
+/// Decodes a `SubmitBatches` payload into headers and signatures.
+pub fn decode_submission(
+    mut bytes: &[u8],
+) -> Result<Vec<(BatchHeader, [u8; SIGNATURE_LEN])>, EncodingError> {
+    let mut out = Vec::new();
+    while !bytes.is_empty() {
+        let (header, rest) = BatchHeader::decode_body(bytes)?;
+        if rest.len() < SIGNATURE_LEN {
+            return Err(EncodingError::Truncated { field: "signature" });
+        }
+        let (sig, rest) = rest.split_at(SIGNATURE_LEN);
+        let mut signature = [0u8; SIGNATURE_LEN];
+        signature.copy_from_slice(sig);
+        out.push((header, signature));
+        bytes = rest;
+    }
+    Ok(out)
 }

@@ -86,3 +86,82 @@ impl TestKey {
         Binary::new(sig)
     }
 }
+
+/// A batch of generated readings, signed as a device would sign it.
+#[derive(Clone, Debug)]
+pub struct SignedBatch {
+    pub header: crate::BatchHeader,
+    pub signature: Binary,
+    pub readings: Vec<crate::Reading>,
+    pub leaves: Vec<crate::merkle::Hash>,
+}
+
+impl SignedBatch {
+    /// The audit path of reading `seq`.
+    pub fn proof(&self, seq: u64) -> Vec<crate::merkle::Hash> {
+        let index = (seq - self.header.first_seq) as usize;
+        crate::merkle::inclusion_proof(&self.leaves, index).expect("seq is in the batch")
+    }
+}
+
+/// Builds `count` glucose readings `first_seq..` measured every `interval` seconds from
+/// `first_time`, with deterministic salts, and signs their batch header for `domain`.
+pub fn signed_batch(
+    key: &TestKey,
+    device_id: &str,
+    first_seq: u64,
+    count: u32,
+    first_time: u64,
+    interval: u64,
+    domain: &crate::Domain,
+) -> SignedBatch {
+    use crate::encoding::{ReadingKind, Trend, Unit};
+    let readings: Vec<crate::Reading> = (0..u64::from(count))
+        .map(|i| {
+            let seq = first_seq + i;
+            let mut salt = [0u8; crate::encoding::SALT_LEN];
+            salt[..8].copy_from_slice(&seq.to_be_bytes());
+            salt[8] = device_id.len() as u8;
+            crate::Reading {
+                salt,
+                device_id: device_id.to_string(),
+                seq,
+                measured_at: first_time + i * interval,
+                kind: ReadingKind::Glucose,
+                unit: Unit::MgPerDl,
+                value: 90_000 + ((seq * 7_919) % 120_000) as i64,
+                trend: Trend::Flat,
+                flags: 0,
+            }
+        })
+        .collect();
+    let leaves: Vec<_> = readings
+        .iter()
+        .map(|r| r.leaf_hash().expect("valid reading"))
+        .collect();
+    let header = crate::BatchHeader {
+        device_id: device_id.to_string(),
+        first_seq,
+        last_seq: first_seq + u64::from(count) - 1,
+        count,
+        first_time,
+        last_time: first_time + (u64::from(count) - 1) * interval,
+        root: Binary::new(crate::merkle::root(&leaves).to_vec()),
+    };
+    let signature = key.sign(&header.sign_bytes(domain).expect("valid header"));
+    SignedBatch {
+        header,
+        signature,
+        readings,
+        leaves,
+    }
+}
+
+/// The `SubmitBatches` payload for these batches.
+pub fn submission(batches: &[SignedBatch]) -> Binary {
+    let pairs: Vec<_> = batches
+        .iter()
+        .map(|b| (b.header.clone(), b.signature.clone()))
+        .collect();
+    Binary::new(crate::anchors::encode_submission(&pairs).expect("valid batches"))
+}

@@ -1,0 +1,108 @@
+use cosmwasm_std::StdError;
+use cw_utils::PaymentError;
+use diachain_std::admin::AdminError;
+use diachain_std::encoding::EncodingError;
+use diachain_std::version::MigrateError;
+use thiserror::Error;
+
+/// Errors of a submission name the failing header by its position (`index`, from 0) and
+/// device, so a relayer can fix or drop it and resubmit the rest.
+#[derive(Error, Debug)]
+pub enum ContractError {
+    #[error(transparent)]
+    Std(#[from] StdError),
+    #[error(transparent)]
+    Payment(#[from] PaymentError),
+    #[error(transparent)]
+    Migrate(#[from] MigrateError),
+    #[error(transparent)]
+    Admin(#[from] AdminError),
+    #[error("malformed submission: {0}")]
+    Malformed(EncodingError),
+
+    #[error("{address} is not an active relayer in the registry")]
+    NotRelayer { address: String },
+    #[error("the submission holds no batch")]
+    EmptySubmission,
+    #[error("at most {max} batches per submission")]
+    TooManyBatches { max: usize },
+    #[error("batch {index}: device {device_id} is not registered")]
+    UnknownDevice { index: usize, device_id: String },
+    #[error("batch {index}: device {device_id} is not bound to a patient")]
+    DeviceNotBound { index: usize, device_id: String },
+    #[error("batch {index}: device {device_id} does not accept data measured at {at} (suspended or revoked)")]
+    DeviceNotAccepting {
+        index: usize,
+        device_id: String,
+        at: u64,
+    },
+    #[error(
+        "batch {index}: device {device_id}: the signature does not verify with the registered key"
+    )]
+    InvalidSignature { index: usize, device_id: String },
+    #[error("batch {index}: device {device_id}: count {count} does not match seq {first_seq}..={last_seq}")]
+    CountMismatch {
+        index: usize,
+        device_id: String,
+        first_seq: u64,
+        last_seq: u64,
+        count: u32,
+    },
+    #[error("batch {index}: device {device_id}: a batch holds 1..={max} readings")]
+    BatchSize {
+        index: usize,
+        device_id: String,
+        max: u32,
+    },
+    #[error(
+        "batch {index}: device {device_id}: first time {first_time} is after last time {last_time}"
+    )]
+    TimesInverted {
+        index: usize,
+        device_id: String,
+        first_time: u64,
+        last_time: u64,
+    },
+    #[error("batch {index}: device {device_id}: the readings span more than one UTC day")]
+    CrossesMidnight { index: usize, device_id: String },
+    #[error(
+        "batch {index}: device {device_id}: readings are measured in the future ({last_time})"
+    )]
+    FutureReading {
+        index: usize,
+        device_id: String,
+        last_time: u64,
+    },
+    #[error("batch {index}: device {device_id}: seq {first_seq} is at or below the anchored seq {anchored}: replay or overlap")]
+    Overlap {
+        index: usize,
+        device_id: String,
+        first_seq: u64,
+        anchored: u64,
+    },
+    #[error("batch {index}: device {device_id}: measured on day {day}, before its last anchored day {anchored_day}")]
+    DayBackwards {
+        index: usize,
+        device_id: String,
+        day: u64,
+        anchored_day: u64,
+    },
+
+    #[error("at most {max} listeners")]
+    TooManyListeners { max: usize },
+    #[error("{address} is already a listener")]
+    ListenerExists { address: String },
+    #[error("{address} is not a listener")]
+    NotListener { address: String },
+
+    #[error("device {device_id} has no anchored batch holding seq {seq}")]
+    BatchNotFound { device_id: String, seq: u64 },
+    #[error("day range {from_day}..={to_day} is empty or wider than {max} days")]
+    InvalidDayRange {
+        from_day: u64,
+        to_day: u64,
+        max: u64,
+    },
+    #[error("a hash must be 32 bytes")]
+    InvalidHash,
+}

@@ -1,0 +1,5 @@
+//! One file per action.
+
+pub mod admin;
+pub mod listeners;
+pub mod submit;

@@ -1,0 +1,307 @@
+//! `SubmitBatches`: an admitted relayer anchors many device-signed batch headers at once.
+//!
+//! Every header is checked before anything is written, and any failing header rejects the
+//! whole message. All-or-nothing keeps the device cursors simple and exact (a later header of
+//! the same device may depend on an earlier one), and a relayer learns precisely which header
+//! failed (errors carry its index) so it can drop or fix it and resubmit.
+//!
+//! Gas: one registry query for the whole message, one batched ed25519 verification, one raw
+//! 60-byte write per batch, and two small writes per device per UTC day for coverage.
+
+use std::collections::BTreeMap;
+
+use cosmwasm_std::{Addr, Api, Binary, DepsMut, Env, MessageInfo, Response, Timestamp};
+use diachain_std::anchors::{
+    decode_submission, MAX_BATCHES_PER_SUBMIT, MAX_CLOCK_SKEW_SECONDS, MAX_READINGS_PER_BATCH,
+};
+use diachain_std::crypto::{verify_signature, SIGNATURE_LEN};
+use diachain_std::encoding::utc_day;
+use diachain_std::hooks::{hook_msgs, AnchorsHookMsg, Contribution};
+use diachain_std::registry::{AnchoringDevice, AnchoringInfoResponse, QueryMsg as RegistryQuery};
+use diachain_std::{BatchHeader, DataScope, Domain, KeyAlgorithm};
+
+use crate::error::ContractError;
+use crate::state::{
+    BatchRecord, Batches, GapRecord, CONFIG, DEVICE_DAYS, GAPS, LISTENERS, PATIENT_DAYS,
+};
+
+type Signed = (BatchHeader, [u8; SIGNATURE_LEN]);
+
+pub fn submit(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    batches: Binary,
+) -> Result<Response, ContractError> {
+    let items = decode_submission(batches.as_slice()).map_err(ContractError::Malformed)?;
+    if items.is_empty() {
+        return Err(ContractError::EmptySubmission);
+    }
+    if items.len() > MAX_BATCHES_PER_SUBMIT {
+        return Err(ContractError::TooManyBatches {
+            max: MAX_BATCHES_PER_SUBMIT,
+        });
+    }
+
+    // One registry query for the relayer and every device of the message.
+    let mut device_ids: Vec<String> = Vec::new();
+    let mut position: BTreeMap<&str, usize> = BTreeMap::new();
+    for (h, _) in &items {
+        if !position.contains_key(h.device_id.as_str()) {
+            position.insert(&h.device_id, device_ids.len());
+            device_ids.push(h.device_id.clone());
+        }
+    }
+    let registry = CONFIG.load(deps.storage)?.registry;
+    let registry_info: AnchoringInfoResponse = deps.querier.query_wasm_smart(
+        registry,
+        &RegistryQuery::AnchoringInfo {
+            relayer: info.sender.to_string(),
+            device_ids,
+        },
+    )?;
+    if !registry_info.relayer_active {
+        return Err(ContractError::NotRelayer {
+            address: info.sender.to_string(),
+        });
+    }
+
+    // Pass 1: each header on its own, against the registry.
+    let domain = Domain {
+        chain_id: &env.block.chain_id,
+        contract: env.contract.address.as_str(),
+    };
+    let now = env.block.time.seconds();
+    let mut checked: Vec<(&AnchoringDevice, &Addr, Vec<u8>)> = Vec::with_capacity(items.len());
+    for (index, (h, _)) in items.iter().enumerate() {
+        let device_id = || h.device_id.clone();
+        let device = position
+            .get(h.device_id.as_str())
+            .and_then(|p| registry_info.devices.get(*p))
+            .and_then(Option::as_ref)
+            .ok_or_else(|| ContractError::UnknownDevice {
+                index,
+                device_id: device_id(),
+            })?;
+        let owner = device
+            .owner
+            .as_ref()
+            .ok_or_else(|| ContractError::DeviceNotBound {
+                index,
+                device_id: device_id(),
+            })?;
+        check_header(index, h, now)?;
+        if !device
+            .status
+            .accepts_data_at(Timestamp::from_seconds(h.last_time))
+        {
+            return Err(ContractError::DeviceNotAccepting {
+                index,
+                device_id: device_id(),
+                at: h.last_time,
+            });
+        }
+        let sign_bytes = h.sign_bytes(&domain).map_err(ContractError::Malformed)?;
+        checked.push((device, owner, sign_bytes));
+    }
+    verify_signatures(deps.api, &items, &checked)?;
+
+    // Pass 2: sequence continuity against what is anchored and what this message adds.
+    let mut heads: BTreeMap<&str, Option<BatchRecord>> = BTreeMap::new();
+    let mut records: Vec<(&str, BatchRecord)> = Vec::with_capacity(items.len());
+    let mut gaps: Vec<(&str, u64, u64)> = Vec::new();
+    let mut new_days: Vec<(&str, u32, u64, &Addr, DataScope)> = Vec::new();
+    let mut totals: BTreeMap<(&Addr, DataScope, u32), u64> = BTreeMap::new();
+    for (index, ((h, _), (device, owner, _))) in items.iter().zip(&checked).enumerate() {
+        let id = h.device_id.as_str();
+        let head = match heads.get(id) {
+            Some(head) => head.clone(),
+            None => Batches::latest(deps.storage, id)?,
+        };
+        let day = day_of(h.first_time)?;
+        let scope = device.kind.scope();
+        let prev_cumulative = head.as_ref().map_or(0, |p| p.cumulative);
+        if let Some(prev) = &head {
+            if h.first_seq <= prev.last_seq {
+                return Err(ContractError::Overlap {
+                    index,
+                    device_id: h.device_id.clone(),
+                    first_seq: h.first_seq,
+                    anchored: prev.last_seq,
+                });
+            }
+            if day < prev.day {
+                return Err(ContractError::DayBackwards {
+                    index,
+                    device_id: h.device_id.clone(),
+                    day: u64::from(day),
+                    anchored_day: u64::from(prev.day),
+                });
+            }
+            if h.first_seq > prev.last_seq + 1 {
+                gaps.push((id, prev.last_seq + 1, h.first_seq - 1));
+            }
+        }
+        if head.as_ref().is_none_or(|p| p.day != day) {
+            new_days.push((id, day, prev_cumulative, *owner, scope));
+        }
+        let record = BatchRecord {
+            first_seq: h.first_seq,
+            last_seq: h.last_seq,
+            root: h
+                .root
+                .as_slice()
+                .try_into()
+                .map_err(|_| ContractError::InvalidHash)?,
+            cumulative: prev_cumulative
+                .checked_add(u64::from(h.count))
+                .ok_or_else(|| cosmwasm_std::StdError::msg("reading count overflow"))?,
+            day,
+            anchored_height: env.block.height,
+        };
+        heads.insert(id, Some(record.clone()));
+        records.push((id, record));
+        let total = totals.entry((*owner, scope, day)).or_default();
+        *total = total
+            .checked_add(u64::from(h.count))
+            .ok_or_else(|| cosmwasm_std::StdError::msg("reading count overflow"))?;
+    }
+
+    // Pass 3: write.
+    for (id, record) in &records {
+        Batches::save(deps.storage, id, record);
+    }
+    for (id, from_seq, to_seq) in &gaps {
+        GAPS.save(
+            deps.storage,
+            (id, *from_seq),
+            &GapRecord {
+                to_seq: *to_seq,
+                noticed_height: env.block.height,
+                noticed_time: now,
+            },
+        )?;
+    }
+    for (id, day, cumulative_before, owner, scope) in &new_days {
+        DEVICE_DAYS.save(deps.storage, (id, *day), cumulative_before)?;
+        PATIENT_DAYS.save(deps.storage, (owner, *day, id), &scope.code())?;
+    }
+
+    let readings: u64 = totals.values().sum();
+    let listeners = LISTENERS.load(deps.storage)?;
+    let contributions: Vec<Contribution> = totals
+        .into_iter()
+        .map(|((patient, scope, day), readings)| Contribution {
+            patient: patient.clone(),
+            scope,
+            day: u64::from(day),
+            readings,
+        })
+        .collect();
+    let messages = hook_msgs(
+        &listeners,
+        &AnchorsHookMsg::ReadingsAnchored { contributions },
+    )?;
+    Ok(Response::new()
+        .add_messages(messages)
+        .add_attribute("action", "submit_batches")
+        .add_attribute("batches", records.len().to_string())
+        .add_attribute("readings", readings.to_string())
+        .add_attribute("gaps", gaps.len().to_string()))
+}
+
+fn day_of(unix_seconds: u64) -> Result<u32, ContractError> {
+    u32::try_from(utc_day(unix_seconds))
+        .map_err(|_| cosmwasm_std::StdError::msg("day out of range").into())
+}
+
+/// The checks a header passes on its own.
+fn check_header(index: usize, h: &BatchHeader, now: u64) -> Result<(), ContractError> {
+    let device_id = || h.device_id.clone();
+    if h.count == 0 || h.count > MAX_READINGS_PER_BATCH {
+        return Err(ContractError::BatchSize {
+            index,
+            device_id: device_id(),
+            max: MAX_READINGS_PER_BATCH,
+        });
+    }
+    let span = h
+        .last_seq
+        .checked_sub(h.first_seq)
+        .and_then(|d| d.checked_add(1));
+    if span != Some(u64::from(h.count)) {
+        return Err(ContractError::CountMismatch {
+            index,
+            device_id: device_id(),
+            first_seq: h.first_seq,
+            last_seq: h.last_seq,
+            count: h.count,
+        });
+    }
+    if h.first_time > h.last_time {
+        return Err(ContractError::TimesInverted {
+            index,
+            device_id: device_id(),
+            first_time: h.first_time,
+            last_time: h.last_time,
+        });
+    }
+    if utc_day(h.first_time) != utc_day(h.last_time) {
+        return Err(ContractError::CrossesMidnight {
+            index,
+            device_id: device_id(),
+        });
+    }
+    if h.last_time > now.saturating_add(MAX_CLOCK_SKEW_SECONDS) {
+        return Err(ContractError::FutureReading {
+            index,
+            device_id: device_id(),
+            last_time: h.last_time,
+        });
+    }
+    Ok(())
+}
+
+/// ECDSA signatures one by one; all Ed25519 signatures in one batch verification (cheaper
+/// per signature), falling back to single checks only to name a failing header.
+fn verify_signatures(
+    api: &dyn Api,
+    items: &[Signed],
+    checked: &[(&AnchoringDevice, &Addr, Vec<u8>)],
+) -> Result<(), ContractError> {
+    let invalid = |index: usize| ContractError::InvalidSignature {
+        index,
+        device_id: items[index].0.device_id.clone(),
+    };
+    let mut ed25519 = Vec::new();
+    for (index, ((_, sig), (device, _, sign_bytes))) in items.iter().zip(checked).enumerate() {
+        if device.public_key.algorithm == KeyAlgorithm::Ed25519 {
+            ed25519.push(index);
+        } else if !verify_signature(api, &device.public_key, sign_bytes, sig) {
+            return Err(invalid(index));
+        }
+    }
+    if ed25519.is_empty() {
+        return Ok(());
+    }
+    let messages: Vec<&[u8]> = ed25519.iter().map(|i| checked[*i].2.as_slice()).collect();
+    let signatures: Vec<&[u8]> = ed25519.iter().map(|i| items[*i].1.as_slice()).collect();
+    let keys: Vec<&[u8]> = ed25519
+        .iter()
+        .map(|i| checked[*i].0.public_key.key.as_slice())
+        .collect();
+    let all_valid = if ed25519.len() == 1 {
+        api.ed25519_verify(messages[0], signatures[0], keys[0])
+    } else {
+        api.ed25519_batch_verify(&messages, &signatures, &keys)
+    };
+    if all_valid.unwrap_or(false) {
+        return Ok(());
+    }
+    let failing = ed25519
+        .iter()
+        .copied()
+        .find(|i| !verify_signature(api, &checked[*i].0.public_key, &checked[*i].2, &items[*i].1))
+        .unwrap_or(ed25519[0]);
+    Err(invalid(failing))
+}

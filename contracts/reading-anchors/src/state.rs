@@ -1,0 +1,141 @@
+//! Storage. The hot path (one write per anchored batch) uses a raw, fixed-size binary record
+//! instead of JSON: every stored byte costs 30 gas. See `docs/gas.md`.
+
+use cosmwasm_schema::cw_serde;
+use cosmwasm_std::{Addr, Order, StdError, StdResult, Storage};
+use cw_storage_plus::{Item, Map};
+
+#[cw_serde]
+pub struct Config {
+    pub registry: Addr,
+}
+
+pub const CONFIG: Item<Config> = Item::new("config");
+pub const LISTENERS: Item<Vec<Addr>> = Item::new("listeners");
+
+/// A gap: `from_seq..=to_seq` were never anchored.
+#[cw_serde]
+pub struct GapRecord {
+    pub to_seq: u64,
+    pub noticed_height: u64,
+    pub noticed_time: u64,
+}
+
+/// (device id, from seq) → gap.
+pub const GAPS: Map<(&str, u64), GapRecord> = Map::new("g");
+/// (device id, UTC day) → readings the device had anchored before that day (its cumulative
+/// count). Written with a device's first batch of a day; coverage subtracts consecutive
+/// entries, so only one extra write per device and day is needed, not one per batch.
+pub const DEVICE_DAYS: Map<(&str, u32), u64> = Map::new("d");
+/// (patient, UTC day, device id) → scope code: which devices contributed to a patient's day.
+pub const PATIENT_DAYS: Map<(&Addr, u32, &str), u8> = Map::new("p");
+
+/// Only used to build keys: (device id, last seq) → raw `BatchRecord` bytes.
+const BATCH_KEYS: Map<(&str, u64), ()> = Map::new("b");
+
+/// One anchored batch, stored raw under (device id, last seq).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchRecord {
+    pub first_seq: u64,
+    pub last_seq: u64,
+    pub root: [u8; 32],
+    /// Readings the device has anchored so far, this batch included.
+    pub cumulative: u64,
+    pub day: u32,
+    pub anchored_height: u64,
+}
+
+/// Bytes of a stored record: first seq 8, root 32, cumulative 8, day 4, height 8.
+pub const BATCH_RECORD_LEN: usize = 60;
+
+impl BatchRecord {
+    fn encode(&self) -> [u8; BATCH_RECORD_LEN] {
+        let mut v = [0u8; BATCH_RECORD_LEN];
+        v[..8].copy_from_slice(&self.first_seq.to_be_bytes());
+        v[8..40].copy_from_slice(&self.root);
+        v[40..48].copy_from_slice(&self.cumulative.to_be_bytes());
+        v[48..52].copy_from_slice(&self.day.to_be_bytes());
+        v[52..60].copy_from_slice(&self.anchored_height.to_be_bytes());
+        v
+    }
+
+    fn decode(key: &[u8], value: &[u8]) -> StdResult<Self> {
+        let corrupt = || StdError::msg("corrupt batch record");
+        if value.len() != BATCH_RECORD_LEN || key.len() < 8 {
+            return Err(corrupt());
+        }
+        let u64_at = |b: &[u8]| -> StdResult<u64> {
+            Ok(u64::from_be_bytes(b.try_into().map_err(|_| corrupt())?))
+        };
+        Ok(BatchRecord {
+            first_seq: u64_at(&value[..8])?,
+            last_seq: u64_at(&key[key.len() - 8..])?,
+            root: value[8..40].try_into().map_err(|_| corrupt())?,
+            cumulative: u64_at(&value[40..48])?,
+            day: u32::from_be_bytes(value[48..52].try_into().map_err(|_| corrupt())?),
+            anchored_height: u64_at(&value[52..60])?,
+        })
+    }
+}
+
+/// The raw batch store: save, latest, the batch holding a seq, and pages.
+pub struct Batches;
+
+impl Batches {
+    fn key(device_id: &str, last_seq: u64) -> Vec<u8> {
+        BATCH_KEYS.key((device_id, last_seq)).to_vec()
+    }
+
+    /// Every key of a device lies in `[key(id, 0), key(id, 0)[..-8] ++ 0xff * 9)`.
+    fn device_end(device_id: &str) -> Vec<u8> {
+        let mut end = Self::key(device_id, 0);
+        end.truncate(end.len() - 8);
+        end.extend([0xff; 9]);
+        end
+    }
+
+    pub fn save(storage: &mut dyn Storage, device_id: &str, record: &BatchRecord) {
+        storage.set(&Self::key(device_id, record.last_seq), &record.encode());
+    }
+
+    fn scan<'a>(
+        storage: &'a dyn Storage,
+        device_id: &str,
+        from_seq: u64,
+        order: Order,
+    ) -> impl Iterator<Item = StdResult<BatchRecord>> + 'a {
+        let start = Self::key(device_id, from_seq);
+        let end = Self::device_end(device_id);
+        storage
+            .range(Some(&start), Some(&end), order)
+            .map(|(k, v)| BatchRecord::decode(&k, &v))
+    }
+
+    /// The device's last anchored batch.
+    pub fn latest(storage: &dyn Storage, device_id: &str) -> StdResult<Option<BatchRecord>> {
+        Self::scan(storage, device_id, 0, Order::Descending)
+            .next()
+            .transpose()
+    }
+
+    /// The batch whose range holds `seq`.
+    pub fn containing(
+        storage: &dyn Storage,
+        device_id: &str,
+        seq: u64,
+    ) -> StdResult<Option<BatchRecord>> {
+        Ok(Self::scan(storage, device_id, seq, Order::Ascending)
+            .next()
+            .transpose()?
+            .filter(|b| b.first_seq <= seq))
+    }
+
+    /// Batches with `last_seq >= from_seq`, in order.
+    pub fn from<'a>(
+        storage: &'a dyn Storage,
+        device_id: &str,
+        from_seq: u64,
+    ) -> impl Iterator<Item = StdResult<BatchRecord>> + 'a {
+        Self::scan(storage, device_id, from_seq, Order::Ascending)
+    }
+}
