@@ -1,12 +1,155 @@
-//! The consent contract's messages.
+//! The consent contract's messages: grants, amendments and revocations, break-glass sessions,
+//! the custodians' access log and research consent. See `docs/consent.md`.
 //!
-//! Settled so far (the data union depends on it): the `ResearchConsent` query and its
-//! response. The rest of the interface is added with the contract.
+//! The `ResearchConsent` query and its response are what the data union depends on.
 
 use cosmwasm_schema::{cw_serde, QueryResponses};
-use cosmwasm_std::Timestamp;
+use cosmwasm_std::{Addr, BlockInfo, Timestamp};
 
-use crate::scopes::DataScope;
+use crate::pagination::Page;
+use crate::scopes::{DataScope, Purpose};
+
+/// Highest break-glass cap (hours) an instantiation may set.
+pub const MAX_BREAK_GLASS_HOURS: u32 = 72;
+/// Most grants one (patient, grantee) pair may hold at once that are neither revoked nor
+/// pruned after expiry; keeps `CheckAccess` and every execute on the pair bounded.
+pub const MAX_GRANTS_PER_PAIR: usize = 16;
+/// Most listeners (contracts told when a research consent ends).
+pub const MAX_LISTENERS: usize = 8;
+/// Most accesses one `RecordAccesses` may carry.
+pub const MAX_ACCESSES_PER_RECORD: usize = 50;
+/// Longest break-glass reason, in bytes.
+pub const MAX_REASON_LEN: usize = 128;
+
+/// When a grant ends by itself: at a block height (expired from that height on) or a time
+/// (expired from that time on). The JSON is that of `cw_utils::Expiration`'s `at_height` and
+/// `at_time` (its `never` is not accepted: every grant ends).
+#[cw_serde]
+#[derive(Copy, Eq)]
+pub enum Expiry {
+    AtHeight(u64),
+    AtTime(Timestamp),
+}
+
+impl Expiry {
+    /// Whether the grant has ended at this block.
+    pub fn is_expired(&self, block: &BlockInfo) -> bool {
+        match *self {
+            Expiry::AtHeight(h) => block.height >= h,
+            Expiry::AtTime(t) => block.time >= t,
+        }
+    }
+}
+
+#[cw_serde]
+pub struct InstantiateMsg {
+    /// The consortium's address; the sender when omitted.
+    pub admin: Option<String>,
+    /// The device-registry contract, asked whether an address is a patient's guardian.
+    pub registry: String,
+    /// Longest break-glass session, in hours (1..=`MAX_BREAK_GLASS_HOURS`).
+    pub max_break_glass_hours: u32,
+    /// Contracts told when a research consent ends early (at most `MAX_LISTENERS`).
+    #[serde(default)]
+    pub listeners: Vec<String>,
+}
+
+/// Roles the consent admin admits.
+#[cw_serde]
+#[derive(Copy, Eq, PartialOrd, Ord, Hash)]
+pub enum ConsentRole {
+    /// May open break-glass sessions.
+    EmergencyProvider,
+    /// Serves data to grantees and records each access it serves.
+    Custodian,
+}
+
+impl ConsentRole {
+    pub const ALL: &'static [ConsentRole] =
+        &[ConsentRole::EmergencyProvider, ConsentRole::Custodian];
+    /// One-byte storage key prefix.
+    pub const fn code(self) -> u8 {
+        match self {
+            ConsentRole::EmergencyProvider => 1,
+            ConsentRole::Custodian => 2,
+        }
+    }
+}
+
+/// One access a custodian served.
+#[cw_serde]
+pub struct NewAccess {
+    pub patient: String,
+    pub grantee: String,
+    pub scope: DataScope,
+    /// The range of data (measurement times, inclusive) served.
+    pub data_from: Timestamp,
+    pub data_to: Timestamp,
+    /// The grant that allowed it (as `CheckAccess` returned it); it must allow the access now.
+    pub grant_id: u64,
+}
+
+#[cw_serde]
+pub enum ExecuteMsg {
+    /// Admin: propose a new admin; it takes effect when they accept.
+    TransferAdmin { new_admin: String },
+    /// Proposed admin: accept the transfer.
+    AcceptAdmin {},
+    /// Admin: withdraw a pending transfer.
+    CancelAdminTransfer {},
+    /// Admin: admit an emergency provider or custodian.
+    AdmitMember { role: ConsentRole, address: String },
+    /// Admin: remove one. A removed emergency provider's open sessions stop allowing access at
+    /// once; a removed custodian may no longer record accesses.
+    RemoveMember { role: ConsentRole, address: String },
+    /// Admin: replace the listener list (at most `MAX_LISTENERS`, no duplicates).
+    SetListeners { listeners: Vec<String> },
+
+    /// Patient (or their guardian, naming the patient): grant `grantee` access to `scopes` of
+    /// data measured in `data_from..=data_to`, for `purpose`, until `expires` (a time or a
+    /// height, not yet passed). A research grant names the data-union `study_id`; a patient
+    /// holds at most one live research grant per study.
+    Grant {
+        patient: Option<String>,
+        grantee: String,
+        scopes: Vec<DataScope>,
+        purpose: Purpose,
+        study_id: Option<u64>,
+        data_from: Timestamp,
+        data_to: Timestamp,
+        expires: Expiry,
+    },
+    /// Patient or guardian: change a live consent grant's scopes, data period or expiry, in
+    /// effect from this block. Narrowing a research grant tells the listeners.
+    AmendGrant {
+        grant_id: u64,
+        scopes: Option<Vec<DataScope>>,
+        data_from: Option<Timestamp>,
+        data_to: Option<Timestamp>,
+        expires: Option<Expiry>,
+    },
+    /// Patient, guardian, or the grantee itself (renouncing): end a live grant or break-glass
+    /// session now. Revoking a research grant tells the listeners.
+    RevokeGrant { grant_id: u64 },
+
+    /// Admitted emergency provider: open access to `patient` without a prior grant, for
+    /// `hours` (at most the configured cap), to `scopes` (all when omitted), with a reason.
+    /// Covers the patient's data measured up to the session's end. Ends by itself; the patient
+    /// (or guardian) may close it early with `RevokeGrant`.
+    OpenBreakGlass {
+        patient: String,
+        hours: u32,
+        reason: String,
+        scopes: Option<Vec<DataScope>>,
+    },
+
+    /// Admitted custodian: record accesses it served (all or none). Each must be allowed by
+    /// the named grant at this block.
+    RecordAccesses { accesses: Vec<NewAccess> },
+}
+
+#[cw_serde]
+pub struct MigrateMsg {}
 
 #[cw_serde]
 #[derive(QueryResponses)]
@@ -14,6 +157,68 @@ pub enum QueryMsg {
     /// The patient's live research consent for a data-union study, if any.
     #[returns(ResearchConsentResponse)]
     ResearchConsent { patient: String, study_id: u64 },
+
+    #[returns(ConfigResponse)]
+    Config {},
+    /// Whether `grantee` may read `patient`'s `scope` data measured in `data_from..=data_to`
+    /// at time `at` (default: this block; never in the future), and which grant allows it.
+    #[returns(CheckAccessResponse)]
+    CheckAccess {
+        patient: String,
+        grantee: String,
+        scope: DataScope,
+        data_from: Timestamp,
+        data_to: Timestamp,
+        at: Option<Timestamp>,
+    },
+    /// One grant or break-glass session; an error if there is none with that id.
+    #[returns(GrantInfo)]
+    Grant { grant_id: u64 },
+    /// Every grant and session of a patient (live or not), by id.
+    #[returns(Page<GrantInfo>)]
+    GrantsByPatient {
+        patient: String,
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    },
+    /// Every grant and session held by a grantee (live or not), by id.
+    #[returns(Page<GrantInfo>)]
+    GrantsByGrantee {
+        grantee: String,
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    },
+    /// A patient's open break-glass sessions, soonest end first; `start_after` is a grant id
+    /// from the previous page.
+    #[returns(Page<Grant>)]
+    BreakGlassSessions {
+        patient: String,
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    },
+    /// Accesses served of a patient's data, oldest first.
+    #[returns(Page<AccessRecord>)]
+    AccessLogByPatient {
+        patient: String,
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    },
+    /// Accesses served to a grantee, oldest first.
+    #[returns(Page<AccessRecord>)]
+    AccessLogByGrantee {
+        grantee: String,
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    },
+    /// A member's record; `None` if not admitted.
+    #[returns(Option<Member>)]
+    Member { role: ConsentRole, address: String },
+    #[returns(Page<Member>)]
+    Members {
+        role: ConsentRole,
+        start_after: Option<String>,
+        limit: Option<u32>,
+    },
 }
 
 #[cw_serde]
@@ -29,4 +234,129 @@ pub struct ResearchConsent {
     /// The period of data the consent covers.
     pub data_from: Timestamp,
     pub data_to: Timestamp,
+}
+
+#[cw_serde]
+pub struct ConfigResponse {
+    pub admin: Addr,
+    pub pending_admin: Option<Addr>,
+    pub registry: Addr,
+    pub max_break_glass_hours: u32,
+    pub listeners: Vec<Addr>,
+}
+
+/// A break-glass session's own details.
+#[cw_serde]
+pub struct BreakGlass {
+    pub reason: String,
+    pub hours: u32,
+}
+
+/// When and by whom a grant was ended early.
+#[cw_serde]
+pub struct Revocation {
+    pub at: Timestamp,
+    pub height: u64,
+    pub by: Addr,
+}
+
+/// A consent grant or (with `break_glass`) an emergency session.
+#[cw_serde]
+pub struct Grant {
+    pub id: u64,
+    pub patient: Addr,
+    pub grantee: Addr,
+    /// Sorted, without duplicates, never empty.
+    pub scopes: Vec<DataScope>,
+    pub purpose: Purpose,
+    /// The data-union study of a research grant.
+    pub study_id: Option<u64>,
+    /// The period of data (measurement times, inclusive) covered.
+    pub data_from: Timestamp,
+    pub data_to: Timestamp,
+    pub expires: Expiry,
+    /// The patient, their guardian, or the emergency provider who opened the session.
+    pub granted_by: Addr,
+    pub granted_at: Timestamp,
+    pub granted_height: u64,
+    /// Time of the last amendment, if any.
+    pub amended_at: Option<Timestamp>,
+    pub revoked: Option<Revocation>,
+    /// Set for a break-glass session.
+    pub break_glass: Option<BreakGlass>,
+}
+
+/// A grant's standing at the current block.
+#[cw_serde]
+#[derive(Copy, Eq)]
+pub enum GrantStatus {
+    Active,
+    Expired,
+    Revoked,
+}
+
+/// A grant as queries report it, with its standing now.
+#[cw_serde]
+pub struct GrantInfo {
+    pub grant: Grant,
+    pub status: GrantStatus,
+}
+
+/// Why `CheckAccess` said no: for the grant that came closest to allowing the access (a grant
+/// that failed a later check ranks higher), or `NoGrant`.
+#[cw_serde]
+#[derive(Copy, Eq)]
+pub enum Denial {
+    /// No grant to this grantee exists (or existed at `at`).
+    NoGrant,
+    Revoked {
+        grant_id: u64,
+    },
+    Expired {
+        grant_id: u64,
+    },
+    /// A break-glass session whose provider has since been removed.
+    ProviderNotAdmitted {
+        grant_id: u64,
+    },
+    ScopeNotGranted {
+        grant_id: u64,
+    },
+    PeriodNotCovered {
+        grant_id: u64,
+    },
+}
+
+#[cw_serde]
+pub struct CheckAccessResponse {
+    pub allowed: bool,
+    /// The grant that allows the access (a consent grant is preferred over a break-glass
+    /// session, then the lowest id).
+    pub grant: Option<Grant>,
+    /// Why not, when not allowed.
+    pub denial: Option<Denial>,
+}
+
+/// An emergency provider or custodian admitted by the consent admin.
+#[cw_serde]
+pub struct Member {
+    pub address: Addr,
+    pub role: ConsentRole,
+    pub admitted_at: Timestamp,
+}
+
+/// One access served, as a custodian recorded it.
+#[cw_serde]
+pub struct AccessRecord {
+    pub id: u64,
+    pub patient: Addr,
+    pub grantee: Addr,
+    pub custodian: Addr,
+    pub scope: DataScope,
+    pub data_from: Timestamp,
+    pub data_to: Timestamp,
+    /// When it was recorded (the block's time and height).
+    pub at: Timestamp,
+    pub height: u64,
+    pub grant_id: u64,
 }

@@ -1,0 +1,236 @@
+//! All queries. Lists are paginated by `start_after` / `limit` and capped by `page_size`.
+
+use cosmwasm_std::{Addr, Deps, Env, Order, StdResult, Timestamp};
+use cw_storage_plus::Bound;
+use diachain_std::consent::{
+    AccessRecord, CheckAccessResponse, ConfigResponse, ConsentRole, Grant, GrantInfo, Member,
+    ResearchConsent, ResearchConsentResponse,
+};
+use diachain_std::{DataScope, Page};
+
+use crate::access::{check_access, is_live, status};
+use crate::error::ContractError;
+use crate::execute::break_glass_end;
+use crate::state::{
+    ACCESS_BY_GRANTEE, ACCESS_BY_PATIENT, ACCESS_LOG, BREAK_GLASS, CONFIG, GRANTS,
+    GRANTS_BY_GRANTEE, GRANTS_BY_PATIENT, LISTENERS, MEMBERS, RESEARCH,
+};
+
+pub fn config(deps: Deps) -> StdResult<ConfigResponse> {
+    let config = CONFIG.load(deps.storage)?;
+    let admin = diachain_std::admin::ADMIN.load(deps.storage)?;
+    Ok(ConfigResponse {
+        admin: admin.admin,
+        pending_admin: admin.pending_admin,
+        registry: config.registry,
+        max_break_glass_hours: config.max_break_glass_hours,
+        listeners: LISTENERS.may_load(deps.storage)?.unwrap_or_default(),
+    })
+}
+
+pub fn research_consent(
+    deps: Deps,
+    env: Env,
+    patient: String,
+    study_id: u64,
+) -> StdResult<ResearchConsentResponse> {
+    let patient_addr = deps.api.addr_validate(&patient)?;
+    let consent = match RESEARCH.may_load(deps.storage, (&patient_addr, study_id))? {
+        Some(id) => {
+            let grant = GRANTS.load(deps.storage, id)?;
+            is_live(&grant, &env.block).then_some(ResearchConsent {
+                grant_id: grant.id,
+                scopes: grant.scopes,
+                data_from: grant.data_from,
+                data_to: grant.data_to,
+            })
+        }
+        None => None,
+    };
+    Ok(ResearchConsentResponse { consent })
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn check(
+    deps: Deps,
+    env: Env,
+    patient: String,
+    grantee: String,
+    scope: DataScope,
+    data_from: Timestamp,
+    data_to: Timestamp,
+    at: Option<Timestamp>,
+) -> Result<CheckAccessResponse, ContractError> {
+    let patient_addr = deps.api.addr_validate(&patient)?;
+    let grantee_addr = deps.api.addr_validate(&grantee)?;
+    if data_to < data_from {
+        return Err(ContractError::InvalidDataRange {
+            from: data_from,
+            to: data_to,
+        });
+    }
+    let now = env.block.time;
+    let at = at.unwrap_or(now);
+    if at > now {
+        return Err(ContractError::AtInFuture { at, now });
+    }
+    Ok(check_access(
+        deps.storage,
+        &patient_addr,
+        &grantee_addr,
+        scope,
+        data_from,
+        data_to,
+        at,
+        &env.block,
+    )?)
+}
+
+fn info(grant: Grant, env: &Env) -> GrantInfo {
+    let status = status(&grant, &env.block);
+    GrantInfo { grant, status }
+}
+
+pub fn grant(deps: Deps, env: Env, grant_id: u64) -> Result<GrantInfo, ContractError> {
+    let grant = GRANTS
+        .may_load(deps.storage, grant_id)?
+        .ok_or(ContractError::GrantNotFound { grant_id })?;
+    Ok(info(grant, &env))
+}
+
+fn grants_by(
+    deps: Deps,
+    env: Env,
+    index: &cw_storage_plus::Map<(&Addr, u64), ()>,
+    owner: String,
+    start_after: Option<u64>,
+    limit: Option<u32>,
+) -> StdResult<Page<GrantInfo>> {
+    let owner_addr = deps.api.addr_validate(&owner)?;
+    let iter = index
+        .prefix(&owner_addr)
+        .keys(
+            deps.storage,
+            start_after.map(Bound::exclusive),
+            None,
+            Order::Ascending,
+        )
+        .map(|id| GRANTS.load(deps.storage, id?).map(|g| info(g, &env)));
+    Page::collect(iter, limit)
+}
+
+pub fn grants_by_patient(
+    deps: Deps,
+    env: Env,
+    patient: String,
+    start_after: Option<u64>,
+    limit: Option<u32>,
+) -> StdResult<Page<GrantInfo>> {
+    grants_by(deps, env, &GRANTS_BY_PATIENT, patient, start_after, limit)
+}
+
+pub fn grants_by_grantee(
+    deps: Deps,
+    env: Env,
+    grantee: String,
+    start_after: Option<u64>,
+    limit: Option<u32>,
+) -> StdResult<Page<GrantInfo>> {
+    grants_by(deps, env, &GRANTS_BY_GRANTEE, grantee, start_after, limit)
+}
+
+/// Open sessions are those indexed under an end later than now; the index is ordered by end,
+/// so the range starts right after now and never walks ended sessions.
+pub fn break_glass_sessions(
+    deps: Deps,
+    env: Env,
+    patient: String,
+    start_after: Option<u64>,
+    limit: Option<u32>,
+) -> Result<Page<Grant>, ContractError> {
+    let patient_addr = deps.api.addr_validate(&patient)?;
+    let now_bound = (env.block.time.nanos(), u64::MAX);
+    let min = match start_after {
+        Some(grant_id) => {
+            let after = GRANTS
+                .may_load(deps.storage, grant_id)?
+                .ok_or(ContractError::GrantNotFound { grant_id })?;
+            now_bound.max((break_glass_end(&after), grant_id))
+        }
+        None => now_bound,
+    };
+    let iter = BREAK_GLASS
+        .sub_prefix(&patient_addr)
+        .keys(
+            deps.storage,
+            Some(Bound::exclusive(min)),
+            None,
+            Order::Ascending,
+        )
+        .map(|key| GRANTS.load(deps.storage, key?.1));
+    Ok(Page::collect(iter, limit)?)
+}
+
+fn access_log_by(
+    deps: Deps,
+    index: &cw_storage_plus::Map<(&Addr, u64), ()>,
+    owner: String,
+    start_after: Option<u64>,
+    limit: Option<u32>,
+) -> StdResult<Page<AccessRecord>> {
+    let owner_addr = deps.api.addr_validate(&owner)?;
+    let iter = index
+        .prefix(&owner_addr)
+        .keys(
+            deps.storage,
+            start_after.map(Bound::exclusive),
+            None,
+            Order::Ascending,
+        )
+        .map(|id| ACCESS_LOG.load(deps.storage, id?));
+    Page::collect(iter, limit)
+}
+
+pub fn access_log_by_patient(
+    deps: Deps,
+    patient: String,
+    start_after: Option<u64>,
+    limit: Option<u32>,
+) -> StdResult<Page<AccessRecord>> {
+    access_log_by(deps, &ACCESS_BY_PATIENT, patient, start_after, limit)
+}
+
+pub fn access_log_by_grantee(
+    deps: Deps,
+    grantee: String,
+    start_after: Option<u64>,
+    limit: Option<u32>,
+) -> StdResult<Page<AccessRecord>> {
+    access_log_by(deps, &ACCESS_BY_GRANTEE, grantee, start_after, limit)
+}
+
+pub fn member(deps: Deps, role: ConsentRole, address: String) -> StdResult<Option<Member>> {
+    let addr = deps.api.addr_validate(&address)?;
+    MEMBERS.may_load(deps.storage, (role.code(), &addr))
+}
+
+pub fn members(
+    deps: Deps,
+    role: ConsentRole,
+    start_after: Option<String>,
+    limit: Option<u32>,
+) -> StdResult<Page<Member>> {
+    let start = start_after
+        .map(|s| deps.api.addr_validate(&s))
+        .transpose()?;
+    let iter = MEMBERS
+        .prefix(role.code())
+        .range(
+            deps.storage,
+            start.as_ref().map(Bound::exclusive),
+            None,
+            Order::Ascending,
+        )
+        .map(|item| item.map(|(_, m)| m));
+    Page::collect(iter, limit)
+}

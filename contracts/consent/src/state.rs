@@ -1,0 +1,68 @@
+//! Storage. Every per-patient or per-pair set an execute walks is capped (see `PAIR_GRANTS`).
+
+use cosmwasm_schema::cw_serde;
+use cosmwasm_std::{Addr, StdResult, Storage};
+use cw_storage_plus::{Item, Map};
+use diachain_std::consent::{AccessRecord, Grant, Member};
+
+/// cw2 contract name.
+pub const CONTRACT_NAME: &str = "diachain:consent";
+pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+// The consortium admin and a pending transfer are `diachain_std::admin::ADMIN` (key "admin").
+
+#[cw_serde]
+pub struct Config {
+    /// The device registry, asked `IsGuardian`.
+    pub registry: Addr,
+    pub max_break_glass_hours: u32,
+}
+
+/// `"config"` → Config.
+pub const CONFIG: Item<Config> = Item::new("config");
+/// `"listeners"` → contracts told when a research consent ends early (≤ MAX_LISTENERS).
+pub const LISTENERS: Item<Vec<Addr>> = Item::new("listeners");
+/// `"m" | role code (u8) | address` → Member: admitted emergency providers and custodians.
+pub const MEMBERS: Map<(u8, &Addr), Member> = Map::new("m");
+
+/// `"grant_seq"` → the last grant id given (ids start at 1).
+pub const GRANT_SEQ: Item<u64> = Item::new("grant_seq");
+/// `"g" | id` → every grant and break-glass session ever made (kept after it ends).
+pub const GRANTS: Map<u64, Grant> = Map::new("g");
+/// `"gp" | patient | id` → (): grants by patient, for listing.
+pub const GRANTS_BY_PATIENT: Map<(&Addr, u64), ()> = Map::new("gp");
+/// `"gg" | grantee | id` → (): grants by grantee, for listing.
+pub const GRANTS_BY_GRANTEE: Map<(&Addr, u64), ()> = Map::new("gg");
+/// `"pair" | patient | grantee | id` → (): the pair's grants that are not revoked and not yet
+/// pruned after expiry. At most `MAX_GRANTS_PER_PAIR`; expired ones are pruned when a new grant
+/// is made for the pair. `CheckAccess` and `RecordAccesses` read only these (and
+/// `PAIR_LAST_ENDED`).
+pub const PAIR_GRANTS: Map<(&Addr, &Addr, u64), ()> = Map::new("pair");
+/// `"pair_end" | patient | grantee` → id of the pair's grant that ended (revoked or pruned)
+/// most recently, so that a denial can still say why.
+pub const PAIR_LAST_ENDED: Map<(&Addr, &Addr), u64> = Map::new("pair_end");
+/// `"rs" | patient | study id` → id of the patient's latest research grant for the study.
+pub const RESEARCH: Map<(&Addr, u64), u64> = Map::new("rs");
+/// `"bg" | patient | session end (unix nanos) | id` → (): break-glass sessions not closed
+/// early. Ranging from "now" skips the ended ones, so the open ones list without filtering.
+pub const BREAK_GLASS: Map<(&Addr, u64, u64), ()> = Map::new("bg");
+
+/// `"access_seq"` → the last access record id given (ids start at 1).
+pub const ACCESS_SEQ: Item<u64> = Item::new("access_seq");
+/// `"a" | id` → AccessRecord.
+pub const ACCESS_LOG: Map<u64, AccessRecord> = Map::new("a");
+/// `"ap" | patient | id` → (): access log by patient.
+pub const ACCESS_BY_PATIENT: Map<(&Addr, u64), ()> = Map::new("ap");
+/// `"ag" | grantee | id` → (): access log by grantee.
+pub const ACCESS_BY_GRANTEE: Map<(&Addr, u64), ()> = Map::new("ag");
+
+/// Takes the next id from a sequence.
+pub fn next_id(storage: &mut dyn Storage, seq: &Item<u64>) -> StdResult<u64> {
+    let id = seq
+        .may_load(storage)?
+        .unwrap_or(0)
+        .checked_add(1)
+        .ok_or_else(|| cosmwasm_std::StdError::msg("id sequence overflow"))?;
+    seq.save(storage, &id)?;
+    Ok(id)
+}
