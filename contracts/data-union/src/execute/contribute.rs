@@ -1,0 +1,119 @@
+//! The reading-anchors contract's notice of newly anchored readings.
+//!
+//! Bounded work: each contribution touches at most `MAX_ACTIVE_STUDIES_PER_PATIENT` studies (the
+//! patient's active ones); every key is read once and written once per message. Contributions
+//! that do not count (not a member, scope not wanted, day outside the member's window, study
+//! closed) are skipped, never refused, so that anchoring is never blocked by the union.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use cosmwasm_std::{Addr, DepsMut, Env, MessageInfo, Response};
+use diachain_std::hooks::Contribution;
+use diachain_std::union::{Member, Study};
+
+use crate::error::ContractError;
+use crate::state::{active_studies, ACTIVE, CONFIG, DAY_UNITS, MEMBERS, STUDIES};
+
+pub fn readings_anchored(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    contributions: Vec<Contribution>,
+) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
+    let config = CONFIG.load(deps.storage)?;
+    if info.sender != config.anchors_addr {
+        return Err(ContractError::NotAnchors);
+    }
+    let now = env.block.time;
+
+    let mut patients: BTreeMap<Addr, Vec<u64>> = BTreeMap::new();
+    // Loaded records with a dirty flag; `None` for a study that no longer exists.
+    let mut studies: BTreeMap<u64, Option<(Study, bool)>> = BTreeMap::new();
+    let mut members: BTreeMap<(u64, Addr), Option<(Member, bool)>> = BTreeMap::new();
+    let mut days: BTreeMap<(u64, Addr, u64), u64> = BTreeMap::new();
+    let mut stale: BTreeSet<(Addr, u64)> = BTreeSet::new();
+    let mut counted: u64 = 0;
+
+    for c in &contributions {
+        if c.readings == 0 {
+            continue;
+        }
+        if let std::collections::btree_map::Entry::Vacant(slot) = patients.entry(c.patient.clone())
+        {
+            slot.insert(active_studies(deps.storage, &c.patient)?);
+        }
+        let ids = patients.get(&c.patient).cloned().unwrap_or_default();
+        for study_id in ids {
+            if let std::collections::btree_map::Entry::Vacant(slot) = studies.entry(study_id) {
+                let loaded = STUDIES.may_load(deps.storage, study_id)?;
+                slot.insert(loaded.map(|s| (s, false)));
+            }
+            let Some(Some((study, study_dirty))) = studies.get_mut(&study_id) else {
+                stale.insert((c.patient.clone(), study_id));
+                continue;
+            };
+            if now >= study.closes_at || study.pool.refunded.is_some() {
+                stale.insert((c.patient.clone(), study_id));
+                continue;
+            }
+            if !study.scopes.contains(&c.scope) {
+                continue;
+            }
+            let key = (study_id, c.patient.clone());
+            if let std::collections::btree_map::Entry::Vacant(slot) = members.entry(key.clone()) {
+                let loaded = MEMBERS.may_load(deps.storage, (study_id, &c.patient))?;
+                slot.insert(loaded.map(|m| (m, false)));
+            }
+            let Some(Some((member, member_dirty))) = members.get_mut(&key) else {
+                stale.insert((c.patient.clone(), study_id));
+                continue;
+            };
+            if !member.active || c.day < member.from_day || c.day > member.to_day {
+                continue;
+            }
+            member.units = member.units.checked_add(c.readings).ok_or_else(overflow)?;
+            study.total_units = study
+                .total_units
+                .checked_add(c.readings)
+                .ok_or_else(overflow)?;
+            let day = days
+                .entry((study_id, c.patient.clone(), c.day))
+                .or_default();
+            *day = day.checked_add(c.readings).ok_or_else(overflow)?;
+            *member_dirty = true;
+            *study_dirty = true;
+            counted += 1;
+        }
+    }
+
+    for ((study_id, patient, day), readings) in days {
+        let key = (study_id, &patient, day);
+        let before = DAY_UNITS.may_load(deps.storage, key)?.unwrap_or(0);
+        let after = before.checked_add(readings).ok_or_else(overflow)?;
+        DAY_UNITS.save(deps.storage, key, &after)?;
+    }
+    for ((study_id, patient), entry) in members {
+        if let Some((member, true)) = entry {
+            MEMBERS.save(deps.storage, (study_id, &patient), &member)?;
+        }
+    }
+    for (study_id, entry) in studies {
+        if let Some((study, true)) = entry {
+            STUDIES.save(deps.storage, study_id, &study)?;
+        }
+    }
+    for (patient, study_id) in &stale {
+        ACTIVE.remove(deps.storage, (patient, *study_id));
+    }
+    Ok(Response::new()
+        .add_attribute("action", "readings_anchored")
+        .add_attribute("contributions", contributions.len().to_string())
+        .add_attribute("counted", counted.to_string()))
+}
+
+fn overflow() -> ContractError {
+    ContractError::Overflow(cosmwasm_std::OverflowError::new(
+        cosmwasm_std::OverflowOperation::Add,
+    ))
+}

@@ -1,0 +1,145 @@
+//! Queries. Every list is a capped page with `has_more`.
+
+use cosmwasm_std::{to_json_binary, Binary, Deps, Env, Order, Uint128};
+use cw_storage_plus::Bound;
+use diachain_std::union::{
+    ConfigResponse, ContributionResponse, Member, PoolResponse, StudyPhase, StudyResponse,
+};
+use diachain_std::Page;
+
+use crate::error::ContractError;
+use crate::execute::{load_study, phase};
+use crate::msg::QueryMsg;
+use crate::rewards::assess;
+use crate::state::{active_studies, CONFIG, MEMBERS, STUDIES};
+
+pub fn dispatch(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractError> {
+    Ok(match msg {
+        QueryMsg::Config {} => to_json_binary(&config(deps)?)?,
+        QueryMsg::Study { study_id } => {
+            let study = load_study(deps.storage, study_id)?;
+            to_json_binary(&StudyResponse {
+                phase: phase(&study, env.block.time),
+                study,
+            })?
+        }
+        QueryMsg::Studies { start_after, limit } => {
+            let now = env.block.time;
+            let page = Page::collect(
+                STUDIES
+                    .range(
+                        deps.storage,
+                        start_after.map(Bound::exclusive),
+                        None,
+                        Order::Ascending,
+                    )
+                    .map(|item| {
+                        item.map(|(_, study)| StudyResponse {
+                            phase: phase(&study, now),
+                            study,
+                        })
+                    }),
+                limit,
+            )?;
+            to_json_binary(&page)?
+        }
+        QueryMsg::Members {
+            study_id,
+            start_after,
+            limit,
+        } => to_json_binary(&members(deps, study_id, start_after, limit)?)?,
+        QueryMsg::Contribution { study_id, patient } => {
+            to_json_binary(&contribution(deps, env, study_id, patient)?)?
+        }
+        QueryMsg::PatientStudies { patient } => {
+            let patient_addr = deps.api.addr_validate(&patient)?;
+            to_json_binary(&active_studies(deps.storage, &patient_addr)?)?
+        }
+        QueryMsg::Pool { study_id } => {
+            let study = load_study(deps.storage, study_id)?;
+            to_json_binary(&PoolResponse {
+                study_id,
+                balance: study.pool.balance(),
+                pool: study.pool,
+            })?
+        }
+    })
+}
+
+fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
+    let c = CONFIG.load(deps.storage)?;
+    Ok(ConfigResponse {
+        admin: c.admin_addr,
+        anchors: c.anchors_addr,
+        consent: c.consent_addr,
+        treasury: c.treasury_addr,
+        fee_bps: c.fee_bps,
+        grace_period: c.grace_period,
+    })
+}
+
+fn members(
+    deps: Deps,
+    study_id: u64,
+    start_after: Option<String>,
+    limit: Option<u32>,
+) -> Result<Page<Member>, ContractError> {
+    load_study(deps.storage, study_id)?;
+    let start_addr = start_after
+        .map(|a| deps.api.addr_validate(&a))
+        .transpose()?;
+    let page = Page::collect(
+        MEMBERS
+            .prefix(study_id)
+            .range(
+                deps.storage,
+                start_addr.as_ref().map(Bound::exclusive),
+                None,
+                Order::Ascending,
+            )
+            .map(|item| item.map(|(_, member)| member)),
+        limit,
+    )?;
+    Ok(page)
+}
+
+fn contribution(
+    deps: Deps,
+    env: Env,
+    study_id: u64,
+    patient: String,
+) -> Result<ContributionResponse, ContractError> {
+    let patient_addr = deps.api.addr_validate(&patient)?;
+    let study = load_study(deps.storage, study_id)?;
+    let Some(member) = MEMBERS.may_load(deps.storage, (study_id, &patient_addr))? else {
+        return Ok(ContributionResponse {
+            study_id,
+            member: None,
+            counting_days: 0,
+            counted_units: 0,
+            eligible: false,
+            projected_payout: Uint128::zero(),
+            claimable: Uint128::zero(),
+        });
+    };
+    let config = CONFIG.load(deps.storage)?;
+    let assessment = assess(deps, &config, &study, &member)?;
+    let claims_open = matches!(
+        phase(&study, env.block.time),
+        StudyPhase::Claiming | StudyPhase::Refundable
+    );
+    let claimable = if claims_open && member.claimed.is_none() {
+        assessment.share
+    } else {
+        Uint128::zero()
+    };
+    Ok(ContributionResponse {
+        study_id,
+        counting_days: assessment.counting_days,
+        counted_units: assessment.counted_units,
+        eligible: assessment.unmet.is_none(),
+        projected_payout: member.claimed.unwrap_or(assessment.share),
+        claimable,
+        member: Some(member),
+    })
+}

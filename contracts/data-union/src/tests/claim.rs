@@ -1,0 +1,270 @@
+//! Claims: pro-rata by counted readings, capped, once, after the study closes, only when
+//! eligible per the anchors contract's coverage.
+
+use cosmwasm_std::{coins, Uint128};
+use cw_utils::PaymentError;
+use diachain_std::device::DeviceKind;
+use diachain_std::hooks::Contribution;
+use diachain_std::DataScope;
+
+use super::fixture::*;
+use crate::error::ContractError;
+use crate::msg::ExecuteMsg;
+
+/// A 1_000_000 pool without fee; alice contributes 300 and bob 100 readings.
+fn two_members(funding: Funding) -> (Suite, u64, cosmwasm_std::Addr, cosmwasm_std::Addr) {
+    let mut suite = Suite::with_fee(0);
+    let id = suite.create(funding, Suite::study(), 1_000_000).unwrap();
+    let (alice, bob) = (suite.addr("alice"), suite.addr("bob"));
+    suite.consent_and_join(&alice, id);
+    suite.consent_and_join(&bob, id);
+    suite.anchor(&alice, DataScope::Glucose, FROM_DAY, 300);
+    suite.anchor(&bob, DataScope::Glucose, FROM_DAY, 100);
+    (suite, id, alice, bob)
+}
+
+#[test]
+fn claim_pays_the_pro_rata_share_in_the_native_token() {
+    let (mut suite, id, alice, bob) = two_members(Funding::Native);
+    suite.close_study();
+    assert_eq!(suite.contribution(id, &alice).claimable.u128(), 750_000);
+    suite.claim(&alice, id).unwrap();
+    suite.claim(&bob, id).unwrap();
+    assert_eq!(suite.balance(Funding::Native, &alice), 750_000);
+    assert_eq!(suite.balance(Funding::Native, &bob), 250_000);
+    assert_eq!(
+        suite.member(id, &alice).claimed,
+        Some(Uint128::new(750_000))
+    );
+    assert_eq!(suite.pool(id).balance.u128(), 0);
+}
+
+#[test]
+fn claim_pays_the_pro_rata_share_in_the_cw20_token() {
+    let (mut suite, id, alice, _) = two_members(Funding::Cw20);
+    suite.close_study();
+    suite.claim(&alice, id).unwrap();
+    assert_eq!(suite.cw20_balance(&suite.token, &alice), 750_000);
+}
+
+#[test]
+fn claim_twice_is_refused() {
+    let (mut suite, id, alice, _) = two_members(Funding::Native);
+    suite.close_study();
+    suite.claim(&alice, id).unwrap();
+    assert_err(
+        suite.claim(&alice, id),
+        ContractError::AlreadyClaimed { study_id: id },
+    );
+    assert_eq!(suite.balance(Funding::Native, &alice), 750_000);
+    assert_eq!(suite.contribution(id, &alice).claimable.u128(), 0);
+}
+
+#[test]
+fn claim_before_the_study_closes_is_refused() {
+    let (mut suite, id, alice, _) = two_members(Funding::Native);
+    assert_err(
+        suite.claim(&alice, id),
+        ContractError::ClaimNotOpen {
+            study_id: id,
+            opens_at: cosmwasm_std::Timestamp::from_seconds(CLOSES_AT),
+        },
+    );
+    assert_eq!(suite.contribution(id, &alice).claimable.u128(), 0);
+    assert_eq!(
+        suite.contribution(id, &alice).projected_payout.u128(),
+        750_000
+    );
+}
+
+#[test]
+fn claim_by_a_non_member_unknown_study_or_with_funds_is_refused() {
+    let (mut suite, id, alice, _) = two_members(Funding::Native);
+    suite.close_study();
+    let carol = suite.addr("carol");
+    assert_err(
+        suite.claim(&carol, id),
+        ContractError::NotMember { study_id: id },
+    );
+    assert_err(
+        suite.claim(&alice, 9),
+        ContractError::StudyNotFound { study_id: 9 },
+    );
+    assert_err(
+        suite.execute_paid(
+            &alice,
+            &ExecuteMsg::Claim { study_id: id },
+            &coins(1, DENOM),
+        ),
+        ContractError::Payment(PaymentError::NonPayable {}),
+    );
+}
+
+#[test]
+fn claim_below_the_minimum_days_is_refused_and_only_qualifying_days_count() {
+    let mut suite = Suite::with_fee(0);
+    let mut study = Suite::study();
+    study.eligibility.min_readings_per_day = 100;
+    study.eligibility.min_days = 2;
+    let id = suite.create_native(study, 1_000).unwrap();
+    let (alice, bob) = (suite.addr("alice"), suite.addr("bob"));
+    suite.consent_and_join(&alice, id);
+    suite.consent_and_join(&bob, id);
+    // Alice: two full days and one thin day. Bob: one full day only.
+    suite.anchor(&alice, DataScope::Glucose, FROM_DAY, 150);
+    suite.anchor(&alice, DataScope::Glucose, FROM_DAY + 1, 60);
+    suite.anchor(&alice, DataScope::Glucose, FROM_DAY + 1, 60); // two submits make the day
+    suite.anchor(&alice, DataScope::Glucose, FROM_DAY + 2, 30); // never reaches 100
+    suite.anchor(&bob, DataScope::Glucose, FROM_DAY, 260);
+    suite.close_study();
+    assert_err(
+        suite.claim(&bob, id),
+        ContractError::NotEnoughDays {
+            counting_days: 1,
+            min_days: 2,
+        },
+    );
+    let info = suite.contribution(id, &alice);
+    assert_eq!(
+        (info.counting_days, info.counted_units, info.eligible),
+        (2, 270, true)
+    );
+    // total credited = 150 + 120 + 30 + 260 = 560; alice counts 270 → floor(1000·270/560) = 482.
+    suite.claim(&alice, id).unwrap();
+    assert_eq!(suite.balance(Funding::Native, &alice), 482);
+}
+
+#[test]
+fn claim_without_readings_from_a_required_device_kind_is_refused() {
+    let mut suite = Suite::with_fee(0);
+    let mut study = Suite::study();
+    study.eligibility.device_kinds = vec![DeviceKind::Cgm, DeviceKind::Pump];
+    let id = suite.create_native(study, 1_000).unwrap();
+    let (alice, bob) = (suite.addr("alice"), suite.addr("bob"));
+    suite.consent_and_join(&alice, id);
+    suite.consent_and_join(&bob, id);
+    suite.anchor(&alice, DataScope::Glucose, FROM_DAY, 10);
+    suite.anchor(&bob, DataScope::Glucose, FROM_DAY, 10);
+    // Bob also anchors insulin (not a wanted scope, but proves a pump).
+    suite.anchor(&bob, DataScope::Insulin, FROM_DAY, 3);
+    suite.close_study();
+    assert_err(
+        suite.claim(&alice, id),
+        ContractError::MissingDeviceKind {
+            kind: DeviceKind::Pump,
+        },
+    );
+    suite.claim(&bob, id).unwrap();
+    assert_eq!(suite.balance(Funding::Native, &bob), 500);
+}
+
+#[test]
+fn claim_counts_no_more_than_coverage_shows() {
+    let mut suite = Suite::with_fee(0);
+    let id = suite.create_native(Suite::study(), 1_000).unwrap();
+    let alice = suite.addr("alice");
+    suite.consent_and_join(&alice, id);
+    // The hook claims 100 readings, but coverage (the anchors' own record) only has 40 of them.
+    let anchors = suite.anchors.clone();
+    suite
+        .execute(
+            &anchors,
+            &ExecuteMsg::ReadingsAnchored {
+                contributions: vec![Contribution {
+                    patient: alice.clone(),
+                    scope: DataScope::Glucose,
+                    day: FROM_DAY,
+                    readings: 100,
+                }],
+            },
+            &[],
+        )
+        .unwrap();
+    suite
+        .anchor_all(
+            vec![Contribution {
+                patient: alice.clone(),
+                scope: DataScope::Glucose,
+                day: FROM_DAY,
+                readings: 40,
+            }],
+            false,
+        )
+        .unwrap();
+    suite.close_study();
+    assert_eq!(suite.contribution(id, &alice).counted_units, 40);
+    suite.claim(&alice, id).unwrap();
+    assert_eq!(suite.balance(Funding::Native, &alice), 400);
+}
+
+#[test]
+fn claim_is_capped_per_patient_and_the_excess_stays_for_the_sponsor() {
+    let mut suite = Suite::with_fee(0);
+    let mut study = Suite::study();
+    study.cap_per_patient = Uint128::new(600);
+    let id = suite.create_native(study, 1_000).unwrap();
+    let (alice, bob) = (suite.addr("alice"), suite.addr("bob"));
+    suite.consent_and_join(&alice, id);
+    suite.consent_and_join(&bob, id);
+    suite.anchor(&alice, DataScope::Glucose, FROM_DAY, 90);
+    suite.anchor(&bob, DataScope::Glucose, FROM_DAY, 10);
+    suite.close_study();
+    suite.claim(&alice, id).unwrap();
+    suite.claim(&bob, id).unwrap();
+    assert_eq!(suite.balance(Funding::Native, &alice), 600);
+    assert_eq!(suite.balance(Funding::Native, &bob), 100);
+    assert_eq!(suite.pool(id).balance.u128(), 300);
+}
+
+#[test]
+fn claim_with_nothing_counted_is_refused() {
+    let (mut suite, id, _, _) = two_members(Funding::Native);
+    let carol = suite.addr("carol");
+    suite.consent_and_join(&carol, id);
+    suite.close_study();
+    assert_err(
+        suite.claim(&carol, id),
+        ContractError::NothingToClaim { study_id: id },
+    );
+}
+
+#[test]
+fn a_member_who_left_still_claims_what_was_credited() {
+    let (mut suite, id, alice, _) = two_members(Funding::Native);
+    suite.leave(&alice, id).unwrap();
+    suite.close_study();
+    suite.claim(&alice, id).unwrap();
+    assert_eq!(suite.balance(Funding::Native, &alice), 750_000);
+}
+
+#[test]
+fn claim_after_the_grace_period_works_until_the_sponsor_withdraws() {
+    let (mut suite, id, alice, bob) = two_members(Funding::Native);
+    suite.pass_grace();
+    suite.claim(&alice, id).unwrap();
+    let sponsor = suite.sponsor.clone();
+    suite.withdraw(&sponsor, id).unwrap();
+    assert_err(
+        suite.claim(&bob, id),
+        ContractError::StudyClosed { study_id: id },
+    );
+}
+
+#[test]
+fn rounding_dust_stays_in_the_pool() {
+    let mut suite = Suite::with_fee(0);
+    let id = suite.create_native(Suite::study(), 100).unwrap();
+    let names = ["a", "b", "c"];
+    for n in names {
+        let p = suite.addr(n);
+        suite.consent_and_join(&p, id);
+        suite.anchor(&p, DataScope::Glucose, FROM_DAY, 1);
+    }
+    suite.close_study();
+    for n in names {
+        let p = suite.addr(n);
+        suite.claim(&p, id).unwrap();
+        assert_eq!(suite.balance(Funding::Native, &p), 33);
+    }
+    assert_eq!(suite.pool(id).balance.u128(), 1);
+}

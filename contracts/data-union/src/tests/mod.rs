@@ -1,0 +1,11 @@
+mod claim;
+mod config;
+mod contribute;
+mod create;
+mod fixture;
+mod fund;
+mod membership;
+mod property;
+mod queries;
+mod rewards;
+mod withdraw;
