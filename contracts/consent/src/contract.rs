@@ -8,7 +8,6 @@ use cosmwasm_std::{
 use diachain_std::consent::{
     ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg, MAX_BREAK_GLASS_HOURS,
 };
-use diachain_std::version::migrate_version;
 
 use crate::error::ContractError;
 use crate::execute::{admin, break_glass, grant, members, record_access, revoke, HOOK_REPLY_ID};
@@ -209,11 +208,11 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
 
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
-    let from = migrate_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
-    Ok(Response::new()
-        .add_attribute("action", "migrate")
-        .add_attribute("from_version", from)
-        .add_attribute("to_version", CONTRACT_VERSION))
+    Ok(diachain_std::version::migrate(
+        deps.storage,
+        CONTRACT_NAME,
+        CONTRACT_VERSION,
+    )?)
 }
 
 /// Only listener hooks reply, and only when they fail: the failure is logged and the patient's

@@ -56,7 +56,7 @@ pub fn execute(
             patient,
             signature,
         } => bind::bind(deps, env, info, device_id, patient, signature),
-        ExecuteMsg::UnbindDevice { device_id } => bind::unbind(deps, info, device_id),
+        ExecuteMsg::UnbindDevice { device_id } => bind::unbind(deps, env, info, device_id),
         ExecuteMsg::TransferDevice {
             device_id,
             new_owner,
@@ -92,10 +92,9 @@ pub fn query(deps: Deps, _env: Env, msg: QueryMsg) -> Result<Binary, ContractErr
 
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
-    let from =
-        diachain_std::version::migrate_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
-    Ok(Response::new()
-        .add_attribute("action", "migrate")
-        .add_attribute("from_version", from)
-        .add_attribute("to_version", CONTRACT_VERSION))
+    Ok(diachain_std::version::migrate(
+        deps.storage,
+        CONTRACT_NAME,
+        CONTRACT_VERSION,
+    )?)
 }

@@ -26,13 +26,21 @@ pub const KEY_HISTORY: Map<(&str, u32), KeyRecord> = Map::new("key_history");
 /// Saves a device and its anchoring view together: the only way devices are written.
 pub fn save_device(storage: &mut dyn Storage, device: &Device) -> StdResult<()> {
     DEVICES.save(storage, &device.id, device)?;
+    let previous_key = match device.key_version.checked_sub(1) {
+        Some(v) => Some(KEY_HISTORY.load(storage, (&device.id, v))?.public_key),
+        None => None,
+    };
     ANCHORING_VIEWS.save(
         storage,
         &device.id,
         &AnchoringDevice {
             kind: device.kind,
             owner: device.owner.clone(),
+            owner_since: device.owner_since,
+            owner_since_height: device.owner_since_height,
             public_key: device.public_key.clone(),
+            key_since: device.key_since,
+            previous_key,
             status: device.status.clone(),
         },
     )

@@ -80,6 +80,13 @@ pub enum ContractError {
         first_seq: u64,
         anchored: u64,
     },
+    #[error("batch {index}: device {device_id}: measured from {first_time}, before the device was bound to its current owner at {owner_since}")]
+    MeasuredBeforeOwner {
+        index: usize,
+        device_id: String,
+        first_time: u64,
+        owner_since: u64,
+    },
     #[error("batch {index}: device {device_id}: measured on day {day}, before its last anchored day {anchored_day}")]
     DayBackwards {
         index: usize,

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use cosmwasm_std::{to_json_binary, Binary, Deps, Order, StdResult};
+use cosmwasm_std::{to_json_binary, Addr, Binary, Deps, Order, StdResult};
 use cw_storage_plus::Bound;
 use diachain_std::anchors::{
     BatchInfo, ConfigResponse, CoverageResponse, CursorResponse, DayCoverage, Gap, ProofResponse,
@@ -13,7 +13,7 @@ use diachain_std::{DataScope, Page};
 
 use crate::error::ContractError;
 use crate::msg::QueryMsg;
-use crate::state::{BatchRecord, Batches, CONFIG, DEVICE_DAYS, GAPS, LISTENERS, PATIENT_DAYS};
+use crate::state::{BatchRecord, Batches, CONFIG, GAPS, LISTENERS, PATIENT_DAYS, SEGMENTS};
 
 pub fn dispatch(deps: Deps, msg: QueryMsg) -> Result<Binary, ContractError> {
     Ok(match msg {
@@ -148,25 +148,41 @@ fn verify_proof(
     Ok(ProofResponse { valid, batch: b })
 }
 
-/// Readings a device anchored on `day`: its cumulative count at the start of the next day it
-/// anchored on (or now, if `day` is its latest) minus its count before `day`.
-fn device_day_readings(deps: Deps, device_id: &str, day: u32) -> Result<u64, ContractError> {
-    let before = DEVICE_DAYS.load(deps.storage, (device_id, day))?;
-    let next = DEVICE_DAYS
-        .prefix(device_id)
-        .range(
-            deps.storage,
-            Some(Bound::exclusive(day)),
-            None,
-            Order::Ascending,
-        )
-        .next()
-        .transpose()?;
-    let end = match next {
-        Some((_, cumulative_before_next)) => cumulative_before_next,
-        None => Batches::latest(deps.storage, device_id)?.map_or(before, |b| b.cumulative),
-    };
-    Ok(end.saturating_sub(before))
+/// Readings `patient` was credited with from `device_id` on `day`: for each of the device's
+/// segments that day owned by the patient, the device's cumulative count at the next segment's
+/// start (or its latest batch) minus the count at the segment's start.
+fn device_day_readings(
+    deps: Deps,
+    patient: &Addr,
+    device_id: &str,
+    day: u32,
+) -> Result<u64, ContractError> {
+    let segments: Vec<(u64, Addr)> = SEGMENTS
+        .prefix((device_id, day))
+        .range(deps.storage, None, None, Order::Ascending)
+        .collect::<StdResult<_>>()?;
+    let mut total = 0u64;
+    for (start, owner) in segments {
+        if owner != *patient {
+            continue;
+        }
+        let next = SEGMENTS
+            .sub_prefix(device_id)
+            .keys(
+                deps.storage,
+                Some(Bound::exclusive((day, start))),
+                None,
+                Order::Ascending,
+            )
+            .next()
+            .transpose()?;
+        let end = match next {
+            Some((_, next_start)) => next_start,
+            None => Batches::latest(deps.storage, device_id)?.map_or(start, |b| b.cumulative),
+        };
+        total = total.saturating_add(end.saturating_sub(start));
+    }
+    Ok(total)
 }
 
 fn coverage(
@@ -203,7 +219,7 @@ fn coverage(
             .copied()
             .find(|s| s.code() == scope_code)
             .ok_or_else(|| cosmwasm_std::StdError::msg("corrupt scope code"))?;
-        let readings = device_day_readings(deps, &device_id, day)?;
+        let readings = device_day_readings(deps, &patient_addr, &device_id, day)?;
         *totals.entry((day, scope)).or_default() += readings;
     }
     Ok(CoverageResponse {

@@ -23,10 +23,12 @@ pub struct GapRecord {
 
 /// (device id, from seq) → gap.
 pub const GAPS: Map<(&str, u64), GapRecord> = Map::new("g");
-/// (device id, UTC day) → readings the device had anchored before that day (its cumulative
-/// count). Written with a device's first batch of a day; coverage subtracts consecutive
-/// entries, so only one extra write per device and day is needed, not one per batch.
-pub const DEVICE_DAYS: Map<(&str, u32), u64> = Map::new("d");
+/// (device id, UTC day, readings the device had anchored before) → owner: a coverage segment.
+/// A segment starts with a device's first batch of a day, and again if the device changed
+/// owner since its last batch. Coverage subtracts consecutive segment starts, so a segment
+/// costs one write per device and day (not one per batch), and a device that changes hands
+/// during a day is counted for each owner exactly.
+pub const SEGMENTS: Map<(&str, u32, u64), Addr> = Map::new("s");
 /// (patient, UTC day, device id) → scope code: which devices contributed to a patient's day.
 pub const PATIENT_DAYS: Map<(&Addr, u32, &str), u8> = Map::new("p");
 

@@ -107,6 +107,11 @@ pub struct Device {
     pub key_since: Timestamp,
     /// The patient the device is bound to, if any.
     pub owner: Option<Addr>,
+    /// When (block time and height) `owner` last changed (bind, unbind or transfer); the
+    /// registration time before the first bind. Readings measured before it are never
+    /// attributed to the current owner.
+    pub owner_since: Timestamp,
+    pub owner_since_height: u64,
     pub status: DeviceStatus,
     /// Changes on every bind, unbind, transfer and key rotation; signed in proofs of
     /// possession so that none can be replayed.

@@ -198,6 +198,13 @@ pub struct AnchoringInfoResponse {
 pub struct AnchoringDevice {
     pub kind: DeviceKind,
     pub owner: Option<Addr>,
+    /// When the current owner took the device (see `Device::owner_since`).
+    pub owner_since: Timestamp,
+    pub owner_since_height: u64,
     pub public_key: PublicKey,
+    /// When `public_key` became current; batches measured before it verify with
+    /// `previous_key` (a batch signed before a rotation but delivered after it).
+    pub key_since: Timestamp,
+    pub previous_key: Option<PublicKey>,
     pub status: crate::device::DeviceStatus,
 }

@@ -1,6 +1,6 @@
 //! cw2 version bookkeeping shared by every contract's `migrate`.
 
-use cosmwasm_std::{StdError, Storage};
+use cosmwasm_std::{Response, StdError, Storage};
 
 #[derive(thiserror::Error, Debug, PartialEq)]
 pub enum MigrateError {
@@ -46,6 +46,20 @@ pub fn migrate_version(
     }
     cw2::set_contract_version(storage, name, version)?;
     Ok(stored.version)
+}
+
+/// What every contract's `migrate` entry point does: [`migrate_version`], answered with the
+/// `migrate` action and both versions as attributes.
+pub fn migrate(
+    storage: &mut dyn Storage,
+    name: &str,
+    version: &str,
+) -> Result<Response, MigrateError> {
+    let from = migrate_version(storage, name, version)?;
+    Ok(Response::new()
+        .add_attribute("action", "migrate")
+        .add_attribute("from_version", from)
+        .add_attribute("to_version", version))
 }
 
 #[cfg(test)]

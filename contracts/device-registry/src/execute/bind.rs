@@ -56,6 +56,14 @@ fn owner_acted_for(
     Ok(owner)
 }
 
+/// Records a change of owner: the new owner (or none), since this block.
+fn set_owner(device: &mut Device, env: &Env, owner: Option<Addr>) -> Result<(), ContractError> {
+    device.owner = owner;
+    device.owner_since = env.block.time;
+    device.owner_since_height = env.block.height;
+    next_nonce(device)
+}
+
 fn next_nonce(device: &mut Device) -> Result<(), ContractError> {
     device.nonce = device
         .nonce
@@ -88,8 +96,7 @@ pub fn bind(
     }
     ensure_bindable(&device)?;
     check_possession(&deps, &env, &device, &patient_addr, &signature)?;
-    device.owner = Some(patient_addr.clone());
-    next_nonce(&mut device)?;
+    set_owner(&mut device, &env, Some(patient_addr.clone()))?;
     save_device(deps.storage, &device)?;
     DEVICES_BY_OWNER.save(deps.storage, (&patient_addr, &device_id), &())?;
     Ok(Response::new()
@@ -100,13 +107,13 @@ pub fn bind(
 
 pub fn unbind(
     deps: DepsMut,
+    env: Env,
     info: MessageInfo,
     device_id: String,
 ) -> Result<Response, ContractError> {
     let mut device = load_device(deps.storage, &device_id)?;
     let owner = owner_acted_for(deps.storage, &device, &info.sender)?;
-    device.owner = None;
-    next_nonce(&mut device)?;
+    set_owner(&mut device, &env, None)?;
     save_device(deps.storage, &device)?;
     DEVICES_BY_OWNER.remove(deps.storage, (&owner, &device_id));
     Ok(Response::new()
@@ -131,8 +138,7 @@ pub fn transfer(
     }
     ensure_bindable(&device)?;
     check_possession(&deps, &env, &device, &new_owner_addr, &signature)?;
-    device.owner = Some(new_owner_addr.clone());
-    next_nonce(&mut device)?;
+    set_owner(&mut device, &env, Some(new_owner_addr.clone()))?;
     save_device(deps.storage, &device)?;
     DEVICES_BY_OWNER.remove(deps.storage, (&owner, &device_id));
     DEVICES_BY_OWNER.save(deps.storage, (&new_owner_addr, &device_id), &())?;

@@ -61,6 +61,8 @@ pub fn register(
             owner: None,
             status: DeviceStatus::Active,
             nonce: 0,
+            owner_since: env.block.time,
+            owner_since_height: env.block.height,
             registered_at: env.block.time,
         };
         save_device(deps.storage, &device)?;

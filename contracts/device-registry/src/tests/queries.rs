@@ -229,3 +229,69 @@ fn anchoring_info_reports_relayer_standing_and_each_device_in_one_query() {
         }
     ));
 }
+
+#[test]
+fn the_anchoring_view_tells_when_the_owner_and_the_key_last_changed() {
+    use diachain_std::registry::AnchoringInfoResponse;
+    let mut fx = Fx::new();
+    let registered = fx.env.block.time;
+    let old = fx.register("cgm-view-0001", KeyAlgorithm::Ed25519, 1);
+    let view = |fx: &Fx| {
+        let info: AnchoringInfoResponse = fx.query(QueryMsg::AnchoringInfo {
+            relayer: fx.relayer.to_string(),
+            device_ids: vec!["cgm-view-0001".into()],
+        });
+        info.devices[0].clone().unwrap()
+    };
+    let v = view(&fx);
+    assert_eq!(
+        (v.owner_since, v.key_since, v.previous_key),
+        (registered, registered, None)
+    );
+    fx.advance(60);
+    let patient = fx.patient.clone();
+    let sig = fx.bind_proof(&old, "cgm-view-0001", &patient);
+    fx.exec(
+        &patient,
+        ExecuteMsg::BindDevice {
+            device_id: "cgm-view-0001".into(),
+            patient: None,
+            signature: sig,
+        },
+    )
+    .unwrap();
+    let v = view(&fx);
+    assert_eq!(
+        (v.owner_since, v.owner_since_height),
+        (fx.env.block.time, fx.env.block.height)
+    );
+    fx.advance(60);
+    let maker = fx.maker.clone();
+    let new = TestKey::new(KeyAlgorithm::Ed25519, 2).public_key();
+    fx.exec(
+        &maker,
+        ExecuteMsg::RotateKey {
+            device_id: "cgm-view-0001".into(),
+            new_key: new.clone(),
+            signature: None,
+        },
+    )
+    .unwrap();
+    let v = view(&fx);
+    assert_eq!(
+        (v.public_key, v.key_since, v.previous_key),
+        (new, fx.env.block.time, Some(old.public_key()))
+    );
+    fx.advance(60);
+    fx.exec(
+        &patient,
+        ExecuteMsg::UnbindDevice {
+            device_id: "cgm-view-0001".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        (view(&fx).owner, view(&fx).owner_since),
+        (None, fx.env.block.time)
+    );
+}

@@ -18,14 +18,22 @@ use diachain_std::crypto::{verify_signature, SIGNATURE_LEN};
 use diachain_std::encoding::utc_day;
 use diachain_std::hooks::{hook_msgs, AnchorsHookMsg, Contribution};
 use diachain_std::registry::{AnchoringDevice, AnchoringInfoResponse, QueryMsg as RegistryQuery};
-use diachain_std::{BatchHeader, DataScope, Domain, KeyAlgorithm};
+use diachain_std::{BatchHeader, DataScope, Domain, KeyAlgorithm, PublicKey};
 
 use crate::error::ContractError;
 use crate::state::{
-    BatchRecord, Batches, GapRecord, CONFIG, DEVICE_DAYS, GAPS, LISTENERS, PATIENT_DAYS,
+    BatchRecord, Batches, GapRecord, CONFIG, GAPS, LISTENERS, PATIENT_DAYS, SEGMENTS,
 };
 
 type Signed = (BatchHeader, [u8; SIGNATURE_LEN]);
+
+/// A header that passed the registry checks: its device, owner, verification key and sign-bytes.
+struct Checked<'a> {
+    device: &'a AnchoringDevice,
+    owner: &'a Addr,
+    key: &'a PublicKey,
+    sign_bytes: Vec<u8>,
+}
 
 pub fn submit(
     deps: DepsMut,
@@ -72,7 +80,7 @@ pub fn submit(
         contract: env.contract.address.as_str(),
     };
     let now = env.block.time.seconds();
-    let mut checked: Vec<(&AnchoringDevice, &Addr, Vec<u8>)> = Vec::with_capacity(items.len());
+    let mut checked: Vec<Checked> = Vec::with_capacity(items.len());
     for (index, (h, _)) in items.iter().enumerate() {
         let device_id = || h.device_id.clone();
         let device = position
@@ -91,6 +99,16 @@ pub fn submit(
                 device_id: device_id(),
             })?;
         check_header(index, h, now)?;
+        // Readings are attributed to the device's owner; data measured before the current
+        // owner took the device belongs to someone else and is never credited to them.
+        if h.first_time < device.owner_since.seconds() {
+            return Err(ContractError::MeasuredBeforeOwner {
+                index,
+                device_id: device_id(),
+                first_time: h.first_time,
+                owner_since: device.owner_since.seconds(),
+            });
+        }
         if !device
             .status
             .accepts_data_at(Timestamp::from_seconds(h.last_time))
@@ -101,8 +119,26 @@ pub fn submit(
                 at: h.last_time,
             });
         }
+        // The key current when the batch was closed (its last reading): a batch signed before
+        // a key rotation but delivered after it verifies with the previous key.
+        let key = if h.last_time < device.key_since.seconds() {
+            device
+                .previous_key
+                .as_ref()
+                .ok_or_else(|| ContractError::InvalidSignature {
+                    index,
+                    device_id: device_id(),
+                })?
+        } else {
+            &device.public_key
+        };
         let sign_bytes = h.sign_bytes(&domain).map_err(ContractError::Malformed)?;
-        checked.push((device, owner, sign_bytes));
+        checked.push(Checked {
+            device,
+            owner,
+            key,
+            sign_bytes,
+        });
     }
     verify_signatures(deps.api, &items, &checked)?;
 
@@ -110,9 +146,9 @@ pub fn submit(
     let mut heads: BTreeMap<&str, Option<BatchRecord>> = BTreeMap::new();
     let mut records: Vec<(&str, BatchRecord)> = Vec::with_capacity(items.len());
     let mut gaps: Vec<(&str, u64, u64)> = Vec::new();
-    let mut new_days: Vec<(&str, u32, u64, &Addr, DataScope)> = Vec::new();
+    let mut segments: Vec<(&str, u32, u64, &Addr, DataScope)> = Vec::new();
     let mut totals: BTreeMap<(&Addr, DataScope, u32), u64> = BTreeMap::new();
-    for (index, ((h, _), (device, owner, _))) in items.iter().zip(&checked).enumerate() {
+    for (index, ((h, _), Checked { device, owner, .. })) in items.iter().zip(&checked).enumerate() {
         let id = h.device_id.as_str();
         let head = match heads.get(id) {
             Some(head) => head.clone(),
@@ -142,8 +178,19 @@ pub fn submit(
                 gaps.push((id, prev.last_seq + 1, h.first_seq - 1));
             }
         }
-        if head.as_ref().is_none_or(|p| p.day != day) {
-            new_days.push((id, day, prev_cumulative, *owner, scope));
+        // A new coverage segment on a new day, or when the owner changed since the device's
+        // last anchored batch (`>=`: a change in that batch's block may have come after it).
+        // Within one message the owner is the same for all of a device's batches.
+        let head_from_this_message = heads.contains_key(id);
+        let new_segment = match &head {
+            None => true,
+            Some(p) => {
+                p.day != day
+                    || (!head_from_this_message && device.owner_since_height >= p.anchored_height)
+            }
+        };
+        if new_segment {
+            segments.push((id, day, prev_cumulative, *owner, scope));
         }
         let record = BatchRecord {
             first_seq: h.first_seq,
@@ -182,8 +229,8 @@ pub fn submit(
             },
         )?;
     }
-    for (id, day, cumulative_before, owner, scope) in &new_days {
-        DEVICE_DAYS.save(deps.storage, (id, *day), cumulative_before)?;
+    for (id, day, cumulative_before, owner, scope) in &segments {
+        SEGMENTS.save(deps.storage, (id, *day, *cumulative_before), owner)?;
         PATIENT_DAYS.save(deps.storage, (owner, *day, id), &scope.code())?;
     }
 
@@ -267,28 +314,39 @@ fn check_header(index: usize, h: &BatchHeader, now: u64) -> Result<(), ContractE
 fn verify_signatures(
     api: &dyn Api,
     items: &[Signed],
-    checked: &[(&AnchoringDevice, &Addr, Vec<u8>)],
+    checked: &[Checked],
 ) -> Result<(), ContractError> {
     let invalid = |index: usize| ContractError::InvalidSignature {
         index,
         device_id: items[index].0.device_id.clone(),
     };
+    let verify_one = |index: usize| {
+        verify_signature(
+            api,
+            checked[index].key,
+            &checked[index].sign_bytes,
+            &items[index].1,
+        )
+    };
     let mut ed25519 = Vec::new();
-    for (index, ((_, sig), (device, _, sign_bytes))) in items.iter().zip(checked).enumerate() {
-        if device.public_key.algorithm == KeyAlgorithm::Ed25519 {
+    for (index, c) in checked.iter().enumerate() {
+        if c.key.algorithm == KeyAlgorithm::Ed25519 {
             ed25519.push(index);
-        } else if !verify_signature(api, &device.public_key, sign_bytes, sig) {
+        } else if !verify_one(index) {
             return Err(invalid(index));
         }
     }
     if ed25519.is_empty() {
         return Ok(());
     }
-    let messages: Vec<&[u8]> = ed25519.iter().map(|i| checked[*i].2.as_slice()).collect();
+    let messages: Vec<&[u8]> = ed25519
+        .iter()
+        .map(|i| checked[*i].sign_bytes.as_slice())
+        .collect();
     let signatures: Vec<&[u8]> = ed25519.iter().map(|i| items[*i].1.as_slice()).collect();
     let keys: Vec<&[u8]> = ed25519
         .iter()
-        .map(|i| checked[*i].0.public_key.key.as_slice())
+        .map(|i| checked[*i].key.key.as_slice())
         .collect();
     let all_valid = if ed25519.len() == 1 {
         api.ed25519_verify(messages[0], signatures[0], keys[0])
@@ -301,7 +359,7 @@ fn verify_signatures(
     let failing = ed25519
         .iter()
         .copied()
-        .find(|i| !verify_signature(api, &checked[*i].0.public_key, &checked[*i].2, &items[*i].1))
+        .find(|i| !verify_one(*i))
         .unwrap_or(ed25519[0]);
     Err(invalid(failing))
 }

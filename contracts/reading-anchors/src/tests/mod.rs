@@ -2,6 +2,7 @@
 
 mod admin;
 mod coverage;
+mod ownership;
 mod proofs;
 mod property;
 mod rejections;
@@ -163,8 +164,25 @@ impl Suite {
         (self.app.block_info().chain_id, self.anchors.to_string())
     }
 
-    /// Registers a device and, unless `owner` is `None`, binds it to that patient.
+    /// Registers a device and, unless `owner` is `None`, binds it to that patient — an hour
+    /// before the first data day `DAY0`, so that the tests' readings (from `DAY0` on) are all
+    /// measured while the patient owns it. The block time is put back afterwards.
     pub fn device(
+        &mut self,
+        id: &str,
+        algorithm: KeyAlgorithm,
+        kind: DeviceKind,
+        owner: Option<&Addr>,
+    ) -> Device {
+        let now = self.app.block_info().time.seconds();
+        self.set_time(DAY0 - 3_600);
+        let device = self.register_and_bind(id, algorithm, kind, owner);
+        self.set_time(now);
+        device
+    }
+
+    /// Registers a device and, unless `owner` is `None`, binds it to that patient, now.
+    pub fn register_and_bind(
         &mut self,
         id: &str,
         algorithm: KeyAlgorithm,
