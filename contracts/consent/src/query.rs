@@ -40,6 +40,7 @@ pub fn research_consent(
             let grant = GRANTS.load(deps.storage, id)?;
             is_live(&grant, &env.block).then_some(ResearchConsent {
                 grant_id: grant.id,
+                grantee: grant.grantee,
                 scopes: grant.scopes,
                 data_from: grant.data_from,
                 data_to: grant.data_to,

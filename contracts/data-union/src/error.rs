@@ -1,5 +1,6 @@
 use cosmwasm_std::{
-    CheckedMultiplyRatioError, ConversionOverflowError, OverflowError, StdError, Timestamp, Uint128,
+    Addr, CheckedMultiplyRatioError, ConversionOverflowError, OverflowError, StdError, Timestamp,
+    Uint128,
 };
 use cw_utils::PaymentError;
 use diachain_std::device::DeviceKind;
@@ -86,6 +87,14 @@ pub enum ContractError {
     TooManyStudies { max: usize },
     #[error("no live research consent for study {study_id} on the consent contract")]
     NoResearchConsent { study_id: u64 },
+    #[error(
+        "the research consent for study {study_id} is granted to {grantee}, not to the study's sponsor {sponsor}"
+    )]
+    ConsentNotToSponsor {
+        study_id: u64,
+        grantee: Addr,
+        sponsor: Addr,
+    },
     #[error("the research consent does not cover the study's scopes {missing:?}")]
     ConsentScopesInsufficient { missing: Vec<DataScope> },
     #[error("the research consent's data period does not overlap study {study_id}'s")]

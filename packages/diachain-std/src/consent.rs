@@ -154,7 +154,8 @@ pub struct MigrateMsg {}
 #[cw_serde]
 #[derive(QueryResponses)]
 pub enum QueryMsg {
-    /// The patient's live research consent for a data-union study, if any.
+    /// The patient's live research consent for a data-union study, if any. A patient holds at
+    /// most one live research grant per study, so there is at most one, whoever its grantee.
     #[returns(ResearchConsentResponse)]
     ResearchConsent { patient: String, study_id: u64 },
 
@@ -230,6 +231,9 @@ pub struct ResearchConsentResponse {
 #[cw_serde]
 pub struct ResearchConsent {
     pub grant_id: u64,
+    /// Who the patient gave the research consent to: the only address it lets read the data.
+    /// The data union admits the patient only if this is the study's sponsor.
+    pub grantee: Addr,
     pub scopes: Vec<DataScope>,
     /// The period of data the consent covers.
     pub data_from: Timestamp,

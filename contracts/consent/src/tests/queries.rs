@@ -163,3 +163,41 @@ fn research_consent_reports_only_a_live_grant() {
     let expired: ResearchConsentResponse = s.query(q);
     assert_eq!(expired.consent, None);
 }
+
+#[test]
+fn research_consent_reports_the_grantee_of_the_one_live_research_grant_for_the_study() {
+    let mut s = Suite::new();
+    let (patient, sponsor, stranger) = (s.patient.clone(), s.addr("sponsor"), s.stranger.clone());
+    let q = QueryMsg::ResearchConsent {
+        patient: patient.to_string(),
+        study_id: 9,
+    };
+    // A research grant naming the study, but to a stranger: the query says so.
+    let to_stranger = grant_id(&s.exec(&patient, s.research_msg(&stranger, 9)).unwrap());
+    let live: ResearchConsentResponse = s.query(q.clone());
+    let consent = live.consent.unwrap();
+    assert_eq!(
+        (consent.grant_id, consent.grantee),
+        (to_stranger, stranger.clone())
+    );
+    // While it is live, no second research grant for the study may go to anyone, so the
+    // query never has to choose between grantees.
+    assert_eq!(
+        s.exec(&patient, s.research_msg(&sponsor, 9)).unwrap_err(),
+        ContractError::ResearchConsentExists {
+            grant_id: to_stranger
+        }
+    );
+    // Revoked, it makes way for a grant to the sponsor, which the query then reports.
+    s.exec(
+        &patient,
+        ExecuteMsg::RevokeGrant {
+            grant_id: to_stranger,
+        },
+    )
+    .unwrap();
+    let to_sponsor = grant_id(&s.exec(&patient, s.research_msg(&sponsor, 9)).unwrap());
+    let live: ResearchConsentResponse = s.query(q);
+    let consent = live.consent.unwrap();
+    assert_eq!((consent.grant_id, consent.grantee), (to_sponsor, sponsor));
+}

@@ -11,8 +11,9 @@ use crate::error::ContractError;
 use crate::state::{active_studies, ACTIVE, CONFIG, MEMBERS, STUDIES};
 
 /// Patient: join a study. The consent contract must show a live research consent for the
-/// study whose scopes cover every scope the study wants and whose data period overlaps the
-/// study's. Counting days are the overlap.
+/// study, granted to the study's sponsor (a consent to anyone else gives the sponsor nothing),
+/// whose scopes cover every scope the study wants and whose data period overlaps the study's.
+/// Counting days are the overlap.
 pub fn join(
     deps: DepsMut,
     env: Env,
@@ -57,6 +58,13 @@ pub fn join(
     let grant = answer
         .consent
         .ok_or(ContractError::NoResearchConsent { study_id })?;
+    if grant.grantee != study.sponsor {
+        return Err(ContractError::ConsentNotToSponsor {
+            study_id,
+            grantee: grant.grantee,
+            sponsor: study.sponsor,
+        });
+    }
     let missing: Vec<_> = study
         .scopes
         .iter()

@@ -598,6 +598,8 @@ impl Suite {
         self.grant_window(patient, study_id, grant_id, scopes, 0, (TO_DAY + 400) * DAY);
     }
 
+    /// Gives `patient` a live research consent for the study over `from..=to` (seconds), granted
+    /// to the sponsor.
     pub fn grant_window(
         &mut self,
         patient: &Addr,
@@ -607,20 +609,54 @@ impl Suite {
         from: u64,
         to: u64,
     ) {
-        let consent = self.consent.clone();
+        let sponsor = self.sponsor.clone();
+        self.grant_consent(
+            patient,
+            study_id,
+            ResearchConsent {
+                grant_id,
+                grantee: sponsor,
+                scopes,
+                data_from: Timestamp::from_seconds(from),
+                data_to: Timestamp::from_seconds(to),
+            },
+        );
+    }
+
+    /// Gives `patient` a live research consent for the study over the whole default period,
+    /// granted to `grantee` (who need not be the sponsor).
+    pub fn grant_to(
+        &mut self,
+        patient: &Addr,
+        study_id: u64,
+        grant_id: u64,
+        grantee: &Addr,
+        scopes: Vec<DataScope>,
+    ) {
+        self.grant_consent(
+            patient,
+            study_id,
+            ResearchConsent {
+                grant_id,
+                grantee: grantee.clone(),
+                scopes,
+                data_from: Timestamp::from_seconds(0),
+                data_to: Timestamp::from_seconds((TO_DAY + 400) * DAY),
+            },
+        );
+    }
+
+    /// Stores `consent` as the patient's live research consent for the study, replacing any.
+    pub fn grant_consent(&mut self, patient: &Addr, study_id: u64, consent: ResearchConsent) {
+        let consent_addr = self.consent.clone();
         self.app
             .execute_contract(
                 self.admin.clone(),
-                consent,
+                consent_addr,
                 &ConsentStandInMsg::Grant {
                     patient: patient.to_string(),
                     study_id,
-                    consent: ResearchConsent {
-                        grant_id,
-                        scopes,
-                        data_from: Timestamp::from_seconds(from),
-                        data_to: Timestamp::from_seconds(to),
-                    },
+                    consent,
                 },
                 &[],
             )

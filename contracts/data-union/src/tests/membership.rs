@@ -51,6 +51,59 @@ fn join_without_consent_is_refused() {
 }
 
 #[test]
+fn join_with_a_consent_granted_to_someone_other_than_the_sponsor_is_refused() {
+    for funding in [Funding::Native, Funding::Cw20] {
+        let mut suite = Suite::new();
+        let id = suite.create(funding, Suite::study(), 1_000_000).unwrap();
+        let alice = suite.addr("alice");
+        let stranger = suite.addr("stranger");
+        let sponsor = suite.sponsor.clone();
+        // A consent naming the study, covering its scopes and period, but given to a stranger:
+        // the sponsor gets nothing from it, so it does not admit her.
+        suite.grant_to(&alice, id, 3, &stranger, vec![DataScope::Glucose]);
+        assert_err(
+            suite.join(&alice, id),
+            ContractError::ConsentNotToSponsor {
+                study_id: id,
+                grantee: stranger.clone(),
+                sponsor: sponsor.clone(),
+            },
+        );
+        // Nothing changed: no membership, no slot taken.
+        assert!(suite.contribution(id, &alice).member.is_none());
+        let s = suite.study_info(id).study;
+        assert_eq!((s.members, s.active_members), (0, 0));
+        // The grantee is checked before the scopes: a stranger's consent is refused as such
+        // even when it also lacks a scope.
+        suite.grant_to(&alice, id, 4, &stranger, vec![DataScope::Insulin]);
+        assert_err(
+            suite.join(&alice, id),
+            ContractError::ConsentNotToSponsor {
+                study_id: id,
+                grantee: stranger.clone(),
+                sponsor: sponsor.clone(),
+            },
+        );
+        // Given to the sponsor, the consent admits her.
+        suite.grant_to(&alice, id, 5, &sponsor, vec![DataScope::Glucose]);
+        suite.join(&alice, id).unwrap();
+        assert_eq!(suite.member(id, &alice).grant_id, 5);
+        // Rejoining after leaving is held to the same rule.
+        suite.leave(&alice, id).unwrap();
+        suite.grant_to(&alice, id, 6, &stranger, vec![DataScope::Glucose]);
+        assert_err(
+            suite.join(&alice, id),
+            ContractError::ConsentNotToSponsor {
+                study_id: id,
+                grantee: stranger,
+                sponsor,
+            },
+        );
+        assert!(!suite.member(id, &alice).active);
+    }
+}
+
+#[test]
 fn join_with_consent_missing_a_wanted_scope_is_refused() {
     let mut suite = Suite::new();
     let mut study = Suite::study();
