@@ -42,6 +42,39 @@ pub fn admit(
         .add_attribute("address", addr))
 }
 
+/// Sets an admitted participant's standing, if it differs (`AlreadySuspended` /
+/// `NotSuspended` otherwise). The caller has checked the sender is the admin.
+fn set_status(
+    deps: DepsMut,
+    role: Role,
+    address: String,
+    status: ParticipantStatus,
+    action: &'static str,
+) -> Result<Response, ContractError> {
+    let addr = deps.api.addr_validate(&address)?;
+    let mut p = PARTICIPANTS
+        .may_load(deps.storage, (role.code(), &addr))?
+        .ok_or_else(|| ContractError::NotAdmitted {
+            role,
+            address: address.clone(),
+        })?;
+    match (&p.status, &status) {
+        (ParticipantStatus::Suspended { .. }, ParticipantStatus::Suspended { .. }) => {
+            return Err(ContractError::AlreadySuspended { role, address })
+        }
+        (ParticipantStatus::Admitted, ParticipantStatus::Admitted) => {
+            return Err(ContractError::NotSuspended { role, address })
+        }
+        _ => {}
+    }
+    p.status = status;
+    PARTICIPANTS.save(deps.storage, (role.code(), &addr), &p)?;
+    Ok(Response::new()
+        .add_attribute("action", action)
+        .add_attribute("role", role_name(role))
+        .add_attribute("address", addr))
+}
+
 pub fn suspend(
     deps: DepsMut,
     env: Env,
@@ -51,26 +84,12 @@ pub fn suspend(
     reason: String,
 ) -> Result<Response, ContractError> {
     ensure_admin(deps.storage, &info.sender)?;
-    let addr = deps.api.addr_validate(&address)?;
     ensure_text("reason", &reason)?;
-    let mut p = PARTICIPANTS
-        .may_load(deps.storage, (role.code(), &addr))?
-        .ok_or_else(|| ContractError::NotAdmitted {
-            role,
-            address: address.clone(),
-        })?;
-    if p.status != ParticipantStatus::Admitted {
-        return Err(ContractError::AlreadySuspended { role, address });
-    }
-    p.status = ParticipantStatus::Suspended {
+    let status = ParticipantStatus::Suspended {
         since: env.block.time,
         reason,
     };
-    PARTICIPANTS.save(deps.storage, (role.code(), &addr), &p)?;
-    Ok(Response::new()
-        .add_attribute("action", "suspend_participant")
-        .add_attribute("role", role_name(role))
-        .add_attribute("address", addr))
+    set_status(deps, role, address, status, "suspend_participant")
 }
 
 pub fn reinstate(
@@ -80,22 +99,13 @@ pub fn reinstate(
     address: String,
 ) -> Result<Response, ContractError> {
     ensure_admin(deps.storage, &info.sender)?;
-    let addr = deps.api.addr_validate(&address)?;
-    let mut p = PARTICIPANTS
-        .may_load(deps.storage, (role.code(), &addr))?
-        .ok_or_else(|| ContractError::NotAdmitted {
-            role,
-            address: address.clone(),
-        })?;
-    if p.status == ParticipantStatus::Admitted {
-        return Err(ContractError::NotSuspended { role, address });
-    }
-    p.status = ParticipantStatus::Admitted;
-    PARTICIPANTS.save(deps.storage, (role.code(), &addr), &p)?;
-    Ok(Response::new()
-        .add_attribute("action", "reinstate_participant")
-        .add_attribute("role", role_name(role))
-        .add_attribute("address", addr))
+    set_status(
+        deps,
+        role,
+        address,
+        ParticipantStatus::Admitted,
+        "reinstate_participant",
+    )
 }
 
 pub fn remove(

@@ -18,6 +18,19 @@ fn admit(role: Role, who: &cosmwasm_std::Addr) -> ExecuteMsg {
 #[test]
 fn only_the_admin_admits_suspends_reinstates_and_removes() {
     let mut fx = Fx::new();
+    // The role is checked before anything else, even an invalid reason.
+    let (stranger0, maker0) = (fx.stranger.clone(), fx.maker.clone());
+    assert_err!(
+        fx.exec(
+            &stranger0,
+            ExecuteMsg::SuspendParticipant {
+                role: Role::Manufacturer,
+                address: maker0.to_string(),
+                reason: "".into()
+            }
+        ),
+        ContractError::Admin(AdminError::NotAdmin)
+    );
     let (maker, stranger, new) = (fx.maker.clone(), fx.stranger.clone(), addr("new"));
     for sender in [&maker, &stranger, &fx.relayer.clone()] {
         assert_err!(
