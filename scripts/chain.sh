@@ -1,0 +1,289 @@
+#!/usr/bin/env bash
+# A local permissioned wasmd network for DiaChain, on loopback ports only.
+#
+#   scripts/chain.sh start  [--validators N] [--chain-id ID] [--port-base P] [--reset]
+#   scripts/chain.sh stop   [--chain-id ID]
+#   scripts/chain.sh status [--chain-id ID]
+#   scripts/chain.sh env    [--chain-id ID]      # prints the network's settings (shell syntax)
+#
+# start: builds (or reuses) the pinned wasmd binary, creates the network on first start and
+#        restarts it with its state kept afterwards (--reset wipes it and starts from genesis).
+#        Genesis: code upload limited to the consortium address, instantiation restricted to the
+#        addresses each code names (default: its uploader), block gas limit 10,000,000,
+#        1-second blocks, every role's account funded, keys in a test keyring.
+# stop:  stops every node of the network (SIGTERM, then SIGKILL after 20 s).
+#
+# Everything lives in .chain/<chain-id>/ (ignored):
+#   keyring-test/      the test keyring (keys: consortium, manufacturer, relayer, patient, ...)
+#   node<i>/           each validator's home;   logs/node<i>.log   each node's log
+#   network.env        chain id, RPC endpoint, denom, gas price (read by deploy.sh and the tests)
+# Node i listens on 127.0.0.1: P2P P+10i, RPC P+10i+1, ABCI P+10i+2, gRPC P+10i+3,
+# REST API P+10i+4, pprof P+10i+5 (P = --port-base, default 26656: RPC 26657).
+# Environment: DIACHAIN_CHAIN_ID, DIACHAIN_PORT_BASE, DIACHAIN_VALIDATORS give the defaults.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+die() { echo "chain: $*" >&2; exit 1; }
+log() { echo "chain: $*" >&2; }
+
+cmd=${1:-}
+[ -n "$cmd" ] && shift || true
+CHAIN_ID=${DIACHAIN_CHAIN_ID:-diachain-local-1}
+PORT_BASE=${DIACHAIN_PORT_BASE:-26656}
+VALIDATORS=${DIACHAIN_VALIDATORS:-1}
+RESET=0 EXPLICIT_V=0 EXPLICIT_P=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --validators) VALIDATORS=${2:?--validators needs a number}; EXPLICIT_V=1; shift 2 ;;
+    --chain-id) CHAIN_ID=${2:?--chain-id needs a value}; shift 2 ;;
+    --port-base) PORT_BASE=${2:?--port-base needs a port}; EXPLICIT_P=1; shift 2 ;;
+    --reset) RESET=1; shift ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    *) die "unknown option $1 (see --help)" ;;
+  esac
+done
+[[ "$VALIDATORS" =~ ^[1-9][0-9]?$ ]] || die "--validators must be 1..99, got $VALIDATORS"
+[[ "$PORT_BASE" =~ ^[0-9]+$ ]] && [ "$PORT_BASE" -ge 1024 ] && [ "$PORT_BASE" -le 64000 ] \
+  || die "--port-base must be a port in 1024..64000, got $PORT_BASE"
+[[ "$CHAIN_ID" =~ ^[a-zA-Z0-9_.-]+$ ]] || die "bad chain id $CHAIN_ID"
+
+DENOM=udia
+GAS_PRICE=0.025$DENOM
+BLOCK_MAX_GAS=10000000
+# Every role the suite has, funded at genesis. Validators get their own keys (validator<i>).
+ROLES=(consortium manufacturer relayer patient patient2 guardian clinician emergency custodian sponsor treasury bench)
+FUNDS=1000000000000000$DENOM
+
+NET="$ROOT/.chain/$CHAIN_ID"
+# An existing network keeps its validator count and ports unless told otherwise.
+if [ "$RESET" -eq 0 ] && [ -f "$NET/validators" ] && [ -f "$NET/port-base" ]; then
+  [ "$EXPLICIT_V" -eq 1 ] || VALIDATORS=$(cat "$NET/validators")
+  [ "$EXPLICIT_P" -eq 1 ] || PORT_BASE=$(cat "$NET/port-base")
+fi
+KEYRING=(--keyring-backend test --keyring-dir "$NET")
+port() { echo $((PORT_BASE + 10 * $1 + $2)); }   # port <node> <offset>
+
+pid_of() { # prints the pid of node $1 if it is running
+  local f="$NET/node$1.pid"
+  [ -f "$f" ] || return 1
+  local pid; pid=$(cat "$f")
+  if kill -0 "$pid" 2>/dev/null && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q "wasmd start"; then
+    echo "$pid"
+  else
+    return 1
+  fi
+}
+
+running_nodes() { # prints "i:pid" of each running node
+  local i
+  for f in "$NET"/node*.pid; do
+    [ -e "$f" ] || continue
+    i=${f##*/node}; i=${i%.pid}
+    if pid=$(pid_of "$i"); then echo "$i:$pid"; fi
+  done
+}
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+write_env() {
+  cat > "$NET/network.env" <<EOF
+# Written by scripts/chain.sh; read by scripts/deploy.sh and the e2e tests.
+DIACHAIN_CHAIN_ID=$CHAIN_ID
+DIACHAIN_NODE=http://127.0.0.1:$(port 0 1)
+DIACHAIN_API=http://127.0.0.1:$(port 0 4)
+DIACHAIN_DENOM=$DENOM
+DIACHAIN_GAS_PRICE=$GAS_PRICE
+DIACHAIN_KEYRING_DIR=$NET
+DIACHAIN_KEYRING_BACKEND=test
+DIACHAIN_WASMD=$WASMD
+DIACHAIN_VALIDATORS=$VALIDATORS
+DIACHAIN_PORT_BASE=$PORT_BASE
+DIACHAIN_LOGS=$NET/logs
+EOF
+}
+
+init_network() {
+  log "creating network $CHAIN_ID with $VALIDATORS validator(s) in .chain/$CHAIN_ID"
+  rm -rf "$NET"
+  mkdir -p "$NET/logs" "$NET/gentx"
+  local i home
+  for ((i = 0; i < VALIDATORS; i++)); do
+    home="$NET/node$i"
+    "$WASMD" init "node$i" --chain-id "$CHAIN_ID" --default-denom "$DENOM" --home "$home" >/dev/null 2>&1 \
+      || die "wasmd init failed for node$i"
+    "$WASMD" keys add "validator$i" "${KEYRING[@]}" --output json >"$NET/logs/key-validator$i.json" 2>&1
+  done
+  for r in "${ROLES[@]}"; do
+    "$WASMD" keys add "$r" "${KEYRING[@]}" --output json >"$NET/logs/key-$r.json" 2>&1
+  done
+  local g0="$NET/node0/config/genesis.json"
+  local name addr
+  for name in $(for ((i = 0; i < VALIDATORS; i++)); do echo "validator$i"; done) "${ROLES[@]}"; do
+    addr=$("$WASMD" keys show "$name" -a "${KEYRING[@]}")
+    "$WASMD" genesis add-genesis-account "$addr" "$FUNDS" --home "$NET/node0" >/dev/null \
+      || die "add-genesis-account $name failed"
+  done
+  local consortium; consortium=$("$WASMD" keys show consortium -a "${KEYRING[@]}")
+  # Permissioned wasm, block gas limit.
+  jq --arg c "$consortium" --arg gas "$BLOCK_MAX_GAS" '
+      .app_state.wasm.params.code_upload_access = {permission: "AnyOfAddresses", addresses: [$c]}
+    | .app_state.wasm.params.instantiate_default_permission = "AnyOfAddresses"
+    | .consensus.params.block.max_gas = $gas
+    | .app_state.gov.params.voting_period = "60s"
+    | .app_state.gov.params.expedited_voting_period = "30s"' "$g0" > "$g0.tmp" && mv "$g0.tmp" "$g0"
+  for ((i = 0; i < VALIDATORS; i++)); do
+    home="$NET/node$i"
+    [ "$i" -eq 0 ] || cp "$g0" "$home/config/genesis.json"
+    "$WASMD" genesis gentx "validator$i" "100000000000$DENOM" --chain-id "$CHAIN_ID" \
+      "${KEYRING[@]}" --home "$home" --output-document "$NET/gentx/gentx-$i.json" >/dev/null 2>&1 \
+      || die "gentx failed for validator$i"
+  done
+  "$WASMD" genesis collect-gentxs --gentx-dir "$NET/gentx" --home "$NET/node0" >/dev/null 2>&1 \
+    || die "collect-gentxs failed"
+  "$WASMD" genesis validate --home "$NET/node0" >/dev/null || die "genesis does not validate"
+  local peers="" id
+  for ((i = 0; i < VALIDATORS; i++)); do
+    id=$("$WASMD" comet show-node-id --home "$NET/node$i")
+    peers+="${peers:+,}$id@127.0.0.1:$(port "$i" 0)"
+  done
+  for ((i = 0; i < VALIDATORS; i++)); do
+    home="$NET/node$i"
+    [ "$i" -eq 0 ] || cp "$g0" "$home/config/genesis.json"
+    configure_node "$i" "$peers"
+  done
+  echo "$VALIDATORS" > "$NET/validators"
+  echo "$PORT_BASE" > "$NET/port-base"
+}
+
+set_toml() { # set_toml <file> <section> <key> <value>: sets key = value in [section] ("" = top)
+  python3 - "$@" <<'PY'
+import re, sys
+path, section, key, value = sys.argv[1:5]
+lines = open(path).read().split("\n")
+cur, done = "", False
+for i, line in enumerate(lines):
+    m = re.match(r"^\[([^\]]+)\]\s*$", line)
+    if m:
+        cur = m.group(1)
+        continue
+    if cur == section and re.match(r"^" + re.escape(key) + r"\s*=", line):
+        lines[i] = f"{key} = {value}"
+        done = True
+        break
+if not done:
+    sys.exit(f"set_toml: no key {key} in [{section}] of {path}")
+open(path, "w").write("\n".join(lines))
+PY
+}
+
+configure_node() { # configure_node <i> <persistent peers>
+  local i=$1 peers=$2 home="$NET/node$1"
+  local cfg="$home/config/config.toml" app="$home/config/app.toml"
+  local own; own=$(echo "$peers" | tr ',' '\n' | sed -n "$((i + 1))p")
+  local others; others=$(echo "$peers" | tr ',' '\n' | grep -vxF "$own" | paste -sd, - || true)
+  set_toml "$cfg" "" proxy_app "\"tcp://127.0.0.1:$(port "$i" 2)\""
+  set_toml "$cfg" rpc laddr "\"tcp://127.0.0.1:$(port "$i" 1)\""
+  set_toml "$cfg" rpc pprof_laddr "\"127.0.0.1:$(port "$i" 5)\""
+  set_toml "$cfg" rpc max_body_bytes 10000000
+  set_toml "$cfg" p2p laddr "\"tcp://127.0.0.1:$(port "$i" 0)\""
+  set_toml "$cfg" p2p persistent_peers "\"$others\""
+  set_toml "$cfg" p2p addr_book_strict false
+  set_toml "$cfg" p2p allow_duplicate_ip true
+  set_toml "$cfg" p2p pex false
+  set_toml "$cfg" mempool max_tx_bytes 4194304
+  set_toml "$cfg" consensus timeout_commit '"1s"'
+  set_toml "$cfg" consensus timeout_propose '"1s"'
+  set_toml "$app" "" minimum-gas-prices "\"$GAS_PRICE\""
+  set_toml "$app" api enable true
+  set_toml "$app" api address "\"tcp://127.0.0.1:$(port "$i" 4)\""
+  set_toml "$app" grpc address "\"127.0.0.1:$(port "$i" 3)\""
+}
+
+wait_for_blocks() { # waits until node 0 has produced a block
+  local rpc="http://127.0.0.1:$(port 0 1)" h deadline=$((SECONDS + 90))
+  while [ $SECONDS -lt $deadline ]; do
+    h=$(curl -sf "$rpc/status" 2>/dev/null | jq -r '.result.sync_info.latest_block_height' 2>/dev/null || true)
+    if [[ "$h" =~ ^[0-9]+$ ]] && [ "$h" -ge 2 ]; then return 0; fi
+    for n in $(seq 0 $((VALIDATORS - 1))); do
+      pid_of "$n" >/dev/null || { tail -n 30 "$NET/logs/node$n.log" >&2; die "node$n exited; log: $NET/logs/node$n.log"; }
+    done
+    sleep 0.5
+  done
+  die "no blocks after 90 s; logs in $NET/logs/"
+}
+
+start() {
+  local nodes
+  nodes=$(running_nodes)
+  if [ -n "$nodes" ]; then
+    die "network $CHAIN_ID is already running (node:pid $(echo $nodes)); RPC http://127.0.0.1:$(cat "$NET/port-base" 2>/dev/null | awk '{print $1+1}'). Stop it first: scripts/chain.sh stop --chain-id $CHAIN_ID"
+  fi
+  local i off p
+  for ((i = 0; i < VALIDATORS; i++)); do
+    for off in 0 1 2 3 4 5; do
+      p=$(port "$i" "$off")
+      if port_busy "$p"; then
+        die "port $p (127.0.0.1) is already in use; stop what uses it (ss -ltnp 'sport = :$p') or choose another --port-base"
+      fi
+    done
+  done
+  WASMD=$(bash scripts/wasmd-build.sh)
+  if [ "$RESET" -eq 1 ] || [ ! -f "$NET/node0/config/genesis.json" ] || [ ! -f "$NET/validators" ]; then
+    init_network
+  else
+    local was_v was_p
+    was_v=$(cat "$NET/validators"); was_p=$(cat "$NET/port-base")
+    if [ "$was_v" != "$VALIDATORS" ] || [ "$was_p" != "$PORT_BASE" ]; then
+      die "network $CHAIN_ID exists with $was_v validator(s) on port base $was_p; start it with --validators $was_v --port-base $was_p, or pass --reset to recreate it"
+    fi
+    log "restarting existing network $CHAIN_ID (state kept; --reset starts from genesis)"
+  fi
+  write_env
+  for ((i = 0; i < VALIDATORS; i++)); do
+    setsid "$WASMD" start --home "$NET/node$i" >>"$NET/logs/node$i.log" 2>&1 < /dev/null &
+    echo $! > "$NET/node$i.pid"
+  done
+  wait_for_blocks
+  log "network $CHAIN_ID is up: $VALIDATORS validator(s), RPC http://127.0.0.1:$(port 0 1), REST http://127.0.0.1:$(port 0 4), logs $NET/logs/"
+  log "settings: $NET/network.env; keys: wasmd keys list --keyring-backend test --keyring-dir $NET"
+}
+
+stop() {
+  local nodes entry pid
+  nodes=$(running_nodes)
+  if [ -z "$nodes" ]; then
+    log "network $CHAIN_ID is not running (nothing to stop)"
+    rm -f "$NET"/node*.pid
+    return 0
+  fi
+  for entry in $nodes; do kill -TERM "${entry#*:}" 2>/dev/null || true; done
+  local deadline=$((SECONDS + 20))
+  for entry in $nodes; do
+    pid=${entry#*:}
+    while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+    if kill -0 "$pid" 2>/dev/null; then
+      log "node${entry%%:*} (pid $pid) did not stop in 20 s; killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$NET/node${entry%%:*}.pid"
+  done
+  log "network $CHAIN_ID stopped (state kept in .chain/$CHAIN_ID; logs in $NET/logs/)"
+}
+
+status() {
+  local nodes
+  nodes=$(running_nodes)
+  if [ -z "$nodes" ]; then echo "network $CHAIN_ID: not running"; return 3; fi
+  local rpc; rpc=$(grep '^DIACHAIN_NODE=' "$NET/network.env" | cut -d= -f2-)
+  local h; h=$(curl -sf "$rpc/status" | jq -r '.result.sync_info.latest_block_height' || echo "?")
+  echo "network $CHAIN_ID: running (node:pid $(echo $nodes)), RPC $rpc, height $h"
+}
+
+case "$cmd" in
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  env) [ -f "$NET/network.env" ] || die "network $CHAIN_ID was never started"; cat "$NET/network.env" ;;
+  *) die "usage: scripts/chain.sh start|stop|status|env [--validators N] [--chain-id ID] [--port-base P] [--reset]" ;;
+esac

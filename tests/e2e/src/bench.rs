@@ -1,0 +1,296 @@
+//! Anchoring gas, measured from `gas_used` of real `SubmitBatches` transactions.
+//!
+//! Every benchmark device belongs to its own patient (a derived address that never signs; the
+//! `bench` key is named its guardian by the consortium and binds the device for it), so each
+//! batch of a transaction touches its own device, cursor, coverage and contribution entries,
+//! as a relayer serving many patients would. Devices are anchored once before measuring, so the
+//! numbers are the steady state of a device that has anchored before (its cursor and today's
+//! coverage entry exist); the first anchoring of each device is reported apart.
+
+use diachain_std::anchors;
+use diachain_std::device::{DeviceKind, KeyAlgorithm};
+use diachain_std::encoding::bind_sign_bytes;
+use diachain_std::registry::{self, NewDevice, MAX_DEVICES_PER_REGISTRATION};
+use diachain_std::testing::{signed_batch, submission, SignedBatch, TestKey};
+use diachain_std::Domain;
+
+use crate::{derived_address, run_tag, Exec, Network, TxResult};
+
+/// Gas limit of benchmark transactions: the block gas limit (10,000,000), so a transaction that
+/// does not fit in a block fails instead of being measured.
+pub const BENCH_GAS_LIMIT: u64 = 10_000_000;
+/// Gas limit of setup transactions (registration, guardians, binding).
+const SETUP_GAS_LIMIT: u64 = 9_000_000;
+
+pub struct BenchDevice {
+    pub id: String,
+    pub key: TestKey,
+    pub patient: String,
+    /// Next sequence number to anchor.
+    pub next_seq: u64,
+}
+
+/// One measured transaction.
+#[derive(Clone, Debug)]
+pub struct Measure {
+    pub label: String,
+    pub algorithm: &'static str,
+    pub batches: usize,
+    pub readings_per_batch: u32,
+    pub gas_used: u64,
+    pub tx_bytes: usize,
+    pub ok: bool,
+    pub raw_log: String,
+}
+
+impl Measure {
+    pub fn readings(&self) -> u64 {
+        self.batches as u64 * u64::from(self.readings_per_batch)
+    }
+    pub fn per_reading(&self) -> f64 {
+        self.gas_used as f64 / self.readings() as f64
+    }
+    pub fn per_batch(&self) -> f64 {
+        self.gas_used as f64 / self.batches as f64
+    }
+}
+
+/// Gas of the setup steps, per device.
+#[derive(Clone, Debug, Default)]
+pub struct SetupCost {
+    pub register_per_device: Vec<(usize, u64)>,
+    pub guardian_per_patient: Vec<(usize, u64)>,
+    pub bind_per_device: Vec<(usize, u64)>,
+}
+
+fn alg_name(a: KeyAlgorithm) -> &'static str {
+    match a {
+        KeyAlgorithm::Ed25519 => "ed25519",
+        KeyAlgorithm::Secp256k1 => "secp256k1",
+        KeyAlgorithm::Secp256r1 => "secp256r1",
+    }
+}
+
+/// Sends `msgs` in transactions of at most `per_tx` messages; returns (messages, gas) per tx.
+fn send_chunks(
+    net: &Network,
+    from: &str,
+    msgs: Vec<Exec>,
+    per_tx: usize,
+    what: &str,
+) -> Vec<(usize, u64)> {
+    let mut out = vec![];
+    let mut msgs = msgs.into_iter().peekable();
+    while msgs.peek().is_some() {
+        let chunk: Vec<Exec> = msgs.by_ref().take(per_tx).collect();
+        let n = chunk.len();
+        let tx = net.send(from, &chunk, SETUP_GAS_LIMIT).expect_ok(what);
+        eprintln!("  setup: {what}: {n} messages, gas_used {}", tx.gas_used);
+        out.push((n, tx.gas_used));
+    }
+    out
+}
+
+/// Registers `count` CGMs with keys of `algorithm`, names `bench` the guardian of one derived
+/// patient per device, and binds each device to its patient.
+pub fn setup_devices(
+    net: &Network,
+    algorithm: KeyAlgorithm,
+    count: usize,
+    cost: &mut SetupCost,
+) -> Vec<BenchDevice> {
+    let c = &net.contracts;
+    let tag = run_tag();
+    let devices: Vec<BenchDevice> = (0..count)
+        .map(|i| BenchDevice {
+            id: format!("b{}-{tag}-{i:04}", alg_name(algorithm)),
+            key: TestKey::new(algorithm, (i % 250) as u8 + 1),
+            patient: derived_address(&format!("bench-patient-{tag}-{i}")),
+            next_seq: 1,
+        })
+        .collect();
+    let register: Vec<Exec> = devices
+        .chunks(MAX_DEVICES_PER_REGISTRATION)
+        .map(|chunk| {
+            Exec::new(
+                &c.registry,
+                &registry::ExecuteMsg::RegisterDevices {
+                    devices: chunk
+                        .iter()
+                        .map(|d| NewDevice {
+                            id: d.id.clone(),
+                            kind: DeviceKind::Cgm,
+                            model: "bench-cgm".into(),
+                            public_key: d.key.public_key(),
+                        })
+                        .collect(),
+                },
+            )
+        })
+        .collect();
+    let per_msg = MAX_DEVICES_PER_REGISTRATION.min(count);
+    for (n, gas) in send_chunks(net, "manufacturer", register, 1, "register devices") {
+        let _ = n;
+        cost.register_per_device.push((per_msg, gas));
+    }
+    let guardian = net.addr("bench");
+    let guardians: Vec<Exec> = devices
+        .iter()
+        .map(|d| {
+            Exec::new(
+                &c.registry,
+                &registry::ExecuteMsg::AddGuardian {
+                    patient: Some(d.patient.clone()),
+                    guardian: guardian.clone(),
+                },
+            )
+        })
+        .collect();
+    cost.guardian_per_patient.extend(send_chunks(
+        net,
+        "consortium",
+        guardians,
+        100,
+        "name guardians",
+    ));
+    let domain = Domain {
+        chain_id: &net.chain_id,
+        contract: &c.registry,
+    };
+    // A freshly registered device's nonce is 0.
+    let binds: Vec<Exec> = devices
+        .iter()
+        .map(|d| {
+            let proof = d
+                .key
+                .sign(&bind_sign_bytes(&domain, &d.id, &d.patient, 0).unwrap());
+            Exec::new(
+                &c.registry,
+                &registry::ExecuteMsg::BindDevice {
+                    device_id: d.id.clone(),
+                    patient: Some(d.patient.clone()),
+                    signature: proof,
+                },
+            )
+        })
+        .collect();
+    cost.bind_per_device
+        .extend(send_chunks(net, "bench", binds, 40, "bind devices"));
+    devices
+}
+
+/// Anchors one batch of `readings` readings for each of `devices` in one transaction.
+///
+/// The readings carry the chain's current time: the node's clock is real, the registry refuses
+/// data measured before a device was bound, and none may lie more than 5 minutes ahead, so a
+/// day's 288 five-minute readings cannot carry their real times minutes after the bind.
+/// Times are fixed-width fields of the signed header, so the gas does not depend on them.
+pub fn anchor_once(
+    net: &Network,
+    devices: &mut [BenchDevice],
+    readings: u32,
+    label: &str,
+) -> Measure {
+    let domain = Domain {
+        chain_id: &net.chain_id,
+        contract: &net.contracts.anchors,
+    };
+    let first_time = net.avoid_midnight(120);
+    let batches: Vec<SignedBatch> = devices
+        .iter()
+        .map(|d| signed_batch(&d.key, &d.id, d.next_seq, readings, first_time, 0, &domain))
+        .collect();
+    let tx: TxResult = net.send(
+        "relayer",
+        &[Exec::new(
+            &net.contracts.anchors,
+            &anchors::ExecuteMsg::SubmitBatches {
+                batches: submission(&batches),
+            },
+        )],
+        BENCH_GAS_LIMIT,
+    );
+    if tx.ok() {
+        // A failed submission anchors nothing: the devices' next batches start where they were.
+        for d in devices.iter_mut() {
+            d.next_seq += u64::from(readings);
+        }
+    }
+    let m = Measure {
+        label: label.to_string(),
+        algorithm: alg_name(devices[0].key.algorithm()),
+        batches: devices.len(),
+        readings_per_batch: readings,
+        gas_used: tx.gas_used,
+        tx_bytes: tx.tx_bytes,
+        ok: tx.ok(),
+        raw_log: tx.raw_log.clone(),
+    };
+    eprintln!(
+        "  {label}: {} x {} readings ({}): ok={} gas_used {} = {:.0}/reading, {:.0}/batch, {} tx bytes",
+        m.batches,
+        m.readings_per_batch,
+        m.algorithm,
+        m.ok,
+        m.gas_used,
+        m.per_reading(),
+        m.per_batch(),
+        m.tx_bytes
+    );
+    if !m.ok {
+        eprintln!("    failed: {}", m.raw_log);
+    }
+    m
+}
+
+/// All measurements of the gas report.
+pub struct Report {
+    pub setup: SetupCost,
+    pub first: Vec<Measure>,
+    pub batch_sizes: Vec<Measure>,
+    pub batches_per_tx: Vec<Measure>,
+    pub block_fit: Measure,
+    pub secp256r1: Vec<Measure>,
+}
+
+pub fn run(net: &Network) -> Report {
+    let mut setup = SetupCost::default();
+    let mut ed = setup_devices(net, KeyAlgorithm::Ed25519, 800, &mut setup);
+    let mut r1 = setup_devices(net, KeyAlgorithm::Secp256r1, 100, &mut setup);
+
+    // First anchoring of every device (creates its cursor and coverage entries), in
+    // transactions of 200 batches (what the contract accepts today, see docs/gas.md).
+    let mut first = vec![];
+    for chunk in ed.chunks_mut(200) {
+        first.push(anchor_once(net, chunk, 12, "first batch of each device"));
+    }
+    first.push(anchor_once(net, &mut r1, 12, "first batch of each device"));
+
+    let mut batch_sizes = vec![];
+    for n in [1u32, 12, 48, 60, 288] {
+        batch_sizes.push(anchor_once(net, &mut ed[..100], n, "batch size"));
+    }
+    let mut batches_per_tx = vec![];
+    for k in [1usize, 10, 100, 250, 400] {
+        batches_per_tx.push(anchor_once(
+            net,
+            &mut ed[100..100 + k],
+            12,
+            "batches per tx",
+        ));
+    }
+    batches_per_tx.push(anchor_once(net, &mut ed[100..350], 60, "batches per tx"));
+    let block_fit = anchor_once(net, &mut ed[..800], 12, "800 hourly batches in one tx");
+    let mut secp256r1 = vec![];
+    for n in [12u32, 60] {
+        secp256r1.push(anchor_once(net, &mut r1[..100], n, "secp256r1"));
+    }
+    Report {
+        setup,
+        first,
+        batch_sizes,
+        batches_per_tx,
+        block_fit,
+        secp256r1,
+    }
+}

@@ -1,0 +1,788 @@
+//! The patient journey on a real node, asserted through on-chain queries, and the main
+//! rejections seen as failed transactions carrying the contract's error.
+//!
+//! Every step records the `gas_used` of its transaction, which `scripts/gas-report.sh` writes
+//! to `docs/gas.md`.
+
+use cosmwasm_std::{Binary, Timestamp, Uint128};
+use diachain_std::anchors::{
+    self, BatchInfo, CoverageResponse, CursorResponse, Gap, ProofResponse,
+};
+use diachain_std::consent::{
+    self, CheckAccessResponse, ConsentRole, Denial, Expiry, GrantInfo, GrantStatus, NewAccess,
+};
+use diachain_std::device::{Device, DeviceKind, KeyAlgorithm, Role};
+use diachain_std::encoding::bind_sign_bytes;
+use diachain_std::registry::{self, NewDevice};
+use diachain_std::testing::{signed_batch, submission, SignedBatch, TestKey};
+use diachain_std::union::{self, ContributionResponse, Eligibility, NewStudy, StudyResponse};
+use diachain_std::{DataScope, Domain, Page, Purpose};
+
+use crate::{run_tag, Network, TxResult};
+
+/// One transaction of the journey and what it cost.
+#[derive(Clone, Debug)]
+pub struct Step {
+    pub step: String,
+    /// The execute message's variant.
+    pub message: &'static str,
+    pub signer: &'static str,
+    pub gas_used: u64,
+    pub tx_bytes: usize,
+    pub ok: bool,
+}
+
+#[derive(Default)]
+pub struct Recorder {
+    pub steps: Vec<Step>,
+}
+
+impl Recorder {
+    fn record(
+        &mut self,
+        step: impl Into<String>,
+        message: &'static str,
+        signer: &'static str,
+        tx: &TxResult,
+    ) {
+        let step = step.into();
+        eprintln!(
+            "  {step}: {message} by {signer}: code {} gas_used {} ({} tx bytes)",
+            tx.code, tx.gas_used, tx.tx_bytes
+        );
+        self.steps.push(Step {
+            step,
+            message,
+            signer,
+            gas_used: tx.gas_used,
+            tx_bytes: tx.tx_bytes,
+            ok: tx.ok(),
+        });
+    }
+}
+
+const DAY: u64 = 86_400;
+
+fn ts(s: u64) -> Timestamp {
+    Timestamp::from_seconds(s)
+}
+
+/// Registers devices (as the manufacturer) and binds each to `patient_key` with a proof of
+/// possession signed by the device key.
+pub fn register_and_bind(
+    net: &Network,
+    rec: &mut Recorder,
+    devices: &[(&str, DeviceKind, &TestKey)],
+    patient_key: &'static str,
+) {
+    let c = &net.contracts;
+    let new: Vec<NewDevice> = devices
+        .iter()
+        .map(|(id, kind, key)| NewDevice {
+            id: id.to_string(),
+            kind: *kind,
+            model: "e2e-model-1".into(),
+            public_key: key.public_key(),
+        })
+        .collect();
+    let tx = net
+        .execute(
+            "manufacturer",
+            &c.registry,
+            &registry::ExecuteMsg::RegisterDevices { devices: new },
+        )
+        .expect_ok("register devices");
+    rec.record(
+        format!("register {} devices", devices.len()),
+        "RegisterDevices",
+        "manufacturer",
+        &tx,
+    );
+    let patient = net.addr(patient_key);
+    let domain = Domain {
+        chain_id: &net.chain_id,
+        contract: &c.registry,
+    };
+    for (id, _, key) in devices {
+        let device: Device = net
+            .query(
+                &c.registry,
+                &registry::QueryMsg::Device { id: id.to_string() },
+            )
+            .expect("device query");
+        assert_eq!(device.owner, None, "{id} starts unbound");
+        let proof = key.sign(&bind_sign_bytes(&domain, id, &patient, device.nonce).unwrap());
+        let tx = net
+            .execute(
+                patient_key,
+                &c.registry,
+                &registry::ExecuteMsg::BindDevice {
+                    device_id: id.to_string(),
+                    patient: None,
+                    signature: proof,
+                },
+            )
+            .expect_ok("bind device");
+        rec.record(
+            format!("bind {} device", key_name(key.algorithm())),
+            "BindDevice",
+            patient_key,
+            &tx,
+        );
+        let device: Device = net
+            .query(
+                &c.registry,
+                &registry::QueryMsg::Device { id: id.to_string() },
+            )
+            .unwrap();
+        assert_eq!(device.owner.map(|a| a.to_string()), Some(patient.clone()));
+    }
+}
+
+fn key_name(a: KeyAlgorithm) -> &'static str {
+    match a {
+        KeyAlgorithm::Ed25519 => "ed25519",
+        KeyAlgorithm::Secp256k1 => "secp256k1",
+        KeyAlgorithm::Secp256r1 => "secp256r1",
+    }
+}
+
+fn anchor(net: &Network, batches: &[SignedBatch]) -> TxResult {
+    net.execute(
+        "relayer",
+        &net.contracts.anchors,
+        &anchors::ExecuteMsg::SubmitBatches {
+            batches: submission(batches),
+        },
+    )
+}
+
+/// The patient journey: register, bind, join a study with research consent, anchor signed
+/// batches (with a gap), check access under a grant, break-glass, contribute, claim, revoke.
+/// Panics at the first step whose on-chain result is not as expected.
+pub fn run(net: &Network) -> Vec<Step> {
+    let mut rec = Recorder::default();
+    let c = net.contracts.clone();
+    let tag = run_tag();
+    let (patient, patient2) = (net.addr("patient"), net.addr("patient2"));
+    let (clinician, emergency) = (net.addr("clinician"), net.addr("emergency"));
+    let sponsor = net.addr("sponsor");
+    let now = net.avoid_midnight(15 * 60);
+    let today = now / DAY;
+
+    // 1. Register a CGM (Ed25519) and an insulin pen (P-256), bind both to the patient.
+    let cgm_id = format!("cgm-{tag}");
+    let pen_id = format!("pen-{tag}");
+    let cgm_key = TestKey::new(KeyAlgorithm::Ed25519, 11);
+    let pen_key = TestKey::new(KeyAlgorithm::Secp256r1, 12);
+    register_and_bind(
+        net,
+        &mut rec,
+        &[
+            (&cgm_id, DeviceKind::Cgm, &cgm_key),
+            (&pen_id, DeviceKind::Pen, &pen_key),
+        ],
+        "patient",
+    );
+
+    // 2. A sponsor opens a study on today's glucose data and funds it. A study closes no
+    //    earlier than the end of its data period's last day, and the registry refuses data
+    //    measured before a device was bound, so on a real clock the study closes at the next
+    //    UTC midnight at the earliest: the claim below is refused, with the projected payout.
+    let closes_at = (today + 1) * DAY;
+    let pool = 1_000_000u128;
+    let tx = net.send(
+        "sponsor",
+        &[crate::Exec::new(
+            &c.union,
+            &union::ExecuteMsg::CreateStudy {
+                study: NewStudy {
+                    title: format!("e2e glucose study {tag}"),
+                    description_url: "https://example.invalid/protocol".into(),
+                    scopes: vec![DataScope::Glucose],
+                    data_from_day: today,
+                    data_to_day: today,
+                    closes_at: Some(ts(closes_at)),
+                    eligibility: Eligibility {
+                        min_readings_per_day: 1,
+                        min_days: 1,
+                        device_kinds: vec![DeviceKind::Cgm],
+                    },
+                    cap_per_patient: Uint128::new(500_000),
+                },
+                denom: net.denom.clone(),
+            },
+        )
+        .with_funds(pool)],
+        crate::DEFAULT_GAS_LIMIT,
+    );
+    let tx = tx.expect_ok("create study");
+    rec.record(
+        "sponsor creates and funds a study",
+        "CreateStudy",
+        "sponsor",
+        &tx,
+    );
+    let study_id: u64 = tx
+        .attr("wasm", "study_id")
+        .expect("study_id attribute")
+        .parse()
+        .unwrap();
+    let study: StudyResponse = net
+        .query(&c.union, &union::QueryMsg::Study { study_id })
+        .unwrap();
+    assert_eq!(study.study.sponsor.as_str(), sponsor);
+    assert_eq!(study.study.pool.funded, Uint128::new(pool));
+
+    // 3. Both patients give research consent for the study and join it.
+    let mut research_grants = vec![];
+    for (key, who) in [("patient", &patient), ("patient2", &patient2)] {
+        let tx = net
+            .execute(
+                key,
+                &c.consent,
+                &consent::ExecuteMsg::Grant {
+                    patient: None,
+                    grantee: sponsor.clone(),
+                    scopes: vec![DataScope::Glucose],
+                    purpose: Purpose::Research,
+                    study_id: Some(study_id),
+                    data_from: ts(today * DAY),
+                    data_to: ts(today * DAY + DAY - 1),
+                    expires: Expiry::AtTime(ts(now + 30 * DAY)),
+                },
+            )
+            .expect_ok("research consent");
+        rec.record(
+            "research consent for the study",
+            "Grant",
+            key_static(key),
+            &tx,
+        );
+        let rc: consent::ResearchConsentResponse = net
+            .query(
+                &c.consent,
+                &consent::QueryMsg::ResearchConsent {
+                    patient: who.to_string(),
+                    study_id,
+                },
+            )
+            .unwrap();
+        let grant_id = rc.consent.expect("live research consent").grant_id;
+        research_grants.push(grant_id);
+        let tx = net
+            .execute(key, &c.union, &union::ExecuteMsg::Join { study_id })
+            .expect_ok("join study");
+        rec.record("join the study", "Join", key_static(key), &tx);
+    }
+    let study: StudyResponse = net
+        .query(&c.union, &union::QueryMsg::Study { study_id })
+        .unwrap();
+    assert_eq!(study.study.active_members, 2);
+
+    // 4. The relayer anchors signed batches: 12 CGM readings and 6 pen readings measured
+    //    since the devices were bound, then CGM readings 20..=31, which leaves a gap 13..=19.
+    //    (Readings come 5 s apart rather than 5 min: the node's clock is real, data may not
+    //    predate the bind, and no reading may lie more than 5 min in the future.)
+    let anchors_domain = Domain {
+        chain_id: &net.chain_id,
+        contract: &c.anchors,
+    };
+    let t0 = net.status().unwrap().1;
+    let b1 = signed_batch(&cgm_key, &cgm_id, 1, 12, t0, 5, &anchors_domain);
+    let p1 = signed_batch(&pen_key, &pen_id, 1, 6, t0, 10, &anchors_domain);
+    let tx = anchor(net, &[b1.clone(), p1]).expect_ok("anchor batches");
+    rec.record(
+        "anchor 2 signed batches (12 CGM + 6 pen readings)",
+        "SubmitBatches",
+        "relayer",
+        &tx,
+    );
+    let b2 = signed_batch(&cgm_key, &cgm_id, 20, 12, t0 + 120, 5, &anchors_domain);
+    let tx = anchor(net, &[b2]).expect_ok("anchor after a gap");
+    rec.record(
+        "anchor a CGM batch after a gap (seq 20..=31)",
+        "SubmitBatches",
+        "relayer",
+        &tx,
+    );
+    let cursor: CursorResponse = net
+        .query(
+            &c.anchors,
+            &anchors::QueryMsg::Cursor {
+                device_id: cgm_id.clone(),
+            },
+        )
+        .unwrap();
+    assert_eq!(cursor.last_seq, Some(31));
+    let gaps: Page<Gap> = net
+        .query(
+            &c.anchors,
+            &anchors::QueryMsg::Gaps {
+                device_id: cgm_id.clone(),
+                start_after: None,
+                limit: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(gaps.items.len(), 1, "one gap recorded");
+    assert_eq!((gaps.items[0].from_seq, gaps.items[0].to_seq), (13, 19));
+    let batch: BatchInfo = net
+        .query(
+            &c.anchors,
+            &anchors::QueryMsg::Batch {
+                device_id: cgm_id.clone(),
+                seq: 5,
+            },
+        )
+        .unwrap();
+    assert_eq!(batch.root, b1.header.root);
+    assert_eq!((batch.first_seq, batch.last_seq), (1, 12));
+    let proof = |seq: u64, leaf: Binary| -> ProofResponse {
+        net.query(
+            &c.anchors,
+            &anchors::QueryMsg::VerifyProof {
+                device_id: cgm_id.clone(),
+                seq,
+                leaf_hash: leaf,
+                path: b1
+                    .proof(seq)
+                    .iter()
+                    .map(|h| Binary::new(h.to_vec()))
+                    .collect(),
+            },
+        )
+        .unwrap()
+    };
+    assert!(proof(5, Binary::new(b1.leaves[4].to_vec())).valid);
+    assert!(!proof(5, Binary::new(b1.leaves[5].to_vec())).valid);
+    let cov: CoverageResponse = net
+        .query(
+            &c.anchors,
+            &anchors::QueryMsg::Coverage {
+                patient: patient.clone(),
+                from_day: today,
+                to_day: today,
+            },
+        )
+        .unwrap();
+    let per_scope: Vec<(DataScope, u64)> = cov.days.iter().map(|d| (d.scope, d.readings)).collect();
+    assert_eq!(
+        per_scope,
+        vec![(DataScope::Glucose, 24), (DataScope::Insulin, 6)]
+    );
+
+    // 5. The union was told: the member's contribution counts the 24 glucose readings.
+    let contrib: ContributionResponse = net
+        .query(
+            &c.union,
+            &union::QueryMsg::Contribution {
+                study_id,
+                patient: patient.clone(),
+            },
+        )
+        .unwrap();
+    assert_eq!(contrib.member.as_ref().unwrap().units, 24);
+    assert!(contrib.eligible);
+
+    // 6. Consent check: a clinician's treatment grant allows glucose, not insulin.
+    let tx = net
+        .execute(
+            "patient",
+            &c.consent,
+            &consent::ExecuteMsg::Grant {
+                patient: None,
+                grantee: clinician.clone(),
+                scopes: vec![DataScope::Glucose],
+                purpose: Purpose::Treatment,
+                study_id: None,
+                data_from: ts(today * DAY),
+                data_to: ts(today * DAY + DAY - 1),
+                expires: Expiry::AtTime(ts(now + 7 * DAY)),
+            },
+        )
+        .expect_ok("treatment grant");
+    rec.record("grant a clinician glucose access", "Grant", "patient", &tx);
+    let check = |grantee: &str, who: &str, scope: DataScope| -> CheckAccessResponse {
+        net.query(
+            &c.consent,
+            &consent::QueryMsg::CheckAccess {
+                patient: who.to_string(),
+                grantee: grantee.to_string(),
+                scope,
+                data_from: ts(t0),
+                data_to: ts(t0 + 60),
+                at: None,
+            },
+        )
+        .unwrap()
+    };
+    let allowed = check(&clinician, &patient, DataScope::Glucose);
+    assert!(allowed.allowed, "clinician may read glucose: {allowed:?}");
+    let clinician_grant = allowed.grant.unwrap().id;
+    let denied = check(&clinician, &patient, DataScope::Insulin);
+    assert!(!denied.allowed);
+    assert_eq!(
+        denied.denial,
+        Some(Denial::ScopeNotGranted {
+            grant_id: clinician_grant
+        })
+    );
+
+    // 7. The custodian records the access it served under that grant.
+    let tx = net
+        .execute(
+            "custodian",
+            &c.consent,
+            &consent::ExecuteMsg::RecordAccesses {
+                accesses: vec![NewAccess {
+                    patient: patient.clone(),
+                    grantee: clinician.clone(),
+                    scope: DataScope::Glucose,
+                    data_from: ts(t0),
+                    data_to: ts(t0 + 60),
+                    grant_id: clinician_grant,
+                }],
+            },
+        )
+        .expect_ok("record access");
+    rec.record(
+        "custodian records a served access",
+        "RecordAccesses",
+        "custodian",
+        &tx,
+    );
+    let log: Page<consent::AccessRecord> = net
+        .query(
+            &c.consent,
+            &consent::QueryMsg::AccessLogByGrantee {
+                grantee: clinician.clone(),
+                start_after: None,
+                limit: Some(100),
+            },
+        )
+        .unwrap();
+    assert!(log.items.iter().any(|r| r.grant_id == clinician_grant));
+
+    // 8. Break-glass: the emergency provider opens access to patient 2, who granted nothing.
+    assert!(!check(&emergency, &patient2, DataScope::Glucose).allowed);
+    let member: Option<consent::Member> = net
+        .query(
+            &c.consent,
+            &consent::QueryMsg::Member {
+                role: ConsentRole::EmergencyProvider,
+                address: emergency.clone(),
+            },
+        )
+        .unwrap();
+    assert!(member.is_some(), "deploy admitted the emergency provider");
+    let tx = net
+        .execute(
+            "emergency",
+            &c.consent,
+            &consent::ExecuteMsg::OpenBreakGlass {
+                patient: patient2.clone(),
+                hours: 2,
+                reason: "unresponsive in the emergency room".into(),
+                scopes: None,
+            },
+        )
+        .expect_ok("break-glass");
+    rec.record(
+        "open break-glass access",
+        "OpenBreakGlass",
+        "emergency",
+        &tx,
+    );
+    let bg = check(&emergency, &patient2, DataScope::Glucose);
+    assert!(bg.allowed, "break-glass allows access: {bg:?}");
+    let session = bg.grant.unwrap();
+    assert!(session.break_glass.is_some());
+    let sessions: Page<consent::Grant> = net
+        .query(
+            &c.consent,
+            &consent::QueryMsg::BreakGlassSessions {
+                patient: patient2.clone(),
+                start_after: None,
+                limit: None,
+            },
+        )
+        .unwrap();
+    assert!(sessions.items.iter().any(|g| g.id == session.id));
+    let tx = net
+        .execute(
+            "patient2",
+            &c.consent,
+            &consent::ExecuteMsg::RevokeGrant {
+                grant_id: session.id,
+            },
+        )
+        .expect_ok("close break-glass");
+    rec.record(
+        "patient closes the break-glass session",
+        "RevokeGrant",
+        "patient2",
+        &tx,
+    );
+    assert!(!check(&emergency, &patient2, DataScope::Glucose).allowed);
+
+    // 9. Revoke: patient 2 withdraws research consent, which ends their study membership;
+    //    the patient revokes the clinician's grant.
+    let tx = net
+        .execute(
+            "patient2",
+            &c.consent,
+            &consent::ExecuteMsg::RevokeGrant {
+                grant_id: research_grants[1],
+            },
+        )
+        .expect_ok("revoke research consent");
+    rec.record(
+        "revoke research consent (the union is told)",
+        "RevokeGrant",
+        "patient2",
+        &tx,
+    );
+    let c2: ContributionResponse = net
+        .query(
+            &c.union,
+            &union::QueryMsg::Contribution {
+                study_id,
+                patient: patient2.clone(),
+            },
+        )
+        .unwrap();
+    assert!(
+        !c2.member.unwrap().active,
+        "revoking research consent ends membership"
+    );
+    let tx = net
+        .execute(
+            "patient",
+            &c.consent,
+            &consent::ExecuteMsg::RevokeGrant {
+                grant_id: clinician_grant,
+            },
+        )
+        .expect_ok("revoke clinician grant");
+    rec.record(
+        "revoke the clinician's grant",
+        "RevokeGrant",
+        "patient",
+        &tx,
+    );
+    let revoked = check(&clinician, &patient, DataScope::Glucose);
+    assert!(!revoked.allowed);
+    assert_eq!(
+        revoked.denial,
+        Some(Denial::Revoked {
+            grant_id: clinician_grant
+        })
+    );
+    let g: GrantInfo = net
+        .query(
+            &c.consent,
+            &consent::QueryMsg::Grant {
+                grant_id: clinician_grant,
+            },
+        )
+        .unwrap();
+    assert_eq!(g.status, GrantStatus::Revoked);
+
+    // 10. Claim: refused until the study closes (next UTC midnight, see step 2); the union
+    //     already shows the patient's share, capped at 500,000 of the 980,000 net pool.
+    let contrib: ContributionResponse = net
+        .query(
+            &c.union,
+            &union::QueryMsg::Contribution {
+                study_id,
+                patient: patient.clone(),
+            },
+        )
+        .unwrap();
+    assert!(contrib.eligible);
+    assert_eq!(contrib.projected_payout, Uint128::new(500_000));
+    assert_eq!(
+        contrib.claimable,
+        Uint128::zero(),
+        "nothing is claimable before close"
+    );
+    let early = net
+        .execute("patient", &c.union, &union::ExecuteMsg::Claim { study_id })
+        .expect_err(
+            "claim before close",
+            &format!("claims for study {study_id} open at"),
+        );
+    rec.record(
+        "claim before the study closes (refused)",
+        "Claim",
+        "patient",
+        &early,
+    );
+    let early = net
+        .execute(
+            "sponsor",
+            &c.union,
+            &union::ExecuteMsg::WithdrawUnearned { study_id },
+        )
+        .expect_err("withdraw before close", "may withdraw from");
+    rec.record(
+        "sponsor withdraws before close (refused)",
+        "WithdrawUnearned",
+        "sponsor",
+        &early,
+    );
+    rec.steps
+}
+
+fn key_static(key: &str) -> &'static str {
+    match key {
+        "patient" => "patient",
+        "patient2" => "patient2",
+        _ => "?",
+    }
+}
+
+/// The main rejections, each a transaction that fails in its block with the contract's error:
+/// an unknown device, a replayed batch, an access recorded under an expired consent.
+pub fn rejections(net: &Network) -> Vec<Step> {
+    let mut rec = Recorder::default();
+    let c = net.contracts.clone();
+    let tag = run_tag();
+    let (patient, clinician) = (net.addr("patient"), net.addr("clinician"));
+    let now = net.avoid_midnight(5 * 60);
+    let today = now / DAY;
+    let domain = Domain {
+        chain_id: &net.chain_id,
+        contract: &c.anchors,
+    };
+    let t0 = now;
+
+    // Unknown device: never registered.
+    let ghost_key = TestKey::new(KeyAlgorithm::Ed25519, 21);
+    let ghost = signed_batch(&ghost_key, &format!("ghost-{tag}"), 1, 12, t0, 5, &domain);
+    let tx = anchor(net, &[ghost]).expect_err("unknown device", "is not registered");
+    rec.record(
+        "anchor a batch of an unknown device",
+        "SubmitBatches",
+        "relayer",
+        &tx,
+    );
+
+    // Replay: the same signed batch twice.
+    let id = format!("replay-{tag}");
+    let key = TestKey::new(KeyAlgorithm::Ed25519, 22);
+    register_and_bind(net, &mut rec, &[(&id, DeviceKind::Cgm, &key)], "patient");
+    let t1 = net.status().unwrap().1;
+    let batch = signed_batch(&key, &id, 1, 12, t1, 5, &domain);
+    let tx = anchor(net, std::slice::from_ref(&batch)).expect_ok("first submission");
+    rec.record("anchor a batch", "SubmitBatches", "relayer", &tx);
+    let tx = anchor(net, &[batch]).expect_err("replay", "replay or overlap");
+    rec.record("replay the same batch", "SubmitBatches", "relayer", &tx);
+    let cursor: CursorResponse = net
+        .query(&c.anchors, &anchors::QueryMsg::Cursor { device_id: id })
+        .unwrap();
+    assert_eq!(cursor.last_seq, Some(12), "the replay changed nothing");
+
+    // Expired consent: a grant that ends a few blocks from now, then an access under it.
+    let (height, _) = net.status().unwrap();
+    let tx = net
+        .execute(
+            "patient",
+            &c.consent,
+            &consent::ExecuteMsg::Grant {
+                patient: None,
+                grantee: clinician.clone(),
+                scopes: vec![DataScope::Glucose],
+                purpose: Purpose::Treatment,
+                study_id: None,
+                data_from: ts(today * DAY),
+                data_to: ts(today * DAY + DAY - 1),
+                expires: Expiry::AtHeight(height + 4),
+            },
+        )
+        .expect_ok("short grant");
+    rec.record("grant access until a near height", "Grant", "patient", &tx);
+    let grant_id: u64 = tx
+        .attr("wasm", "grant_id")
+        .expect("grant_id attribute")
+        .parse()
+        .unwrap();
+    net.wait_for_height(height + 5);
+    let check: CheckAccessResponse = net
+        .query(
+            &c.consent,
+            &consent::QueryMsg::CheckAccess {
+                patient: patient.clone(),
+                grantee: clinician.clone(),
+                scope: DataScope::Glucose,
+                data_from: ts(t0),
+                data_to: ts(t0 + 60),
+                at: None,
+            },
+        )
+        .unwrap();
+    assert!(!check.allowed);
+    let tx = net
+        .execute(
+            "custodian",
+            &c.consent,
+            &consent::ExecuteMsg::RecordAccesses {
+                accesses: vec![NewAccess {
+                    patient,
+                    grantee: clinician,
+                    scope: DataScope::Glucose,
+                    data_from: ts(t0),
+                    data_to: ts(t0 + 60),
+                    grant_id,
+                }],
+            },
+        )
+        .expect_err("expired consent", &format!("grant {grant_id} has expired"));
+    rec.record(
+        "record an access under an expired grant",
+        "RecordAccesses",
+        "custodian",
+        &tx,
+    );
+    rec.steps
+}
+
+/// Checks the deployment's wiring through queries.
+pub fn check_wiring(net: &Network) {
+    let c = &net.contracts;
+    let anchors_cfg: anchors::ConfigResponse = net
+        .query(&c.anchors, &anchors::QueryMsg::Config {})
+        .unwrap();
+    assert_eq!(anchors_cfg.registry.as_str(), c.registry);
+    assert!(anchors_cfg.listeners.iter().any(|l| l.as_str() == c.union));
+    let consent_cfg: consent::ConfigResponse = net
+        .query(&c.consent, &consent::QueryMsg::Config {})
+        .unwrap();
+    assert_eq!(consent_cfg.listeners.len(), 1);
+    assert_eq!(consent_cfg.listeners[0].as_str(), c.union);
+    let union_cfg: union::ConfigResponse =
+        net.query(&c.union, &union::QueryMsg::Config {}).unwrap();
+    assert_eq!(union_cfg.anchors.as_str(), c.anchors);
+    assert_eq!(union_cfg.consent.as_str(), c.consent);
+    for (role, key) in [
+        (Role::Manufacturer, "manufacturer"),
+        (Role::Relayer, "relayer"),
+    ] {
+        let p: Option<diachain_std::device::Participant> = net
+            .query(
+                &c.registry,
+                &registry::QueryMsg::Participant {
+                    role,
+                    address: net.addr(key),
+                },
+            )
+            .unwrap();
+        assert!(p.expect("admitted").is_active());
+    }
+    let consortium = net.addr("consortium");
+    let reg_cfg: registry::ConfigResponse = net
+        .query(&c.registry, &registry::QueryMsg::Config {})
+        .unwrap();
+    assert_eq!(reg_cfg.admin.as_str(), consortium);
+}
