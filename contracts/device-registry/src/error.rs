@@ -46,6 +46,8 @@ pub enum ContractError {
     DuplicateDevice { id: String },
     #[error("device {id} is already registered")]
     DeviceExists { id: String },
+    #[error("device id {id} shares its 8-byte tag with a registered device; choose another id")]
+    DeviceTagTaken { id: String },
     #[error("device {id}: {source}")]
     InvalidKey { id: String, source: KeyError },
 

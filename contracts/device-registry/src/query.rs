@@ -4,7 +4,8 @@ use cosmwasm_std::{to_json_binary, Addr, Binary, Deps, Order, StdResult};
 use cw_storage_plus::Bound;
 use diachain_std::device::{Participant, Role};
 use diachain_std::registry::{
-    AnchoringInfoResponse, ConfigResponse, DevicesResponse, KeyRecord, MAX_DEVICES_PER_QUERY,
+    AnchoringInfoResponse, ConfigResponse, DevicesResponse, KeyRecord, MAX_ANCHORING_IDS,
+    MAX_DEVICES_PER_QUERY,
 };
 use diachain_std::{Device, Page};
 
@@ -12,7 +13,7 @@ use crate::error::ContractError;
 use crate::execute::ensure_active;
 use crate::msg::QueryMsg;
 use crate::state::{
-    ANCHORING_VIEWS, DEVICES, DEVICES_BY_MANUFACTURER, DEVICES_BY_OWNER, GUARDIANS, KEY_HISTORY,
+    anchoring_view, DEVICES, DEVICES_BY_MANUFACTURER, DEVICES_BY_OWNER, GUARDIANS, KEY_HISTORY,
     PARTICIPANTS,
 };
 
@@ -113,14 +114,14 @@ fn anchoring_info(
     ids: Vec<String>,
 ) -> Result<AnchoringInfoResponse, ContractError> {
     let relayer_addr = deps.api.addr_validate(&relayer)?;
-    if ids.len() > MAX_DEVICES_PER_QUERY {
+    if ids.len() > MAX_ANCHORING_IDS {
         return Err(ContractError::TooManyIds {
-            max: MAX_DEVICES_PER_QUERY,
+            max: MAX_ANCHORING_IDS,
         });
     }
     let devices = ids
         .iter()
-        .map(|id| ANCHORING_VIEWS.may_load(deps.storage, id))
+        .map(|id| anchoring_view(deps.storage, id))
         .collect::<StdResult<Vec<_>>>()?;
     Ok(AnchoringInfoResponse {
         relayer_active: ensure_active(deps.storage, Role::Relayer, &relayer_addr).is_ok(),

@@ -4,16 +4,19 @@ use cosmwasm_std::{Addr, Timestamp};
 use cosmwasm_std::{StdResult, Storage};
 use cw_storage_plus::Map;
 use diachain_std::registry::{AnchoringDevice, KeyRecord};
-use diachain_std::{device::Participant, Device};
+use diachain_std::{device::Participant, Device, DeviceStatus};
 
 // The consortium admin is `diachain_std::admin::ADMIN` (key "admin").
 /// (role code, address) → participant.
 pub const PARTICIPANTS: Map<(u8, &Addr), Participant> = Map::new("participants");
 /// device id → device.
 pub const DEVICES: Map<&str, Device> = Map::new("devices");
-/// device id → the compact view reading-anchors asks for with every submission (about a third
-/// of a full record's bytes, and every byte read costs gas). Kept in step by [`save_device`].
-pub const ANCHORING_VIEWS: Map<&str, AnchoringDevice> = Map::new("v");
+/// device id → the raw `AnchoringDevice` reading-anchors asks for with every submission (about
+/// 100 bytes against ~500 of a JSON device record: every byte read costs gas). Kept in step by
+/// [`save_device`]; read with [`anchoring_view`].
+const ANCHORING_VIEWS: Map<&str, ()> = Map::new("v");
+/// device tag → device id: makes 8-byte tags (`diachain_std::device::device_tag`) unique.
+pub const DEVICE_TAGS: Map<&[u8], String> = Map::new("t");
 /// (owner, device id) → (): devices by owner.
 pub const DEVICES_BY_OWNER: Map<(&Addr, &str), ()> = Map::new("by_owner");
 /// (manufacturer, device id) → (): devices by manufacturer.
@@ -30,18 +33,31 @@ pub fn save_device(storage: &mut dyn Storage, device: &Device) -> StdResult<()> 
         Some(v) => Some(KEY_HISTORY.load(storage, (&device.id, v))?.public_key),
         None => None,
     };
-    ANCHORING_VIEWS.save(
-        storage,
-        &device.id,
-        &AnchoringDevice {
-            kind: device.kind,
-            owner: device.owner.clone(),
-            owner_since: device.owner_since,
-            owner_since_height: device.owner_since_height,
-            public_key: device.public_key.clone(),
-            key_since: device.key_since,
-            previous_key,
-            status: device.status.clone(),
-        },
-    )
+    let refuses_from = match &device.status {
+        DeviceStatus::Active => None,
+        DeviceStatus::Suspended { since, .. } => Some(*since),
+        DeviceStatus::Revoked { effective_at, .. } => Some(*effective_at),
+    };
+    let view = AnchoringDevice {
+        kind: device.kind,
+        owner: device.owner.clone(),
+        owner_since: device.owner_since,
+        owner_since_height: device.owner_since_height,
+        public_key: device.public_key.clone(),
+        key_since: device.key_since,
+        previous_key,
+        refuses_from,
+    };
+    storage.set(&ANCHORING_VIEWS.key(&device.id), &view.encode());
+    Ok(())
+}
+
+/// The anchoring view of a device, if registered.
+pub fn anchoring_view(storage: &dyn Storage, id: &str) -> StdResult<Option<AnchoringDevice>> {
+    storage
+        .get(&ANCHORING_VIEWS.key(id))
+        .map(|raw| {
+            AnchoringDevice::decode(&raw).map_err(|e| cosmwasm_std::StdError::msg(e.to_string()))
+        })
+        .transpose()
 }

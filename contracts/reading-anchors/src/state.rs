@@ -4,6 +4,7 @@
 use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, Order, StdError, StdResult, Storage};
 use cw_storage_plus::{Item, Map};
+use diachain_std::device::device_tag;
 
 #[cw_serde]
 pub struct Config {
@@ -32,8 +33,10 @@ pub const SEGMENTS: Map<(&str, u32, u64), Addr> = Map::new("s");
 /// (patient, UTC day, device id) → scope code: which devices contributed to a patient's day.
 pub const PATIENT_DAYS: Map<(&Addr, u32, &str), u8> = Map::new("p");
 
-/// Only used to build keys: (device id, last seq) → raw `BatchRecord` bytes.
-const BATCH_KEYS: Map<(&str, u64), ()> = Map::new("b");
+/// Only used to build keys: device tag (8) ++ last seq (8, big-endian) → raw `BatchRecord`.
+/// The tag (`diachain_std::device::device_tag`, unique per device by the registry) keeps the
+/// key at 16 bytes whatever the id's length.
+const BATCH_KEYS: Map<&[u8], ()> = Map::new("b");
 
 /// One anchored batch, stored raw under (device id, last seq).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,17 +50,20 @@ pub struct BatchRecord {
     pub anchored_height: u64,
 }
 
-/// Bytes of a stored record: first seq 8, root 32, cumulative 8, day 4, height 8.
-pub const BATCH_RECORD_LEN: usize = 60;
+/// Bytes of a stored record: count 4, root 32, cumulative 8, day 4, height 8 (the last seq is
+/// in the key, the first seq is `last - count + 1`).
+pub const BATCH_RECORD_LEN: usize = 56;
 
 impl BatchRecord {
     fn encode(&self) -> [u8; BATCH_RECORD_LEN] {
+        let count = self.last_seq - self.first_seq + 1;
         let mut v = [0u8; BATCH_RECORD_LEN];
-        v[..8].copy_from_slice(&self.first_seq.to_be_bytes());
-        v[8..40].copy_from_slice(&self.root);
-        v[40..48].copy_from_slice(&self.cumulative.to_be_bytes());
-        v[48..52].copy_from_slice(&self.day.to_be_bytes());
-        v[52..60].copy_from_slice(&self.anchored_height.to_be_bytes());
+        // A batch holds at most MAX_READINGS_PER_BATCH readings, so its count fits in 4 bytes.
+        v[..4].copy_from_slice(&(count as u32).to_be_bytes());
+        v[4..36].copy_from_slice(&self.root);
+        v[36..44].copy_from_slice(&self.cumulative.to_be_bytes());
+        v[44..48].copy_from_slice(&self.day.to_be_bytes());
+        v[48..56].copy_from_slice(&self.anchored_height.to_be_bytes());
         v
     }
 
@@ -69,13 +75,17 @@ impl BatchRecord {
         let u64_at = |b: &[u8]| -> StdResult<u64> {
             Ok(u64::from_be_bytes(b.try_into().map_err(|_| corrupt())?))
         };
+        let count = u64::from(u32::from_be_bytes(
+            value[..4].try_into().map_err(|_| corrupt())?,
+        ));
+        let last_seq = u64_at(&key[key.len() - 8..])?;
         Ok(BatchRecord {
-            first_seq: u64_at(&value[..8])?,
-            last_seq: u64_at(&key[key.len() - 8..])?,
-            root: value[8..40].try_into().map_err(|_| corrupt())?,
-            cumulative: u64_at(&value[40..48])?,
-            day: u32::from_be_bytes(value[48..52].try_into().map_err(|_| corrupt())?),
-            anchored_height: u64_at(&value[52..60])?,
+            first_seq: (last_seq + 1).checked_sub(count).ok_or_else(corrupt)?,
+            last_seq,
+            root: value[4..36].try_into().map_err(|_| corrupt())?,
+            cumulative: u64_at(&value[36..44])?,
+            day: u32::from_be_bytes(value[44..48].try_into().map_err(|_| corrupt())?),
+            anchored_height: u64_at(&value[48..56])?,
         })
     }
 }
@@ -85,14 +95,16 @@ pub struct Batches;
 
 impl Batches {
     fn key(device_id: &str, last_seq: u64) -> Vec<u8> {
-        BATCH_KEYS.key((device_id, last_seq)).to_vec()
+        let mut composite = [0u8; 16];
+        composite[..8].copy_from_slice(&device_tag(device_id));
+        composite[8..].copy_from_slice(&last_seq.to_be_bytes());
+        BATCH_KEYS.key(&composite).to_vec()
     }
 
-    /// Every key of a device lies in `[key(id, 0), key(id, 0)[..-8] ++ 0xff * 9)`.
+    /// Every key of a device lies in `[key(id, 0), key(id, u64::MAX) ++ 0x00)`.
     fn device_end(device_id: &str) -> Vec<u8> {
-        let mut end = Self::key(device_id, 0);
-        end.truncate(end.len() - 8);
-        end.extend([0xff; 9]);
+        let mut end = Self::key(device_id, u64::MAX);
+        end.push(0);
         end
     }
 

@@ -298,16 +298,16 @@ impl Writer {
     fn with_capacity(n: usize) -> Self {
         Writer(Vec::with_capacity(n))
     }
-    fn u8(&mut self, v: u8) {
+    pub(crate) fn u8(&mut self, v: u8) {
         self.0.push(v);
     }
-    fn u16(&mut self, v: u16) {
+    pub(crate) fn u16(&mut self, v: u16) {
         self.0.extend_from_slice(&v.to_be_bytes());
     }
-    fn u32(&mut self, v: u32) {
+    pub(crate) fn u32(&mut self, v: u32) {
         self.0.extend_from_slice(&v.to_be_bytes());
     }
-    fn u64(&mut self, v: u64) {
+    pub(crate) fn u64(&mut self, v: u64) {
         self.0.extend_from_slice(&v.to_be_bytes());
     }
     fn bytes(&mut self, b: &[u8]) {
@@ -322,15 +322,19 @@ impl Writer {
         self.bytes(b);
         Ok(())
     }
-    fn str8(&mut self, field: &'static str, s: &str) -> Result<(), EncodingError> {
+    pub(crate) fn str8(&mut self, field: &'static str, s: &str) -> Result<(), EncodingError> {
         self.bytes8(field, s.as_bytes())
     }
 }
 
-struct Reader<'a>(&'a [u8]);
+pub(crate) struct Reader<'a>(pub(crate) &'a [u8]);
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, field: &'static str, n: usize) -> Result<&'a [u8], EncodingError> {
+    pub(crate) fn take(
+        &mut self,
+        field: &'static str,
+        n: usize,
+    ) -> Result<&'a [u8], EncodingError> {
         if self.0.len() < n {
             return Err(EncodingError::Truncated { field });
         }
@@ -338,27 +342,30 @@ impl<'a> Reader<'a> {
         self.0 = rest;
         Ok(head)
     }
-    fn array<const N: usize>(&mut self, field: &'static str) -> Result<[u8; N], EncodingError> {
+    pub(crate) fn array<const N: usize>(
+        &mut self,
+        field: &'static str,
+    ) -> Result<[u8; N], EncodingError> {
         fixed(field, self.take(field, N)?)
     }
-    fn u8(&mut self, field: &'static str) -> Result<u8, EncodingError> {
+    pub(crate) fn u8(&mut self, field: &'static str) -> Result<u8, EncodingError> {
         Ok(self.take(field, 1)?[0])
     }
-    fn u16(&mut self, field: &'static str) -> Result<u16, EncodingError> {
+    pub(crate) fn u16(&mut self, field: &'static str) -> Result<u16, EncodingError> {
         Ok(u16::from_be_bytes(self.array(field)?))
     }
-    fn u32(&mut self, field: &'static str) -> Result<u32, EncodingError> {
+    pub(crate) fn u32(&mut self, field: &'static str) -> Result<u32, EncodingError> {
         Ok(u32::from_be_bytes(self.array(field)?))
     }
-    fn u64(&mut self, field: &'static str) -> Result<u64, EncodingError> {
+    pub(crate) fn u64(&mut self, field: &'static str) -> Result<u64, EncodingError> {
         Ok(u64::from_be_bytes(self.array(field)?))
     }
-    fn str8(&mut self, field: &'static str) -> Result<String, EncodingError> {
+    pub(crate) fn str8(&mut self, field: &'static str) -> Result<String, EncodingError> {
         let len = self.u8(field)? as usize;
         let bytes = self.take(field, len)?;
         String::from_utf8(bytes.to_vec()).map_err(|_| EncodingError::NotUtf8 { field })
     }
-    fn finish(self) -> Result<(), EncodingError> {
+    pub(crate) fn finish(self) -> Result<(), EncodingError> {
         match self.0.len() {
             0 => Ok(()),
             extra => Err(EncodingError::TrailingBytes { extra }),

@@ -10,6 +10,8 @@ use crate::device::{Device, DeviceKind, PublicKey, RevocationReason, Role};
 pub const MAX_DEVICES_PER_REGISTRATION: usize = 200;
 /// Most ids one `Devices` query may ask for.
 pub const MAX_DEVICES_PER_QUERY: usize = 500;
+/// Most ids one `AnchoringInfo` query may ask for: every device of the largest submission.
+pub const MAX_ANCHORING_IDS: usize = crate::anchors::MAX_BATCHES_PER_SUBMIT;
 
 #[cw_serde]
 pub struct InstantiateMsg {
@@ -193,7 +195,9 @@ pub struct AnchoringInfoResponse {
     pub devices: Vec<Option<AnchoringDevice>>,
 }
 
-/// What the anchors contract checks a batch header against.
+/// What the anchors contract checks a batch header against. The registry stores it in the raw
+/// form of [`AnchoringDevice::encode`] (about 100 bytes instead of ~350 of JSON), since every
+/// byte read for every anchored batch costs gas.
 #[cw_serde]
 pub struct AnchoringDevice {
     pub kind: DeviceKind,
@@ -206,5 +210,94 @@ pub struct AnchoringDevice {
     /// `previous_key` (a batch signed before a rotation but delivered after it).
     pub key_since: Timestamp,
     pub previous_key: Option<PublicKey>,
-    pub status: crate::device::DeviceStatus,
+    /// Data measured at or after this time is refused: the start of a suspension or the
+    /// effective time of a revocation (`None` while the device is active).
+    pub refuses_from: Option<Timestamp>,
+}
+
+impl AnchoringDevice {
+    /// Whether data measured at `at` may be accepted.
+    pub fn accepts_data_at(&self, at: Timestamp) -> bool {
+        self.refuses_from.is_none_or(|from| at < from)
+    }
+
+    /// Raw form: kind (1), owner (str8, empty for none), owner since (8, ns), owner since height
+    /// (8), key algorithm (1), key (bytes8), key since (8, ns), previous key algorithm (1, 0 for
+    /// none) and key (bytes8, if any), refuses from (1 flag, then 8 ns if set).
+    pub fn encode(&self) -> Vec<u8> {
+        let mut v = Vec::with_capacity(128);
+        v.push(self.kind.code());
+        let owner = self.owner.as_ref().map_or("", |o| o.as_str());
+        v.push(owner.len() as u8);
+        v.extend_from_slice(owner.as_bytes());
+        v.extend_from_slice(&self.owner_since.nanos().to_be_bytes());
+        v.extend_from_slice(&self.owner_since_height.to_be_bytes());
+        push_key(&mut v, Some(&self.public_key));
+        v.extend_from_slice(&self.key_since.nanos().to_be_bytes());
+        push_key(&mut v, self.previous_key.as_ref());
+        match self.refuses_from {
+            None => v.push(0),
+            Some(t) => {
+                v.push(1);
+                v.extend_from_slice(&t.nanos().to_be_bytes());
+            }
+        }
+        v
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Self, crate::encoding::EncodingError> {
+        let mut r = crate::encoding::Reader(bytes);
+        let kind = DeviceKind::from_code(r.u8("kind")?)?;
+        let owner = r.str8("owner")?;
+        let owner_since = Timestamp::from_nanos(r.u64("owner since")?);
+        let owner_since_height = r.u64("owner since height")?;
+        let public_key =
+            read_key(&mut r, "public key")?.ok_or(crate::encoding::EncodingError::Truncated {
+                field: "public key",
+            })?;
+        let key_since = Timestamp::from_nanos(r.u64("key since")?);
+        let previous_key = read_key(&mut r, "previous key")?;
+        let refuses_from = match r.u8("refuses from")? {
+            0 => None,
+            _ => Some(Timestamp::from_nanos(r.u64("refuses from")?)),
+        };
+        r.finish()?;
+        Ok(AnchoringDevice {
+            kind,
+            owner: (!owner.is_empty()).then(|| Addr::unchecked(owner)),
+            owner_since,
+            owner_since_height,
+            public_key,
+            key_since,
+            previous_key,
+            refuses_from,
+        })
+    }
+}
+
+fn read_key(
+    r: &mut crate::encoding::Reader,
+    field: &'static str,
+) -> Result<Option<PublicKey>, crate::encoding::EncodingError> {
+    let code = r.u8(field)?;
+    if code == 0 {
+        return Ok(None);
+    }
+    let algorithm = crate::device::KeyAlgorithm::from_code(code)?;
+    let len = r.u8(field)? as usize;
+    Ok(Some(PublicKey {
+        algorithm,
+        key: Binary::new(r.take(field, len)?.to_vec()),
+    }))
+}
+
+fn push_key(v: &mut Vec<u8>, key: Option<&PublicKey>) {
+    match key {
+        None => v.push(0),
+        Some(k) => {
+            v.push(k.algorithm.code());
+            v.push(k.key.len() as u8);
+            v.extend_from_slice(k.key.as_slice());
+        }
+    }
 }

@@ -63,6 +63,10 @@ fn vectors() -> Vec<(&'static str, String)> {
             hex::encode(reading(0).encode().unwrap()),
         ),
         ("reading[0] leaf hash", hex::encode(leaves[0])),
+        (
+            "device tag",
+            hex::encode(diachain_std::device::device_tag(DEVICE)),
+        ),
         ("reading[1] leaf hash", hex::encode(leaves[1])),
         ("reading[2] leaf hash", hex::encode(leaves[2])),
         ("batch root", hex::encode(h.root.as_slice())),

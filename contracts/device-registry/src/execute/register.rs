@@ -4,13 +4,13 @@ use std::collections::BTreeSet;
 
 use cosmwasm_std::{DepsMut, Env, MessageInfo, Response};
 use diachain_std::crypto::validate_public_key;
-use diachain_std::device::Role;
+use diachain_std::device::{device_tag, Role};
 use diachain_std::registry::{NewDevice, MAX_DEVICES_PER_REGISTRATION};
 use diachain_std::{validate_device_id, Device, DeviceStatus};
 
 use crate::error::ContractError;
 use crate::execute::{ensure_active, ensure_text};
-use crate::state::{save_device, DEVICES, DEVICES_BY_MANUFACTURER};
+use crate::state::{save_device, DEVICES, DEVICES_BY_MANUFACTURER, DEVICE_TAGS};
 
 /// Registers every device or none: all are checked before the first is written.
 pub fn register(
@@ -29,6 +29,7 @@ pub fn register(
         });
     }
     let mut seen = BTreeSet::new();
+    let mut tags = BTreeSet::new();
     for d in &devices {
         validate_device_id(&d.id).map_err(|source| ContractError::InvalidDeviceId {
             id: d.id.clone(),
@@ -39,6 +40,10 @@ pub fn register(
         }
         if DEVICES.has(deps.storage, &d.id) {
             return Err(ContractError::DeviceExists { id: d.id.clone() });
+        }
+        let tag = device_tag(&d.id);
+        if !tags.insert(tag) || DEVICE_TAGS.has(deps.storage, &tag) {
+            return Err(ContractError::DeviceTagTaken { id: d.id.clone() });
         }
         ensure_text("model", &d.model)?;
         validate_public_key(deps.api, &d.public_key).map_err(|source| {
@@ -66,6 +71,7 @@ pub fn register(
             registered_at: env.block.time,
         };
         save_device(deps.storage, &device)?;
+        DEVICE_TAGS.save(deps.storage, &device_tag(&device.id), &device.id)?;
         DEVICES_BY_MANUFACTURER.save(deps.storage, (&info.sender, &device.id), &())?;
     }
     Ok(Response::new()

@@ -221,13 +221,53 @@ fn anchoring_info_reports_relayer_standing_and_each_device_in_one_query() {
     .unwrap();
     let view = ask(&fx, &relayer).devices[2].clone().unwrap();
     assert_eq!(view.owner, None);
-    assert!(matches!(
-        view.status,
-        diachain_std::DeviceStatus::Revoked {
-            reason: RevocationReason::Lost,
-            ..
-        }
-    ));
+    assert_eq!(view.refuses_from, Some(fx.env.block.time));
+    assert!(!view.accepts_data_at(fx.env.block.time));
+    assert!(view.accepts_data_at(fx.env.block.time.minus_nanos(1)));
+}
+
+#[test]
+fn ids_whose_tag_is_taken_are_refused() {
+    // A real 8-byte SHA-256 prefix collision cannot be searched for in a test, so one is
+    // planted: the new id's tag is recorded as another device's.
+    let mut fx = Fx::new();
+    let maker = fx.maker.clone();
+    let key = TestKey::new(KeyAlgorithm::Ed25519, 1);
+    fx.register("cgm-tagged01", KeyAlgorithm::Ed25519, 2);
+    crate::state::DEVICE_TAGS
+        .save(
+            &mut fx.deps.storage,
+            &diachain_std::device::device_tag("cgm-tagged02"),
+            &"cgm-other-01".to_string(),
+        )
+        .unwrap();
+    assert_err!(
+        fx.exec(
+            &maker,
+            ExecuteMsg::RegisterDevices {
+                devices: vec![new_device("cgm-tagged02", DeviceKind::Cgm, &key)]
+            }
+        ),
+        ContractError::DeviceTagTaken { .. }
+    );
+}
+
+#[test]
+fn the_raw_anchoring_view_round_trips_and_rejects_bad_bytes() {
+    use diachain_std::registry::AnchoringDevice;
+    let mut fx = Fx::new();
+    fx.registered_and_bound("cgm-rawview1", KeyAlgorithm::Secp256r1, 3);
+    let view = crate::state::anchoring_view(&fx.deps.storage, "cgm-rawview1")
+        .unwrap()
+        .unwrap();
+    let bytes = view.encode();
+    // The mock owner address has 65 characters; a wasmd one has 43.
+    assert!(bytes.len() <= 130, "{} bytes", bytes.len());
+    assert_eq!(AnchoringDevice::decode(&bytes).unwrap(), view);
+    assert!(AnchoringDevice::decode(&bytes[..bytes.len() - 1]).is_err());
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert!(AnchoringDevice::decode(&longer).is_err());
 }
 
 #[test]

@@ -27,6 +27,9 @@ use crate::state::{
 
 type Signed = (BatchHeader, [u8; SIGNATURE_LEN]);
 
+/// Most signatures wasmvm accepts in one `ed25519_batch_verify` call (its region limit).
+const ED25519_BATCH_MAX: usize = 256;
+
 /// A header that passed the registry checks: its device, owner, verification key and sign-bytes.
 struct Checked<'a> {
     device: &'a AnchoringDevice,
@@ -109,10 +112,7 @@ pub fn submit(
                 owner_since: device.owner_since.seconds(),
             });
         }
-        if !device
-            .status
-            .accepts_data_at(Timestamp::from_seconds(h.last_time))
-        {
+        if !device.accepts_data_at(Timestamp::from_seconds(h.last_time)) {
             return Err(ContractError::DeviceNotAccepting {
                 index,
                 device_id: device_id(),
@@ -339,27 +339,30 @@ fn verify_signatures(
     if ed25519.is_empty() {
         return Ok(());
     }
-    let messages: Vec<&[u8]> = ed25519
-        .iter()
-        .map(|i| checked[*i].sign_bytes.as_slice())
-        .collect();
-    let signatures: Vec<&[u8]> = ed25519.iter().map(|i| items[*i].1.as_slice()).collect();
-    let keys: Vec<&[u8]> = ed25519
-        .iter()
-        .map(|i| checked[*i].key.key.as_slice())
-        .collect();
-    let all_valid = if ed25519.len() == 1 {
-        api.ed25519_verify(messages[0], signatures[0], keys[0])
-    } else {
-        api.ed25519_batch_verify(&messages, &signatures, &keys)
-    };
-    if all_valid.unwrap_or(false) {
-        return Ok(());
+    // The VM takes at most 256 signatures per batch verification.
+    for chunk in ed25519.chunks(ED25519_BATCH_MAX) {
+        let messages: Vec<&[u8]> = chunk
+            .iter()
+            .map(|i| checked[*i].sign_bytes.as_slice())
+            .collect();
+        let signatures: Vec<&[u8]> = chunk.iter().map(|i| items[*i].1.as_slice()).collect();
+        let keys: Vec<&[u8]> = chunk
+            .iter()
+            .map(|i| checked[*i].key.key.as_slice())
+            .collect();
+        let all_valid = if chunk.len() == 1 {
+            api.ed25519_verify(messages[0], signatures[0], keys[0])
+        } else {
+            api.ed25519_batch_verify(&messages, &signatures, &keys)
+        };
+        if !all_valid.unwrap_or(false) {
+            let failing = chunk
+                .iter()
+                .copied()
+                .find(|i| !verify_one(*i))
+                .unwrap_or(chunk[0]);
+            return Err(invalid(failing));
+        }
     }
-    let failing = ed25519
-        .iter()
-        .copied()
-        .find(|i| !verify_one(*i))
-        .unwrap_or(ed25519[0]);
-    Err(invalid(failing))
+    Ok(())
 }

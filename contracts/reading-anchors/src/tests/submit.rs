@@ -163,3 +163,28 @@ fn a_suspended_device_is_refused_for_data_from_its_suspension() {
         }
     );
 }
+
+#[test]
+fn more_than_256_ed25519_batches_are_verified_in_chunks_and_a_bad_one_is_named() {
+    let mut s = Suite::new();
+    let d = s.cgm("cgm-chunked-01");
+    let mut batches: Vec<_> = (0..300u64)
+        .map(|i| s.batch(&d, 1 + i, 1, DAY0 + i * 60))
+        .collect();
+    let good = batches[280].signature.clone();
+    batches[280].signature =
+        diachain_std::testing::TestKey::new(KeyAlgorithm::Ed25519, 250).sign(b"x");
+    crate::assert_err!(
+        s.submit(&batches),
+        crate::ContractError::InvalidSignature {
+            index: 280,
+            device_id: d.id.clone()
+        }
+    );
+    batches[280].signature = good;
+    s.submit(&batches).unwrap();
+    let cursor: CursorResponse = s.query(QueryMsg::Cursor {
+        device_id: d.id.clone(),
+    });
+    assert_eq!(cursor.last_seq, Some(300));
+}
