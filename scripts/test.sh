@@ -9,6 +9,10 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# Every test runner's output is also kept here, to print one total at the end.
+RESULTS=$(mktemp)
+trap 'rm -f "$RESULTS"' EXIT
+
 step "install tools"
 bash scripts/install-tools.sh
 step "cargo fmt --check"
@@ -16,10 +20,14 @@ cargo fmt --all -- --check
 step "cargo clippy"
 cargo clippy --locked --workspace --all-targets -- -D warnings
 step "cargo test"
-cargo test --locked --workspace
+# The e2e crate runs in its own step below, against a live node.
+cargo test --locked --workspace --exclude diachain-e2e 2>&1 | tee -a "$RESULTS"
 step "schema is up to date"
 bash scripts/schema.sh --check
 step "wasm build, cosmwasm-check, size budget"
 bash scripts/build-wasm.sh
 step "end-to-end tests on a real wasmd node (scripts/e2e.sh)"
-bash scripts/e2e.sh --no-build
+bash scripts/e2e.sh --no-build 2>&1 | tee -a "$RESULTS"
+
+# One closing line for all runners (unit, multi-test, property, integration and e2e tests).
+awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$RESULTS"
