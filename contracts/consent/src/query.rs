@@ -99,14 +99,15 @@ pub fn grant(deps: Deps, env: Env, grant_id: u64) -> Result<GrantInfo, ContractE
     Ok(info(grant, &env))
 }
 
-fn grants_by(
+/// A page of the ids an `(owner, id)` index holds for `owner`, each loaded with `load`.
+fn page_by_owner<T>(
     deps: Deps,
-    env: Env,
     index: &cw_storage_plus::Map<(&Addr, u64), ()>,
     owner: String,
     start_after: Option<u64>,
     limit: Option<u32>,
-) -> StdResult<Page<GrantInfo>> {
+    load: impl Fn(u64) -> StdResult<T>,
+) -> StdResult<Page<T>> {
     let owner_addr = deps.api.addr_validate(&owner)?;
     let iter = index
         .prefix(&owner_addr)
@@ -116,8 +117,21 @@ fn grants_by(
             None,
             Order::Ascending,
         )
-        .map(|id| GRANTS.load(deps.storage, id?).map(|g| info(g, &env)));
+        .map(|id| load(id?));
     Page::collect(iter, limit)
+}
+
+fn grants_by(
+    deps: Deps,
+    env: Env,
+    index: &cw_storage_plus::Map<(&Addr, u64), ()>,
+    owner: String,
+    start_after: Option<u64>,
+    limit: Option<u32>,
+) -> StdResult<Page<GrantInfo>> {
+    page_by_owner(deps, index, owner, start_after, limit, |id| {
+        GRANTS.load(deps.storage, id).map(|g| info(g, &env))
+    })
 }
 
 pub fn grants_by_patient(
@@ -179,17 +193,9 @@ fn access_log_by(
     start_after: Option<u64>,
     limit: Option<u32>,
 ) -> StdResult<Page<AccessRecord>> {
-    let owner_addr = deps.api.addr_validate(&owner)?;
-    let iter = index
-        .prefix(&owner_addr)
-        .keys(
-            deps.storage,
-            start_after.map(Bound::exclusive),
-            None,
-            Order::Ascending,
-        )
-        .map(|id| ACCESS_LOG.load(deps.storage, id?));
-    Page::collect(iter, limit)
+    page_by_owner(deps, index, owner, start_after, limit, |id| {
+        ACCESS_LOG.load(deps.storage, id)
+    })
 }
 
 pub fn access_log_by_patient(

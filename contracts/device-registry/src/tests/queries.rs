@@ -335,3 +335,21 @@ fn the_anchoring_view_tells_when_the_owner_and_the_key_last_changed() {
         (None, fx.env.block.time)
     );
 }
+
+#[test]
+fn anchoring_info_takes_up_to_a_full_submission_of_ids() {
+    use diachain_std::registry::{AnchoringInfoResponse, MAX_ANCHORING_IDS};
+    let fx = Fx::new();
+    let ids = |n: usize| (0..n).map(|i| format!("cgm-{i:08}")).collect::<Vec<_>>();
+    let q = |n| QueryMsg::AnchoringInfo {
+        relayer: fx.relayer.to_string(),
+        device_ids: ids(n),
+    };
+    let full: AnchoringInfoResponse = fx.query(q(MAX_ANCHORING_IDS));
+    assert_eq!(full.devices.len(), MAX_ANCHORING_IDS);
+    assert!(full.devices.iter().all(Option::is_none));
+    assert_err!(
+        fx.try_query::<AnchoringInfoResponse>(q(MAX_ANCHORING_IDS + 1)),
+        ContractError::TooManyIds { .. }
+    );
+}
