@@ -5,6 +5,7 @@
 #   scripts/chain.sh stop   [--chain-id ID]
 #   scripts/chain.sh status [--chain-id ID]
 #   scripts/chain.sh env    [--chain-id ID]      # prints the network's settings (shell syntax)
+#   scripts/chain.sh advance-clock DURATION [--chain-id ID]
 #
 # start: builds (or reuses) the pinned wasmd binary, creates the network on first start and
 #        restarts it with its state kept afterwards (--reset wipes it and starts from genesis).
@@ -12,11 +13,18 @@
 #        addresses each code names (default: its uploader), block gas limit 10,000,000,
 #        1-second blocks, every role's account funded, keys in a test keyring.
 # stop:  stops every node of the network (SIGTERM, then SIGKILL after 20 s).
+# advance-clock: moves the running network's time DURATION ahead (seconds, or a number with
+#        s, m, h or d: 90, 26h, 8d; at most 366 d per call) and returns once a block carries the
+#        new time. The nodes restart with their clocks that far ahead of the machine's (the
+#        pinned wasmd reads DIACHAIN_CLOCK_OFFSET, see scripts/wasmd-build.sh); offsets add up,
+#        survive restarts and are cleared by --reset. For tests and frontend work: a study
+#        closes, a grant expires, a grace period ends without waiting for them.
 #
 # Everything lives in .chain/<chain-id>/ (ignored):
 #   keyring-test/      the test keyring (keys: consortium, manufacturer, relayer, patient, ...)
 #   node<i>/           each validator's home;   logs/node<i>.log   each node's log
 #   network.env        chain id, RPC endpoint, denom, gas price (read by deploy.sh and the tests)
+#   clock-offset       seconds the nodes' clocks run ahead (advance-clock), absent = 0
 # Node i listens on 127.0.0.1: P2P P+10i, RPC P+10i+1, ABCI P+10i+2, gRPC P+10i+3,
 # REST API P+10i+4, pprof P+10i+5 (P = --port-base, default 26656: RPC 26657).
 # Environment: DIACHAIN_CHAIN_ID, DIACHAIN_PORT_BASE, DIACHAIN_VALIDATORS give the defaults.
@@ -32,21 +40,24 @@ cmd=${1:-}
 CHAIN_ID=${DIACHAIN_CHAIN_ID:-diachain-local-1}
 PORT_BASE=${DIACHAIN_PORT_BASE:-26656}
 VALIDATORS=${DIACHAIN_VALIDATORS:-1}
-RESET=0 EXPLICIT_V=0 EXPLICIT_P=0
+RESET=0 EXPLICIT_V=0 EXPLICIT_P=0 DURATION=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --validators) VALIDATORS=${2:?--validators needs a number}; EXPLICIT_V=1; shift 2 ;;
     --chain-id) CHAIN_ID=${2:?--chain-id needs a value}; shift 2 ;;
     --port-base) PORT_BASE=${2:?--port-base needs a port}; EXPLICIT_P=1; shift 2 ;;
     --reset) RESET=1; shift ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
-    *) die "unknown option $1 (see --help)" ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    -*) die "unknown option $1 (see --help)" ;;
+    *) [ "$cmd" = advance-clock ] && [ -z "$DURATION" ] || die "unexpected argument $1 (see --help)"
+       DURATION=$1; shift ;;
   esac
 done
 [[ "$VALIDATORS" =~ ^[1-9][0-9]?$ ]] || die "--validators must be 1..99, got $VALIDATORS"
 [[ "$PORT_BASE" =~ ^[0-9]+$ ]] && [ "$PORT_BASE" -ge 1024 ] && [ "$PORT_BASE" -le 64000 ] \
   || die "--port-base must be a port in 1024..64000, got $PORT_BASE"
 [[ "$CHAIN_ID" =~ ^[a-zA-Z0-9_.-]+$ ]] || die "bad chain id $CHAIN_ID"
+[ "$cmd" != advance-clock ] || [ "$RESET" -eq 0 ] || die "advance-clock keeps the network's state; --reset is for start"
 
 DENOM=udia
 GAS_PRICE=0.025$DENOM
@@ -240,8 +251,13 @@ start() {
     log "restarting existing network $CHAIN_ID (state kept; --reset starts from genesis)"
   fi
   write_env
+  local offset; offset=$(clock_offset)
+  [ "$offset" = 0 ] || log "node clocks run $offset s ahead of this machine's (advance-clock)"
   for ((i = 0; i < VALIDATORS; i++)); do
-    setsid "$WASMD" start --home "$NET/node$i" >>"$NET/logs/node$i.log" 2>&1 < /dev/null &
+    # CometBFT refuses a block whose time is more than block_time_tolerance (default 60 s) ahead
+    # of the machine's clock; with the offset, the same 60 s apply to the node's clock.
+    set_toml "$NET/node$i/config/config.toml" consensus block_time_tolerance "\"$((offset + 60))s\""
+    DIACHAIN_CLOCK_OFFSET=$offset setsid "$WASMD" start --home "$NET/node$i" >>"$NET/logs/node$i.log" 2>&1 < /dev/null &
     echo $! > "$NET/node$i.pid"
   done
   wait_for_blocks
@@ -271,19 +287,54 @@ stop() {
   log "network $CHAIN_ID stopped (state kept in .chain/$CHAIN_ID; logs in $NET/logs/)"
 }
 
+clock_offset() { cat "$NET/clock-offset" 2>/dev/null || echo 0; }
+
+chain_time() { # latest block time of node 0, unix seconds
+  local rpc="http://127.0.0.1:$(port 0 1)" t
+  t=$(curl -sf "$rpc/status" 2>/dev/null | jq -r '.result.sync_info.latest_block_time' 2>/dev/null) \
+    && [ -n "$t" ] && [ "$t" != null ] && date -u -d "$t" +%s
+}
+
+advance_clock() {
+  [[ "$DURATION" =~ ^([0-9]{1,9})([smhd]?)$ ]] \
+    || die "advance-clock needs a duration: seconds, or a number with s, m, h or d (90, 26h, 8d); got '${DURATION}'"
+  local n=$((10#${BASH_REMATCH[1]})) secs
+  case "${BASH_REMATCH[2]}" in
+    ""|s) secs=$n ;; m) secs=$((n * 60)) ;; h) secs=$((n * 3600)) ;; d) secs=$((n * 86400)) ;;
+  esac
+  [ "$secs" -ge 1 ] && [ "$secs" -le $((366 * 86400)) ] \
+    || die "advance-clock moves 1 s ..= 366 d at a time; got $secs s"
+  [ -n "$(running_nodes)" ] || die "network $CHAIN_ID is not running; start it first (scripts/chain.sh start --chain-id $CHAIN_ID)"
+  local before; before=$(chain_time) || die "cannot read the latest block time from node 0"
+  local offset=$(($(clock_offset) + secs))
+  stop
+  echo "$offset" > "$NET/clock-offset"
+  start
+  local target=$((before + secs)) deadline=$((SECONDS + 60)) now=0
+  while [ $SECONDS -lt $deadline ]; do
+    now=$(chain_time || echo 0)
+    [ "$now" -ge "$target" ] && break
+    sleep 0.5
+  done
+  [ "$now" -ge "$target" ] || die "the chain's time did not reach $(date -u -d "@$target" +%FT%TZ) within 60 s (is $(date -u -d "@$now" +%FT%TZ)); logs in $NET/logs/"
+  log "clock of $CHAIN_ID moved $secs s ahead (offset $offset s): block time $(date -u -d "@$now" +%FT%TZ)"
+}
+
 status() {
   local nodes
   nodes=$(running_nodes)
   if [ -z "$nodes" ]; then echo "network $CHAIN_ID: not running"; return 3; fi
   local rpc; rpc=$(grep '^DIACHAIN_NODE=' "$NET/network.env" | cut -d= -f2-)
   local h; h=$(curl -sf "$rpc/status" | jq -r '.result.sync_info.latest_block_height' || echo "?")
-  echo "network $CHAIN_ID: running (node:pid $(echo $nodes)), RPC $rpc, height $h"
+  local offset; offset=$(clock_offset)
+  echo "network $CHAIN_ID: running (node:pid $(echo $nodes)), RPC $rpc, height $h$([ "$offset" = 0 ] || echo ", clock $offset s ahead")"
 }
 
 case "$cmd" in
   start) start ;;
   stop) stop ;;
   status) status ;;
+  advance-clock) advance_clock ;;
   env) [ -f "$NET/network.env" ] || die "network $CHAIN_ID was never started"; cat "$NET/network.env" ;;
-  *) die "usage: scripts/chain.sh start|stop|status|env [--validators N] [--chain-id ID] [--port-base P] [--reset]" ;;
+  *) die "usage: scripts/chain.sh start|stop|status|env|advance-clock [DURATION] [--validators N] [--chain-id ID] [--port-base P] [--reset]" ;;
 esac

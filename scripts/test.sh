@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one command that runs every check and test (what CI runs, through .ci/run):
 # formatting, clippy, unit + multi-test + property tests, schema freshness, the wasm build
-# with cosmwasm-check and the size budget, and the end-to-end tests on a real wasmd node (its own
+# with cosmwasm-check and the size budget, the Go test of the node clock offset, and the
+# end-to-end tests on a real wasmd node (its own
 # local network, started and stopped by scripts/e2e.sh). Installs what it needs on a fresh
 # machine (wasmd is built once from its pinned Go module and cached in .tools/).
 set -euo pipefail
@@ -26,8 +27,12 @@ step "schema is up to date"
 bash scripts/schema.sh --check
 step "wasm build, cosmwasm-check, size budget"
 bash scripts/build-wasm.sh
+step "go test chain/clock (the node clock offset behind chain.sh advance-clock)"
+(cd chain && GOMODCACHE="$PWD/../.tools/go/mod" GOCACHE="$PWD/../.tools/go/cache" GOTOOLCHAIN=local \
+  GOFLAGS="-modcacherw -buildvcs=false" go test -v ./clock/) 2>&1 | tee -a "$RESULTS"
 step "end-to-end tests on a real wasmd node (scripts/e2e.sh)"
 bash scripts/e2e.sh --no-build 2>&1 | tee -a "$RESULTS"
 
-# One closing line for all runners (unit, multi-test, property, integration and e2e tests).
-awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$RESULTS"
+# One closing line for all runners (unit, multi-test, property, integration, Go and e2e tests).
+awk '/^test result:/ { p += $4; f += $6 } /^--- PASS:/ { p++ } /^--- FAIL:/ { f++ }
+     END { printf "tests: %d passed, %d failed\n", p, f }' "$RESULTS"
