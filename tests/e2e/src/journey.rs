@@ -15,7 +15,9 @@ use diachain_std::device::{Device, DeviceKind, KeyAlgorithm, Role};
 use diachain_std::encoding::bind_sign_bytes;
 use diachain_std::registry::{self, NewDevice};
 use diachain_std::testing::{signed_batch, submission, SignedBatch, TestKey};
-use diachain_std::union::{self, ContributionResponse, Eligibility, NewStudy, StudyResponse};
+use diachain_std::union::{
+    self, ContributionResponse, Eligibility, NewStudy, PoolResponse, StudyPhase, StudyResponse,
+};
 use diachain_std::{DataScope, Domain, Page, Purpose};
 
 use crate::{run_tag, Network, TxResult};
@@ -158,8 +160,11 @@ fn anchor(net: &Network, batches: &[SignedBatch]) -> TxResult {
 }
 
 /// The patient journey: register, bind, join a study with research consent, anchor signed
-/// batches (with a gap), check access under a grant, break-glass, contribute, claim, revoke.
-/// Panics at the first step whose on-chain result is not as expected.
+/// batches (with a gap), check access under a grant, break-glass, contribute, revoke, then move
+/// the network's clock past the study's close to claim, and past its grace period for the
+/// sponsor's refund. Panics at the first step whose on-chain result is not as expected.
+///
+/// The network's clock ends about 8 days ahead (the deployment's grace period is 7 days).
 pub fn run(net: &Network) -> Vec<Step> {
     let mut rec = Recorder::default();
     let c = net.contracts.clone();
@@ -187,8 +192,8 @@ pub fn run(net: &Network) -> Vec<Step> {
 
     // 2. A sponsor opens a study on today's glucose data and funds it. A study closes no
     //    earlier than the end of its data period's last day, and the registry refuses data
-    //    measured before a device was bound, so on a real clock the study closes at the next
-    //    UTC midnight at the earliest: the claim below is refused, with the projected payout.
+    //    measured before a device was bound, so the study closes at the next UTC midnight;
+    //    step 11 moves the network's clock there (scripts/chain.sh advance-clock).
     let closes_at = (today + 1) * DAY;
     let pool = 1_000_000u128;
     let tx = net.send(
@@ -590,7 +595,8 @@ pub fn run(net: &Network) -> Vec<Step> {
     assert_eq!(g.status, GrantStatus::Revoked);
 
     // 10. Claim: refused until the study closes (next UTC midnight, see step 2); the union
-    //     already shows the patient's share, capped at 500,000 of the 980,000 net pool.
+    //     already shows the patient's share, capped at 500,000 of the 980,000 net pool
+    //     (1,000,000 less the deployment's 2 % fee).
     let contrib: ContributionResponse = net
         .query(
             &c.union,
@@ -631,6 +637,104 @@ pub fn run(net: &Network) -> Vec<Step> {
         "WithdrawUnearned",
         "sponsor",
         &early,
+    );
+
+    // 11. The study closes: the network's clock moves past the next UTC midnight, and the
+    //     patient claims the capped share, paid in the pool's coin.
+    net.advance_clock_to(closes_at + 5);
+    let study: StudyResponse = net
+        .query(&c.union, &union::QueryMsg::Study { study_id })
+        .unwrap();
+    assert_eq!(study.phase, StudyPhase::Claiming);
+    let net_pool = study.study.pool.net();
+    assert_eq!(net_pool, Uint128::new(980_000), "1,000,000 less a 2 % fee");
+    let contrib: ContributionResponse = net
+        .query(
+            &c.union,
+            &union::QueryMsg::Contribution {
+                study_id,
+                patient: patient.clone(),
+            },
+        )
+        .unwrap();
+    assert_eq!(contrib.claimable, Uint128::new(500_000), "the capped share");
+    let before = net.balance(&patient);
+    let tx = net
+        .execute("patient", &c.union, &union::ExecuteMsg::Claim { study_id })
+        .expect_ok("claim after close");
+    rec.record("claim the share after close", "Claim", "patient", &tx);
+    assert_eq!(
+        net.balance(&patient),
+        before + 500_000 - net.fee(crate::DEFAULT_GAS_LIMIT),
+        "the patient received 500,000 (and paid the transaction's fee)"
+    );
+    let contrib: ContributionResponse = net
+        .query(
+            &c.union,
+            &union::QueryMsg::Contribution {
+                study_id,
+                patient: patient.clone(),
+            },
+        )
+        .unwrap();
+    assert_eq!(contrib.member.unwrap().claimed, Some(Uint128::new(500_000)));
+    assert_eq!(contrib.claimable, Uint128::zero());
+    let again = net
+        .execute("patient", &c.union, &union::ExecuteMsg::Claim { study_id })
+        .expect_err(
+            "second claim",
+            &format!("already claimed from study {study_id}"),
+        );
+    rec.record("claim a second time (refused)", "Claim", "patient", &again);
+
+    // 12. After the grace period the sponsor takes back what was not earned: the net pool
+    //     less the payout. The study is closed; nothing more moves.
+    net.advance_clock_to(study.study.refund_after.seconds() + 5);
+    let before = net.balance(&sponsor);
+    let tx = net
+        .execute(
+            "sponsor",
+            &c.union,
+            &union::ExecuteMsg::WithdrawUnearned { study_id },
+        )
+        .expect_ok("withdraw after the grace period");
+    rec.record(
+        "sponsor withdraws the unearned rest after the grace period",
+        "WithdrawUnearned",
+        "sponsor",
+        &tx,
+    );
+    assert_eq!(
+        net.balance(&sponsor),
+        before + 480_000 - net.fee(crate::DEFAULT_GAS_LIMIT),
+        "the sponsor got back 980,000 - 500,000"
+    );
+    let pool: PoolResponse = net
+        .query(&c.union, &union::QueryMsg::Pool { study_id })
+        .unwrap();
+    assert_eq!(pool.balance, Uint128::zero());
+    assert_eq!(pool.pool.paid, Uint128::new(500_000));
+    assert_eq!(pool.pool.refunded, Some(Uint128::new(480_000)));
+    assert_eq!(
+        pool.pool.fees + pool.pool.paid + pool.pool.refunded.unwrap(),
+        pool.pool.funded,
+        "fee + paid + refund = funded"
+    );
+    let study: StudyResponse = net
+        .query(&c.union, &union::QueryMsg::Study { study_id })
+        .unwrap();
+    assert_eq!(study.phase, StudyPhase::Closed);
+    let late = net
+        .execute("patient2", &c.union, &union::ExecuteMsg::Claim { study_id })
+        .expect_err(
+            "claim after the withdrawal",
+            &format!("study {study_id} is closed"),
+        );
+    rec.record(
+        "claim after the sponsor withdrew (refused)",
+        "Claim",
+        "patient2",
+        &late,
     );
     rec.steps
 }

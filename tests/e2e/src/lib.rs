@@ -320,6 +320,49 @@ impl Network {
         self.status().expect("status").1
     }
 
+    /// Moves the network's clock `secs` seconds ahead with `scripts/chain.sh advance-clock`
+    /// (which restarts the local nodes with their clocks that far ahead) and returns the chain's
+    /// new time, once a block carries it. Only for local networks started by `chain.sh`.
+    pub fn advance_clock(&self, secs: u64) -> u64 {
+        let (_, before) = self.status().expect("status");
+        let out = Command::new("bash")
+            .arg(repo_root().join("scripts/chain.sh"))
+            .args([
+                "advance-clock",
+                &secs.to_string(),
+                "--chain-id",
+                &self.chain_id,
+            ])
+            .output()
+            .expect("run scripts/chain.sh");
+        assert!(
+            out.status.success(),
+            "chain.sh advance-clock {secs} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let (_, after) = self.status().expect("status after advance-clock");
+        assert!(
+            after >= before + secs,
+            "the chain's time moved from {before} to {after}, not {secs} s ahead"
+        );
+        after
+    }
+
+    /// Moves the network's clock ahead, if needed, until a block's time is at least `t`.
+    pub fn advance_clock_to(&self, t: u64) -> u64 {
+        let (_, now) = self.status().expect("status");
+        if now >= t {
+            return now;
+        }
+        self.advance_clock(t - now)
+    }
+
+    /// What a transaction with gas limit `gas_limit` pays in fees (`send` pays its limit in
+    /// full at the network's gas price).
+    pub fn fee(&self, gas_limit: u64) -> u128 {
+        (gas_limit as f64 * self.gas_price).ceil() as u128
+    }
+
     /// Waits until the chain reaches height `h`.
     pub fn wait_for_height(&self, h: u64) {
         let deadline = Instant::now() + Duration::from_secs(60);
@@ -403,7 +446,7 @@ impl Network {
                 })
             })
             .collect();
-        let fee = (gas_limit as f64 * self.gas_price).ceil() as u128;
+        let fee = self.fee(gas_limit);
         let tx = json!({
             "body": {
                 "messages": messages,
