@@ -233,9 +233,21 @@ pub fn run(net: &Network) -> Vec<Step> {
         .expect("study_id attribute")
         .parse()
         .unwrap();
-    let study: StudyResponse = net
-        .query(&c.union, &union::QueryMsg::Study { study_id })
-        .unwrap();
+    let study_state = || -> StudyResponse {
+        net.query(&c.union, &union::QueryMsg::Study { study_id })
+            .unwrap()
+    };
+    let contribution = |who: &str| -> ContributionResponse {
+        net.query(
+            &c.union,
+            &union::QueryMsg::Contribution {
+                study_id,
+                patient: who.to_string(),
+            },
+        )
+        .unwrap()
+    };
+    let study = study_state();
     assert_eq!(study.study.sponsor.as_str(), sponsor);
     assert_eq!(study.study.pool.funded, Uint128::new(pool));
 
@@ -280,9 +292,7 @@ pub fn run(net: &Network) -> Vec<Step> {
             .expect_ok("join study");
         rec.record("join the study", "Join", key_static(key), &tx);
     }
-    let study: StudyResponse = net
-        .query(&c.union, &union::QueryMsg::Study { study_id })
-        .unwrap();
+    let study = study_state();
     assert_eq!(study.study.active_members, 2);
 
     // 4. The relayer anchors signed batches: 12 CGM readings and 6 pen readings measured
@@ -378,15 +388,7 @@ pub fn run(net: &Network) -> Vec<Step> {
     );
 
     // 5. The union was told: the member's contribution counts the 24 glucose readings.
-    let contrib: ContributionResponse = net
-        .query(
-            &c.union,
-            &union::QueryMsg::Contribution {
-                study_id,
-                patient: patient.clone(),
-            },
-        )
-        .unwrap();
+    let contrib = contribution(&patient);
     assert_eq!(contrib.member.as_ref().unwrap().units, 24);
     assert!(contrib.eligible);
 
@@ -548,15 +550,7 @@ pub fn run(net: &Network) -> Vec<Step> {
         "patient2",
         &tx,
     );
-    let c2: ContributionResponse = net
-        .query(
-            &c.union,
-            &union::QueryMsg::Contribution {
-                study_id,
-                patient: patient2.clone(),
-            },
-        )
-        .unwrap();
+    let c2 = contribution(&patient2);
     assert!(
         !c2.member.unwrap().active,
         "revoking research consent ends membership"
@@ -597,15 +591,7 @@ pub fn run(net: &Network) -> Vec<Step> {
     // 10. Claim: refused until the study closes (next UTC midnight, see step 2); the union
     //     already shows the patient's share, capped at 500,000 of the 980,000 net pool
     //     (1,000,000 less the deployment's 2 % fee).
-    let contrib: ContributionResponse = net
-        .query(
-            &c.union,
-            &union::QueryMsg::Contribution {
-                study_id,
-                patient: patient.clone(),
-            },
-        )
-        .unwrap();
+    let contrib = contribution(&patient);
     assert!(contrib.eligible);
     assert_eq!(contrib.projected_payout, Uint128::new(500_000));
     assert_eq!(
@@ -642,21 +628,11 @@ pub fn run(net: &Network) -> Vec<Step> {
     // 11. The study closes: the network's clock moves past the next UTC midnight, and the
     //     patient claims the capped share, paid in the pool's coin.
     net.advance_clock_to(closes_at + 5);
-    let study: StudyResponse = net
-        .query(&c.union, &union::QueryMsg::Study { study_id })
-        .unwrap();
+    let study = study_state();
     assert_eq!(study.phase, StudyPhase::Claiming);
     let net_pool = study.study.pool.net();
     assert_eq!(net_pool, Uint128::new(980_000), "1,000,000 less a 2 % fee");
-    let contrib: ContributionResponse = net
-        .query(
-            &c.union,
-            &union::QueryMsg::Contribution {
-                study_id,
-                patient: patient.clone(),
-            },
-        )
-        .unwrap();
+    let contrib = contribution(&patient);
     assert_eq!(contrib.claimable, Uint128::new(500_000), "the capped share");
     let before = net.balance(&patient);
     let tx = net
@@ -668,15 +644,7 @@ pub fn run(net: &Network) -> Vec<Step> {
         before + 500_000 - net.fee(crate::DEFAULT_GAS_LIMIT),
         "the patient received 500,000 (and paid the transaction's fee)"
     );
-    let contrib: ContributionResponse = net
-        .query(
-            &c.union,
-            &union::QueryMsg::Contribution {
-                study_id,
-                patient: patient.clone(),
-            },
-        )
-        .unwrap();
+    let contrib = contribution(&patient);
     assert_eq!(contrib.member.unwrap().claimed, Some(Uint128::new(500_000)));
     assert_eq!(contrib.claimable, Uint128::zero());
     let again = net
@@ -720,9 +688,7 @@ pub fn run(net: &Network) -> Vec<Step> {
         pool.pool.funded,
         "fee + paid + refund = funded"
     );
-    let study: StudyResponse = net
-        .query(&c.union, &union::QueryMsg::Study { study_id })
-        .unwrap();
+    let study = study_state();
     assert_eq!(study.phase, StudyPhase::Closed);
     let late = net
         .execute("patient2", &c.union, &union::ExecuteMsg::Claim { study_id })
