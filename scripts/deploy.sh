@@ -16,6 +16,7 @@
 #       --from mykey [--keyring-backend os|file|test] [--keyring-dir DIR] \
 #       [--manufacturer ADDR] [--relayer ADDR] [--emergency ADDR] [--custodian ADDR] [--treasury ADDR]
 # Other options: --no-build (use artifacts/ as they are; default runs scripts/build-wasm.sh),
+#   --artifacts DIR (deploy the <contract>.wasm files of DIR as they are; implies --no-build),
 #   --wasmd PATH (default: the pinned binary from scripts/wasmd-build.sh),
 #   --fee-bps N (data-union fee, default 200), --grace-period SECONDS (default 604800).
 set -euo pipefail
@@ -28,7 +29,7 @@ log() { echo "deploy: $*" >&2; }
 CONTRACTS=(device-registry reading-anchors consent data-union)
 CHAIN_ID=${DIACHAIN_CHAIN_ID:-diachain-local-1}
 NODE="" GAS_PRICES="" FROM="" KEYRING_BACKEND="" KEYRING_DIR="" WASMD=""
-BUILD=1 FEE_BPS=200 GRACE=604800
+BUILD=1 FEE_BPS=200 GRACE=604800 ARTIFACTS=artifacts
 declare -A ROLE=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -43,7 +44,8 @@ while [ $# -gt 0 ]; do
     --fee-bps) FEE_BPS=$2; shift 2 ;;
     --grace-period) GRACE=$2; shift 2 ;;
     --manufacturer|--relayer|--emergency|--custodian|--treasury) ROLE[${1#--}]=$2; shift 2 ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    --artifacts) ARTIFACTS=${2:?--artifacts needs a folder}; BUILD=0; shift 2 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
 done
@@ -118,7 +120,7 @@ execute() { # execute <contract address> <json>
 
 if [ "$BUILD" -eq 1 ]; then bash scripts/build-wasm.sh >&2; fi
 for c in "${CONTRACTS[@]}"; do
-  [ -f "artifacts/$c.wasm" ] || die "artifacts/$c.wasm is missing (run scripts/build-wasm.sh)"
+  [ -f "$ARTIFACTS/$c.wasm" ] || die "$ARTIFACTS/$c.wasm is missing (run scripts/build-wasm.sh)"
 done
 
 mkdir -p deployments
@@ -130,7 +132,7 @@ declare -A CODE_ID=() ADDR=() SUM=()
 CHANGED=0 INSTANTIATED=0
 CODES=$(q wasm list-code --reverse --limit 1000 2>/dev/null || echo '{}')
 for c in "${CONTRACTS[@]}"; do
-  SUM[$c]=$(sha256sum "artifacts/$c.wasm" | cut -d' ' -f1)
+  SUM[$c]=$(sha256sum "$ARTIFACTS/$c.wasm" | cut -d' ' -f1)
   prev_addr=$(echo "$PREV" | jq -r --arg c "$c" '.contracts[$c].address // empty')
   prev_code=$(echo "$PREV" | jq -r --arg c "$c" '.contracts[$c].code_id // empty')
   # Is the recorded contract still on this chain (a reset local chain forgets everything)?
@@ -157,8 +159,8 @@ for c in "${CONTRACTS[@]}"; do
       CHANGED=1
       log "$c: this wasm is already stored as code $found; reusing it"
     else
-      log "$c: storing artifacts/$c.wasm ($(stat -c %s "artifacts/$c.wasm") bytes, ${SUM[$c]:0:12}…)"
-      res=$(tx wasm store "artifacts/$c.wasm" --instantiate-anyof-addresses "$DEPLOYER")
+      log "$c: storing $ARTIFACTS/$c.wasm ($(stat -c %s "$ARTIFACTS/$c.wasm") bytes, ${SUM[$c]:0:12}…)"
+      res=$(tx wasm store "$ARTIFACTS/$c.wasm" --instantiate-anyof-addresses "$DEPLOYER")
       CODE_ID[$c]=$(echo "$res" | event_attr store_code code_id)
       CHANGED=1
       log "$c: code id ${CODE_ID[$c]} (gas used $(echo "$res" | jq -r .gas_used))"

@@ -6,8 +6,10 @@
 #
 # The deployment goes the way of a remote testnet (every setting a flag: --node, --chain-id,
 # --gas-prices, --from and the role addresses), then the local way (settings from the
-# network's files) must find everything in place and send nothing: both modes of
-# scripts/deploy.sh and its idempotence are checked on every run.
+# network's files) must find everything in place and send nothing. After the tests, a changed
+# build (the same wasm with an extra custom section, so another checksum) must be stored and
+# every contract migrated in place, keeping its address and state. So both modes of
+# scripts/deploy.sh, its idempotence and its migrations are checked on every run.
 # Usage: scripts/e2e.sh [--no-build]   (--no-build: use artifacts/ as they are)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,4 +40,44 @@ if ! grep -q "contracts unchanged" <<<"$again" || grep -qE "storing|instantiated
 fi
 
 DIACHAIN_E2E_CHAIN_ID=$CHAIN_ID cargo test --locked -p diachain-e2e -- --test-threads=1 --nocapture
+
+echo "e2e: deploying a changed build: every contract must be migrated in place"
+CHANGED=".chain/$CHAIN_ID/artifacts-changed"
+mkdir -p "$CHANGED"
+for c in device-registry reading-anchors consent data-union; do
+  python3 - "artifacts/$c.wasm" "$CHANGED/$c.wasm" <<'PY'
+# Appends a wasm custom section: the same code under another checksum, as a new build has.
+import sys
+src, dst = sys.argv[1:3]
+name, payload = b"diachain-e2e", b"migration check"
+body = bytes([len(name)]) + name + payload
+size, leb = len(body), b""
+while True:
+    byte, size = size & 0x7F, size >> 7
+    leb += bytes([byte | (0x80 if size else 0)])
+    if not size:
+        break
+open(dst, "wb").write(open(src, "rb").read() + b"\x00" + leb + body)
+PY
+done
+DEP="deployments/$CHAIN_ID.json"
+before=$(jq -c '.contracts | map_values({address, code_id})' "$DEP")
+out=$(bash scripts/deploy.sh --chain-id "$CHAIN_ID" --artifacts "$CHANGED" 2>&1) || { echo "$out" >&2; exit 1; }
+echo "$out" | grep -E "migrated|stored|storing" >&2 || true
+fail() { echo "$out" >&2; echo "e2e: $*" >&2; exit 1; }
+[ "$(grep -c ': migrated ' <<<"$out")" = 4 ] || fail "expected 4 contracts migrated"
+[ "$(jq -c '.contracts | map_values(.address)' "$DEP")" = "$(jq -c 'map_values(.address)' <<<"$before")" ] \
+  || fail "a contract's address changed in the migration"
+q() { "$DIACHAIN_WASMD" query wasm "$@" --node "$DIACHAIN_NODE" --output json; }
+for c in device-registry reading-anchors consent data-union; do
+  addr=$(jq -r --arg c "$c" '.contracts[$c].address' "$DEP")
+  code=$(jq -r --arg c "$c" '.contracts[$c].code_id' "$DEP")
+  [ "$code" != "$(jq -r --arg c "$c" '.[$c].code_id' <<<"$before")" ] || fail "$c kept its old code id"
+  [ "$(q contract "$addr" | jq -r '.contract_info.code_id')" = "$code" ] || fail "$c is not on code $code"
+done
+UNI=$(jq -r '.contracts["data-union"].address' "$DEP")
+[ "$(q contract-state smart "$UNI" '{"studies":{}}' | jq '.data.items | length')" -ge 1 ] \
+  || fail "the data union lost its studies in the migration"
+DIACHAIN_E2E_CHAIN_ID=$CHAIN_ID cargo test --locked -p diachain-e2e --test e2e -- --test-threads=1 \
+  deployment_is_wired_and_roles_are_admitted_on_chain
 echo "e2e: passed in $((SECONDS - start)) s (network start, deployment and tests)"
