@@ -159,6 +159,66 @@ fn anchor(net: &Network, batches: &[SignedBatch]) -> TxResult {
     )
 }
 
+/// The patient grants `grantee` treatment access to glucose data of UTC day `day` until
+/// `expires`.
+fn glucose_grant(net: &Network, grantee: &str, day: u64, expires: Expiry) -> TxResult {
+    net.execute(
+        "patient",
+        &net.contracts.consent,
+        &consent::ExecuteMsg::Grant {
+            patient: None,
+            grantee: grantee.to_string(),
+            scopes: vec![DataScope::Glucose],
+            purpose: Purpose::Treatment,
+            study_id: None,
+            data_from: ts(day * DAY),
+            data_to: ts(day * DAY + DAY - 1),
+            expires,
+        },
+    )
+}
+
+/// `CheckAccess` for one minute of data from `t0`, now.
+fn check_access(
+    net: &Network,
+    patient: &str,
+    grantee: &str,
+    scope: DataScope,
+    t0: u64,
+) -> CheckAccessResponse {
+    net.query(
+        &net.contracts.consent,
+        &consent::QueryMsg::CheckAccess {
+            patient: patient.to_string(),
+            grantee: grantee.to_string(),
+            scope,
+            data_from: ts(t0),
+            data_to: ts(t0 + 60),
+            at: None,
+        },
+    )
+    .unwrap()
+}
+
+/// The custodian records serving `grantee` one minute of the patient's glucose data from `t0`
+/// under `grant_id`.
+fn record_access(net: &Network, patient: &str, grantee: &str, t0: u64, grant_id: u64) -> TxResult {
+    net.execute(
+        "custodian",
+        &net.contracts.consent,
+        &consent::ExecuteMsg::RecordAccesses {
+            accesses: vec![NewAccess {
+                patient: patient.to_string(),
+                grantee: grantee.to_string(),
+                scope: DataScope::Glucose,
+                data_from: ts(t0),
+                data_to: ts(t0 + 60),
+                grant_id,
+            }],
+        },
+    )
+}
+
 /// The patient journey: register, bind, join a study with research consent, anchor signed
 /// batches (with a gap), check access under a grant, break-glass, contribute, revoke, then move
 /// the network's clock past the study's close to claim, and past its grace period for the
@@ -393,37 +453,11 @@ pub fn run(net: &Network) -> Vec<Step> {
     assert!(contrib.eligible);
 
     // 6. Consent check: a clinician's treatment grant allows glucose, not insulin.
-    let tx = net
-        .execute(
-            "patient",
-            &c.consent,
-            &consent::ExecuteMsg::Grant {
-                patient: None,
-                grantee: clinician.clone(),
-                scopes: vec![DataScope::Glucose],
-                purpose: Purpose::Treatment,
-                study_id: None,
-                data_from: ts(today * DAY),
-                data_to: ts(today * DAY + DAY - 1),
-                expires: Expiry::AtTime(ts(now + 7 * DAY)),
-            },
-        )
+    let tx = glucose_grant(net, &clinician, today, Expiry::AtTime(ts(now + 7 * DAY)))
         .expect_ok("treatment grant");
     rec.record("grant a clinician glucose access", "Grant", "patient", &tx);
-    let check = |grantee: &str, who: &str, scope: DataScope| -> CheckAccessResponse {
-        net.query(
-            &c.consent,
-            &consent::QueryMsg::CheckAccess {
-                patient: who.to_string(),
-                grantee: grantee.to_string(),
-                scope,
-                data_from: ts(t0),
-                data_to: ts(t0 + 60),
-                at: None,
-            },
-        )
-        .unwrap()
-    };
+    let check =
+        |grantee: &str, who: &str, scope: DataScope| check_access(net, who, grantee, scope, t0);
     let allowed = check(&clinician, &patient, DataScope::Glucose);
     assert!(allowed.allowed, "clinician may read glucose: {allowed:?}");
     let clinician_grant = allowed.grant.unwrap().id;
@@ -437,22 +471,8 @@ pub fn run(net: &Network) -> Vec<Step> {
     );
 
     // 7. The custodian records the access it served under that grant.
-    let tx = net
-        .execute(
-            "custodian",
-            &c.consent,
-            &consent::ExecuteMsg::RecordAccesses {
-                accesses: vec![NewAccess {
-                    patient: patient.clone(),
-                    grantee: clinician.clone(),
-                    scope: DataScope::Glucose,
-                    data_from: ts(t0),
-                    data_to: ts(t0 + 60),
-                    grant_id: clinician_grant,
-                }],
-            },
-        )
-        .expect_ok("record access");
+    let tx =
+        record_access(net, &patient, &clinician, t0, clinician_grant).expect_ok("record access");
     rec.record(
         "custodian records a served access",
         "RecordAccesses",
@@ -756,21 +776,7 @@ pub fn rejections(net: &Network) -> Vec<Step> {
 
     // Expired consent: a grant that ends a few blocks from now, then an access under it.
     let (height, _) = net.status().unwrap();
-    let tx = net
-        .execute(
-            "patient",
-            &c.consent,
-            &consent::ExecuteMsg::Grant {
-                patient: None,
-                grantee: clinician.clone(),
-                scopes: vec![DataScope::Glucose],
-                purpose: Purpose::Treatment,
-                study_id: None,
-                data_from: ts(today * DAY),
-                data_to: ts(today * DAY + DAY - 1),
-                expires: Expiry::AtHeight(height + 4),
-            },
-        )
+    let tx = glucose_grant(net, &clinician, today, Expiry::AtHeight(height + 4))
         .expect_ok("short grant");
     rec.record("grant access until a near height", "Grant", "patient", &tx);
     let grant_id: u64 = tx
@@ -779,35 +785,9 @@ pub fn rejections(net: &Network) -> Vec<Step> {
         .parse()
         .unwrap();
     net.wait_for_height(height + 5);
-    let check: CheckAccessResponse = net
-        .query(
-            &c.consent,
-            &consent::QueryMsg::CheckAccess {
-                patient: patient.clone(),
-                grantee: clinician.clone(),
-                scope: DataScope::Glucose,
-                data_from: ts(t0),
-                data_to: ts(t0 + 60),
-                at: None,
-            },
-        )
-        .unwrap();
+    let check = check_access(net, &patient, &clinician, DataScope::Glucose, t0);
     assert!(!check.allowed);
-    let tx = net
-        .execute(
-            "custodian",
-            &c.consent,
-            &consent::ExecuteMsg::RecordAccesses {
-                accesses: vec![NewAccess {
-                    patient,
-                    grantee: clinician,
-                    scope: DataScope::Glucose,
-                    data_from: ts(t0),
-                    data_to: ts(t0 + 60),
-                    grant_id,
-                }],
-            },
-        )
+    let tx = record_access(net, &patient, &clinician, t0, grant_id)
         .expect_err("expired consent", &format!("grant {grant_id} has expired"));
     rec.record(
         "record an access under an expired grant",
