@@ -21,6 +21,22 @@ start=$SECONDS
 bash scripts/chain.sh start --chain-id "$CHAIN_ID" --port-base "$PORT_BASE" --reset
 trap 'bash scripts/chain.sh stop --chain-id "$CHAIN_ID"' EXIT
 
+# advance-clock refuses what it cannot do, in one line, before touching the network.
+refused() { # refused <expected message part> <chain.sh args...>
+  local want=$1 out; shift
+  if out=$(bash scripts/chain.sh "$@" 2>&1); then
+    echo "e2e: chain.sh $* should have failed" >&2; exit 1
+  fi
+  grep -qF -- "$want" <<<"$out" || { echo "e2e: chain.sh $*: expected '$want', got: $out" >&2; exit 1; }
+}
+refused "advance-clock needs a duration" advance-clock 5x --chain-id "$CHAIN_ID"
+refused "advance-clock needs a duration" advance-clock --chain-id "$CHAIN_ID"
+refused "moves 1 s ..= 366 d at a time" advance-clock 367d --chain-id "$CHAIN_ID"
+refused "moves 1 s ..= 366 d at a time" advance-clock 0 --chain-id "$CHAIN_ID"
+refused "--reset is for start" advance-clock 1d --reset --chain-id "$CHAIN_ID"
+refused "is not running" advance-clock 1d --chain-id diachain-e2e-never-started
+[ ! -e .chain/diachain-e2e-never-started ] || { echo "e2e: advance-clock created a network" >&2; exit 1; }
+
 # shellcheck disable=SC1090
 source ".chain/$CHAIN_ID/network.env"
 KEYS=(--keyring-backend test --keyring-dir "$DIACHAIN_KEYRING_DIR")
