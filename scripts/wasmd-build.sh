@@ -52,7 +52,9 @@ WORK="$ROOT/.tools/wasmd/build"
 rm -rf "$WORK"
 mkdir -p "$WORK"
 cp -al "$CMT_DIR" "$WORK/cometbft"
-chmod -R u+w "$WORK/cometbft/types/time"
+# The folder is the copy's own; its files are the module cache's, so they are replaced, never
+# written to or chmod-ed.
+chmod u+w "$WORK/cometbft/types/time"
 NOW_UPSTREAM=$'\treturn Canonical(time.Now())'
 NOW_OFFSET=$'\treturn Canonical(time.Now().Add(offset))'
 T="$WORK/cometbft/types/time"
