@@ -6,7 +6,7 @@ use cosmwasm_std::{Binary, Deps, DepsMut, Env, MessageInfo, Response};
 use diachain_std::admin;
 
 use crate::error::ContractError;
-use crate::execute::{listeners, submit};
+use crate::execute::{listeners, sampling, submit};
 use crate::msg::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
 use crate::query;
 
@@ -35,6 +35,7 @@ pub fn execute(
         ExecuteMsg::SubmitBatches { batches } => submit::submit(deps, env, info, batches),
         ExecuteMsg::AddListener { address } => listeners::add(deps, info, address),
         ExecuteMsg::RemoveListener { address } => listeners::remove(deps, info, address),
+        ExecuteMsg::SetSamplingLimits { limits } => sampling::set(deps, info, limits),
         ExecuteMsg::TransferAdmin { new_admin } => Ok(admin::transfer(
             deps.storage,
             deps.api,

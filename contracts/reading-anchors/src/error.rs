@@ -3,6 +3,7 @@ use cw_utils::PaymentError;
 use diachain_std::admin::AdminError;
 use diachain_std::encoding::EncodingError;
 use diachain_std::version::MigrateError;
+use diachain_std::DeviceKind;
 use thiserror::Error;
 
 /// Errors of a submission name the failing header by its position (`index`, from 0) and
@@ -87,6 +88,35 @@ pub enum ContractError {
         first_time: u64,
         owner_since: u64,
     },
+    #[error(
+        "batch {index}: device {device_id}: seq {first_seq}..={last_seq} is outside 0..={max}"
+    )]
+    SeqOutOfRange {
+        index: usize,
+        device_id: String,
+        first_seq: u64,
+        last_seq: u64,
+        max: u64,
+    },
+    #[error("batch {index}: device {device_id}: {count} readings in {span_seconds} s exceed a {kind:?} device's limit of one reading every {min_interval_seconds} s ({max_count} at most)")]
+    TooDense {
+        index: usize,
+        device_id: String,
+        count: u32,
+        span_seconds: u64,
+        kind: DeviceKind,
+        min_interval_seconds: u32,
+        max_count: u64,
+    },
+    #[error("batch {index}: device {device_id}: first reading at {first_time} is less than {min_interval_seconds} s (a {kind:?} device's limit) after the device's last anchored reading at {anchored_time}")]
+    TooSoonAfterLast {
+        index: usize,
+        device_id: String,
+        first_time: u64,
+        anchored_time: u64,
+        kind: DeviceKind,
+        min_interval_seconds: u32,
+    },
     #[error("batch {index}: device {device_id}: measured on day {day}, before its last anchored day {anchored_day}")]
     DayBackwards {
         index: usize,
@@ -94,6 +124,18 @@ pub enum ContractError {
         day: u64,
         anchored_day: u64,
     },
+
+    #[error(
+        "a {kind:?} device's minimum reading interval must be {min}..={max} seconds, got {got}"
+    )]
+    InvalidSamplingLimit {
+        kind: DeviceKind,
+        got: u32,
+        min: u32,
+        max: u32,
+    },
+    #[error("sampling limits name {kind:?} twice")]
+    DuplicateSamplingLimit { kind: DeviceKind },
 
     #[error("at most {max} listeners")]
     TooManyListeners { max: usize },

@@ -48,10 +48,12 @@ pub fn dispatch(deps: Deps, msg: QueryMsg) -> Result<Binary, ContractError> {
 
 fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
     let admin = diachain_std::admin::load(deps.storage)?;
+    let config = CONFIG.load(deps.storage)?;
     Ok(ConfigResponse {
         admin: admin.admin,
         pending_admin: admin.pending_admin,
-        registry: CONFIG.load(deps.storage)?.registry,
+        sampling_limits: crate::execute::sampling::effective(&config),
+        registry: config.registry,
         listeners: LISTENERS.load(deps.storage)?,
     })
 }
@@ -143,8 +145,9 @@ fn verify_proof(
     let path = path.iter().map(to_hash).collect::<Result<Vec<_>, _>>()?;
     let b = batch(deps, &device_id, seq)?;
     let root = to_hash(&b.root)?;
-    let size = b.last_seq - b.first_seq + 1;
-    let valid = verify_inclusion(&leaf, seq - b.first_seq, size, &path, &root);
+    // `batch` found a record holding `seq`, so first_seq <= seq <= last_seq.
+    let size = b.last_seq.saturating_sub(b.first_seq).saturating_add(1);
+    let valid = verify_inclusion(&leaf, seq.saturating_sub(b.first_seq), size, &path, &root);
     Ok(ProofResponse { valid, batch: b })
 }
 
@@ -220,7 +223,8 @@ fn coverage(
             .find(|s| s.code() == scope_code)
             .ok_or_else(|| cosmwasm_std::StdError::msg("corrupt scope code"))?;
         let readings = device_day_readings(deps, &patient_addr, &device_id, day)?;
-        *totals.entry((day, scope)).or_default() += readings;
+        let total = totals.entry((day, scope)).or_default();
+        *total = total.saturating_add(readings);
     }
     Ok(CoverageResponse {
         days: totals

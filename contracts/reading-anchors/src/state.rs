@@ -4,11 +4,28 @@
 use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, Order, StdError, StdResult, Storage};
 use cw_storage_plus::{Item, Map};
+use diachain_std::anchors::{default_min_interval_seconds, SamplingLimit};
 use diachain_std::device::device_tag;
+use diachain_std::encoding::utc_day;
+use diachain_std::DeviceKind;
 
 #[cw_serde]
 pub struct Config {
     pub registry: Addr,
+    /// The consortium's minimum reading intervals, where they differ from the defaults (absent
+    /// in configs stored by 0.1.x, which therefore keep the defaults).
+    #[serde(default)]
+    pub sampling: Vec<SamplingLimit>,
+}
+
+impl Config {
+    /// The shortest plausible interval between two readings of a `kind` device.
+    pub fn min_interval(&self, kind: DeviceKind) -> u32 {
+        self.sampling.iter().find(|l| l.kind == kind).map_or_else(
+            || default_min_interval_seconds(kind),
+            |l| l.min_interval_seconds,
+        )
+    }
 }
 
 pub const CONFIG: Item<Config> = Item::new("config");
@@ -46,47 +63,83 @@ pub struct BatchRecord {
     pub root: [u8; 32],
     /// Readings the device has anchored so far, this batch included.
     pub cumulative: u64,
+    /// UTC day the readings were measured on (a batch never crosses midnight).
     pub day: u32,
+    /// Measurement time of the batch's last reading. Records written by 0.1.x kept only the
+    /// day: for them this is the day's first second, a lower bound.
+    pub last_time: u64,
     pub anchored_height: u64,
 }
 
-/// Bytes of a stored record: count 4, root 32, cumulative 8, day 4, height 8 (the last seq is
-/// in the key, the first seq is `last - count + 1`).
-pub const BATCH_RECORD_LEN: usize = 56;
+/// Bytes of a stored record: count 4, root 32, cumulative 8, last time 8, height 8 (the last
+/// seq is in the key, the first seq is `last - count + 1`, the day is the last time's).
+pub const BATCH_RECORD_LEN: usize = 60;
+/// Records of 0.1.x: the same, with the 4-byte day in place of the last time.
+const LEGACY_BATCH_RECORD_LEN: usize = 56;
 
 impl BatchRecord {
-    fn encode(&self) -> [u8; BATCH_RECORD_LEN] {
-        let count = self.last_seq - self.first_seq + 1;
+    fn encode(&self) -> StdResult<[u8; BATCH_RECORD_LEN]> {
+        let count = self
+            .last_seq
+            .checked_sub(self.first_seq)
+            .and_then(|d| d.checked_add(1))
+            .and_then(|c| u32::try_from(c).ok())
+            .ok_or_else(|| StdError::msg("batch range does not fit a record"))?;
         let mut v = [0u8; BATCH_RECORD_LEN];
-        // A batch holds at most MAX_READINGS_PER_BATCH readings, so its count fits in 4 bytes.
-        v[..4].copy_from_slice(&(count as u32).to_be_bytes());
+        v[..4].copy_from_slice(&count.to_be_bytes());
         v[4..36].copy_from_slice(&self.root);
         v[36..44].copy_from_slice(&self.cumulative.to_be_bytes());
-        v[44..48].copy_from_slice(&self.day.to_be_bytes());
-        v[48..56].copy_from_slice(&self.anchored_height.to_be_bytes());
-        v
+        v[44..52].copy_from_slice(&self.last_time.to_be_bytes());
+        v[52..60].copy_from_slice(&self.anchored_height.to_be_bytes());
+        Ok(v)
     }
 
+    /// Decodes a record of either layout. Never traps: a malformed record is an error.
     fn decode(key: &[u8], value: &[u8]) -> StdResult<Self> {
         let corrupt = || StdError::msg("corrupt batch record");
-        if value.len() != BATCH_RECORD_LEN || key.len() < 8 {
-            return Err(corrupt());
-        }
+        let legacy = match value.len() {
+            BATCH_RECORD_LEN => false,
+            LEGACY_BATCH_RECORD_LEN => true,
+            _ => return Err(corrupt()),
+        };
+        let bytes = |at: usize, len: usize| value.get(at..at + len).ok_or_else(corrupt);
         let u64_at = |b: &[u8]| -> StdResult<u64> {
             Ok(u64::from_be_bytes(b.try_into().map_err(|_| corrupt())?))
         };
-        let count = u64::from(u32::from_be_bytes(
-            value[..4].try_into().map_err(|_| corrupt())?,
-        ));
-        let last_seq = u64_at(&key[key.len() - 8..])?;
+        let u32_at = |b: &[u8]| -> StdResult<u32> {
+            Ok(u32::from_be_bytes(b.try_into().map_err(|_| corrupt())?))
+        };
+        let count = u64::from(u32_at(bytes(0, 4)?)?);
+        let last_seq = u64_at(key.get(key.len().saturating_sub(8)..).ok_or_else(corrupt)?)?;
+        let first_seq = count
+            .checked_sub(1)
+            .and_then(|c| last_seq.checked_sub(c))
+            .ok_or_else(corrupt)?;
+        let (day, last_time, height_at) = if legacy {
+            let day = u32_at(bytes(44, 4)?)?;
+            (day, u64::from(day) * 86_400, 48)
+        } else {
+            let last_time = u64_at(bytes(44, 8)?)?;
+            let day = u32::try_from(utc_day(last_time)).map_err(|_| corrupt())?;
+            (day, last_time, 52)
+        };
         Ok(BatchRecord {
-            first_seq: (last_seq + 1).checked_sub(count).ok_or_else(corrupt)?,
+            first_seq,
             last_seq,
-            root: value[4..36].try_into().map_err(|_| corrupt())?,
-            cumulative: u64_at(&value[36..44])?,
-            day: u32::from_be_bytes(value[44..48].try_into().map_err(|_| corrupt())?),
-            anchored_height: u64_at(&value[48..56])?,
+            root: bytes(4, 32)?.try_into().map_err(|_| corrupt())?,
+            cumulative: u64_at(bytes(36, 8)?)?,
+            day,
+            last_time,
+            anchored_height: u64_at(bytes(height_at, 8)?)?,
         })
+    }
+
+    /// Readings in the batch.
+    pub fn count(&self) -> u64 {
+        // Decoded and saved records always have first_seq <= last_seq.
+        self.last_seq
+            .saturating_sub(self.first_seq)
+            .saturating_add(1)
     }
 }
 
@@ -94,7 +147,7 @@ impl BatchRecord {
 pub struct Batches;
 
 impl Batches {
-    fn key(device_id: &str, last_seq: u64) -> Vec<u8> {
+    pub(crate) fn key(device_id: &str, last_seq: u64) -> Vec<u8> {
         let mut composite = [0u8; 16];
         composite[..8].copy_from_slice(&device_tag(device_id));
         composite[8..].copy_from_slice(&last_seq.to_be_bytes());
@@ -108,8 +161,9 @@ impl Batches {
         end
     }
 
-    pub fn save(storage: &mut dyn Storage, device_id: &str, record: &BatchRecord) {
-        storage.set(&Self::key(device_id, record.last_seq), &record.encode());
+    pub fn save(storage: &mut dyn Storage, device_id: &str, record: &BatchRecord) -> StdResult<()> {
+        storage.set(&Self::key(device_id, record.last_seq), &record.encode()?);
+        Ok(())
     }
 
     fn scan<'a>(

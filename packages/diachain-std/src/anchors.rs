@@ -4,6 +4,7 @@ use cosmwasm_schema::{cw_serde, QueryResponses};
 use cosmwasm_std::{Addr, Binary};
 
 use crate::crypto::SIGNATURE_LEN;
+use crate::device::DeviceKind;
 use crate::encoding::{BatchHeader, EncodingError};
 use crate::scopes::DataScope;
 
@@ -17,6 +18,36 @@ pub const MAX_READINGS_PER_BATCH: u32 = 10_000;
 pub const MAX_LISTENERS: usize = 8;
 /// How far past the block time a reading's measurement time may lie (device clock skew).
 pub const MAX_CLOCK_SKEW_SECONDS: u64 = 300;
+/// Largest sequence number a header may carry: 2^53 − 1. Every client language (JavaScript's
+/// numbers included) represents it exactly, and no arithmetic on a stored range can overflow.
+/// A device producing a reading a second would need 285 million years to get there.
+pub const MAX_SEQ: u64 = (1 << 53) - 1;
+/// Shortest and longest minimum interval between two readings of a device the consortium may
+/// set for a kind.
+pub const MIN_INTERVAL_FLOOR_SECONDS: u32 = 1;
+pub const MIN_INTERVAL_CEILING_SECONDS: u32 = 86_400;
+
+/// The shortest interval between two readings a device of `kind` can plausibly produce, unless
+/// the consortium set another one (`SetSamplingLimits`): a batch's readings must fit its time
+/// span at this rate, and a device's next batch starts at least this long after its last one.
+pub fn default_min_interval_seconds(kind: DeviceKind) -> u32 {
+    match kind {
+        // CGMs sample every 1 to 5 minutes; a meter is a finger prick.
+        DeviceKind::Cgm => 60,
+        DeviceKind::Meter => 30,
+        // Pumps and pens log deliveries and events, seconds apart at most.
+        DeviceKind::Pump | DeviceKind::Pen => 5,
+        // Wearables (heart rate, activity) and gateways (several devices behind one key).
+        DeviceKind::Wearable | DeviceKind::Gateway => 1,
+    }
+}
+
+/// The minimum interval between two readings of a device kind.
+#[cw_serde]
+pub struct SamplingLimit {
+    pub kind: DeviceKind,
+    pub min_interval_seconds: u32,
+}
 
 #[cw_serde]
 pub struct InstantiateMsg {
@@ -36,6 +67,10 @@ pub enum ExecuteMsg {
     AddListener { address: String },
     /// Admin: stop telling a contract.
     RemoveListener { address: String },
+    /// Admin (the consortium): set the minimum interval between readings of the given kinds
+    /// (`MIN_INTERVAL_FLOOR_SECONDS..=MIN_INTERVAL_CEILING_SECONDS`); kinds not named keep
+    /// theirs. Defaults: [`default_min_interval_seconds`].
+    SetSamplingLimits { limits: Vec<SamplingLimit> },
     /// Admin: propose a new admin; it takes effect when they accept.
     TransferAdmin { new_admin: String },
     /// Proposed admin: accept the transfer.
@@ -97,6 +132,8 @@ pub struct ConfigResponse {
     pub pending_admin: Option<Addr>,
     pub registry: Addr,
     pub listeners: Vec<Addr>,
+    /// The minimum interval between readings in force for every device kind.
+    pub sampling_limits: Vec<SamplingLimit>,
 }
 
 /// An anchored batch as stored.

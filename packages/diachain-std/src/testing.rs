@@ -129,7 +129,7 @@ pub fn signed_batch(
                 measured_at: first_time + i * interval,
                 kind: ReadingKind::Glucose,
                 unit: Unit::MgPerDl,
-                value: 90_000 + ((seq * 7_919) % 120_000) as i64,
+                value: 90_000 + (seq.wrapping_mul(7_919) % 120_000) as i64,
                 trend: Trend::Flat,
                 flags: 0,
             }

@@ -25,6 +25,7 @@ pub fn instantiate(
         deps.storage,
         &Config {
             registry: registry.clone(),
+            sampling: vec![],
         },
     )?;
     LISTENERS.save(deps.storage, &vec![])?;

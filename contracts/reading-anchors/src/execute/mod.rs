@@ -2,4 +2,5 @@
 
 pub mod admin;
 pub mod listeners;
+pub mod sampling;
 pub mod submit;

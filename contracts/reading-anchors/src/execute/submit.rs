@@ -13,16 +13,17 @@ use std::collections::BTreeMap;
 use cosmwasm_std::{Addr, Api, Binary, DepsMut, Env, MessageInfo, Response, Timestamp};
 use diachain_std::anchors::{
     decode_submission, MAX_BATCHES_PER_SUBMIT, MAX_CLOCK_SKEW_SECONDS, MAX_READINGS_PER_BATCH,
+    MAX_SEQ,
 };
 use diachain_std::crypto::{verify_signature, SIGNATURE_LEN};
 use diachain_std::encoding::utc_day;
 use diachain_std::hooks::{hook_msgs, AnchorsHookMsg, Contribution};
 use diachain_std::registry::{AnchoringDevice, AnchoringInfoResponse, QueryMsg as RegistryQuery};
-use diachain_std::{BatchHeader, DataScope, Domain, KeyAlgorithm, PublicKey};
+use diachain_std::{BatchHeader, DataScope, DeviceKind, Domain, KeyAlgorithm, PublicKey};
 
 use crate::error::ContractError;
 use crate::state::{
-    BatchRecord, Batches, GapRecord, CONFIG, GAPS, LISTENERS, PATIENT_DAYS, SEGMENTS,
+    BatchRecord, Batches, Config, GapRecord, CONFIG, GAPS, LISTENERS, PATIENT_DAYS, SEGMENTS,
 };
 
 type Signed = (BatchHeader, [u8; SIGNATURE_LEN]);
@@ -63,9 +64,9 @@ pub fn submit(
             device_ids.push(h.device_id.clone());
         }
     }
-    let registry = CONFIG.load(deps.storage)?.registry;
+    let config = CONFIG.load(deps.storage)?;
     let registry_info: AnchoringInfoResponse = deps.querier.query_wasm_smart(
-        registry,
+        &config.registry,
         &RegistryQuery::AnchoringInfo {
             relayer: info.sender.to_string(),
             device_ids,
@@ -101,7 +102,7 @@ pub fn submit(
                 index,
                 device_id: device_id(),
             })?;
-        check_header(index, h, now)?;
+        check_header(index, h, now, device.kind, config.min_interval(device.kind))?;
         // Readings are attributed to the device's owner; data measured before the current
         // owner took the device belongs to someone else and is never credited to them.
         if h.first_time < device.owner_since.seconds() {
@@ -174,8 +175,11 @@ pub fn submit(
                     anchored_day: u64::from(prev.day),
                 });
             }
-            if h.first_seq > prev.last_seq + 1 {
-                gaps.push((id, prev.last_seq + 1, h.first_seq - 1));
+            check_after_last(index, h, prev, device.kind, &config)?;
+            // Both are at most MAX_SEQ here, and first_seq > prev.last_seq.
+            let next = prev.last_seq.saturating_add(1);
+            if h.first_seq > next {
+                gaps.push((id, next, h.first_seq.saturating_sub(1)));
             }
         }
         // A new coverage segment on a new day, or when the owner changed since the device's
@@ -204,6 +208,7 @@ pub fn submit(
                 .checked_add(u64::from(h.count))
                 .ok_or_else(|| cosmwasm_std::StdError::msg("reading count overflow"))?,
             day,
+            last_time: h.last_time,
             anchored_height: env.block.height,
         };
         heads.insert(id, Some(record.clone()));
@@ -216,7 +221,7 @@ pub fn submit(
 
     // Pass 3: write.
     for (id, record) in &records {
-        Batches::save(deps.storage, id, record);
+        Batches::save(deps.storage, id, record)?;
     }
     for (id, from_seq, to_seq) in &gaps {
         GAPS.save(
@@ -262,14 +267,58 @@ fn day_of(unix_seconds: u64) -> Result<u32, ContractError> {
         .map_err(|_| cosmwasm_std::StdError::msg("day out of range").into())
 }
 
-/// The checks a header passes on its own.
-fn check_header(index: usize, h: &BatchHeader, now: u64) -> Result<(), ContractError> {
+/// A device's next batch starts no sooner than its kind's minimum interval after the last
+/// reading it anchored: otherwise one reading a batch, all at one instant, would pass the
+/// per-batch density check.
+fn check_after_last(
+    index: usize,
+    h: &BatchHeader,
+    prev: &BatchRecord,
+    kind: DeviceKind,
+    config: &Config,
+) -> Result<(), ContractError> {
+    let min_interval_seconds = config.min_interval(kind);
+    if h.first_time
+        < prev
+            .last_time
+            .saturating_add(u64::from(min_interval_seconds))
+    {
+        return Err(ContractError::TooSoonAfterLast {
+            index,
+            device_id: h.device_id.clone(),
+            first_time: h.first_time,
+            anchored_time: prev.last_time,
+            kind,
+            min_interval_seconds,
+        });
+    }
+    Ok(())
+}
+
+/// The checks a header passes on its own: its size, its sequence range, its times and whether
+/// its readings fit its time span at the device kind's maximum sampling rate.
+fn check_header(
+    index: usize,
+    h: &BatchHeader,
+    now: u64,
+    kind: DeviceKind,
+    min_interval_seconds: u32,
+) -> Result<(), ContractError> {
     let device_id = || h.device_id.clone();
     if h.count == 0 || h.count > MAX_READINGS_PER_BATCH {
         return Err(ContractError::BatchSize {
             index,
             device_id: device_id(),
             max: MAX_READINGS_PER_BATCH,
+        });
+    }
+    if h.first_seq > MAX_SEQ || h.last_seq > MAX_SEQ {
+        return Err(ContractError::SeqOutOfRange {
+            index,
+            device_id: device_id(),
+            first_seq: h.first_seq,
+            last_seq: h.last_seq,
+            max: MAX_SEQ,
         });
     }
     let span = h
@@ -304,6 +353,20 @@ fn check_header(index: usize, h: &BatchHeader, now: u64) -> Result<(), ContractE
             index,
             device_id: device_id(),
             last_time: h.last_time,
+        });
+    }
+    // `count` readings at least `min_interval` apart span at least (count − 1) intervals.
+    let span_seconds = h.last_time.saturating_sub(h.first_time);
+    let max_count = (span_seconds / u64::from(min_interval_seconds.max(1))).saturating_add(1);
+    if u64::from(h.count) > max_count {
+        return Err(ContractError::TooDense {
+            index,
+            device_id: device_id(),
+            count: h.count,
+            span_seconds,
+            kind,
+            min_interval_seconds,
+            max_count,
         });
     }
     Ok(())

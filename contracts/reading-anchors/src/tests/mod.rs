@@ -2,7 +2,9 @@
 
 mod admin;
 mod coverage;
+mod extremes;
 mod ownership;
+mod plausibility;
 mod proofs;
 mod property;
 mod rejections;

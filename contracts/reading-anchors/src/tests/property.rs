@@ -51,8 +51,9 @@ proptest! {
                 None => 100,
                 Some(c) => (c as i64 + offset).max(0) as u64,
             };
-            time += 60 * u64::from(count);
+            // Readings every 5 minutes; each batch starts after the previous one's readings.
             let batch = s.batch(&devices[d], first, count, time);
+            time += 300 * u64::from(count);
             let accepted = s.submit(&[batch]).is_ok();
             let should_accept = cursor[d].is_none_or(|c| first > c);
             prop_assert_eq!(accepted, should_accept, "device {} first {} cursor {:?}", d, first, cursor[d]);
