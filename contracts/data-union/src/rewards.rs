@@ -3,13 +3,13 @@
 //!
 //! `payout = min(cap, floor(net_pool × counted_units / total_units))`, where `total_units` is
 //! every reading credited to any member while active (the sum of all members' `units`) and
-//! `counted_units ≤ units` keeps only the member's days that the anchors contract's coverage
-//! confirms (see [`assess`]). Since `Σ counted ≤ Σ units = total_units` and each share is rounded
+//! `counted_units ≤ units` keeps only the member's days that meet the study's minimum of
+//! readings per day (see [`assess`]). Since `Σ counted ≤ Σ units = total_units` and each share is rounded
 //! down, the shares never add up to more than `net_pool`; whatever is not claimed (rounding
 //! dust, capped excess, ineligible members' shares, unclaimed shares) stays in the pool and goes
 //! back to the sponsor.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use cosmwasm_std::{Deps, Order, Uint128};
 use diachain_std::anchors::{self, CoverageResponse};
@@ -67,38 +67,17 @@ pub fn pro_rata(
     Ok(share.min(cap))
 }
 
-/// Counts the member's days from the anchors contract's coverage, never from what a caller
-/// says: a credited day counts only if coverage shows at least `min_readings_per_day` readings
-/// of the study's scopes that day (and at least one), and counts at most as many readings as
-/// coverage shows. Checks the eligibility and computes the capped share.
+/// Counts the member's days from the readings credited to them by the anchors contract's hook
+/// (`DAY_UNITS`: at most one entry per study day): a day counts if at least
+/// `min_readings_per_day` readings (and at least one) of the study's scopes were credited on it.
+/// Checks the eligibility and computes the capped share. The cost does not depend on how many
+/// devices the patient has: nothing here walks them.
 pub fn assess(
     deps: Deps,
     config: &Config,
     study: &Study,
     member: &Member,
 ) -> Result<Assessment, ContractError> {
-    let coverage: CoverageResponse = deps.querier.query_wasm_smart(
-        &config.anchors_addr,
-        &anchors::QueryMsg::Coverage {
-            patient: member.patient.to_string(),
-            from_day: study.data_from_day,
-            to_day: study.data_to_day,
-        },
-    )?;
-    // Readings of the wanted scopes per day, and every scope seen in the period.
-    let mut per_day: BTreeMap<u64, u64> = BTreeMap::new();
-    let mut seen: BTreeSet<DataScope> = BTreeSet::new();
-    for day in &coverage.days {
-        if day.day < study.data_from_day || day.day > study.data_to_day || day.readings == 0 {
-            continue;
-        }
-        seen.insert(day.scope);
-        if study.scopes.contains(&day.scope) {
-            let entry = per_day.entry(day.day).or_default();
-            *entry = entry.saturating_add(day.readings);
-        }
-    }
-
     let min_per_day = study.eligibility.min_readings_per_day.max(1);
     let mut counting_days: u32 = 0;
     let mut counted_units: u64 = 0;
@@ -109,13 +88,10 @@ pub fn assess(
         None,
         Order::Ascending,
     ) {
-        let (day, credited) = item?;
-        let covered = per_day.get(&day).copied().unwrap_or(0);
-        if covered >= min_per_day {
+        let (_, credited) = item?;
+        if credited >= min_per_day {
             counting_days = counting_days.checked_add(1).ok_or_else(overflow)?;
-            counted_units = counted_units
-                .checked_add(credited.min(covered))
-                .ok_or_else(overflow)?;
+            counted_units = counted_units.checked_add(credited).ok_or_else(overflow)?;
         }
     }
 
@@ -125,6 +101,7 @@ pub fn assess(
             min_days: study.eligibility.min_days,
         })
     } else {
+        let seen = scopes_seen(deps, config, study, member)?;
         study
             .eligibility
             .device_kinds
@@ -148,6 +125,33 @@ pub fn assess(
         unmet,
         share,
     })
+}
+
+/// The scopes the member contributed in the study period. Memberships recorded before 0.2.0
+/// did not keep them: for those (only), one `Coverage` query to the anchors contract.
+fn scopes_seen(
+    deps: Deps,
+    config: &Config,
+    study: &Study,
+    member: &Member,
+) -> Result<BTreeSet<DataScope>, ContractError> {
+    if let Some(seen) = &member.scopes_seen {
+        return Ok(seen.iter().copied().collect());
+    }
+    let coverage: CoverageResponse = deps.querier.query_wasm_smart(
+        &config.anchors_addr,
+        &anchors::QueryMsg::Coverage {
+            patient: member.patient.to_string(),
+            from_day: study.data_from_day,
+            to_day: study.data_to_day,
+        },
+    )?;
+    Ok(coverage
+        .days
+        .iter()
+        .filter(|d| d.readings > 0)
+        .map(|d| d.scope)
+        .collect())
 }
 
 fn overflow() -> ContractError {

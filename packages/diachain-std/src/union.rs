@@ -305,6 +305,11 @@ pub struct Member {
     pub units: u64,
     /// What was paid, once claimed.
     pub claimed: Option<Uint128>,
+    /// Scopes the member contributed readings of on days of their window while active (any
+    /// scope, wanted or not: the `device_kinds` eligibility reads it). `None` for memberships
+    /// recorded before 0.2.0, whose scopes are then read from the anchors contract's coverage.
+    #[serde(default)]
+    pub scopes_seen: Option<Vec<DataScope>>,
 }
 
 #[cw_serde]

@@ -1,7 +1,9 @@
 //! The reading-anchors contract's notice of newly anchored readings.
 //!
 //! Bounded work: each contribution touches at most `MAX_ACTIVE_STUDIES_PER_PATIENT` studies (the
-//! patient's active ones); every key is read once and written once per message. Contributions
+//! patient's active ones); every key is read once and written once per message. What is kept
+//! here (per-day credited readings, the scopes seen) is all a claim needs, so a claim never asks
+//! the anchors contract to walk a patient's devices. Contributions
 //! that do not count (not a member, scope not wanted, day outside the member's window, study
 //! closed) are skipped, never refused, so that anchoring is never blocked by the union.
 
@@ -10,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use cosmwasm_std::{Addr, DepsMut, Env, MessageInfo, Response};
 use diachain_std::hooks::Contribution;
 use diachain_std::union::{Member, Study};
+use diachain_std::DataScope;
 
 use crate::error::ContractError;
 use crate::state::{active_studies, ACTIVE, CONFIG, DAY_UNITS, MEMBERS, STUDIES};
@@ -57,9 +60,7 @@ pub fn readings_anchored(
                 stale.insert((c.patient.clone(), study_id));
                 continue;
             }
-            if !study.scopes.contains(&c.scope) {
-                continue;
-            }
+            let wanted = study.scopes.contains(&c.scope);
             let key = (study_id, c.patient.clone());
             if let std::collections::btree_map::Entry::Vacant(slot) = members.entry(key.clone()) {
                 let loaded = MEMBERS.may_load(deps.storage, (study_id, &c.patient))?;
@@ -70,6 +71,12 @@ pub fn readings_anchored(
                 continue;
             };
             if !member.active || c.day < member.from_day || c.day > member.to_day {
+                continue;
+            }
+            if note_scope(member, c.scope) {
+                *member_dirty = true;
+            }
+            if !wanted {
                 continue;
             }
             member.units = member.units.checked_add(c.readings).ok_or_else(overflow)?;
@@ -110,6 +117,18 @@ pub fn readings_anchored(
         .add_attribute("action", "readings_anchored")
         .add_attribute("contributions", contributions.len().to_string())
         .add_attribute("counted", counted.to_string()))
+}
+
+/// Records that the member contributed readings of `scope`; true if it is new. Memberships
+/// recorded before 0.2.0 (`None`) keep reading their scopes from coverage.
+fn note_scope(member: &mut Member, scope: DataScope) -> bool {
+    match &mut member.scopes_seen {
+        Some(seen) if !seen.contains(&scope) => {
+            seen.push(scope);
+            true
+        }
+        _ => false,
+    }
 }
 
 fn overflow() -> ContractError {

@@ -107,6 +107,7 @@ pub fn join(
                 to_day,
                 units: 0,
                 claimed: None,
+                scopes_seen: Some(vec![]),
             }
         }
     };

@@ -1,5 +1,5 @@
 //! Claims: pro-rata by counted readings, capped, once, after the study closes, only when
-//! eligible per the anchors contract's coverage.
+//! eligible per the readings the anchors contract credited.
 
 use cosmwasm_std::{coins, Uint128};
 use cw_utils::PaymentError;
@@ -10,6 +10,7 @@ use diachain_std::DataScope;
 use super::fixture::*;
 use crate::error::ContractError;
 use crate::msg::ExecuteMsg;
+use cw_multi_test::Executor;
 
 /// A 1_000_000 pool without fee; alice contributes 300 and bob 100 readings.
 fn two_members(funding: Funding) -> (Suite, u64, cosmwasm_std::Addr, cosmwasm_std::Addr) {
@@ -158,43 +159,80 @@ fn claim_without_readings_from_a_required_device_kind_is_refused() {
     assert_eq!(suite.balance(Funding::Native, &bob), 500);
 }
 
+/// Before 0.2.0 a claim (and the contribution query) asked the anchors contract for the
+/// patient's coverage over the whole study period, which walks every device the patient had on
+/// every day: its gas grew with whatever was attached to the patient. Now everything a claim
+/// needs is kept from the hook, and coverage is never asked.
 #[test]
-fn claim_counts_no_more_than_coverage_shows() {
+fn claim_and_contribution_never_query_coverage_so_their_cost_does_not_depend_on_devices() {
     let mut suite = Suite::with_fee(0);
-    let id = suite.create_native(Suite::study(), 1_000).unwrap();
+    let mut study = Suite::study();
+    study.eligibility.device_kinds = vec![DeviceKind::Cgm];
+    let id = suite.create_native(study, 1_000).unwrap();
     let alice = suite.addr("alice");
     suite.consent_and_join(&alice, id);
-    // The hook claims 100 readings, but coverage (the anchors' own record) only has 40 of them.
+    suite.anchor(&alice, DataScope::Glucose, FROM_DAY, 40);
     let anchors = suite.anchors.clone();
+    let admin = suite.admin.clone();
     suite
-        .execute(
-            &anchors,
-            &ExecuteMsg::ReadingsAnchored {
-                contributions: vec![Contribution {
-                    patient: alice.clone(),
-                    scope: DataScope::Glucose,
-                    day: FROM_DAY,
-                    readings: 100,
-                }],
-            },
-            &[],
-        )
+        .app
+        .execute_contract(admin, anchors, &AnchorsStandInMsg::FailCoverage {}, &[])
         .unwrap();
+    suite.close_study();
+    let contribution = suite.contribution(id, &alice);
+    assert_eq!(contribution.counted_units, 40);
+    assert!(contribution.eligible);
+    suite.claim(&alice, id).unwrap();
+    assert_eq!(suite.balance(Funding::Native, &alice), 1_000);
+}
+
+/// A membership recorded by 0.1.x has no `scopes_seen`: its device-kind eligibility is read
+/// from coverage, as it was then.
+#[test]
+fn a_membership_from_0_1_reads_its_scopes_from_coverage() {
+    let mut suite = Suite::with_fee(0);
+    let mut study = Suite::study();
+    study.eligibility.device_kinds = vec![DeviceKind::Pump];
+    let id = suite.create_native(study, 1_000).unwrap();
+    let alice = suite.addr("alice");
+    suite.consent_and_join(&alice, id);
+    suite.anchor(&alice, DataScope::Glucose, FROM_DAY, 40);
+    // Rewrite the member as 0.1.x stored it: its JSON had no `scopes_seen`.
+    let union = suite.union.clone();
+    let mut storage = suite.app.contract_storage_mut(&union);
+    let mut member = crate::state::MEMBERS
+        .load(storage.as_ref(), (id, &alice))
+        .unwrap();
+    let mut json = cosmwasm_std::to_json_string(&member).unwrap();
+    json = json.replace(",\"scopes_seen\":[\"glucose\"]", "");
+    assert!(!json.contains("scopes_seen"), "{json}");
+    member = cosmwasm_std::from_json(&json).unwrap();
+    assert_eq!(member.scopes_seen, None);
+    crate::state::MEMBERS
+        .save(storage.as_mut(), (id, &alice), &member)
+        .unwrap();
+    drop(storage);
+    suite.close_study();
+    // Coverage has no insulin: not eligible. Then the anchors contract shows some.
+    assert_err(
+        suite.claim(&alice, id),
+        ContractError::MissingDeviceKind {
+            kind: DeviceKind::Pump,
+        },
+    );
     suite
         .anchor_all(
             vec![Contribution {
                 patient: alice.clone(),
-                scope: DataScope::Glucose,
+                scope: DataScope::Insulin,
                 day: FROM_DAY,
-                readings: 40,
+                readings: 3,
             }],
             false,
         )
         .unwrap();
-    suite.close_study();
-    assert_eq!(suite.contribution(id, &alice).counted_units, 40);
     suite.claim(&alice, id).unwrap();
-    assert_eq!(suite.balance(Funding::Native, &alice), 400);
+    assert_eq!(suite.balance(Funding::Native, &alice), 1_000);
 }
 
 #[test]

@@ -47,7 +47,11 @@ pub enum AnchorsStandInMsg {
         contributions: Vec<Contribution>,
         notify: bool,
     },
+    /// From now on, every `Coverage` query fails (shows that a caller never asks for it).
+    FailCoverage {},
 }
+
+const COVERAGE_FAILS: Item<bool> = Item::new("coverage_fails");
 
 const LISTENER: Item<Addr> = Item::new("listener");
 /// (patient, day, scope code) → readings.
@@ -60,6 +64,10 @@ fn anchors_execute(
     msg: AnchorsStandInMsg,
 ) -> StdResult<Response> {
     match msg {
+        AnchorsStandInMsg::FailCoverage {} => {
+            COVERAGE_FAILS.save(deps.storage, &true)?;
+            Ok(Response::new())
+        }
         AnchorsStandInMsg::SetListener { listener } => {
             LISTENER.save(deps.storage, &deps.api.addr_validate(&listener)?)?;
             Ok(Response::new())
@@ -93,6 +101,9 @@ fn anchors_query(deps: Deps, _env: Env, msg: anchors::QueryMsg) -> StdResult<Bin
             from_day,
             to_day,
         } => {
+            if COVERAGE_FAILS.may_load(deps.storage)?.unwrap_or(false) {
+                return Err(StdError::msg("coverage was queried"));
+            }
             if to_day < from_day || to_day - from_day + 1 > anchors::MAX_COVERAGE_DAYS {
                 return Err(StdError::msg("coverage range too wide"));
             }
