@@ -189,7 +189,7 @@ fn a_patient_cannot_claim_another_patients_rewards() {
     let study_id = s.story.study.unwrap();
     s.set_time(CLAIM_AT);
     let mine = s.contribution(study_id, &a.patient).claimable;
-    assert_eq!(mine, Uint128::new(413_400));
+    assert_eq!(mine, Uint128::new(366_600));
 
     // Acting for the patient elsewhere (a guardian) or not at all: no member, no claim.
     for intruder in [&a.guardian, &a.stranger, &a.sponsor] {

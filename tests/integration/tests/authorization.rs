@@ -247,6 +247,12 @@ fn anchors_samples(s: &Suite) -> Vec<reading_anchors::msg::ExecuteMsg> {
         M::RemoveListener {
             address: s.union.to_string(),
         },
+        M::SetSamplingLimits {
+            limits: vec![diachain_std::anchors::SamplingLimit {
+                kind: diachain_std::DeviceKind::Cgm,
+                min_interval_seconds: 1,
+            }],
+        },
         M::TransferAdmin {
             new_admin: s.actors.stranger.to_string(),
         },
@@ -263,6 +269,7 @@ fn anchors_rule(a: &Actors, msg: &reading_anchors::msg::ExecuteMsg) -> Rule {
         }),
         M::AddListener { .. }
         | M::RemoveListener { .. }
+        | M::SetSamplingLimits { .. }
         | M::TransferAdmin { .. }
         | M::CancelAdminTransfer {} => only(&[&a.consortium], |_| {
             AnchorsError::Admin(AdminError::NotAdmin)

@@ -612,10 +612,12 @@ fn ch09_the_patient_revokes_research_consent_and_accrual_stops() {
 /// Chapter 10 — **Rewards are claimed.**
 ///
 /// Claims open when the study closes. Each member is paid once, pro rata to the readings
-/// credited on days the anchors contract's own coverage confirms, capped per patient:
+/// credited on days whose credited readings meet the study's minimum per day, capped per
+/// patient:
 ///
 /// - net pool = 1,000,000 − 2.5 % fee = 975,000; credited readings: patient 636, other 864;
-/// - patient: 975,000 × 636 / 1,500 = 413,400;
+/// - the patient's last day (72 readings credited before their consent ended) is under the
+///   minimum, so 564 count: 975,000 × 564 / 1,500 = 366,600;
 /// - other patient: 975,000 × 864 / 1,500 = 561,600, capped at 500,000.
 #[test]
 fn ch10_rewards_are_claimed() {
@@ -633,21 +635,21 @@ fn ch10_rewards_are_claimed() {
     s.set_time(CLAIM_AT);
     assert_eq!(s.study(study_id).phase, StudyPhase::Claiming);
     let mine = s.contribution(study_id, &a.patient);
-    assert_eq!((mine.counting_days, mine.counted_units), (3, 636));
+    assert_eq!((mine.counting_days, mine.counted_units), (2, 564));
     assert!(mine.eligible);
-    assert_eq!(mine.claimable, Uint128::new(413_400));
+    assert_eq!(mine.claimable, Uint128::new(366_600));
     let theirs = s.contribution(study_id, &a.other_patient);
     assert_eq!(theirs.claimable, Uint128::new(STUDY_CAP));
 
     let (patient_before, other_before) = (s.balance(&a.patient), s.balance(&a.other_patient));
     journey::ch10_rewards_claimed(&mut s);
-    assert_eq!(s.balance(&a.patient) - patient_before, 413_400);
+    assert_eq!(s.balance(&a.patient) - patient_before, 366_600);
     assert_eq!(s.balance(&a.other_patient) - other_before, STUDY_CAP);
     assert_eq!(
         s.member(study_id, &a.patient).claimed,
-        Some(Uint128::new(413_400))
+        Some(Uint128::new(366_600))
     );
-    assert_eq!(s.pool(study_id).pool.paid, Uint128::new(913_400));
+    assert_eq!(s.pool(study_id).pool.paid, Uint128::new(866_600));
 
     assert_refused(
         s.union_exec(&a.patient, union::ExecuteMsg::Claim { study_id }),
@@ -658,7 +660,8 @@ fn ch10_rewards_are_claimed() {
 /// Chapter 11 — **The sponsor takes back the unearned rest.**
 ///
 /// Not before the grace period has passed (the members' guaranteed claim window), and only the
-/// sponsor. Then the whole remainder — here the other patient's capped excess, 61,600 — goes back
+/// sponsor. Then the whole remainder — here the other patient's capped excess, 61,600, and the
+/// share of the patient's day under the minimum, 46,800 — goes back
 /// and the study is closed: the books balance exactly (funded = fee + paid + refunded) and the
 /// union holds nothing more for it.
 #[test]
@@ -680,9 +683,9 @@ fn ch11_the_sponsor_takes_back_the_unearned_rest() {
 
     journey::ch11_sponsor_takes_back_the_rest(&mut s);
 
-    assert_eq!(s.balance(&a.sponsor), SPONSOR_FUNDS - STUDY_FUNDS + 61_600);
+    assert_eq!(s.balance(&a.sponsor), SPONSOR_FUNDS - STUDY_FUNDS + 108_400);
     let pool = s.pool(study_id);
-    assert_eq!(pool.pool.refunded, Some(Uint128::new(61_600)));
+    assert_eq!(pool.pool.refunded, Some(Uint128::new(108_400)));
     assert_eq!(pool.balance, Uint128::zero());
     assert_eq!(
         pool.pool.funded,
