@@ -28,6 +28,8 @@ pub struct BenchDevice {
     pub patient: String,
     /// Next sequence number to anchor.
     pub next_seq: u64,
+    /// Earliest measurement time of its next batch (its last reading + the CGM's 60 s limit).
+    pub next_time: u64,
 }
 
 /// One measured transaction.
@@ -107,6 +109,7 @@ pub fn setup_devices(
             key: TestKey::new(algorithm, (i % 250) as u8 + 1),
             patient: derived_address(&format!("bench-patient-{tag}-{i}")),
             next_seq: 1,
+            next_time: 0,
         })
         .collect();
     let register: Vec<Exec> = devices
@@ -179,12 +182,26 @@ pub fn setup_devices(
     devices
 }
 
+/// Readings of the benchmark are a minute apart, the fastest a CGM may plausibly sample (the
+/// anchors contract refuses denser batches), so that every device's measured batches fit in one
+/// UTC day and each measures the steady state (the device's coverage entry for the day exists).
+/// Times are fixed-width fields of the signed header: the gas does not depend on them.
+const READING_INTERVAL: u64 = 60;
+const DAY: u64 = 86_400;
+
+/// Gives every device its data day: the UTC day after the last binding, which must be over
+/// (data may not lie more than 5 minutes ahead of the chain), so the clock moves past it.
+pub fn start_data_day(net: &Network, devices: &mut [&mut [BenchDevice]]) -> u64 {
+    let (_, now) = net.status().expect("status");
+    let day_start = (now / DAY + 1) * DAY;
+    net.advance_clock_to(day_start + DAY + 60);
+    for d in devices.iter_mut().flat_map(|set| set.iter_mut()) {
+        d.next_time = day_start;
+    }
+    day_start
+}
+
 /// Anchors one batch of `readings` readings for each of `devices` in one transaction.
-///
-/// The readings carry the chain's current time: the node's clock is real, the registry refuses
-/// data measured before a device was bound, and none may lie more than 5 minutes ahead, so a
-/// day's 288 five-minute readings cannot carry their real times minutes after the bind.
-/// Times are fixed-width fields of the signed header, so the gas does not depend on them.
 pub fn anchor_once(
     net: &Network,
     devices: &mut [BenchDevice],
@@ -195,10 +212,25 @@ pub fn anchor_once(
         chain_id: &net.chain_id,
         contract: &net.contracts.anchors,
     };
-    let first_time = net.avoid_midnight(120);
+    let span = u64::from(readings.saturating_sub(1)) * READING_INTERVAL;
     let batches: Vec<SignedBatch> = devices
         .iter()
-        .map(|d| signed_batch(&d.key, &d.id, d.next_seq, readings, first_time, 0, &domain))
+        .map(|d| {
+            assert_eq!(
+                d.next_time / DAY,
+                (d.next_time + span) / DAY,
+                "a benchmark device ran out of its data day"
+            );
+            signed_batch(
+                &d.key,
+                &d.id,
+                d.next_seq,
+                readings,
+                d.next_time,
+                READING_INTERVAL,
+                &domain,
+            )
+        })
         .collect();
     let tx: TxResult = net.send(
         "relayer",
@@ -214,6 +246,7 @@ pub fn anchor_once(
         // A failed submission anchors nothing: the devices' next batches start where they were.
         for d in devices.iter_mut() {
             d.next_seq += u64::from(readings);
+            d.next_time += span + READING_INTERVAL;
         }
     }
     let m = Measure {
@@ -257,6 +290,7 @@ pub fn run(net: &Network) -> Report {
     let mut setup = SetupCost::default();
     let mut ed = setup_devices(net, KeyAlgorithm::Ed25519, 800, &mut setup);
     let mut r1 = setup_devices(net, KeyAlgorithm::Secp256r1, 100, &mut setup);
+    start_data_day(net, &mut [&mut ed, &mut r1]);
 
     // First anchoring of every device (creates its cursor and coverage entries), in
     // transactions of 200 batches (what the contract accepts today, see docs/gas.md).

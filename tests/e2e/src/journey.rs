@@ -232,7 +232,8 @@ pub fn run(net: &Network) -> Vec<Step> {
     let (patient, patient2) = (net.addr("patient"), net.addr("patient2"));
     let (clinician, emergency) = (net.addr("clinician"), net.addr("emergency"));
     let sponsor = net.addr("sponsor");
-    let now = net.avoid_midnight(15 * 60);
+    // The journey's readings take the first 71 minutes after the binding (step 4).
+    let now = net.avoid_midnight(2 * 3_600);
     let today = now / DAY;
 
     // 1. Register a CGM (Ed25519) and an insulin pen (P-256), bind both to the patient.
@@ -355,16 +356,17 @@ pub fn run(net: &Network) -> Vec<Step> {
     let study = study_state();
     assert_eq!(study.study.active_members, 2);
 
-    // 4. The relayer anchors signed batches: 12 CGM readings and 6 pen readings measured
-    //    since the devices were bound, then CGM readings 20..=31, which leaves a gap 13..=19.
-    //    (Readings come 5 s apart rather than 5 min: the node's clock is real, data may not
-    //    predate the bind, and no reading may lie more than 5 min in the future.)
+    // 4. The relayer anchors signed batches: an hour of 5-minute CGM readings (12) and 6 pen
+    //    readings measured since the devices were bound, then CGM readings 20..=31 a minute
+    //    apart, which leaves a gap 13..=19. Data may not predate the bind and no reading may
+    //    lie more than 5 min in the future, so the clock first moves 4,000 s ahead.
     let anchors_domain = Domain {
         chain_id: &net.chain_id,
         contract: &c.anchors,
     };
     let t0 = net.status().unwrap().1;
-    let b1 = signed_batch(&cgm_key, &cgm_id, 1, 12, t0, 5, &anchors_domain);
+    net.advance_clock(4_000);
+    let b1 = signed_batch(&cgm_key, &cgm_id, 1, 12, t0, 300, &anchors_domain);
     let p1 = signed_batch(&pen_key, &pen_id, 1, 6, t0, 10, &anchors_domain);
     let tx = anchor(net, &[b1.clone(), p1]).expect_ok("anchor batches");
     rec.record(
@@ -373,7 +375,7 @@ pub fn run(net: &Network) -> Vec<Step> {
         "relayer",
         &tx,
     );
-    let b2 = signed_batch(&cgm_key, &cgm_id, 20, 12, t0 + 120, 5, &anchors_domain);
+    let b2 = signed_batch(&cgm_key, &cgm_id, 20, 12, t0 + 3_600, 60, &anchors_domain);
     let tx = anchor(net, &[b2]).expect_ok("anchor after a gap");
     rec.record(
         "anchor a CGM batch after a gap (seq 20..=31)",
@@ -764,7 +766,19 @@ pub fn rejections(net: &Network) -> Vec<Step> {
     let key = TestKey::new(KeyAlgorithm::Ed25519, 22);
     register_and_bind(net, &mut rec, &[(&id, DeviceKind::Cgm, &key)], "patient");
     let t1 = net.status().unwrap().1;
-    let batch = signed_batch(&key, &id, 1, 12, t1, 5, &domain);
+    // Implausible: 100 CGM readings measured at one instant, validly signed.
+    let dense = signed_batch(&key, &id, 1, 100, t1, 0, &domain);
+    let tx = anchor(net, &[dense]).expect_err(
+        "implausible batch",
+        "100 readings in 0 s exceed a Cgm device's limit of one reading every 60 s",
+    );
+    rec.record(
+        "anchor 100 CGM readings measured at one instant",
+        "SubmitBatches",
+        "relayer",
+        &tx,
+    );
+    let batch = signed_batch(&key, &id, 1, 6, t1, 60, &domain);
     let tx = anchor(net, std::slice::from_ref(&batch)).expect_ok("first submission");
     rec.record("anchor a batch", "SubmitBatches", "relayer", &tx);
     let tx = anchor(net, &[batch]).expect_err("replay", "replay or overlap");
@@ -772,7 +786,7 @@ pub fn rejections(net: &Network) -> Vec<Step> {
     let cursor: CursorResponse = net
         .query(&c.anchors, &anchors::QueryMsg::Cursor { device_id: id })
         .unwrap();
-    assert_eq!(cursor.last_seq, Some(12), "the replay changed nothing");
+    assert_eq!(cursor.last_seq, Some(6), "the replay changed nothing");
 
     // Expired consent: a grant that ends a few blocks from now, then an access under it.
     let (height, _) = net.status().unwrap();

@@ -306,18 +306,17 @@ impl Network {
         }
     }
 
-    /// The chain's time, after waiting for the next UTC day if fewer than `margin` seconds are
-    /// left of this one (a batch may not span midnight, and a study's days must hold still
-    /// while a test runs).
+    /// The chain's time, after moving the clock into the next UTC day if fewer than `margin`
+    /// seconds are left of this one (a batch may not span midnight, and a study's days must
+    /// hold still while a test runs).
     pub fn avoid_midnight(&self, margin: u64) -> u64 {
         let (_, now) = self.status().expect("status");
         let left = 86_400 - now % 86_400;
         if left >= margin {
             return now;
         }
-        eprintln!("  {left} s to UTC midnight: waiting for the next day");
-        self.wait_until_time(now + left + 2);
-        self.status().expect("status").1
+        eprintln!("  {left} s to UTC midnight: moving the clock into the next day");
+        self.advance_clock(left + 2)
     }
 
     /// Moves the network's clock `secs` seconds ahead with `scripts/chain.sh advance-clock`

@@ -256,9 +256,10 @@ fn render(
          100 batches per transaction, each from its own ed25519 CGM of its own patient \
          (steady state: every device has anchored before). 12, 48 and 288 readings are an \
          hour, 4 hours and a day of a 5-minute CGM; 60 readings are a 1-minute CGM's hour. \
-         The readings' times are compressed to the chain's current time (the node's clock is \
-         real, data may not predate a device's bind, and none may lie 5 minutes ahead); \
-         times are fixed-width header fields, so this does not change the gas.\n"
+         The readings are a minute apart, the densest a CGM may anchor, so that all of a \
+         device's measured batches fit in one UTC day after its binding (the clock is moved \
+         past that day first); times are fixed-width header fields, so this does not change \
+         the gas.\n"
     );
     measure_rows(&mut md, &r.batch_sizes.iter().collect::<Vec<_>>());
     let _ = writeln!(
