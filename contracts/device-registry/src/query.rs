@@ -4,8 +4,8 @@ use cosmwasm_std::{to_json_binary, Addr, Binary, Deps, Order, StdResult};
 use cw_storage_plus::Bound;
 use diachain_std::device::{Participant, Role};
 use diachain_std::registry::{
-    AnchoringInfoResponse, ConfigResponse, DevicesResponse, KeyRecord, MAX_ANCHORING_IDS,
-    MAX_DEVICES_PER_QUERY,
+    AnchoringInfoResponse, ConfigResponse, DevicesResponse, GuardianInfo, KeyRecord,
+    PendingTransfer, MAX_ANCHORING_IDS, MAX_DEVICES_PER_QUERY,
 };
 use diachain_std::{Device, Page};
 
@@ -14,7 +14,7 @@ use crate::execute::ensure_active;
 use crate::msg::QueryMsg;
 use crate::state::{
     anchoring_view, DEVICES, DEVICES_BY_MANUFACTURER, DEVICES_BY_OWNER, GUARDIANS, KEY_HISTORY,
-    PARTICIPANTS,
+    PARTICIPANTS, PENDING_TRANSFERS, TRANSFERS_FROM, TRANSFERS_TO,
 };
 
 pub fn dispatch(deps: Deps, msg: QueryMsg) -> Result<Binary, ContractError> {
@@ -79,6 +79,25 @@ pub fn dispatch(deps: Deps, msg: QueryMsg) -> Result<Binary, ContractError> {
             start_after,
             limit,
         } => to_json_binary(&guardians(deps, patient, start_after, limit)?)?,
+        QueryMsg::PendingTransfer { device_id } => {
+            to_json_binary(&PENDING_TRANSFERS.may_load(deps.storage, &device_id)?)?
+        }
+        QueryMsg::PendingTransfersTo {
+            recipient,
+            start_after,
+            limit,
+        } => {
+            let addr = deps.api.addr_validate(&recipient)?;
+            to_json_binary(&transfers(deps, TRANSFERS_TO, &addr, start_after, limit)?)?
+        }
+        QueryMsg::PendingTransfersFrom {
+            owner,
+            start_after,
+            limit,
+        } => {
+            let addr = deps.api.addr_validate(&owner)?;
+            to_json_binary(&transfers(deps, TRANSFERS_FROM, &addr, start_after, limit)?)?
+        }
         QueryMsg::KeyHistory {
             device_id,
             start_after,
@@ -161,12 +180,28 @@ fn participants(
     Page::collect(iter, limit)
 }
 
+/// A page of the transfer offers an `(address, device id)` index holds for `addr`.
+fn transfers(
+    deps: Deps,
+    index: cw_storage_plus::Map<(&Addr, &str), ()>,
+    addr: &Addr,
+    start_after: Option<String>,
+    limit: Option<u32>,
+) -> StdResult<Page<PendingTransfer>> {
+    let start = start_after.as_deref().map(Bound::exclusive);
+    let iter = index
+        .prefix(addr)
+        .keys(deps.storage, start, None, Order::Ascending)
+        .map(|id| id.and_then(|id| PENDING_TRANSFERS.load(deps.storage, &id)));
+    Page::collect(iter, limit)
+}
+
 fn guardians(
     deps: Deps,
     patient: String,
     start_after: Option<String>,
     limit: Option<u32>,
-) -> StdResult<Page<Addr>> {
+) -> StdResult<Page<GuardianInfo>> {
     let patient_addr = deps.api.addr_validate(&patient)?;
     let start_addr = start_after
         .map(|a| deps.api.addr_validate(&a))
@@ -174,7 +209,8 @@ fn guardians(
     let start = start_addr.as_ref().map(Bound::exclusive);
     let iter = GUARDIANS
         .prefix(&patient_addr)
-        .keys(deps.storage, start, None, Order::Ascending);
+        .range(deps.storage, start, None, Order::Ascending)
+        .map(|r| r.map(|(guardian, stored)| stored.info(guardian)));
     Page::collect(iter, limit)
 }
 

@@ -3,8 +3,11 @@
 use cosmwasm_std::{Addr, Timestamp};
 use cosmwasm_std::{StdResult, Storage};
 use cw_storage_plus::Map;
-use diachain_std::registry::{AnchoringDevice, KeyRecord};
+use diachain_std::registry::{
+    AnchoringDevice, GuardianAppointer, GuardianInfo, KeyRecord, PendingTransfer,
+};
 use diachain_std::{device::Participant, Device, DeviceStatus};
+use serde::{Deserialize, Serialize};
 
 // The consortium admin is `diachain_std::admin::ADMIN` (key "admin").
 /// (role code, address) → participant.
@@ -21,8 +24,15 @@ pub const DEVICE_TAGS: Map<&[u8], String> = Map::new("t");
 pub const DEVICES_BY_OWNER: Map<(&Addr, &str), ()> = Map::new("by_owner");
 /// (manufacturer, device id) → (): devices by manufacturer.
 pub const DEVICES_BY_MANUFACTURER: Map<(&Addr, &str), ()> = Map::new("by_manufacturer");
-/// (patient, guardian) → when the guardian was named.
-pub const GUARDIANS: Map<(&Addr, &Addr), Timestamp> = Map::new("guardians");
+/// (patient, guardian) → who named the guardian and when. Before 0.2.0 the value was the bare
+/// time (a JSON string); [`StoredGuardian`] still reads it.
+pub const GUARDIANS: Map<(&Addr, &Addr), StoredGuardian> = Map::new("guardians");
+/// device id → the device's open transfer offer (at most one per device).
+pub const PENDING_TRANSFERS: Map<&str, PendingTransfer> = Map::new("transfer");
+/// (recipient, device id) → (): transfer offers by recipient.
+pub const TRANSFERS_TO: Map<(&Addr, &str), ()> = Map::new("transfer_to");
+/// (owner, device id) → (): transfer offers by owner.
+pub const TRANSFERS_FROM: Map<(&Addr, &str), ()> = Map::new("transfer_from");
 /// (device id, key version) → a retired key.
 pub const KEY_HISTORY: Map<(&str, u32), KeyRecord> = Map::new("key_history");
 
@@ -60,4 +70,51 @@ pub fn anchoring_view(storage: &dyn Storage, id: &str) -> StdResult<Option<Ancho
             AnchoringDevice::decode(&raw).map_err(|e| cosmwasm_std::StdError::msg(e.to_string()))
         })
         .transpose()
+}
+
+/// A guardian appointment as stored: written as `Recorded`; a value from before 0.2.0 (the bare
+/// appointment time) reads as `Legacy`.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(untagged)]
+pub enum StoredGuardian {
+    Recorded {
+        appointed_by: GuardianAppointer,
+        appointed_at: Timestamp,
+    },
+    Legacy(Timestamp),
+}
+
+impl StoredGuardian {
+    pub fn info(self, guardian: Addr) -> GuardianInfo {
+        let (appointed_by, appointed_at) = match self {
+            StoredGuardian::Recorded {
+                appointed_by,
+                appointed_at,
+            } => (appointed_by, appointed_at),
+            StoredGuardian::Legacy(at) => (GuardianAppointer::Unrecorded, at),
+        };
+        GuardianInfo {
+            guardian,
+            appointed_by,
+            appointed_at,
+        }
+    }
+}
+
+/// Stores a transfer offer with its indexes (replacing none: the caller has cleared any old one).
+pub fn save_transfer(storage: &mut dyn Storage, offer: &PendingTransfer) -> StdResult<()> {
+    PENDING_TRANSFERS.save(storage, &offer.device_id, offer)?;
+    TRANSFERS_TO.save(storage, (&offer.to, &offer.device_id), &())?;
+    TRANSFERS_FROM.save(storage, (&offer.from, &offer.device_id), &())
+}
+
+/// Drops the device's transfer offer, if any, with its indexes; returns it.
+pub fn drop_transfer(storage: &mut dyn Storage, id: &str) -> StdResult<Option<PendingTransfer>> {
+    let offer = PENDING_TRANSFERS.may_load(storage, id)?;
+    if let Some(o) = &offer {
+        PENDING_TRANSFERS.remove(storage, id);
+        TRANSFERS_TO.remove(storage, (&o.to, id));
+        TRANSFERS_FROM.remove(storage, (&o.from, id));
+    }
+    Ok(offer)
 }

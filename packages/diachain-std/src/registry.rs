@@ -4,7 +4,7 @@
 use cosmwasm_schema::{cw_serde, QueryResponses};
 use cosmwasm_std::{Addr, Binary, Timestamp};
 
-use crate::device::{Device, DeviceKind, PublicKey, RevocationReason, Role};
+use crate::device::{Device, DeviceKind, PublicKey, RevocationReason, Role, SuspensionReason};
 
 /// Most devices one `RegisterDevices` may carry.
 pub const MAX_DEVICES_PER_REGISTRATION: usize = 200;
@@ -12,6 +12,10 @@ pub const MAX_DEVICES_PER_REGISTRATION: usize = 200;
 pub const MAX_DEVICES_PER_QUERY: usize = 500;
 /// Most ids one `AnchoringInfo` query may ask for: every device of the largest submission.
 pub const MAX_ANCHORING_IDS: usize = crate::anchors::MAX_BATCHES_PER_SUBMIT;
+/// How long a transfer offer stays open when `TransferDevice` names no expiry: 7 days.
+pub const DEFAULT_TRANSFER_EXPIRY_SECONDS: u64 = 7 * 24 * 3_600;
+/// The longest a transfer offer may stay open: 30 days.
+pub const MAX_TRANSFER_EXPIRY_SECONDS: u64 = 30 * 24 * 3_600;
 
 #[cw_serde]
 pub struct InstantiateMsg {
@@ -67,15 +71,28 @@ pub enum ExecuteMsg {
     },
     /// Owner or guardian: release the device.
     UnbindDevice { device_id: String },
-    /// Owner or guardian: hand the device to another patient, with the device's signature over
-    /// `bind_sign_bytes(.., new_owner, nonce)`.
+    /// Owner or guardian: offer the device to another patient, with the device's signature over
+    /// `bind_sign_bytes(.., new_owner, nonce)`. Nothing changes hands until the recipient (or
+    /// their guardian) sends `AcceptTransfer`; the device stays with its owner meanwhile. The
+    /// offer lapses after `expires_in_seconds` (default `DEFAULT_TRANSFER_EXPIRY_SECONDS`, at
+    /// most `MAX_TRANSFER_EXPIRY_SECONDS`). A device has at most one open offer: a new one is
+    /// refused while another is open (cancel it first); an expired one is replaced.
     TransferDevice {
         device_id: String,
         new_owner: String,
         signature: Binary,
+        expires_in_seconds: Option<u64>,
     },
+    /// Recipient of an open transfer offer (or their guardian): take the device. Refused if the
+    /// offer has expired, or the device changed owner, key or status since it was made.
+    AcceptTransfer { device_id: String },
+    /// Owner (or guardian): withdraw an open transfer offer; recipient (or guardian): decline
+    /// it. Also clears an expired offer.
+    CancelTransfer { device_id: String },
 
-    /// Patient: name a guardian who may act for them; admin: name one for any patient.
+    /// Patient: name a guardian who may act for them; admin: name one for any patient. Every
+    /// appointment is recorded with who made it and when (`Guardians`), and the patient may
+    /// remove any guardian, whoever appointed them.
     AddGuardian {
         patient: Option<String>,
         guardian: String,
@@ -86,8 +103,12 @@ pub enum ExecuteMsg {
         guardian: String,
     },
 
-    /// Owner, guardian, manufacturer or admin: suspend a device from now on.
-    SuspendDevice { device_id: String, reason: String },
+    /// Owner, guardian, manufacturer or admin: suspend a device from now on, with a reason
+    /// code (never free text: the device is bound to a patient; `legacy` is refused).
+    SuspendDevice {
+        device_id: String,
+        reason: SuspensionReason,
+    },
     /// Lift a suspension (only by a party of the same or higher authority than who placed it).
     ReactivateDevice { device_id: String },
     /// Owner, guardian, manufacturer or admin: revoke for good. Data measured before
@@ -154,9 +175,27 @@ pub enum QueryMsg {
     IsActiveRelayer { address: String },
     #[returns(bool)]
     IsGuardian { patient: String, guardian: String },
-    #[returns(crate::pagination::Page<Addr>)]
+    /// A patient's guardians, by address, each with who appointed them and when.
+    #[returns(crate::pagination::Page<GuardianInfo>)]
     Guardians {
         patient: String,
+        start_after: Option<String>,
+        limit: Option<u32>,
+    },
+    /// The open (or expired but not yet cleared) transfer offer of a device, if any.
+    #[returns(Option<PendingTransfer>)]
+    PendingTransfer { device_id: String },
+    /// Transfer offers made to a recipient, by device id.
+    #[returns(crate::pagination::Page<PendingTransfer>)]
+    PendingTransfersTo {
+        recipient: String,
+        start_after: Option<String>,
+        limit: Option<u32>,
+    },
+    /// Transfer offers made by an owner, by device id.
+    #[returns(crate::pagination::Page<PendingTransfer>)]
+    PendingTransfersFrom {
+        owner: String,
         start_after: Option<String>,
         limit: Option<u32>,
     },
@@ -173,6 +212,48 @@ pub enum QueryMsg {
 pub struct ConfigResponse {
     pub admin: Addr,
     pub pending_admin: Option<Addr>,
+}
+
+/// Who appointed a guardian.
+#[cw_serde]
+#[derive(Copy, Eq)]
+pub enum GuardianAppointer {
+    /// The patient named the guardian themselves.
+    Patient,
+    /// The consortium admin named the guardian.
+    Consortium,
+    /// Appointed before the registry recorded who appoints (before 0.2.0): either.
+    Unrecorded,
+}
+
+/// A patient's guardian, as `Guardians` lists it.
+#[cw_serde]
+pub struct GuardianInfo {
+    pub guardian: Addr,
+    pub appointed_by: GuardianAppointer,
+    pub appointed_at: Timestamp,
+}
+
+/// An open offer to hand a device to another patient.
+#[cw_serde]
+pub struct PendingTransfer {
+    pub device_id: String,
+    /// The device's owner when the offer was made.
+    pub from: Addr,
+    /// The recipient, who (or whose guardian) must accept.
+    pub to: Addr,
+    pub offered_at: Timestamp,
+    /// The offer can no longer be accepted from this time on.
+    pub expires_at: Timestamp,
+    /// The device's nonce right after the offer; accepting requires it unchanged (no bind,
+    /// unbind or key rotation since).
+    pub nonce: u64,
+}
+
+impl PendingTransfer {
+    pub fn is_expired(&self, now: Timestamp) -> bool {
+        now >= self.expires_at
+    }
 }
 
 #[cw_serde]
