@@ -13,8 +13,8 @@ use crate::error::ContractError;
 use crate::execute::ensure_active;
 use crate::msg::QueryMsg;
 use crate::state::{
-    anchoring_view, DEVICES, DEVICES_BY_MANUFACTURER, DEVICES_BY_OWNER, GUARDIANS, KEY_HISTORY,
-    PARTICIPANTS, PENDING_TRANSFERS, TRANSFERS_FROM, TRANSFERS_TO,
+    anchoring_view, guardian_info, load_transfer, DEVICES, DEVICES_BY_MANUFACTURER,
+    DEVICES_BY_OWNER, GUARDIANS, KEY_HISTORY, PARTICIPANTS, TRANSFERS_TO,
 };
 
 pub fn dispatch(deps: Deps, msg: QueryMsg) -> Result<Binary, ContractError> {
@@ -80,7 +80,7 @@ pub fn dispatch(deps: Deps, msg: QueryMsg) -> Result<Binary, ContractError> {
             limit,
         } => to_json_binary(&guardians(deps, patient, start_after, limit)?)?,
         QueryMsg::PendingTransfer { device_id } => {
-            to_json_binary(&PENDING_TRANSFERS.may_load(deps.storage, &device_id)?)?
+            to_json_binary(&load_transfer(deps.storage, &device_id)?)?
         }
         QueryMsg::PendingTransfersTo {
             recipient,
@@ -88,15 +88,7 @@ pub fn dispatch(deps: Deps, msg: QueryMsg) -> Result<Binary, ContractError> {
             limit,
         } => {
             let addr = deps.api.addr_validate(&recipient)?;
-            to_json_binary(&transfers(deps, TRANSFERS_TO, &addr, start_after, limit)?)?
-        }
-        QueryMsg::PendingTransfersFrom {
-            owner,
-            start_after,
-            limit,
-        } => {
-            let addr = deps.api.addr_validate(&owner)?;
-            to_json_binary(&transfers(deps, TRANSFERS_FROM, &addr, start_after, limit)?)?
+            to_json_binary(&transfers_to(deps, &addr, start_after, limit)?)?
         }
         QueryMsg::KeyHistory {
             device_id,
@@ -180,19 +172,23 @@ fn participants(
     Page::collect(iter, limit)
 }
 
-/// A page of the transfer offers an `(address, device id)` index holds for `addr`.
-fn transfers(
+/// A page of the transfer offers made to `addr`, by device id.
+fn transfers_to(
     deps: Deps,
-    index: cw_storage_plus::Map<(&Addr, &str), ()>,
     addr: &Addr,
     start_after: Option<String>,
     limit: Option<u32>,
 ) -> StdResult<Page<PendingTransfer>> {
     let start = start_after.as_deref().map(Bound::exclusive);
-    let iter = index
+    let iter = TRANSFERS_TO
         .prefix(addr)
         .keys(deps.storage, start, None, Order::Ascending)
-        .map(|id| id.and_then(|id| PENDING_TRANSFERS.load(deps.storage, &id)));
+        .map(|id| {
+            id.and_then(|id| {
+                load_transfer(deps.storage, &id)?
+                    .ok_or_else(|| cosmwasm_std::StdError::msg("transfer index out of step"))
+            })
+        });
     Page::collect(iter, limit)
 }
 
@@ -209,8 +205,11 @@ fn guardians(
     let start = start_addr.as_ref().map(Bound::exclusive);
     let iter = GUARDIANS
         .prefix(&patient_addr)
-        .range(deps.storage, start, None, Order::Ascending)
-        .map(|r| r.map(|(guardian, stored)| stored.info(guardian)));
+        .keys(deps.storage, start, None, Order::Ascending)
+        .map(|guardian| {
+            guardian_info(deps.storage, &patient_addr, guardian?)?
+                .ok_or_else(|| cosmwasm_std::StdError::msg("guardian listed but not stored"))
+        });
     Page::collect(iter, limit)
 }
 

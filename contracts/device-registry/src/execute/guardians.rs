@@ -5,7 +5,7 @@ use cosmwasm_std::{DepsMut, Env, MessageInfo, Response};
 use diachain_std::registry::GuardianAppointer;
 
 use crate::error::ContractError;
-use crate::state::{StoredGuardian, GUARDIANS};
+use crate::state::{save_guardian, GUARDIANS};
 
 pub fn add(
     deps: DepsMut,
@@ -41,14 +41,13 @@ pub fn add(
             guardian,
         });
     }
-    GUARDIANS.save(
+    save_guardian(
         deps.storage,
-        (&patient_addr, &guardian_addr),
-        &StoredGuardian::Recorded {
-            appointed_by,
-            appointed_at: env.block.time,
-        },
-    )?;
+        &patient_addr,
+        &guardian_addr,
+        appointed_by,
+        env.block.time,
+    );
     Ok(Response::new()
         .add_attribute("action", "add_guardian")
         .add_attribute("patient", patient_addr)

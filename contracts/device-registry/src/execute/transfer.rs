@@ -13,16 +13,12 @@ use crate::execute::bind::{
     check_possession, ensure_bindable, next_nonce, owner_acted_for, set_owner,
 };
 use crate::execute::{acts_for, load_device};
-use crate::state::{
-    drop_transfer, save_device, save_transfer, DEVICES_BY_OWNER, PENDING_TRANSFERS,
-};
+use crate::state::{drop_transfer, load_transfer, save_device, save_transfer, DEVICES_BY_OWNER};
 
 fn load_offer(deps: &DepsMut, device_id: &str) -> Result<PendingTransfer, ContractError> {
-    PENDING_TRANSFERS
-        .may_load(deps.storage, device_id)?
-        .ok_or_else(|| ContractError::NoPendingTransfer {
-            id: device_id.to_string(),
-        })
+    load_transfer(deps.storage, device_id)?.ok_or_else(|| ContractError::NoPendingTransfer {
+        id: device_id.to_string(),
+    })
 }
 
 /// `TransferDevice`: records an offer; the device stays with its owner.
@@ -51,7 +47,7 @@ pub fn offer(
     ensure_bindable(&device)?;
     // One open offer per device: a live one is refused (the owner cancels it first, which its
     // recipient sees), an expired one is replaced.
-    if let Some(open) = PENDING_TRANSFERS.may_load(deps.storage, &device_id)? {
+    if let Some(open) = load_transfer(deps.storage, &device_id)? {
         if !open.is_expired(env.block.time) {
             return Err(ContractError::TransferPending {
                 id: device_id,
