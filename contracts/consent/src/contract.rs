@@ -118,8 +118,20 @@ pub fn execute(
             patient,
             hours,
             reason,
+            note_hash,
             scopes,
-        } => break_glass::open_break_glass(deps, env, info, patient, hours, reason, scopes),
+        } => break_glass::open_break_glass(
+            deps,
+            env,
+            info,
+            break_glass::NewSession {
+                patient,
+                hours,
+                reason,
+                note_hash,
+                scopes,
+            },
+        ),
         ExecuteMsg::RecordAccesses { accesses } => {
             record_access::record_accesses(deps, env, info, accesses)
         }

@@ -71,10 +71,12 @@ pub enum ContractError {
     // break-glass
     #[error("break-glass hours must be 1..={max}, got {hours}")]
     InvalidBreakGlassHours { hours: u32, max: u32 },
-    #[error("a break-glass session needs a reason")]
-    EmptyReason,
-    #[error("reason is {len} bytes; at most {max}")]
-    ReasonTooLong { len: usize, max: usize },
+    #[error("reason `legacy` only marks sessions recorded before 0.2.0; give a reason code")]
+    LegacyReason,
+    #[error("note_hash must be {expected} bytes, got {len}")]
+    InvalidNoteHash { len: usize, expected: usize },
+    #[error("reason `other` needs a note_hash")]
+    NoteRequired,
     #[error("break-glass session {grant_id} is already open for this patient")]
     BreakGlassAlreadyOpen { grant_id: u64 },
 

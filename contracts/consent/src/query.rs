@@ -4,13 +4,12 @@ use cosmwasm_std::{Addr, Deps, Env, Order, StdResult, Timestamp};
 use cw_storage_plus::Bound;
 use diachain_std::consent::{
     AccessRecord, CheckAccessResponse, ConfigResponse, ConsentRole, Grant, GrantInfo, Member,
-    ResearchConsent, ResearchConsentResponse,
+    ResearchConsent, ResearchConsentResponse, SessionBound,
 };
 use diachain_std::{DataScope, Page};
 
 use crate::access::{check_access, is_live, status};
 use crate::error::ContractError;
-use crate::execute::break_glass_end;
 use crate::state::{
     ACCESS_BY_GRANTEE, ACCESS_BY_PATIENT, ACCESS_LOG, BREAK_GLASS, CONFIG, GRANTS,
     GRANTS_BY_GRANTEE, GRANTS_BY_PATIENT, LISTENERS, MEMBERS, RESEARCH,
@@ -154,24 +153,21 @@ pub fn grants_by_grantee(
     grants_by(deps, env, &GRANTS_BY_GRANTEE, grantee, start_after, limit)
 }
 
-/// Open sessions are those indexed under an end later than now; the index is ordered by end,
-/// so the range starts right after now and never walks ended sessions.
+/// Open sessions are those indexed under an end later than now; the index is ordered by
+/// (end, id), so the range starts right after now and never walks ended sessions.
+/// `start_after` is a position in that order, an ordinary exclusive bound: it need not name an
+/// existing session.
 pub fn break_glass_sessions(
     deps: Deps,
     env: Env,
     patient: String,
-    start_after: Option<u64>,
+    start_after: Option<SessionBound>,
     limit: Option<u32>,
 ) -> Result<Page<Grant>, ContractError> {
     let patient_addr = deps.api.addr_validate(&patient)?;
     let now_bound = (env.block.time.nanos(), u64::MAX);
     let min = match start_after {
-        Some(grant_id) => {
-            let after = GRANTS
-                .may_load(deps.storage, grant_id)?
-                .ok_or(ContractError::GrantNotFound { grant_id })?;
-            now_bound.max((break_glass_end(&after), grant_id))
-        }
+        Some(b) => now_bound.max((b.ends_at.nanos(), b.grant_id)),
         None => now_bound,
     };
     let iter = BREAK_GLASS

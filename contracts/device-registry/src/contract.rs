@@ -5,7 +5,7 @@ use cosmwasm_std::entry_point;
 use cosmwasm_std::{Binary, Deps, DepsMut, Env, MessageInfo, Response};
 
 use crate::error::ContractError;
-use crate::execute::{admin, bind, guardians, participants, register, rotate, status};
+use crate::execute::{admin, bind, guardians, participants, register, rotate, status, transfer};
 use crate::msg::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
 use crate::query;
 
@@ -61,7 +61,18 @@ pub fn execute(
             device_id,
             new_owner,
             signature,
-        } => bind::transfer(deps, env, info, device_id, new_owner, signature),
+            expires_in_seconds,
+        } => transfer::offer(
+            deps,
+            env,
+            info,
+            device_id,
+            new_owner,
+            signature,
+            expires_in_seconds,
+        ),
+        ExecuteMsg::AcceptTransfer { device_id } => transfer::accept(deps, env, info, device_id),
+        ExecuteMsg::CancelTransfer { device_id } => transfer::cancel(deps, info, device_id),
         ExecuteMsg::AddGuardian { patient, guardian } => {
             guardians::add(deps, env, info, patient, guardian)
         }

@@ -1,8 +1,9 @@
 use cosmwasm_std::StdError;
+use cosmwasm_std::Timestamp;
 use cw_utils::PaymentError;
 use diachain_std::admin::AdminError;
 use diachain_std::crypto::KeyError;
-use diachain_std::device::{Authority, DeviceIdError, Role};
+use diachain_std::device::{Authority, DeviceIdError, ModelError, Role};
 use diachain_std::encoding::EncodingError;
 use diachain_std::version::MigrateError;
 use thiserror::Error;
@@ -50,6 +51,8 @@ pub enum ContractError {
     DeviceTagTaken { id: String },
     #[error("device {id}: {source}")]
     InvalidKey { id: String, source: KeyError },
+    #[error("device {id}: {source}")]
+    InvalidModel { id: String, source: ModelError },
 
     #[error("device {id} is not registered")]
     DeviceNotFound { id: String },
@@ -76,6 +79,8 @@ pub enum ContractError {
         placed_by: Authority,
         caller: Authority,
     },
+    #[error("reason `legacy` only marks suspensions recorded before 0.2.0; give a reason code")]
+    LegacyReason,
     #[error("the effective time may not lie in the future")]
     EffectiveTimeInFuture,
     #[error("the effective time may not precede the device's registration")]
@@ -89,6 +94,23 @@ pub enum ContractError {
     RotationSignatureRequired { id: String },
     #[error("device {id}: the rotation is not signed by the current key")]
     InvalidRotationSignature { id: String },
+
+    #[error("a transfer offer must stay open 1..={max} seconds, got {seconds}")]
+    InvalidTransferExpiry { seconds: u64, max: u64 },
+    #[error("device {id} already has an open transfer offer to {to}; cancel it first")]
+    TransferPending { id: String, to: String },
+    #[error("device {id} has no transfer offer")]
+    NoPendingTransfer { id: String },
+    #[error("only the recipient of the transfer offer or their guardian may accept it")]
+    NotTransferRecipient,
+    #[error("only the owner, the recipient, or a guardian of either may cancel this offer")]
+    NotTransferParty,
+    #[error("the transfer offer of device {id} expired at {expired_at}")]
+    TransferExpired { id: String, expired_at: Timestamp },
+    #[error(
+        "device {id} changed owner, key or binding since the transfer offer; ask for a new one"
+    )]
+    TransferStale { id: String },
 
     #[error("{sender} may not name guardians for {patient}")]
     NotPatientOrAdmin { sender: String, patient: String },

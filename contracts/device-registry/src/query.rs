@@ -4,8 +4,8 @@ use cosmwasm_std::{to_json_binary, Addr, Binary, Deps, Order, StdResult};
 use cw_storage_plus::Bound;
 use diachain_std::device::{Participant, Role};
 use diachain_std::registry::{
-    AnchoringInfoResponse, ConfigResponse, DevicesResponse, KeyRecord, MAX_ANCHORING_IDS,
-    MAX_DEVICES_PER_QUERY,
+    AnchoringInfoResponse, ConfigResponse, DevicesResponse, GuardianInfo, KeyRecord,
+    PendingTransfer, MAX_ANCHORING_IDS, MAX_DEVICES_PER_QUERY,
 };
 use diachain_std::{Device, Page};
 
@@ -13,8 +13,8 @@ use crate::error::ContractError;
 use crate::execute::ensure_active;
 use crate::msg::QueryMsg;
 use crate::state::{
-    anchoring_view, DEVICES, DEVICES_BY_MANUFACTURER, DEVICES_BY_OWNER, GUARDIANS, KEY_HISTORY,
-    PARTICIPANTS,
+    anchoring_view, guardian_info, load_transfer, DEVICES, DEVICES_BY_MANUFACTURER,
+    DEVICES_BY_OWNER, GUARDIANS, KEY_HISTORY, PARTICIPANTS, TRANSFERS_TO,
 };
 
 pub fn dispatch(deps: Deps, msg: QueryMsg) -> Result<Binary, ContractError> {
@@ -79,6 +79,17 @@ pub fn dispatch(deps: Deps, msg: QueryMsg) -> Result<Binary, ContractError> {
             start_after,
             limit,
         } => to_json_binary(&guardians(deps, patient, start_after, limit)?)?,
+        QueryMsg::PendingTransfer { device_id } => {
+            to_json_binary(&load_transfer(deps.storage, &device_id)?)?
+        }
+        QueryMsg::PendingTransfersTo {
+            recipient,
+            start_after,
+            limit,
+        } => {
+            let addr = deps.api.addr_validate(&recipient)?;
+            to_json_binary(&transfers_to(deps, &addr, start_after, limit)?)?
+        }
         QueryMsg::KeyHistory {
             device_id,
             start_after,
@@ -161,12 +172,32 @@ fn participants(
     Page::collect(iter, limit)
 }
 
+/// A page of the transfer offers made to `addr`, by device id.
+fn transfers_to(
+    deps: Deps,
+    addr: &Addr,
+    start_after: Option<String>,
+    limit: Option<u32>,
+) -> StdResult<Page<PendingTransfer>> {
+    let start = start_after.as_deref().map(Bound::exclusive);
+    let iter = TRANSFERS_TO
+        .prefix(addr)
+        .keys(deps.storage, start, None, Order::Ascending)
+        .map(|id| {
+            id.and_then(|id| {
+                load_transfer(deps.storage, &id)?
+                    .ok_or_else(|| cosmwasm_std::StdError::msg("transfer index out of step"))
+            })
+        });
+    Page::collect(iter, limit)
+}
+
 fn guardians(
     deps: Deps,
     patient: String,
     start_after: Option<String>,
     limit: Option<u32>,
-) -> StdResult<Page<Addr>> {
+) -> StdResult<Page<GuardianInfo>> {
     let patient_addr = deps.api.addr_validate(&patient)?;
     let start_addr = start_after
         .map(|a| deps.api.addr_validate(&a))
@@ -174,7 +205,11 @@ fn guardians(
     let start = start_addr.as_ref().map(Bound::exclusive);
     let iter = GUARDIANS
         .prefix(&patient_addr)
-        .keys(deps.storage, start, None, Order::Ascending);
+        .keys(deps.storage, start, None, Order::Ascending)
+        .map(|guardian| {
+            guardian_info(deps.storage, &patient_addr, guardian?)?
+                .ok_or_else(|| cosmwasm_std::StdError::msg("guardian listed but not stored"))
+        });
     Page::collect(iter, limit)
 }
 

@@ -1,9 +1,11 @@
 //! Storage layout. Every map is keyed so that the registry's list queries are prefix scans.
 
 use cosmwasm_std::{Addr, Timestamp};
-use cosmwasm_std::{StdResult, Storage};
+use cosmwasm_std::{StdError, StdResult, Storage};
 use cw_storage_plus::Map;
-use diachain_std::registry::{AnchoringDevice, KeyRecord};
+use diachain_std::registry::{
+    AnchoringDevice, GuardianAppointer, GuardianInfo, KeyRecord, PendingTransfer,
+};
 use diachain_std::{device::Participant, Device, DeviceStatus};
 
 // The consortium admin is `diachain_std::admin::ADMIN` (key "admin").
@@ -21,8 +23,17 @@ pub const DEVICE_TAGS: Map<&[u8], String> = Map::new("t");
 pub const DEVICES_BY_OWNER: Map<(&Addr, &str), ()> = Map::new("by_owner");
 /// (manufacturer, device id) → (): devices by manufacturer.
 pub const DEVICES_BY_MANUFACTURER: Map<(&Addr, &str), ()> = Map::new("by_manufacturer");
-/// (patient, guardian) → when the guardian was named.
-pub const GUARDIANS: Map<(&Addr, &Addr), Timestamp> = Map::new("guardians");
+/// (patient, guardian) → who named the guardian and when, raw: the appointer's code (1 byte)
+/// and the time (8 bytes, ns). Before 0.2.0 the value was the bare time as JSON (a quoted
+/// decimal string); [`guardian_info`] still reads it. Read and written only through
+/// [`save_guardian`] / [`guardian_info`].
+pub const GUARDIANS: Map<(&Addr, &Addr), ()> = Map::new("guardians");
+/// device id → the device's open transfer offer (at most one per device), raw
+/// ([`PendingTransfer::encode`]). Read and written only through [`load_transfer`],
+/// [`save_transfer`] and [`drop_transfer`].
+pub const PENDING_TRANSFERS: Map<&str, ()> = Map::new("transfer");
+/// (recipient, device id) → (): transfer offers by recipient.
+pub const TRANSFERS_TO: Map<(&Addr, &str), ()> = Map::new("transfer_to");
 /// (device id, key version) → a retired key.
 pub const KEY_HISTORY: Map<(&str, u32), KeyRecord> = Map::new("key_history");
 
@@ -60,4 +71,80 @@ pub fn anchoring_view(storage: &dyn Storage, id: &str) -> StdResult<Option<Ancho
             AnchoringDevice::decode(&raw).map_err(|e| cosmwasm_std::StdError::msg(e.to_string()))
         })
         .transpose()
+}
+
+fn corrupt(what: &str) -> StdError {
+    StdError::msg(format!("corrupt stored {what}"))
+}
+
+/// Records a guardian appointment.
+pub fn save_guardian(
+    storage: &mut dyn Storage,
+    patient: &Addr,
+    guardian: &Addr,
+    appointed_by: GuardianAppointer,
+    appointed_at: Timestamp,
+) {
+    let mut v = [0u8; 9];
+    v[0] = appointed_by.code();
+    v[1..].copy_from_slice(&appointed_at.nanos().to_be_bytes());
+    storage.set(&GUARDIANS.key((patient, guardian)), &v);
+}
+
+/// A patient's guardian as `Guardians` lists it, if named. A value stored before 0.2.0 (the
+/// appointment time as a JSON string) reads as appointed by `Unrecorded`.
+pub fn guardian_info(
+    storage: &dyn Storage,
+    patient: &Addr,
+    guardian: Addr,
+) -> StdResult<Option<GuardianInfo>> {
+    let Some(raw) = storage.get(&GUARDIANS.key((patient, &guardian))) else {
+        return Ok(None);
+    };
+    let (appointed_by, nanos) = match raw.split_first() {
+        Some((b'"', rest)) => {
+            let digits = rest
+                .strip_suffix(b"\"")
+                .and_then(|d| std::str::from_utf8(d).ok())
+                .ok_or_else(|| corrupt("guardian"))?;
+            let nanos = digits.parse::<u64>().map_err(|_| corrupt("guardian"))?;
+            (GuardianAppointer::Unrecorded, nanos)
+        }
+        Some((code, rest)) => {
+            let by = GuardianAppointer::from_code(*code).map_err(|_| corrupt("guardian"))?;
+            let bytes: [u8; 8] = rest.try_into().map_err(|_| corrupt("guardian"))?;
+            (by, u64::from_be_bytes(bytes))
+        }
+        None => return Err(corrupt("guardian")),
+    };
+    Ok(Some(GuardianInfo {
+        guardian,
+        appointed_by,
+        appointed_at: Timestamp::from_nanos(nanos),
+    }))
+}
+
+/// The device's transfer offer, if any.
+pub fn load_transfer(storage: &dyn Storage, id: &str) -> StdResult<Option<PendingTransfer>> {
+    storage
+        .get(&PENDING_TRANSFERS.key(id))
+        .map(|raw| PendingTransfer::decode(&raw).map_err(|e| StdError::msg(e.to_string())))
+        .transpose()
+}
+
+/// Stores a transfer offer with its indexes (replacing none: the caller has cleared any old one).
+pub fn save_transfer(storage: &mut dyn Storage, offer: &PendingTransfer) -> StdResult<()> {
+    let raw = offer.encode().map_err(|e| StdError::msg(e.to_string()))?;
+    storage.set(&PENDING_TRANSFERS.key(&offer.device_id), &raw);
+    TRANSFERS_TO.save(storage, (&offer.to, &offer.device_id), &())
+}
+
+/// Drops the device's transfer offer, if any, with its indexes; returns it.
+pub fn drop_transfer(storage: &mut dyn Storage, id: &str) -> StdResult<Option<PendingTransfer>> {
+    let offer = load_transfer(storage, id)?;
+    if let Some(o) = &offer {
+        PENDING_TRANSFERS.remove(storage, id);
+        TRANSFERS_TO.remove(storage, (&o.to, id));
+    }
+    Ok(offer)
 }

@@ -4,7 +4,7 @@
 //! The `ResearchConsent` query and its response are what the data union depends on.
 
 use cosmwasm_schema::{cw_serde, QueryResponses};
-use cosmwasm_std::{Addr, BlockInfo, Timestamp};
+use cosmwasm_std::{Addr, Binary, BlockInfo, Timestamp};
 
 use crate::pagination::Page;
 use crate::scopes::{DataScope, Purpose};
@@ -18,8 +18,23 @@ pub const MAX_GRANTS_PER_PAIR: usize = 16;
 pub const MAX_LISTENERS: usize = 8;
 /// Most accesses one `RecordAccesses` may carry.
 pub const MAX_ACCESSES_PER_RECORD: usize = 50;
-/// Longest break-glass reason, in bytes.
-pub const MAX_REASON_LEN: usize = 128;
+/// Bytes of a break-glass `note_hash` (a SHA-256 of a salted off-chain note).
+pub const NOTE_HASH_LEN: usize = 32;
+
+crate::reason::reason_code!(
+    /// Why a break-glass session was opened: the access situation, never the patient's clinical
+    /// state. Details belong in an off-chain note, committed to by `note_hash`.
+    BreakGlassReason {
+        /// The patient cannot give or refuse consent themselves right now.
+        PatientCannotConsent = "patient_cannot_consent",
+        /// The patient acts through a guardian (a child) and no guardian can be reached.
+        GuardianUnreachable = "guardian_unreachable",
+        /// A court or other legal authority ordered the access.
+        LegalOrder = "legal_order",
+        /// Any other situation; the session must then carry a `note_hash`.
+        Other = "other",
+    }
+);
 
 /// When a grant ends by itself: at a block height (expired from that height on) or a time
 /// (expired from that time on). The JSON is that of `cw_utils::Expiration`'s `at_height` and
@@ -133,13 +148,16 @@ pub enum ExecuteMsg {
     RevokeGrant { grant_id: u64 },
 
     /// Admitted emergency provider: open access to `patient` without a prior grant, for
-    /// `hours` (at most the configured cap), to `scopes` (all when omitted), with a reason.
-    /// Covers the patient's data measured up to the session's end. Ends by itself; the patient
-    /// (or guardian) may close it early with `RevokeGrant`.
+    /// `hours` (at most the configured cap), to `scopes` (all when omitted), with a reason code
+    /// (never free text; `legacy` is refused) and, optionally, `note_hash`: the 32-byte SHA-256
+    /// of a salted note kept off chain (required with reason `other`). Covers the patient's
+    /// data measured up to the session's end. Ends by itself; the patient (or guardian) may
+    /// close it early with `RevokeGrant`.
     OpenBreakGlass {
         patient: String,
         hours: u32,
-        reason: String,
+        reason: BreakGlassReason,
+        note_hash: Option<Binary>,
         scopes: Option<Vec<DataScope>>,
     },
 
@@ -189,12 +207,12 @@ pub enum QueryMsg {
         start_after: Option<u64>,
         limit: Option<u32>,
     },
-    /// A patient's open break-glass sessions, soonest end first; `start_after` is a grant id
-    /// from the previous page.
+    /// A patient's open break-glass sessions, soonest end first (then by id). `start_after` is
+    /// an exclusive bound in that order: the end and id of the previous page's last session.
     #[returns(Page<Grant>)]
     BreakGlassSessions {
         patient: String,
-        start_after: Option<u64>,
+        start_after: Option<SessionBound>,
         limit: Option<u32>,
     },
     /// Accesses served of a patient's data, oldest first.
@@ -249,10 +267,23 @@ pub struct ConfigResponse {
     pub listeners: Vec<Addr>,
 }
 
+/// A position in the `BreakGlassSessions` order: a session's end and its grant id.
+#[cw_serde]
+#[derive(Copy, Eq)]
+pub struct SessionBound {
+    /// The session's end (its `expires` time).
+    pub ends_at: Timestamp,
+    pub grant_id: u64,
+}
+
 /// A break-glass session's own details.
 #[cw_serde]
 pub struct BreakGlass {
-    pub reason: String,
+    /// Sessions recorded before 0.2.0 carried free text here; it reads as `legacy`, without the
+    /// text, and is rewritten so when the session is next saved.
+    pub reason: BreakGlassReason,
+    /// SHA-256 of a salted off-chain note (32 bytes), if the provider gave one.
+    pub note_hash: Option<Binary>,
     pub hours: u32,
 }
 
@@ -288,6 +319,20 @@ pub struct Grant {
     pub revoked: Option<Revocation>,
     /// Set for a break-glass session.
     pub break_glass: Option<BreakGlass>,
+}
+
+impl Grant {
+    /// Where this break-glass session sits in the `BreakGlassSessions` order: pass the last
+    /// session of a page as the next page's `start_after`. `None` for a consent grant.
+    pub fn session_bound(&self) -> Option<SessionBound> {
+        match (&self.break_glass, self.expires) {
+            (Some(_), Expiry::AtTime(ends_at)) => Some(SessionBound {
+                ends_at,
+                grant_id: self.id,
+            }),
+            _ => None,
+        }
+    }
 }
 
 /// A grant's standing at the current block.

@@ -8,8 +8,11 @@ use crate::encoding::coded_enum;
 /// Shortest and longest accepted device id, in bytes.
 pub const DEVICE_ID_MIN_LEN: usize = 8;
 pub const DEVICE_ID_MAX_LEN: usize = 64;
-/// Longest model name, label or free-text reason, in bytes.
+/// Longest participant label or participant suspension reason, in bytes. Both describe an
+/// admitted organisation (a manufacturer or relayer), never a patient.
 pub const MAX_TEXT_LEN: usize = 128;
+/// Longest device model name, in bytes (see [`validate_model`]).
+pub const MAX_MODEL_LEN: usize = 64;
 
 coded_enum!(
     /// What kind of device a record describes.
@@ -55,6 +58,26 @@ pub enum RevocationReason {
     Retired,
 }
 
+crate::reason::reason_code!(
+    /// Why a device is suspended: the device's situation, never its owner's. Free text is not
+    /// accepted (a suspended device is bound to a patient); suspensions recorded before 0.2.0
+    /// read as `legacy`.
+    SuspensionReason {
+        /// The device may be faulty (implausible data, sensor error) and is being checked.
+        SuspectedFault = "suspected_fault",
+        /// The device key may be compromised and is being checked.
+        SuspectedCompromise = "suspected_compromise",
+        /// The device is missing and may turn up again (revoke it as `lost` if it does not).
+        Misplaced = "misplaced",
+        /// A manufacturer's safety notice or recall is being assessed for the device.
+        SafetyNotice = "safety_notice",
+        /// The owner paused the device (for example while it is not worn).
+        OwnerPaused = "owner_paused",
+        /// Any other situation of the device.
+        Other = "other",
+    }
+);
+
 /// Who placed a suspension; a party may lift only a suspension placed by a party of the same
 /// or lower authority (owner < manufacturer < consortium).
 #[cw_serde]
@@ -74,7 +97,7 @@ pub enum DeviceStatus {
     Suspended {
         since: Timestamp,
         by: Authority,
-        reason: String,
+        reason: SuspensionReason,
     },
     Revoked {
         effective_at: Timestamp,
@@ -98,6 +121,8 @@ impl DeviceStatus {
 pub struct Device {
     pub id: String,
     pub kind: DeviceKind,
+    /// The product model (shared by many devices), never a serial number; see
+    /// [`validate_model`].
     pub model: String,
     pub manufacturer: Addr,
     pub public_key: PublicKey,
@@ -195,6 +220,34 @@ pub fn validate_device_id(id: &str) -> Result<(), DeviceIdError> {
         .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     {
         return Err(DeviceIdError::Charset);
+    }
+    Ok(())
+}
+
+/// Why a device model name is not acceptable.
+#[derive(thiserror::Error, Debug, PartialEq, Eq)]
+pub enum ModelError {
+    #[error("model must be 1..={MAX_MODEL_LEN} bytes, got {0}")]
+    Length(usize),
+    #[error("model may hold only ASCII letters, digits, spaces and . , - _ + / ( )")]
+    Charset,
+}
+
+/// A model names a product ("G7", "Libre 3", "Omnipod 5"), shared by many devices: 1 to
+/// `MAX_MODEL_LEN` bytes of ASCII letters, digits, spaces and `. , - _ + / ( )`. It is checked
+/// when a device is registered; models stored before 0.2.0 are kept as they are.
+pub fn validate_model(model: &str) -> Result<(), ModelError> {
+    if model.is_empty() || model.len() > MAX_MODEL_LEN {
+        return Err(ModelError::Length(model.len()));
+    }
+    if !model.bytes().all(|b| {
+        b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b' ' | b'.' | b',' | b'-' | b'_' | b'+' | b'/' | b'(' | b')'
+            )
+    }) {
+        return Err(ModelError::Charset);
     }
     Ok(())
 }

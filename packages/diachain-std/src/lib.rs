@@ -12,6 +12,7 @@ pub mod encoding;
 pub mod hooks;
 pub mod merkle;
 pub mod pagination;
+pub mod reason;
 pub mod registry;
 pub mod schema;
 pub mod scopes;

@@ -4,7 +4,7 @@
 use cosmwasm_schema::{cw_serde, QueryResponses};
 use cosmwasm_std::{Addr, Binary, Timestamp};
 
-use crate::device::{Device, DeviceKind, PublicKey, RevocationReason, Role};
+use crate::device::{Device, DeviceKind, PublicKey, RevocationReason, Role, SuspensionReason};
 
 /// Most devices one `RegisterDevices` may carry.
 pub const MAX_DEVICES_PER_REGISTRATION: usize = 200;
@@ -12,6 +12,10 @@ pub const MAX_DEVICES_PER_REGISTRATION: usize = 200;
 pub const MAX_DEVICES_PER_QUERY: usize = 500;
 /// Most ids one `AnchoringInfo` query may ask for: every device of the largest submission.
 pub const MAX_ANCHORING_IDS: usize = crate::anchors::MAX_BATCHES_PER_SUBMIT;
+/// How long a transfer offer stays open when `TransferDevice` names no expiry: 7 days.
+pub const DEFAULT_TRANSFER_EXPIRY_SECONDS: u64 = 7 * 24 * 3_600;
+/// The longest a transfer offer may stay open: 30 days.
+pub const MAX_TRANSFER_EXPIRY_SECONDS: u64 = 30 * 24 * 3_600;
 
 #[cw_serde]
 pub struct InstantiateMsg {
@@ -67,15 +71,28 @@ pub enum ExecuteMsg {
     },
     /// Owner or guardian: release the device.
     UnbindDevice { device_id: String },
-    /// Owner or guardian: hand the device to another patient, with the device's signature over
-    /// `bind_sign_bytes(.., new_owner, nonce)`.
+    /// Owner or guardian: offer the device to another patient, with the device's signature over
+    /// `bind_sign_bytes(.., new_owner, nonce)`. Nothing changes hands until the recipient (or
+    /// their guardian) sends `AcceptTransfer`; the device stays with its owner meanwhile. The
+    /// offer lapses after `expires_in_seconds` (default `DEFAULT_TRANSFER_EXPIRY_SECONDS`, at
+    /// most `MAX_TRANSFER_EXPIRY_SECONDS`). A device has at most one open offer: a new one is
+    /// refused while another is open (cancel it first); an expired one is replaced.
     TransferDevice {
         device_id: String,
         new_owner: String,
         signature: Binary,
+        expires_in_seconds: Option<u64>,
     },
+    /// Recipient of an open transfer offer (or their guardian): take the device. Refused if the
+    /// offer has expired, or the device changed owner, key or status since it was made.
+    AcceptTransfer { device_id: String },
+    /// Owner (or guardian): withdraw an open transfer offer; recipient (or guardian): decline
+    /// it. Also clears an expired offer.
+    CancelTransfer { device_id: String },
 
-    /// Patient: name a guardian who may act for them; admin: name one for any patient.
+    /// Patient: name a guardian who may act for them; admin: name one for any patient. Every
+    /// appointment is recorded with who made it and when (`Guardians`), and the patient may
+    /// remove any guardian, whoever appointed them.
     AddGuardian {
         patient: Option<String>,
         guardian: String,
@@ -86,8 +103,12 @@ pub enum ExecuteMsg {
         guardian: String,
     },
 
-    /// Owner, guardian, manufacturer or admin: suspend a device from now on.
-    SuspendDevice { device_id: String, reason: String },
+    /// Owner, guardian, manufacturer or admin: suspend a device from now on, with a reason
+    /// code (never free text: the device is bound to a patient; `legacy` is refused).
+    SuspendDevice {
+        device_id: String,
+        reason: SuspensionReason,
+    },
     /// Lift a suspension (only by a party of the same or higher authority than who placed it).
     ReactivateDevice { device_id: String },
     /// Owner, guardian, manufacturer or admin: revoke for good. Data measured before
@@ -154,9 +175,20 @@ pub enum QueryMsg {
     IsActiveRelayer { address: String },
     #[returns(bool)]
     IsGuardian { patient: String, guardian: String },
-    #[returns(crate::pagination::Page<Addr>)]
+    /// A patient's guardians, by address, each with who appointed them and when.
+    #[returns(crate::pagination::Page<GuardianInfo>)]
     Guardians {
         patient: String,
+        start_after: Option<String>,
+        limit: Option<u32>,
+    },
+    /// The open (or expired but not yet cleared) transfer offer of a device, if any.
+    #[returns(Option<PendingTransfer>)]
+    PendingTransfer { device_id: String },
+    /// Transfer offers made to a recipient, by device id.
+    #[returns(crate::pagination::Page<PendingTransfer>)]
+    PendingTransfersTo {
+        recipient: String,
         start_after: Option<String>,
         limit: Option<u32>,
     },
@@ -173,6 +205,90 @@ pub enum QueryMsg {
 pub struct ConfigResponse {
     pub admin: Addr,
     pub pending_admin: Option<Addr>,
+}
+
+crate::encoding::coded_enum!(
+    /// Who appointed a guardian.
+    GuardianAppointer, "guardian appointer" {
+        /// The patient named the guardian themselves.
+        Patient = 1,
+        /// The consortium admin named the guardian.
+        Consortium = 2,
+        /// Appointed before the registry recorded who appoints (before 0.2.0): either.
+        Unrecorded = 3,
+    }
+);
+
+/// A patient's guardian, as `Guardians` lists it.
+#[cw_serde]
+pub struct GuardianInfo {
+    pub guardian: Addr,
+    pub appointed_by: GuardianAppointer,
+    pub appointed_at: Timestamp,
+}
+
+/// An open offer to hand a device to another patient.
+#[cw_serde]
+pub struct PendingTransfer {
+    pub device_id: String,
+    /// The device's owner when the offer was made.
+    pub from: Addr,
+    /// The recipient, who (or whose guardian) must accept.
+    pub to: Addr,
+    pub offered_at: Timestamp,
+    /// The offer can no longer be accepted from this time on.
+    pub expires_at: Timestamp,
+    /// The device's nonce right after the offer; accepting requires it unchanged (no bind,
+    /// unbind or key rotation since).
+    pub nonce: u64,
+}
+
+impl PendingTransfer {
+    pub fn is_expired(&self, now: Timestamp) -> bool {
+        now >= self.expires_at
+    }
+
+    /// Raw form the registry stores (smaller code and fewer bytes than JSON): device id
+    /// (str8), from (str8), to (str8), offered at (8, ns), expires at (8, ns), nonce (8).
+    pub fn encode(&self) -> Result<Vec<u8>, crate::encoding::EncodingError> {
+        let mut v = Vec::with_capacity(160);
+        for (field, text) in [
+            ("device id", self.device_id.as_str()),
+            ("from", self.from.as_str()),
+            ("to", self.to.as_str()),
+        ] {
+            let len =
+                u8::try_from(text.len()).map_err(|_| crate::encoding::EncodingError::TooLong {
+                    field,
+                    len: text.len(),
+                })?;
+            v.push(len);
+            v.extend_from_slice(text.as_bytes());
+        }
+        v.extend_from_slice(&self.offered_at.nanos().to_be_bytes());
+        v.extend_from_slice(&self.expires_at.nanos().to_be_bytes());
+        v.extend_from_slice(&self.nonce.to_be_bytes());
+        Ok(v)
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Self, crate::encoding::EncodingError> {
+        let mut r = crate::encoding::Reader(bytes);
+        let device_id = r.str8("device id")?;
+        let from = Addr::unchecked(r.str8("from")?);
+        let to = Addr::unchecked(r.str8("to")?);
+        let offered_at = Timestamp::from_nanos(r.u64("offered at")?);
+        let expires_at = Timestamp::from_nanos(r.u64("expires at")?);
+        let nonce = r.u64("nonce")?;
+        r.finish()?;
+        Ok(PendingTransfer {
+            device_id,
+            from,
+            to,
+            offered_at,
+            expires_at,
+            nonce,
+        })
+    }
 }
 
 #[cw_serde]
@@ -299,5 +415,36 @@ fn push_key(v: &mut Vec<u8>, key: Option<&PublicKey>) {
             v.push(k.key.len() as u8);
             v.extend_from_slice(k.key.as_slice());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pending_transfer_round_trips_through_its_raw_form_and_truncation_is_an_error() {
+        let offer = PendingTransfer {
+            device_id: "cgm-7f3a9c2e51d04b88".into(),
+            from: Addr::unchecked("cosmwasm1from"),
+            to: Addr::unchecked("cosmwasm1to"),
+            offered_at: Timestamp::from_nanos(1),
+            expires_at: Timestamp::from_nanos(u64::MAX),
+            nonce: u64::MAX,
+        };
+        let raw = offer.encode().unwrap();
+        assert_eq!(PendingTransfer::decode(&raw).unwrap(), offer);
+        assert!(PendingTransfer::decode(&raw[..raw.len() - 1]).is_err());
+        let mut longer = raw.clone();
+        longer.push(0);
+        assert!(PendingTransfer::decode(&longer).is_err());
+        let too_long = PendingTransfer {
+            to: Addr::unchecked("a".repeat(256)),
+            ..offer
+        };
+        assert!(matches!(
+            too_long.encode(),
+            Err(crate::encoding::EncodingError::TooLong { field: "to", .. })
+        ));
     }
 }

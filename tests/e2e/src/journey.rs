@@ -512,7 +512,10 @@ pub fn run(net: &Network) -> Vec<Step> {
             &consent::ExecuteMsg::OpenBreakGlass {
                 patient: patient2.clone(),
                 hours: 2,
-                reason: "unresponsive in the emergency room".into(),
+                // A code for the access situation; clinical details stay in the hospital's
+                // records, committed to (if at all) by a salted hash.
+                reason: consent::BreakGlassReason::PatientCannotConsent,
+                note_hash: None,
                 scopes: None,
             },
         )
@@ -526,7 +529,10 @@ pub fn run(net: &Network) -> Vec<Step> {
     let bg = check(&emergency, &patient2, DataScope::Glucose);
     assert!(bg.allowed, "break-glass allows access: {bg:?}");
     let session = bg.grant.unwrap();
-    assert!(session.break_glass.is_some());
+    assert_eq!(
+        session.break_glass.as_ref().map(|b| b.reason),
+        Some(consent::BreakGlassReason::PatientCannotConsent)
+    );
     let sessions: Page<consent::Grant> = net
         .query(
             &c.consent,
@@ -736,7 +742,8 @@ fn key_static(key: &str) -> &'static str {
 }
 
 /// The main rejections, each a transaction that fails in its block with the contract's error:
-/// an unknown device, a replayed batch, an access recorded under an expired consent.
+/// an unknown device, a replayed batch, a device transfer completed by anyone but its
+/// recipient, an access recorded under an expired consent.
 pub fn rejections(net: &Network) -> Vec<Step> {
     let mut rec = Recorder::default();
     let c = net.contracts.clone();
@@ -787,6 +794,72 @@ pub fn rejections(net: &Network) -> Vec<Step> {
         .query(&c.anchors, &anchors::QueryMsg::Cursor { device_id: id })
         .unwrap();
     assert_eq!(cursor.last_seq, Some(6), "the replay changed nothing");
+
+    // Unsolicited transfer: the owner, who holds the device key, offers the device to
+    // patient2 and tries to complete the transfer itself. The device stays the owner's until
+    // patient2 accepts.
+    let gift = format!("gift-{tag}");
+    let gift_key = TestKey::new(KeyAlgorithm::Ed25519, 23);
+    register_and_bind(
+        net,
+        &mut rec,
+        &[(&gift, DeviceKind::Cgm, &gift_key)],
+        "patient",
+    );
+    let patient2 = net.addr("patient2");
+    let gift_device = || -> Device {
+        net.query(
+            &c.registry,
+            &registry::QueryMsg::Device { id: gift.clone() },
+        )
+        .unwrap()
+    };
+    let registry_domain = Domain {
+        chain_id: &net.chain_id,
+        contract: &c.registry,
+    };
+    let proof = gift_key
+        .sign(&bind_sign_bytes(&registry_domain, &gift, &patient2, gift_device().nonce).unwrap());
+    let tx = net
+        .execute(
+            "patient",
+            &c.registry,
+            &registry::ExecuteMsg::TransferDevice {
+                device_id: gift.clone(),
+                new_owner: patient2.clone(),
+                signature: proof,
+                expires_in_seconds: None,
+            },
+        )
+        .expect_ok("offer transfer");
+    rec.record(
+        "offer a device to another patient",
+        "TransferDevice",
+        "patient",
+        &tx,
+    );
+    let accept = registry::ExecuteMsg::AcceptTransfer {
+        device_id: gift.clone(),
+    };
+    let tx = net
+        .execute("patient", &c.registry, &accept)
+        .expect_err("accept by the offerer", "only the recipient");
+    rec.record(
+        "accept a transfer offered to someone else",
+        "AcceptTransfer",
+        "patient",
+        &tx,
+    );
+    assert_eq!(
+        gift_device().owner.map(|a| a.to_string()),
+        Some(patient.clone()),
+        "an offer moves nothing"
+    );
+    let tx = net
+        .execute("patient2", &c.registry, &accept)
+        .expect_ok("accept transfer");
+    rec.record("the recipient accepts", "AcceptTransfer", "patient2", &tx);
+    assert_eq!(gift_device().owner.map(|a| a.to_string()), Some(patient2));
 
     // Expired consent: a grant that ends a few blocks from now, then an access under it.
     let (height, _) = net.status().unwrap();

@@ -168,9 +168,9 @@ pub fn ch05_clinician_gets_24_hours_of_glucose(s: &mut Suite) {
 pub const BREAK_GLASS_HOURS: u32 = 4;
 pub const BREAK_GLASS_AT: u64 = CLINIC_DAY * DAY + 20 * HOUR;
 
-/// Chapter 6. At 20:00 on `CLINIC_DAY` the patient arrives at urgent care with severe
-/// hypoglycaemia. With no prior grant, the emergency provider opens a 4-hour break-glass session
-/// and, at 20:05, the custodian serves the last two days of glucose and insulin under it,
+/// Chapter 6. At 20:00 on `CLINIC_DAY` the patient arrives at urgent care unable to consent.
+/// With no prior grant, the emergency provider opens a 4-hour break-glass session — its reason
+/// a code, the clinical details in the hospital's own records — and, at 20:05, the custodian serves the last two days of glucose and insulin under it,
 /// recording both accesses.
 pub fn ch06_break_glass_at_urgent_care(s: &mut Suite) {
     s.set_time(BREAK_GLASS_AT);
@@ -183,7 +183,8 @@ pub fn ch06_break_glass_at_urgent_care(s: &mut Suite) {
             &diachain_std::consent::ExecuteMsg::OpenBreakGlass {
                 patient: a.patient.to_string(),
                 hours: BREAK_GLASS_HOURS,
-                reason: "severe hypoglycaemia, unresponsive on arrival".to_string(),
+                reason: diachain_std::consent::BreakGlassReason::PatientCannotConsent,
+                note_hash: None,
                 scopes: None,
             },
         )

@@ -576,6 +576,49 @@ impl Suite {
         )
     }
 
+    /// `sender` (the owner or their guardian) offers the device to `new_owner`, with the
+    /// device's proof of possession naming `new_owner`. Nothing changes hands until accepted.
+    pub fn offer_transfer(
+        &mut self,
+        sender: &Addr,
+        device_id: &str,
+        new_owner: &Addr,
+        expires_in_seconds: Option<u64>,
+    ) -> StdResult<AppResponse> {
+        let signature = self.bind_proof(device_id, new_owner);
+        let registry = self.registry.clone();
+        self.exec(
+            sender,
+            &registry,
+            &registry::ExecuteMsg::TransferDevice {
+                device_id: device_id.to_string(),
+                new_owner: new_owner.to_string(),
+                signature,
+                expires_in_seconds,
+            },
+        )
+    }
+
+    /// `sender` (the recipient or their guardian) accepts the device's transfer offer.
+    pub fn accept_transfer(&mut self, sender: &Addr, device_id: &str) -> StdResult<AppResponse> {
+        let registry = self.registry.clone();
+        self.exec(
+            sender,
+            &registry,
+            &registry::ExecuteMsg::AcceptTransfer {
+                device_id: device_id.to_string(),
+            },
+        )
+    }
+
+    /// The owner offers the device to `new_owner`, who accepts at once.
+    pub fn transfer(&mut self, owner: &Addr, device_id: &str, new_owner: &Addr) {
+        self.offer_transfer(owner, device_id, new_owner, None)
+            .expect("transfer offered");
+        self.accept_transfer(new_owner, device_id)
+            .expect("transfer accepted");
+    }
+
     pub fn revoke_device(
         &mut self,
         sender: &Addr,

@@ -172,6 +172,7 @@ fn a_relayer_cannot_anchor_a_device_of_another_patient_for_its_own_patient() {
                 device_id: OTHER_CGM.to_string(),
                 new_owner: a.patient.to_string(),
                 signature: proof,
+                expires_in_seconds: None,
             },
         ),
         RegistryError::NotOwnerOrGuardian,

@@ -59,9 +59,13 @@ fn anyone(a: &Actors) -> Rule {
 
 /// The fixture: the journey up to the study's first contributions (devices bound, a clinician
 /// grant, a break-glass session, a study with two members), plus a pending admin transfer to an
-/// address that is none of the actors, in each contract that has one.
+/// address that is none of the actors, in each contract that has one, and the patient's pen
+/// offered to the other patient (a pending device transfer).
 fn fixture() -> Suite {
     let mut s = journey::through(7);
+    let (patient, other) = (s.actors.patient.clone(), s.actors.other_patient.clone());
+    s.offer_transfer(&patient, PEN, &other, None)
+        .accepted("pending device transfer");
     let (admin, successor) = (s.actors.consortium.clone(), successor(&s));
     for contract in [s.registry.clone(), s.anchors.clone(), s.consent.clone()] {
         s.exec(
@@ -130,6 +134,13 @@ fn registry_samples(s: &Suite) -> Vec<registry::ExecuteMsg> {
             device_id: CGM.to_string(),
             new_owner: a.other_patient.to_string(),
             signature: s.bind_proof(CGM, &a.other_patient),
+            expires_in_seconds: None,
+        },
+        M::AcceptTransfer {
+            device_id: PEN.to_string(),
+        },
+        M::CancelTransfer {
+            device_id: PEN.to_string(),
         },
         M::AddGuardian {
             patient: Some(a.patient.to_string()),
@@ -141,7 +152,7 @@ fn registry_samples(s: &Suite) -> Vec<registry::ExecuteMsg> {
         },
         M::SuspendDevice {
             device_id: CGM.to_string(),
-            reason: "sensor error".to_string(),
+            reason: diachain_std::device::SuspensionReason::SuspectedFault,
         },
         M::ReactivateDevice {
             device_id: CGM.to_string(),
@@ -193,6 +204,14 @@ fn registry_rule(a: &Actors, msg: &registry::ExecuteMsg) -> Rule {
         M::UnbindDevice { .. } | M::TransferDevice { .. } => {
             only(&owner_side, |_| RegistryError::NotOwnerOrGuardian)
         }
+        // The fixture's pen is offered to the other patient: only they may take it...
+        M::AcceptTransfer { .. } => {
+            only(&[&a.other_patient], |_| RegistryError::NotTransferRecipient)
+        }
+        // ...and only the owner's side or theirs may withdraw or decline the offer.
+        M::CancelTransfer { .. } => only(&[&a.patient, &a.guardian, &a.other_patient], |_| {
+            RegistryError::NotTransferParty
+        }),
         M::AddGuardian { .. } => only(&[&a.patient, &a.consortium], move |sender| {
             RegistryError::NotPatientOrAdmin {
                 sender: sender.to_string(),
@@ -321,7 +340,8 @@ fn consent_samples(s: &Suite) -> Vec<consent_msg::ExecuteMsg> {
         M::OpenBreakGlass {
             patient: a.patient.to_string(),
             hours: 2,
-            reason: "collapsed at work".to_string(),
+            reason: consent_msg::BreakGlassReason::PatientCannotConsent,
+            note_hash: None,
             scopes: None,
         },
         M::RecordAccesses {

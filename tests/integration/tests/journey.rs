@@ -366,7 +366,11 @@ fn ch06_the_patient_at_urgent_care_gets_break_glass_access_from_an_emergency_pro
     );
     let bg = session.break_glass.expect("break-glass record");
     assert_eq!(bg.hours, BREAK_GLASS_HOURS);
-    assert!(bg.reason.contains("hypoglycaemia"));
+    // A code for the situation, never the patient's state; no note was given.
+    assert_eq!(
+        (bg.reason, bg.note_hash),
+        (consent_msg::BreakGlassReason::PatientCannotConsent, None)
+    );
 
     let open: Page<Grant> = s.query(
         &s.consent,
@@ -404,7 +408,8 @@ fn ch06_the_patient_at_urgent_care_gets_break_glass_access_from_an_emergency_pro
     let again = consent_msg::ExecuteMsg::OpenBreakGlass {
         patient: a.patient.to_string(),
         hours: 2,
-        reason: "follow-up".to_string(),
+        reason: consent_msg::BreakGlassReason::PatientCannotConsent,
+        note_hash: None,
         scopes: None,
     };
     assert_refused(

@@ -15,19 +15,12 @@ fn coverage_follows_the_owner_when_a_device_changes_hands_during_a_day() {
     let mut s = journey::through(2);
     let a = s.actors.clone();
     s.anchor_hours(FIRST_DAY, 0..6, &[CGM], &[]);
+    // Offered at 06:10, accepted at 06:30: the device changes hands when it is accepted.
+    s.set_time(at(FIRST_DAY, 6, 10));
+    s.offer_transfer(&a.patient, CGM, &a.other_patient, None)
+        .unwrap();
     s.set_time(at(FIRST_DAY, 6, 30));
-    let proof = s.bind_proof(CGM, &a.other_patient);
-    let registry_addr = s.registry.clone();
-    s.exec(
-        &a.patient,
-        &registry_addr,
-        &registry::ExecuteMsg::TransferDevice {
-            device_id: CGM.to_string(),
-            new_owner: a.other_patient.to_string(),
-            signature: proof,
-        },
-    )
-    .unwrap();
+    s.accept_transfer(&a.other_patient, CGM).unwrap();
     s.anchor_hours(FIRST_DAY, 7..12, &[CGM], &[]);
 
     let mine = s.coverage(&a.patient, FIRST_DAY, DataScope::Glucose);
@@ -44,18 +37,7 @@ fn readings_measured_before_a_transfer_are_never_credited_to_the_new_owner() {
     let a = s.actors.clone();
     let measured = s.batch(CGM, 1, 12, at(FIRST_DAY, 0, 0));
     s.set_time(at(FIRST_DAY, 2, 0));
-    let proof = s.bind_proof(CGM, &a.other_patient);
-    let registry_addr = s.registry.clone();
-    s.exec(
-        &a.patient,
-        &registry_addr,
-        &registry::ExecuteMsg::TransferDevice {
-            device_id: CGM.to_string(),
-            new_owner: a.other_patient.to_string(),
-            signature: proof,
-        },
-    )
-    .unwrap();
+    s.transfer(&a.patient, CGM, &a.other_patient);
     let err = s.submit(&[measured]).unwrap_err().to_string();
     assert!(
         err.ends_with(&format!(

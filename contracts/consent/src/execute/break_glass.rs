@@ -1,7 +1,9 @@
 //! Opening a break-glass session (closing one early is `RevokeGrant`).
 
-use cosmwasm_std::{DepsMut, Env, MessageInfo, Response, Timestamp};
-use diachain_std::consent::{BreakGlass, ConsentRole, Expiry, Grant, MAX_REASON_LEN};
+use cosmwasm_std::{Binary, DepsMut, Env, MessageInfo, Response, Timestamp};
+use diachain_std::consent::{
+    BreakGlass, BreakGlassReason, ConsentRole, Expiry, Grant, NOTE_HASH_LEN,
+};
 use diachain_std::{DataScope, Purpose};
 
 use crate::access::{is_member, load_pair, normalize_scopes};
@@ -11,15 +13,28 @@ use crate::state::CONFIG;
 
 const SECONDS_PER_HOUR: u64 = 3_600;
 
+/// What `OpenBreakGlass` asks for.
+pub struct NewSession {
+    pub patient: String,
+    pub hours: u32,
+    pub reason: BreakGlassReason,
+    pub note_hash: Option<Binary>,
+    pub scopes: Option<Vec<DataScope>>,
+}
+
 pub fn open_break_glass(
     deps: DepsMut,
     env: Env,
     info: MessageInfo,
-    patient: String,
-    hours: u32,
-    reason: String,
-    scopes: Option<Vec<DataScope>>,
+    session: NewSession,
 ) -> Result<Response, ContractError> {
+    let NewSession {
+        patient,
+        hours,
+        reason,
+        note_hash,
+        scopes,
+    } = session;
     if !is_member(deps.storage, ConsentRole::EmergencyProvider, &info.sender)? {
         return Err(ContractError::NotMember {
             role: ConsentRole::EmergencyProvider,
@@ -36,15 +51,17 @@ pub fn open_break_glass(
     if hours == 0 || hours > max {
         return Err(ContractError::InvalidBreakGlassHours { hours, max });
     }
-    let reason = reason.trim().to_string();
-    if reason.is_empty() {
-        return Err(ContractError::EmptyReason);
-    }
-    if reason.len() > MAX_REASON_LEN {
-        return Err(ContractError::ReasonTooLong {
-            len: reason.len(),
-            max: MAX_REASON_LEN,
-        });
+    // A code, never free text; details stay off chain, committed to by the note's hash.
+    match (reason, &note_hash) {
+        (BreakGlassReason::Legacy, _) => return Err(ContractError::LegacyReason),
+        (_, Some(hash)) if hash.len() != NOTE_HASH_LEN => {
+            return Err(ContractError::InvalidNoteHash {
+                len: hash.len(),
+                expected: NOTE_HASH_LEN,
+            })
+        }
+        (BreakGlassReason::Other, None) => return Err(ContractError::NoteRequired),
+        _ => {}
     }
     let scopes = normalize_scopes(scopes.unwrap_or_else(|| DataScope::ALL.to_vec()))?;
     let pair = load_pair(deps.storage, &patient_addr, &info.sender, &env.block)?;
@@ -74,7 +91,8 @@ pub fn open_break_glass(
         amended_at: None,
         revoked: None,
         break_glass: Some(BreakGlass {
-            reason: reason.clone(),
+            reason,
+            note_hash,
             hours,
         }),
     };
@@ -86,5 +104,5 @@ pub fn open_break_glass(
         .add_attribute("provider", info.sender)
         .add_attribute("hours", hours.to_string())
         .add_attribute("ends_at", ends_at.seconds().to_string())
-        .add_attribute("reason", reason))
+        .add_attribute("reason", reason.as_str()))
 }

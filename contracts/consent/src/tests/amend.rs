@@ -120,7 +120,8 @@ fn amend_refuses_unknown_revoked_expired_and_break_glass_grants() {
             ExecuteMsg::OpenBreakGlass {
                 patient: patient.to_string(),
                 hours: 2,
-                reason: "unconscious on arrival".into(),
+                reason: diachain_std::consent::BreakGlassReason::PatientCannotConsent,
+                note_hash: None,
                 scopes: None,
             },
         )

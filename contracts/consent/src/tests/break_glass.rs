@@ -1,7 +1,8 @@
+use cosmwasm_std::Binary;
 use cw_utils::PaymentError;
 use diachain_std::consent::{
-    CheckAccessResponse, ConsentRole, Denial, ExecuteMsg, Expiry, Grant, GrantInfo, QueryMsg,
-    MAX_REASON_LEN,
+    BreakGlassReason, CheckAccessResponse, ConsentRole, Denial, ExecuteMsg, Expiry, Grant,
+    GrantInfo, QueryMsg, SessionBound,
 };
 use diachain_std::{DataScope, Page, Purpose};
 
@@ -12,7 +13,8 @@ fn open(s: &Suite, hours: u32) -> ExecuteMsg {
     ExecuteMsg::OpenBreakGlass {
         patient: s.patient.to_string(),
         hours,
-        reason: "unconscious, suspected hypoglycaemia".into(),
+        reason: BreakGlassReason::PatientCannotConsent,
+        note_hash: None,
         scopes: None,
     }
 }
@@ -35,7 +37,7 @@ fn admitted_provider_opens_emergency_access_listed_to_the_patient() {
     let er = s.er_doc.clone();
     let res = s.exec(&er, open(&s, 6)).unwrap();
     assert_eq!(attr(&res, "action"), "open_break_glass");
-    assert_eq!(attr(&res, "reason"), "unconscious, suspected hypoglycaemia");
+    assert_eq!(attr(&res, "reason"), "patient_cannot_consent");
     let id = grant_id(&res);
     let end = s.now().plus_seconds(6 * HOUR);
 
@@ -45,7 +47,11 @@ fn admitted_provider_opens_emergency_access_listed_to_the_patient() {
     assert_eq!(grant.purpose, Purpose::Emergency);
     assert_eq!(grant.scopes, DataScope::ALL.to_vec());
     assert_eq!(grant.expires, Expiry::AtTime(end));
-    assert_eq!(grant.break_glass.as_ref().unwrap().hours, 6);
+    let bg = grant.break_glass.as_ref().unwrap();
+    assert_eq!(
+        (bg.hours, bg.reason, bg.note_hash.as_ref()),
+        (6, BreakGlassReason::PatientCannotConsent, None)
+    );
 
     let open_now = sessions(&s);
     assert_eq!(open_now.items.len(), 1);
@@ -65,7 +71,8 @@ fn break_glass_can_be_limited_to_some_scopes() {
     let msg = ExecuteMsg::OpenBreakGlass {
         patient: s.patient.to_string(),
         hours: 1,
-        reason: "pump failure".into(),
+        reason: BreakGlassReason::PatientCannotConsent,
+        note_hash: None,
         scopes: Some(vec![DataScope::Glucose]),
     };
     let id = grant_id(&s.exec(&er, msg).unwrap());
@@ -76,7 +83,8 @@ fn break_glass_can_be_limited_to_some_scopes() {
     let empty = ExecuteMsg::OpenBreakGlass {
         patient: s.addr("other").to_string(),
         hours: 1,
-        reason: "pump failure".into(),
+        reason: BreakGlassReason::PatientCannotConsent,
+        note_hash: None,
         scopes: Some(vec![]),
     };
     assert_eq!(s.exec(&er, empty).unwrap_err(), ContractError::NoScopes);
@@ -156,7 +164,8 @@ fn patient_guardian_or_provider_can_close_a_session_early() {
     let msg = ExecuteMsg::OpenBreakGlass {
         patient: child.to_string(),
         hours: 1,
-        reason: "DKA".into(),
+        reason: BreakGlassReason::PatientCannotConsent,
+        note_hash: None,
         scopes: None,
     };
     let id = grant_id(&s.exec(&er, msg).unwrap());
@@ -184,31 +193,50 @@ fn removing_the_provider_ends_its_open_sessions_at_once() {
 }
 
 #[test]
-fn break_glass_refuses_empty_or_long_reason_self_access_bad_patient_and_funds() {
+fn break_glass_refuses_a_legacy_reason_a_bad_note_hash_self_access_bad_patient_and_funds() {
     let mut s = Suite::new();
     let er = s.er_doc.clone();
-    let with_reason = |s: &Suite, reason: String| ExecuteMsg::OpenBreakGlass {
-        patient: s.patient.to_string(),
-        hours: 1,
-        reason,
-        scopes: None,
-    };
-    assert_eq!(
-        s.exec(&er, with_reason(&s, "   ".into())).unwrap_err(),
-        ContractError::EmptyReason
-    );
-    assert_eq!(
-        s.exec(&er, with_reason(&s, "x".repeat(MAX_REASON_LEN + 1)))
-            .unwrap_err(),
-        ContractError::ReasonTooLong {
-            len: MAX_REASON_LEN + 1,
-            max: MAX_REASON_LEN
+    let with = |s: &Suite, reason: BreakGlassReason, note_hash: Option<Binary>| {
+        ExecuteMsg::OpenBreakGlass {
+            patient: s.patient.to_string(),
+            hours: 1,
+            reason,
+            note_hash,
+            scopes: None,
         }
+    };
+    // `legacy` only marks sessions recorded before reason codes.
+    assert_eq!(
+        s.exec(&er, with(&s, BreakGlassReason::Legacy, None))
+            .unwrap_err(),
+        ContractError::LegacyReason
+    );
+    // A note hash is exactly 32 bytes: no room for the note itself.
+    for len in [0usize, 31, 33, 200] {
+        assert_eq!(
+            s.exec(
+                &er,
+                with(
+                    &s,
+                    BreakGlassReason::PatientCannotConsent,
+                    Some(Binary::new(vec![7; len]))
+                )
+            )
+            .unwrap_err(),
+            ContractError::InvalidNoteHash { len, expected: 32 }
+        );
+    }
+    // `other` says nothing by itself: it needs the hash of an off-chain note.
+    assert_eq!(
+        s.exec(&er, with(&s, BreakGlassReason::Other, None))
+            .unwrap_err(),
+        ContractError::NoteRequired
     );
     let on_self = ExecuteMsg::OpenBreakGlass {
         patient: er.to_string(),
         hours: 1,
-        reason: "test".into(),
+        reason: BreakGlassReason::LegalOrder,
+        note_hash: None,
         scopes: None,
     };
     assert_eq!(
@@ -218,13 +246,56 @@ fn break_glass_refuses_empty_or_long_reason_self_access_bad_patient_and_funds() 
     let bad = ExecuteMsg::OpenBreakGlass {
         patient: "Bad Address".into(),
         hours: 1,
-        reason: "test".into(),
+        reason: BreakGlassReason::LegalOrder,
+        note_hash: None,
         scopes: None,
     };
     assert!(matches!(s.exec(&er, bad), Err(ContractError::Std(_))));
     assert_eq!(
         s.exec_paid(&er, open(&s, 1)).unwrap_err(),
         ContractError::Payment(PaymentError::NonPayable {})
+    );
+}
+
+#[test]
+fn free_text_sent_as_a_reason_is_refused_and_never_stored() {
+    let mut s = Suite::new();
+    let er = s.er_doc.clone();
+    // A client that still sends text: the message parses (the text reads as `legacy`) and is
+    // refused, so nothing of it reaches storage.
+    let raw = format!(
+        r#"{{"open_break_glass":{{"patient":"{}","hours":1,"reason":"type 1 diabetes, hypoglycaemic coma"}}}}"#,
+        s.patient
+    );
+    let msg: ExecuteMsg = cosmwasm_std::from_json(raw.as_bytes()).unwrap();
+    assert_eq!(s.exec(&er, msg).unwrap_err(), ContractError::LegacyReason);
+    assert!(sessions(&s).items.is_empty());
+}
+
+#[test]
+fn a_session_records_its_reason_code_and_note_hash_only() {
+    let mut s = Suite::new();
+    let er = s.er_doc.clone();
+    let hash =
+        Binary::new(diachain_std::crypto::sha256(b"salt|note kept by the hospital").to_vec());
+    let res = s
+        .exec(
+            &er,
+            ExecuteMsg::OpenBreakGlass {
+                patient: s.patient.to_string(),
+                hours: 2,
+                reason: BreakGlassReason::Other,
+                note_hash: Some(hash.clone()),
+                scopes: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(attr(&res, "reason"), "other");
+    assert!(res.attributes.iter().all(|a| a.key != "note_hash"));
+    let bg = sessions(&s).items[0].break_glass.clone().unwrap();
+    assert_eq!(
+        (bg.reason, bg.note_hash),
+        (BreakGlassReason::Other, Some(hash))
     );
 }
 
@@ -259,7 +330,7 @@ fn open_sessions_page_soonest_end_first_across_providers() {
     );
     let rest: Page<Grant> = s.query(QueryMsg::BreakGlassSessions {
         patient: s.patient.to_string(),
-        start_after: Some(ids[2]),
+        start_after: first.items[1].session_bound(),
         limit: Some(2),
     });
     assert_eq!(
@@ -280,12 +351,52 @@ fn open_sessions_page_soonest_end_first_across_providers() {
         now.items.iter().map(|g| g.id).collect::<Vec<_>>(),
         vec![ids[2], ids[0]]
     );
-    assert_eq!(
-        s.query_err(QueryMsg::BreakGlassSessions {
+}
+
+#[test]
+fn break_glass_sessions_take_an_ordinary_exclusive_bound_that_need_not_exist() {
+    let mut s = Suite::new();
+    let admin = s.admin.clone();
+    let mut ids = vec![];
+    for (i, hours) in [5u32, 1, 3].into_iter().enumerate() {
+        let doc = s.addr(&format!("er-{i}"));
+        s.exec(
+            &admin,
+            ExecuteMsg::AdmitMember {
+                role: ConsentRole::EmergencyProvider,
+                address: doc.to_string(),
+            },
+        )
+        .unwrap();
+        ids.push(grant_id(&s.exec(&doc, open(&s, hours)).unwrap()));
+    }
+    let page = |s: &Suite, ends_in_hours: u64, grant_id: u64| -> Vec<u64> {
+        let p: Page<Grant> = s.query(QueryMsg::BreakGlassSessions {
             patient: s.patient.to_string(),
-            start_after: Some(999),
+            start_after: Some(SessionBound {
+                ends_at: s.now().plus_seconds(ends_in_hours * HOUR),
+                grant_id,
+            }),
             limit: None,
+        });
+        p.items.iter().map(|g| g.id).collect()
+    };
+    // Grant 999 does not exist: the bound still places the page (no GrantNotFound).
+    assert_eq!(page(&s, 1, 999), vec![ids[2], ids[0]]);
+    assert_eq!(page(&s, 3, 0), vec![ids[2], ids[0]]);
+    assert_eq!(page(&s, 3, ids[2]), vec![ids[0]]);
+    assert_eq!(page(&s, 99, 999), Vec::<u64>::new());
+    // A bound in the past is no bound: ended sessions never list.
+    let p: Page<Grant> = s.query(QueryMsg::BreakGlassSessions {
+        patient: s.patient.to_string(),
+        start_after: Some(SessionBound {
+            ends_at: cosmwasm_std::Timestamp::from_nanos(0),
+            grant_id: 999,
         }),
-        ContractError::GrantNotFound { grant_id: 999 }
+        limit: None,
+    });
+    assert_eq!(
+        p.items.iter().map(|g| g.id).collect::<Vec<_>>(),
+        vec![ids[1], ids[2], ids[0]]
     );
 }

@@ -266,7 +266,8 @@ fn a_consent_grant_is_preferred_over_a_break_glass_session() {
             ExecuteMsg::OpenBreakGlass {
                 patient: patient.to_string(),
                 hours: 1,
-                reason: "found unresponsive".into(),
+                reason: diachain_std::consent::BreakGlassReason::PatientCannotConsent,
+                note_hash: None,
                 scopes: None,
             },
         )

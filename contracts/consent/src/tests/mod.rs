@@ -9,6 +9,7 @@ mod check_access;
 mod grant;
 mod instantiate;
 mod members;
+mod migrate;
 mod queries;
 mod record_access;
 mod revoke;

@@ -200,7 +200,8 @@ fn accesses_under_a_break_glass_session_are_recorded_too() {
             ExecuteMsg::OpenBreakGlass {
                 patient: s.patient.to_string(),
                 hours: 1,
-                reason: "collapsed".into(),
+                reason: diachain_std::consent::BreakGlassReason::PatientCannotConsent,
+                note_hash: None,
                 scopes: None,
             },
         )

@@ -1,4 +1,5 @@
-//! Binding a device to a patient with proof of possession, unbinding, and transfer.
+//! Binding a device to a patient with proof of possession, and unbinding. Transfers are in
+//! `transfer.rs`.
 
 use cosmwasm_std::{Addr, Binary, DepsMut, Env, MessageInfo, Response, Storage};
 use diachain_std::crypto::verify_signature;
@@ -7,10 +8,10 @@ use diachain_std::{Device, DeviceStatus};
 
 use crate::error::ContractError;
 use crate::execute::{acts_for, domain, load_device};
-use crate::state::{save_device, DEVICES_BY_OWNER};
+use crate::state::{drop_transfer, save_device, DEVICES_BY_OWNER};
 
 /// Checks the device's signature over the bind message naming `patient` and the current nonce.
-fn check_possession(
+pub(crate) fn check_possession(
     deps: &DepsMut,
     env: &Env,
     device: &Device,
@@ -26,7 +27,7 @@ fn check_possession(
     Ok(())
 }
 
-fn ensure_bindable(device: &Device) -> Result<(), ContractError> {
+pub(crate) fn ensure_bindable(device: &Device) -> Result<(), ContractError> {
     match device.status {
         DeviceStatus::Active => Ok(()),
         DeviceStatus::Revoked { .. } => Err(ContractError::DeviceRevoked {
@@ -39,7 +40,7 @@ fn ensure_bindable(device: &Device) -> Result<(), ContractError> {
 }
 
 /// The device's owner, if `sender` is that owner or their guardian.
-fn owner_acted_for(
+pub(crate) fn owner_acted_for(
     storage: &dyn Storage,
     device: &Device,
     sender: &Addr,
@@ -57,14 +58,18 @@ fn owner_acted_for(
 }
 
 /// Records a change of owner: the new owner (or none), since this block.
-fn set_owner(device: &mut Device, env: &Env, owner: Option<Addr>) -> Result<(), ContractError> {
+pub(crate) fn set_owner(
+    device: &mut Device,
+    env: &Env,
+    owner: Option<Addr>,
+) -> Result<(), ContractError> {
     device.owner = owner;
     device.owner_since = env.block.time;
     device.owner_since_height = env.block.height;
     next_nonce(device)
 }
 
-fn next_nonce(device: &mut Device) -> Result<(), ContractError> {
+pub(crate) fn next_nonce(device: &mut Device) -> Result<(), ContractError> {
     device.nonce = device
         .nonce
         .checked_add(1)
@@ -116,35 +121,9 @@ pub fn unbind(
     set_owner(&mut device, &env, None)?;
     save_device(deps.storage, &device)?;
     DEVICES_BY_OWNER.remove(deps.storage, (&owner, &device_id));
+    drop_transfer(deps.storage, &device_id)?;
     Ok(Response::new()
         .add_attribute("action", "unbind_device")
         .add_attribute("device_id", device_id)
         .add_attribute("patient", owner))
-}
-
-pub fn transfer(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
-    device_id: String,
-    new_owner: String,
-    signature: Binary,
-) -> Result<Response, ContractError> {
-    let new_owner_addr = deps.api.addr_validate(&new_owner)?;
-    let mut device = load_device(deps.storage, &device_id)?;
-    let owner = owner_acted_for(deps.storage, &device, &info.sender)?;
-    if owner == new_owner_addr {
-        return Err(ContractError::SameOwner { id: device_id });
-    }
-    ensure_bindable(&device)?;
-    check_possession(&deps, &env, &device, &new_owner_addr, &signature)?;
-    set_owner(&mut device, &env, Some(new_owner_addr.clone()))?;
-    save_device(deps.storage, &device)?;
-    DEVICES_BY_OWNER.remove(deps.storage, (&owner, &device_id));
-    DEVICES_BY_OWNER.save(deps.storage, (&new_owner_addr, &device_id), &())?;
-    Ok(Response::new()
-        .add_attribute("action", "transfer_device")
-        .add_attribute("device_id", device_id)
-        .add_attribute("from", owner)
-        .add_attribute("to", new_owner_addr))
 }

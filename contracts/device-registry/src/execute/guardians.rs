@@ -2,8 +2,10 @@
 
 use cosmwasm_std::{DepsMut, Env, MessageInfo, Response};
 
+use diachain_std::registry::GuardianAppointer;
+
 use crate::error::ContractError;
-use crate::state::GUARDIANS;
+use crate::state::{save_guardian, GUARDIANS};
 
 pub fn add(
     deps: DepsMut,
@@ -16,12 +18,19 @@ pub fn add(
         Some(p) => deps.api.addr_validate(&p)?,
         None => info.sender.clone(),
     };
-    if patient_addr != info.sender && !diachain_std::admin::is_admin(deps.storage, &info.sender)? {
+    // The patient names their own guardians; the consortium may name one for any patient (a
+    // court-appointed guardian). Either way the appointment is recorded and shown to the
+    // patient, who may remove it.
+    let appointed_by = if patient_addr == info.sender {
+        GuardianAppointer::Patient
+    } else if diachain_std::admin::is_admin(deps.storage, &info.sender)? {
+        GuardianAppointer::Consortium
+    } else {
         return Err(ContractError::NotPatientOrAdmin {
             sender: info.sender.to_string(),
             patient: patient_addr.to_string(),
         });
-    }
+    };
     let guardian_addr = deps.api.addr_validate(&guardian)?;
     if guardian_addr == patient_addr {
         return Err(ContractError::SelfGuardian);
@@ -32,15 +41,18 @@ pub fn add(
             guardian,
         });
     }
-    GUARDIANS.save(
+    save_guardian(
         deps.storage,
-        (&patient_addr, &guardian_addr),
-        &env.block.time,
-    )?;
+        &patient_addr,
+        &guardian_addr,
+        appointed_by,
+        env.block.time,
+    );
     Ok(Response::new()
         .add_attribute("action", "add_guardian")
         .add_attribute("patient", patient_addr)
-        .add_attribute("guardian", guardian_addr))
+        .add_attribute("guardian", guardian_addr)
+        .add_attribute("appointed_by", info.sender))
 }
 
 pub fn remove(
@@ -54,6 +66,7 @@ pub fn remove(
         None => info.sender.clone(),
     };
     let guardian_addr = deps.api.addr_validate(&guardian)?;
+    // The patient may always remove any guardian, whoever appointed them.
     let allowed = info.sender == patient_addr
         || info.sender == guardian_addr
         || diachain_std::admin::is_admin(deps.storage, &info.sender)?;

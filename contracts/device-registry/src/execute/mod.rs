@@ -7,6 +7,7 @@ pub mod participants;
 pub mod register;
 pub mod rotate;
 pub mod status;
+pub mod transfer;
 
 use cosmwasm_std::{Addr, Deps, Env, Storage};
 use diachain_std::device::{Authority, ParticipantStatus, Role, MAX_TEXT_LEN};

@@ -4,12 +4,13 @@ use std::collections::BTreeSet;
 
 use cosmwasm_std::{DepsMut, Env, MessageInfo, Response};
 use diachain_std::crypto::validate_public_key;
+use diachain_std::device::validate_model;
 use diachain_std::device::{device_tag, Role};
 use diachain_std::registry::{NewDevice, MAX_DEVICES_PER_REGISTRATION};
 use diachain_std::{validate_device_id, Device, DeviceStatus};
 
 use crate::error::ContractError;
-use crate::execute::{ensure_active, ensure_text};
+use crate::execute::ensure_active;
 use crate::state::{save_device, DEVICES, DEVICES_BY_MANUFACTURER, DEVICE_TAGS};
 
 /// Registers every device or none: all are checked before the first is written.
@@ -45,7 +46,10 @@ pub fn register(
         if !tags.insert(tag) || DEVICE_TAGS.has(deps.storage, &tag) {
             return Err(ContractError::DeviceTagTaken { id: d.id.clone() });
         }
-        ensure_text("model", &d.model)?;
+        validate_model(&d.model).map_err(|source| ContractError::InvalidModel {
+            id: d.id.clone(),
+            source,
+        })?;
         validate_public_key(deps.api, &d.public_key).map_err(|source| {
             ContractError::InvalidKey {
                 id: d.id.clone(),

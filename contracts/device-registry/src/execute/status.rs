@@ -1,12 +1,12 @@
 //! Suspending, reactivating and revoking devices.
 
 use cosmwasm_std::{DepsMut, Env, MessageInfo, Response, Timestamp};
-use diachain_std::device::{Authority, RevocationReason};
+use diachain_std::device::{Authority, RevocationReason, SuspensionReason};
 use diachain_std::{Device, DeviceStatus};
 
 use crate::error::ContractError;
-use crate::execute::{authority_over, ensure_text, load_device};
-use crate::state::save_device;
+use crate::execute::{authority_over, load_device};
+use crate::state::{drop_transfer, save_device};
 
 fn required_authority(
     deps: &DepsMut,
@@ -31,9 +31,11 @@ pub fn suspend(
     env: Env,
     info: MessageInfo,
     device_id: String,
-    reason: String,
+    reason: SuspensionReason,
 ) -> Result<Response, ContractError> {
-    ensure_text("reason", &reason)?;
+    if reason == SuspensionReason::Legacy {
+        return Err(ContractError::LegacyReason);
+    }
     let mut device = load_device(deps.storage, &device_id)?;
     let by = required_authority(&deps, &device, &info)?;
     match device.status {
@@ -51,7 +53,8 @@ pub fn suspend(
     save_device(deps.storage, &device)?;
     Ok(Response::new()
         .add_attribute("action", "suspend_device")
-        .add_attribute("device_id", device_id))
+        .add_attribute("device_id", device_id)
+        .add_attribute("reason", reason.as_str()))
 }
 
 pub fn reactivate(
@@ -104,6 +107,8 @@ pub fn revoke(
         reason,
     };
     save_device(deps.storage, &device)?;
+    // A revoked device can never be accepted: its open transfer offer goes with it.
+    drop_transfer(deps.storage, &device_id)?;
     Ok(Response::new()
         .add_attribute("action", "revoke_device")
         .add_attribute("device_id", device_id)

@@ -3,11 +3,13 @@
 mod admin;
 mod bind;
 mod guardians;
+mod migrate;
 mod participants;
 mod queries;
 mod register;
 mod rotate;
 mod status;
+mod transfer;
 
 use cosmwasm_std::testing::{
     message_info, mock_dependencies, mock_env, MockApi, MockQuerier, MockStorage,
@@ -27,6 +29,15 @@ use crate::ContractError;
 /// Asserts that a result is an error matching a pattern, showing the error otherwise.
 #[macro_export]
 macro_rules! assert_err {
+    ($result:expr, $pattern:pat if $guard:expr) => {
+        match $result {
+            Err(e) => assert!(
+                matches!(e, $pattern if $guard),
+                "unexpected error: {e:?}"
+            ),
+            Ok(r) => panic!("expected an error, got {r:?}"),
+        }
+    };
     ($result:expr, $pattern:pat) => {
         match $result {
             Err(e) => assert!(matches!(e, $pattern), "unexpected error: {e:?}"),

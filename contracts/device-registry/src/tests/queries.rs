@@ -1,5 +1,5 @@
 use cosmwasm_std::{coins, Binary};
-use diachain_std::device::{RevocationReason, Role};
+use diachain_std::device::{RevocationReason, Role, SuspensionReason};
 use diachain_std::registry::{DevicesResponse, MAX_DEVICES_PER_QUERY};
 use diachain_std::testing::TestKey;
 use diachain_std::{Device, DeviceKind, KeyAlgorithm, Page};
@@ -129,6 +129,13 @@ fn every_execute_message_refuses_funds() {
             device_id: "d".into(),
             new_owner: a.clone(),
             signature: Binary::default(),
+            expires_in_seconds: None,
+        },
+        ExecuteMsg::AcceptTransfer {
+            device_id: "d".into(),
+        },
+        ExecuteMsg::CancelTransfer {
+            device_id: "d".into(),
         },
         ExecuteMsg::AddGuardian {
             patient: None,
@@ -140,7 +147,7 @@ fn every_execute_message_refuses_funds() {
         },
         ExecuteMsg::SuspendDevice {
             device_id: "d".into(),
-            reason: "x".into(),
+            reason: SuspensionReason::Other,
         },
         ExecuteMsg::ReactivateDevice {
             device_id: "d".into(),

@@ -1,6 +1,6 @@
 use cosmwasm_std::Binary;
 use diachain_std::crypto::KeyError;
-use diachain_std::device::{DeviceIdError, Role};
+use diachain_std::device::{DeviceIdError, ModelError, Role, MAX_MODEL_LEN};
 use diachain_std::registry::MAX_DEVICES_PER_REGISTRATION;
 use diachain_std::testing::TestKey;
 use diachain_std::{DeviceKind, DeviceStatus, KeyAlgorithm, PublicKey};
@@ -136,8 +136,36 @@ fn bad_ids_models_and_keys_are_refused() {
     no_model.model = String::new();
     assert_err!(
         fx.exec(&maker, one(no_model)),
-        ContractError::InvalidText { field: "model", .. }
+        ContractError::InvalidModel {
+            source: ModelError::Length(0),
+            ..
+        }
     );
+    let mut long_model = new_device("cgm-model002", DeviceKind::Cgm, &key);
+    long_model.model = "G".repeat(MAX_MODEL_LEN + 1);
+    assert_err!(
+        fx.exec(&maker, one(long_model)),
+        ContractError::InvalidModel {
+            source: ModelError::Length(_),
+            ..
+        }
+    );
+    // A model is a product name, not a place for a serial number, a name or a note: letters,
+    // digits, spaces and a few separators only.
+    for text in ["G7\nSN:4711", "Libre 3 – Jörg", "pump#123", "x\u{0}"] {
+        let mut odd_model = new_device("cgm-model003", DeviceKind::Cgm, &key);
+        odd_model.model = text.to_string();
+        assert_err!(
+            fx.exec(&maker, one(odd_model)),
+            ContractError::InvalidModel {
+                source: ModelError::Charset,
+                ..
+            }
+        );
+    }
+    let mut fine_model = new_device("cgm-model004", DeviceKind::Cgm, &key);
+    fine_model.model = "Omnipod 5 (EU) v2.1/b_c-d+e,f".to_string();
+    fx.exec(&maker, one(fine_model)).unwrap();
     let mut short_key = new_device("cgm-key00001", DeviceKind::Cgm, &key);
     short_key.public_key = PublicKey {
         algorithm: KeyAlgorithm::Ed25519,

@@ -1,5 +1,5 @@
 use cosmwasm_std::Timestamp;
-use diachain_std::device::{Authority, RevocationReason, Role};
+use diachain_std::device::{Authority, RevocationReason, Role, SuspensionReason};
 use diachain_std::{DeviceStatus, KeyAlgorithm};
 
 use super::{addr, Fx};
@@ -10,7 +10,7 @@ use crate::ContractError;
 fn suspend() -> ExecuteMsg {
     ExecuteMsg::SuspendDevice {
         device_id: "cgm-status01".into(),
-        reason: "investigating".into(),
+        reason: SuspensionReason::SuspectedFault,
     }
 }
 fn reactivate() -> ExecuteMsg {
@@ -87,14 +87,24 @@ fn owner_guardian_manufacturer_and_admin_may_suspend_but_others_may_not() {
             &patient,
             ExecuteMsg::SuspendDevice {
                 device_id: "cgm-status01".into(),
-                reason: "".into()
+                reason: SuspensionReason::Legacy
             }
         ),
-        ContractError::InvalidText {
-            field: "reason",
+        ContractError::LegacyReason
+    );
+    // The code is what the device's status shows, and what the event names: never free text.
+    let res = fx.exec(&patient, suspend()).unwrap();
+    assert!(res
+        .attributes
+        .iter()
+        .any(|a| a.key == "reason" && a.value == "suspected_fault"));
+    assert!(matches!(
+        fx.device("cgm-status01").status,
+        DeviceStatus::Suspended {
+            reason: SuspensionReason::SuspectedFault,
             ..
         }
-    );
+    ));
 }
 
 #[test]
@@ -192,7 +202,7 @@ fn revocation_is_final_and_checks_its_effective_time() {
             &admin,
             ExecuteMsg::SuspendDevice {
                 device_id: "cgm-unknown1".into(),
-                reason: "x".into()
+                reason: SuspensionReason::Other
             }
         ),
         ContractError::DeviceNotFound { .. }

@@ -25,7 +25,8 @@ fn glucose(s: &Suite, patient: &cosmwasm_std::Addr) -> u64 {
         .sum()
 }
 
-/// The patient hands the device to `new_owner` at `at` (the device signs the transfer).
+/// The patient offers the device to `new_owner` at `at` (the device signs the offer), and
+/// `new_owner` accepts at once.
 fn transfer(s: &mut Suite, d: &Device, new_owner: &cosmwasm_std::Addr, at: u64) {
     s.set_time(at);
     let (chain_id, contract) = s.registry_domain();
@@ -55,6 +56,13 @@ fn transfer(s: &mut Suite, d: &Device, new_owner: &cosmwasm_std::Addr, at: u64) 
             device_id: d.id.clone(),
             new_owner: new_owner.to_string(),
             signature: d.key.sign(&bytes),
+            expires_in_seconds: None,
+        },
+    );
+    s.registry_exec(
+        new_owner,
+        RegistryMsg::AcceptTransfer {
+            device_id: d.id.clone(),
         },
     );
 }
@@ -111,10 +119,17 @@ fn coverage_is_split_exactly_when_a_device_changes_hands_during_a_day() {
                 device_id: d.id.clone(),
                 new_owner: patient.to_string(),
                 signature: d.key.sign(&bytes),
+                expires_in_seconds: None,
             },
             &[],
         )
         .unwrap();
+    s.registry_exec(
+        &patient,
+        RegistryMsg::AcceptTransfer {
+            device_id: d.id.clone(),
+        },
+    );
     s.set_time(DAY0 + 16 * 3_600);
     s.submit(&[s.batch(&d, 43, 12, DAY0 + 14 * 3_600)]).unwrap();
     assert_eq!((glucose(&s, &patient), glucose(&s, &other)), (36, 18));

@@ -147,7 +147,7 @@ fn a_suspended_device_is_refused_for_data_from_its_suspension() {
         &maker,
         diachain_std::registry::ExecuteMsg::SuspendDevice {
             device_id: d.id.clone(),
-            reason: "hold".into(),
+            reason: diachain_std::device::SuspensionReason::SafetyNotice,
         },
     );
     // The suspension starts at the block time (day 3); data from day 0 is still accepted.

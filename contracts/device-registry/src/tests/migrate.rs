@@ -1,0 +1,120 @@
+//! Migration from 0.1.x: stored records of the previous code read after `migrate`.
+
+use cosmwasm_std::{from_json, Timestamp};
+use diachain_std::device::SuspensionReason;
+use diachain_std::registry::{GuardianAppointer, GuardianInfo, MigrateMsg};
+use diachain_std::{DeviceStatus, KeyAlgorithm, Page};
+
+use super::{addr, Fx};
+use crate::contract::{migrate, CONTRACT_NAME, CONTRACT_VERSION};
+use crate::msg::{ExecuteMsg, QueryMsg};
+use crate::state::{DEVICES, GUARDIANS};
+
+#[test]
+fn records_written_by_the_previous_version_read_after_migrate_without_their_free_text() {
+    let mut fx = Fx::new();
+    let patient = fx.patient.clone();
+    fx.registered_and_bound("cgm-legacy01", KeyAlgorithm::Ed25519, 7);
+    fx.exec(
+        &patient,
+        ExecuteMsg::SuspendDevice {
+            device_id: "cgm-legacy01".into(),
+            reason: SuspensionReason::Other,
+        },
+    )
+    .unwrap();
+    // What 0.1.0 stored: a suspension with a free-text reason, and a guardian as a bare time.
+    let storage = &mut fx.deps.storage;
+    let key = DEVICES.key("cgm-legacy01");
+    let raw = String::from_utf8(cosmwasm_std::Storage::get(storage, &key).unwrap()).unwrap();
+    let old = raw.replace(
+        r#""reason":"other""#,
+        r#""reason":"patient in hospital after severe hypo""#,
+    );
+    assert_ne!(raw, old);
+    cosmwasm_std::Storage::set(storage, &key, old.as_bytes());
+    let old_guardian = addr("old-guardian");
+    cosmwasm_std::Storage::set(
+        storage,
+        &GUARDIANS.key((&patient, &old_guardian)),
+        br#""1600000000000000000""#,
+    );
+    cw2::set_contract_version(storage, CONTRACT_NAME, "0.1.0").unwrap();
+
+    let res = migrate(fx.deps.as_mut(), fx.env.clone(), MigrateMsg {}).unwrap();
+    assert!(res
+        .attributes
+        .iter()
+        .any(|a| a.key == "to_version" && a.value == CONTRACT_VERSION));
+    assert_eq!(
+        cw2::get_contract_version(&fx.deps.storage).unwrap().version,
+        CONTRACT_VERSION
+    );
+
+    assert!(matches!(
+        fx.device("cgm-legacy01").status,
+        DeviceStatus::Suspended {
+            reason: SuspensionReason::Legacy,
+            ..
+        }
+    ));
+    let page: Page<GuardianInfo> = fx.query(QueryMsg::Guardians {
+        patient: patient.to_string(),
+        start_after: None,
+        limit: None,
+    });
+    assert_eq!(
+        page.items,
+        vec![GuardianInfo {
+            guardian: old_guardian.clone(),
+            appointed_by: GuardianAppointer::Unrecorded,
+            appointed_at: Timestamp::from_nanos(1_600_000_000_000_000_000),
+        }]
+    );
+    let is: bool = fx.query(QueryMsg::IsGuardian {
+        patient: patient.to_string(),
+        guardian: old_guardian.to_string(),
+    });
+    assert!(is);
+    // The old guardian still acts, and can still be removed by the patient.
+    fx.exec(
+        &patient,
+        ExecuteMsg::RemoveGuardian {
+            patient: None,
+            guardian: old_guardian.to_string(),
+        },
+    )
+    .unwrap();
+
+    // The next save rewrites the record: the free text is gone from storage.
+    let maker = fx.maker.clone();
+    fx.exec(
+        &maker,
+        ExecuteMsg::RotateKey {
+            device_id: "cgm-legacy01".into(),
+            new_key: diachain_std::testing::TestKey::new(KeyAlgorithm::Ed25519, 8).public_key(),
+            signature: None,
+        },
+    )
+    .unwrap();
+    let raw = cosmwasm_std::Storage::get(&fx.deps.storage, &DEVICES.key("cgm-legacy01")).unwrap();
+    let text = String::from_utf8(raw.clone()).unwrap();
+    assert!(text.contains(r#""reason":"legacy""#), "{text}");
+    assert!(!text.contains("hypo"));
+    let device: diachain_std::Device = from_json(&raw).unwrap();
+    assert!(matches!(
+        device.status,
+        DeviceStatus::Suspended {
+            reason: SuspensionReason::Legacy,
+            ..
+        }
+    ));
+    // The device's own owner may still lift the legacy suspension.
+    fx.exec(
+        &patient,
+        ExecuteMsg::ReactivateDevice {
+            device_id: "cgm-legacy01".into(),
+        },
+    )
+    .unwrap();
+}
