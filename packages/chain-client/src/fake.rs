@@ -49,6 +49,8 @@ pub struct State {
     pub accepted: Vec<u64>,
     /// How many broadcasts reached the node.
     pub broadcasts: u32,
+    /// Fee amounts of the simulated transactions.
+    pub simulated_fees: Vec<String>,
     /// How many account queries were answered.
     pub account_queries: u32,
     pub included: HashMap<String, TxOutcome>,
@@ -120,7 +122,9 @@ impl Rpc for FakeChain {
             }
             SIMULATE_PATH => {
                 let req = SimulateRequest::decode(&*data).expect("SimulateRequest");
-                let (_, _, seq) = sequence_of(&req.tx_bytes);
+                let (_, auth, seq) = sequence_of(&req.tx_bytes);
+                let fee = auth.fee.map(|f| f.amount[0].amount.clone());
+                s.simulated_fees.push(fee.unwrap_or_default());
                 let fail = |log: String| {
                     AbciResponse {
                     code: 6,

@@ -165,11 +165,14 @@ impl<R: Rpc> TxSender<R> {
                 let gas_limit = match gas {
                     Gas::Fixed(g) => g,
                     Gas::Auto => {
-                        let probe = self.sign(&msgs, memo, acct, 0)?;
+                        // A fee of 1 so that the simulation charges the fee transfer like
+                        // the real transaction (a zero fee skips it: ~18,000 gas less).
+                        let probe = self.sign(&msgs, memo, acct, 0, 1)?;
                         cfg.gas_limit(self.client.simulate(&probe.bytes).await?.gas_used)
                     }
                 };
-                let signed = self.sign(&msgs, memo, acct, gas_limit)?;
+                let fee = cfg.gas_price.fee_amount(gas_limit);
+                let signed = self.sign(&msgs, memo, acct, gas_limit, fee)?;
                 before_broadcast(&signed).map_err(Error::Aborted)?;
                 self.client.broadcast(&signed).await?;
                 Ok(signed)
@@ -211,6 +214,7 @@ impl<R: Rpc> TxSender<R> {
         memo: &str,
         acct: AccountInfo,
         gas_limit: u64,
+        fee_amount: u128,
     ) -> Result<SignedTx, Error> {
         sign_tx(
             &self.signer,
@@ -220,7 +224,8 @@ impl<R: Rpc> TxSender<R> {
                 account_number: acct.account_number,
                 sequence: acct.sequence,
                 gas_limit,
-                gas_price: &self.client.config.gas_price,
+                fee_amount,
+                fee_denom: &self.client.config.gas_price.denom,
                 memo,
             },
         )

@@ -21,6 +21,8 @@ async fn the_account_is_read_once_then_the_sequence_is_counted_locally() {
     with_state(&s, |st| {
         assert_eq!(st.accepted, [0, 1, 2]);
         assert_eq!(st.account_queries, 1);
+        // Simulated with a non-zero fee, so that the fee transfer's gas is counted.
+        assert_eq!(st.simulated_fees, ["1", "1", "1"]);
     });
 }
 

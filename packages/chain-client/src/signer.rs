@@ -156,6 +156,7 @@ mod tests {
         // `wasmd keys add x --recover` with this mnemonic shows this address.
         let s = Signer::from_mnemonic(ABANDON, "wasm").unwrap();
         assert_eq!(s.address(), ABANDON_WASM_ADDRESS);
+        assert_eq!(hex::encode(s.public_key().to_bytes()), ABANDON_PUBKEY_HEX);
     }
 
     #[test]
@@ -229,6 +230,9 @@ mod tests {
         assert!(!dbg.contains("0000000000000001"));
     }
 
-    // `wasm` form of the well-known cosmos19rl4cm2hmr8afy4kldpxz3fka4jguq0auqdal4.
+    // `wasm` form of the well-known cosmos19rl4cm2hmr8afy4kldpxz3fka4jguq0auqdal4; address and
+    // public key as `wasmd keys add --recover` (v0.70.3) shows them for this mnemonic.
     const ABANDON_WASM_ADDRESS: &str = "wasm19rl4cm2hmr8afy4kldpxz3fka4jguq0akuugk7";
+    const ABANDON_PUBKEY_HEX: &str =
+        "024f4e2ad99c34d60b9ba6283c9431a8418af8673212961f97a77b6377fcd05b62";
 }

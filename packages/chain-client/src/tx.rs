@@ -151,8 +151,10 @@ pub struct SignParams<'a> {
     pub sequence: u64,
     /// The gas limit.
     pub gas_limit: u64,
-    /// The gas price that sets the fee.
-    pub gas_price: &'a GasPrice,
+    /// The fee amount (usually `GasPrice::fee_amount(gas_limit)`).
+    pub fee_amount: u128,
+    /// The fee denom.
+    pub fee_denom: &'a str,
     /// The memo.
     pub memo: &'a str,
 }
@@ -162,8 +164,7 @@ pub fn sign_tx(signer: &Signer, msgs: &[Any], p: &SignParams<'_>) -> Result<Sign
     let chain_id = chain::Id::from_str(p.chain_id)
         .map_err(|e| Error::Invalid(format!("chain id {}: {e}", p.chain_id)))?;
     let body = Body::new(msgs.to_vec(), p.memo, 0u32);
-    let fee_amount = p.gas_price.fee_amount(p.gas_limit);
-    let fee = Fee::from_amount_and_gas(coin(fee_amount, &p.gas_price.denom)?, p.gas_limit);
+    let fee = Fee::from_amount_and_gas(coin(p.fee_amount, p.fee_denom)?, p.gas_limit);
     let auth_info = SignerInfo::single_direct(Some(signer.public_key()), p.sequence).auth_info(fee);
     let raw = SignDoc::new(&body, &auth_info, &chain_id, p.account_number)
         .and_then(|doc| doc.sign(&signer.cosmrs_key()))
@@ -176,7 +177,7 @@ pub fn sign_tx(signer: &Signer, msgs: &[Any], p: &SignParams<'_>) -> Result<Sign
         bytes,
         sequence: p.sequence,
         gas_limit: p.gas_limit,
-        fee: fee_amount,
+        fee: p.fee_amount,
     })
 }
 
@@ -237,7 +238,8 @@ mod tests {
             account_number: 9,
             sequence: 41,
             gas_limit: 150_000,
-            gas_price: &price,
+            fee_amount: price.fee_amount(150_000),
+            fee_denom: &price.denom,
             memo: "m",
         };
         let signed = sign_tx(&s, std::slice::from_ref(&msg), &p).unwrap();
