@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end tests on a real wasmd node: starts a fresh local network of its own (chain
 # diachain-e2e-1, RPC 127.0.0.1:27657, so it does not disturb a developer's diachain-local-1),
-# deploys the suite from artifacts/, runs the e2e tests (tests/e2e) against it and stops it,
-# also on failure. Node logs stay in .chain/diachain-e2e-1/logs/.
+# deploys the suite from artifacts/, runs the e2e tests (tests/e2e) and the chain client's live
+# tests (packages/chain-client/tests/live.rs) against it and stops it, also on failure. Node
+# logs stay in .chain/diachain-e2e-1/logs/.
 #
 # The deployment goes the way of a remote testnet (every setting a flag: --node, --chain-id,
 # --gas-prices, --from and the role addresses), then the local way (settings from the
@@ -56,6 +57,10 @@ if ! grep -q "contracts unchanged" <<<"$again" || grep -qE "storing|instantiated
 fi
 
 DIACHAIN_E2E_CHAIN_ID=$CHAIN_ID cargo test --locked -p diachain-e2e -- --test-threads=1 --nocapture
+
+echo "e2e: the chain client (packages/chain-client) against the same network"
+DIACHAIN_CHAIN_CLIENT_NETWORK=$CHAIN_ID cargo test --locked -p diachain-chain-client --test live \
+  -- --test-threads=1 --nocapture
 
 echo "e2e: deploying a changed build: every contract must be migrated in place"
 CHANGED=".chain/$CHAIN_ID/artifacts-changed"
