@@ -63,7 +63,7 @@ DENOM=udia
 GAS_PRICE=0.025$DENOM
 BLOCK_MAX_GAS=10000000
 # Every role the suite has, funded at genesis. Validators get their own keys (validator<i>).
-ROLES=(consortium manufacturer relayer patient patient2 guardian clinician emergency custodian sponsor treasury bench)
+ROLES=(consortium manufacturer relayer patient patient2 patient3 guardian clinician emergency custodian sponsor treasury bench)
 FUNDS=1000000000000000$DENOM
 
 NET="$ROOT/.chain/$CHAIN_ID"

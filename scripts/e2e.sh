@@ -5,12 +5,16 @@
 # tests (packages/chain-client/tests/live.rs) against it and stops it, also on failure. Node
 # logs stay in .chain/diachain-e2e-1/logs/.
 #
-# The deployment goes the way of a remote testnet (every setting a flag: --node, --chain-id,
-# --gas-prices, --from and the role addresses), then the local way (settings from the
-# network's files) must find everything in place and send nothing. After the tests, a changed
-# build (the same wasm with an extra custom section, so another checksum) must be stored and
-# every contract migrated in place, keeping its address and state. So both modes of
-# scripts/deploy.sh, its idempotence and its migrations are checked on every run.
+# The network first runs the previous release, 0.1.0 (its wasm is kept in
+# tests/e2e/legacy/0.1.0/), deployed the way of a remote testnet (every setting a flag:
+# --node, --chain-id, --gas-prices, --from and the role addresses); the e2e crate seeds it with
+# every kind of record 0.1.0 wrote (tests/e2e/tests/migration.rs). The current build is then
+# deployed the local way (settings from the network's files): every contract must migrate in
+# place, and the e2e tests, which check the seeded records, run on the migrated suite. A third
+# deployment must find everything in place and send nothing. After the tests, a changed build
+# (the same wasm with an extra custom section, so another checksum) must be stored and every
+# contract migrated in place again. So both modes of scripts/deploy.sh, its idempotence and its
+# migrations (from the previous release and between builds) are checked on every run.
 # Usage: scripts/e2e.sh [--no-build]   (--no-build: use artifacts/ as they are)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,12 +46,23 @@ refused "is not running" advance-clock 1d --chain-id diachain-e2e-never-started
 source ".chain/$CHAIN_ID/network.env"
 KEYS=(--keyring-backend test --keyring-dir "$DIACHAIN_KEYRING_DIR")
 addr() { "$DIACHAIN_WASMD" keys show "$1" -a "${KEYS[@]}"; }
-echo "e2e: deploying as to a remote testnet (flags only)"
+LEGACY=tests/e2e/legacy/0.1.0
+(cd "$LEGACY" && sha256sum --quiet -c checksums.txt) || { echo "e2e: $LEGACY does not match its checksums" >&2; exit 1; }
+echo "e2e: deploying the previous release (0.1.0) as to a remote testnet (flags only)"
 bash scripts/deploy.sh --node "$DIACHAIN_NODE" --chain-id "$CHAIN_ID" \
   --gas-prices "$DIACHAIN_GAS_PRICE" --from consortium "${KEYS[@]}" \
   --manufacturer "$(addr manufacturer)" --relayer "$(addr relayer)" \
   --emergency "$(addr emergency)" --custodian "$(addr custodian)" --treasury "$(addr treasury)" \
-  "${BUILD[@]}"
+  --artifacts "$LEGACY"
+echo "e2e: seeding 0.1.0 with every kind of record it wrote"
+rm -f ".chain/$CHAIN_ID/seed-0.1.json"
+DIACHAIN_E2E_CHAIN_ID=$CHAIN_ID DIACHAIN_E2E_PHASE=seed-0.1 cargo test --locked -p diachain-e2e \
+  --test migration -- --test-threads=1 --nocapture
+[ -f ".chain/$CHAIN_ID/seed-0.1.json" ] || { echo "e2e: seeding wrote no seed file" >&2; exit 1; }
+echo "e2e: deploying the current build the local way: every contract migrates from 0.1.0"
+up=$(bash scripts/deploy.sh --chain-id "$CHAIN_ID" "${BUILD[@]}" 2>&1) || { echo "$up" >&2; exit 1; }
+echo "$up" | grep -E "migrated|storing" >&2 || true
+[ "$(grep -c ': migrated ' <<<"$up")" = 4 ] || { echo "$up" >&2; echo "e2e: expected 4 contracts migrated from 0.1.0" >&2; exit 1; }
 echo "e2e: deploying again the local way: nothing may change"
 again=$(bash scripts/deploy.sh --chain-id "$CHAIN_ID" --no-build 2>&1) || { echo "$again" >&2; exit 1; }
 if ! grep -q "contracts unchanged" <<<"$again" || grep -qE "storing|instantiated|migrated|executed" <<<"$again"; then

@@ -149,7 +149,7 @@ fn key_name(a: KeyAlgorithm) -> &'static str {
     }
 }
 
-fn anchor(net: &Network, batches: &[SignedBatch]) -> TxResult {
+pub(crate) fn anchor(net: &Network, batches: &[SignedBatch]) -> TxResult {
     net.execute(
         "relayer",
         &net.contracts.anchors,
@@ -161,7 +161,7 @@ fn anchor(net: &Network, batches: &[SignedBatch]) -> TxResult {
 
 /// The patient grants `grantee` treatment access to glucose data of UTC day `day` until
 /// `expires`.
-fn glucose_grant(net: &Network, grantee: &str, day: u64, expires: Expiry) -> TxResult {
+pub(crate) fn glucose_grant(net: &Network, grantee: &str, day: u64, expires: Expiry) -> TxResult {
     net.execute(
         "patient",
         &net.contracts.consent,
@@ -179,7 +179,7 @@ fn glucose_grant(net: &Network, grantee: &str, day: u64, expires: Expiry) -> TxR
 }
 
 /// `CheckAccess` for one minute of data from `t0`, now.
-fn check_access(
+pub(crate) fn check_access(
     net: &Network,
     patient: &str,
     grantee: &str,

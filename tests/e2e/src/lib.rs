@@ -13,6 +13,7 @@
 
 pub mod bench;
 pub mod journey;
+pub mod migration;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,49 @@
+//! The in-place migration from the previous release (0.1.0) on a real node. `scripts/e2e.sh`
+//! deploys 0.1.0 first and runs this file with `DIACHAIN_E2E_PHASE=seed-0.1` (the seeding test
+//! only), then deploys the current build — every contract migrates — and runs the e2e tests,
+//! where the check below finds the seed file and verifies every record.
+
+use std::sync::MutexGuard;
+
+use diachain_e2e::migration::{seed, seed_file, verify, Seeded};
+use diachain_e2e::{Network, CHAIN_LOCK};
+
+const PHASE_ENV: &str = "DIACHAIN_E2E_PHASE";
+const SEED_PHASE: &str = "seed-0.1";
+
+fn chain() -> Option<(Network, MutexGuard<'static, ()>)> {
+    let net = Network::from_env()?;
+    let guard = CHAIN_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    Some((net, guard))
+}
+
+fn seeding() -> bool {
+    std::env::var(PHASE_ENV).is_ok_and(|p| p == SEED_PHASE)
+}
+
+#[test]
+fn a_network_running_0_1_is_seeded_with_every_kind_of_record() {
+    let Some((net, _g)) = chain() else { return };
+    if !seeding() {
+        eprintln!("SKIPPED: seeding runs only against 0.1.0 ({PHASE_ENV}={SEED_PHASE})");
+        return;
+    }
+    let seeded = seed(&net);
+    assert!(seed_file(&net).exists());
+    assert_eq!(seeded.proof_5.len(), 4, "a 12-leaf tree has 4 levels");
+}
+
+#[test]
+fn every_device_grant_study_and_batch_of_0_1_survives_the_migration() {
+    let Some((net, _g)) = chain() else { return };
+    if seeding() {
+        eprintln!("SKIPPED: the contracts still run 0.1.0");
+        return;
+    }
+    // scripts/e2e.sh always seeds before migrating: a missing seed file is a failure.
+    let path = seed_file(&net);
+    let bytes = std::fs::read(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (scripts/e2e.sh seeds 0.1.0 first)", path.display()));
+    let seeded: Seeded = serde_json::from_slice(&bytes).expect("seed file");
+    verify(&net, &seeded);
+}
