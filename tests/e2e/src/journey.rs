@@ -742,8 +742,8 @@ fn key_static(key: &str) -> &'static str {
 }
 
 /// The main rejections, each a transaction that fails in its block with the contract's error:
-/// an unknown device, a replayed batch, a device transfer completed by anyone but its
-/// recipient, an access recorded under an expired consent.
+/// an unknown device, an implausibly dense batch, a replayed batch, a device transfer completed
+/// by anyone but its recipient, an access recorded under an expired consent.
 pub fn rejections(net: &Network) -> Vec<Step> {
     let mut rec = Recorder::default();
     let c = net.contracts.clone();

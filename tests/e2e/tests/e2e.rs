@@ -26,8 +26,8 @@ fn patient_journey_register_bind_anchor_gap_consent_break_glass_study_claim_revo
 }
 
 #[test]
-fn unknown_device_replay_and_expired_consent_fail_on_chain_with_the_contract_error() {
+fn unknown_device_implausible_batch_replay_unaccepted_transfer_and_expired_consent_fail_on_chain() {
     let Some((net, _g)) = chain() else { return };
     let steps = journey::rejections(&net);
-    assert_eq!(steps.iter().filter(|s| !s.ok).count(), 3);
+    assert_eq!(steps.iter().filter(|s| !s.ok).count(), 5);
 }
