@@ -162,3 +162,6 @@ impl Store for RedbStore {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;
