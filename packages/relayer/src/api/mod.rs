@@ -1,4 +1,5 @@
-//! The HTTP API: `POST /v1/batches` for gateways, `/healthz` and `/metrics` for operators.
+//! The HTTP API: `POST /v1/batches` for gateways; `GET /v1/status`, `/healthz` and `/metrics`
+//! for operators.
 
 mod batches;
 mod error;
@@ -28,6 +29,7 @@ pub struct AppState {
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/v1/batches", post(batches::post_batch))
+        .route("/v1/status", get(ops::status))
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
         .with_state(state)

@@ -19,6 +19,22 @@ pub(super) async fn healthz(State(app): State<Arc<AppState>>) -> Response {
     (status, Json(report)).into_response()
 }
 
+/// Batch counts per anchoring state.
+pub(super) async fn status(State(app): State<Arc<AppState>>) -> Response {
+    let store = app.pipeline.store.clone();
+    match tokio::task::spawn_blocking(move || store.counts()).await {
+        Ok(Ok(counts)) => (StatusCode::OK, Json(counts)).into_response(),
+        _ => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(serde_json::json!({
+                "error": "store_failed",
+                "message": "The store could not be read."
+            })),
+        )
+            .into_response(),
+    }
+}
+
 pub(super) async fn metrics(State(app): State<Arc<AppState>>) -> Response {
     (
         [(
