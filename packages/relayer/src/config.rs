@@ -240,3 +240,63 @@ impl RegistrySection {
         Duration::from_secs(self.max_age_secs.unwrap_or(6))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn serve_args(args: &[&str]) -> crate::cli::ServeArgs {
+        match Cli::try_parse_from(args).expect("parses").command {
+            Command::Serve(a) => a,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn flags_override_environment_which_overrides_the_file_which_overrides_defaults() {
+        let file: FileConfig = toml::from_str(
+            "[server]\nlisten = \"127.0.0.1:7000\"\nmax_body_bytes = 100\n\
+             [chain]\nchain_id = \"from-file\"\nanchors_contract = \"wasm1file\"\n",
+        )
+        .expect("toml");
+        // Only this test sets this variable.
+        std::env::set_var("DIACHAIN_RELAYER_MAX_BODY_BYTES", "200");
+        let from_env = serve_args(&["relayer", "serve", "--chain-id", "from-flag"]);
+        let flagged = serve_args(&["relayer", "serve", "--max-body-bytes", "300"]);
+        std::env::remove_var("DIACHAIN_RELAYER_MAX_BODY_BYTES");
+
+        let server = from_env.server.or(file.server.clone());
+        assert_eq!(server.max_body_bytes(), 200, "environment over file");
+        assert_eq!(server.listen().port(), 7000, "file over default");
+        let chain = from_env.chain.or(file.chain.clone());
+        let (chain_id, contract) = chain.domain().expect("domain");
+        assert_eq!(
+            (chain_id.as_str(), contract.as_str()),
+            ("from-flag", "wasm1file")
+        );
+        assert_eq!(
+            flagged.server.or(file.server).max_body_bytes(),
+            300,
+            "flag over environment"
+        );
+        assert_eq!(
+            ServerSection::default().max_body_bytes(),
+            1 << 20,
+            "default"
+        );
+    }
+
+    #[test]
+    fn an_unknown_setting_in_the_file_is_refused() {
+        assert!(toml::from_str::<FileConfig>("[server]\nlisen = \"x\"\n").is_err());
+    }
+
+    #[test]
+    fn serve_without_chain_id_names_the_missing_setting() {
+        let err = ChainSection::default().domain().expect_err("missing");
+        assert!(err.to_string().contains("--chain-id"));
+    }
+}

@@ -18,6 +18,8 @@ use crate::store::crypto::MasterKey;
 use crate::store::{GroupCommit, RedbStore, RedbStoreOptions, Store};
 use crate::wire::{BatchRequest, ReadingJson};
 
+pub mod http;
+
 pub const CHAIN_ID: &str = "diachain-local-1";
 pub const ANCHORS: &str = "wasm14hj2tavq8fpesdwxxcu44rty3hh90vhujrvcmstl4zr3txmfvw9s0phg4d";
 pub const PATIENT: &str = "wasm1j2mmggve9m6fpuahtzvwcrj3rud9cqjz9vmqhr";
