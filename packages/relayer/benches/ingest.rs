@@ -2,7 +2,7 @@
 //!
 //! ```sh
 //! cargo bench -p diachain-relayer --bench ingest -- [--devices N] [--batches N]
-//!     [--connections N] [--algorithm mixed|ed25519|p256]
+//!     [--connections N] [--algorithm mixed|ed25519|p256] [--stages]
 //! ```
 //!
 //! Devices send hourly batches of 12 CGM readings (5-minute sampling). Every body is built and
@@ -13,7 +13,6 @@
 //! fsync of the group commit that holds the batch.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use diachain_relayer::server;
@@ -120,8 +119,74 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i]
 }
 
+/// Where the time goes: each ingest stage run alone on one thread over the same bodies.
+fn stages(o: &Options) {
+    use diachain_relayer::ingest::{checks, device};
+    use diachain_relayer::store::{NewBatch, Store};
+    let relayer = TestRelayer::new(1 << 20).expect("relayer");
+    let bodies: Vec<Bytes> = prepare(o, &relayer).into_iter().flatten().collect();
+    let n = bodies.len() as f64;
+    let per = |t: Instant| t.elapsed().as_secs_f64() * 1e6 / n;
+    let t = Instant::now();
+    let parsed: Vec<checks::Parsed> = bodies
+        .iter()
+        .map(|b| checks::parse(b).expect("parse"))
+        .collect();
+    println!("decode JSON:            {:>8.1} µs/batch", per(t));
+    let t = Instant::now();
+    for p in &parsed {
+        checks::check_header(&p.header, DAY0 + 30 * 86_400).expect("header");
+        checks::check_readings(&p.header, &p.readings).expect("readings");
+    }
+    println!("header + readings:      {:>8.1} µs/batch", per(t));
+    let t = Instant::now();
+    for p in &parsed {
+        checks::check_root(&p.header, &p.readings).expect("root");
+    }
+    println!("leaves + Merkle root:   {:>8.1} µs/batch", per(t));
+    let t = Instant::now();
+    for p in &parsed {
+        let d: usize = p.header.device_id["cgm-bench-".len()..]
+            .parse()
+            .expect("bench id");
+        let key = key_for(o, d).public_key();
+        device::verify(&p.header, &testkit::domain(), &key, &p.signature).expect("signature");
+    }
+    println!("signature ({}):  {:>8.1} µs/batch", o.algorithm, per(t));
+    let batches: Vec<NewBatch> = parsed
+        .into_iter()
+        .map(|p| NewBatch {
+            header: p.header,
+            signature: p.signature,
+            patient: testkit::PATIENT.into(),
+            readings: p.readings,
+            received_at: DAY0,
+        })
+        .collect();
+    let t = Instant::now();
+    let mut commits = 0;
+    let group_size: usize = std::env::var("BENCH_GROUP")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(64);
+    for group in batches.chunks(group_size) {
+        relayer.store.ingest(group).expect("ingest");
+        commits += 1;
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "store, groups of {group_size}:   {:>8.1} µs/batch ({commits} commits, {:.1} ms/commit)",
+        secs * 1e6 / n,
+        secs * 1e3 / f64::from(commits)
+    );
+}
+
 fn main() {
     let o = options();
+    if std::env::args().any(|a| a == "--stages") {
+        stages(&o);
+        return;
+    }
     let relayer = TestRelayer::new(1 << 20).expect("relayer");
     let started = Instant::now();
     let plans = prepare(&o, &relayer);
@@ -185,5 +250,4 @@ fn main() {
         stored.pending as usize, batches,
         "every batch is stored once"
     );
-    let _ = Arc::strong_count(&relayer.state);
 }

@@ -138,7 +138,7 @@ fn sigkill_mid_ingest_loses_no_acknowledged_batch_and_leaves_nothing_half_writte
 
 fn count_reading_rows(path: &std::path::Path) -> u64 {
     use redb::{ReadableDatabase, ReadableTableMetadata, TableDefinition};
-    const READINGS: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("readings");
+    const READINGS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("readings");
     let db = redb::Database::open(path).expect("open");
     let txn = db.begin_read().expect("read");
     txn.open_table(READINGS).expect("table").len().expect("len")

@@ -83,7 +83,7 @@ fn ingest_one(
             .encode()
             .map_err(|e| StoreError::Corrupt(format!("reading encoding: {e}")))?;
         let blob = seal(&cipher, &reading_aad(&batch.patient, device, r.seq), &plain)?;
-        t.readings.insert((device, r.seq), blob.as_slice())?;
+        t.readings.insert((id, r.seq), blob.as_slice())?;
     }
     let stored = StoredBatch {
         id,

@@ -48,7 +48,7 @@ pub(super) fn readings(store: &RedbStore, batch: &StoredBatch) -> Result<Vec<Rea
     for seq in batch.header.first_seq..=batch.header.last_seq {
         let what = || format!("reading {device}/{seq}");
         let blob = table
-            .get((device, seq))?
+            .get((batch.id, seq))?
             .ok_or_else(|| StoreError::Corrupt(format!("{} is missing", what())))?;
         let plain = open(&cipher, &reading_aad(patient, device, seq), blob.value())
             .ok_or_else(|| StoreError::Tampered(what()))?;

@@ -6,7 +6,8 @@
 //! | `data_keys` | patient address | data key wrapped by the master key |
 //! | `batches` | batch id (ingest order) | batch record (JSON: header, signature, patient, gap, state) |
 //! | `ranges` | (device id, first seq) | (last seq, batch id, UTC day): the ranges held per device |
-//! | `readings` | (device id, seq) | sealed canonical reading (salt included) |
+//! | `readings` | (batch id, seq) | sealed canonical reading (salt included); keyed by batch id so
+//!   that inserts append to the tree (few pages touched per commit) |
 //! | `pending` | batch id | () : the anchoring queue, in ingest order |
 //! | `in_flight` | batch id | () : batches whose transaction was broadcast |
 
@@ -19,7 +20,7 @@ pub(crate) const DATA_KEYS: TableDefinition<&str, &[u8]> = TableDefinition::new(
 pub(crate) const BATCHES: TableDefinition<u64, &[u8]> = TableDefinition::new("batches");
 pub(crate) const RANGES: TableDefinition<(&str, u64), (u64, u64, u64)> =
     TableDefinition::new("ranges");
-pub(crate) const READINGS: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("readings");
+pub(crate) const READINGS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("readings");
 pub(crate) const PENDING: TableDefinition<u64, ()> = TableDefinition::new("pending");
 pub(crate) const IN_FLIGHT: TableDefinition<u64, ()> = TableDefinition::new("in_flight");
 
@@ -36,7 +37,7 @@ pub(crate) struct WriteTables<'t> {
     pub data_keys: Table<'t, &'static str, &'static [u8]>,
     pub batches: Table<'t, u64, &'static [u8]>,
     pub ranges: Table<'t, (&'static str, u64), (u64, u64, u64)>,
-    pub readings: Table<'t, (&'static str, u64), &'static [u8]>,
+    pub readings: Table<'t, (u64, u64), &'static [u8]>,
     pub pending: Table<'t, u64, ()>,
     pub in_flight: Table<'t, u64, ()>,
 }

@@ -45,24 +45,25 @@ fn stored(outcome: &IngestOutcome) -> u64 {
     }
 }
 
+fn batch_id(store: &RedbStore, device: &str, seq: u64) -> u64 {
+    store.find_batch(device, seq).unwrap().expect("batch").id
+}
+
 fn blob(store: &RedbStore, device: &str, seq: u64) -> Vec<u8> {
     use redb::ReadableDatabase;
+    let id = batch_id(store, device, seq);
     let txn = store.db.begin_read().unwrap();
     let t = txn.open_table(tables::READINGS).unwrap();
-    let v = t
-        .get((device, seq))
-        .unwrap()
-        .expect("blob")
-        .value()
-        .to_vec();
+    let v = t.get((id, seq)).unwrap().expect("blob").value().to_vec();
     v
 }
 
 fn put_blob(store: &RedbStore, device: &str, seq: u64, bytes: &[u8]) {
+    let id = batch_id(store, device, seq);
     let txn = store.db.begin_write().unwrap();
     txn.open_table(tables::READINGS)
         .unwrap()
-        .insert((device, seq), bytes)
+        .insert((id, seq), bytes)
         .unwrap();
     txn.commit().unwrap();
 }
