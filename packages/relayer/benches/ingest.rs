@@ -144,13 +144,15 @@ fn stages(o: &Options) {
         checks::check_root(&p.header, &p.readings).expect("root");
     }
     println!("leaves + Merkle root:   {:>8.1} µs/batch", per(t));
+    let verifier = diachain_relayer::ingest::Verifier::default();
     let t = Instant::now();
     for p in &parsed {
         let d: usize = p.header.device_id["cgm-bench-".len()..]
             .parse()
             .expect("bench id");
         let key = key_for(o, d).public_key();
-        device::verify(&p.header, &testkit::domain(), &key, &p.signature).expect("signature");
+        device::verify(&verifier, &p.header, &testkit::domain(), &key, &p.signature)
+            .expect("signature");
     }
     println!("signature ({}):  {:>8.1} µs/batch", o.algorithm, per(t));
     let batches: Vec<NewBatch> = parsed

@@ -53,6 +53,7 @@ pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
             store: store.clone() as Arc<dyn Store>,
             writer: writer.clone(),
             clock: system_clock(),
+            verifier: Default::default(),
         },
         metrics,
         health: Health::default(),

@@ -1,13 +1,11 @@
 //! Checks against the registry: the device is known, bound, accepts data at the batch's time,
 //! and signed the header with its key of that time (the same rules as reading-anchors).
 
-use cosmwasm_std::testing::MockApi;
 use cosmwasm_std::Timestamp;
-use diachain_std::crypto::verify_signature;
 use diachain_std::registry::AnchoringDevice;
 use diachain_std::{BatchHeader, Domain, PublicKey};
 
-use super::Rejection;
+use super::{Rejection, Verifier};
 
 /// The patient the batch belongs to and the key that must have signed it.
 pub struct Authorized<'a> {
@@ -49,9 +47,10 @@ pub fn authorize<'a>(
     })
 }
 
-/// Verifies the device signature over the header's sign-bytes for `domain`, with the same
-/// implementation the chain's host crypto uses (`cosmwasm-crypto` behind `MockApi`).
+/// Verifies the device signature over the header's sign-bytes for `domain`, as the chain's
+/// host crypto does (see [`Verifier`]).
 pub fn verify(
+    verifier: &Verifier,
     h: &BatchHeader,
     domain: &Domain,
     key: &PublicKey,
@@ -60,7 +59,7 @@ pub fn verify(
     let sign_bytes = h.sign_bytes(domain).map_err(|e| Rejection::BadEncoding {
         reason: e.to_string(),
     })?;
-    if verify_signature(&MockApi::default(), key, &sign_bytes, signature) {
+    if verifier.verify(key, &sign_bytes, signature) {
         Ok(())
     } else {
         Err(Rejection::InvalidSignature)

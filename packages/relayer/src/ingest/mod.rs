@@ -9,6 +9,8 @@ pub mod checks;
 pub mod device;
 mod pipeline;
 mod rejection;
+mod verifier;
 
 pub use pipeline::{system_clock, Accepted, Clock, Pipeline};
 pub use rejection::Rejection;
+pub use verifier::Verifier;

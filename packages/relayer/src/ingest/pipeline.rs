@@ -5,7 +5,7 @@ use std::sync::Arc;
 use diachain_std::{BatchHeader, Domain};
 
 use super::checks::{self, Parsed};
-use super::{device, Rejection};
+use super::{device, Rejection, Verifier};
 use crate::registry::RegistryCache;
 use crate::store::{GroupCommit, IngestOutcome, NewBatch, Store, StoreError, StoredBatch};
 
@@ -36,6 +36,7 @@ pub struct Pipeline {
     pub store: Arc<dyn Store>,
     pub writer: Arc<GroupCommit>,
     pub clock: Clock,
+    pub verifier: Verifier,
 }
 
 impl Pipeline {
@@ -94,7 +95,13 @@ impl Pipeline {
             }
         })?;
         let authorized = device::authorize(h, device.as_ref())?;
-        device::verify(h, &self.domain(), authorized.key, &p.signature)?;
+        device::verify(
+            &self.verifier,
+            h,
+            &self.domain(),
+            authorized.key,
+            &p.signature,
+        )?;
         Ok(authorized.patient.to_string())
     }
 }

@@ -122,6 +122,7 @@ impl TestRelayer {
             store: store.clone() as Arc<dyn Store>,
             writer: writer.clone(),
             clock,
+            verifier: Default::default(),
         };
         let state = Arc::new(AppState {
             pipeline,
