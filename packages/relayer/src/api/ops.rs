@@ -1,0 +1,47 @@
+//! `/healthz` and `/metrics`.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+use super::AppState;
+
+pub(super) async fn healthz(State(app): State<Arc<AppState>>) -> Response {
+    let report = app.health.report(app.pipeline.store.clone()).await;
+    let status = if report.store.ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(report)).into_response()
+}
+
+/// Batch counts per anchoring state.
+pub(super) async fn status(State(app): State<Arc<AppState>>) -> Response {
+    let store = app.pipeline.store.clone();
+    match tokio::task::spawn_blocking(move || store.counts()).await {
+        Ok(Ok(counts)) => (StatusCode::OK, Json(counts)).into_response(),
+        _ => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(serde_json::json!({
+                "error": "store_failed",
+                "message": "The store could not be read."
+            })),
+        )
+            .into_response(),
+    }
+}
+
+pub(super) async fn metrics(State(app): State<Arc<AppState>>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        app.metrics.encode(),
+    )
+        .into_response()
+}

@@ -1,0 +1,107 @@
+//! The `diachain-relayer` command line.
+
+mod keys;
+mod serve;
+mod status;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{
+    ChainSection, FileConfig, LogSection, RegistrySection, ServerSection, StoreSection,
+};
+
+/// Boxed errors, printed by `main` as one line.
+pub type CliResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+/// DiaChain relayer: receives device-signed batches from gateways, verifies them against the
+/// device registry, stores them encrypted and crash-safe, and anchors them on chain.
+///
+/// Settings come from a TOML file (--config), overridden by DIACHAIN_RELAYER_* environment
+/// variables, overridden by flags. The master key is read from DIACHAIN_RELAYER_MASTER_KEY
+/// (hex) or --master-key-file; it is never stored with the data.
+#[derive(Parser, Debug)]
+#[command(name = "diachain-relayer", version, about, long_about)]
+pub struct Cli {
+    /// TOML config file with [store], [server], [chain], [registry] and [log] tables
+    #[arg(long, env = "DIACHAIN_RELAYER_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub log: LogSection,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the gateway API (POST /v1/batches, GET /v1/status, /healthz, /metrics) until
+    /// SIGTERM or SIGINT; in-flight batches are written before it exits.
+    Serve(ServeArgs),
+    /// Print how many batches are pending, in flight, anchored and failed (JSON). Reads the
+    /// store file, so run it while the relayer is stopped; a running relayer answers
+    /// GET /v1/status.
+    Status(StoreOnly),
+    /// Print one reading's inclusion proof, batch header, signature and anchoring state from
+    /// the local store (JSON).
+    ExportProof(ExportArgs),
+    /// Write a new random master key (64 hex characters) to a new file, readable by its owner
+    /// only. Keep it away from the store's directory.
+    GenerateMasterKey {
+        /// Where to write the key; an existing file is never overwritten
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub store: StoreSection,
+    #[command(flatten)]
+    pub server: ServerSection,
+    #[command(flatten)]
+    pub chain: ChainSection,
+    #[command(flatten)]
+    pub registry: RegistrySection,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct StoreOnly {
+    #[command(flatten)]
+    pub store: StoreSection,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub store: StoreSection,
+    /// Device id of the reading
+    #[arg(long)]
+    pub device: String,
+    /// Sequence number of the reading
+    #[arg(long)]
+    pub seq: u64,
+}
+
+/// Parses the command line, sets up logging and runs the command.
+pub fn run() -> CliResult {
+    let cli = Cli::parse();
+    let file = FileConfig::load(cli.config.as_deref())?;
+    let log = cli.log.or(file.log.clone());
+    crate::telemetry::init(&log);
+    match cli.command {
+        Command::Serve(args) => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(serve::serve(args, file))
+        }
+        Command::Status(args) => status::status(args.store.or(file.store)),
+        Command::ExportProof(args) => {
+            let store = args.store.or(file.store);
+            status::export_proof(store, &args.device, args.seq)
+        }
+        Command::GenerateMasterKey { out } => keys::generate(&out),
+    }
+}

@@ -1,0 +1,302 @@
+//! Configuration: a TOML file, overridden by environment variables (`DIACHAIN_RELAYER_*`),
+//! overridden by command-line flags. Each section below is both a TOML table and a group of
+//! flags; clap reads a flag or else its variable, and the file fills in what both left unset.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use serde::Deserialize;
+
+use crate::store::crypto::MasterKey;
+use crate::store::StoreError;
+
+/// The variable that may hold the master key itself (64 hex characters).
+pub const MASTER_KEY_ENV: &str = "DIACHAIN_RELAYER_MASTER_KEY";
+
+#[derive(thiserror::Error, Debug)]
+pub enum ConfigError {
+    #[error("cannot read the config file {path}: {reason}")]
+    File { path: PathBuf, reason: String },
+    #[error("missing setting: {0}")]
+    Missing(&'static str),
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Key(#[from] StoreError),
+}
+
+/// The TOML file: `[store]`, `[server]`, `[chain]`, `[registry]`, `[log]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    #[serde(default)]
+    pub store: StoreSection,
+    #[serde(default)]
+    pub server: ServerSection,
+    #[serde(default)]
+    pub chain: ChainSection,
+    #[serde(default)]
+    pub registry: RegistrySection,
+    #[serde(default)]
+    pub log: LogSection,
+}
+
+impl FileConfig {
+    pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
+        let Some(path) = path else {
+            return Ok(FileConfig::default());
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        toml::from_str(&text).map_err(|e| ConfigError::File {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })
+    }
+}
+
+/// `[store]`
+#[derive(Args, Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreSection {
+    /// The store's database file (created on first use) [default: relayer.redb]
+    #[arg(long = "store-path", env = "DIACHAIN_RELAYER_STORE_PATH")]
+    pub path: Option<PathBuf>,
+    /// File holding the 32-byte master key (64 hex characters or 32 raw bytes); must not sit in
+    /// the store's directory. DIACHAIN_RELAYER_MASTER_KEY (hex) takes precedence when set.
+    #[arg(long = "master-key-file", env = "DIACHAIN_RELAYER_MASTER_KEY_FILE")]
+    pub master_key_file: Option<PathBuf>,
+    /// Commit in two phases (two fsyncs per commit) [default: false]
+    #[arg(long = "two-phase-commit", env = "DIACHAIN_RELAYER_TWO_PHASE_COMMIT")]
+    pub two_phase_commit: Option<bool>,
+    /// Most batches written in one group commit [default: 512]
+    #[arg(long = "max-group", env = "DIACHAIN_RELAYER_MAX_GROUP")]
+    pub max_group: Option<usize>,
+}
+
+/// `[server]`
+#[derive(Args, Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSection {
+    /// Address the HTTP API listens on [default: 127.0.0.1:8640]
+    #[arg(long = "listen", env = "DIACHAIN_RELAYER_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Largest request body accepted; larger ones get 413 before parsing [default: 1048576]
+    #[arg(long = "max-body-bytes", env = "DIACHAIN_RELAYER_MAX_BODY_BYTES")]
+    pub max_body_bytes: Option<usize>,
+}
+
+/// `[chain]`
+#[derive(Args, Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChainSection {
+    /// Chain id that device signatures are bound to (e.g. diachain-local-1)
+    #[arg(long = "chain-id", env = "DIACHAIN_RELAYER_CHAIN_ID")]
+    pub chain_id: Option<String>,
+    /// reading-anchors contract address that device signatures are bound to
+    #[arg(long = "anchors-contract", env = "DIACHAIN_RELAYER_ANCHORS_CONTRACT")]
+    pub anchors_contract: Option<String>,
+}
+
+/// `[registry]`
+#[derive(Args, Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrySection {
+    /// Development only, until the chain-backed registry lands: a JSON map of device id to
+    /// AnchoringDevice, served as the registry
+    #[arg(long = "registry-file", env = "DIACHAIN_RELAYER_REGISTRY_FILE")]
+    pub file: Option<PathBuf>,
+    /// Longest a cached device record is used without a refresh, in seconds (a new block
+    /// refreshes it sooner) [default: 6]
+    #[arg(
+        long = "registry-max-age-secs",
+        env = "DIACHAIN_RELAYER_REGISTRY_MAX_AGE_SECS"
+    )]
+    pub max_age_secs: Option<u64>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// `[log]`
+#[derive(Args, Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSection {
+    /// Log format: text or json [default: text]
+    #[arg(
+        long = "log-format",
+        env = "DIACHAIN_RELAYER_LOG_FORMAT",
+        global = true
+    )]
+    pub format: Option<LogFormat>,
+    /// Log filter, e.g. info or diachain_relayer=debug [default: info]
+    #[arg(long = "log-level", env = "DIACHAIN_RELAYER_LOG_LEVEL", global = true)]
+    pub level: Option<String>,
+}
+
+macro_rules! merge {
+    ($t:ty { $($f:ident),+ }) => {
+        impl $t {
+            /// Each setting from `self` (flags, then environment), else from `file`.
+            pub fn or(self, file: Self) -> Self {
+                Self { $($f: self.$f.or(file.$f)),+ }
+            }
+        }
+    };
+}
+merge!(StoreSection {
+    path,
+    master_key_file,
+    two_phase_commit,
+    max_group
+});
+merge!(ServerSection {
+    listen,
+    max_body_bytes
+});
+merge!(ChainSection {
+    chain_id,
+    anchors_contract
+});
+merge!(RegistrySection { file, max_age_secs });
+merge!(LogSection { format, level });
+
+impl StoreSection {
+    pub fn path(&self) -> PathBuf {
+        self.path
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("relayer.redb"))
+    }
+
+    pub fn max_group(&self) -> usize {
+        self.max_group.unwrap_or(512)
+    }
+
+    /// The master key: from `DIACHAIN_RELAYER_MASTER_KEY`, else from the key file, which must
+    /// not sit in the store's directory.
+    pub fn master_key(&self) -> Result<MasterKey, ConfigError> {
+        if let Ok(hex) = std::env::var(MASTER_KEY_ENV) {
+            return Ok(MasterKey::from_hex(&hex)?);
+        }
+        let file = self.master_key_file.as_ref().ok_or(ConfigError::Missing(
+            "the master key: set DIACHAIN_RELAYER_MASTER_KEY or --master-key-file",
+        ))?;
+        if same_directory(file, &self.path()) {
+            return Err(ConfigError::Invalid(format!(
+                "the master key file {} sits beside the store; keep it elsewhere",
+                file.display()
+            )));
+        }
+        Ok(MasterKey::from_file(file)?)
+    }
+}
+
+fn same_directory(a: &Path, b: &Path) -> bool {
+    let dir = |p: &Path| {
+        let parent = p.parent().filter(|d| !d.as_os_str().is_empty());
+        let parent = parent.unwrap_or(Path::new("."));
+        std::fs::canonicalize(parent).unwrap_or_else(|_| parent.to_path_buf())
+    };
+    dir(a) == dir(b)
+}
+
+impl ServerSection {
+    pub fn listen(&self) -> SocketAddr {
+        self.listen
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8640)))
+    }
+
+    pub fn max_body_bytes(&self) -> usize {
+        self.max_body_bytes.unwrap_or(1 << 20)
+    }
+}
+
+impl ChainSection {
+    /// The chain id and anchors contract, both required to check signatures.
+    pub fn domain(&self) -> Result<(String, String), ConfigError> {
+        let chain_id = self
+            .chain_id
+            .clone()
+            .ok_or(ConfigError::Missing("--chain-id"))?;
+        let contract = self
+            .anchors_contract
+            .clone()
+            .ok_or(ConfigError::Missing("--anchors-contract"))?;
+        Ok((chain_id, contract))
+    }
+}
+
+impl RegistrySection {
+    pub fn max_age(&self) -> Duration {
+        Duration::from_secs(self.max_age_secs.unwrap_or(6))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn serve_args(args: &[&str]) -> crate::cli::ServeArgs {
+        match Cli::try_parse_from(args).expect("parses").command {
+            Command::Serve(a) => a,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn flags_override_environment_which_overrides_the_file_which_overrides_defaults() {
+        let file: FileConfig = toml::from_str(
+            "[server]\nlisten = \"127.0.0.1:7000\"\nmax_body_bytes = 100\n\
+             [chain]\nchain_id = \"from-file\"\nanchors_contract = \"wasm1file\"\n",
+        )
+        .expect("toml");
+        // Only this test sets this variable.
+        std::env::set_var("DIACHAIN_RELAYER_MAX_BODY_BYTES", "200");
+        let from_env = serve_args(&["relayer", "serve", "--chain-id", "from-flag"]);
+        let flagged = serve_args(&["relayer", "serve", "--max-body-bytes", "300"]);
+        std::env::remove_var("DIACHAIN_RELAYER_MAX_BODY_BYTES");
+
+        let server = from_env.server.or(file.server.clone());
+        assert_eq!(server.max_body_bytes(), 200, "environment over file");
+        assert_eq!(server.listen().port(), 7000, "file over default");
+        let chain = from_env.chain.or(file.chain.clone());
+        let (chain_id, contract) = chain.domain().expect("domain");
+        assert_eq!(
+            (chain_id.as_str(), contract.as_str()),
+            ("from-flag", "wasm1file")
+        );
+        assert_eq!(
+            flagged.server.or(file.server).max_body_bytes(),
+            300,
+            "flag over environment"
+        );
+        assert_eq!(
+            ServerSection::default().max_body_bytes(),
+            1 << 20,
+            "default"
+        );
+    }
+
+    #[test]
+    fn an_unknown_setting_in_the_file_is_refused() {
+        assert!(toml::from_str::<FileConfig>("[server]\nlisen = \"x\"\n").is_err());
+    }
+
+    #[test]
+    fn serve_without_chain_id_names_the_missing_setting() {
+        let err = ChainSection::default().domain().expect_err("missing");
+        assert!(err.to_string().contains("--chain-id"));
+    }
+}

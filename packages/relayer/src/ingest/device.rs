@@ -1,0 +1,67 @@
+//! Checks against the registry: the device is known, bound, accepts data at the batch's time,
+//! and signed the header with its key of that time (the same rules as reading-anchors).
+
+use cosmwasm_std::Timestamp;
+use diachain_std::registry::AnchoringDevice;
+use diachain_std::{BatchHeader, Domain, PublicKey};
+
+use super::{Rejection, Verifier};
+
+/// The patient the batch belongs to and the key that must have signed it.
+pub struct Authorized<'a> {
+    pub patient: &'a str,
+    pub key: &'a PublicKey,
+}
+
+pub fn authorize<'a>(
+    h: &BatchHeader,
+    device: Option<&'a AnchoringDevice>,
+) -> Result<Authorized<'a>, Rejection> {
+    let device = device.ok_or(Rejection::UnknownDevice)?;
+    let owner = device.owner.as_ref().ok_or(Rejection::DeviceNotBound)?;
+    if h.first_time < device.owner_since.seconds() {
+        return Err(Rejection::MeasuredBeforeOwner {
+            first_time: h.first_time,
+            owner_since: device.owner_since.seconds(),
+        });
+    }
+    if !device.accepts_data_at(Timestamp::from_seconds(h.last_time)) {
+        return Err(Rejection::DeviceRevoked {
+            refuses_from: device.refuses_from.map_or(0, |t| t.seconds()),
+            last_time: h.last_time,
+        });
+    }
+    // The key current when the batch was closed; a batch signed before a rotation but
+    // delivered after it verifies with the previous key.
+    let key = if h.last_time < device.key_since.seconds() {
+        device
+            .previous_key
+            .as_ref()
+            .ok_or(Rejection::InvalidSignature)?
+    } else {
+        &device.public_key
+    };
+    Ok(Authorized {
+        patient: owner.as_str(),
+        key,
+    })
+}
+
+/// Verifies the device signature over the header's sign-bytes for `domain`, as the chain's
+/// host crypto does (see [`Verifier`]).
+pub fn verify(
+    verifier: &Verifier,
+    h: &BatchHeader,
+    domain: &Domain,
+    key: &PublicKey,
+    signature: &[u8],
+) -> Result<(), Rejection> {
+    let sign_bytes = h.sign_bytes(domain).map_err(|e| Rejection::BadEncoding {
+        reason: e.to_string(),
+    })?;
+    if verifier.verify(key, &sign_bytes, signature) {
+        Ok(())
+    } else {
+        Err(Rejection::InvalidSignature)
+    }
+}

@@ -1,0 +1,139 @@
+//! The ingest pipeline shared by the HTTP handler, tests and benchmarks.
+
+use std::sync::Arc;
+
+use diachain_std::{BatchHeader, Domain};
+
+use super::checks::{self, Parsed};
+use super::{device, Rejection, Verifier};
+use crate::registry::RegistryCache;
+use crate::store::{GroupCommit, IngestOutcome, NewBatch, Store, StoreError, StoredBatch};
+
+/// Unix seconds now; injectable for tests.
+pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
+
+/// The system clock.
+pub fn system_clock() -> Clock {
+    Arc::new(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    })
+}
+
+/// An accepted batch: stored now, or found stored before (`replay`).
+#[derive(Clone, Debug)]
+pub struct Accepted {
+    pub batch: StoredBatch,
+    pub replay: bool,
+}
+
+pub struct Pipeline {
+    /// The chain id and anchors contract address the device signatures are bound to.
+    pub chain_id: String,
+    pub anchors_contract: String,
+    pub registry: Arc<RegistryCache>,
+    pub store: Arc<dyn Store>,
+    pub writer: Arc<GroupCommit>,
+    pub clock: Clock,
+    pub verifier: Verifier,
+}
+
+impl Pipeline {
+    pub fn domain(&self) -> Domain<'_> {
+        Domain {
+            chain_id: &self.chain_id,
+            contract: &self.anchors_contract,
+        }
+    }
+
+    /// Checks a request body and stores the batch durably; see the module docs for the order.
+    pub async fn submit(&self, body: &[u8]) -> Result<Accepted, Rejection> {
+        let parsed = checks::parse(body)?;
+        let h = &parsed.header;
+        checks::check_header(h, (self.clock)())?;
+        checks::check_readings(h, &parsed.readings)?;
+        checks::check_root(h, &parsed.readings)?;
+        if let Some(batch) = self.stored_copy(&parsed)? {
+            return Ok(Accepted {
+                batch,
+                replay: true,
+            });
+        }
+        let patient = self.authenticate(&parsed).await?;
+        let Parsed {
+            header,
+            signature,
+            readings,
+        } = parsed;
+        let batch = NewBatch {
+            header,
+            signature,
+            patient,
+            readings,
+            received_at: (self.clock)(),
+        };
+        let outcome = self.writer.submit(batch).await.map_err(store_rejection)?;
+        outcome_to_result(outcome)
+    }
+
+    /// The stored batch if this is an exact resubmission (same header, same signature).
+    fn stored_copy(&self, p: &Parsed) -> Result<Option<StoredBatch>, Rejection> {
+        let found = self
+            .store
+            .find_batch(&p.header.device_id, p.header.first_seq)
+            .map_err(store_rejection)?;
+        Ok(found.filter(|b| same_batch(b, &p.header, &p.signature)))
+    }
+
+    /// Registry checks and the signature; returns the patient the batch belongs to.
+    async fn authenticate(&self, p: &Parsed) -> Result<String, Rejection> {
+        let h = &p.header;
+        let device = self.registry.device(&h.device_id).await.map_err(|e| {
+            Rejection::RegistryUnavailable {
+                reason: e.to_string(),
+            }
+        })?;
+        let authorized = device::authorize(h, device.as_ref())?;
+        device::verify(
+            &self.verifier,
+            h,
+            &self.domain(),
+            authorized.key,
+            &p.signature,
+        )?;
+        Ok(authorized.patient.to_string())
+    }
+}
+
+fn same_batch(stored: &StoredBatch, header: &BatchHeader, signature: &[u8]) -> bool {
+    stored.header == *header && stored.signature.as_slice() == signature
+}
+
+fn outcome_to_result(outcome: IngestOutcome) -> Result<Accepted, Rejection> {
+    match outcome {
+        IngestOutcome::Stored(batch) => Ok(Accepted {
+            batch,
+            replay: false,
+        }),
+        IngestOutcome::Duplicate(batch) => Ok(Accepted {
+            batch,
+            replay: true,
+        }),
+        IngestOutcome::Overlap { conflict } => Err(Rejection::Overlap { conflict }),
+        IngestOutcome::BehindHead { head } => Err(Rejection::BehindHead { head }),
+        IngestOutcome::DayBackwards { day, held_day } => {
+            Err(Rejection::DayBackwards { day, held_day })
+        }
+    }
+}
+
+fn store_rejection(e: StoreError) -> Rejection {
+    match e {
+        StoreError::Closed => Rejection::ShuttingDown,
+        other => {
+            tracing::error!(error = %other, "store failure during ingest");
+            Rejection::StoreFailed
+        }
+    }
+}

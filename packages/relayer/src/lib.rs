@@ -1,0 +1,18 @@
+//! DiaChain relayer: gateway ingest, verification against the device registry, an encrypted
+//! crash-safe store, and (later) anchoring on chain. See `docs/relayer.md`.
+
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod health;
+pub mod ingest;
+pub mod metrics;
+pub mod proof;
+pub mod registry;
+pub mod server;
+pub mod store;
+pub mod telemetry;
+pub mod wire;
+
+#[cfg(feature = "testkit")]
+pub mod testkit;

@@ -1,0 +1,134 @@
+//! Prometheus metrics (`/metrics`, text exposition format). The anchoring task updates the
+//! anchoring, failure, chain-error and ingest-to-anchor metrics through the same struct.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReasonLabel {
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct KindLabel {
+    pub kind: String,
+}
+
+pub struct Metrics {
+    registry: Registry,
+    pub readings_ingested: Counter,
+    pub batches_ingested: Counter,
+    pub batches_resubmitted: Counter,
+    pub batches_rejected: Family<ReasonLabel, Counter>,
+    pub batches_pending: Gauge,
+    /// Seconds from a request's arrival to its answer (accepted batches).
+    pub ack_latency: Histogram,
+    // Hooks for the anchoring task.
+    pub batches_anchored: Counter,
+    pub batches_failed: Counter,
+    pub chain_errors: Family<KindLabel, Counter>,
+    pub ingest_to_anchor: Histogram,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut m = Metrics {
+            registry: Registry::with_prefix("diachain_relayer"),
+            readings_ingested: Counter::default(),
+            batches_ingested: Counter::default(),
+            batches_resubmitted: Counter::default(),
+            batches_rejected: Family::default(),
+            batches_pending: Gauge::default(),
+            // 0.5 ms .. ~8 s
+            ack_latency: Histogram::new(exponential_buckets(0.0005, 2.0, 15)),
+            batches_anchored: Counter::default(),
+            batches_failed: Counter::default(),
+            chain_errors: Family::default(),
+            // 0.25 s .. ~68 min
+            ingest_to_anchor: Histogram::new(exponential_buckets(0.25, 2.0, 15)),
+        };
+        m.register_all();
+        m
+    }
+
+    fn register_all(&mut self) {
+        let r = &mut self.registry;
+        r.register(
+            "readings_ingested",
+            "Readings stored",
+            self.readings_ingested.clone(),
+        );
+        r.register(
+            "batches_ingested",
+            "Batches stored",
+            self.batches_ingested.clone(),
+        );
+        r.register(
+            "batches_resubmitted",
+            "Exact resubmissions answered from the store",
+            self.batches_resubmitted.clone(),
+        );
+        r.register(
+            "batches_rejected",
+            "Batches refused, by reason",
+            self.batches_rejected.clone(),
+        );
+        r.register(
+            "batches_pending",
+            "Batches waiting to be anchored",
+            self.batches_pending.clone(),
+        );
+        r.register(
+            "ack_latency_seconds",
+            "Time from request to acknowledgement of accepted batches",
+            self.ack_latency.clone(),
+        );
+        r.register(
+            "batches_anchored",
+            "Batches anchored on chain",
+            self.batches_anchored.clone(),
+        );
+        r.register(
+            "batches_failed",
+            "Batches the chain refused",
+            self.batches_failed.clone(),
+        );
+        r.register(
+            "chain_errors",
+            "Chain errors, by kind",
+            self.chain_errors.clone(),
+        );
+        r.register(
+            "ingest_to_anchor_seconds",
+            "Time from acknowledgement to on-chain anchor",
+            self.ingest_to_anchor.clone(),
+        );
+    }
+
+    pub fn rejected(&self, reason: &str) {
+        self.batches_rejected
+            .get_or_create(&ReasonLabel {
+                reason: reason.to_string(),
+            })
+            .inc();
+    }
+
+    /// The text exposition of every metric.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
+            tracing::error!("metrics encoding failed");
+        }
+        out
+    }
+}

@@ -1,0 +1,77 @@
+//! A reading's inclusion proof from the local store: the reading with its salt, its leaf hash,
+//! the audit path to the batch root, the signed header and where the batch is on its way to the
+//! chain. Checkable with `diachain_std::merkle::verify_inclusion` and the anchors contract's
+//! `VerifyProof` query.
+
+use cosmwasm_std::Binary;
+use diachain_std::merkle;
+use diachain_std::BatchHeader;
+use serde::{Deserialize, Serialize};
+
+use crate::store::{AnchorState, BatchId, Store, StoreError};
+use crate::wire::ReadingJson;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadingProof {
+    pub device_id: String,
+    pub seq: u64,
+    pub reading: ReadingJson,
+    pub leaf_hash: Binary,
+    /// The leaf's position in the batch (`seq - first_seq`) and the batch's size.
+    pub index: u64,
+    pub tree_size: u64,
+    /// RFC 9162 audit path, from the leaf upwards.
+    pub path: Vec<Binary>,
+    pub header: BatchHeader,
+    pub signature: Binary,
+    pub batch_id: BatchId,
+    pub anchoring: AnchorState,
+}
+
+#[derive(thiserror::Error, Debug)]
+pub enum ProofError {
+    #[error("no stored batch of device {device_id} holds seq {seq}")]
+    NotFound { device_id: String, seq: u64 },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("stored reading cannot be encoded: {0}")]
+    Encoding(String),
+}
+
+/// The proof of reading `seq` of `device_id`, built from the local store.
+pub fn reading_proof(
+    store: &dyn Store,
+    device_id: &str,
+    seq: u64,
+) -> Result<ReadingProof, ProofError> {
+    let not_found = || ProofError::NotFound {
+        device_id: device_id.to_string(),
+        seq,
+    };
+    let batch = store.find_batch(device_id, seq)?.ok_or_else(not_found)?;
+    let readings = store.readings(&batch)?;
+    let leaves = readings
+        .iter()
+        .map(|r| {
+            r.leaf_hash()
+                .map_err(|e| ProofError::Encoding(e.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let index = seq - batch.header.first_seq;
+    let position = usize::try_from(index).map_err(|_| not_found())?;
+    let path = merkle::inclusion_proof(&leaves, position).ok_or_else(not_found)?;
+    let reading = readings.get(position).ok_or_else(not_found)?;
+    Ok(ReadingProof {
+        device_id: device_id.to_string(),
+        seq,
+        reading: ReadingJson::from(reading),
+        leaf_hash: Binary::new(leaves[position].to_vec()),
+        index,
+        tree_size: leaves.len() as u64,
+        path: path.iter().map(|h| Binary::new(h.to_vec())).collect(),
+        header: batch.header,
+        signature: batch.signature,
+        batch_id: batch.id,
+        anchoring: batch.state,
+    })
+}

@@ -1,0 +1,98 @@
+//! A cache of device records in front of a [`RegistryView`].
+//!
+//! Freshness: every entry remembers the registry epoch it was fetched in. A block watcher (the
+//! chain client, polling each block) calls [`RegistryCache::on_new_block`], which starts a new
+//! epoch, so every entry is fetched again before its next use: a revoked or rotated key stops
+//! being accepted within one block of the change. A watcher that knows which devices changed
+//! (from the registry's events) may call [`RegistryCache::invalidate`] instead. `max_age` bounds
+//! an entry's life even if no block is seen (a stalled watcher). Unknown devices are cached too
+//! (a registration in the next block starts a new epoch as well).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::{Duration, Instant};
+
+use diachain_std::registry::AnchoringDevice;
+
+use super::{RegistryError, RegistryView};
+
+#[derive(Clone)]
+struct Entry {
+    device: Option<AnchoringDevice>,
+    epoch: u64,
+    fetched: Instant,
+}
+
+pub struct RegistryCache {
+    view: Arc<dyn RegistryView>,
+    entries: RwLock<HashMap<String, Entry>>,
+    epoch: AtomicU64,
+    max_age: Duration,
+}
+
+impl RegistryCache {
+    pub fn new(view: Arc<dyn RegistryView>, max_age: Duration) -> Self {
+        RegistryCache {
+            view,
+            entries: RwLock::new(HashMap::new()),
+            epoch: AtomicU64::new(0),
+            max_age,
+        }
+    }
+
+    /// The device's anchoring view: cached if fetched in the current epoch and younger than
+    /// `max_age`, fetched from the registry otherwise.
+    pub async fn device(&self, id: &str) -> Result<Option<AnchoringDevice>, RegistryError> {
+        let epoch = self.epoch.load(Ordering::Acquire);
+        if let Some(entry) = self.fresh(id, epoch) {
+            return Ok(entry.device);
+        }
+        let ids = [id.to_string()];
+        let mut found = self.view.anchoring_devices(&ids).await?;
+        let device = found.pop().flatten();
+        let mut entries = self.entries.write().unwrap_or_else(PoisonError::into_inner);
+        entries.insert(
+            id.to_string(),
+            Entry {
+                device: device.clone(),
+                epoch,
+                fetched: Instant::now(),
+            },
+        );
+        Ok(device)
+    }
+
+    fn fresh(&self, id: &str, epoch: u64) -> Option<Entry> {
+        let entries = self.entries.read().unwrap_or_else(PoisonError::into_inner);
+        entries
+            .get(id)
+            .filter(|e| e.epoch == epoch && e.fetched.elapsed() < self.max_age)
+            .cloned()
+    }
+
+    /// A new block was seen: every cached entry must be fetched again before its next use.
+    pub fn on_new_block(&self, _height: u64) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// These devices changed: forget them.
+    pub fn invalidate(&self, ids: &[String]) {
+        let mut entries = self.entries.write().unwrap_or_else(PoisonError::into_inner);
+        for id in ids {
+            entries.remove(id);
+        }
+    }
+
+    /// How many devices are cached (for metrics and tests).
+    pub fn len(&self) -> usize {
+        self.entries
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}

@@ -1,0 +1,69 @@
+//! An in-memory registry: for tests, benchmarks, and local development (loaded from a JSON file
+//! of `{ "<device id>": AnchoringDevice }`) until the chain-backed view is plugged in.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{PoisonError, RwLock};
+
+use cosmwasm_std::Timestamp;
+use diachain_std::registry::AnchoringDevice;
+
+use super::{BoxFuture, RegistryError, RegistryView};
+
+#[derive(Default)]
+pub struct InMemoryRegistry {
+    devices: RwLock<HashMap<String, AnchoringDevice>>,
+    queries: AtomicU64,
+}
+
+impl InMemoryRegistry {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Reads `{ "<device id>": AnchoringDevice, ... }` (the registry's JSON types).
+    pub fn from_json_file(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let devices: HashMap<String, AnchoringDevice> = serde_json::from_str(&text)
+            .map_err(|e| format!("{} is not a device map: {e}", path.display()))?;
+        Ok(InMemoryRegistry {
+            devices: RwLock::new(devices),
+            queries: AtomicU64::new(0),
+        })
+    }
+
+    pub fn put(&self, id: &str, device: AnchoringDevice) {
+        let mut devices = self.devices.write().unwrap_or_else(PoisonError::into_inner);
+        devices.insert(id.to_string(), device);
+    }
+
+    /// Refuses the device's data measured at or after `from` (a revocation or suspension).
+    pub fn refuse_from(&self, id: &str, from: Timestamp) {
+        let mut devices = self.devices.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(d) = devices.get_mut(id) {
+            d.refuses_from = Some(from);
+        }
+    }
+
+    /// How many lookups were answered (to observe the cache in tests).
+    pub fn queries(&self) -> u64 {
+        self.queries.load(Ordering::Relaxed)
+    }
+}
+
+impl RegistryView for InMemoryRegistry {
+    fn anchoring_devices<'a>(
+        &'a self,
+        device_ids: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<Option<AnchoringDevice>>, RegistryError>> {
+        self.queries.fetch_add(1, Ordering::Relaxed);
+        let devices = self.devices.read().unwrap_or_else(PoisonError::into_inner);
+        let found = device_ids
+            .iter()
+            .map(|id| devices.get(id).cloned())
+            .collect();
+        Box::pin(std::future::ready(Ok(found)))
+    }
+}

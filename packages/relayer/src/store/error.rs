@@ -1,0 +1,49 @@
+//! Store errors.
+
+use super::BatchId;
+
+#[derive(thiserror::Error, Debug)]
+pub enum StoreError {
+    #[error(
+        "the master key does not open this store: it was created with another master key \
+         (check the master key file or the DIACHAIN_RELAYER_MASTER_KEY variable)"
+    )]
+    WrongMasterKey,
+    #[error("master key: {0}")]
+    MasterKey(String),
+    #[error("stored data failed authentication ({0}): tampered with, swapped or corrupted")]
+    Tampered(String),
+    #[error("a stored record is unreadable: {0}")]
+    Corrupt(String),
+    #[error("batch {id} is {from}; it cannot become {to}")]
+    InvalidTransition {
+        id: BatchId,
+        from: &'static str,
+        to: &'static str,
+    },
+    #[error("batch {0} does not exist")]
+    UnknownBatch(BatchId),
+    #[error("database: {0}")]
+    Db(#[from] redb::Error),
+    #[error("the group commit failed: {0}")]
+    GroupFailed(String),
+    #[error("the store is closed (shutting down)")]
+    Closed,
+}
+
+macro_rules! from_redb {
+    ($($t:ty),+) => {$(
+        impl From<$t> for StoreError {
+            fn from(e: $t) -> Self {
+                StoreError::Db(e.into())
+            }
+        }
+    )+};
+}
+from_redb!(
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);

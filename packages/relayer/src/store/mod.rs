@@ -1,0 +1,66 @@
+//! The relayer's durable state, behind one small interface ([`Store`]) so that a server
+//! database (PostgreSQL, shared by several relayer instances) can be added next to the embedded
+//! default ([`RedbStore`], one file).
+//!
+//! What a store keeps:
+//! * every accepted batch: its signed header, the device signature, the patient it belongs to,
+//!   the gap it revealed and its anchoring state (pending → in flight → anchored, or failed);
+//! * every reading, encrypted at rest with XChaCha20-Poly1305 under its patient's data key
+//!   ([`crypto`]); data keys are wrapped by a master key that is never stored with the data;
+//! * per device, the sequence ranges it holds, so overlaps and replays are refused.
+//!
+//! Every write is one ACID transaction made durable (fsync) before the call returns; a batch is
+//! stored with all its readings or not at all. [`GroupCommit`] funnels concurrent ingests into
+//! one transaction per commit (group commit) so that one fsync acknowledges many batches.
+
+pub mod crypto;
+mod error;
+mod group_commit;
+mod keys;
+mod redb_store;
+mod types;
+
+pub use error::StoreError;
+pub use group_commit::GroupCommit;
+pub use redb_store::{RedbStore, RedbStoreOptions};
+pub use types::{
+    AnchorState, BatchId, IngestOutcome, NewBatch, SeqRange, StateCounts, StoredBatch,
+};
+
+use diachain_std::Reading;
+
+/// The relayer's storage interface. Calls block (run them off the async executor); each write
+/// is durable when it returns.
+pub trait Store: Send + Sync + 'static {
+    /// Stores each batch with its readings, in order, in ONE durable transaction. A batch that
+    /// conflicts with what is held (overlap, replay of another batch, going backwards) is not
+    /// stored and its outcome says why; an exact resubmission of a stored batch stores nothing
+    /// and returns [`IngestOutcome::Duplicate`].
+    fn ingest(&self, batches: &[NewBatch]) -> Result<Vec<IngestOutcome>, StoreError>;
+
+    /// The stored batch of `device_id` whose range holds `seq`.
+    fn find_batch(&self, device_id: &str, seq: u64) -> Result<Option<StoredBatch>, StoreError>;
+    /// One batch by id.
+    fn batch(&self, id: BatchId) -> Result<Option<StoredBatch>, StoreError>;
+    /// A batch's readings, decrypted and authenticated, in sequence order.
+    fn readings(&self, batch: &StoredBatch) -> Result<Vec<Reading>, StoreError>;
+
+    /// Pending batches in ingest order (per device, in sequence order), at most `limit`.
+    fn pending(&self, limit: usize) -> Result<Vec<StoredBatch>, StoreError>;
+    /// Batches recorded in flight (broadcast, outcome not yet known), in ingest order.
+    fn in_flight(&self) -> Result<Vec<StoredBatch>, StoreError>;
+    /// Records that `ids` (all pending) are being anchored by transaction `tx_hash`; call it
+    /// before broadcasting, so that after a crash the transaction can be looked up.
+    fn mark_in_flight(&self, ids: &[BatchId], tx_hash: &str) -> Result<(), StoreError>;
+    /// Records that `ids` (pending or in flight) were anchored by `tx_hash` at `height`.
+    fn mark_anchored(&self, ids: &[BatchId], tx_hash: &str, height: u64) -> Result<(), StoreError>;
+    /// Records that the chain refused batch `id` (pending or in flight) for `reason`.
+    fn mark_failed(&self, id: BatchId, reason: &str) -> Result<(), StoreError>;
+    /// Puts in-flight batches back in the queue (their transaction did not land).
+    fn requeue(&self, ids: &[BatchId]) -> Result<(), StoreError>;
+
+    /// How many batches are in each anchoring state.
+    fn counts(&self) -> Result<StateCounts, StoreError>;
+    /// Proves the store is writable with a small durable write.
+    fn probe_writable(&self) -> Result<(), StoreError>;
+}

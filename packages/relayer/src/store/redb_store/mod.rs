@@ -1,0 +1,167 @@
+//! The embedded default store: one redb file.
+//!
+//! redb is an ACID key-value store in pure Rust: copy-on-write B-trees, a commit is made
+//! durable with fsync before `commit()` returns, and after a crash the file opens at its last
+//! committed state (every page is checksummed, the commit slot is chosen by checksum), so a
+//! transaction is either all there or not at all. See `docs/relayer.md`.
+
+mod anchoring;
+mod ingest;
+mod read;
+mod tables;
+
+use std::path::Path;
+
+use diachain_std::Reading;
+use redb::{Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata};
+
+use super::crypto::MasterKey;
+use super::keys::DataKeys;
+use super::{BatchId, IngestOutcome, NewBatch, StateCounts, Store, StoreError, StoredBatch};
+use tables::WriteTables;
+
+/// Tuning of the redb store.
+#[derive(Clone, Debug)]
+pub struct RedbStoreOptions {
+    /// redb's page cache, in bytes.
+    pub cache_bytes: usize,
+    /// Commit in two phases (two fsyncs per commit; guards against a crafted torn write at the
+    /// cost of commit latency). The default one-phase commit is crash-safe through checksums.
+    pub two_phase_commit: bool,
+}
+
+impl Default for RedbStoreOptions {
+    fn default() -> Self {
+        RedbStoreOptions {
+            cache_bytes: 256 * 1024 * 1024,
+            two_phase_commit: false,
+        }
+    }
+}
+
+pub struct RedbStore {
+    db: Database,
+    keys: DataKeys,
+    options: RedbStoreOptions,
+}
+
+impl std::fmt::Debug for RedbStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedbStore").finish_non_exhaustive()
+    }
+}
+
+impl RedbStore {
+    /// Opens the store at `path`, creating it (and its tables) if needed. Fails with
+    /// [`StoreError::WrongMasterKey`] when the store was created under another master key.
+    pub fn open(
+        path: &Path,
+        master: &MasterKey,
+        options: RedbStoreOptions,
+    ) -> Result<Self, StoreError> {
+        let db = Database::builder()
+            .set_cache_size(options.cache_bytes)
+            .create(path)?;
+        let store = RedbStore {
+            db,
+            keys: DataKeys::new(master),
+            options,
+        };
+        store.init()?;
+        Ok(store)
+    }
+
+    /// Creates the tables and the master-key check on first use; checks both afterwards.
+    fn init(&self) -> Result<(), StoreError> {
+        let txn = self.begin_write()?;
+        {
+            let mut t = WriteTables::open(&txn)?;
+            match t.meta.get(tables::FORMAT_KEY)? {
+                Some(v) if v.value() != tables::FORMAT_VERSION => {
+                    return Err(StoreError::Corrupt("unknown store format".into()));
+                }
+                _ => {}
+            }
+            let check = t
+                .meta
+                .get(tables::MASTER_CHECK_KEY)?
+                .map(|v| v.value().to_vec());
+            match check {
+                Some(check) => self.keys.verify_master(&check)?,
+                None if !t.batches.is_empty()? || !t.data_keys.is_empty()? => {
+                    return Err(StoreError::Corrupt(
+                        "the master-key check is missing".into(),
+                    ));
+                }
+                None => {
+                    let check = self.keys.master_check()?;
+                    t.meta.insert(tables::MASTER_CHECK_KEY, check.as_slice())?;
+                    t.meta.insert(tables::FORMAT_KEY, tables::FORMAT_VERSION)?;
+                }
+            }
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// A durable write transaction.
+    fn begin_write(&self) -> Result<redb::WriteTransaction, StoreError> {
+        let mut txn = self.db.begin_write()?;
+        txn.set_durability(Durability::Immediate)
+            .map_err(|e| StoreError::Db(e.into()))?;
+        txn.set_two_phase_commit(self.options.two_phase_commit);
+        Ok(txn)
+    }
+
+    fn begin_read(&self) -> Result<redb::ReadTransaction, StoreError> {
+        Ok(self.db.begin_read()?)
+    }
+}
+
+impl Store for RedbStore {
+    fn ingest(&self, batches: &[NewBatch]) -> Result<Vec<IngestOutcome>, StoreError> {
+        ingest::ingest(self, batches)
+    }
+    fn find_batch(&self, device_id: &str, seq: u64) -> Result<Option<StoredBatch>, StoreError> {
+        read::find_batch(self, device_id, seq)
+    }
+    fn batch(&self, id: BatchId) -> Result<Option<StoredBatch>, StoreError> {
+        read::batch(self, id)
+    }
+    fn readings(&self, batch: &StoredBatch) -> Result<Vec<Reading>, StoreError> {
+        read::readings(self, batch)
+    }
+    fn pending(&self, limit: usize) -> Result<Vec<StoredBatch>, StoreError> {
+        read::queue(self, tables::PENDING, limit)
+    }
+    fn in_flight(&self) -> Result<Vec<StoredBatch>, StoreError> {
+        read::queue(self, tables::IN_FLIGHT, usize::MAX)
+    }
+    fn mark_in_flight(&self, ids: &[BatchId], tx_hash: &str) -> Result<(), StoreError> {
+        anchoring::mark_in_flight(self, ids, tx_hash)
+    }
+    fn mark_anchored(&self, ids: &[BatchId], tx_hash: &str, height: u64) -> Result<(), StoreError> {
+        anchoring::mark_anchored(self, ids, tx_hash, height)
+    }
+    fn mark_failed(&self, id: BatchId, reason: &str) -> Result<(), StoreError> {
+        anchoring::mark_failed(self, id, reason)
+    }
+    fn requeue(&self, ids: &[BatchId]) -> Result<(), StoreError> {
+        anchoring::requeue(self, ids)
+    }
+    fn counts(&self) -> Result<StateCounts, StoreError> {
+        read::counts(self)
+    }
+    fn probe_writable(&self) -> Result<(), StoreError> {
+        let txn = self.begin_write()?;
+        {
+            let mut meta = txn.open_table(tables::META)?;
+            meta.insert(tables::PROBE_KEY, [1u8].as_slice())?;
+        }
+        txn.commit()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,100 @@
+//! Table layout of the redb store, and the codec of its records.
+//!
+//! | table | key | value |
+//! | --- | --- | --- |
+//! | `meta` | name | format version, master-key check value, anchored / failed counters |
+//! | `data_keys` | patient address | data key wrapped by the master key |
+//! | `batches` | batch id (ingest order) | batch record (JSON: header, signature, patient, gap, state) |
+//! | `ranges` | (device id, first seq) | (last seq, batch id, UTC day): the ranges held per device |
+//! | `readings` | (batch id, seq) | sealed canonical reading (salt included); keyed by batch id so
+//!   that inserts append to the tree (few pages touched per commit) |
+//! | `pending` | batch id | () : the anchoring queue, in ingest order |
+//! | `in_flight` | batch id | () : batches whose transaction was broadcast |
+
+use redb::{ReadableTable, Table, TableDefinition, WriteTransaction};
+
+use crate::store::{BatchId, StoreError, StoredBatch};
+
+pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+pub(crate) const DATA_KEYS: TableDefinition<&str, &[u8]> = TableDefinition::new("data_keys");
+pub(crate) const BATCHES: TableDefinition<u64, &[u8]> = TableDefinition::new("batches");
+pub(crate) const RANGES: TableDefinition<(&str, u64), (u64, u64, u64)> =
+    TableDefinition::new("ranges");
+pub(crate) const READINGS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("readings");
+pub(crate) const PENDING: TableDefinition<u64, ()> = TableDefinition::new("pending");
+pub(crate) const IN_FLIGHT: TableDefinition<u64, ()> = TableDefinition::new("in_flight");
+
+pub(crate) const FORMAT_KEY: &str = "format";
+pub(crate) const FORMAT_VERSION: &[u8] = b"diachain-relayer-store/1";
+pub(crate) const MASTER_CHECK_KEY: &str = "master_check";
+pub(crate) const ANCHORED_COUNT: &str = "count/anchored";
+pub(crate) const FAILED_COUNT: &str = "count/failed";
+pub(crate) const PROBE_KEY: &str = "probe";
+
+/// Every table of a write transaction, opened once.
+pub(crate) struct WriteTables<'t> {
+    pub meta: Table<'t, &'static str, &'static [u8]>,
+    pub data_keys: Table<'t, &'static str, &'static [u8]>,
+    pub batches: Table<'t, u64, &'static [u8]>,
+    pub ranges: Table<'t, (&'static str, u64), (u64, u64, u64)>,
+    pub readings: Table<'t, (u64, u64), &'static [u8]>,
+    pub pending: Table<'t, u64, ()>,
+    pub in_flight: Table<'t, u64, ()>,
+}
+
+impl<'t> WriteTables<'t> {
+    pub(crate) fn open(txn: &'t WriteTransaction) -> Result<Self, StoreError> {
+        Ok(WriteTables {
+            meta: txn.open_table(META)?,
+            data_keys: txn.open_table(DATA_KEYS)?,
+            batches: txn.open_table(BATCHES)?,
+            ranges: txn.open_table(RANGES)?,
+            readings: txn.open_table(READINGS)?,
+            pending: txn.open_table(PENDING)?,
+            in_flight: txn.open_table(IN_FLIGHT)?,
+        })
+    }
+}
+
+pub(crate) fn encode_batch(batch: &StoredBatch) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(batch).map_err(|e| StoreError::Corrupt(format!("batch record: {e}")))
+}
+
+pub(crate) fn decode_batch(bytes: &[u8]) -> Result<StoredBatch, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(format!("batch record: {e}")))
+}
+
+pub(crate) fn load_batch(
+    table: &impl ReadableTable<u64, &'static [u8]>,
+    id: BatchId,
+) -> Result<Option<StoredBatch>, StoreError> {
+    match table.get(id)? {
+        None => Ok(None),
+        Some(guard) => decode_batch(guard.value()).map(Some),
+    }
+}
+
+pub(crate) fn read_counter(
+    table: &impl ReadableTable<&'static str, &'static [u8]>,
+    name: &str,
+) -> Result<u64, StoreError> {
+    match table.get(name)? {
+        None => Ok(0),
+        Some(guard) => {
+            let bytes: [u8; 8] = guard
+                .value()
+                .try_into()
+                .map_err(|_| StoreError::Corrupt(format!("counter {name}")))?;
+            Ok(u64::from_be_bytes(bytes))
+        }
+    }
+}
+
+pub(crate) fn bump_counter(
+    table: &mut Table<&'static str, &'static [u8]>,
+    name: &str,
+) -> Result<(), StoreError> {
+    let next = read_counter(table, name)?.saturating_add(1);
+    table.insert(name, next.to_be_bytes().as_slice())?;
+    Ok(())
+}

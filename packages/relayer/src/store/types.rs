@@ -1,0 +1,97 @@
+//! Values the store takes and returns.
+
+use cosmwasm_std::Binary;
+use diachain_std::crypto::SIGNATURE_LEN;
+use diachain_std::{BatchHeader, Reading};
+use serde::{Deserialize, Serialize};
+
+/// A batch's id in the store: its position in ingest order (from 1).
+pub type BatchId = u64;
+
+/// An inclusive range of sequence numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeqRange {
+    pub first_seq: u64,
+    pub last_seq: u64,
+}
+
+/// A verified batch to store.
+#[derive(Clone, Debug)]
+pub struct NewBatch {
+    pub header: BatchHeader,
+    pub signature: [u8; SIGNATURE_LEN],
+    /// The patient the device was bound to at the batch's time: whose data key encrypts it.
+    pub patient: String,
+    /// The readings, in sequence order (`first_seq..=last_seq`).
+    pub readings: Vec<Reading>,
+    /// Unix seconds when the relayer received it.
+    pub received_at: u64,
+}
+
+/// Where a batch is on its way to the chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum AnchorState {
+    Pending,
+    InFlight { tx_hash: String },
+    Anchored { tx_hash: String, height: u64 },
+    Failed { reason: String },
+}
+
+impl AnchorState {
+    pub fn name(&self) -> &'static str {
+        match self {
+            AnchorState::Pending => "pending",
+            AnchorState::InFlight { .. } => "in_flight",
+            AnchorState::Anchored { .. } => "anchored",
+            AnchorState::Failed { .. } => "failed",
+        }
+    }
+}
+
+/// A stored batch (its readings are read separately, see [`super::Store::readings`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredBatch {
+    pub id: BatchId,
+    pub header: BatchHeader,
+    pub signature: Binary,
+    pub patient: String,
+    /// Sequence numbers skipped between the device's previous batch and this one.
+    pub gap: Option<SeqRange>,
+    pub received_at: u64,
+    pub state: AnchorState,
+}
+
+impl StoredBatch {
+    pub fn range(&self) -> SeqRange {
+        SeqRange {
+            first_seq: self.header.first_seq,
+            last_seq: self.header.last_seq,
+        }
+    }
+}
+
+/// What became of one batch given to [`super::Store::ingest`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IngestOutcome {
+    /// Stored now.
+    Stored(StoredBatch),
+    /// The very same header was stored before; nothing was written.
+    Duplicate(StoredBatch),
+    /// The range overlaps a stored batch of the device (`conflict`).
+    Overlap { conflict: SeqRange },
+    /// The range lies below the device's latest stored batch (`head`): sequence numbers never
+    /// go backwards, as on chain.
+    BehindHead { head: SeqRange },
+    /// Measured on an earlier UTC day than the device's latest stored batch.
+    DayBackwards { day: u64, held_day: u64 },
+}
+
+/// How many batches are in each anchoring state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateCounts {
+    pub pending: u64,
+    pub in_flight: u64,
+    pub anchored: u64,
+    pub failed: u64,
+}

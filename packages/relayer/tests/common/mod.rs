@@ -1,0 +1,81 @@
+//! Drives the router in process with tower's `oneshot`.
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use diachain_relayer::api::router;
+use diachain_relayer::store::{StateCounts, Store};
+use diachain_relayer::testkit::TestRelayer;
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub json: Value,
+}
+
+impl Answer {
+    pub fn code(&self) -> &str {
+        self.json["error"].as_str().unwrap_or("")
+    }
+}
+
+pub async fn send(relayer: &TestRelayer, request: Request<Body>) -> Answer {
+    let response = router(relayer.state.clone())
+        .oneshot(request)
+        .await
+        .expect("the router answers");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Answer {
+        status,
+        headers,
+        json,
+    }
+}
+
+pub async fn post(relayer: &TestRelayer, body: Vec<u8>) -> Answer {
+    let request = Request::post("/v1/batches")
+        .header("content-type", "application/json")
+        .header("content-length", body.len())
+        .body(Body::from(body))
+        .expect("request");
+    send(relayer, request).await
+}
+
+pub fn counts(relayer: &TestRelayer) -> StateCounts {
+    relayer.store.counts().expect("counts")
+}
+
+/// Asserts a refusal: its status, its code, a sentence, and that the store still holds
+/// exactly `stored` batches (nothing was half- or newly stored).
+pub fn assert_refused(
+    relayer: &TestRelayer,
+    answer: &Answer,
+    status: u16,
+    code: &str,
+    stored: u64,
+) {
+    assert_eq!(answer.status.as_u16(), status, "answer: {}", answer.json);
+    assert_eq!(answer.code(), code, "answer: {}", answer.json);
+    assert!(
+        answer.json["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "a refusal carries a sentence"
+    );
+    assert_eq!(
+        counts(relayer).pending,
+        stored,
+        "the store holds what it held before"
+    );
+}
