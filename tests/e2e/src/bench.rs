@@ -6,15 +6,23 @@
 //! as a relayer serving many patients would. Devices are anchored once before measuring, so the
 //! numbers are the steady state of a device that has anchored before (its cursor and today's
 //! coverage entry exist); the first anchoring of each device is reported apart.
+//!
+//! [`claims_by_devices`] measures the data union's `Claim` for a patient with 1 device and one
+//! with 20 (issue 11: a claim must not cost more for a patient with more devices). Claims are
+//! signed by the patient, so those two patients are keys added to the network's test keyring
+//! and funded by the `bench` key.
 
+use cosmwasm_std::{Timestamp, Uint128};
 use diachain_std::anchors;
-use diachain_std::device::{DeviceKind, KeyAlgorithm};
+use diachain_std::consent::{self, Expiry};
+use diachain_std::device::{Device, DeviceKind, KeyAlgorithm};
 use diachain_std::encoding::bind_sign_bytes;
 use diachain_std::registry::{self, NewDevice, MAX_DEVICES_PER_REGISTRATION};
 use diachain_std::testing::{signed_batch, submission, SignedBatch, TestKey};
-use diachain_std::Domain;
+use diachain_std::union::{self, ContributionResponse, Eligibility, NewStudy};
+use diachain_std::{DataScope, Domain, Page, Purpose};
 
-use crate::{derived_address, run_tag, Exec, Network, TxResult};
+use crate::{derived_address, run_tag, Exec, Network, TxResult, DEFAULT_GAS_LIMIT};
 
 /// Gas limit of benchmark transactions: the block gas limit (10,000,000), so a transaction that
 /// does not fit in a block fails instead of being measured.
@@ -284,6 +292,7 @@ pub struct Report {
     pub batches_per_tx: Vec<Measure>,
     pub block_fit: Measure,
     pub secp256r1: Vec<Measure>,
+    pub claims: ClaimReport,
 }
 
 pub fn run(net: &Network) -> Report {
@@ -326,5 +335,320 @@ pub fn run(net: &Network) -> Report {
         batches_per_tx,
         block_fit,
         secp256r1,
+        claims: claims_by_devices(net, &CLAIM_DEVICES),
+    }
+}
+
+/// One patient's claim in [`claims_by_devices`].
+#[derive(Clone, Debug)]
+pub struct ClaimMeasure {
+    /// The patient's devices (all bound to them, all anchoring on the study's data day).
+    pub devices: usize,
+    /// Days of the study's data period with readings of the patient.
+    pub days: u32,
+    /// Readings credited to the patient by the union (its `Contribution` query).
+    pub readings: u64,
+    /// What the claim paid.
+    pub payout: u128,
+    pub gas_used: u64,
+    pub tx_bytes: usize,
+    pub ok: bool,
+    pub raw_log: String,
+}
+
+/// The measurement of the claim's gas by devices per patient.
+#[derive(Clone, Debug)]
+pub struct ClaimReport {
+    pub study_id: u64,
+    /// The anchoring transactions of the patients' devices (one per patient).
+    pub anchoring: Vec<Measure>,
+    /// One claim per patient, in the order they were sent.
+    pub claims: Vec<ClaimMeasure>,
+}
+
+/// Adds key `name` to the network's test keyring and returns its address.
+fn add_signing_key(net: &Network, name: &str) -> String {
+    let out = std::process::Command::new(&net.wasmd)
+        .args([
+            "keys",
+            "add",
+            name,
+            "--keyring-backend",
+            "test",
+            "--keyring-dir",
+        ])
+        .arg(&net.keyring_dir)
+        .args(["--output", "json"])
+        .output()
+        .expect("run wasmd keys add");
+    assert!(
+        out.status.success(),
+        "wasmd keys add {name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    net.addr(name)
+}
+
+/// A bank send of `amount` of the network's denom from key `from` to `to`.
+fn bank_send(net: &Network, from: &str, to: &str, amount: u128) -> TxResult {
+    const GAS: u64 = 200_000;
+    let out = std::process::Command::new(&net.wasmd)
+        .args(["tx", "bank", "send", from, to])
+        .arg(format!("{amount}{}", net.denom))
+        .args(["--chain-id", &net.chain_id, "--node", &net.node])
+        .args(["--keyring-backend", "test", "--keyring-dir"])
+        .arg(&net.keyring_dir)
+        .args(["--gas", &GAS.to_string()])
+        .arg("--fees")
+        .arg(format!("{}{}", net.fee(GAS), net.denom))
+        .args(["--broadcast-mode", "sync", "--output", "json", "--yes"])
+        .output()
+        .expect("run wasmd tx bank send");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "wasmd tx bank send: {}{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("bank send: {e}: {stdout}"));
+    assert_eq!(
+        v["code"].as_u64().unwrap_or(0),
+        0,
+        "bank send refused: {}",
+        v["raw_log"]
+    );
+    net.wait_tx(v["txhash"].as_str().expect("txhash"))
+}
+
+/// Devices of the patients of [`claims_by_devices`], in the order they claim.
+pub const CLAIM_DEVICES: [usize; 2] = [1, 20];
+/// The claim study's cap per patient (its pool: 1,000,000, 980,000 net of the union's fee).
+const CLAIM_CAP: u128 = 400_000;
+
+/// Claim gas by devices per patient. Two patients who sign for themselves (fresh keys of the
+/// test keyring, funded by `bench`) each bind their own CGMs — patient A 1, patient B 20 — give
+/// research consent to a one-day study and join it. Every device anchors readings a minute apart
+/// on the study's data day, the same number of readings per patient (A: one batch of 240
+/// readings; B: 20 batches of 12, in one transaction), so that the two patients differ only in
+/// their number of devices. Then the clock moves to the study's close and both claim; each
+/// claim's `gas_used` is recorded.
+pub fn claims_by_devices(net: &Network, devices_per_patient: &[usize]) -> ClaimReport {
+    const READINGS_PER_PATIENT: u32 = 240;
+    let c = &net.contracts;
+    let tag = run_tag();
+    // The devices are bound before the data day starts (data may not predate a bind): keep
+    // the setup well away from a UTC midnight.
+    net.avoid_midnight(3_600);
+
+    let mut patients: Vec<(String, String)> = vec![];
+    let mut sets: Vec<Vec<BenchDevice>> = vec![];
+    for (p, &n) in devices_per_patient.iter().enumerate() {
+        let key = format!("claim{p}-{n}dev-{tag}");
+        let addr = add_signing_key(net, &key);
+        bank_send(net, "bench", &addr, 10_000_000).expect_ok("fund a claiming patient");
+        sets.push(
+            (0..n)
+                .map(|i| BenchDevice {
+                    id: format!("claim{p}-{tag}-{i:02}"),
+                    key: TestKey::new(KeyAlgorithm::Ed25519, ((200 + 30 * p + i) % 250 + 1) as u8),
+                    patient: addr.clone(),
+                    next_seq: 1,
+                    next_time: 0,
+                })
+                .collect(),
+        );
+        patients.push((key, addr));
+    }
+    net.send(
+        "manufacturer",
+        &[Exec::new(
+            &c.registry,
+            &registry::ExecuteMsg::RegisterDevices {
+                devices: sets
+                    .iter()
+                    .flatten()
+                    .map(|d| NewDevice {
+                        id: d.id.clone(),
+                        kind: DeviceKind::Cgm,
+                        model: "bench-cgm".into(),
+                        public_key: d.key.public_key(),
+                    })
+                    .collect(),
+            },
+        )],
+        SETUP_GAS_LIMIT,
+    )
+    .expect_ok("register the claiming patients' devices");
+    let registry_domain = Domain {
+        chain_id: &net.chain_id,
+        contract: &c.registry,
+    };
+    for ((key, addr), set) in patients.iter().zip(&sets) {
+        // Each patient binds their own devices (fresh devices: nonce 0), all in one tx.
+        let binds: Vec<Exec> = set
+            .iter()
+            .map(|d| {
+                let proof = d
+                    .key
+                    .sign(&bind_sign_bytes(&registry_domain, &d.id, addr, 0).unwrap());
+                Exec::new(
+                    &c.registry,
+                    &registry::ExecuteMsg::BindDevice {
+                        device_id: d.id.clone(),
+                        patient: None,
+                        signature: proof,
+                    },
+                )
+            })
+            .collect();
+        net.send(key, &binds, SETUP_GAS_LIMIT)
+            .expect_ok("a patient binds their devices");
+        let owned: Page<Device> = net
+            .query(
+                &c.registry,
+                &registry::QueryMsg::DevicesByOwner {
+                    owner: addr.clone(),
+                    start_after: None,
+                    limit: Some(100),
+                },
+            )
+            .expect("devices by owner");
+        assert_eq!(
+            owned.items.len(),
+            set.len(),
+            "{key} owns exactly its bench devices"
+        );
+    }
+
+    // A study of tomorrow's glucose data, closing an hour after that day ends.
+    let (_, now) = net.status().expect("status");
+    let data_day = now / DAY + 1;
+    let closes_at = (data_day + 1) * DAY + 3_600;
+    let sponsor = net.addr("sponsor");
+    let tx = net
+        .send(
+            "sponsor",
+            &[Exec::new(
+                &c.union,
+                &union::ExecuteMsg::CreateStudy {
+                    study: NewStudy {
+                        title: format!("claim gas by devices {tag}"),
+                        description_url: "https://example.invalid/protocol".into(),
+                        scopes: vec![DataScope::Glucose],
+                        data_from_day: data_day,
+                        data_to_day: data_day,
+                        closes_at: Some(Timestamp::from_seconds(closes_at)),
+                        eligibility: Eligibility {
+                            min_readings_per_day: 1,
+                            min_days: 1,
+                            device_kinds: vec![DeviceKind::Cgm],
+                        },
+                        // Below an equal share of the net pool (980,000), so that no claim
+                        // empties the union's balance: a bank balance that drops to zero is
+                        // deleted, which costs a few thousand gas less than updating it and
+                        // would favour whichever claim comes last.
+                        cap_per_patient: Uint128::new(CLAIM_CAP),
+                    },
+                    denom: net.denom.clone(),
+                },
+            )
+            .with_funds(1_000_000)],
+            DEFAULT_GAS_LIMIT,
+        )
+        .expect_ok("create the claim study");
+    let study_id: u64 = tx
+        .attr("wasm", "study_id")
+        .expect("study_id attribute")
+        .parse()
+        .unwrap();
+    for (key, _) in &patients {
+        net.execute(
+            key,
+            &c.consent,
+            &consent::ExecuteMsg::Grant {
+                patient: None,
+                grantee: sponsor.clone(),
+                scopes: vec![DataScope::Glucose],
+                purpose: Purpose::Research,
+                study_id: Some(study_id),
+                data_from: Timestamp::from_seconds(data_day * DAY),
+                data_to: Timestamp::from_seconds(data_day * DAY + DAY - 1),
+                expires: Expiry::AtTime(Timestamp::from_seconds(now + 30 * DAY)),
+            },
+        )
+        .expect_ok("research consent");
+        net.execute(key, &c.union, &union::ExecuteMsg::Join { study_id })
+            .expect_ok("join the claim study");
+    }
+
+    // The data day passes; every device anchors its readings of that day.
+    let mut all: Vec<&mut [BenchDevice]> = sets.iter_mut().map(|s| s.as_mut_slice()).collect();
+    let day_start = start_data_day(net, &mut all);
+    assert_eq!(day_start, data_day * DAY, "the data day is the study's");
+    let mut anchoring = vec![];
+    for set in sets.iter_mut() {
+        let per_device = READINGS_PER_PATIENT / set.len() as u32;
+        let label = format!("claim study: {} device(s) of one patient", set.len());
+        let m = anchor_once(net, set, per_device, &label);
+        assert!(m.ok, "anchoring for the claim study failed: {}", m.raw_log);
+        anchoring.push(m);
+    }
+    let contribution = |who: &str| -> ContributionResponse {
+        net.query(
+            &c.union,
+            &union::QueryMsg::Contribution {
+                study_id,
+                patient: who.to_string(),
+            },
+        )
+        .expect("contribution query")
+    };
+    for (key, addr) in &patients {
+        let cr = contribution(addr);
+        assert!(cr.eligible, "{key} is eligible: {cr:?}");
+        assert_eq!(cr.counted_units, u64::from(READINGS_PER_PATIENT), "{key}");
+    }
+
+    // The study closes; both patients claim.
+    net.advance_clock_to(closes_at + 5);
+    let mut claims = vec![];
+    for ((key, addr), set) in patients.iter().zip(&sets) {
+        let before = contribution(addr);
+        let tx = net.execute(key, &c.union, &union::ExecuteMsg::Claim { study_id });
+        let payout: u128 = tx
+            .attr("wasm", "amount")
+            .and_then(|a| a.parse().ok())
+            .unwrap_or(0);
+        let m = ClaimMeasure {
+            devices: set.len(),
+            days: before.counting_days,
+            readings: before.counted_units,
+            payout,
+            gas_used: tx.gas_used,
+            tx_bytes: tx.tx_bytes,
+            ok: tx.ok(),
+            raw_log: tx.raw_log.clone(),
+        };
+        eprintln!(
+            "  claim with {} device(s), {} day(s), {} readings: ok={} paid {} gas_used {}",
+            m.devices, m.days, m.readings, m.ok, m.payout, m.gas_used
+        );
+        assert!(
+            m.ok,
+            "claim with {} devices failed: {}",
+            m.devices, m.raw_log
+        );
+        assert_eq!(
+            Uint128::new(payout),
+            before.claimable,
+            "the claim paid what the union showed as claimable"
+        );
+        claims.push(m);
+    }
+    ClaimReport {
+        study_id,
+        anchoring,
+        claims,
     }
 }

@@ -2,6 +2,8 @@
 //! Run through `scripts/gas-report.sh`, which starts a fresh network, deploys and stops it.
 //!
 //! Usage: gas-report --chain-id <id> --out <file.md> [--command "<what produced it>"]
+//!        gas-report --chain-id <id> --out - --claims-only 1,20   (only the claim measurement,
+//!        printed; nothing is written)
 
 use std::fmt::Write as _;
 
@@ -12,18 +14,38 @@ use diachain_e2e::{repo_root, Network};
 fn main() {
     let mut args = std::env::args().skip(1);
     let (mut chain_id, mut out, mut command) = (None, None, None);
+    let mut claims_only = None;
     while let Some(a) = args.next() {
         match a.as_str() {
             "--chain-id" => chain_id = args.next(),
             "--out" => out = args.next(),
             "--command" => command = args.next(),
-            _ => panic!("usage: gas-report --chain-id <id> --out <file.md> [--command <cmd>]"),
+            // Comma-separated devices per patient, e.g. 20,1,1.
+            "--claims-only" => {
+                claims_only = args.next().map(|v| {
+                    v.split(',')
+                        .map(|n| n.parse().expect("--claims-only 1,20"))
+                        .collect::<Vec<usize>>()
+                })
+            }
+            _ => panic!(
+                "usage: gas-report --chain-id <id> --out <file.md> [--command <cmd>] \
+                 [--claims-only <devices,...>]"
+            ),
         }
     }
     let chain_id = chain_id.expect("--chain-id");
     let out = out.expect("--out");
     let command = command.unwrap_or_else(|| "bash scripts/gas-report.sh".into());
     let net = Network::load(&chain_id).unwrap_or_else(|e| panic!("{e}"));
+    if let Some(devices) = claims_only {
+        // A quick look at the claim measurement alone (nothing is written).
+        let r = bench::claims_by_devices(&net, &devices);
+        let mut md = String::new();
+        claim_rows(&mut md, &r);
+        println!("{md}");
+        return;
+    }
 
     eprintln!("gas-report: deployment wiring");
     journey::check_wiring(&net);
@@ -106,6 +128,51 @@ fn step_rows(md: &mut String, steps: &[Step]) {
             if s.ok { "ok" } else { "failed (expected)" }
         );
     }
+}
+
+fn claim_rows(md: &mut String, r: &bench::ClaimReport) {
+    let _ = writeln!(
+        md,
+        "\n## Claim gas by devices per patient\n\n\
+         Study {} wants one day of glucose data. Two patients, signing for themselves, give it \
+         research consent and join it; one has 1 CGM, the other 20, all bound to them and all \
+         anchoring readings a minute apart on the study's data day, the same number of \
+         readings per patient (1 batch of 240; 20 batches of 12). After the study's close each \
+         claims (each is paid the study's cap of 400,000, which leaves money in the pool: a \
+         claim that emptied the union's balance would cost a few thousand gas less, as the \
+         bank deletes a zero balance). The claim reads only the union's own per-day totals of the patient (kept \
+         when readings are anchored), never the anchors contract's coverage, so its gas does \
+         not depend on the number of devices. `days` and `readings` are the union's \
+         `Contribution` query (a query: no gas) just before the claim; the payout is the \
+         claim's.\n",
+        r.study_id
+    );
+    md.push_str(
+        "| devices | days | readings | payout | gas_used | tx bytes | result |\n\
+         | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n",
+    );
+    for m in &r.claims {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            m.devices,
+            m.days,
+            fmt_int(m.readings),
+            fmt_int(m.payout as u64),
+            fmt_int(m.gas_used),
+            fmt_int(m.tx_bytes as u64),
+            if m.ok {
+                "ok".to_string()
+            } else {
+                format!(
+                    "FAILED: {}",
+                    m.raw_log.chars().take(120).collect::<String>()
+                )
+            }
+        );
+    }
+    md.push_str("\nThe anchoring of those readings, one transaction per patient:\n\n");
+    measure_rows(md, &r.anchoring.iter().collect::<Vec<_>>());
 }
 
 fn verdict(ok: bool) -> &'static str {
@@ -211,6 +278,35 @@ fn render(
         if r.block_fit.ok { "" } else { " (tx failed)" },
         verdict(fit_ok)
     );
+    let claim_gas = |n: usize| {
+        r.claims
+            .claims
+            .iter()
+            .find(|m| m.devices == n && m.ok)
+            .map(|m| m.gas_used)
+    };
+    match (claim_gas(1), claim_gas(20)) {
+        (Some(one), Some(twenty)) => {
+            // Flat: 20 devices may cost at most 1 % more than 1 (the old claim walked every
+            // device on every study day: thousands of gas per extra device).
+            let flat = twenty as f64 <= one as f64 * 1.01;
+            let _ = writeln!(
+                md,
+                "| a claim costs the same whatever the patient's number of devices (issue 11) | {} gas with 1 device, {} with 20 ({:+}) | {} |",
+                fmt_int(one),
+                fmt_int(twenty),
+                twenty as i64 - one as i64,
+                verdict(flat)
+            );
+        }
+        _ => {
+            let _ = writeln!(
+                md,
+                "| a claim costs the same whatever the patient's number of devices (issue 11) | a claim failed | {} |",
+                verdict(false)
+            );
+        }
+    }
     md.push('\n');
 
     // Linear breakdown: per tx, per batch, per reading.
@@ -284,6 +380,8 @@ fn render(
     let mut other: Vec<&Measure> = r.first.iter().collect();
     other.extend(r.secp256r1.iter());
     measure_rows(&mut md, &other);
+
+    claim_rows(&mut md, &r.claims);
 
     let _ = writeln!(
         md,
