@@ -144,6 +144,24 @@ impl<R: Rpc> TxSender<R> {
         msgs: Vec<Any>,
         memo: &str,
         gas: Gas,
+        before_broadcast: F,
+    ) -> Result<SignedTx, Error>
+    where
+        F: FnMut(&SignedTx) -> Result<(), String> + Send,
+    {
+        self.submit_until(msgs, memo, gas, 0, before_broadcast)
+            .await
+    }
+
+    /// [`TxSender::submit`] for a transaction that only blocks up to `timeout_height` may include
+    /// (0: no limit). After a crash, a transaction that is not in a block once the chain is past
+    /// its timeout height can never land: its messages may be sent again.
+    pub async fn submit_until<F>(
+        &self,
+        msgs: Vec<Any>,
+        memo: &str,
+        gas: Gas,
+        timeout_height: u64,
         mut before_broadcast: F,
     ) -> Result<SignedTx, Error>
     where
@@ -167,12 +185,12 @@ impl<R: Rpc> TxSender<R> {
                     Gas::Auto => {
                         // A fee of 1 so that the simulation charges the fee transfer like
                         // the real transaction (a zero fee skips it: ~18,000 gas less).
-                        let probe = self.sign(&msgs, memo, acct, 0, 1)?;
+                        let probe = self.sign(&msgs, memo, acct, (0, 1), timeout_height)?;
                         cfg.gas_limit(self.client.simulate(&probe.bytes).await?.gas_used)
                     }
                 };
                 let fee = cfg.gas_price.fee_amount(gas_limit);
-                let signed = self.sign(&msgs, memo, acct, gas_limit, fee)?;
+                let signed = self.sign(&msgs, memo, acct, (gas_limit, fee), timeout_height)?;
                 before_broadcast(&signed).map_err(Error::Aborted)?;
                 self.client.broadcast(&signed).await?;
                 Ok(signed)
@@ -213,8 +231,8 @@ impl<R: Rpc> TxSender<R> {
         msgs: &[Any],
         memo: &str,
         acct: AccountInfo,
-        gas_limit: u64,
-        fee_amount: u128,
+        (gas_limit, fee_amount): (u64, u128),
+        timeout_height: u64,
     ) -> Result<SignedTx, Error> {
         sign_tx(
             &self.signer,
@@ -227,6 +245,7 @@ impl<R: Rpc> TxSender<R> {
                 fee_amount,
                 fee_denom: &self.client.config.gas_price.denom,
                 memo,
+                timeout_height,
             },
         )
     }

@@ -133,6 +133,8 @@ pub struct SignedTx {
     pub gas_limit: u64,
     /// Its fee amount, in the gas price's denom.
     pub fee: u128,
+    /// The last height that may include it (0: no limit).
+    pub timeout_height: u64,
 }
 
 /// The hash CometBFT gives a transaction: SHA-256 of its bytes, uppercase hex.
@@ -157,13 +159,19 @@ pub struct SignParams<'a> {
     pub fee_denom: &'a str,
     /// The memo.
     pub memo: &'a str,
+    /// The last block height that may include the transaction (0: no limit). Past it the chain
+    /// refuses the transaction for good, so a caller that lost track of a broadcast can tell,
+    /// once the chain is higher and the transaction is not in a block, that it never landed.
+    pub timeout_height: u64,
 }
 
 /// Builds and signs (SIGN_MODE_DIRECT) a transaction carrying `msgs`.
 pub fn sign_tx(signer: &Signer, msgs: &[Any], p: &SignParams<'_>) -> Result<SignedTx, Error> {
     let chain_id = chain::Id::from_str(p.chain_id)
         .map_err(|e| Error::Invalid(format!("chain id {}: {e}", p.chain_id)))?;
-    let body = Body::new(msgs.to_vec(), p.memo, 0u32);
+    let timeout = u32::try_from(p.timeout_height)
+        .map_err(|_| Error::Invalid(format!("timeout height {} is too large", p.timeout_height)))?;
+    let body = Body::new(msgs.to_vec(), p.memo, timeout);
     let fee = Fee::from_amount_and_gas(coin(p.fee_amount, p.fee_denom)?, p.gas_limit);
     let auth_info = SignerInfo::single_direct(Some(signer.public_key()), p.sequence).auth_info(fee);
     let raw = SignDoc::new(&body, &auth_info, &chain_id, p.account_number)
@@ -178,6 +186,7 @@ pub fn sign_tx(signer: &Signer, msgs: &[Any], p: &SignParams<'_>) -> Result<Sign
         sequence: p.sequence,
         gas_limit: p.gas_limit,
         fee: p.fee_amount,
+        timeout_height: p.timeout_height,
     })
 }
 
@@ -241,8 +250,10 @@ mod tests {
             fee_amount: price.fee_amount(150_000),
             fee_denom: &price.denom,
             memo: "m",
+            timeout_height: 1234,
         };
         let signed = sign_tx(&s, std::slice::from_ref(&msg), &p).unwrap();
+        assert_eq!(signed.timeout_height, 1234);
         assert_eq!(signed.hash, tx_hash(&signed.bytes));
         assert_eq!(signed.hash.len(), 64);
         assert_eq!(signed.fee, 3_750);
@@ -251,6 +262,7 @@ mod tests {
         let body = TxBody::decode(&*raw.body_bytes).unwrap();
         assert_eq!(body.messages, vec![msg]);
         assert_eq!(body.memo, "m");
+        assert_eq!(body.timeout_height, 1234);
         let auth = AuthInfo::decode(&*raw.auth_info_bytes).unwrap();
         assert_eq!(auth.signer_infos[0].sequence, 41);
         let fee = auth.fee.unwrap();
