@@ -49,9 +49,25 @@ pub trait Store: Send + Sync + 'static {
     fn pending(&self, limit: usize) -> Result<Vec<StoredBatch>, StoreError>;
     /// Batches recorded in flight (broadcast, outcome not yet known), in ingest order.
     fn in_flight(&self) -> Result<Vec<StoredBatch>, StoreError>;
-    /// Records that `ids` (all pending) are being anchored by transaction `tx_hash`; call it
-    /// before broadcasting, so that after a crash the transaction can be looked up.
-    fn mark_in_flight(&self, ids: &[BatchId], tx_hash: &str) -> Result<(), StoreError>;
+    /// Records that `ids` (all pending) are being anchored by transaction `tx_hash`, which no
+    /// block above `timeout_height` may include; call it before broadcasting, so that after a
+    /// crash the transaction can be looked up (and, once the chain is past its timeout height
+    /// without it, known never to land).
+    fn mark_in_flight(
+        &self,
+        ids: &[BatchId],
+        tx_hash: &str,
+        timeout_height: u64,
+    ) -> Result<(), StoreError>;
+    /// Records that `ids`, in flight in `old_hash` (which CheckTx refused, so it never reached
+    /// a mempool), are now in flight in the re-signed `tx_hash`.
+    fn replace_in_flight(
+        &self,
+        ids: &[BatchId],
+        old_hash: &str,
+        tx_hash: &str,
+        timeout_height: u64,
+    ) -> Result<(), StoreError>;
     /// Records that `ids` (pending or in flight) were anchored by `tx_hash` at `height`.
     fn mark_anchored(&self, ids: &[BatchId], tx_hash: &str, height: u64) -> Result<(), StoreError>;
     /// Records that the chain refused batch `id` (pending or in flight) for `reason`.

@@ -33,9 +33,20 @@ pub struct NewBatch {
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum AnchorState {
     Pending,
-    InFlight { tx_hash: String },
-    Anchored { tx_hash: String, height: u64 },
-    Failed { reason: String },
+    /// Broadcast (or about to be) in transaction `tx_hash`, which no block above
+    /// `timeout_height` may include.
+    InFlight {
+        tx_hash: String,
+        #[serde(default)]
+        timeout_height: u64,
+    },
+    Anchored {
+        tx_hash: String,
+        height: u64,
+    },
+    Failed {
+        reason: String,
+    },
 }
 
 impl AnchorState {

@@ -9,7 +9,7 @@ use crate::store::{AnchorState, BatchId, StoreError};
 fn transition(
     store: &RedbStore,
     ids: &[BatchId],
-    allowed: fn(&AnchorState) -> bool,
+    allowed: &dyn Fn(&AnchorState) -> bool,
     next: &AnchorState,
 ) -> Result<(), StoreError> {
     let txn = store.begin_write()?;
@@ -66,11 +66,29 @@ pub(super) fn mark_in_flight(
     store: &RedbStore,
     ids: &[BatchId],
     tx_hash: &str,
+    timeout_height: u64,
 ) -> Result<(), StoreError> {
     let next = AnchorState::InFlight {
         tx_hash: tx_hash.to_string(),
+        timeout_height,
     };
-    transition(store, ids, is_pending, &next)
+    transition(store, ids, &is_pending, &next)
+}
+
+pub(super) fn replace_in_flight(
+    store: &RedbStore,
+    ids: &[BatchId],
+    old_hash: &str,
+    tx_hash: &str,
+    timeout_height: u64,
+) -> Result<(), StoreError> {
+    let next = AnchorState::InFlight {
+        tx_hash: tx_hash.to_string(),
+        timeout_height,
+    };
+    let same_tx =
+        |s: &AnchorState| matches!(s, AnchorState::InFlight { tx_hash, .. } if tx_hash == old_hash);
+    transition(store, ids, &same_tx, &next)
 }
 
 pub(super) fn mark_anchored(
@@ -83,16 +101,16 @@ pub(super) fn mark_anchored(
         tx_hash: tx_hash.to_string(),
         height,
     };
-    transition(store, ids, is_queued, &next)
+    transition(store, ids, &is_queued, &next)
 }
 
 pub(super) fn mark_failed(store: &RedbStore, id: BatchId, reason: &str) -> Result<(), StoreError> {
     let next = AnchorState::Failed {
         reason: reason.to_string(),
     };
-    transition(store, &[id], is_queued, &next)
+    transition(store, &[id], &is_queued, &next)
 }
 
 pub(super) fn requeue(store: &RedbStore, ids: &[BatchId]) -> Result<(), StoreError> {
-    transition(store, ids, is_in_flight, &AnchorState::Pending)
+    transition(store, ids, &is_in_flight, &AnchorState::Pending)
 }

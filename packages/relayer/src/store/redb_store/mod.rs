@@ -137,8 +137,23 @@ impl Store for RedbStore {
     fn in_flight(&self) -> Result<Vec<StoredBatch>, StoreError> {
         read::queue(self, tables::IN_FLIGHT, usize::MAX)
     }
-    fn mark_in_flight(&self, ids: &[BatchId], tx_hash: &str) -> Result<(), StoreError> {
-        anchoring::mark_in_flight(self, ids, tx_hash)
+    fn mark_in_flight(
+        &self,
+        ids: &[BatchId],
+        tx_hash: &str,
+        timeout_height: u64,
+    ) -> Result<(), StoreError> {
+        anchoring::mark_in_flight(self, ids, tx_hash, timeout_height)
+    }
+
+    fn replace_in_flight(
+        &self,
+        ids: &[BatchId],
+        old_hash: &str,
+        tx_hash: &str,
+        timeout_height: u64,
+    ) -> Result<(), StoreError> {
+        anchoring::replace_in_flight(self, ids, old_hash, tx_hash, timeout_height)
     }
     fn mark_anchored(&self, ids: &[BatchId], tx_hash: &str, height: u64) -> Result<(), StoreError> {
         anchoring::mark_anchored(self, ids, tx_hash, height)

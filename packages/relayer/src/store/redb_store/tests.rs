@@ -282,14 +282,15 @@ fn in_flight_then_anchored_leaves_the_queue_and_is_counted() {
         ])
         .unwrap();
     let ids: Vec<u64> = out.iter().map(stored).collect();
-    store.mark_in_flight(&ids, "ABCD").unwrap();
+    store.mark_in_flight(&ids, "ABCD", 50).unwrap();
     assert!(store.pending(10).unwrap().is_empty());
     let in_flight = store.in_flight().unwrap();
     assert_eq!(in_flight.len(), 2);
     assert_eq!(
         in_flight[0].state,
         AnchorState::InFlight {
-            tx_hash: "ABCD".into()
+            tx_hash: "ABCD".into(),
+            timeout_height: 50
         }
     );
     store.mark_anchored(&ids, "ABCD", 42).unwrap();
@@ -327,10 +328,10 @@ fn a_failed_batch_keeps_its_reason_and_leaves_the_queue() {
 fn an_anchored_batch_can_never_be_put_in_flight_again() {
     let (_dir, _path, _master, store) = temp_store();
     let id = stored(&store.ingest(&[new_batch(DEV, PATIENT, 1, DAY0)]).unwrap()[0]);
-    store.mark_in_flight(&[id], "T1").unwrap();
+    store.mark_in_flight(&[id], "T1", 9).unwrap();
     store.mark_anchored(&[id], "T1", 5).unwrap();
     let err = store
-        .mark_in_flight(&[id], "T2")
+        .mark_in_flight(&[id], "T2", 9)
         .expect_err("anchored is final");
     assert!(matches!(
         err,
@@ -344,7 +345,7 @@ fn an_anchored_batch_can_never_be_put_in_flight_again() {
         Err(StoreError::InvalidTransition { .. })
     ));
     assert!(matches!(
-        store.mark_in_flight(&[999], "T3"),
+        store.mark_in_flight(&[999], "T3", 9),
         Err(StoreError::UnknownBatch(999))
     ));
 }
@@ -360,9 +361,42 @@ fn requeue_puts_in_flight_batches_back_in_ingest_order() {
         ])
         .unwrap();
     let ids: Vec<u64> = out.iter().map(stored).collect();
-    store.mark_in_flight(&ids[..2], "T1").unwrap();
+    store.mark_in_flight(&ids[..2], "T1", 9).unwrap();
     store.requeue(&ids[..2]).unwrap();
     let pending: Vec<u64> = store.pending(10).unwrap().iter().map(|b| b.id).collect();
     assert_eq!(pending, ids);
     assert!(store.in_flight().unwrap().is_empty());
+}
+
+#[test]
+fn only_the_transaction_recorded_in_flight_can_be_replaced_by_its_re_signed_copy() {
+    let (_dir, _path, _master, store) = temp_store();
+    let id = stored(&store.ingest(&[new_batch(DEV, PATIENT, 1, DAY0)]).unwrap()[0]);
+    assert!(matches!(
+        store.replace_in_flight(&[id], "T1", "T2", 9),
+        Err(StoreError::InvalidTransition {
+            from: "pending",
+            ..
+        })
+    ));
+    store.mark_in_flight(&[id], "T1", 9).unwrap();
+    assert!(matches!(
+        store.mark_in_flight(&[id], "T2", 9),
+        Err(StoreError::InvalidTransition {
+            from: "in_flight",
+            ..
+        })
+    ));
+    assert!(matches!(
+        store.replace_in_flight(&[id], "OTHER", "T2", 9),
+        Err(StoreError::InvalidTransition { .. })
+    ));
+    store.replace_in_flight(&[id], "T1", "T2", 12).unwrap();
+    assert_eq!(
+        store.batch(id).unwrap().unwrap().state,
+        AnchorState::InFlight {
+            tx_hash: "T2".into(),
+            timeout_height: 12
+        }
+    );
 }
