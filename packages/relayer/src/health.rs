@@ -74,9 +74,16 @@ impl Health {
 }
 
 fn component(ok: bool, detail: Value) -> ComponentHealth {
-    let detail = match detail {
-        Value::Object(map) => map,
-        _ => serde_json::Map::new(),
-    };
-    ComponentHealth { ok, detail }
+    ComponentHealth::new(ok, detail)
+}
+
+impl ComponentHealth {
+    /// A component's answer; `detail` should be a JSON object (anything else is dropped).
+    pub fn new(ok: bool, detail: Value) -> Self {
+        let detail = match detail {
+            Value::Object(map) => map,
+            _ => serde_json::Map::new(),
+        };
+        ComponentHealth { ok, detail }
+    }
 }

@@ -2,11 +2,12 @@
 //! algorithm, previous key, bound owner, status as "refuses data from"), fetched through
 //! [`RegistryView`] and cached by [`RegistryCache`].
 //!
-//! The production view (querying the registry contract's `AnchoringInfo` through the chain
-//! client) plugs in behind the same trait; a block watcher calls
+//! The production view, [`ChainRegistry`], queries the registry contract's `AnchoringInfo`
+//! through the chain client; the block watcher (`chain::BlockWatcher`) calls
 //! [`RegistryCache::on_new_block`] so that no cached entry is older than one block.
 
 mod cache;
+mod chain;
 mod memory;
 
 use std::future::Future;
@@ -15,6 +16,7 @@ use std::pin::Pin;
 use diachain_std::registry::AnchoringDevice;
 
 pub use cache::RegistryCache;
+pub use chain::ChainRegistry;
 pub use memory::InMemoryRegistry;
 
 /// A boxed future, so that [`RegistryView`] can be used as a trait object.

@@ -1,0 +1,123 @@
+//! [`BlockWatcher`]: polls the node for its latest height; each new block starts a new epoch of
+//! the registry cache (so a revoked or rotated key stops being accepted within one block) and
+//! feeds [`ChainHealth`] (`/healthz`: reachable, latest height, how long since it was seen).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use diachain_chain_client::{ChainClient, Rpc};
+use tokio::sync::watch;
+
+use crate::health::{ComponentHealth, HealthComponent};
+use crate::registry::{BoxFuture, RegistryCache};
+
+/// What the watcher last saw. Shared with `/healthz`.
+#[derive(Default)]
+pub struct ChainHealth {
+    latest_height: AtomicU64,
+    /// Unix milliseconds of the last successful poll (0: never).
+    last_ok_ms: AtomicU64,
+    /// Consecutive failed polls.
+    failures: AtomicU64,
+    /// A poll older than this marks the chain unreachable.
+    stale_after: Duration,
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+impl ChainHealth {
+    pub fn new(stale_after: Duration) -> Self {
+        ChainHealth {
+            stale_after,
+            ..ChainHealth::default()
+        }
+    }
+
+    /// The latest height seen (0 before the first poll).
+    pub fn latest_height(&self) -> u64 {
+        self.latest_height.load(Ordering::Acquire)
+    }
+
+    fn seen(&self, height: u64) {
+        self.latest_height.fetch_max(height, Ordering::AcqRel);
+        self.last_ok_ms.store(now_ms(), Ordering::Release);
+        self.failures.store(0, Ordering::Release);
+    }
+
+    fn failed(&self) -> u64 {
+        self.failures
+            .fetch_add(1, Ordering::AcqRel)
+            .saturating_add(1)
+    }
+
+    /// Reachable: polled successfully within `stale_after`.
+    pub fn reachable(&self) -> bool {
+        let last = self.last_ok_ms.load(Ordering::Acquire);
+        let limit = u64::try_from(self.stale_after.as_millis()).unwrap_or(u64::MAX);
+        last != 0 && now_ms().saturating_sub(last) <= limit
+    }
+}
+
+impl HealthComponent for ChainHealth {
+    fn check(&self) -> BoxFuture<'_, ComponentHealth> {
+        Box::pin(async move {
+            let last = self.last_ok_ms.load(Ordering::Acquire);
+            let since = (last != 0).then(|| now_ms().saturating_sub(last) as f64 / 1000.0);
+            ComponentHealth::new(
+                self.reachable(),
+                serde_json::json!({
+                    "reachable": self.reachable(),
+                    "latest_height": self.latest_height(),
+                    "seconds_since_seen": since,
+                    "failed_polls": self.failures.load(Ordering::Acquire),
+                }),
+            )
+        })
+    }
+}
+
+/// Polls the chain every `interval` until `stop` turns true.
+pub struct BlockWatcher<R> {
+    pub client: ChainClient<R>,
+    pub cache: Arc<RegistryCache>,
+    pub health: Arc<ChainHealth>,
+    pub interval: Duration,
+}
+
+impl<R: Rpc> BlockWatcher<R> {
+    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        let mut last = 0u64;
+        loop {
+            match self.client.latest_height().await {
+                Ok(height) => {
+                    self.health.seen(height);
+                    if height != last {
+                        // Also on a lower height (a node reset): the registry changed for sure.
+                        self.cache.on_new_block(height);
+                        last = height;
+                    }
+                }
+                Err(e) => {
+                    // Cached entries still expire after the cache's max age: an unreachable chain
+                    // then refuses ingest (503) rather than trusting an old registry.
+                    let failures = self.health.failed();
+                    if failures == 1 || failures.is_multiple_of(20) {
+                        tracing::warn!(error = %e, failures, "chain unreachable");
+                    }
+                }
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(self.interval) => {}
+                _ = stop.changed() => return,
+            }
+            if *stop.borrow() {
+                return;
+            }
+        }
+    }
+}
