@@ -1,7 +1,9 @@
 //! DiaChain relayer: gateway ingest, verification against the device registry, an encrypted
-//! crash-safe store, and (later) anchoring on chain. See `docs/relayer.md`.
+//! crash-safe store, and anchoring on chain. See `docs/relayer.md`.
 
+pub mod anchor;
 pub mod api;
+pub mod chain;
 pub mod cli;
 pub mod config;
 pub mod health;

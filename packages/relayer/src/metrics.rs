@@ -29,7 +29,7 @@ pub struct Metrics {
     pub ack_latency: Histogram,
     // Hooks for the anchoring task.
     pub batches_anchored: Counter,
-    pub batches_failed: Counter,
+    pub batches_failed: Family<ReasonLabel, Counter>,
     pub chain_errors: Family<KindLabel, Counter>,
     pub ingest_to_anchor: Histogram,
 }
@@ -52,7 +52,7 @@ impl Metrics {
             // 0.5 ms .. ~8 s
             ack_latency: Histogram::new(exponential_buckets(0.0005, 2.0, 15)),
             batches_anchored: Counter::default(),
-            batches_failed: Counter::default(),
+            batches_failed: Family::default(),
             chain_errors: Family::default(),
             // 0.25 s .. ~68 min
             ingest_to_anchor: Histogram::new(exponential_buckets(0.25, 2.0, 15)),
@@ -100,7 +100,7 @@ impl Metrics {
         );
         r.register(
             "batches_failed",
-            "Batches the chain refused",
+            "Batches the chain refused, by reason",
             self.batches_failed.clone(),
         );
         r.register(
@@ -119,6 +119,24 @@ impl Metrics {
         self.batches_rejected
             .get_or_create(&ReasonLabel {
                 reason: reason.to_string(),
+            })
+            .inc();
+    }
+
+    /// A batch the chain refused, for `reason` (see `anchor::refusal_code`).
+    pub fn failed(&self, reason: &str) {
+        self.batches_failed
+            .get_or_create(&ReasonLabel {
+                reason: reason.to_string(),
+            })
+            .inc();
+    }
+
+    /// A chain error of `kind` (unreachable, refused, submission_refused, store).
+    pub fn chain_error(&self, kind: &str) {
+        self.chain_errors
+            .get_or_create(&KindLabel {
+                kind: kind.to_string(),
             })
             .inc();
     }
