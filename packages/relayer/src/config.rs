@@ -27,7 +27,7 @@ pub enum ConfigError {
     Key(#[from] StoreError),
 }
 
-/// The TOML file: `[store]`, `[server]`, `[chain]`, `[registry]`, `[log]`.
+/// The TOML file: `[store]`, `[server]`, `[chain]`, `[anchoring]`, `[registry]`, `[log]`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
@@ -37,6 +37,8 @@ pub struct FileConfig {
     pub server: ServerSection,
     #[serde(default)]
     pub chain: ChainSection,
+    #[serde(default)]
+    pub anchoring: AnchoringSection,
     #[serde(default)]
     pub registry: RegistrySection,
     #[serde(default)]
@@ -100,14 +102,54 @@ pub struct ChainSection {
     /// reading-anchors contract address that device signatures are bound to
     #[arg(long = "anchors-contract", env = "DIACHAIN_RELAYER_ANCHORS_CONTRACT")]
     pub anchors_contract: Option<String>,
+    /// device-registry contract address (device keys and status; whether this relayer is
+    /// admitted)
+    #[arg(long = "registry-contract", env = "DIACHAIN_RELAYER_REGISTRY_CONTRACT")]
+    pub registry_contract: Option<String>,
+    /// CometBFT RPC address of a node of the chain, e.g. http://127.0.0.1:26657
+    #[arg(long = "node", env = "DIACHAIN_RELAYER_NODE")]
+    pub node: Option<String>,
+    /// Gas price of the relayer's transactions [default: 0.025udia]
+    #[arg(long = "gas-prices", env = "DIACHAIN_RELAYER_GAS_PRICES")]
+    pub gas_prices: Option<String>,
+    /// The relayer's chain key: a file with the secp256k1 secret as 64 hex digits (written by
+    /// `keys create`)
+    #[arg(long = "key-file", env = "DIACHAIN_RELAYER_KEY_FILE")]
+    pub key_file: Option<PathBuf>,
+    /// Or: a file holding the key's BIP-39 mnemonic (plain text, or JSON with a "mnemonic"
+    /// field as `wasmd keys add --output json` prints it)
+    #[arg(long = "mnemonic-file", env = "DIACHAIN_RELAYER_MNEMONIC_FILE")]
+    pub mnemonic_file: Option<PathBuf>,
+}
+
+/// `[anchoring]`
+#[derive(Args, Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnchoringSection {
+    /// Most batches per SubmitBatches transaction (1..=1000) [default: 400]
+    #[arg(
+        long = "max-batches-per-tx",
+        env = "DIACHAIN_RELAYER_MAX_BATCHES_PER_TX"
+    )]
+    pub max_batches_per_tx: Option<usize>,
+    /// Blocks after the current height that may include an anchoring transaction [default: 20]
+    #[arg(long = "tx-timeout-blocks", env = "DIACHAIN_RELAYER_TX_TIMEOUT_BLOCKS")]
+    pub timeout_blocks: Option<u64>,
+    /// /healthz reports anchoring unhealthy when a batch waits longer than this, in seconds
+    /// [default: 60]
+    #[arg(
+        long = "max-anchor-lag-secs",
+        env = "DIACHAIN_RELAYER_MAX_ANCHOR_LAG_SECS"
+    )]
+    pub max_lag_secs: Option<u64>,
 }
 
 /// `[registry]`
 #[derive(Args, Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RegistrySection {
-    /// Development only, until the chain-backed registry lands: a JSON map of device id to
-    /// AnchoringDevice, served as the registry
+    /// Development and tests only: a JSON map of device id to AnchoringDevice served as the
+    /// registry instead of the chain's; nothing is anchored then
     #[arg(long = "registry-file", env = "DIACHAIN_RELAYER_REGISTRY_FILE")]
     pub file: Option<PathBuf>,
     /// Longest a cached device record is used without a refresh, in seconds (a new block
@@ -165,7 +207,17 @@ merge!(ServerSection {
 });
 merge!(ChainSection {
     chain_id,
-    anchors_contract
+    anchors_contract,
+    registry_contract,
+    node,
+    gas_prices,
+    key_file,
+    mnemonic_file
+});
+merge!(AnchoringSection {
+    max_batches_per_tx,
+    timeout_blocks,
+    max_lag_secs
 });
 merge!(RegistrySection { file, max_age_secs });
 merge!(LogSection { format, level });
@@ -235,6 +287,42 @@ impl ChainSection {
     }
 }
 
+impl ChainSection {
+    pub fn gas_prices(&self) -> &str {
+        self.gas_prices.as_deref().unwrap_or("0.025udia")
+    }
+}
+
+impl AnchoringSection {
+    pub fn settings(&self) -> Result<crate::anchor::AnchorSettings, ConfigError> {
+        let defaults = crate::anchor::AnchorSettings::default();
+        let max = diachain_std::anchors::MAX_BATCHES_PER_SUBMIT;
+        let per_tx = self
+            .max_batches_per_tx
+            .unwrap_or(defaults.max_batches_per_tx);
+        if per_tx == 0 || per_tx > max {
+            return Err(ConfigError::Invalid(format!(
+                "--max-batches-per-tx must be 1..={max}, got {per_tx}"
+            )));
+        }
+        let timeout_blocks = self.timeout_blocks.unwrap_or(defaults.timeout_blocks);
+        if timeout_blocks == 0 {
+            return Err(ConfigError::Invalid(
+                "--tx-timeout-blocks must be at least 1".into(),
+            ));
+        }
+        Ok(crate::anchor::AnchorSettings {
+            max_batches_per_tx: per_tx,
+            timeout_blocks,
+            ..defaults
+        })
+    }
+
+    pub fn max_lag_secs(&self) -> u64 {
+        self.max_lag_secs.unwrap_or(60)
+    }
+}
+
 impl RegistrySection {
     pub fn max_age(&self) -> Duration {
         Duration::from_secs(self.max_age_secs.unwrap_or(6))
@@ -250,7 +338,7 @@ mod tests {
 
     fn serve_args(args: &[&str]) -> crate::cli::ServeArgs {
         match Cli::try_parse_from(args).expect("parses").command {
-            Command::Serve(a) => a,
+            Command::Serve(a) => *a,
             other => panic!("{other:?}"),
         }
     }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use axum::routing::{get, post};
 use axum::Router;
 
+use crate::anchor::AnchoringStatus;
 use crate::health::Health;
 use crate::ingest::Pipeline;
 use crate::metrics::Metrics;
@@ -24,6 +25,8 @@ pub struct AppState {
     pub health: Health,
     /// Bodies over this size are refused (413) before they are parsed.
     pub max_body_bytes: usize,
+    /// The anchoring task's status (`None` when nothing is anchored: a development registry).
+    pub anchoring: Option<Arc<AnchoringStatus>>,
 }
 
 pub fn router(state: Arc<AppState>) -> Router {

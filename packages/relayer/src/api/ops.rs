@@ -19,11 +19,21 @@ pub(super) async fn healthz(State(app): State<Arc<AppState>>) -> Response {
     (status, Json(report)).into_response()
 }
 
-/// Batch counts per anchoring state.
+/// Batch counts per anchoring state, and the anchoring task's status (last transaction,
+/// recent failures with the contract's reasons, last error).
 pub(super) async fn status(State(app): State<Arc<AppState>>) -> Response {
     let store = app.pipeline.store.clone();
     match tokio::task::spawn_blocking(move || store.counts()).await {
-        Ok(Ok(counts)) => (StatusCode::OK, Json(counts)).into_response(),
+        Ok(Ok(counts)) => {
+            let mut body = serde_json::to_value(counts).unwrap_or_default();
+            if let (Some(obj), Some(a)) = (body.as_object_mut(), &app.anchoring) {
+                obj.insert(
+                    "anchoring".into(),
+                    serde_json::to_value(a.snapshot()).unwrap_or_default(),
+                );
+            }
+            (StatusCode::OK, Json(body)).into_response()
+        }
         _ => (
             StatusCode::INTERNAL_SERVER_ERROR,
             Json(serde_json::json!({

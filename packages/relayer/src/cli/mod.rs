@@ -9,7 +9,8 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::config::{
-    ChainSection, FileConfig, LogSection, RegistrySection, ServerSection, StoreSection,
+    AnchoringSection, ChainSection, FileConfig, LogSection, RegistrySection, ServerSection,
+    StoreSection,
 };
 
 /// Boxed errors, printed by `main` as one line.
@@ -24,7 +25,7 @@ pub type CliResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 #[derive(Parser, Debug)]
 #[command(name = "diachain-relayer", version, about, long_about)]
 pub struct Cli {
-    /// TOML config file with [store], [server], [chain], [registry] and [log] tables
+    /// TOML config file with [store], [server], [chain], [anchoring], [registry] and [log] tables
     #[arg(long, env = "DIACHAIN_RELAYER_CONFIG", global = true)]
     pub config: Option<PathBuf>,
     #[command(flatten)]
@@ -37,7 +38,7 @@ pub struct Cli {
 pub enum Command {
     /// Run the gateway API (POST /v1/batches, GET /v1/status, /healthz, /metrics) until
     /// SIGTERM or SIGINT; in-flight batches are written before it exits.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Print how many batches are pending, in flight, anchored and failed (JSON). Reads the
     /// store file, so run it while the relayer is stopped; a running relayer answers
     /// GET /v1/status.
@@ -45,6 +46,9 @@ pub enum Command {
     /// Print one reading's inclusion proof, batch header, signature and anchoring state from
     /// the local store (JSON).
     ExportProof(ExportArgs),
+    /// The relayer's chain key (secp256k1): create one, or show the configured one's address.
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Write a new random master key (64 hex characters) to a new file, readable by its owner
     /// only. Keep it away from the store's directory.
     GenerateMasterKey {
@@ -52,6 +56,25 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeysCommand {
+    /// Write a new random key (64 hex digits) to a new file readable by its owner only and
+    /// print its address; admit that address as a relayer and fund it before `serve`
+    Create {
+        /// Where to write the key; an existing file is never overwritten
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Print the address of the key given by --key-file or --mnemonic-file
+    Show(KeyArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct KeyArgs {
+    #[command(flatten)]
+    pub chain: ChainSection,
 }
 
 #[derive(clap::Args, Debug)]
@@ -62,6 +85,8 @@ pub struct ServeArgs {
     pub server: ServerSection,
     #[command(flatten)]
     pub chain: ChainSection,
+    #[command(flatten)]
+    pub anchoring: AnchoringSection,
     #[command(flatten)]
     pub registry: RegistrySection,
 }
@@ -95,7 +120,7 @@ pub fn run() -> CliResult {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
-            runtime.block_on(serve::serve(args, file))
+            runtime.block_on(serve::serve(*args, file))
         }
         Command::Status(args) => status::status(args.store.or(file.store)),
         Command::ExportProof(args) => {
@@ -103,5 +128,7 @@ pub fn run() -> CliResult {
             status::export_proof(store, &args.device, args.seq)
         }
         Command::GenerateMasterKey { out } => keys::generate(&out),
+        Command::Keys(KeysCommand::Create { out }) => keys::create(&out),
+        Command::Keys(KeysCommand::Show(args)) => keys::show(&args.chain.or(file.chain)),
     }
 }

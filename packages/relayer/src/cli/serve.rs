@@ -1,24 +1,46 @@
-//! `serve`: open the store, start the writer and the API, run until a signal.
+//! `serve`: open the store, connect to the chain, start the writer, the block watcher, the
+//! anchoring task and the API; run until a signal, then stop in order (API, writer, tasks).
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use diachain_chain_client::{ChainClient, ClientConfig, HttpRpc, TxSender};
 use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 use super::{CliResult, ServeArgs};
+use crate::anchor::{Anchorer, AnchoringHealth, AnchoringStatus, TxAnchorChain};
 use crate::api::AppState;
-use crate::config::FileConfig;
+use crate::chain::{load_signer, BlockWatcher, ChainHealth};
+use crate::config::{ChainSection, FileConfig};
 use crate::health::Health;
 use crate::ingest::{system_clock, Pipeline};
 use crate::metrics::Metrics;
-use crate::registry::{InMemoryRegistry, RegistryCache, RegistryView};
+use crate::registry::{ChainRegistry, InMemoryRegistry, RegistryCache, RegistryView};
 use crate::server;
 use crate::store::{GroupCommit, RedbStore, RedbStoreOptions, Store};
+
+/// How often the block watcher polls the node (blocks are 1 s on the local network).
+const BLOCK_POLL: Duration = Duration::from_millis(200);
+/// How long to wait for the node at start.
+const CONNECT_PATIENCE: Duration = Duration::from_secs(60);
+
+/// The chain side of a running relayer.
+struct ChainLink {
+    view: Arc<dyn RegistryView>,
+    client: ChainClient<HttpRpc>,
+    anchor_chain: TxAnchorChain<HttpRpc>,
+}
 
 pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
     let store_cfg = args.store.or(file.store);
     let server_cfg = args.server.or(file.server);
     let registry_cfg = args.registry.or(file.registry);
-    let (chain_id, anchors_contract) = args.chain.or(file.chain).domain()?;
+    let anchoring_cfg = args.anchoring.or(file.anchoring);
+    let chain_cfg = args.chain.or(file.chain);
+    let (chain_id, anchors_contract) = chain_cfg.domain()?;
+    let settings = anchoring_cfg.settings()?;
 
     let master = store_cfg.master_key()?;
     let options = RedbStoreOptions {
@@ -30,38 +52,139 @@ pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
         RedbStore::open(&path, &master, options)
             .map_err(|e| format!("cannot open the store {}: {e}", path.display()))?,
     );
-    let view: Arc<dyn RegistryView> = match &registry_cfg.file {
-        Some(f) => Arc::new(InMemoryRegistry::from_json_file(f)?),
-        None => {
-            return Err(
-                "no registry source: the chain-backed registry is not built yet; \
-                        pass --registry-file (development only)"
-                    .into(),
-            )
+    let link = match &registry_cfg.file {
+        Some(f) => {
+            tracing::warn!(file = %f.display(), "development registry from a file: nothing will be anchored");
+            None
         }
+        None => Some(connect(&chain_cfg, &chain_id, &anchors_contract).await?),
     };
+    let view: Arc<dyn RegistryView> = match (&registry_cfg.file, &link) {
+        (Some(f), _) => Arc::new(InMemoryRegistry::from_json_file(f)?),
+        (None, Some(l)) => l.view.clone(),
+        (None, None) => return Err("no registry source".into()),
+    };
+    let registry = Arc::new(RegistryCache::new(view, registry_cfg.max_age()));
     let writer = Arc::new(GroupCommit::start(store.clone(), store_cfg.max_group())?);
     let metrics = Arc::new(Metrics::new());
+    let counts = store.counts()?;
     metrics
         .batches_pending
-        .set(i64::try_from(store.counts()?.pending).unwrap_or(i64::MAX));
+        .set(i64::try_from(counts.pending.saturating_add(counts.in_flight)).unwrap_or(i64::MAX));
+
+    let (stop_tx, stop) = watch::channel(false);
+    let mut health = Health::default();
+    let mut anchoring = None;
+    let mut tasks: Vec<JoinHandle<()>> = Vec::new();
+    if let Some(link) = link {
+        let chain_health = Arc::new(ChainHealth::new(Duration::from_secs(10)));
+        let watcher = BlockWatcher {
+            client: link.client,
+            cache: registry.clone(),
+            health: chain_health.clone(),
+            interval: BLOCK_POLL,
+        };
+        tasks.push(tokio::spawn(watcher.run(stop.clone())));
+        let status = Arc::new(AnchoringStatus::default());
+        let anchorer = Anchorer {
+            chain: link.anchor_chain,
+            store: store.clone() as Arc<dyn Store>,
+            metrics: metrics.clone(),
+            status: status.clone(),
+            settings,
+        };
+        tasks.push(tokio::spawn(anchorer.run(stop.clone())));
+        health.chain = Some(chain_health);
+        health.anchoring = Some(Arc::new(AnchoringHealth {
+            store: store.clone() as Arc<dyn Store>,
+            status: status.clone(),
+            max_lag_seconds: anchoring_cfg.max_lag_secs(),
+        }));
+        anchoring = Some(status);
+    }
+
     let state = Arc::new(AppState {
         pipeline: Pipeline {
             chain_id,
             anchors_contract,
-            registry: Arc::new(RegistryCache::new(view, registry_cfg.max_age())),
+            registry,
             store: store.clone() as Arc<dyn Store>,
             writer: writer.clone(),
             clock: system_clock(),
             verifier: Default::default(),
         },
         metrics,
-        health: Health::default(),
+        health,
         max_body_bytes: server_cfg.max_body_bytes(),
+        anchoring,
     });
     let listener = TcpListener::bind(server_cfg.listen()).await?;
     tracing::info!(address = %listener.local_addr()?, store = %path.display(), "relayer listening");
     server::run(listener, state, writer, server::shutdown_signal()).await?;
+    // The API and the writer have stopped; the tasks finish their current step.
+    let _ = stop_tx.send(true);
+    for task in tasks {
+        if tokio::time::timeout(Duration::from_secs(15), task)
+            .await
+            .is_err()
+        {
+            tracing::warn!("a background task did not stop in time");
+        }
+    }
     tracing::info!("relayer stopped; every acknowledged batch is on disk");
     Ok(())
+}
+
+/// Connects to the node (waiting up to a minute for it), loads the key and checks that the
+/// relayer is admitted.
+async fn connect(
+    chain: &ChainSection,
+    chain_id: &str,
+    anchors_contract: &str,
+) -> Result<ChainLink, Box<dyn std::error::Error + Send + Sync>> {
+    let node = chain
+        .node
+        .clone()
+        .ok_or("missing setting: --node (the chain's RPC address), or --registry-file")?;
+    let registry_contract = chain
+        .registry_contract
+        .clone()
+        .ok_or("missing setting: --registry-contract")?;
+    let signer = load_signer(chain)?;
+    let config = ClientConfig::new(&node, chain.gas_prices())?.with_chain_id(chain_id);
+    let started = tokio::time::Instant::now();
+    let client = loop {
+        match ChainClient::connect(config.clone()).await {
+            Ok(c) => break c,
+            Err(e) if e.is_retryable() && started.elapsed() < CONNECT_PATIENCE => {
+                tracing::warn!(error = %e, node, "waiting for the node");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Err(e) => return Err(format!("cannot use the node {node}: {e}").into()),
+        }
+    };
+    let registry = ChainRegistry::new(client.clone(), registry_contract, signer.address().into());
+    match registry.relayer_active().await {
+        Ok(true) => {}
+        Ok(false) => tracing::warn!(
+            address = signer.address(),
+            "this relayer is not an active relayer in the registry: batches are accepted but \
+             cannot be anchored until the consortium admits it"
+        ),
+        Err(e) => tracing::warn!(error = %e, "cannot tell whether this relayer is admitted"),
+    }
+    tracing::info!(
+        address = signer.address(),
+        node,
+        chain_id,
+        "connected to the chain"
+    );
+    Ok(ChainLink {
+        view: Arc::new(registry),
+        anchor_chain: TxAnchorChain {
+            sender: TxSender::new(client.clone(), signer),
+            anchors_contract: anchors_contract.to_string(),
+        },
+        client,
+    })
 }

@@ -129,6 +129,7 @@ impl TestRelayer {
             metrics: Arc::new(Metrics::new()),
             health: Health::default(),
             max_body_bytes,
+            anchoring: None,
         });
         Ok(TestRelayer {
             dir,
