@@ -163,6 +163,7 @@ fn stages(o: &Options) {
             patient: testkit::PATIENT.into(),
             readings: p.readings,
             received_at: DAY0,
+            min_interval_seconds: 60,
         })
         .collect();
     let t = Instant::now();

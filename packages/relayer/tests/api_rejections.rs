@@ -408,3 +408,40 @@ impl hyper::body::Body for Chunks {
         )
     }
 }
+
+#[tokio::test]
+async fn sequence_numbers_past_2_pow_53_are_refused_422_seq_out_of_range() {
+    let (r, key) = relayer_with_device();
+    let max = diachain_std::anchors::MAX_SEQ;
+    let a = post(&r, body(&testkit::batch(&key, DEV, max - 5, 12, DAY0))).await;
+    assert_refused(&r, &a, 422, "seq_out_of_range", 0);
+    assert_eq!(a.json["max"], serde_json::json!(max));
+    // Ending exactly at the limit is fine.
+    let ok = post(&r, body(&testkit::batch(&key, DEV, max - 11, 12, DAY0))).await;
+    assert_eq!(ok.status, 201, "{}", ok.json);
+}
+
+#[tokio::test]
+async fn readings_denser_than_the_device_kind_allows_are_refused_422_too_dense() {
+    let (r, key) = relayer_with_device();
+    // A CGM measures at most once a minute; 12 readings 10 s apart span 110 s.
+    let b = signed_batch(&key, DEV, 1, 12, DAY0, 10, &testkit::domain());
+    let a = post(&r, body(&b)).await;
+    assert_refused(&r, &a, 422, "too_dense", 0);
+    assert_eq!(a.json["min_interval_seconds"], serde_json::json!(60));
+    assert_eq!(a.json["max_count"], serde_json::json!(2));
+}
+
+#[tokio::test]
+async fn a_batch_starting_too_soon_after_the_last_held_reading_is_refused_422() {
+    let (r, key) = relayer_with_device();
+    let first = testkit::batch(&key, DEV, 1, 12, DAY0);
+    assert_eq!(post(&r, body(&first)).await.status, 201);
+    let last_time = first.header.last_time;
+    let soon = testkit::batch(&key, DEV, 13, 12, last_time + 30);
+    let a = post(&r, body(&soon)).await;
+    assert_refused(&r, &a, 422, "too_soon_after_last", 1);
+    assert_eq!(a.json["held_last_time"], serde_json::json!(last_time));
+    let on_time = testkit::batch(&key, DEV, 13, 12, last_time + 60);
+    assert_eq!(post(&r, body(&on_time)).await.status, 201);
+}

@@ -18,6 +18,9 @@ pub fn status_of(r: &Rejection) -> StatusCode {
         | CountMismatch { .. }
         | TimesInverted { .. }
         | CrossesMidnight
+        | SeqOutOfRange { .. }
+        | TooDense { .. }
+        | TooSoonAfterLast { .. }
         | FutureReading { .. }
         | ReadingsMismatch { .. }
         | RootMismatch { .. }

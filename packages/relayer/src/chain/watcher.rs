@@ -10,7 +10,8 @@ use diachain_chain_client::{ChainClient, Rpc};
 use tokio::sync::watch;
 
 use crate::health::{ComponentHealth, HealthComponent};
-use crate::registry::{BoxFuture, RegistryCache};
+use crate::registry::{BoxFuture, RegistryCache, SamplingLimits};
+use diachain_std::anchors::{ConfigResponse, QueryMsg as AnchorsQuery};
 
 /// What the watcher last saw. Shared with `/healthz`.
 #[derive(Default)]
@@ -20,6 +21,9 @@ pub struct ChainHealth {
     last_ok_ms: AtomicU64,
     /// Consecutive failed polls.
     failures: AtomicU64,
+    /// The latest block's time (Unix seconds) and the local time it was seen, in ms.
+    block_time: AtomicU64,
+    block_seen_ms: AtomicU64,
     /// A poll older than this marks the chain unreachable.
     stale_after: Duration,
 }
@@ -43,7 +47,23 @@ impl ChainHealth {
         self.latest_height.load(Ordering::Acquire)
     }
 
-    fn seen(&self, height: u64) {
+    /// The chain's time now: the latest block's time plus the time since it was seen (the
+    /// contract judges readings against block time, which may differ from this machine's
+    /// clock); the machine's clock before the first block is seen.
+    pub fn chain_now(&self) -> u64 {
+        let block = self.block_time.load(Ordering::Acquire);
+        if block == 0 {
+            return now_ms() / 1000;
+        }
+        let since = now_ms().saturating_sub(self.block_seen_ms.load(Ordering::Acquire));
+        block.saturating_add(since / 1000)
+    }
+
+    fn seen(&self, height: u64, block_time: u64) {
+        if height > self.latest_height() || self.block_time.load(Ordering::Acquire) == 0 {
+            self.block_time.store(block_time, Ordering::Release);
+            self.block_seen_ms.store(now_ms(), Ordering::Release);
+        }
         self.latest_height.fetch_max(height, Ordering::AcqRel);
         self.last_ok_ms.store(now_ms(), Ordering::Release);
         self.failures.store(0, Ordering::Release);
@@ -85,21 +105,39 @@ impl HealthComponent for ChainHealth {
 pub struct BlockWatcher<R> {
     pub client: ChainClient<R>,
     pub cache: Arc<RegistryCache>,
+    /// reading-anchors' address and the sampling limits read from it on every new block.
+    pub anchors_contract: String,
+    pub limits: Arc<SamplingLimits>,
     pub health: Arc<ChainHealth>,
     pub interval: Duration,
 }
 
 impl<R: Rpc> BlockWatcher<R> {
+    async fn refresh_limits(&self) {
+        let query = AnchorsQuery::Config {};
+        match self
+            .client
+            .smart_query::<_, ConfigResponse>(&self.anchors_contract, &query)
+            .await
+        {
+            Ok(config) => self.limits.update(&config.sampling_limits),
+            Err(e) => tracing::debug!(error = %e, "cannot read the anchors' sampling limits"),
+        }
+    }
+
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         let mut last = 0u64;
         loop {
-            match self.client.latest_height().await {
-                Ok(height) => {
-                    self.health.seen(height);
+            match self.client.status().await {
+                Ok(status) => {
+                    let height = status.latest_height;
+                    let block_time = u64::try_from(status.latest_block_unix).unwrap_or(0);
+                    self.health.seen(height, block_time);
                     if height != last {
                         // Also on a lower height (a node reset): the registry changed for sure.
                         self.cache.on_new_block(height);
                         last = height;
+                        self.refresh_limits().await;
                     }
                 }
                 Err(e) => {

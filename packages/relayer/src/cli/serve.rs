@@ -17,7 +17,9 @@ use crate::config::{ChainSection, FileConfig};
 use crate::health::Health;
 use crate::ingest::{system_clock, Pipeline};
 use crate::metrics::Metrics;
-use crate::registry::{ChainRegistry, InMemoryRegistry, RegistryCache, RegistryView};
+use crate::registry::{
+    ChainRegistry, InMemoryRegistry, RegistryCache, RegistryView, SamplingLimits,
+};
 use crate::server;
 use crate::store::{GroupCommit, RedbStore, RedbStoreOptions, Store};
 
@@ -74,6 +76,8 @@ pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
 
     let (stop_tx, stop) = watch::channel(false);
     let mut health = Health::default();
+    let mut chain_clock = system_clock();
+    let limits = Arc::new(SamplingLimits::default());
     let mut anchoring = None;
     let mut tasks: Vec<JoinHandle<()>> = Vec::new();
     if let Some(link) = link {
@@ -81,10 +85,16 @@ pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
         let watcher = BlockWatcher {
             client: link.client,
             cache: registry.clone(),
+            anchors_contract: anchors_contract.clone(),
+            limits: limits.clone(),
             health: chain_health.clone(),
             interval: BLOCK_POLL,
         };
         tasks.push(tokio::spawn(watcher.run(stop.clone())));
+        chain_clock = {
+            let h = chain_health.clone();
+            Arc::new(move || h.chain_now())
+        };
         let status = Arc::new(AnchoringStatus::default());
         let anchorer = Anchorer {
             chain: link.anchor_chain,
@@ -111,6 +121,8 @@ pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
             store: store.clone() as Arc<dyn Store>,
             writer: writer.clone(),
             clock: system_clock(),
+            chain_clock,
+            limits,
             verifier: Default::default(),
         },
         metrics,

@@ -2,7 +2,7 @@
 //! reading-anchors' `check_header`), the readings against the header, and the Merkle root.
 
 use cosmwasm_std::Binary;
-use diachain_std::anchors::{MAX_CLOCK_SKEW_SECONDS, MAX_READINGS_PER_BATCH};
+use diachain_std::anchors::{MAX_CLOCK_SKEW_SECONDS, MAX_READINGS_PER_BATCH, MAX_SEQ};
 use diachain_std::crypto::SIGNATURE_LEN;
 use diachain_std::encoding::utc_day;
 use diachain_std::merkle::{self, Hash};
@@ -58,6 +58,13 @@ pub fn check_header(h: &BatchHeader, now: u64) -> Result<(), Rejection> {
         return Err(Rejection::BatchSize {
             count: h.count,
             max: MAX_READINGS_PER_BATCH,
+        });
+    }
+    if h.first_seq > MAX_SEQ || h.last_seq > MAX_SEQ {
+        return Err(Rejection::SeqOutOfRange {
+            first_seq: h.first_seq,
+            last_seq: h.last_seq,
+            max: MAX_SEQ,
         });
     }
     let span = h
@@ -138,6 +145,23 @@ pub fn check_root(h: &BatchHeader, readings: &[Reading]) -> Result<(), Rejection
     if h.root.as_slice() != root.as_slice() {
         return Err(Rejection::RootMismatch {
             computed: Binary::new(root.to_vec()).to_base64(),
+        });
+    }
+    Ok(())
+}
+
+/// The readings fit their time span at the device kind's minimum interval (reading-anchors'
+/// `TooDense`): `count` readings at least `min_interval_seconds` apart span at least
+/// `count - 1` intervals.
+pub fn check_density(h: &BatchHeader, min_interval_seconds: u32) -> Result<(), Rejection> {
+    let span_seconds = h.last_time.saturating_sub(h.first_time);
+    let max_count = (span_seconds / u64::from(min_interval_seconds.max(1))).saturating_add(1);
+    if u64::from(h.count) > max_count {
+        return Err(Rejection::TooDense {
+            count: h.count,
+            span_seconds,
+            min_interval_seconds,
+            max_count,
         });
     }
     Ok(())

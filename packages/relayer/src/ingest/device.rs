@@ -3,7 +3,7 @@
 
 use cosmwasm_std::Timestamp;
 use diachain_std::registry::AnchoringDevice;
-use diachain_std::{BatchHeader, Domain, PublicKey};
+use diachain_std::{BatchHeader, DeviceKind, Domain, PublicKey};
 
 use super::{Rejection, Verifier};
 
@@ -11,6 +11,7 @@ use super::{Rejection, Verifier};
 pub struct Authorized<'a> {
     pub patient: &'a str,
     pub key: &'a PublicKey,
+    pub kind: DeviceKind,
 }
 
 pub fn authorize<'a>(
@@ -44,6 +45,7 @@ pub fn authorize<'a>(
     Ok(Authorized {
         patient: owner.as_str(),
         key,
+        kind: device.kind,
     })
 }
 

@@ -6,7 +6,7 @@ use diachain_std::{BatchHeader, Domain};
 
 use super::checks::{self, Parsed};
 use super::{device, Rejection, Verifier};
-use crate::registry::RegistryCache;
+use crate::registry::{RegistryCache, SamplingLimits};
 use crate::store::{GroupCommit, IngestOutcome, NewBatch, Store, StoreError, StoredBatch};
 
 /// Unix seconds now; injectable for tests.
@@ -33,9 +33,15 @@ pub struct Pipeline {
     pub chain_id: String,
     pub anchors_contract: String,
     pub registry: Arc<RegistryCache>,
+    /// reading-anchors' minimum reading intervals per device kind.
+    pub limits: Arc<SamplingLimits>,
     pub store: Arc<dyn Store>,
     pub writer: Arc<GroupCommit>,
+    /// This machine's clock: when a batch was received.
     pub clock: Clock,
+    /// The chain's clock (block time), which the header rules are judged against, as the
+    /// contract does.
+    pub chain_clock: Clock,
     pub verifier: Verifier,
 }
 
@@ -51,7 +57,7 @@ impl Pipeline {
     pub async fn submit(&self, body: &[u8]) -> Result<Accepted, Rejection> {
         let parsed = checks::parse(body)?;
         let h = &parsed.header;
-        checks::check_header(h, (self.clock)())?;
+        checks::check_header(h, (self.chain_clock)())?;
         checks::check_readings(h, &parsed.readings)?;
         checks::check_root(h, &parsed.readings)?;
         if let Some(batch) = self.stored_copy(&parsed)? {
@@ -60,7 +66,7 @@ impl Pipeline {
                 replay: true,
             });
         }
-        let patient = self.authenticate(&parsed).await?;
+        let (patient, min_interval_seconds) = self.authenticate(&parsed).await?;
         let Parsed {
             header,
             signature,
@@ -72,6 +78,7 @@ impl Pipeline {
             patient,
             readings,
             received_at: (self.clock)(),
+            min_interval_seconds,
         };
         let outcome = self.writer.submit(batch).await.map_err(store_rejection)?;
         outcome_to_result(outcome)
@@ -86,8 +93,9 @@ impl Pipeline {
         Ok(found.filter(|b| same_batch(b, &p.header, &p.signature)))
     }
 
-    /// Registry checks and the signature; returns the patient the batch belongs to.
-    async fn authenticate(&self, p: &Parsed) -> Result<String, Rejection> {
+    /// Registry checks, the device kind's sampling limit and the signature; returns the
+    /// patient the batch belongs to and the kind's minimum reading interval.
+    async fn authenticate(&self, p: &Parsed) -> Result<(String, u32), Rejection> {
         let h = &p.header;
         let device = self.registry.device(&h.device_id).await.map_err(|e| {
             Rejection::RegistryUnavailable {
@@ -95,6 +103,8 @@ impl Pipeline {
             }
         })?;
         let authorized = device::authorize(h, device.as_ref())?;
+        let min_interval = self.limits.min_interval(authorized.kind);
+        checks::check_density(h, min_interval)?;
         device::verify(
             &self.verifier,
             h,
@@ -102,7 +112,7 @@ impl Pipeline {
             authorized.key,
             &p.signature,
         )?;
-        Ok(authorized.patient.to_string())
+        Ok((authorized.patient.to_string(), min_interval))
     }
 }
 
@@ -125,6 +135,15 @@ fn outcome_to_result(outcome: IngestOutcome) -> Result<Accepted, Rejection> {
         IngestOutcome::DayBackwards { day, held_day } => {
             Err(Rejection::DayBackwards { day, held_day })
         }
+        IngestOutcome::TooSoonAfterLast {
+            first_time,
+            held_last_time,
+            min_interval_seconds,
+        } => Err(Rejection::TooSoonAfterLast {
+            first_time,
+            held_last_time,
+            min_interval_seconds,
+        }),
     }
 }
 

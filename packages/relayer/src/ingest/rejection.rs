@@ -25,6 +25,22 @@ pub enum Rejection {
         first_time: u64,
         last_time: u64,
     },
+    SeqOutOfRange {
+        first_seq: u64,
+        last_seq: u64,
+        max: u64,
+    },
+    TooDense {
+        count: u32,
+        span_seconds: u64,
+        min_interval_seconds: u32,
+        max_count: u64,
+    },
+    TooSoonAfterLast {
+        first_time: u64,
+        held_last_time: u64,
+        min_interval_seconds: u32,
+    },
     CrossesMidnight,
     FutureReading {
         last_time: u64,
@@ -75,6 +91,9 @@ impl Rejection {
             BatchSize { .. } => "batch_size",
             CountMismatch { .. } => "count_mismatch",
             TimesInverted { .. } => "times_inverted",
+            SeqOutOfRange { .. } => "seq_out_of_range",
+            TooDense { .. } => "too_dense",
+            TooSoonAfterLast { .. } => "too_soon_after_last",
             CrossesMidnight => "crosses_midnight",
             FutureReading { .. } => "future_reading",
             ReadingsMismatch { .. } => "readings_mismatch",
@@ -110,6 +129,25 @@ impl Rejection {
                 "The header's count {count} does not match its range {first_seq}..={last_seq}."
             ),
             TimesInverted { .. } => "The header's first time is after its last time.".into(),
+            SeqOutOfRange { max, .. } => {
+                format!("Sequence numbers must lie in 0..={max}.")
+            }
+            TooDense {
+                count,
+                span_seconds,
+                min_interval_seconds,
+                ..
+            } => format!(
+                "{count} readings in {span_seconds} s are more than this kind of device can \
+                 measure (one every {min_interval_seconds} s)."
+            ),
+            TooSoonAfterLast {
+                min_interval_seconds,
+                ..
+            } => format!(
+                "The batch starts less than {min_interval_seconds} s after the device's last \
+                 reading held here."
+            ),
             CrossesMidnight => "The readings span more than one UTC day.".into(),
             FutureReading { .. } => "The readings are measured in the future.".into(),
             ReadingsMismatch { index, reason } => {
@@ -162,6 +200,31 @@ impl Rejection {
             } => {
                 json!({ "first_time": first_time, "last_time": last_time })
             }
+            SeqOutOfRange {
+                first_seq,
+                last_seq,
+                max,
+            } => json!({ "first_seq": first_seq, "last_seq": last_seq, "max": max }),
+            TooDense {
+                count,
+                span_seconds,
+                min_interval_seconds,
+                max_count,
+            } => json!({
+                "count": count,
+                "span_seconds": span_seconds,
+                "min_interval_seconds": min_interval_seconds,
+                "max_count": max_count,
+            }),
+            TooSoonAfterLast {
+                first_time,
+                held_last_time,
+                min_interval_seconds,
+            } => json!({
+                "first_time": first_time,
+                "held_last_time": held_last_time,
+                "min_interval_seconds": min_interval_seconds,
+            }),
             FutureReading { last_time, now } => json!({ "last_time": last_time, "now": now }),
             ReadingsMismatch { index, reason } => json!({ "index": index, "reason": reason }),
             RootMismatch { computed } => json!({ "computed_root": computed }),

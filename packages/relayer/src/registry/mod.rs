@@ -8,6 +8,7 @@
 
 mod cache;
 mod chain;
+mod limits;
 mod memory;
 
 use std::future::Future;
@@ -17,6 +18,7 @@ use diachain_std::registry::AnchoringDevice;
 
 pub use cache::RegistryCache;
 pub use chain::ChainRegistry;
+pub use limits::SamplingLimits;
 pub use memory::InMemoryRegistry;
 
 /// A boxed future, so that [`RegistryView`] can be used as a trait object.

@@ -26,6 +26,9 @@ pub struct NewBatch {
     pub readings: Vec<Reading>,
     /// Unix seconds when the relayer received it.
     pub received_at: u64,
+    /// The device kind's minimum interval between readings (reading-anchors' sampling limit);
+    /// a batch starting sooner after the device's last held reading is refused. 0: no check.
+    pub min_interval_seconds: u32,
 }
 
 /// Where a batch is on its way to the chain.
@@ -96,6 +99,12 @@ pub enum IngestOutcome {
     BehindHead { head: SeqRange },
     /// Measured on an earlier UTC day than the device's latest stored batch.
     DayBackwards { day: u64, held_day: u64 },
+    /// Starts less than `min_interval_seconds` after the last reading held for the device.
+    TooSoonAfterLast {
+        first_time: u64,
+        held_last_time: u64,
+        min_interval_seconds: u32,
+    },
 }
 
 /// How many batches are in each anchoring state.

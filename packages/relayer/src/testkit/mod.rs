@@ -121,6 +121,8 @@ impl TestRelayer {
             registry: cache.clone(),
             store: store.clone() as Arc<dyn Store>,
             writer: writer.clone(),
+            chain_clock: clock.clone(),
+            limits: Default::default(),
             clock,
             verifier: Default::default(),
         };

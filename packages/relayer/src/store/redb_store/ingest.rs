@@ -20,6 +20,7 @@ enum Placement {
     Next {
         gap: Option<SeqRange>,
         head_day: Option<u64>,
+        head_id: Option<u64>,
     },
 }
 
@@ -67,7 +68,12 @@ fn ingest_one(
             let held_day = head_day.unwrap_or_default();
             return Ok(IngestOutcome::DayBackwards { day, held_day });
         }
-        Placement::Next { gap, .. } => gap,
+        Placement::Next { gap, head_id, .. } => {
+            if let Some(outcome) = too_soon(t, batch, head_id)? {
+                return Ok(outcome);
+            }
+            gap
+        }
     };
 
     let id = match t.batches.last()? {
@@ -124,7 +130,7 @@ fn place(
                     last_seq: end,
                 }));
             }
-            Some((end, day))
+            Some((end, day, id))
         }
         None => None,
     };
@@ -139,12 +145,38 @@ fn place(
         }
     }
     Ok(Placement::Next {
-        gap: pred.and_then(|(end, _)| {
+        gap: pred.and_then(|(end, _, _)| {
             (end + 1 < first_seq).then_some(SeqRange {
                 first_seq: end + 1,
                 last_seq: first_seq - 1,
             })
         }),
-        head_day: pred.map(|(_, day)| day),
+        head_day: pred.map(|(_, day, _)| day),
+        head_id: pred.map(|(_, _, id)| id),
     })
+}
+
+/// The batch starts less than the device kind's minimum interval after the last reading held
+/// for the device (reading-anchors' `TooSoonAfterLast`).
+fn too_soon(
+    t: &WriteTables,
+    batch: &NewBatch,
+    head_id: Option<u64>,
+) -> Result<Option<IngestOutcome>, StoreError> {
+    let (Some(head_id), interval) = (head_id, batch.min_interval_seconds) else {
+        return Ok(None);
+    };
+    if interval == 0 {
+        return Ok(None);
+    }
+    let head = tables::load_batch(&t.batches, head_id)?
+        .ok_or_else(|| StoreError::Corrupt(format!("range names missing batch {head_id}")))?;
+    let earliest = head.header.last_time.saturating_add(u64::from(interval));
+    Ok(
+        (batch.header.first_time < earliest).then_some(IngestOutcome::TooSoonAfterLast {
+            first_time: batch.header.first_time,
+            held_last_time: head.header.last_time,
+            min_interval_seconds: interval,
+        }),
+    )
 }
