@@ -71,7 +71,10 @@ if ! grep -q "contracts unchanged" <<<"$again" || grep -qE "storing|instantiated
   exit 1
 fi
 
-DIACHAIN_E2E_CHAIN_ID=$CHAIN_ID cargo test --locked -p diachain-e2e -- --test-threads=1 --nocapture
+# The relayer's e2e tests (tests/e2e/tests/relayer.rs) run the real binary.
+cargo build --locked -p diachain-relayer
+DIACHAIN_RELAYER_BIN="$(cargo metadata --format-version 1 --no-deps | jq -r .target_directory)/debug/diachain-relayer" \
+  DIACHAIN_E2E_CHAIN_ID=$CHAIN_ID cargo test --locked -p diachain-e2e -- --test-threads=1 --nocapture
 
 echo "e2e: the chain client (packages/chain-client) against the same network"
 DIACHAIN_CHAIN_CLIENT_NETWORK=$CHAIN_ID cargo test --locked -p diachain-chain-client --test live \

@@ -173,7 +173,7 @@ impl Error {
     /// An unreachable chain, from any transport error.
     pub(crate) fn transport(reason: impl ToString) -> Self {
         Error::Transport {
-            reason: reason.to_string(),
+            reason: one_line(&reason.to_string()),
             tx_hash: None,
         }
     }
@@ -181,6 +181,22 @@ impl Error {
     pub(crate) fn decode(what: &str, e: impl std::fmt::Display) -> Self {
         Error::Decode(format!("{what}: {e}"))
     }
+}
+
+/// The transport's error on one line, without the location and backtrace tendermint-rpc's
+/// errors carry (they would end up in logs and HTTP answers).
+pub(crate) fn one_line(text: &str) -> String {
+    let end = ["\n\nLocation:", "\nLocation:", "\nStack backtrace:"]
+        .iter()
+        .filter_map(|m| text.find(m))
+        .min()
+        .unwrap_or(text.len());
+    text[..end]
+        .lines()
+        .map(|l| l.trim().trim_end_matches(':'))
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(": ")
 }
 
 /// Classifies a refusal `(codespace, code, log)` reported by CheckTx, a simulation or a block.
@@ -279,6 +295,16 @@ fn contract_message_in_log(log: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn transport_errors_lose_their_location_and_backtrace() {
+        let raw = "HTTP error\n\nCaused by:\n    error sending request: Connection refused (os error 111)\n\nLocation:\n    /x/eyre.rs:10:9\n\nStack backtrace:\n   0: eyre::x";
+        assert_eq!(
+            one_line(raw),
+            "HTTP error: Caused by: error sending request: Connection refused (os error 111)"
+        );
+        assert_eq!(one_line("plain"), "plain");
+    }
 
     #[test]
     fn code_32_is_a_sequence_mismatch_with_the_expected_sequence() {

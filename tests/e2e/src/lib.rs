@@ -14,6 +14,7 @@
 pub mod bench;
 pub mod journey;
 pub mod migration;
+pub mod relayer;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

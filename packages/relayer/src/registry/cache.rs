@@ -7,6 +7,10 @@
 //! (from the registry's events) may call [`RegistryCache::invalidate`] instead. `max_age` bounds
 //! an entry's life even if no block is seen (a stalled watcher). Unknown devices are cached too
 //! (a registration in the next block starts a new epoch as well).
+//!
+//! When the registry cannot be queried (the chain is down), an entry younger than `max_age`
+//! is still served, whatever its epoch: no newer registry state can be known then, and a
+//! chain that is down cannot revoke anything. Past `max_age` ingest is refused (503).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -49,8 +53,18 @@ impl RegistryCache {
             return Ok(entry.device);
         }
         let ids = [id.to_string()];
-        let mut found = self.view.anchoring_devices(&ids).await?;
-        let device = found.pop().flatten();
+        let device = match self.view.anchoring_devices(&ids).await {
+            Ok(mut found) => found.pop().flatten(),
+            Err(e) => {
+                return match self.younger_than_max_age(id) {
+                    Some(entry) => {
+                        tracing::debug!(device = id, error = %e, "registry unavailable: serving the cached record");
+                        Ok(entry.device)
+                    }
+                    None => Err(e),
+                }
+            }
+        };
         let mut entries = self.entries.write().unwrap_or_else(PoisonError::into_inner);
         entries.insert(
             id.to_string(),
@@ -68,6 +82,14 @@ impl RegistryCache {
         entries
             .get(id)
             .filter(|e| e.epoch == epoch && e.fetched.elapsed() < self.max_age)
+            .cloned()
+    }
+
+    fn younger_than_max_age(&self, id: &str) -> Option<Entry> {
+        let entries = self.entries.read().unwrap_or_else(PoisonError::into_inner);
+        entries
+            .get(id)
+            .filter(|e| e.fetched.elapsed() < self.max_age)
             .cloned()
     }
 

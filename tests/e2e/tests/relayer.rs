@@ -1,0 +1,231 @@
+//! The relayer binary on the real network: ingest → anchored → the exported proof verifies
+//! against the chain; SIGKILL while batches are pending and while a transaction is in flight;
+//! a chain outage; a device revoked on chain. Skips unless `DIACHAIN_E2E_CHAIN_ID` names a
+//! running network with the suite deployed (scripts/e2e.sh).
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::MutexGuard;
+use std::time::{Duration, Instant};
+
+use diachain_e2e::relayer::{chain_cursor, gateways, Gateway, Relayer};
+use diachain_e2e::{repo_root, run_tag, Network, CHAIN_LOCK};
+use diachain_std::device::RevocationReason;
+use diachain_std::{registry, Domain};
+
+fn chain() -> Option<(Network, MutexGuard<'static, ()>)> {
+    let net = Network::from_env()?;
+    let guard = CHAIN_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    Some((net, guard))
+}
+
+fn work_dir(net: &Network, name: &str) -> PathBuf {
+    repo_root()
+        .join(".chain")
+        .join(&net.chain_id)
+        .join("relayer-e2e")
+        .join(name)
+}
+
+fn domain(net: &Network) -> Domain<'_> {
+    Domain {
+        chain_id: &net.chain_id,
+        contract: &net.contracts.anchors,
+    }
+}
+
+fn post_round(r: &Relayer, net: &Network, gws: &mut [Gateway]) {
+    for g in gws.iter_mut() {
+        r.post_ok(&g.next_batch(&domain(net)));
+    }
+}
+
+/// Every gateway's readings up to `last_seq` are anchored on chain, no more.
+fn assert_cursors(net: &Network, gws: &[Gateway], last_seq: u64) {
+    for g in gws {
+        assert_eq!(
+            chain_cursor(net, &g.id),
+            Some(last_seq),
+            "chain cursor of {}",
+            g.id
+        );
+    }
+}
+
+fn metric(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no metric {name} in:\n{text}"))
+}
+
+fn chain_sh(net: &Network, cmd: &str) {
+    let env = std::fs::read_to_string(net.keyring_dir.join("network.env")).expect("network.env");
+    let port_base = env
+        .lines()
+        .find_map(|l| l.strip_prefix("DIACHAIN_PORT_BASE="))
+        .expect("port base");
+    let status = Command::new("bash")
+        .current_dir(repo_root())
+        .args([
+            "scripts/chain.sh",
+            cmd,
+            "--chain-id",
+            &net.chain_id,
+            "--port-base",
+            port_base,
+        ])
+        .status()
+        .expect("chain.sh");
+    assert!(status.success(), "chain.sh {cmd}");
+}
+
+/// The network stopped until this is dropped (also when a test fails, so that the tests after
+/// it find the network running).
+struct ChainDown<'a>(&'a Network);
+
+impl<'a> ChainDown<'a> {
+    fn stop(net: &'a Network) -> Self {
+        chain_sh(net, "stop");
+        ChainDown(net)
+    }
+}
+
+impl Drop for ChainDown<'_> {
+    fn drop(&mut self) {
+        chain_sh(self.0, "start");
+    }
+}
+
+#[test]
+fn batches_posted_to_the_relayer_are_anchored_and_an_exported_proof_verifies_against_the_chain() {
+    let Some((net, _g)) = chain() else { return };
+    let mut gws = gateways(&net, &run_tag(), 4, "patient");
+    let r = Relayer::start(&net, &work_dir(&net, "ingest"), 27990, &[]);
+    for _ in 0..3 {
+        post_round(&r, &net, &mut gws);
+    }
+    assert_eq!(r.drained(Duration::from_secs(90)), (0, 0, 12, 0));
+    assert_cursors(&net, &gws, 36);
+    let m = r.metrics();
+    assert_eq!(metric(&m, "diachain_relayer_batches_anchored_total"), 12.0);
+    assert_eq!(
+        metric(&m, "diachain_relayer_ingest_to_anchor_seconds_count"),
+        12.0
+    );
+    let status = r.get("/v1/status");
+    assert!(
+        status["anchoring"]["last_anchor"]["height"]
+            .as_u64()
+            .unwrap()
+            > 0,
+        "{status}"
+    );
+    let health = r.get("/healthz");
+    assert_eq!(health["status"], "ok", "{health}");
+}
+
+#[test]
+fn relayer_killed_while_batches_are_pending_and_while_a_transaction_is_in_flight_anchors_each_once()
+{
+    let Some((net, _g)) = chain() else { return };
+    let mut gws = gateways(&net, &run_tag(), 3, "patient");
+    let mut r = Relayer::start(&net, &work_dir(&net, "sigkill"), 27991, &[]);
+
+    // Acknowledged, then SIGKILL before the anchoring task could send them.
+    post_round(&r, &net, &mut gws);
+    r.kill();
+    r.restart();
+    post_round(&r, &net, &mut gws);
+    post_round(&r, &net, &mut gws);
+
+    // SIGKILL the moment a transaction is recorded in flight.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (_, in_flight, _, _) = r.counts();
+        if in_flight > 0 {
+            r.kill();
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never saw a transaction in flight"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    r.restart();
+    let (_, _, anchored, failed) = r.drained(Duration::from_secs(120));
+    // Every acknowledged batch anchored, none refused as a replay of itself.
+    assert_eq!((anchored, failed), (9, 0), "log: {}", r.log_tail());
+    assert_cursors(&net, &gws, 36);
+}
+
+#[test]
+fn while_the_chain_is_down_batches_are_kept_and_the_queue_drains_once_it_is_back() {
+    let Some((net, _g)) = chain() else { return };
+    let mut gws = gateways(&net, &run_tag(), 3, "patient");
+    // The registry cannot change while the chain is down: cached device records may serve.
+    let r = Relayer::start(
+        &net,
+        &work_dir(&net, "outage"),
+        27992,
+        &["--registry-max-age-secs", "600"],
+    );
+    post_round(&r, &net, &mut gws);
+    assert_eq!(r.drained(Duration::from_secs(90)).2, 3);
+
+    let down = ChainDown::stop(&net);
+    post_round(&r, &net, &mut gws);
+    std::thread::sleep(Duration::from_secs(4));
+    let (pending, in_flight, anchored, _) = r.counts();
+    assert_eq!(
+        (pending + in_flight, anchored),
+        (3, 3),
+        "kept while the chain is down"
+    );
+    let errors = metric(
+        &r.metrics(),
+        "diachain_relayer_chain_errors_total{kind=\"unreachable\"}",
+    );
+    assert!(errors >= 1.0, "chain errors counted");
+    drop(down);
+    let (_, _, anchored, failed) = r.drained(Duration::from_secs(120));
+    assert_eq!((anchored, failed), (6, 0), "log: {}", r.log_tail());
+    assert_cursors(&net, &gws, 24);
+}
+
+#[test]
+fn a_device_revoked_on_chain_is_refused_by_the_relayer_from_the_next_block() {
+    let Some((net, _g)) = chain() else { return };
+    let mut gws = gateways(&net, &run_tag(), 2, "patient");
+    let r = Relayer::start(&net, &work_dir(&net, "revoked"), 27993, &[]);
+    post_round(&r, &net, &mut gws);
+
+    let tx = net
+        .execute(
+            "patient",
+            &net.contracts.registry,
+            &registry::ExecuteMsg::RevokeDevice {
+                device_id: gws[0].id.clone(),
+                reason: RevocationReason::Lost,
+                effective_at: None,
+            },
+        )
+        .expect_ok("revoke");
+    net.wait_for_height(tx.height + 1);
+    let (_, now) = net.status().expect("status");
+    gws[0].next_time = gws[0].next_time.max(now + 1);
+    let (code, answer) = r.post(&gws[0].next_batch(&domain(&net)));
+    assert_eq!(
+        (code, answer["error"].as_str()),
+        (403, Some("device_revoked")),
+        "{answer}"
+    );
+    // The other device is unaffected, and what was measured before the revocation anchors.
+    r.post_ok(&gws[1].next_batch(&domain(&net)));
+    let (_, _, anchored, failed) = r.drained(Duration::from_secs(90));
+    assert_eq!((anchored, failed), (3, 0));
+    assert_eq!(chain_cursor(&net, &gws[0].id), Some(12));
+    assert_eq!(chain_cursor(&net, &gws[1].id), Some(24));
+}
