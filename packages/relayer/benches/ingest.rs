@@ -163,6 +163,7 @@ fn stages(o: &Options) {
             patient: testkit::PATIENT.into(),
             readings: p.readings,
             received_at: DAY0,
+            received_at_ms: 0,
             min_interval_seconds: 60,
         })
         .collect();

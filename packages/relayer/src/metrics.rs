@@ -34,6 +34,11 @@ pub struct Metrics {
     pub ingest_to_anchor: Histogram,
 }
 
+fn anchor_buckets() -> impl Iterator<Item = f64> {
+    let fine = (1..=40).map(|i| f64::from(i) * 0.25);
+    fine.chain([15.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0])
+}
+
 impl Default for Metrics {
     fn default() -> Self {
         Self::new()
@@ -54,8 +59,8 @@ impl Metrics {
             batches_anchored: Counter::default(),
             batches_failed: Family::default(),
             chain_errors: Family::default(),
-            // 0.25 s .. ~68 min
-            ingest_to_anchor: Histogram::new(exponential_buckets(0.25, 2.0, 15)),
+            // 0.25 s steps up to 10 s (blocks are seconds apart), then coarser up to an hour.
+            ingest_to_anchor: Histogram::new(anchor_buckets()),
         };
         m.register_all();
         m

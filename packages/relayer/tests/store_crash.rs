@@ -35,6 +35,7 @@ fn new_batch(dev: &str, n: u64) -> NewBatch {
         patient: PATIENT.into(),
         readings: b.readings,
         received_at: DAY0,
+        received_at_ms: 0,
         min_interval_seconds: 60,
     }
 }

@@ -105,12 +105,15 @@ impl<C: AnchorChain> Anchorer<C> {
     }
 
     fn on_anchored(&self, batches: &[StoredBatch], tx: &TxOutcome) {
-        let now = crate::ingest::system_clock()();
+        let now_ms = crate::ingest::now_ms();
         for b in batches {
             self.metrics.batches_anchored.inc();
-            self.metrics
-                .ingest_to_anchor
-                .observe(now.saturating_sub(b.received_at) as f64);
+            let received_ms = match b.received_at_ms {
+                0 => b.received_at.saturating_mul(1000),
+                ms => ms,
+            };
+            let seconds = now_ms.saturating_sub(received_ms) as f64 / 1000.0;
+            self.metrics.ingest_to_anchor.observe(seconds);
         }
         self.status
             .record_anchored(batches.len(), &tx.hash, tx.height);

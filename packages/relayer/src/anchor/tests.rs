@@ -182,6 +182,7 @@ impl Fixture {
                     patient: PATIENT.into(),
                     readings: b.readings,
                     received_at: DAY0,
+                    received_at_ms: 0,
                     min_interval_seconds: 60,
                 });
             }

@@ -21,6 +21,13 @@ pub fn system_clock() -> Clock {
     })
 }
 
+/// This machine's clock in Unix milliseconds.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
 /// An accepted batch: stored now, or found stored before (`replay`).
 #[derive(Clone, Debug)]
 pub struct Accepted {
@@ -78,6 +85,7 @@ impl Pipeline {
             patient,
             readings,
             received_at: (self.clock)(),
+            received_at_ms: now_ms(),
             min_interval_seconds,
         };
         let outcome = self.writer.submit(batch).await.map_err(store_rejection)?;

@@ -26,6 +26,8 @@ pub struct NewBatch {
     pub readings: Vec<Reading>,
     /// Unix seconds when the relayer received it.
     pub received_at: u64,
+    /// The same in milliseconds (this machine's clock), for the ingest-to-anchor latency.
+    pub received_at_ms: u64,
     /// The device kind's minimum interval between readings (reading-anchors' sampling limit);
     /// a batch starting sooner after the device's last held reading is refused. 0: no check.
     pub min_interval_seconds: u32,
@@ -73,6 +75,9 @@ pub struct StoredBatch {
     /// Sequence numbers skipped between the device's previous batch and this one.
     pub gap: Option<SeqRange>,
     pub received_at: u64,
+    /// Unix milliseconds when it was received (0 for batches stored before this was kept).
+    #[serde(default)]
+    pub received_at_ms: u64,
     pub state: AnchorState,
 }
 

@@ -98,6 +98,7 @@ fn ingest_one(
         patient: batch.patient.clone(),
         gap,
         received_at: batch.received_at,
+        received_at_ms: batch.received_at_ms,
         state: AnchorState::Pending,
     };
     t.batches

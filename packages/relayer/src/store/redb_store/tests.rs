@@ -23,6 +23,7 @@ fn new_batch(device: &str, patient: &str, first_seq: u64, first_time: u64) -> Ne
         patient: patient.to_string(),
         readings: b.readings,
         received_at: first_time + 60,
+        received_at_ms: 0,
         min_interval_seconds: 60,
     }
 }
