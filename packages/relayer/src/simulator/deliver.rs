@@ -1,5 +1,5 @@
 //! Delivering one batch to the relayer: sign, post, retry while the relayer is unreachable or
-//! answers 503, renumber once when it holds later sequence numbers of the device (409), and
+//! answers 503, renumber when the relayer holds those sequence numbers of the device (409), and
 //! record the outcome.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,6 +18,9 @@ use super::SimError;
 
 /// Attempts per batch while the relayer is unreachable or answers 503.
 const TRANSPORT_ATTEMPTS: u32 = 4;
+/// Renumberings per batch after 409s: each one jumps over one batch the relayer holds (a rerun
+/// without the state file finds the head this way; with it, none is needed).
+const MAX_RENUMBER: u32 = 32;
 const BATCHES_PATH: &str = "/v1/batches";
 
 /// What the device tasks share.
@@ -56,7 +59,7 @@ impl Shared {
         self.tally.lock().await.posted += 1;
         let mut readings = readings;
         let mut renumbered = None;
-        for attempt in 0..2 {
+        for attempt in 0..=MAX_RENUMBER {
             let answer = match self.send(device, &readings, &domain).await {
                 Ok(a) => a,
                 Err(e) => {
@@ -69,7 +72,7 @@ impl Shared {
                 self.accepted(&device.id, &readings, &answer).await;
                 return renumbered;
             }
-            let held = (answer.status == 409 && attempt == 0)
+            let held = (answer.status == 409 && attempt < MAX_RENUMBER)
                 .then(|| held_last_seq(&answer.body))
                 .flatten();
             let moved = held
@@ -78,9 +81,11 @@ impl Shared {
             match moved {
                 Some(moved) => {
                     tracing::info!(device = %device.id, first_seq = moved[0].seq, "renumbered after the relayer's head");
+                    if renumbered.is_none() {
+                        self.tally.lock().await.renumbered += 1;
+                    }
                     renumbered = moved.last().and_then(|r| r.seq.checked_add(1));
                     readings = moved;
-                    self.tally.lock().await.renumbered += 1;
                 }
                 None => {
                     let code = error_code(&answer);

@@ -13,9 +13,7 @@ use tokio::net::TcpStream;
 use tokio::sync::Mutex;
 
 use super::SimError;
-
-/// The header the relayer sets on the stored answer to a resubmitted batch.
-const REPLAY_HEADER: &str = "idempotent-replayed";
+use crate::api::REPLAY_HEADER;
 
 /// The relayer's answer to one request.
 #[derive(Clone, Debug)]

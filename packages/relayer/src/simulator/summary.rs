@@ -47,7 +47,8 @@ pub struct Summary {
     pub rejected: BTreeMap<String, u64>,
     /// Batches given up after connection failures or 503s.
     pub transport_errors: u64,
-    /// Batches renumbered after the relayer reported it held later sequence numbers.
+    /// Batches renumbered (once or more) after the relayer reported it held their sequence
+    /// numbers (a rerun without the state file).
     pub renumbered: u64,
     pub ack_latency_ms: Latency,
     pub elapsed_secs: f64,
