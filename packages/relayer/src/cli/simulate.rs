@@ -111,7 +111,10 @@ pub fn run(args: SimulateArgs) -> CliResult {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let summary = runtime.block_on(simulate(args))?;
+    // One line: the chain transport's errors may carry a backtrace on further lines.
+    let summary = runtime
+        .block_on(simulate(args))
+        .map_err(|e| e.to_string().lines().next().unwrap_or_default().to_string())?;
     println!("{}", serde_json::to_string_pretty(&summary)?);
     Ok(())
 }

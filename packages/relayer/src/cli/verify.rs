@@ -135,8 +135,10 @@ fn read_proof(path: Option<&PathBuf>) -> Result<ReadingProof, String> {
     serde_json::from_str(&text).map_err(|e| format!("not a reading proof: {e}"))
 }
 
-/// Usage or connection error: one line on stderr, exit code 2.
+/// Usage or connection error: one line on stderr (the transport's errors may carry a
+/// backtrace on further lines), exit code 2.
 fn unusable(message: &str) -> ! {
-    eprintln!("diachain-relayer verify: {message}");
+    let line = message.lines().next().unwrap_or(message);
+    eprintln!("diachain-relayer verify: {line}");
     std::process::exit(EXIT_UNUSABLE)
 }
