@@ -206,7 +206,76 @@ pub fn ceil_seconds(nanos: u64) -> u64 {
 
 #[cfg(test)]
 mod tests {
+    use cosmwasm_std::{Addr, Timestamp};
+    use diachain_std::device::RevocationReason;
+    use diachain_std::{DeviceKind, KeyAlgorithm};
+
     use super::*;
+    use crate::simulator::keys::DeviceKey;
+
+    fn device() -> SimDevice {
+        SimDevice {
+            id: "sim-cgm-0000000000000001".into(),
+            kind: DeviceKind::Cgm,
+            key: DeviceKey::derive("seed", "sim-cgm-0000000000000001", KeyAlgorithm::Ed25519)
+                .unwrap(),
+        }
+    }
+
+    fn record(d: &SimDevice, owner: Option<&str>) -> Device {
+        Device {
+            id: d.id.clone(),
+            kind: d.kind,
+            model: "m".into(),
+            manufacturer: Addr::unchecked("wasm1maker"),
+            public_key: d.key.public_key(),
+            key_version: 0,
+            key_since: Timestamp::from_seconds(1),
+            owner: owner.map(Addr::unchecked),
+            owner_since: Timestamp::from_seconds(1),
+            owner_since_height: 1,
+            status: DeviceStatus::Active,
+            nonce: 7,
+            registered_at: Timestamp::from_seconds(1),
+        }
+    }
+
+    #[test]
+    fn only_unbound_active_devices_with_our_key_are_bound_and_others_are_skipped_with_a_reason() {
+        let d = device();
+        assert_eq!(
+            unusable(&d, Some(&record(&d, None)), "wasm1patient"),
+            Some(Unusable::Unbound(7)),
+            "bound with the registry's current nonce"
+        );
+        assert_eq!(
+            unusable(&d, Some(&record(&d, Some("wasm1patient"))), "wasm1patient"),
+            None
+        );
+        let other_owner = unusable(&d, Some(&record(&d, Some("wasm1else"))), "wasm1patient");
+        assert!(
+            matches!(other_owner, Some(Unusable::Skip(why)) if why.contains("another patient"))
+        );
+        let mut other_key = record(&d, None);
+        other_key.public_key = DeviceKey::derive("x", &d.id, KeyAlgorithm::Ed25519)
+            .unwrap()
+            .public_key();
+        let skipped = unusable(&d, Some(&other_key), "wasm1patient");
+        assert!(matches!(skipped, Some(Unusable::Skip(why)) if why.contains("another key")));
+        let mut revoked = record(&d, Some("wasm1patient"));
+        revoked.status = DeviceStatus::Revoked {
+            effective_at: Timestamp::from_seconds(2),
+            reason: RevocationReason::Lost,
+        };
+        assert!(matches!(
+            unusable(&d, Some(&revoked), "wasm1patient"),
+            Some(Unusable::Skip(_))
+        ));
+        assert!(matches!(
+            unusable(&d, None, "wasm1patient"),
+            Some(Unusable::Skip(_))
+        ));
+    }
 
     #[test]
     fn the_bind_time_rounds_up_to_the_next_whole_second() {
