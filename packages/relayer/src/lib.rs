@@ -12,8 +12,10 @@ pub mod metrics;
 pub mod proof;
 pub mod registry;
 pub mod server;
+pub mod simulator;
 pub mod store;
 pub mod telemetry;
+pub mod verify;
 pub mod wire;
 
 #[cfg(feature = "testkit")]

@@ -2,7 +2,9 @@
 
 mod keys;
 mod serve;
+mod simulate;
 mod status;
+mod verify;
 
 use std::path::PathBuf;
 
@@ -56,6 +58,17 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Check one reading's proof (the JSON export-proof prints) against the chain by itself:
+    /// the leaf is rebuilt from the reading and its salt, the root from the audit path, and both
+    /// compared with the batch the reading-anchors contract anchored (and its VerifyProof
+    /// query). Prints a JSON verdict; exits 0 when verified, 1 when the proof does not hold
+    /// (the reason on stderr), 2 on usage or connection errors.
+    Verify(verify::VerifyArgs),
+    /// Gateway simulator for a local network: registers devices with keys derived from --seed
+    /// (as the manufacturer), binds them to a patient, then streams device-signed batches of
+    /// CGM readings in real time to a relayer's POST /v1/batches until --duration-secs,
+    /// --batches or SIGINT/SIGTERM, and prints a JSON summary.
+    Simulate(Box<simulate::SimulateArgs>),
 }
 
 #[derive(Subcommand, Debug)]
@@ -130,5 +143,7 @@ pub fn run() -> CliResult {
         Command::GenerateMasterKey { out } => keys::generate(&out),
         Command::Keys(KeysCommand::Create { out }) => keys::create(&out),
         Command::Keys(KeysCommand::Show(args)) => keys::show(&args.chain.or(file.chain)),
+        Command::Verify(args) => verify::run(args, file.chain),
+        Command::Simulate(args) => simulate::run(*args),
     }
 }

@@ -1,0 +1,144 @@
+//! `verify`: checks one reading's proof JSON against the reading-anchors contract on chain,
+//! by itself (see [`crate::verify`]). Exit codes: 0 verified, 1 the proof does not hold
+//! (reason on stderr, verdict on stdout), 2 usage or connection errors.
+
+use std::io::Read as _;
+use std::path::PathBuf;
+
+use clap::Args;
+use cosmwasm_std::Binary;
+use diachain_chain_client::{ChainClient, ClientConfig, Error as ChainError};
+use diachain_std::anchors::{BatchInfo, ProofResponse, QueryMsg};
+use diachain_std::merkle::Hash;
+
+use crate::config::ChainSection;
+use crate::proof::ReadingProof;
+use crate::verify::{verify, AnchorSource};
+
+use super::CliResult;
+
+/// Exit code for usage and connection errors (a failing proof exits 1).
+pub const EXIT_UNUSABLE: i32 = 2;
+
+/// The contract's error text when no anchored batch holds the seq.
+const NOT_FOUND_TEXT: &str = "has no anchored batch holding seq";
+
+/// Where the chain is.
+#[derive(Args, Debug, Clone)]
+pub struct NodeSection {
+    /// CometBFT RPC URL of a node of the chain (e.g. http://127.0.0.1:26657)
+    #[arg(long = "node", visible_alias = "rpc", env = "DIACHAIN_NODE")]
+    pub node: String,
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// The proof JSON (as `export-proof` prints it); `-` or omitted reads stdin
+    #[arg(long)]
+    pub proof: Option<PathBuf>,
+    #[command(flatten)]
+    pub node: NodeSection,
+    /// The chain (--chain-id, optional: the node must then serve it) and the reading-anchors
+    /// contract (--anchors-contract, required)
+    #[command(flatten)]
+    pub chain: ChainSection,
+}
+
+/// The reading-anchors contract through the chain client.
+struct ChainAnchors {
+    client: ChainClient,
+    contract: String,
+}
+
+impl AnchorSource for ChainAnchors {
+    async fn batch(&self, device_id: &str, seq: u64) -> Result<Option<BatchInfo>, String> {
+        let msg = QueryMsg::Batch {
+            device_id: device_id.to_string(),
+            seq,
+        };
+        match self.client.smart_query(&self.contract, &msg).await {
+            Ok(b) => Ok(Some(b)),
+            Err(ChainError::Query { log, .. }) if log.contains(NOT_FOUND_TEXT) => Ok(None),
+            Err(e) => Err(format!("the Batch query failed: {e}")),
+        }
+    }
+
+    async fn verify_proof(
+        &self,
+        device_id: &str,
+        seq: u64,
+        leaf_hash: &Hash,
+        path: &[Hash],
+    ) -> Result<Option<bool>, String> {
+        let msg = QueryMsg::VerifyProof {
+            device_id: device_id.to_string(),
+            seq,
+            leaf_hash: Binary::new(leaf_hash.to_vec()),
+            path: path.iter().map(|h| Binary::new(h.to_vec())).collect(),
+        };
+        let answer: ProofResponse = self
+            .client
+            .smart_query(&self.contract, &msg)
+            .await
+            .map_err(|e| format!("the VerifyProof query failed: {e}"))?;
+        Ok(Some(answer.valid))
+    }
+}
+
+/// Runs `verify`; exits 2 itself on usage and connection errors, returns `Err` (exit 1) when the
+/// proof does not hold.
+pub fn run(args: VerifyArgs, file_chain: ChainSection) -> CliResult {
+    let chain = args.chain.or(file_chain);
+    let prepared = read_proof(args.proof.as_ref()).and_then(|proof| {
+        let contract = chain
+            .anchors_contract
+            .clone()
+            .ok_or_else(|| "missing setting: --anchors-contract".to_string())?;
+        Ok((proof, contract))
+    });
+    let (proof, contract) = prepared.unwrap_or_else(|e| unusable(&e));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let verdict = runtime
+        .block_on(async {
+            let mut config = ClientConfig::new(&args.node.node, "0.025udia")
+                .map_err(|e| format!("--node: {e}"))?;
+            if let Some(id) = &chain.chain_id {
+                config = config.with_chain_id(id);
+            }
+            let client = ChainClient::connect(config)
+                .await
+                .map_err(|e| format!("cannot use the node {}: {e}", args.node.node))?;
+            verify(&proof, &ChainAnchors { client, contract }).await
+        })
+        .unwrap_or_else(|e| unusable(&e));
+    println!("{}", serde_json::to_string_pretty(&verdict)?);
+    match verdict.reason {
+        None => Ok(()),
+        Some(reason) => Err(format!("proof not verified: {reason}").into()),
+    }
+}
+
+/// The proof from a file, or stdin for `-` or no file.
+fn read_proof(path: Option<&PathBuf>) -> Result<ReadingProof, String> {
+    let text = match path.filter(|p| p.as_os_str() != "-") {
+        Some(p) => std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?,
+        None => {
+            let mut s = String::new();
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .map_err(|e| format!("stdin: {e}"))?;
+            s
+        }
+    };
+    serde_json::from_str(&text).map_err(|e| format!("not a reading proof: {e}"))
+}
+
+/// Usage or connection error: one line on stderr (the transport's errors may carry a
+/// backtrace on further lines), exit code 2.
+fn unusable(message: &str) -> ! {
+    let line = message.lines().next().unwrap_or(message);
+    eprintln!("diachain-relayer verify: {line}");
+    std::process::exit(EXIT_UNUSABLE)
+}
