@@ -68,6 +68,7 @@ fn config(url: &str, state: &std::path::Path, batches: u64) -> StreamConfig {
         max_batches: Some(batches),
         duration: Some(Duration::from_secs(30)),
         state_path: Some(state.to_path_buf()),
+        clock_offset: 0,
     }
 }
 

@@ -12,7 +12,6 @@ use diachain_std::anchors::{
 };
 use diachain_std::DeviceKind;
 
-use super::verify::NodeSection;
 use super::CliResult;
 use crate::simulator::chain::{Setup, SetupReport};
 use crate::simulator::fleet::{fleet, AlgorithmShares};
@@ -26,8 +25,9 @@ pub struct SimulateArgs {
     /// The relayer's base URL (plain HTTP)
     #[arg(long, default_value = "http://127.0.0.1:8640")]
     pub relayer: String,
-    #[command(flatten)]
-    pub node: NodeSection,
+    /// CometBFT RPC URL of a node of the chain (e.g. http://127.0.0.1:26657)
+    #[arg(long = "node", visible_alias = "rpc", env = "DIACHAIN_NODE")]
+    pub node: String,
     /// The chain id the node must serve (default: the node's); part of every signature domain
     #[arg(long = "chain-id")]
     pub chain_id: Option<String>,
@@ -123,7 +123,7 @@ async fn simulate(args: SimulateArgs) -> Result<Summary, SimError> {
     let started = Instant::now();
     check_args(&args)?;
     let (registry, anchors) = contracts(&args)?;
-    let mut config = ClientConfig::new(&args.node.node, &args.gas_price)?;
+    let mut config = ClientConfig::new(&args.node, &args.gas_price)?;
     if let Some(id) = &args.chain_id {
         config = config.with_chain_id(id);
     }
@@ -176,6 +176,7 @@ async fn simulate(args: SimulateArgs) -> Result<Summary, SimError> {
             max_batches: args.batches,
             duration: args.duration_secs.map(Duration::from_secs),
             state_path: Some(args.state.clone()),
+            clock_offset: clock_offset(&client).await?,
         };
         stream(streamers, cfg, SimState::load(&args.state)?)
             .await?
@@ -317,4 +318,11 @@ fn parse_kind(s: &str) -> Result<DeviceKind, String> {
 fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), SimError> {
     let text = serde_json::to_vec_pretty(value).map_err(|e| SimError::Invalid(e.to_string()))?;
     std::fs::write(path, text).map_err(|e| SimError::Invalid(format!("{}: {e}", path.display())))
+}
+
+/// Seconds the chain's latest block time runs ahead of this machine's clock.
+async fn clock_offset(client: &ChainClient) -> Result<i64, diachain_chain_client::Error> {
+    let block = client.status().await?.latest_block_unix;
+    let now = i64::try_from(crate::simulator::unix_now()).unwrap_or(i64::MAX);
+    Ok(block.saturating_sub(now))
 }

@@ -23,23 +23,14 @@ pub const EXIT_UNUSABLE: i32 = 2;
 /// The contract's error text when no anchored batch holds the seq.
 const NOT_FOUND_TEXT: &str = "has no anchored batch holding seq";
 
-/// Where the chain is.
-#[derive(Args, Debug, Clone)]
-pub struct NodeSection {
-    /// CometBFT RPC URL of a node of the chain (e.g. http://127.0.0.1:26657)
-    #[arg(long = "node", visible_alias = "rpc", env = "DIACHAIN_NODE")]
-    pub node: String,
-}
-
 #[derive(Args, Debug)]
 pub struct VerifyArgs {
     /// The proof JSON (as `export-proof` prints it); `-` or omitted reads stdin
     #[arg(long)]
     pub proof: Option<PathBuf>,
-    #[command(flatten)]
-    pub node: NodeSection,
-    /// The chain (--chain-id, optional: the node must then serve it) and the reading-anchors
-    /// contract (--anchors-contract, required)
+    /// The chain: --node (required), --chain-id (optional: the node must then serve it) and
+    /// the reading-anchors contract (--anchors-contract, required); the key and registry
+    /// settings are not used
     #[command(flatten)]
     pub chain: ChainSection,
 }
@@ -94,22 +85,26 @@ pub fn run(args: VerifyArgs, file_chain: ChainSection) -> CliResult {
             .anchors_contract
             .clone()
             .ok_or_else(|| "missing setting: --anchors-contract".to_string())?;
-        Ok((proof, contract))
+        let node = chain
+            .node
+            .clone()
+            .ok_or_else(|| "missing setting: --node".to_string())?;
+        Ok((proof, contract, node))
     });
-    let (proof, contract) = prepared.unwrap_or_else(|e| unusable(&e));
+    let (proof, contract, node) = prepared.unwrap_or_else(|e| unusable(&e));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let verdict = runtime
         .block_on(async {
-            let mut config = ClientConfig::new(&args.node.node, "0.025udia")
-                .map_err(|e| format!("--node: {e}"))?;
+            let mut config =
+                ClientConfig::new(&node, chain.gas_prices()).map_err(|e| format!("--node: {e}"))?;
             if let Some(id) = &chain.chain_id {
                 config = config.with_chain_id(id);
             }
             let client = ChainClient::connect(config)
                 .await
-                .map_err(|e| format!("cannot use the node {}: {e}", args.node.node))?;
+                .map_err(|e| format!("cannot use the node {node}: {e}"))?;
             verify(&proof, &ChainAnchors { client, contract }).await
         })
         .unwrap_or_else(|e| unusable(&e));

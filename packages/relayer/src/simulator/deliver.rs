@@ -34,6 +34,15 @@ pub struct Shared {
     pub batches: AtomicU64,
     pub max_batches: Option<u64>,
     pub stop: watch::Sender<bool>,
+    /// Seconds the chain's clock runs ahead of this machine's (negative: behind).
+    pub clock_offset: i64,
+}
+
+impl Shared {
+    /// The chain's time now, as this machine's clock and the offset measured at start tell.
+    pub fn chain_now(&self) -> u64 {
+        super::unix_now().saturating_add_signed(self.clock_offset)
+    }
 }
 
 impl Shared {

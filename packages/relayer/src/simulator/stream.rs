@@ -20,7 +20,7 @@ use super::http::RelayerClient;
 use super::readings::{glucose_reading, DeviceClock, GlucoseWalk};
 use super::state::SimState;
 use super::summary::Tally;
-use super::{unix_now, SimError};
+use super::SimError;
 
 /// How often the state file is saved while streaming.
 const SAVE_EVERY: Duration = Duration::from_secs(5);
@@ -38,6 +38,10 @@ pub struct StreamConfig {
     pub max_batches: Option<u64>,
     pub duration: Option<Duration>,
     pub state_path: Option<PathBuf>,
+    /// Seconds the chain's clock runs ahead of this machine's (a local network moved with
+    /// `chain.sh advance-clock`): readings are timed by the chain's clock, which the contract
+    /// judges them by.
+    pub clock_offset: i64,
 }
 
 /// A device ready to stream and its bind time.
@@ -62,6 +66,7 @@ pub async fn stream(
         batches: AtomicU64::new(0),
         max_batches: cfg.max_batches,
         stop,
+        clock_offset: cfg.clock_offset,
     });
     if cfg.max_batches == Some(0) {
         shared.stop.send_replace(true);
@@ -69,7 +74,12 @@ pub async fn stream(
     let mut tasks = JoinSet::new();
     for s in devices {
         let previous = shared.state.lock().await.devices.get(&s.device.id).cloned();
-        let clock = DeviceClock::start(previous.as_ref(), s.bind_time, unix_now(), cfg.interval)?;
+        let clock = DeviceClock::start(
+            previous.as_ref(),
+            s.bind_time,
+            shared.chain_now(),
+            cfg.interval,
+        )?;
         let walk = GlucoseWalk::new(value_seed(&cfg.seed, &s.device.id));
         let task = DeviceTask {
             device: s.device,
@@ -145,7 +155,7 @@ impl DeviceTask {
             if !self.measure().await {
                 break;
             }
-            let wait = until(self.clock.next_time);
+            let wait = until(self.clock.next_time, self.shared.clock_offset);
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
                 _ = stop.changed() => {}
@@ -156,7 +166,7 @@ impl DeviceTask {
     /// Takes every reading due now and delivers the batches they complete; `false` when the
     /// batch budget is spent.
     async fn measure(&mut self) -> bool {
-        while let Some((seq, at)) = self.clock.due(unix_now()) {
+        while let Some((seq, at)) = self.clock.due(self.shared.chain_now()) {
             let r = glucose_reading(
                 &self.device.id,
                 seq,
@@ -179,9 +189,9 @@ impl DeviceTask {
     }
 }
 
-/// How long until unix second `t` (zero if past).
-fn until(t: u64) -> Duration {
-    let target = UNIX_EPOCH + Duration::from_secs(t);
+/// How long until the chain's unix second `t` (zero if past).
+fn until(t: u64, clock_offset: i64) -> Duration {
+    let target = UNIX_EPOCH + Duration::from_secs(t.saturating_add_signed(-clock_offset));
     target
         .duration_since(SystemTime::now())
         .unwrap_or(Duration::ZERO)
