@@ -124,6 +124,108 @@ fn batches_posted_to_the_relayer_are_anchored_and_an_exported_proof_verifies_aga
     );
     let health = r.get("/healthz");
     assert_eq!(health["status"], "ok", "{health}");
+
+    // Stopped with SIGTERM it exits cleanly; then the operator exports a reading's proof
+    // from the store and anyone checks it against the chain, trusting nothing else.
+    let mut r = r;
+    assert!(r.stop().is_some_and(|s| s.success()), "clean stop");
+    let store = [
+        "--store-path".to_string(),
+        r.dir.join("store/relayer.redb").display().to_string(),
+        "--master-key-file".to_string(),
+        r.dir.join("master.key").display().to_string(),
+    ];
+    let mut export: Vec<String> = vec!["export-proof".into()];
+    export.extend(store.iter().cloned());
+    export.extend([
+        "--device".into(),
+        gws[1].id.clone(),
+        "--seq".into(),
+        "17".into(),
+    ]);
+    let out = Relayer::command(&export.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(out.status.success(), "export-proof: {out:?}");
+    let mut proof: serde_json::Value = serde_json::from_slice(&out.stdout).expect("proof JSON");
+    assert_eq!(proof["anchoring"]["state"], "anchored", "{proof}");
+    let verify = |proof: &serde_json::Value, name: &str| {
+        let file = r.dir.join(name);
+        std::fs::write(&file, proof.to_string()).expect("write proof");
+        Relayer::command(&[
+            "verify",
+            "--proof",
+            &file.display().to_string(),
+            "--node",
+            &net.node,
+            "--chain-id",
+            &net.chain_id,
+            "--anchors-contract",
+            &net.contracts.anchors,
+        ])
+    };
+    let ok = verify(&proof, "proof.json");
+    assert_eq!(ok.status.code(), Some(0), "verify: {ok:?}");
+    let verdict: serde_json::Value = serde_json::from_slice(&ok.stdout).expect("verdict");
+    assert_eq!(verdict["verified"], true, "{verdict}");
+    // One mg/dL changed: the leaf no longer rebuilds the root anchored on chain.
+    let value = proof["reading"]["value"].as_i64().expect("value");
+    proof["reading"]["value"] = (value + 1_000).into();
+    let tampered = verify(&proof, "tampered.json");
+    assert_eq!(tampered.status.code(), Some(1), "tampered: {tampered:?}");
+    let reason = String::from_utf8_lossy(&tampered.stderr);
+    assert!(
+        reason.contains("does not rebuild the anchored root"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn the_gateway_simulator_registers_binds_and_streams_and_everything_it_sends_is_anchored() {
+    let Some((net, _g)) = chain() else { return };
+    net.avoid_midnight(3_600);
+    let dir = work_dir(&net, "simulate");
+    let r = Relayer::start(&net, &dir, 27994, &[]);
+    let logs = net.keyring_dir.join("logs");
+    let arg = |p: PathBuf| p.display().to_string();
+    let out = Relayer::command(&[
+        "simulate",
+        "--relayer",
+        &format!("http://{}", r.addr),
+        "--node",
+        &net.node,
+        "--chain-id",
+        &net.chain_id,
+        "--deployment",
+        &arg(repo_root().join(format!("deployments/{}.json", net.chain_id))),
+        "--manufacturer-mnemonic-file",
+        &arg(logs.join("key-manufacturer.json")),
+        "--patient-mnemonic-file",
+        &arg(logs.join("key-patient2.json")),
+        "--seed",
+        &run_tag(),
+        "--devices",
+        "6",
+        "--kind",
+        "gateway",
+        "--p256-share",
+        "0.5",
+        "--interval-secs",
+        "1",
+        "--batch-readings",
+        "6",
+        "--batches",
+        "12",
+        "--duration-secs",
+        "120",
+        "--state",
+        &arg(dir.join("simulate-state.json")),
+    ]);
+    assert!(out.status.success(), "simulate: {out:?}");
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("summary");
+    assert_eq!(summary["bound"], 6, "{summary}");
+    assert_eq!(summary["batches_accepted"], 12, "{summary}");
+    assert_eq!(summary["rejected"], serde_json::json!({}), "{summary}");
+    let (_, _, anchored, failed) = r.drained(Duration::from_secs(90));
+    assert_eq!((anchored, failed), (12, 0), "log: {}", r.log_tail());
 }
 
 #[test]
