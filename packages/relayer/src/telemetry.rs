@@ -8,8 +8,11 @@ use crate::config::{LogFormat, LogSection};
 pub fn init(log: &LogSection) {
     let filter = EnvFilter::try_new(log.level.as_deref().unwrap_or("info"))
         .unwrap_or_else(|_| EnvFilter::new("info"));
+    // Colours only on a terminal, not in log files.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(std::io::stderr);
     let result = match log.format.unwrap_or_default() {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),

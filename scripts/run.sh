@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# The main job: a local permissioned DiaChain network with the suite deployed, the relayer
+# running under its own chain key (created, admitted as a relayer and funded here), and
+# simulated gateways (half Ed25519, half P-256 device keys) streaming device-signed readings to
+# it. Before streaming for good it anchors a first round, exports one reading's proof from the
+# relayer's store and verifies it against the chain with `diachain-relayer verify`. Prints
+# where to look; Ctrl-C (or SIGTERM) stops the gateways, the relayer and the network cleanly.
+#
+# Usage: scripts/run.sh [--devices N] [--port P] [--reset] [--no-build]
+#   --devices N  simulated gateways (default 8)
+#   --port P     the relayer's HTTP port (default 8640)
+#   --reset      start the network from genesis (default: keep its state)
+#   --no-build   deploy artifacts/ as they are
+# State: .chain/<chain-id>/relayer/ (store, config, logs, simulator state, proof);
+# secrets (chain key, master key): .chain/<chain-id>/relayer-secrets/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CHAIN_ID=${DIACHAIN_CHAIN_ID:-diachain-local-1}
+DEVICES=8 PORT=8640 RESET=() BUILD=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --devices) DEVICES=$2; shift 2 ;;
+    --port) PORT=$2; shift 2 ;;
+    --reset) RESET=(--reset); shift ;;
+    --no-build) BUILD=(--no-build); shift ;;
+    *) echo "usage: scripts/run.sh [--devices N] [--port P] [--reset] [--no-build]" >&2; exit 2 ;;
+  esac
+done
+log() { echo "run: $*" >&2; }
+die() { echo "run: $*" >&2; exit 1; }
+
+if [ ${#RESET[@]} -eq 0 ] && bash scripts/chain.sh status --chain-id "$CHAIN_ID" >/dev/null 2>&1; then
+  log "network $CHAIN_ID is already running"
+else
+  bash scripts/chain.sh start --chain-id "$CHAIN_ID" "${RESET[@]}"
+fi
+bash scripts/deploy.sh --chain-id "$CHAIN_ID" "${BUILD[@]}"
+# shellcheck disable=SC1090
+source ".chain/$CHAIN_ID/network.env"
+DEP="deployments/$CHAIN_ID.json"
+REGISTRY=$(jq -r '.contracts["device-registry"].address' "$DEP")
+ANCHORS=$(jq -r '.contracts["reading-anchors"].address' "$DEP")
+
+log "building the relayer"
+cargo build --locked -q -p diachain-relayer
+BIN="$(cargo metadata --format-version 1 --no-deps | jq -r .target_directory)/debug/diachain-relayer"
+
+DIR=".chain/$CHAIN_ID/relayer"
+SECRETS=".chain/$CHAIN_ID/relayer-secrets"
+mkdir -p "$DIR/store" "$SECRETS"
+chmod 700 "$SECRETS"
+[ -f "$SECRETS/relayer.key" ] || "$BIN" keys create --out "$SECRETS/relayer.key" >/dev/null
+[ -f "$SECRETS/master.key" ] || "$BIN" generate-master-key --out "$SECRETS/master.key" >/dev/null
+ADDR=$("$BIN" keys show --key-file "$SECRETS/relayer.key" | jq -r .address)
+
+# Admit and fund the relayer's key (the consortium's key of the local test keyring).
+KEYS=(--keyring-backend test --keyring-dir "$DIACHAIN_KEYRING_DIR")
+tx() {
+  local out hash res
+  out=$("$DIACHAIN_WASMD" tx "$@" --from consortium "${KEYS[@]}" --chain-id "$CHAIN_ID" \
+    --node "$DIACHAIN_NODE" --gas auto --gas-adjustment 1.4 --gas-prices "$DIACHAIN_GAS_PRICE" \
+    -y -b sync --output json) || die "tx $1 $2 failed: $out"
+  [ "$(jq -r .code <<<"$out")" = 0 ] || die "tx $1 $2 refused: $(jq -r .raw_log <<<"$out")"
+  hash=$(jq -r .txhash <<<"$out")
+  for _ in $(seq 1 60); do
+    if res=$("$DIACHAIN_WASMD" query tx "$hash" --node "$DIACHAIN_NODE" --output json 2>/dev/null); then
+      [ "$(jq -r .code <<<"$res")" = 0 ] || die "tx $1 $2 failed: $(jq -r .raw_log <<<"$res")"
+      return 0
+    fi
+    sleep 0.5
+  done
+  die "tx $hash not included after 30 s"
+}
+active=$("$DIACHAIN_WASMD" query wasm contract-state smart "$REGISTRY" \
+  "{\"is_active_relayer\":{\"address\":\"$ADDR\"}}" --node "$DIACHAIN_NODE" --output json | jq -r .data)
+if [ "$active" != true ]; then
+  log "admitting the relayer $ADDR"
+  tx wasm execute "$REGISTRY" \
+    "{\"admit_participant\":{\"role\":\"relayer\",\"address\":\"$ADDR\",\"label\":\"main-job relayer\"}}"
+fi
+balance=$("$DIACHAIN_WASMD" query bank balance "$ADDR" "$DIACHAIN_DENOM" --node "$DIACHAIN_NODE" \
+  --output json | jq -r '.balance.amount // "0"')
+if [ "$balance" -lt 100000000 ]; then
+  log "funding the relayer with 1000000000$DIACHAIN_DENOM"
+  tx bank send consortium "$ADDR" "1000000000$DIACHAIN_DENOM"
+fi
+
+cat > "$DIR/relayer.toml" <<EOF
+# Written by scripts/run.sh.
+[store]
+path = "$PWD/$DIR/store/relayer.redb"
+master_key_file = "$PWD/$SECRETS/master.key"
+[server]
+listen = "127.0.0.1:$PORT"
+[chain]
+chain_id = "$CHAIN_ID"
+node = "$DIACHAIN_NODE"
+gas_prices = "$DIACHAIN_GAS_PRICE"
+anchors_contract = "$ANCHORS"
+registry_contract = "$REGISTRY"
+key_file = "$PWD/$SECRETS/relayer.key"
+[log]
+format = "json"
+EOF
+
+RELAYER_PID="" SIM_PID=""
+start_relayer() {
+  "$BIN" serve --config "$DIR/relayer.toml" >>"$DIR/relayer.log" 2>&1 &
+  RELAYER_PID=$!
+  for _ in $(seq 1 120); do
+    curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && return 0
+    kill -0 "$RELAYER_PID" 2>/dev/null || die "the relayer exited; see $DIR/relayer.log"
+    sleep 0.5
+  done
+  die "the relayer did not answer on port $PORT; see $DIR/relayer.log"
+}
+stop_relayer() {
+  [ -n "$RELAYER_PID" ] || return 0
+  kill -TERM "$RELAYER_PID" 2>/dev/null || true
+  wait "$RELAYER_PID" 2>/dev/null || true
+  RELAYER_PID=""
+}
+cleanup() {
+  trap - EXIT INT TERM
+  log "stopping"
+  if [ -n "$SIM_PID" ]; then kill -TERM "$SIM_PID" 2>/dev/null || true; wait "$SIM_PID" 2>/dev/null || true; fi
+  stop_relayer
+  bash scripts/chain.sh stop --chain-id "$CHAIN_ID"
+}
+trap cleanup EXIT
+trap 'exit 0' INT TERM
+
+L="$DIACHAIN_LOGS"
+SIMULATE=("$BIN" simulate --relayer "http://127.0.0.1:$PORT" --node "$DIACHAIN_NODE" --chain-id "$CHAIN_ID"
+  --deployment "$DEP" --gas-price "$DIACHAIN_GAS_PRICE"
+  --manufacturer-mnemonic-file "$L/key-manufacturer.json" --patient-mnemonic-file "$L/key-patient.json"
+  --seed main-job --devices "$DEVICES" --kind gateway --p256-share 0.5
+  --interval-secs 2 --batch-readings 12 --state "$DIR/simulate-state.json")
+status() { curl -sf "http://127.0.0.1:$PORT/v1/status"; }
+
+start_relayer
+log "relayer $ADDR listening on 127.0.0.1:$PORT; first round: one batch per gateway"
+"${SIMULATE[@]}" --batches "$DEVICES" > "$DIR/simulate-first.json" 2>>"$DIR/simulate.log"
+for _ in $(seq 1 120); do
+  s=$(status) && [ "$(jq '.pending + .in_flight' <<<"$s")" = 0 ] && break
+  sleep 0.5
+done
+[ "$(jq '.pending + .in_flight' <<<"$(status)")" = 0 ] || die "the first round was not anchored: $(status)"
+
+# The store is the relayer's alone while it runs: stop it, export one proof, restart.
+stop_relayer
+DEVICE=$(jq -r '.devices | to_entries | map(select(.value.next_seq > 1)) | .[0].key' "$DIR/simulate-state.json")
+STORE=(--store-path "$DIR/store/relayer.redb" --master-key-file "$SECRETS/master.key")
+"$BIN" export-proof "${STORE[@]}" --device "$DEVICE" --seq 1 > "$DIR/proof.json"
+VERIFY=("$BIN" verify --proof "$DIR/proof.json" --node "$DIACHAIN_NODE" --chain-id "$CHAIN_ID" --anchors-contract "$ANCHORS")
+"${VERIFY[@]}" > "$DIR/proof-verdict.json" || die "the proof did not verify: $(cat "$DIR/proof-verdict.json")"
+start_relayer
+
+# The binary itself in the background (not a subshell), so that SIGTERM reaches it.
+"${SIMULATE[@]}" > "$DIR/simulate.json" 2>>"$DIR/simulate.log" &
+SIM_PID=$!
+cat <<EOF
+
+DiaChain is running on $CHAIN_ID ($DEVICES simulated gateways streaming to the relayer).
+  relayer API      http://127.0.0.1:$PORT/v1/batches   (gateways POST device-signed batches)
+  status           curl -s http://127.0.0.1:$PORT/v1/status | jq
+  health           curl -s http://127.0.0.1:$PORT/healthz | jq
+  metrics          curl -s http://127.0.0.1:$PORT/metrics
+  chain RPC        $DIACHAIN_NODE    contracts: $DEP
+  a reading's proof, verified against the chain:
+                   $DIR/proof.json -> $(jq -c '{verified, device_id, seq, anchored_height}' "$DIR/proof-verdict.json")
+                   check it yourself: ${VERIFY[*]}
+  logs             $DIR/relayer.log, $DIR/simulate.log; node logs in $DIACHAIN_LOGS
+Ctrl-C stops the gateways, the relayer and the network (state is kept; --reset starts over).
+EOF
+wait "$SIM_PID" || true
+SIM_PID=""
+log "the gateway simulator stopped: $(cat "$DIR/simulate.json" 2>/dev/null)"
