@@ -4,7 +4,7 @@
 
 use cosmwasm_std::Binary;
 use diachain_chain_client::{execute_msg, Error, Gas, Rpc, TxOutcome, TxSender};
-use diachain_std::anchors::ExecuteMsg;
+use diachain_std::anchors::{BatchInfo, ExecuteMsg, QueryMsg};
 
 use crate::registry::BoxFuture;
 
@@ -24,7 +24,16 @@ pub trait AnchorChain: Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<String, Error>>;
     /// The transaction if it is in a block.
     fn find_tx<'a>(&'a self, hash: &'a str) -> BoxFuture<'a, Result<Option<TxOutcome>, Error>>;
+    /// The batch of `device_id` anchored on chain that holds `seq`, if any.
+    fn anchored_batch<'a>(
+        &'a self,
+        device_id: &'a str,
+        seq: u64,
+    ) -> BoxFuture<'a, Result<Option<BatchInfo>, Error>>;
 }
+
+/// reading-anchors' error text when no anchored batch holds a seq.
+const NOT_ANCHORED: &str = "has no anchored batch holding seq";
 
 /// The real chain: the relayer's account ([`TxSender`]) and the reading-anchors contract.
 pub struct TxAnchorChain<R> {
@@ -58,5 +67,28 @@ impl<R: Rpc + 'static> AnchorChain for TxAnchorChain<R> {
 
     fn find_tx<'a>(&'a self, hash: &'a str) -> BoxFuture<'a, Result<Option<TxOutcome>, Error>> {
         Box::pin(self.sender.client().find_tx(hash))
+    }
+
+    fn anchored_batch<'a>(
+        &'a self,
+        device_id: &'a str,
+        seq: u64,
+    ) -> BoxFuture<'a, Result<Option<BatchInfo>, Error>> {
+        Box::pin(async move {
+            let q = QueryMsg::Batch {
+                device_id: device_id.to_string(),
+                seq,
+            };
+            match self
+                .sender
+                .client()
+                .smart_query(&self.anchors_contract, &q)
+                .await
+            {
+                Ok(info) => Ok(Some(info)),
+                Err(Error::Query { log, .. }) if log.contains(NOT_ANCHORED) => Ok(None),
+                Err(e) => Err(e),
+            }
+        })
     }
 }

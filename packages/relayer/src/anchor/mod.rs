@@ -21,6 +21,7 @@ mod status;
 mod submit;
 #[cfg(test)]
 mod tests;
+mod tuning;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,11 +31,16 @@ use tokio::sync::watch;
 pub use chain::{AnchorChain, BeforeBroadcast, TxAnchorChain};
 pub use refusal::{refusal_code, refused_index};
 pub use status::{AnchoringHealth, AnchoringStatus, FailedBatch};
+pub use tuning::Tuning;
 
 use crate::metrics::Metrics;
 use crate::store::Store;
 
 /// How the anchoring task works.
+///
+/// `max_batches_per_tx` bounds a transaction; the task halves it when the chain refuses a
+/// transaction as a whole (too much gas for a block, ...) and grows it back as transactions
+/// land (see [`Tuning`]).
 #[derive(Clone, Debug)]
 pub struct AnchorSettings {
     /// Most batches per transaction (at most reading-anchors' `MAX_BATCHES_PER_SUBMIT`).
@@ -46,6 +52,9 @@ pub struct AnchorSettings {
     pub lost_margin_blocks: u64,
     /// How often to look for pending batches and for the block of a transaction.
     pub poll: Duration,
+    /// How long a batch the chain judged "measured in the future" waits before it is tried
+    /// again (the chain's clock moves on meanwhile).
+    pub defer_for: Duration,
     /// First and longest wait after a chain error.
     pub backoff_min: Duration,
     pub backoff_max: Duration,
@@ -54,10 +63,13 @@ pub struct AnchorSettings {
 impl Default for AnchorSettings {
     fn default() -> Self {
         AnchorSettings {
-            max_batches_per_tx: 400,
+            // ~22k gas per batch of a device's first anchoring: ~5.5M, well under the
+            // local network's 10M block gas limit even after the 1.3 gas multiplier.
+            max_batches_per_tx: 250,
             timeout_blocks: 20,
             lost_margin_blocks: 2,
             poll: Duration::from_millis(250),
+            defer_for: Duration::from_secs(10),
             backoff_min: Duration::from_millis(500),
             backoff_max: Duration::from_secs(30),
         }
@@ -82,6 +94,7 @@ pub struct Anchorer<C> {
     pub metrics: Arc<Metrics>,
     pub status: Arc<AnchoringStatus>,
     pub settings: AnchorSettings,
+    pub tuning: Tuning,
 }
 
 /// A step's failure: the chain (retried with backoff) or the store.
@@ -145,12 +158,18 @@ impl<C: AnchorChain> Anchorer<C> {
         if !in_flight.is_empty() {
             return self.resolve(in_flight).await;
         }
+        let limit = self.tuning.limit(self.settings.max_batches_per_tx);
         let pending = self
             .blocking({
-                let limit = self.settings.max_batches_per_tx;
-                move |s| s.pending(limit)
+                let with_deferred = limit.saturating_add(self.tuning.deferred_count());
+                move |s| s.pending(with_deferred)
             })
             .await?;
+        let pending: Vec<_> = pending
+            .into_iter()
+            .filter(|b| !self.tuning.is_deferred(b.id))
+            .take(limit)
+            .collect();
         if pending.is_empty() {
             self.status.set_idle();
             return Ok(Step::Idle);

@@ -1,12 +1,20 @@
 //! Reading reading-anchors' refusals: which header of a `SubmitBatches` failed (its errors
 //! start with `batch <index>:`) and a short machine code for the metrics.
 
-/// The index of the refused header, if the contract named one.
+/// The index of the refused header, if the contract named one: the message starts with
+/// `batch <index>:` (after wasmd's `… message index: <k>: ` prefix, if it is still there).
 pub fn refused_index(message: &str) -> Option<usize> {
-    let start = message.find("batch ")?;
-    let rest = &message[start + "batch ".len()..];
-    let digits: &str = rest.split(':').next()?;
-    digits.trim().parse().ok()
+    const INDEX: &str = "message index: ";
+    let message = match message.find(INDEX) {
+        Some(i) => message[i + INDEX.len()..].split_once(": ")?.1,
+        None => message,
+    };
+    let rest = message.strip_prefix("batch ")?;
+    let (digits, _) = rest.split_once(':')?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
 }
 
 /// A stable code for a contract refusal of one header (the metric label of failed batches).
@@ -56,6 +64,9 @@ mod tests {
             None
         );
         assert_eq!(refused_index("batch x: nope"), None);
+        // Only at the start: a device id or reason mentioning "batch 3:" is not an index.
+        assert_eq!(refused_index("device batch 3: x"), None);
+        assert_eq!(refused_index("batch 4"), None);
         assert_eq!(refused_index(""), None);
     }
 

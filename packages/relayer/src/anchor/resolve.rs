@@ -59,9 +59,16 @@ impl<C: AnchorChain> Anchorer<C> {
             .saturating_add(self.settings.lost_margin_blocks);
         if tx.timeout_height != 0 && height > lost_after {
             tracing::warn!(tx = %tx.hash, timeout_height = tx.timeout_height, height,
-                "anchoring: transaction never landed; its batches go back to the queue");
-            let ids = ids(&tx.batches);
-            self.blocking(move |s| s.requeue(&ids)).await?;
+                "anchoring: transaction not found past its timeout height");
+            // A lagging transaction index could hide a transaction that landed: the contract's
+            // own records decide, batch by batch.
+            let mut lost = Vec::new();
+            for b in &tx.batches {
+                if !self.anchored_on_chain(b.id).await? {
+                    lost.push(b.id);
+                }
+            }
+            self.blocking(move |s| s.requeue(&lost)).await?;
             self.status.set_idle();
             return Ok(Step::Progress);
         }
@@ -117,6 +124,7 @@ impl<C: AnchorChain> Anchorer<C> {
         }
         self.status
             .record_anchored(batches.len(), &tx.hash, tx.height);
+        self.tuning.grow(self.settings.max_batches_per_tx);
         self.refresh_pending_gauge();
         tracing::info!(tx = %tx.hash, height = tx.height, batches = batches.len(), "anchoring: anchored");
     }

@@ -7,7 +7,7 @@ use diachain_chain_client::Error as ChainError;
 use diachain_std::anchors::encode_submission;
 
 use super::{refusal, AnchorChain, AnchorError, Anchorer, Step};
-use crate::store::{BatchId, StoredBatch};
+use crate::store::{AnchorState, BatchId, StoredBatch};
 
 /// The hash the batches are recorded in flight with, once the hook ran.
 type Recorded = Arc<Mutex<Option<String>>>;
@@ -88,12 +88,63 @@ impl<C: AnchorChain> Anchorer<C> {
         }
         if let ChainError::Contract { message, .. } = &e {
             if let Some(id) = refusal::refused_index(message).and_then(|i| ids.get(i)) {
-                self.fail(*id, message).await?;
+                self.on_refused_header(*id, message).await?;
                 return Ok(Step::Progress);
             }
+            self.tuning.shrink(ids.len());
             return Err(AnchorError::Refused(message.clone()));
         }
+        if matches!(e, ChainError::Rejected { .. }) {
+            // CheckTx refused the whole transaction (e.g. its gas exceeds a block's).
+            self.tuning.shrink(ids.len());
+        }
         Err(e.into())
+    }
+
+    /// The contract refused header `id` of a submission.
+    async fn on_refused_header(&self, id: BatchId, message: &str) -> Result<(), AnchorError> {
+        match refusal::refusal_code(message) {
+            // Judged against the last block's time: acceptable once the chain's clock moves on.
+            "future_reading" => {
+                tracing::info!(
+                    batch = id,
+                    "anchoring: measured after the last block; deferred"
+                );
+                self.tuning.defer(id, self.settings.defer_for);
+                Ok(())
+            }
+            // Already anchored (by a transaction this relayer lost track of)?
+            "overlap" if self.anchored_on_chain(id).await? => Ok(()),
+            _ => self.fail(id, message).await,
+        }
+    }
+
+    /// Whether batch `id` is anchored on chain with its very root; if so it is marked anchored
+    /// (with the height the chain recorded and the transaction it was last in flight in, if
+    /// known).
+    pub(super) async fn anchored_on_chain(&self, id: BatchId) -> Result<bool, AnchorError> {
+        let Some(b) = self.blocking(move |s| s.batch(id)).await? else {
+            return Ok(false);
+        };
+        let h = &b.header;
+        let Some(info) = self.chain.anchored_batch(&h.device_id, h.first_seq).await? else {
+            return Ok(false);
+        };
+        let same =
+            info.first_seq == h.first_seq && info.last_seq == h.last_seq && info.root == h.root;
+        if !same {
+            return Ok(false);
+        }
+        let tx_hash = match &b.state {
+            AnchorState::InFlight { tx_hash, .. } => tx_hash.clone(),
+            _ => String::new(),
+        };
+        let height = info.anchored_height;
+        self.blocking(move |s| s.mark_anchored(&[id], &tx_hash, height))
+            .await?;
+        self.metrics.batches_anchored.inc();
+        tracing::info!(batch = id, height, "anchoring: found anchored on chain");
+        Ok(true)
     }
 
     /// Marks batch `id` failed with the contract's `message`.

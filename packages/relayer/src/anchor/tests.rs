@@ -7,8 +7,9 @@ use std::sync::{Arc, Mutex};
 
 use cosmwasm_std::Binary;
 use diachain_chain_client::{Error, TxOutcome};
-use diachain_std::anchors::decode_submission;
+use diachain_std::anchors::{decode_submission, BatchInfo};
 use diachain_std::testing::TestKey;
+use diachain_std::BatchHeader;
 use diachain_std::KeyAlgorithm;
 
 use super::*;
@@ -32,6 +33,15 @@ enum Next {
     LostAnswerButLands,
     /// CheckTx refuses the signed transaction (e.g. insufficient fee).
     CheckTxRefuses,
+    /// From now on CheckTx refuses transactions of more than this many batches (their gas
+    /// exceeds a block's); this one is then handled as `Land`.
+    GasCap(usize),
+    /// Lands, but the node's transaction index never shows it.
+    LandsUnindexed,
+    /// The first signed copy is refused for its sequence, the re-signed one lands.
+    ResignedThenLands,
+    /// Included in a block but failed there with this contract message.
+    FailsInBlock(String),
 }
 
 #[derive(Default)]
@@ -42,6 +52,12 @@ struct FakeChain {
     /// Headers per broadcast transaction, in order.
     broadcast: Mutex<Vec<Vec<(String, u64)>>>,
     counter: AtomicUsize,
+    /// What the contract holds: (device, first seq) → the anchored batch.
+    anchored: Mutex<HashMap<(String, u64), BatchInfo>>,
+    /// Hashes the pre-broadcast hook saw, in order.
+    hooked: Mutex<Vec<String>>,
+    /// Most batches a transaction may carry (see `Next::GasCap`).
+    gas_cap: AtomicUsize,
 }
 
 impl FakeChain {
@@ -54,6 +70,47 @@ impl FakeChain {
     fn broadcast_count(&self) -> usize {
         self.broadcast.lock().unwrap().len()
     }
+    fn anchor(&self, headers: &[BatchHeader]) {
+        let height = self.height.load(Ordering::SeqCst) + 1;
+        let mut held = self.anchored.lock().unwrap();
+        for h in headers {
+            held.insert(
+                (h.device_id.clone(), h.first_seq),
+                BatchInfo {
+                    device_id: h.device_id.clone(),
+                    first_seq: h.first_seq,
+                    last_seq: h.last_seq,
+                    root: h.root.clone(),
+                    day: h.first_time / 86_400,
+                    anchored_height: height,
+                },
+            );
+        }
+    }
+
+    fn fail_in_block(&self, hash: &str, message: &str) {
+        let mut tx = self.outcome(hash);
+        tx.code = 5;
+        tx.codespace = "wasm".into();
+        tx.raw_log = format!(
+            "failed to execute message; message index: 0: {message}: execute wasm contract failed"
+        );
+        self.txs.lock().unwrap().insert(hash.to_string(), tx);
+    }
+
+    fn outcome(&self, hash: &str) -> TxOutcome {
+        TxOutcome {
+            hash: hash.to_string(),
+            height: self.height.load(Ordering::SeqCst) + 1,
+            code: 0,
+            codespace: String::new(),
+            raw_log: String::new(),
+            gas_wanted: 0,
+            gas_used: 0,
+            events: vec![],
+        }
+    }
+
     fn land(&self, hash: &str) {
         let height = self.height.load(Ordering::SeqCst) + 1;
         self.txs.lock().unwrap().insert(
@@ -113,38 +170,85 @@ impl AnchorChain for Arc<FakeChain> {
             if let Next::Unreachable = next {
                 return Err(transport(None));
             }
-            let n = self.counter.fetch_add(1, Ordering::SeqCst);
-            let hash = format!("{n:064X}");
-            before_broadcast(&hash).map_err(Error::Aborted)?;
-            if let Next::CheckTxRefuses = next {
-                return Err(Error::Rejected {
-                    code: 13,
-                    codespace: "sdk".into(),
-                    log: "insufficient fee".into(),
-                });
-            }
-            let headers = decode_submission(payload.as_slice())
+            let headers: Vec<BatchHeader> = decode_submission(payload.as_slice())
                 .unwrap()
                 .into_iter()
-                .map(|(h, _)| (h.device_id, h.first_seq))
+                .map(|(h, _)| h)
                 .collect();
-            self.broadcast.lock().unwrap().push(headers);
+            let mut hash = self.sign();
+            before_broadcast(&hash).map_err(Error::Aborted)?;
+            self.hooked.lock().unwrap().push(hash.clone());
+            let refused = Error::Rejected {
+                code: 13,
+                codespace: "sdk".into(),
+                log: "insufficient fee".into(),
+            };
+            match &next {
+                Next::CheckTxRefuses => return Err(refused),
+                Next::GasCap(max) => self.gas_cap.store(*max, Ordering::SeqCst),
+                _ => {}
+            }
+            let cap = self.gas_cap.load(Ordering::SeqCst);
+            if cap != 0 && headers.len() > cap {
+                return Err(refused);
+            }
+            if let Next::ResignedThenLands = &next {
+                hash = self.sign();
+                before_broadcast(&hash).map_err(Error::Aborted)?;
+                self.hooked.lock().unwrap().push(hash.clone());
+            }
+            self.broadcast.lock().unwrap().push(
+                headers
+                    .iter()
+                    .map(|h| (h.device_id.clone(), h.first_seq))
+                    .collect(),
+            );
             match next {
-                Next::Land => {
-                    self.land(&hash);
+                Next::Drop => Ok(hash),
+                Next::LandsUnindexed => {
+                    self.anchor(&headers);
+                    Ok(hash)
+                }
+                Next::FailsInBlock(message) => {
+                    self.fail_in_block(&hash, &message);
                     Ok(hash)
                 }
                 Next::LostAnswerButLands => {
+                    self.anchor(&headers);
                     self.land(&hash);
                     Err(transport(Some(hash)))
                 }
-                _ => Ok(hash),
+                _ => {
+                    self.anchor(&headers);
+                    self.land(&hash);
+                    Ok(hash)
+                }
             }
         })
     }
 
     fn find_tx<'a>(&'a self, hash: &'a str) -> BoxFuture<'a, Result<Option<TxOutcome>, Error>> {
         Box::pin(async move { Ok(self.txs.lock().unwrap().get(hash).cloned()) })
+    }
+
+    fn anchored_batch<'a>(
+        &'a self,
+        device_id: &'a str,
+        seq: u64,
+    ) -> BoxFuture<'a, Result<Option<BatchInfo>, Error>> {
+        Box::pin(async move {
+            let held = self.anchored.lock().unwrap();
+            Ok(held
+                .values()
+                .find(|b| b.device_id == device_id && b.first_seq <= seq && seq <= b.last_seq)
+                .cloned())
+        })
+    }
+}
+
+impl FakeChain {
+    fn sign(&self) -> String {
+        format!("{:064X}", self.counter.fetch_add(1, Ordering::SeqCst))
     }
 }
 
@@ -209,6 +313,7 @@ impl Fixture {
                 max_batches_per_tx,
                 ..AnchorSettings::default()
             },
+            tuning: Tuning::default(),
         }
     }
 
@@ -374,4 +479,97 @@ async fn the_task_runs_until_stopped_and_backs_off_on_errors() {
         .metrics
         .encode()
         .contains("diachain_relayer_chain_errors_total{kind=\"unreachable\"} 1"));
+}
+
+#[tokio::test]
+async fn a_transaction_too_big_for_a_block_is_split_until_it_fits() {
+    let f = Fixture::new(5, 2);
+    f.chain.script(&[Next::GasCap(3)]);
+    let a = f.anchorer(10);
+    for _ in 0..20 {
+        match a.step().await {
+            Ok(Step::Idle) => break,
+            Ok(_) | Err(AnchorError::Chain(Error::Rejected { .. })) => {}
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(f.count("anchored"), 10);
+    let sent = f.chain.broadcast.lock().unwrap().clone();
+    assert!(sent.iter().all(|t| t.len() <= 3), "{sent:?}");
+}
+
+#[tokio::test]
+async fn a_batch_measured_after_the_last_block_is_deferred_not_failed() {
+    let f = Fixture::new(2, 1);
+    let future =
+        "batch 0: device cgm-0000000000000000: readings are measured in the future (1767229200)";
+    f.chain.script(&[Next::Refuse(future.into())]);
+    let mut a = f.anchorer(10);
+    a.settings.defer_for = std::time::Duration::from_millis(200);
+    // The other batch goes ahead; the deferred one waits, still pending.
+    assert_eq!(a.step().await.unwrap(), Step::Progress);
+    assert_eq!(a.step().await.unwrap(), Step::Progress);
+    assert_eq!(
+        (f.count("anchored"), f.count("pending"), f.count("failed")),
+        (1, 1, 0)
+    );
+    assert_eq!(a.step().await.unwrap(), Step::Idle, "set aside for now");
+    tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    drain(&a).await;
+    assert_eq!((f.count("anchored"), f.count("failed")), (2, 0));
+}
+
+#[tokio::test]
+async fn a_landed_transaction_the_node_cannot_find_is_recognised_from_the_contracts_records() {
+    let f = Fixture::new(2, 1);
+    f.chain.script(&[Next::LandsUnindexed]);
+    let a = f.anchorer(10);
+    assert_eq!(a.step().await.unwrap(), Step::Waiting);
+    let s = AnchorSettings::default();
+    f.chain.advance(s.timeout_blocks + s.lost_margin_blocks + 1);
+    drain(&a).await;
+    assert_eq!((f.count("anchored"), f.count("failed")), (2, 0));
+    assert_eq!(f.chain.broadcast_count(), 1, "not sent again");
+}
+
+#[tokio::test]
+async fn an_overlap_with_the_very_batch_already_on_chain_marks_it_anchored() {
+    let f = Fixture::new(1, 1);
+    // Anchored on chain already (say by a transaction this relayer lost track of).
+    let b = f.store.batch(1).unwrap().unwrap();
+    f.chain.anchor(std::slice::from_ref(&b.header));
+    let overlap = "batch 0: device cgm-0000000000000000: seq 1 is at or below the anchored seq 12: replay or overlap";
+    f.chain.script(&[Next::Refuse(overlap.into())]);
+    drain(&f.anchorer(10)).await;
+    assert_eq!((f.count("anchored"), f.count("failed")), (1, 0));
+}
+
+#[tokio::test]
+async fn a_re_signed_transaction_is_recorded_under_its_new_hash_and_settles() {
+    let f = Fixture::new(2, 1);
+    f.chain.script(&[Next::ResignedThenLands]);
+    drain(&f.anchorer(10)).await;
+    let hooked = f.chain.hooked.lock().unwrap().clone();
+    assert_eq!(hooked.len(), 2);
+    assert!(f
+        .states()
+        .iter()
+        .all(|s| matches!(s, AnchorState::Anchored { tx_hash, .. } if *tx_hash == hooked[1])));
+}
+
+#[tokio::test]
+async fn a_transaction_failing_in_its_block_fails_the_named_header_and_resends_the_rest() {
+    let f = Fixture::new(3, 1);
+    let reason = "batch 2: device cgm-0000000000000002: the signature does not verify with the registered key";
+    f.chain.script(&[Next::FailsInBlock(reason.into())]);
+    drain(&f.anchorer(10)).await;
+    let states = f.states();
+    assert_eq!(
+        states[2],
+        AnchorState::Failed {
+            reason: reason.into()
+        }
+    );
+    assert!(matches!(states[0], AnchorState::Anchored { .. }));
+    assert_eq!(f.chain.broadcast_count(), 2);
 }

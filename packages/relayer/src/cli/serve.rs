@@ -102,6 +102,7 @@ pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
             metrics: metrics.clone(),
             status: status.clone(),
             settings,
+            tuning: Default::default(),
         };
         tasks.push(tokio::spawn(anchorer.run(stop.clone())));
         health.chain = Some(chain_health);
