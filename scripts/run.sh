@@ -30,9 +30,30 @@ done
 log() { echo "run: $*" >&2; }
 die() { echo "run: $*" >&2; exit 1; }
 
+curl -s "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 \
+  && die "something already listens on port $PORT (a relayer left running?); stop it or pass --port"
+# Stop on any exit what this script started (a network it found running is left running).
+STARTED_CHAIN=0 RELAYER_PID="" SIM_PID=""
+stop_relayer() {
+  [ -n "$RELAYER_PID" ] || return 0
+  kill -TERM "$RELAYER_PID" 2>/dev/null || true
+  wait "$RELAYER_PID" 2>/dev/null || true
+  RELAYER_PID=""
+}
+cleanup() {
+  trap - EXIT INT TERM
+  log "stopping"
+  if [ -n "$SIM_PID" ]; then kill -TERM "$SIM_PID" 2>/dev/null || true; wait "$SIM_PID" 2>/dev/null || true; fi
+  stop_relayer
+  if [ "$STARTED_CHAIN" = 1 ]; then bash scripts/chain.sh stop --chain-id "$CHAIN_ID"; fi
+}
+trap cleanup EXIT
+trap 'exit 0' INT TERM
+
 if [ ${#RESET[@]} -eq 0 ] && bash scripts/chain.sh status --chain-id "$CHAIN_ID" >/dev/null 2>&1; then
-  log "network $CHAIN_ID is already running"
+  log "network $CHAIN_ID is already running (it stays running when this stops)"
 else
+  STARTED_CHAIN=1
   bash scripts/chain.sh start --chain-id "$CHAIN_ID" "${RESET[@]}"
 fi
 bash scripts/deploy.sh --chain-id "$CHAIN_ID" "${BUILD[@]}"
@@ -50,8 +71,9 @@ DIR=".chain/$CHAIN_ID/relayer"
 SECRETS=".chain/$CHAIN_ID/relayer-secrets"
 mkdir -p "$DIR/store" "$SECRETS"
 chmod 700 "$SECRETS"
-[ -f "$SECRETS/relayer.key" ] || "$BIN" keys create --out "$SECRETS/relayer.key" >/dev/null
-[ -f "$SECRETS/master.key" ] || "$BIN" generate-master-key --out "$SECRETS/master.key" >/dev/null
+# An empty file is what an interrupted earlier run left: write it again.
+[ -s "$SECRETS/relayer.key" ] || { rm -f "$SECRETS/relayer.key"; "$BIN" keys create --out "$SECRETS/relayer.key" >/dev/null; }
+[ -s "$SECRETS/master.key" ] || { rm -f "$SECRETS/master.key"; "$BIN" generate-master-key --out "$SECRETS/master.key" >/dev/null; }
 ADDR=$("$BIN" keys show --key-file "$SECRETS/relayer.key" | jq -r .address)
 
 # Admit and fund the relayer's key (the consortium's key of the local test keyring).
@@ -104,7 +126,6 @@ key_file = "$PWD/$SECRETS/relayer.key"
 format = "json"
 EOF
 
-RELAYER_PID="" SIM_PID=""
 start_relayer() {
   "$BIN" serve --config "$DIR/relayer.toml" >>"$DIR/relayer.log" 2>&1 &
   RELAYER_PID=$!
@@ -115,22 +136,6 @@ start_relayer() {
   done
   die "the relayer did not answer on port $PORT; see $DIR/relayer.log"
 }
-stop_relayer() {
-  [ -n "$RELAYER_PID" ] || return 0
-  kill -TERM "$RELAYER_PID" 2>/dev/null || true
-  wait "$RELAYER_PID" 2>/dev/null || true
-  RELAYER_PID=""
-}
-cleanup() {
-  trap - EXIT INT TERM
-  log "stopping"
-  if [ -n "$SIM_PID" ]; then kill -TERM "$SIM_PID" 2>/dev/null || true; wait "$SIM_PID" 2>/dev/null || true; fi
-  stop_relayer
-  bash scripts/chain.sh stop --chain-id "$CHAIN_ID"
-}
-trap cleanup EXIT
-trap 'exit 0' INT TERM
-
 L="$DIACHAIN_LOGS"
 SIMULATE=("$BIN" simulate --relayer "http://127.0.0.1:$PORT" --node "$DIACHAIN_NODE" --chain-id "$CHAIN_ID"
   --deployment "$DEP" --gas-price "$DIACHAIN_GAS_PRICE"
@@ -152,8 +157,10 @@ done
 stop_relayer
 DEVICE=$(jq -r '.devices | to_entries | map(select(.value.next_seq > 1)) | .[0].key' "$DIR/simulate-state.json")
 STORE=(--store-path "$DIR/store/relayer.redb" --master-key-file "$SECRETS/master.key")
-"$BIN" export-proof "${STORE[@]}" --device "$DEVICE" --seq 1 > "$DIR/proof.json"
-VERIFY=("$BIN" verify --proof "$DIR/proof.json" --node "$DIACHAIN_NODE" --chain-id "$CHAIN_ID" --anchors-contract "$ANCHORS")
+# The proof holds a reading's value and salt: it is kept with the secrets (mode 700).
+PROOF="$SECRETS/proof.json"
+(umask 077 && "$BIN" export-proof "${STORE[@]}" --device "$DEVICE" --seq 1 > "$PROOF")
+VERIFY=("$BIN" verify --proof "$PROOF" --node "$DIACHAIN_NODE" --chain-id "$CHAIN_ID" --anchors-contract "$ANCHORS")
 "${VERIFY[@]}" > "$DIR/proof-verdict.json" || die "the proof did not verify: $(cat "$DIR/proof-verdict.json")"
 start_relayer
 
@@ -169,10 +176,11 @@ DiaChain is running on $CHAIN_ID ($DEVICES simulated gateways streaming to the r
   metrics          curl -s http://127.0.0.1:$PORT/metrics
   chain RPC        $DIACHAIN_NODE    contracts: $DEP
   a reading's proof, verified against the chain:
-                   $DIR/proof.json -> $(jq -c '{verified, device_id, seq, anchored_height}' "$DIR/proof-verdict.json")
+                   $PROOF -> $(jq -c '{verified, device_id, seq, anchored_height}' "$DIR/proof-verdict.json")
                    check it yourself: ${VERIFY[*]}
   logs             $DIR/relayer.log, $DIR/simulate.log; node logs in $DIACHAIN_LOGS
-Ctrl-C stops the gateways, the relayer and the network (state is kept; --reset starts over).
+Ctrl-C stops the gateways, the relayer and (if this started it) the network; state is kept
+(--reset starts over).
 EOF
 wait "$SIM_PID" || true
 SIM_PID=""

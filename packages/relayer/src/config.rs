@@ -152,8 +152,8 @@ pub struct RegistrySection {
     /// registry instead of the chain's; nothing is anchored then
     #[arg(long = "registry-file", env = "DIACHAIN_RELAYER_REGISTRY_FILE")]
     pub file: Option<PathBuf>,
-    /// Longest a cached device record is used without a refresh, in seconds (a new block
-    /// refreshes it sooner) [default: 6]
+    /// Longest a cached device record is used, in seconds (1..=300): a new block refreshes it
+    /// sooner; while the chain cannot be queried it serves this long at most [default: 6]
     #[arg(
         long = "registry-max-age-secs",
         env = "DIACHAIN_RELAYER_REGISTRY_MAX_AGE_SECS"
@@ -323,9 +323,19 @@ impl AnchoringSection {
     }
 }
 
+/// Longest `--registry-max-age-secs`: a cached record serves at most this long while the
+/// registry cannot be queried (a revocation the relayer cannot see is honoured by then).
+pub const MAX_REGISTRY_AGE_SECS: u64 = 300;
+
 impl RegistrySection {
-    pub fn max_age(&self) -> Duration {
-        Duration::from_secs(self.max_age_secs.unwrap_or(6))
+    pub fn max_age(&self) -> Result<Duration, ConfigError> {
+        let secs = self.max_age_secs.unwrap_or(6);
+        if secs == 0 || secs > MAX_REGISTRY_AGE_SECS {
+            return Err(ConfigError::Invalid(format!(
+                "--registry-max-age-secs must be 1..={MAX_REGISTRY_AGE_SECS}, got {secs}"
+            )));
+        }
+        Ok(Duration::from_secs(secs))
     }
 }
 

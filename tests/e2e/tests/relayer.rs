@@ -272,7 +272,7 @@ fn while_the_chain_is_down_batches_are_kept_and_the_queue_drains_once_it_is_back
         &net,
         &work_dir(&net, "outage"),
         27992,
-        &["--registry-max-age-secs", "600"],
+        &["--registry-max-age-secs", "120"],
     );
     post_round(&r, &net, &mut gws);
     assert_eq!(r.drained(Duration::from_secs(90)).2, 3);

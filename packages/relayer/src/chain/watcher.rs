@@ -60,7 +60,8 @@ impl ChainHealth {
     }
 
     fn seen(&self, height: u64, block_time: u64) {
-        if height > self.latest_height() || self.block_time.load(Ordering::Acquire) == 0 {
+        let fresh = height > self.latest_height() || self.block_time.load(Ordering::Acquire) == 0;
+        if fresh || block_time == 0 {
             self.block_time.store(block_time, Ordering::Release);
             self.block_seen_ms.store(now_ms(), Ordering::Release);
         }
@@ -131,7 +132,13 @@ impl<R: Rpc> BlockWatcher<R> {
             match self.client.status().await {
                 Ok(status) => {
                     let height = status.latest_height;
-                    let block_time = u64::try_from(status.latest_block_unix).unwrap_or(0);
+                    // A node still catching up reports an old block: keep this machine's
+                    // clock then.
+                    let block_time = if status.catching_up {
+                        0
+                    } else {
+                        u64::try_from(status.latest_block_unix).unwrap_or(0)
+                    };
                     self.health.seen(height, block_time);
                     if height != last {
                         // Also on a lower height (a node reset): the registry changed for sure.

@@ -66,7 +66,7 @@ pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
         (None, Some(l)) => l.view.clone(),
         (None, None) => return Err("no registry source".into()),
     };
-    let registry = Arc::new(RegistryCache::new(view, registry_cfg.max_age()));
+    let registry = Arc::new(RegistryCache::new(view, registry_cfg.max_age()?));
     let writer = Arc::new(GroupCommit::start(store.clone(), store_cfg.max_group())?);
     let metrics = Arc::new(Metrics::new());
     let counts = store.counts()?;

@@ -106,8 +106,9 @@ impl Pipeline {
     async fn authenticate(&self, p: &Parsed) -> Result<(String, u32), Rejection> {
         let h = &p.header;
         let device = self.registry.device(&h.device_id).await.map_err(|e| {
+            tracing::warn!(error = %e, device = %h.device_id, "registry lookup failed");
             Rejection::RegistryUnavailable {
-                reason: e.to_string(),
+                reason: "the chain's device registry could not be queried".into(),
             }
         })?;
         let authorized = device::authorize(h, device.as_ref())?;

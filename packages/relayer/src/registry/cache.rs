@@ -21,6 +21,10 @@ use diachain_std::registry::AnchoringDevice;
 
 use super::{RegistryError, RegistryView};
 
+/// Most device records kept; the cache is emptied when it would grow past this (unknown ids
+/// sent by anyone must not grow it without bound).
+const MAX_ENTRIES: usize = 100_000;
+
 #[derive(Clone)]
 struct Entry {
     device: Option<AnchoringDevice>,
@@ -66,6 +70,9 @@ impl RegistryCache {
             }
         };
         let mut entries = self.entries.write().unwrap_or_else(PoisonError::into_inner);
+        if entries.len() >= MAX_ENTRIES {
+            entries.clear();
+        }
         entries.insert(
             id.to_string(),
             Entry {
