@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Ingest-to-anchor benchmark on a real network with 1-second blocks: a fresh local network of
+# its own (diachain-bench-1, port base 29656), the suite deployed, the relayer (optimised build)
+# under the network's admitted relayer key, and N simulated gateways streaming device-signed
+# readings (one a second each, 12 per batch, half Ed25519 / half P-256 keys) for D seconds.
+# Prints the acknowledgement latency (measured by the simulator) and the time from
+# acknowledgement to the anchoring block (the relayer's ingest_to_anchor_seconds histogram:
+# 0.25 s buckets, so percentiles are bucket upper bounds), then stops everything.
+# Usage: scripts/relayer-bench.sh [--devices N] [--seconds D] [--no-build]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CHAIN_ID=diachain-bench-1 PORT_BASE=29656 PORT=29990 DEVICES=200 SECONDS_TO_RUN=120 BUILD=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --devices) DEVICES=$2; shift 2 ;;
+    --seconds) SECONDS_TO_RUN=$2; shift 2 ;;
+    --no-build) BUILD=(--no-build); shift ;;
+    *) echo "usage: scripts/relayer-bench.sh [--devices N] [--seconds D] [--no-build]" >&2; exit 2 ;;
+  esac
+done
+log() { echo "relayer-bench: $*" >&2; }
+
+bash scripts/chain.sh start --chain-id "$CHAIN_ID" --port-base "$PORT_BASE" --reset
+RELAYER_PID=""
+cleanup() {
+  [ -z "$RELAYER_PID" ] || { kill -TERM "$RELAYER_PID" 2>/dev/null || true; wait "$RELAYER_PID" 2>/dev/null || true; }
+  bash scripts/chain.sh stop --chain-id "$CHAIN_ID"
+}
+trap cleanup EXIT
+bash scripts/deploy.sh --chain-id "$CHAIN_ID" "${BUILD[@]}"
+# shellcheck disable=SC1090
+source ".chain/$CHAIN_ID/network.env"
+DEP="deployments/$CHAIN_ID.json"
+log "building the relayer (bench profile: optimised)"
+cargo build --locked -q -p diachain-relayer --profile bench
+BIN="$(cargo metadata --format-version 1 --no-deps | jq -r .target_directory)/release/diachain-relayer"
+[ -x "$BIN" ] || BIN="$(cargo metadata --format-version 1 --no-deps | jq -r .target_directory)/bench/diachain-relayer"
+DIR=".chain/$CHAIN_ID/relayer-bench"
+rm -rf "$DIR"; mkdir -p "$DIR/store" "$DIR/secrets"; chmod 700 "$DIR/secrets"
+"$BIN" generate-master-key --out "$DIR/secrets/master.key" >/dev/null
+L="$DIACHAIN_LOGS"
+"$BIN" serve --store-path "$DIR/store/relayer.redb" --master-key-file "$DIR/secrets/master.key" \
+  --listen "127.0.0.1:$PORT" --chain-id "$CHAIN_ID" --node "$DIACHAIN_NODE" --gas-prices "$DIACHAIN_GAS_PRICE" \
+  --anchors-contract "$(jq -r '.contracts["reading-anchors"].address' "$DEP")" \
+  --registry-contract "$(jq -r '.contracts["device-registry"].address' "$DEP")" \
+  --mnemonic-file "$L/key-relayer.json" --log-format json 2>"$DIR/relayer.log" &
+RELAYER_PID=$!
+for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.5; done
+
+log "$DEVICES gateways streaming for $SECONDS_TO_RUN s"
+"$BIN" simulate --relayer "http://127.0.0.1:$PORT" --node "$DIACHAIN_NODE" --chain-id "$CHAIN_ID" \
+  --deployment "$DEP" --gas-price "$DIACHAIN_GAS_PRICE" \
+  --manufacturer-mnemonic-file "$L/key-manufacturer.json" --patient-mnemonic-file "$L/key-patient.json" \
+  --seed bench --devices "$DEVICES" --kind gateway --p256-share 0.5 --interval-secs 1 --batch-readings 12 \
+  --duration-secs "$SECONDS_TO_RUN" --register-chunk 100 --state "$DIR/simulate-state.json" \
+  > "$DIR/simulate.json" 2>"$DIR/simulate.log"
+for _ in $(seq 1 120); do
+  s=$(curl -sf "http://127.0.0.1:$PORT/v1/status") && [ "$(jq '.pending + .in_flight' <<<"$s")" = 0 ] && break
+  sleep 0.5
+done
+curl -sf "http://127.0.0.1:$PORT/metrics" > "$DIR/metrics.txt"
+curl -sf "http://127.0.0.1:$PORT/v1/status" > "$DIR/status.json"
+
+python3 - "$DIR" <<'PY'
+import json, sys
+d = sys.argv[1]
+sim = json.load(open(f"{d}/simulate.json"))
+status = json.load(open(f"{d}/status.json"))
+buckets, count = [], 0
+for line in open(f"{d}/metrics.txt"):
+    if line.startswith("diachain_relayer_ingest_to_anchor_seconds_bucket"):
+        le = line.split('le="')[1].split('"')[0]
+        buckets.append((float("inf") if le == "+Inf" else float(le), float(line.split()[-1])))
+    elif line.startswith("diachain_relayer_ingest_to_anchor_seconds_count"):
+        count = float(line.split()[-1])
+def pct(p):
+    for le, n in sorted(buckets):
+        if n >= p * count:
+            return le
+txs = None
+print(json.dumps({
+    "gateways": sim["streaming"],
+    "elapsed_secs": round(sim["elapsed_secs"], 1),
+    "batches_accepted": sim["batches_accepted"],
+    "readings_accepted": sim["readings_accepted"],
+    "readings_per_sec": round(sim["readings_accepted"] / sim["elapsed_secs"], 1),
+    "rejected": sim["rejected"],
+    "ack_latency_ms": sim["ack_latency_ms"],
+    "anchored": status["anchored"], "failed": status["failed"], "pending": status["pending"],
+    "ingest_to_anchor_s": {"count": count, "p50_le": pct(0.50), "p90_le": pct(0.90), "p99_le": pct(0.99), "max_le": pct(1.0)},
+}, indent=2))
+PY
