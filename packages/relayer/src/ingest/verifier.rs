@@ -96,9 +96,20 @@ mod tests {
             .sign(message)
             .to_vec();
         assert!(verifier.verify(&public, message, &good));
-        assert!(verifier.verify(&public, message, &high_s), "the host accepts high-S");
+        assert!(
+            verifier.verify(&public, message, &high_s),
+            "the host accepts high-S"
+        );
         // r or s out of range (≥ n, or 0) is refused by both.
-        for sig in [good, high_s, bad, other, vec![0u8; 64], vec![0xFF; 64], vec![1u8; 63]] {
+        for sig in [
+            good,
+            high_s,
+            bad,
+            other,
+            vec![0u8; 64],
+            vec![0xFF; 64],
+            vec![1u8; 63],
+        ] {
             for _ in 0..2 {
                 assert_eq!(
                     verifier.verify(&public, message, &sig),
