@@ -145,7 +145,7 @@ impl HealthComponent for AnchoringHealth {
                 )
             })
             .await;
-            let now = crate::ingest::system_clock()();
+            let now = crate::ingest::unix_now();
             let snapshot = self.status.snapshot();
             match oldest {
                 Ok(Ok(oldest)) => {

@@ -4,7 +4,9 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+
+use crate::ingest::now_ms;
 
 use diachain_chain_client::{ChainClient, Rpc};
 use tokio::sync::watch;
@@ -26,12 +28,6 @@ pub struct ChainHealth {
     block_seen_ms: AtomicU64,
     /// A poll older than this marks the chain unreachable.
     stale_after: Duration,
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 impl ChainHealth {

@@ -11,6 +11,6 @@ mod pipeline;
 mod rejection;
 mod verifier;
 
-pub use pipeline::{now_ms, system_clock, Accepted, Clock, Pipeline};
+pub use pipeline::{now_ms, system_clock, unix_now, Accepted, Clock, Pipeline};
 pub use rejection::Rejection;
 pub use verifier::Verifier;

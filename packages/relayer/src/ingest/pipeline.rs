@@ -14,18 +14,19 @@ pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
 
 /// The system clock.
 pub fn system_clock() -> Clock {
-    Arc::new(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs())
-    })
+    Arc::new(unix_now)
 }
 
-/// This machine's clock in Unix milliseconds.
+/// This machine's clock in Unix milliseconds (the one place the relayer reads it).
 pub fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// This machine's clock in Unix seconds.
+pub fn unix_now() -> u64 {
+    now_ms() / 1000
 }
 
 /// An accepted batch: stored now, or found stored before (`replay`).

@@ -42,10 +42,4 @@ pub enum SimError {
     Encoding(#[from] diachain_std::encoding::EncodingError),
 }
 
-/// Seconds since the Unix epoch, now.
-pub fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
+pub use crate::ingest::unix_now;
