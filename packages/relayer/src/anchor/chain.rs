@@ -4,7 +4,7 @@
 
 use cosmwasm_std::Binary;
 use diachain_chain_client::{execute_msg, Error, Gas, Rpc, TxOutcome, TxSender};
-use diachain_std::anchors::{BatchInfo, ExecuteMsg, QueryMsg};
+use diachain_std::anchors::{BatchInfo, ExecuteMsg};
 
 use crate::registry::BoxFuture;
 
@@ -31,9 +31,6 @@ pub trait AnchorChain: Send + Sync + 'static {
         seq: u64,
     ) -> BoxFuture<'a, Result<Option<BatchInfo>, Error>>;
 }
-
-/// reading-anchors' error text when no anchored batch holds a seq.
-const NOT_ANCHORED: &str = "has no anchored batch holding seq";
 
 /// The real chain: the relayer's account ([`TxSender`]) and the reading-anchors contract.
 pub struct TxAnchorChain<R> {
@@ -74,21 +71,11 @@ impl<R: Rpc + 'static> AnchorChain for TxAnchorChain<R> {
         device_id: &'a str,
         seq: u64,
     ) -> BoxFuture<'a, Result<Option<BatchInfo>, Error>> {
-        Box::pin(async move {
-            let q = QueryMsg::Batch {
-                device_id: device_id.to_string(),
-                seq,
-            };
-            match self
-                .sender
-                .client()
-                .smart_query(&self.anchors_contract, &q)
-                .await
-            {
-                Ok(info) => Ok(Some(info)),
-                Err(Error::Query { log, .. }) if log.contains(NOT_ANCHORED) => Ok(None),
-                Err(e) => Err(e),
-            }
-        })
+        Box::pin(crate::chain::anchored_batch(
+            self.sender.client(),
+            &self.anchors_contract,
+            device_id,
+            seq,
+        ))
     }
 }

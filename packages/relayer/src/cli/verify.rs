@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use cosmwasm_std::Binary;
-use diachain_chain_client::{ChainClient, ClientConfig, Error as ChainError};
+use diachain_chain_client::{ChainClient, ClientConfig};
 use diachain_std::anchors::{BatchInfo, ProofResponse, QueryMsg};
 use diachain_std::merkle::Hash;
 
@@ -19,9 +19,6 @@ use super::CliResult;
 
 /// Exit code for usage and connection errors (a failing proof exits 1).
 pub const EXIT_UNUSABLE: i32 = 2;
-
-/// The contract's error text when no anchored batch holds the seq.
-const NOT_FOUND_TEXT: &str = "has no anchored batch holding seq";
 
 #[derive(Args, Debug)]
 pub struct VerifyArgs {
@@ -43,15 +40,9 @@ struct ChainAnchors {
 
 impl AnchorSource for ChainAnchors {
     async fn batch(&self, device_id: &str, seq: u64) -> Result<Option<BatchInfo>, String> {
-        let msg = QueryMsg::Batch {
-            device_id: device_id.to_string(),
-            seq,
-        };
-        match self.client.smart_query(&self.contract, &msg).await {
-            Ok(b) => Ok(Some(b)),
-            Err(ChainError::Query { log, .. }) if log.contains(NOT_FOUND_TEXT) => Ok(None),
-            Err(e) => Err(format!("the Batch query failed: {e}")),
-        }
+        crate::chain::anchored_batch(&self.client, &self.contract, device_id, seq)
+            .await
+            .map_err(|e| format!("the Batch query failed: {e}"))
     }
 
     async fn verify_proof(
