@@ -445,3 +445,23 @@ async fn a_batch_starting_too_soon_after_the_last_held_reading_is_refused_422() 
     let on_time = testkit::batch(&key, DEV, 13, 12, last_time + 60);
     assert_eq!(post(&r, body(&on_time)).await.status, 201);
 }
+
+#[tokio::test]
+async fn an_unreachable_registry_is_refused_503_without_internal_details_and_stores_nothing() {
+    let (r, key) = relayer_with_device();
+    r.registry.set_unreachable(true);
+    let a = post(&r, body(&testkit::batch(&key, DEV, 1, 12, DAY0))).await;
+    assert_refused(&r, &a, 503, "registry_unavailable", 0);
+    assert_eq!(
+        a.json["reason"],
+        "the chain's device registry could not be queried"
+    );
+    // Back: the same batch is taken.
+    r.registry.set_unreachable(false);
+    assert_eq!(
+        post(&r, body(&testkit::batch(&key, DEV, 1, 12, DAY0)))
+            .await
+            .status,
+        201
+    );
+}

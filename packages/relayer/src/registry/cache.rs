@@ -128,55 +128,35 @@ impl RegistryCache {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::AtomicBool;
-
     use diachain_std::testing::TestKey;
     use diachain_std::KeyAlgorithm;
 
     use super::*;
-    use crate::registry::{BoxFuture, InMemoryRegistry};
+    use crate::registry::InMemoryRegistry;
     use crate::testkit::{device_record, PATIENT};
-
-    /// The in-memory registry, unreachable while `down` is set.
-    struct Flaky {
-        inner: InMemoryRegistry,
-        down: AtomicBool,
-    }
-
-    impl RegistryView for Flaky {
-        fn anchoring_devices<'a>(
-            &'a self,
-            ids: &'a [String],
-        ) -> BoxFuture<'a, Result<Vec<Option<AnchoringDevice>>, RegistryError>> {
-            if self.down.load(Ordering::SeqCst) {
-                return Box::pin(async { Err(RegistryError::Unavailable("down".into())) });
-            }
-            self.inner.anchoring_devices(ids)
-        }
-    }
 
     #[tokio::test]
     async fn a_new_block_refetches_and_an_unreachable_registry_serves_young_entries_only() {
-        let view = Arc::new(Flaky {
-            inner: InMemoryRegistry::new(),
-            down: AtomicBool::new(false),
-        });
+        let view = Arc::new(InMemoryRegistry::new());
         let key = TestKey::new(KeyAlgorithm::Ed25519, 1);
-        view.inner
-            .put("dev-00000001", device_record(&key, Some(PATIENT)));
+        view.put("dev-00000001", device_record(&key, Some(PATIENT)));
         let cache = RegistryCache::new(view.clone(), Duration::from_millis(300));
         assert!(cache.device("dev-00000001").await.unwrap().is_some());
 
         // Revoked (gone) in the next block: seen at once.
-        view.inner.put("dev-00000001", device_record(&key, None));
+        view.put("dev-00000001", device_record(&key, None));
         cache.on_new_block(2);
         let d = cache.device("dev-00000001").await.unwrap().unwrap();
         assert!(d.owner.is_none());
 
         // The chain goes down: the young entry serves, an unknown device does not.
-        view.down.store(true, Ordering::SeqCst);
+        view.set_unreachable(true);
         cache.on_new_block(3);
-        assert!(cache.device("dev-00000001").await.is_ok());
+        let served = cache.device("dev-00000001").await.unwrap().unwrap();
+        assert!(
+            served.owner.is_none(),
+            "the record of the last block, not an older one"
+        );
         assert!(cache.device("dev-00000002").await.is_err());
         // Past max_age nothing is served.
         std::thread::sleep(Duration::from_millis(350));

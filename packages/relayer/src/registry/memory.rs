@@ -1,9 +1,10 @@
-//! An in-memory registry: for tests, benchmarks, and local development (loaded from a JSON file
-//! of `{ "<device id>": AnchoringDevice }`) until the chain-backed view is plugged in.
+//! An in-memory registry: for tests, benchmarks, and local development without a chain (loaded
+//! from a JSON file of `{ "<device id>": AnchoringDevice }`). Tests can make it unreachable, as
+//! a chain that is down would be.
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{PoisonError, RwLock};
 
 use cosmwasm_std::Timestamp;
@@ -15,6 +16,7 @@ use super::{BoxFuture, RegistryError, RegistryView};
 pub struct InMemoryRegistry {
     devices: RwLock<HashMap<String, AnchoringDevice>>,
     queries: AtomicU64,
+    unreachable: AtomicBool,
 }
 
 impl InMemoryRegistry {
@@ -30,7 +32,7 @@ impl InMemoryRegistry {
             .map_err(|e| format!("{} is not a device map: {e}", path.display()))?;
         Ok(InMemoryRegistry {
             devices: RwLock::new(devices),
-            queries: AtomicU64::new(0),
+            ..InMemoryRegistry::default()
         })
     }
 
@@ -47,6 +49,11 @@ impl InMemoryRegistry {
         }
     }
 
+    /// While set, every lookup fails as an unreachable chain's would.
+    pub fn set_unreachable(&self, unreachable: bool) {
+        self.unreachable.store(unreachable, Ordering::SeqCst);
+    }
+
     /// How many lookups were answered (to observe the cache in tests).
     pub fn queries(&self) -> u64 {
         self.queries.load(Ordering::Relaxed)
@@ -58,6 +65,10 @@ impl RegistryView for InMemoryRegistry {
         &'a self,
         device_ids: &'a [String],
     ) -> BoxFuture<'a, Result<Vec<Option<AnchoringDevice>>, RegistryError>> {
+        if self.unreachable.load(Ordering::SeqCst) {
+            let down = RegistryError::Unavailable("the registry is unreachable".into());
+            return Box::pin(std::future::ready(Err(down)));
+        }
         self.queries.fetch_add(1, Ordering::Relaxed);
         let devices = self.devices.read().unwrap_or_else(PoisonError::into_inner);
         let found = device_ids
