@@ -97,6 +97,25 @@ pub enum ContractError {
     PeriodNotCovered { grant_id: u64 },
     #[error("no grant allows this access")]
     NoGrant,
+    #[error("served_at ({served_at}) is after the current block time ({now})")]
+    ServedInFuture {
+        served_at: Timestamp,
+        now: Timestamp,
+    },
+    #[error("served_at ({served_at}) is more than {max_delay_seconds} seconds before the current block time ({now})")]
+    ServedTooLongAgo {
+        served_at: Timestamp,
+        now: Timestamp,
+        max_delay_seconds: u64,
+    },
+    #[error(
+        "grant {grant_id} was made at {granted_at}, after the access was served ({served_at})"
+    )]
+    ServedBeforeGrant {
+        grant_id: u64,
+        granted_at: Timestamp,
+        served_at: Timestamp,
+    },
 
     #[error("unexpected reply {id}")]
     UnknownReply { id: u64 },

@@ -11,7 +11,7 @@ use diachain_std::{DataScope, Page};
 use crate::access::{check_access, is_live, status};
 use crate::error::ContractError;
 use crate::state::{
-    ACCESS_BY_GRANTEE, ACCESS_BY_PATIENT, ACCESS_LOG, BREAK_GLASS, CONFIG, GRANTS,
+    load_access, ACCESS_BY_GRANTEE, ACCESS_BY_PATIENT, BREAK_GLASS, CONFIG, GRANTS,
     GRANTS_BY_GRANTEE, GRANTS_BY_PATIENT, LISTENERS, MEMBERS, RESEARCH,
 };
 
@@ -190,7 +190,7 @@ fn access_log_by(
     limit: Option<u32>,
 ) -> StdResult<Page<AccessRecord>> {
     page_by_owner(deps, index, owner, start_after, limit, |id| {
-        ACCESS_LOG.load(deps.storage, id)
+        load_access(deps.storage, id)
     })
 }
 

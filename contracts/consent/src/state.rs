@@ -1,7 +1,7 @@
 //! Storage. Every per-patient or per-pair set an execute walks is capped (see `PAIR_GRANTS`).
 
 use cosmwasm_schema::cw_serde;
-use cosmwasm_std::{Addr, StdResult, Storage};
+use cosmwasm_std::{Addr, StdResult, Storage, Timestamp};
 use cw_storage_plus::{Item, Map};
 use diachain_std::consent::{AccessRecord, Grant, Member};
 
@@ -49,12 +49,24 @@ pub const BREAK_GLASS: Map<(&Addr, u64, u64), ()> = Map::new("bg");
 
 /// `"access_seq"` → the last access record id given (ids start at 1).
 pub const ACCESS_SEQ: Item<u64> = Item::new("access_seq");
-/// `"a" | id` → AccessRecord.
+/// `"a" | id` → AccessRecord. Records written before 0.3.0 have no `served_at`; read them with
+/// [`load_access`], which fills it in.
 pub const ACCESS_LOG: Map<u64, AccessRecord> = Map::new("a");
 /// `"ap" | patient | id` → (): access log by patient.
 pub const ACCESS_BY_PATIENT: Map<(&Addr, u64), ()> = Map::new("ap");
 /// `"ag" | grantee | id` → (): access log by grantee.
 pub const ACCESS_BY_GRANTEE: Map<(&Addr, u64), ()> = Map::new("ag");
+
+/// An access record; one stored before 0.3.0 (without `served_at`, which then deserializes as
+/// time 0) reads as served at its record time. No access is ever recorded as served at time 0:
+/// `served_at` is at most a day before the block.
+pub fn load_access(storage: &dyn Storage, id: u64) -> StdResult<AccessRecord> {
+    let mut record = ACCESS_LOG.load(storage, id)?;
+    if record.served_at == Timestamp::default() {
+        record.served_at = record.at;
+    }
+    Ok(record)
+}
 
 /// Takes the next id from a sequence.
 pub fn next_id(storage: &mut dyn Storage, seq: &Item<u64>) -> StdResult<u64> {

@@ -220,6 +220,7 @@ impl Chain {
                     data_from: from,
                     data_to: to,
                     grant_id,
+                    served_at: None,
                 }],
             },
         )

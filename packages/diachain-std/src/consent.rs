@@ -20,6 +20,10 @@ pub const MAX_LISTENERS: usize = 8;
 pub const MAX_ACCESSES_PER_RECORD: usize = 50;
 /// Bytes of a break-glass `note_hash` (a SHA-256 of a salted off-chain note).
 pub const NOTE_HASH_LEN: usize = 32;
+/// How long before the block a custodian may say an access was served (`NewAccess::served_at`):
+/// one day. A relayer that serves data queues the record and sends it later; a record older
+/// than this is refused (`ServedTooLongAgo`), so the log cannot be back-filled at will.
+pub const MAX_ACCESS_RECORD_DELAY_SECONDS: u64 = 86_400;
 
 crate::reason::reason_code!(
     /// Why a break-glass session was opened: the access situation, never the patient's clinical
@@ -100,8 +104,14 @@ pub struct NewAccess {
     /// The range of data (measurement times, inclusive) served.
     pub data_from: Timestamp,
     pub data_to: Timestamp,
-    /// The grant that allowed it (as `CheckAccess` returned it); it must allow the access now.
+    /// The grant that allowed it (as `CheckAccess` returned it); it must have allowed the
+    /// access at `served_at`.
     pub grant_id: u64,
+    /// When the custodian served the data (default: this block's time). Not in the future and
+    /// at most `MAX_ACCESS_RECORD_DELAY_SECONDS` before the block. The grant is judged as
+    /// `CheckAccess` with `at: served_at` judges it, so an access served before the patient
+    /// revoked the grant (or before a break-glass session ended) is still recorded.
+    pub served_at: Option<Timestamp>,
 }
 
 #[cw_serde]
@@ -161,8 +171,9 @@ pub enum ExecuteMsg {
         scopes: Option<Vec<DataScope>>,
     },
 
-    /// Admitted custodian: record accesses it served (all or none). Each must be allowed by
-    /// the named grant at this block.
+    /// Admitted custodian: record accesses it served (all or none). Each must have been allowed
+    /// by the named grant at its `served_at` (default: this block), which may lie up to
+    /// `MAX_ACCESS_RECORD_DELAY_SECONDS` in the past.
     RecordAccesses { accesses: Vec<NewAccess> },
 }
 
@@ -408,4 +419,8 @@ pub struct AccessRecord {
     pub at: Timestamp,
     pub height: u64,
     pub grant_id: u64,
+    /// When the custodian served it (`NewAccess::served_at`, default `at`): the time the grant
+    /// was judged at. Records written before 0.3.0 have none stored and read as served at `at`.
+    #[serde(default)]
+    pub served_at: Timestamp,
 }

@@ -214,6 +214,7 @@ fn record_access(net: &Network, patient: &str, grantee: &str, t0: u64, grant_id:
                 data_from: ts(t0),
                 data_to: ts(t0 + 60),
                 grant_id,
+                served_at: None,
             }],
         },
     )

@@ -986,7 +986,7 @@ impl Suite {
     }
 
     /// The custodian records that it served `grantee` the patient's `scope` data of `data`
-    /// under `grant_id`.
+    /// under `grant_id`, now.
     pub fn record_access(
         &mut self,
         patient: &Addr,
@@ -994,6 +994,20 @@ impl Suite {
         scope: DataScope,
         data: (u64, u64),
         grant_id: u64,
+    ) -> StdResult<AppResponse> {
+        self.record_access_served_at(patient, grantee, scope, data, grant_id, None)
+    }
+
+    /// The custodian records that it served `grantee` the patient's `scope` data of `data`
+    /// under `grant_id` at unix time `served_at` (default: now), queued until this block.
+    pub fn record_access_served_at(
+        &mut self,
+        patient: &Addr,
+        grantee: &Addr,
+        scope: DataScope,
+        data: (u64, u64),
+        grant_id: u64,
+        served_at: Option<u64>,
     ) -> StdResult<AppResponse> {
         let (custodian, consent) = (self.actors.custodian().clone(), self.consent.clone());
         self.exec(
@@ -1007,6 +1021,7 @@ impl Suite {
                     data_from: Timestamp::from_seconds(data.0),
                     data_to: Timestamp::from_seconds(data.1),
                     grant_id,
+                    served_at: served_at.map(Timestamp::from_seconds),
                 }],
             },
         )

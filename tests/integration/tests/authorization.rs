@@ -352,6 +352,7 @@ fn consent_samples(s: &Suite) -> Vec<consent_msg::ExecuteMsg> {
                 data_from: Timestamp::from_seconds(CLINICIAN_DATA.0),
                 data_to: Timestamp::from_seconds(CLINICIAN_DATA.1),
                 grant_id,
+                served_at: None,
             }],
         },
     ]

@@ -1,7 +1,11 @@
-//! Custodians' access log.
+//! Custodians' access log. A custodian may record an access some time after serving it (it
+//! queues records durably and sends them later): each is judged at its `served_at`, as
+//! `CheckAccess` judges at `at`.
 
-use cosmwasm_std::{DepsMut, Env, MessageInfo, Response};
-use diachain_std::consent::{AccessRecord, ConsentRole, NewAccess, MAX_ACCESSES_PER_RECORD};
+use cosmwasm_std::{DepsMut, Env, MessageInfo, Response, Timestamp};
+use diachain_std::consent::{
+    AccessRecord, ConsentRole, NewAccess, MAX_ACCESSES_PER_RECORD, MAX_ACCESS_RECORD_DELAY_SECONDS,
+};
 
 use crate::access::{evaluate, is_member};
 use crate::error::ContractError;
@@ -30,6 +34,7 @@ pub fn record_accesses(
     }
 
     // Check every access before the first write.
+    let now = env.block.time;
     let mut records = Vec::with_capacity(accesses.len());
     for a in accesses {
         let patient_addr = deps.api.addr_validate(&a.patient)?;
@@ -40,6 +45,8 @@ pub fn record_accesses(
                 to: a.data_to,
             });
         }
+        let served_at = a.served_at.unwrap_or(now);
+        ensure_served_recently(served_at, now)?;
         let grant_id = a.grant_id;
         let grant = GRANTS
             .may_load(deps.storage, grant_id)?
@@ -47,13 +54,21 @@ pub fn record_accesses(
         if grant.patient != patient_addr || grant.grantee != grantee_addr {
             return Err(ContractError::GrantMismatch { grant_id });
         }
+        // `CheckAccess` does not consider grants made after `at`.
+        if grant.granted_at > served_at {
+            return Err(ContractError::ServedBeforeGrant {
+                grant_id,
+                granted_at: grant.granted_at,
+                served_at,
+            });
+        }
         evaluate(
             deps.storage,
             &grant,
             a.scope,
             a.data_from,
             a.data_to,
-            env.block.time,
+            served_at,
             &env.block,
         )?
         .map_err(|d| ContractError::from_denial(d, a.scope))?;
@@ -65,9 +80,10 @@ pub fn record_accesses(
             scope: a.scope,
             data_from: a.data_from,
             data_to: a.data_to,
-            at: env.block.time,
+            at: now,
             height: env.block.height,
             grant_id,
+            served_at,
         });
     }
 
@@ -88,4 +104,21 @@ pub fn record_accesses(
         .add_attribute("custodian", info.sender)
         .add_attribute("first_access_id", first_id.to_string())
         .add_attribute("count", count.to_string()))
+}
+
+/// `served_at` lies neither after `now` nor more than `MAX_ACCESS_RECORD_DELAY_SECONDS` before.
+fn ensure_served_recently(served_at: Timestamp, now: Timestamp) -> Result<(), ContractError> {
+    // A negative age is a time in the future.
+    let age_nanos = now
+        .nanos()
+        .checked_sub(served_at.nanos())
+        .ok_or(ContractError::ServedInFuture { served_at, now })?;
+    if age_nanos > MAX_ACCESS_RECORD_DELAY_SECONDS.saturating_mul(1_000_000_000) {
+        return Err(ContractError::ServedTooLongAgo {
+            served_at,
+            now,
+            max_delay_seconds: MAX_ACCESS_RECORD_DELAY_SECONDS,
+        });
+    }
+    Ok(())
 }

@@ -104,6 +104,7 @@ fn access_log_pages_by_patient_and_by_grantee_with_caps() {
         data_from: ts(DATA_FROM),
         data_to: ts(DATA_TO),
         grant_id: id,
+        served_at: None,
     };
     for _ in 0..3 {
         s.exec(

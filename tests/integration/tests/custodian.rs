@@ -1,0 +1,106 @@
+//! The relayer as custodian: access records sent after the fact (queued while the chain was
+//! busy or the relayer was down) are judged as of when the data was served.
+
+use consent::ContractError as ConsentError;
+use diachain_integration::journey::{self, *};
+use diachain_integration::*;
+use diachain_std::consent::MAX_ACCESS_RECORD_DELAY_SECONDS;
+use diachain_std::{DataScope, Purpose};
+
+/// The custodian serves the clinician at 09:05 and queues the record; the patient revokes the
+/// grant at 09:30; the queued record arrives at 10:00. It is recorded as served at 09:05 (the
+/// grant allowed it then), while a fresh request is refused, and an access the grant never
+/// allowed is refused whenever it was served.
+#[test]
+fn a_queued_access_record_is_kept_after_the_patient_revokes_and_a_never_allowed_one_is_not() {
+    let mut s = journey::through(0);
+    let a = s.actors.clone();
+    s.set_time(at(CLINIC_DAY, 9, 0));
+    let grant = s
+        .grant(
+            &a.patient,
+            &a.patient,
+            &a.clinician,
+            &[DataScope::Glucose],
+            Purpose::Treatment,
+            None,
+            CLINICIAN_DATA,
+            at(CLINIC_DAY + 7, 9, 0),
+        )
+        .accepted("grant");
+    s.set_time(at(CLINIC_DAY, 9, 5));
+    let served_at = s.now();
+    assert!(
+        s.check_access(&a.patient, &a.clinician, DataScope::Glucose, CLINICIAN_DATA)
+            .allowed
+    );
+    s.set_time(at(CLINIC_DAY, 9, 30));
+    s.revoke_grant(&a.patient, grant).accepted("revoke");
+    s.set_time(at(CLINIC_DAY, 10, 0));
+
+    // Served now, it would be refused.
+    assert_refused(
+        s.record_access(
+            &a.patient,
+            &a.clinician,
+            DataScope::Glucose,
+            CLINICIAN_DATA,
+            grant,
+        ),
+        ConsentError::GrantRevoked { grant_id: grant },
+    );
+    // Never allowed: insulin was not granted.
+    assert_refused(
+        s.record_access_served_at(
+            &a.patient,
+            &a.clinician,
+            DataScope::Insulin,
+            CLINICIAN_DATA,
+            grant,
+            Some(served_at),
+        ),
+        ConsentError::ScopeNotGranted {
+            grant_id: grant,
+            scope: DataScope::Insulin,
+        },
+    );
+    s.record_access_served_at(
+        &a.patient,
+        &a.clinician,
+        DataScope::Glucose,
+        CLINICIAN_DATA,
+        grant,
+        Some(served_at),
+    )
+    .accepted("late record");
+    let log = s.access_log(&a.patient);
+    assert_eq!(log.len(), 1);
+    assert_eq!(
+        (
+            log[0].served_at.seconds(),
+            log[0].at.seconds(),
+            log[0].grant_id
+        ),
+        (served_at, s.now(), grant)
+    );
+
+    // A record queued for longer than the bound is refused for good (the relayer drops it).
+    s.set_time(served_at + MAX_ACCESS_RECORD_DELAY_SECONDS + 1);
+    let now = s.now();
+    assert_refused(
+        s.record_access_served_at(
+            &a.patient,
+            &a.clinician,
+            DataScope::Glucose,
+            CLINICIAN_DATA,
+            grant,
+            Some(served_at),
+        ),
+        ConsentError::ServedTooLongAgo {
+            served_at: cosmwasm_std::Timestamp::from_seconds(served_at),
+            now: cosmwasm_std::Timestamp::from_seconds(now),
+            max_delay_seconds: MAX_ACCESS_RECORD_DELAY_SECONDS,
+        },
+    );
+    assert_eq!(s.access_log(&a.patient).len(), 1);
+}
