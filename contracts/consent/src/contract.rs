@@ -10,7 +10,9 @@ use diachain_std::consent::{
 };
 
 use crate::error::ContractError;
-use crate::execute::{admin, break_glass, grant, members, record_access, revoke, HOOK_REPLY_ID};
+use crate::execute::{
+    admin, break_glass, erasure, grant, members, record_access, revoke, HOOK_REPLY_ID,
+};
 use crate::query;
 use crate::state::{Config, CONFIG, CONTRACT_NAME, CONTRACT_VERSION, LISTENERS};
 
@@ -135,6 +137,11 @@ pub fn execute(
         ExecuteMsg::RecordAccesses { accesses } => {
             record_access::record_accesses(deps, env, info, accesses)
         }
+        ExecuteMsg::RecordErasure {
+            patient,
+            request_hash,
+            requested_at,
+        } => erasure::record_erasure(deps, env, info, patient, request_hash, requested_at),
     }
 }
 
@@ -209,6 +216,11 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
             start_after,
             limit,
         )?),
+        QueryMsg::Erasures {
+            patient,
+            start_after,
+            limit,
+        } => to_json_binary(&query::erasures(deps, patient, start_after, limit)?),
         QueryMsg::Member { role, address } => to_json_binary(&query::member(deps, role, address)?),
         QueryMsg::Members {
             role,

@@ -117,6 +117,25 @@ pub enum ContractError {
         served_at: Timestamp,
     },
 
+    // erasure records
+    #[error("request_hash must be {expected} bytes, got {len}")]
+    InvalidRequestHash { len: usize, expected: usize },
+    #[error("requested_at ({requested_at}) is after the current block time ({now})")]
+    RequestedInFuture {
+        requested_at: Timestamp,
+        now: Timestamp,
+    },
+    #[error("requested_at ({requested_at}) is more than {max_delay_seconds} seconds before the current block time ({now})")]
+    RequestTooOld {
+        requested_at: Timestamp,
+        now: Timestamp,
+        max_delay_seconds: u64,
+    },
+    /// The relayer retries and tells this refusal from others by its text: keep the prefix
+    /// `erasure already recorded`.
+    #[error("erasure already recorded as {id} for this patient, custodian and request_hash")]
+    ErasureAlreadyRecorded { id: u64 },
+
     #[error("unexpected reply {id}")]
     UnknownReply { id: u64 },
 

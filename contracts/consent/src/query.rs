@@ -3,15 +3,15 @@
 use cosmwasm_std::{Addr, Deps, Env, Order, StdResult, Timestamp};
 use cw_storage_plus::Bound;
 use diachain_std::consent::{
-    AccessRecord, CheckAccessResponse, ConfigResponse, ConsentRole, Grant, GrantInfo, Member,
-    ResearchConsent, ResearchConsentResponse, SessionBound,
+    AccessRecord, CheckAccessResponse, ConfigResponse, ConsentRole, ErasureRecord, Grant,
+    GrantInfo, Member, ResearchConsent, ResearchConsentResponse, SessionBound,
 };
 use diachain_std::{DataScope, Page};
 
 use crate::access::{check_access, is_live, status};
 use crate::error::ContractError;
 use crate::state::{
-    load_access, ACCESS_BY_GRANTEE, ACCESS_BY_PATIENT, BREAK_GLASS, CONFIG, GRANTS,
+    load_access, ACCESS_BY_GRANTEE, ACCESS_BY_PATIENT, BREAK_GLASS, CONFIG, ERASURES, GRANTS,
     GRANTS_BY_GRANTEE, GRANTS_BY_PATIENT, LISTENERS, MEMBERS, RESEARCH,
 };
 
@@ -210,6 +210,26 @@ pub fn access_log_by_grantee(
     limit: Option<u32>,
 ) -> StdResult<Page<AccessRecord>> {
     access_log_by(deps, &ACCESS_BY_GRANTEE, grantee, start_after, limit)
+}
+
+/// A patient's erasure records, by id (oldest first).
+pub fn erasures(
+    deps: Deps,
+    patient: String,
+    start_after: Option<u64>,
+    limit: Option<u32>,
+) -> StdResult<Page<ErasureRecord>> {
+    let patient_addr = deps.api.addr_validate(&patient)?;
+    let iter = ERASURES
+        .prefix(&patient_addr)
+        .range(
+            deps.storage,
+            start_after.map(Bound::exclusive),
+            None,
+            Order::Ascending,
+        )
+        .map(|item| item.map(|(_, record)| record));
+    Page::collect(iter, limit)
 }
 
 pub fn member(deps: Deps, role: ConsentRole, address: String) -> StdResult<Option<Member>> {

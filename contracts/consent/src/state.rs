@@ -3,7 +3,7 @@
 use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, StdResult, Storage, Timestamp};
 use cw_storage_plus::{Item, Map};
-use diachain_std::consent::{AccessRecord, Grant, Member};
+use diachain_std::consent::{AccessRecord, ErasureRecord, Grant, Member};
 
 /// cw2 contract name.
 pub const CONTRACT_NAME: &str = "diachain:consent";
@@ -56,6 +56,14 @@ pub const ACCESS_LOG: Map<u64, AccessRecord> = Map::new("a");
 pub const ACCESS_BY_PATIENT: Map<(&Addr, u64), ()> = Map::new("ap");
 /// `"ag" | grantee | id` → (): access log by grantee.
 pub const ACCESS_BY_GRANTEE: Map<(&Addr, u64), ()> = Map::new("ag");
+
+/// `"erasure_seq"` → the last erasure record id given (ids start at 1).
+pub const ERASURE_SEQ: Item<u64> = Item::new("erasure_seq");
+/// `"e" | patient | id` → ErasureRecord: erasures by patient, oldest first.
+pub const ERASURES: Map<(&Addr, u64), ErasureRecord> = Map::new("e");
+/// `"ek" | patient | custodian | request_hash` → id: each request is recorded once per
+/// custodian.
+pub const ERASURE_KEYS: Map<(&Addr, &Addr, &[u8]), u64> = Map::new("ek");
 
 /// An access record; one stored before 0.3.0 (without `served_at`, which then deserializes as
 /// time 0) reads as served at its record time. No access is ever recorded as served at time 0:

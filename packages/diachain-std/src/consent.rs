@@ -24,6 +24,13 @@ pub const NOTE_HASH_LEN: usize = 32;
 /// one day. A relayer that serves data queues the record and sends it later; a record older
 /// than this is refused (`ServedTooLongAgo`), so the log cannot be back-filled at will.
 pub const MAX_ACCESS_RECORD_DELAY_SECONDS: u64 = 86_400;
+/// Bytes of an erasure's `request_hash` (a SHA-256 of the patient's signed request, kept off
+/// chain).
+pub const REQUEST_HASH_LEN: usize = 32;
+/// How long before the block an erasure recorded with `RecordErasure` may have been requested
+/// (`requested_at`): 30 days, the month a controller has to act on an erasure request (GDPR
+/// art. 12(3)). Older requests are refused (`RequestTooOld`).
+pub const MAX_ERASURE_RECORD_DELAY_SECONDS: u64 = 30 * 86_400;
 
 crate::reason::reason_code!(
     /// Why a break-glass session was opened: the access situation, never the patient's clinical
@@ -175,6 +182,18 @@ pub enum ExecuteMsg {
     /// by the named grant at its `served_at` (default: this block), which may lie up to
     /// `MAX_ACCESS_RECORD_DELAY_SECONDS` in the past.
     RecordAccesses { accesses: Vec<NewAccess> },
+
+    /// Admitted custodian: record that it erased (crypto-shredded, off chain) what it held of
+    /// `patient`'s data at the patient's request. `request_hash` is the 32-byte SHA-256 of the
+    /// patient's signed request, kept off chain (no free text on chain); `requested_at` is when
+    /// the patient asked, not in the future and at most `MAX_ERASURE_RECORD_DELAY_SECONDS`
+    /// before the block. The same (patient, custodian, request_hash) is recorded once: a repeat
+    /// is refused with an error whose text starts with `erasure already recorded`.
+    RecordErasure {
+        patient: String,
+        request_hash: Binary,
+        requested_at: Timestamp,
+    },
 }
 
 #[cw_serde]
@@ -237,6 +256,13 @@ pub enum QueryMsg {
     #[returns(Page<AccessRecord>)]
     AccessLogByGrantee {
         grantee: String,
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    },
+    /// Erasures custodians recorded for a patient, oldest first (by id).
+    #[returns(Page<ErasureRecord>)]
+    Erasures {
+        patient: String,
         start_after: Option<u64>,
         limit: Option<u32>,
     },
@@ -423,4 +449,19 @@ pub struct AccessRecord {
     /// was judged at. Records written before 0.3.0 have none stored and read as served at `at`.
     #[serde(default)]
     pub served_at: Timestamp,
+}
+
+/// An erasure a custodian recorded (`RecordErasure`).
+#[cw_serde]
+pub struct ErasureRecord {
+    pub id: u64,
+    pub patient: Addr,
+    pub custodian: Addr,
+    /// SHA-256 of the patient's signed erasure request (32 bytes), kept off chain.
+    pub request_hash: Binary,
+    /// When the patient asked.
+    pub requested_at: Timestamp,
+    /// When it was recorded (the block's time and height).
+    pub at: Timestamp,
+    pub height: u64,
 }

@@ -355,6 +355,11 @@ fn consent_samples(s: &Suite) -> Vec<consent_msg::ExecuteMsg> {
                 served_at: None,
             }],
         },
+        M::RecordErasure {
+            patient: a.patient.to_string(),
+            request_hash: Binary::new(vec![0xe5; consent_msg::REQUEST_HASH_LEN]),
+            requested_at: Timestamp::from_seconds(now - HOUR),
+        },
     ]
 }
 
@@ -378,10 +383,12 @@ fn consent_rule(a: &Actors, msg: &consent_msg::ExecuteMsg) -> Rule {
             role: ConsentRole::EmergencyProvider,
             address: sender.to_string(),
         }),
-        M::RecordAccesses { .. } => only(&[a.custodian()], |sender| ConsentError::NotMember {
-            role: ConsentRole::Custodian,
-            address: sender.to_string(),
-        }),
+        M::RecordAccesses { .. } | M::RecordErasure { .. } => {
+            only(&[a.custodian()], |sender| ConsentError::NotMember {
+                role: ConsentRole::Custodian,
+                address: sender.to_string(),
+            })
+        }
     }
 }
 

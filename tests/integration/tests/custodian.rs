@@ -104,3 +104,68 @@ fn a_queued_access_record_is_kept_after_the_patient_revokes_and_a_never_allowed_
     );
     assert_eq!(s.access_log(&a.patient).len(), 1);
 }
+
+/// The patient asks the relayer (their custodian) to erase their data; the relayer shreds it off
+/// chain and records the erasure. Its retry of the same record (it did not see the first
+/// transaction's result) is refused with a text it recognises, and the record is listed once.
+#[test]
+fn the_custodian_records_an_erasure_once_and_a_retry_is_told_it_is_already_recorded() {
+    use diachain_std::consent::{self, ErasureRecord, REQUEST_HASH_LEN};
+    use diachain_std::Page;
+
+    let mut s = journey::through(0);
+    let a = s.actors.clone();
+    let consent_addr = s.consent.clone();
+    s.set_time(at(CLINIC_DAY, 9, 0));
+    let requested_at = s.now() - 2 * HOUR;
+    let msg = consent::ExecuteMsg::RecordErasure {
+        patient: a.patient.to_string(),
+        request_hash: cosmwasm_std::Binary::new(vec![0x5a; REQUEST_HASH_LEN]),
+        requested_at: cosmwasm_std::Timestamp::from_seconds(requested_at),
+    };
+    // Nobody but an admitted custodian: not the patient, not the consortium.
+    for who in [&a.patient, &a.consortium, &a.manufacturer] {
+        assert_refused(
+            s.exec(who, &consent_addr, &msg),
+            ConsentError::NotMember {
+                role: diachain_std::consent::ConsentRole::Custodian,
+                address: who.to_string(),
+            },
+        );
+    }
+    let res = s
+        .exec(a.custodian(), &consent_addr, &msg)
+        .accepted("erasure");
+    assert_eq!(attribute(&res, "action").as_deref(), Some("record_erasure"));
+    assert_eq!(attribute(&res, "erasure_id").as_deref(), Some("1"));
+
+    s.set_time(at(CLINIC_DAY, 9, 1));
+    let err = s.exec(a.custodian(), &consent_addr, &msg).unwrap_err();
+    assert!(
+        refused_with(&err, &ConsentError::ErasureAlreadyRecorded { id: 1 }),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("error: erasure already recorded"),
+        "{err}"
+    );
+
+    let page: Page<ErasureRecord> = s.query(
+        &consent_addr,
+        &consent::QueryMsg::Erasures {
+            patient: a.patient.to_string(),
+            start_after: None,
+            limit: None,
+        },
+    );
+    assert_eq!(page.items.len(), 1);
+    let record = &page.items[0];
+    assert_eq!(
+        (
+            &record.custodian,
+            record.requested_at.seconds(),
+            record.at.seconds()
+        ),
+        (a.custodian(), requested_at, at(CLINIC_DAY, 9, 0))
+    );
+}

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod break_glass;
+pub mod erasure;
 pub mod grant;
 pub mod members;
 pub mod record_access;

@@ -6,6 +6,7 @@ mod admin;
 mod amend;
 mod break_glass;
 mod check_access;
+mod erasure;
 mod grant;
 mod instantiate;
 mod members;
