@@ -51,6 +51,8 @@ pub enum ContractError {
     DeviceTagTaken { id: String },
     #[error("device {id}: {source}")]
     InvalidKey { id: String, source: KeyError },
+    #[error("device {id}: a relayer may hold the key of a gateway only")]
+    RelayerKeyNotGateway { id: String },
     #[error("device {id}: {source}")]
     InvalidModel { id: String, source: ModelError },
 

@@ -39,6 +39,20 @@ coded_enum!(
     }
 );
 
+/// Who holds a device's signing key.
+#[cw_serde]
+#[derive(Copy, Eq, Default)]
+pub enum KeyCustody {
+    /// The device itself (its secure element): the readings are signed by the device. Every
+    /// device a manufacturer registers.
+    #[default]
+    Device,
+    /// An admitted relayer holds the key for the patient: readings that reach it unsigned (for
+    /// example through a Nightscout-compatible upload) are signed, that is attested, by the
+    /// relayer with this key. Only gateways, registered by that relayer.
+    Relayer,
+}
+
 /// A device's public key and the algorithm it is used with.
 #[cw_serde]
 #[derive(Eq)]
@@ -124,8 +138,15 @@ pub struct Device {
     /// The product model (shared by many devices), never a serial number; see
     /// [`validate_model`].
     pub model: String,
+    /// Who registered the device: its manufacturer, or, for a device whose key a relayer holds
+    /// (`key_custody: relayer`), that relayer. Either holds the manufacturer's authority over the
+    /// device (rotate its key alone, suspend, revoke) while it stays admitted and unsuspended in
+    /// the role it registered the device in; `DevicesByManufacturer` lists its devices.
     pub manufacturer: Addr,
     pub public_key: PublicKey,
+    /// Who holds the device key. Devices stored before 0.3.0 read as `device`.
+    #[serde(default)]
+    pub key_custody: KeyCustody,
     /// Number of key rotations so far (the current key's version).
     pub key_version: u32,
     /// When the current key became the device's key.

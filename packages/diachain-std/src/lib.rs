@@ -20,7 +20,7 @@ pub mod union;
 pub mod version;
 
 pub use device::{
-    validate_device_id, Device, DeviceKind, DeviceStatus, KeyAlgorithm, PublicKey, Role,
+    validate_device_id, Device, DeviceKind, DeviceStatus, KeyAlgorithm, KeyCustody, PublicKey, Role,
 };
 pub use encoding::{BatchHeader, Domain, Reading};
 pub use pagination::Page;

@@ -4,7 +4,9 @@
 use cosmwasm_schema::{cw_serde, QueryResponses};
 use cosmwasm_std::{Addr, Binary, Timestamp};
 
-use crate::device::{Device, DeviceKind, PublicKey, RevocationReason, Role, SuspensionReason};
+use crate::device::{
+    Device, DeviceKind, KeyCustody, PublicKey, RevocationReason, Role, SuspensionReason,
+};
 
 /// Most devices one `RegisterDevices` may carry.
 pub const MAX_DEVICES_PER_REGISTRATION: usize = 200;
@@ -31,6 +33,11 @@ pub struct NewDevice {
     pub kind: DeviceKind,
     pub model: String,
     pub public_key: PublicKey,
+    /// Who holds the key (default `device`). `relayer`: the sender is an admitted relayer that
+    /// holds the key of a `gateway` for a patient and attests, with it, readings uploaded
+    /// unsigned; the device's `manufacturer` is then the relayer.
+    #[serde(default)]
+    pub key_custody: KeyCustody,
 }
 
 #[cw_serde]
@@ -59,7 +66,9 @@ pub enum ExecuteMsg {
     /// Admin: remove a participant. A removed manufacturer's devices stay registered.
     RemoveParticipant { role: Role, address: String },
 
-    /// Admitted manufacturer: register devices in bulk (all or none).
+    /// Admitted manufacturer: register devices in bulk (all or none), each holding its own key.
+    /// Admitted relayer: register gateways whose key it holds (`key_custody: relayer`). Either
+    /// becomes the devices' `manufacturer`.
     RegisterDevices { devices: Vec<NewDevice> },
 
     /// Patient (or their guardian, naming the patient): bind an unowned active device, proving

@@ -15,7 +15,7 @@
 use cosmwasm_std::{Timestamp, Uint128};
 use diachain_std::anchors;
 use diachain_std::consent::{self, Expiry};
-use diachain_std::device::{Device, DeviceKind, KeyAlgorithm};
+use diachain_std::device::{Device, DeviceKind, KeyAlgorithm, KeyCustody};
 use diachain_std::encoding::bind_sign_bytes;
 use diachain_std::registry::{self, NewDevice, MAX_DEVICES_PER_REGISTRATION};
 use diachain_std::testing::{signed_batch, submission, SignedBatch, TestKey};
@@ -133,6 +133,7 @@ pub fn setup_devices(
                             kind: DeviceKind::Cgm,
                             model: "bench-cgm".into(),
                             public_key: d.key.public_key(),
+                            key_custody: KeyCustody::Device,
                         })
                         .collect(),
                 },
@@ -473,6 +474,7 @@ pub fn claims_by_devices(net: &Network, devices_per_patient: &[usize]) -> ClaimR
                         kind: DeviceKind::Cgm,
                         model: "bench-cgm".into(),
                         public_key: d.key.public_key(),
+                        key_custody: KeyCustody::Device,
                     })
                     .collect(),
             },

@@ -11,7 +11,7 @@ use diachain_std::anchors::{
 use diachain_std::consent::{
     self, CheckAccessResponse, ConsentRole, Denial, Expiry, GrantInfo, GrantStatus, NewAccess,
 };
-use diachain_std::device::{Device, DeviceKind, KeyAlgorithm, Role};
+use diachain_std::device::{Device, DeviceKind, KeyAlgorithm, KeyCustody, Role};
 use diachain_std::encoding::bind_sign_bytes;
 use diachain_std::registry::{self, NewDevice};
 use diachain_std::testing::{signed_batch, submission, SignedBatch, TestKey};
@@ -85,6 +85,7 @@ pub fn register_and_bind(
             kind: *kind,
             model: "e2e-model-1".into(),
             public_key: key.public_key(),
+            key_custody: KeyCustody::Device,
         })
         .collect();
     let tx = net

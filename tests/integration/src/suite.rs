@@ -186,6 +186,7 @@ impl SimDevice {
             kind: self.kind,
             model: self.model.clone(),
             public_key: self.key.public_key(),
+            key_custody: diachain_std::KeyCustody::Device,
         }
     }
 }

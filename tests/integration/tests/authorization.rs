@@ -120,6 +120,17 @@ fn registry_samples(s: &Suite) -> Vec<registry::ExecuteMsg> {
                 kind: DeviceKind::Cgm,
                 model: "GlucoSense G7".to_string(),
                 public_key: spare.public_key(),
+                key_custody: diachain_std::KeyCustody::Device,
+            }],
+        },
+        // A gateway whose key the relayer holds (a Nightscout uploader key).
+        M::RegisterDevices {
+            devices: vec![NewDevice {
+                id: "ns-00aa11bb22cc33dd".to_string(),
+                kind: DeviceKind::Gateway,
+                model: "Nightscout uploader".to_string(),
+                public_key: spare.public_key(),
+                key_custody: diachain_std::KeyCustody::Relayer,
             }],
         },
         M::BindDevice {
@@ -191,6 +202,16 @@ fn registry_rule(a: &Actors, msg: &registry::ExecuteMsg) -> Rule {
         | M::ReinstateParticipant { .. }
         | M::RemoveParticipant { .. } => only(&[&a.consortium], move |_| not_admin()),
         M::AcceptAdmin {} => only(&[], |_| RegistryError::Admin(AdminError::NotPendingAdmin)),
+        M::RegisterDevices { devices }
+            if devices
+                .iter()
+                .any(|d| d.key_custody == diachain_std::KeyCustody::Relayer) =>
+        {
+            only(&[&a.relayer], |sender| RegistryError::NotAdmitted {
+                role: Role::Relayer,
+                address: sender.to_string(),
+            })
+        }
         M::RegisterDevices { .. } => {
             only(&[&a.manufacturer], |sender| RegistryError::NotAdmitted {
                 role: Role::Manufacturer,

@@ -1,5 +1,7 @@
-//! The relayer as custodian: access records sent after the fact (queued while the chain was
-//! busy or the relayer was down) are judged as of when the data was served.
+//! The relayer as custodian and attester: access records sent after the fact (queued while
+//! the chain was busy or the relayer was down) are judged as of when the data was served;
+//! erasures it carried out are recorded once; an uploader key it holds for a patient is a
+//! gateway like any device.
 
 use consent::ContractError as ConsentError;
 use diachain_integration::journey::{self, *};
@@ -167,5 +169,103 @@ fn the_custodian_records_an_erasure_once_and_a_retry_is_told_it_is_already_recor
             record.at.seconds()
         ),
         (a.custodian(), requested_at, at(CLINIC_DAY, 9, 0))
+    );
+}
+
+/// The patient uploads to the relayer's Nightscout-compatible endpoint; the readings arrive
+/// unsigned and the relayer attests them with an uploader key it holds for the patient,
+/// registered as a gateway whose key the relayer holds. The patient binds it with the key's
+/// proof (produced by the relayer), the anchors contract accepts the attested batches for the
+/// patient, and the relayer, as the gateway's "manufacturer", can rotate the key and revoke it.
+#[test]
+fn a_relayer_held_uploader_key_is_registered_bound_anchored_and_revoked_like_a_device() {
+    use device_registry::ContractError as RegistryError;
+    use diachain_std::registry::{self, NewDevice};
+    use diachain_std::testing::TestKey;
+    use diachain_std::{DeviceKind, KeyAlgorithm, KeyCustody};
+
+    const UPLOADER: &str = "ns-9c1e44a0b7d2f351";
+    let mut s = journey::through(0);
+    let a = s.actors.clone();
+    let registry_addr = s.registry.clone();
+    let key = TestKey::new(KeyAlgorithm::Secp256r1, 0x51);
+    let gateway = NewDevice {
+        id: UPLOADER.to_string(),
+        kind: DeviceKind::Gateway,
+        model: "Nightscout uploader".to_string(),
+        public_key: key.public_key(),
+        key_custody: KeyCustody::Relayer,
+    };
+    let register = registry::ExecuteMsg::RegisterDevices {
+        devices: vec![gateway],
+    };
+    // The manufacturer cannot claim a relayer holds the key.
+    assert_refused(
+        s.exec(&a.manufacturer, &registry_addr, &register),
+        RegistryError::NotAdmitted {
+            role: diachain_std::Role::Relayer,
+            address: a.manufacturer.to_string(),
+        },
+    );
+    s.exec(&a.relayer, &registry_addr, &register)
+        .accepted("relayer registers its uploader key");
+    let device = s.device(UPLOADER);
+    assert_eq!(
+        (device.key_custody, &device.manufacturer),
+        (KeyCustody::Relayer, &a.relayer)
+    );
+    s.devices.insert(
+        UPLOADER.to_string(),
+        SimDevice {
+            id: UPLOADER.to_string(),
+            kind: DeviceKind::Gateway,
+            model: "Nightscout uploader".to_string(),
+            key,
+            next_seq: 1,
+        },
+    );
+    s.set_time(at(GENESIS_DAY, 9, 0));
+    s.bind(&a.patient, UPLOADER, &a.patient)
+        .accepted("patient binds the uploader key");
+
+    // An hour of uploads, attested and anchored by the relayer, counts for the patient. The
+    // anchors contract counts a device's readings under its kind's scope, and a gateway's is
+    // nutrition (`DeviceKind::scope`), so uploaded glucose does not count as glucose coverage.
+    s.anchor_hours(FIRST_DAY, 0..1, &[UPLOADER], &[]);
+    assert_eq!(
+        s.coverage(&a.patient, FIRST_DAY, diachain_std::DataScope::Nutrition),
+        12
+    );
+    assert_eq!(
+        s.coverage(&a.patient, FIRST_DAY, diachain_std::DataScope::Glucose),
+        0
+    );
+
+    // The manufacturer has no say over the relayer's key; the relayer revokes it (say it
+    // leaked), and later uploads attested with it are refused.
+    let revoke = registry::ExecuteMsg::RevokeDevice {
+        device_id: UPLOADER.to_string(),
+        reason: diachain_std::device::RevocationReason::Compromised,
+        effective_at: None,
+    };
+    assert_refused(
+        s.exec(&a.manufacturer, &registry_addr, &revoke),
+        RegistryError::NoAuthorityOverDevice,
+    );
+    s.exec(&a.relayer, &registry_addr, &revoke)
+        .accepted("relayer revokes its key");
+    let err = s
+        .anchor_hour(FIRST_DAY, 1, &[UPLOADER], &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&format!(
+            "device {UPLOADER} does not accept data measured at"
+        )),
+        "{err}"
+    );
+    assert_eq!(
+        s.coverage(&a.patient, FIRST_DAY, diachain_std::DataScope::Nutrition),
+        12
     );
 }

@@ -11,7 +11,7 @@ pub mod transfer;
 
 use cosmwasm_std::{Addr, Deps, Env, Storage};
 use diachain_std::device::{Authority, ParticipantStatus, Role, MAX_TEXT_LEN};
-use diachain_std::{Device, Domain};
+use diachain_std::{Device, Domain, KeyCustody};
 
 use crate::error::ContractError;
 use crate::state::{DEVICES, GUARDIANS, PARTICIPANTS};
@@ -56,8 +56,18 @@ pub(crate) fn acts_for(storage: &dyn Storage, sender: &Addr, patient: &Addr) -> 
     sender == patient || is_guardian(storage, patient, sender)
 }
 
+/// Whether `sender` registered `device` and is still active in the role it registered it in
+/// (manufacturer; relayer for a key it holds): it then has the manufacturer's authority.
+pub(crate) fn is_issuer(storage: &dyn Storage, device: &Device, sender: &Addr) -> bool {
+    let role = match device.key_custody {
+        KeyCustody::Device => Role::Manufacturer,
+        KeyCustody::Relayer => Role::Relayer,
+    };
+    device.manufacturer == *sender && ensure_active(storage, role, sender).is_ok()
+}
+
 /// The highest authority `sender` holds over `device`, if any: the consortium admin, the
-/// device's (active) manufacturer, or its owner / the owner's guardian.
+/// device's (active) manufacturer (see [`is_issuer`]), or its owner / the owner's guardian.
 pub(crate) fn authority_over(
     deps: Deps,
     device: &Device,
@@ -66,9 +76,7 @@ pub(crate) fn authority_over(
     if diachain_std::admin::is_admin(deps.storage, sender)? {
         return Ok(Some(Authority::Consortium));
     }
-    if device.manufacturer == *sender
-        && ensure_active(deps.storage, Role::Manufacturer, sender).is_ok()
-    {
+    if is_issuer(deps.storage, device, sender) {
         return Ok(Some(Authority::Manufacturer));
     }
     if let Some(owner) = &device.owner {

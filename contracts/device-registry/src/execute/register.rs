@@ -1,4 +1,5 @@
-//! Bulk device registration by an admitted manufacturer.
+//! Bulk device registration by an admitted manufacturer (devices holding their own key) or an
+//! admitted relayer (gateways whose key it holds for a patient).
 
 use std::collections::BTreeSet;
 
@@ -7,7 +8,7 @@ use diachain_std::crypto::validate_public_key;
 use diachain_std::device::validate_model;
 use diachain_std::device::{device_tag, Role};
 use diachain_std::registry::{NewDevice, MAX_DEVICES_PER_REGISTRATION};
-use diachain_std::{validate_device_id, Device, DeviceStatus};
+use diachain_std::{validate_device_id, Device, DeviceKind, DeviceStatus, KeyCustody};
 
 use crate::error::ContractError;
 use crate::execute::ensure_active;
@@ -20,7 +21,14 @@ pub fn register(
     info: MessageInfo,
     devices: Vec<NewDevice>,
 ) -> Result<Response, ContractError> {
-    ensure_active(deps.storage, Role::Manufacturer, &info.sender)?;
+    // A device-held key needs a manufacturer (so does an empty list), a relayer-held one a relayer.
+    let relayer_held = devices.iter().any(|d| d.key_custody == KeyCustody::Relayer);
+    if relayer_held {
+        ensure_active(deps.storage, Role::Relayer, &info.sender)?;
+    }
+    if !relayer_held || devices.iter().any(|d| d.key_custody == KeyCustody::Device) {
+        ensure_active(deps.storage, Role::Manufacturer, &info.sender)?;
+    }
     if devices.is_empty() {
         return Err(ContractError::NoDevices);
     }
@@ -36,6 +44,9 @@ pub fn register(
             id: d.id.clone(),
             source,
         })?;
+        if d.key_custody == KeyCustody::Relayer && d.kind != DeviceKind::Gateway {
+            return Err(ContractError::RelayerKeyNotGateway { id: d.id.clone() });
+        }
         if !seen.insert(d.id.as_str()) {
             return Err(ContractError::DuplicateDevice { id: d.id.clone() });
         }
@@ -65,6 +76,7 @@ pub fn register(
             model: d.model,
             manufacturer: info.sender.clone(),
             public_key: d.public_key,
+            key_custody: d.key_custody,
             key_version: 0,
             key_since: env.block.time,
             owner: None,

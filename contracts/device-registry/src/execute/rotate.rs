@@ -1,15 +1,15 @@
-//! Key rotation: by the manufacturer alone, or by anyone carrying the current key's signature.
+//! Key rotation: by the manufacturer (or the relayer holding the key) alone, or by anyone
+//! carrying the current key's signature.
 //! The retired key stays in the key history, so readings signed under it remain attributable.
 
 use cosmwasm_std::{Binary, DepsMut, Env, MessageInfo, Response};
 use diachain_std::crypto::{validate_public_key, verify_signature};
-use diachain_std::device::Role;
 use diachain_std::encoding::rotate_sign_bytes;
 use diachain_std::registry::KeyRecord;
 use diachain_std::{DeviceStatus, PublicKey};
 
 use crate::error::ContractError;
-use crate::execute::{domain, ensure_active, load_device};
+use crate::execute::{domain, is_issuer, load_device};
 use crate::state::{save_device, KEY_HISTORY};
 
 pub fn rotate(
@@ -31,8 +31,7 @@ pub fn rotate(
     if new_key == device.public_key {
         return Err(ContractError::SameKey { id: device_id });
     }
-    let by_manufacturer = info.sender == device.manufacturer
-        && ensure_active(deps.storage, Role::Manufacturer, &info.sender).is_ok();
+    let by_manufacturer = is_issuer(deps.storage, &device, &info.sender);
     match (&signature, by_manufacturer) {
         (None, false) => return Err(ContractError::RotationSignatureRequired { id: device_id }),
         (Some(sig), _) => {

@@ -272,3 +272,48 @@ fn unbinding_releases_the_device_and_makes_old_proofs_useless() {
     )
     .unwrap();
 }
+
+#[test]
+fn a_patient_binds_a_relayer_held_gateway_with_the_signature_of_the_key_the_relayer_holds() {
+    let mut fx = Fx::new();
+    let id = "ns-bind-00001";
+    let key = fx.register_relayer_gateway(id, KeyAlgorithm::Secp256r1, 5);
+    let (patient, relayer) = (fx.patient.clone(), fx.relayer.clone());
+    // The relayer cannot bind the gateway to the patient itself.
+    let signature = fx.bind_proof(&key, id, &patient);
+    assert_err!(
+        fx.exec(
+            &relayer,
+            ExecuteMsg::BindDevice {
+                device_id: id.into(),
+                patient: Some(patient.to_string()),
+                signature: signature.clone(),
+            },
+        ),
+        ContractError::NotGuardian { .. }
+    );
+    // A signature by another key does not prove possession.
+    let wrong = diachain_std::testing::TestKey::new(KeyAlgorithm::Secp256r1, 6);
+    assert_err!(
+        fx.exec(
+            &patient,
+            ExecuteMsg::BindDevice {
+                device_id: id.into(),
+                patient: None,
+                signature: fx.bind_proof(&wrong, id, &patient),
+            },
+        ),
+        ContractError::InvalidProofOfPossession { .. }
+    );
+    fx.exec(
+        &patient,
+        ExecuteMsg::BindDevice {
+            device_id: id.into(),
+            patient: None,
+            signature,
+        },
+    )
+    .unwrap();
+    assert_eq!(owned(&fx, &patient), vec![id.to_string()]);
+    assert_eq!(fx.device(id).manufacturer, relayer);
+}

@@ -1,4 +1,4 @@
-//! Migration from 0.1.x: stored records of the previous code read after `migrate`.
+//! Migration from 0.1.x and 0.2.x: stored records of the previous code read after `migrate`.
 
 use cosmwasm_std::{from_json, Timestamp};
 use diachain_std::device::SuspensionReason;
@@ -117,4 +117,42 @@ fn records_written_by_the_previous_version_read_after_migrate_without_their_free
         },
     )
     .unwrap();
+}
+
+#[test]
+fn a_device_stored_by_0_2_without_key_custody_reads_as_holding_its_own_key_after_migrate() {
+    let mut fx = Fx::new();
+    fx.registered_and_bound("cgm-custody02", KeyAlgorithm::Ed25519, 7);
+    // What 0.2.0 stored: the device without `key_custody`.
+    let key = DEVICES.key("cgm-custody02");
+    let raw =
+        String::from_utf8(cosmwasm_std::Storage::get(&fx.deps.storage, &key).unwrap()).unwrap();
+    let old = raw.replace(r#","key_custody":"device""#, "");
+    assert_ne!(raw, old);
+    assert!(!old.contains("key_custody"));
+    cosmwasm_std::Storage::set(&mut fx.deps.storage, &key, old.as_bytes());
+    cw2::set_contract_version(&mut fx.deps.storage, CONTRACT_NAME, "0.2.0").unwrap();
+
+    let res = migrate(fx.deps.as_mut(), fx.env.clone(), MigrateMsg {}).unwrap();
+    assert!(res
+        .attributes
+        .iter()
+        .any(|a| a.key == "from_version" && a.value == "0.2.0"));
+    let device = fx.device("cgm-custody02");
+    assert_eq!(device.key_custody, diachain_std::KeyCustody::Device);
+    // Its manufacturer keeps its authority: it rotates the key alone, which saves the record
+    // in the new shape.
+    let maker = fx.maker.clone();
+    fx.exec(
+        &maker,
+        ExecuteMsg::RotateKey {
+            device_id: "cgm-custody02".into(),
+            new_key: diachain_std::testing::TestKey::new(KeyAlgorithm::Ed25519, 8).public_key(),
+            signature: None,
+        },
+    )
+    .unwrap();
+    let text =
+        String::from_utf8(cosmwasm_std::Storage::get(&fx.deps.storage, &key).unwrap()).unwrap();
+    assert!(text.contains(r#""key_custody":"device""#), "{text}");
 }

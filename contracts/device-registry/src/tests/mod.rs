@@ -19,7 +19,7 @@ use diachain_std::device::Role;
 use diachain_std::encoding::bind_sign_bytes;
 use diachain_std::registry::NewDevice;
 use diachain_std::testing::TestKey;
-use diachain_std::{Device, DeviceKind, Domain, KeyAlgorithm};
+use diachain_std::{Device, DeviceKind, Domain, KeyAlgorithm, KeyCustody};
 use serde::de::DeserializeOwned;
 
 use crate::contract::{execute, instantiate, query};
@@ -160,6 +160,54 @@ impl Fx {
         key
     }
 
+    /// `relayer` registers a gateway whose key it holds (a Nightscout uploader key), with a
+    /// fresh test key.
+    pub fn register_relayer_gateway(
+        &mut self,
+        id: &str,
+        algorithm: KeyAlgorithm,
+        seed: u8,
+    ) -> TestKey {
+        let key = TestKey::new(algorithm, seed);
+        let relayer = self.relayer.clone();
+        self.exec(
+            &relayer,
+            ExecuteMsg::RegisterDevices {
+                devices: vec![relayer_gateway(id, &key)],
+            },
+        )
+        .unwrap();
+        key
+    }
+
+    /// Admits `address` in `role`.
+    pub fn admit(&mut self, role: Role, address: &Addr) {
+        let admin = self.admin.clone();
+        self.exec(
+            &admin,
+            ExecuteMsg::AdmitParticipant {
+                role,
+                address: address.to_string(),
+                label: "Another".into(),
+            },
+        )
+        .unwrap();
+    }
+
+    /// Suspends `address` in `role`.
+    pub fn suspend_participant(&mut self, role: Role, address: &Addr) {
+        let admin = self.admin.clone();
+        self.exec(
+            &admin,
+            ExecuteMsg::SuspendParticipant {
+                role,
+                address: address.to_string(),
+                reason: "audit".into(),
+            },
+        )
+        .unwrap();
+    }
+
     /// The device's signature over the bind message naming `patient` at the current nonce.
     pub fn bind_proof(&self, key: &TestKey, id: &str, patient: &Addr) -> Binary {
         let nonce = self.device(id).nonce;
@@ -190,5 +238,15 @@ pub fn new_device(id: &str, kind: DeviceKind, key: &TestKey) -> NewDevice {
         kind,
         model: "G7".to_string(),
         public_key: key.public_key(),
+        key_custody: KeyCustody::Device,
+    }
+}
+
+/// A gateway whose key the registering relayer holds.
+pub fn relayer_gateway(id: &str, key: &TestKey) -> NewDevice {
+    NewDevice {
+        key_custody: KeyCustody::Relayer,
+        model: "Nightscout uploader".to_string(),
+        ..new_device(id, DeviceKind::Gateway, key)
     }
 }

@@ -3,9 +3,9 @@ use diachain_std::crypto::KeyError;
 use diachain_std::device::{DeviceIdError, ModelError, Role, MAX_MODEL_LEN};
 use diachain_std::registry::MAX_DEVICES_PER_REGISTRATION;
 use diachain_std::testing::TestKey;
-use diachain_std::{DeviceKind, DeviceStatus, KeyAlgorithm, PublicKey};
+use diachain_std::{Device, DeviceKind, DeviceStatus, KeyAlgorithm, KeyCustody, Page, PublicKey};
 
-use super::{new_device, Fx};
+use super::{addr, new_device, relayer_gateway, Fx};
 use crate::assert_err;
 use crate::msg::{ExecuteMsg, QueryMsg};
 use crate::ContractError;
@@ -230,4 +230,242 @@ fn a_bad_device_anywhere_in_the_batch_registers_none() {
             limit: None,
         });
     assert!(page.items.is_empty());
+}
+
+// ------------------------------------------------------------- relayer-held keys (gateways)
+
+fn register(
+    fx: &mut Fx,
+    sender: &cosmwasm_std::Addr,
+    devices: Vec<diachain_std::registry::NewDevice>,
+) -> Result<cosmwasm_std::Response, ContractError> {
+    fx.exec(sender, ExecuteMsg::RegisterDevices { devices })
+}
+
+fn by_manufacturer(fx: &Fx, who: &cosmwasm_std::Addr) -> Vec<String> {
+    let page: Page<Device> = fx.query(QueryMsg::DevicesByManufacturer {
+        manufacturer: who.to_string(),
+        start_after: None,
+        limit: None,
+    });
+    page.items.into_iter().map(|d| d.id).collect()
+}
+
+#[test]
+fn a_relayer_registers_gateways_whose_key_it_holds_and_is_their_manufacturer() {
+    let mut fx = Fx::new();
+    let relayer = fx.relayer.clone();
+    let keys: Vec<_> = KeyAlgorithm::ALL
+        .iter()
+        .map(|a| TestKey::new(*a, 3))
+        .collect();
+    let devices = vec![
+        relayer_gateway("ns-upload-0001", &keys[0]),
+        relayer_gateway("ns-upload-0002", &keys[1]),
+        relayer_gateway("ns-upload-0003", &keys[2]),
+    ];
+    let res = register(&mut fx, &relayer, devices).unwrap();
+    assert!(res
+        .attributes
+        .iter()
+        .any(|a| a.key == "manufacturer" && a.value == relayer.as_str()));
+    let d = fx.device("ns-upload-0002");
+    assert_eq!(
+        (d.kind, d.key_custody, &d.manufacturer, d.owner, d.status),
+        (
+            DeviceKind::Gateway,
+            KeyCustody::Relayer,
+            &relayer,
+            None,
+            DeviceStatus::Active
+        )
+    );
+    assert_eq!(d.public_key, keys[1].public_key());
+    assert_eq!(
+        by_manufacturer(&fx, &relayer),
+        vec!["ns-upload-0001", "ns-upload-0002", "ns-upload-0003"]
+    );
+    // A manufacturer's devices hold their own key.
+    fx.register("cgm-custody01", KeyAlgorithm::Ed25519, 4);
+    assert_eq!(fx.device("cgm-custody01").key_custody, KeyCustody::Device);
+}
+
+#[test]
+fn a_relayer_may_hold_the_key_of_a_gateway_only() {
+    let mut fx = Fx::new();
+    let relayer = fx.relayer.clone();
+    let key = TestKey::new(KeyAlgorithm::Secp256r1, 1);
+    for kind in DeviceKind::ALL
+        .iter()
+        .filter(|k| **k != DeviceKind::Gateway)
+    {
+        let mut d = relayer_gateway("ns-notgw-0001", &key);
+        d.kind = *kind;
+        assert_err!(
+            register(&mut fx, &relayer, vec![d]),
+            ContractError::RelayerKeyNotGateway { ref id } if id == "ns-notgw-0001"
+        );
+    }
+    // Also in second place of a batch: nothing is registered.
+    let mut cgm = relayer_gateway("ns-notgw-0003", &key);
+    cgm.kind = DeviceKind::Cgm;
+    assert_err!(
+        register(
+            &mut fx,
+            &relayer,
+            vec![relayer_gateway("ns-notgw-0002", &key), cgm]
+        ),
+        ContractError::RelayerKeyNotGateway { .. }
+    );
+    assert!(by_manufacturer(&fx, &relayer).is_empty());
+}
+
+#[test]
+fn a_relayer_cannot_register_a_device_that_holds_its_own_key() {
+    let mut fx = Fx::new();
+    let relayer = fx.relayer.clone();
+    let key = TestKey::new(KeyAlgorithm::Ed25519, 1);
+    // Not even a gateway, and not mixed into a batch of gateways it may register.
+    for devices in [
+        vec![new_device("gw-own-000001", DeviceKind::Gateway, &key)],
+        vec![new_device("cgm-own-00001", DeviceKind::Cgm, &key)],
+        vec![
+            relayer_gateway("ns-mixed-0001", &key),
+            new_device("cgm-mixed-001", DeviceKind::Cgm, &key),
+        ],
+    ] {
+        assert_err!(
+            register(&mut fx, &relayer, devices),
+            ContractError::NotAdmitted {
+                role: Role::Manufacturer,
+                ..
+            }
+        );
+    }
+    assert!(by_manufacturer(&fx, &relayer).is_empty());
+}
+
+#[test]
+fn a_manufacturer_cannot_claim_that_a_relayer_holds_the_key() {
+    let mut fx = Fx::new();
+    let maker = fx.maker.clone();
+    let key = TestKey::new(KeyAlgorithm::Ed25519, 1);
+    for devices in [
+        vec![relayer_gateway("ns-maker-0001", &key)],
+        vec![
+            new_device("cgm-maker-001", DeviceKind::Cgm, &key),
+            relayer_gateway("ns-maker-0002", &key),
+        ],
+    ] {
+        assert_err!(
+            register(&mut fx, &maker, devices),
+            ContractError::NotAdmitted {
+                role: Role::Relayer,
+                ref address
+            } if *address == maker.to_string()
+        );
+    }
+    assert!(by_manufacturer(&fx, &maker).is_empty());
+}
+
+#[test]
+fn only_an_admitted_unsuspended_relayer_registers_relayer_held_gateways() {
+    let mut fx = Fx::new();
+    let key = TestKey::new(KeyAlgorithm::Ed25519, 1);
+    let gw = || vec![relayer_gateway("ns-who-00001", &key)];
+    for sender in [fx.stranger.clone(), fx.admin.clone(), fx.patient.clone()] {
+        assert_err!(
+            register(&mut fx, &sender, gw()),
+            ContractError::NotAdmitted {
+                role: Role::Relayer,
+                ..
+            }
+        );
+    }
+    let relayer = fx.relayer.clone();
+    fx.suspend_participant(Role::Relayer, &relayer);
+    assert_err!(
+        register(&mut fx, &relayer, gw()),
+        ContractError::ParticipantSuspended {
+            role: Role::Relayer,
+            ..
+        }
+    );
+    // Suspended as a relayer, it may not register them as a manufacturer either.
+    fx.admit(Role::Manufacturer, &relayer);
+    assert_err!(
+        register(&mut fx, &relayer, gw()),
+        ContractError::ParticipantSuspended {
+            role: Role::Relayer,
+            ..
+        }
+    );
+    // Another relayer's gateways are its own.
+    let other = addr("other-relayer");
+    fx.admit(Role::Relayer, &other);
+    register(&mut fx, &other, gw()).unwrap();
+    assert_eq!(fx.device("ns-who-00001").manufacturer, other);
+}
+
+#[test]
+fn relayer_held_gateways_are_checked_like_any_device() {
+    let mut fx = Fx::new();
+    let relayer = fx.relayer.clone();
+    let key = TestKey::new(KeyAlgorithm::Ed25519, 1);
+    assert_err!(
+        register(
+            &mut fx,
+            &relayer,
+            vec![
+                relayer_gateway("ns-dup-00001", &key),
+                relayer_gateway("ns-dup-00001", &key)
+            ]
+        ),
+        ContractError::DuplicateDevice { .. }
+    );
+    fx.register("cgm-taken001", KeyAlgorithm::Ed25519, 2);
+    assert_err!(
+        register(
+            &mut fx,
+            &relayer,
+            vec![relayer_gateway("cgm-taken001", &key)]
+        ),
+        ContractError::DeviceExists { .. }
+    );
+    let mut bad_key = relayer_gateway("ns-badkey-001", &key);
+    bad_key.public_key.key = Binary::new(vec![1; 31]);
+    assert_err!(
+        register(&mut fx, &relayer, vec![bad_key]),
+        ContractError::InvalidKey { .. }
+    );
+    assert_err!(
+        register(&mut fx, &relayer, vec![]),
+        ContractError::NotAdmitted {
+            role: Role::Manufacturer,
+            ..
+        }
+    );
+}
+
+#[test]
+fn key_custody_may_be_left_out_of_the_json_and_then_is_the_devices_own() {
+    let key = TestKey::new(KeyAlgorithm::Ed25519, 1);
+    let d = new_device("cgm-json0001", DeviceKind::Cgm, &key);
+    let mut json = cosmwasm_std::to_json_vec(&d).unwrap();
+    let text = String::from_utf8(json.clone()).unwrap();
+    assert!(text.contains(r#""key_custody":"device""#), "{text}");
+    json = text.replace(r#","key_custody":"device""#, "").into_bytes();
+    let back: diachain_std::registry::NewDevice = cosmwasm_std::from_json(&json).unwrap();
+    assert_eq!(back, d);
+    let relayer_held: diachain_std::registry::NewDevice = cosmwasm_std::from_json(
+        text.replace(r#""key_custody":"device""#, r#""key_custody":"relayer""#),
+    )
+    .unwrap();
+    assert_eq!(relayer_held.key_custody, KeyCustody::Relayer);
+    assert!(
+        cosmwasm_std::from_json::<diachain_std::registry::NewDevice>(
+            text.replace(r#""key_custody":"device""#, r#""key_custody":"Relayer""#)
+        )
+        .is_err()
+    );
 }

@@ -1,4 +1,4 @@
-use diachain_std::device::RevocationReason;
+use diachain_std::device::{RevocationReason, Role};
 use diachain_std::encoding::rotate_sign_bytes;
 use diachain_std::registry::KeyRecord;
 use diachain_std::testing::TestKey;
@@ -118,4 +118,72 @@ fn same_invalid_or_revoked_rotations_are_refused() {
         fx.exec(&maker, rotate(&new, None)),
         ContractError::DeviceRevoked { .. }
     );
+}
+
+// ------------------------------------------------------------- relayer-held keys (gateways)
+
+const GW: &str = "ns-rotate-0001";
+
+fn rotate_gw(new_key: &PublicKey, signature: Option<cosmwasm_std::Binary>) -> ExecuteMsg {
+    ExecuteMsg::RotateKey {
+        device_id: GW.into(),
+        new_key: new_key.clone(),
+        signature,
+    }
+}
+
+#[test]
+fn the_relayer_holding_a_gateways_key_rotates_it_alone_as_its_manufacturer_would() {
+    let mut fx = Fx::new();
+    let old = fx.register_relayer_gateway(GW, KeyAlgorithm::Secp256r1, 1);
+    let relayer = fx.relayer.clone();
+    let new = TestKey::new(KeyAlgorithm::Secp256r1, 2).public_key();
+    fx.advance(60);
+    fx.exec(&relayer, rotate_gw(&new, None)).unwrap();
+    let d = fx.device(GW);
+    assert_eq!((d.public_key, d.key_version), (new, 1));
+    let history: Page<KeyRecord> = fx.query(QueryMsg::KeyHistory {
+        device_id: GW.into(),
+        start_after: None,
+        limit: None,
+    });
+    assert_eq!(history.items[0].public_key, old.public_key());
+}
+
+#[test]
+fn nobody_else_rotates_a_relayer_held_key_alone_nor_the_relayer_anothers_device() {
+    let mut fx = Fx::new();
+    let key = fx.register_relayer_gateway(GW, KeyAlgorithm::Ed25519, 1);
+    fx.register(ID, KeyAlgorithm::Ed25519, 3);
+    let (maker, relayer, admin) = (fx.maker.clone(), fx.relayer.clone(), fx.admin.clone());
+    let other_relayer = super::addr("other-relayer");
+    fx.admit(Role::Relayer, &other_relayer);
+    let new = TestKey::new(KeyAlgorithm::Ed25519, 2).public_key();
+    // The manufacturer did not register the gateway; another relayer does not hold its key.
+    for sender in [maker.clone(), other_relayer, admin, fx.patient.clone()] {
+        assert_err!(
+            fx.exec(&sender, rotate_gw(&new, None)),
+            ContractError::RotationSignatureRequired { .. }
+        );
+    }
+    // The relayer is not the manufacturer of the manufacturer's device.
+    assert_err!(
+        fx.exec(&relayer, rotate(&new, None)),
+        ContractError::RotationSignatureRequired { .. }
+    );
+    // A suspended relayer loses the manufacturer's authority over its gateways, even if it is
+    // also an admitted manufacturer.
+    fx.admit(Role::Manufacturer, &relayer);
+    fx.suspend_participant(Role::Relayer, &relayer);
+    assert_err!(
+        fx.exec(&relayer, rotate_gw(&new, None)),
+        ContractError::RotationSignatureRequired { .. }
+    );
+    // With the current key's signature anyone may, as for any device.
+    let nonce = fx.device(GW).nonce;
+    let sig = key.sign(
+        &rotate_sign_bytes(&fx.domain(), GW, new.algorithm, new.key.as_slice(), nonce).unwrap(),
+    );
+    fx.exec(&maker, rotate_gw(&new, Some(sig))).unwrap();
+    assert_eq!(fx.device(GW).public_key, new);
 }

@@ -208,3 +208,97 @@ fn revocation_is_final_and_checks_its_effective_time() {
         ContractError::DeviceNotFound { .. }
     );
 }
+
+// ------------------------------------------------------------- relayer-held keys (gateways)
+
+const GW: &str = "ns-status-0001";
+
+fn on(id: &str, msg: ExecuteMsg) -> ExecuteMsg {
+    match msg {
+        ExecuteMsg::SuspendDevice { reason, .. } => ExecuteMsg::SuspendDevice {
+            device_id: id.into(),
+            reason,
+        },
+        ExecuteMsg::ReactivateDevice { .. } => ExecuteMsg::ReactivateDevice {
+            device_id: id.into(),
+        },
+        ExecuteMsg::RevokeDevice {
+            reason,
+            effective_at,
+            ..
+        } => ExecuteMsg::RevokeDevice {
+            device_id: id.into(),
+            reason,
+            effective_at,
+        },
+        other => other,
+    }
+}
+
+#[test]
+fn the_relayer_holds_the_manufacturers_authority_over_its_gateways_and_no_other_device() {
+    let mut fx = Fx::new();
+    fx.register_relayer_gateway(GW, KeyAlgorithm::Ed25519, 1);
+    fx.registered_and_bound("cgm-status01", KeyAlgorithm::Ed25519, 2);
+    let (maker, relayer, patient) = (fx.maker.clone(), fx.relayer.clone(), fx.patient.clone());
+    // Neither the manufacturer over the relayer's gateway, nor the relayer over the
+    // manufacturer's device.
+    assert_err!(
+        fx.exec(&maker, on(GW, suspend())),
+        ContractError::NoAuthorityOverDevice
+    );
+    assert_err!(
+        fx.exec(&relayer, suspend()),
+        ContractError::NoAuthorityOverDevice
+    );
+    fx.exec(&relayer, on(GW, suspend())).unwrap();
+    assert!(matches!(
+        fx.device(GW).status,
+        DeviceStatus::Suspended {
+            by: Authority::Manufacturer,
+            ..
+        }
+    ));
+    fx.exec(&relayer, on(GW, reactivate())).unwrap();
+    assert_eq!(fx.device(GW).status, DeviceStatus::Active);
+    // Once the relayer is suspended it has no authority over the gateway; the admin has.
+    fx.suspend_participant(Role::Relayer, &relayer);
+    assert_err!(
+        fx.exec(&relayer, on(GW, suspend())),
+        ContractError::NoAuthorityOverDevice
+    );
+    assert_err!(
+        fx.exec(&patient, on(GW, suspend())),
+        ContractError::NoAuthorityOverDevice
+    );
+    let admin = fx.admin.clone();
+    fx.exec(&admin, on(GW, revoke(None))).unwrap();
+    assert!(matches!(fx.device(GW).status, DeviceStatus::Revoked { .. }));
+}
+
+#[test]
+fn a_relayer_suspension_of_its_bound_gateway_binds_the_owner_like_a_manufacturers() {
+    let mut fx = Fx::new();
+    let key = fx.register_relayer_gateway(GW, KeyAlgorithm::Ed25519, 1);
+    let (relayer, patient) = (fx.relayer.clone(), fx.patient.clone());
+    let signature = fx.bind_proof(&key, GW, &patient);
+    fx.exec(
+        &patient,
+        ExecuteMsg::BindDevice {
+            device_id: GW.into(),
+            patient: None,
+            signature,
+        },
+    )
+    .unwrap();
+    fx.exec(&relayer, on(GW, suspend())).unwrap();
+    assert_err!(
+        fx.exec(&patient, on(GW, reactivate())),
+        ContractError::SuspensionAuthority {
+            placed_by: Authority::Manufacturer,
+            caller: Authority::Owner
+        }
+    );
+    // The owner may still revoke it (e.g. they stop using the uploader).
+    fx.exec(&patient, on(GW, revoke(None))).unwrap();
+}

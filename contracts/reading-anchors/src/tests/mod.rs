@@ -205,6 +205,7 @@ impl Suite {
                         kind,
                         model: "m".into(),
                         public_key: key.public_key(),
+                        key_custody: diachain_std::KeyCustody::Device,
                     }],
                 },
                 &[],

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use diachain_chain_client::{execute_msg, ChainClient, Gas, TxSender};
-use diachain_std::device::{Device, DeviceStatus};
+use diachain_std::device::{Device, DeviceStatus, KeyCustody};
 use diachain_std::encoding::bind_sign_bytes;
 use diachain_std::registry::{
     AnchoringDevice, AnchoringInfoResponse, DevicesResponse, ExecuteMsg, NewDevice, QueryMsg,
@@ -112,6 +112,7 @@ impl Setup<'_> {
                     kind: d.kind,
                     model: self.model.to_string(),
                     public_key: d.key.public_key(),
+                    key_custody: KeyCustody::Device,
                 })
                 .collect();
             let msg = ExecuteMsg::RegisterDevices { devices: new };
@@ -237,6 +238,7 @@ mod tests {
             status: DeviceStatus::Active,
             nonce: 7,
             registered_at: Timestamp::from_seconds(1),
+            key_custody: KeyCustody::Device,
         }
     }
 
