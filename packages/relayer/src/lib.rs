@@ -3,6 +3,7 @@
 
 pub mod anchor;
 pub mod api;
+pub mod auth;
 pub mod chain;
 pub mod cli;
 pub mod config;
