@@ -10,6 +10,7 @@ pub mod config;
 pub mod health;
 pub mod ingest;
 pub mod metrics;
+pub mod nightscout;
 pub mod proof;
 pub mod registry;
 pub mod server;
