@@ -137,6 +137,18 @@ impl Signer {
         self.public_key
     }
 
+    /// A low-S ECDSA signature (r‖s) over a 32-byte digest: for off-chain signatures such as
+    /// ADR-036 arbitrary data, whose digest the caller computes.
+    pub fn sign_digest(&self, digest: &[u8; 32]) -> Result<[u8; 64], Error> {
+        use k256::ecdsa::signature::hazmat::PrehashSigner;
+        let sig: k256::ecdsa::Signature = self
+            .key
+            .sign_prehash(digest)
+            .map_err(|e| Error::Key(format!("signing: {e}")))?;
+        let sig = sig.normalize_s().unwrap_or(sig);
+        Ok(sig.to_bytes().into())
+    }
+
     /// The key as cosmrs's signing key (for `SignDoc::sign`).
     pub(crate) fn cosmrs_key(&self) -> cosmrs::crypto::secp256k1::SigningKey {
         cosmrs::crypto::secp256k1::SigningKey::new(Box::new(self.key.clone()))

@@ -92,13 +92,21 @@ pub fn verify(
         .map_err(|_| Adr036Error::Invalid)
 }
 
-/// Signs `data` for `signer` with `key` (the command-line helper and tests).
+/// Signs `data` for `signer` with `key` (tests).
 pub fn sign(key: &k256::ecdsa::SigningKey, signer: &str, data: &[u8]) -> [u8; 64] {
     let (sig, _) = key
         .sign_prehash_recoverable(&sha256(&sign_doc(signer, data)))
         .unwrap_or_else(|_| unreachable!("a 32-byte prehash always signs"));
     let sig = sig.normalize_s().unwrap_or(sig);
     sig.to_bytes().into()
+}
+
+/// Signs `data` with a chain key, as a wallet's `signArbitrary` would.
+pub fn sign_with(
+    signer: &diachain_chain_client::Signer,
+    data: &[u8],
+) -> Result<[u8; 64], diachain_chain_client::Error> {
+    signer.sign_digest(&sha256(&sign_doc(signer.address(), data)))
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 mod keys;
 mod serve;
+mod sign_request;
 mod simulate;
 mod status;
 mod verify;
@@ -48,6 +49,9 @@ pub enum Command {
     /// Print one reading's inclusion proof, batch header, signature and anchoring state from
     /// the local store (JSON).
     ExportProof(ExportArgs),
+    /// Sign a data request with a chain key (ADR-036, as a browser wallet signs arbitrary data)
+    /// and print the five x-diachain-* headers (JSON, or curl -H arguments with --curl)
+    SignRequest(Box<sign_request::SignRequestArgs>),
     /// The relayer's chain key (secp256k1): create one, or show the configured one's address.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -141,6 +145,7 @@ pub fn run() -> CliResult {
             status::export_proof(store, &args.device, args.seq)
         }
         Command::GenerateMasterKey { out } => keys::generate(&out),
+        Command::SignRequest(args) => sign_request::run(*args, file.chain),
         Command::Keys(KeysCommand::Create { out }) => keys::create(&out),
         Command::Keys(KeysCommand::Show(args)) => keys::show(&args.chain.or(file.chain)),
         Command::Verify(args) => verify::run(args, file.chain),
