@@ -7,6 +7,7 @@ pub mod auth;
 pub mod chain;
 pub mod cli;
 pub mod config;
+pub mod consent;
 pub mod health;
 pub mod ingest;
 pub mod metrics;
