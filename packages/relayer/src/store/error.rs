@@ -23,6 +23,10 @@ pub enum StoreError {
     },
     #[error("batch {0} does not exist")]
     UnknownBatch(BatchId),
+    #[error("the readings of batch {0} were erased at the patient's request")]
+    Erased(BatchId),
+    #[error("outbox item {0} does not exist")]
+    UnknownOutboxItem(u64),
     #[error("database: {0}")]
     Db(#[from] redb::Error),
     #[error("the group commit failed: {0}")]

@@ -1,7 +1,11 @@
 //! Patient data keys: created on a patient's first batch, wrapped by the master key and stored
 //! in the same transaction as that batch; kept unwrapped in memory while the relayer runs.
+//!
+//! A key in memory is used only while the very wrapped key it came from is still in the table
+//! the caller reads, so a key destroyed by an erasure (crypto-shredding) is never used again,
+//! whatever a concurrent reader had cached; a shredded key is never cached again either.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use chacha20poly1305::XChaCha20Poly1305;
@@ -11,19 +15,28 @@ use super::crypto::{self, MasterKey, MASTER_CHECK_TAG};
 use super::StoreError;
 
 pub(crate) type Cipher = Arc<XChaCha20Poly1305>;
-/// Keys created inside a transaction, known to everyone only once it commits.
-pub(crate) type Staged = HashMap<String, Cipher>;
+/// Keys created inside a transaction (with their wrapped form), known to everyone only once it
+/// commits.
+pub(crate) type Staged = HashMap<String, (Vec<u8>, Cipher)>;
+
+#[derive(Default)]
+struct Cache {
+    /// Per patient: the wrapped key as stored, and the key.
+    keys: HashMap<String, (Vec<u8>, Cipher)>,
+    /// Wrapped keys destroyed by an erasure: never cached again.
+    shredded: HashSet<Vec<u8>>,
+}
 
 pub(crate) struct DataKeys {
     master: XChaCha20Poly1305,
-    cache: Mutex<HashMap<String, Cipher>>,
+    cache: Mutex<Cache>,
 }
 
 impl DataKeys {
     pub(crate) fn new(master: &MasterKey) -> Self {
         DataKeys {
             master: master.cipher(),
-            cache: Mutex::new(HashMap::new()),
+            cache: Mutex::new(Cache::default()),
         }
     }
 
@@ -40,20 +53,40 @@ impl DataKeys {
         }
     }
 
-    fn cached(&self, patient: &str) -> Option<Cipher> {
-        let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        cache.get(patient).cloned()
+    fn lock(&self) -> std::sync::MutexGuard<'_, Cache> {
+        self.cache.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn remember(&self, patient: &str, cipher: Cipher) {
-        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        cache.insert(patient.to_string(), cipher);
+    fn cached(&self, patient: &str, wrapped: &[u8]) -> Option<Cipher> {
+        let cache = self.lock();
+        match cache.keys.get(patient) {
+            Some((w, c)) if w.as_slice() == wrapped => Some(c.clone()),
+            _ => None,
+        }
+    }
+
+    fn remember(&self, patient: &str, wrapped: Vec<u8>, cipher: Cipher) {
+        let mut cache = self.lock();
+        if !cache.shredded.contains(&wrapped) {
+            cache.keys.insert(patient.to_string(), (wrapped, cipher));
+        }
     }
 
     /// Makes keys created by a committed transaction known.
     pub(crate) fn promote(&self, staged: Staged) {
-        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        cache.extend(staged);
+        for (patient, (wrapped, cipher)) in staged {
+            self.remember(&patient, wrapped, cipher);
+        }
+    }
+
+    /// Forgets the patient's key whose wrapped form was `wrapped` (just deleted from the table
+    /// by an erasure), for good.
+    pub(crate) fn shred(&self, patient: &str, wrapped: Vec<u8>) {
+        let mut cache = self.lock();
+        if cache.keys.get(patient).is_some_and(|(w, _)| *w == wrapped) {
+            cache.keys.remove(patient);
+        }
+        cache.shredded.insert(wrapped);
     }
 
     fn unwrap_key(&self, patient: &str, wrapped: &[u8]) -> Result<Cipher, StoreError> {
@@ -68,14 +101,15 @@ impl DataKeys {
         table: &impl ReadableTable<&'static str, &'static [u8]>,
         patient: &str,
     ) -> Result<Option<Cipher>, StoreError> {
-        if let Some(c) = self.cached(patient) {
-            return Ok(Some(c));
-        }
         let Some(wrapped) = table.get(patient)? else {
             return Ok(None);
         };
-        let cipher = self.unwrap_key(patient, wrapped.value())?;
-        self.remember(patient, cipher.clone());
+        let wrapped = wrapped.value();
+        if let Some(c) = self.cached(patient, wrapped) {
+            return Ok(Some(c));
+        }
+        let cipher = self.unwrap_key(patient, wrapped)?;
+        self.remember(patient, wrapped.to_vec(), cipher.clone());
         Ok(Some(cipher))
     }
 
@@ -87,7 +121,7 @@ impl DataKeys {
         staged: &mut Staged,
         patient: &str,
     ) -> Result<Cipher, StoreError> {
-        if let Some(c) = staged.get(patient) {
+        if let Some((_, c)) = staged.get(patient) {
             return Ok(c.clone());
         }
         if let Some(c) = self.for_read(table, patient)? {
@@ -97,7 +131,7 @@ impl DataKeys {
         let wrapped = crypto::seal(&self.master, &crypto::data_key_aad(patient), &raw[..])?;
         table.insert(patient, wrapped.as_slice())?;
         let cipher = Arc::new(cipher);
-        staged.insert(patient.to_string(), cipher.clone());
+        staged.insert(patient.to_string(), (wrapped, cipher.clone()));
         Ok(cipher)
     }
 }

@@ -17,11 +17,13 @@ pub mod crypto;
 mod error;
 mod group_commit;
 mod keys;
+mod outbox;
 mod redb_store;
 mod types;
 
 pub use error::StoreError;
 pub use group_commit::GroupCommit;
+pub use outbox::{ErasureRecord, OutboxId, OutboxItem, OutboxMsg, OutboxState};
 pub use redb_store::{RedbStore, RedbStoreOptions};
 pub use types::{
     AnchorState, BatchId, IngestOutcome, NewBatch, SeqRange, StateCounts, StoredBatch,
@@ -74,6 +76,40 @@ pub trait Store: Send + Sync + 'static {
     fn mark_failed(&self, id: BatchId, reason: &str) -> Result<(), StoreError>;
     /// Puts in-flight batches back in the queue (their transaction did not land).
     fn requeue(&self, ids: &[BatchId]) -> Result<(), StoreError>;
+
+    /// The patient's stored batches holding readings measured in `from..=to` (Unix seconds),
+    /// in time order, at most `limit`; erased batches are not among them.
+    fn patient_batches(
+        &self,
+        patient: &str,
+        from: u64,
+        to: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredBatch>, StoreError>;
+
+    /// Crypto-shredding: destroys the patient's data key and the readings it sealed, removes
+    /// their batches from the data API's index (headers stay, for anchoring and proofs of
+    /// existence), keeps `record` and queues `msg` for the chain, all in one durable
+    /// transaction. Returns the record with its counts and outbox id filled in.
+    fn erase_patient(
+        &self,
+        record: ErasureRecord,
+        msg: OutboxMsg,
+    ) -> Result<ErasureRecord, StoreError>;
+    /// The patient's erasures, oldest first.
+    fn erasures(&self, patient: &str) -> Result<Vec<ErasureRecord>, StoreError>;
+
+    /// Queues `msgs` for the chain in one durable transaction; returns their ids.
+    fn enqueue(&self, msgs: &[OutboxMsg], queued_at: u64) -> Result<Vec<OutboxId>, StoreError>;
+    /// Outbox items in `state` (`Queued` or an `InFlight`, whatever its hash), oldest first,
+    /// at most `limit`.
+    fn outbox(&self, in_flight: bool, limit: usize) -> Result<Vec<OutboxItem>, StoreError>;
+    /// One outbox item.
+    fn outbox_item(&self, id: OutboxId) -> Result<Option<OutboxItem>, StoreError>;
+    /// Moves `ids` to `state` (and into or out of the queues) in one durable transaction.
+    fn set_outbox_state(&self, ids: &[OutboxId], state: &OutboxState) -> Result<(), StoreError>;
+    /// (queued, in flight) outbox items.
+    fn outbox_counts(&self) -> Result<(u64, u64), StoreError>;
 
     /// How many batches are in each anchoring state.
     fn counts(&self) -> Result<StateCounts, StoreError>;

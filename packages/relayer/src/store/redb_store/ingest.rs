@@ -106,6 +106,8 @@ fn ingest_one(
     t.ranges
         .insert((device, h.first_seq), (h.last_seq, id, day))?;
     t.pending.insert(id, ())?;
+    t.patient_batches
+        .insert((batch.patient.as_str(), h.first_time, id), h.last_time)?;
     Ok(IngestOutcome::Stored(stored))
 }
 

@@ -6,7 +6,9 @@
 //! transaction is either all there or not at all. See `docs/relayer.md`.
 
 mod anchoring;
+mod erasure;
 mod ingest;
+mod outbox;
 mod read;
 mod tables;
 
@@ -17,7 +19,10 @@ use redb::{Database, Durability, ReadableDatabase, ReadableTable, ReadableTableM
 
 use super::crypto::MasterKey;
 use super::keys::DataKeys;
-use super::{BatchId, IngestOutcome, NewBatch, StateCounts, Store, StoreError, StoredBatch};
+use super::{
+    BatchId, ErasureRecord, IngestOutcome, NewBatch, OutboxId, OutboxItem, OutboxMsg, OutboxState,
+    StateCounts, Store, StoreError, StoredBatch,
+};
 use tables::WriteTables;
 
 /// Tuning of the redb store.
@@ -99,7 +104,15 @@ impl RedbStore {
                     t.meta.insert(tables::FORMAT_KEY, tables::FORMAT_VERSION)?;
                 }
             }
+            if t.meta.get(tables::PATIENT_INDEX_KEY)?.is_none() {
+                index_patients(&mut t)?;
+            }
         }
+        // Tables only some writes touch: created here so that every read finds them.
+        txn.open_table(tables::ERASURES)?;
+        txn.open_table(tables::OUTBOX)?;
+        txn.open_table(tables::OUTBOX_QUEUED)?;
+        txn.open_table(tables::OUTBOX_IN_FLIGHT)?;
         txn.commit()?;
         Ok(())
     }
@@ -116,6 +129,20 @@ impl RedbStore {
     fn begin_read(&self) -> Result<redb::ReadTransaction, StoreError> {
         Ok(self.db.begin_read()?)
     }
+}
+
+/// Builds `patient_batches` from the stored batches (a store made before it existed).
+fn index_patients(t: &mut WriteTables) -> Result<(), StoreError> {
+    for entry in t.batches.iter()? {
+        let (_, v) = entry?;
+        let b = tables::decode_batch(v.value())?;
+        t.patient_batches.insert(
+            (b.patient.as_str(), b.header.first_time, b.id),
+            b.header.last_time,
+        )?;
+    }
+    t.meta.insert(tables::PATIENT_INDEX_KEY, [1u8].as_slice())?;
+    Ok(())
 }
 
 impl Store for RedbStore {
@@ -164,6 +191,40 @@ impl Store for RedbStore {
     fn requeue(&self, ids: &[BatchId]) -> Result<(), StoreError> {
         anchoring::requeue(self, ids)
     }
+    fn patient_batches(
+        &self,
+        patient: &str,
+        from: u64,
+        to: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredBatch>, StoreError> {
+        read::patient_batches(self, patient, from, to, limit)
+    }
+    fn erase_patient(
+        &self,
+        record: ErasureRecord,
+        msg: OutboxMsg,
+    ) -> Result<ErasureRecord, StoreError> {
+        erasure::erase(self, record, msg)
+    }
+    fn erasures(&self, patient: &str) -> Result<Vec<ErasureRecord>, StoreError> {
+        erasure::list(self, patient)
+    }
+    fn enqueue(&self, msgs: &[OutboxMsg], queued_at: u64) -> Result<Vec<OutboxId>, StoreError> {
+        outbox::enqueue(self, msgs, queued_at)
+    }
+    fn outbox(&self, in_flight: bool, limit: usize) -> Result<Vec<OutboxItem>, StoreError> {
+        outbox::list(self, in_flight, limit)
+    }
+    fn outbox_item(&self, id: OutboxId) -> Result<Option<OutboxItem>, StoreError> {
+        outbox::item(self, id)
+    }
+    fn set_outbox_state(&self, ids: &[OutboxId], state: &OutboxState) -> Result<(), StoreError> {
+        outbox::set_state(self, ids, state)
+    }
+    fn outbox_counts(&self) -> Result<(u64, u64), StoreError> {
+        outbox::counts(self)
+    }
     fn counts(&self) -> Result<StateCounts, StoreError> {
         read::counts(self)
     }
@@ -178,5 +239,7 @@ impl Store for RedbStore {
     }
 }
 
+#[cfg(test)]
+mod data_tests;
 #[cfg(test)]
 mod tests;

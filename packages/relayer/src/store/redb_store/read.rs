@@ -39,17 +39,26 @@ pub(super) fn readings(store: &RedbStore, batch: &StoredBatch) -> Result<Vec<Rea
     let keys = txn.open_table(tables::DATA_KEYS)?;
     let table = txn.open_table(tables::READINGS)?;
     let patient = batch.patient.as_str();
+    let erasures = txn.open_table(tables::ERASURES)?;
+    // Missing data of a patient who asked for erasure was erased, not lost.
+    let missing = |what: String| -> StoreError {
+        match super::erasure::any(&erasures, patient) {
+            Ok(true) => StoreError::Erased(batch.id),
+            Ok(false) => StoreError::Corrupt(what),
+            Err(e) => e,
+        }
+    };
     let cipher = store
         .keys
         .for_read(&keys, patient)?
-        .ok_or_else(|| StoreError::Corrupt(format!("no data key for patient {patient}")))?;
+        .ok_or_else(|| missing(format!("no data key for patient {patient}")))?;
     let device = batch.header.device_id.as_str();
     let mut out = Vec::with_capacity(batch.header.count as usize);
     for seq in batch.header.first_seq..=batch.header.last_seq {
         let what = || format!("reading {device}/{seq}");
         let blob = table
             .get((batch.id, seq))?
-            .ok_or_else(|| StoreError::Corrupt(format!("{} is missing", what())))?;
+            .ok_or_else(|| missing(format!("{} is missing", what())))?;
         let plain = open(&cipher, &reading_aad(patient, device, seq), blob.value())
             .ok_or_else(|| StoreError::Tampered(what()))?;
         let reading = Reading::decode(&plain).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -57,6 +66,36 @@ pub(super) fn readings(store: &RedbStore, batch: &StoredBatch) -> Result<Vec<Rea
             return Err(StoreError::Tampered(what()));
         }
         out.push(reading);
+    }
+    Ok(out)
+}
+
+/// A batch never spans more than one UTC day, so one whose first reading is over a day before
+/// `from` cannot reach it.
+const MAX_BATCH_SPAN: u64 = 86_400;
+
+pub(super) fn patient_batches(
+    store: &RedbStore,
+    patient: &str,
+    from: u64,
+    to: u64,
+    limit: usize,
+) -> Result<Vec<StoredBatch>, StoreError> {
+    let txn = store.begin_read()?;
+    let index = txn.open_table(tables::PATIENT_BATCHES)?;
+    let batches = txn.open_table(tables::BATCHES)?;
+    let start = (patient, from.saturating_sub(MAX_BATCH_SPAN), 0u64);
+    let mut out = Vec::new();
+    for entry in index.range(start..=(patient, to, u64::MAX))? {
+        if out.len() >= limit {
+            break;
+        }
+        let (k, last_time) = entry?;
+        if last_time.value() < from {
+            continue;
+        }
+        let id = k.value().2;
+        out.push(tables::load_batch(&batches, id)?.ok_or(StoreError::UnknownBatch(id))?);
     }
     Ok(out)
 }

@@ -10,6 +10,12 @@
 //!   that inserts append to the tree (few pages touched per commit) |
 //! | `pending` | batch id | () : the anchoring queue, in ingest order |
 //! | `in_flight` | batch id | () : batches whose transaction was broadcast |
+//! | `patient_batches` | (patient, first reading time, batch id) | last reading time: a
+//!   patient's batches in time order, for the data API; erased batches are removed |
+//! | `erasures` | (patient, erasure number) | erasure record (JSON) |
+//! | `outbox` | item id | chain message to send and its state (JSON): accesses served and
+//!   erasures done, to record on chain |
+//! | `outbox_queued`, `outbox_in_flight` | item id | () : the outbox's queues |
 
 use redb::{ReadableTable, Table, TableDefinition, WriteTransaction};
 
@@ -23,6 +29,13 @@ pub(crate) const RANGES: TableDefinition<(&str, u64), (u64, u64, u64)> =
 pub(crate) const READINGS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("readings");
 pub(crate) const PENDING: TableDefinition<u64, ()> = TableDefinition::new("pending");
 pub(crate) const IN_FLIGHT: TableDefinition<u64, ()> = TableDefinition::new("in_flight");
+pub(crate) const PATIENT_BATCHES: TableDefinition<(&str, u64, u64), u64> =
+    TableDefinition::new("patient_batches");
+pub(crate) const ERASURES: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("erasures");
+pub(crate) const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");
+pub(crate) const OUTBOX_QUEUED: TableDefinition<u64, ()> = TableDefinition::new("outbox_queued");
+pub(crate) const OUTBOX_IN_FLIGHT: TableDefinition<u64, ()> =
+    TableDefinition::new("outbox_in_flight");
 
 pub(crate) const FORMAT_KEY: &str = "format";
 pub(crate) const FORMAT_VERSION: &[u8] = b"diachain-relayer-store/1";
@@ -30,6 +43,9 @@ pub(crate) const MASTER_CHECK_KEY: &str = "master_check";
 pub(crate) const ANCHORED_COUNT: &str = "count/anchored";
 pub(crate) const FAILED_COUNT: &str = "count/failed";
 pub(crate) const PROBE_KEY: &str = "probe";
+/// Set once `patient_batches` holds every stored batch (stores made before it existed are
+/// indexed when first opened).
+pub(crate) const PATIENT_INDEX_KEY: &str = "index/patient_batches";
 
 /// Every table of a write transaction, opened once.
 pub(crate) struct WriteTables<'t> {
@@ -40,6 +56,7 @@ pub(crate) struct WriteTables<'t> {
     pub readings: Table<'t, (u64, u64), &'static [u8]>,
     pub pending: Table<'t, u64, ()>,
     pub in_flight: Table<'t, u64, ()>,
+    pub patient_batches: Table<'t, (&'static str, u64, u64), u64>,
 }
 
 impl<'t> WriteTables<'t> {
@@ -52,6 +69,7 @@ impl<'t> WriteTables<'t> {
             readings: txn.open_table(READINGS)?,
             pending: txn.open_table(PENDING)?,
             in_flight: txn.open_table(IN_FLIGHT)?,
+            patient_batches: txn.open_table(PATIENT_BATCHES)?,
         })
     }
 }

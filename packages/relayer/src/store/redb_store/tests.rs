@@ -10,11 +10,11 @@ use crate::store::crypto::{self, MasterKey};
 use crate::store::{AnchorState, IngestOutcome, NewBatch, SeqRange, Store, StoreError};
 use crate::testkit::{self, DAY0, PATIENT};
 
-const DEV: &str = "cgm-7f3a9c2e51d04b88";
-const DEV2: &str = "cgm-00aa11bb22cc33dd";
-const OTHER_PATIENT: &str = "wasm1otherpatientaddress00000000000000000";
+pub(super) const DEV: &str = "cgm-7f3a9c2e51d04b88";
+pub(super) const DEV2: &str = "cgm-00aa11bb22cc33dd";
+pub(super) const OTHER_PATIENT: &str = "wasm1otherpatientaddress00000000000000000";
 
-fn new_batch(device: &str, patient: &str, first_seq: u64, first_time: u64) -> NewBatch {
+pub(super) fn new_batch(device: &str, patient: &str, first_seq: u64, first_time: u64) -> NewBatch {
     let key = TestKey::new(KeyAlgorithm::Ed25519, 0x11);
     let b = testkit::batch(&key, device, first_seq, 12, first_time);
     NewBatch {
@@ -28,11 +28,11 @@ fn new_batch(device: &str, patient: &str, first_seq: u64, first_time: u64) -> Ne
     }
 }
 
-fn open(path: &Path, master: &MasterKey) -> RedbStore {
+pub(super) fn open(path: &Path, master: &MasterKey) -> RedbStore {
     RedbStore::open(path, master, RedbStoreOptions::default()).expect("store opens")
 }
 
-fn temp_store() -> (tempfile::TempDir, PathBuf, MasterKey, RedbStore) {
+pub(super) fn temp_store() -> (tempfile::TempDir, PathBuf, MasterKey, RedbStore) {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("s.redb");
     let master = MasterKey::generate();
@@ -40,7 +40,7 @@ fn temp_store() -> (tempfile::TempDir, PathBuf, MasterKey, RedbStore) {
     (dir, path, master, store)
 }
 
-fn stored(outcome: &IngestOutcome) -> u64 {
+pub(super) fn stored(outcome: &IngestOutcome) -> u64 {
     match outcome {
         IngestOutcome::Stored(b) => b.id,
         other => panic!("not stored: {other:?}"),
