@@ -32,6 +32,13 @@ pub struct Metrics {
     pub batches_failed: Family<ReasonLabel, Counter>,
     pub chain_errors: Family<KindLabel, Counter>,
     pub ingest_to_anchor: Histogram,
+    // The data API and the recorder.
+    pub data_served: Family<ReasonLabel, Counter>,
+    pub data_refused: Family<ReasonLabel, Counter>,
+    pub outbox_pending: Gauge,
+    pub outbox_recorded: Counter,
+    pub outbox_failed: Counter,
+    pub erasures: Counter,
 }
 
 fn anchor_buckets() -> impl Iterator<Item = f64> {
@@ -61,6 +68,12 @@ impl Metrics {
             chain_errors: Family::default(),
             // 0.25 s steps up to 10 s (blocks are seconds apart), then coarser up to an hour.
             ingest_to_anchor: Histogram::new(anchor_buckets()),
+            data_served: Family::default(),
+            data_refused: Family::default(),
+            outbox_pending: Gauge::default(),
+            outbox_recorded: Counter::default(),
+            outbox_failed: Counter::default(),
+            erasures: Counter::default(),
         };
         m.register_all();
         m
@@ -118,6 +131,50 @@ impl Metrics {
             "Time from acknowledgement to on-chain anchor",
             self.ingest_to_anchor.clone(),
         );
+        r.register(
+            "data_requests_served",
+            "Data requests answered, by basis (owner, grant, break_glass)",
+            self.data_served.clone(),
+        );
+        r.register(
+            "data_requests_refused",
+            "Data requests refused, by reason",
+            self.data_refused.clone(),
+        );
+        r.register(
+            "outbox_pending",
+            "Accesses and erasures waiting to be recorded on chain",
+            self.outbox_pending.clone(),
+        );
+        r.register(
+            "outbox_recorded",
+            "Accesses and erasures recorded on chain",
+            self.outbox_recorded.clone(),
+        );
+        r.register(
+            "outbox_failed",
+            "Accesses and erasures the consent contract refused for good",
+            self.outbox_failed.clone(),
+        );
+        r.register("erasures", "Patients' data erased", self.erasures.clone());
+    }
+
+    fn label(family: &Family<ReasonLabel, Counter>, reason: &str) {
+        family
+            .get_or_create(&ReasonLabel {
+                reason: reason.to_string(),
+            })
+            .inc();
+    }
+
+    /// A data request answered on `basis`.
+    pub fn served(&self, basis: &str) {
+        Self::label(&self.data_served, basis);
+    }
+
+    /// A data request refused for `reason`.
+    pub fn refused(&self, reason: &str) {
+        Self::label(&self.data_refused, reason);
     }
 
     pub fn rejected(&self, reason: &str) {

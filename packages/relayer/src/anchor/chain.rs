@@ -34,7 +34,7 @@ pub trait AnchorChain: Send + Sync + 'static {
 
 /// The real chain: the relayer's account ([`TxSender`]) and the reading-anchors contract.
 pub struct TxAnchorChain<R> {
-    pub sender: TxSender<R>,
+    pub sender: std::sync::Arc<TxSender<R>>,
     pub anchors_contract: String,
 }
 

@@ -195,7 +195,7 @@ async fn connect(
     Ok(ChainLink {
         view: Arc::new(registry),
         anchor_chain: TxAnchorChain {
-            sender: TxSender::new(client.clone(), signer),
+            sender: Arc::new(TxSender::new(client.clone(), signer)),
             anchors_contract: anchors_contract.to_string(),
         },
         client,
