@@ -106,6 +106,10 @@ pub struct ChainSection {
     /// admitted)
     #[arg(long = "registry-contract", env = "DIACHAIN_RELAYER_REGISTRY_CONTRACT")]
     pub registry_contract: Option<String>,
+    /// consent contract address: the data API checks access there and records what it serves
+    /// (the relayer must be an admitted custodian); without it the data API is off
+    #[arg(long = "consent-contract", env = "DIACHAIN_RELAYER_CONSENT_CONTRACT")]
+    pub consent_contract: Option<String>,
     /// CometBFT RPC address of a node of the chain, e.g. http://127.0.0.1:26657
     #[arg(long = "node", env = "DIACHAIN_RELAYER_NODE")]
     pub node: Option<String>,
@@ -209,6 +213,7 @@ merge!(ChainSection {
     chain_id,
     anchors_contract,
     registry_contract,
+    consent_contract,
     node,
     gas_prices,
     key_file,

@@ -13,6 +13,7 @@ pub mod ingest;
 pub mod metrics;
 pub mod nightscout;
 pub mod proof;
+pub mod recorder;
 pub mod registry;
 pub mod server;
 pub mod simulator;

@@ -5,7 +5,7 @@
 
 use cosmwasm_std::Binary;
 use diachain_std::merkle;
-use diachain_std::BatchHeader;
+use diachain_std::{BatchHeader, Reading};
 use serde::{Deserialize, Serialize};
 
 use crate::store::{AnchorState, BatchId, Store, StoreError};
@@ -38,6 +38,48 @@ pub enum ProofError {
     Encoding(String),
 }
 
+/// One reading of a batch with what proves it is in the batch's root.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProvenReading {
+    pub reading: ReadingJson,
+    pub leaf_hash: Binary,
+    /// The leaf's position in the batch (`seq - first_seq`).
+    pub index: u64,
+    /// RFC 9162 audit path, from the leaf upwards.
+    pub path: Vec<Binary>,
+}
+
+fn leaves_of(readings: &[Reading]) -> Result<Vec<merkle::Hash>, ProofError> {
+    readings
+        .iter()
+        .map(|r| {
+            r.leaf_hash()
+                .map_err(|e| ProofError::Encoding(e.to_string()))
+        })
+        .collect()
+}
+
+/// The readings of a batch (all of them, in sequence order) that `keep` selects, each with
+/// its inclusion proof.
+pub fn prove_selected(
+    readings: &[Reading],
+    keep: impl Fn(&Reading) -> bool,
+) -> Result<Vec<ProvenReading>, ProofError> {
+    let leaves = leaves_of(readings)?;
+    let mut out = Vec::new();
+    for (position, reading) in readings.iter().enumerate().filter(|(_, r)| keep(r)) {
+        let path = merkle::inclusion_proof(&leaves, position)
+            .ok_or_else(|| ProofError::Encoding(format!("no audit path for leaf {position}")))?;
+        out.push(ProvenReading {
+            reading: ReadingJson::from(reading),
+            leaf_hash: Binary::new(leaves[position].to_vec()),
+            index: position as u64,
+            path: path.iter().map(|h| Binary::new(h.to_vec())).collect(),
+        });
+    }
+    Ok(out)
+}
+
 /// The proof of reading `seq` of `device_id`, built from the local store.
 pub fn reading_proof(
     store: &dyn Store,
@@ -50,13 +92,7 @@ pub fn reading_proof(
     };
     let batch = store.find_batch(device_id, seq)?.ok_or_else(not_found)?;
     let readings = store.readings(&batch)?;
-    let leaves = readings
-        .iter()
-        .map(|r| {
-            r.leaf_hash()
-                .map_err(|e| ProofError::Encoding(e.to_string()))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let leaves = leaves_of(&readings)?;
     let index = seq - batch.header.first_seq;
     let position = usize::try_from(index).map_err(|_| not_found())?;
     let path = merkle::inclusion_proof(&leaves, position).ok_or_else(not_found)?;

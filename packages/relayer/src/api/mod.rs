@@ -1,9 +1,15 @@
-//! The HTTP API: `POST /v1/batches` for gateways; `GET /v1/status`, `/healthz` and `/metrics`
-//! for operators.
+//! The HTTP API: `POST /v1/batches` for gateways; the data API (signed requests) for patients,
+//! guardians and grantees: `GET /v1/patients/{patient}/readings`,
+//! `POST /v1/patients/{patient}/erasure`, `GET /v1/patients/{patient}/erasures`;
+//! `GET /v1/status`, `/healthz` and `/metrics` for operators.
 
 mod batches;
+pub mod data;
+pub mod erasure;
 mod error;
 mod ops;
+pub mod reply;
+mod signed;
 
 use std::sync::Arc;
 
@@ -11,9 +17,12 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use crate::anchor::AnchoringStatus;
+use crate::auth::request::RequestAuth;
+use crate::consent::ConsentView;
 use crate::health::Health;
-use crate::ingest::Pipeline;
+use crate::ingest::{Clock, Pipeline};
 use crate::metrics::Metrics;
+use crate::store::Store;
 
 pub use batches::REPLAY_HEADER;
 pub use error::status_of;
@@ -27,11 +36,49 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// The anchoring task's status (`None` when nothing is anchored: a development registry).
     pub anchoring: Option<Arc<AnchoringStatus>>,
+    /// The data API (`None` without a chain to check consent on: a development registry).
+    pub data: Option<Arc<DataApi>>,
+}
+
+/// Whether a device's key is one the relayer holds (a Nightscout uploader's).
+pub type RelayerHeld = Arc<dyn Fn(&str) -> bool + Send + Sync>;
+
+/// What the data API needs.
+pub struct DataApi {
+    pub auth: RequestAuth,
+    pub consent: Arc<dyn ConsentView>,
+    pub store: Arc<dyn Store>,
+    pub clock: Clock,
+    /// The chain's bech32 account prefix.
+    pub prefix: String,
+    pub chain_id: String,
+    pub anchors_contract: String,
+    pub relayer_held: RelayerHeld,
+    /// Largest signed request body.
+    pub max_body_bytes: usize,
+}
+
+fn data_api_disabled() -> reply::ApiError {
+    reply::ApiError::new(
+        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        "data_api_disabled",
+        "This relayer runs without a chain (a development registry), so it cannot check \
+         consent and serves no data.",
+    )
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/v1/batches", post(batches::post_batch))
+        .route("/v1/patients/{patient}/readings", get(data::get_readings))
+        .route(
+            "/v1/patients/{patient}/erasure",
+            post(erasure::post_erasure),
+        )
+        .route(
+            "/v1/patients/{patient}/erasures",
+            get(erasure::get_erasures),
+        )
         .route("/v1/status", get(ops::status))
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))

@@ -91,6 +91,26 @@ pub fn canonical(r: &RequestParts<'_>, timestamp: u64, nonce: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// The five headers of a request signed by `signer` at `timestamp` with `nonce`.
+pub fn signed_headers(
+    signer: &diachain_chain_client::Signer,
+    r: &RequestParts<'_>,
+    timestamp: u64,
+    nonce: &str,
+) -> Result<[(&'static str, String); 5], diachain_chain_client::Error> {
+    let signature = adr036::sign_with(signer, &canonical(r, timestamp, nonce))?;
+    Ok([
+        (H_ADDRESS, signer.address().to_string()),
+        (
+            H_PUBLIC_KEY,
+            Binary::new(signer.public_key().to_bytes()).to_base64(),
+        ),
+        (H_TIMESTAMP, timestamp.to_string()),
+        (H_NONCE, nonce.to_string()),
+        (H_SIGNATURE, Binary::new(signature.to_vec()).to_base64()),
+    ])
+}
+
 /// Checks signed requests and remembers their nonces.
 pub struct RequestAuth {
     prefix: String,

@@ -2,6 +2,7 @@
 
 mod keys;
 mod serve;
+mod serve_data;
 mod sign_request;
 mod simulate;
 mod status;

@@ -33,6 +33,7 @@ struct ChainLink {
     view: Arc<dyn RegistryView>,
     client: ChainClient<HttpRpc>,
     anchor_chain: TxAnchorChain<HttpRpc>,
+    registry_contract: String,
 }
 
 pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
@@ -79,8 +80,34 @@ pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
     let mut chain_clock = system_clock();
     let limits = Arc::new(SamplingLimits::default());
     let mut anchoring = None;
+    let mut data = None;
     let mut tasks: Vec<JoinHandle<()>> = Vec::new();
     if let Some(link) = link {
+        match &chain_cfg.consent_contract {
+            Some(consent) => {
+                let started = crate::ingest::unix_now();
+                data = Some(super::serve_data::start(
+                    &link.client,
+                    super::serve_data::DataLink {
+                        sender: link.anchor_chain.sender.clone(),
+                        consent_contract: consent.clone(),
+                        registry_contract: link.registry_contract.clone(),
+                        chain_id: chain_id.clone(),
+                        anchors_contract: anchors_contract.clone(),
+                        started,
+                        max_body_bytes: server_cfg.max_body_bytes(),
+                    },
+                    store.clone() as Arc<dyn Store>,
+                    metrics.clone(),
+                    &stop,
+                    &mut tasks,
+                ));
+            }
+            None => tracing::warn!(
+                "no --consent-contract: the data API is off (data requests get 503) and no \
+                 access is recorded"
+            ),
+        }
         let chain_health = Arc::new(ChainHealth::new(Duration::from_secs(10)));
         let watcher = BlockWatcher {
             client: link.client,
@@ -130,6 +157,7 @@ pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
         health,
         max_body_bytes: server_cfg.max_body_bytes(),
         anchoring,
+        data,
     });
     let listener = TcpListener::bind(server_cfg.listen()).await?;
     tracing::info!(address = %listener.local_addr()?, store = %path.display(), "relayer listening");
@@ -176,7 +204,11 @@ async fn connect(
             Err(e) => return Err(format!("cannot use the node {node}: {e}").into()),
         }
     };
-    let registry = ChainRegistry::new(client.clone(), registry_contract, signer.address().into());
+    let registry = ChainRegistry::new(
+        client.clone(),
+        registry_contract.clone(),
+        signer.address().into(),
+    );
     match registry.relayer_active().await {
         Ok(true) => {}
         Ok(false) => tracing::warn!(
@@ -199,5 +231,6 @@ async fn connect(
             anchors_contract: anchors_contract.to_string(),
         },
         client,
+        registry_contract,
     })
 }

@@ -3,16 +3,11 @@
 
 use std::path::PathBuf;
 
-use clap::Args;
-use cosmwasm_std::Binary;
-
 use super::CliResult;
-use crate::auth::adr036;
-use crate::auth::request::{
-    canonical, RequestParts, H_ADDRESS, H_NONCE, H_PUBLIC_KEY, H_SIGNATURE, H_TIMESTAMP,
-};
+use crate::auth::request::{signed_headers, RequestParts};
 use crate::chain::load_signer;
 use crate::config::ChainSection;
+use clap::Args;
 
 #[derive(Args, Debug)]
 pub struct SignRequestArgs {
@@ -60,17 +55,7 @@ pub fn run(args: SignRequestArgs, file_chain: ChainSection) -> CliResult {
         query: args.query.as_deref(),
         body: &body,
     };
-    let signature = adr036::sign_with(&signer, &canonical(&parts, timestamp, &nonce))?;
-    let headers = [
-        (H_ADDRESS, signer.address().to_string()),
-        (
-            H_PUBLIC_KEY,
-            Binary::new(signer.public_key().to_bytes()).to_base64(),
-        ),
-        (H_TIMESTAMP, timestamp.to_string()),
-        (H_NONCE, nonce),
-        (H_SIGNATURE, Binary::new(signature.to_vec()).to_base64()),
-    ];
+    let headers = signed_headers(&signer, &parts, timestamp, &nonce)?;
     if args.curl {
         let line: Vec<String> = headers
             .iter()

@@ -1,14 +1,29 @@
-//! Consent checks for the data API (issue 13, work in progress; not wired into the API yet):
-//! whether a grantee may read a patient's data of a scope and period now, as the consent
-//! contract's `CheckAccess` decides at the current block time, and the refusal as an HTTP
-//! answer (403 with a machine-readable reason and a sentence).
+//! Consent checks for the data API: whether a grantee may read a patient's data of a scope and
+//! period now, as the consent contract's `CheckAccess` decides at the current block time, and
+//! the refusal as an HTTP answer (403 with a machine-readable reason and a sentence); and
+//! whether a caller is the patient's guardian (the device registry's `IsGuardian`).
 
 use cosmwasm_std::Timestamp;
 use diachain_chain_client::{ChainClient, Rpc};
 use diachain_std::consent::{CheckAccessResponse, Denial, QueryMsg};
+use diachain_std::encoding::ReadingKind;
 use diachain_std::DataScope;
 
 use crate::registry::BoxFuture;
+
+/// The scope a reading falls under: glucose and ketone measurements are `Glucose`, insulin
+/// doses `Insulin`, carbohydrates `Nutrition`, device events, heart rate and steps
+/// `DeviceEvents`.
+pub fn scope_of(kind: ReadingKind) -> DataScope {
+    match kind {
+        ReadingKind::Glucose | ReadingKind::Ketones => DataScope::Glucose,
+        ReadingKind::InsulinBolus | ReadingKind::InsulinBasal => DataScope::Insulin,
+        ReadingKind::Carbohydrates => DataScope::Nutrition,
+        ReadingKind::DeviceEvent | ReadingKind::HeartRate | ReadingKind::Steps => {
+            DataScope::DeviceEvents
+        }
+    }
+}
 
 /// One access asked for: `grantee` reads `patient`'s `scope` data measured in
 /// `data_from..=data_to` (Unix seconds).
@@ -80,12 +95,20 @@ pub trait ConsentView: Send + Sync + 'static {
         &'a self,
         request: &'a AccessRequest,
     ) -> BoxFuture<'a, Result<Decision, diachain_chain_client::Error>>;
+    /// Whether `address` is `patient`'s guardian now.
+    fn is_guardian<'a>(
+        &'a self,
+        patient: &'a str,
+        address: &'a str,
+    ) -> BoxFuture<'a, Result<bool, diachain_chain_client::Error>>;
 }
 
-/// The consent contract on chain, asked at the latest block's time.
+/// The consent contract (and the device registry, for guardians) on chain, asked at the
+/// latest block.
 pub struct ChainConsent<R> {
     pub client: ChainClient<R>,
     pub consent_contract: String,
+    pub registry_contract: String,
 }
 
 /// A decision from the contract's answer.
@@ -116,6 +139,20 @@ impl<R: Rpc + 'static> ConsentView for ChainConsent<R> {
             let r: CheckAccessResponse =
                 self.client.smart_query(&self.consent_contract, &q).await?;
             Ok(decide(r))
+        })
+    }
+
+    fn is_guardian<'a>(
+        &'a self,
+        patient: &'a str,
+        address: &'a str,
+    ) -> BoxFuture<'a, Result<bool, diachain_chain_client::Error>> {
+        Box::pin(async move {
+            let q = diachain_std::registry::QueryMsg::IsGuardian {
+                patient: patient.to_string(),
+                guardian: address.to_string(),
+            };
+            self.client.smart_query(&self.registry_contract, &q).await
         })
     }
 }

@@ -78,7 +78,14 @@ pub struct OutboxItem {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErasureRecord {
     pub patient: String,
-    /// SHA-256 of the patient's signed request.
+    /// Who asked: the patient or their guardian.
+    pub requested_by: String,
+    /// The request as signed (the canonical text of `auth::request`), the signer's public key
+    /// and its ADR-036 signature (base64): proof that they asked.
+    pub request: String,
+    pub public_key: String,
+    pub signature: String,
+    /// SHA-256 of `request`: what the chain records.
     pub request_hash: Binary,
     pub requested_at: u64,
     /// Unix seconds when the key was destroyed.

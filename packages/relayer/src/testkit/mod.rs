@@ -9,7 +9,11 @@ use diachain_std::registry::AnchoringDevice;
 use diachain_std::testing::{signed_batch, SignedBatch, TestKey};
 use diachain_std::{DeviceKind, Domain};
 
-use crate::api::AppState;
+use diachain_chain_client::WASM_PREFIX;
+
+use crate::api::{AppState, DataApi};
+use crate::auth::request::RequestAuth;
+use crate::consent::ConsentView;
 use crate::health::Health;
 use crate::ingest::{Clock, Pipeline};
 use crate::metrics::Metrics;
@@ -18,6 +22,7 @@ use crate::store::crypto::MasterKey;
 use crate::store::{GroupCommit, RedbStore, RedbStoreOptions, Store};
 use crate::wire::{BatchRequest, ReadingJson};
 
+pub mod consent;
 pub mod http;
 
 pub const CHAIN_ID: &str = "diachain-local-1";
@@ -100,6 +105,24 @@ impl TestRelayer {
     }
 
     pub fn with_clock(max_body_bytes: usize, clock: Clock) -> std::io::Result<Self> {
+        Self::build(max_body_bytes, clock, None)
+    }
+
+    /// A relayer whose data API asks `consent`; requests stamped before `DAY0` + 30 days are
+    /// refused.
+    pub fn with_data_api(
+        max_body_bytes: usize,
+        clock: Clock,
+        consent: Arc<dyn ConsentView>,
+    ) -> std::io::Result<Self> {
+        Self::build(max_body_bytes, clock, Some(consent))
+    }
+
+    fn build(
+        max_body_bytes: usize,
+        clock: Clock,
+        consent: Option<Arc<dyn ConsentView>>,
+    ) -> std::io::Result<Self> {
         let dir = tempfile::tempdir()?;
         let master = MasterKey::generate();
         let store = RedbStore::open(
@@ -115,6 +138,19 @@ impl TestRelayer {
             registry.clone(),
             Duration::from_secs(3600),
         ));
+        let data = consent.map(|consent| {
+            Arc::new(DataApi {
+                auth: RequestAuth::new(WASM_PREFIX, DAY0 + 30 * 86_400),
+                consent,
+                store: store.clone() as Arc<dyn Store>,
+                clock: clock.clone(),
+                prefix: WASM_PREFIX.into(),
+                chain_id: CHAIN_ID.into(),
+                anchors_contract: ANCHORS.into(),
+                relayer_held: Arc::new(|_: &str| false),
+                max_body_bytes,
+            })
+        });
         let pipeline = Pipeline {
             chain_id: CHAIN_ID.into(),
             anchors_contract: ANCHORS.into(),
@@ -132,6 +168,7 @@ impl TestRelayer {
             health: Health::default(),
             max_body_bytes,
             anchoring: None,
+            data,
         });
         Ok(TestRelayer {
             dir,

@@ -16,6 +16,10 @@ fn erasure(patient: &str, at: u64) -> (ErasureRecord, OutboxMsg) {
     (
         ErasureRecord {
             patient: patient.to_string(),
+            requested_by: patient.to_string(),
+            request: "DIACHAIN-REQUEST/v1\nPOST\n/v1/patients/x/erasure\n\n00\n1\nn".into(),
+            public_key: "AA==".into(),
+            signature: "AA==".into(),
             request_hash: hash.clone(),
             requested_at: at,
             erased_at: at,
@@ -106,7 +110,10 @@ fn erasure_destroys_the_key_and_readings_and_keeps_headers_for_anchoring() {
         .is_empty());
     // The header stays: it is still anchored (or to be anchored) and proves nothing revealing.
     assert_eq!(store.pending(10).unwrap().len(), 2);
-    assert_eq!(store.erasures(PATIENT).unwrap(), [done.clone()]);
+    assert_eq!(
+        store.erasures(PATIENT).unwrap(),
+        std::slice::from_ref(&done)
+    );
     let queued = store.outbox(false, 10).unwrap();
     assert_eq!(queued.len(), 1);
     assert_eq!((queued[0].id, &queued[0].msg), (done.outbox_id, &msg));

@@ -22,22 +22,21 @@ pub(super) fn append(
 ) -> Result<Vec<OutboxId>, StoreError> {
     let mut outbox = txn.open_table(tables::OUTBOX)?;
     let mut queued = txn.open_table(tables::OUTBOX_QUEUED)?;
-    let mut next = match outbox.last()? {
+    let first = match outbox.last()? {
         Some((k, _)) => k.value() + 1,
         None => 1,
     };
     let mut ids = Vec::with_capacity(msgs.len());
-    for msg in msgs {
+    for (id, msg) in (first..).zip(msgs) {
         let item = OutboxItem {
-            id: next,
+            id,
             msg: msg.clone(),
             state: OutboxState::Queued,
             queued_at,
         };
-        outbox.insert(next, encode(&item)?.as_slice())?;
-        queued.insert(next, ())?;
-        ids.push(next);
-        next += 1;
+        outbox.insert(id, encode(&item)?.as_slice())?;
+        queued.insert(id, ())?;
+        ids.push(id);
     }
     Ok(ids)
 }

@@ -1,0 +1,319 @@
+//! `GET /v1/patients/{patient}/readings?scope=&from=&to=`: a patient's readings, to the patient,
+//! their guardian, or a grantee the consent contract allows at the current block; each reading
+//! with its salt and inclusion proof and its batch's signed header (root included) and anchor,
+//! so that every value can be checked against the chain without trusting the relayer. An
+//! access by a grant is queued durably for the chain before it is answered.
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use cosmwasm_std::Binary;
+use diachain_chain_client::cosmrs::AccountId;
+use diachain_std::{BatchHeader, DataScope, Reading};
+use serde::{Deserialize, Serialize};
+
+use super::reply::ApiError;
+use super::signed::{self, Signed};
+use super::{AppState, DataApi};
+use crate::consent::{scope_of, AccessRequest, Decision};
+use crate::proof::{prove_selected, ProvenReading};
+use crate::store::{AnchorState, OutboxId, OutboxMsg, StoreError, StoredBatch};
+
+/// The longest period one request may ask for.
+pub const MAX_PERIOD_SECONDS: u64 = 31 * 86_400;
+/// Most batches one answer may draw on; a request needing more is refused (ask for a shorter
+/// period).
+pub const MAX_BATCHES: usize = 2_000;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadingsQuery {
+    pub scope: DataScope,
+    /// Measurement times, Unix seconds, inclusive.
+    pub from: u64,
+    pub to: u64,
+}
+
+/// On what ground the data is served.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AccessBasis {
+    /// `owner`, `guardian`, `grant` or `break_glass`.
+    pub basis: String,
+    pub grant_id: Option<u64>,
+    /// The outbox item that records this access on chain (grants and break-glass only).
+    pub record: Option<OutboxId>,
+}
+
+/// How a batch's readings are vouched for.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Attestation {
+    /// Signed by the device's own key, registered on chain by its manufacturer.
+    DeviceSigned,
+    /// Signed by an uploader key the relayer holds for the patient (Nightscout uploads).
+    RelayerAttested,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ServedBatch {
+    pub batch_id: u64,
+    pub header: BatchHeader,
+    pub signature: Binary,
+    pub attestation: Attestation,
+    pub anchoring: AnchorState,
+    pub readings: Vec<ProvenReading>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ReadingsResponse {
+    pub patient: String,
+    pub scope: DataScope,
+    pub from: u64,
+    pub to: u64,
+    pub chain_id: String,
+    pub anchors_contract: String,
+    pub access: AccessBasis,
+    /// How many readings the batches hold in all.
+    pub count: u64,
+    pub batches: Vec<ServedBatch>,
+}
+
+pub(super) async fn get_readings(
+    State(app): State<Arc<AppState>>,
+    Path(patient): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let Some(data) = app.data.clone() else {
+        return super::data_api_disabled().into_response();
+    };
+    match readings(&data, &patient, &method, &uri, &headers, body).await {
+        Ok(r) => {
+            app.metrics.served(&r.access.basis);
+            (StatusCode::OK, Json(r)).into_response()
+        }
+        Err(e) => {
+            app.metrics.refused(e.code);
+            e.into_response()
+        }
+    }
+}
+
+/// Refuses an address that is not a bech32 account of this chain.
+pub(super) fn check_patient(data: &DataApi, patient: &str) -> Result<(), ApiError> {
+    match AccountId::from_str(patient) {
+        Ok(a) if a.prefix() == data.prefix => Ok(()),
+        _ => Err(ApiError::bad_request(
+            "bad_patient",
+            format!(
+                "{patient:?} is not an account address of this chain ({}1…).",
+                data.prefix
+            ),
+        )),
+    }
+}
+
+fn parse_query(uri: &Uri) -> Result<ReadingsQuery, ApiError> {
+    let q = Query::<ReadingsQuery>::try_from_uri(uri).map_err(|e| {
+        ApiError::bad_request(
+            "bad_query",
+            format!(
+                "The query must be scope=<scope>&from=<unix s>&to=<unix s>: {}",
+                e.body_text()
+            ),
+        )
+    })?;
+    let q = q.0;
+    if q.from > q.to {
+        return Err(ApiError::bad_request(
+            "bad_period",
+            "from must not be after to.",
+        ));
+    }
+    if q.to - q.from > MAX_PERIOD_SECONDS {
+        return Err(ApiError::bad_request(
+            "period_too_long",
+            format!("One request covers at most {MAX_PERIOD_SECONDS} s (31 days); ask for shorter periods."),
+        )
+        .with("max_seconds", MAX_PERIOD_SECONDS));
+    }
+    if q.scope == DataScope::SummariesOnly {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "summaries_only",
+            "The summaries_only scope gives aggregates, never individual readings.",
+        ));
+    }
+    Ok(q)
+}
+
+async fn readings(
+    data: &DataApi,
+    patient: &str,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<ReadingsResponse, ApiError> {
+    let Signed { caller, .. } = signed::verify(data, method, uri, headers, body).await?;
+    check_patient(data, patient)?;
+    let q = parse_query(uri)?;
+    let request = AccessRequest {
+        patient: patient.to_string(),
+        grantee: caller.clone(),
+        scope: q.scope,
+        data_from: q.from,
+        data_to: q.to,
+    };
+    let (basis, grant) = decide(data, &request).await?;
+    let batches = load(data, patient, &q).await?;
+    let count = batches.iter().map(|b| b.readings.len() as u64).sum();
+    let record = match grant {
+        Some(grant_id) => Some(queue_access(data, &request, grant_id).await?),
+        None => None,
+    };
+    tracing::info!(patient, caller = %caller, basis, ?grant, count, "data served");
+    Ok(ReadingsResponse {
+        patient: patient.to_string(),
+        scope: q.scope,
+        from: q.from,
+        to: q.to,
+        chain_id: data.chain_id.clone(),
+        anchors_contract: data.anchors_contract.clone(),
+        access: AccessBasis {
+            basis: basis.to_string(),
+            grant_id: grant,
+            record,
+        },
+        count,
+        batches,
+    })
+}
+
+/// The basis of an access and the grant to record it under, or the refusal.
+async fn decide(
+    data: &DataApi,
+    r: &AccessRequest,
+) -> Result<(&'static str, Option<u64>), ApiError> {
+    if r.grantee == r.patient {
+        return Ok(("owner", None));
+    }
+    let consent = &data.consent;
+    if consent
+        .is_guardian(&r.patient, &r.grantee)
+        .await
+        .map_err(|e| ApiError::chain_unavailable(&e))?
+    {
+        return Ok(("guardian", None));
+    }
+    match consent
+        .check_access(r)
+        .await
+        .map_err(|e| ApiError::chain_unavailable(&e))?
+    {
+        Decision::Allowed {
+            grant_id,
+            break_glass,
+        } => Ok((
+            if break_glass { "break_glass" } else { "grant" },
+            Some(grant_id),
+        )),
+        Decision::Denied(refusal) => {
+            let mut e = ApiError::new(StatusCode::FORBIDDEN, refusal.code, refusal.message);
+            if let Some(id) = refusal.grant_id {
+                e = e.with("grant_id", id);
+            }
+            Err(e)
+        }
+    }
+}
+
+async fn queue_access(
+    data: &DataApi,
+    r: &AccessRequest,
+    grant_id: u64,
+) -> Result<OutboxId, ApiError> {
+    let served_at = (data.clock)();
+    let msg = OutboxMsg::Access {
+        patient: r.patient.clone(),
+        grantee: r.grantee.clone(),
+        scope: r.scope,
+        data_from: r.data_from,
+        data_to: r.data_to,
+        grant_id,
+        served_at,
+    };
+    let store = data.store.clone();
+    let ids = tokio::task::spawn_blocking(move || store.enqueue(&[msg], served_at))
+        .await
+        .map_err(|_| ApiError::store_failed(&StoreError::Closed))?
+        .map_err(|e| ApiError::store_failed(&e))?;
+    ids.first()
+        .copied()
+        .ok_or_else(|| ApiError::store_failed(&StoreError::Corrupt("no outbox id".into())))
+}
+
+async fn load(
+    data: &DataApi,
+    patient: &str,
+    q: &ReadingsQuery,
+) -> Result<Vec<ServedBatch>, ApiError> {
+    let store = data.store.clone();
+    let (patient, scope, from, to) = (patient.to_string(), q.scope, q.from, q.to);
+    let relayer_held = data.relayer_held.clone();
+    tokio::task::spawn_blocking(move || {
+        let batches = store.patient_batches(&patient, from, to, MAX_BATCHES + 1)?;
+        if batches.len() > MAX_BATCHES {
+            return Ok(Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "too_much_data",
+                format!("The period holds more than {MAX_BATCHES} batches; ask for a shorter one."),
+            )));
+        }
+        let mut out = Vec::new();
+        for b in batches {
+            if matches!(b.state, AnchorState::Failed { .. }) {
+                continue;
+            }
+            let readings = store.readings(&b)?;
+            let keep =
+                |r: &Reading| scope_of(r.kind) == scope && (from..=to).contains(&r.measured_at);
+            let proven = prove_selected(&readings, keep)
+                .map_err(|e| StoreError::Corrupt(format!("batch {}: {e}", b.id)))?;
+            if !proven.is_empty() {
+                out.push(served(b, proven, relayer_held.as_ref()));
+            }
+        }
+        Ok(Ok(out))
+    })
+    .await
+    .map_err(|_| ApiError::store_failed(&StoreError::Closed))?
+    .map_err(|e: StoreError| ApiError::store_failed(&e))?
+}
+
+fn served(
+    b: StoredBatch,
+    readings: Vec<ProvenReading>,
+    relayer_held: &dyn Fn(&str) -> bool,
+) -> ServedBatch {
+    let attestation = if relayer_held(&b.header.device_id) {
+        Attestation::RelayerAttested
+    } else {
+        Attestation::DeviceSigned
+    };
+    ServedBatch {
+        batch_id: b.id,
+        header: b.header,
+        signature: b.signature,
+        attestation,
+        anchoring: b.state,
+        readings,
+    }
+}

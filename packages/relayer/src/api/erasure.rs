@@ -1,0 +1,192 @@
+//! `POST /v1/patients/{patient}/erasure` (body `{"confirm": true}`), signed by the patient or
+//! their guardian: crypto-shredding of the patient's data held so far (see
+//! `Store::erase_patient`), recorded on chain by the recorder; and
+//! `GET /v1/patients/{patient}/erasures`: what was erased and whether the chain has it yet.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use cosmwasm_std::Binary;
+use serde::{Deserialize, Serialize};
+
+use super::data::check_patient;
+use super::reply::ApiError;
+use super::signed::{self, Signed};
+use super::{AppState, DataApi};
+use crate::store::{ErasureRecord, OutboxMsg, OutboxState, StoreError};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EraseBody {
+    confirm: bool,
+}
+
+/// An erasure and where its on-chain record is.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ErasureView {
+    pub erasure: ErasureRecord,
+    pub chain_record: Option<OutboxState>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ErasuresResponse {
+    pub patient: String,
+    pub erasures: Vec<ErasureView>,
+}
+
+pub(super) async fn post_erasure(
+    State(app): State<Arc<AppState>>,
+    Path(patient): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let Some(data) = app.data.clone() else {
+        return super::data_api_disabled().into_response();
+    };
+    match erase(&data, &patient, &method, &uri, &headers, body).await {
+        Ok(view) => {
+            app.metrics.erasures.inc();
+            (StatusCode::OK, Json(view)).into_response()
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+pub(super) async fn get_erasures(
+    State(app): State<Arc<AppState>>,
+    Path(patient): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let Some(data) = app.data.clone() else {
+        return super::data_api_disabled().into_response();
+    };
+    let listed = async {
+        let signed = signed::verify(&data, &method, &uri, &headers, body).await?;
+        check_patient(&data, &patient)?;
+        ensure_patient_or_guardian(&data, &patient, &signed.caller).await?;
+        let store = data.store.clone();
+        let p = patient.clone();
+        let views = blocking(move || {
+            let mut out = Vec::new();
+            for e in store.erasures(&p)? {
+                let state = store.outbox_item(e.outbox_id)?.map(|i| i.state);
+                out.push(ErasureView {
+                    erasure: e,
+                    chain_record: state,
+                });
+            }
+            Ok(out)
+        })
+        .await?;
+        Ok::<_, ApiError>(ErasuresResponse {
+            patient: patient.clone(),
+            erasures: views,
+        })
+    };
+    match listed.await {
+        Ok(r) => (StatusCode::OK, Json(r)).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn ensure_patient_or_guardian(
+    data: &DataApi,
+    patient: &str,
+    caller: &str,
+) -> Result<(), ApiError> {
+    if caller == patient
+        || data
+            .consent
+            .is_guardian(patient, caller)
+            .await
+            .map_err(|e| ApiError::chain_unavailable(&e))?
+    {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::FORBIDDEN,
+        "not_patient_or_guardian",
+        "Only the patient or their guardian may do this.",
+    ))
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|_| ApiError::store_failed(&StoreError::Closed))?
+        .map_err(|e| ApiError::store_failed(&e))
+}
+
+async fn erase(
+    data: &DataApi,
+    patient: &str,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<ErasureView, ApiError> {
+    let signed = signed::verify(data, method, uri, headers, body).await?;
+    check_patient(data, patient)?;
+    let confirmed = serde_json::from_slice::<EraseBody>(&signed.body)
+        .map_err(|e| {
+            ApiError::bad_request(
+                "bad_body",
+                format!("The body must be {{\"confirm\": true}}: {e}"),
+            )
+        })?
+        .confirm;
+    if !confirmed {
+        return Err(ApiError::bad_request(
+            "not_confirmed",
+            "Erasure destroys the data for good; send {\"confirm\": true} to go ahead.",
+        ));
+    }
+    ensure_patient_or_guardian(data, patient, &signed.caller).await?;
+    let record = erasure_record(data, patient, &signed);
+    let msg = OutboxMsg::Erasure {
+        patient: patient.to_string(),
+        request_hash: record.request_hash.clone(),
+        requested_at: record.requested_at,
+    };
+    let store = data.store.clone();
+    let done = blocking(move || store.erase_patient(record, msg)).await?;
+    tracing::info!(
+        patient,
+        requested_by = %done.requested_by,
+        batches = done.batches,
+        readings = done.readings,
+        "patient data erased (data key destroyed)"
+    );
+    Ok(ErasureView {
+        erasure: done,
+        chain_record: Some(OutboxState::Queued),
+    })
+}
+
+fn erasure_record(data: &DataApi, patient: &str, signed: &Signed) -> ErasureRecord {
+    let now = (data.clock)();
+    ErasureRecord {
+        patient: patient.to_string(),
+        requested_by: signed.caller.clone(),
+        request: String::from_utf8_lossy(&signed.canonical).into_owned(),
+        public_key: signed.public_key.clone(),
+        signature: signed.signature.clone(),
+        request_hash: Binary::new(signed.digest.to_vec()),
+        requested_at: signed.timestamp,
+        erased_at: now,
+        batches: 0,
+        readings: 0,
+        outbox_id: 0,
+    }
+}

@@ -1,0 +1,66 @@
+//! The data API's part of `serve`: the consent checks, the signed-request checker and the
+//! recorder task that records served accesses and erasures on chain.
+
+use std::sync::Arc;
+
+use diachain_chain_client::{ChainClient, HttpRpc, TxSender, WASM_PREFIX};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::api::DataApi;
+use crate::auth::request::RequestAuth;
+use crate::consent::ChainConsent;
+use crate::ingest::system_clock;
+use crate::metrics::Metrics;
+use crate::recorder::{Recorder, RecorderSettings, TxRecordChain};
+use crate::store::Store;
+
+pub(super) struct DataLink {
+    /// The relayer's account, shared with the anchoring task (one sequence counter).
+    pub sender: Arc<TxSender<HttpRpc>>,
+    pub consent_contract: String,
+    pub registry_contract: String,
+    pub chain_id: String,
+    pub anchors_contract: String,
+    /// Unix seconds at start: requests stamped earlier are refused (their nonces are not
+    /// remembered across a restart).
+    pub started: u64,
+    pub max_body_bytes: usize,
+}
+
+/// Starts the recorder and returns the data API's state.
+pub(super) fn start(
+    client: &ChainClient<HttpRpc>,
+    link: DataLink,
+    store: Arc<dyn Store>,
+    metrics: Arc<Metrics>,
+    stop: &watch::Receiver<bool>,
+    tasks: &mut Vec<JoinHandle<()>>,
+) -> Arc<DataApi> {
+    let recorder = Recorder::new(
+        TxRecordChain {
+            sender: link.sender,
+            consent_contract: link.consent_contract.clone(),
+        },
+        store.clone(),
+        metrics,
+        RecorderSettings::default(),
+    );
+    tasks.push(tokio::spawn(recorder.run(stop.clone())));
+    tracing::info!(consent = %link.consent_contract, "data API on; accesses are recorded on chain");
+    Arc::new(DataApi {
+        auth: RequestAuth::new(WASM_PREFIX, link.started),
+        consent: Arc::new(ChainConsent {
+            client: client.clone(),
+            consent_contract: link.consent_contract,
+            registry_contract: link.registry_contract,
+        }),
+        store,
+        clock: system_clock(),
+        prefix: WASM_PREFIX.to_string(),
+        chain_id: link.chain_id,
+        anchors_contract: link.anchors_contract,
+        relayer_held: Arc::new(|_: &str| false),
+        max_body_bytes: link.max_body_bytes,
+    })
+}
