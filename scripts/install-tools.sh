@@ -5,6 +5,8 @@
 #   - the wasm32-unknown-unknown Rust target (rustup)
 #   - binaryen's wasm-opt (npm package `binaryen`), which lowers bulk-memory ops for wasmvm 3.0
 #   - cosmwasm-check (crates.io), the same static checks wasmd runs on upload
+#   - the HAPI FHIR validator (tests/fhir-validator, Maven Central, built with the machine's
+#     Java and Maven into .tools/m2), an independent check of the relayer's FHIR export
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/versions.env
@@ -31,3 +33,9 @@ if [ ! -x "$CHECK" ] || ! "$CHECK" --version | grep -q "$COSMWASM_CHECK_VERSION"
   cargo install --quiet --locked --root "$TOOLS" --version "$COSMWASM_CHECK_VERSION" cosmwasm-check
 fi
 echo "install-tools: wasm-opt $("$TOOLS/bin/wasm-opt" --version | awk '{print $3}'), cosmwasm-check $("$CHECK" --version | awk "{print \$NF}")"
+
+if ! bash scripts/fhir-validate.sh --build >/dev/null; then
+  echo "install-tools: building the FHIR validator failed (needs java and mvn)" >&2
+  exit 1
+fi
+echo "install-tools: FHIR validator (HAPI FHIR $(sed -n 's:.*<hapi.version>\(.*\)</hapi.version>.*:\1:p' tests/fhir-validator/pom.xml))"

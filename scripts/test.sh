@@ -20,6 +20,8 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 step "cargo clippy"
 cargo clippy --locked --workspace --all-targets -- -D warnings
+# The relayer's FHIR export is checked by HAPI FHIR's validator (built by install-tools).
+export DIACHAIN_FHIR_VALIDATOR="$PWD/scripts/fhir-validate.sh"
 step "cargo test"
 # The e2e crate runs in its own step below, against a live node.
 cargo test --locked --workspace --exclude diachain-e2e 2>&1 | tee -a "$RESULTS"

@@ -8,6 +8,7 @@ pub mod chain;
 pub mod cli;
 pub mod config;
 pub mod consent;
+pub mod fhir;
 pub mod health;
 pub mod ingest;
 pub mod metrics;
@@ -19,6 +20,7 @@ pub mod server;
 pub mod simulator;
 pub mod store;
 pub mod telemetry;
+pub mod time;
 pub mod verify;
 pub mod wire;
 

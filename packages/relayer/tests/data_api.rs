@@ -422,3 +422,85 @@ async fn erasure_makes_the_data_unreadable_is_kept_with_the_signed_request_and_q
         serde_json::json!(OutboxState::Queued)
     );
 }
+
+/// Runs the independent FHIR validator (HAPI FHIR, `scripts/fhir-validate.sh`) on `bundle` when
+/// `DIACHAIN_FHIR_VALIDATOR` names it (scripts/test.sh builds and sets it).
+fn independently_valid(bundle: &serde_json::Value) {
+    let Some(script) = std::env::var_os("DIACHAIN_FHIR_VALIDATOR") else {
+        eprintln!("DIACHAIN_FHIR_VALIDATOR unset: the HAPI validation is left to scripts/test.sh");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bundle.json");
+    std::fs::write(&file, bundle.to_string()).unwrap();
+    let out = std::process::Command::new("bash")
+        .arg(script)
+        .arg(&file)
+        .output()
+        .expect("run the FHIR validator");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "HAPI FHIR found errors:\n{text}");
+    assert!(text.contains("0 error(s)"), "{text}");
+}
+
+#[tokio::test]
+async fn a_grantee_gets_anchored_glucose_as_a_fhir_bundle_that_an_independent_validator_accepts() {
+    let w = world().await;
+    w.grant(7, &[DataScope::Glucose], false);
+    let path = format!("/v1/patients/{}/fhir/Observation", w.patient());
+    let query = format!("from={}&to={}", T0 - 600, NOW);
+    // Not anchored yet: nothing to export (every exported value must be verifiable).
+    let a = send(
+        &w.relayer,
+        w.signed(&w.clinician, "GET", &path, Some(&query), b"", NOW),
+    )
+    .await;
+    assert_eq!(
+        (a.status.as_u16(), a.json["total"].as_u64()),
+        (200, Some(0)),
+        "{}",
+        a.json
+    );
+
+    let id = w.relayer.store.pending(10).unwrap()[0].id;
+    w.relayer
+        .store
+        .mark_anchored(&[id], "5E1F00D", 4_321)
+        .unwrap();
+    let a = send(
+        &w.relayer,
+        w.signed(&w.clinician, "GET", &path, Some(&query), b"", NOW),
+    )
+    .await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.json);
+    assert_eq!(
+        a.headers["content-type"].to_str().unwrap(),
+        "application/fhir+json"
+    );
+    assert_eq!(a.json["resourceType"], "Bundle");
+    assert_eq!(a.json["total"], 12);
+    assert_eq!(a.json["entry"].as_array().unwrap().len(), 24);
+    independently_valid(&a.json);
+    // Both requests were served accesses, each queued for the chain.
+    assert_eq!(w.queued().len(), 2);
+
+    let a = send(
+        &w.relayer,
+        w.signed(&signer(4), "GET", &path, Some(&query), b"", NOW),
+    )
+    .await;
+    assert_eq!((a.status.as_u16(), a.code()), (403, "no_grant"));
+    let a = send(
+        &w.relayer,
+        w.signed(
+            &w.clinician,
+            "GET",
+            &path,
+            Some("scope=glucose&from=1&to=2"),
+            b"",
+            NOW,
+        ),
+    )
+    .await;
+    assert_eq!((a.status.as_u16(), a.code()), (400, "bad_query"));
+}

@@ -62,6 +62,8 @@ pub enum Attestation {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ServedBatch {
     pub batch_id: u64,
+    /// Unix seconds when the relayer received the batch and checked its signature.
+    pub received_at: u64,
     pub header: BatchHeader,
     pub signature: Binary,
     pub attestation: Attestation,
@@ -94,7 +96,7 @@ pub(super) async fn get_readings(
     let Some(data) = app.data.clone() else {
         return super::data_api_disabled().into_response();
     };
-    match readings(&data, &patient, &method, &uri, &headers, body).await {
+    match readings(&data, &patient, &method, &uri, &headers, body, parse_query).await {
         Ok(r) => {
             app.metrics.served(&r.access.basis);
             (StatusCode::OK, Json(r)).into_response()
@@ -130,7 +132,11 @@ fn parse_query(uri: &Uri) -> Result<ReadingsQuery, ApiError> {
             ),
         )
     })?;
-    let q = q.0;
+    check_query(q.0)
+}
+
+/// The period and scope rules every data request keeps.
+pub(super) fn check_query(q: ReadingsQuery) -> Result<ReadingsQuery, ApiError> {
     if q.from > q.to {
         return Err(ApiError::bad_request(
             "bad_period",
@@ -154,17 +160,20 @@ fn parse_query(uri: &Uri) -> Result<ReadingsQuery, ApiError> {
     Ok(q)
 }
 
-async fn readings(
+/// A signed, consent-checked request for readings: the answer, with the access queued for the
+/// chain when a grant allowed it. `parse` reads the query.
+pub(super) async fn readings(
     data: &DataApi,
     patient: &str,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
     body: Body,
+    parse: fn(&Uri) -> Result<ReadingsQuery, ApiError>,
 ) -> Result<ReadingsResponse, ApiError> {
     let Signed { caller, .. } = signed::verify(data, method, uri, headers, body).await?;
     check_patient(data, patient)?;
-    let q = parse_query(uri)?;
+    let q = parse(uri)?;
     let request = AccessRequest {
         patient: patient.to_string(),
         grantee: caller.clone(),
@@ -310,6 +319,7 @@ fn served(
     };
     ServedBatch {
         batch_id: b.id,
+        received_at: b.received_at,
         header: b.header,
         signature: b.signature,
         attestation,

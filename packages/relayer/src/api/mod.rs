@@ -7,6 +7,7 @@ mod batches;
 pub mod data;
 pub mod erasure;
 mod error;
+mod fhir;
 mod ops;
 pub mod reply;
 mod signed;
@@ -71,6 +72,10 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/v1/batches", post(batches::post_batch))
         .route("/v1/patients/{patient}/readings", get(data::get_readings))
+        .route(
+            "/v1/patients/{patient}/fhir/Observation",
+            get(fhir::get_observations),
+        )
         .route(
             "/v1/patients/{patient}/erasure",
             post(erasure::post_erasure),

@@ -166,8 +166,8 @@ fn date_ms(entry: &serde_json::Map<String, Value>) -> Result<u64, String> {
                 .get("dateString")
                 .and_then(Value::as_str)
                 .ok_or("`date` is missing")?;
-            let secs =
-                rfc3339_seconds(s).ok_or_else(|| format!("`dateString` {s:?} is not RFC 3339"))?;
+            let secs = crate::time::rfc3339_seconds(s)
+                .ok_or_else(|| format!("`dateString` {s:?} is not RFC 3339"))?;
             secs.saturating_mul(1000)
         }
         Some(_) => return Err("`date` is not a number".into()),
@@ -178,39 +178,6 @@ fn date_ms(entry: &serde_json::Map<String, Value>) -> Result<u64, String> {
         ));
     }
     Ok(ms)
-}
-
-/// Seconds of an RFC 3339 UTC time (`2023-02-19T10:30:12.345Z` or with a `+hh:mm` offset).
-fn rfc3339_seconds(s: &str) -> Option<u64> {
-    let (date, rest) = s.split_once('T')?;
-    let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
-    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
-    let (time, offset) = match rest.find(['Z', '+', '-']) {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => return None,
-    };
-    let mut t = time.split(':');
-    let h: i64 = t.next()?.parse().ok()?;
-    let min: i64 = t.next()?.parse().ok()?;
-    let sec: f64 = t.next()?.parse().ok()?;
-    let off = match offset {
-        "Z" => 0,
-        o => {
-            let sign = if o.starts_with('-') { -1 } else { 1 };
-            let (oh, om) = o[1..].split_once(':')?;
-            sign * (oh.parse::<i64>().ok()? * 3600 + om.parse::<i64>().ok()? * 60)
-        }
-    };
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let secs = days * 86_400 + h * 3600 + min * 60 + sec as i64 - off;
-    u64::try_from(secs).ok()
 }
 
 fn trend(direction: &str) -> Option<Trend> {

@@ -1,0 +1,69 @@
+//! `GET /v1/patients/{patient}/fhir/Observation?from=&to=`: the glucose readings of a period
+//! as a FHIR R4 `searchset` Bundle (see `fhir`), under the same signature, consent checks and
+//! access record as `/readings` (scope `glucose`).
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use diachain_std::DataScope;
+use serde::Deserialize;
+
+use super::data::{check_query, readings, ReadingsQuery};
+use super::reply::ApiError;
+use super::AppState;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FhirQuery {
+    from: u64,
+    to: u64,
+}
+
+fn parse(uri: &Uri) -> Result<ReadingsQuery, ApiError> {
+    let q = Query::<FhirQuery>::try_from_uri(uri).map_err(|e| {
+        ApiError::bad_request(
+            "bad_query",
+            format!(
+                "The query must be from=<unix s>&to=<unix s>: {}",
+                e.body_text()
+            ),
+        )
+    })?;
+    check_query(ReadingsQuery {
+        scope: DataScope::Glucose,
+        from: q.0.from,
+        to: q.0.to,
+    })
+}
+
+pub(super) async fn get_observations(
+    State(app): State<Arc<AppState>>,
+    Path(patient): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let Some(data) = app.data.clone() else {
+        return super::data_api_disabled().into_response();
+    };
+    match readings(&data, &patient, &method, &uri, &headers, body, parse).await {
+        Ok(served) => {
+            app.metrics.served(&served.access.basis);
+            let bundle = crate::fhir::bundle(&served, (data.clock)(), &uri.to_string());
+            (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/fhir+json")],
+                bundle.to_string(),
+            )
+                .into_response()
+        }
+        Err(e) => {
+            app.metrics.refused(e.code);
+            e.into_response()
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package dev.diachain.fhir;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.validation.FhirValidator;
+import ca.uhn.fhir.validation.ResultSeverityEnum;
+import ca.uhn.fhir.validation.SingleValidationMessage;
+import ca.uhn.fhir.validation.ValidationResult;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.hl7.fhir.common.hapi.validation.support.CommonCodeSystemsTerminologyService;
+import org.hl7.fhir.common.hapi.validation.support.InMemoryTerminologyServerValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.ValidationSupportChain;
+import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
+import ca.uhn.fhir.context.support.DefaultProfileValidationSupport;
+
+/**
+ * Validates FHIR R4 JSON files against the R4 core definitions (structure, cardinality, data
+ * types, invariants, bindings to the code systems HAPI knows offline). Prints every issue as
+ * {@code SEVERITY location: message}; exits 1 if any file has an error or fatal issue, 2 on a
+ * usage or read error. Profiles that are not available offline (the CGM IG's) are checked only
+ * as far as the core resource goes.
+ */
+public final class Validate {
+  public static void main(String[] args) throws Exception {
+    if (args.length == 0) {
+      System.err.println("usage: Validate FILE.json...");
+      System.exit(2);
+    }
+    FhirContext ctx = FhirContext.forR4();
+    ValidationSupportChain chain = new ValidationSupportChain(
+        new DefaultProfileValidationSupport(ctx),
+        new InMemoryTerminologyServerValidationSupport(ctx),
+        new CommonCodeSystemsTerminologyService(ctx));
+    FhirInstanceValidator module = new FhirInstanceValidator(chain);
+    module.setAnyExtensionsAllowed(true);
+    module.setErrorForUnknownProfiles(false);
+    FhirValidator validator = ctx.newValidator().registerValidatorModule(module);
+    int failed = 0;
+    for (String file : args) {
+      String text = Files.readString(Path.of(file), StandardCharsets.UTF_8);
+      ValidationResult result = validator.validateWithResult(text);
+      int errors = 0;
+      for (SingleValidationMessage m : result.getMessages()) {
+        boolean error = m.getSeverity() == ResultSeverityEnum.ERROR
+            || m.getSeverity() == ResultSeverityEnum.FATAL;
+        if (error) {
+          errors++;
+        }
+        System.out.println(m.getSeverity() + " " + m.getLocationString() + ": " + m.getMessage());
+      }
+      System.out.println(file + ": " + errors + " error(s), "
+          + result.getMessages().size() + " message(s)");
+      if (errors > 0) {
+        failed++;
+      }
+    }
+    System.exit(failed == 0 ? 0 : 1);
+  }
+}
