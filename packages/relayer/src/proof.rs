@@ -8,6 +8,7 @@ use diachain_std::merkle;
 use diachain_std::{BatchHeader, Reading};
 use serde::{Deserialize, Serialize};
 
+use crate::api::data::Attestation;
 use crate::store::{AnchorState, BatchId, Store, StoreError};
 use crate::wire::ReadingJson;
 
@@ -26,6 +27,10 @@ pub struct ReadingProof {
     pub signature: Binary,
     pub batch_id: BatchId,
     pub anchoring: AnchorState,
+    /// Who vouches for the reading: its device's own key, or an uploader key the relayer holds
+    /// for the patient (Nightscout uploads).
+    #[serde(default)]
+    pub attestation: Attestation,
 }
 
 #[derive(thiserror::Error, Debug)]
@@ -109,5 +114,10 @@ pub fn reading_proof(
         signature: batch.signature,
         batch_id: batch.id,
         anchoring: batch.state,
+        attestation: if store.uploader(device_id)?.is_some() {
+            Attestation::RelayerAttested
+        } else {
+            Attestation::DeviceSigned
+        },
     })
 }

@@ -98,6 +98,7 @@ fn proof(b: &SignedBatch, seq: u64) -> ReadingProof {
         signature: b.signature.clone(),
         batch_id: 1,
         anchoring: AnchorState::Pending,
+        attestation: Default::default(),
     }
 }
 

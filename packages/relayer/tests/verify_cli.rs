@@ -34,6 +34,7 @@ fn proof_json() -> String {
         signature: b.signature.clone(),
         batch_id: 1,
         anchoring: AnchorState::Pending,
+        attestation: Default::default(),
     };
     serde_json::to_string(&proof).unwrap()
 }

@@ -50,10 +50,11 @@ pub struct AccessBasis {
 }
 
 /// How a batch's readings are vouched for.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Attestation {
     /// Signed by the device's own key, registered on chain by its manufacturer.
+    #[default]
     DeviceSigned,
     /// Signed by an uploader key the relayer holds for the patient (Nightscout uploads).
     RelayerAttested,

@@ -98,7 +98,7 @@ pub(super) async fn get_erasures(
     }
 }
 
-async fn ensure_patient_or_guardian(
+pub(super) async fn ensure_patient_or_guardian(
     data: &DataApi,
     patient: &str,
     caller: &str,

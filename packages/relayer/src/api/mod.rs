@@ -8,6 +8,7 @@ pub mod data;
 pub mod erasure;
 mod error;
 mod fhir;
+pub mod nightscout;
 mod ops;
 pub mod reply;
 mod signed;
@@ -39,6 +40,8 @@ pub struct AppState {
     pub anchoring: Option<Arc<AnchoringStatus>>,
     /// The data API (`None` without a chain to check consent on: a development registry).
     pub data: Option<Arc<DataApi>>,
+    /// The Nightscout-compatible upload (`None` without a chain to register uploaders on).
+    pub nightscout: Option<Arc<nightscout::NightscoutApi>>,
 }
 
 /// Whether a device's key is one the relayer holds (a Nightscout uploader's).
@@ -84,6 +87,13 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/v1/patients/{patient}/erasures",
             get(erasure::get_erasures),
         )
+        .route(
+            "/v1/patients/{patient}/nightscout/uploaders",
+            post(nightscout::create_uploader),
+        )
+        .route("/api/v1/entries", post(nightscout::post_entries))
+        .route("/api/v1/entries.json", post(nightscout::post_entries))
+        .route("/api/v1/status.json", get(nightscout::status_json))
         .route("/v1/status", get(ops::status))
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))

@@ -19,17 +19,25 @@ pub(super) async fn healthz(State(app): State<Arc<AppState>>) -> Response {
     (status, Json(report)).into_response()
 }
 
-/// Batch counts per anchoring state, and the anchoring task's status (last transaction,
-/// recent failures with the contract's reasons, last error).
+/// Batch counts per anchoring state, the anchoring task's status (last transaction, recent
+/// failures with the contract's reasons, last error), and the accesses and erasures still to
+/// be recorded on chain (`outbox`).
 pub(super) async fn status(State(app): State<Arc<AppState>>) -> Response {
     let store = app.pipeline.store.clone();
-    match tokio::task::spawn_blocking(move || store.counts()).await {
-        Ok(Ok(counts)) => {
+    let read = move || Ok::<_, crate::store::StoreError>((store.counts()?, store.outbox_counts()?));
+    match tokio::task::spawn_blocking(read).await {
+        Ok(Ok((counts, (queued, in_flight)))) => {
             let mut body = serde_json::to_value(counts).unwrap_or_default();
-            if let (Some(obj), Some(a)) = (body.as_object_mut(), &app.anchoring) {
+            if let Some(obj) = body.as_object_mut() {
+                if let Some(a) = &app.anchoring {
+                    obj.insert(
+                        "anchoring".into(),
+                        serde_json::to_value(a.snapshot()).unwrap_or_default(),
+                    );
+                }
                 obj.insert(
-                    "anchoring".into(),
-                    serde_json::to_value(a.snapshot()).unwrap_or_default(),
+                    "outbox".into(),
+                    serde_json::json!({ "queued": queued, "in_flight": in_flight }),
                 );
             }
             (StatusCode::OK, Json(body)).into_response()

@@ -3,9 +3,11 @@
 
 mod anchors;
 mod key;
+mod uploaders;
 mod watcher;
 
 pub use anchors::{anchored_batch, NOT_ANCHORED};
 pub use key::{load_signer, signer_from_mnemonic_file};
+pub use uploaders::ChainUploaders;
 
 pub use watcher::{BlockWatcher, ChainHealth};

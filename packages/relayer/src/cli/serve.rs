@@ -81,12 +81,13 @@ pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
     let limits = Arc::new(SamplingLimits::default());
     let mut anchoring = None;
     let mut data = None;
+    let mut nightscout = None;
     let mut tasks: Vec<JoinHandle<()>> = Vec::new();
     if let Some(link) = link {
         match &chain_cfg.consent_contract {
             Some(consent) => {
                 let started = crate::ingest::unix_now();
-                data = Some(super::serve_data::start(
+                let (d, ns) = super::serve_data::start(
                     &link.client,
                     super::serve_data::DataLink {
                         sender: link.anchor_chain.sender.clone(),
@@ -101,7 +102,9 @@ pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
                     metrics.clone(),
                     &stop,
                     &mut tasks,
-                ));
+                )?;
+                data = Some(d);
+                nightscout = Some(ns);
             }
             None => tracing::warn!(
                 "no --consent-contract: the data API is off (data requests get 503) and no \
@@ -158,6 +161,7 @@ pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
         max_body_bytes: server_cfg.max_body_bytes(),
         anchoring,
         data,
+        nightscout,
     });
     let listener = TcpListener::bind(server_cfg.listen()).await?;
     tracing::info!(address = %listener.local_addr()?, store = %path.display(), "relayer listening");

@@ -7,11 +7,14 @@ use diachain_chain_client::{ChainClient, HttpRpc, TxSender, WASM_PREFIX};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::api::nightscout::NightscoutApi;
 use crate::api::DataApi;
 use crate::auth::request::RequestAuth;
+use crate::chain::ChainUploaders;
 use crate::consent::ChainConsent;
 use crate::ingest::system_clock;
 use crate::metrics::Metrics;
+use crate::nightscout::uploader::UploaderIds;
 use crate::recorder::{Recorder, RecorderSettings, TxRecordChain};
 use crate::store::Store;
 
@@ -28,7 +31,7 @@ pub(super) struct DataLink {
     pub max_body_bytes: usize,
 }
 
-/// Starts the recorder and returns the data API's state.
+/// Starts the recorder and returns the data API's and the Nightscout endpoints' state.
 pub(super) fn start(
     client: &ChainClient<HttpRpc>,
     link: DataLink,
@@ -36,7 +39,16 @@ pub(super) fn start(
     metrics: Arc<Metrics>,
     stop: &watch::Receiver<bool>,
     tasks: &mut Vec<JoinHandle<()>>,
-) -> Arc<DataApi> {
+) -> Result<(Arc<DataApi>, Arc<NightscoutApi>), crate::store::StoreError> {
+    let uploaders = UploaderIds::new(store.uploader_ids()?);
+    let nightscout = Arc::new(NightscoutApi {
+        store: store.clone(),
+        chain: Arc::new(ChainUploaders {
+            sender: link.sender.clone(),
+            registry_contract: link.registry_contract.clone(),
+        }),
+        uploaders: uploaders.clone(),
+    });
     let recorder = Recorder::new(
         TxRecordChain {
             sender: link.sender,
@@ -48,7 +60,7 @@ pub(super) fn start(
     );
     tasks.push(tokio::spawn(recorder.run(stop.clone())));
     tracing::info!(consent = %link.consent_contract, "data API on; accesses are recorded on chain");
-    Arc::new(DataApi {
+    let data = Arc::new(DataApi {
         auth: RequestAuth::new(WASM_PREFIX, link.started),
         consent: Arc::new(ChainConsent {
             client: client.clone(),
@@ -60,7 +72,8 @@ pub(super) fn start(
         prefix: WASM_PREFIX.to_string(),
         chain_id: link.chain_id,
         anchors_contract: link.anchors_contract,
-        relayer_held: Arc::new(|_: &str| false),
+        relayer_held: Arc::new(move |device: &str| uploaders.contains(device)),
         max_body_bytes: link.max_body_bytes,
-    })
+    });
+    Ok((data, nightscout))
 }

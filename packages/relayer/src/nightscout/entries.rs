@@ -180,6 +180,21 @@ fn date_ms(entry: &serde_json::Map<String, Value>) -> Result<u64, String> {
     Ok(ms)
 }
 
+/// The Nightscout `direction` of a trend (what uploaders send for it).
+pub fn direction(trend: Trend) -> &'static str {
+    match trend {
+        Trend::DoubleUp => "DoubleUp",
+        Trend::SingleUp => "SingleUp",
+        Trend::FortyFiveUp => "FortyFiveUp",
+        Trend::Flat => "Flat",
+        Trend::FortyFiveDown => "FortyFiveDown",
+        Trend::SingleDown => "SingleDown",
+        Trend::DoubleDown => "DoubleDown",
+        Trend::NotComputable => "NOT COMPUTABLE",
+        Trend::Unknown => "NONE",
+    }
+}
+
 fn trend(direction: &str) -> Option<Trend> {
     Some(match direction {
         "DoubleUp" | "TripleUp" => Trend::DoubleUp,

@@ -1,5 +1,8 @@
-//! Nightscout-compatible upload (issue 13, work in progress; not wired into the API yet):
-//! parsing what unchanged uploaders (xDrip+, AndroidAPS, Loop, Spike) post to
-//! `POST /api/v1/entries`.
+//! Nightscout-compatible upload: what unchanged uploaders (xDrip+, AndroidAPS, Loop, Spike)
+//! post to `POST /api/v1/entries` is parsed (`entries`), turned into batches of the patient's
+//! uploader device signed with the key the relayer holds for it (`upload`), and stored like any
+//! gateway's batch; `uploader` creates those devices.
 
 pub mod entries;
+pub mod upload;
+pub mod uploader;

@@ -36,6 +36,12 @@ impl InMemoryRegistry {
         })
     }
 
+    /// The record held for `id`.
+    pub fn get(&self, id: &str) -> Option<AnchoringDevice> {
+        let devices = self.devices.read().unwrap_or_else(PoisonError::into_inner);
+        devices.get(id).cloned()
+    }
+
     pub fn put(&self, id: &str, device: AnchoringDevice) {
         let mut devices = self.devices.write().unwrap_or_else(PoisonError::into_inner);
         devices.insert(id.to_string(), device);

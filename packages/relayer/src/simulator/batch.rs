@@ -43,6 +43,11 @@ impl Batcher {
         (self.pending.len() >= self.size).then(|| std::mem::take(&mut self.pending))
     }
 
+    /// The readings collected but not yet in a batch, as the last batch (`None` if none).
+    pub fn take(&mut self) -> Option<Vec<Reading>> {
+        (!self.pending.is_empty()).then(|| std::mem::take(&mut self.pending))
+    }
+
     /// Readings collected but not yet in a batch.
     pub fn pending(&self) -> usize {
         self.pending.len()

@@ -98,6 +98,14 @@ pub(crate) fn cipher_from_key(bytes: &[u8]) -> Result<XChaCha20Poly1305, StoreEr
     Ok(XChaCha20Poly1305::new(&Key::from(key)))
 }
 
+/// `N` random bytes from the operating system.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    use chacha20poly1305::aead::rand_core::RngCore;
+    let mut out = [0u8; N];
+    OsRng.fill_bytes(&mut out);
+    out
+}
+
 /// Seals `plaintext` with a fresh random nonce.
 pub(crate) fn seal(
     cipher: &XChaCha20Poly1305,

@@ -40,6 +40,16 @@ impl DataKeys {
         }
     }
 
+    /// Seals a secret of the relayer's own (an uploader key) under the master key.
+    pub(crate) fn seal_secret(&self, aad: &[u8], secret: &[u8]) -> Result<Vec<u8>, StoreError> {
+        crypto::seal(&self.master, aad, secret)
+    }
+
+    /// Opens what [`DataKeys::seal_secret`] sealed.
+    pub(crate) fn open_secret(&self, aad: &[u8], blob: &[u8]) -> Option<Vec<u8>> {
+        crypto::open(&self.master, aad, blob)
+    }
+
     /// The sealed check value to store in a new database.
     pub(crate) fn master_check(&self) -> Result<Vec<u8>, StoreError> {
         crypto::seal(&self.master, MASTER_CHECK_TAG, MASTER_CHECK_TAG)

@@ -20,6 +20,7 @@ mod keys;
 mod outbox;
 mod redb_store;
 mod types;
+mod uploader;
 
 pub use error::StoreError;
 pub use group_commit::GroupCommit;
@@ -28,6 +29,7 @@ pub use redb_store::{RedbStore, RedbStoreOptions};
 pub use types::{
     AnchorState, BatchId, IngestOutcome, NewBatch, SeqRange, StateCounts, StoredBatch,
 };
+pub use uploader::UploaderRecord;
 
 use diachain_std::Reading;
 
@@ -110,6 +112,16 @@ pub trait Store: Send + Sync + 'static {
     fn set_outbox_state(&self, ids: &[OutboxId], state: &OutboxState) -> Result<(), StoreError>;
     /// (queued, in flight) outbox items.
     fn outbox_counts(&self) -> Result<(u64, u64), StoreError>;
+
+    /// Keeps a Nightscout uploader (sealed under the master key) and indexes its token.
+    fn put_uploader(&self, r: &UploaderRecord) -> Result<(), StoreError>;
+    fn uploader(&self, device_id: &str) -> Result<Option<UploaderRecord>, StoreError>;
+    /// The uploader whose `api-secret` header hashes (SHA-256) to `token_hash`.
+    fn uploader_by_token(&self, token_hash: &[u8]) -> Result<Option<UploaderRecord>, StoreError>;
+    /// Every uploader's device id.
+    fn uploader_ids(&self) -> Result<Vec<String>, StoreError>;
+    /// The device's latest stored batch (where its next one must start).
+    fn device_head(&self, device_id: &str) -> Result<Option<StoredBatch>, StoreError>;
 
     /// How many batches are in each anchoring state.
     fn counts(&self) -> Result<StateCounts, StoreError>;

@@ -11,12 +11,14 @@ use diachain_std::{DeviceKind, Domain};
 
 use diachain_chain_client::WASM_PREFIX;
 
+use crate::api::nightscout::NightscoutApi;
 use crate::api::{AppState, DataApi};
 use crate::auth::request::RequestAuth;
 use crate::consent::ConsentView;
 use crate::health::Health;
 use crate::ingest::{Clock, Pipeline};
 use crate::metrics::Metrics;
+use crate::nightscout::uploader::UploaderIds;
 use crate::registry::{InMemoryRegistry, RegistryCache};
 use crate::store::crypto::MasterKey;
 use crate::store::{GroupCommit, RedbStore, RedbStoreOptions, Store};
@@ -24,6 +26,7 @@ use crate::wire::{BatchRequest, ReadingJson};
 
 pub mod consent;
 pub mod http;
+pub mod uploaders;
 
 pub const CHAIN_ID: &str = "diachain-local-1";
 pub const ANCHORS: &str = "wasm14hj2tavq8fpesdwxxcu44rty3hh90vhujrvcmstl4zr3txmfvw9s0phg4d";
@@ -88,6 +91,8 @@ pub fn body(b: &SignedBatch) -> Vec<u8> {
 
 /// A relayer over a temporary store and an in-memory registry.
 pub struct TestRelayer {
+    /// The uploader chain behind the Nightscout endpoints (with the data API).
+    pub uploader_chain: Option<Arc<uploaders::FakeUploaderChain>>,
     pub dir: tempfile::TempDir,
     pub master: MasterKey,
     pub store: Arc<RedbStore>,
@@ -138,6 +143,20 @@ impl TestRelayer {
             registry.clone(),
             Duration::from_secs(3600),
         ));
+        let uploader_ids = UploaderIds::default();
+        let uploader_chain = consent.as_ref().map(|_| {
+            Arc::new(uploaders::FakeUploaderChain {
+                registry: registry.clone(),
+                refuse: Default::default(),
+            })
+        });
+        let nightscout = uploader_chain.clone().map(|chain| {
+            Arc::new(NightscoutApi {
+                store: store.clone() as Arc<dyn Store>,
+                chain,
+                uploaders: uploader_ids.clone(),
+            })
+        });
         let data = consent.map(|consent| {
             Arc::new(DataApi {
                 auth: RequestAuth::new(WASM_PREFIX, DAY0 + 30 * 86_400),
@@ -147,7 +166,7 @@ impl TestRelayer {
                 prefix: WASM_PREFIX.into(),
                 chain_id: CHAIN_ID.into(),
                 anchors_contract: ANCHORS.into(),
-                relayer_held: Arc::new(|_: &str| false),
+                relayer_held: Arc::new(move |d: &str| uploader_ids.contains(d)),
                 max_body_bytes,
             })
         });
@@ -169,8 +188,10 @@ impl TestRelayer {
             max_body_bytes,
             anchoring: None,
             data,
+            nightscout,
         });
         Ok(TestRelayer {
+            uploader_chain,
             dir,
             master,
             store,

@@ -11,6 +11,7 @@ mod ingest;
 mod outbox;
 mod read;
 mod tables;
+mod uploaders;
 
 use std::path::Path;
 
@@ -19,6 +20,7 @@ use redb::{Database, Durability, ReadableDatabase, ReadableTable, ReadableTableM
 
 use super::crypto::MasterKey;
 use super::keys::DataKeys;
+use super::UploaderRecord;
 use super::{
     BatchId, ErasureRecord, IngestOutcome, NewBatch, OutboxId, OutboxItem, OutboxMsg, OutboxState,
     StateCounts, Store, StoreError, StoredBatch,
@@ -113,6 +115,8 @@ impl RedbStore {
         txn.open_table(tables::OUTBOX)?;
         txn.open_table(tables::OUTBOX_QUEUED)?;
         txn.open_table(tables::OUTBOX_IN_FLIGHT)?;
+        txn.open_table(tables::UPLOADERS)?;
+        txn.open_table(tables::UPLOADER_TOKENS)?;
         txn.commit()?;
         Ok(())
     }
@@ -224,6 +228,21 @@ impl Store for RedbStore {
     }
     fn outbox_counts(&self) -> Result<(u64, u64), StoreError> {
         outbox::counts(self)
+    }
+    fn put_uploader(&self, r: &UploaderRecord) -> Result<(), StoreError> {
+        uploaders::put(self, r)
+    }
+    fn uploader(&self, device_id: &str) -> Result<Option<UploaderRecord>, StoreError> {
+        uploaders::get(self, device_id)
+    }
+    fn uploader_by_token(&self, token_hash: &[u8]) -> Result<Option<UploaderRecord>, StoreError> {
+        uploaders::by_token(self, token_hash)
+    }
+    fn uploader_ids(&self) -> Result<Vec<String>, StoreError> {
+        uploaders::ids(self)
+    }
+    fn device_head(&self, device_id: &str) -> Result<Option<StoredBatch>, StoreError> {
+        uploaders::head(self, device_id)
     }
     fn counts(&self) -> Result<StateCounts, StoreError> {
         read::counts(self)

@@ -16,6 +16,8 @@
 //! | `outbox` | item id | chain message to send and its state (JSON): accesses served and
 //!   erasures done, to record on chain |
 //! | `outbox_queued`, `outbox_in_flight` | item id | () : the outbox's queues |
+//! | `uploaders` | device id | Nightscout uploader (its key), sealed under the master key |
+//! | `uploader_tokens` | SHA-256 of the `api-secret` header | device id |
 
 use redb::{ReadableTable, Table, TableDefinition, WriteTransaction};
 
@@ -34,6 +36,9 @@ pub(crate) const PATIENT_BATCHES: TableDefinition<(&str, u64, u64), u64> =
 pub(crate) const ERASURES: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("erasures");
 pub(crate) const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");
 pub(crate) const OUTBOX_QUEUED: TableDefinition<u64, ()> = TableDefinition::new("outbox_queued");
+pub(crate) const UPLOADERS: TableDefinition<&str, &[u8]> = TableDefinition::new("uploaders");
+pub(crate) const UPLOADER_TOKENS: TableDefinition<&[u8], &str> =
+    TableDefinition::new("uploader_tokens");
 pub(crate) const OUTBOX_IN_FLIGHT: TableDefinition<u64, ()> =
     TableDefinition::new("outbox_in_flight");
 

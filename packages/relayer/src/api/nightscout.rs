@@ -1,0 +1,255 @@
+//! Nightscout-compatible endpoints, so that an unchanged uploader app pointed at the relayer
+//! works: `POST /api/v1/entries` (and `/api/v1/entries.json`) with the `api-secret` header of
+//! one patient's uploader, and `GET /api/v1/status.json`. Plus, for the patient (signed request):
+//! `POST /v1/patients/{patient}/nightscout/uploaders`, which creates their uploader.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use diachain_std::Domain;
+use http_body_util::{BodyExt, Limited};
+use serde_json::json;
+
+use super::data::check_patient;
+use super::erasure::ensure_patient_or_guardian;
+use super::reply::ApiError;
+use super::{signed, AppState};
+use crate::ingest::Rejection;
+use crate::nightscout::entries;
+use crate::nightscout::upload::{entry_json, plan, Head};
+use crate::nightscout::uploader::{
+    bind_message, generate, key_of, token_hash, NewUploader, UploaderChain, UploaderIds,
+};
+use crate::store::{Store, StoreError, UploaderRecord};
+
+/// Largest `POST /api/v1/entries` body (uploaders backfill up to thousands of entries).
+pub const MAX_ENTRIES_BODY_BYTES: usize = 8 << 20;
+/// The header Nightscout uploaders authenticate with: the SHA-1 hex of the upload secret.
+pub const API_SECRET_HEADER: &str = "api-secret";
+
+/// What the Nightscout endpoints need.
+pub struct NightscoutApi {
+    pub store: Arc<dyn Store>,
+    pub chain: Arc<dyn UploaderChain>,
+    pub uploaders: UploaderIds,
+}
+
+fn disabled() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "nightscout_disabled",
+        "This relayer runs without a chain to register uploaders on, so it takes no Nightscout \
+         uploads.",
+    )
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|_| ApiError::store_failed(&StoreError::Closed))?
+        .map_err(|e| ApiError::store_failed(&e))
+}
+
+/// `GET /api/v1/status.json`: what uploaders check before they upload.
+pub(super) async fn status_json(State(app): State<Arc<AppState>>) -> Response {
+    let now_ms = crate::ingest::now_ms();
+    Json(json!({
+        "status": "ok",
+        "name": "diachain-relayer",
+        "version": env!("CARGO_PKG_VERSION"),
+        "serverTime": crate::time::rfc3339_ms(now_ms),
+        "serverTimeEpoch": now_ms,
+        "apiEnabled": app.nightscout.is_some(),
+        "careportalEnabled": false,
+        "settings": { "units": "mg/dl", "enable": [] },
+    }))
+    .into_response()
+}
+
+/// `POST /api/v1/entries`.
+pub(super) async fn post_entries(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    match upload(&app, &headers, body).await {
+        Ok(stored) => (StatusCode::OK, Json(stored)).into_response(),
+        Err(e) => {
+            app.metrics.rejected(e.code);
+            e.into_response()
+        }
+    }
+}
+
+async fn uploader_of(ns: &NightscoutApi, headers: &HeaderMap) -> Result<UploaderRecord, ApiError> {
+    let Some(secret) = headers.get(API_SECRET_HEADER).and_then(|v| v.to_str().ok()) else {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "missing_api_secret",
+            "Send the api-secret header: the SHA-1 hex of your uploader's secret.",
+        ));
+    };
+    let hash = token_hash(secret);
+    let store = ns.store.clone();
+    blocking(move || store.uploader_by_token(&hash))
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "bad_api_secret",
+                "No uploader has this secret.",
+            )
+        })
+}
+
+async fn upload(
+    app: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<serde_json::Value, ApiError> {
+    let ns = app.nightscout.as_ref().ok_or_else(disabled)?;
+    let uploader = uploader_of(ns, headers).await?;
+    let body = Limited::new(body, MAX_ENTRIES_BODY_BYTES)
+        .collect()
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!("An upload is at most {MAX_ENTRIES_BODY_BYTES} bytes; send it in parts."),
+            )
+        })?
+        .to_bytes();
+    let now_ms = (app.pipeline.chain_clock)().saturating_mul(1000);
+    let parsed = entries::parse(&body, now_ms).map_err(|e| {
+        let status = match e {
+            entries::EntriesError::TooMany { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            entries::EntriesError::Entry { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        ApiError::new(status, e.code(), e.to_string())
+    })?;
+    let key = key_of(&uploader)
+        .ok_or_else(|| ApiError::store_failed(&StoreError::Tampered(uploader.to_string())))?;
+    let store = ns.store.clone();
+    let device = uploader.device_id.clone();
+    let head = blocking(move || store.device_head(&device))
+        .await?
+        .map(|b| Head {
+            last_seq: b.header.last_seq,
+            last_time: b.header.last_time,
+        });
+    let domain = Domain {
+        chain_id: &app.pipeline.chain_id,
+        contract: &app.pipeline.anchors_contract,
+    };
+    let planned = plan(&parsed, head, &uploader.device_id, &key, &domain)
+        .map_err(|e| ApiError::new(StatusCode::CONFLICT, "uploader_exhausted", e.to_string()))?;
+    let mut stored = Vec::new();
+    let mut next = planned.stored.iter();
+    for batch in &planned.batches {
+        let bytes = serde_json::to_vec(batch)
+            .map_err(|e| ApiError::store_failed(&StoreError::Corrupt(e.to_string())))?;
+        match app.pipeline.submit(&bytes).await {
+            Ok(_) => {
+                let count = batch.header.count as usize;
+                for (seq, sgv) in next.by_ref().take(count) {
+                    stored.push(entry_json(&uploader.device_id, *seq, sgv));
+                }
+            }
+            Err(r) => return Err(refused(r, stored.len())),
+        }
+    }
+    tracing::info!(
+        device_id = %uploader.device_id,
+        stored = stored.len(),
+        not_after_latest = planned.not_after_latest,
+        duplicates = parsed.duplicates,
+        "nightscout upload"
+    );
+    Ok(serde_json::Value::Array(stored))
+}
+
+/// A batch the pipeline refused: its reason, and how many entries were stored before it (a
+/// retry of the same upload stores the rest, never twice).
+fn refused(r: Rejection, stored: usize) -> ApiError {
+    let status = super::error::status_of(&r);
+    ApiError::new(status, r.code(), r.message()).with("stored_entries", stored)
+}
+
+/// `POST /v1/patients/{patient}/nightscout/uploaders` (signed by the patient or guardian).
+pub(super) async fn create_uploader(
+    State(app): State<Arc<AppState>>,
+    Path(patient): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    match create(&app, &patient, &method, &uri, &headers, body).await {
+        Ok(u) => (StatusCode::CREATED, Json(u)).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn create(
+    app: &AppState,
+    patient: &str,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<NewUploader, ApiError> {
+    let data = app.data.as_ref().ok_or_else(super::data_api_disabled)?;
+    let ns = app.nightscout.as_ref().ok_or_else(disabled)?;
+    let signed = signed::verify(data, method, uri, headers, body).await?;
+    check_patient(data, patient)?;
+    ensure_patient_or_guardian(data, patient, &signed.caller).await?;
+    let (mut record, api_secret) = generate(patient, (data.clock)());
+    let key = key_of(&record)
+        .ok_or_else(|| ApiError::store_failed(&StoreError::Corrupt("uploader key".into())))?;
+    let chain_error = |e: diachain_chain_client::Error| match e {
+        diachain_chain_client::Error::Contract { message, .. } => ApiError::new(
+            StatusCode::FORBIDDEN,
+            "registration_refused",
+            format!("The registry refused the uploader: {message}"),
+        ),
+        e => ApiError::chain_unavailable(&e),
+    };
+    let tx = ns
+        .chain
+        .register(&record.device_id, key.public_key())
+        .await
+        .map_err(chain_error)?;
+    record.registered_tx = Some(tx.clone());
+    let store = ns.store.clone();
+    let kept = record.clone();
+    blocking(move || store.put_uploader(&kept)).await?;
+    ns.uploaders.insert(&record.device_id);
+    let nonce = ns
+        .chain
+        .nonce(&record.device_id)
+        .await
+        .map_err(chain_error)?;
+    let (chain_id, registry) = ns.chain.bind_domain();
+    let domain = Domain {
+        chain_id: &chain_id,
+        contract: &registry,
+    };
+    let bind = bind_message(&key, &record, &domain, nonce)
+        .map_err(|e| ApiError::store_failed(&StoreError::Corrupt(e.to_string())))?;
+    tracing::info!(patient, device_id = %record.device_id, tx = %tx, "nightscout uploader created");
+    Ok(NewUploader {
+        device_id: record.device_id,
+        api_secret,
+        registered_tx: tx,
+        registry_contract: registry,
+        bind_device: bind,
+    })
+}

@@ -1,0 +1,27 @@
+//! Nightscout uploaders: a key the relayer holds for one patient (registered on chain as a
+//! gateway whose key custody is the relayer's) and the upload secret their app sends.
+
+use cosmwasm_std::Binary;
+use serde::{Deserialize, Serialize};
+
+/// One uploader, as kept (its secret key sealed under the master key on disk).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploaderRecord {
+    pub device_id: String,
+    pub patient: String,
+    /// The Ed25519 secret key (32 bytes).
+    pub secret_key: Binary,
+    /// SHA-256 of the `api-secret` header value (itself the SHA-1 hex of the upload secret):
+    /// the upload secret is never kept.
+    pub token_hash: Binary,
+    /// Unix seconds.
+    pub created_at: u64,
+    /// The registration transaction, once the chain has it.
+    pub registered_tx: Option<String>,
+}
+
+impl std::fmt::Display for UploaderRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "uploader {} of {}", self.device_id, self.patient)
+    }
+}

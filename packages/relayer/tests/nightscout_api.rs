@@ -1,0 +1,308 @@
+//! The Nightscout-compatible endpoints in process: an uploader created by the patient, bound,
+//! then fed xDrip+-shaped uploads; per-patient secrets; LOW/HIGH markers; duplicates and
+//! re-sent uploads stored once; refusals that store nothing; 10,000 entries in one body.
+
+mod common;
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::Request;
+use common::{send, Answer};
+use diachain_chain_client::{Signer, WASM_PREFIX};
+use diachain_relayer::auth::request::{signed_headers, RequestParts};
+use diachain_relayer::nightscout::uploader::api_secret_header;
+use diachain_relayer::store::Store;
+use diachain_relayer::testkit::consent::FakeConsent;
+use diachain_relayer::testkit::{TestRelayer, DAY0};
+use diachain_std::encoding::flags;
+use serde_json::{json, Value};
+
+const NOW: u64 = DAY0 + 30 * 86_400;
+
+struct World {
+    relayer: TestRelayer,
+    n: std::sync::atomic::AtomicU64,
+}
+
+fn signer(seed: u8) -> Signer {
+    Signer::from_secret(&[seed; 32], WASM_PREFIX).unwrap()
+}
+
+fn world() -> World {
+    let consent = Arc::new(FakeConsent::default());
+    World {
+        relayer: TestRelayer::with_data_api(1 << 20, Arc::new(|| NOW), consent).unwrap(),
+        n: Default::default(),
+    }
+}
+
+/// What an uploader created for a patient gives back.
+struct Uploader {
+    device_id: String,
+    secret: String,
+}
+
+impl World {
+    fn signed(&self, by: &Signer, method: &str, path: &str, body: &[u8]) -> Request<Body> {
+        let n = self.n.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let parts = RequestParts {
+            method,
+            path,
+            query: None,
+            body,
+        };
+        let mut r = Request::builder().method(method).uri(path);
+        for (k, v) in signed_headers(by, &parts, NOW, &format!("nightscout-nonce-{n:06}")).unwrap()
+        {
+            r = r.header(k, v);
+        }
+        r.body(Body::from(body.to_vec())).unwrap()
+    }
+
+    async fn create(&self, by: &Signer, patient: &str) -> Answer {
+        let path = format!("/v1/patients/{patient}/nightscout/uploaders");
+        send(&self.relayer, self.signed(by, "POST", &path, b"")).await
+    }
+
+    /// The patient's uploader, created and bound.
+    async fn uploader(&self, patient: &Signer) -> Uploader {
+        let a = self.create(patient, patient.address()).await;
+        assert_eq!(a.status.as_u16(), 201, "{}", a.json);
+        let device_id = a.json["device_id"].as_str().unwrap().to_string();
+        let chain = self.relayer.uploader_chain.as_ref().unwrap();
+        let record = self.relayer.registry.get(&device_id).expect("registered");
+        chain.bind(&device_id, patient.address(), record.public_key);
+        Uploader {
+            device_id,
+            secret: a.json["api_secret"].as_str().unwrap().to_string(),
+        }
+    }
+
+    async fn post(&self, secret: Option<&str>, body: Vec<u8>) -> Answer {
+        let mut r = Request::post("/api/v1/entries").header("content-type", "application/json");
+        if let Some(s) = secret {
+            r = r.header("api-secret", api_secret_header(s));
+        }
+        send(&self.relayer, r.body(Body::from(body)).unwrap()).await
+    }
+
+    fn stored_batches(&self) -> u64 {
+        self.relayer.store.counts().unwrap().pending
+    }
+
+    async fn readings_of(&self, patient: &Signer) -> Value {
+        let path = format!("/v1/patients/{}/readings", patient.address());
+        let q = format!("scope=glucose&from={}&to={NOW}", NOW - 20 * 86_400);
+        let n = self.n.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let parts = RequestParts {
+            method: "GET",
+            path: &path,
+            query: Some(&q),
+            body: b"",
+        };
+        let mut r = Request::get(format!("{path}?{q}"));
+        for (k, v) in
+            signed_headers(patient, &parts, NOW, &format!("nightscout-nonce-{n:06}")).unwrap()
+        {
+            r = r.header(k, v);
+        }
+        send(&self.relayer, r.body(Body::empty()).unwrap())
+            .await
+            .json
+    }
+}
+
+/// An xDrip+-shaped entry `minutes` before now.
+fn sgv(minutes: u64, value: u64, direction: Option<&str>) -> Value {
+    let ms = (NOW - minutes * 60) * 1000;
+    let mut e = json!({
+        "type": "sgv", "sgv": value, "date": ms,
+        "dateString": diachain_relayer::time::rfc3339_ms(ms),
+        "sysTime": diachain_relayer::time::rfc3339_ms(ms),
+        "device": "xDrip-DexcomG6", "filtered": 0, "unfiltered": 0, "rssi": 100, "noise": 1,
+        "delta": -1.5
+    });
+    if let Some(d) = direction {
+        e["direction"] = json!(d);
+    }
+    e
+}
+
+fn body(entries: &[Value]) -> Vec<u8> {
+    serde_json::to_vec(entries).unwrap()
+}
+
+#[tokio::test]
+async fn status_json_answers_uploaders_without_a_secret() {
+    let w = world();
+    let a = send(
+        &w.relayer,
+        Request::get("/api/v1/status.json")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(a.status.as_u16(), 200);
+    assert_eq!(a.json["status"], "ok");
+    assert_eq!(a.json["apiEnabled"], true);
+    assert!(a.json["serverTimeEpoch"].as_u64().is_some());
+}
+
+#[tokio::test]
+async fn only_the_patient_creates_their_uploader_and_gets_a_bind_proof_and_a_secret() {
+    let w = world();
+    let (patient, stranger) = (signer(1), signer(2));
+    let a = w.create(&stranger, patient.address()).await;
+    assert_eq!(
+        (a.status.as_u16(), a.code()),
+        (403, "not_patient_or_guardian")
+    );
+    let a = w.create(&patient, patient.address()).await;
+    assert_eq!(a.status.as_u16(), 201, "{}", a.json);
+    let device = a.json["device_id"].as_str().unwrap();
+    assert!(device.starts_with("ns-"));
+    assert_eq!(a.json["bind_device"]["bind_device"]["device_id"], device);
+    assert!(a.json["bind_device"]["bind_device"]["signature"].is_string());
+    assert_eq!(a.json["api_secret"].as_str().unwrap().len(), 32);
+    // A refused registration stores no uploader.
+    let chain = w.relayer.uploader_chain.as_ref().unwrap();
+    chain
+        .refuse
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let a = w.create(&patient, patient.address()).await;
+    assert_eq!((a.status.as_u16(), a.code()), (403, "registration_refused"));
+    assert_eq!(w.relayer.store.uploader_ids().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn an_xdrip_upload_is_stored_as_relayer_attested_readings_and_resending_stores_nothing_twice()
+{
+    let w = world();
+    let patient = signer(1);
+    let up = w.uploader(&patient).await;
+    let entries = [
+        sgv(30, 120, Some("Flat")),
+        sgv(25, 39, Some("NOT COMPUTABLE")),
+        sgv(20, 401, None),
+        sgv(20, 401, None), // the same entry twice
+        json!({"type": "mbg", "mbg": 130, "date": (NOW - 15 * 60) * 1000}),
+        sgv(10, 98, Some("FortyFiveDown")),
+    ];
+    let a = w.post(Some(&up.secret), body(&entries)).await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.json);
+    let stored = a.json.as_array().unwrap();
+    assert_eq!(stored.len(), 4);
+    assert_eq!(stored[0]["_id"], format!("{}-1", up.device_id));
+    assert_eq!(w.stored_batches(), 1);
+
+    let served = w.readings_of(&patient).await;
+    assert_eq!(served["count"], 4, "{served}");
+    let b = &served["batches"][0];
+    assert_eq!(b["attestation"], "relayer_attested");
+    assert_eq!(b["header"]["device_id"], up.device_id.as_str());
+    let r = &b["readings"];
+    assert_eq!(r[1]["reading"]["value"], 39_000);
+    assert_eq!(r[1]["reading"]["flags"], flags::BELOW_RANGE);
+    assert_eq!(r[2]["reading"]["flags"], flags::ABOVE_RANGE);
+    assert_eq!(r[2]["reading"]["trend"], "unknown");
+
+    // The uploader re-sends the same entries (it does): nothing is stored twice.
+    let a = w.post(Some(&up.secret), body(&entries)).await;
+    assert_eq!(
+        (a.status.as_u16(), a.json.as_array().map(Vec::len)),
+        (200, Some(0))
+    );
+    assert_eq!(w.stored_batches(), 1);
+    // New entries continue the device's sequence.
+    let a = w
+        .post(Some(&up.secret), body(&[sgv(5, 101, Some("Flat"))]))
+        .await;
+    assert_eq!(a.json[0]["_id"], format!("{}-5", up.device_id));
+}
+
+#[tokio::test]
+async fn secrets_are_per_patient_and_wrong_or_missing_ones_store_nothing() {
+    let w = world();
+    let (alice, bob) = (signer(1), signer(3));
+    let up_a = w.uploader(&alice).await;
+    let up_b = w.uploader(&bob).await;
+    assert_ne!(up_a.secret, up_b.secret);
+    let a = w
+        .post(Some(&up_b.secret), body(&[sgv(10, 110, None)]))
+        .await;
+    assert_eq!(a.status.as_u16(), 200);
+    assert_eq!(w.readings_of(&bob).await["count"], 1);
+    assert_eq!(w.readings_of(&alice).await["count"], 0);
+
+    let a = w.post(None, body(&[sgv(9, 110, None)])).await;
+    assert_eq!((a.status.as_u16(), a.code()), (401, "missing_api_secret"));
+    let a = w
+        .post(Some("not-the-secret"), body(&[sgv(9, 110, None)]))
+        .await;
+    assert_eq!((a.status.as_u16(), a.code()), (401, "bad_api_secret"));
+    assert_eq!(w.stored_batches(), 1);
+}
+
+#[tokio::test]
+async fn an_unbound_uploader_is_refused_like_any_unbound_device() {
+    let w = world();
+    let patient = signer(1);
+    let a = w.create(&patient, patient.address()).await;
+    let secret = a.json["api_secret"].as_str().unwrap();
+    let a = w.post(Some(secret), body(&[sgv(10, 110, None)])).await;
+    assert_eq!(
+        (a.status.as_u16(), a.code()),
+        (403, "device_not_bound"),
+        "{}",
+        a.json
+    );
+    assert_eq!(w.stored_batches(), 0);
+}
+
+#[tokio::test]
+async fn malformed_uploads_are_refused_with_their_reason_and_store_nothing() {
+    let w = world();
+    let up = w.uploader(&signer(1)).await;
+    let seconds = json!([{"type": "sgv", "sgv": 100, "date": NOW - 60}]);
+    let error_code =
+        json!([sgv(10, 100, None), {"type": "sgv", "sgv": 5, "date": (NOW - 60) * 1000}]);
+    let future = json!([{"type": "sgv", "sgv": 100, "date": (NOW + 3_600) * 1000}]);
+    let cases: [(Vec<u8>, u16, &str); 5] = [
+        (b"{not json".to_vec(), 400, "bad_encoding"),
+        (b"42".to_vec(), 400, "bad_encoding"),
+        (serde_json::to_vec(&seconds).unwrap(), 422, "bad_entry"),
+        (serde_json::to_vec(&error_code).unwrap(), 422, "bad_entry"),
+        (serde_json::to_vec(&future).unwrap(), 422, "bad_entry"),
+    ];
+    for (b, status, code) in cases {
+        let a = w.post(Some(&up.secret), b).await;
+        assert_eq!((a.status.as_u16(), a.code()), (status, code), "{}", a.json);
+        assert!(a.json["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+    assert_eq!(w.stored_batches(), 0);
+}
+
+#[tokio::test]
+async fn ten_thousand_entries_in_one_body_are_stored_in_day_batches() {
+    let w = world();
+    let patient = signer(1);
+    let up = w.uploader(&patient).await;
+    let entries: Vec<Value> = (1..=10_000)
+        .rev()
+        .map(|m| sgv(m, 100 + m % 50, Some("Flat")))
+        .collect();
+    let a = w.post(Some(&up.secret), body(&entries)).await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.json);
+    assert_eq!(a.json.as_array().unwrap().len(), 10_000);
+    let batches = w.relayer.store.pending(100).unwrap();
+    assert!(batches.len() >= 10);
+    assert!(batches.iter().all(|b| b.header.count <= 1_000));
+    assert_eq!(
+        batches
+            .iter()
+            .map(|b| u64::from(b.header.count))
+            .sum::<u64>(),
+        10_000
+    );
+}
