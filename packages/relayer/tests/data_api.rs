@@ -39,6 +39,9 @@ fn signer(seed: u8) -> Signer {
 
 async fn world() -> World {
     let consent = Arc::new(FakeConsent::default());
+    consent
+        .block_time
+        .store(NOW - 2, std::sync::atomic::Ordering::SeqCst);
     let relayer = TestRelayer::with_data_api(1 << 20, Arc::new(|| NOW), consent.clone()).unwrap();
     let patient = signer(1);
     let key = TestKey::new(KeyAlgorithm::Ed25519, 0x42);
@@ -206,7 +209,8 @@ async fn a_grantee_is_served_what_the_grant_allows_and_the_access_is_queued_once
             data_from: T0 - 600,
             data_to: NOW,
             grant_id: 7,
-            served_at: NOW,
+            // The block time CheckAccess was asked at, not the relayer's clock.
+            served_at: NOW - 2,
         }]
     );
     assert_eq!(a.json["access"]["record"], 1);
@@ -247,6 +251,20 @@ async fn every_refusal_by_the_consent_contract_is_a_403_with_its_reason_and_noth
     let a = w.read(&w.clinician, &whole_day()).await;
     assert_eq!((a.status.as_u16(), a.code()), (403, "no_grant"));
     assert!(w.queued().is_empty());
+}
+
+#[tokio::test]
+async fn a_relayer_that_cannot_record_the_access_does_not_serve_it() {
+    let w = world().await;
+    w.grant(7, &[DataScope::Glucose], false);
+    w.consent
+        .not_custodian
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let a = w.read(&w.clinician, &whole_day()).await;
+    assert_eq!((a.status.as_u16(), a.code()), (503, "not_a_custodian"));
+    assert!(w.queued().is_empty());
+    // The patient's own reads are not recorded, so they are still served.
+    assert_eq!(w.read(&w.patient, &whole_day()).await.json["count"], 12);
 }
 
 #[tokio::test]

@@ -186,9 +186,10 @@ pub(super) async fn readings(
     let batches = load(data, patient, &q).await?;
     let count = batches.iter().map(|b| b.readings.len() as u64).sum();
     let record = match grant {
-        Some(grant_id) => Some(queue_access(data, &request, grant_id).await?),
+        Some((grant_id, at)) => Some(queue_access(data, &request, grant_id, at).await?),
         None => None,
     };
+    let grant = grant.map(|(id, _)| id);
     tracing::info!(patient, caller = %caller, basis, ?grant, count, "data served");
     Ok(ReadingsResponse {
         patient: patient.to_string(),
@@ -207,11 +208,11 @@ pub(super) async fn readings(
     })
 }
 
-/// The basis of an access and the grant to record it under, or the refusal.
+/// The basis of an access and the grant (and block time) to record it under, or the refusal.
 async fn decide(
     data: &DataApi,
     r: &AccessRequest,
-) -> Result<(&'static str, Option<u64>), ApiError> {
+) -> Result<(&'static str, Option<(u64, u64)>), ApiError> {
     if r.grantee == r.patient {
         return Ok(("owner", None));
     }
@@ -231,10 +232,26 @@ async fn decide(
         Decision::Allowed {
             grant_id,
             break_glass,
-        } => Ok((
-            if break_glass { "break_glass" } else { "grant" },
-            Some(grant_id),
-        )),
+            at,
+        } => {
+            // Served only if it can be recorded: the relayer must be an admitted custodian.
+            if !consent
+                .is_custodian()
+                .await
+                .map_err(|e| ApiError::chain_unavailable(&e))?
+            {
+                return Err(ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "not_a_custodian",
+                    "This relayer is not an admitted custodian of the consent contract, so it \
+                     cannot record the access and does not serve it.",
+                ));
+            }
+            Ok((
+                if break_glass { "break_glass" } else { "grant" },
+                Some((grant_id, at)),
+            ))
+        }
         Decision::Denied(refusal) => {
             let mut e = ApiError::new(StatusCode::FORBIDDEN, refusal.code, refusal.message);
             if let Some(id) = refusal.grant_id {
@@ -249,8 +266,8 @@ async fn queue_access(
     data: &DataApi,
     r: &AccessRequest,
     grant_id: u64,
+    served_at: u64,
 ) -> Result<OutboxId, ApiError> {
-    let served_at = (data.clock)();
     let msg = OutboxMsg::Access {
         patient: r.patient.clone(),
         grantee: r.grantee.clone(),

@@ -153,7 +153,13 @@ async fn erase(
         ));
     }
     ensure_patient_or_guardian(data, patient, &signed.caller).await?;
-    let record = erasure_record(data, patient, &signed);
+    // Recorded as requested at the latest block's time: the contract takes no future time.
+    let at = data
+        .consent
+        .block_time()
+        .await
+        .map_err(|e| ApiError::chain_unavailable(&e))?;
+    let record = erasure_record(data, patient, &signed, at);
     let msg = OutboxMsg::Erasure {
         patient: patient.to_string(),
         request_hash: record.request_hash.clone(),
@@ -174,7 +180,7 @@ async fn erase(
     })
 }
 
-fn erasure_record(data: &DataApi, patient: &str, signed: &Signed) -> ErasureRecord {
+fn erasure_record(data: &DataApi, patient: &str, signed: &Signed, at: u64) -> ErasureRecord {
     let now = (data.clock)();
     ErasureRecord {
         patient: patient.to_string(),
@@ -183,7 +189,7 @@ fn erasure_record(data: &DataApi, patient: &str, signed: &Signed) -> ErasureReco
         public_key: signed.public_key.clone(),
         signature: signed.signature.clone(),
         request_hash: Binary::new(signed.digest.to_vec()),
-        requested_at: signed.timestamp,
+        requested_at: at,
         erased_at: now,
         batches: 0,
         readings: 0,

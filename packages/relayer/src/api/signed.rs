@@ -18,8 +18,6 @@ pub struct Signed {
     /// The canonical bytes the caller signed, and their SHA-256.
     pub canonical: Vec<u8>,
     pub digest: [u8; 32],
-    /// The request's timestamp (Unix seconds).
-    pub timestamp: u64,
     /// The caller's public key and signature, as sent (base64).
     pub public_key: String,
     pub signature: String,
@@ -73,7 +71,6 @@ pub async fn verify(
                 caller,
                 digest: diachain_std::crypto::sha256(&canonical),
                 canonical,
-                timestamp: ts,
                 public_key: h.public_key.unwrap_or_default(),
                 signature: h.signature.unwrap_or_default(),
                 body,

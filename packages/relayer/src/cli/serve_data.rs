@@ -51,7 +51,7 @@ pub(super) fn start(
     });
     let recorder = Recorder::new(
         TxRecordChain {
-            sender: link.sender,
+            sender: link.sender.clone(),
             consent_contract: link.consent_contract.clone(),
         },
         store.clone(),
@@ -66,6 +66,7 @@ pub(super) fn start(
             client: client.clone(),
             consent_contract: link.consent_contract,
             registry_contract: link.registry_contract,
+            custodian: link.sender.address().to_string(),
         }),
         store,
         clock: system_clock(),

@@ -36,10 +36,16 @@ pub struct AccessRequest {
     pub data_to: u64,
 }
 
-/// The decision: the grant that allows it (recorded with the access), or why not.
+/// The decision: the grant that allows it (recorded with the access), or why not. `at` is the
+/// block time (Unix seconds) it was decided at: the access is recorded as served then, so the
+/// contract checks the record at the very time the decision was made.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Decision {
-    Allowed { grant_id: u64, break_glass: bool },
+    Allowed {
+        grant_id: u64,
+        break_glass: bool,
+        at: u64,
+    },
     Denied(Refusal),
 }
 
@@ -95,6 +101,10 @@ pub trait ConsentView: Send + Sync + 'static {
         &'a self,
         request: &'a AccessRequest,
     ) -> BoxFuture<'a, Result<Decision, diachain_chain_client::Error>>;
+    /// The latest block's time (Unix seconds).
+    fn block_time(&self) -> BoxFuture<'_, Result<u64, diachain_chain_client::Error>>;
+    /// Whether this relayer may record accesses (an admitted custodian).
+    fn is_custodian(&self) -> BoxFuture<'_, Result<bool, diachain_chain_client::Error>>;
     /// Whether `address` is `patient`'s guardian now.
     fn is_guardian<'a>(
         &'a self,
@@ -104,22 +114,30 @@ pub trait ConsentView: Send + Sync + 'static {
 }
 
 /// The consent contract (and the device registry, for guardians) on chain, asked at the
-/// latest block.
+/// latest block's time.
 pub struct ChainConsent<R> {
     pub client: ChainClient<R>,
     pub consent_contract: String,
     pub registry_contract: String,
+    /// The relayer's own address (the custodian that records accesses).
+    pub custodian: String,
 }
 
-/// A decision from the contract's answer.
-pub fn decide(r: CheckAccessResponse) -> Decision {
+/// A decision from the contract's answer at block time `at`.
+pub fn decide(r: CheckAccessResponse, at: u64) -> Decision {
     match (r.allowed, r.grant) {
         (true, Some(g)) => Decision::Allowed {
             grant_id: g.id,
             break_glass: g.break_glass.is_some(),
+            at,
         },
         _ => Decision::Denied(Refusal::of(r.denial)),
     }
+}
+
+async fn block_time<R: Rpc>(client: &ChainClient<R>) -> Result<u64, diachain_chain_client::Error> {
+    let s = client.status().await?;
+    Ok(u64::try_from(s.latest_block_unix).unwrap_or(0))
 }
 
 impl<R: Rpc + 'static> ConsentView for ChainConsent<R> {
@@ -128,17 +146,35 @@ impl<R: Rpc + 'static> ConsentView for ChainConsent<R> {
         request: &'a AccessRequest,
     ) -> BoxFuture<'a, Result<Decision, diachain_chain_client::Error>> {
         Box::pin(async move {
+            // Decided at a known block time, so that the record names that very time.
+            let at = block_time(&self.client).await?;
             let q = QueryMsg::CheckAccess {
                 patient: request.patient.clone(),
                 grantee: request.grantee.clone(),
                 scope: request.scope,
                 data_from: Timestamp::from_seconds(request.data_from),
                 data_to: Timestamp::from_seconds(request.data_to),
-                at: None,
+                at: Some(Timestamp::from_seconds(at)),
             };
             let r: CheckAccessResponse =
                 self.client.smart_query(&self.consent_contract, &q).await?;
-            Ok(decide(r))
+            Ok(decide(r, at))
+        })
+    }
+
+    fn block_time(&self) -> BoxFuture<'_, Result<u64, diachain_chain_client::Error>> {
+        Box::pin(block_time(&self.client))
+    }
+
+    fn is_custodian(&self) -> BoxFuture<'_, Result<bool, diachain_chain_client::Error>> {
+        Box::pin(async move {
+            let q = QueryMsg::Member {
+                role: diachain_std::consent::ConsentRole::Custodian,
+                address: self.custodian.clone(),
+            };
+            let m: Option<serde_json::Value> =
+                self.client.smart_query(&self.consent_contract, &q).await?;
+            Ok(m.is_some())
         })
     }
 
@@ -198,6 +234,6 @@ mod tests {
             grant: None,
             denial: None,
         };
-        assert!(matches!(decide(r), Decision::Denied(_)));
+        assert!(matches!(decide(r, 1), Decision::Denied(_)));
     }
 }

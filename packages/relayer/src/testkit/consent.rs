@@ -29,6 +29,10 @@ pub struct FakeConsent {
     pub grants: Mutex<Vec<FakeGrant>>,
     pub guardians: Mutex<HashSet<(String, String)>>,
     pub unreachable: AtomicBool,
+    /// The relayer is not (or no longer) an admitted custodian.
+    pub not_custodian: AtomicBool,
+    /// The latest block's time.
+    pub block_time: std::sync::atomic::AtomicU64,
 }
 
 impl FakeConsent {
@@ -76,6 +80,7 @@ impl FakeConsent {
             None => Decision::Allowed {
                 grant_id,
                 break_glass: g.break_glass,
+                at: self.block_time.load(Ordering::SeqCst),
             },
         }
     }
@@ -99,6 +104,20 @@ impl ConsentView for FakeConsent {
         Box::pin(async move {
             self.reachable()?;
             Ok(self.decide(request))
+        })
+    }
+
+    fn block_time(&self) -> BoxFuture<'_, Result<u64, diachain_chain_client::Error>> {
+        Box::pin(async move {
+            self.reachable()?;
+            Ok(self.block_time.load(Ordering::SeqCst))
+        })
+    }
+
+    fn is_custodian(&self) -> BoxFuture<'_, Result<bool, diachain_chain_client::Error>> {
+        Box::pin(async move {
+            self.reachable()?;
+            Ok(!self.not_custodian.load(Ordering::SeqCst))
         })
     }
 
