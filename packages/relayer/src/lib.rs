@@ -19,6 +19,7 @@ pub mod registry;
 pub mod server;
 pub mod simulator;
 pub mod store;
+pub mod task;
 pub mod telemetry;
 pub mod time;
 pub mod verify;

@@ -28,6 +28,9 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use crate::task::Pacing;
+pub use crate::task::Step;
+
 pub use chain::{AnchorChain, BeforeBroadcast, TxAnchorChain};
 pub use refusal::{refusal_code, refused_index};
 pub use status::{AnchoringHealth, AnchoringStatus, FailedBatch};
@@ -76,17 +79,6 @@ impl Default for AnchorSettings {
     }
 }
 
-/// What one step of the task achieved.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Step {
-    /// Nothing to send.
-    Idle,
-    /// Something changed (anchored, failed, requeued): go on at once.
-    Progress,
-    /// A transaction may still land: look again after `poll`.
-    Waiting,
-}
-
 /// The anchoring task.
 pub struct Anchorer<C> {
     pub chain: C,
@@ -111,33 +103,13 @@ pub enum AnchorError {
 impl<C: AnchorChain> Anchorer<C> {
     /// Runs until `stop` turns true; a transaction in flight is left recorded and is resolved
     /// at the next start.
-    pub async fn run(self, mut stop: watch::Receiver<bool>) {
-        let mut backoff = self.settings.backoff_min;
-        loop {
-            if *stop.borrow() {
-                return;
-            }
-            let pause = match self.step().await {
-                Ok(Step::Progress) => {
-                    backoff = self.settings.backoff_min;
-                    continue;
-                }
-                Ok(Step::Idle | Step::Waiting) => {
-                    backoff = self.settings.backoff_min;
-                    self.settings.poll
-                }
-                Err(e) => {
-                    self.on_error(&e);
-                    let pause = backoff;
-                    backoff = (backoff * 2).min(self.settings.backoff_max);
-                    pause
-                }
-            };
-            tokio::select! {
-                _ = tokio::time::sleep(pause) => {}
-                _ = stop.changed() => {}
-            }
-        }
+    pub async fn run(self, stop: watch::Receiver<bool>) {
+        let pacing = Pacing {
+            poll: self.settings.poll,
+            backoff_min: self.settings.backoff_min,
+            backoff_max: self.settings.backoff_max,
+        };
+        crate::task::run(pacing, stop, || self.step(), |e| self.on_error(e)).await;
     }
 
     fn on_error(&self, e: &AnchorError) {

@@ -4,21 +4,18 @@
 //! so that every value can be checked against the chain without trusting the relayer. An
 //! access by a grant is queued durably for the chain before it is answered.
 
-use std::str::FromStr;
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use cosmwasm_std::Binary;
-use diachain_chain_client::cosmrs::AccountId;
 use diachain_std::{BatchHeader, DataScope, Reading};
 use serde::{Deserialize, Serialize};
 
 use super::reply::ApiError;
-use super::signed::{self, Signed};
+use super::signed::{DataRequest, Signed};
 use super::{AppState, DataApi};
 use crate::consent::{scope_of, AccessRequest, Decision};
 use crate::proof::{prove_selected, ProvenReading};
@@ -86,18 +83,8 @@ pub struct ReadingsResponse {
     pub batches: Vec<ServedBatch>,
 }
 
-pub(super) async fn get_readings(
-    State(app): State<Arc<AppState>>,
-    Path(patient): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    let Some(data) = app.data.clone() else {
-        return super::data_api_disabled().into_response();
-    };
-    match readings(&data, &patient, &method, &uri, &headers, body, parse_query).await {
+pub(super) async fn get_readings(State(app): State<Arc<AppState>>, req: DataRequest) -> Response {
+    match readings(req, parse_query).await {
         Ok(r) => {
             app.metrics.served(&r.access.basis);
             (StatusCode::OK, Json(r)).into_response()
@@ -106,20 +93,6 @@ pub(super) async fn get_readings(
             app.metrics.refused(e.code);
             e.into_response()
         }
-    }
-}
-
-/// Refuses an address that is not a bech32 account of this chain.
-pub(super) fn check_patient(data: &DataApi, patient: &str) -> Result<(), ApiError> {
-    match AccountId::from_str(patient) {
-        Ok(a) if a.prefix() == data.prefix => Ok(()),
-        _ => Err(ApiError::bad_request(
-            "bad_patient",
-            format!(
-                "{patient:?} is not an account address of this chain ({}1…).",
-                data.prefix
-            ),
-        )),
     }
 }
 
@@ -164,17 +137,19 @@ pub(super) fn check_query(q: ReadingsQuery) -> Result<ReadingsQuery, ApiError> {
 /// A signed, consent-checked request for readings: the answer, with the access queued for the
 /// chain when a grant allowed it. `parse` reads the query.
 pub(super) async fn readings(
-    data: &DataApi,
-    patient: &str,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: Body,
+    req: DataRequest,
     parse: fn(&Uri) -> Result<ReadingsQuery, ApiError>,
 ) -> Result<ReadingsResponse, ApiError> {
-    let Signed { caller, .. } = signed::verify(data, method, uri, headers, body).await?;
-    check_patient(data, patient)?;
-    let q = parse(uri)?;
+    let data = req.data.clone();
+    let data = data.as_ref();
+    let Signed {
+        caller,
+        patient,
+        uri,
+        ..
+    } = req.verify().await?;
+    let patient = patient.as_str();
+    let q = parse(&uri)?;
     let request = AccessRequest {
         patient: patient.to_string(),
         grantee: caller.clone(),

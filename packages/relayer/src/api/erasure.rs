@@ -5,17 +5,15 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use cosmwasm_std::Binary;
 use serde::{Deserialize, Serialize};
 
-use super::data::check_patient;
 use super::reply::ApiError;
-use super::signed::{self, Signed};
+use super::signed::{DataRequest, Signed};
 use super::{AppState, DataApi};
 use crate::store::{ErasureRecord, OutboxMsg, OutboxState, StoreError};
 
@@ -38,18 +36,8 @@ pub struct ErasuresResponse {
     pub erasures: Vec<ErasureView>,
 }
 
-pub(super) async fn post_erasure(
-    State(app): State<Arc<AppState>>,
-    Path(patient): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    let Some(data) = app.data.clone() else {
-        return super::data_api_disabled().into_response();
-    };
-    match erase(&data, &patient, &method, &uri, &headers, body).await {
+pub(super) async fn post_erasure(State(app): State<Arc<AppState>>, req: DataRequest) -> Response {
+    match erase(req).await {
         Ok(view) => {
             app.metrics.erasures.inc();
             (StatusCode::OK, Json(view)).into_response()
@@ -58,20 +46,11 @@ pub(super) async fn post_erasure(
     }
 }
 
-pub(super) async fn get_erasures(
-    State(app): State<Arc<AppState>>,
-    Path(patient): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    let Some(data) = app.data.clone() else {
-        return super::data_api_disabled().into_response();
-    };
+pub(super) async fn get_erasures(req: DataRequest) -> Response {
+    let data = req.data.clone();
     let listed = async {
-        let signed = signed::verify(&data, &method, &uri, &headers, body).await?;
-        check_patient(&data, &patient)?;
+        let signed = req.verify().await?;
+        let patient = signed.patient.clone();
         ensure_patient_or_guardian(&data, &patient, &signed.caller).await?;
         let store = data.store.clone();
         let p = patient.clone();
@@ -128,16 +107,11 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| ApiError::store_failed(&e))
 }
 
-async fn erase(
-    data: &DataApi,
-    patient: &str,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: Body,
-) -> Result<ErasureView, ApiError> {
-    let signed = signed::verify(data, method, uri, headers, body).await?;
-    check_patient(data, patient)?;
+async fn erase(req: DataRequest) -> Result<ErasureView, ApiError> {
+    let data = req.data.clone();
+    let data = data.as_ref();
+    let signed = req.verify().await?;
+    let patient = signed.patient.as_str();
     let confirmed = serde_json::from_slice::<EraseBody>(&signed.body)
         .map_err(|e| {
             ApiError::bad_request(

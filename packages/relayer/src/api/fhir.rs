@@ -4,15 +4,15 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::extract::{Query, State};
+use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use diachain_std::DataScope;
 use serde::Deserialize;
 
 use super::data::{check_query, readings, ReadingsQuery};
 use super::reply::ApiError;
+use super::signed::DataRequest;
 use super::AppState;
 
 #[derive(Deserialize)]
@@ -41,16 +41,10 @@ fn parse(uri: &Uri) -> Result<ReadingsQuery, ApiError> {
 
 pub(super) async fn get_observations(
     State(app): State<Arc<AppState>>,
-    Path(patient): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Body,
+    req: DataRequest,
 ) -> Response {
-    let Some(data) = app.data.clone() else {
-        return super::data_api_disabled().into_response();
-    };
-    match readings(&data, &patient, &method, &uri, &headers, body, parse).await {
+    let (data, uri) = (req.data.clone(), req.uri.clone());
+    match readings(req, parse).await {
         Ok(served) => {
             app.metrics.served(&served.access.basis);
             let bundle = crate::fhir::bundle(&served, (data.clock)(), &uri.to_string());

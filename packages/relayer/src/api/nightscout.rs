@@ -6,18 +6,18 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use diachain_std::Domain;
 use http_body_util::{BodyExt, Limited};
 use serde_json::json;
 
-use super::data::check_patient;
 use super::erasure::ensure_patient_or_guardian;
 use super::reply::ApiError;
-use super::{signed, AppState};
+use super::signed::DataRequest;
+use super::AppState;
 use crate::ingest::Rejection;
 use crate::nightscout::entries;
 use crate::nightscout::upload::{entry_json, plan, Head};
@@ -186,30 +186,20 @@ fn refused(r: Rejection, stored: usize) -> ApiError {
 /// `POST /v1/patients/{patient}/nightscout/uploaders` (signed by the patient or guardian).
 pub(super) async fn create_uploader(
     State(app): State<Arc<AppState>>,
-    Path(patient): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Body,
+    req: DataRequest,
 ) -> Response {
-    match create(&app, &patient, &method, &uri, &headers, body).await {
+    match create(&app, req).await {
         Ok(u) => (StatusCode::CREATED, Json(u)).into_response(),
         Err(e) => e.into_response(),
     }
 }
 
-async fn create(
-    app: &AppState,
-    patient: &str,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: Body,
-) -> Result<NewUploader, ApiError> {
-    let data = app.data.as_ref().ok_or_else(super::data_api_disabled)?;
+async fn create(app: &AppState, req: DataRequest) -> Result<NewUploader, ApiError> {
     let ns = app.nightscout.as_ref().ok_or_else(disabled)?;
-    let signed = signed::verify(data, method, uri, headers, body).await?;
-    check_patient(data, patient)?;
+    let data = req.data.clone();
+    let data = data.as_ref();
+    let signed = req.verify().await?;
+    let patient = signed.patient.as_str();
     ensure_patient_or_guardian(data, patient, &signed.caller).await?;
     let (mut record, api_secret) = generate(patient, (data.clock)());
     let key = key_of(&record)

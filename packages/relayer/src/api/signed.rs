@@ -1,18 +1,94 @@
-//! Reading a signed request: its body (bounded), then the caller's address from the
-//! `x-diachain-*` headers (see `auth::request`); 401 with the reason otherwise.
+//! Reading a signed request about a patient (`/v1/patients/{patient}/…`): [`DataRequest`]
+//! takes it apart (503 when the data API is off), [`DataRequest::verify`] reads the body
+//! (bounded), checks the `x-diachain-*` signature (see `auth::request`; 401 with the reason)
+//! and that the patient is an address of this chain (400).
+
+use std::str::FromStr;
+use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use diachain_chain_client::cosmrs::AccountId;
 use http_body_util::{BodyExt, Limited};
 
 use super::reply::ApiError;
-use super::DataApi;
+use super::{AppState, DataApi};
 use crate::auth::request::{
     AuthHeaders, RequestParts, H_ADDRESS, H_NONCE, H_PUBLIC_KEY, H_SIGNATURE, H_TIMESTAMP,
 };
 
+/// A data request as received.
+pub struct DataRequest {
+    pub data: Arc<DataApi>,
+    pub patient: String,
+    pub method: Method,
+    pub uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+}
+
+impl FromRequest<Arc<AppState>> for DataRequest {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, app: &Arc<AppState>) -> Result<Self, Response> {
+        let data = app
+            .data
+            .clone()
+            .ok_or_else(|| super::data_api_disabled().into_response())?;
+        let (mut parts, body) = req.into_parts();
+        let Path(patient) = Path::<String>::from_request_parts(&mut parts, app)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(DataRequest {
+            data,
+            patient,
+            method: parts.method,
+            uri: parts.uri,
+            headers: parts.headers,
+            body,
+        })
+    }
+}
+
+impl DataRequest {
+    /// The signed request, once its signature and patient check out.
+    pub async fn verify(self) -> Result<Signed, ApiError> {
+        let mut signed = verify(
+            &self.data,
+            &self.method,
+            &self.uri,
+            &self.headers,
+            self.body,
+        )
+        .await?;
+        check_patient(&self.data, &self.patient)?;
+        signed.patient = self.patient;
+        signed.uri = self.uri;
+        Ok(signed)
+    }
+}
+
+/// Refuses an address that is not a bech32 account of this chain.
+fn check_patient(data: &DataApi, patient: &str) -> Result<(), ApiError> {
+    match AccountId::from_str(patient) {
+        Ok(a) if a.prefix() == data.prefix => Ok(()),
+        _ => Err(ApiError::bad_request(
+            "bad_patient",
+            format!(
+                "{patient:?} is not an account address of this chain ({}1…).",
+                data.prefix
+            ),
+        )),
+    }
+}
+
 /// A request whose signature checked out.
 pub struct Signed {
+    /// The patient the request is about, and the request's URI.
+    pub patient: String,
+    pub uri: Uri,
     pub caller: String,
     pub body: Bytes,
     /// The canonical bytes the caller signed, and their SHA-256.
@@ -30,7 +106,7 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-pub async fn verify(
+async fn verify(
     data: &DataApi,
     method: &Method,
     uri: &Uri,
@@ -68,6 +144,8 @@ pub async fn verify(
             let canonical =
                 crate::auth::request::canonical(&parts, ts, h.nonce.as_deref().unwrap_or_default());
             Ok(Signed {
+                patient: String::new(),
+                uri: uri.clone(),
                 caller,
                 digest: diachain_std::crypto::sha256(&canonical),
                 canonical,

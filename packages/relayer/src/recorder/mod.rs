@@ -20,6 +20,9 @@ use std::time::Duration;
 use diachain_chain_client::{outcome_result, Error as ChainError, TxOutcome};
 use tokio::sync::watch;
 
+use crate::task::Pacing;
+pub use crate::task::Step;
+
 pub use chain::{RecordChain, TxRecordChain};
 pub use msgs::to_execute_msgs;
 
@@ -58,13 +61,6 @@ pub enum RecordError {
     Store(#[from] StoreError),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Step {
-    Idle,
-    Progress,
-    Waiting,
-}
-
 pub struct Recorder<C> {
     pub chain: C,
     pub store: Arc<dyn Store>,
@@ -91,39 +87,23 @@ impl<C: RecordChain> Recorder<C> {
     }
 
     /// Runs until `stop` turns true.
-    pub async fn run(self, mut stop: watch::Receiver<bool>) {
-        let mut backoff = self.settings.backoff_min;
-        loop {
-            if *stop.borrow() {
-                return;
-            }
-            let pause = match self.step().await {
-                Ok(Step::Progress) => {
-                    backoff = self.settings.backoff_min;
-                    continue;
-                }
-                Ok(Step::Idle | Step::Waiting) => {
-                    backoff = self.settings.backoff_min;
-                    self.settings.poll
-                }
-                Err(e) => {
-                    let kind = match &e {
-                        RecordError::Chain(c) if c.is_retryable() => "unreachable",
-                        RecordError::Chain(_) => "refused",
-                        RecordError::Store(_) => "store",
-                    };
-                    self.metrics.chain_error(kind);
-                    tracing::warn!(error = %e, kind, "recording accesses: retrying after backoff");
-                    let pause = backoff;
-                    backoff = (backoff * 2).min(self.settings.backoff_max);
-                    pause
-                }
-            };
-            tokio::select! {
-                _ = tokio::time::sleep(pause) => {}
-                _ = stop.changed() => {}
-            }
-        }
+    pub async fn run(self, stop: watch::Receiver<bool>) {
+        let pacing = Pacing {
+            poll: self.settings.poll,
+            backoff_min: self.settings.backoff_min,
+            backoff_max: self.settings.backoff_max,
+        };
+        crate::task::run(pacing, stop, || self.step(), |e| self.on_error(e)).await;
+    }
+
+    fn on_error(&self, e: &RecordError) {
+        let kind = match e {
+            RecordError::Chain(c) if c.is_retryable() => "unreachable",
+            RecordError::Chain(_) => "refused",
+            RecordError::Store(_) => "store",
+        };
+        self.metrics.chain_error(kind);
+        tracing::warn!(error = %e, kind, "recording accesses: retrying after backoff");
     }
 
     /// Settles what is in flight, or sends the next transaction.
