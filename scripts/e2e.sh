@@ -71,7 +71,9 @@ if ! grep -q "contracts unchanged" <<<"$again" || grep -qE "storing|instantiated
   exit 1
 fi
 
-# The relayer's e2e tests (tests/e2e/tests/relayer.rs) run the real binary.
+# The relayer's e2e tests (tests/e2e/tests/relayer.rs, data_api.rs) run the real binary; its FHIR
+# export is checked by HAPI FHIR's validator.
+export DIACHAIN_FHIR_VALIDATOR=${DIACHAIN_FHIR_VALIDATOR:-$PWD/scripts/fhir-validate.sh}
 cargo build --locked -p diachain-relayer
 DIACHAIN_RELAYER_BIN="$(cargo metadata --format-version 1 --no-deps | jq -r .target_directory)/debug/diachain-relayer" \
   DIACHAIN_E2E_CHAIN_ID=$CHAIN_ID cargo test --locked -p diachain-e2e -- --test-threads=1 --nocapture

@@ -62,6 +62,7 @@ source ".chain/$CHAIN_ID/network.env"
 DEP="deployments/$CHAIN_ID.json"
 REGISTRY=$(jq -r '.contracts["device-registry"].address' "$DEP")
 ANCHORS=$(jq -r '.contracts["reading-anchors"].address' "$DEP")
+CONSENT=$(jq -r '.contracts.consent.address' "$DEP")
 
 log "building the relayer"
 cargo build --locked -q -p diachain-relayer
@@ -101,6 +102,13 @@ if [ "$active" != true ]; then
   tx wasm execute "$REGISTRY" \
     "{\"admit_participant\":{\"role\":\"relayer\",\"address\":\"$ADDR\",\"label\":\"main-job relayer\"}}"
 fi
+# The relayer serves data only after CheckAccess and records each access as a custodian.
+custodian=$("$DIACHAIN_WASMD" query wasm contract-state smart "$CONSENT" \
+  "{\"member\":{\"role\":\"custodian\",\"address\":\"$ADDR\"}}" --node "$DIACHAIN_NODE" --output json | jq -r .data)
+if [ "$custodian" = null ]; then
+  log "admitting the relayer $ADDR as a consent custodian"
+  tx wasm execute "$CONSENT" "{\"admit_member\":{\"role\":\"custodian\",\"address\":\"$ADDR\"}}"
+fi
 balance=$("$DIACHAIN_WASMD" query bank balance "$ADDR" "$DIACHAIN_DENOM" --node "$DIACHAIN_NODE" \
   --output json | jq -r '.balance.amount // "0"')
 if [ "$balance" -lt 100000000 ]; then
@@ -121,6 +129,7 @@ node = "$DIACHAIN_NODE"
 gas_prices = "$DIACHAIN_GAS_PRICE"
 anchors_contract = "$ANCHORS"
 registry_contract = "$REGISTRY"
+consent_contract = "$CONSENT"
 key_file = "$PWD/$SECRETS/relayer.key"
 [log]
 format = "json"

@@ -576,28 +576,7 @@ pub fn now_unix() -> u64 {
 
 /// Parses CometBFT's RFC 3339 block time (`2026-11-21T05:40:00.123456789Z`) to unix seconds.
 pub fn parse_rfc3339(s: &str) -> Result<u64, String> {
-    let bad = || format!("bad time {s}");
-    let (date, rest) = s.split_once('T').ok_or_else(bad)?;
-    let mut d = date.split('-').map(|p| p.parse::<i64>());
-    let (y, m, day) = match (d.next(), d.next(), d.next()) {
-        (Some(Ok(y)), Some(Ok(m)), Some(Ok(day))) => (y, m, day),
-        _ => return Err(bad()),
-    };
-    let hms: Vec<i64> = rest
-        .get(..8)
-        .ok_or_else(bad)?
-        .split(':')
-        .map(|p| p.parse::<i64>().map_err(|_| bad()))
-        .collect::<Result<_, _>>()?;
-    // Days from civil (Howard Hinnant's algorithm).
-    let y2 = if m <= 2 { y - 1 } else { y };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Ok((days * 86_400 + hms[0] * 3600 + hms[1] * 60 + hms[2]) as u64)
+    diachain_relayer::time::rfc3339_seconds(s).ok_or_else(|| format!("bad time {s}"))
 }
 
 /// A valid 20-byte `wasm1…` address derived from a label: patients that never sign (their

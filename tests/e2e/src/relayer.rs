@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
+use diachain_chain_client::Signer;
+use diachain_relayer::auth::request::{signed_headers, RequestParts};
 use diachain_relayer::wire::{BatchRequest, ReadingJson};
 use diachain_std::anchors::{CursorResponse, QueryMsg as AnchorsQuery};
 use diachain_std::testing::{signed_batch, SignedBatch, TestKey};
@@ -33,11 +35,26 @@ pub fn binary() -> PathBuf {
 
 /// One HTTP/1.1 exchange (`Connection: close`); the status and the body.
 pub fn http(addr: &str, method: &str, path: &str, body: &[u8]) -> Result<(u16, String), String> {
+    http_with(addr, method, path, &[], body)
+}
+
+/// [`http`] with extra headers.
+pub fn http_with(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, String)],
+    body: &[u8],
+) -> Result<(u16, String), String> {
     let mut s = TcpStream::connect(addr).map_err(|e| format!("{addr}: {e}"))?;
     s.set_read_timeout(Some(Duration::from_secs(30))).ok();
+    let extra: String = headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect();
     let head = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n",
+         {extra}Content-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     );
     s.write_all(head.as_bytes())
@@ -230,6 +247,35 @@ impl Relayer {
         }
     }
 
+    /// A data request signed by `by` (ADR-036, as a wallet signs); the status and the JSON.
+    pub fn signed(
+        &self,
+        by: &Signer,
+        method: &str,
+        path: &str,
+        query: Option<&str>,
+        body: &[u8],
+    ) -> (u16, Value) {
+        let parts = RequestParts {
+            method,
+            path,
+            query,
+            body,
+        };
+        let nonce = format!("e2e-{}", crate::run_tag());
+        let headers = signed_headers(by, &parts, crate::now_unix(), &nonce).expect("sign");
+        let target = match query {
+            Some(q) => format!("{path}?{q}"),
+            None => path.to_string(),
+        };
+        let (code, text) =
+            http_with(&self.addr, method, &target, &headers, body).expect("signed request");
+        (
+            code,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
     /// Runs the binary with `args` (a one-shot command); its output.
     pub fn command(args: &[&str]) -> std::process::Output {
         Command::new(binary())
@@ -311,6 +357,37 @@ pub fn gateways(net: &Network, tag: &str, n: usize, patient: &'static str) -> Ve
             next_time: now + 1,
         })
         .collect()
+}
+
+/// The running network (skip when there is none), held for this test alone.
+pub fn chain() -> Option<(Network, std::sync::MutexGuard<'static, ()>)> {
+    let net = Network::from_env()?;
+    let guard = crate::CHAIN_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    Some((net, guard))
+}
+
+/// A relayer's directory for test `name`, under the network's own.
+pub fn work_dir(net: &Network, name: &str) -> PathBuf {
+    repo_root()
+        .join(".chain")
+        .join(&net.chain_id)
+        .join("relayer-e2e")
+        .join(name)
+}
+
+/// What device signatures on this network are bound to.
+pub fn domain(net: &Network) -> Domain<'_> {
+    Domain {
+        chain_id: &net.chain_id,
+        contract: &net.contracts.anchors,
+    }
+}
+
+/// One batch from each gateway, posted and stored.
+pub fn post_round(r: &Relayer, net: &Network, gws: &mut [Gateway]) {
+    for g in gws.iter_mut() {
+        r.post_ok(&g.next_batch(&domain(net)));
+    }
 }
 
 /// The highest sequence number anchored on chain for `device_id`.

@@ -5,40 +5,14 @@
 
 use std::path::PathBuf;
 use std::process::Command;
-use std::sync::MutexGuard;
 use std::time::{Duration, Instant};
 
-use diachain_e2e::relayer::{chain_cursor, gateways, Gateway, Relayer};
-use diachain_e2e::{repo_root, run_tag, Network, CHAIN_LOCK};
+use diachain_e2e::relayer::{
+    chain, chain_cursor, domain, gateways, post_round, work_dir, Gateway, Relayer,
+};
+use diachain_e2e::{repo_root, run_tag, Network};
 use diachain_std::device::RevocationReason;
-use diachain_std::{registry, Domain};
-
-fn chain() -> Option<(Network, MutexGuard<'static, ()>)> {
-    let net = Network::from_env()?;
-    let guard = CHAIN_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    Some((net, guard))
-}
-
-fn work_dir(net: &Network, name: &str) -> PathBuf {
-    repo_root()
-        .join(".chain")
-        .join(&net.chain_id)
-        .join("relayer-e2e")
-        .join(name)
-}
-
-fn domain(net: &Network) -> Domain<'_> {
-    Domain {
-        chain_id: &net.chain_id,
-        contract: &net.contracts.anchors,
-    }
-}
-
-fn post_round(r: &Relayer, net: &Network, gws: &mut [Gateway]) {
-    for g in gws.iter_mut() {
-        r.post_ok(&g.next_batch(&domain(net)));
-    }
-}
+use diachain_std::registry;
 
 /// Every gateway's readings up to `last_seq` are anchored on chain, no more.
 fn assert_cursors(net: &Network, gws: &[Gateway], last_seq: u64) {

@@ -1,0 +1,491 @@
+//! The data API on the real network: a clinician the patient granted access reads the
+//! readings and checks every one against the chain; after the patient revokes, the same
+//! request is refused; the served accesses (and not the refusal) are in the consent contract's
+//! log; a break-glass read shows in the patient's log; erasure makes the data unreadable and is
+//! recorded on chain. Skips unless `DIACHAIN_E2E_CHAIN_ID` names a running network with the
+//! suite deployed (scripts/e2e.sh).
+
+use std::time::{Duration, Instant};
+
+use cosmwasm_std::{Binary, Timestamp};
+use diachain_chain_client::{Signer, WASM_PREFIX};
+use diachain_e2e::relayer::{chain, gateways, post_round, work_dir, Relayer};
+use diachain_e2e::Network;
+use diachain_relayer::wire::ReadingJson;
+use diachain_std::anchors::{ProofResponse, QueryMsg as AnchorsQuery};
+use diachain_std::consent::{
+    self, AccessRecord, BreakGlassReason, ConsentRole, ErasureRecord, Expiry, GrantInfo,
+};
+use diachain_std::crypto::sha256;
+use diachain_std::pagination::Page;
+use diachain_std::{DataScope, Purpose};
+use serde_json::Value;
+
+/// The key of a keyring account, from the mnemonic chain.sh kept.
+fn keyring_signer(net: &Network, name: &str) -> Signer {
+    let path = net
+        .keyring_dir
+        .join("logs")
+        .join(format!("key-{name}.json"));
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("key file")).expect("json");
+    let phrase = json["mnemonic"].as_str().expect("mnemonic");
+    Signer::from_mnemonic(phrase, WASM_PREFIX).expect("signer")
+}
+
+/// The relayer's chain key is also the custodian that records accesses.
+fn admit_relayer_as_custodian(net: &Network) {
+    let relayer = net.addr("relayer");
+    let member: Option<Value> = net
+        .query(
+            &net.contracts.consent,
+            &consent::QueryMsg::Member {
+                role: ConsentRole::Custodian,
+                address: relayer.clone(),
+            },
+        )
+        .expect("member query");
+    if member.is_none() {
+        net.execute(
+            "consortium",
+            &net.contracts.consent,
+            &consent::ExecuteMsg::AdmitMember {
+                role: ConsentRole::Custodian,
+                address: relayer,
+            },
+        )
+        .expect_ok("admit the relayer as custodian");
+    }
+}
+
+fn start(net: &Network, name: &str, port: u16) -> Relayer {
+    admit_relayer_as_custodian(net);
+    let consent = net.contracts.consent.clone();
+    Relayer::start(
+        net,
+        &work_dir(net, name),
+        port,
+        &["--consent-contract", &consent],
+    )
+}
+
+/// The patient grants `grantee` treatment access to glucose measured in `from..=to`, for
+/// `for_secs` from now; the grant's id.
+fn grant_glucose(net: &Network, grantee: &str, from: u64, to: u64, for_secs: u64) -> u64 {
+    let (_, now) = net.status().unwrap();
+    let tx = net
+        .execute(
+            "patient",
+            &net.contracts.consent,
+            &consent::ExecuteMsg::Grant {
+                patient: None,
+                grantee: grantee.to_string(),
+                scopes: vec![DataScope::Glucose],
+                purpose: Purpose::Treatment,
+                study_id: None,
+                data_from: Timestamp::from_seconds(from),
+                data_to: Timestamp::from_seconds(to),
+                expires: Expiry::AtTime(Timestamp::from_seconds(now + for_secs)),
+            },
+        )
+        .expect_ok("grant");
+    tx.attr("wasm", "grant_id").unwrap().parse().unwrap()
+}
+
+fn readings_path(patient: &str) -> String {
+    format!("/v1/patients/{patient}/readings")
+}
+
+fn access_log(net: &Network, patient: &str) -> Vec<AccessRecord> {
+    let mut out: Vec<AccessRecord> = Vec::new();
+    loop {
+        let page: Page<AccessRecord> = net
+            .query(
+                &net.contracts.consent,
+                &consent::QueryMsg::AccessLogByPatient {
+                    patient: patient.to_string(),
+                    start_after: out.last().map(|r| r.id),
+                    limit: Some(100),
+                },
+            )
+            .expect("access log");
+        out.extend(page.items);
+        if !page.has_more {
+            return out;
+        }
+    }
+}
+
+/// Waits until the relayer has recorded everything it owes the chain.
+fn outbox_drained(r: &Relayer) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let s = r.get("/v1/status");
+        if s["outbox"]["queued"] == 0 && s["outbox"]["in_flight"] == 0 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the outbox did not drain: {s}; log: {}",
+            r.log_tail()
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// Every served reading: its leaf is the reading's, and the chain's `VerifyProof` accepts its
+/// path against the root it anchored. Returns how many were checked.
+fn verify_against_chain(net: &Network, answer: &Value) -> usize {
+    let mut n = 0;
+    for b in answer["batches"].as_array().expect("batches") {
+        let device = b["header"]["device_id"].as_str().unwrap().to_string();
+        for r in b["readings"].as_array().unwrap() {
+            let reading: ReadingJson = serde_json::from_value(r["reading"].clone()).unwrap();
+            let leaf = reading.to_reading().unwrap().leaf_hash().unwrap();
+            let served: Binary = serde_json::from_value(r["leaf_hash"].clone()).unwrap();
+            assert_eq!(
+                served.as_slice(),
+                leaf.as_slice(),
+                "the leaf is the reading's"
+            );
+            let path: Vec<Binary> = serde_json::from_value(r["path"].clone()).unwrap();
+            let verdict: ProofResponse = net
+                .query(
+                    &net.contracts.anchors,
+                    &AnchorsQuery::VerifyProof {
+                        device_id: device.clone(),
+                        seq: reading.seq,
+                        leaf_hash: Binary::new(leaf.to_vec()),
+                        path,
+                    },
+                )
+                .expect("VerifyProof");
+            assert!(
+                verdict.valid,
+                "the chain accepts reading {device}/{}",
+                reading.seq
+            );
+            assert_eq!(
+                verdict.batch.root,
+                b["header"]["root"]
+                    .as_str()
+                    .map(|s| Binary::from_base64(s).unwrap())
+                    .unwrap()
+            );
+            n += 1;
+        }
+    }
+    n
+}
+
+#[test]
+fn a_granted_clinician_reads_and_verifies_then_is_refused_after_revocation_and_the_log_shows_only_the_served(
+) {
+    let Some((net, _g)) = chain() else { return };
+    let tag = diachain_e2e::run_tag();
+    let mut gws = gateways(&net, &format!("da{tag}"), 2, "patient");
+    let r = start(&net, "data-api", 27995);
+    post_round(&r, &net, &mut gws);
+    assert_eq!(
+        r.drained(Duration::from_secs(90)).2,
+        2,
+        "both batches anchored"
+    );
+
+    let patient = keyring_signer(&net, "patient");
+    let patient_addr = patient.address().to_string();
+    // A clinician's wallet: it signs requests, it needs no account on chain.
+    let clinician = Signer::generate(WASM_PREFIX).unwrap();
+    let (from, to) = (gws[0].next_time - 3_600, gws[0].next_time);
+    let query = format!("scope=glucose&from={from}&to={to}");
+    let path = readings_path(&patient_addr);
+
+    let (code, a) = r.signed(&clinician, "GET", &path, Some(&query), b"");
+    assert_eq!((code, a["error"].as_str()), (403, Some("no_grant")), "{a}");
+
+    let grant_id = grant_glucose(
+        &net,
+        clinician.address(),
+        from - 86_400,
+        to + 86_400,
+        86_400,
+    );
+
+    let (code, a) = r.signed(&clinician, "GET", &path, Some(&query), b"");
+    assert_eq!(code, 200, "{a}");
+    assert_eq!(a["access"]["basis"], "grant");
+    assert_eq!(a["access"]["grant_id"], grant_id);
+    assert_eq!(verify_against_chain(&net, &a), 24);
+    for b in a["batches"].as_array().unwrap() {
+        assert_eq!(b["anchoring"]["state"], "anchored");
+        assert_eq!(b["attestation"], "device_signed");
+    }
+    outbox_drained(&r);
+    let served = |log: &[AccessRecord]| {
+        log.iter()
+            .filter(|x| x.grantee.as_str() == clinician.address())
+            .count()
+    };
+    let log = access_log(&net, &patient_addr);
+    assert_eq!(served(&log), 1, "the served access is on chain");
+    let rec = log
+        .iter()
+        .find(|x| x.grantee.as_str() == clinician.address())
+        .unwrap();
+    assert_eq!(
+        (
+            rec.grant_id,
+            rec.scope,
+            rec.data_from.seconds(),
+            rec.data_to.seconds()
+        ),
+        (grant_id, DataScope::Glucose, from, to)
+    );
+    assert_eq!(rec.custodian.as_str(), net.addr("relayer"));
+
+    net.execute(
+        "patient",
+        &net.contracts.consent,
+        &consent::ExecuteMsg::RevokeGrant { grant_id },
+    )
+    .expect_ok("revoke");
+    let (code, a) = r.signed(&clinician, "GET", &path, Some(&query), b"");
+    assert_eq!(
+        (code, a["error"].as_str()),
+        (403, Some("grant_revoked")),
+        "{a}"
+    );
+    assert_eq!(a["grant_id"], grant_id);
+    outbox_drained(&r);
+    assert_eq!(
+        served(&access_log(&net, &patient_addr)),
+        1,
+        "the refusal is not logged"
+    );
+
+    // Break-glass: an admitted emergency provider reads without a grant; the patient sees it.
+    let emergency = keyring_signer(&net, "emergency");
+    let tx = net
+        .execute(
+            "emergency",
+            &net.contracts.consent,
+            &consent::ExecuteMsg::OpenBreakGlass {
+                patient: patient_addr.clone(),
+                hours: 1,
+                reason: BreakGlassReason::PatientCannotConsent,
+                note_hash: None,
+                scopes: Some(vec![DataScope::Glucose]),
+            },
+        )
+        .expect_ok("break-glass");
+    let session: u64 = tx.attr("wasm", "grant_id").unwrap().parse().unwrap();
+    let (code, a) = r.signed(&emergency, "GET", &path, Some(&query), b"");
+    assert_eq!(code, 200, "{a}");
+    assert_eq!(a["access"]["basis"], "break_glass");
+    assert_eq!(a["count"], 24);
+    outbox_drained(&r);
+    let log = access_log(&net, &patient_addr);
+    let seen = log
+        .iter()
+        .find(|x| x.grant_id == session)
+        .expect("the break-glass read is in the patient's log");
+    assert_eq!(seen.grantee.as_str(), emergency.address());
+    let info: GrantInfo = net
+        .query(
+            &net.contracts.consent,
+            &consent::QueryMsg::Grant { grant_id: session },
+        )
+        .unwrap();
+    assert!(
+        info.grant.break_glass.is_some(),
+        "the patient can tell it was break-glass"
+    );
+    net.execute(
+        "patient",
+        &net.contracts.consent,
+        &consent::ExecuteMsg::RevokeGrant { grant_id: session },
+    )
+    .expect_ok("the patient closes the session");
+}
+
+#[test]
+fn erasure_makes_the_data_unreadable_and_is_recorded_on_chain() {
+    let Some((net, _g)) = chain() else { return };
+    let tag = diachain_e2e::run_tag();
+    let mut gws = gateways(&net, &format!("er{tag}"), 1, "patient");
+    let r = start(&net, "erasure", 27996);
+    post_round(&r, &net, &mut gws);
+    let patient = keyring_signer(&net, "patient");
+    let patient_addr = patient.address().to_string();
+    let query = format!(
+        "scope=glucose&from={}&to={}",
+        gws[0].next_time - 3_600,
+        gws[0].next_time
+    );
+    let path = readings_path(&patient_addr);
+    let (code, a) = r.signed(&patient, "GET", &path, Some(&query), b"");
+    assert_eq!((code, a["count"].as_u64()), (200, Some(12)), "{a}");
+
+    let erase = format!("/v1/patients/{patient_addr}/erasure");
+    let (code, a) = r.signed(&patient, "POST", &erase, None, br#"{"confirm":true}"#);
+    assert_eq!(code, 200, "{a}");
+    assert_eq!(a["erasure"]["readings"], 12);
+    let request = a["erasure"]["request"].as_str().unwrap().to_string();
+
+    let (code, a) = r.signed(&patient, "GET", &path, Some(&query), b"");
+    assert_eq!(
+        (code, a["count"].as_u64()),
+        (200, Some(0)),
+        "nothing is served: {a}"
+    );
+    // The batch itself still reaches the chain: its salted root reveals nothing.
+    r.drained(Duration::from_secs(90));
+    outbox_drained(&r);
+    let page: Page<ErasureRecord> = net
+        .query(
+            &net.contracts.consent,
+            &consent::QueryMsg::Erasures {
+                patient: patient_addr.clone(),
+                start_after: None,
+                limit: Some(100),
+            },
+        )
+        .unwrap();
+    let on_chain = page
+        .items
+        .iter()
+        .find(|e| e.request_hash.as_slice() == sha256(request.as_bytes()))
+        .expect("the erasure is recorded on chain");
+    assert_eq!(on_chain.custodian.as_str(), net.addr("relayer"));
+
+    // And the relayer shows it with its chain record.
+    let list = format!("/v1/patients/{patient_addr}/erasures");
+    let (code, a) = r.signed(&patient, "GET", &list, None, b"");
+    assert_eq!(code, 200, "{a}");
+    assert_eq!(a["erasures"][0]["chain_record"]["state"], "recorded", "{a}");
+
+    // Stopped, the store still cannot open what was erased: export-proof says so.
+    let mut r = r;
+    assert!(r.stop().is_some_and(|s| s.success()));
+    let out = Relayer::command(&[
+        "export-proof",
+        "--store-path",
+        &r.dir.join("store/relayer.redb").display().to_string(),
+        "--master-key-file",
+        &r.dir.join("master.key").display().to_string(),
+        "--device",
+        &gws[0].id,
+        "--seq",
+        "1",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("erased"), "{err}");
+}
+
+/// Runs HAPI FHIR's validator (scripts/fhir-validate.sh, which scripts/e2e.sh names in
+/// `DIACHAIN_FHIR_VALIDATOR`) on `bundle`; panics with its report on any error.
+fn hapi_validates(bundle: &Value, dir: &std::path::Path) {
+    let script = std::env::var_os("DIACHAIN_FHIR_VALIDATOR")
+        .expect("DIACHAIN_FHIR_VALIDATOR names scripts/fhir-validate.sh (scripts/e2e.sh sets it)");
+    let file = dir.join("nightscout-bundle.json");
+    std::fs::write(&file, bundle.to_string()).unwrap();
+    let out = std::process::Command::new("bash")
+        .arg(script)
+        .arg(&file)
+        .output()
+        .expect("run the FHIR validator");
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && report.contains(" 0 error(s)"),
+        "HAPI FHIR:\n{report}"
+    );
+}
+
+#[test]
+fn a_nightscout_upload_is_anchored_and_served_back_as_fhir_that_hapi_accepts() {
+    let Some((net, _g)) = chain() else { return };
+    let r = start(&net, "nightscout", 27997);
+    let patient = keyring_signer(&net, "patient");
+    let patient_addr = patient.address().to_string();
+
+    // The patient creates their uploader; the relayer registers it (custody: relayer) ...
+    let path = format!("/v1/patients/{patient_addr}/nightscout/uploaders");
+    let (code, u) = r.signed(&patient, "POST", &path, None, b"");
+    assert_eq!(code, 201, "{u}");
+    let device = u["device_id"].as_str().unwrap().to_string();
+    let on_chain: diachain_std::device::Device = net
+        .query(
+            &net.contracts.registry,
+            &diachain_std::registry::QueryMsg::Device { id: device.clone() },
+        )
+        .unwrap();
+    assert_eq!(
+        on_chain.key_custody,
+        diachain_std::device::KeyCustody::Relayer
+    );
+    assert_eq!(on_chain.kind, diachain_std::DeviceKind::Gateway);
+    // ... and the patient binds it with the proof the relayer made with the key it holds.
+    net.execute("patient", &net.contracts.registry, &u["bind_device"])
+        .expect_ok("bind the uploader");
+    let (_, bound_at) = net.status().unwrap();
+
+    // An unchanged uploader's request: api-secret is the SHA-1 hex of the secret.
+    let secret = u["api_secret"].as_str().unwrap();
+    let header = diachain_relayer::nightscout::uploader::api_secret_header(secret);
+    let entries: Vec<Value> = (1..=6u64)
+        .map(|i| {
+            let ms = (bound_at + 10 * i) * 1000;
+            serde_json::json!({
+                "type": "sgv", "sgv": if i == 3 { 39 } else { 100 + i }, "date": ms,
+                "dateString": diachain_relayer::time::rfc3339_ms(ms), "direction": "Flat",
+                "device": "xDrip-LimiTTer"
+            })
+        })
+        .collect();
+    let body = serde_json::to_vec(&entries).unwrap();
+    let (code, text) = diachain_e2e::relayer::http_with(
+        &r.addr,
+        "POST",
+        "/api/v1/entries",
+        &[("api-secret", header)],
+        &body,
+    )
+    .unwrap();
+    assert_eq!(code, 200, "{text}");
+    let stored: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(stored.as_array().unwrap().len(), 6);
+    assert_eq!(r.drained(Duration::from_secs(90)).3, 0, "nothing failed");
+
+    // A clinician granted glucose access gets it back as FHIR; HAPI FHIR accepts the Bundle.
+    let clinician = Signer::generate(WASM_PREFIX).unwrap();
+    grant_glucose(
+        &net,
+        clinician.address(),
+        bound_at - 3_600,
+        bound_at + 3_600,
+        3_600,
+    );
+    let fhir = format!("/v1/patients/{patient_addr}/fhir/Observation");
+    let q = format!("from={}&to={}", bound_at, bound_at + 100);
+    let (code, bundle) = r.signed(&clinician, "GET", &fhir, Some(&q), b"");
+    assert_eq!(code, 200, "{bundle}");
+    assert_eq!(bundle["total"], 6, "{bundle}");
+    let entries = bundle["entry"].as_array().unwrap();
+    let low = entries
+        .iter()
+        .find(|e| e["resource"]["valueQuantity"]["comparator"] == "<=")
+        .expect("the LOW marker");
+    assert_eq!(low["resource"]["valueQuantity"]["value"], 39);
+    for p in entries
+        .iter()
+        .filter(|e| e["resource"]["resourceType"] == "Provenance")
+    {
+        let parts = p["resource"]["extension"][0]["extension"]
+            .as_array()
+            .unwrap();
+        let att = parts.iter().find(|x| x["url"] == "attestation").unwrap();
+        assert_eq!(att["valueCode"], "relayer-attested");
+    }
+    hapi_validates(&bundle, &r.dir);
+}
