@@ -54,6 +54,23 @@ pub fn rfc3339_seconds(s: &str) -> Option<u64> {
     u64::try_from(secs).ok()
 }
 
+/// Nanoseconds of an RFC 3339 UTC time with up to nine fraction digits, as CometBFT gives
+/// block times (`2026-11-30T20:55:01.123456789Z`).
+pub fn rfc3339_nanos(s: &str) -> Option<u64> {
+    let secs = rfc3339_seconds(s)?;
+    let frac = match s.split_once('.') {
+        Some((_, rest)) => {
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            if digits.is_empty() || digits.len() > 9 {
+                return None;
+            }
+            format!("{digits:0<9}").parse::<u64>().ok()?
+        }
+        None => 0,
+    };
+    secs.checked_mul(1_000_000_000)?.checked_add(frac)
+}
+
 /// `secs` as `YYYY-MM-DDThh:mm:ssZ`.
 pub fn rfc3339(secs: u64) -> String {
     let secs = i64::try_from(secs).unwrap_or(i64::MAX / 2);
@@ -90,6 +107,18 @@ mod tests {
             Some(1_767_225_600)
         );
         assert_eq!(rfc3339_seconds("2026-13-01T00:00:00Z"), None);
+        assert_eq!(
+            rfc3339_nanos("2026-01-01T00:00:00.000123456Z"),
+            Some(1_767_225_600_000_123_456)
+        );
+        assert_eq!(
+            rfc3339_nanos("2026-01-01T00:00:00.5Z"),
+            Some(1_767_225_600_500_000_000)
+        );
+        assert_eq!(
+            rfc3339_nanos("2026-01-01T00:00:00Z"),
+            Some(1_767_225_600_000_000_000)
+        );
         assert_eq!(rfc3339_seconds("2026-01-01 00:00:00Z"), None);
     }
 }

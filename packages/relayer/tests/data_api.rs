@@ -24,6 +24,8 @@ const NOW: u64 = DAY0 + 30 * 86_400;
 /// The first reading's time: 12 readings, 300 s apart.
 const T0: u64 = NOW - 86_400 + 600;
 const DEVICE: &str = "cgm-5d1e0c7b9a2f4e31";
+/// The latest block's time as the fake chain has it (nanoseconds, a little behind NOW).
+const BLOCK_TIME_NS: u64 = (NOW - 2) * 1_000_000_000 + 123_456_789;
 
 struct World {
     relayer: TestRelayer,
@@ -41,7 +43,7 @@ async fn world() -> World {
     let consent = Arc::new(FakeConsent::default());
     consent
         .block_time
-        .store(NOW - 2, std::sync::atomic::Ordering::SeqCst);
+        .store(BLOCK_TIME_NS, std::sync::atomic::Ordering::SeqCst);
     let relayer = TestRelayer::with_data_api(1 << 20, Arc::new(|| NOW), consent.clone()).unwrap();
     let patient = signer(1);
     let key = TestKey::new(KeyAlgorithm::Ed25519, 0x42);
@@ -210,7 +212,7 @@ async fn a_grantee_is_served_what_the_grant_allows_and_the_access_is_queued_once
             data_to: NOW,
             grant_id: 7,
             // The block time CheckAccess was asked at, not the relayer's clock.
-            served_at: NOW - 2,
+            served_at_ns: BLOCK_TIME_NS,
         }]
     );
     assert_eq!(a.json["access"]["record"], 1);

@@ -161,7 +161,7 @@ pub(super) async fn readings(
     let batches = load(data, patient, &q).await?;
     let count = batches.iter().map(|b| b.readings.len() as u64).sum();
     let record = match grant {
-        Some((grant_id, at)) => Some(queue_access(data, &request, grant_id, at).await?),
+        Some((grant_id, at_ns)) => Some(queue_access(data, &request, grant_id, at_ns).await?),
         None => None,
     };
     let grant = grant.map(|(id, _)| id);
@@ -207,7 +207,7 @@ async fn decide(
         Decision::Allowed {
             grant_id,
             break_glass,
-            at,
+            at_ns,
         } => {
             // Served only if it can be recorded: the relayer must be an admitted custodian.
             if !consent
@@ -224,7 +224,7 @@ async fn decide(
             }
             Ok((
                 if break_glass { "break_glass" } else { "grant" },
-                Some((grant_id, at)),
+                Some((grant_id, at_ns)),
             ))
         }
         Decision::Denied(refusal) => {
@@ -241,7 +241,7 @@ async fn queue_access(
     data: &DataApi,
     r: &AccessRequest,
     grant_id: u64,
-    served_at: u64,
+    served_at_ns: u64,
 ) -> Result<OutboxId, ApiError> {
     let msg = OutboxMsg::Access {
         patient: r.patient.clone(),
@@ -250,13 +250,14 @@ async fn queue_access(
         data_from: r.data_from,
         data_to: r.data_to,
         grant_id,
-        served_at,
+        served_at_ns,
     };
     let store = data.store.clone();
-    let ids = tokio::task::spawn_blocking(move || store.enqueue(&[msg], served_at))
-        .await
-        .map_err(|_| ApiError::store_failed(&StoreError::Closed))?
-        .map_err(|e| ApiError::store_failed(&e))?;
+    let ids =
+        tokio::task::spawn_blocking(move || store.enqueue(&[msg], served_at_ns / 1_000_000_000))
+            .await
+            .map_err(|_| ApiError::store_failed(&StoreError::Closed))?
+            .map_err(|e| ApiError::store_failed(&e))?;
     ids.first()
         .copied()
         .ok_or_else(|| ApiError::store_failed(&StoreError::Corrupt("no outbox id".into())))

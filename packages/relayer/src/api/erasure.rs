@@ -132,7 +132,8 @@ async fn erase(req: DataRequest) -> Result<ErasureView, ApiError> {
         .consent
         .block_time()
         .await
-        .map_err(|e| ApiError::chain_unavailable(&e))?;
+        .map_err(|e| ApiError::chain_unavailable(&e))?
+        / 1_000_000_000;
     let record = erasure_record(data, patient, &signed, at);
     let msg = OutboxMsg::Erasure {
         patient: patient.to_string(),

@@ -36,15 +36,15 @@ pub struct AccessRequest {
     pub data_to: u64,
 }
 
-/// The decision: the grant that allows it (recorded with the access), or why not. `at` is the
-/// block time (Unix seconds) it was decided at: the access is recorded as served then, so the
-/// contract checks the record at the very time the decision was made.
+/// The decision: the grant that allows it (recorded with the access), or why not. `at_ns` is
+/// the block time (Unix nanoseconds) it was decided at: the access is recorded as served then,
+/// so the contract checks the record at the very time the decision was made.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Decision {
     Allowed {
         grant_id: u64,
         break_glass: bool,
-        at: u64,
+        at_ns: u64,
     },
     Denied(Refusal),
 }
@@ -101,7 +101,7 @@ pub trait ConsentView: Send + Sync + 'static {
         &'a self,
         request: &'a AccessRequest,
     ) -> BoxFuture<'a, Result<Decision, diachain_chain_client::Error>>;
-    /// The latest block's time (Unix seconds).
+    /// The latest block's time (Unix nanoseconds, exactly as the block has it).
     fn block_time(&self) -> BoxFuture<'_, Result<u64, diachain_chain_client::Error>>;
     /// Whether this relayer may record accesses (an admitted custodian).
     fn is_custodian(&self) -> BoxFuture<'_, Result<bool, diachain_chain_client::Error>>;
@@ -123,21 +123,31 @@ pub struct ChainConsent<R> {
     pub custodian: String,
 }
 
-/// A decision from the contract's answer at block time `at`.
-pub fn decide(r: CheckAccessResponse, at: u64) -> Decision {
+/// A decision from the contract's answer at block time `at_ns`.
+pub fn decide(r: CheckAccessResponse, at_ns: u64) -> Decision {
     match (r.allowed, r.grant) {
         (true, Some(g)) => Decision::Allowed {
             grant_id: g.id,
             break_glass: g.break_glass.is_some(),
-            at,
+            at_ns,
         },
         _ => Decision::Denied(Refusal::of(r.denial)),
     }
 }
 
+/// The latest block's exact time: a decision at its seconds alone would not see a grant made in
+/// that very block.
 async fn block_time<R: Rpc>(client: &ChainClient<R>) -> Result<u64, diachain_chain_client::Error> {
     let s = client.status().await?;
-    Ok(u64::try_from(s.latest_block_unix).unwrap_or(0))
+    crate::time::rfc3339_nanos(&s.latest_block_time).ok_or_else(|| {
+        diachain_chain_client::Error::Transport {
+            tx_hash: None,
+            reason: format!(
+                "the node gave an unreadable block time {:?}",
+                s.latest_block_time
+            ),
+        }
+    })
 }
 
 impl<R: Rpc + 'static> ConsentView for ChainConsent<R> {
@@ -147,18 +157,18 @@ impl<R: Rpc + 'static> ConsentView for ChainConsent<R> {
     ) -> BoxFuture<'a, Result<Decision, diachain_chain_client::Error>> {
         Box::pin(async move {
             // Decided at a known block time, so that the record names that very time.
-            let at = block_time(&self.client).await?;
+            let at_ns = block_time(&self.client).await?;
             let q = QueryMsg::CheckAccess {
                 patient: request.patient.clone(),
                 grantee: request.grantee.clone(),
                 scope: request.scope,
                 data_from: Timestamp::from_seconds(request.data_from),
                 data_to: Timestamp::from_seconds(request.data_to),
-                at: Some(Timestamp::from_seconds(at)),
+                at: Some(Timestamp::from_nanos(at_ns)),
             };
             let r: CheckAccessResponse =
                 self.client.smart_query(&self.consent_contract, &q).await?;
-            Ok(decide(r, at))
+            Ok(decide(r, at_ns))
         })
     }
 

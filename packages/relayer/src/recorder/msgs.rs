@@ -18,7 +18,7 @@ pub fn to_execute_msgs(items: &[OutboxItem]) -> Vec<ExecuteMsg> {
                 data_from,
                 data_to,
                 grant_id,
-                served_at,
+                served_at_ns,
             } => accesses.push(NewAccess {
                 patient: patient.clone(),
                 grantee: grantee.clone(),
@@ -26,7 +26,7 @@ pub fn to_execute_msgs(items: &[OutboxItem]) -> Vec<ExecuteMsg> {
                 data_from: Timestamp::from_seconds(*data_from),
                 data_to: Timestamp::from_seconds(*data_to),
                 grant_id: *grant_id,
-                served_at: Some(Timestamp::from_seconds(*served_at)),
+                served_at: Some(Timestamp::from_nanos(*served_at_ns)),
             }),
             OutboxMsg::Erasure {
                 patient,

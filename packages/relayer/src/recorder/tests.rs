@@ -149,7 +149,7 @@ fn access(grant_id: u64, data_from: u64) -> OutboxMsg {
         data_from,
         data_to: data_from + 3_600,
         grant_id,
-        served_at: DAY0,
+        served_at_ns: DAY0 * 1_000_000_000,
     }
 }
 

@@ -15,7 +15,8 @@ pub type OutboxId = u64;
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum OutboxMsg {
     /// `grantee` was served `patient`'s `scope` data measured in `data_from..=data_to` (Unix
-    /// seconds) at `served_at`, as allowed by `grant_id`.
+    /// seconds) at `served_at_ns` (the block time, Unix nanoseconds, the grant was checked
+    /// at), as allowed by `grant_id`.
     Access {
         patient: String,
         grantee: String,
@@ -23,7 +24,7 @@ pub enum OutboxMsg {
         data_from: u64,
         data_to: u64,
         grant_id: u64,
-        served_at: u64,
+        served_at_ns: u64,
     },
     /// The patient's data key was destroyed at their request (`request_hash`: SHA-256 of the
     /// signed request) made at `requested_at`.

@@ -31,7 +31,7 @@ pub struct FakeConsent {
     pub unreachable: AtomicBool,
     /// The relayer is not (or no longer) an admitted custodian.
     pub not_custodian: AtomicBool,
-    /// The latest block's time.
+    /// The latest block's time (Unix nanoseconds).
     pub block_time: std::sync::atomic::AtomicU64,
 }
 
@@ -80,7 +80,7 @@ impl FakeConsent {
             None => Decision::Allowed {
                 grant_id,
                 break_glass: g.break_glass,
-                at: self.block_time.load(Ordering::SeqCst),
+                at_ns: self.block_time.load(Ordering::SeqCst),
             },
         }
     }

@@ -43,7 +43,7 @@ fn access(n: u64) -> OutboxMsg {
         data_from: n,
         data_to: n + 1,
         grant_id: 1,
-        served_at: DAY0,
+        served_at_ns: DAY0 * 1_000_000_000,
     }
 }
 
