@@ -524,3 +524,41 @@ async fn a_grantee_gets_anchored_glucose_as_a_fhir_bundle_that_an_independent_va
     .await;
     assert_eq!((a.status.as_u16(), a.code()), (400, "bad_query"));
 }
+
+#[tokio::test]
+async fn a_period_holding_too_many_batches_is_refused_not_truncated() {
+    use diachain_relayer::store::NewBatch;
+    let w = world().await;
+    let key = TestKey::new(KeyAlgorithm::Ed25519, 0x43);
+    let start = NOW - 20 * 86_400;
+    let batches: Vec<NewBatch> = (0..2_001u64)
+        .map(|i| {
+            let b = testkit::batch(&key, "cgm-many-small-batches", 1 + i, 1, start + i * 300);
+            NewBatch {
+                header: b.header,
+                signature: b.signature.as_slice().try_into().unwrap(),
+                patient: w.patient(),
+                readings: b.readings,
+                received_at: NOW,
+                received_at_ms: 0,
+                min_interval_seconds: 0,
+            }
+        })
+        .collect();
+    w.relayer.store.ingest(&batches).unwrap();
+    let q = format!("scope=glucose&from={start}&to={}", start + 2_001 * 300);
+    let a = w.read(&w.patient, &q).await;
+    assert_eq!(
+        (a.status.as_u16(), a.code()),
+        (422, "too_much_data"),
+        "{}",
+        a.json
+    );
+    // A shorter period is served.
+    let q = format!("scope=glucose&from={start}&to={}", start + 86_400);
+    let a = w.read(&w.patient, &q).await;
+    assert_eq!(
+        (a.status.as_u16(), a.json["count"].as_u64()),
+        (200, Some(289))
+    );
+}
