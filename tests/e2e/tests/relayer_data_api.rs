@@ -4,6 +4,9 @@
 //! log; a break-glass read shows in the patient's log; erasure makes the data unreadable and is
 //! recorded on chain. Skips unless `DIACHAIN_E2E_CHAIN_ID` names a running network with the
 //! suite deployed (scripts/e2e.sh).
+//!
+//! Its name makes it run after `e2e.rs`, whose journey counts the keyring patient's anchored
+//! readings of the day: these tests anchor more for that patient (as `relayer.rs` does).
 
 use std::time::{Duration, Instant};
 
