@@ -9,10 +9,12 @@
 
 use cosmwasm_std::Binary;
 use diachain_std::anchors::BatchInfo;
+use diachain_std::device::KeyCustody;
 use diachain_std::encoding::utc_day;
 use diachain_std::merkle::{self, Hash};
 use serde::Serialize;
 
+use crate::api::data::Attestation;
 use crate::proof::ReadingProof;
 
 /// Where the anchored batch comes from (the reading-anchors contract, or a fake in tests).
@@ -33,6 +35,13 @@ pub trait AnchorSource {
         leaf_hash: &Hash,
         path: &[Hash],
     ) -> impl std::future::Future<Output = Result<Option<bool>, String>> + Send;
+
+    /// Who holds the device's signing key, as the device registry says (`None` if the source
+    /// cannot tell).
+    fn key_custody(
+        &self,
+        device_id: &str,
+    ) -> impl std::future::Future<Output = Result<Option<KeyCustody>, String>> + Send;
 }
 
 /// Why a proof does not hold. Each message is one line, precise enough to act on.
@@ -74,6 +83,11 @@ pub enum Failure {
     Header { field: &'static str },
     #[error("the anchors contract's VerifyProof query answers valid: false")]
     ContractRefused,
+    #[error("the proof says {claimed:?} but the registry says the device's key is held by the {on_chain:?}")]
+    Attestation {
+        claimed: Attestation,
+        on_chain: KeyCustody,
+    },
 }
 
 /// What was checked, printed as JSON.
@@ -94,6 +108,9 @@ pub struct Verdict {
     pub contract_verify_proof: Option<bool>,
     /// Set when the proof's own `leaf_hash` differs from the recomputed one.
     pub proof_leaf_hash_differs: bool,
+    /// Who holds the device's key, as the registry says: `device` (device-signed readings) or
+    /// `relayer` (relayer-attested: a Nightscout uploader's key).
+    pub key_custody: Option<KeyCustody>,
     /// Why the proof fails (`None` when verified).
     pub reason: Option<String>,
 }
@@ -232,6 +249,7 @@ pub async fn verify<S: AnchorSource>(proof: &ReadingProof, source: &S) -> Result
         batch_last_seq: None,
         contract_verify_proof: None,
         proof_leaf_hash_differs: false,
+        key_custody: None,
         reason: None,
     };
     let parts = match proof_parts(proof) {
@@ -256,6 +274,18 @@ pub async fn verify<S: AnchorSource>(proof: &ReadingProof, source: &S) -> Result
     verdict.contract_verify_proof = contract;
     if contract == Some(false) {
         return Ok(fail(verdict, &Failure::ContractRefused));
+    }
+    // The kind of attestation is the chain's word, not the relayer's.
+    let custody = source.key_custody(&proof.device_id).await?;
+    verdict.key_custody = custody;
+    let claimed = proof.attestation;
+    let agrees = match custody {
+        None => true,
+        Some(KeyCustody::Device) => claimed == Attestation::DeviceSigned,
+        Some(KeyCustody::Relayer) => claimed == Attestation::RelayerAttested,
+    };
+    if let (false, Some(on_chain)) = (agrees, custody) {
+        return Ok(fail(verdict, &Failure::Attestation { claimed, on_chain }));
     }
     verdict.verified = true;
     Ok(verdict)

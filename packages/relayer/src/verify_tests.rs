@@ -13,12 +13,15 @@ use super::*;
 use crate::store::AnchorState;
 use crate::testkit::{batch, DAY0};
 use crate::wire::ReadingJson;
+use diachain_std::device::KeyCustody;
 
 const DEVICE: &str = "cgm-verify-0001";
 
 /// Anchored batches by device; answers `VerifyProof` as the contract does.
 struct FakeChain {
     batches: HashMap<String, Vec<BatchInfo>>,
+    /// Key custody per device as the registry has it (absent: unknown).
+    custody: HashMap<String, KeyCustody>,
 }
 
 impl FakeChain {
@@ -53,6 +56,10 @@ impl AnchorSource for FakeChain {
             &root,
         )))
     }
+
+    async fn key_custody(&self, device_id: &str) -> Result<Option<KeyCustody>, String> {
+        Ok(self.custody.get(device_id).copied())
+    }
 }
 
 fn signed() -> SignedBatch {
@@ -76,6 +83,7 @@ fn anchored(b: &SignedBatch) -> FakeChain {
     };
     FakeChain {
         batches: HashMap::from([(DEVICE.to_string(), vec![info])]),
+        custody: HashMap::new(),
     }
 }
 
@@ -226,6 +234,7 @@ fn a_root_not_anchored_on_chain_is_refused() {
     let p = proof(&b, 104);
     let empty = FakeChain {
         batches: HashMap::new(),
+        custody: HashMap::new(),
     };
     let v = run(&p, &empty);
     assert!(!v.verified);
@@ -280,9 +289,31 @@ fn a_contract_that_refuses_the_proof_fails_it() {
         ) -> Result<Option<bool>, String> {
             Ok(Some(false))
         }
+        async fn key_custody(&self, d: &str) -> Result<Option<KeyCustody>, String> {
+            self.0.key_custody(d).await
+        }
     }
     let b = signed();
     let v = run(&proof(&b, 101), &Refusing(anchored(&b)));
     assert!(!v.verified);
     assert!(v.reason.unwrap().contains("VerifyProof"));
+}
+
+#[test]
+fn the_attestation_must_be_what_the_registry_says_about_the_key() {
+    let b = signed();
+    let mut chain = anchored(&b);
+    chain.custody.insert(DEVICE.into(), KeyCustody::Device);
+    let v = run(&proof(&b, 101), &chain);
+    assert!(v.verified, "{v:?}");
+    assert_eq!(v.key_custody, Some(KeyCustody::Device));
+
+    // A relayer-held key: a proof claiming a device signature is refused, and the reverse.
+    chain.custody.insert(DEVICE.into(), KeyCustody::Relayer);
+    let v = run(&proof(&b, 101), &chain);
+    assert!(!v.verified);
+    assert!(v.reason.unwrap().contains("held by the Relayer"));
+    let mut attested = proof(&b, 101);
+    attested.attestation = Attestation::RelayerAttested;
+    assert!(run(&attested, &chain).verified);
 }

@@ -8,7 +8,8 @@ use std::path::PathBuf;
 use clap::Args;
 use cosmwasm_std::Binary;
 use diachain_chain_client::{ChainClient, ClientConfig};
-use diachain_std::anchors::{BatchInfo, ProofResponse, QueryMsg};
+use diachain_std::anchors::{BatchInfo, ConfigResponse, ProofResponse, QueryMsg};
+use diachain_std::device::{Device, KeyCustody};
 use diachain_std::merkle::Hash;
 
 use crate::config::ChainSection;
@@ -64,6 +65,23 @@ impl AnchorSource for ChainAnchors {
             .await
             .map_err(|e| format!("the VerifyProof query failed: {e}"))?;
         Ok(Some(answer.valid))
+    }
+
+    async fn key_custody(&self, device_id: &str) -> Result<Option<KeyCustody>, String> {
+        let config: ConfigResponse = self
+            .client
+            .smart_query(&self.contract, &QueryMsg::Config {})
+            .await
+            .map_err(|e| format!("the anchors Config query failed: {e}"))?;
+        let q = diachain_std::registry::QueryMsg::Device {
+            id: device_id.to_string(),
+        };
+        let device: Device = self
+            .client
+            .smart_query(config.registry.as_str(), &q)
+            .await
+            .map_err(|e| format!("the registry Device query failed: {e}"))?;
+        Ok(Some(device.key_custody))
     }
 }
 
