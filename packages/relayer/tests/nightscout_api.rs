@@ -173,6 +173,21 @@ async fn only_the_patient_creates_their_uploader_and_gets_a_bind_proof_and_a_sec
     let a = w.create(&patient, patient.address()).await;
     assert_eq!((a.status.as_u16(), a.code()), (403, "registration_refused"));
     assert_eq!(w.relayer.store.uploader_ids().unwrap().len(), 1);
+    chain
+        .refuse
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    // Each uploader is a registration the relayer pays for: a patient has a few at most.
+    for _ in 1..diachain_relayer::api::nightscout::MAX_UPLOADERS_PER_PATIENT {
+        assert_eq!(
+            w.create(&patient, patient.address()).await.status.as_u16(),
+            201
+        );
+    }
+    let a = w.create(&patient, patient.address()).await;
+    assert_eq!((a.status.as_u16(), a.code()), (409, "too_many_uploaders"));
+    // Another patient is not held back by that.
+    let other = signer(5);
+    assert_eq!(w.create(&other, other.address()).await.status.as_u16(), 201);
 }
 
 #[tokio::test]

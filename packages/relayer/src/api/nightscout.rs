@@ -28,6 +28,8 @@ use crate::store::{Store, StoreError, UploaderRecord};
 
 /// Largest `POST /api/v1/entries` body (uploaders backfill up to thousands of entries).
 pub const MAX_ENTRIES_BODY_BYTES: usize = 8 << 20;
+/// Most uploaders one patient may have (each is a registration the relayer pays for).
+pub const MAX_UPLOADERS_PER_PATIENT: usize = 4;
 /// The header Nightscout uploaders authenticate with: the SHA-1 hex of the upload secret.
 pub const API_SECRET_HEADER: &str = "api-secret";
 
@@ -201,6 +203,26 @@ async fn create(app: &AppState, req: DataRequest) -> Result<NewUploader, ApiErro
     let signed = req.verify().await?;
     let patient = signed.patient.as_str();
     ensure_patient_or_guardian(data, patient, &signed.caller).await?;
+    let store = ns.store.clone();
+    let owner = patient.to_string();
+    let held = blocking(move || {
+        let mut n = 0usize;
+        for id in store.uploader_ids()? {
+            if store.uploader(&id)?.is_some_and(|u| u.patient == owner) {
+                n += 1;
+            }
+        }
+        Ok(n)
+    })
+    .await?;
+    if held >= MAX_UPLOADERS_PER_PATIENT {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "too_many_uploaders",
+            format!("A patient has at most {MAX_UPLOADERS_PER_PATIENT} uploaders."),
+        )
+        .with("max", MAX_UPLOADERS_PER_PATIENT));
+    }
     let (mut record, api_secret) = generate(patient, (data.clock)());
     let key = key_of(&record)
         .ok_or_else(|| ApiError::store_failed(&StoreError::Corrupt("uploader key".into())))?;
