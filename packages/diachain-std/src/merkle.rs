@@ -70,6 +70,30 @@ pub fn inclusion_proof(leaves: &[Hash], index: usize) -> Option<Vec<Hash>> {
     Some(path)
 }
 
+/// Every leaf's audit path at once (the same paths as [`inclusion_proof`]), in O(n log n)
+/// rather than O(n) per leaf: each subtree's root is computed once.
+pub fn inclusion_proofs(leaves: &[Hash]) -> Vec<Vec<Hash>> {
+    let mut paths = vec![Vec::new(); leaves.len()];
+    if !leaves.is_empty() {
+        all_paths(leaves, &mut paths);
+    }
+    paths
+}
+
+/// Appends to `paths` (one per leaf, leaf upwards) the siblings within this subtree; its root.
+fn all_paths(leaves: &[Hash], paths: &mut [Vec<Hash>]) -> Hash {
+    if leaves.len() == 1 {
+        return leaves[0];
+    }
+    let k = split_point(leaves.len());
+    let (left_paths, right_paths) = paths.split_at_mut(k);
+    let left = all_paths(&leaves[..k], left_paths);
+    let right = all_paths(&leaves[k..], right_paths);
+    left_paths.iter_mut().for_each(|p| p.push(right));
+    right_paths.iter_mut().for_each(|p| p.push(left));
+    node_hash(&left, &right)
+}
+
 fn collect_path(leaves: &[Hash], index: usize, path: &mut Vec<Hash>) {
     let n = leaves.len();
     if n <= 1 {
@@ -206,5 +230,21 @@ mod tests {
         let mut dup = l.clone();
         dup.push(l[2]);
         assert_ne!(root(&l), root(&dup));
+    }
+
+    #[test]
+    fn all_paths_at_once_are_each_leafs_own_path() {
+        for n in 0..=40u8 {
+            let leaves: Vec<Hash> = (0..n).map(|i| leaf_hash(&[i])).collect();
+            let all = inclusion_proofs(&leaves);
+            assert_eq!(all.len(), leaves.len());
+            for (i, p) in all.iter().enumerate() {
+                assert_eq!(
+                    Some(p.clone()),
+                    inclusion_proof(&leaves, i),
+                    "n {n} leaf {i}"
+                );
+            }
+        }
     }
 }
