@@ -14,7 +14,7 @@ use cosmwasm_std::Binary;
 use diachain_std::{BatchHeader, DataScope, Reading};
 use serde::{Deserialize, Serialize};
 
-use super::reply::ApiError;
+use super::reply::{blocking, ApiError};
 use super::signed::{DataRequest, Signed};
 use super::{AppState, DataApi};
 use crate::consent::{scope_of, AccessRequest, Decision};
@@ -253,11 +253,7 @@ async fn queue_access(
         served_at_ns,
     };
     let store = data.store.clone();
-    let ids =
-        tokio::task::spawn_blocking(move || store.enqueue(&[msg], served_at_ns / 1_000_000_000))
-            .await
-            .map_err(|_| ApiError::store_failed(&StoreError::Closed))?
-            .map_err(|e| ApiError::store_failed(&e))?;
+    let ids = blocking(move || store.enqueue(&[msg], served_at_ns / 1_000_000_000)).await?;
     ids.first()
         .copied()
         .ok_or_else(|| ApiError::store_failed(&StoreError::Corrupt("no outbox id".into())))

@@ -12,10 +12,10 @@ use axum::Json;
 use cosmwasm_std::Binary;
 use serde::{Deserialize, Serialize};
 
-use super::reply::ApiError;
+use super::reply::{blocking, ApiError};
 use super::signed::{DataRequest, Signed};
 use super::{AppState, DataApi};
-use crate::store::{ErasureRecord, OutboxMsg, OutboxState, StoreError};
+use crate::store::{ErasureRecord, OutboxMsg, OutboxState};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -96,15 +96,6 @@ pub(super) async fn ensure_patient_or_guardian(
         "not_patient_or_guardian",
         "Only the patient or their guardian may do this.",
     ))
-}
-
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|_| ApiError::store_failed(&StoreError::Closed))?
-        .map_err(|e| ApiError::store_failed(&e))
 }
 
 async fn erase(req: DataRequest) -> Result<ErasureView, ApiError> {

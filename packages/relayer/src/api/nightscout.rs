@@ -15,7 +15,7 @@ use http_body_util::{BodyExt, Limited};
 use serde_json::json;
 
 use super::erasure::ensure_patient_or_guardian;
-use super::reply::ApiError;
+use super::reply::{blocking, ApiError};
 use super::signed::DataRequest;
 use super::AppState;
 use crate::ingest::Rejection;
@@ -47,15 +47,6 @@ fn disabled() -> ApiError {
         "This relayer runs without a chain to register uploaders on, so it takes no Nightscout \
          uploads.",
     )
-}
-
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|_| ApiError::store_failed(&StoreError::Closed))?
-        .map_err(|e| ApiError::store_failed(&e))
 }
 
 /// `GET /api/v1/status.json`: what uploaders check before they upload.

@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
+use crate::store::StoreError;
 use crate::wire::ErrorBody;
 
 #[derive(Debug)]
@@ -51,6 +52,16 @@ impl ApiError {
             "The relayer could not read or write its store.",
         )
     }
+}
+
+/// Runs store work off the executor; a store failure becomes 500 `store_failed`.
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|_| ApiError::store_failed(&StoreError::Closed))?
+        .map_err(|e| ApiError::store_failed(&e))
 }
 
 impl IntoResponse for ApiError {
