@@ -321,3 +321,16 @@ async fn ten_thousand_entries_in_one_body_are_stored_in_day_batches() {
         10_000
     );
 }
+
+#[tokio::test]
+async fn an_oversized_upload_is_refused_413_before_it_is_parsed() {
+    let w = world();
+    let up = w.uploader(&signer(1)).await;
+    let limit = diachain_relayer::api::nightscout::MAX_ENTRIES_BODY_BYTES;
+    let a = w.post(Some(&up.secret), vec![b' '; limit + 1]).await;
+    assert_eq!((a.status.as_u16(), a.code()), (413, "body_too_large"));
+    assert_eq!(w.stored_batches(), 0);
+    // A refused secret is answered before the body is read at all.
+    let a = w.post(Some("wrong"), vec![b' '; limit + 1]).await;
+    assert_eq!((a.status.as_u16(), a.code()), (401, "bad_api_secret"));
+}
