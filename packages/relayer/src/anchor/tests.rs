@@ -505,7 +505,8 @@ async fn a_batch_measured_after_the_last_block_is_deferred_not_failed() {
         "batch 0: device cgm-0000000000000000: readings are measured in the future (1767229200)";
     f.chain.script(&[Next::Refuse(future.into())]);
     let mut a = f.anchorer(10);
-    a.settings.defer_for = std::time::Duration::from_millis(200);
+    // Long enough that a loaded machine does not reach it within the first steps.
+    a.settings.defer_for = std::time::Duration::from_millis(1_000);
     // The other batch goes ahead; the deferred one waits, still pending.
     assert_eq!(a.step().await.unwrap(), Step::Progress);
     assert_eq!(a.step().await.unwrap(), Step::Progress);
@@ -514,7 +515,7 @@ async fn a_batch_measured_after_the_last_block_is_deferred_not_failed() {
         (1, 1, 0)
     );
     assert_eq!(a.step().await.unwrap(), Step::Idle, "set aside for now");
-    tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
     drain(&a).await;
     assert_eq!((f.count("anchored"), f.count("failed")), (2, 0));
 }
