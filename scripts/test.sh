@@ -8,11 +8,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n==> %s\n' "$*"; }
+step() { printf '\n==> [%ss] %s\n' "$SECONDS" "$*"; }
 
 # Every test runner's output is also kept here, to print one total at the end.
 RESULTS=$(mktemp)
 trap 'rm -f "$RESULTS"' EXIT
+
+# One build per run: incremental caches (~4 GB of target/) only help the next edit, not CI.
+export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 
 step "install tools"
 bash scripts/install-tools.sh
@@ -38,3 +41,4 @@ bash scripts/e2e.sh --no-build 2>&1 | tee -a "$RESULTS"
 # One closing line for all runners (unit, multi-test, property, integration, Go and e2e tests).
 awk '/^test result:/ { p += $4; f += $6 } /^--- PASS:/ { p++ } /^--- FAIL:/ { f++ }
      END { printf "tests: %d passed, %d failed\n", p, f }' "$RESULTS"
+echo "test.sh: done in ${SECONDS}s; disk used by target/ and .tools/: $(du -sch target .tools 2>/dev/null | tail -1 | cut -f1)"

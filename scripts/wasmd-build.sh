@@ -89,5 +89,7 @@ cp -f "$WASMVM_DIR/internal/api/libwasmvm.$(uname -m).so" "$OUT/"
 mv -f "$BIN.tmp" "$BIN"
 "$BIN" version >/dev/null
 echo "$PIN" > "$OUT/.pin"
+# The binary is cached; Go's build cache for it (~2 GB) is not needed again.
+go clean -cache
 log "built $BIN ($("$BIN" version 2>&1)) in $(( $(date +%s) - start ))s"
 echo "$BIN"
