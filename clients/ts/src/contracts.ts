@@ -14,3 +14,4 @@ export type * as ReadingAnchorsTypes from './contracts/ReadingAnchors.types.js';
 export type * as ConsentTypes from './contracts/Consent.types.js';
 export type * as DataUnionTypes from './contracts/DataUnion.types.js';
 export type { ICosmWasmClient, ISigningCosmWasmClient } from './cosmjs.js';
+export { accountParser } from './cosmjs.js';

@@ -8,6 +8,8 @@ import { CosmWasmClient, SigningCosmWasmClient } from '@cosmjs/cosmwasm-stargate
 import { DirectSecp256k1HdWallet } from '@cosmjs/proto-signing';
 import { GasPrice } from '@cosmjs/stargate';
 
+import { accountParser } from '../../src/index.js';
+
 export const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 
 export interface Network {
@@ -69,7 +71,7 @@ export async function actor(net: Network, name: string, mnemonic?: string): Prom
     ? await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, { prefix: 'wasm' })
     : await DirectSecp256k1HdWallet.generate(12, { prefix: 'wasm' });
   const [account] = await wallet.getAccounts();
-  const client = await SigningCosmWasmClient.connectWithSigner(net.rpc, wallet, { gasPrice: net.gasPrice });
+  const client = await SigningCosmWasmClient.connectWithSigner(net.rpc, wallet, { gasPrice: net.gasPrice, accountParser });
   return { name, address: account!.address, client };
 }
 
