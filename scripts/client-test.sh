@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The TypeScript client's checks (clients/ts): install from the lockfile, generated clients
+# fresh against schema/, lint, typecheck, build, unit tests; with --live <chain-id>, also the
+# integration tests against that local network (started by scripts/chain.sh, deployed by
+# scripts/deploy.sh). Ends with `ts client: N passed, M failed` (tests; a failed step counts as
+# one failure) and exits non-zero if anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/../clients/ts"
+
+live=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --live) live="${2:?--live needs a chain id}"; shift 2 ;;
+    *) echo "client-test: unknown argument $1 (usage: scripts/client-test.sh [--live <chain-id>])" >&2; exit 2 ;;
+  esac
+done
+
+command -v node >/dev/null || { echo "client-test: node is not installed (Node 20 or newer)" >&2; exit 2; }
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+passed=0
+failed=0
+failed_steps=()
+
+step() {
+  local name=$1; shift
+  local t0=$SECONDS
+  echo "== ts client: $name"
+  if "$@"; then
+    echo "   $name ok ($((SECONDS - t0)) s)"
+  else
+    echo "   $name FAILED ($((SECONDS - t0)) s)" >&2
+    failed=$((failed + 1))
+    failed_steps+=("$name")
+  fi
+}
+
+# Runs vitest on a directory and adds its test counts (from its JSON report) to the totals.
+tests() {
+  local name=$1 dir=$2 report="$results/$1.json"
+  local t0=$SECONDS
+  echo "== ts client: $name"
+  npx vitest run "$dir" --reporter=default --reporter=json --outputFile="$report"
+  local rc=$?
+  if [ -s "$report" ]; then
+    read -r p f < <(node -e 'const r=require(process.argv[1]); console.log(r.numPassedTests, r.numFailedTests)' "$report")
+    passed=$((passed + p)); failed=$((failed + f))
+    echo "   $name: $p passed, $f failed ($((SECONDS - t0)) s)"
+  fi
+  if [ $rc -ne 0 ] && { [ ! -s "$report" ] || [ "${f:-0}" -eq 0 ]; }; then
+    failed=$((failed + 1)); failed_steps+=("$name")
+  fi
+}
+
+step "npm ci" npm ci --no-audit --no-fund
+if [ ${#failed_steps[@]} -eq 0 ]; then
+  step "codegen check" npm run --silent codegen:check
+  step "lint" npm run --silent lint
+  step "typecheck" npm run --silent typecheck
+  step "build" npm run --silent build
+  tests "unit tests" test/unit
+  if [ -n "$live" ]; then
+    DIACHAIN_CHAIN_ID="$live" tests "live tests ($live)" test/live
+  fi
+fi
+
+[ ${#failed_steps[@]} -gt 0 ] && echo "ts client: failed steps: ${failed_steps[*]}" >&2
+echo "ts client: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
