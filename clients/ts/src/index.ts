@@ -1,3 +1,9 @@
 // @diachain/client: generated contract clients plus the shared encodings, Merkle proofs, header
 // signatures and signed relayer requests, mirroring packages/diachain-std and the relayer.
 export * from './contracts.js';
+export * from './bytes.js';
+export * from './encoding.js';
+export * from './merkle.js';
+export * from './crypto.js';
+export * from './request.js';
+export * from './signers.js';

@@ -1,0 +1,154 @@
+// The canonical encodings of docs/encoding.md, byte for byte as diachain-std's encoding.rs:
+// the reading leaf, the batch header body and sign-bytes, the bind and rotate proofs, the
+// device tag. Field names and enum values are the JSON ones (snake_case), as the relayer and
+// the contracts send them.
+import { sha256 } from '@noble/hashes/sha2.js';
+
+import { BytesLike, EncodingError, Writer, bytesOf, utf8Bytes } from './bytes.js';
+import { leafHash } from './merkle.js';
+
+export const READING_LEAF_VERSION = 1;
+export const SALT_LEN = 16;
+export const DEVICE_TAG_LEN = 8;
+export const SECONDS_PER_DAY = 86_400;
+export const BATCH_TAG = utf8Bytes('DIACHAIN/BATCH/v1');
+export const BIND_TAG = utf8Bytes('DIACHAIN/BIND/v1');
+export const ROTATE_TAG = utf8Bytes('DIACHAIN/ROTATE/v1');
+
+export const READING_KINDS = {
+  glucose: 1, insulin_bolus: 2, insulin_basal: 3, carbohydrates: 4,
+  ketones: 5, device_event: 6, heart_rate: 7, steps: 8,
+} as const;
+export const UNITS = {
+  none: 0, mg_per_dl: 1, mmol_per_l: 2, insulin_units: 3,
+  insulin_units_per_hour: 4, grams: 5, beats_per_minute: 6, count: 7,
+} as const;
+export const TRENDS = {
+  unknown: 0, double_down: 1, single_down: 2, forty_five_down: 3, flat: 4,
+  forty_five_up: 5, single_up: 6, double_up: 7, not_computable: 8,
+} as const;
+export const KEY_ALGORITHMS = { ed25519: 1, secp256k1: 2, secp256r1: 3 } as const;
+export const FLAGS = {
+  calibration: 0x1, sensorWarmup: 0x2, manualEntry: 0x4,
+  belowRange: 0x8, aboveRange: 0x10, backfilled: 0x20,
+} as const;
+
+export type ReadingKind = keyof typeof READING_KINDS;
+export type Unit = keyof typeof UNITS;
+export type Trend = keyof typeof TRENDS;
+export type KeyAlgorithm = keyof typeof KEY_ALGORITHMS;
+
+/** A reading with its salt: the relayer's `ReadingJson` (salt as base64 or bytes). */
+export interface Reading {
+  device_id: string;
+  seq: number | bigint;
+  measured_at: number | bigint;
+  kind: ReadingKind;
+  unit: Unit;
+  /** Fixed point, three decimals: 142000 is 142.000. */
+  value: number | bigint;
+  trend: Trend;
+  flags?: number;
+  salt: BytesLike;
+}
+
+/** A batch header (`BatchHeader`): root as base64 (its JSON form) or bytes. */
+export interface BatchHeader {
+  device_id: string;
+  first_seq: number | bigint;
+  last_seq: number | bigint;
+  count: number;
+  first_time: number | bigint;
+  last_time: number | bigint;
+  root: BytesLike;
+}
+
+/** Where a signature counts: the chain and the contract (anchors for batches, registry for bind/rotate). */
+export interface Domain {
+  chainId: string;
+  contract: string;
+}
+
+function code<T extends Record<string, number>>(table: T, field: string, name: string): number {
+  const c = Object.prototype.hasOwnProperty.call(table, name) ? table[name] : undefined;
+  if (c === undefined) throw new EncodingError(`unknown ${field} "${name}"`);
+  return c;
+}
+
+export function encodeReading(r: Reading): Uint8Array {
+  const salt = bytesOf('salt', r.salt);
+  if (salt.length !== SALT_LEN) throw new EncodingError(`salt is ${salt.length} bytes; expected ${SALT_LEN}`);
+  return new Writer()
+    .u8('version', READING_LEAF_VERSION)
+    .bytes(salt)
+    .str8('device id', r.device_id)
+    .uint('seq', r.seq, 64)
+    .uint('measured at', r.measured_at, 64)
+    .u8('kind', code(READING_KINDS, 'reading kind', r.kind))
+    .u8('unit', code(UNITS, 'unit', r.unit))
+    .i64('value', r.value)
+    .u8('trend', code(TRENDS, 'trend', r.trend))
+    .uint('flags', r.flags ?? 0, 16)
+    .finish();
+}
+
+export function readingLeafHash(r: Reading): Uint8Array {
+  return leafHash(encodeReading(r));
+}
+
+/** The first 8 bytes of SHA-256 of the device id (how reading-anchors keys batches). */
+export function deviceTag(deviceId: string): Uint8Array {
+  return sha256(utf8Bytes(deviceId)).slice(0, DEVICE_TAG_LEN);
+}
+
+/** The UTC day (days since 1970-01-01) of a unix time. */
+export function utcDay(unixSeconds: number | bigint): bigint {
+  return BigInt(unixSeconds) / BigInt(SECONDS_PER_DAY);
+}
+
+function writeBody(w: Writer, h: BatchHeader): Writer {
+  const root = bytesOf('root', h.root);
+  if (root.length !== 32) throw new EncodingError(`root is ${root.length} bytes; expected 32`);
+  return w
+    .str8('device id', h.device_id)
+    .uint('first seq', h.first_seq, 64)
+    .uint('last seq', h.last_seq, 64)
+    .uint('count', h.count, 32)
+    .uint('first time', h.first_time, 64)
+    .uint('last time', h.last_time, 64)
+    .bytes(root);
+}
+
+function open(tag: Uint8Array, d: Domain): Writer {
+  return new Writer().bytes(tag).str8('chain id', d.chainId).str8('contract address', d.contract);
+}
+
+export function encodeHeaderBody(h: BatchHeader): Uint8Array {
+  return writeBody(new Writer(), h).finish();
+}
+
+/** What a device signs for a batch: tag, chain id, anchors contract, body. */
+export function headerSignBytes(h: BatchHeader, d: Domain): Uint8Array {
+  return writeBody(open(BATCH_TAG, d), h).finish();
+}
+
+/** The device's proof of possession for a bind or transfer to `patient`. */
+export function bindSignBytes(d: Domain, deviceId: string, patient: string, nonce: number | bigint): Uint8Array {
+  return open(BIND_TAG, d).str8('device id', deviceId).str8('patient address', patient).uint('nonce', nonce, 64).finish();
+}
+
+/** The device's consent (with its current key) to rotate to `newKey`. */
+export function rotateSignBytes(
+  d: Domain,
+  deviceId: string,
+  newAlgorithm: KeyAlgorithm,
+  newKey: Uint8Array,
+  nonce: number | bigint,
+): Uint8Array {
+  return open(ROTATE_TAG, d)
+    .str8('device id', deviceId)
+    .u8('new algorithm', code(KEY_ALGORITHMS, 'key algorithm', newAlgorithm))
+    .bytes8('new key', newKey)
+    .uint('nonce', nonce, 64)
+    .finish();
+}
