@@ -1,8 +1,9 @@
 // Who signs: a Keplr-compatible browser wallet (window.keplr) on any network, or, on a local
 // network only, an account of the test keyring that web/serve.mjs offers.
-import { Secp256k1HdWallet, type StdSignature, type StdSignDoc } from "@cosmjs/amino";
-import { toBase64 } from "@cosmjs/encoding";
+import { Secp256k1HdWallet } from "@cosmjs/amino";
+import { fromBase64 } from "@cosmjs/encoding";
 import { DirectSecp256k1HdWallet, type OfflineSigner } from "@cosmjs/proto-signing";
+import { aminoSigner, arbitrarySigner, type RequestSigner, type SignArbitraryFn } from "@diachain/client";
 import type { AppConfig, LocalAccount } from "./config";
 
 export interface Wallet {
@@ -11,20 +12,8 @@ export interface Wallet {
   label: string;
   address: string;
   signer: OfflineSigner;
-  /** ADR-036 `signArbitrary` of `data` by this wallet's key. */
-  signArbitrary(data: Uint8Array): Promise<StdSignature>;
-}
-
-/** The ADR-036 amino sign doc that `signArbitrary` signs (Keplr, Leap, cosmjs). */
-export function adr36SignDoc(signer: string, data: Uint8Array): StdSignDoc {
-  return {
-    chain_id: "",
-    account_number: "0",
-    sequence: "0",
-    fee: { gas: "0", amount: [] },
-    msgs: [{ type: "sign/MsgSignData", value: { signer, data: toBase64(data) } }],
-    memo: "",
-  };
+  /** Signs the relayer's data requests (ADR-036 `signArbitrary`). */
+  requests: RequestSigner;
 }
 
 export async function localWallet(cfg: AppConfig, account: LocalAccount): Promise<Wallet> {
@@ -38,16 +27,16 @@ export async function localWallet(cfg: AppConfig, account: LocalAccount): Promis
     label: `${account.name} (local test keyring)`,
     address: acc.address,
     signer: direct,
-    signArbitrary: async (data) => (await amino.signAmino(acc.address, adr36SignDoc(acc.address, data))).signature,
+    requests: await aminoSigner(amino, acc.address),
   };
 }
 
 interface KeplrLike {
   experimentalSuggestChain(info: unknown): Promise<void>;
   enable(chainId: string): Promise<void>;
-  getKey(chainId: string): Promise<{ name: string; bech32Address: string }>;
+  getKey(chainId: string): Promise<{ name: string; bech32Address: string; pubKey: Uint8Array | string }>;
   getOfflineSigner(chainId: string): OfflineSigner;
-  signArbitrary(chainId: string, signer: string, data: string | Uint8Array): Promise<StdSignature>;
+  signArbitrary: SignArbitraryFn;
 }
 
 function keplr(): KeplrLike | null {
@@ -84,11 +73,12 @@ export async function browserWallet(cfg: AppConfig): Promise<Wallet> {
   await k.experimentalSuggestChain(chainInfo(cfg));
   await k.enable(cfg.chainId);
   const key = await k.getKey(cfg.chainId);
+  const pubKey = typeof key.pubKey === "string" ? fromBase64(key.pubKey) : key.pubKey;
   return {
     kind: "keplr",
     label: `${key.name} (browser wallet)`,
     address: key.bech32Address,
     signer: k.getOfflineSigner(cfg.chainId),
-    signArbitrary: (data) => k.signArbitrary(cfg.chainId, key.bech32Address, data),
+    requests: arbitrarySigner(k.signArbitrary.bind(k), cfg.chainId, key.bech32Address, pubKey),
   };
 }
