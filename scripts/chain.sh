@@ -257,6 +257,10 @@ start() {
     # CometBFT refuses a block whose time is more than block_time_tolerance (default 60 s) ahead
     # of the machine's clock; with the offset, the same 60 s apply to the node's clock.
     set_toml "$NET/node$i/config/config.toml" consensus block_time_tolerance "\"$((offset + 60))s\""
+    # Browsers (the web dashboard, the TypeScript client) call the RPC from another origin. The
+    # node listens on loopback only, so any origin on this machine may; networks created before
+    # this line get it at their next start.
+    set_toml "$NET/node$i/config/config.toml" rpc cors_allowed_origins '["*"]'
     DIACHAIN_CLOCK_OFFSET=$offset setsid "$WASMD" start --home "$NET/node$i" >>"$NET/logs/node$i.log" 2>&1 < /dev/null &
     echo $! > "$NET/node$i.pid"
   done

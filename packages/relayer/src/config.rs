@@ -90,6 +90,14 @@ pub struct ServerSection {
     /// Largest request body accepted; larger ones get 413 before parsing [default: 1048576]
     #[arg(long = "max-body-bytes", env = "DIACHAIN_RELAYER_MAX_BODY_BYTES")]
     pub max_body_bytes: Option<usize>,
+    /// Origins whose browser pages may call the API: `*` or `http(s)://host[:port]`, repeated
+    /// or comma-separated [default: none]
+    #[arg(
+        long = "cors-origin",
+        env = "DIACHAIN_RELAYER_CORS_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub cors_origins: Option<Vec<String>>,
 }
 
 /// `[chain]`
@@ -207,7 +215,8 @@ merge!(StoreSection {
 });
 merge!(ServerSection {
     listen,
-    max_body_bytes
+    max_body_bytes,
+    cors_origins
 });
 merge!(ChainSection {
     chain_id,
@@ -274,6 +283,11 @@ impl ServerSection {
 
     pub fn max_body_bytes(&self) -> usize {
         self.max_body_bytes.unwrap_or(1 << 20)
+    }
+
+    pub fn cors_origins(&self) -> Result<crate::api::cors::CorsOrigins, ConfigError> {
+        crate::api::cors::CorsOrigins::parse(self.cors_origins.as_deref().unwrap_or_default())
+            .map_err(ConfigError::Invalid)
     }
 }
 

@@ -4,6 +4,7 @@
 //! `GET /v1/status`, `/healthz` and `/metrics` for operators.
 
 mod batches;
+pub mod cors;
 pub mod data;
 pub mod erasure;
 mod error;
@@ -42,6 +43,8 @@ pub struct AppState {
     pub data: Option<Arc<DataApi>>,
     /// The Nightscout-compatible upload (`None` without a chain to register uploaders on).
     pub nightscout: Option<Arc<nightscout::NightscoutApi>>,
+    /// Origins whose browser pages may call the API (none by default).
+    pub cors: Arc<cors::CorsOrigins>,
 }
 
 /// Whether a device's key is one the relayer holds (a Nightscout uploader's).
@@ -72,6 +75,7 @@ fn data_api_disabled() -> reply::ApiError {
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
+    let origins = state.cors.clone();
     Router::new()
         .route("/v1/batches", post(batches::post_batch))
         .route("/v1/patients/{patient}/readings", get(data::get_readings))
@@ -98,4 +102,5 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
         .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(origins, cors::cors))
 }

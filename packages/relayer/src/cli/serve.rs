@@ -44,6 +44,10 @@ pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
     let chain_cfg = args.chain.or(file.chain);
     let (chain_id, anchors_contract) = chain_cfg.domain()?;
     let settings = anchoring_cfg.settings()?;
+    let cors = server_cfg.cors_origins()?;
+    if !cors.is_empty() {
+        tracing::info!(origins = ?cors, "browser pages from these origins may call the API");
+    }
 
     let master = store_cfg.master_key()?;
     let options = RedbStoreOptions {
@@ -162,6 +166,7 @@ pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
         anchoring,
         data,
         nightscout,
+        cors: Arc::new(cors),
     });
     let listener = TcpListener::bind(server_cfg.listen()).await?;
     tracing::info!(address = %listener.local_addr()?, store = %path.display(), "relayer listening");

@@ -189,6 +189,7 @@ impl TestRelayer {
             anchoring: None,
             data,
             nightscout,
+            cors: Default::default(),
         });
         Ok(TestRelayer {
             uploader_chain,
@@ -200,6 +201,15 @@ impl TestRelayer {
             cache,
             state,
         })
+    }
+
+    /// The same relayer, answering browser pages from `origins` (`[server] cors_origins`).
+    pub fn with_cors(mut self, origins: crate::api::cors::CorsOrigins) -> Self {
+        match Arc::get_mut(&mut self.state) {
+            Some(state) => state.cors = Arc::new(origins),
+            None => panic!("with_cors: the state is already shared"),
+        }
+        self
     }
 
     /// Registers `id` with `key`, bound to the test patient.
