@@ -13,7 +13,7 @@ type Grant = ConsentTypes.Grant;
 /** Every access a custodian served from the patient's data, newest first; break-glass highlighted. */
 export function AccessLog() {
   const { queries, wallet, version } = useSession();
-  const [state] = useAsync(async () => {
+  const [state, reload] = useAsync(async () => {
     const log = await allPages<AccessRecord, number>(
       (after) => queries.consent.accessLogByPatient({ patient: wallet.address, startAfter: after, limit: 100 }), (r) => r.id);
     // The grant says whether an access was under a break-glass session.
@@ -24,7 +24,8 @@ export function AccessLog() {
   }, `${wallet.address}:${version}`);
   return (
     <section aria-labelledby="log-h" data-testid="access-log">
-      <h2 id="log-h">Access log</h2>
+      <h2 id="log-h">Access log <button type="button" onClick={reload} data-testid="access-log-refresh">Refresh</button></h2>
+      <p className="small">Recorded on chain by the relayer shortly after each access it serves.</p>
       <Async state={state} what="the access log" isEmpty={(d) => d.log.length === 0} empty="Nobody has been served your data under a grant or break-glass session.">
         {({ log, grants }) => (
           <table>
