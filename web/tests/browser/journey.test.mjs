@@ -77,9 +77,13 @@ describe("dashboard journey", () => {
       tampered = { device: r.device_id, seq: r.seq };
       await route.fulfill({ response: res, body: JSON.stringify(body) });
     });
-    await page.getByTestId("load-trend").click();
+    try {
+      await page.getByTestId("load-trend").click();
+      await page.locator('[data-testid=verification-summary][data-state="failed"]').waitFor();
+    } finally {
+      await page.unroute(isReadings);
+    }
     const summary = page.getByTestId("verification-summary");
-    await page.locator('[data-testid=verification-summary][data-state="failed"]').waitFor();
     assert.ok(tampered, "the relayer's answer went through the tampering route");
     assert.equal(await summary.getAttribute("data-failed"), "1", await summary.innerText());
     const row = page.locator(`tr[data-testid=reading-row][data-device="${tampered.device}"][data-seq="${tampered.seq}"]`);
@@ -89,7 +93,6 @@ describe("dashboard journey", () => {
     assert.equal(await shown.getAttribute("data-seq"), String(tampered.seq));
     assert.match(await shown.innerText(), /does not hash to its leaf/);
     assert.equal(await page.locator('[data-testid=glucose-chart] circle[data-state="failed"]').count(), 1);
-    await page.unroute(isReadings);
     await screenshot(page, "clinician-tampered");
   });
 
