@@ -5,7 +5,8 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 
-import type { KeyAlgorithm } from './encoding.js';
+import { headerSignBytes } from './encoding.js';
+import type { BatchHeader, Domain, KeyAlgorithm } from './encoding.js';
 
 export const SIGNATURE_LEN = 64;
 
@@ -36,4 +37,9 @@ export function verifySignature(key: DevicePublicKey, signBytes: Uint8Array, sig
   } catch {
     return false;
   }
+}
+
+/** Whether `signature` is the device key's over the header's sign-bytes for `domain` (chain id + anchors contract). */
+export function verifyHeaderSignature(header: BatchHeader, domain: Domain, key: DevicePublicKey, signature: Uint8Array): boolean {
+  return verifySignature(key, headerSignBytes(header, domain), signature);
 }

@@ -152,3 +152,13 @@ export function rotateSignBytes(
     .uint('nonce', nonce, 64)
     .finish();
 }
+
+/** A `SubmitBatches` payload (`anchors::encode_submission`): each header body, then its 64-byte signature. */
+export function encodeSubmission(batches: readonly { header: BatchHeader; signature: Uint8Array }[]): Uint8Array {
+  const w = new Writer();
+  for (const [i, { header, signature }] of batches.entries()) {
+    if (signature.length !== 64) throw new EncodingError(`batch ${i}: the signature is ${signature.length} bytes; expected 64`);
+    w.bytes(encodeHeaderBody(header)).bytes(signature);
+  }
+  return w.finish();
+}

@@ -7,3 +7,6 @@ export * from './merkle.js';
 export * from './crypto.js';
 export * from './request.js';
 export * from './signers.js';
+export * from './relayer-types.js';
+export * from './relayer.js';
+export * from './verify.js';

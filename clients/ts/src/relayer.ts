@@ -1,0 +1,118 @@
+// A client for the relayer's data API (docs/data-api.md): every request signed as the relayer's
+// auth/request.rs checks it, every refusal surfaced as a `RelayerError` with its code.
+import { utf8Bytes } from './bytes.js';
+import type { DataScope, ErasuresResponse, ErasureView, ErrorBody, ReadingsResponse } from './relayer-types.js';
+import type { RequestSigner } from './signers.js';
+import { signRequest } from './signers.js';
+
+/** A refusal by the relayer (its `error` code and `message`), or an answer that is not the API's. */
+export class RelayerError extends Error {
+  override name = 'RelayerError';
+  constructor(
+    /** HTTP status (0 when the relayer could not be reached). */
+    readonly status: number,
+    /** The relayer's machine-readable code (`no_grant`, `stale_request`, ...), or `unreachable` / `bad_response`. */
+    readonly code: string,
+    message: string,
+    /** The refusal's other fields (`grant_id`, `max_seconds`, ...). */
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export interface RelayerClientOptions {
+  /** The relayer's base URL, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  signer: RequestSigner;
+  /** Defaults to the global `fetch`. */
+  fetch?: typeof fetch;
+  /** Seconds since 1970; defaults to the system clock (the relayer allows 60 s of skew). */
+  now?: () => number;
+}
+
+export interface Period {
+  from: number;
+  to: number;
+}
+
+function isErrorBody(v: unknown): v is ErrorBody {
+  return typeof v === 'object' && v !== null && typeof (v as ErrorBody).error === 'string' && typeof (v as ErrorBody).message === 'string';
+}
+
+export class RelayerClient {
+  private readonly base: string;
+  private readonly fetchFn: typeof fetch;
+
+  constructor(private readonly opts: RelayerClientOptions) {
+    this.base = opts.url.replace(/\/+$/, '');
+    this.fetchFn = opts.fetch ?? globalThis.fetch.bind(globalThis);
+  }
+
+  /** The signer's address (the caller the relayer sees). */
+  get address(): string {
+    return this.opts.signer.address;
+  }
+
+  readings(patient: string, scope: DataScope, period: Period): Promise<ReadingsResponse> {
+    const query = `scope=${encodeURIComponent(scope)}&from=${period.from}&to=${period.to}`;
+    return this.signed('GET', `${patientPath(patient)}/readings`, query);
+  }
+
+  /** The glucose readings as a FHIR R4 searchset Bundle. */
+  fhirObservations(patient: string, period: Period): Promise<Record<string, unknown>> {
+    return this.signed('GET', `${patientPath(patient)}/fhir/Observation`, `from=${period.from}&to=${period.to}`);
+  }
+
+  /** Crypto-shreds the patient's data (patient or guardian only). */
+  requestErasure(patient: string): Promise<ErasureView> {
+    return this.signed('POST', `${patientPath(patient)}/erasure`, '', JSON.stringify({ confirm: true }));
+  }
+
+  erasures(patient: string): Promise<ErasuresResponse> {
+    return this.signed('GET', `${patientPath(patient)}/erasures`, '');
+  }
+
+  /** `/v1/status` (not signed): the relayer's anchoring and outbox state. */
+  status(): Promise<Record<string, unknown>> {
+    return this.send('GET', '/v1/status', '', {});
+  }
+
+  private async signed<T>(method: string, path: string, query: string, body?: string): Promise<T> {
+    const bytes = body === undefined ? new Uint8Array() : utf8Bytes(body);
+    const timestamp = this.opts.now?.();
+    const headers: Record<string, string> = { ...(await signRequest(this.opts.signer, { method, path, query, body: bytes }, { timestamp })) };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    return this.send(method, path, query, headers, body);
+  }
+
+  private async send<T>(method: string, path: string, query: string, headers: Record<string, string>, body?: string): Promise<T> {
+    const url = `${this.base}${path}${query ? `?${query}` : ''}`;
+    let res: Response;
+    try {
+      res = await this.fetchFn(url, { method, headers, body });
+    } catch (e) {
+      throw new RelayerError(0, 'unreachable', `the relayer at ${this.base} could not be reached: ${(e as Error).message}`);
+    }
+    const text = await res.text();
+    const json = parseJson(text);
+    if (res.ok && json !== undefined) return json as T;
+    if (isErrorBody(json)) {
+      const { error, message, ...details } = json;
+      throw new RelayerError(res.status, error, message, details);
+    }
+    throw new RelayerError(res.status, 'bad_response', `${method} ${path} answered ${res.status} with ${text.length > 0 ? 'a body that is not the API\'s JSON' : 'no body'}`);
+  }
+}
+
+function patientPath(patient: string): string {
+  return `/v1/patients/${encodeURIComponent(patient)}`;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,56 @@
+// RelayerClient against a fake fetch: what it sends is a request the relayer accepts (checked
+// as auth/request.rs checks it), and refusals come back typed.
+import { describe, expect, it } from 'vitest';
+
+import { RelayerClient, RelayerError, canonicalRequest, fromBase64, rawKeySigner, utf8Bytes, verifyAdr036 } from '../../src/index.js';
+
+const signer = rawKeySigner(new Uint8Array(32).fill(0x22), 'wasm');
+const PATIENT = 'wasm1j2mmggve9m6fpuahtzvwcrj3rud9cqjz9vmqhr';
+
+interface Seen { url: URL; method: string; headers: Record<string, string>; body: string }
+
+function fake(status: number, body: string, seen: Seen[] = []): typeof fetch {
+  return (input, init) => {
+    seen.push({ url: new URL(input as string), method: init?.method ?? 'GET', headers: init?.headers as Record<string, string>, body: (init?.body as string | undefined) ?? '' });
+    return Promise.resolve(new Response(body, { status }));
+  };
+}
+
+/** The relayer's own check of the five headers. */
+function relayerAccepts(s: Seen): boolean {
+  const h = s.headers;
+  const text = canonicalRequest({ method: s.method, path: s.url.pathname, query: s.url.search.slice(1), body: utf8Bytes(s.body) }, Number(h['x-diachain-timestamp']), h['x-diachain-nonce']!);
+  return h['x-diachain-address'] === signer.address && verifyAdr036(signer.address, fromBase64(h['x-diachain-pubkey']!), text, fromBase64(h['x-diachain-signature']!));
+}
+
+describe('RelayerClient', () => {
+  it('sends signed requests the relayer would accept, for readings and erasure', async () => {
+    const seen: Seen[] = [];
+    const client = new RelayerClient({ url: 'http://relayer.test/', signer, fetch: fake(200, '{"patient":"x","batches":[]}', seen) });
+    await client.readings(PATIENT, 'glucose', { from: 10, to: 20 });
+    await client.requestErasure(PATIENT);
+    expect(seen[0]!.url.pathname).toBe(`/v1/patients/${PATIENT}/readings`);
+    expect(seen[0]!.url.search).toBe('?scope=glucose&from=10&to=20');
+    expect(seen[1]!.method).toBe('POST');
+    expect(seen[1]!.body).toBe('{"confirm":true}');
+    expect(seen.every(relayerAccepts)).toBe(true);
+    expect(new Set(seen.map((s) => s.headers['x-diachain-nonce'])).size).toBe(2);
+    const altered = { ...seen[1]!, body: '{"confirm":false}' };
+    expect(relayerAccepts(altered)).toBe(false);
+  });
+
+  it('surfaces a refusal as a RelayerError with its code, message and details', async () => {
+    const body = JSON.stringify({ error: 'grant_revoked', message: 'The grant was revoked.', grant_id: 12 });
+    const client = new RelayerClient({ url: 'http://relayer.test', signer, fetch: fake(403, body) });
+    const e = await client.readings(PATIENT, 'glucose', { from: 1, to: 2 }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(RelayerError);
+    expect(e).toMatchObject({ status: 403, code: 'grant_revoked', message: 'The grant was revoked.', details: { grant_id: 12 } });
+  });
+
+  it('names an answer that is not the API\'s, and an unreachable relayer', async () => {
+    const html = new RelayerClient({ url: 'http://relayer.test', signer, fetch: fake(502, '<html>bad gateway</html>') });
+    await expect(html.status()).rejects.toMatchObject({ code: 'bad_response', status: 502 });
+    const down = new RelayerClient({ url: 'http://relayer.test', signer, fetch: () => Promise.reject(new TypeError('fetch failed')) });
+    await expect(down.erasures(PATIENT)).rejects.toMatchObject({ code: 'unreachable', status: 0 });
+  });
+});
