@@ -21,6 +21,8 @@ cd "$(dirname "$0")/.."
 CHAIN_ID=${DIACHAIN_E2E_NETWORK:-diachain-e2e-1}
 PORT_BASE=${DIACHAIN_E2E_PORT_BASE:-27656}
 BUILD=(); [ "${1:-}" = "--no-build" ] && BUILD=(--no-build)
+# tests/e2e's live tests, in this order (tests/e2e/Cargo.toml keeps them out of a plain cargo test).
+E2E_TESTS=(--test e2e --test migration --test relayer --test relayer_data_api)
 
 start=$SECONDS
 bash scripts/chain.sh start --chain-id "$CHAIN_ID" --port-base "$PORT_BASE" --reset
@@ -56,7 +58,7 @@ bash scripts/deploy.sh --node "$DIACHAIN_NODE" --chain-id "$CHAIN_ID" \
   --artifacts "$LEGACY"
 echo "e2e: seeding 0.1.0 with every kind of record it wrote"
 rm -f ".chain/$CHAIN_ID/seed-0.1.json"
-DIACHAIN_E2E_CHAIN_ID=$CHAIN_ID DIACHAIN_E2E_PHASE=seed-0.1 cargo test --locked -p diachain-e2e \
+DIACHAIN_E2E_CHAIN_ID=$CHAIN_ID DIACHAIN_E2E_PHASE=seed-0.1 cargo test --locked --workspace \
   --test migration -- --test-threads=1 --nocapture
 [ -f ".chain/$CHAIN_ID/seed-0.1.json" ] || { echo "e2e: seeding wrote no seed file" >&2; exit 1; }
 echo "e2e: deploying the current build the local way: every contract migrates from 0.1.0"
@@ -74,12 +76,15 @@ fi
 # The relayer's e2e tests (tests/e2e/tests/relayer.rs, data_api.rs) run the real binary; its FHIR
 # export is checked by HAPI FHIR's validator.
 export DIACHAIN_FHIR_VALIDATOR=${DIACHAIN_FHIR_VALIDATOR:-$PWD/scripts/fhir-validate.sh}
-cargo build --locked -p diachain-relayer
-DIACHAIN_RELAYER_BIN="$(cargo metadata --format-version 1 --no-deps | jq -r .target_directory)/debug/diachain-relayer" \
-  DIACHAIN_E2E_CHAIN_ID=$CHAIN_ID cargo test --locked -p diachain-e2e -- --test-threads=1 --nocapture
+# The relayer binary as the unit-test build made it (the relayer's tests/binary.rs needs it, so
+# cargo builds it with the same features; after test.sh nothing is rebuilt).
+cargo test --locked --workspace --no-run --test binary "${E2E_TESTS[@]}"
+RELAYER_BIN="$(cargo metadata --format-version 1 --no-deps | jq -r .target_directory)/debug/diachain-relayer"
+DIACHAIN_RELAYER_BIN=$RELAYER_BIN DIACHAIN_E2E_CHAIN_ID=$CHAIN_ID cargo test --locked --workspace \
+  "${E2E_TESTS[@]}" -- --test-threads=1 --nocapture
 
 echo "e2e: the chain client (packages/chain-client) against the same network"
-DIACHAIN_CHAIN_CLIENT_NETWORK=$CHAIN_ID cargo test --locked -p diachain-chain-client --test live \
+DIACHAIN_CHAIN_CLIENT_NETWORK=$CHAIN_ID cargo test --locked --workspace --test live \
   -- --test-threads=1 --nocapture
 
 echo "e2e: deploying a changed build: every contract must be migrated in place"
@@ -119,6 +124,6 @@ done
 UNI=$(jq -r '.contracts["data-union"].address' "$DEP")
 [ "$(q contract-state smart "$UNI" '{"studies":{}}' | jq '.data.items | length')" -ge 1 ] \
   || fail "the data union lost its studies in the migration"
-DIACHAIN_E2E_CHAIN_ID=$CHAIN_ID cargo test --locked -p diachain-e2e --test e2e -- --test-threads=1 \
+DIACHAIN_E2E_CHAIN_ID=$CHAIN_ID cargo test --locked --workspace --test e2e -- --test-threads=1 \
   deployment_is_wired_and_roles_are_admitted_on_chain
 echo "e2e: passed in $((SECONDS - start)) s (network start, deployment and tests)"

@@ -12,26 +12,49 @@ step() { printf '\n==> [%ss] %s\n' "$SECONDS" "$*"; }
 
 # Every test runner's output is also kept here, to print one total at the end.
 RESULTS=$(mktemp)
-trap 'rm -f "$RESULTS"' EXIT
+BACKGROUND=()
+# (each in a process group of its own, stopped with all it started if this script stops first)
+trap 'rm -f "$RESULTS"; for p in "${BACKGROUND[@]}"; do kill -- "-$p" 2>/dev/null || true; done' EXIT
+
+# Work that mostly waits on the network, or needs no result before the e2e step, runs beside
+# the Rust build: `background NAME CMD...` logs to .tools/logs/NAME.log; `await NAME` waits for
+# it and shows the log if it failed.
+mkdir -p .tools/logs
+declare -A PIDS
+background() { local name=$1; shift; setsid "$@" > ".tools/logs/$name.log" 2>&1 < /dev/null & PIDS[$name]=$!; BACKGROUND+=($!); }
+await() {
+  if ! wait "${PIDS[$1]}"; then
+    cat ".tools/logs/$1.log" >&2
+    echo "test.sh: $1 failed (log above, also in .tools/logs/$1.log)" >&2
+    exit 1
+  fi
+  echo "test.sh: $1 done ($(tail -1 ".tools/logs/$1.log"))"
+}
 
 # One build per run: incremental caches (~4 GB of target/) only help the next edit, not CI.
 export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 
 step "install tools"
+# wasmd from its pinned Go module (several minutes on a fresh machine; only e2e needs it).
+background wasmd bash scripts/wasmd-build.sh
 bash scripts/install-tools.sh
 step "cargo fmt --check"
 cargo fmt --all -- --check
 step "cargo clippy"
-cargo clippy --locked --workspace --all-targets -- -D warnings
+# (tests/e2e's live tests are named: they are not among --all-targets, see tests/e2e/Cargo.toml)
+cargo clippy --locked --workspace --all-targets --test e2e --test migration --test relayer \
+  --test relayer_data_api -- -D warnings
 # The relayer's FHIR export is checked by HAPI FHIR's validator (built by install-tools).
 export DIACHAIN_FHIR_VALIDATOR="$PWD/scripts/fhir-validate.sh"
 step "cargo test"
-# The e2e crate runs in its own step below, against a live node.
-cargo test --locked --workspace --exclude diachain-e2e 2>&1 | tee -a "$RESULTS"
+# The e2e crate's live tests run in their own step below, against a live node.
+cargo test --locked --workspace 2>&1 | tee -a "$RESULTS"
 step "schema is up to date"
 bash scripts/schema.sh --check
 step "wasm build, cosmwasm-check, size budget"
 bash scripts/build-wasm.sh
+step "wasmd (built in the background since the start)"
+await wasmd
 step "go test chain/clock (the node clock offset behind chain.sh advance-clock)"
 (cd chain && GOMODCACHE="$PWD/../.tools/go/mod" GOCACHE="$PWD/../.tools/go/cache" GOTOOLCHAIN=local \
   GOFLAGS="-modcacherw -buildvcs=false" go test -v ./clock/) 2>&1 | tee -a "$RESULTS"
