@@ -1,18 +1,8 @@
 // Turns what cosmjs, fetch and the relayer throw into a sentence a person can act on: the
 // contract's own error text, "the node is unreachable", the relayer's reason.
+import { RelayerError } from "@diachain/client";
 
-/** An error answered by the relayer: its HTTP status, code and message. */
-export class RelayerError extends Error {
-  readonly status: number;
-  readonly code: string;
-  constructor(status: number, code: string, message: string) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
-
-/** The node or the relayer did not answer at all (down, wrong URL, CORS refused). */
+/** The node did not answer at all (down, wrong URL, CORS refused). */
 export class UnreachableError extends Error {
   readonly what: "node" | "relayer";
   readonly url: string;
@@ -44,6 +34,7 @@ function isNetworkFailure(message: string): boolean {
 }
 
 export function describeError(e: unknown): string {
+  if (e instanceof RelayerError && e.status === 0) return `${e.message}. Check that it is running and allows this page's origin (CORS).`;
   if (e instanceof RelayerError) return `The relayer refused (${e.status} ${e.code}): ${e.message}`;
   if (e instanceof UnreachableError) return e.message;
   const message = causeText(e);
@@ -62,7 +53,6 @@ export async function reach<T>(what: "node" | "relayer", url: string, f: () => P
   try {
     return await f();
   } catch (e) {
-    if (e instanceof RelayerError) throw e;
     if (isNetworkFailure(causeText(e))) throw new UnreachableError(what, url, e);
     throw e;
   }

@@ -91,7 +91,7 @@ describe("dashboard journey", () => {
     const shown = page.locator("tr[data-testid=failed-row]");
     assert.equal(await shown.count(), 1);
     assert.equal(await shown.getAttribute("data-seq"), String(tampered.seq));
-    assert.match(await shown.innerText(), /does not hash to its leaf/);
+    assert.match(await shown.innerText(), /leaf does not rebuild the anchored root/);
     assert.equal(await page.locator('[data-testid=glucose-chart] circle[data-state="failed"]').count(), 1);
     await screenshot(page, "clinician-tampered");
   });

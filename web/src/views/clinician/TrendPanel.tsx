@@ -4,7 +4,7 @@ import { Addr } from "../../components/Addr";
 import { ErrorBox } from "../../components/Async";
 import { nowSeconds } from "../../lib/format";
 import { localInputToSeconds, secondsToLocalInput } from "../../lib/grants";
-import { getReadings, type ReadingsAnswer } from "../../lib/relayer";
+import { relayerFor, type ReadingsResponse } from "../../lib/relayer";
 import { verifyAnswer, type CheckedReading } from "../../lib/verify";
 import { useSession } from "../../session";
 import { GlucoseChart } from "./GlucoseChart";
@@ -26,7 +26,7 @@ type Result =
   | { s: "idle" }
   | { s: "loading"; step: string }
   | { s: "error"; error: unknown }
-  | { s: "ok"; answer: ReadingsAnswer; checked: CheckedReading[] };
+  | { s: "ok"; answer: ReadingsResponse; checked: CheckedReading[] };
 
 export function TrendPanel({ patient, grants }: { patient: string; grants: ConsentTypes.GrantInfo[] }) {
   const { cfg, queries, wallet } = useSession();
@@ -38,9 +38,9 @@ export function TrendPanel({ patient, grants }: { patient: string; grants: Conse
   const load = async () => {
     try {
       setResult({ s: "loading", step: "asking the relayer (signed request)" });
-      const answer = await getReadings(cfg.relayer, wallet.requests, patient, "glucose", from, Math.min(to, nowSeconds()));
+      const answer = await relayerFor(cfg, wallet).readings(patient, "glucose", { from, to: Math.min(to, nowSeconds()) });
       setResult({ s: "loading", step: `verifying ${answer.count} readings against the chain` });
-      const checked = await verifyAnswer(queries.anchors, answer, { chainId: cfg.chainId, anchorsContract: cfg.contracts.anchors });
+      const checked = await verifyAnswer(queries.anchors, queries.registry, answer, cfg.chainId);
       setResult({ s: "ok", answer, checked });
     } catch (error) {
       setResult({ s: "error", error });

@@ -1,8 +1,8 @@
-import type { ReadingsAnswer } from "../../lib/relayer";
+import type { ReadingsResponse } from "../../lib/relayer";
 import type { CheckedReading } from "../../lib/verify";
 
 /** The overall verdict: every reading verified, some failing, some not anchored yet. */
-export function VerificationSummary({ answer, checked }: { answer: ReadingsAnswer; checked: CheckedReading[] }) {
+export function VerificationSummary({ answer, checked }: { answer: ReadingsResponse; checked: CheckedReading[] }) {
   const n = (s: string) => checked.filter((c) => c.verdict.state === s).length;
   const [ok, failed, pending] = [n("verified"), n("failed"), n("pending")];
   const state = checked.length === 0 ? "empty" : failed > 0 ? "failed" : pending > 0 ? "partial" : "verified";

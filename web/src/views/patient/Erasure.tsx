@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { Async, ErrorBox } from "../../components/Async";
 import { formatTime } from "../../lib/format";
-import { listErasures, requestErasure, type ErasureAnswer } from "../../lib/relayer";
+import { relayerFor, type ErasureView } from "../../lib/relayer";
 import { useAsync } from "../../lib/useAsync";
 import { useSession } from "../../session";
 
@@ -13,12 +13,12 @@ export function Erasure() {
   const [typed, setTyped] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const [state] = useAsync(() => listErasures(cfg.relayer, wallet.requests, wallet.address), `${wallet.address}:${version}`);
+  const [state] = useAsync(() => relayerFor(cfg, wallet).erasures(wallet.address), `${wallet.address}:${version}`);
   const erase = async () => {
     setBusy(true);
     setError(null);
     try {
-      await requestErasure(cfg.relayer, wallet.requests, wallet.address);
+      await relayerFor(cfg, wallet).requestErasure(wallet.address);
       setTyped("");
       changed();
     } catch (e) {
@@ -49,7 +49,7 @@ export function Erasure() {
   );
 }
 
-function ErasureItem({ e }: { e: ErasureAnswer }) {
+function ErasureItem({ e }: { e: ErasureView }) {
   const rec = e.chain_record;
   return (
     <li>
