@@ -6,9 +6,10 @@
 # relayer's store and verifies it against the chain with `diachain-relayer verify`. Prints
 # where to look; Ctrl-C (or SIGTERM) stops the gateways, the relayer and the network cleanly.
 #
-# Usage: scripts/run.sh [--devices N] [--port P] [--reset] [--no-build]
+# Usage: scripts/run.sh [--devices N] [--port P] [--web-port W] [--reset] [--no-build]
 #   --devices N  simulated gateways (default 8)
 #   --port P     the relayer's HTTP port (default 8640)
+#   --web-port W the web dashboard's port (default 8650; built first if web/dist is missing)
 #   --reset      start the network from genesis (default: keep its state)
 #   --no-build   deploy artifacts/ as they are
 # State: .chain/<chain-id>/relayer/ (store, config, logs, simulator state, proof);
@@ -17,14 +18,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CHAIN_ID=${DIACHAIN_CHAIN_ID:-diachain-local-1}
-DEVICES=8 PORT=8640 RESET=() BUILD=()
+DEVICES=8 PORT=8640 WEB_PORT=8650 RESET=() BUILD=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --devices) DEVICES=$2; shift 2 ;;
     --port) PORT=$2; shift 2 ;;
+    --web-port) WEB_PORT=$2; shift 2 ;;
     --reset) RESET=(--reset); shift ;;
     --no-build) BUILD=(--no-build); shift ;;
-    *) echo "usage: scripts/run.sh [--devices N] [--port P] [--reset] [--no-build]" >&2; exit 2 ;;
+    *) echo "usage: scripts/run.sh [--devices N] [--port P] [--web-port W] [--reset] [--no-build]" >&2; exit 2 ;;
   esac
 done
 log() { echo "run: $*" >&2; }
@@ -33,7 +35,7 @@ die() { echo "run: $*" >&2; exit 1; }
 curl -s "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 \
   && die "something already listens on port $PORT (a relayer left running?); stop it or pass --port"
 # Stop on any exit what this script started (a network it found running is left running).
-STARTED_CHAIN=0 RELAYER_PID="" SIM_PID=""
+STARTED_CHAIN=0 RELAYER_PID="" SIM_PID="" WEB_PID=""
 stop_relayer() {
   [ -n "$RELAYER_PID" ] || return 0
   kill -TERM "$RELAYER_PID" 2>/dev/null || true
@@ -43,6 +45,7 @@ stop_relayer() {
 cleanup() {
   trap - EXIT INT TERM
   log "stopping"
+  if [ -n "$WEB_PID" ]; then kill -TERM "$WEB_PID" 2>/dev/null || true; wait "$WEB_PID" 2>/dev/null || true; fi
   if [ -n "$SIM_PID" ]; then kill -TERM "$SIM_PID" 2>/dev/null || true; wait "$SIM_PID" 2>/dev/null || true; fi
   stop_relayer
   if [ "$STARTED_CHAIN" = 1 ]; then bash scripts/chain.sh stop --chain-id "$CHAIN_ID"; fi
@@ -135,6 +138,9 @@ key_file = "$PWD/$SECRETS/relayer.key"
 format = "json"
 EOF
 
+# The dashboard's page (web/serve.mjs, below) calls the relayer from its own origin.
+WEB_URL="http://127.0.0.1:$WEB_PORT"
+export DIACHAIN_RELAYER_CORS_ORIGINS="${DIACHAIN_RELAYER_CORS_ORIGINS:+$DIACHAIN_RELAYER_CORS_ORIGINS,}$WEB_URL"
 start_relayer() {
   "$BIN" serve --config "$DIR/relayer.toml" >>"$DIR/relayer.log" 2>&1 &
   RELAYER_PID=$!
@@ -173,12 +179,24 @@ VERIFY=("$BIN" verify --proof "$PROOF" --node "$DIACHAIN_NODE" --chain-id "$CHAI
 "${VERIFY[@]}" > "$DIR/proof-verdict.json" || die "the proof did not verify: $(cat "$DIR/proof-verdict.json")"
 start_relayer
 
+# The web dashboard, offering the local test keyring's accounts (a local network).
+WEB_LINE="not served (see $DIR/web.log)"
+if [ -f web/dist/index.html ] || bash scripts/web-test.sh --build-only >"$DIR/web.log" 2>&1; then
+  node web/serve.mjs --deployment "$DEP" --relayer "http://127.0.0.1:$PORT" --port "$WEB_PORT" \
+    --local-keyring ".chain/$CHAIN_ID" >>"$DIR/web.log" 2>&1 &
+  WEB_PID=$!
+  WEB_LINE="$WEB_URL/   (patients, clinicians, sponsors; local test keyring)"
+else
+  log "the web dashboard could not be built; see $DIR/web.log"
+fi
+
 # The binary itself in the background (not a subshell), so that SIGTERM reaches it.
 "${SIMULATE[@]}" > "$DIR/simulate.json" 2>>"$DIR/simulate.log" &
 SIM_PID=$!
 cat <<EOF
 
 DiaChain is running on $CHAIN_ID ($DEVICES simulated gateways streaming to the relayer).
+  web dashboard    $WEB_LINE
   relayer API      http://127.0.0.1:$PORT/v1/batches   (gateways POST device-signed batches)
   status           curl -s http://127.0.0.1:$PORT/v1/status | jq
   health           curl -s http://127.0.0.1:$PORT/healthz | jq

@@ -1,0 +1,67 @@
+import { useCallback, useMemo, useState } from "react";
+import { Async, ErrorBox } from "./components/Async";
+import { AccountPicker } from "./components/AccountPicker";
+import { NetworkStatus } from "./components/NetworkStatus";
+import { connectQueries, type Queries } from "./lib/chain";
+import { loadConfig, type AppConfig } from "./lib/config";
+import { connectSigning, type Signing } from "./lib/signing";
+import { useAsync } from "./lib/useAsync";
+import type { Wallet } from "./lib/wallet";
+import { SessionContext, type Session } from "./session";
+import { Views } from "./views/Views";
+
+async function start(): Promise<{ cfg: AppConfig; queries: Queries }> {
+  const cfg = await loadConfig();
+  return { cfg, queries: await connectQueries(cfg) };
+}
+
+export function App() {
+  const [boot, retry] = useAsync(start, "boot");
+  return (
+    <div className="app">
+      <header className="top">
+        <h1>DiaChain</h1>
+        {boot.status === "ok" ? <NetworkStatus cfg={boot.data.cfg} queries={boot.data.queries} /> : null}
+      </header>
+      <Async state={boot} what="the network">
+        {({ cfg, queries }) => <Connected cfg={cfg} queries={queries} />}
+      </Async>
+      {boot.status === "error" ? <button type="button" onClick={retry}>Try again</button> : null}
+    </div>
+  );
+}
+
+function Connected({ cfg, queries }: { cfg: AppConfig; queries: Queries }) {
+  const [account, setAccount] = useState<{ wallet: Wallet; signing: Signing } | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [version, setVersion] = useState(0);
+  const changed = useCallback(() => setVersion((v) => v + 1), []);
+  const choose = useCallback(
+    async (wallet: Wallet) => {
+      setError(null);
+      try {
+        setAccount({ wallet, signing: await connectSigning(cfg, wallet) });
+      } catch (e) {
+        setError(e);
+      }
+    },
+    [cfg],
+  );
+  const session: Session | null = useMemo(
+    () => (account ? { cfg, queries, wallet: account.wallet, signing: account.signing, version, changed } : null),
+    [account, cfg, queries, version, changed],
+  );
+  return (
+    <>
+      <AccountPicker cfg={cfg} current={account?.wallet ?? null} onChoose={choose} onError={setError} />
+      {error ? <ErrorBox error={error} title="Could not use this account" /> : null}
+      {session ? (
+        <SessionContext.Provider value={session}>
+          <Views />
+        </SessionContext.Provider>
+      ) : (
+        <p className="hint">Choose an account to see its data and act as a patient, a clinician or a sponsor.</p>
+      )}
+    </>
+  );
+}

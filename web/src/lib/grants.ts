@@ -1,0 +1,32 @@
+// Grants as people read them: the expiry, the period, the status.
+import type { ConsentTypes } from "@diachain/client";
+import { formatNs, nsToDate, relative } from "./format";
+
+export const SCOPES: ConsentTypes.DataScope[] = ["glucose", "insulin", "nutrition", "device_events", "summaries_only"];
+
+export function scopeLabel(s: string): string {
+  return s.replace(/_/g, " ");
+}
+
+export function expiryText(e: ConsentTypes.Expiry): string {
+  if ("at_time" in e) return `${formatNs(e.at_time)} (${relative(nsToDate(e.at_time))})`;
+  return `at block ${e.at_height}`;
+}
+
+export function periodText(g: { data_from: string; data_to: string }): string {
+  return `${formatNs(g.data_from)} – ${formatNs(g.data_to)}`;
+}
+
+/** A `datetime-local` input's value (local time) as unix seconds. */
+export function localInputToSeconds(v: string): number {
+  const t = new Date(v).getTime();
+  if (Number.isNaN(t)) throw new Error(`"${v}" is not a date and time`);
+  return Math.floor(t / 1000);
+}
+
+/** Unix seconds as a `datetime-local` input's value (local time, minutes). */
+export function secondsToLocalInput(s: number): string {
+  const d = new Date(s * 1000);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}

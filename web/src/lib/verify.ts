@@ -1,0 +1,42 @@
+// Checks every served reading against the chain in the browser with @diachain/client's
+// verifyReadings (leaf from the reading and salt, audit path to the root the anchors contract
+// holds, header against the anchored batch, attestation against the registry), and pairs each
+// verdict with its reading for display. The answer must also be for the deployment's chain.
+import { verifyReadings, type DeviceRegistryQueryClient, type ReadingAnchorsQueryClient } from "@diachain/client";
+import type { ProvenReading, ReadingsResponse, ServedBatch } from "./relayer";
+
+export type Verdict =
+  | { state: "verified"; height: number }
+  | { state: "failed"; reason: string }
+  | { state: "pending"; reason: string };
+
+export interface CheckedReading {
+  served: ProvenReading;
+  batch: ServedBatch;
+  verdict: Verdict;
+}
+
+export async function verifyAnswer(
+  anchors: ReadingAnchorsQueryClient,
+  registry: DeviceRegistryQueryClient,
+  answer: ReadingsResponse,
+  chainId: string,
+): Promise<CheckedReading[]> {
+  const verdicts = await verifyReadings(answer, anchors, { registry });
+  const byKey = new Map(verdicts.map((v) => [`${v.batchId}/${v.deviceId}/${v.seq}`, v]));
+  const out: CheckedReading[] = [];
+  for (const batch of answer.batches) {
+    for (const served of batch.readings) {
+      const v = byKey.get(`${batch.batch_id}/${served.reading.device_id}/${served.reading.seq}`);
+      let verdict: Verdict;
+      if (answer.chain_id !== chainId) verdict = { state: "failed", reason: `the relayer answered for chain ${answer.chain_id}, not ${chainId}` };
+      else if (!v) verdict = { state: "failed", reason: "no verdict for this reading" };
+      else if (v.status === "verified") verdict = { state: "verified", height: v.anchoredHeight ?? 0 };
+      else if (v.status === "not_anchored") verdict = { state: "pending", reason: v.reason ?? "not anchored yet" };
+      else verdict = { state: "failed", reason: v.reason ?? "failed" };
+      out.push({ served, batch, verdict });
+    }
+  }
+  out.sort((x, y) => x.served.reading.measured_at - y.served.reading.measured_at);
+  return out;
+}

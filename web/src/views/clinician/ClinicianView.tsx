@@ -1,0 +1,63 @@
+import type { ConsentTypes } from "@diachain/client";
+import { useState } from "react";
+import { Addr } from "../../components/Addr";
+import { Async } from "../../components/Async";
+import { allPages } from "../../lib/chain";
+import { expiryText, periodText, scopeLabel } from "../../lib/grants";
+import { useAsync } from "../../lib/useAsync";
+import { useSession } from "../../session";
+import { TrendPanel } from "./TrendPanel";
+
+type GrantInfo = ConsentTypes.GrantInfo;
+
+/** The patients who granted the signed-in account access, and one patient's verified trend. */
+export function ClinicianView() {
+  const { queries, wallet, version } = useSession();
+  const [state] = useAsync(
+    () => allPages<GrantInfo, number>((after) => queries.consent.grantsByGrantee({ grantee: wallet.address, startAfter: after, limit: 100 }), (g) => g.grant.id),
+    `${wallet.address}:${version}`,
+  );
+  const [patient, setPatient] = useState<string | null>(null);
+  return (
+    <div className="view clinician" data-testid="clinician-view">
+      <section aria-labelledby="patients-h" data-testid="granted-patients">
+        <h2 id="patients-h">Patients who granted me access</h2>
+        <Async state={state} what="your grants" isEmpty={(g) => g.length === 0} empty="No patient has granted this account access.">
+          {(grants) => {
+            const byPatient = new Map<string, GrantInfo[]>();
+            for (const g of grants) byPatient.set(g.grant.patient, [...(byPatient.get(g.grant.patient) ?? []), g]);
+            return (
+              <table>
+                <thead>
+                  <tr><th>Patient</th><th>Grants (newest first)</th><th></th></tr>
+                </thead>
+                <tbody>
+                  {[...byPatient.entries()].map(([p, gs]) => (
+                    <tr key={p} data-testid={`patient-${p}`} className={p === patient ? "selected" : undefined}>
+                      <td><Addr a={p} /></td>
+                      <td>
+                        <ul className="plain">
+                          {[...gs].reverse().map((g) => (
+                            <li key={g.grant.id} data-status={g.status}>
+                              <span className={`badge ${g.status === "active" ? "ok" : "muted"}`}>{g.status}</span>{" "}
+                              #{g.grant.id} {g.grant.break_glass ? "break-glass" : g.grant.purpose}: {g.grant.scopes.map(scopeLabel).join(", ")};
+                              data {periodText(g.grant)}; expires {expiryText(g.grant.expires)}
+                            </li>
+                          ))}
+                        </ul>
+                      </td>
+                      <td><button type="button" onClick={() => setPatient(p)} data-testid={`open-patient-${p}`}>Glucose trend</button></td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            );
+          }}
+        </Async>
+      </section>
+      {patient && state.status === "ok" ? (
+        <TrendPanel key={patient} patient={patient} grants={state.data.filter((g) => g.grant.patient === patient)} />
+      ) : null}
+    </div>
+  );
+}

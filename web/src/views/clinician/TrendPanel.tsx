@@ -1,0 +1,68 @@
+import type { ConsentTypes } from "@diachain/client";
+import { useState } from "react";
+import { Addr } from "../../components/Addr";
+import { ErrorBox } from "../../components/Async";
+import { nowSeconds } from "../../lib/format";
+import { localInputToSeconds, secondsToLocalInput } from "../../lib/grants";
+import { relayerFor, type ReadingsResponse } from "../../lib/relayer";
+import { verifyAnswer, type CheckedReading } from "../../lib/verify";
+import { useSession } from "../../session";
+import { GlucoseChart } from "./GlucoseChart";
+import { ReadingsTable } from "./ReadingsTable";
+import { VerificationSummary } from "./VerificationSummary";
+
+const nsToSeconds = (ns: string) => Number(BigInt(ns) / 1_000_000_000n);
+
+/** The last two hours of the newest active grant's period (or of now, without one). */
+function defaultPeriod(grants: ConsentTypes.GrantInfo[]): [number, number] {
+  const now = nowSeconds();
+  const g = [...grants].reverse().find((x) => x.status === "active")?.grant;
+  const to = g ? Math.min(now, nsToSeconds(g.data_to)) : now;
+  const from = g ? Math.max(to - 7200, nsToSeconds(g.data_from)) : to - 7200;
+  return [from, to];
+}
+
+type Result =
+  | { s: "idle" }
+  | { s: "loading"; step: string }
+  | { s: "error"; error: unknown }
+  | { s: "ok"; answer: ReadingsResponse; checked: CheckedReading[] };
+
+export function TrendPanel({ patient, grants }: { patient: string; grants: ConsentTypes.GrantInfo[] }) {
+  const { cfg, queries, wallet } = useSession();
+  const [initialFrom, initialTo] = defaultPeriod(grants);
+  // Exact seconds (a grant's period is to the second); the inputs show minutes.
+  const [from, setFrom] = useState(initialFrom);
+  const [to, setTo] = useState(initialTo);
+  const [result, setResult] = useState<Result>({ s: "idle" });
+  const load = async () => {
+    try {
+      setResult({ s: "loading", step: "asking the relayer (signed request)" });
+      const answer = await relayerFor(cfg, wallet).readings(patient, "glucose", { from, to: Math.min(to, nowSeconds()) });
+      setResult({ s: "loading", step: `verifying ${answer.count} readings against the chain` });
+      const checked = await verifyAnswer(queries.anchors, queries.registry, answer, cfg.chainId);
+      setResult({ s: "ok", answer, checked });
+    } catch (error) {
+      setResult({ s: "error", error });
+    }
+  };
+  return (
+    <section aria-labelledby="trend-h" data-testid="trend">
+      <h2 id="trend-h">Glucose trend of <Addr a={patient} /></h2>
+      <form className="row" onSubmit={(e) => { e.preventDefault(); void load(); }}>
+        <label>From <input type="datetime-local" name="from" value={secondsToLocalInput(from)} onChange={(e) => setFrom(localInputToSeconds(e.target.value))} /></label>
+        <label>to <input type="datetime-local" name="to" value={secondsToLocalInput(to)} onChange={(e) => setTo(localInputToSeconds(e.target.value) + 59)} /></label>
+        <button type="submit" disabled={result.s === "loading"} data-testid="load-trend">Load and verify</button>
+      </form>
+      {result.s === "loading" ? <p className="loading" role="status">{result.step}…</p> : null}
+      {result.s === "error" ? <ErrorBox error={result.error} title="No readings" /> : null}
+      {result.s === "ok" ? (
+        <>
+          <VerificationSummary answer={result.answer} checked={result.checked} />
+          {result.checked.length ? <GlucoseChart checked={result.checked} /> : null}
+          <ReadingsTable checked={result.checked} />
+        </>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,56 @@
+import type { ConsentTypes } from "@diachain/client";
+import { Addr } from "../../components/Addr";
+import { Async } from "../../components/Async";
+import { allPages } from "../../lib/chain";
+import { formatNs } from "../../lib/format";
+import { periodText, scopeLabel } from "../../lib/grants";
+import { useAsync } from "../../lib/useAsync";
+import { useSession } from "../../session";
+
+type AccessRecord = ConsentTypes.AccessRecord;
+type Grant = ConsentTypes.Grant;
+
+/** Every access a custodian served from the patient's data, newest first; break-glass highlighted. */
+export function AccessLog() {
+  const { queries, wallet, version } = useSession();
+  const [state, reload] = useAsync(async () => {
+    const log = await allPages<AccessRecord, number>(
+      (after) => queries.consent.accessLogByPatient({ patient: wallet.address, startAfter: after, limit: 100 }), (r) => r.id);
+    // The grant says whether an access was under a break-glass session.
+    const ids = [...new Set(log.map((r) => r.grant_id))];
+    const grants = new Map<number, Grant>();
+    await Promise.all(ids.map(async (id) => grants.set(id, (await queries.consent.grant({ grantId: id })).grant)));
+    return { log: log.reverse(), grants };
+  }, `${wallet.address}:${version}`);
+  return (
+    <section aria-labelledby="log-h" data-testid="access-log">
+      <h2 id="log-h">Access log <button type="button" onClick={reload} data-testid="access-log-refresh">Refresh</button></h2>
+      <p className="small">Recorded on chain by the relayer shortly after each access it serves.</p>
+      <Async state={state} what="the access log" isEmpty={(d) => d.log.length === 0} empty="Nobody has been served your data under a grant or break-glass session.">
+        {({ log, grants }) => (
+          <table>
+            <thead>
+              <tr><th>When served</th><th>Who</th><th>Scope</th><th>Data period</th><th>Under</th><th>Recorded</th></tr>
+            </thead>
+            <tbody>
+              {log.map((r) => {
+                const g = grants.get(r.grant_id);
+                const bg = g?.break_glass;
+                return (
+                  <tr key={r.id} className={bg ? "break-glass" : undefined} data-testid={`access-${r.id}`} data-break-glass={bg ? "true" : "false"}>
+                    <td>{formatNs(r.served_at && r.served_at !== "0" ? r.served_at : r.at)}</td>
+                    <td><Addr a={r.grantee} /></td>
+                    <td>{scopeLabel(r.scope)}</td>
+                    <td>{periodText(r)}</td>
+                    <td>{bg ? <strong className="badge bad">BREAK-GLASS · {scopeLabel(bg.reason)}</strong> : `grant ${r.grant_id} (${g?.purpose ?? "?"})`}</td>
+                    <td>block {r.height} by <Addr a={r.custodian} /></td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        )}
+      </Async>
+    </section>
+  );
+}

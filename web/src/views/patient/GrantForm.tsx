@@ -1,0 +1,54 @@
+import type { ConsentTypes } from "@diachain/client";
+import { useState } from "react";
+import { ScopePicker } from "../../components/ScopePicker";
+import { TxButton } from "../../components/TxButton";
+import { DAY_S, nowSeconds, secondsToNs } from "../../lib/format";
+import { localInputToSeconds, secondsToLocalInput } from "../../lib/grants";
+import { useSession } from "../../session";
+
+/** Grant someone access to scopes of my data over a period, until an expiry. */
+export function GrantForm() {
+  const { signing } = useSession();
+  const now = nowSeconds();
+  const [grantee, setGrantee] = useState("");
+  const [purpose, setPurpose] = useState<ConsentTypes.Purpose>("treatment");
+  const [studyId, setStudyId] = useState("");
+  const [scopes, setScopes] = useState<ConsentTypes.DataScope[]>(["glucose"]);
+  const [from, setFrom] = useState(() => secondsToLocalInput(now - 7 * DAY_S));
+  const [to, setTo] = useState(() => secondsToLocalInput(now + 30 * DAY_S));
+  const [expires, setExpires] = useState(() => secondsToLocalInput(now + 30 * DAY_S));
+  const run = () =>
+    signing.consent.grant({
+      grantee: grantee.trim(),
+      purpose,
+      studyId: purpose === "research" ? Number(studyId) : undefined,
+      scopes,
+      dataFrom: secondsToNs(localInputToSeconds(from)),
+      dataTo: secondsToNs(localInputToSeconds(to)),
+      expires: { at_time: secondsToNs(localInputToSeconds(expires)) },
+    });
+  const missing = !grantee.trim() ? "the grantee's address" : scopes.length === 0 ? "at least one scope" : purpose === "research" && !/^\d+$/.test(studyId) ? "the study id" : null;
+  return (
+    <form className="card grant-form" data-testid="grant-form" onSubmit={(e) => e.preventDefault()}>
+      <h3>Grant access</h3>
+      <label>Grantee address <input name="grantee" value={grantee} onChange={(e) => setGrantee(e.target.value)} placeholder="wasm1…" size={46} /></label>
+      <label>Purpose{" "}
+        <select name="purpose" value={purpose} onChange={(e) => setPurpose(e.target.value as ConsentTypes.Purpose)}>
+          <option value="treatment">treatment</option>
+          <option value="research">research</option>
+          <option value="insurance">insurance</option>
+        </select>
+      </label>
+      {purpose === "research" ? <label>Study id <input name="study" value={studyId} onChange={(e) => setStudyId(e.target.value)} size={6} /></label> : null}
+      <ScopePicker name="grant-scope" value={scopes} onChange={setScopes} />
+      <label>Data measured from <input type="datetime-local" name="data-from" value={from} onChange={(e) => setFrom(e.target.value)} /></label>
+      <label>to <input type="datetime-local" name="data-to" value={to} onChange={(e) => setTo(e.target.value)} /></label>
+      <label>Access expires <input type="datetime-local" name="expires" value={expires} onChange={(e) => setExpires(e.target.value)} /></label>
+      <small>(times in your local time zone)</small>
+      <div>
+        <TxButton label="Grant" testId="grant-submit" disabled={missing !== null} run={run} />
+        {missing ? <small> Fill in {missing}.</small> : null}
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,77 @@
+import type { ConsentTypes } from "@diachain/client";
+import { useState } from "react";
+import { Addr } from "../../components/Addr";
+import { Async } from "../../components/Async";
+import { TxButton } from "../../components/TxButton";
+import { allPages } from "../../lib/chain";
+import { expiryText, periodText, scopeLabel } from "../../lib/grants";
+import { useAsync } from "../../lib/useAsync";
+import { useSession } from "../../session";
+import { AmendForm } from "./AmendForm";
+import { GrantForm } from "./GrantForm";
+
+type GrantInfo = ConsentTypes.GrantInfo;
+
+export function usePatientGrants() {
+  const { queries, wallet, version } = useSession();
+  return useAsync(
+    () => allPages<GrantInfo, number>((after) => queries.consent.grantsByPatient({ patient: wallet.address, startAfter: after, limit: 100 }), (g) => g.grant.id),
+    `${wallet.address}:${version}`,
+  );
+}
+
+/** The patient's grants (and break-glass sessions), newest first; create, amend, revoke. */
+export function Grants() {
+  const [state] = usePatientGrants();
+  return (
+    <section aria-labelledby="grants-h" data-testid="grants">
+      <h2 id="grants-h">Who may see my data</h2>
+      <GrantForm />
+      <Async state={state} what="your grants" isEmpty={(g) => g.length === 0} empty="You have not granted anyone access.">
+        {(grants) => (
+          <table>
+            <thead>
+              <tr><th>#</th><th>To</th><th>Purpose</th><th>Scopes</th><th>Data period</th><th>Expires</th><th>Status</th><th></th></tr>
+            </thead>
+            <tbody>
+              {[...grants].reverse().map((g) => <GrantRow key={g.grant.id} info={g} />)}
+            </tbody>
+          </table>
+        )}
+      </Async>
+    </section>
+  );
+}
+
+function GrantRow({ info }: { info: GrantInfo }) {
+  const { signing } = useSession();
+  const [amending, setAmending] = useState(false);
+  const g = info.grant;
+  const live = info.status === "active";
+  return (
+    <>
+      <tr data-testid={`grant-${g.id}`} data-grantee={g.grantee} data-status={info.status} className={g.break_glass ? "break-glass" : undefined}>
+        <td>{g.id}</td>
+        <td><Addr a={g.grantee} /></td>
+        <td>{g.break_glass ? `break-glass (${scopeLabel(g.break_glass.reason)})` : g.purpose}{g.study_id != null ? ` · study ${g.study_id}` : ""}</td>
+        <td>{g.scopes.map(scopeLabel).join(", ")}</td>
+        <td>{periodText(g)}</td>
+        <td>{expiryText(g.expires)}</td>
+        <td><span className={`badge ${live ? "ok" : "muted"}`}>{info.status}</span></td>
+        <td className="actions">
+          {live && !g.break_glass ? (
+            <button type="button" onClick={() => setAmending(!amending)} data-testid={`amend-${g.id}`}>{amending ? "Cancel" : "Amend"}</button>
+          ) : null}
+          {live ? (
+            <TxButton label={g.break_glass ? "Close session" : "Revoke"} danger testId={`revoke-${g.id}`}
+              confirm={`Revoke grant ${g.id}? ${g.grantee} loses access at once.`}
+              run={() => signing.consent.revokeGrant({ grantId: g.id })} />
+          ) : null}
+        </td>
+      </tr>
+      {amending ? (
+        <tr><td colSpan={8}><AmendForm grant={g} onDone={() => setAmending(false)} /></td></tr>
+      ) : null}
+    </>
+  );
+}

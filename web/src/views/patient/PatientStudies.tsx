@@ -1,0 +1,111 @@
+import type { DataUnionTypes } from "@diachain/client";
+import { Async } from "../../components/Async";
+import { TxButton } from "../../components/TxButton";
+import { dayToIso, formatNs } from "../../lib/format";
+import { scopeLabel } from "../../lib/grants";
+import { allStudies, joinStudy, poolAmount, type StudyResponse } from "../../lib/studies";
+import { useAsync } from "../../lib/useAsync";
+import { useSession } from "../../session";
+
+interface Row {
+  s: StudyResponse;
+  c: DataUnionTypes.ContributionResponse;
+}
+
+/** Studies to join, joined studies, and rewards claimable or claimed. */
+export function PatientStudies() {
+  const { queries, wallet, version } = useSession();
+  const [state] = useAsync(async () => {
+    const studies = await allStudies(queries);
+    const rows: Row[] = await Promise.all(
+      studies.map(async (s) => ({ s, c: await queries.union.contribution({ studyId: s.study.id, patient: wallet.address }) })),
+    );
+    return rows;
+  }, `${wallet.address}:${version}`);
+  return (
+    <section aria-labelledby="studies-h" data-testid="patient-studies">
+      <h2 id="studies-h">Research studies and rewards</h2>
+      <Async state={state} what="studies" isEmpty={(r) => r.length === 0} empty="No study has been created on this network yet.">
+        {(rows) => {
+          const joined = rows.filter((r) => r.c.member);
+          const open = rows.filter((r) => !r.c.member?.active && r.s.phase === "open" && r.s.study.sponsor !== wallet.address);
+          return (
+            <>
+              <h3>Joined</h3>
+              {joined.length === 0 ? <p className="empty">You have not joined a study.</p> : <JoinedTable rows={joined} />}
+              <h3>Open to join</h3>
+              {open.length === 0 ? <p className="empty">No open study to join.</p> : <OpenTable rows={open} />}
+            </>
+          );
+        }}
+      </Async>
+    </section>
+  );
+}
+
+function JoinedTable({ rows }: { rows: Row[] }) {
+  const { signing } = useSession();
+  return (
+    <table data-testid="joined-studies">
+      <thead>
+        <tr><th>Study</th><th>Phase</th><th>Membership</th><th>Counted readings</th><th>Counting days</th><th>Projected</th><th>Claimable</th><th>Claimed</th><th></th></tr>
+      </thead>
+      <tbody>
+        {rows.map(({ s, c }) => {
+          const m = c.member!;
+          const token = s.study.pool.token;
+          return (
+            <tr key={s.study.id} data-testid={`joined-${s.study.id}`}>
+              <td>#{s.study.id} {s.study.title}</td>
+              <td>{s.phase}</td>
+              <td>{m.active ? "active" : `left ${m.left_at ? formatNs(m.left_at) : ""}`} · days {dayToIso(m.from_day)} – {dayToIso(m.to_day)}</td>
+              <td>{c.counted_units}</td>
+              <td>{c.counting_days}{c.eligible ? "" : " (not eligible yet)"}</td>
+              <td>{poolAmount(c.projected_payout, token)}</td>
+              <td>{poolAmount(c.claimable, token)}</td>
+              <td>{m.claimed ? poolAmount(m.claimed, token) : "—"}</td>
+              <td className="actions">
+                {c.claimable !== "0" ? <TxButton label="Claim" testId={`claim-${s.study.id}`} run={() => signing.union.claim({ studyId: s.study.id })} /> : null}
+                {m.active && s.phase === "open" ? (
+                  <TxButton label="Leave" danger testId={`leave-${s.study.id}`} confirm="Leave this study? What you earned so far stays claimable."
+                    run={() => signing.union.leave({ studyId: s.study.id })} />
+                ) : null}
+              </td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+function OpenTable({ rows }: { rows: Row[] }) {
+  const { cfg, queries, signing } = useSession();
+  return (
+    <table data-testid="open-studies">
+      <thead>
+        <tr><th>Study</th><th>Sponsor wants</th><th>Data period</th><th>Eligibility</th><th>Pool</th><th>Cap per patient</th><th></th></tr>
+      </thead>
+      <tbody>
+        {rows.map(({ s }) => {
+          const st = s.study;
+          return (
+            <tr key={st.id} data-testid={`open-${st.id}`}>
+              <td>#{st.id} <a href={st.description_url} target="_blank" rel="noreferrer">{st.title}</a></td>
+              <td>{st.scopes.map(scopeLabel).join(", ")}</td>
+              <td>{dayToIso(st.data_from_day)} – {dayToIso(st.data_to_day)}; closes {formatNs(st.closes_at)}</td>
+              <td>≥ {st.eligibility.min_readings_per_day} readings/day on ≥ {st.eligibility.min_days} days{st.eligibility.device_kinds.length ? `; devices: ${st.eligibility.device_kinds.join(", ")}` : ""}</td>
+              <td>{poolAmount(st.pool.funded, st.pool.token)}</td>
+              <td>{poolAmount(st.cap_per_patient, st.pool.token)}</td>
+              <td>
+                <TxButton label="Consent and join" testId={`join-${st.id}`}
+                  confirm={`Join "${st.title}"? This grants the sponsor research access to your ${st.scopes.map(scopeLabel).join(", ")} data of ${dayToIso(st.data_from_day)} – ${dayToIso(st.data_to_day)}.`}
+                  run={() => joinStudy(cfg, queries, signing, st)} />
+              </td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}

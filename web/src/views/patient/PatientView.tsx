@@ -1,0 +1,20 @@
+import { AccessLog } from "./AccessLog";
+import { CoverageCalendar } from "./CoverageCalendar";
+import { Devices } from "./Devices";
+import { Erasure } from "./Erasure";
+import { Grants } from "./Grants";
+import { PatientStudies } from "./PatientStudies";
+
+/** Everything about the signed-in account as a patient. */
+export function PatientView() {
+  return (
+    <div className="view patient" data-testid="patient-view">
+      <Devices />
+      <CoverageCalendar />
+      <Grants />
+      <AccessLog />
+      <PatientStudies />
+      <Erasure />
+    </div>
+  );
+}

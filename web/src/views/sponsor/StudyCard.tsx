@@ -1,0 +1,113 @@
+import type { DataUnionTypes } from "@diachain/client";
+import { useState } from "react";
+import { Addr } from "../../components/Addr";
+import { Async } from "../../components/Async";
+import { TxButton } from "../../components/TxButton";
+import { allPages } from "../../lib/chain";
+import { cw20Send } from "../../lib/cw20";
+import { dayToIso, formatNs, nsToDate, relative } from "../../lib/format";
+import { scopeLabel } from "../../lib/grants";
+import { poolAmount, tokenText, type StudyResponse } from "../../lib/studies";
+import { useAsync } from "../../lib/useAsync";
+import { useSession } from "../../session";
+
+type Member = DataUnionTypes.Member;
+interface MemberRow { m: Member; c: DataUnionTypes.ContributionResponse }
+
+export function StudyCard({ s }: { s: StudyResponse }) {
+  const { queries, version } = useSession();
+  const st = s.study;
+  const [state] = useAsync(async () => {
+    const members = await allPages<Member, string>((after) => queries.union.members({ studyId: st.id, startAfter: after, limit: 100 }), (m) => m.patient);
+    const rows: MemberRow[] = await Promise.all(members.map(async (m) => ({ m, c: await queries.union.contribution({ studyId: st.id, patient: m.patient }) })));
+    const pool = await queries.union.pool({ studyId: st.id });
+    return { rows, pool };
+  }, `${st.id}:${version}`);
+  return (
+    <article className="card study" data-testid={`study-${st.id}`} data-phase={s.phase}>
+      <h3>#{st.id} {st.title} <span className="badge">{s.phase}</span></h3>
+      <p className="small">
+        {st.scopes.map(scopeLabel).join(", ")} · data {dayToIso(st.data_from_day)} – {dayToIso(st.data_to_day)} · closes {formatNs(st.closes_at)} ·
+        refundable from {formatNs(st.refund_after)} ({relative(nsToDate(st.refund_after))}) · pool in {tokenText(st.pool.token)} · fee {st.fee_bps / 100} %
+      </p>
+      <Async state={state} what="the pool and its members">
+        {({ rows, pool }) => (
+          <>
+            <PoolTable s={s} pool={pool} rows={rows} />
+            <h4>Members ({st.active_members} active of {st.members})</h4>
+            {rows.length === 0 ? <p className="empty">Nobody has joined yet.</p> : <MembersTable rows={rows} token={st.pool.token} />}
+          </>
+        )}
+      </Async>
+      <Funding s={s} />
+    </article>
+  );
+}
+
+function PoolTable({ s, pool, rows }: { s: StudyResponse; pool: DataUnionTypes.PoolResponse; rows: MemberRow[] }) {
+  const t = s.study.pool.token;
+  const earned = rows.reduce((a, r) => a + BigInt(r.m.claimed ?? r.c.projected_payout), 0n);
+  const owed = earned - BigInt(pool.pool.paid);
+  const unearned = BigInt(pool.balance) - (owed > 0n ? owed : 0n);
+  return (
+    <table className="pool" data-testid={`pool-${s.study.id}`}>
+      <tbody>
+        <tr><th>Funded</th><td data-testid="pool-funded">{poolAmount(pool.pool.funded, t)}</td></tr>
+        <tr><th>Fees to the treasury</th><td>{poolAmount(pool.pool.fees, t)}</td></tr>
+        <tr><th>Earned by members {s.phase === "open" ? "(projected at current totals)" : ""}</th><td>{poolAmount(earned.toString(), t)}</td></tr>
+        <tr><th>Claimed</th><td>{poolAmount(pool.pool.paid, t)}</td></tr>
+        <tr><th>Held now</th><td>{poolAmount(pool.balance, t)}</td></tr>
+        <tr><th>Unearned (refundable after the grace period)</th><td>{poolAmount(unearned.toString(), t)}</td></tr>
+        {pool.pool.refunded ? <tr><th>Refunded</th><td>{poolAmount(pool.pool.refunded, t)}</td></tr> : null}
+      </tbody>
+    </table>
+  );
+}
+
+function MembersTable({ rows, token }: { rows: MemberRow[]; token: DataUnionTypes.PoolToken }) {
+  return (
+    <table data-testid="members">
+      <thead><tr><th>Patient</th><th>Status</th><th>Window</th><th>Units</th><th>Counting days</th><th>Eligible</th><th>Projected</th><th>Claimed</th></tr></thead>
+      <tbody>
+        {rows.map(({ m, c }) => (
+          <tr key={m.patient} data-testid={`member-${m.patient}`}>
+            <td><Addr a={m.patient} /></td>
+            <td>{m.active ? "active" : "left"}</td>
+            <td>{dayToIso(m.from_day)} – {dayToIso(m.to_day)}</td>
+            <td>{m.units}</td>
+            <td>{c.counting_days}</td>
+            <td>{c.eligible ? "yes" : "not yet"}</td>
+            <td>{poolAmount(c.projected_payout, token)}</td>
+            <td>{m.claimed ? poolAmount(m.claimed, token) : "—"}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function Funding({ s }: { s: StudyResponse }) {
+  const { cfg, signing } = useSession();
+  const [amount, setAmount] = useState("");
+  const st = s.study;
+  const t = st.pool.token;
+  const valid = /^\d+$/.test(amount.trim()) && amount.trim() !== "0";
+  const topUp = () =>
+    "native" in t
+      ? signing.union.topUp({ studyId: st.id }, "auto", undefined, [{ denom: t.native.denom, amount: amount.trim() }])
+      : cw20Send(signing, t.cw20.address, cfg.contracts.union, amount.trim(), { top_up: { study_id: st.id } });
+  return (
+    <div className="row funding">
+      {s.phase === "open" ? (
+        <>
+          <label>Top up <input value={amount} onChange={(e) => setAmount(e.target.value)} size={12} data-testid={`topup-amount-${st.id}`} /> {"native" in t ? t.native.denom : "tokens"}</label>
+          <TxButton label="Top up" testId={`topup-${st.id}`} disabled={!valid} run={topUp} />
+        </>
+      ) : null}
+      <TxButton label="Withdraw the unearned rest" testId={`withdraw-${st.id}`} disabled={s.phase !== "refundable"}
+        confirm="Withdraw everything the pool still holds? Members can no longer claim afterwards."
+        run={() => signing.union.withdrawUnearned({ studyId: st.id })} />
+      {s.phase !== "refundable" && s.phase !== "closed" ? <small> possible from {formatNs(st.refund_after)}</small> : null}
+    </div>
+  );
+}

@@ -1,0 +1,63 @@
+// Drives Debian's Chromium (/usr/bin/chromium, or $CHROMIUM) with playwright-core against a
+// served dashboard ($WEB_URL) on a real local network. No browser is downloaded.
+import { chromium } from "playwright-core";
+import { mkdtemp, mkdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+export const WEB_URL = (process.env.WEB_URL ?? "http://127.0.0.1:8650").replace(/\/+$/, "");
+export const SCREENSHOTS = process.env.WEB_SCREENSHOTS ?? join(HERE, "..", "..", "..", "docs", "screenshots");
+
+export async function launch() {
+  const userDataDir = await mkdtemp(join(tmpdir(), "diachain-web-chromium-"));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync"],
+    viewport: { width: 1360, height: 900 },
+    timezoneId: "UTC",
+  });
+  context.setDefaultTimeout(45_000);
+  const page = context.pages()[0] ?? (await context.newPage());
+  // Confirmation dialogs (revoke, join) are accepted, as a person clicking OK would.
+  page.on("dialog", (d) => void d.accept());
+  const consoleErrors = [];
+  page.on("pageerror", (e) => consoleErrors.push(String(e)));
+  return {
+    page,
+    consoleErrors,
+    close: async () => {
+      await context.close();
+      await rm(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The dashboard's /config.json: the accounts of the local test keyring by name. */
+export async function accounts() {
+  const res = await fetch(`${WEB_URL}/config.json`);
+  if (!res.ok) throw new Error(`${WEB_URL}/config.json answered ${res.status}`);
+  const cfg = await res.json();
+  if (!cfg.localKeyring) throw new Error("the dashboard offers no local test keyring: serve it with --local-keyring");
+  const byName = Object.fromEntries(cfg.localKeyring.accounts.map((a) => [a.name, a]));
+  return { cfg, byName };
+}
+
+/** Opens a tab of the dashboard signed in as a test-keyring account. */
+export async function signIn(page, account, tab) {
+  if (!page.url().startsWith(WEB_URL)) await page.goto(`${WEB_URL}/#${tab}`);
+  await page.selectOption("[data-testid=local-account]", account.address);
+  await page.getByTestId("signed-in").filter({ hasText: account.name }).waitFor();
+  await page.getByRole("tab", { name: new RegExp(`^${tab}$`, "i") }).click();
+  await page.getByTestId(`${tab}-view`).waitFor();
+}
+
+export async function screenshot(page, name) {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  // Let charts and late lists settle before the picture.
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}

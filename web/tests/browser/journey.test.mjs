@@ -1,0 +1,179 @@
+// The journey of issue 14 in a real browser against a real local network, its deployed
+// contracts and a running relayer with a patient's readings (scripts/run.sh):
+// a patient grants a clinician, the clinician sees the verified chart, a tampered reading fails,
+// the patient revokes and the clinician is refused; a sponsor creates and funds a study and the
+// patient joins it; an emergency read shows as break-glass in the access log; an erasure.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { breakGlassRead } from "./chain.mjs";
+import { accounts, launch, screenshot, signIn } from "./harness.mjs";
+
+let browser, page, cfg, patient, clinician, sponsor, emergency, patient2;
+
+async function pollUntil(what, f, { tries = 30, everyMs = 2000 } = {}) {
+  for (let i = 0; i < tries; i++) {
+    if (await f()) return;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe("dashboard journey", () => {
+  before(async () => {
+    const a = await accounts();
+    cfg = a.cfg;
+    ({ patient, clinician, sponsor, emergency, patient2 } = a.byName);
+    for (const [n, acc] of Object.entries({ patient, clinician, sponsor, emergency, patient2 }))
+      assert.ok(acc, `the local test keyring has no ${n} account`);
+    browser = await launch();
+    page = browser.page;
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  it("shows the patient's devices and daily coverage from the chain", async () => {
+    await signIn(page, patient, "patient");
+    const devices = page.getByTestId("devices").locator("tbody tr");
+    await devices.first().waitFor();
+    assert.ok((await devices.count()) >= 1, "the patient has bound devices");
+    assert.match(await devices.first().innerText(), /active/);
+    const today = new Date().toISOString().slice(0, 10);
+    const cell = page.locator(`.cal-day[data-day="${today}"]`);
+    await pollUntil("today's coverage", async () => Number(await cell.getAttribute("data-readings")) > 0, { tries: 1 });
+  });
+
+  it("lets the patient grant the clinician access to glucose", async () => {
+    const form = page.getByTestId("grant-form");
+    await form.locator("input[name=grantee]").fill(clinician.address);
+    await form.locator("select[name=purpose]").selectOption("treatment");
+    await page.getByTestId("grant-submit").click();
+    await page.getByTestId("grant-submit-done").waitFor();
+    await page.locator(`tr[data-grantee="${clinician.address}"][data-status="active"]`).first().waitFor();
+  });
+
+  it("shows the clinician the patient's trend, every reading verified against the chain", async () => {
+    await signIn(page, clinician, "clinician");
+    await page.getByTestId(`patient-${patient.address}`).locator("li[data-status=active]").first().waitFor();
+    await page.getByTestId(`open-patient-${patient.address}`).click();
+    await page.getByTestId("load-trend").click();
+    const summary = page.getByTestId("verification-summary");
+    await summary.waitFor();
+    assert.equal(await summary.getAttribute("data-failed"), "0", await summary.innerText());
+    assert.ok(Number(await summary.getAttribute("data-verified")) >= 10, `verified: ${await summary.innerText()}`);
+    assert.ok((await page.locator('[data-testid=glucose-chart] circle[data-state="verified"]').count()) >= 10);
+    await screenshot(page, "clinician-verified");
+  });
+
+  it("shows a reading changed on its way to the browser as failing", async () => {
+    let tampered = null;
+    const isReadings = (url) => url.pathname.endsWith("/readings") && url.pathname.includes(patient.address);
+    await page.route(isReadings, async (route) => {
+      const res = await route.fetch();
+      const body = await res.json();
+      const batch = body.batches.find((b) => b.anchoring.state === "anchored" && b.readings.length > 0);
+      const r = batch.readings[Math.floor(batch.readings.length / 2)].reading;
+      r.value += 40_000; // +40 mg/dL
+      tampered = { device: r.device_id, seq: r.seq };
+      await route.fulfill({ response: res, body: JSON.stringify(body) });
+    });
+    try {
+      await page.getByTestId("load-trend").click();
+      await page.locator('[data-testid=verification-summary][data-state="failed"]').waitFor();
+    } finally {
+      await page.unroute(isReadings);
+    }
+    const summary = page.getByTestId("verification-summary");
+    assert.ok(tampered, "the relayer's answer went through the tampering route");
+    assert.equal(await summary.getAttribute("data-failed"), "1", await summary.innerText());
+    const row = page.locator(`tr[data-testid=reading-row][data-device="${tampered.device}"][data-seq="${tampered.seq}"]`);
+    assert.equal(await row.getAttribute("data-verdict"), "failed");
+    const shown = page.locator("tr[data-testid=failed-row]");
+    assert.equal(await shown.count(), 1);
+    assert.equal(await shown.getAttribute("data-seq"), String(tampered.seq));
+    assert.match(await shown.innerText(), /leaf does not rebuild the anchored root/);
+    assert.equal(await page.locator('[data-testid=glucose-chart] circle[data-state="failed"]').count(), 1);
+    await screenshot(page, "clinician-tampered");
+  });
+
+  it("refuses the clinician once the patient revokes, with the relayer's reason", async () => {
+    await signIn(page, patient, "patient");
+    const active = page.locator(`tr[data-grantee="${clinician.address}"][data-status="active"]`);
+    await active.first().waitFor();
+    // Revoke every live grant to the clinician (an earlier interrupted run may have left one).
+    while ((await active.count()) > 0) {
+      const id = (await active.first().getAttribute("data-testid")).replace("grant-", "");
+      await page.getByTestId(`revoke-${id}`).click();
+      await page.locator(`tr[data-testid="grant-${id}"][data-status="revoked"]`).waitFor();
+    }
+    await signIn(page, clinician, "clinician");
+    await page.getByTestId(`open-patient-${patient.address}`).click();
+    await page.getByTestId("load-trend").click();
+    const error = page.getByTestId("trend").getByRole("alert");
+    await error.waitFor();
+    assert.match(await error.innerText(), /The relayer refused \(403 grant_revoked\)/);
+    await screenshot(page, "clinician-refused");
+  });
+
+  it("lets a sponsor create and fund a study", async () => {
+    await signIn(page, sponsor, "sponsor");
+    const title = `Glucose variability, browser test ${new Date().toISOString().slice(0, 16)}`;
+    const form = page.getByTestId("create-study");
+    await form.locator("input[name=title]").fill(title);
+    await form.locator("input[name=url]").fill("https://example.org/protocols/glucose-variability");
+    await form.locator("input[name=amount]").fill("10000000");
+    await page.getByTestId("create-study-submit").click();
+    await page.getByTestId("create-study-submit-done").waitFor();
+    const card = page.locator("article.study", { hasText: title });
+    await card.waitFor();
+    assert.match(await card.getByTestId("pool-funded").innerText(), /10,000,000 udia/);
+    this_study.id = Number((await card.getAttribute("data-testid")).replace("study-", ""));
+    this_study.title = title;
+  });
+
+  it("lets the patient consent to the study and join it", async () => {
+    await signIn(page, patient, "patient");
+    const id = this_study.id;
+    await page.getByTestId(`open-${id}`).waitFor();
+    await page.getByTestId(`join-${id}`).click();
+    await page.getByTestId(`joined-${id}`).waitFor();
+    assert.match(await page.getByTestId(`joined-${id}`).innerText(), /active/);
+    await signIn(page, sponsor, "sponsor");
+    await page.getByTestId(`study-${id}`).getByTestId(`member-${patient.address}`).waitFor();
+    await screenshot(page, "sponsor");
+  });
+
+  it("highlights an emergency provider's break-glass read in the patient's access log", async () => {
+    const read = await breakGlassRead(cfg, emergency, patient.address);
+    assert.equal(read.basis, "break_glass");
+    await signIn(page, patient, "patient");
+    const rows = page.locator('[data-testid=access-log] tr[data-break-glass="true"]');
+    await pollUntil("the break-glass access on chain", async () => {
+      await page.getByTestId("access-log-refresh").click();
+      await page.waitForTimeout(500);
+      return (await rows.count()) > 0;
+    });
+    assert.match(await rows.first().innerText(), /BREAK-GLASS/);
+    // The clinician's served reads are in the log too, under the (now revoked) grant.
+    assert.ok((await page.locator(`[data-testid=access-log] [data-address="${clinician.address}"]`).count()) >= 1);
+    await screenshot(page, "patient");
+  });
+
+  it("erases a patient's data at the relayer after a typed confirmation", async () => {
+    // patient2 has no readings: the erasure runs for real without destroying the journey's data.
+    await signIn(page, patient2, "patient");
+    const section = page.getByTestId("erasure");
+    const before = await section.locator("li").count();
+    assert.ok(await page.getByTestId("erasure-submit").isDisabled(), "erasure needs the typed confirmation");
+    await page.getByTestId("erasure-confirm").fill("erase my data");
+    await page.getByTestId("erasure-submit").click();
+    await pollUntil("the erasure listed", async () => (await section.locator("li").count()) > before, { tries: 15, everyMs: 1000 });
+    assert.match(await section.locator("li").last().innerText(), /erased/);
+  });
+
+  it("raised no uncaught error in the page", () => {
+    assert.deepEqual(browser.consoleErrors, []);
+  });
+});
+
+const this_study = { id: 0, title: "" };
