@@ -2,16 +2,18 @@
 # The TypeScript client's checks (clients/ts): install from the lockfile, generated clients
 # fresh against schema/, lint, typecheck, build, unit tests; with --live <chain-id>, also the
 # integration tests against that local network (started by scripts/chain.sh, deployed by
-# scripts/deploy.sh). Ends with `ts client: N passed, M failed` (tests; a failed step counts as
+# scripts/deploy.sh); with --live-only <chain-id>, only those (after a full run installed and
+# built the package: scripts/e2e.sh uses it). Ends with `ts client: N passed, M failed` (tests; a failed step counts as
 # one failure) and exits non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/../clients/ts"
 
-live=""
+live="" only_live=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --live) live="${2:?--live needs a chain id}"; shift 2 ;;
-    *) echo "client-test: unknown argument $1 (usage: scripts/client-test.sh [--live <chain-id>])" >&2; exit 2 ;;
+    --live-only) live="${2:?--live-only needs a chain id}"; only_live=1; shift 2 ;;
+    *) echo "client-test: unknown argument $1 (usage: scripts/client-test.sh [--live <chain-id> | --live-only <chain-id>])" >&2; exit 2 ;;
   esac
 done
 
@@ -52,8 +54,10 @@ tests() {
   fi
 }
 
-step "npm ci" npm ci --no-audit --no-fund
-if [ ${#failed_steps[@]} -eq 0 ]; then
+if [ "$only_live" = 1 ]; then
+  [ -d node_modules ] || step "npm ci" npm ci --no-audit --no-fund
+  [ ${#failed_steps[@]} -gt 0 ] || DIACHAIN_CHAIN_ID="$live" tests "live tests ($live)" test/live
+elif step "npm ci" npm ci --no-audit --no-fund; [ ${#failed_steps[@]} -eq 0 ]; then
   step "codegen check" npm run --silent codegen:check
   step "lint" npm run --silent lint
   step "typecheck" npm run --silent typecheck

@@ -87,6 +87,9 @@ echo "e2e: the chain client (packages/chain-client) against the same network"
 DIACHAIN_CHAIN_CLIENT_NETWORK=$CHAIN_ID cargo test --locked --workspace --test live \
   -- --test-threads=1 --nocapture
 
+echo "e2e: the TypeScript client (clients/ts) against the same network"
+bash scripts/client-test.sh --live-only "$CHAIN_ID"
+
 echo "e2e: deploying a changed build: every contract must be migrated in place"
 CHANGED=".chain/$CHAIN_ID/artifacts-changed"
 mkdir -p "$CHANGED"

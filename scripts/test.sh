@@ -51,6 +51,10 @@ step "cargo test"
 cargo test --locked --workspace 2>&1 | tee -a "$RESULTS"
 step "schema is up to date"
 bash scripts/schema.sh --check
+step "TypeScript client (clients/ts): codegen freshness, lint, typecheck, build, unit tests"
+bash scripts/client-test.sh 2>&1 | tee -a "$RESULTS"
+step "web dashboard (web/): lint, typecheck, build"
+bash scripts/web-test.sh 2>&1 | tee -a "$RESULTS"
 step "wasm build, cosmwasm-check, size budget"
 bash scripts/build-wasm.sh
 step "wasmd (built in the background since the start)"
@@ -63,5 +67,6 @@ bash scripts/e2e.sh --no-build 2>&1 | tee -a "$RESULTS"
 
 # One closing line for all runners (unit, multi-test, property, integration, Go and e2e tests).
 awk '/^test result:/ { p += $4; f += $6 } /^--- PASS:/ { p++ } /^--- FAIL:/ { f++ }
+     /^ts client: [0-9]+ passed, [0-9]+ failed$/ { p += $3; f += $5 }
      END { printf "tests: %d passed, %d failed\n", p, f }' "$RESULTS"
 echo "test.sh: done in ${SECONDS}s; disk used by target/ and .tools/: $(du -sch target .tools 2>/dev/null | tail -1 | cut -f1)"
