@@ -6,11 +6,14 @@ import {
   DeviceRegistryQueryClient,
   ReadingAnchorsQueryClient,
 } from "@diachain/client";
+import { ChainClock, syncClock } from "./clock";
 import type { AppConfig } from "./config";
 import { reach } from "./errors";
 
 export interface Queries {
   cosm: CosmWasmClient;
+  /** The chain's present, set from the latest block (kept current by the network status). */
+  clock: ChainClock;
   registry: DeviceRegistryQueryClient;
   anchors: ReadingAnchorsQueryClient;
   consent: ConsentQueryClient;
@@ -22,8 +25,11 @@ export async function connectQueries(cfg: AppConfig): Promise<Queries> {
   const chainId = await reach("node", cfg.rpc, () => cosm.getChainId());
   if (chainId !== cfg.chainId)
     throw new Error(`The node at ${cfg.rpc} is on chain ${chainId}, but the deployment is for ${cfg.chainId}.`);
+  const clock = new ChainClock();
+  await reach("node", cfg.rpc, () => syncClock(clock, cosm));
   return {
     cosm,
+    clock,
     registry: new DeviceRegistryQueryClient(cosm, cfg.contracts.registry),
     anchors: new ReadingAnchorsQueryClient(cosm, cfg.contracts.anchors),
     consent: new ConsentQueryClient(cosm, cfg.contracts.consent),

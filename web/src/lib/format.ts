@@ -33,10 +33,6 @@ export function isoToDay(iso: string): number {
   return Math.floor(t / 1000 / DAY_S);
 }
 
-export function todayDay(): number {
-  return Math.floor(nowSeconds() / DAY_S);
-}
-
 export function shortAddress(a: string): string {
   return a.length > 20 ? `${a.slice(0, 10)}…${a.slice(-6)}` : a;
 }
@@ -45,8 +41,8 @@ export function formatAmount(amount: string, denom: string): string {
   return `${BigInt(amount).toLocaleString("en-US")} ${denom}`;
 }
 
-/** A relative description of a moment: "in 3 h", "2 days ago". */
-export function relative(d: Date, now = new Date()): string {
+/** A relative description of a moment from `now` (the chain's present): "in 3 h", "2 days ago". */
+export function relative(d: Date, now: Date): string {
   const s = Math.round((d.getTime() - now.getTime()) / 1000);
   const abs = Math.abs(s);
   const [n, unit] =

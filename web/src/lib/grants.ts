@@ -8,8 +8,9 @@ export function scopeLabel(s: string): string {
   return s.replace(/_/g, " ");
 }
 
-export function expiryText(e: ConsentTypes.Expiry): string {
-  if ("at_time" in e) return `${formatNs(e.at_time)} (${relative(nsToDate(e.at_time))})`;
+/** An expiry, and how far it is from `now` (the chain's present). */
+export function expiryText(e: ConsentTypes.Expiry, now: Date): string {
+  if ("at_time" in e) return `${formatNs(e.at_time)} (${relative(nsToDate(e.at_time), now)})`;
   return `at block ${e.at_height}`;
 }
 

@@ -7,6 +7,16 @@ import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { GasPrice } from "@cosmjs/stargate";
 import { aminoSigner, signRequest } from "@diachain/client";
 
+/** The chain's present (its latest block's time) in unix seconds: readings are stamped in it,
+ * and a local network's clock may have been moved ahead (scripts/chain.sh advance-clock). */
+export async function chainNow(cfg) {
+  const res = await fetch(`${cfg.rpc}/status`);
+  if (!res.ok) throw new Error(`${cfg.rpc}/status answered ${res.status}`);
+  const t = Date.parse((await res.json()).result.sync_info.latest_block_time);
+  if (Number.isNaN(t)) throw new Error("the node's status has no latest block time");
+  return Math.floor(t / 1000);
+}
+
 export async function breakGlassRead(cfg, emergency, patient) {
   const wallet = await DirectSecp256k1HdWallet.fromMnemonic(emergency.mnemonic, { prefix: cfg.prefix });
   const client = await SigningCosmWasmClient.connectWithSigner(cfg.rpc, wallet, { gasPrice: GasPrice.fromString(cfg.gasPrice) });
@@ -15,7 +25,7 @@ export async function breakGlassRead(cfg, emergency, patient) {
     { open_break_glass: { patient, hours: 1, reason: "patient_cannot_consent", scopes: ["glucose"] } }, "auto");
   const grantId = Number(open.events.flatMap((e) => e.attributes).find((a) => a.key === "grant_id")?.value);
   if (!Number.isInteger(grantId)) throw new Error("open_break_glass named no grant_id");
-  const now = Math.floor(Date.now() / 1000);
+  const now = await chainNow(cfg);
   const path = `/v1/patients/${patient}/readings`;
   const query = `scope=glucose&from=${now - 1800}&to=${now}`;
   const signer = await aminoSigner(await Secp256k1HdWallet.fromMnemonic(emergency.mnemonic, { prefix: cfg.prefix }));

@@ -5,7 +5,7 @@
 // patient joins it; an emergency read shows as break-glass in the access log; an erasure.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { breakGlassRead } from "./chain.mjs";
+import { breakGlassRead, chainNow } from "./chain.mjs";
 import { accounts, launch, screenshot, signIn } from "./harness.mjs";
 
 let browser, page, cfg, patient, clinician, sponsor, emergency, patient2;
@@ -38,7 +38,7 @@ describe("dashboard journey", () => {
     await devices.first().waitFor();
     assert.ok((await devices.count()) >= 1, "the patient has bound devices");
     assert.match(await devices.first().innerText(), /active/);
-    const today = new Date().toISOString().slice(0, 10);
+    const today = new Date((await chainNow(cfg)) * 1000).toISOString().slice(0, 10);
     const cell = page.locator(`.cal-day[data-day="${today}"]`);
     await pollUntil("today's coverage", async () => Number(await cell.getAttribute("data-readings")) > 0, { tries: 1 });
   });
@@ -146,6 +146,7 @@ describe("dashboard journey", () => {
   it("highlights an emergency provider's break-glass read in the patient's access log", async () => {
     const read = await breakGlassRead(cfg, emergency, patient.address);
     assert.equal(read.basis, "break_glass");
+    assert.ok(read.count > 0, "the break-glass read was served readings of the last half hour");
     await signIn(page, patient, "patient");
     const rows = page.locator('[data-testid=access-log] tr[data-break-glass="true"]');
     await pollUntil("the break-glass access on chain", async () => {

@@ -41,7 +41,7 @@ export function ClinicianView() {
                             <li key={g.grant.id} data-status={g.status}>
                               <span className={`badge ${g.status === "active" ? "ok" : "muted"}`}>{g.status}</span>{" "}
                               #{g.grant.id} {g.grant.break_glass ? "break-glass" : g.grant.purpose}: {g.grant.scopes.map(scopeLabel).join(", ")};
-                              data {periodText(g.grant)}; expires {expiryText(g.grant.expires)}
+                              data {periodText(g.grant)}; expires {expiryText(g.grant.expires, queries.clock.date())}
                             </li>
                           ))}
                         </ul>

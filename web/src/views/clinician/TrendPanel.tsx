@@ -2,7 +2,6 @@ import type { ConsentTypes } from "@diachain/client";
 import { useState } from "react";
 import { Addr } from "../../components/Addr";
 import { ErrorBox } from "../../components/Async";
-import { nowSeconds } from "../../lib/format";
 import { localInputToSeconds, secondsToLocalInput } from "../../lib/grants";
 import { relayerFor, type ReadingsResponse } from "../../lib/relayer";
 import { verifyAnswer, type CheckedReading } from "../../lib/verify";
@@ -13,9 +12,8 @@ import { VerificationSummary } from "./VerificationSummary";
 
 const nsToSeconds = (ns: string) => Number(BigInt(ns) / 1_000_000_000n);
 
-/** The last two hours of the newest active grant's period (or of now, without one). */
-function defaultPeriod(grants: ConsentTypes.GrantInfo[]): [number, number] {
-  const now = nowSeconds();
+/** The last two hours of the newest active grant's period (or of the chain's now, without one). */
+function defaultPeriod(grants: ConsentTypes.GrantInfo[], now: number): [number, number] {
   const g = [...grants].reverse().find((x) => x.status === "active")?.grant;
   const to = g ? Math.min(now, nsToSeconds(g.data_to)) : now;
   const from = g ? Math.max(to - 7200, nsToSeconds(g.data_from)) : to - 7200;
@@ -30,7 +28,7 @@ type Result =
 
 export function TrendPanel({ patient, grants }: { patient: string; grants: ConsentTypes.GrantInfo[] }) {
   const { cfg, queries, wallet } = useSession();
-  const [initialFrom, initialTo] = defaultPeriod(grants);
+  const [initialFrom, initialTo] = defaultPeriod(grants, queries.clock.now());
   // Exact seconds (a grant's period is to the second); the inputs show minutes.
   const [from, setFrom] = useState(initialFrom);
   const [to, setTo] = useState(initialTo);
@@ -38,7 +36,7 @@ export function TrendPanel({ patient, grants }: { patient: string; grants: Conse
   const load = async () => {
     try {
       setResult({ s: "loading", step: "asking the relayer (signed request)" });
-      const answer = await relayerFor(cfg, wallet).readings(patient, "glucose", { from, to: Math.min(to, nowSeconds()) });
+      const answer = await relayerFor(cfg, wallet).readings(patient, "glucose", { from, to: Math.min(to, queries.clock.now()) });
       setResult({ s: "loading", step: `verifying ${answer.count} readings against the chain` });
       const checked = await verifyAnswer(queries.anchors, queries.registry, answer, cfg.chainId);
       setResult({ s: "ok", answer, checked });

@@ -1,23 +1,24 @@
 import { useState } from "react";
 import { Async } from "../../components/Async";
-import { dayToIso, todayDay } from "../../lib/format";
+import { dayToIso } from "../../lib/format";
 import { useAsync } from "../../lib/useAsync";
 import { useSession } from "../../session";
 
 const WEEKS = 5;
 
-/** Readings anchored per UTC day (the anchors contract's Coverage), five weeks at a time. */
+/** Readings anchored per UTC day (the anchors contract's Coverage), five weeks at a time, up to
+ * the chain's today. */
 export function CoverageCalendar() {
   const { queries, wallet, version } = useSession();
   // The calendar ends on the Sunday of the week `end` falls in; weeks start on Monday.
-  const [end, setEnd] = useState(() => todayDay());
+  const [end, setEnd] = useState(() => queries.clock.today());
   const lastDay = end + ((3 - end) % 7 + 7) % 7; // day 0 (1970-01-01) was a Thursday; day 3 a Sunday
   const firstDay = lastDay - WEEKS * 7 + 1;
   const [state] = useAsync(
     () => queries.anchors.coverage({ patient: wallet.address, fromDay: firstDay, toDay: lastDay }),
     `${wallet.address}:${firstDay}:${version}`,
   );
-  const today = todayDay();
+  const today = queries.clock.today();
   return (
     <section aria-labelledby="coverage-h" data-testid="coverage">
       <h2 id="coverage-h">Daily coverage</h2>

@@ -2,14 +2,14 @@ import type { ConsentTypes } from "@diachain/client";
 import { useState } from "react";
 import { ScopePicker } from "../../components/ScopePicker";
 import { TxButton } from "../../components/TxButton";
-import { DAY_S, nowSeconds, secondsToNs } from "../../lib/format";
+import { DAY_S, secondsToNs } from "../../lib/format";
 import { localInputToSeconds, secondsToLocalInput } from "../../lib/grants";
 import { useSession } from "../../session";
 
 /** Grant someone access to scopes of my data over a period, until an expiry. */
 export function GrantForm() {
-  const { signing } = useSession();
-  const now = nowSeconds();
+  const { signing, queries } = useSession();
+  const now = queries.clock.now();
   const [grantee, setGrantee] = useState("");
   const [purpose, setPurpose] = useState<ConsentTypes.Purpose>("treatment");
   const [studyId, setStudyId] = useState("");

@@ -44,7 +44,7 @@ export function Grants() {
 }
 
 function GrantRow({ info }: { info: GrantInfo }) {
-  const { signing } = useSession();
+  const { signing, queries } = useSession();
   const [amending, setAmending] = useState(false);
   const g = info.grant;
   const live = info.status === "active";
@@ -56,7 +56,7 @@ function GrantRow({ info }: { info: GrantInfo }) {
         <td>{g.break_glass ? `break-glass (${scopeLabel(g.break_glass.reason)})` : g.purpose}{g.study_id != null ? ` · study ${g.study_id}` : ""}</td>
         <td>{g.scopes.map(scopeLabel).join(", ")}</td>
         <td>{periodText(g)}</td>
-        <td>{expiryText(g.expires)}</td>
+        <td>{expiryText(g.expires, queries.clock.date())}</td>
         <td><span className={`badge ${live ? "ok" : "muted"}`}>{info.status}</span></td>
         <td className="actions">
           {live && !g.break_glass ? (

@@ -3,19 +3,19 @@ import { useState } from "react";
 import { ScopePicker } from "../../components/ScopePicker";
 import { TxButton } from "../../components/TxButton";
 import { cw20Send } from "../../lib/cw20";
-import { dayToIso, isoToDay, todayDay } from "../../lib/format";
+import { dayToIso, isoToDay } from "../../lib/format";
 import { useSession } from "../../session";
 
 const KINDS: DataUnionTypes.DeviceKind[] = ["cgm", "pump", "pen", "meter", "wearable", "gateway"];
 
 /** A new study and its first deposit, in the network's coin or a cw20 token. */
 export function CreateStudy() {
-  const { cfg, signing } = useSession();
+  const { cfg, signing, queries } = useSession();
   const [title, setTitle] = useState("");
   const [url, setUrl] = useState("https://");
   const [scopes, setScopes] = useState<DataUnionTypes.DataScope[]>(["glucose"]);
-  const [fromDay, setFromDay] = useState(dayToIso(todayDay()));
-  const [toDay, setToDay] = useState(dayToIso(todayDay() + 6));
+  const [fromDay, setFromDay] = useState(() => dayToIso(queries.clock.today()));
+  const [toDay, setToDay] = useState(() => dayToIso(queries.clock.today() + 6));
   const [minPerDay, setMinPerDay] = useState("1");
   const [minDays, setMinDays] = useState("1");
   const [kinds, setKinds] = useState<DataUnionTypes.DeviceKind[]>([]);

@@ -28,7 +28,7 @@ export function StudyCard({ s }: { s: StudyResponse }) {
       <h3>#{st.id} {st.title} <span className="badge">{s.phase}</span></h3>
       <p className="small">
         {st.scopes.map(scopeLabel).join(", ")} · data {dayToIso(st.data_from_day)} – {dayToIso(st.data_to_day)} · closes {formatNs(st.closes_at)} ·
-        refundable from {formatNs(st.refund_after)} ({relative(nsToDate(st.refund_after))}) · pool in {tokenText(st.pool.token)} · fee {st.fee_bps / 100} %
+        refundable from {formatNs(st.refund_after)} ({relative(nsToDate(st.refund_after), queries.clock.date())}) · pool in {tokenText(st.pool.token)} · fee {st.fee_bps / 100} %
       </p>
       <Async state={state} what="the pool and its members">
         {({ rows, pool }) => (
