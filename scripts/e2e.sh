@@ -91,7 +91,8 @@ echo "e2e: the TypeScript client (clients/ts) against the same network"
 bash scripts/client-test.sh --live-only "$CHAIN_ID"
 
 echo "e2e: the main job (scripts/run.sh) on this network, and the web dashboard's browser tests"
-RUN_PORT=$((PORT_BASE + 334)) WEB_PORT=$((PORT_BASE + 335))
+# (the relayer e2e tests use 27990..27997)
+RUN_PORT=$((PORT_BASE + 342)) WEB_PORT=$((PORT_BASE + 343))
 RUN_LOG=".chain/$CHAIN_ID/run.log"
 DIACHAIN_CHAIN_ID=$CHAIN_ID DIACHAIN_RELAYER_BIN=$RELAYER_BIN bash scripts/run.sh --no-build \
   --port "$RUN_PORT" --web-port "$WEB_PORT" --devices 2 > "$RUN_LOG" 2>&1 &
