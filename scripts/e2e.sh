@@ -90,6 +90,25 @@ DIACHAIN_CHAIN_CLIENT_NETWORK=$CHAIN_ID cargo test --locked --workspace --test l
 echo "e2e: the TypeScript client (clients/ts) against the same network"
 bash scripts/client-test.sh --live-only "$CHAIN_ID"
 
+echo "e2e: the main job (scripts/run.sh) on this network, and the web dashboard's browser tests"
+# (the relayer e2e tests use 27990..27997)
+RUN_PORT=$((PORT_BASE + 342)) WEB_PORT=$((PORT_BASE + 343))
+RUN_LOG=".chain/$CHAIN_ID/run.log"
+DIACHAIN_CHAIN_ID=$CHAIN_ID DIACHAIN_RELAYER_BIN=$RELAYER_BIN bash scripts/run.sh --no-build \
+  --port "$RUN_PORT" --web-port "$WEB_PORT" --devices 2 > "$RUN_LOG" 2>&1 &
+RUN_PID=$!
+trap 'kill -TERM "$RUN_PID" 2>/dev/null; wait "$RUN_PID" 2>/dev/null; bash scripts/chain.sh stop --chain-id "$CHAIN_ID"' EXIT
+for _ in $(seq 1 600); do
+  grep -q "DiaChain is running" "$RUN_LOG" && break
+  kill -0 "$RUN_PID" 2>/dev/null || { cat "$RUN_LOG" >&2; echo "e2e: the main job stopped" >&2; exit 1; }
+  sleep 0.5
+done
+grep -q "DiaChain is running" "$RUN_LOG" || { cat "$RUN_LOG" >&2; echo "e2e: the main job did not start in 300 s" >&2; exit 1; }
+bash scripts/web-test.sh --browser "$CHAIN_ID" --relayer "http://127.0.0.1:$RUN_PORT" \
+  --web-port "$WEB_PORT" --screenshots ".chain/$CHAIN_ID/screenshots"
+kill -TERM "$RUN_PID"; wait "$RUN_PID" || true
+trap 'bash scripts/chain.sh stop --chain-id "$CHAIN_ID"' EXIT
+
 echo "e2e: deploying a changed build: every contract must be migrated in place"
 CHANGED=".chain/$CHAIN_ID/artifacts-changed"
 mkdir -p "$CHANGED"

@@ -67,9 +67,15 @@ REGISTRY=$(jq -r '.contracts["device-registry"].address' "$DEP")
 ANCHORS=$(jq -r '.contracts["reading-anchors"].address' "$DEP")
 CONSENT=$(jq -r '.contracts.consent.address' "$DEP")
 
-log "building the relayer"
-cargo build --locked -q -p diachain-relayer
-BIN="$(cargo metadata --format-version 1 --no-deps | jq -r .target_directory)/debug/diachain-relayer"
+# DIACHAIN_RELAYER_BIN: a relayer binary already built (scripts/e2e.sh passes the test build's).
+if [ -n "${DIACHAIN_RELAYER_BIN:-}" ]; then
+  BIN=$DIACHAIN_RELAYER_BIN
+  [ -x "$BIN" ] || die "DIACHAIN_RELAYER_BIN=$BIN is not an executable"
+else
+  log "building the relayer"
+  cargo build --locked -q -p diachain-relayer
+  BIN="$(cargo metadata --format-version 1 --no-deps | jq -r .target_directory)/debug/diachain-relayer"
+fi
 
 DIR=".chain/$CHAIN_ID/relayer"
 SECRETS=".chain/$CHAIN_ID/relayer-secrets"

@@ -37,6 +37,10 @@ export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 step "install tools"
 # wasmd from its pinned Go module (several minutes on a fresh machine; only e2e needs it).
 background wasmd bash scripts/wasmd-build.sh
+# Debian's Chromium for the dashboard's browser tests (e2e step); no browser download by npm.
+background chromium bash -c 'if [ -x /usr/bin/chromium ]; then echo "chromium: $(/usr/bin/chromium --version)"; exit 0; fi
+  S=""; [ "$(id -u)" = 0 ] || S="sudo -n"
+  $S apt-get update -qq && DEBIAN_FRONTEND=noninteractive $S apt-get install -y -qq chromium && /usr/bin/chromium --version'
 bash scripts/install-tools.sh
 step "cargo fmt --check"
 cargo fmt --all -- --check
@@ -57,8 +61,9 @@ step "web dashboard (web/): lint, typecheck, build"
 bash scripts/web-test.sh 2>&1 | tee -a "$RESULTS"
 step "wasm build, cosmwasm-check, size budget"
 bash scripts/build-wasm.sh
-step "wasmd (built in the background since the start)"
+step "wasmd and Chromium (installed in the background since the start)"
 await wasmd
+await chromium
 step "go test chain/clock (the node clock offset behind chain.sh advance-clock)"
 (cd chain && GOMODCACHE="$PWD/../.tools/go/mod" GOCACHE="$PWD/../.tools/go/cache" GOTOOLCHAIN=local \
   GOFLAGS="-modcacherw -buildvcs=false" go test -v ./clock/) 2>&1 | tee -a "$RESULTS"
