@@ -7,6 +7,8 @@
 # one failure) and exits non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/../clients/ts"
+# shellcheck source=scripts/lib/npm.sh
+source ../../scripts/lib/npm.sh
 
 live="" only_live=0
 while [ $# -gt 0 ]; do
@@ -55,9 +57,9 @@ tests() {
 }
 
 if [ "$only_live" = 1 ]; then
-  [ -d node_modules ] || step "npm ci" npm ci --no-audit --no-fund
+  step "npm ci" npm_install .
   [ ${#failed_steps[@]} -gt 0 ] || DIACHAIN_CHAIN_ID="$live" tests "live tests ($live)" test/live
-elif step "npm ci" npm ci --no-audit --no-fund; [ ${#failed_steps[@]} -eq 0 ]; then
+elif step "npm ci" npm_install .; [ ${#failed_steps[@]} -eq 0 ]; then
   step "codegen check" npm run --silent codegen:check
   step "lint" npm run --silent lint
   step "typecheck" npm run --silent typecheck

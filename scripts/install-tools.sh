@@ -2,6 +2,7 @@
 # Installs, on a fresh machine, every tool the wasm build and checks need, and caches them in
 # the repo's ignored .tools/ folder. Re-running is cheap: each tool is installed only when the
 # pinned version is missing.
+#   scripts/install-tools.sh [rust] [wasm-opt] [cosmwasm-check] [fhir]   (default: all four)
 #   - the wasm32-unknown-unknown Rust target (rustup)
 #   - binaryen's wasm-opt (npm package `binaryen`), which lowers bulk-memory ops for wasmvm 3.0
 #   - cosmwasm-check (crates.io), the same static checks wasmd runs on upload
@@ -13,29 +14,47 @@ source scripts/versions.env
 
 TOOLS="$PWD/.tools"
 mkdir -p "$TOOLS/bin"
+PARTS=("$@")
+[ ${#PARTS[@]} -gt 0 ] || PARTS=(rust wasm-opt cosmwasm-check fhir)
+for p in "${PARTS[@]}"; do
+  case "$p" in
+    rust|wasm-opt|cosmwasm-check|fhir) ;;
+    *) echo "install-tools: unknown tool $p (rust, wasm-opt, cosmwasm-check, fhir)" >&2; exit 2 ;;
+  esac
+done
+rust() {
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    echo "install-tools: adding rust target wasm32-unknown-unknown"
+    rustup target add wasm32-unknown-unknown
+  fi
+}
 
-if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
-  echo "install-tools: adding rust target wasm32-unknown-unknown"
-  rustup target add wasm32-unknown-unknown
-fi
+wasm_opt() {
+  local bin="$TOOLS/binaryen/node_modules/binaryen/bin/wasm-opt"
+  if [ ! -x "$bin" ] || ! "$bin" --version | grep -q "version $BINARYEN_VERSION"; then
+    echo "install-tools: installing binaryen $BINARYEN_VERSION (wasm-opt) from npm"
+    mkdir -p "$TOOLS/binaryen"
+    npm install --silent --no-audit --no-fund --prefix "$TOOLS/binaryen" "binaryen@$BINARYEN_VERSION.0.0" >/dev/null
+  fi
+  ln -sf "$bin" "$TOOLS/bin/wasm-opt"
+  echo "install-tools: wasm-opt $("$TOOLS/bin/wasm-opt" --version | awk '{print $3}')"
+}
 
-WASM_OPT="$TOOLS/binaryen/node_modules/binaryen/bin/wasm-opt"
-if [ ! -x "$WASM_OPT" ] || ! "$WASM_OPT" --version | grep -q "version $BINARYEN_VERSION"; then
-  echo "install-tools: installing binaryen $BINARYEN_VERSION (wasm-opt) from npm"
-  mkdir -p "$TOOLS/binaryen"
-  npm install --silent --no-audit --no-fund --prefix "$TOOLS/binaryen" "binaryen@$BINARYEN_VERSION.0.0" >/dev/null
-fi
-ln -sf "$WASM_OPT" "$TOOLS/bin/wasm-opt"
+cosmwasm_check() {
+  local bin="$TOOLS/bin/cosmwasm-check"
+  if [ ! -x "$bin" ] || ! "$bin" --version | grep -q "$COSMWASM_CHECK_VERSION"; then
+    echo "install-tools: building cosmwasm-check $COSMWASM_CHECK_VERSION (takes several minutes once)"
+    cargo install --quiet --locked --root "$TOOLS" --version "$COSMWASM_CHECK_VERSION" cosmwasm-check
+  fi
+  echo "install-tools: cosmwasm-check $("$bin" --version | awk '{print $NF}')"
+}
 
-CHECK="$TOOLS/bin/cosmwasm-check"
-if [ ! -x "$CHECK" ] || ! "$CHECK" --version | grep -q "$COSMWASM_CHECK_VERSION"; then
-  echo "install-tools: building cosmwasm-check $COSMWASM_CHECK_VERSION (takes a few minutes once)"
-  cargo install --quiet --locked --root "$TOOLS" --version "$COSMWASM_CHECK_VERSION" cosmwasm-check
-fi
-echo "install-tools: wasm-opt $("$TOOLS/bin/wasm-opt" --version | awk '{print $3}'), cosmwasm-check $("$CHECK" --version | awk "{print \$NF}")"
+fhir() {
+  if ! bash scripts/fhir-validate.sh --build >/dev/null; then
+    echo "install-tools: building the FHIR validator failed (needs java and mvn)" >&2
+    exit 1
+  fi
+  echo "install-tools: FHIR validator (HAPI FHIR $(sed -n 's:.*<hapi.version>\(.*\)</hapi.version>.*:\1:p' tests/fhir-validator/pom.xml))"
+}
 
-if ! bash scripts/fhir-validate.sh --build >/dev/null; then
-  echo "install-tools: building the FHIR validator failed (needs java and mvn)" >&2
-  exit 1
-fi
-echo "install-tools: FHIR validator (HAPI FHIR $(sed -n 's:.*<hapi.version>\(.*\)</hapi.version>.*:\1:p' tests/fhir-validator/pom.xml))"
+for p in "${PARTS[@]}"; do "${p//-/_}"; done

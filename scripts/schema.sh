@@ -10,9 +10,17 @@ if [ "$mode" = "--check" ]; then
   trap 'rm -rf "$out_dir"' EXIT
 fi
 mkdir -p "$out_dir"
+contracts=() bins=()
 for d in contracts/*/; do
-  c=$(basename "$d")
-  cargo run --quiet --locked -p "$c" --bin "$c-schema" -- "$out_dir/$c.json"
+  contracts+=("$(basename "$d")")
+  bins+=(--bin "$(basename "$d")-schema")
+done
+# One build with the workspace's features (as cargo test builds), not one per contract with
+# each package's own: that would rebuild cosmwasm-std and the rest with other features.
+cargo build --quiet --locked --workspace "${bins[@]}"
+target=$(cargo metadata --format-version 1 --no-deps | jq -r .target_directory)
+for c in "${contracts[@]}"; do
+  "$target/debug/$c-schema" "$out_dir/$c.json"
 done
 if [ "$mode" = "--check" ]; then
   stale=0

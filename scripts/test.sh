@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The one command that runs every check and test (what CI runs, through .ci/run):
-# formatting, clippy, unit + multi-test + property tests, schema freshness, the wasm build
-# with cosmwasm-check and the size budget, the Go test of the node clock offset, and the
-# end-to-end tests on a real wasmd node (its own
-# local network, started and stopped by scripts/e2e.sh). Installs what it needs on a fresh
-# machine (wasmd is built once from its pinned Go module and cached in .tools/).
+# formatting, the TypeScript client's and the dashboard's checks, the wasm build with
+# cosmwasm-check and the size budget, clippy, unit + multi-test + property tests, schema
+# freshness, the Go test of the node clock offset, and the end-to-end tests on a real wasmd node
+# (its own local network, started and stopped by scripts/e2e.sh, with the relayer, the TS
+# client's live tests and the dashboard in Chromium). Installs what it needs on a fresh machine
+# (wasmd is built once from its pinned Go module and cached in .tools/). The e2e step runs in
+# the background beside clippy and the unit tests: it mostly waits for blocks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,37 +43,56 @@ background wasmd bash scripts/wasmd-build.sh
 background chromium bash -c 'if [ -x /usr/bin/chromium ]; then echo "chromium: $(/usr/bin/chromium --version)"; exit 0; fi
   S=""; [ "$(id -u)" = 0 ] || S="sudo -n"
   $S apt-get update -qq && DEBIAN_FRONTEND=noninteractive $S apt-get install -y -qq chromium && /usr/bin/chromium --version'
-bash scripts/install-tools.sh
+# (cosmwasm-check, several minutes of compiling, is built later, beside the e2e step)
+bash scripts/install-tools.sh rust wasm-opt fhir
 step "cargo fmt --check"
 cargo fmt --all -- --check
-step "cargo clippy"
-# (tests/e2e's live tests are named: they are not among --all-targets, see tests/e2e/Cargo.toml)
-cargo clippy --locked --workspace --all-targets --test e2e --test migration --test relayer \
-  --test relayer_data_api -- -D warnings
-# The relayer's FHIR export is checked by HAPI FHIR's validator (built by install-tools).
-export DIACHAIN_FHIR_VALIDATOR="$PWD/scripts/fhir-validate.sh"
-step "cargo test"
-# The e2e crate's live tests run in their own step below, against a live node.
-cargo test --locked --workspace 2>&1 | tee -a "$RESULTS"
-step "schema is up to date"
-bash scripts/schema.sh --check
 step "TypeScript client (clients/ts): codegen freshness, lint, typecheck, build, unit tests"
 bash scripts/client-test.sh 2>&1 | tee -a "$RESULTS"
 step "web dashboard (web/): lint, typecheck, build"
 bash scripts/web-test.sh 2>&1 | tee -a "$RESULTS"
-step "wasm build, cosmwasm-check, size budget"
-bash scripts/build-wasm.sh
+step "wasm build, size budget (cosmwasm-check follows beside the e2e step)"
+bash scripts/build-wasm.sh --no-check
+step "build the tests and the relayer"
+# Everything the e2e step runs, built before it starts, so that it never waits for a build while
+# the steps below run beside it. (tests/e2e's live tests are named: they are not among a plain
+# cargo test's targets, see tests/e2e/Cargo.toml.)
+E2E_TESTS=(--test binary --test e2e --test migration --test relayer --test relayer_data_api)
+cargo test --locked --workspace --no-run
+cargo test --locked --workspace --no-run "${E2E_TESTS[@]}"
 step "wasmd and Chromium (installed in the background since the start)"
 await wasmd
 await chromium
+
+# The e2e step mostly waits for blocks, so it runs beside the lint and the unit tests; they
+# run at a lower CPU priority, so the network, the relayer and the browser keep their pace.
+step "end-to-end tests on a real wasmd node (scripts/e2e.sh), in the background from now on"
+background e2e bash scripts/e2e.sh --no-build
+step "cosmwasm-check: the static checks wasmd runs on upload, on every contract"
+nice -n 10 bash scripts/install-tools.sh cosmwasm-check
+for wasm in artifacts/*.wasm; do .tools/bin/cosmwasm-check "$wasm"; done
+step "cargo clippy"
+# Its own target folder: clippy's check build holds the build lock for minutes, which the
+# e2e step's cargo calls would otherwise wait for.
+nice -n 10 env CARGO_TARGET_DIR=target/clippy cargo clippy --locked --workspace --all-targets \
+  --test e2e --test migration --test relayer --test relayer_data_api -- -D warnings
+# The relayer's FHIR export is checked by HAPI FHIR's validator (built by install-tools).
+export DIACHAIN_FHIR_VALIDATOR="$PWD/scripts/fhir-validate.sh"
+step "cargo test"
+# The e2e crate's live tests run in the e2e step, against a live node.
+nice -n 10 cargo test --locked --workspace 2>&1 | tee -a "$RESULTS"
+step "schema is up to date"
+bash scripts/schema.sh --check
 step "go test chain/clock (the node clock offset behind chain.sh advance-clock)"
 (cd chain && GOMODCACHE="$PWD/../.tools/go/mod" GOCACHE="$PWD/../.tools/go/cache" GOTOOLCHAIN=local \
-  GOFLAGS="-modcacherw -buildvcs=false" go test -v ./clock/) 2>&1 | tee -a "$RESULTS"
-step "end-to-end tests on a real wasmd node (scripts/e2e.sh)"
-bash scripts/e2e.sh --no-build 2>&1 | tee -a "$RESULTS"
+  GOFLAGS="-modcacherw -buildvcs=false" nice -n 10 go test -v ./clock/) 2>&1 | tee -a "$RESULTS"
+step "end-to-end tests: waiting for the e2e step (its log: .tools/logs/e2e.log)"
+await e2e
+tee -a "$RESULTS" < .tools/logs/e2e.log
 
 # One closing line for all runners (unit, multi-test, property, integration, Go and e2e tests).
 awk '/^test result:/ { p += $4; f += $6 } /^--- PASS:/ { p++ } /^--- FAIL:/ { f++ }
      /^ts client: [0-9]+ passed, [0-9]+ failed$/ { p += $3; f += $5 }
+     /^web: [0-9]+ passed, [0-9]+ failed$/ { p += $2; f += $4 }
      END { printf "tests: %d passed, %d failed\n", p, f }' "$RESULTS"
 echo "test.sh: done in ${SECONDS}s; disk used by target/ and .tools/: $(du -sch target .tools 2>/dev/null | tail -1 | cut -f1)"

@@ -49,9 +49,10 @@ step() {  # step NAME COMMAND...: runs it, counts it
 
 # Packages: the client first (the dashboard links it with file:../clients/ts and imports its build).
 log "installing clients/ts and web from their lockfiles"
-(cd clients/ts && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build) \
-  || die "clients/ts could not be installed or built"
-(cd web && npm ci --no-audit --no-fund --loglevel=error) || die "web could not be installed"
+# shellcheck source=scripts/lib/npm.sh
+source scripts/lib/npm.sh
+{ npm_install clients/ts && (cd clients/ts && npm run --silent build); } || die "clients/ts could not be installed or built"
+npm_install web || die "web could not be installed"
 
 if [ "$BUILD_ONLY" = 1 ]; then
   (cd web && npm run --silent build) || die "the dashboard did not build"
