@@ -3,7 +3,8 @@
 # the repo's ignored .tools/ folder. Re-running is cheap: each tool is installed only when the
 # pinned version is missing.
 #   scripts/install-tools.sh [rust] [wasm-opt] [cosmwasm-check] [fhir]   (default: all four)
-#   - the wasm32-unknown-unknown Rust target (rustup)
+#   - the Rust of rust-toolchain.toml with rustfmt, clippy and the wasm32-unknown-unknown
+#     target (rustup)
 #   - binaryen's wasm-opt (npm package `binaryen`), which lowers bulk-memory ops for wasmvm 3.0
 #   - cosmwasm-check (crates.io), the same static checks wasmd runs on upload
 #   - the HAPI FHIR validator (tests/fhir-validator, Maven Central, built with the machine's
@@ -22,11 +23,20 @@ for p in "${PARTS[@]}"; do
     *) echo "install-tools: unknown tool $p (rust, wasm-opt, cosmwasm-check, fhir)" >&2; exit 2 ;;
   esac
 done
+# The pinned Rust of rust-toolchain.toml, with rustfmt, clippy and the wasm32 target (rustup
+# installs nothing by itself where RUSTUP_AUTO_INSTALL=0).
 rust() {
-  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
-    echo "install-tools: adding rust target wasm32-unknown-unknown"
-    rustup target add wasm32-unknown-unknown
+  local channel have
+  channel=$(sed -n 's/^channel *= *"\(.*\)"$/\1/p' rust-toolchain.toml)
+  [ -n "$channel" ] || { echo "install-tools: rust-toolchain.toml names no channel" >&2; exit 1; }
+  have=$(rustup component list --toolchain "$channel" --installed 2>/dev/null || true)
+  if ! grep -q '^rustfmt' <<<"$have" || ! grep -q '^clippy' <<<"$have" \
+     || ! grep -q '^rust-std-wasm32-unknown-unknown' <<<"$have"; then
+    echo "install-tools: installing Rust $channel (rust-toolchain.toml) with rustfmt, clippy and wasm32"
+    rustup toolchain install "$channel" --profile minimal --component rustfmt,clippy \
+      --target wasm32-unknown-unknown
   fi
+  echo "install-tools: Rust $(rustc --version | awk '{print $2}')"
 }
 
 wasm_opt() {
