@@ -36,12 +36,20 @@ for c in "${contracts[@]}"; do
   pkgs+=(-p "$c")
 done
 
+TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | jq -r .target_directory)
+# Reproducible bytes, wherever the build runs (see docs/verifiable-builds.md): the paths rustc
+# embeds (panic locations of dependencies, OUT_DIR files) are rewritten to fixed prefixes, so
+# neither the checkout's folder, the target folder nor the cargo home leaks into the wasm. The
+# last matching remap wins, so the narrower folders come after the checkout.
+CARGO_HOME_DIR=${CARGO_HOME:-$HOME/.cargo}
+FLAGS=$(jq -cn --arg root "$ROOT" --arg target "$TARGET_DIR" --arg cargo "$CARGO_HOME_DIR" \
+  '["-C", "link-arg=-s", "--remap-path-prefix=\($root)=/diachain",
+    "--remap-path-prefix=\($target)=/diachain/target", "--remap-path-prefix=\($cargo)=/cargo"]')
 # Target-specific flags only: host build scripts and proc-macros keep the native build's
 # flags, so the wasm and native builds never invalidate each other's cache.
-CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C link-arg=-s" \
-  cargo build --release --locked --lib --target wasm32-unknown-unknown "${pkgs[@]}"
+cargo build --release --locked --lib --target wasm32-unknown-unknown \
+  --config "target.wasm32-unknown-unknown.rustflags=$FLAGS" "${pkgs[@]}"
 
-TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 mkdir -p artifacts
 status=0
 {

@@ -6,6 +6,8 @@
 use cosmwasm_schema::{cw_serde, QueryResponses};
 use cosmwasm_std::{Addr, Binary, BlockInfo, Timestamp};
 
+// Named only in `#[returns]`, which `QueryResponses` reads off the wasm target.
+#[cfg(not(target_arch = "wasm32"))]
 use crate::pagination::Page;
 use crate::scopes::{DataScope, Purpose};
 

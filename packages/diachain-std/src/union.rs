@@ -15,6 +15,8 @@ use cosmwasm_std::{Addr, Binary, Timestamp, Uint128};
 use crate::anchors::MAX_COVERAGE_DAYS;
 use crate::device::DeviceKind;
 use crate::hooks::Contribution;
+// Named only in `#[returns]`, which `QueryResponses` reads off the wasm target.
+#[cfg(not(target_arch = "wasm32"))]
 use crate::pagination::Page;
 use crate::scopes::DataScope;
 
