@@ -25,8 +25,20 @@ BUILD=(); [ "${1:-}" = "--no-build" ] && BUILD=(--no-build)
 E2E_TESTS=(--test e2e --test migration --test relayer --test relayer_data_api)
 
 start=$SECONDS
+# The deployed code is verified at the end (scripts/verify-build.sh) against a clean rebuild of
+# HEAD, which runs beside the tests from now on (its CPU fits in their waits for blocks).
+BUILD_PATHS=(contracts packages Cargo.toml Cargo.lock rust-toolchain.toml scripts/build-wasm.sh)
+git diff --quiet HEAD -- "${BUILD_PATHS[@]}" || {
+  echo "e2e: uncommitted changes to what builds the contracts (${BUILD_PATHS[*]}): the deployed code is verified against a clean rebuild of HEAD, so commit them first" >&2
+  exit 1
+}
+CLEAN=target/clean-build
+rm -rf "$CLEAN" && mkdir -p "$CLEAN"
+setsid bash scripts/clean-build.sh "$CLEAN/wasm" > "$CLEAN/build.log" 2>&1 < /dev/null &
+CLEAN_PID=$!
+stop_all() { kill -- "-$CLEAN_PID" 2>/dev/null || true; bash scripts/chain.sh stop --chain-id "$CHAIN_ID"; }
 bash scripts/chain.sh start --chain-id "$CHAIN_ID" --port-base "$PORT_BASE" --reset
-trap 'bash scripts/chain.sh stop --chain-id "$CHAIN_ID"' EXIT
+trap stop_all EXIT
 
 # advance-clock refuses what it cannot do, in one line, before touching the network.
 refused() { # refused <expected message part> <chain.sh args...>
@@ -97,7 +109,7 @@ RUN_LOG=".chain/$CHAIN_ID/run.log"
 DIACHAIN_CHAIN_ID=$CHAIN_ID DIACHAIN_RELAYER_BIN=$RELAYER_BIN bash scripts/run.sh --no-build \
   --port "$RUN_PORT" --web-port "$WEB_PORT" --devices 2 > "$RUN_LOG" 2>&1 &
 RUN_PID=$!
-trap 'kill -TERM "$RUN_PID" 2>/dev/null; wait "$RUN_PID" 2>/dev/null; bash scripts/chain.sh stop --chain-id "$CHAIN_ID"' EXIT
+trap 'kill -TERM "$RUN_PID" 2>/dev/null; wait "$RUN_PID" 2>/dev/null; stop_all' EXIT
 for _ in $(seq 1 600); do
   grep -q "DiaChain is running" "$RUN_LOG" && break
   kill -0 "$RUN_PID" 2>/dev/null || { cat "$RUN_LOG" >&2; echo "e2e: the main job stopped" >&2; exit 1; }
@@ -107,7 +119,26 @@ grep -q "DiaChain is running" "$RUN_LOG" || { cat "$RUN_LOG" >&2; echo "e2e: the
 bash scripts/web-test.sh --browser "$CHAIN_ID" --relayer "http://127.0.0.1:$RUN_PORT" \
   --web-port "$WEB_PORT" --screenshots ".chain/$CHAIN_ID/screenshots"
 kill -TERM "$RUN_PID"; wait "$RUN_PID" || true
-trap 'bash scripts/chain.sh stop --chain-id "$CHAIN_ID"' EXIT
+trap stop_all EXIT
+
+echo "e2e: the deployed code is what a clean rebuild of HEAD gives (scripts/verify-build.sh)"
+wait "$CLEAN_PID" || { cat "$CLEAN/build.log" >&2; echo "e2e: the clean rebuild failed (log above)" >&2; exit 1; }
+# Two builds in two folders (artifacts/ here, the clean one in a temporary folder): the same bytes.
+diff artifacts/checksums.txt "$CLEAN/wasm/checksums.txt" >&2 \
+  || { echo "e2e: the clean rebuild's wasm differs from artifacts/ (the build is not reproducible)" >&2; exit 1; }
+echo "e2e: two builds in two folders, identical:" && cat "$CLEAN/wasm/checksums.txt"
+bash scripts/verify-build.sh "deployments/$CHAIN_ID.json" --rebuilt "$CLEAN/wasm"
+verify_refused() { # verify_refused <exit status> <expected output part> <verify-build.sh args...>
+  local code=$1 want=$2 out rc=0; shift 2
+  out=$(bash scripts/verify-build.sh "$@" 2>&1) || rc=$?
+  [ "$rc" = "$code" ] || { echo "$out" >&2; echo "e2e: verify-build.sh $* exited $rc, expected $code" >&2; exit 1; }
+  grep -qF -- "$want" <<<"$out" || { echo "e2e: verify-build.sh $*: expected '$want', got: $out" >&2; exit 1; }
+}
+jq '.chain_id = "diachain-wrong-1"' "deployments/$CHAIN_ID.json" > "$CLEAN/wrong-chain.json"
+verify_refused 2 "is on chain '$CHAIN_ID', not diachain-wrong-1" "$CLEAN/wrong-chain.json" --rebuilt "$CLEAN/wasm"
+verify_refused 2 "holds no clean build" "deployments/$CHAIN_ID.json" --rebuilt "$CLEAN/nothing-here"
+verify_refused 2 "no deployment file deployments/diachain-never-deployed.json" --node "$DIACHAIN_NODE" \
+  --chain-id diachain-never-deployed
 
 echo "e2e: deploying a changed build: every contract must be migrated in place"
 CHANGED=".chain/$CHAIN_ID/artifacts-changed"
@@ -148,4 +179,8 @@ UNI=$(jq -r '.contracts["data-union"].address' "$DEP")
   || fail "the data union lost its studies in the migration"
 DIACHAIN_E2E_CHAIN_ID=$CHAIN_ID cargo test --locked --workspace --test e2e -- --test-threads=1 \
   deployment_is_wired_and_roles_are_admitted_on_chain
+echo "e2e: verify-build.sh reports the changed build's code as not built from this checkout"
+verify_refused 1 "MISMATCH" "deployments/$CHAIN_ID.json" --rebuilt "$CLEAN/wasm"
+rows=$(bash scripts/verify-build.sh "deployments/$CHAIN_ID.json" --rebuilt "$CLEAN/wasm" 2>/dev/null | grep -c ' NO$' || true)
+[ "$rows" = 4 ] || fail "verify-build.sh should report all 4 contracts as mismatched, reported $rows"
 echo "e2e: passed in $((SECONDS - start)) s (network start, deployment and tests)"
