@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The one command that runs every check and test (what CI runs, through .ci/run):
 # formatting, the TypeScript client's and the dashboard's checks, the wasm build with
-# cosmwasm-check and the size budget, clippy, unit + multi-test + property tests, schema
-# freshness, the Go test of the node clock offset, and the end-to-end tests on a real wasmd node
-# (its own local network, started and stopped by scripts/e2e.sh, with the relayer, the TS
-# client's live tests and the dashboard in Chromium). Installs what it needs on a fresh machine
-# (wasmd is built once from its pinned Go module and cached in .tools/). The e2e step runs in
-# the background beside clippy and the unit tests: it mostly waits for blocks.
+# cosmwasm-check, the size budget and the version check against CHANGELOG.md, clippy, unit +
+# multi-test + property tests, schema freshness, the Go test of the node clock offset, and the
+# end-to-end tests on a real wasmd node (its own local network, started and stopped by
+# scripts/e2e.sh, with the relayer, the TS client's live tests, the dashboard in Chromium, and
+# the reproducibility of the wasm: a clean rebuild in another folder must give the same bytes
+# and verify the deployed code). Installs what it needs on a fresh machine (wasmd is built once
+# from its pinned Go module and cached in .tools/). The e2e step runs in the background beside
+# clippy and the unit tests: it mostly waits for blocks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -53,6 +55,15 @@ step "web dashboard (web/): lint, typecheck, build"
 bash scripts/web-test.sh 2>&1 | tee -a "$RESULTS"
 step "wasm build, size budget (cosmwasm-check follows beside the e2e step)"
 bash scripts/build-wasm.sh --no-check
+step "release check: each contract's wasm is the one its version's CHANGELOG entry names"
+bash scripts/release-check.sh
+# (and it refuses a build that differs from the entry)
+CHANGED_SUMS=$(mktemp -d)
+sed '1s/^[0-9a-f]/x/' artifacts/checksums.txt > "$CHANGED_SUMS/checksums.txt"
+if bash scripts/release-check.sh "$CHANGED_SUMS" > /dev/null 2>&1; then
+  echo "test.sh: release-check.sh accepted a build that differs from CHANGELOG.md" >&2; exit 1
+fi
+rm -rf "$CHANGED_SUMS"
 step "build the tests and the relayer"
 # Everything the e2e step runs, built before it starts, so that it never waits for a build while
 # the steps below run beside it. (tests/e2e's live tests are named: they are not among a plain

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The version rule, checked (docs/conventions.md "Versions and migrations"): every contract's
+# current version (its crate version, stored by cw2) has an entry in CHANGELOG.md, and the
+# sha256 that entry gives is the checksum of the wasm built from this checkout. So a change to a
+# contract's wasm cannot ship under the version it had: bump the version, add its entry with the
+# new checksum (from artifacts/checksums.txt).
+#   scripts/release-check.sh [ARTIFACTS_DIR]   (default artifacts/, built by scripts/build-wasm.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ARTIFACTS=${1:-artifacts}
+[ -f "$ARTIFACTS/checksums.txt" ] || { echo "release-check: no $ARTIFACTS/checksums.txt (run scripts/build-wasm.sh)" >&2; exit 2; }
+
+status=0
+for d in contracts/*/; do
+  c=$(basename "$d")
+  version=$(sed -n 's/^version *= *"\(.*\)"$/\1/p' "$d/Cargo.toml" | head -1)
+  built=$(awk -v f="$c.wasm" '$2 == f { print $1 }' "$ARTIFACTS/checksums.txt")
+  [ -n "$built" ] || { echo "release-check: $ARTIFACTS has no $c.wasm" >&2; status=1; continue; }
+  # The "### <version>" entry under the "## <contract> (" heading, up to the next heading.
+  entry=$(awk -v c="$c" -v v="$version" '
+    /^## / { in_c = index($0, "## " c " (") == 1; next }
+    in_c && /^### / { in_v = ($2 == v); next }
+    in_c && in_v { print }' CHANGELOG.md)
+  if [ -z "$entry" ]; then
+    echo "release-check: CHANGELOG.md has no entry for $c $version: a change to a contract's wasm bumps its version and gets an entry (docs/conventions.md)" >&2
+    status=1; continue
+  fi
+  recorded=$(grep -o 'sha256 `[0-9a-f]\{64\}`' <<<"$entry" | head -1 | grep -o '[0-9a-f]\{64\}' || true)
+  if [ -z "$recorded" ]; then
+    echo "release-check: the CHANGELOG.md entry of $c $version gives no sha256 (add: - sha256 \`$built\`)" >&2
+    status=1
+  elif [ "$recorded" != "$built" ]; then
+    echo "release-check: $c $version: CHANGELOG.md records sha256 $recorded, this checkout builds $built; the wasm changed under an unchanged version: bump $c's version and add its entry" >&2
+    status=1
+  else
+    echo "release-check: $c $version matches its CHANGELOG.md entry (${built:0:12}…)"
+  fi
+done
+exit $status
