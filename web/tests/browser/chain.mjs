@@ -2,7 +2,7 @@
 // it: an emergency provider opens a break-glass session and reads the patient's glucose through
 // the relayer (signed), then closes the session. Real transactions and a real signed request.
 import { Secp256k1HdWallet } from "@cosmjs/amino";
-import { SigningCosmWasmClient } from "@cosmjs/cosmwasm-stargate";
+import { CosmWasmClient, SigningCosmWasmClient } from "@cosmjs/cosmwasm-stargate";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { GasPrice } from "@cosmjs/stargate";
 import { aminoSigner, signRequest } from "@diachain/client";
@@ -15,6 +15,16 @@ export async function chainNow(cfg) {
   const t = Date.parse((await res.json()).result.sync_info.latest_block_time);
   if (Number.isNaN(t)) throw new Error("the node's status has no latest block time");
   return Math.floor(t / 1000);
+}
+
+/** A grant as the consent contract holds it. */
+export async function grantOnChain(cfg, grantId) {
+  const client = await CosmWasmClient.connect(cfg.rpc);
+  try {
+    return (await client.queryContractSmart(cfg.contracts.consent, { grant: { grant_id: grantId } })).grant;
+  } finally {
+    client.disconnect();
+  }
 }
 
 export async function breakGlassRead(cfg, emergency, patient) {

@@ -1,11 +1,12 @@
 // The journey of issue 14 in a real browser against a real local network, its deployed
 // contracts and a running relayer with a patient's readings (scripts/run.sh):
-// a patient grants a clinician, the clinician sees the verified chart, a tampered reading fails,
+// a patient grants a clinician and amends the grant, the clinician sees the verified chart, a
+// tampered reading fails,
 // the patient revokes and the clinician is refused; a sponsor creates and funds a study and the
 // patient joins it; an emergency read shows as break-glass in the access log; an erasure.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { breakGlassRead, chainNow } from "./chain.mjs";
+import { breakGlassRead, chainNow, grantOnChain } from "./chain.mjs";
 import { accounts, launch, screenshot, signIn } from "./harness.mjs";
 
 let browser, page, cfg, patient, clinician, sponsor, emergency, patient2;
@@ -16,6 +17,13 @@ async function pollUntil(what, f, { tries = 30, everyMs = 2000 } = {}) {
     await new Promise((r) => setTimeout(r, everyMs));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/** A `datetime-local` value (local time, minutes) one day earlier. */
+function dayEarlier(v) {
+  const d = new Date(new Date(v).getTime() - 86_400_000);
+  const p = (n) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
 }
 
 describe("dashboard journey", () => {
@@ -50,6 +58,26 @@ describe("dashboard journey", () => {
     await page.getByTestId("grant-submit").click();
     await page.getByTestId("grant-submit-done").waitFor();
     await page.locator(`tr[data-grantee="${clinician.address}"][data-status="active"]`).first().waitFor();
+  });
+
+  it("lets the patient amend the grant: insulin too, and an expiry a day earlier", async () => {
+    const row = page.locator(`tr[data-grantee="${clinician.address}"][data-status="active"]`).first();
+    const id = Number((await row.getAttribute("data-testid")).replace("grant-", ""));
+    const before = await grantOnChain(cfg, id);
+    await page.getByTestId(`amend-${id}`).click();
+    const form = page.getByTestId(`amend-form-${id}`);
+    await form.locator(`input[name="amend-scope-${id}"][value="insulin"]`).check();
+    const expires = form.locator("input[name=expires]");
+    await expires.fill(dayEarlier(await expires.inputValue()));
+    await page.getByTestId(`amend-submit-${id}`).click();
+    await pollUntil("the amended grant on chain", async () => (await grantOnChain(cfg, id)).scopes.includes("insulin"), { tries: 15, everyMs: 1000 });
+    const after = await grantOnChain(cfg, id);
+    assert.deepEqual(after.scopes, ["glucose", "insulin"]);
+    // (the form shows minutes, so the new expiry is a day earlier, to the minute)
+    const earlier = (BigInt(before.expires.at_time) - BigInt(after.expires.at_time)) / 1_000_000_000n;
+    assert.ok(earlier >= 86_400n && earlier < 86_460n, `the expiry moved ${earlier} s earlier`);
+    assert.equal(after.data_from, before.data_from, "only what changed is sent");
+    await page.locator(`tr[data-testid="grant-${id}"]`).filter({ hasText: "insulin" }).waitFor();
   });
 
   it("shows the clinician the patient's trend, every reading verified against the chain", async () => {

@@ -1,11 +1,13 @@
 // The journey on a real wasmd node through the generated clients and the helpers, with fresh
 // accounts funded by the consortium (no role another suite relies on is changed): admit a
 // manufacturer and a relayer, register a device, bind it with a proof of possession, a sponsor
-// creates and funds a study and the patient joins it with research consent, the relayer anchors
-// a device-signed batch, every reading verifies against the chain (a tampered one fails), the
-// key rotates with the device's signature, a clinician is granted, checked, recorded and
-// revoked, a guardian is named, an emergency provider opens break-glass, an erasure is recorded;
-// and every query of every contract is asked at least once.
+// creates and funds a study, tops it up, and the patient joins it with research consent, the
+// relayer anchors a device-signed batch, every reading verifies against the chain (a tampered one
+// fails), the key rotates with the device's signature, a clinician is granted, checked, the grant
+// amended, the access recorded and the grant revoked, a guardian is named, an emergency provider
+// opens break-glass, an erasure is recorded, and after the grace period (the network's clock
+// moved ahead with scripts/chain.sh advance-clock) the sponsor withdraws the unearned rest; and
+// every query of every contract is asked at least once.
 // Skipped unless DIACHAIN_CHAIN_ID names a local network (scripts/chain.sh + scripts/deploy.sh).
 import { writeFileSync } from 'node:fs';
 
@@ -20,7 +22,7 @@ import {
   rotateSignBytes, toBase64, verifyReadings,
 } from '../../src/index.js';
 import { SignedBatch, TestDevice, newDevice, readings, servedResponse, signBatch } from './device.js';
-import { Actor, Network, actor, chainTime, fund, loadNetwork, nanos } from './network.js';
+import { Actor, Network, actor, advanceClock, chainTime, fund, loadNetwork, nanos } from './network.js';
 import { RecordingClient, schemaQueries } from './recording.js';
 
 const CHAIN_ID = process.env.DIACHAIN_CHAIN_ID;
@@ -135,6 +137,15 @@ describe.skipIf(!CHAIN_ID)('live: the journey on a wasmd node', () => {
     expect((await w.union.config()).anchors).toBe(w.net.contracts.anchors);
   });
 
+  it('the sponsor tops the pool up; only the sponsor withdraws, and not before the grace period ends', async () => {
+    const { sponsor, patient } = w.a;
+    const before = BigInt((await w.union.pool({ studyId: w.studyId })).pool.funded);
+    await new DataUnionClient(sponsor.client, sponsor.address, w.net.contracts.union).topUp({ studyId: w.studyId }, 'auto', undefined, [{ denom: w.net.denom, amount: '250000' }]);
+    expect(BigInt((await w.union.pool({ studyId: w.studyId })).pool.funded) - before).toBe(250000n);
+    await expect(new DataUnionClient(patient.client, patient.address, w.net.contracts.union).withdrawUnearned({ studyId: w.studyId })).rejects.toThrow(/sponsor/i);
+    await expect(new DataUnionClient(sponsor.client, sponsor.address, w.net.contracts.union).withdrawUnearned({ studyId: w.studyId })).rejects.toThrow(/may withdraw from/);
+   }, 60_000);
+
   it('the relayer anchors a device-signed batch, and the anchors contract answers for it', async () => {
     const device = await w.registry.device({ id: w.device.id });
     const ownerSince = Math.ceil(Number(BigInt(device.owner_since) / 1_000_000n) / 1000);
@@ -204,6 +215,14 @@ describe.skipIf(!CHAIN_ID)('live: the journey on a wasmd node', () => {
     expect(allowed.allowed).toBe(true);
     w.grantId = allowed.grant!.id;
     expect((await check('insulin')).denial).toEqual({ scope_not_granted: { grant_id: w.grantId } });
+    // The patient amends the grant: insulin too, and an earlier expiry; only what is sent changes.
+    await pc.amendGrant({ grantId: w.grantId, scopes: ['glucose', 'insulin'], expires: { at_time: nanos((day + 3) * DAY) } });
+    const amended = (await w.consent.grant({ grantId: w.grantId })).grant;
+    expect(amended.scopes).toEqual(['glucose', 'insulin']);
+    expect(amended.expires).toEqual({ at_time: nanos((day + 3) * DAY) });
+    expect(amended.data_to).toBe(nanos(day * DAY + DAY - 1));
+    expect((await check('insulin')).allowed).toBe(true);
+    await expect(new ConsentClient(clinician.client, clinician.address, w.net.contracts.consent).amendGrant({ grantId: w.grantId, scopes: ['glucose', 'insulin', 'nutrition'] })).rejects.toThrow();
     expect((await w.consent.grant({ grantId: w.grantId })).grant.grantee).toBe(clinician.address);
     expect((await w.consent.grantsByPatient({ patient: patient.address })).items.map((g) => g.grant.id)).toContain(w.grantId);
     expect((await w.consent.grantsByGrantee({ grantee: clinician.address })).items.map((g) => g.grant.id)).toEqual([w.grantId]);
@@ -214,7 +233,7 @@ describe.skipIf(!CHAIN_ID)('live: the journey on a wasmd node', () => {
     expect((await w.consent.accessLogByGrantee({ grantee: clinician.address })).items.length).toBe(1);
     await pc.revokeGrant({ grantId: w.grantId });
     expect((await check('glucose')).denial).toEqual({ revoked: { grant_id: w.grantId } });
-  });
+   }, 60_000);
 
   it('a guardian is named, an emergency provider opens break-glass, an erasure is recorded', async () => {
     const { patient, guardian, emergency, custodian } = w.a;
@@ -228,6 +247,26 @@ describe.skipIf(!CHAIN_ID)('live: the journey on a wasmd node', () => {
     await new ConsentClient(custodian.client, custodian.address, w.net.contracts.consent).recordErasure({ patient: patient.address, requestHash: toBase64(requestHash), requestedAt: nanos(requestedAt) });
     expect((await w.consent.erasures({ patient: patient.address })).items.map((e) => e.request_hash)).toEqual([toBase64(requestHash)]);
   });
+
+  it('after the grace period the sponsor withdraws the unearned rest, once (the network clock moved ahead)', async () => {
+    const { sponsor } = w.a;
+    const uc = new DataUnionClient(sponsor.client, sponsor.address, w.net.contracts.union);
+    const refundAfter = Number(BigInt((await w.union.study({ studyId: w.studyId })).study.refund_after) / 1_000_000_000n);
+    const now = await chainTime(w.raw);
+    if (refundAfter >= now) expect(await advanceClock(w.net, w.raw, refundAfter - now + 5)).toBeGreaterThan(refundAfter);
+    expect((await w.union.study({ studyId: w.studyId })).phase).toBe('refundable');
+    const unearned = BigInt((await w.union.pool({ studyId: w.studyId })).balance);
+    expect(unearned).toBeGreaterThan(0n);
+    const res = await executed(uc.withdrawUnearned({ studyId: w.studyId }));
+    const wasm = res.events.filter((e) => e.type === 'wasm').flatMap((e) => e.attributes);
+    expect(wasm.find((a) => a.key === 'action')?.value).toBe('withdraw_unearned');
+    expect(wasm.find((a) => a.key === 'amount')?.value).toBe(unearned.toString());
+    const paid = res.events.filter((e) => e.type === 'transfer').flatMap((e) => [Object.fromEntries(e.attributes.map((a) => [a.key, a.value]))]);
+    expect(paid).toContainEqual(expect.objectContaining({ recipient: sponsor.address, amount: `${unearned}${w.net.denom}` }));
+    expect((await w.union.pool({ studyId: w.studyId })).pool.refunded).toBe(unearned.toString());
+    expect((await w.union.study({ studyId: w.studyId })).phase).toBe('closed');
+    await expect(uc.withdrawUnearned({ studyId: w.studyId })).rejects.toThrow(/closed/);
+  }, 180_000);
 
   it('asked every query of every contract at least once', () => {
     const c = w.net.contracts;

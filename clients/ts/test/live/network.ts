@@ -1,6 +1,7 @@
 // The local network the live tests run against: .chain/<id>/network.env, deployments/<id>.json
 // and the test keyring's mnemonics in .chain/<id>/logs/key-<name>.json (as scripts/chain.sh and
 // scripts/deploy.sh write them).
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -93,3 +94,24 @@ export async function chainTime(client: CosmWasmClient | SigningCosmWasmClient):
 
 /** A unix time in seconds as a cosmwasm `Timestamp` (nanoseconds, as a string). */
 export const nanos = (seconds: number): string => `${BigInt(seconds) * 1_000_000_000n}`;
+
+/** Moves a local network's clock `seconds` ahead (scripts/chain.sh advance-clock restarts its
+ * nodes that far ahead) and returns the chain's time once a block carries it. The restart closes
+ * the keep-alive connections every client of this process holds to the node (they share fetch's
+ * pool): the first requests on them fail ("other side closed") and drop them, so this asks until
+ * five answers in a row come back before the test goes on. */
+export async function advanceClock(net: Network, client: CosmWasmClient, seconds: number): Promise<number> {
+  execFileSync('bash', [`${REPO}scripts/chain.sh`, 'advance-clock', String(Math.ceil(seconds)), '--chain-id', net.chainId], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
+  let time = 0;
+  for (let attempt = 0, inARow = 0; inARow < 5; attempt++) {
+    try {
+      time = await chainTime(client);
+      inARow++;
+    } catch (e) {
+      if (attempt >= 30) throw e;
+      inARow = 0;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  return time;
+}
