@@ -44,6 +44,24 @@ impl Signer {
         Self::from_mnemonic_path(phrase, COSMOS_HD_PATH, prefix)
     }
 
+    /// The key of a mnemonic file: the phrase as plain text, or JSON with a `mnemonic` field
+    /// (as `wasmd keys add --output json` prints it, which `scripts/chain.sh` keeps in
+    /// `.chain/<chain-id>/logs/key-<name>.json`).
+    pub fn from_mnemonic_file(path: impl AsRef<Path>, prefix: &str) -> Result<Self, Error> {
+        let path = path.as_ref();
+        let invalid = |why: String| Error::Key(format!("{}: {why}", path.display()));
+        let text = std::fs::read_to_string(path).map_err(|e| invalid(e.to_string()))?;
+        let phrase = match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(v) => v
+                .get("mnemonic")
+                .and_then(|m| m.as_str())
+                .map(str::to_string)
+                .ok_or_else(|| invalid("JSON without a \"mnemonic\" field".into()))?,
+            Err(_) => text.trim().to_string(),
+        };
+        Self::from_mnemonic(&phrase, prefix).map_err(|e| invalid(e.to_string()))
+    }
+
     /// The key of a BIP-39 mnemonic (English, no passphrase) on the HD path `path`.
     pub fn from_mnemonic_path(phrase: &str, path: &str, prefix: &str) -> Result<Self, Error> {
         // Normalise whitespace: key files and environment variables often carry newlines.

@@ -21,20 +21,9 @@ pub fn load_signer(chain: &ChainSection) -> Result<Signer, ConfigError> {
     }
 }
 
-/// A mnemonic file: the phrase as plain text, or JSON with a `mnemonic` field (as
-/// `wasmd keys add --output json` prints it).
+/// A mnemonic file ([`Signer::from_mnemonic_file`]), its error as a configuration error.
 pub fn signer_from_mnemonic_file(path: &Path) -> Result<Signer, ConfigError> {
-    let invalid = |why: String| ConfigError::Invalid(format!("{}: {why}", path.display()));
-    let text = std::fs::read_to_string(path).map_err(|e| invalid(e.to_string()))?;
-    let phrase = match serde_json::from_str::<serde_json::Value>(&text) {
-        Ok(v) => v
-            .get("mnemonic")
-            .and_then(|m| m.as_str())
-            .map(str::to_string)
-            .ok_or_else(|| invalid("JSON without a \"mnemonic\" field".into()))?,
-        Err(_) => text.trim().to_string(),
-    };
-    Signer::from_mnemonic(&phrase, WASM_PREFIX).map_err(|e| invalid(e.to_string()))
+    Signer::from_mnemonic_file(path, WASM_PREFIX).map_err(|e| ConfigError::Invalid(e.to_string()))
 }
 
 #[cfg(test)]
