@@ -28,12 +28,15 @@
 # Node i listens on 127.0.0.1: P2P P+10i, RPC P+10i+1, ABCI P+10i+2, gRPC P+10i+3,
 # REST API P+10i+4, pprof P+10i+5 (P = --port-base, default 26656: RPC 26657).
 # Environment: DIACHAIN_CHAIN_ID, DIACHAIN_PORT_BASE, DIACHAIN_VALIDATORS give the defaults.
+# The network's creation (keys, genesis) is in scripts/lib/chain/genesis.sh, each node's
+# configuration (ports, peers, block time) in scripts/lib/chain/node-config.sh.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
-
-die() { echo "chain: $*" >&2; exit 1; }
-log() { echo "chain: $*" >&2; }
+# shellcheck source=lib/common.sh
+source "$(dirname "$0")/lib/common.sh"
+# shellcheck source=lib/chain/node-config.sh
+source scripts/lib/chain/node-config.sh
+# shellcheck source=lib/chain/genesis.sh
+source scripts/lib/chain/genesis.sh
 
 cmd=${1:-}
 [ -n "$cmd" ] && shift || true
@@ -73,7 +76,6 @@ if [ "$RESET" -eq 0 ] && [ -f "$NET/validators" ] && [ -f "$NET/port-base" ]; th
   [ "$EXPLICIT_P" -eq 1 ] || PORT_BASE=$(cat "$NET/port-base")
 fi
 KEYRING=(--keyring-backend test --keyring-dir "$NET")
-port() { echo $((PORT_BASE + 10 * $1 + $2)); }   # port <node> <offset>
 
 pid_of() { # prints the pid of node $1 if it is running
   local f="$NET/node$1.pid"
@@ -97,122 +99,9 @@ running_nodes() { # prints "i:pid" of each running node
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-write_env() {
-  cat > "$NET/network.env" <<EOF
-# Written by scripts/chain.sh; read by scripts/deploy.sh and the e2e tests.
-DIACHAIN_CHAIN_ID=$CHAIN_ID
-DIACHAIN_NODE=http://127.0.0.1:$(port 0 1)
-DIACHAIN_API=http://127.0.0.1:$(port 0 4)
-DIACHAIN_DENOM=$DENOM
-DIACHAIN_GAS_PRICE=$GAS_PRICE
-DIACHAIN_KEYRING_DIR=$NET
-DIACHAIN_KEYRING_BACKEND=test
-DIACHAIN_WASMD=$WASMD
-DIACHAIN_VALIDATORS=$VALIDATORS
-DIACHAIN_PORT_BASE=$PORT_BASE
-DIACHAIN_LOGS=$NET/logs
-EOF
-}
-
-init_network() {
-  log "creating network $CHAIN_ID with $VALIDATORS validator(s) in .chain/$CHAIN_ID"
-  rm -rf "$NET"
-  mkdir -p "$NET/logs" "$NET/gentx"
-  local i home
-  for ((i = 0; i < VALIDATORS; i++)); do
-    home="$NET/node$i"
-    "$WASMD" init "node$i" --chain-id "$CHAIN_ID" --default-denom "$DENOM" --home "$home" >/dev/null 2>&1 \
-      || die "wasmd init failed for node$i"
-    "$WASMD" keys add "validator$i" "${KEYRING[@]}" --output json >"$NET/logs/key-validator$i.json" 2>&1
-  done
-  for r in "${ROLES[@]}"; do
-    "$WASMD" keys add "$r" "${KEYRING[@]}" --output json >"$NET/logs/key-$r.json" 2>&1
-  done
-  local g0="$NET/node0/config/genesis.json"
-  local name addr
-  for name in $(for ((i = 0; i < VALIDATORS; i++)); do echo "validator$i"; done) "${ROLES[@]}"; do
-    addr=$("$WASMD" keys show "$name" -a "${KEYRING[@]}")
-    "$WASMD" genesis add-genesis-account "$addr" "$FUNDS" --home "$NET/node0" >/dev/null \
-      || die "add-genesis-account $name failed"
-  done
-  local consortium; consortium=$("$WASMD" keys show consortium -a "${KEYRING[@]}")
-  # Permissioned wasm, block gas limit.
-  jq --arg c "$consortium" --arg gas "$BLOCK_MAX_GAS" '
-      .app_state.wasm.params.code_upload_access = {permission: "AnyOfAddresses", addresses: [$c]}
-    | .app_state.wasm.params.instantiate_default_permission = "AnyOfAddresses"
-    | .consensus.params.block.max_gas = $gas
-    | .app_state.gov.params.voting_period = "60s"
-    | .app_state.gov.params.expedited_voting_period = "30s"' "$g0" > "$g0.tmp" && mv "$g0.tmp" "$g0"
-  for ((i = 0; i < VALIDATORS; i++)); do
-    home="$NET/node$i"
-    [ "$i" -eq 0 ] || cp "$g0" "$home/config/genesis.json"
-    "$WASMD" genesis gentx "validator$i" "100000000000$DENOM" --chain-id "$CHAIN_ID" \
-      "${KEYRING[@]}" --home "$home" --output-document "$NET/gentx/gentx-$i.json" >/dev/null 2>&1 \
-      || die "gentx failed for validator$i"
-  done
-  "$WASMD" genesis collect-gentxs --gentx-dir "$NET/gentx" --home "$NET/node0" >/dev/null 2>&1 \
-    || die "collect-gentxs failed"
-  "$WASMD" genesis validate --home "$NET/node0" >/dev/null || die "genesis does not validate"
-  local peers="" id
-  for ((i = 0; i < VALIDATORS; i++)); do
-    id=$("$WASMD" comet show-node-id --home "$NET/node$i")
-    peers+="${peers:+,}$id@127.0.0.1:$(port "$i" 0)"
-  done
-  for ((i = 0; i < VALIDATORS; i++)); do
-    home="$NET/node$i"
-    [ "$i" -eq 0 ] || cp "$g0" "$home/config/genesis.json"
-    configure_node "$i" "$peers"
-  done
-  echo "$VALIDATORS" > "$NET/validators"
-  echo "$PORT_BASE" > "$NET/port-base"
-}
-
-set_toml() { # set_toml <file> <section> <key> <value>: sets key = value in [section] ("" = top)
-  python3 - "$@" <<'PY'
-import re, sys
-path, section, key, value = sys.argv[1:5]
-lines = open(path).read().split("\n")
-cur, done = "", False
-for i, line in enumerate(lines):
-    m = re.match(r"^\[([^\]]+)\]\s*$", line)
-    if m:
-        cur = m.group(1)
-        continue
-    if cur == section and re.match(r"^" + re.escape(key) + r"\s*=", line):
-        lines[i] = f"{key} = {value}"
-        done = True
-        break
-if not done:
-    sys.exit(f"set_toml: no key {key} in [{section}] of {path}")
-open(path, "w").write("\n".join(lines))
-PY
-}
-
-configure_node() { # configure_node <i> <persistent peers>
-  local i=$1 peers=$2 home="$NET/node$1"
-  local cfg="$home/config/config.toml" app="$home/config/app.toml"
-  local own; own=$(echo "$peers" | tr ',' '\n' | sed -n "$((i + 1))p")
-  local others; others=$(echo "$peers" | tr ',' '\n' | grep -vxF "$own" | paste -sd, - || true)
-  set_toml "$cfg" "" proxy_app "\"tcp://127.0.0.1:$(port "$i" 2)\""
-  set_toml "$cfg" rpc laddr "\"tcp://127.0.0.1:$(port "$i" 1)\""
-  set_toml "$cfg" rpc pprof_laddr "\"127.0.0.1:$(port "$i" 5)\""
-  set_toml "$cfg" rpc max_body_bytes 10000000
-  set_toml "$cfg" p2p laddr "\"tcp://127.0.0.1:$(port "$i" 0)\""
-  set_toml "$cfg" p2p persistent_peers "\"$others\""
-  set_toml "$cfg" p2p addr_book_strict false
-  set_toml "$cfg" p2p allow_duplicate_ip true
-  set_toml "$cfg" p2p pex false
-  set_toml "$cfg" mempool max_tx_bytes 4194304
-  set_toml "$cfg" consensus timeout_commit '"1s"'
-  set_toml "$cfg" consensus timeout_propose '"1s"'
-  set_toml "$app" "" minimum-gas-prices "\"$GAS_PRICE\""
-  set_toml "$app" api enable true
-  set_toml "$app" api address "\"tcp://127.0.0.1:$(port "$i" 4)\""
-  set_toml "$app" grpc address "\"127.0.0.1:$(port "$i" 3)\""
-}
-
 wait_for_blocks() { # waits until node 0 has produced a block
-  local rpc="http://127.0.0.1:$(port 0 1)" h deadline=$((SECONDS + 90))
+  local rpc h deadline=$((SECONDS + 90))
+  rpc="http://127.0.0.1:$(port 0 1)"
   while [ $SECONDS -lt $deadline ]; do
     h=$(curl -sf "$rpc/status" 2>/dev/null | jq -r '.result.sync_info.latest_block_height' 2>/dev/null || true)
     if [[ "$h" =~ ^[0-9]+$ ]] && [ "$h" -ge 2 ]; then return 0; fi
@@ -228,7 +117,7 @@ start() {
   local nodes
   nodes=$(running_nodes)
   if [ -n "$nodes" ]; then
-    die "network $CHAIN_ID is already running (node:pid $(echo $nodes)); RPC http://127.0.0.1:$(cat "$NET/port-base" 2>/dev/null | awk '{print $1+1}'). Stop it first: scripts/chain.sh stop --chain-id $CHAIN_ID"
+    die "network $CHAIN_ID is already running (node:pid ${nodes//$'\n'/ }); RPC http://127.0.0.1:$(($(cat "$NET/port-base" 2>/dev/null || echo "$PORT_BASE") + 1)). Stop it first: scripts/chain.sh stop --chain-id $CHAIN_ID"
   fi
   local i off p
   for ((i = 0; i < VALIDATORS; i++)); do
@@ -254,13 +143,7 @@ start() {
   local offset; offset=$(clock_offset)
   [ "$offset" = 0 ] || log "node clocks run $offset s ahead of this machine's (advance-clock)"
   for ((i = 0; i < VALIDATORS; i++)); do
-    # CometBFT refuses a block whose time is more than block_time_tolerance (default 60 s) ahead
-    # of the machine's clock; with the offset, the same 60 s apply to the node's clock.
-    set_toml "$NET/node$i/config/config.toml" consensus block_time_tolerance "\"$((offset + 60))s\""
-    # Browsers (the web dashboard, the TypeScript client) call the RPC from another origin. The
-    # node listens on loopback only, so any origin on this machine may; networks created before
-    # this line get it at their next start.
-    set_toml "$NET/node$i/config/config.toml" rpc cors_allowed_origins '["*"]'
+    configure_start "$i" "$offset"
     DIACHAIN_CLOCK_OFFSET=$offset setsid "$WASMD" start --home "$NET/node$i" >>"$NET/logs/node$i.log" 2>&1 < /dev/null &
     echo $! > "$NET/node$i.pid"
   done
@@ -294,7 +177,8 @@ stop() {
 clock_offset() { cat "$NET/clock-offset" 2>/dev/null || echo 0; }
 
 chain_time() { # latest block time of node 0, unix seconds
-  local rpc="http://127.0.0.1:$(port 0 1)" t
+  local rpc t
+  rpc="http://127.0.0.1:$(port 0 1)"
   t=$(curl -sf "$rpc/status" 2>/dev/null | jq -r '.result.sync_info.latest_block_time' 2>/dev/null) \
     && [ -n "$t" ] && [ "$t" != null ] && date -u -d "$t" +%s
 }
@@ -331,7 +215,7 @@ status() {
   local rpc; rpc=$(grep '^DIACHAIN_NODE=' "$NET/network.env" | cut -d= -f2-)
   local h; h=$(curl -sf "$rpc/status" | jq -r '.result.sync_info.latest_block_height' || echo "?")
   local offset; offset=$(clock_offset)
-  echo "network $CHAIN_ID: running (node:pid $(echo $nodes)), RPC $rpc, height $h$([ "$offset" = 0 ] || echo ", clock $offset s ahead")"
+  echo "network $CHAIN_ID: running (node:pid ${nodes//$'\n'/ }), RPC $rpc, height $h$([ "$offset" = 0 ] || echo ", clock $offset s ahead")"
 }
 
 case "$cmd" in
