@@ -10,8 +10,8 @@
 # Usage: scripts/build-wasm.sh [--no-check] [contract ...]   (default: every contract)
 #   --no-check: skip step 3 (scripts/test.sh runs cosmwasm-check later, beside the e2e step)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
+# shellcheck source=lib/common.sh
+source "$(dirname "$0")/lib/common.sh"
 MAX_BYTES=$((400 * 1024))
 
 CHECK=1
@@ -36,7 +36,7 @@ for c in "${contracts[@]}"; do
   pkgs+=(-p "$c")
 done
 
-TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | jq -r .target_directory)
+TARGET_DIR=$(target_dir)
 # Reproducible bytes, wherever the build runs (see docs/verifiable-builds.md): the paths rustc
 # embeds (panic locations of dependencies, OUT_DIR files) are rewritten to fixed prefixes, so
 # neither the checkout's folder, the target folder nor the cargo home leaks into the wasm. The

@@ -8,12 +8,12 @@
 # compares it byte for byte with artifacts/ (built in the checkout) to show the build does not
 # depend on where it runs.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
+# shellcheck source=lib/common.sh
+source "$(dirname "$0")/lib/common.sh"
 OUT=${1:?usage: scripts/clean-build.sh OUT_DIR}
 
 commit=$(git rev-parse HEAD)
-if ! git diff --quiet HEAD -- contracts packages Cargo.toml Cargo.lock rust-toolchain.toml scripts/build-wasm.sh; then
+if ! git diff --quiet HEAD -- "${BUILD_PATHS[@]}"; then
   echo "clean-build: note: the checkout has uncommitted changes; this builds the commit $commit without them" >&2
 fi
 # Tools first (the pinned Rust, wasm-opt): cached in this checkout's .tools/, the same pinned

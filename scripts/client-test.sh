@@ -6,9 +6,11 @@
 # built the package: scripts/e2e.sh uses it). Ends with `ts client: N passed, M failed` (tests; a failed step counts as
 # one failure) and exits non-zero if anything failed.
 set -uo pipefail
-cd "$(dirname "$0")/../clients/ts"
-# shellcheck source=scripts/lib/npm.sh
-source ../../scripts/lib/npm.sh
+# shellcheck source=lib/common.sh
+source "$(dirname "$0")/lib/common.sh"
+# shellcheck source=lib/npm.sh
+source scripts/lib/npm.sh
+cd clients/ts || exit 2
 
 live="" only_live=0
 while [ $# -gt 0 ]; do

@@ -17,7 +17,8 @@
 # migrations (from the previous release and between builds) are checked on every run.
 # Usage: scripts/e2e.sh [--no-build]   (--no-build: use artifacts/ as they are)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+# shellcheck source=lib/common.sh
+source "$(dirname "$0")/lib/common.sh"
 CHAIN_ID=${DIACHAIN_E2E_NETWORK:-diachain-e2e-1}
 PORT_BASE=${DIACHAIN_E2E_PORT_BASE:-27656}
 BUILD=(); [ "${1:-}" = "--no-build" ] && BUILD=(--no-build)
@@ -27,7 +28,6 @@ E2E_TESTS=(--test e2e --test migration --test relayer --test relayer_data_api)
 start=$SECONDS
 # The deployed code is verified at the end (scripts/verify-build.sh) against a clean rebuild of
 # HEAD, which runs beside the tests from now on (its CPU fits in their waits for blocks).
-BUILD_PATHS=(contracts packages Cargo.toml Cargo.lock rust-toolchain.toml scripts/build-wasm.sh)
 git diff --quiet HEAD -- "${BUILD_PATHS[@]}" || {
   echo "e2e: uncommitted changes to what builds the contracts (${BUILD_PATHS[*]}): the deployed code is verified against a clean rebuild of HEAD, so commit them first" >&2
   exit 1
@@ -56,8 +56,7 @@ refused "--reset is for start" advance-clock 1d --reset --chain-id "$CHAIN_ID"
 refused "is not running" advance-clock 1d --chain-id diachain-e2e-never-started
 [ ! -e .chain/diachain-e2e-never-started ] || { echo "e2e: advance-clock created a network" >&2; exit 1; }
 
-# shellcheck disable=SC1090
-source ".chain/$CHAIN_ID/network.env"
+load_network "$CHAIN_ID"
 KEYS=(--keyring-backend test --keyring-dir "$DIACHAIN_KEYRING_DIR")
 addr() { "$DIACHAIN_WASMD" keys show "$1" -a "${KEYS[@]}"; }
 LEGACY=tests/e2e/legacy/0.1.0
@@ -91,7 +90,7 @@ export DIACHAIN_FHIR_VALIDATOR=${DIACHAIN_FHIR_VALIDATOR:-$PWD/scripts/fhir-vali
 # The relayer binary as the unit-test build made it (the relayer's tests/binary.rs needs it, so
 # cargo builds it with the same features; after test.sh nothing is rebuilt).
 cargo test --locked --workspace --no-run --test binary "${E2E_TESTS[@]}"
-RELAYER_BIN="$(cargo metadata --format-version 1 --no-deps | jq -r .target_directory)/debug/diachain-relayer"
+RELAYER_BIN="$(target_dir)/debug/diachain-relayer"
 DIACHAIN_RELAYER_BIN=$RELAYER_BIN DIACHAIN_E2E_CHAIN_ID=$CHAIN_ID cargo test --locked --workspace \
   "${E2E_TESTS[@]}" -- --test-threads=1 --nocapture
 
@@ -143,21 +142,16 @@ verify_refused 2 "no deployment file deployments/diachain-never-deployed.json" -
 echo "e2e: deploying a changed build: every contract must be migrated in place"
 CHANGED=".chain/$CHAIN_ID/artifacts-changed"
 mkdir -p "$CHANGED"
+# append_custom_section SRC DST: SRC with a wasm custom section (id 0) appended, the same code
+# under another checksum, as a new build has. Sizes under 128 are one LEB128 byte.
+append_custom_section() {
+  local name=diachain-e2e payload="migration check" size
+  size=$((1 + ${#name} + ${#payload}))
+  [ "$size" -lt 128 ] || die "custom section of $size bytes needs a longer LEB128 size"
+  { cat "$1"; printf '\x00'; printf '%b' "$(printf '\\x%02x\\x%02x' "$size" "${#name}")"; printf '%s%s' "$name" "$payload"; } > "$2"
+}
 for c in device-registry reading-anchors consent data-union; do
-  python3 - "artifacts/$c.wasm" "$CHANGED/$c.wasm" <<'PY'
-# Appends a wasm custom section: the same code under another checksum, as a new build has.
-import sys
-src, dst = sys.argv[1:3]
-name, payload = b"diachain-e2e", b"migration check"
-body = bytes([len(name)]) + name + payload
-size, leb = len(body), b""
-while True:
-    byte, size = size & 0x7F, size >> 7
-    leb += bytes([byte | (0x80 if size else 0)])
-    if not size:
-        break
-open(dst, "wb").write(open(src, "rb").read() + b"\x00" + leb + body)
-PY
+  append_custom_section "artifacts/$c.wasm" "$CHANGED/$c.wasm"
 done
 DEP="deployments/$CHAIN_ID.json"
 before=$(jq -c '.contracts | map_values({address, code_id})' "$DEP")

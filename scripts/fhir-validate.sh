@@ -5,7 +5,8 @@
 #   bash scripts/fhir-validate.sh --build     # only build it (scripts/install-tools.sh does)
 # Built once with Maven into tests/fhir-validator/target; Maven's repository is .tools/m2.
 set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=lib/common.sh
+source "$(dirname "$0")/lib/common.sh"
 DIR="$ROOT/tests/fhir-validator"
 STAMP="$DIR/target/.built"
 if [ ! -f "$STAMP" ] || [ "$DIR/pom.xml" -nt "$STAMP" ] \

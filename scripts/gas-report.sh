@@ -4,7 +4,8 @@
 # the rejections and the anchoring benchmarks (tests/e2e/src/bench.rs) and stops the network.
 # Takes a few minutes. Usage: scripts/gas-report.sh [--no-build] [--out FILE]
 set -euo pipefail
-cd "$(dirname "$0")/.."
+# shellcheck source=lib/common.sh
+source "$(dirname "$0")/lib/common.sh"
 CHAIN_ID=diachain-gas-1
 PORT_BASE=${DIACHAIN_GAS_PORT_BASE:-28656}
 OUT=docs/gas.md

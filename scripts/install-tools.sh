@@ -2,25 +2,27 @@
 # Installs, on a fresh machine, every tool the wasm build and checks need, and caches them in
 # the repo's ignored .tools/ folder. Re-running is cheap: each tool is installed only when the
 # pinned version is missing.
-#   scripts/install-tools.sh [rust] [wasm-opt] [cosmwasm-check] [fhir]   (default: all four)
+#   scripts/install-tools.sh [rust] [wasm-opt] [cosmwasm-check] [fhir] [shellcheck]   (default: all)
 #   - the Rust of rust-toolchain.toml with rustfmt, clippy and the wasm32-unknown-unknown
 #     target (rustup)
 #   - binaryen's wasm-opt (npm package `binaryen`), which lowers bulk-memory ops for wasmvm 3.0
 #   - cosmwasm-check (crates.io), the same static checks wasmd runs on upload
 #   - the HAPI FHIR validator (tests/fhir-validator, Maven Central, built with the machine's
 #     Java and Maven into .tools/m2), an independent check of the relayer's FHIR export
+#   - shellcheck (Debian package, apt-get), the linter scripts/test.sh runs over scripts/
 set -euo pipefail
-cd "$(dirname "$0")/.."
+# shellcheck source=lib/common.sh
+source "$(dirname "$0")/lib/common.sh"
 source scripts/versions.env
 
 TOOLS="$PWD/.tools"
 mkdir -p "$TOOLS/bin"
 PARTS=("$@")
-[ ${#PARTS[@]} -gt 0 ] || PARTS=(rust wasm-opt cosmwasm-check fhir)
+[ ${#PARTS[@]} -gt 0 ] || PARTS=(rust wasm-opt cosmwasm-check fhir shellcheck)
 for p in "${PARTS[@]}"; do
   case "$p" in
-    rust|wasm-opt|cosmwasm-check|fhir) ;;
-    *) echo "install-tools: unknown tool $p (rust, wasm-opt, cosmwasm-check, fhir)" >&2; exit 2 ;;
+    rust|wasm-opt|cosmwasm-check|fhir|shellcheck) ;;
+    *) DIE_STATUS=2 die "unknown tool $p (rust, wasm-opt, cosmwasm-check, fhir, shellcheck)" ;;
   esac
 done
 # The pinned Rust of rust-toolchain.toml, with rustfmt, clippy and the wasm32 target (rustup
@@ -65,6 +67,18 @@ fhir() {
     exit 1
   fi
   echo "install-tools: FHIR validator (HAPI FHIR $(sed -n 's:.*<hapi.version>\(.*\)</hapi.version>.*:\1:p' tests/fhir-validator/pom.xml))"
+}
+
+# Debian's shellcheck (apt-get waits for the package lock: test.sh installs Chromium beside it).
+shellcheck() {
+  if ! type -P shellcheck >/dev/null; then   # (the command, not this function)
+    echo "install-tools: installing shellcheck (apt-get)"
+    local sudo=()
+    [ "$(id -u)" = 0 ] || sudo=(sudo -n)
+    "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=600 update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=600 install -y -qq shellcheck >/dev/null
+  fi
+  echo "install-tools: shellcheck $(command shellcheck --version | sed -n 's/^version: //p')"
 }
 
 for p in "${PARTS[@]}"; do "${p//-/_}"; done

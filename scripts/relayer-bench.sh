@@ -8,7 +8,8 @@
 # 0.25 s buckets, so percentiles are bucket upper bounds), then stops everything.
 # Usage: scripts/relayer-bench.sh [--devices N] [--seconds D] [--no-build]
 set -euo pipefail
-cd "$(dirname "$0")/.."
+# shellcheck source=lib/common.sh
+source "$(dirname "$0")/lib/common.sh"
 CHAIN_ID=diachain-bench-1 PORT_BASE=29656 PORT=29990 DEVICES=200 SECONDS_TO_RUN=120 BUILD=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -18,7 +19,6 @@ while [ $# -gt 0 ]; do
     *) echo "usage: scripts/relayer-bench.sh [--devices N] [--seconds D] [--no-build]" >&2; exit 2 ;;
   esac
 done
-log() { echo "relayer-bench: $*" >&2; }
 
 bash scripts/chain.sh start --chain-id "$CHAIN_ID" --port-base "$PORT_BASE" --reset
 RELAYER_PID=""
@@ -28,13 +28,12 @@ cleanup() {
 }
 trap cleanup EXIT
 bash scripts/deploy.sh --chain-id "$CHAIN_ID" "${BUILD[@]}"
-# shellcheck disable=SC1090
-source ".chain/$CHAIN_ID/network.env"
+load_network "$CHAIN_ID"
 DEP="deployments/$CHAIN_ID.json"
 log "building the relayer (bench profile: optimised)"
 cargo build --locked -q -p diachain-relayer --profile bench
-BIN="$(cargo metadata --format-version 1 --no-deps | jq -r .target_directory)/release/diachain-relayer"
-[ -x "$BIN" ] || BIN="$(cargo metadata --format-version 1 --no-deps | jq -r .target_directory)/bench/diachain-relayer"
+BIN="$(target_dir)/release/diachain-relayer"
+[ -x "$BIN" ] || BIN="$(target_dir)/bench/diachain-relayer"
 DIR=".chain/$CHAIN_ID/relayer-bench"
 rm -rf "$DIR"; mkdir -p "$DIR/store" "$DIR/secrets"; chmod 700 "$DIR/secrets"
 "$BIN" generate-master-key --out "$DIR/secrets/master.key" >/dev/null
@@ -61,32 +60,27 @@ done
 curl -sf "http://127.0.0.1:$PORT/metrics" > "$DIR/metrics.txt"
 curl -sf "http://127.0.0.1:$PORT/v1/status" > "$DIR/status.json"
 
-python3 - "$DIR" <<'PY'
-import json, sys
-d = sys.argv[1]
-sim = json.load(open(f"{d}/simulate.json"))
-status = json.load(open(f"{d}/status.json"))
-buckets, count = [], 0
-for line in open(f"{d}/metrics.txt"):
-    if line.startswith("diachain_relayer_ingest_to_anchor_seconds_bucket"):
-        le = line.split('le="')[1].split('"')[0]
-        buckets.append((float("inf") if le == "+Inf" else float(le), float(line.split()[-1])))
-    elif line.startswith("diachain_relayer_ingest_to_anchor_seconds_count"):
-        count = float(line.split()[-1])
-def pct(p):
-    for le, n in sorted(buckets):
-        if n >= p * count:
-            return le
-txs = None
-print(json.dumps({
-    "gateways": sim["streaming"],
-    "elapsed_secs": round(sim["elapsed_secs"], 1),
-    "batches_accepted": sim["batches_accepted"],
-    "readings_accepted": sim["readings_accepted"],
-    "readings_per_sec": round(sim["readings_accepted"] / sim["elapsed_secs"], 1),
-    "rejected": sim["rejected"],
-    "ack_latency_ms": sim["ack_latency_ms"],
-    "anchored": status["anchored"], "failed": status["failed"], "pending": status["pending"],
-    "ingest_to_anchor_s": {"count": count, "p50_le": pct(0.50), "p90_le": pct(0.90), "p99_le": pct(0.99), "max_le": pct(1.0)},
-}, indent=2))
-PY
+# The relayer's ingest_to_anchor_seconds histogram as JSON ({"buckets": [[le, n], ...], "count"}),
+# then one summary: percentiles are the upper bound (le) of the first bucket holding that share.
+awk 'BEGIN { printf "{\"buckets\":[" }
+  /^diachain_relayer_ingest_to_anchor_seconds_bucket/ {
+    le = $0; sub(/.*le="/, "", le); sub(/".*/, "", le)
+    printf "%s[\"%s\",%s]", (n++ ? "," : ""), le, $NF
+  }
+  /^diachain_relayer_ingest_to_anchor_seconds_count/ { count = $NF }
+  END { printf "],\"count\":%s}\n", count + 0 }' "$DIR/metrics.txt" > "$DIR/histogram.json"
+jq -n --slurpfile sim "$DIR/simulate.json" --slurpfile st "$DIR/status.json" --slurpfile h "$DIR/histogram.json" '
+  $sim[0] as $s | $st[0] as $t | $h[0] as $hist
+  | def r1: (. * 10 | round) / 10;
+    def pct(p): [$hist.buckets[] | {le: .[0], v: (if .[0] == "+Inf" then infinite else (.[0] | tonumber) end), n: .[1]}]
+      | sort_by(.v) | map(select(.n >= p * $hist.count)) | first
+      | if . == null then null elif .le == "+Inf" then "+Inf" else .v end;
+  { gateways: $s.streaming,
+    elapsed_secs: ($s.elapsed_secs | r1),
+    batches_accepted: $s.batches_accepted,
+    readings_accepted: $s.readings_accepted,
+    readings_per_sec: ($s.readings_accepted / $s.elapsed_secs | r1),
+    rejected: $s.rejected,
+    ack_latency_ms: $s.ack_latency_ms,
+    anchored: $t.anchored, failed: $t.failed, pending: $t.pending,
+    ingest_to_anchor_s: {count: $hist.count, p50_le: pct(0.50), p90_le: pct(0.90), p99_le: pct(0.99), max_le: pct(1.0)} }'

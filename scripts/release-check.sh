@@ -6,7 +6,8 @@
 # new checksum (from artifacts/checksums.txt).
 #   scripts/release-check.sh [ARTIFACTS_DIR]   (default artifacts/, built by scripts/build-wasm.sh)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+# shellcheck source=lib/common.sh
+source "$(dirname "$0")/lib/common.sh"
 ARTIFACTS=${1:-artifacts}
 [ -f "$ARTIFACTS/checksums.txt" ] || { echo "release-check: no $ARTIFACTS/checksums.txt (run scripts/build-wasm.sh)" >&2; exit 2; }
 
@@ -14,7 +15,7 @@ status=0
 for d in contracts/*/; do
   c=$(basename "$d")
   version=$(sed -n 's/^version *= *"\(.*\)"$/\1/p' "$d/Cargo.toml" | head -1)
-  built=$(awk -v f="$c.wasm" '$2 == f { print $1 }' "$ARTIFACTS/checksums.txt")
+  built=$(checksum_of "$ARTIFACTS/checksums.txt" "$c.wasm")
   [ -n "$built" ] || { echo "release-check: $ARTIFACTS has no $c.wasm" >&2; status=1; continue; }
   # The "### <version>" entry under the "## <contract> (" heading, up to the next heading.
   entry=$(awk -v c="$c" -v v="$version" '
@@ -25,6 +26,7 @@ for d in contracts/*/; do
     echo "release-check: CHANGELOG.md has no entry for $c $version: a change to a contract's wasm bumps its version and gets an entry (docs/conventions.md)" >&2
     status=1; continue
   fi
+  # shellcheck disable=SC2016  # the backquotes are Markdown, not a command
   recorded=$(grep -o 'sha256 `[0-9a-f]\{64\}`' <<<"$entry" | head -1 | grep -o '[0-9a-f]\{64\}' || true)
   if [ -z "$recorded" ]; then
     echo "release-check: the CHANGELOG.md entry of $c $version gives no sha256 (add: - sha256 \`$built\`)" >&2

@@ -15,7 +15,8 @@
 # State: .chain/<chain-id>/relayer/ (store, config, logs, simulator state, proof);
 # secrets (chain key, master key): .chain/<chain-id>/relayer-secrets/.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+# shellcheck source=lib/common.sh
+source "$(dirname "$0")/lib/common.sh"
 
 CHAIN_ID=${DIACHAIN_CHAIN_ID:-diachain-local-1}
 DEVICES=8 PORT=8640 WEB_PORT=8650 RESET=() BUILD=()
@@ -29,8 +30,6 @@ while [ $# -gt 0 ]; do
     *) echo "usage: scripts/run.sh [--devices N] [--port P] [--web-port W] [--reset] [--no-build]" >&2; exit 2 ;;
   esac
 done
-log() { echo "run: $*" >&2; }
-die() { echo "run: $*" >&2; exit 1; }
 
 curl -s "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 \
   && die "something already listens on port $PORT (a relayer left running?); stop it or pass --port"
@@ -60,8 +59,7 @@ else
   bash scripts/chain.sh start --chain-id "$CHAIN_ID" "${RESET[@]}"
 fi
 bash scripts/deploy.sh --chain-id "$CHAIN_ID" "${BUILD[@]}"
-# shellcheck disable=SC1090
-source ".chain/$CHAIN_ID/network.env"
+load_network "$CHAIN_ID"
 DEP="deployments/$CHAIN_ID.json"
 REGISTRY=$(jq -r '.contracts["device-registry"].address' "$DEP")
 ANCHORS=$(jq -r '.contracts["reading-anchors"].address' "$DEP")
@@ -74,7 +72,7 @@ if [ -n "${DIACHAIN_RELAYER_BIN:-}" ]; then
 else
   log "building the relayer"
   cargo build --locked -q -p diachain-relayer
-  BIN="$(cargo metadata --format-version 1 --no-deps | jq -r .target_directory)/debug/diachain-relayer"
+  BIN="$(target_dir)/debug/diachain-relayer"
 fi
 
 DIR=".chain/$CHAIN_ID/relayer"

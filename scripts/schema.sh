@@ -2,7 +2,8 @@
 # Writes every contract's JSON schema to schema/<contract>.json (what frontends build on).
 # With --check, writes nothing and fails if a committed schema is stale or missing.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+# shellcheck source=lib/common.sh
+source "$(dirname "$0")/lib/common.sh"
 mode=${1:-write}
 out_dir=schema
 if [ "$mode" = "--check" ]; then
@@ -18,7 +19,7 @@ done
 # One build with the workspace's features (as cargo test builds), not one per contract with
 # each package's own: that would rebuild cosmwasm-std and the rest with other features.
 cargo build --quiet --locked --workspace "${bins[@]}"
-target=$(cargo metadata --format-version 1 --no-deps | jq -r .target_directory)
+target=$(target_dir)
 for c in "${contracts[@]}"; do
   "$target/debug/$c-schema" "$out_dir/$c.json"
 done

@@ -10,7 +10,8 @@
 # from its pinned Go module and cached in .tools/). The e2e step runs in the background beside
 # clippy and the unit tests: it mostly waits for blocks.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+# shellcheck source=lib/common.sh
+source "$(dirname "$0")/lib/common.sh"
 
 step() { printf '\n==> [%ss] %s\n' "$SECONDS" "$*"; }
 
@@ -18,7 +19,8 @@ step() { printf '\n==> [%ss] %s\n' "$SECONDS" "$*"; }
 RESULTS=$(mktemp)
 BACKGROUND=()
 # (each in a process group of its own, stopped with all it started if this script stops first)
-trap 'rm -f "$RESULTS"; for p in "${BACKGROUND[@]}"; do kill -- "-$p" 2>/dev/null || true; done' EXIT
+stop_background() { local p; rm -f "$RESULTS"; for p in "${BACKGROUND[@]}"; do kill -- "-$p" 2>/dev/null || true; done; }
+trap stop_background EXIT
 
 # Work that mostly waits on the network, or needs no result before the e2e step, runs beside
 # the Rust build: `background NAME CMD...` logs to .tools/logs/NAME.log; `await NAME` waits for
@@ -42,13 +44,17 @@ step "install tools"
 # wasmd from its pinned Go module (several minutes on a fresh machine; only e2e needs it).
 background wasmd bash scripts/wasmd-build.sh
 # Debian's Chromium for the dashboard's browser tests (e2e step); no browser download by npm.
+# shellcheck disable=SC2016  # expanded by the inner bash
 background chromium bash -c 'if [ -x /usr/bin/chromium ]; then echo "chromium: $(/usr/bin/chromium --version)"; exit 0; fi
   S=""; [ "$(id -u)" = 0 ] || S="sudo -n"
-  $S apt-get update -qq && DEBIAN_FRONTEND=noninteractive $S apt-get install -y -qq chromium && /usr/bin/chromium --version'
+  L="-o DPkg::Lock::Timeout=600"
+  $S apt-get $L update -qq && DEBIAN_FRONTEND=noninteractive $S apt-get $L install -y -qq chromium && /usr/bin/chromium --version'
 # (cosmwasm-check, several minutes of compiling, is built later, beside the e2e step)
-bash scripts/install-tools.sh rust wasm-opt fhir
+bash scripts/install-tools.sh rust wasm-opt fhir shellcheck
 step "cargo fmt --check"
 cargo fmt --all -- --check
+step "shellcheck scripts/ (settings: .shellcheckrc)"
+shellcheck scripts/*.sh scripts/lib/*.sh scripts/lib/*/*.sh
 step "TypeScript client (clients/ts): codegen freshness, lint, typecheck, build, unit tests"
 bash scripts/client-test.sh 2>&1 | tee -a "$RESULTS"
 step "web dashboard (web/): lint, typecheck, build"

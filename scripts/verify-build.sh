@@ -14,10 +14,10 @@
 # Exit status: 0 all match, 1 a mismatch (or a contract not on chain), 2 bad usage or the
 # rebuild or a query failed.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
+# shellcheck source=lib/common.sh
+source "$(dirname "$0")/lib/common.sh"
 
-die() { echo "verify-build: $*" >&2; exit 2; }
+DIE_STATUS=2   # bad usage, a failed rebuild or query (1 is a mismatch)
 
 FILE="" NODE="" CHAIN_ID="" REBUILT="" WASMD=""
 while [ $# -gt 0 ]; do
@@ -64,7 +64,7 @@ status=0
 printf '%-16s %7s  %-64s  %-64s  %s\n' contract "code id" "on-chain checksum" "rebuilt checksum" match
 for c in "${CONTRACTS[@]}"; do
   addr=$(jq -r --arg c "$c" '.contracts[$c].address' "$FILE")
-  rebuilt=$(awk -v f="$c.wasm" '$2 == f { print $1 }' "$REBUILT/checksums.txt")
+  rebuilt=$(checksum_of "$REBUILT/checksums.txt" "$c.wasm")
   [ -n "$rebuilt" ] || rebuilt="(no $c.wasm in the build)"
   if ! info=$(q contract "$addr"); then
     printf '%-16s %7s  %-64s  %-64s  %s\n' "$c" - "(no contract at $addr)" "$rebuilt" NO

@@ -14,10 +14,9 @@
 # Prints nothing but progress on stderr; prints the binary's path on stdout.
 # Usage: scripts/wasmd-build.sh [--force]
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
+# shellcheck source=lib/common.sh
+source "$(dirname "$0")/lib/common.sh"
 
-log() { echo "wasmd-build: $*" >&2; }
 
 command -v go >/dev/null || { log "Go (>= 1.25) is required: https://go.dev/dl/"; exit 2; }
 command -v gcc >/dev/null || { log "gcc is required (wasmvm is linked with cgo)"; exit 2; }

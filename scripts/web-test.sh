@@ -16,8 +16,8 @@
 #   --build-only     install and build only (no lint, typecheck or tests)
 # Prints "web: N passed, M failed" last; exits non-zero if anything failed.
 set -uo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
+# shellcheck source=lib/common.sh
+source "$(dirname "$0")/lib/common.sh"
 
 CHAIN_ID="" RELAYER="" WEB_PORT=8650 SHOTS="$ROOT/docs/screenshots" BUILD_ONLY=0
 while [ $# -gt 0 ]; do
@@ -32,7 +32,6 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -z "$CHAIN_ID" ] || [ -n "$RELAYER" ] || { echo "web-test: --browser needs --relayer URL" >&2; exit 2; }
-log() { echo "web-test: $*" >&2; }
 die() { echo "web-test: $*" >&2; echo "web: 0 passed, 1 failed"; exit 1; }
 
 command -v node >/dev/null && command -v npm >/dev/null || die "node and npm are needed (Node >= 20.19)"
@@ -49,7 +48,7 @@ step() {  # step NAME COMMAND...: runs it, counts it
 
 # Packages: the client first (the dashboard links it with file:../clients/ts and imports its build).
 log "installing clients/ts and web from their lockfiles"
-# shellcheck source=scripts/lib/npm.sh
+# shellcheck source=lib/npm.sh
 source scripts/lib/npm.sh
 { npm_install clients/ts && (cd clients/ts && npm run --silent build); } || die "clients/ts could not be installed or built"
 npm_install web || die "web could not be installed"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the scripts that install Node packages (client-test.sh, web-test.sh).
 # npm_install DIR: `npm ci` in DIR from its lockfile, unless DIR/node_modules already holds
 # exactly that lockfile's packages (the lockfile's sha256, stamped after an install that
