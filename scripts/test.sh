@@ -63,12 +63,19 @@ step "wasm build, size budget (cosmwasm-check follows beside the e2e step)"
 bash scripts/build-wasm.sh --no-check
 step "release check: each contract's wasm is the one its version's CHANGELOG entry names"
 bash scripts/release-check.sh
-# (and it refuses a build that differs from the entry)
+# (and it refuses a build that differs from the entry, and a version without an entry)
 CHANGED_SUMS=$(mktemp -d)
 sed '1s/^[0-9a-f]/x/' artifacts/checksums.txt > "$CHANGED_SUMS/checksums.txt"
-if bash scripts/release-check.sh "$CHANGED_SUMS" > /dev/null 2>&1; then
-  echo "test.sh: release-check.sh accepted a build that differs from CHANGELOG.md" >&2; exit 1
-fi
+refused=$(bash scripts/release-check.sh "$CHANGED_SUMS" 2>&1) \
+  && die "release-check.sh accepted a build that differs from CHANGELOG.md"
+grep -q "the wasm changed under an unchanged version" <<<"$refused" || die "release-check.sh: $refused"
+consent=$(sed -n 's/^version *= *"\(.*\)"$/\1/p' contracts/consent/Cargo.toml | head -1)
+# The CHANGELOG without consent's current entry: as if its version had been bumped without one.
+awk -v v="$consent" '/^## / { c = index($0, "## consent (") == 1 } c && $1 == "###" && $2 == v { skip = 1; next }
+  /^##/ { skip = 0 } !skip' CHANGELOG.md > "$CHANGED_SUMS/CHANGELOG.md"
+refused=$(bash scripts/release-check.sh artifacts "$CHANGED_SUMS/CHANGELOG.md" 2>&1) \
+  && die "release-check.sh accepted consent $consent without a CHANGELOG entry"
+grep -q "has no entry for consent $consent" <<<"$refused" || die "release-check.sh: $refused"
 rm -rf "$CHANGED_SUMS"
 step "build the tests and the relayer"
 # Everything the e2e step runs, built before it starts, so that it never waits for a build while
