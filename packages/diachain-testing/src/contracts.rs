@@ -1,0 +1,76 @@
+//! The contracts, wrapped for cw-multi-test.
+
+/// Wraps the entry points of a contract module (`execute`, `instantiate`, `query`, `migrate`,
+/// and `reply` when named) as a `Box<dyn cw_multi_test::Contract<Empty>>`:
+/// `contract_wrapper!(crate::contract)` or `contract_wrapper!(consent::contract, reply)`.
+#[macro_export]
+macro_rules! contract_wrapper {
+    ($($module:ident)::+) => {{
+        use $($module)::+ as entry;
+        let wrapped: ::std::boxed::Box<
+            dyn $crate::__multi_test::Contract<$crate::__cosmwasm_std::Empty>,
+        > = ::std::boxed::Box::new(
+            $crate::__multi_test::ContractWrapper::new(
+                entry::execute,
+                entry::instantiate,
+                entry::query,
+            )
+            .with_migrate(entry::migrate),
+        );
+        wrapped
+    }};
+    ($($module:ident)::+, reply) => {{
+        use $($module)::+ as entry;
+        let wrapped: ::std::boxed::Box<
+            dyn $crate::__multi_test::Contract<$crate::__cosmwasm_std::Empty>,
+        > = ::std::boxed::Box::new(
+            $crate::__multi_test::ContractWrapper::new(
+                entry::execute,
+                entry::instantiate,
+                entry::query,
+            )
+            .with_migrate(entry::migrate)
+            .with_reply(entry::reply),
+        );
+        wrapped
+    }};
+}
+
+#[cfg(any(
+    feature = "registry",
+    feature = "anchors",
+    feature = "consent",
+    feature = "union"
+))]
+use cosmwasm_std::Empty;
+#[cfg(any(
+    feature = "registry",
+    feature = "anchors",
+    feature = "consent",
+    feature = "union"
+))]
+use cw_multi_test::Contract;
+
+/// The device registry (feature `registry`).
+#[cfg(feature = "registry")]
+pub fn registry_contract() -> Box<dyn Contract<Empty>> {
+    contract_wrapper!(device_registry::contract)
+}
+
+/// The reading-anchors contract (feature `anchors`).
+#[cfg(feature = "anchors")]
+pub fn anchors_contract() -> Box<dyn Contract<Empty>> {
+    contract_wrapper!(reading_anchors::contract)
+}
+
+/// The consent contract, with its reply entry point (feature `consent`).
+#[cfg(feature = "consent")]
+pub fn consent_contract() -> Box<dyn Contract<Empty>> {
+    contract_wrapper!(consent::contract, reply)
+}
+
+/// The data union (feature `union`).
+#[cfg(feature = "union")]
+pub fn union_contract() -> Box<dyn Contract<Empty>> {
+    contract_wrapper!(data_union::contract)
+}
