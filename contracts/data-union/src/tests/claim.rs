@@ -53,7 +53,7 @@ fn claim_twice_is_refused() {
     let (mut suite, id, alice, _) = two_members(Funding::Native);
     suite.close_study();
     suite.claim(&alice, id).unwrap();
-    assert_err(
+    assert_refused(
         suite.claim(&alice, id),
         ContractError::AlreadyClaimed { study_id: id },
     );
@@ -64,7 +64,7 @@ fn claim_twice_is_refused() {
 #[test]
 fn claim_before_the_study_closes_is_refused() {
     let (mut suite, id, alice, _) = two_members(Funding::Native);
-    assert_err(
+    assert_refused(
         suite.claim(&alice, id),
         ContractError::ClaimNotOpen {
             study_id: id,
@@ -83,15 +83,15 @@ fn claim_by_a_non_member_unknown_study_or_with_funds_is_refused() {
     let (mut suite, id, alice, _) = two_members(Funding::Native);
     suite.close_study();
     let carol = suite.addr("carol");
-    assert_err(
+    assert_refused(
         suite.claim(&carol, id),
         ContractError::NotMember { study_id: id },
     );
-    assert_err(
+    assert_refused(
         suite.claim(&alice, 9),
         ContractError::StudyNotFound { study_id: 9 },
     );
-    assert_err(
+    assert_refused(
         suite.execute_paid(
             &alice,
             &ExecuteMsg::Claim { study_id: id },
@@ -118,7 +118,7 @@ fn claim_below_the_minimum_days_is_refused_and_only_qualifying_days_count() {
     suite.anchor(&alice, DataScope::Glucose, FROM_DAY + 2, 30); // never reaches 100
     suite.anchor(&bob, DataScope::Glucose, FROM_DAY, 260);
     suite.close_study();
-    assert_err(
+    assert_refused(
         suite.claim(&bob, id),
         ContractError::NotEnoughDays {
             counting_days: 1,
@@ -149,7 +149,7 @@ fn claim_without_readings_from_a_required_device_kind_is_refused() {
     // Bob also anchors insulin (not a wanted scope, but proves a pump).
     suite.anchor(&bob, DataScope::Insulin, FROM_DAY, 3);
     suite.close_study();
-    assert_err(
+    assert_refused(
         suite.claim(&alice, id),
         ContractError::MissingDeviceKind {
             kind: DeviceKind::Pump,
@@ -214,7 +214,7 @@ fn a_membership_from_0_1_reads_its_scopes_from_coverage() {
     drop(storage);
     suite.close_study();
     // Coverage has no insulin: not eligible. Then the anchors contract shows some.
-    assert_err(
+    assert_refused(
         suite.claim(&alice, id),
         ContractError::MissingDeviceKind {
             kind: DeviceKind::Pump,
@@ -260,7 +260,7 @@ fn claim_with_nothing_counted_is_refused() {
     let carol = suite.addr("carol");
     suite.consent_and_join(&carol, id);
     suite.close_study();
-    assert_err(
+    assert_refused(
         suite.claim(&carol, id),
         ContractError::NothingToClaim { study_id: id },
     );
@@ -282,7 +282,7 @@ fn claim_after_the_grace_period_works_until_the_sponsor_withdraws() {
     suite.claim(&alice, id).unwrap();
     let sponsor = suite.sponsor.clone();
     suite.withdraw(&sponsor, id).unwrap();
-    assert_err(
+    assert_refused(
         suite.claim(&bob, id),
         ContractError::StudyClosed { study_id: id },
     );

@@ -64,15 +64,15 @@ fn create_with_no_wrong_or_extra_funds_is_refused() {
         study: Suite::study(),
         denom: DENOM.into(),
     };
-    assert_err(
+    assert_refused(
         suite.execute(&sponsor, &msg, &[]),
         ContractError::Payment(PaymentError::NoFunds {}),
     );
-    assert_err(
+    assert_refused(
         suite.execute(&sponsor, &msg, &coins(5, "uother")),
         ContractError::Payment(PaymentError::MissingDenom(DENOM.into())),
     );
-    assert_err(
+    assert_refused(
         suite.execute(&sponsor, &msg, &[coin(5, DENOM), coin(5, "uother")]),
         ContractError::Payment(PaymentError::MultipleDenoms {}),
     );
@@ -93,11 +93,11 @@ fn create_through_receive_refuses_zero_amount_and_native_coins() {
             .unwrap(),
         })
     };
-    assert_err(
+    assert_refused(
         suite.execute(&token, &receive(0), &[]),
         ContractError::ZeroAmount,
     );
-    assert_err(
+    assert_refused(
         suite.execute(&sponsor, &receive(10), &coins(10, DENOM)),
         ContractError::Payment(PaymentError::NonPayable {}),
     );
@@ -208,7 +208,7 @@ fn create_refuses_every_invalid_study_field() {
     for (edit, expected) in cases {
         let mut study = Suite::study();
         edit(&mut study);
-        assert_err(suite.create_native(study, 100), expected);
+        assert_refused(suite.create_native(study, 100), expected);
     }
     // Nothing was created by the refused attempts.
     assert!(suite
