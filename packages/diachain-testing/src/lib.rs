@@ -5,6 +5,7 @@
 //! - [`listener`]: one hook-recording listener contract (and one that refuses every hook);
 //! - [`refusal`]: [`assert_refused`], the one refusal assertion, and [`Accepted`];
 //! - [`events`]: the attributes of a multi-test response;
+//! - [`suite`] (feature `suite`): the four contracts wired together, built by [`SuiteBuilder`];
 //! - [`testing`]: `diachain_std::testing` (device keys, signed batches), re-exported.
 //!
 //! The kit depends on the contract crates (with `library`) for their entry points. A contract's
@@ -22,11 +23,15 @@ pub mod contracts;
 pub mod events;
 pub mod listener;
 pub mod refusal;
+#[cfg(feature = "suite")]
+pub mod suite;
 
 pub use diachain_std::testing;
 pub use events::{attribute, attributes};
 pub use listener::{failing_listener, heard, hook_listener};
 pub use refusal::{assert_refused, refused_with, Accepted};
+#[cfg(feature = "suite")]
+pub use suite::*;
 
 #[doc(hidden)]
 pub use cosmwasm_std as __cosmwasm_std;
