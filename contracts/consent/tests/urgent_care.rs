@@ -11,7 +11,7 @@ use cw_multi_test::{App, Executor};
 use diachain_std::hooks::ConsentHookMsg;
 use diachain_std::registry;
 use diachain_std::{DataScope, Page, Purpose};
-use diachain_testing::contracts::{consent_contract, registry_contract};
+use diachain_testing::contracts::{consent_contract, instantiate_registry};
 use diachain_testing::{assert_refused, attribute, failing_listener, heard, hook_listener};
 
 const HOUR: u64 = 3_600;
@@ -32,19 +32,9 @@ impl Chain {
         let mut app = App::default();
         let admin = app.api().addr_make("consortium");
         let custodian = app.api().addr_make("relayer");
-        let registry_code = app.store_code(registry_contract());
+        let registry = instantiate_registry(&mut app, &admin);
         let consent_code = app.store_code(consent_contract());
         let listener_code = app.store_code(hook_listener::<ConsentHookMsg>());
-        let registry = app
-            .instantiate_contract(
-                registry_code,
-                admin.clone(),
-                &registry::InstantiateMsg { admin: None },
-                &[],
-                "registry",
-                Some(admin.to_string()),
-            )
-            .unwrap();
         let broken_code = app.store_code(failing_listener::<ConsentHookMsg>());
         let listener = app
             .instantiate_contract(listener_code, admin.clone(), &Empty {}, &[], "union", None)

@@ -36,6 +36,7 @@ macro_rules! contract_wrapper {
     }};
 }
 
+use cosmwasm_std::Addr;
 #[cfg(any(
     feature = "registry",
     feature = "anchors",
@@ -50,6 +51,37 @@ use cosmwasm_std::Empty;
     feature = "union"
 ))]
 use cw_multi_test::Contract;
+use cw_multi_test::{App, Executor};
+use serde::Serialize;
+
+/// Instantiates `code` with `msg`, administered (and migratable) by `admin`; panics with the
+/// contract's error if it refuses.
+pub fn instantiate<T: Serialize>(
+    app: &mut App,
+    admin: &Addr,
+    code: u64,
+    msg: &T,
+    label: &str,
+) -> Addr {
+    app.instantiate_contract(
+        code,
+        admin.clone(),
+        msg,
+        &[],
+        label,
+        Some(admin.to_string()),
+    )
+    .unwrap_or_else(|e| panic!("instantiate {label}: {e}"))
+}
+
+/// Stores the registry's code and instantiates it with `admin` as its consortium admin (and
+/// migration admin); returns its address (feature `registry`).
+#[cfg(feature = "registry")]
+pub fn instantiate_registry(app: &mut App, admin: &Addr) -> Addr {
+    let code = app.store_code(registry_contract());
+    let msg = diachain_std::registry::InstantiateMsg { admin: None };
+    instantiate(app, admin, code, &msg, "device-registry")
+}
 
 /// The device registry (feature `registry`).
 #[cfg(feature = "registry")]

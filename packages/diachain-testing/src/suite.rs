@@ -20,6 +20,7 @@ use diachain_std::{DataScope, Device, DeviceKind, Domain, KeyAlgorithm, Page, Pu
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::contracts::instantiate;
 pub use crate::contracts::{anchors_contract, consent_contract, registry_contract, union_contract};
 use crate::events::attribute;
 use crate::refusal::Accepted;
@@ -1142,17 +1143,4 @@ pub fn new_study(
         eligibility,
         cap_per_patient: Uint128::new(cap_per_patient),
     }
-}
-
-/// Instantiates `code` with `msg`, administered (and migratable) by `admin`.
-fn instantiate<T: Serialize>(app: &mut App, admin: &Addr, code: u64, msg: &T, label: &str) -> Addr {
-    app.instantiate_contract(
-        code,
-        admin.clone(),
-        msg,
-        &[],
-        label,
-        Some(admin.to_string()),
-    )
-    .unwrap_or_else(|e| panic!("instantiate {label}: {e}"))
 }

@@ -18,7 +18,7 @@ use diachain_std::hooks::{AnchorsHookMsg, Contribution};
 use diachain_std::registry::{self, NewDevice};
 use diachain_std::testing::{signed_batch, submission, SignedBatch, TestKey};
 use diachain_std::{DeviceKind, Domain, KeyAlgorithm};
-use diachain_testing::contracts::registry_contract;
+use diachain_testing::contracts::instantiate_registry;
 use diachain_testing::{contract_wrapper, heard, hook_listener};
 use serde::de::DeserializeOwned;
 
@@ -64,18 +64,8 @@ impl Suite {
         app.update_block(|b| {
             b.time = cosmwasm_std::Timestamp::from_seconds(DAY0 + 3 * DAY);
         });
-        let registry_code = app.store_code(registry_contract());
+        let registry = instantiate_registry(&mut app, &admin);
         let anchors_code = app.store_code(contract_wrapper!(crate::contract));
-        let registry = app
-            .instantiate_contract(
-                registry_code,
-                admin.clone(),
-                &registry::InstantiateMsg { admin: None },
-                &[],
-                "registry",
-                None,
-            )
-            .unwrap();
         let anchors = app
             .instantiate_contract(
                 anchors_code,
