@@ -238,7 +238,7 @@ fn create_accepts_a_full_366_day_period_and_explicit_closing_time() {
 
 #[test]
 fn fee_of_zero_sends_nothing_to_the_treasury() {
-    let mut suite = Suite::with_fee(0);
+    let mut suite = SuiteBuilder::default().with_fee(0).build();
     let id = suite.create_native(Suite::study(), 1_000).unwrap();
     assert_eq!(suite.pool(id).pool.fees.u128(), 0);
     assert_eq!(suite.balance(Funding::Native, &suite.treasury.clone()), 0);

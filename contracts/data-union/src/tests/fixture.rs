@@ -332,12 +332,30 @@ pub fn instantiate_msg(suite_anchors: &Addr, consent: &Addr, treasury: &Addr) ->
     }
 }
 
-impl Suite {
-    pub fn new() -> Self {
-        Self::with_fee(FEE_BPS)
+/// Builds the union's [`Suite`] the way the kit's `SuiteBuilder` builds the cross-contract one:
+/// `SuiteBuilder::default().with_fee(0).build()`.
+#[derive(Clone, Copy, Debug)]
+pub struct SuiteBuilder {
+    fee_bps: u16,
+}
+
+impl Default for SuiteBuilder {
+    fn default() -> Self {
+        SuiteBuilder { fee_bps: FEE_BPS }
+    }
+}
+
+impl SuiteBuilder {
+    /// The union's fee on every deposit, in basis points (default `FEE_BPS`).
+    pub fn with_fee(mut self, fee_bps: u16) -> Self {
+        self.fee_bps = fee_bps;
+        self
     }
 
-    pub fn with_fee(fee_bps: u16) -> Self {
+    /// The union wired to the anchors and consent stand-ins, with two cw20 tokens; the sponsor
+    /// and the funder hold `SPONSOR_FUNDS` of each coin and token.
+    pub fn build(self) -> Suite {
+        let fee_bps = self.fee_bps;
         let mut app = App::default();
         app.update_block(|b| b.time = Timestamp::from_seconds(START_DAY * DAY));
         let api = *app.api();
@@ -462,6 +480,13 @@ impl Suite {
             sponsor,
             union_code,
         }
+    }
+}
+
+impl Suite {
+    /// The default union (`SuiteBuilder::default().build()`).
+    pub fn new() -> Self {
+        SuiteBuilder::default().build()
     }
 
     pub fn addr(&self, name: &str) -> Addr {

@@ -77,7 +77,7 @@ fn sponsor_withdraws_the_unclaimed_rest_once_and_the_books_balance() {
 
 #[test]
 fn sponsor_withdraws_a_cw20_pool_in_the_token() {
-    let mut suite = Suite::with_fee(0);
+    let mut suite = SuiteBuilder::default().with_fee(0).build();
     let id = suite.create_cw20(Suite::study(), 5_000).unwrap();
     suite.pass_grace();
     let sponsor = suite.sponsor.clone();
