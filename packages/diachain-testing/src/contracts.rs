@@ -5,33 +5,23 @@
 /// `contract_wrapper!(crate::contract)` or `contract_wrapper!(consent::contract, reply)`.
 #[macro_export]
 macro_rules! contract_wrapper {
-    ($($module:ident)::+) => {{
+    ($($module:ident)::+) => {
+        $crate::contract_wrapper!(@boxed $($module)::+ => |w| w)
+    };
+    ($($module:ident)::+, reply) => {
+        $crate::contract_wrapper!(@boxed $($module)::+ => |w| w.with_reply(entry::reply))
+    };
+    (@boxed $($module:ident)::+ => |$w:ident| $more:expr) => {{
         use $($module)::+ as entry;
+        let $w = $crate::__multi_test::ContractWrapper::new(
+            entry::execute,
+            entry::instantiate,
+            entry::query,
+        )
+        .with_migrate(entry::migrate);
         let wrapped: ::std::boxed::Box<
             dyn $crate::__multi_test::Contract<$crate::__cosmwasm_std::Empty>,
-        > = ::std::boxed::Box::new(
-            $crate::__multi_test::ContractWrapper::new(
-                entry::execute,
-                entry::instantiate,
-                entry::query,
-            )
-            .with_migrate(entry::migrate),
-        );
-        wrapped
-    }};
-    ($($module:ident)::+, reply) => {{
-        use $($module)::+ as entry;
-        let wrapped: ::std::boxed::Box<
-            dyn $crate::__multi_test::Contract<$crate::__cosmwasm_std::Empty>,
-        > = ::std::boxed::Box::new(
-            $crate::__multi_test::ContractWrapper::new(
-                entry::execute,
-                entry::instantiate,
-                entry::query,
-            )
-            .with_migrate(entry::migrate)
-            .with_reply(entry::reply),
-        );
+        > = ::std::boxed::Box::new($more);
         wrapped
     }};
 }
