@@ -6,58 +6,16 @@ use consent::msg::{
     AccessRecord, CheckAccessResponse, ConsentRole, Denial, ExecuteMsg, Expiry, Grant, GrantInfo,
     InstantiateMsg, MigrateMsg, NewAccess, QueryMsg, ResearchConsentResponse,
 };
-use cosmwasm_std::{
-    to_json_binary, Addr, Binary, Deps, DepsMut, Empty, Env, MessageInfo, Response, StdResult,
-    Timestamp,
-};
-use cw_multi_test::{App, ContractWrapper, Executor};
-use cw_storage_plus::Item;
+use cosmwasm_std::{Addr, Empty, StdResult, Timestamp};
+use cw_multi_test::{App, Executor};
 use diachain_std::hooks::ConsentHookMsg;
 use diachain_std::registry;
 use diachain_std::{DataScope, Page, Purpose};
+use diachain_testing::contracts::{consent_contract, instantiate_registry};
+use diachain_testing::{assert_refused, attribute, failing_listener, heard, hook_listener};
 
 const HOUR: u64 = 3_600;
 const DAY: u64 = 86_400;
-
-/// A stand-in data union: remembers every consent hook it receives.
-const HEARD: Item<Vec<ConsentHookMsg>> = Item::new("heard");
-
-fn listener_instantiate(
-    deps: DepsMut,
-    _env: Env,
-    _info: MessageInfo,
-    _msg: Empty,
-) -> StdResult<Response> {
-    HEARD.save(deps.storage, &vec![])?;
-    Ok(Response::new())
-}
-
-fn listener_execute(
-    deps: DepsMut,
-    _env: Env,
-    _info: MessageInfo,
-    msg: ConsentHookMsg,
-) -> StdResult<Response> {
-    HEARD.update(deps.storage, |mut heard| -> StdResult<_> {
-        heard.push(msg);
-        Ok(heard)
-    })?;
-    Ok(Response::new())
-}
-
-/// A listener that always fails.
-fn broken_execute(
-    _deps: DepsMut,
-    _env: Env,
-    _info: MessageInfo,
-    _msg: ConsentHookMsg,
-) -> StdResult<Response> {
-    Err(cosmwasm_std::StdError::msg("broken listener"))
-}
-
-fn listener_query(deps: Deps, _env: Env, _msg: Empty) -> StdResult<Binary> {
-    to_json_binary(&HEARD.load(deps.storage)?)
-}
 
 struct Chain {
     app: App,
@@ -74,43 +32,10 @@ impl Chain {
         let mut app = App::default();
         let admin = app.api().addr_make("consortium");
         let custodian = app.api().addr_make("relayer");
-        let registry_code = app.store_code(Box::new(
-            ContractWrapper::new(
-                device_registry::contract::execute,
-                device_registry::contract::instantiate,
-                device_registry::contract::query,
-            )
-            .with_migrate(device_registry::contract::migrate),
-        ));
-        let consent_code = app.store_code(Box::new(
-            ContractWrapper::new(
-                consent::contract::execute,
-                consent::contract::instantiate,
-                consent::contract::query,
-            )
-            .with_migrate(consent::contract::migrate)
-            .with_reply(consent::contract::reply),
-        ));
-        let listener_code = app.store_code(Box::new(ContractWrapper::new(
-            listener_execute,
-            listener_instantiate,
-            listener_query,
-        )));
-        let registry = app
-            .instantiate_contract(
-                registry_code,
-                admin.clone(),
-                &registry::InstantiateMsg { admin: None },
-                &[],
-                "registry",
-                Some(admin.to_string()),
-            )
-            .unwrap();
-        let broken_code = app.store_code(Box::new(ContractWrapper::new(
-            broken_execute,
-            listener_instantiate,
-            listener_query,
-        )));
+        let registry = instantiate_registry(&mut app, &admin);
+        let consent_code = app.store_code(consent_contract());
+        let listener_code = app.store_code(hook_listener::<ConsentHookMsg>());
+        let broken_code = app.store_code(failing_listener::<ConsentHookMsg>());
         let listener = app
             .instantiate_contract(listener_code, admin.clone(), &Empty {}, &[], "union", None)
             .unwrap();
@@ -228,22 +153,7 @@ impl Chain {
 }
 
 fn grant_id(res: &cw_multi_test::AppResponse) -> u64 {
-    res.events
-        .iter()
-        .flat_map(|e| e.attributes.iter())
-        .find(|a| a.key == "grant_id")
-        .unwrap()
-        .value
-        .parse()
-        .unwrap()
-}
-
-fn refused_with(err: cosmwasm_std::StdError, expected: ContractError) {
-    let text = format!("{err:?} {err}");
-    assert!(
-        text.contains(&expected.to_string()),
-        "expected {expected:?}, got {text}"
-    );
+    attribute(res, "grant_id").unwrap().parse().unwrap()
 }
 
 #[test]
@@ -399,7 +309,10 @@ fn urgent_care_story_grant_break_glass_then_revocation_denies_from_the_next_bloc
             session,
         )
         .unwrap_err();
-    refused_with(err, ContractError::GrantExpired { grant_id: session });
+    assert_refused(
+        Err::<(), _>(err),
+        ContractError::GrantExpired { grant_id: session },
+    );
 
     // 4. Back home, still within the 24 hours, the patient revokes the clinician's access.
     assert!(
@@ -436,8 +349,8 @@ fn urgent_care_story_grant_break_glass_then_revocation_denies_from_the_next_bloc
             clinic_grant,
         )
         .unwrap_err();
-    refused_with(
-        err,
+    assert_refused(
+        Err::<(), _>(err),
         ContractError::GrantRevoked {
             grant_id: clinic_grant,
         },
@@ -480,13 +393,13 @@ fn guardian_named_in_the_real_registry_acts_for_the_child_and_others_cannot() {
     // the clinician (grantee) and a stranger cannot grant for the child
     for who in [clinician.clone(), chain.addr("stranger")] {
         let err = chain.exec(&who, &grant(&child)).unwrap_err();
-        refused_with(err, ContractError::NotPatientOrGuardian);
+        assert_refused(Err::<(), _>(err), ContractError::NotPatientOrGuardian);
     }
     // the mother can, but not for another patient
     let id = grant_id(&chain.exec(&mother, &grant(&child)).unwrap());
     let other = chain.addr("other-child");
     let err = chain.exec(&mother, &grant(&other)).unwrap_err();
-    refused_with(err, ContractError::NotPatientOrGuardian);
+    assert_refused(Err::<(), _>(err), ContractError::NotPatientOrGuardian);
     // ... and revoke it
     chain
         .exec(&mother, &ExecuteMsg::RevokeGrant { grant_id: id })
@@ -541,11 +454,7 @@ fn revoking_research_consent_reaches_the_listening_union_even_when_another_liste
         .attributes
         .iter()
         .any(|a| a.key == "action" && a.value == "listener_hook_failed")));
-    let heard: Vec<ConsentHookMsg> = chain
-        .app
-        .wrap()
-        .query_wasm_smart(&chain.listener, &Empty {})
-        .unwrap();
+    let heard: Vec<ConsentHookMsg> = heard(&chain.app.wrap(), &chain.listener);
     assert_eq!(
         heard,
         vec![ConsentHookMsg::ResearchConsentEnded {

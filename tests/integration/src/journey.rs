@@ -21,7 +21,7 @@ use diachain_std::device::RevocationReason;
 use diachain_std::union::{self, Eligibility};
 use diachain_std::{DataScope, DeviceKind, Purpose};
 
-use crate::suite::*;
+use crate::*;
 
 /// The day the relayer first anchors a full day of the patient's readings.
 pub const FIRST_DAY: u64 = GENESIS_DAY + 1;
@@ -57,7 +57,7 @@ pub const CHAPTERS: u32 = 11;
 
 /// A fresh suite with chapters `1..=n` played.
 pub fn through(n: u32) -> Suite {
-    let mut s = Suite::new();
+    let mut s = SuiteBuilder::default().build();
     for chapter in 1..=n {
         play(&mut s, chapter);
     }

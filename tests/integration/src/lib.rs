@@ -2,7 +2,8 @@
 //! consent, data union) wired together in cw-multi-test, with named actors, simulated devices
 //! that sign exactly as real ones do, and helpers for what each actor does.
 //!
-//! - [`Suite`] builds the system: it instantiates the contracts with every wiring (the anchors
+//! - The suite is the test kit's (`diachain_testing`, feature `suite`), re-exported here:
+//!   `SuiteBuilder::default().build()` instantiates the contracts with every wiring (the anchors
 //!   contract asks the registry, consent asks the registry for guardians, the union listens to
 //!   anchors and consent and asks them back), admits the participants, and funds the sponsor.
 //! - [`journey`] is the patient's story, one function per chapter; each chapter test in
@@ -12,6 +13,5 @@
 //! See `docs/integration-tests.md`.
 
 pub mod journey;
-mod suite;
 
-pub use suite::*;
+pub use diachain_testing::*;

@@ -427,3 +427,46 @@ fn joining_needs_a_research_consent_that_gives_the_sponsor_access() {
     assert!(member.active);
     assert_eq!(member.grant_id, to_sponsor);
 }
+
+/// A research consent narrower than the study cannot buy membership: the union asks consent
+/// for the patient's research grant and refuses a member whose grant leaves out a scope the
+/// study wants, so no one joins (and later claims) on data they never agreed to share. Built
+/// with a zero fee, so the whole deposit stays in the pool.
+#[test]
+fn a_research_consent_narrower_than_the_study_cannot_join_it() {
+    let mut s = SuiteBuilder::default().with_fee(0).build();
+    let a = s.actors.clone();
+    let (from, to) = (GENESIS_DAY + 1, GENESIS_DAY + 2);
+    let wanted = [DataScope::Glucose, DataScope::Insulin];
+    let anyone = union::Eligibility {
+        min_readings_per_day: 0,
+        min_days: 0,
+        device_kinds: vec![],
+    };
+    let study = new_study("Basal-bolus", &wanted, from, to, anyone, 1_000);
+    let study_id = s.create_study(study, 10_000).accepted("study");
+    assert_eq!(s.pool(study_id).balance.u128(), 10_000);
+    let data = (from * DAY, to * DAY + DAY - 1);
+    let expires = (to + 30) * DAY;
+    let glucose = [DataScope::Glucose];
+    s.grant(
+        &a.patient,
+        &a.patient,
+        &a.sponsor,
+        &glucose,
+        Purpose::Research,
+        Some(study_id),
+        data,
+        expires,
+    )
+    .accepted("research consent for glucose only");
+
+    let join = union::ExecuteMsg::Join { study_id };
+    let missing = vec![DataScope::Insulin];
+    assert_refused(
+        s.union_exec(&a.patient, join),
+        UnionError::ConsentScopesInsufficient { missing },
+    );
+    assert!(s.patient_studies(&a.patient).is_empty());
+    assert!(s.contribution(study_id, &a.patient).member.is_none());
+}

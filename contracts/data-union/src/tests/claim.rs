@@ -14,7 +14,7 @@ use cw_multi_test::Executor;
 
 /// A 1_000_000 pool without fee; alice contributes 300 and bob 100 readings.
 fn two_members(funding: Funding) -> (Suite, u64, cosmwasm_std::Addr, cosmwasm_std::Addr) {
-    let mut suite = Suite::with_fee(0);
+    let mut suite = SuiteBuilder::default().with_fee(0).build();
     let id = suite.create(funding, Suite::study(), 1_000_000).unwrap();
     let (alice, bob) = (suite.addr("alice"), suite.addr("bob"));
     suite.consent_and_join(&alice, id);
@@ -53,7 +53,7 @@ fn claim_twice_is_refused() {
     let (mut suite, id, alice, _) = two_members(Funding::Native);
     suite.close_study();
     suite.claim(&alice, id).unwrap();
-    assert_err(
+    assert_refused(
         suite.claim(&alice, id),
         ContractError::AlreadyClaimed { study_id: id },
     );
@@ -64,7 +64,7 @@ fn claim_twice_is_refused() {
 #[test]
 fn claim_before_the_study_closes_is_refused() {
     let (mut suite, id, alice, _) = two_members(Funding::Native);
-    assert_err(
+    assert_refused(
         suite.claim(&alice, id),
         ContractError::ClaimNotOpen {
             study_id: id,
@@ -83,15 +83,15 @@ fn claim_by_a_non_member_unknown_study_or_with_funds_is_refused() {
     let (mut suite, id, alice, _) = two_members(Funding::Native);
     suite.close_study();
     let carol = suite.addr("carol");
-    assert_err(
+    assert_refused(
         suite.claim(&carol, id),
         ContractError::NotMember { study_id: id },
     );
-    assert_err(
+    assert_refused(
         suite.claim(&alice, 9),
         ContractError::StudyNotFound { study_id: 9 },
     );
-    assert_err(
+    assert_refused(
         suite.execute_paid(
             &alice,
             &ExecuteMsg::Claim { study_id: id },
@@ -103,7 +103,7 @@ fn claim_by_a_non_member_unknown_study_or_with_funds_is_refused() {
 
 #[test]
 fn claim_below_the_minimum_days_is_refused_and_only_qualifying_days_count() {
-    let mut suite = Suite::with_fee(0);
+    let mut suite = SuiteBuilder::default().with_fee(0).build();
     let mut study = Suite::study();
     study.eligibility.min_readings_per_day = 100;
     study.eligibility.min_days = 2;
@@ -118,7 +118,7 @@ fn claim_below_the_minimum_days_is_refused_and_only_qualifying_days_count() {
     suite.anchor(&alice, DataScope::Glucose, FROM_DAY + 2, 30); // never reaches 100
     suite.anchor(&bob, DataScope::Glucose, FROM_DAY, 260);
     suite.close_study();
-    assert_err(
+    assert_refused(
         suite.claim(&bob, id),
         ContractError::NotEnoughDays {
             counting_days: 1,
@@ -137,7 +137,7 @@ fn claim_below_the_minimum_days_is_refused_and_only_qualifying_days_count() {
 
 #[test]
 fn claim_without_readings_from_a_required_device_kind_is_refused() {
-    let mut suite = Suite::with_fee(0);
+    let mut suite = SuiteBuilder::default().with_fee(0).build();
     let mut study = Suite::study();
     study.eligibility.device_kinds = vec![DeviceKind::Cgm, DeviceKind::Pump];
     let id = suite.create_native(study, 1_000).unwrap();
@@ -149,7 +149,7 @@ fn claim_without_readings_from_a_required_device_kind_is_refused() {
     // Bob also anchors insulin (not a wanted scope, but proves a pump).
     suite.anchor(&bob, DataScope::Insulin, FROM_DAY, 3);
     suite.close_study();
-    assert_err(
+    assert_refused(
         suite.claim(&alice, id),
         ContractError::MissingDeviceKind {
             kind: DeviceKind::Pump,
@@ -165,7 +165,7 @@ fn claim_without_readings_from_a_required_device_kind_is_refused() {
 /// needs is kept from the hook, and coverage is never asked.
 #[test]
 fn claim_and_contribution_never_query_coverage_so_their_cost_does_not_depend_on_devices() {
-    let mut suite = Suite::with_fee(0);
+    let mut suite = SuiteBuilder::default().with_fee(0).build();
     let mut study = Suite::study();
     study.eligibility.device_kinds = vec![DeviceKind::Cgm];
     let id = suite.create_native(study, 1_000).unwrap();
@@ -190,7 +190,7 @@ fn claim_and_contribution_never_query_coverage_so_their_cost_does_not_depend_on_
 /// from coverage, as it was then.
 #[test]
 fn a_membership_from_0_1_reads_its_scopes_from_coverage() {
-    let mut suite = Suite::with_fee(0);
+    let mut suite = SuiteBuilder::default().with_fee(0).build();
     let mut study = Suite::study();
     study.eligibility.device_kinds = vec![DeviceKind::Pump];
     let id = suite.create_native(study, 1_000).unwrap();
@@ -214,7 +214,7 @@ fn a_membership_from_0_1_reads_its_scopes_from_coverage() {
     drop(storage);
     suite.close_study();
     // Coverage has no insulin: not eligible. Then the anchors contract shows some.
-    assert_err(
+    assert_refused(
         suite.claim(&alice, id),
         ContractError::MissingDeviceKind {
             kind: DeviceKind::Pump,
@@ -237,7 +237,7 @@ fn a_membership_from_0_1_reads_its_scopes_from_coverage() {
 
 #[test]
 fn claim_is_capped_per_patient_and_the_excess_stays_for_the_sponsor() {
-    let mut suite = Suite::with_fee(0);
+    let mut suite = SuiteBuilder::default().with_fee(0).build();
     let mut study = Suite::study();
     study.cap_per_patient = Uint128::new(600);
     let id = suite.create_native(study, 1_000).unwrap();
@@ -260,7 +260,7 @@ fn claim_with_nothing_counted_is_refused() {
     let carol = suite.addr("carol");
     suite.consent_and_join(&carol, id);
     suite.close_study();
-    assert_err(
+    assert_refused(
         suite.claim(&carol, id),
         ContractError::NothingToClaim { study_id: id },
     );
@@ -282,7 +282,7 @@ fn claim_after_the_grace_period_works_until_the_sponsor_withdraws() {
     suite.claim(&alice, id).unwrap();
     let sponsor = suite.sponsor.clone();
     suite.withdraw(&sponsor, id).unwrap();
-    assert_err(
+    assert_refused(
         suite.claim(&bob, id),
         ContractError::StudyClosed { study_id: id },
     );
@@ -290,7 +290,7 @@ fn claim_after_the_grace_period_works_until_the_sponsor_withdraws() {
 
 #[test]
 fn rounding_dust_stays_in_the_pool() {
-    let mut suite = Suite::with_fee(0);
+    let mut suite = SuiteBuilder::default().with_fee(0).build();
     let id = suite.create_native(Suite::study(), 100).unwrap();
     let names = ["a", "b", "c"];
     for n in names {

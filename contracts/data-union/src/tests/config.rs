@@ -41,7 +41,7 @@ fn instantiate_refuses_a_fee_above_the_cap() {
     let mut suite = Suite::new();
     let mut msg = instantiate_msg(&suite.anchors, &suite.consent, &suite.treasury);
     msg.fee_bps = MAX_FEE_BPS + 1;
-    assert_err(
+    assert_refused(
         instantiate(&mut suite, &msg, &[]),
         ContractError::FeeTooHigh {
             fee_bps: MAX_FEE_BPS + 1,
@@ -58,7 +58,7 @@ fn instantiate_refuses_a_grace_period_out_of_range() {
     let mut msg = instantiate_msg(&suite.anchors, &suite.consent, &suite.treasury);
     for grace in [MIN_GRACE_PERIOD - 1, MAX_GRACE_PERIOD + 1] {
         msg.grace_period = grace;
-        assert_err(
+        assert_refused(
             instantiate(&mut suite, &msg, &[]),
             ContractError::InvalidGracePeriod {
                 min: MIN_GRACE_PERIOD,
@@ -72,7 +72,7 @@ fn instantiate_refuses_a_grace_period_out_of_range() {
 fn instantiate_refuses_invalid_addresses_and_funds() {
     let mut suite = Suite::new();
     let mut msg = instantiate_msg(&suite.anchors, &suite.consent, &suite.treasury);
-    assert_err(
+    assert_refused(
         instantiate(&mut suite, &msg, &[coin(1, DENOM)]),
         ContractError::Payment(cw_utils::PaymentError::NonPayable {}),
     );
@@ -91,9 +91,9 @@ fn update_config_is_admin_only_and_rewires() {
         consent: None,
         treasury: Some(new_treasury.to_string()),
     };
-    assert_err(suite.execute(&stranger, &msg, &[]), ContractError::NotAdmin);
+    assert_refused(suite.execute(&stranger, &msg, &[]), ContractError::NotAdmin);
     let admin = suite.admin.clone();
-    assert_err(
+    assert_refused(
         suite.execute_paid(&admin, &msg, &[coin(1, DENOM)]),
         ContractError::Payment(cw_utils::PaymentError::NonPayable {}),
     );
@@ -108,7 +108,7 @@ fn update_config_is_admin_only_and_rewires() {
         treasury: None,
     };
     suite.execute(&admin, &hand_over, &[]).unwrap();
-    assert_err(suite.execute(&admin, &msg, &[]), ContractError::NotAdmin);
+    assert_refused(suite.execute(&admin, &msg, &[]), ContractError::NotAdmin);
     suite.execute(&stranger, &msg, &[]).unwrap();
 }
 

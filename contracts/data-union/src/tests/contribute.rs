@@ -54,7 +54,7 @@ fn contributions_from_anyone_but_the_anchors_contract_are_refused() {
     };
     let (consent, sponsor) = (suite.consent.clone(), suite.sponsor.clone());
     for sender in [&alice, &consent, &sponsor] {
-        assert_err(suite.execute(sender, &msg, &[]), ContractError::NotAnchors);
+        assert_refused(suite.execute(sender, &msg, &[]), ContractError::NotAnchors);
     }
     assert_eq!(suite.member(id, &alice).units, 0);
 }
@@ -79,7 +79,7 @@ fn contributions_with_funds_are_refused() {
     let msg = ExecuteMsg::ReadingsAnchored {
         contributions: vec![],
     };
-    assert_err(
+    assert_refused(
         suite.execute(&anchors, &msg, &coins(5, DENOM)),
         ContractError::Payment(PaymentError::NonPayable {}),
     );

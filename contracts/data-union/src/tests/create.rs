@@ -64,15 +64,15 @@ fn create_with_no_wrong_or_extra_funds_is_refused() {
         study: Suite::study(),
         denom: DENOM.into(),
     };
-    assert_err(
+    assert_refused(
         suite.execute(&sponsor, &msg, &[]),
         ContractError::Payment(PaymentError::NoFunds {}),
     );
-    assert_err(
+    assert_refused(
         suite.execute(&sponsor, &msg, &coins(5, "uother")),
         ContractError::Payment(PaymentError::MissingDenom(DENOM.into())),
     );
-    assert_err(
+    assert_refused(
         suite.execute(&sponsor, &msg, &[coin(5, DENOM), coin(5, "uother")]),
         ContractError::Payment(PaymentError::MultipleDenoms {}),
     );
@@ -93,11 +93,11 @@ fn create_through_receive_refuses_zero_amount_and_native_coins() {
             .unwrap(),
         })
     };
-    assert_err(
+    assert_refused(
         suite.execute(&token, &receive(0), &[]),
         ContractError::ZeroAmount,
     );
-    assert_err(
+    assert_refused(
         suite.execute(&sponsor, &receive(10), &coins(10, DENOM)),
         ContractError::Payment(PaymentError::NonPayable {}),
     );
@@ -208,7 +208,7 @@ fn create_refuses_every_invalid_study_field() {
     for (edit, expected) in cases {
         let mut study = Suite::study();
         edit(&mut study);
-        assert_err(suite.create_native(study, 100), expected);
+        assert_refused(suite.create_native(study, 100), expected);
     }
     // Nothing was created by the refused attempts.
     assert!(suite
@@ -238,7 +238,7 @@ fn create_accepts_a_full_366_day_period_and_explicit_closing_time() {
 
 #[test]
 fn fee_of_zero_sends_nothing_to_the_treasury() {
-    let mut suite = Suite::with_fee(0);
+    let mut suite = SuiteBuilder::default().with_fee(0).build();
     let id = suite.create_native(Suite::study(), 1_000).unwrap();
     assert_eq!(suite.pool(id).pool.fees.u128(), 0);
     assert_eq!(suite.balance(Funding::Native, &suite.treasury.clone()), 0);

@@ -2,8 +2,6 @@
 //! reading-anchors contract (coverage + contribution hook), the consent contract (research
 //! consent + ended hook) and a minimal cw20 token, all speaking the shared diachain-std types.
 
-use std::fmt::Debug;
-
 use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{
     coin, from_json, to_json_binary, Addr, Binary, Deps, DepsMut, Empty, Env, MessageInfo, Order,
@@ -19,8 +17,11 @@ use diachain_std::union::{
     PoolResponse, ReceiveMsg, StudyResponse,
 };
 use diachain_std::{DataScope, Page};
+use diachain_testing::{attribute, contract_wrapper};
 
-use crate::error::ContractError;
+/// The one refusal assertion, for every test file of this crate.
+pub use diachain_testing::assert_refused;
+
 use crate::msg::{ExecuteMsg, InstantiateMsg, QueryMsg};
 
 pub const DENOM: &str = "uusdc";
@@ -320,17 +321,6 @@ pub struct Suite {
     pub union_code: u64,
 }
 
-pub fn union_contract() -> Box<dyn cw_multi_test::Contract<Empty>> {
-    Box::new(
-        ContractWrapper::new(
-            crate::contract::execute,
-            crate::contract::instantiate,
-            crate::contract::query,
-        )
-        .with_migrate(crate::contract::migrate),
-    )
-}
-
 pub fn instantiate_msg(suite_anchors: &Addr, consent: &Addr, treasury: &Addr) -> InstantiateMsg {
     InstantiateMsg {
         admin: None,
@@ -342,12 +332,30 @@ pub fn instantiate_msg(suite_anchors: &Addr, consent: &Addr, treasury: &Addr) ->
     }
 }
 
-impl Suite {
-    pub fn new() -> Self {
-        Self::with_fee(FEE_BPS)
+/// Builds the union's [`Suite`] the way the kit's `SuiteBuilder` builds the cross-contract one:
+/// `SuiteBuilder::default().with_fee(0).build()`.
+#[derive(Clone, Copy, Debug)]
+pub struct SuiteBuilder {
+    fee_bps: u16,
+}
+
+impl Default for SuiteBuilder {
+    fn default() -> Self {
+        SuiteBuilder { fee_bps: FEE_BPS }
+    }
+}
+
+impl SuiteBuilder {
+    /// The union's fee on every deposit, in basis points (default `FEE_BPS`).
+    pub fn with_fee(mut self, fee_bps: u16) -> Self {
+        self.fee_bps = fee_bps;
+        self
     }
 
-    pub fn with_fee(fee_bps: u16) -> Self {
+    /// The union wired to the anchors and consent stand-ins, with two cw20 tokens; the sponsor
+    /// and the funder hold `SPONSOR_FUNDS` of each coin and token.
+    pub fn build(self) -> Suite {
+        let fee_bps = self.fee_bps;
         let mut app = App::default();
         app.update_block(|b| b.time = Timestamp::from_seconds(START_DAY * DAY));
         let api = *app.api();
@@ -387,7 +395,7 @@ impl Suite {
             token_instantiate,
             token_query,
         )));
-        let union_code = app.store_code(union_contract());
+        let union_code = app.store_code(contract_wrapper!(crate::contract));
 
         let anchors = app
             .instantiate_contract(anchors_code, admin.clone(), &Empty {}, &[], "anchors", None)
@@ -472,6 +480,13 @@ impl Suite {
             sponsor,
             union_code,
         }
+    }
+}
+
+impl Suite {
+    /// The default union (`SuiteBuilder::default().build()`).
+    pub fn new() -> Self {
+        SuiteBuilder::default().build()
     }
 
     pub fn addr(&self, name: &str) -> Addr {
@@ -813,21 +828,9 @@ impl Suite {
 
 /// The `study_id` attribute of a create response.
 pub fn study_id_of(res: &AppResponse) -> u64 {
-    res.events
-        .iter()
-        .flat_map(|e| e.attributes.iter())
-        .find(|a| a.key == "study_id")
-        .map(|a| a.value.parse().unwrap())
+    attribute(res, "study_id")
+        .map(|id| id.parse().unwrap())
         .expect("a study_id attribute")
-}
-
-/// Asserts that a call failed with exactly this contract error (the message multi-test reports
-/// ends with the contract error's text).
-#[track_caller]
-pub fn assert_err<T: Debug>(res: StdResult<T>, expected: ContractError) {
-    let err = res.expect_err("the call should fail").to_string();
-    let want = expected.to_string();
-    assert!(err.ends_with(&want), "expected error {want:?}\n got {err}");
 }
 
 /// Parses JSON into a value (test helper for wire compatibility checks).

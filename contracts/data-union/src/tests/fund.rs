@@ -35,15 +35,15 @@ fn native_top_up_with_missing_or_wrong_funds_is_refused() {
     let id = suite.create_native(Suite::study(), 1_000).unwrap();
     let funder = suite.addr("funder");
     let msg = ExecuteMsg::TopUp { study_id: id };
-    assert_err(
+    assert_refused(
         suite.execute(&funder, &msg, &[]),
         ContractError::Payment(PaymentError::NoFunds {}),
     );
-    assert_err(
+    assert_refused(
         suite.execute(&funder, &msg, &coins(9, "uother")),
         ContractError::Payment(PaymentError::MissingDenom(DENOM.into())),
     );
-    assert_err(
+    assert_refused(
         suite.execute(
             &funder,
             &ExecuteMsg::TopUp { study_id: 9 },
@@ -57,7 +57,7 @@ fn native_top_up_with_missing_or_wrong_funds_is_refused() {
 fn native_coins_to_a_cw20_pool_are_refused() {
     let mut suite = Suite::new();
     let id = suite.create_cw20(Suite::study(), 1_000).unwrap();
-    assert_err(
+    assert_refused(
         suite.top_up(Funding::Native, id, 10),
         ContractError::PoolIsCw20 {
             study_id: id,
@@ -71,7 +71,7 @@ fn cw20_from_a_token_other_than_the_pools_is_refused() {
     let mut suite = Suite::new();
     let id = suite.create_cw20(Suite::study(), 1_000).unwrap();
     let (other, funder) = (suite.other_token.clone(), suite.addr("funder"));
-    assert_err(
+    assert_refused(
         suite.send_cw20(&other, &funder, 10, &ReceiveMsg::TopUp { study_id: id }),
         ContractError::WrongToken {
             study_id: id,
@@ -87,7 +87,7 @@ fn cw20_from_a_token_other_than_the_pools_is_refused() {
 fn cw20_into_a_native_pool_is_refused() {
     let mut suite = Suite::new();
     let id = suite.create_native(Suite::study(), 1_000).unwrap();
-    assert_err(
+    assert_refused(
         suite.top_up(Funding::Cw20, id, 10),
         ContractError::WrongToken {
             study_id: id,
@@ -102,7 +102,7 @@ fn top_up_after_the_study_closes_is_refused() {
     let mut suite = Suite::new();
     let id = suite.create_native(Suite::study(), 1_000).unwrap();
     suite.close_study();
-    assert_err(
+    assert_refused(
         suite.top_up(Funding::Native, id, 10),
         ContractError::FundingClosed { study_id: id },
     );
@@ -110,7 +110,7 @@ fn top_up_after_the_study_closes_is_refused() {
         let mut s = Suite::new();
         let id = s.create_cw20(Suite::study(), 1_000).unwrap();
         s.close_study();
-        assert_err(
+        assert_refused(
             s.top_up(Funding::Cw20, id, 10),
             ContractError::FundingClosed { study_id: id },
         );

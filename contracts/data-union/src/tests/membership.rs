@@ -38,13 +38,13 @@ fn join_with_live_consent_makes_an_active_member() {
 #[test]
 fn join_without_consent_is_refused() {
     let (mut suite, id, alice) = setup();
-    assert_err(
+    assert_refused(
         suite.join(&alice, id),
         ContractError::NoResearchConsent { study_id: id },
     );
     // A consent for another study does not count.
     suite.grant(&alice, id + 1, 1, vec![DataScope::Glucose]);
-    assert_err(
+    assert_refused(
         suite.join(&alice, id),
         ContractError::NoResearchConsent { study_id: id },
     );
@@ -61,7 +61,7 @@ fn join_with_a_consent_granted_to_someone_other_than_the_sponsor_is_refused() {
         // A consent naming the study, covering its scopes and period, but given to a stranger:
         // the sponsor gets nothing from it, so it does not admit her.
         suite.grant_to(&alice, id, 3, &stranger, vec![DataScope::Glucose]);
-        assert_err(
+        assert_refused(
             suite.join(&alice, id),
             ContractError::ConsentNotToSponsor {
                 study_id: id,
@@ -76,7 +76,7 @@ fn join_with_a_consent_granted_to_someone_other_than_the_sponsor_is_refused() {
         // The grantee is checked before the scopes: a stranger's consent is refused as such
         // even when it also lacks a scope.
         suite.grant_to(&alice, id, 4, &stranger, vec![DataScope::Insulin]);
-        assert_err(
+        assert_refused(
             suite.join(&alice, id),
             ContractError::ConsentNotToSponsor {
                 study_id: id,
@@ -91,7 +91,7 @@ fn join_with_a_consent_granted_to_someone_other_than_the_sponsor_is_refused() {
         // Rejoining after leaving is held to the same rule.
         suite.leave(&alice, id).unwrap();
         suite.grant_to(&alice, id, 6, &stranger, vec![DataScope::Glucose]);
-        assert_err(
+        assert_refused(
             suite.join(&alice, id),
             ContractError::ConsentNotToSponsor {
                 study_id: id,
@@ -116,7 +116,7 @@ fn join_with_consent_missing_a_wanted_scope_is_refused() {
         1,
         vec![DataScope::Glucose, DataScope::Nutrition],
     );
-    assert_err(
+    assert_refused(
         suite.join(&alice, id),
         ContractError::ConsentScopesInsufficient {
             missing: vec![DataScope::Insulin],
@@ -135,7 +135,7 @@ fn join_with_consent_period_outside_the_study_is_refused() {
         0,
         (FROM_DAY - 1) * DAY,
     );
-    assert_err(
+    assert_refused(
         suite.join(&alice, id),
         ContractError::ConsentPeriodOutsideStudy { study_id: id },
     );
@@ -161,22 +161,22 @@ fn join_narrows_counting_days_to_the_consent_period() {
 fn join_twice_unknown_study_funds_or_after_close_is_refused() {
     let (mut suite, id, alice) = setup();
     suite.consent_and_join(&alice, id);
-    assert_err(
+    assert_refused(
         suite.join(&alice, id),
         ContractError::AlreadyMember { study_id: id },
     );
-    assert_err(
+    assert_refused(
         suite.join(&alice, 42),
         ContractError::StudyNotFound { study_id: 42 },
     );
     let bob = suite.addr("bob");
     suite.grant(&bob, id, 2, vec![DataScope::Glucose]);
-    assert_err(
+    assert_refused(
         suite.execute_paid(&bob, &ExecuteMsg::Join { study_id: id }, &coins(1, DENOM)),
         ContractError::Payment(PaymentError::NonPayable {}),
     );
     suite.close_study();
-    assert_err(
+    assert_refused(
         suite.join(&bob, id),
         ContractError::JoiningClosed { study_id: id },
     );
@@ -197,7 +197,7 @@ fn a_patient_may_be_in_at_most_16_open_studies_and_closed_ones_free_their_slot()
     }
     let extra = suite.create_native(Suite::study(), 100).unwrap();
     suite.grant(&alice, extra, 1, vec![DataScope::Glucose]);
-    assert_err(
+    assert_refused(
         suite.join(&alice, extra),
         ContractError::TooManyStudies {
             max: MAX_ACTIVE_STUDIES_PER_PATIENT,
@@ -237,12 +237,12 @@ fn leave_stops_accrual_and_keeps_credited_units() {
 #[test]
 fn leave_by_a_non_member_or_twice_or_with_funds_is_refused() {
     let (mut suite, id, alice) = setup();
-    assert_err(
+    assert_refused(
         suite.leave(&alice, id),
         ContractError::NotMember { study_id: id },
     );
     suite.consent_and_join(&alice, id);
-    assert_err(
+    assert_refused(
         suite.execute_paid(
             &alice,
             &ExecuteMsg::Leave { study_id: id },
@@ -251,7 +251,7 @@ fn leave_by_a_non_member_or_twice_or_with_funds_is_refused() {
         ContractError::Payment(PaymentError::NonPayable {}),
     );
     suite.leave(&alice, id).unwrap();
-    assert_err(
+    assert_refused(
         suite.leave(&alice, id),
         ContractError::NotActiveMember { study_id: id },
     );
@@ -269,7 +269,7 @@ fn revoked_research_consent_removes_the_member_from_future_accrual() {
     assert_eq!(m.units, 30);
     assert_eq!(suite.study_info(id).study.total_units, 30);
     // Without a new consent she cannot rejoin.
-    assert_err(
+    assert_refused(
         suite.join(&alice, id),
         ContractError::NoResearchConsent { study_id: id },
     );
@@ -285,8 +285,8 @@ fn consent_ended_from_anyone_but_the_consent_contract_is_refused() {
         grant_id: 1,
     };
     let anchors = suite.anchors.clone();
-    assert_err(suite.execute(&alice, &msg, &[]), ContractError::NotConsent);
-    assert_err(
+    assert_refused(suite.execute(&alice, &msg, &[]), ContractError::NotConsent);
+    assert_refused(
         suite.execute(&anchors, &msg, &[]),
         ContractError::NotConsent,
     );

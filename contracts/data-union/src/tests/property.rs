@@ -80,7 +80,7 @@ fn run(p: Params) {
     } else {
         Funding::Native
     };
-    let mut suite = Suite::with_fee(p.fee_bps);
+    let mut suite = SuiteBuilder::default().with_fee(p.fee_bps).build();
     let mut study = Suite::study();
     study.cap_per_patient = Uint128::new(p.cap);
     study.eligibility.min_readings_per_day = p.min_per_day;

@@ -87,7 +87,7 @@ fn study_query_reports_every_phase_and_unknown_study_errors() {
 
 #[test]
 fn contribution_query_reports_units_eligibility_and_claimable() {
-    let mut suite = Suite::with_fee(0);
+    let mut suite = SuiteBuilder::default().with_fee(0).build();
     let id = suite.create_native(Suite::study(), 900).unwrap();
     let (alice, bob) = (suite.addr("alice"), suite.addr("bob"));
     let none = suite.contribution(id, &alice);

@@ -17,12 +17,12 @@ fn sponsor_withdrawing_early_is_refused() {
     let expected = ContractError::WithdrawTooEarly {
         available_at: Timestamp::from_seconds(CLOSES_AT + GRACE),
     };
-    assert_err(suite.withdraw(&sponsor, id), expected);
+    assert_refused(suite.withdraw(&sponsor, id), expected);
     suite.close_study();
     let expected = ContractError::WithdrawTooEarly {
         available_at: Timestamp::from_seconds(CLOSES_AT + GRACE),
     };
-    assert_err(suite.withdraw(&sponsor, id), expected);
+    assert_refused(suite.withdraw(&sponsor, id), expected);
     suite.set_time(CLOSES_AT + GRACE - 1);
     assert_eq!(suite.study_info(id).phase, StudyPhase::Claiming);
 }
@@ -33,10 +33,10 @@ fn only_the_sponsor_may_withdraw() {
     let id = suite.create_native(Suite::study(), 1_000).unwrap();
     suite.pass_grace();
     let (funder, admin) = (suite.addr("funder"), suite.admin.clone());
-    assert_err(suite.withdraw(&funder, id), ContractError::NotSponsor);
-    assert_err(suite.withdraw(&admin, id), ContractError::NotSponsor);
+    assert_refused(suite.withdraw(&funder, id), ContractError::NotSponsor);
+    assert_refused(suite.withdraw(&admin, id), ContractError::NotSponsor);
     let sponsor = suite.sponsor.clone();
-    assert_err(
+    assert_refused(
         suite.execute(
             &sponsor,
             &ExecuteMsg::WithdrawUnearned { study_id: id },
@@ -69,7 +69,7 @@ fn sponsor_withdraws_the_unclaimed_rest_once_and_the_books_balance() {
     assert_eq!(pool.fees.u128() + pool.paid.u128() + refund, 1_200_000);
     assert_eq!(suite.balance(Funding::Native, &suite.union.clone()), 0);
     assert_eq!(suite.study_info(id).phase, StudyPhase::Closed);
-    assert_err(
+    assert_refused(
         suite.withdraw(&sponsor, id),
         ContractError::StudyClosed { study_id: id },
     );
@@ -77,7 +77,7 @@ fn sponsor_withdraws_the_unclaimed_rest_once_and_the_books_balance() {
 
 #[test]
 fn sponsor_withdraws_a_cw20_pool_in_the_token() {
-    let mut suite = Suite::with_fee(0);
+    let mut suite = SuiteBuilder::default().with_fee(0).build();
     let id = suite.create_cw20(Suite::study(), 5_000).unwrap();
     suite.pass_grace();
     let sponsor = suite.sponsor.clone();

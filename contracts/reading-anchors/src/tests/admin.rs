@@ -2,9 +2,9 @@ use diachain_std::admin::AdminError;
 use diachain_std::anchors::{ConfigResponse, MAX_LISTENERS};
 
 use super::Suite;
-use crate::assert_err;
 use crate::msg::{ExecuteMsg, MigrateMsg, QueryMsg};
 use crate::ContractError;
+use diachain_testing::assert_refused;
 
 #[test]
 fn only_the_admin_manages_listeners_within_the_cap() {
@@ -13,13 +13,13 @@ fn only_the_admin_manages_listeners_within_the_cap() {
     let api = cosmwasm_std::testing::MockApi::default();
     let who = |i: usize| api.addr_make(&format!("listener-{i}")).to_string();
     for sender in [&stranger, &relayer] {
-        assert_err!(
+        assert_refused(
             s.exec(sender, ExecuteMsg::AddListener { address: who(0) }),
-            ContractError::Admin(AdminError::NotAdmin)
+            ContractError::Admin(AdminError::NotAdmin),
         );
-        assert_err!(
+        assert_refused(
             s.exec(sender, ExecuteMsg::RemoveListener { address: who(0) }),
-            ContractError::Admin(AdminError::NotAdmin)
+            ContractError::Admin(AdminError::NotAdmin),
         );
     }
     let invalid = s
@@ -36,19 +36,19 @@ fn only_the_admin_manages_listeners_within_the_cap() {
         s.exec(&admin, ExecuteMsg::AddListener { address: who(i) })
             .unwrap();
     }
-    assert_err!(
+    assert_refused(
         s.exec(&admin, ExecuteMsg::AddListener { address: who(0) }),
-        ContractError::ListenerExists { address: who(0) }
+        ContractError::ListenerExists { address: who(0) },
     );
-    assert_err!(
+    assert_refused(
         s.exec(&admin, ExecuteMsg::AddListener { address: who(99) }),
-        ContractError::TooManyListeners { max: MAX_LISTENERS }
+        ContractError::TooManyListeners { max: MAX_LISTENERS },
     );
     s.exec(&admin, ExecuteMsg::RemoveListener { address: who(3) })
         .unwrap();
-    assert_err!(
+    assert_refused(
         s.exec(&admin, ExecuteMsg::RemoveListener { address: who(3) }),
-        ContractError::NotListener { address: who(3) }
+        ContractError::NotListener { address: who(3) },
     );
     let c: ConfigResponse = s.query(QueryMsg::Config {});
     assert_eq!(
@@ -68,14 +68,14 @@ fn admin_transfer_takes_two_steps() {
         },
     )
     .unwrap();
-    assert_err!(
+    assert_refused(
         s.exec(&admin, ExecuteMsg::AcceptAdmin {}),
-        ContractError::Admin(AdminError::NotPendingAdmin)
+        ContractError::Admin(AdminError::NotPendingAdmin),
     );
     s.exec(&next, ExecuteMsg::AcceptAdmin {}).unwrap();
-    assert_err!(
+    assert_refused(
         s.exec(&admin, ExecuteMsg::CancelAdminTransfer {}),
-        ContractError::Admin(AdminError::NotAdmin)
+        ContractError::Admin(AdminError::NotAdmin),
     );
     let c: ConfigResponse = s.query(QueryMsg::Config {});
     assert_eq!(c.admin, next);

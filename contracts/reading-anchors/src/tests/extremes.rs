@@ -13,10 +13,10 @@ use diachain_std::{BatchHeader, Domain, Page};
 use proptest::prelude::*;
 
 use super::{Device, Suite, DAY, DAY0};
-use crate::assert_err;
 use crate::msg::QueryMsg;
 use crate::state::Batches;
 use crate::ContractError;
+use diachain_testing::assert_refused;
 
 const NOW: u64 = DAY0 + 3 * DAY;
 
@@ -143,7 +143,7 @@ fn a_header_ending_at_u64_max_is_refused_and_the_device_keeps_anchoring() {
     let mut s = Suite::new();
     let cgm = s.cgm("cgm-extreme-001");
     let attack = signed_header(&s, &cgm, (u64::MAX, u64::MAX, 1, DAY0, DAY0));
-    assert_err!(
+    assert_refused(
         s.submit(&[attack]),
         ContractError::SeqOutOfRange {
             index: 0,
@@ -151,17 +151,17 @@ fn a_header_ending_at_u64_max_is_refused_and_the_device_keeps_anchoring() {
             first_seq: u64::MAX,
             last_seq: u64::MAX,
             max: MAX_SEQ,
-        }
+        },
     );
     // The last representable range is accepted, and nothing after it.
     let last = s.batch(&cgm, MAX_SEQ - 11, 12, DAY0);
     s.submit(&[last]).unwrap();
     every_query_answers(&s, &cgm, MAX_SEQ);
-    assert_err!(
+    assert_refused(
         s.submit(&[signed_header(
             &s,
             &cgm,
-            (MAX_SEQ + 1, MAX_SEQ + 1, 1, DAY0 + 7_200, DAY0 + 7_200)
+            (MAX_SEQ + 1, MAX_SEQ + 1, 1, DAY0 + 7_200, DAY0 + 7_200),
         )]),
         ContractError::SeqOutOfRange {
             index: 0,
@@ -169,7 +169,7 @@ fn a_header_ending_at_u64_max_is_refused_and_the_device_keeps_anchoring() {
             first_seq: MAX_SEQ + 1,
             last_seq: MAX_SEQ + 1,
             max: MAX_SEQ,
-        }
+        },
     );
     let c: CoverageResponse = s.query(QueryMsg::Coverage {
         patient: s.patient.to_string(),
@@ -213,14 +213,14 @@ fn a_record_stored_at_u64_max_by_0_1_reads_without_trapping() {
     every_query_answers(&s, &cgm, u64::MAX);
     // The device is at the end of its sequence space: a further batch is an overlap, refused
     // with a contract error, not a trap.
-    assert_err!(
+    assert_refused(
         s.submit(&[s.batch(&cgm, 13, 12, DAY0 + 7_200)]),
         ContractError::Overlap {
             index: 0,
             device_id: cgm.id.clone(),
             first_seq: 13,
             anchored: u64::MAX,
-        }
+        },
     );
 }
 

@@ -11,16 +11,15 @@ mod rejections;
 mod sequence;
 mod submit;
 
-use cosmwasm_std::{
-    to_json_binary, Addr, Binary, Deps, DepsMut, Empty, Env, MessageInfo, Response, StdResult,
-};
-use cw_multi_test::{App, AppResponse, ContractWrapper, Executor};
-use cw_storage_plus::Item;
+use cosmwasm_std::{Addr, Binary, Empty, StdResult};
+use cw_multi_test::{App, AppResponse, Executor};
 use diachain_std::device::Role;
 use diachain_std::hooks::{AnchorsHookMsg, Contribution};
 use diachain_std::registry::{self, NewDevice};
 use diachain_std::testing::{signed_batch, submission, SignedBatch, TestKey};
 use diachain_std::{DeviceKind, Domain, KeyAlgorithm};
+use diachain_testing::contracts::instantiate_registry;
+use diachain_testing::{contract_wrapper, heard, hook_listener};
 use serde::de::DeserializeOwned;
 
 use crate::msg::{ExecuteMsg, InstantiateMsg, QueryMsg};
@@ -45,28 +44,6 @@ pub struct Device {
     pub key: TestKey,
 }
 
-/// A listener stand-in that keeps every hook message it receives.
-const RECEIVED: Item<Vec<Vec<Contribution>>> = Item::new("received");
-
-fn listener_execute(
-    deps: DepsMut,
-    _: Env,
-    _: MessageInfo,
-    msg: AnchorsHookMsg,
-) -> StdResult<Response> {
-    let AnchorsHookMsg::ReadingsAnchored { contributions } = msg;
-    let mut all = RECEIVED.may_load(deps.storage)?.unwrap_or_default();
-    all.push(contributions);
-    RECEIVED.save(deps.storage, &all)?;
-    Ok(Response::new())
-}
-fn listener_instantiate(_: DepsMut, _: Env, _: MessageInfo, _: Empty) -> StdResult<Response> {
-    Ok(Response::new())
-}
-fn listener_query(deps: Deps, _: Env, _: Empty) -> StdResult<Binary> {
-    to_json_binary(&RECEIVED.may_load(deps.storage)?.unwrap_or_default())
-}
-
 impl Suite {
     pub fn new() -> Self {
         let api = cosmwasm_std::testing::MockApi::default();
@@ -87,32 +64,8 @@ impl Suite {
         app.update_block(|b| {
             b.time = cosmwasm_std::Timestamp::from_seconds(DAY0 + 3 * DAY);
         });
-        let registry_code = app.store_code(Box::new(
-            ContractWrapper::new(
-                device_registry::contract::execute,
-                device_registry::contract::instantiate,
-                device_registry::contract::query,
-            )
-            .with_migrate(device_registry::contract::migrate),
-        ));
-        let anchors_code = app.store_code(Box::new(
-            ContractWrapper::new(
-                crate::contract::execute,
-                crate::contract::instantiate,
-                crate::contract::query,
-            )
-            .with_migrate(crate::contract::migrate),
-        ));
-        let registry = app
-            .instantiate_contract(
-                registry_code,
-                admin.clone(),
-                &registry::InstantiateMsg { admin: None },
-                &[],
-                "registry",
-                None,
-            )
-            .unwrap();
+        let registry = instantiate_registry(&mut app, &admin);
+        let anchors_code = app.store_code(contract_wrapper!(crate::contract));
         let anchors = app
             .instantiate_contract(
                 anchors_code,
@@ -320,11 +273,7 @@ impl Suite {
 
     /// Instantiates a listener stand-in and adds it to the anchors contract.
     pub fn listener(&mut self) -> Addr {
-        let code = self.app.store_code(Box::new(ContractWrapper::new(
-            listener_execute,
-            listener_instantiate,
-            listener_query,
-        )));
+        let code = self.app.store_code(hook_listener::<AnchorsHookMsg>());
         let addr = self
             .app
             .instantiate_contract(code, self.admin.clone(), &Empty {}, &[], "listener", None)
@@ -341,29 +290,13 @@ impl Suite {
     }
 
     pub fn received(&self, listener: &Addr) -> Vec<Vec<Contribution>> {
-        self.app
-            .wrap()
-            .query_wasm_smart(listener.clone(), &Empty {})
-            .unwrap()
+        heard::<AnchorsHookMsg>(&self.app.wrap(), listener)
+            .into_iter()
+            .map(|AnchorsHookMsg::ReadingsAnchored { contributions }| contributions)
+            .collect()
     }
 }
 
 pub fn submission_bytes(batches: &[SignedBatch]) -> Vec<u8> {
     submission(batches).to_vec()
-}
-
-/// Asserts that a multi-test result failed with exactly this contract error (multi-test keeps
-/// the error's text, not its type, so the texts are compared).
-#[macro_export]
-macro_rules! assert_err {
-    ($result:expr, $expected:expr) => {
-        match $result {
-            Err(e) => {
-                let want = $crate::ContractError::to_string(&$expected);
-                let got = e.to_string();
-                assert!(got.ends_with(&want), "expected error `{want}`, got `{got}`");
-            }
-            Ok(r) => panic!("expected an error, got {r:?}"),
-        }
-    };
 }

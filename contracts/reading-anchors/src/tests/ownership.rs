@@ -8,9 +8,9 @@ use diachain_std::testing::TestKey;
 use diachain_std::{DataScope, Domain, KeyAlgorithm};
 
 use super::{Device, Suite, DAY, DAY0};
-use crate::assert_err;
 use crate::msg::QueryMsg;
 use crate::ContractError;
+use diachain_testing::assert_refused;
 
 fn glucose(s: &Suite, patient: &cosmwasm_std::Addr) -> u64 {
     let r: CoverageResponse = s.query(QueryMsg::Coverage {
@@ -145,14 +145,14 @@ fn readings_measured_before_the_current_owner_took_the_device_are_refused() {
     // Measured by the first owner at 01:00, delivered after the transfer: never credited to
     // the new owner.
     let late = s.batch(&d, 1, 12, DAY0 + 3_600);
-    assert_err!(
+    assert_refused(
         s.submit(&[late]),
         ContractError::MeasuredBeforeOwner {
             index: 0,
             device_id: d.id.clone(),
             first_time: DAY0 + 3_600,
-            owner_since: DAY0 + 2 * 3_600
-        }
+            owner_since: DAY0 + 2 * 3_600,
+        },
     );
     s.submit(&[s.batch(&d, 13, 12, DAY0 + 3 * 3_600)]).unwrap();
     assert_eq!(glucose(&s, &other), 12);
@@ -178,12 +178,12 @@ fn a_batch_signed_before_a_key_rotation_verifies_with_the_previous_key_after_it(
     s.submit(&[s.batch(&d, 1, 12, DAY0 + 3 * 3_600)]).unwrap();
     // After the rotation the old key no longer signs...
     let stale = s.batch(&d, 13, 12, DAY0 + 6 * 3_600);
-    assert_err!(
+    assert_refused(
         s.submit(&[stale]),
         ContractError::InvalidSignature {
             index: 0,
-            device_id: d.id.clone()
-        }
+            device_id: d.id.clone(),
+        },
     );
     // ...and the new key does, while it cannot sign for the time before the rotation.
     let rotated = Device {
@@ -211,11 +211,11 @@ fn a_batch_signed_before_a_key_rotation_verifies_with_the_previous_key_after_it(
         12,
         DAY0 + 3 * 3_600,
     );
-    assert_err!(
+    assert_refused(
         s.submit(&[early_new]),
         ContractError::InvalidSignature {
             index: 0,
-            device_id: d2.id.clone()
-        }
+            device_id: d2.id.clone(),
+        },
     );
 }

@@ -10,9 +10,9 @@ use diachain_std::testing::signed_batch;
 use diachain_std::{DeviceKind, Domain, KeyAlgorithm};
 
 use super::{Device, Suite, DAY0};
-use crate::assert_err;
 use crate::msg::{ExecuteMsg, QueryMsg};
 use crate::ContractError;
+use diachain_testing::assert_refused;
 
 fn batch_every(
     s: &Suite,
@@ -49,7 +49,7 @@ fn ten_thousand_cgm_readings_measured_at_one_instant_are_refused_naming_the_limi
     let mut s = Suite::new();
     let cgm = s.cgm("cgm-dense-0001");
     let attack = batch_every(&s, &cgm, 1, 10_000, DAY0 + 3_600, 0);
-    assert_err!(
+    assert_refused(
         s.submit(&[attack]),
         ContractError::TooDense {
             index: 0,
@@ -59,7 +59,7 @@ fn ten_thousand_cgm_readings_measured_at_one_instant_are_refused_naming_the_limi
             kind: DeviceKind::Cgm,
             min_interval_seconds: 60,
             max_count: 1,
-        }
+        },
     );
     assert_eq!(cursor(&s, &cgm), None);
 }
@@ -75,7 +75,7 @@ fn a_cgm_batch_may_hold_one_reading_a_minute_of_its_span_and_not_one_more() {
     let too_dense = batch_every(&s, &cgm, 62, 62, DAY0 + 7_260, 58);
     let span = too_dense.header.last_time - too_dense.header.first_time;
     assert_eq!(span, 3_538);
-    assert_err!(
+    assert_refused(
         s.submit(&[too_dense]),
         ContractError::TooDense {
             index: 0,
@@ -85,7 +85,7 @@ fn a_cgm_batch_may_hold_one_reading_a_minute_of_its_span_and_not_one_more() {
             kind: DeviceKind::Cgm,
             min_interval_seconds: 60,
             max_count: 59,
-        }
+        },
     );
     assert_eq!(cursor(&s, &cgm), Some(61));
 }
@@ -98,7 +98,7 @@ fn one_reading_batches_crowded_into_one_instant_are_refused_after_the_first() {
     // In one message and across messages alike.
     let first = batch_every(&s, &cgm, 1, 1, t, 60);
     let second = batch_every(&s, &cgm, 2, 1, t, 60);
-    assert_err!(
+    assert_refused(
         s.submit(&[first.clone(), second.clone()]),
         ContractError::TooSoonAfterLast {
             index: 1,
@@ -107,11 +107,11 @@ fn one_reading_batches_crowded_into_one_instant_are_refused_after_the_first() {
             anchored_time: t,
             kind: DeviceKind::Cgm,
             min_interval_seconds: 60,
-        }
+        },
     );
     s.submit(&[first]).unwrap();
     let early = batch_every(&s, &cgm, 2, 1, t + 59, 60);
-    assert_err!(
+    assert_refused(
         s.submit(&[early]),
         ContractError::TooSoonAfterLast {
             index: 0,
@@ -120,7 +120,7 @@ fn one_reading_batches_crowded_into_one_instant_are_refused_after_the_first() {
             anchored_time: t,
             kind: DeviceKind::Cgm,
             min_interval_seconds: 60,
-        }
+        },
     );
     s.submit(&[batch_every(&s, &cgm, 2, 1, t + 60, 60)])
         .unwrap();
@@ -182,7 +182,7 @@ fn the_consortium_sets_a_kind_limit_and_submissions_follow_it() {
         cgm_limit.min_interval_seconds, 60,
         "other kinds keep theirs"
     );
-    assert_err!(
+    assert_refused(
         s.submit(&[batch_every(&s, &pump, 11, 10, DAY0 + 1_000, 5)]),
         ContractError::TooDense {
             index: 0,
@@ -192,7 +192,7 @@ fn the_consortium_sets_a_kind_limit_and_submissions_follow_it() {
             kind: DeviceKind::Pump,
             min_interval_seconds: 60,
             max_count: 1,
-        }
+        },
     );
     s.submit(&[batch_every(&s, &pump, 11, 10, DAY0 + 1_000, 60)])
         .unwrap();
@@ -220,7 +220,7 @@ fn sampling_limits_are_refused_from_others_out_of_range_or_twice() {
         assert!(err.to_string().contains("admin"), "{err}");
     }
     for bad in [0, MIN_INTERVAL_CEILING_SECONDS + 1, u32::MAX] {
-        assert_err!(
+        assert_refused(
             s.exec(
                 &admin,
                 ExecuteMsg::SetSamplingLimits {
@@ -232,10 +232,10 @@ fn sampling_limits_are_refused_from_others_out_of_range_or_twice() {
                 got: bad,
                 min: MIN_INTERVAL_FLOOR_SECONDS,
                 max: MIN_INTERVAL_CEILING_SECONDS,
-            }
+            },
         );
     }
-    assert_err!(
+    assert_refused(
         s.exec(
             &admin,
             ExecuteMsg::SetSamplingLimits {
@@ -243,8 +243,8 @@ fn sampling_limits_are_refused_from_others_out_of_range_or_twice() {
             },
         ),
         ContractError::DuplicateSamplingLimit {
-            kind: DeviceKind::Cgm
-        }
+            kind: DeviceKind::Cgm,
+        },
     );
     // Nothing changed by the refused messages (the pen's 10 s was not kept either).
     let config: ConfigResponse = s.query(QueryMsg::Config {});

@@ -5,9 +5,9 @@ use diachain_std::testing::{signed_batch, TestKey};
 use diachain_std::{DeviceKind, Domain, KeyAlgorithm};
 
 use super::{Suite, DAY, DAY0};
-use crate::assert_err;
 use crate::msg::QueryMsg;
 use crate::ContractError;
+use diachain_testing::assert_refused;
 
 fn nothing_anchored(s: &Suite, device_id: &str) {
     let c: CursorResponse = s.query(QueryMsg::Cursor {
@@ -31,19 +31,19 @@ fn unknown_and_unbound_devices_are_refused() {
         key: TestKey::new(KeyAlgorithm::Ed25519, 9),
     };
     let ok = s.batch(&known, 1, 12, DAY0);
-    assert_err!(
+    assert_refused(
         s.submit(&[ok.clone(), s.batch(&ghost, 1, 12, DAY0)]),
         ContractError::UnknownDevice {
             index: 1,
-            device_id: ghost.id.clone()
-        }
+            device_id: ghost.id.clone(),
+        },
     );
-    assert_err!(
+    assert_refused(
         s.submit(&[ok, s.batch(&unbound, 1, 12, DAY0)]),
         ContractError::DeviceNotBound {
             index: 1,
-            device_id: unbound.id.clone()
-        }
+            device_id: unbound.id.clone(),
+        },
     );
     nothing_anchored(&s, &known.id);
 }
@@ -62,12 +62,12 @@ fn wrong_signatures_and_signatures_for_another_contract_or_chain_are_refused() {
     for d in [&ed, &r1] {
         let mut forged = s.batch(d, 1, 12, DAY0);
         forged.signature = TestKey::new(d.key.algorithm(), 200).sign(b"something else");
-        assert_err!(
+        assert_refused(
             s.submit(&[forged]),
             ContractError::InvalidSignature {
                 index: 0,
-                device_id: d.id.clone()
-            }
+                device_id: d.id.clone(),
+            },
         );
         let (chain_id, _) = s.anchors_domain();
         let other_contract = s.registry.to_string();
@@ -83,12 +83,12 @@ fn wrong_signatures_and_signatures_for_another_contract_or_chain_are_refused() {
                 contract: &other_contract,
             },
         );
-        assert_err!(
+        assert_refused(
             s.submit(&[elsewhere]),
             ContractError::InvalidSignature {
                 index: 0,
-                device_id: d.id.clone()
-            }
+                device_id: d.id.clone(),
+            },
         );
         let anchors = s.anchors.to_string();
         let other_chain = signed_batch(
@@ -103,34 +103,34 @@ fn wrong_signatures_and_signatures_for_another_contract_or_chain_are_refused() {
                 contract: &anchors,
             },
         );
-        assert_err!(
+        assert_refused(
             s.submit(&[other_chain]),
             ContractError::InvalidSignature {
                 index: 0,
-                device_id: d.id.clone()
-            }
+                device_id: d.id.clone(),
+            },
         );
         // A header altered after signing (a different root) fails too.
         let mut altered = s.batch(d, 1, 12, DAY0);
         altered.header.root = Binary::new(vec![7; 32]);
-        assert_err!(
+        assert_refused(
             s.submit(&[altered]),
             ContractError::InvalidSignature {
                 index: 0,
-                device_id: d.id.clone()
-            }
+                device_id: d.id.clone(),
+            },
         );
     }
     // In a mixed ed25519 batch, the failing header is named.
     let ed2 = s.cgm("cgm-sig-ed-002");
     let mut bad = s.batch(&ed2, 1, 12, DAY0);
     bad.signature = TestKey::new(KeyAlgorithm::Ed25519, 201).sign(b"x");
-    assert_err!(
+    assert_refused(
         s.submit(&[s.batch(&ed, 1, 12, DAY0), bad]),
         ContractError::InvalidSignature {
             index: 1,
-            device_id: ed2.id.clone()
-        }
+            device_id: ed2.id.clone(),
+        },
     );
     nothing_anchored(&s, &ed.id);
 }
@@ -146,11 +146,11 @@ fn only_an_active_relayer_submits() {
         s.maker.clone(),
         s.admin.clone(),
     ] {
-        assert_err!(
+        assert_refused(
             s.submit_as(&sender, std::slice::from_ref(&b)),
             ContractError::NotRelayer {
-                address: sender.to_string()
-            }
+                address: sender.to_string(),
+            },
         );
     }
     let (admin, relayer) = (s.admin.clone(), s.relayer.clone());
@@ -162,11 +162,11 @@ fn only_an_active_relayer_submits() {
             reason: "audit".into(),
         },
     );
-    assert_err!(
+    assert_refused(
         s.submit(&[b]),
         ContractError::NotRelayer {
-            address: relayer.to_string()
-        }
+            address: relayer.to_string(),
+        },
     );
 }
 
@@ -174,28 +174,28 @@ fn only_an_active_relayer_submits() {
 fn malformed_empty_and_oversized_submissions_are_refused() {
     let mut s = Suite::new();
     let relayer = s.relayer.clone();
-    assert_err!(
+    assert_refused(
         s.submit_raw(&relayer, Binary::default()),
-        ContractError::EmptySubmission
+        ContractError::EmptySubmission,
     );
-    assert_err!(
+    assert_refused(
         s.submit_raw(&relayer, Binary::new(vec![5, 1, 2])),
-        ContractError::Malformed(EncodingError::Truncated { field: "device id" })
+        ContractError::Malformed(EncodingError::Truncated { field: "device id" }),
     );
     let d = s.cgm("cgm-malform-01");
     let mut bytes = super::submission_bytes(&[s.batch(&d, 1, 12, DAY0)]);
     bytes.pop();
-    assert_err!(
+    assert_refused(
         s.submit_raw(&relayer, Binary::new(bytes)),
-        ContractError::Malformed(EncodingError::Truncated { field: "signature" })
+        ContractError::Malformed(EncodingError::Truncated { field: "signature" }),
     );
     let one = s.batch(&d, 1, 1, DAY0);
     let many = vec![one; MAX_BATCHES_PER_SUBMIT + 1];
-    assert_err!(
+    assert_refused(
         s.submit(&many),
         ContractError::TooManyBatches {
-            max: MAX_BATCHES_PER_SUBMIT
-        }
+            max: MAX_BATCHES_PER_SUBMIT,
+        },
     );
 }
 
@@ -206,74 +206,74 @@ fn header_fields_that_do_not_fit_together_are_refused() {
     let now = s.app.block_info().time.seconds();
     let mut mismatch = s.batch(&d, 1, 12, DAY0);
     mismatch.header.count = 11;
-    assert_err!(
+    assert_refused(
         s.submit(&[mismatch]),
         ContractError::CountMismatch {
             index: 0,
             device_id: d.id.clone(),
             first_seq: 1,
             last_seq: 12,
-            count: 11
-        }
+            count: 11,
+        },
     );
     let mut inverted_range = s.batch(&d, 10, 1, DAY0);
     inverted_range.header.last_seq = 9;
-    assert_err!(
+    assert_refused(
         s.submit(&[inverted_range]),
         ContractError::CountMismatch {
             index: 0,
             device_id: d.id.clone(),
             first_seq: 10,
             last_seq: 9,
-            count: 1
-        }
+            count: 1,
+        },
     );
     let mut zero = s.batch(&d, 1, 1, DAY0);
     zero.header.count = 0;
-    assert_err!(
+    assert_refused(
         s.submit(&[zero]),
         ContractError::BatchSize {
             index: 0,
             device_id: d.id.clone(),
-            max: MAX_READINGS_PER_BATCH
-        }
+            max: MAX_READINGS_PER_BATCH,
+        },
     );
     let huge = s.batch(&d, 1, MAX_READINGS_PER_BATCH + 1, DAY0 - (DAY0 % DAY));
-    assert_err!(
+    assert_refused(
         s.submit(&[huge]),
         ContractError::BatchSize {
             index: 0,
             device_id: d.id.clone(),
-            max: MAX_READINGS_PER_BATCH
-        }
+            max: MAX_READINGS_PER_BATCH,
+        },
     );
     let mut inverted_times = s.batch(&d, 1, 12, DAY0);
     inverted_times.header.last_time = DAY0 - 1;
-    assert_err!(
+    assert_refused(
         s.submit(&[inverted_times]),
         ContractError::TimesInverted {
             index: 0,
             device_id: d.id.clone(),
             first_time: DAY0,
-            last_time: DAY0 - 1
-        }
+            last_time: DAY0 - 1,
+        },
     );
     let across = s.batch(&d, 1, 12, DAY0 - 1_800);
-    assert_err!(
+    assert_refused(
         s.submit(&[across]),
         ContractError::CrossesMidnight {
             index: 0,
-            device_id: d.id.clone()
-        }
+            device_id: d.id.clone(),
+        },
     );
     let future = s.batch(&d, 1, 2, now + 600);
-    assert_err!(
+    assert_refused(
         s.submit(&[future]),
         ContractError::FutureReading {
             index: 0,
             device_id: d.id.clone(),
-            last_time: now + 900
-        }
+            last_time: now + 900,
+        },
     );
     // Within the allowed clock skew is fine.
     s.submit(&[s.batch(&d, 1, 1, now + 200)]).unwrap();
@@ -287,16 +287,16 @@ fn funds_are_refused() {
     let msg = crate::msg::ExecuteMsg::SubmitBatches {
         batches: super::submission(&[s.batch(&d, 1, 1, DAY0)]),
     };
-    assert_err!(
+    assert_refused(
         s.exec_funds(&relayer, msg, &cosmwasm_std::coins(5, "udia")),
-        ContractError::Payment(cw_utils::PaymentError::NonPayable {})
+        ContractError::Payment(cw_utils::PaymentError::NonPayable {}),
     );
     let add = crate::msg::ExecuteMsg::AddListener {
         address: relayer.to_string(),
     };
-    assert_err!(
+    assert_refused(
         s.exec_funds(&relayer, add, &cosmwasm_std::coins(5, "udia")),
-        ContractError::Payment(cw_utils::PaymentError::NonPayable {})
+        ContractError::Payment(cw_utils::PaymentError::NonPayable {}),
     );
 }
 
@@ -307,14 +307,14 @@ fn a_failing_header_rejects_the_whole_message() {
     let d = s.cgm("cgm-atomic-001");
     let first = s.batch(&d, 1, 12, DAY0);
     let overlapping = s.batch(&d, 12, 12, DAY0 + 3_600);
-    assert_err!(
+    assert_refused(
         s.submit(&[first, overlapping]),
         ContractError::Overlap {
             index: 1,
             device_id: d.id.clone(),
             first_seq: 12,
-            anchored: 12
-        }
+            anchored: 12,
+        },
     );
     nothing_anchored(&s, &d.id);
 }

@@ -2,9 +2,9 @@ use diachain_std::anchors::Gap;
 use diachain_std::Page;
 
 use super::{Suite, DAY, DAY0};
-use crate::assert_err;
 use crate::msg::QueryMsg;
 use crate::ContractError;
+use diachain_testing::assert_refused;
 
 fn gaps(s: &Suite, device_id: &str) -> Vec<(u64, u64)> {
     let page: Page<Gap> = s.query(QueryMsg::Gaps {
@@ -21,46 +21,46 @@ fn replayed_overlapping_and_backward_ranges_are_refused() {
     let d = s.cgm("cgm-seq-00001");
     let first = s.batch(&d, 100, 12, DAY0);
     s.submit(std::slice::from_ref(&first)).unwrap();
-    assert_err!(
+    assert_refused(
         s.submit(&[first]),
         ContractError::Overlap {
             index: 0,
             device_id: d.id.clone(),
             first_seq: 100,
-            anchored: 111
-        }
+            anchored: 111,
+        },
     );
     let overlapping = s.batch(&d, 111, 12, DAY0 + 3_600);
-    assert_err!(
+    assert_refused(
         s.submit(&[overlapping]),
         ContractError::Overlap {
             index: 0,
             device_id: d.id.clone(),
             first_seq: 111,
-            anchored: 111
-        }
+            anchored: 111,
+        },
     );
     let backwards = s.batch(&d, 50, 12, DAY0 + 3_600);
-    assert_err!(
+    assert_refused(
         s.submit(&[backwards]),
         ContractError::Overlap {
             index: 0,
             device_id: d.id.clone(),
             first_seq: 50,
-            anchored: 111
-        }
+            anchored: 111,
+        },
     );
     // Within one message, a later header may not overlap an earlier one either.
     let a = s.batch(&d, 112, 12, DAY0 + 3_600);
     let b = s.batch(&d, 120, 12, DAY0 + 7_200);
-    assert_err!(
+    assert_refused(
         s.submit(&[a.clone(), b]),
         ContractError::Overlap {
             index: 1,
             device_id: d.id.clone(),
             first_seq: 120,
-            anchored: 123
-        }
+            anchored: 123,
+        },
     );
     s.submit(&[a]).unwrap();
 }
@@ -71,14 +71,14 @@ fn a_batch_measured_on_an_earlier_day_than_the_last_is_refused() {
     let d = s.cgm("cgm-seq-00002");
     s.submit(&[s.batch(&d, 1, 12, DAY0 + DAY)]).unwrap();
     let earlier_day = s.batch(&d, 13, 12, DAY0);
-    assert_err!(
+    assert_refused(
         s.submit(&[earlier_day]),
         ContractError::DayBackwards {
             index: 0,
             device_id: d.id.clone(),
             day: DAY0 / DAY,
-            anchored_day: DAY0 / DAY + 1
-        }
+            anchored_day: DAY0 / DAY + 1,
+        },
     );
 }
 

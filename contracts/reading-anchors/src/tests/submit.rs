@@ -118,22 +118,22 @@ fn a_batch_signed_before_revocation_is_accepted_after_it_and_a_later_one_refused
     let before = s.batch(&d, 1, 12, DAY0 + 11 * 3_600);
     s.submit(&[before]).unwrap();
     let straddling = s.batch(&d, 13, 12, DAY0 + 12 * 3_600 - 1_800);
-    crate::assert_err!(
+    diachain_testing::assert_refused(
         s.submit(&[straddling]),
         crate::ContractError::DeviceNotAccepting {
             index: 0,
             device_id: d.id.clone(),
-            at: DAY0 + 12 * 3_600 - 1_800 + 11 * 300
-        }
+            at: DAY0 + 12 * 3_600 - 1_800 + 11 * 300,
+        },
     );
     let after = s.batch(&d, 13, 12, DAY0 + 13 * 3_600);
-    crate::assert_err!(
+    diachain_testing::assert_refused(
         s.submit(&[after]),
         crate::ContractError::DeviceNotAccepting {
             index: 0,
             device_id: d.id.clone(),
-            at: DAY0 + 13 * 3_600 + 11 * 300
-        }
+            at: DAY0 + 13 * 3_600 + 11 * 300,
+        },
     );
 }
 
@@ -154,13 +154,13 @@ fn a_suspended_device_is_refused_for_data_from_its_suspension() {
     s.submit(&[s.batch(&d, 1, 12, DAY0)]).unwrap();
     let now = s.app.block_info().time.seconds();
     let late = s.batch(&d, 13, 2, now - 60);
-    crate::assert_err!(
+    diachain_testing::assert_refused(
         s.submit(&[late]),
         crate::ContractError::DeviceNotAccepting {
             index: 0,
             device_id: d.id.clone(),
-            at: now - 60 + 300
-        }
+            at: now - 60 + 300,
+        },
     );
 }
 
@@ -174,12 +174,12 @@ fn more_than_256_ed25519_batches_are_verified_in_chunks_and_a_bad_one_is_named()
     let good = batches[280].signature.clone();
     batches[280].signature =
         diachain_std::testing::TestKey::new(KeyAlgorithm::Ed25519, 250).sign(b"x");
-    crate::assert_err!(
+    diachain_testing::assert_refused(
         s.submit(&batches),
         crate::ContractError::InvalidSignature {
             index: 280,
-            device_id: d.id.clone()
-        }
+            device_id: d.id.clone(),
+        },
     );
     batches[280].signature = good;
     s.submit(&batches).unwrap();

@@ -1,12 +1,12 @@
 //! The suite builder: the four contracts, wired, with named actors and simulated devices.
 
 use std::collections::BTreeMap;
-use std::fmt::{Debug, Display};
+use std::fmt::Debug;
 use std::ops::Range;
 
 use cosmwasm_std::testing::MockApi;
-use cosmwasm_std::{coins, Addr, Binary, BlockInfo, Coin, Empty, StdResult, Timestamp, Uint128};
-use cw_multi_test::{App, AppBuilder, AppResponse, Contract, ContractWrapper, Executor};
+use cosmwasm_std::{coins, Addr, Binary, BlockInfo, Coin, StdResult, Timestamp, Uint128};
+use cw_multi_test::{App, AppBuilder, AppResponse, Executor};
 use diachain_std::anchors::{self, BatchInfo, CoverageResponse, Gap, ProofResponse};
 use diachain_std::consent::{self, CheckAccessResponse, ConsentRole, Expiry, GrantInfo};
 use diachain_std::device::RevocationReason;
@@ -19,6 +19,11 @@ use diachain_std::union::{
 use diachain_std::{DataScope, Device, DeviceKind, Domain, KeyAlgorithm, Page, Purpose, Role};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+
+use crate::contracts::instantiate;
+pub use crate::contracts::{anchors_contract, consent_contract, registry_contract, union_contract};
+use crate::events::attribute;
+use crate::refusal::Accepted;
 
 // ------------------------------------------------------------------------------ constants
 
@@ -229,58 +234,61 @@ pub struct Suite {
     pub story: Story,
 }
 
-impl Default for Suite {
+/// Builds a [`Suite`]: `SuiteBuilder::default().build()` is the system as deployed in the
+/// story; each `with_*` changes one setting of it, e.g.
+/// `SuiteBuilder::default().with_fee(0).build()`.
+#[derive(Clone, Debug)]
+pub struct SuiteBuilder {
+    fee_bps: u16,
+    grace_period: u64,
+    max_break_glass_hours: u32,
+    sponsor_funds: u128,
+    genesis_time: u64,
+}
+
+impl Default for SuiteBuilder {
     fn default() -> Self {
-        Self::new()
+        SuiteBuilder {
+            fee_bps: FEE_BPS,
+            grace_period: GRACE_PERIOD,
+            max_break_glass_hours: MAX_BREAK_GLASS_HOURS,
+            sponsor_funds: SPONSOR_FUNDS,
+            genesis_time: GENESIS_TIME,
+        }
     }
 }
 
-pub fn registry_contract() -> Box<dyn Contract<Empty>> {
-    Box::new(
-        ContractWrapper::new(
-            device_registry::contract::execute,
-            device_registry::contract::instantiate,
-            device_registry::contract::query,
-        )
-        .with_migrate(device_registry::contract::migrate),
-    )
-}
+impl SuiteBuilder {
+    /// The union's fee on every deposit, in basis points (default `FEE_BPS`).
+    pub fn with_fee(mut self, fee_bps: u16) -> Self {
+        self.fee_bps = fee_bps;
+        self
+    }
 
-pub fn anchors_contract() -> Box<dyn Contract<Empty>> {
-    Box::new(
-        ContractWrapper::new(
-            reading_anchors::contract::execute,
-            reading_anchors::contract::instantiate,
-            reading_anchors::contract::query,
-        )
-        .with_migrate(reading_anchors::contract::migrate),
-    )
-}
+    /// The union's claim window after a study closes (default `GRACE_PERIOD`).
+    pub fn with_grace_period(mut self, seconds: u64) -> Self {
+        self.grace_period = seconds;
+        self
+    }
 
-pub fn consent_contract() -> Box<dyn Contract<Empty>> {
-    Box::new(
-        ContractWrapper::new(
-            ::consent::contract::execute,
-            ::consent::contract::instantiate,
-            ::consent::contract::query,
-        )
-        .with_migrate(::consent::contract::migrate)
-        .with_reply(::consent::contract::reply),
-    )
-}
+    /// The longest break-glass session consent allows (default `MAX_BREAK_GLASS_HOURS`).
+    pub fn with_max_break_glass_hours(mut self, hours: u32) -> Self {
+        self.max_break_glass_hours = hours;
+        self
+    }
 
-pub fn union_contract() -> Box<dyn Contract<Empty>> {
-    Box::new(
-        ContractWrapper::new(
-            data_union::contract::execute,
-            data_union::contract::instantiate,
-            data_union::contract::query,
-        )
-        .with_migrate(data_union::contract::migrate),
-    )
-}
+    /// What the sponsor holds at genesis, in `DENOM` (default `SPONSOR_FUNDS`).
+    pub fn with_sponsor_funds(mut self, amount: u128) -> Self {
+        self.sponsor_funds = amount;
+        self
+    }
 
-impl Suite {
+    /// The block time the chain starts at (default `GENESIS_TIME`).
+    pub fn with_genesis_time(mut self, unix: u64) -> Self {
+        self.genesis_time = unix;
+        self
+    }
+
     /// Instantiates the registry, the anchors contract, consent and the data union, all
     /// administered by the consortium, and wires them:
     ///
@@ -290,14 +298,20 @@ impl Suite {
     ///   anchors tells it of contributions, consent of ended research consents;
     /// - the manufacturer and the relayer are admitted in the registry, the relayer as custodian
     ///   and the urgent-care service as emergency provider in consent;
-    /// - the sponsor holds `SPONSOR_FUNDS` of `DENOM`.
-    pub fn new() -> Self {
+    /// - the sponsor holds the sponsor funds of `DENOM`.
+    pub fn build(self) -> Suite {
+        let mut suite = self.deploy();
+        suite.wire();
+        suite
+    }
+
+    fn deploy(self) -> Suite {
         let api = MockApi::default();
         let actors = Actors::new(&api);
         let sponsor = actors.sponsor.clone();
         let block = BlockInfo {
             height: 1,
-            time: Timestamp::from_seconds(GENESIS_TIME),
+            time: Timestamp::from_seconds(self.genesis_time),
             chain_id: CHAIN_ID.to_string(),
         };
         let mut app = AppBuilder::new()
@@ -305,7 +319,7 @@ impl Suite {
             .build(|router, _api, storage| {
                 router
                     .bank
-                    .init_balance(storage, &sponsor, coins(SPONSOR_FUNDS, DENOM))
+                    .init_balance(storage, &sponsor, coins(self.sponsor_funds, DENOM))
                     .expect("genesis balance");
             });
         let code_ids = CodeIds {
@@ -339,7 +353,7 @@ impl Suite {
             &consent::InstantiateMsg {
                 admin: None,
                 registry: registry.to_string(),
-                max_break_glass_hours: MAX_BREAK_GLASS_HOURS,
+                max_break_glass_hours: self.max_break_glass_hours,
                 listeners: vec![],
             },
             "consent",
@@ -353,8 +367,8 @@ impl Suite {
                 anchors: anchors.to_string(),
                 consent: consent.to_string(),
                 treasury: actors.treasury.to_string(),
-                fee_bps: FEE_BPS,
-                grace_period: GRACE_PERIOD,
+                fee_bps: self.fee_bps,
+                grace_period: self.grace_period,
             },
             "data-union",
         );
@@ -372,7 +386,7 @@ impl Suite {
                 (id.to_string(), device)
             })
             .collect();
-        let mut suite = Suite {
+        Suite {
             app,
             chain_id: CHAIN_ID.to_string(),
             code_ids,
@@ -384,9 +398,15 @@ impl Suite {
             devices,
             anchored: vec![],
             story: Story::default(),
-        };
+        }
+    }
+}
 
-        // Wiring: the union listens to both contracts that have news for it.
+impl Suite {
+    /// The wiring: the union listens to both contracts that have news for it; the consortium
+    /// admits the manufacturer, the relayer, the custodian and the emergency provider.
+    fn wire(&mut self) {
+        let suite = self;
         let a = suite.actors.clone();
         suite
             .exec(
@@ -438,7 +458,6 @@ impl Suite {
                 )
                 .accepted("admit member");
         }
-        suite
     }
 
     // -------------------------------------------------------------------------- chain
@@ -1123,70 +1142,5 @@ pub fn new_study(
         closes_at: None,
         eligibility,
         cap_per_patient: Uint128::new(cap_per_patient),
-    }
-}
-
-/// The value of the first attribute `key` of any wasm event in `res`.
-pub fn attribute(res: &AppResponse, key: &str) -> Option<String> {
-    res.events
-        .iter()
-        .filter(|e| e.ty.starts_with("wasm"))
-        .flat_map(|e| e.attributes.iter())
-        .find(|a| a.key == key)
-        .map(|a| a.value.clone())
-}
-
-/// Every value of attribute `key` in the wasm events of `res`, in order.
-pub fn attributes(res: &AppResponse, key: &str) -> Vec<String> {
-    res.events
-        .iter()
-        .filter(|e| e.ty.starts_with("wasm"))
-        .flat_map(|e| e.attributes.iter())
-        .filter(|a| a.key == key)
-        .map(|a| a.value.clone())
-        .collect()
-}
-
-/// Whether a refusal carries exactly this contract error. cw-multi-test reports a contract's
-/// error as text at the end of its error chain (`... error: <Display of the error>`).
-pub fn refused_with(err: &impl Display, expected: &impl Display) -> bool {
-    err.to_string().ends_with(&format!("error: {expected}"))
-}
-
-/// Asserts that `result` is a refusal with exactly the contract error `expected`.
-#[track_caller]
-pub fn assert_refused<T: Debug>(result: StdResult<T>, expected: impl Display) {
-    match result {
-        Ok(ok) => panic!("expected refusal `{expected}`, but it succeeded: {ok:?}"),
-        Err(err) => assert!(
-            refused_with(&err, &expected),
-            "expected refusal `{expected}`, got: {err}"
-        ),
-    }
-}
-
-/// Instantiates `code` with `msg`, administered (and migratable) by `admin`.
-fn instantiate<T: Serialize>(app: &mut App, admin: &Addr, code: u64, msg: &T, label: &str) -> Addr {
-    app.instantiate_contract(
-        code,
-        admin.clone(),
-        msg,
-        &[],
-        label,
-        Some(admin.to_string()),
-    )
-    .unwrap_or_else(|e| panic!("instantiate {label}: {e}"))
-}
-
-/// Unwraps a message's result, showing the contract's error (not a backtrace) if it was
-/// refused.
-pub trait Accepted<T> {
-    fn accepted(self, what: &str) -> T;
-}
-
-impl<T> Accepted<T> for StdResult<T> {
-    #[track_caller]
-    fn accepted(self, what: &str) -> T {
-        self.unwrap_or_else(|e| panic!("{what}: refused: {e}"))
     }
 }
