@@ -49,14 +49,21 @@ pub use error::{
     classify, classify_simulation, contract_message, expected_sequence, Error, CODE_UNAUTHORIZED,
     CODE_WASM_EXECUTE_FAILED, CODE_WRONG_SEQUENCE, SDK_CODESPACE, WASM_CODESPACE,
 };
-pub use query::{ACCOUNT_QUERY_PATH, BALANCE_QUERY_PATH, RAW_QUERY_PATH, SMART_QUERY_PATH};
+pub use query::{
+    ACCOUNT_QUERY_PATH, BALANCE_QUERY_PATH, CODES_QUERY_PATH, CONTRACT_INFO_QUERY_PATH,
+    RAW_QUERY_PATH, SMART_QUERY_PATH,
+};
 pub use rpc::{HttpRpc, Rpc, COMPAT_MODE};
 pub use sender::{Gas, TxSender};
 pub use signer::{Signer, COSMOS_HD_PATH, WASM_PREFIX};
 pub use tx::{
-    account_id, coin, execute_msg, send_msg, sign_tx, tx_hash, GasPrice, SignParams, SignedTx,
+    account_id, coin, execute_msg, instantiate_msg, migrate_msg, send_msg, sign_tx, store_code_msg,
+    tx_hash, GasPrice, SignParams, SignedTx,
 };
-pub use types::{AbciResponse, AccountInfo, CheckTxResponse, Event, NodeStatus, TxOutcome};
+pub use types::{
+    AbciResponse, AccountInfo, CheckTxResponse, CodeInfo, ContractInfo, Event, NodeStatus,
+    TxOutcome,
+};
 
 /// Re-exported so that users build messages and `Any`s with the same versions.
 pub use cosmrs;
