@@ -54,8 +54,7 @@ if [ -n "${DIACHAIN_DEPLOY_BIN:-}" ]; then
 else
   # Built as the workspace's test build builds it (scripts/test.sh: cargo test --workspace
   # --no-run; its integration test needs the binary), so after that step nothing is rebuilt.
-  cargo test --locked -q --workspace --no-run --test deploy_cli 2>/dev/null \
-    || cargo test --locked --workspace --no-run --test deploy_cli >&2 \
+  cargo test --locked -q --workspace --no-run --test deploy_cli >&2 \
     || die "building diachain-deploy failed"
   BIN="$(cargo metadata --format-version 1 --no-deps | jq -r .target_directory)/debug/diachain-deploy"
 fi
@@ -73,7 +72,7 @@ if [ -n "$NODE" ] || [ -n "$KEYRING_BACKEND" ] || [ -n "$KEYRING_DIR" ]; then
   [ -n "$FROM" ] || { [ -z "$NODE" ] && FROM=consortium; } \
     || die "--from (the deployer's key name) is required with --node"
   if [ -z "$KEYRING_BACKEND" ]; then
-    if [ -n "$NODE" ]; then KEYRING_BACKEND=os; else KEYRING_BACKEND=test; fi
+    if [ -n "$NODE" ]; then KEYRING_BACKEND="os"; else KEYRING_BACKEND="test"; fi
   fi
   if [ -z "$KEYRING_DIR" ] && [ -z "$NODE" ] && [ -f "$LOCAL_ENV" ]; then
     KEYRING_DIR=$(sed -n 's/^DIACHAIN_KEYRING_DIR=//p' "$LOCAL_ENV")
