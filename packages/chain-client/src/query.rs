@@ -132,7 +132,7 @@ impl<R: Rpc> ChainClient<R> {
     }
 
     /// The contract at `address` (code id, creator, admin, label), or `None` if there is no
-    /// contract there (the node refuses the query with "not found").
+    /// contract there (wasmd refuses the query with "address …: no such contract").
     pub async fn contract_info(&self, address: &str) -> Result<Option<ContractInfo>, Error> {
         let req = QueryContractInfoRequest {
             address: address.to_string(),
@@ -148,7 +148,11 @@ impl<R: Rpc> ChainClient<R> {
                 admin: (!c.admin.is_empty()).then_some(c.admin),
                 label: c.label,
             })),
-            Err(Error::Query { log, .. }) if log.contains("not found") => Ok(None),
+            Err(Error::Query { log, .. })
+                if log.contains("no such contract") || log.contains("not found") =>
+            {
+                Ok(None)
+            }
             Err(e) => Err(e),
         }
     }
