@@ -3,7 +3,10 @@
 //!
 //! - [`ChainClient`]: a connection to a CometBFT 0.39 node's RPC (tendermint-rpc in
 //!   compatibility mode 0.38): status, contract smart and raw queries, accounts, balances,
-//!   simulation, broadcast, waiting for inclusion, lookup of a transaction by hash.
+//!   simulation, broadcast, waiting for inclusion, lookup of a transaction by hash; the
+//!   chain's stored codes (id, creator, checksum) and a contract's info (code, admin, label).
+//! - Message builders: execute, bank send, and for deployment store code, instantiate and
+//!   migrate (`packages/deploy` uses them).
 //! - [`Signer`]: a secp256k1 key from a BIP-39 mnemonic (`m/44'/118'/0'/0/0`) or a raw key file,
 //!   and its `wasm1…` address.
 //! - [`TxSender`]: one account that tracks its own sequence, simulates gas, signs
