@@ -16,7 +16,7 @@ use k256::ecdsa::signature::Verifier as _;
 
 use crate::config::ClientConfig;
 use crate::error::Error;
-use crate::query::ACCOUNT_QUERY_PATH;
+use crate::query::{ACCOUNT_QUERY_PATH, CODES_QUERY_PATH, CONTRACT_INFO_QUERY_PATH};
 use crate::rpc::Rpc;
 use crate::tx::tx_hash;
 use crate::types::{AbciResponse, CheckTxResponse, NodeStatus, TxOutcome};
@@ -55,6 +55,12 @@ pub struct State {
     pub account_queries: u32,
     pub included: HashMap<String, TxOutcome>,
     pub height: u64,
+    /// Stored codes: (code id, creator, checksum bytes), listed by the Codes query two per page.
+    pub codes: Vec<(u64, String, Vec<u8>)>,
+    /// Contracts: address → (code id, admin).
+    pub contracts: HashMap<String, (u64, String)>,
+    /// How many Codes pages were asked for.
+    pub code_pages: u32,
 }
 
 #[derive(Debug, Default)]
@@ -147,6 +153,69 @@ impl Rpc for FakeChain {
                     result: None,
                 };
                 Ok(ok(resp.encode_to_vec()))
+            }
+            CODES_QUERY_PATH => {
+                use cosmrs::proto::cosmos::base::query::v1beta1::PageResponse;
+                use cosmrs::proto::cosmwasm::wasm::v1::{
+                    CodeInfoResponse, QueryCodesRequest, QueryCodesResponse,
+                };
+                s.code_pages += 1;
+                let req = QueryCodesRequest::decode(data.as_slice()).expect("QueryCodesRequest");
+                let key = req.pagination.map(|p| p.key).unwrap_or_default();
+                let start = if key.is_empty() {
+                    0
+                } else {
+                    u64::from_be_bytes(key.try_into().expect("8-byte key"))
+                };
+                let page: Vec<_> = s.codes.iter().filter(|c| c.0 >= start).take(2).collect();
+                let next = s
+                    .codes
+                    .iter()
+                    .find(|c| c.0 > page.last().map_or(u64::MAX, |l| l.0));
+                let resp = QueryCodesResponse {
+                    code_infos: page
+                        .iter()
+                        .map(|(id, creator, sum)| CodeInfoResponse {
+                            code_id: *id,
+                            creator: creator.clone(),
+                            data_hash: sum.clone(),
+                            instantiate_permission: None,
+                        })
+                        .collect(),
+                    pagination: Some(PageResponse {
+                        next_key: next.map(|n| n.0.to_be_bytes().to_vec()).unwrap_or_default(),
+                        total: 0,
+                    }),
+                };
+                Ok(ok(resp.encode_to_vec()))
+            }
+            CONTRACT_INFO_QUERY_PATH => {
+                use cosmrs::proto::cosmwasm::wasm::v1::{
+                    ContractInfo, QueryContractInfoRequest, QueryContractInfoResponse,
+                };
+                let req = QueryContractInfoRequest::decode(data.as_slice()).expect("request");
+                match s.contracts.get(&req.address) {
+                    Some((code_id, admin)) => Ok(ok(QueryContractInfoResponse {
+                        address: req.address.clone(),
+                        contract_info: Some(ContractInfo {
+                            code_id: *code_id,
+                            creator: admin.clone(),
+                            admin: admin.clone(),
+                            label: "label".into(),
+                            ..Default::default()
+                        }),
+                    }
+                    .encode_to_vec())),
+                    None => Ok(AbciResponse {
+                        code: 1,
+                        codespace: "undefined".into(),
+                        log: format!(
+                            "rpc error: code = Unknown desc = address {}: no such contract: unknown request",
+                            req.address
+                        ),
+                        ..Default::default()
+                    }),
+                }
             }
             other => panic!("fake chain: unexpected query {other}"),
         }

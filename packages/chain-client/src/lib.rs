@@ -3,7 +3,10 @@
 //!
 //! - [`ChainClient`]: a connection to a CometBFT 0.39 node's RPC (tendermint-rpc in
 //!   compatibility mode 0.38): status, contract smart and raw queries, accounts, balances,
-//!   simulation, broadcast, waiting for inclusion, lookup of a transaction by hash.
+//!   simulation, broadcast, waiting for inclusion, lookup of a transaction by hash; the
+//!   chain's stored codes (id, creator, checksum) and a contract's info (code, admin, label).
+//! - Message builders: execute, bank send, and for deployment store code, instantiate and
+//!   migrate (`packages/deploy` uses them).
 //! - [`Signer`]: a secp256k1 key from a BIP-39 mnemonic (`m/44'/118'/0'/0/0`) or a raw key file,
 //!   and its `wasm1…` address.
 //! - [`TxSender`]: one account that tracks its own sequence, simulates gas, signs
@@ -49,14 +52,21 @@ pub use error::{
     classify, classify_simulation, contract_message, expected_sequence, Error, CODE_UNAUTHORIZED,
     CODE_WASM_EXECUTE_FAILED, CODE_WRONG_SEQUENCE, SDK_CODESPACE, WASM_CODESPACE,
 };
-pub use query::{ACCOUNT_QUERY_PATH, BALANCE_QUERY_PATH, RAW_QUERY_PATH, SMART_QUERY_PATH};
+pub use query::{
+    ACCOUNT_QUERY_PATH, BALANCE_QUERY_PATH, CODES_QUERY_PATH, CONTRACT_INFO_QUERY_PATH,
+    RAW_QUERY_PATH, SMART_QUERY_PATH,
+};
 pub use rpc::{HttpRpc, Rpc, COMPAT_MODE};
 pub use sender::{Gas, TxSender};
 pub use signer::{Signer, COSMOS_HD_PATH, WASM_PREFIX};
 pub use tx::{
-    account_id, coin, execute_msg, send_msg, sign_tx, tx_hash, GasPrice, SignParams, SignedTx,
+    account_id, coin, execute_msg, instantiate_msg, migrate_msg, send_msg, sign_tx, store_code_msg,
+    tx_hash, GasPrice, SignParams, SignedTx,
 };
-pub use types::{AbciResponse, AccountInfo, CheckTxResponse, Event, NodeStatus, TxOutcome};
+pub use types::{
+    AbciResponse, AccountInfo, CheckTxResponse, CodeInfo, ContractInfo, Event, NodeStatus,
+    TxOutcome,
+};
 
 /// Re-exported so that users build messages and `Any`s with the same versions.
 pub use cosmrs;

@@ -5,7 +5,9 @@ use cosmrs::proto::cosmos::auth::v1beta1::{
     BaseAccount, QueryAccountRequest, QueryAccountResponse,
 };
 use cosmrs::proto::cosmos::bank::v1beta1::{QueryBalanceRequest, QueryBalanceResponse};
+use cosmrs::proto::cosmos::base::query::v1beta1::PageRequest;
 use cosmrs::proto::cosmwasm::wasm::v1::{
+    QueryCodesRequest, QueryCodesResponse, QueryContractInfoRequest, QueryContractInfoResponse,
     QueryRawContractStateRequest, QueryRawContractStateResponse, QuerySmartContractStateRequest,
     QuerySmartContractStateResponse,
 };
@@ -16,7 +18,7 @@ use serde::Serialize;
 use crate::client::ChainClient;
 use crate::error::Error;
 use crate::rpc::Rpc;
-use crate::types::AccountInfo;
+use crate::types::{AccountInfo, CodeInfo, ContractInfo};
 
 /// gRPC path of wasmd's smart contract query.
 pub const SMART_QUERY_PATH: &str = "/cosmwasm.wasm.v1.Query/SmartContractState";
@@ -26,6 +28,14 @@ pub const RAW_QUERY_PATH: &str = "/cosmwasm.wasm.v1.Query/RawContractState";
 pub const ACCOUNT_QUERY_PATH: &str = "/cosmos.auth.v1beta1.Query/Account";
 /// gRPC path of the bank module's balance query.
 pub const BALANCE_QUERY_PATH: &str = "/cosmos.bank.v1beta1.Query/Balance";
+
+/// gRPC path of wasmd's list of stored codes.
+pub const CODES_QUERY_PATH: &str = "/cosmwasm.wasm.v1.Query/Codes";
+/// gRPC path of wasmd's contract metadata query.
+pub const CONTRACT_INFO_QUERY_PATH: &str = "/cosmwasm.wasm.v1.Query/ContractInfo";
+
+/// Codes asked for per page of [`ChainClient::codes`].
+const CODES_PAGE: u64 = 100;
 
 const BASE_ACCOUNT_TYPE: &str = "/cosmos.auth.v1beta1.BaseAccount";
 
@@ -85,6 +95,66 @@ impl<R: Rpc> ChainClient<R> {
         };
         let r: QueryRawContractStateResponse = self.query_proto(RAW_QUERY_PATH, &req).await?;
         Ok((!r.data.is_empty()).then_some(r.data))
+    }
+
+    /// Every code stored on chain (id, creator, checksum), in code id order, read page by page.
+    pub async fn codes(&self) -> Result<Vec<CodeInfo>, Error> {
+        let mut out = Vec::new();
+        let mut key = Vec::new();
+        loop {
+            let req = QueryCodesRequest {
+                pagination: Some(PageRequest {
+                    key: key.clone(),
+                    limit: CODES_PAGE,
+                    ..Default::default()
+                }),
+            };
+            let r: QueryCodesResponse = self.query_proto(CODES_QUERY_PATH, &req).await?;
+            out.extend(r.code_infos.into_iter().map(|c| CodeInfo {
+                code_id: c.code_id,
+                creator: c.creator,
+                checksum: hex::encode(c.data_hash),
+            }));
+            match r.pagination {
+                Some(p) if !p.next_key.is_empty() => key = p.next_key,
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    /// The code `code_id`'s id, creator and checksum, or `None` if the chain has no such code.
+    pub async fn code_info(&self, code_id: u64) -> Result<Option<CodeInfo>, Error> {
+        Ok(self
+            .codes()
+            .await?
+            .into_iter()
+            .find(|c| c.code_id == code_id))
+    }
+
+    /// The contract at `address` (code id, creator, admin, label), or `None` if there is no
+    /// contract there (wasmd refuses the query with "address …: no such contract").
+    pub async fn contract_info(&self, address: &str) -> Result<Option<ContractInfo>, Error> {
+        let req = QueryContractInfoRequest {
+            address: address.to_string(),
+        };
+        match self
+            .query_proto::<_, QueryContractInfoResponse>(CONTRACT_INFO_QUERY_PATH, &req)
+            .await
+        {
+            Ok(r) => Ok(r.contract_info.map(|c| ContractInfo {
+                address: r.address,
+                code_id: c.code_id,
+                creator: c.creator,
+                admin: (!c.admin.is_empty()).then_some(c.admin),
+                label: c.label,
+            })),
+            Err(Error::Query { log, .. })
+                if log.contains("no such contract") || log.contains("not found") =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// The account number and sequence of `address`; [`Error::AccountNotFound`] if the chain has

@@ -229,3 +229,45 @@ async fn included_txs_are_found_by_hash_in_either_case() {
     let found = s.client().find_tx(&tx.hash.to_lowercase()).await.unwrap();
     assert_eq!(found, Some(tx));
 }
+
+#[tokio::test]
+async fn codes_are_read_page_by_page_and_a_missing_contract_is_none() {
+    let s = sender().await;
+    with_state(&s, |st| {
+        st.codes = (1..=5)
+            .map(|id| (id, format!("wasm1creator{id}"), vec![id as u8, 0xAB]))
+            .collect();
+        st.contracts
+            .insert("wasm1there".into(), (4, "wasm1admin".into()));
+    });
+    let codes = s.client().codes().await.unwrap();
+    assert_eq!(
+        codes.iter().map(|c| c.code_id).collect::<Vec<_>>(),
+        [1, 2, 3, 4, 5]
+    );
+    assert_eq!(codes[2].checksum, "03ab");
+    assert_eq!(codes[2].creator, "wasm1creator3");
+    with_state(&s, |st| assert_eq!(st.code_pages, 3));
+    assert_eq!(
+        s.client().code_info(5).await.unwrap().unwrap().checksum,
+        "05ab"
+    );
+    assert!(s.client().code_info(9).await.unwrap().is_none());
+
+    let info = s
+        .client()
+        .contract_info("wasm1there")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (info.code_id, info.admin.as_deref()),
+        (4, Some("wasm1admin"))
+    );
+    assert!(s
+        .client()
+        .contract_info("wasm1gone")
+        .await
+        .unwrap()
+        .is_none());
+}

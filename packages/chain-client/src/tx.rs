@@ -5,7 +5,10 @@ use std::fmt;
 use std::str::FromStr;
 
 use cosmrs::bank::MsgSend;
-use cosmrs::cosmwasm::MsgExecuteContract;
+use cosmrs::cosmwasm::{
+    AccessConfig, AccessType, MsgExecuteContract, MsgInstantiateContract, MsgMigrateContract,
+    MsgStoreCode,
+};
 use cosmrs::tendermint::chain;
 use cosmrs::tx::{Body, Fee, Msg as _, SignDoc, SignerInfo};
 use cosmrs::{AccountId, Any, Coin, Denom};
@@ -107,6 +110,73 @@ pub fn execute_msg<M: Serialize + ?Sized>(
     }
     .to_any()
     .map_err(|e| Error::Invalid(format!("MsgExecuteContract: {e}")))
+}
+
+/// A `MsgStoreCode` uploading `wasm` from `sender`, as an `Any`. With `instantiators`
+/// non-empty, only those addresses may instantiate the code (`AnyOfAddresses`); empty leaves
+/// the chain's default permission.
+pub fn store_code_msg(sender: &str, wasm: Vec<u8>, instantiators: &[&str]) -> Result<Any, Error> {
+    let instantiate_permission = if instantiators.is_empty() {
+        None
+    } else {
+        Some(AccessConfig {
+            permission: AccessType::AnyOfAddresses,
+            addresses: instantiators
+                .iter()
+                .map(|a| account_id(a))
+                .collect::<Result<_, _>>()?,
+        })
+    };
+    MsgStoreCode {
+        sender: account_id(sender)?,
+        wasm_byte_code: wasm,
+        instantiate_permission,
+    }
+    .to_any()
+    .map_err(|e| Error::Invalid(format!("MsgStoreCode: {e}")))
+}
+
+/// A `MsgInstantiateContract` of code `code_id` from `sender` with `msg` serialised as JSON,
+/// `label`, the wasm `admin` (who may migrate it; `None`: nobody) and no funds, as an `Any`.
+pub fn instantiate_msg<M: Serialize + ?Sized>(
+    sender: &str,
+    admin: Option<&str>,
+    code_id: u64,
+    label: &str,
+    msg: &M,
+) -> Result<Any, Error> {
+    let msg =
+        serde_json::to_vec(msg).map_err(|e| Error::Invalid(format!("instantiate message: {e}")))?;
+    MsgInstantiateContract {
+        sender: account_id(sender)?,
+        admin: admin.map(account_id).transpose()?,
+        code_id,
+        label: Some(label.to_string()),
+        msg,
+        funds: vec![],
+    }
+    .to_any()
+    .map_err(|e| Error::Invalid(format!("MsgInstantiateContract: {e}")))
+}
+
+/// A `MsgMigrateContract` of `contract` to code `code_id` from `sender` (its wasm admin) with
+/// `msg` serialised as JSON, as an `Any`.
+pub fn migrate_msg<M: Serialize + ?Sized>(
+    sender: &str,
+    contract: &str,
+    code_id: u64,
+    msg: &M,
+) -> Result<Any, Error> {
+    let msg =
+        serde_json::to_vec(msg).map_err(|e| Error::Invalid(format!("migrate message: {e}")))?;
+    MsgMigrateContract {
+        sender: account_id(sender)?,
+        contract: account_id(contract)?,
+        code_id,
+        msg,
+    }
+    .to_any()
+    .map_err(|e| Error::Invalid(format!("MsgMigrateContract: {e}")))
 }
 
 /// A bank `MsgSend` of `amount` as an `Any`.
@@ -289,5 +359,43 @@ mod tests {
         }
         .encode_to_vec();
         assert!(vk.verify(&other_chain, &sig).is_err());
+    }
+
+    #[test]
+    fn wasm_messages_carry_sender_code_json_and_permission() {
+        use cosmrs::proto::cosmwasm::wasm::v1 as wasm;
+        let me = signer().address().to_string();
+        let any = store_code_msg(&me, vec![0, 97, 115, 109], &[&me]).unwrap();
+        assert_eq!(any.type_url, "/cosmwasm.wasm.v1.MsgStoreCode");
+        let m = wasm::MsgStoreCode::decode(any.value.as_slice()).unwrap();
+        assert_eq!(
+            (m.sender.as_str(), m.wasm_byte_code.len()),
+            (me.as_str(), 4)
+        );
+        let p = m.instantiate_permission.unwrap();
+        assert_eq!(p.permission, wasm::AccessType::AnyOfAddresses as i32);
+        assert_eq!(p.addresses, vec![me.clone()]);
+        let open = store_code_msg(&me, vec![1], &[]).unwrap();
+        let open = wasm::MsgStoreCode::decode(open.value.as_slice()).unwrap();
+        assert!(open.instantiate_permission.is_none());
+
+        let msg = serde_json::json!({"admin": me});
+        let any = instantiate_msg(&me, Some(&me), 7, "diachain-x", &msg).unwrap();
+        assert_eq!(any.type_url, "/cosmwasm.wasm.v1.MsgInstantiateContract");
+        let m = wasm::MsgInstantiateContract::decode(any.value.as_slice()).unwrap();
+        assert_eq!(
+            (m.code_id, m.label.as_str(), m.admin.as_str()),
+            (7, "diachain-x", me.as_str())
+        );
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(&m.msg).unwrap(),
+            msg
+        );
+
+        let any = migrate_msg(&me, &me, 9, &serde_json::json!({})).unwrap();
+        assert_eq!(any.type_url, "/cosmwasm.wasm.v1.MsgMigrateContract");
+        let m = wasm::MsgMigrateContract::decode(any.value.as_slice()).unwrap();
+        assert_eq!((m.code_id, m.msg.as_slice()), (9, b"{}".as_slice()));
+        assert!(migrate_msg(&me, "not-an-address", 9, &()).is_err());
     }
 }

@@ -152,3 +152,29 @@ mod tests {
         assert!(tx.is_ok());
     }
 }
+
+/// A code stored on chain, as `cosmwasm.wasm.v1.Query/Codes` lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeInfo {
+    /// Its code id.
+    pub code_id: u64,
+    /// Who stored it.
+    pub creator: String,
+    /// SHA-256 of its wasm, lowercase hex.
+    pub checksum: String,
+}
+
+/// A contract instance, as `cosmwasm.wasm.v1.Query/ContractInfo` describes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContractInfo {
+    /// Its address.
+    pub address: String,
+    /// The code it runs.
+    pub code_id: u64,
+    /// Who instantiated it.
+    pub creator: String,
+    /// Its wasm admin (who may migrate it), if any.
+    pub admin: Option<String>,
+    /// Its label.
+    pub label: String,
+}
