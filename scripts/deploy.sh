@@ -23,9 +23,8 @@
 #   --fee-bps N (data-union fee, default 200), --grace-period SECONDS (default 604800).
 # DIACHAIN_DEPLOY_BIN: a diachain-deploy binary already built (else it is built like the tests).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-
-die() { echo "deploy: $*" >&2; exit 1; }
+# shellcheck source=lib/common.sh
+source "$(dirname "$0")/lib/common.sh"
 
 CHAIN_ID=${DIACHAIN_CHAIN_ID:-diachain-local-1}
 NODE="" FROM="" KEYRING_BACKEND="" KEYRING_DIR="" WASMD="" BUILD=1
@@ -56,7 +55,7 @@ else
   # --no-run; its integration test needs the binary), so after that step nothing is rebuilt.
   cargo test --locked -q --workspace --no-run --test deploy_cli >&2 \
     || die "building diachain-deploy failed"
-  BIN="$(cargo metadata --format-version 1 --no-deps | jq -r .target_directory)/debug/diachain-deploy"
+  BIN="$(target_dir)/debug/diachain-deploy"
 fi
 
 if [ "$BUILD" -eq 1 ]; then bash scripts/build-wasm.sh >&2; fi
