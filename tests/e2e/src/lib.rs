@@ -139,6 +139,8 @@ pub struct Network {
     /// Gas price in `denom` per unit of gas.
     pub gas_price: f64,
     pub contracts: Contracts,
+    /// The network's port base (`chain.sh --port-base`; RPC is base + 1).
+    pub port_base: u16,
     tmp: PathBuf,
     addrs: Mutex<HashMap<String, String>>,
 }
@@ -224,6 +226,9 @@ impl Network {
                 consent: addr("consent")?,
                 union: addr("data-union")?,
             },
+            port_base: get("DIACHAIN_PORT_BASE")?
+                .parse()
+                .map_err(|_| "network.env: bad DIACHAIN_PORT_BASE".to_string())?,
             tmp,
             addrs: Mutex::new(HashMap::new()),
         };
@@ -255,6 +260,14 @@ impl Network {
             "--keyring-dir",
             self.keyring_dir.to_str().expect("utf-8 path"),
         ]
+    }
+
+    /// Port `k` (0..=7) of the relayer processes the e2e tests start: port base + 334 + k
+    /// (27990.. on scripts/e2e.sh's network), so that networks on other port bases can run
+    /// their relayer tests at the same time.
+    pub fn relayer_port(&self, k: u16) -> u16 {
+        assert!(k < 8, "relayer test ports are 0..=7");
+        self.port_base + 334 + k
     }
 
     /// The address of a key in the network's test keyring (`consortium`, `patient`, ...).
