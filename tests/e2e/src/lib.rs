@@ -299,6 +299,26 @@ impl Network {
         self.rt.block_on(f)
     }
 
+    /// Runs the read `f`, again while the node cannot be reached, for up to 30 s. A node
+    /// restarted (by `advance-clock`, or by a test that stops the network) leaves the client's
+    /// pooled HTTP connection dead: the first request after it fails without reaching the node
+    /// and the next opens a new connection. (Each CLI call of the old harness was a new
+    /// process with a new connection.)
+    fn read<T, Fut>(&self, f: impl Fn() -> Fut) -> Result<T, ClientError>
+    where
+        Fut: std::future::Future<Output = Result<T, ClientError>>,
+    {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            match self.block_on(f()) {
+                Err(ClientError::Transport { .. }) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(250))
+                }
+                other => return other,
+            }
+        }
+    }
+
     /// The chain client connected to the network's node.
     pub fn client(&self) -> &ChainClient {
         &self.client
@@ -441,13 +461,13 @@ impl Network {
         contract: &str,
         msg: &impl Serialize,
     ) -> Result<T, String> {
-        self.block_on(self.client.smart_query(contract, msg))
+        self.read(|| self.client.smart_query(contract, msg))
             .map_err(|e| e.to_string())
     }
 
     /// The `denom` balance of an address.
     pub fn balance(&self, addr: &str) -> u128 {
-        self.block_on(self.client.balance(addr, &self.denom))
+        self.read(|| self.client.balance(addr, &self.denom))
             .unwrap_or_else(|e| panic!("balance of {addr}: {e}"))
     }
 
@@ -490,6 +510,11 @@ impl Network {
     /// fails in its block, with the contract's error in the log, and is charged), broadcasts
     /// them and waits for the block.
     fn send_any(&self, sender: &TxSender, msgs: Vec<Any>, gas_limit: u64) -> TxResult {
+        // A cheap read first, so that a connection left dead by a node restart is replaced
+        // before the broadcast (whose transport failure would leave it unknown whether the
+        // transaction reached the node).
+        self.status()
+            .unwrap_or_else(|e| panic!("the node is not reachable: {e}"));
         let (tx_bytes, outcome) = self
             .block_on(async {
                 let signed = sender
