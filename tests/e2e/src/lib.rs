@@ -370,7 +370,7 @@ impl Network {
     /// Latest block height and time (unix seconds).
     pub fn status(&self) -> Result<(u64, u64), String> {
         let s = self
-            .block_on(self.client.status())
+            .read(|| self.client.status())
             .map_err(|e| e.to_string())?;
         let time = u64::try_from(s.latest_block_unix)
             .map_err(|_| format!("block time {} before 1970", s.latest_block_time))?;
