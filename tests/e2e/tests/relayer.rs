@@ -277,6 +277,11 @@ fn a_device_revoked_on_chain_is_refused_by_the_relayer_from_the_next_block() {
     let mut gws = gateways(&net, &run_tag(), 2, "patient");
     let r = Relayer::start(&net, &work_dir(&net, "revoked"), net.relayer_port(3), &[]);
     post_round(&r, &net, &mut gws);
+    // The round measured before the revocation is anchored before the device is revoked (a
+    // revocation landing first would make the chain refuse it: the harness sends the revocation
+    // within a block or two, faster than the relayer may have anchored).
+    let (_, _, anchored, failed) = r.drained(Duration::from_secs(90));
+    assert_eq!((anchored, failed), (2, 0));
 
     let tx = net
         .execute(
