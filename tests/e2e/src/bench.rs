@@ -9,8 +9,8 @@
 //!
 //! [`claims_by_devices`] measures the data union's `Claim` for a patient with 1 device and one
 //! with 20 (issue 11: a claim must not cost more for a patient with more devices). Claims are
-//! signed by the patient, so those two patients are keys added to the network's test keyring
-//! and funded by the `bench` key.
+//! signed by the patient, so those two patients are new keys the harness generates
+//! ([`Network::add_key`](crate::Network::add_key)) and the `bench` key funds.
 
 use cosmwasm_std::{Timestamp, Uint128};
 use diachain_std::anchors;
@@ -367,68 +367,16 @@ pub struct ClaimReport {
     pub claims: Vec<ClaimMeasure>,
 }
 
-/// Adds key `name` to the network's test keyring and returns its address.
-fn add_signing_key(net: &Network, name: &str) -> String {
-    let out = std::process::Command::new(&net.wasmd)
-        .args([
-            "keys",
-            "add",
-            name,
-            "--keyring-backend",
-            "test",
-            "--keyring-dir",
-        ])
-        .arg(&net.keyring_dir)
-        .args(["--output", "json"])
-        .output()
-        .expect("run wasmd keys add");
-    assert!(
-        out.status.success(),
-        "wasmd keys add {name}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    net.addr(name)
-}
-
-/// A bank send of `amount` of the network's denom from key `from` to `to`.
-fn bank_send(net: &Network, from: &str, to: &str, amount: u128) -> TxResult {
-    const GAS: u64 = 200_000;
-    let out = std::process::Command::new(&net.wasmd)
-        .args(["tx", "bank", "send", from, to])
-        .arg(format!("{amount}{}", net.denom))
-        .args(["--chain-id", &net.chain_id, "--node", &net.node])
-        .args(["--keyring-backend", "test", "--keyring-dir"])
-        .arg(&net.keyring_dir)
-        .args(["--gas", &GAS.to_string()])
-        .arg("--fees")
-        .arg(format!("{}{}", net.fee(GAS), net.denom))
-        .args(["--broadcast-mode", "sync", "--output", "json", "--yes"])
-        .output()
-        .expect("run wasmd tx bank send");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "wasmd tx bank send: {}{stdout}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value =
-        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("bank send: {e}: {stdout}"));
-    assert_eq!(
-        v["code"].as_u64().unwrap_or(0),
-        0,
-        "bank send refused: {}",
-        v["raw_log"]
-    );
-    net.wait_tx(v["txhash"].as_str().expect("txhash"))
-}
+/// Gas limit of the bank sends that fund the claiming patients.
+const BANK_SEND_GAS: u64 = 200_000;
 
 /// Devices of the patients of [`claims_by_devices`], in the order they claim.
 pub const CLAIM_DEVICES: [usize; 2] = [1, 20];
 /// The claim study's cap per patient (its pool: 1,000,000, 980,000 net of the union's fee).
 const CLAIM_CAP: u128 = 400_000;
 
-/// Claim gas by devices per patient. Two patients who sign for themselves (fresh keys of the
-/// test keyring, funded by `bench`) each bind their own CGMs — patient A 1, patient B 20 — give
+/// Claim gas by devices per patient. Two patients who sign for themselves (fresh keys generated
+/// by the harness, funded by `bench`) each bind their own CGMs — patient A 1, patient B 20 — give
 /// research consent to a one-day study and join it. Every device anchors readings a minute apart
 /// on the study's data day, the same number of readings per patient (A: one batch of 240
 /// readings; B: 20 batches of 12, in one transaction), so that the two patients differ only in
@@ -446,8 +394,9 @@ pub fn claims_by_devices(net: &Network, devices_per_patient: &[usize]) -> ClaimR
     let mut sets: Vec<Vec<BenchDevice>> = vec![];
     for (p, &n) in devices_per_patient.iter().enumerate() {
         let key = format!("claim{p}-{n}dev-{tag}");
-        let addr = add_signing_key(net, &key);
-        bank_send(net, "bench", &addr, 10_000_000).expect_ok("fund a claiming patient");
+        let addr = net.add_key(&key);
+        net.bank_send("bench", &addr, 10_000_000, BANK_SEND_GAS)
+            .expect_ok("fund a claiming patient");
         sets.push(
             (0..n)
                 .map(|i| BenchDevice {

@@ -20,6 +20,8 @@ use diachain_std::union::{
 };
 use diachain_std::{DataScope, Domain, Page, Purpose};
 
+use std::sync::Mutex;
+
 use crate::{run_tag, Network, TxResult};
 
 /// One transaction of the journey and what it cost.
@@ -221,56 +223,229 @@ fn record_access(net: &Network, patient: &str, grantee: &str, t0: u64, grant_id:
     )
 }
 
-/// The patient journey: register, bind, join a study with research consent, anchor signed
-/// batches (with a gap), check access under a grant, break-glass, contribute, revoke, then move
-/// the network's clock past the study's close to claim, and past its grace period for the
-/// sponsor's refund. Panics at the first step whose on-chain result is not as expected.
+/// The patient journey's state from one chapter to the next: the actors, the devices, the study
+/// and what the chapters before recorded. The journey, told in twelve chapters (each one a test
+/// in `tests/e2e.rs`, played in order on the one network):
+///
+/// 1. A manufacturer registers a CGM (Ed25519) and an insulin pen (P-256); the patient binds both.
+/// 2. A sponsor opens a study on today's glucose data and funds it.
+/// 3. Both patients give research consent for the study and join it.
+/// 4. The relayer anchors signed batches, with a gap; cursor, gap, batch, proofs and coverage.
+/// 5. The union was told: the member's contribution counts the glucose readings.
+/// 6. A clinician's treatment grant allows glucose, not insulin.
+/// 7. The custodian records the access it served under that grant.
+/// 8. Break-glass: the emergency provider opens access to patient 2; patient 2 closes it.
+/// 9. Patient 2 withdraws research consent; the patient revokes the clinician's grant.
+/// 10. Claims and the sponsor's withdrawal are refused before the study closes.
+/// 11. The study closes (the network's clock moves past midnight); the patient claims once.
+/// 12. After the grace period the sponsor takes back the unearned rest; the study is closed.
+pub struct Journey {
+    /// Chapters played so far.
+    pub played: u32,
+    /// Every transaction of the chapters played, with its gas.
+    pub rec: Recorder,
+    chain_id: String,
+    tag: String,
+    patient: String,
+    patient2: String,
+    clinician: String,
+    emergency: String,
+    sponsor: String,
+    /// The chain's time when the journey started, and its UTC day.
+    now: u64,
+    today: u64,
+    cgm_id: String,
+    pen_id: String,
+    cgm_key: TestKey,
+    pen_key: TestKey,
+    /// Set by chapter 2.
+    study_id: u64,
+    closes_at: u64,
+    pool: u128,
+    /// Set by chapter 3: the research grants of patient and patient 2.
+    research_grants: Vec<u64>,
+    /// Set by chapter 4: the time of the first readings and the first CGM batch.
+    t0: u64,
+    b1: Option<SignedBatch>,
+    /// Set by chapter 6.
+    clinician_grant: u64,
+}
+
+/// The number of chapters of the journey.
+pub const CHAPTERS: u32 = 12;
+
+/// Where a chapter's test leaves the journey for the next chapter's test.
+static SAVED: Mutex<Option<Journey>> = Mutex::new(None);
+
+impl Journey {
+    /// A journey about to start on `net`: the actors' addresses and today's date, away from a
+    /// UTC midnight (the journey's readings take the first 71 minutes after the binding,
+    /// chapter 4).
+    pub fn start(net: &Network) -> Journey {
+        let now = net.avoid_midnight(2 * 3_600);
+        let tag = run_tag();
+        Journey {
+            played: 0,
+            rec: Recorder::default(),
+            chain_id: net.chain_id.clone(),
+            cgm_id: format!("cgm-{tag}"),
+            pen_id: format!("pen-{tag}"),
+            tag,
+            patient: net.addr("patient"),
+            patient2: net.addr("patient2"),
+            clinician: net.addr("clinician"),
+            emergency: net.addr("emergency"),
+            sponsor: net.addr("sponsor"),
+            now,
+            today: now / DAY,
+            cgm_key: TestKey::new(KeyAlgorithm::Ed25519, 11),
+            pen_key: TestKey::new(KeyAlgorithm::Secp256r1, 12),
+            study_id: 0,
+            closes_at: 0,
+            pool: 0,
+            research_grants: vec![],
+            t0: 0,
+            b1: None,
+            clinician_grant: 0,
+        }
+    }
+
+    /// Chapter `n` starts: the chapters before it must have been played.
+    fn begin(&mut self, n: u32) {
+        assert_eq!(
+            self.played + 1,
+            n,
+            "chapter {n} after chapter {}",
+            self.played
+        );
+        self.played = n;
+    }
+
+    fn study_state(&self, net: &Network) -> StudyResponse {
+        net.query(
+            &net.contracts.union,
+            &union::QueryMsg::Study {
+                study_id: self.study_id,
+            },
+        )
+        .unwrap()
+    }
+
+    fn contribution(&self, net: &Network, who: &str) -> ContributionResponse {
+        net.query(
+            &net.contracts.union,
+            &union::QueryMsg::Contribution {
+                study_id: self.study_id,
+                patient: who.to_string(),
+            },
+        )
+        .unwrap()
+    }
+
+    /// `CheckAccess` of `grantee` to `who`'s `scope` for the minute of data from `t0`.
+    fn check(
+        &self,
+        net: &Network,
+        grantee: &str,
+        who: &str,
+        scope: DataScope,
+    ) -> CheckAccessResponse {
+        check_access(net, who, grantee, scope, self.t0)
+    }
+}
+
+/// Plays chapter `n` (1..=12) of the journey.
+pub fn play(net: &Network, j: &mut Journey, n: u32) {
+    match n {
+        1 => ch01_devices_registered_and_bound(net, j),
+        2 => ch02_sponsor_opens_and_funds_a_study(net, j),
+        3 => ch03_patients_consent_and_join(net, j),
+        4 => ch04_relayer_anchors_with_a_gap(net, j),
+        5 => ch05_union_counts_the_contribution(net, j),
+        6 => ch06_clinician_grant_allows_glucose_not_insulin(net, j),
+        7 => ch07_custodian_records_an_access(net, j),
+        8 => ch08_break_glass(net, j),
+        9 => ch09_consent_and_grant_revoked(net, j),
+        10 => ch10_claim_refused_before_close(net, j),
+        11 => ch11_study_closes_and_patient_claims(net, j),
+        12 => ch12_sponsor_withdraws_the_rest(net, j),
+        other => panic!("the journey has chapters 1..={CHAPTERS}, not {other}"),
+    }
+}
+
+/// The journey with chapters 1..=`n` played: the one the previous chapter's test saved (the
+/// tests run one at a time, in order) if it is there, else a new journey played through them
+/// (a chapter's test run alone).
+pub fn through(net: &Network, n: u32) -> Journey {
+    let saved = SAVED.lock().unwrap_or_else(|e| e.into_inner()).take();
+    let mut j = match saved {
+        Some(j) if j.played == n && j.chain_id == net.chain_id => j,
+        _ => Journey::start(net),
+    };
+    while j.played < n {
+        let next = j.played + 1;
+        play(net, &mut j, next);
+    }
+    j
+}
+
+/// Keeps the journey for the next chapter's test.
+pub fn save(j: Journey) {
+    *SAVED.lock().unwrap_or_else(|e| e.into_inner()) = Some(j);
+}
+
+/// The whole patient journey, chapters 1 to 12: register, bind, join a study with research
+/// consent, anchor signed batches (with a gap), check access under a grant, break-glass,
+/// contribute, revoke, then move the network's clock past the study's close to claim, and past
+/// its grace period for the sponsor's refund. Panics at the first step whose on-chain result is
+/// not as expected.
 ///
 /// The network's clock ends about 8 days ahead (the deployment's grace period is 7 days).
 pub fn run(net: &Network) -> Vec<Step> {
-    let mut rec = Recorder::default();
-    let c = net.contracts.clone();
-    let tag = run_tag();
-    let (patient, patient2) = (net.addr("patient"), net.addr("patient2"));
-    let (clinician, emergency) = (net.addr("clinician"), net.addr("emergency"));
-    let sponsor = net.addr("sponsor");
-    // The journey's readings take the first 71 minutes after the binding (step 4).
-    let now = net.avoid_midnight(2 * 3_600);
-    let today = now / DAY;
+    let mut j = Journey::start(net);
+    for n in 1..=CHAPTERS {
+        play(net, &mut j, n);
+    }
+    j.rec.steps
+}
 
-    // 1. Register a CGM (Ed25519) and an insulin pen (P-256), bind both to the patient.
-    let cgm_id = format!("cgm-{tag}");
-    let pen_id = format!("pen-{tag}");
-    let cgm_key = TestKey::new(KeyAlgorithm::Ed25519, 11);
-    let pen_key = TestKey::new(KeyAlgorithm::Secp256r1, 12);
+/// Chapter 1: the manufacturer registers a CGM (Ed25519) and an insulin pen (P-256); the
+/// patient binds both.
+pub fn ch01_devices_registered_and_bound(net: &Network, j: &mut Journey) {
+    j.begin(1);
     register_and_bind(
         net,
-        &mut rec,
+        &mut j.rec,
         &[
-            (&cgm_id, DeviceKind::Cgm, &cgm_key),
-            (&pen_id, DeviceKind::Pen, &pen_key),
+            (&j.cgm_id, DeviceKind::Cgm, &j.cgm_key),
+            (&j.pen_id, DeviceKind::Pen, &j.pen_key),
         ],
         "patient",
     );
+}
 
-    // 2. A sponsor opens a study on today's glucose data and funds it. A study closes no
-    //    earlier than the end of its data period's last day, and the registry refuses data
-    //    measured before a device was bound, so the study closes at the next UTC midnight;
-    //    step 11 moves the network's clock there (scripts/chain.sh advance-clock).
-    let closes_at = (today + 1) * DAY;
-    let pool = 1_000_000u128;
+/// Chapter 2: a sponsor opens a study on today's glucose data and funds it. A study closes no
+/// earlier than the end of its data period's last day, and the registry refuses data measured
+/// before a device was bound, so the study closes at the next UTC midnight; chapter 11 moves
+/// the network's clock there (scripts/chain.sh advance-clock).
+pub fn ch02_sponsor_opens_and_funds_a_study(net: &Network, j: &mut Journey) {
+    j.begin(2);
+    let c = &net.contracts;
+    let today = j.today;
+    j.closes_at = (today + 1) * DAY;
+    j.pool = 1_000_000u128;
     let tx = net.send(
         "sponsor",
         &[crate::Exec::new(
             &c.union,
             &union::ExecuteMsg::CreateStudy {
                 study: NewStudy {
-                    title: format!("e2e glucose study {tag}"),
+                    title: format!("e2e glucose study {}", j.tag),
                     description_url: "https://example.invalid/protocol".into(),
                     scopes: vec![DataScope::Glucose],
                     data_from_day: today,
                     data_to_day: today,
-                    closes_at: Some(ts(closes_at)),
+                    closes_at: Some(ts(j.closes_at)),
                     eligibility: Eligibility {
                         min_readings_per_day: 1,
                         min_days: 1,
@@ -281,49 +456,42 @@ pub fn run(net: &Network) -> Vec<Step> {
                 denom: net.denom.clone(),
             },
         )
-        .with_funds(pool)],
+        .with_funds(j.pool)],
         crate::DEFAULT_GAS_LIMIT,
     );
     let tx = tx.expect_ok("create study");
-    rec.record(
+    j.rec.record(
         "sponsor creates and funds a study",
         "CreateStudy",
         "sponsor",
         &tx,
     );
-    let study_id: u64 = tx
+    j.study_id = tx
         .attr("wasm", "study_id")
         .expect("study_id attribute")
         .parse()
         .unwrap();
-    let study_state = || -> StudyResponse {
-        net.query(&c.union, &union::QueryMsg::Study { study_id })
-            .unwrap()
-    };
-    let contribution = |who: &str| -> ContributionResponse {
-        net.query(
-            &c.union,
-            &union::QueryMsg::Contribution {
-                study_id,
-                patient: who.to_string(),
-            },
-        )
-        .unwrap()
-    };
-    let study = study_state();
-    assert_eq!(study.study.sponsor.as_str(), sponsor);
-    assert_eq!(study.study.pool.funded, Uint128::new(pool));
+    let study = j.study_state(net);
+    assert_eq!(study.study.sponsor.as_str(), j.sponsor);
+    assert_eq!(study.study.pool.funded, Uint128::new(j.pool));
+}
 
-    // 3. Both patients give research consent for the study and join it.
-    let mut research_grants = vec![];
-    for (key, who) in [("patient", &patient), ("patient2", &patient2)] {
+/// Chapter 3: both patients give research consent for the study and join it.
+pub fn ch03_patients_consent_and_join(net: &Network, j: &mut Journey) {
+    j.begin(3);
+    let c = &net.contracts;
+    let (today, now, study_id) = (j.today, j.now, j.study_id);
+    for (key, who) in [
+        ("patient", j.patient.clone()),
+        ("patient2", j.patient2.clone()),
+    ] {
         let tx = net
             .execute(
                 key,
                 &c.consent,
                 &consent::ExecuteMsg::Grant {
                     patient: None,
-                    grantee: sponsor.clone(),
+                    grantee: j.sponsor.clone(),
                     scopes: vec![DataScope::Glucose],
                     purpose: Purpose::Research,
                     study_id: Some(study_id),
@@ -333,7 +501,7 @@ pub fn run(net: &Network) -> Vec<Step> {
                 },
             )
             .expect_ok("research consent");
-        rec.record(
+        j.rec.record(
             "research consent for the study",
             "Grant",
             key_static(key),
@@ -349,37 +517,43 @@ pub fn run(net: &Network) -> Vec<Step> {
             )
             .unwrap();
         let grant_id = rc.consent.expect("live research consent").grant_id;
-        research_grants.push(grant_id);
+        j.research_grants.push(grant_id);
         let tx = net
             .execute(key, &c.union, &union::ExecuteMsg::Join { study_id })
             .expect_ok("join study");
-        rec.record("join the study", "Join", key_static(key), &tx);
+        j.rec.record("join the study", "Join", key_static(key), &tx);
     }
-    let study = study_state();
+    let study = j.study_state(net);
     assert_eq!(study.study.active_members, 2);
+}
 
-    // 4. The relayer anchors signed batches: an hour of 5-minute CGM readings (12) and 6 pen
-    //    readings measured since the devices were bound, then CGM readings 20..=31 a minute
-    //    apart, which leaves a gap 13..=19. Data may not predate the bind and no reading may
-    //    lie more than 5 min in the future, so the clock first moves 4,000 s ahead.
+/// Chapter 4: the relayer anchors signed batches: an hour of 5-minute CGM readings (12) and 6
+/// pen readings measured since the devices were bound, then CGM readings 20..=31 a minute apart,
+/// which leaves a gap 13..=19. Data may not predate the bind and no reading may lie more than
+/// 5 min in the future, so the clock first moves 4,000 s ahead.
+pub fn ch04_relayer_anchors_with_a_gap(net: &Network, j: &mut Journey) {
+    j.begin(4);
+    let c = &net.contracts;
+    let (cgm_id, pen_id) = (&j.cgm_id, &j.pen_id);
     let anchors_domain = Domain {
         chain_id: &net.chain_id,
         contract: &c.anchors,
     };
     let t0 = net.status().unwrap().1;
+    j.t0 = t0;
     net.advance_clock(4_000);
-    let b1 = signed_batch(&cgm_key, &cgm_id, 1, 12, t0, 300, &anchors_domain);
-    let p1 = signed_batch(&pen_key, &pen_id, 1, 6, t0, 10, &anchors_domain);
+    let b1 = signed_batch(&j.cgm_key, cgm_id, 1, 12, t0, 300, &anchors_domain);
+    let p1 = signed_batch(&j.pen_key, pen_id, 1, 6, t0, 10, &anchors_domain);
     let tx = anchor(net, &[b1.clone(), p1]).expect_ok("anchor batches");
-    rec.record(
+    j.rec.record(
         "anchor 2 signed batches (12 CGM + 6 pen readings)",
         "SubmitBatches",
         "relayer",
         &tx,
     );
-    let b2 = signed_batch(&cgm_key, &cgm_id, 20, 12, t0 + 3_600, 60, &anchors_domain);
+    let b2 = signed_batch(&j.cgm_key, cgm_id, 20, 12, t0 + 3_600, 60, &anchors_domain);
     let tx = anchor(net, &[b2]).expect_ok("anchor after a gap");
-    rec.record(
+    j.rec.record(
         "anchor a CGM batch after a gap (seq 20..=31)",
         "SubmitBatches",
         "relayer",
@@ -439,9 +613,9 @@ pub fn run(net: &Network) -> Vec<Step> {
         .query(
             &c.anchors,
             &anchors::QueryMsg::Coverage {
-                patient: patient.clone(),
-                from_day: today,
-                to_day: today,
+                patient: j.patient.clone(),
+                from_day: j.today,
+                to_day: j.today,
             },
         )
         .unwrap();
@@ -450,22 +624,29 @@ pub fn run(net: &Network) -> Vec<Step> {
         per_scope,
         vec![(DataScope::Glucose, 24), (DataScope::Insulin, 6)]
     );
+    j.b1 = Some(b1);
+}
 
-    // 5. The union was told: the member's contribution counts the 24 glucose readings.
-    let contrib = contribution(&patient);
+/// Chapter 5: the union was told: the member's contribution counts the 24 glucose readings.
+pub fn ch05_union_counts_the_contribution(net: &Network, j: &mut Journey) {
+    j.begin(5);
+    let contrib = j.contribution(net, &j.patient);
     assert_eq!(contrib.member.as_ref().unwrap().units, 24);
     assert!(contrib.eligible);
+}
 
-    // 6. Consent check: a clinician's treatment grant allows glucose, not insulin.
-    let tx = glucose_grant(net, &clinician, today, Expiry::AtTime(ts(now + 7 * DAY)))
+/// Chapter 6: consent check: a clinician's treatment grant allows glucose, not insulin.
+pub fn ch06_clinician_grant_allows_glucose_not_insulin(net: &Network, j: &mut Journey) {
+    j.begin(6);
+    let (clinician, patient) = (&j.clinician, &j.patient);
+    let tx = glucose_grant(net, clinician, j.today, Expiry::AtTime(ts(j.now + 7 * DAY)))
         .expect_ok("treatment grant");
-    rec.record("grant a clinician glucose access", "Grant", "patient", &tx);
-    let check =
-        |grantee: &str, who: &str, scope: DataScope| check_access(net, who, grantee, scope, t0);
-    let allowed = check(&clinician, &patient, DataScope::Glucose);
+    j.rec
+        .record("grant a clinician glucose access", "Grant", "patient", &tx);
+    let allowed = j.check(net, clinician, patient, DataScope::Glucose);
     assert!(allowed.allowed, "clinician may read glucose: {allowed:?}");
     let clinician_grant = allowed.grant.unwrap().id;
-    let denied = check(&clinician, &patient, DataScope::Insulin);
+    let denied = j.check(net, clinician, patient, DataScope::Insulin);
     assert!(!denied.allowed);
     assert_eq!(
         denied.denial,
@@ -473,11 +654,16 @@ pub fn run(net: &Network) -> Vec<Step> {
             grant_id: clinician_grant
         })
     );
+    j.clinician_grant = clinician_grant;
+}
 
-    // 7. The custodian records the access it served under that grant.
+/// Chapter 7: the custodian records the access it served under that grant.
+pub fn ch07_custodian_records_an_access(net: &Network, j: &mut Journey) {
+    j.begin(7);
+    let (clinician, clinician_grant) = (&j.clinician, j.clinician_grant);
     let tx =
-        record_access(net, &patient, &clinician, t0, clinician_grant).expect_ok("record access");
-    rec.record(
+        record_access(net, &j.patient, clinician, j.t0, clinician_grant).expect_ok("record access");
+    j.rec.record(
         "custodian records a served access",
         "RecordAccesses",
         "custodian",
@@ -485,7 +671,7 @@ pub fn run(net: &Network) -> Vec<Step> {
     );
     let log: Page<consent::AccessRecord> = net
         .query(
-            &c.consent,
+            &net.contracts.consent,
             &consent::QueryMsg::AccessLogByGrantee {
                 grantee: clinician.clone(),
                 start_after: None,
@@ -494,9 +680,18 @@ pub fn run(net: &Network) -> Vec<Step> {
         )
         .unwrap();
     assert!(log.items.iter().any(|r| r.grant_id == clinician_grant));
+}
 
-    // 8. Break-glass: the emergency provider opens access to patient 2, who granted nothing.
-    assert!(!check(&emergency, &patient2, DataScope::Glucose).allowed);
+/// Chapter 8: break-glass: the emergency provider opens access to patient 2, who granted
+/// nothing; patient 2 closes the session.
+pub fn ch08_break_glass(net: &Network, j: &mut Journey) {
+    j.begin(8);
+    let c = &net.contracts;
+    let (emergency, patient2) = (&j.emergency, &j.patient2);
+    assert!(
+        !j.check(net, emergency, patient2, DataScope::Glucose)
+            .allowed
+    );
     let member: Option<consent::Member> = net
         .query(
             &c.consent,
@@ -522,13 +717,13 @@ pub fn run(net: &Network) -> Vec<Step> {
             },
         )
         .expect_ok("break-glass");
-    rec.record(
+    j.rec.record(
         "open break-glass access",
         "OpenBreakGlass",
         "emergency",
         &tx,
     );
-    let bg = check(&emergency, &patient2, DataScope::Glucose);
+    let bg = j.check(net, emergency, patient2, DataScope::Glucose);
     assert!(bg.allowed, "break-glass allows access: {bg:?}");
     let session = bg.grant.unwrap();
     assert_eq!(
@@ -555,36 +750,44 @@ pub fn run(net: &Network) -> Vec<Step> {
             },
         )
         .expect_ok("close break-glass");
-    rec.record(
+    j.rec.record(
         "patient closes the break-glass session",
         "RevokeGrant",
         "patient2",
         &tx,
     );
-    assert!(!check(&emergency, &patient2, DataScope::Glucose).allowed);
+    assert!(
+        !j.check(net, emergency, patient2, DataScope::Glucose)
+            .allowed
+    );
+}
 
-    // 9. Revoke: patient 2 withdraws research consent, which ends their study membership;
-    //    the patient revokes the clinician's grant.
+/// Chapter 9: revoke: patient 2 withdraws research consent, which ends their study membership;
+/// the patient revokes the clinician's grant.
+pub fn ch09_consent_and_grant_revoked(net: &Network, j: &mut Journey) {
+    j.begin(9);
+    let c = &net.contracts;
     let tx = net
         .execute(
             "patient2",
             &c.consent,
             &consent::ExecuteMsg::RevokeGrant {
-                grant_id: research_grants[1],
+                grant_id: j.research_grants[1],
             },
         )
         .expect_ok("revoke research consent");
-    rec.record(
+    j.rec.record(
         "revoke research consent (the union is told)",
         "RevokeGrant",
         "patient2",
         &tx,
     );
-    let c2 = contribution(&patient2);
+    let c2 = j.contribution(net, &j.patient2);
     assert!(
         !c2.member.unwrap().active,
         "revoking research consent ends membership"
     );
+    let clinician_grant = j.clinician_grant;
     let tx = net
         .execute(
             "patient",
@@ -594,13 +797,13 @@ pub fn run(net: &Network) -> Vec<Step> {
             },
         )
         .expect_ok("revoke clinician grant");
-    rec.record(
+    j.rec.record(
         "revoke the clinician's grant",
         "RevokeGrant",
         "patient",
         &tx,
     );
-    let revoked = check(&clinician, &patient, DataScope::Glucose);
+    let revoked = j.check(net, &j.clinician, &j.patient, DataScope::Glucose);
     assert!(!revoked.allowed);
     assert_eq!(
         revoked.denial,
@@ -617,11 +820,16 @@ pub fn run(net: &Network) -> Vec<Step> {
         )
         .unwrap();
     assert_eq!(g.status, GrantStatus::Revoked);
+}
 
-    // 10. Claim: refused until the study closes (next UTC midnight, see step 2); the union
-    //     already shows the patient's share, capped at 500,000 of the 980,000 net pool
-    //     (1,000,000 less the deployment's 2 % fee).
-    let contrib = contribution(&patient);
+/// Chapter 10: claim: refused until the study closes (next UTC midnight, see chapter 2); the
+/// union already shows the patient's share, capped at 500,000 of the 980,000 net pool
+/// (1,000,000 less the deployment's 2 % fee). The sponsor may not withdraw yet either.
+pub fn ch10_claim_refused_before_close(net: &Network, j: &mut Journey) {
+    j.begin(10);
+    let c = &net.contracts;
+    let study_id = j.study_id;
+    let contrib = j.contribution(net, &j.patient);
     assert!(contrib.eligible);
     assert_eq!(contrib.projected_payout, Uint128::new(500_000));
     assert_eq!(
@@ -635,7 +843,7 @@ pub fn run(net: &Network) -> Vec<Step> {
             "claim before close",
             &format!("claims for study {study_id} open at"),
         );
-    rec.record(
+    j.rec.record(
         "claim before the study closes (refused)",
         "Claim",
         "patient",
@@ -648,33 +856,39 @@ pub fn run(net: &Network) -> Vec<Step> {
             &union::ExecuteMsg::WithdrawUnearned { study_id },
         )
         .expect_err("withdraw before close", "may withdraw from");
-    rec.record(
+    j.rec.record(
         "sponsor withdraws before close (refused)",
         "WithdrawUnearned",
         "sponsor",
         &early,
     );
+}
 
-    // 11. The study closes: the network's clock moves past the next UTC midnight, and the
-    //     patient claims the capped share, paid in the pool's coin.
-    net.advance_clock_to(closes_at + 5);
-    let study = study_state();
+/// Chapter 11: the study closes: the network's clock moves past the next UTC midnight, and the
+/// patient claims the capped share, paid in the pool's coin, once.
+pub fn ch11_study_closes_and_patient_claims(net: &Network, j: &mut Journey) {
+    j.begin(11);
+    let c = &net.contracts;
+    let (study_id, patient) = (j.study_id, &j.patient);
+    net.advance_clock_to(j.closes_at + 5);
+    let study = j.study_state(net);
     assert_eq!(study.phase, StudyPhase::Claiming);
     let net_pool = study.study.pool.net();
     assert_eq!(net_pool, Uint128::new(980_000), "1,000,000 less a 2 % fee");
-    let contrib = contribution(&patient);
+    let contrib = j.contribution(net, patient);
     assert_eq!(contrib.claimable, Uint128::new(500_000), "the capped share");
-    let before = net.balance(&patient);
+    let before = net.balance(patient);
     let tx = net
         .execute("patient", &c.union, &union::ExecuteMsg::Claim { study_id })
         .expect_ok("claim after close");
-    rec.record("claim the share after close", "Claim", "patient", &tx);
+    j.rec
+        .record("claim the share after close", "Claim", "patient", &tx);
     assert_eq!(
-        net.balance(&patient),
+        net.balance(patient),
         before + 500_000 - net.fee(crate::DEFAULT_GAS_LIMIT),
         "the patient received 500,000 (and paid the transaction's fee)"
     );
-    let contrib = contribution(&patient);
+    let contrib = j.contribution(net, patient);
     assert_eq!(contrib.member.unwrap().claimed, Some(Uint128::new(500_000)));
     assert_eq!(contrib.claimable, Uint128::zero());
     let again = net
@@ -683,12 +897,19 @@ pub fn run(net: &Network) -> Vec<Step> {
             "second claim",
             &format!("already claimed from study {study_id}"),
         );
-    rec.record("claim a second time (refused)", "Claim", "patient", &again);
+    j.rec
+        .record("claim a second time (refused)", "Claim", "patient", &again);
+}
 
-    // 12. After the grace period the sponsor takes back what was not earned: the net pool
-    //     less the payout. The study is closed; nothing more moves.
+/// Chapter 12: after the grace period the sponsor takes back what was not earned: the net pool
+/// less the payout. The study is closed; nothing more moves.
+pub fn ch12_sponsor_withdraws_the_rest(net: &Network, j: &mut Journey) {
+    j.begin(12);
+    let c = &net.contracts;
+    let (study_id, sponsor) = (j.study_id, &j.sponsor);
+    let study = j.study_state(net);
     net.advance_clock_to(study.study.refund_after.seconds() + 5);
-    let before = net.balance(&sponsor);
+    let before = net.balance(sponsor);
     let tx = net
         .execute(
             "sponsor",
@@ -696,14 +917,14 @@ pub fn run(net: &Network) -> Vec<Step> {
             &union::ExecuteMsg::WithdrawUnearned { study_id },
         )
         .expect_ok("withdraw after the grace period");
-    rec.record(
+    j.rec.record(
         "sponsor withdraws the unearned rest after the grace period",
         "WithdrawUnearned",
         "sponsor",
         &tx,
     );
     assert_eq!(
-        net.balance(&sponsor),
+        net.balance(sponsor),
         before + 480_000 - net.fee(crate::DEFAULT_GAS_LIMIT),
         "the sponsor got back 980,000 - 500,000"
     );
@@ -718,7 +939,7 @@ pub fn run(net: &Network) -> Vec<Step> {
         pool.pool.funded,
         "fee + paid + refund = funded"
     );
-    let study = study_state();
+    let study = j.study_state(net);
     assert_eq!(study.phase, StudyPhase::Closed);
     let late = net
         .execute("patient2", &c.union, &union::ExecuteMsg::Claim { study_id })
@@ -726,13 +947,12 @@ pub fn run(net: &Network) -> Vec<Step> {
             "claim after the withdrawal",
             &format!("study {study_id} is closed"),
         );
-    rec.record(
+    j.rec.record(
         "claim after the sponsor withdrew (refused)",
         "Claim",
         "patient2",
         &late,
     );
-    rec.steps
 }
 
 fn key_static(key: &str) -> &'static str {

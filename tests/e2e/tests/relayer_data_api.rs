@@ -187,7 +187,7 @@ fn a_granted_clinician_reads_and_verifies_then_is_refused_after_revocation_and_t
     let Some((net, _g)) = chain() else { return };
     let tag = diachain_e2e::run_tag();
     let mut gws = gateways(&net, &format!("da{tag}"), 2, "patient");
-    let r = start(&net, "data-api", 27995);
+    let r = start(&net, "data-api", net.relayer_port(5));
     post_round(&r, &net, &mut gws);
     assert_eq!(
         r.drained(Duration::from_secs(90)).2,
@@ -316,7 +316,7 @@ fn erasure_makes_the_data_unreadable_and_is_recorded_on_chain() {
     let Some((net, _g)) = chain() else { return };
     let tag = diachain_e2e::run_tag();
     let mut gws = gateways(&net, &format!("er{tag}"), 1, "patient");
-    let r = start(&net, "erasure", 27996);
+    let r = start(&net, "erasure", net.relayer_port(6));
     post_round(&r, &net, &mut gws);
     let patient = keyring_signer(&net, "patient");
     let patient_addr = patient.address().to_string();
@@ -408,7 +408,7 @@ fn hapi_validates(bundle: &Value, dir: &std::path::Path) {
 #[test]
 fn a_nightscout_upload_is_anchored_and_served_back_as_fhir_that_hapi_accepts() {
     let Some((net, _g)) = chain() else { return };
-    let r = start(&net, "nightscout", 27997);
+    let r = start(&net, "nightscout", net.relayer_port(7));
     let patient = keyring_signer(&net, "patient");
     let patient_addr = patient.address().to_string();
 
