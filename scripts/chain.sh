@@ -106,7 +106,10 @@ wait_for_blocks() { # waits until node 0 has produced a block
     h=$(curl -sf "$rpc/status" 2>/dev/null | jq -r '.result.sync_info.latest_block_height' 2>/dev/null || true)
     if [[ "$h" =~ ^[0-9]+$ ]] && [ "$h" -ge 2 ]; then return 0; fi
     for n in $(seq 0 $((VALIDATORS - 1))); do
-      pid_of "$n" >/dev/null || { tail -n 30 "$NET/logs/node$n.log" >&2; die "node$n exited; log: $NET/logs/node$n.log"; }
+      # The pid file was written by this start: the process itself tells whether it runs (its
+      # command line reads "wasmd start" only once setsid has exec'd, which under load can be
+      # after this first check).
+      kill -0 "$(cat "$NET/node$n.pid")" 2>/dev/null || { tail -n 30 "$NET/logs/node$n.log" >&2; die "node$n exited; log: $NET/logs/node$n.log"; }
     done
     sleep 0.5
   done
