@@ -85,6 +85,7 @@ pub fn bind(
     patient: Option<String>,
     signature: Binary,
 ) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
     let patient_addr = match patient {
         Some(p) => deps.api.addr_validate(&p)?,
         None => info.sender.clone(),
@@ -116,6 +117,7 @@ pub fn unbind(
     info: MessageInfo,
     device_id: String,
 ) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
     let mut device = load_device(deps.storage, &device_id)?;
     let owner = owner_acted_for(deps.storage, &device, &info.sender)?;
     set_owner(&mut device, &env, None)?;

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod bind;
 pub mod guardians;
+pub mod instantiate;
 pub mod participants;
 pub mod register;
 pub mod rotate;
@@ -10,41 +11,15 @@ pub mod status;
 pub mod transfer;
 
 use cosmwasm_std::{Addr, Deps, Env, Storage};
-use diachain_std::device::{Authority, ParticipantStatus, Role, MAX_TEXT_LEN};
+use diachain_std::device::{Authority, Role, MAX_TEXT_LEN};
 use diachain_std::{Device, Domain, KeyCustody};
 
 use crate::error::ContractError;
-use crate::state::{DEVICES, GUARDIANS, PARTICIPANTS};
+use crate::state::GUARDIANS;
+pub(crate) use crate::state::{ensure_active, load_device};
 
 pub(crate) fn ensure_admin(storage: &dyn Storage, sender: &Addr) -> Result<(), ContractError> {
     Ok(diachain_std::admin::ensure_admin(storage, sender)?)
-}
-
-/// Checks that `addr` is admitted as `role` and not suspended.
-pub(crate) fn ensure_active(
-    storage: &dyn Storage,
-    role: Role,
-    addr: &Addr,
-) -> Result<(), ContractError> {
-    match PARTICIPANTS.may_load(storage, (role.code(), addr))? {
-        None => Err(ContractError::NotAdmitted {
-            role,
-            address: addr.to_string(),
-        }),
-        Some(p) if p.status != ParticipantStatus::Admitted => {
-            Err(ContractError::ParticipantSuspended {
-                role,
-                address: addr.to_string(),
-            })
-        }
-        Some(_) => Ok(()),
-    }
-}
-
-pub(crate) fn load_device(storage: &dyn Storage, id: &str) -> Result<Device, ContractError> {
-    DEVICES
-        .may_load(storage, id)?
-        .ok_or_else(|| ContractError::DeviceNotFound { id: id.to_string() })
 }
 
 pub(crate) fn is_guardian(storage: &dyn Storage, patient: &Addr, guardian: &Addr) -> bool {

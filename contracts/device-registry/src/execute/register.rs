@@ -21,6 +21,7 @@ pub fn register(
     info: MessageInfo,
     devices: Vec<NewDevice>,
 ) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
     // A device-held key needs a manufacturer (so does an empty list), a relayer-held one a relayer.
     let relayer_held = devices.iter().any(|d| d.key_custody == KeyCustody::Relayer);
     if relayer_held {

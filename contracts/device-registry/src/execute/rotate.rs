@@ -20,6 +20,7 @@ pub fn rotate(
     new_key: PublicKey,
     signature: Option<Binary>,
 ) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
     let mut device = load_device(deps.storage, &device_id)?;
     if matches!(device.status, DeviceStatus::Revoked { .. }) {
         return Err(ContractError::DeviceRevoked { id: device_id });
