@@ -45,6 +45,7 @@ pub fn submit(
     info: MessageInfo,
     batches: Binary,
 ) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
     let items = decode_submission(batches.as_slice()).map_err(ContractError::Malformed)?;
     if items.is_empty() {
         return Err(ContractError::EmptySubmission);
