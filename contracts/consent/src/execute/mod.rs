@@ -4,6 +4,7 @@ pub mod admin;
 pub mod break_glass;
 pub mod erasure;
 pub mod grant;
+pub mod instantiate;
 pub mod members;
 pub mod record_access;
 pub mod revoke;
