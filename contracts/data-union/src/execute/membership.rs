@@ -2,9 +2,9 @@
 //! research consent ended.
 
 use cosmwasm_std::{Addr, DepsMut, Env, MessageInfo, Response, Storage, Timestamp};
-use diachain_std::consent::{self, ResearchConsentResponse};
 use diachain_std::encoding::SECONDS_PER_DAY;
 use diachain_std::union::{Member, MAX_ACTIVE_STUDIES_PER_PATIENT};
+use diachain_std::Consent;
 
 use super::load_study;
 use crate::error::ContractError;
@@ -48,12 +48,10 @@ pub fn join(
     }
 
     let config = CONFIG.load(deps.storage)?;
-    let answer: ResearchConsentResponse = deps.querier.query_wasm_smart(
-        &config.consent_addr,
-        &consent::QueryMsg::ResearchConsent {
-            patient: patient_addr.to_string(),
-            study_id,
-        },
+    let answer = Consent(&config.consent_addr).research_consent(
+        &deps.querier,
+        patient_addr.as_str(),
+        study_id,
     )?;
     let grant = answer
         .consent

@@ -10,9 +10,9 @@ pub mod rotate;
 pub mod status;
 pub mod transfer;
 
-use cosmwasm_std::{Addr, Deps, Env, Storage};
+use cosmwasm_std::{Addr, Deps, Storage};
 use diachain_std::device::{Authority, Role, MAX_TEXT_LEN};
-use diachain_std::{Device, Domain, KeyCustody};
+use diachain_std::{Device, KeyCustody};
 
 use crate::error::ContractError;
 use crate::state::GUARDIANS;
@@ -70,12 +70,4 @@ pub(crate) fn ensure_text(field: &'static str, text: &str) -> Result<(), Contrac
         });
     }
     Ok(())
-}
-
-/// The signing domain of this registry: proofs name this chain and this contract.
-pub(crate) fn domain(env: &Env) -> Domain<'_> {
-    Domain {
-        chain_id: &env.block.chain_id,
-        contract: env.contract.address.as_str(),
-    }
 }

@@ -18,8 +18,8 @@ use diachain_std::anchors::{
 use diachain_std::crypto::{verify_signature, SIGNATURE_LEN};
 use diachain_std::encoding::utc_day;
 use diachain_std::hooks::{hook_msgs, AnchorsHookMsg, Contribution};
-use diachain_std::registry::{AnchoringDevice, AnchoringInfoResponse, QueryMsg as RegistryQuery};
-use diachain_std::{BatchHeader, DataScope, DeviceKind, Domain, KeyAlgorithm, PublicKey};
+use diachain_std::registry::AnchoringDevice;
+use diachain_std::{BatchHeader, DataScope, DeviceKind, Domain, KeyAlgorithm, PublicKey, Registry};
 
 use crate::error::ContractError;
 use crate::state::{
@@ -66,12 +66,10 @@ pub fn submit(
         }
     }
     let config = CONFIG.load(deps.storage)?;
-    let registry_info: AnchoringInfoResponse = deps.querier.query_wasm_smart(
-        &config.registry,
-        &RegistryQuery::AnchoringInfo {
-            relayer: info.sender.to_string(),
-            device_ids,
-        },
+    let registry_info = Registry(&config.registry).anchoring_info(
+        &deps.querier,
+        info.sender.as_str(),
+        device_ids,
     )?;
     if !registry_info.relayer_active {
         return Err(ContractError::NotRelayer {
@@ -80,10 +78,7 @@ pub fn submit(
     }
 
     // Pass 1: each header on its own, against the registry.
-    let domain = Domain {
-        chain_id: &env.block.chain_id,
-        contract: env.contract.address.as_str(),
-    };
+    let domain = Domain::of(&env);
     let now = env.block.time.seconds();
     let mut checked: Vec<Checked> = Vec::with_capacity(items.len());
     for (index, (h, _)) in items.iter().enumerate() {
