@@ -20,6 +20,7 @@ pub struct Registry<'a>(pub &'a Addr);
 impl Registry<'_> {
     /// `AnchoringInfo`: whether `relayer` is an active relayer, and the anchoring view of each
     /// device.
+    #[inline]
     pub fn anchoring_info(
         &self,
         querier: &QuerierWrapper,
@@ -36,6 +37,7 @@ impl Registry<'_> {
     }
 
     /// `IsGuardian`: whether the registry names `guardian` a guardian of `patient`.
+    #[inline]
     pub fn is_guardian(
         &self,
         querier: &QuerierWrapper,
@@ -58,6 +60,7 @@ pub struct Consent<'a>(pub &'a Addr);
 
 impl Consent<'_> {
     /// `ResearchConsent`: the patient's live research consent for the study, if any.
+    #[inline]
     pub fn research_consent(
         &self,
         querier: &QuerierWrapper,
@@ -75,6 +78,7 @@ impl Consent<'_> {
 
     /// `CheckAccess`: whether `grantee` may read `scope` of `patient`'s data over the period,
     /// now (`at: None`) or at a past time.
+    #[inline]
     pub fn check_access(
         &self,
         querier: &QuerierWrapper,
@@ -111,6 +115,7 @@ pub struct Anchors<'a>(pub &'a Addr);
 
 impl Anchors<'_> {
     /// `Coverage`: the patient's anchored readings per UTC day and scope, `from_day..=to_day`.
+    #[inline]
     pub fn coverage(
         &self,
         querier: &QuerierWrapper,

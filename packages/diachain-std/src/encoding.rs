@@ -185,6 +185,7 @@ pub struct Domain<'a> {
 
 impl<'a> Domain<'a> {
     /// The domain of the contract running in `env`: this chain, this contract.
+    #[inline]
     pub fn of(env: &'a Env) -> Self {
         Domain {
             chain_id: &env.block.chain_id,
