@@ -2,19 +2,18 @@
 
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
-use cosmwasm_std::{
-    to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Reply, Response, SubMsgResult,
-};
-use diachain_std::consent::{
-    ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg, MAX_BREAK_GLASS_HOURS,
-};
+use cosmwasm_std::{Binary, Deps, DepsMut, Env, MessageInfo, Reply, Response, SubMsgResult};
+use diachain_std::consent::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
 
 use crate::error::ContractError;
+use crate::execute;
 use crate::execute::{
     admin, break_glass, erasure, grant, members, record_access, revoke, HOOK_REPLY_ID,
 };
 use crate::query;
-use crate::state::{Config, CONFIG, CONTRACT_NAME, CONTRACT_VERSION, LISTENERS};
+
+/// Re-exported from `state.rs`, where every contract keeps its cw2 name and version.
+pub use crate::state::{CONTRACT_NAME, CONTRACT_VERSION};
 
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn instantiate(
@@ -23,36 +22,7 @@ pub fn instantiate(
     info: MessageInfo,
     msg: InstantiateMsg,
 ) -> Result<Response, ContractError> {
-    cw_utils::nonpayable(&info)?;
-    let admin_addr = match &msg.admin {
-        Some(a) => deps.api.addr_validate(a)?,
-        None => info.sender.clone(),
-    };
-    let registry_addr = deps.api.addr_validate(&msg.registry)?;
-    let hours = msg.max_break_glass_hours;
-    if hours == 0 || hours > MAX_BREAK_GLASS_HOURS {
-        return Err(ContractError::InvalidBreakGlassCap {
-            hours,
-            max: MAX_BREAK_GLASS_HOURS,
-        });
-    }
-    let listeners = admin::validate_listeners(deps.api, &msg.listeners)?;
-
-    cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
-    diachain_std::admin::init(deps.storage, &admin_addr)?;
-    CONFIG.save(
-        deps.storage,
-        &Config {
-            registry: registry_addr.clone(),
-            max_break_glass_hours: hours,
-        },
-    )?;
-    LISTENERS.save(deps.storage, &listeners)?;
-    Ok(Response::new()
-        .add_attribute("action", "instantiate")
-        .add_attribute("admin", admin_addr)
-        .add_attribute("registry", registry_addr)
-        .add_attribute("max_break_glass_hours", hours.to_string()))
+    execute::instantiate::instantiate(deps, info, msg)
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]
@@ -147,87 +117,7 @@ pub fn execute(
 
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractError> {
-    Ok(match msg {
-        QueryMsg::ResearchConsent { patient, study_id } => {
-            to_json_binary(&query::research_consent(deps, env, patient, study_id)?)
-        }
-        QueryMsg::Config {} => to_json_binary(&query::config(deps)?),
-        QueryMsg::CheckAccess {
-            patient,
-            grantee,
-            scope,
-            data_from,
-            data_to,
-            at,
-        } => to_json_binary(&query::check(
-            deps, env, patient, grantee, scope, data_from, data_to, at,
-        )?),
-        QueryMsg::Grant { grant_id } => to_json_binary(&query::grant(deps, env, grant_id)?),
-        QueryMsg::GrantsByPatient {
-            patient,
-            start_after,
-            limit,
-        } => to_json_binary(&query::grants_by_patient(
-            deps,
-            env,
-            patient,
-            start_after,
-            limit,
-        )?),
-        QueryMsg::GrantsByGrantee {
-            grantee,
-            start_after,
-            limit,
-        } => to_json_binary(&query::grants_by_grantee(
-            deps,
-            env,
-            grantee,
-            start_after,
-            limit,
-        )?),
-        QueryMsg::BreakGlassSessions {
-            patient,
-            start_after,
-            limit,
-        } => to_json_binary(&query::break_glass_sessions(
-            deps,
-            env,
-            patient,
-            start_after,
-            limit,
-        )?),
-        QueryMsg::AccessLogByPatient {
-            patient,
-            start_after,
-            limit,
-        } => to_json_binary(&query::access_log_by_patient(
-            deps,
-            patient,
-            start_after,
-            limit,
-        )?),
-        QueryMsg::AccessLogByGrantee {
-            grantee,
-            start_after,
-            limit,
-        } => to_json_binary(&query::access_log_by_grantee(
-            deps,
-            grantee,
-            start_after,
-            limit,
-        )?),
-        QueryMsg::Erasures {
-            patient,
-            start_after,
-            limit,
-        } => to_json_binary(&query::erasures(deps, patient, start_after, limit)?),
-        QueryMsg::Member { role, address } => to_json_binary(&query::member(deps, role, address)?),
-        QueryMsg::Members {
-            role,
-            start_after,
-            limit,
-        } => to_json_binary(&query::members(deps, role, start_after, limit)?),
-    }?)
+    query::dispatch(deps, env, msg)
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]

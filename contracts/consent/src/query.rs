@@ -1,6 +1,6 @@
 //! All queries. Lists are paginated by `start_after` / `limit` and capped by `page_size`.
 
-use cosmwasm_std::{Addr, Deps, Env, Order, StdResult, Timestamp};
+use cosmwasm_std::{to_json_binary, Addr, Binary, Deps, Env, Order, StdResult, Timestamp};
 use cw_storage_plus::Bound;
 use diachain_std::consent::{
     AccessRecord, CheckAccessResponse, ConfigResponse, ConsentRole, ErasureRecord, Grant,
@@ -10,10 +10,73 @@ use diachain_std::{DataScope, Page};
 
 use crate::access::{check_access, is_live, status};
 use crate::error::ContractError;
+use crate::msg::QueryMsg;
 use crate::state::{
     load_access, ACCESS_BY_GRANTEE, ACCESS_BY_PATIENT, BREAK_GLASS, CONFIG, ERASURES, GRANTS,
     GRANTS_BY_GRANTEE, GRANTS_BY_PATIENT, LISTENERS, MEMBERS, RESEARCH,
 };
+
+pub fn dispatch(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractError> {
+    Ok(match msg {
+        QueryMsg::ResearchConsent { patient, study_id } => {
+            to_json_binary(&research_consent(deps, env, patient, study_id)?)
+        }
+        QueryMsg::Config {} => to_json_binary(&config(deps)?),
+        QueryMsg::CheckAccess {
+            patient,
+            grantee,
+            scope,
+            data_from,
+            data_to,
+            at,
+        } => to_json_binary(&check(
+            deps, env, patient, grantee, scope, data_from, data_to, at,
+        )?),
+        QueryMsg::Grant { grant_id } => to_json_binary(&grant(deps, env, grant_id)?),
+        QueryMsg::GrantsByPatient {
+            patient,
+            start_after,
+            limit,
+        } => to_json_binary(&grants_by_patient(deps, env, patient, start_after, limit)?),
+        QueryMsg::GrantsByGrantee {
+            grantee,
+            start_after,
+            limit,
+        } => to_json_binary(&grants_by_grantee(deps, env, grantee, start_after, limit)?),
+        QueryMsg::BreakGlassSessions {
+            patient,
+            start_after,
+            limit,
+        } => to_json_binary(&break_glass_sessions(
+            deps,
+            env,
+            patient,
+            start_after,
+            limit,
+        )?),
+        QueryMsg::AccessLogByPatient {
+            patient,
+            start_after,
+            limit,
+        } => to_json_binary(&access_log_by_patient(deps, patient, start_after, limit)?),
+        QueryMsg::AccessLogByGrantee {
+            grantee,
+            start_after,
+            limit,
+        } => to_json_binary(&access_log_by_grantee(deps, grantee, start_after, limit)?),
+        QueryMsg::Erasures {
+            patient,
+            start_after,
+            limit,
+        } => to_json_binary(&erasures(deps, patient, start_after, limit)?),
+        QueryMsg::Member { role, address } => to_json_binary(&member(deps, role, address)?),
+        QueryMsg::Members {
+            role,
+            start_after,
+            limit,
+        } => to_json_binary(&members(deps, role, start_after, limit)?),
+    }?)
+}
 
 pub fn config(deps: Deps) -> StdResult<ConfigResponse> {
     let config = CONFIG.load(deps.storage)?;

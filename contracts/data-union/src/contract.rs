@@ -5,12 +5,13 @@ use cosmwasm_std::entry_point;
 use cosmwasm_std::{Binary, Deps, DepsMut, Env, MessageInfo, Response};
 
 use crate::error::ContractError;
+use crate::execute;
 use crate::execute::{claim, config, contribute, fund, membership, withdraw};
 use crate::msg::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
 use crate::query;
 
-pub const CONTRACT_NAME: &str = "crates.io:diachain-data-union";
-pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
+/// Re-exported from `state.rs`, where every contract keeps its cw2 name and version.
+pub use crate::state::{CONTRACT_NAME, CONTRACT_VERSION};
 
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn instantiate(
@@ -19,7 +20,7 @@ pub fn instantiate(
     info: MessageInfo,
     msg: InstantiateMsg,
 ) -> Result<Response, ContractError> {
-    config::instantiate(deps, info, msg)
+    execute::instantiate::instantiate(deps, info, msg)
 }
 
 /// Every handler checks funds itself: `CreateStudy` and `TopUp` take coins, all others refuse

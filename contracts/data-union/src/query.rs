@@ -8,10 +8,9 @@ use diachain_std::union::{
 use diachain_std::Page;
 
 use crate::error::ContractError;
-use crate::execute::{load_study, phase};
 use crate::msg::QueryMsg;
 use crate::rewards::assess;
-use crate::state::{active_studies, CONFIG, MEMBERS, STUDIES};
+use crate::state::{active_studies, load_study, phase, CONFIG, MEMBERS, STUDIES};
 
 pub fn dispatch(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractError> {
     Ok(match msg {

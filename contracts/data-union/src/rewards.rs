@@ -12,10 +12,9 @@
 use std::collections::BTreeSet;
 
 use cosmwasm_std::{Deps, Order, Uint128};
-use diachain_std::anchors::{self, CoverageResponse};
 use diachain_std::device::DeviceKind;
 use diachain_std::union::{Member, Study};
-use diachain_std::DataScope;
+use diachain_std::{Anchors, DataScope};
 
 use crate::error::ContractError;
 use crate::state::{Config, DAY_UNITS};
@@ -138,13 +137,11 @@ fn scopes_seen(
     if let Some(seen) = &member.scopes_seen {
         return Ok(seen.iter().copied().collect());
     }
-    let coverage: CoverageResponse = deps.querier.query_wasm_smart(
-        &config.anchors_addr,
-        &anchors::QueryMsg::Coverage {
-            patient: member.patient.to_string(),
-            from_day: study.data_from_day,
-            to_day: study.data_to_day,
-        },
+    let coverage = Anchors(&config.anchors_addr).coverage(
+        &deps.querier,
+        member.patient.as_str(),
+        study.data_from_day,
+        study.data_to_day,
     )?;
     Ok(coverage
         .days

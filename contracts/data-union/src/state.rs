@@ -4,9 +4,15 @@
 //! study) so that the contribution hook reads at most `MAX_ACTIVE_STUDIES_PER_PATIENT` per patient.
 
 use cosmwasm_schema::cw_serde;
-use cosmwasm_std::{Addr, Order, StdResult, Storage};
+use cosmwasm_std::{Addr, Order, StdResult, Storage, Timestamp};
 use cw_storage_plus::{Item, Map};
-use diachain_std::union::{Member, Study, MAX_ACTIVE_STUDIES_PER_PATIENT};
+use diachain_std::union::{Member, Study, StudyPhase, MAX_ACTIVE_STUDIES_PER_PATIENT};
+
+use crate::error::ContractError;
+
+/// The cw2 name, stored at instantiate and compared by `migrate`: never change it.
+pub const CONTRACT_NAME: &str = "crates.io:diachain-data-union";
+pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 #[cw_serde]
 pub struct Config {
@@ -39,4 +45,25 @@ pub fn active_studies(storage: &dyn Storage, patient: &Addr) -> StdResult<Vec<u6
         .keys(storage, None, None, Order::Ascending)
         .take(MAX_ACTIVE_STUDIES_PER_PATIENT)
         .collect()
+}
+
+// Readers shared by execute handlers and queries.
+
+pub fn load_study(storage: &dyn Storage, study_id: u64) -> Result<Study, ContractError> {
+    STUDIES
+        .may_load(storage, study_id)?
+        .ok_or(ContractError::StudyNotFound { study_id })
+}
+
+/// Where a study stands at `now`.
+pub fn phase(study: &Study, now: Timestamp) -> StudyPhase {
+    if study.pool.refunded.is_some() {
+        StudyPhase::Closed
+    } else if now < study.closes_at {
+        StudyPhase::Open
+    } else if now < study.refund_after {
+        StudyPhase::Claiming
+    } else {
+        StudyPhase::Refundable
+    }
 }

@@ -10,19 +10,16 @@ use diachain_std::registry::{
 use diachain_std::{Device, Page};
 
 use crate::error::ContractError;
-use crate::execute::ensure_active;
 use crate::msg::QueryMsg;
 use crate::state::{
-    anchoring_view, guardian_info, load_transfer, DEVICES, DEVICES_BY_MANUFACTURER,
-    DEVICES_BY_OWNER, GUARDIANS, KEY_HISTORY, PARTICIPANTS, TRANSFERS_TO,
+    anchoring_view, ensure_active, guardian_info, load_device, load_transfer, DEVICES,
+    DEVICES_BY_MANUFACTURER, DEVICES_BY_OWNER, GUARDIANS, KEY_HISTORY, PARTICIPANTS, TRANSFERS_TO,
 };
 
 pub fn dispatch(deps: Deps, msg: QueryMsg) -> Result<Binary, ContractError> {
     Ok(match msg {
         QueryMsg::Config {} => to_json_binary(&config(deps)?)?,
-        QueryMsg::Device { id } => {
-            to_json_binary(&crate::execute::load_device(deps.storage, &id)?)?
-        }
+        QueryMsg::Device { id } => to_json_binary(&load_device(deps.storage, &id)?)?,
         QueryMsg::Devices { ids } => to_json_binary(&devices(deps, ids)?)?,
         QueryMsg::DevicesByOwner {
             owner,

@@ -3,10 +3,17 @@
 use cosmwasm_std::{Addr, Timestamp};
 use cosmwasm_std::{StdError, StdResult, Storage};
 use cw_storage_plus::Map;
+use diachain_std::device::{ParticipantStatus, Role};
 use diachain_std::registry::{
     AnchoringDevice, GuardianAppointer, GuardianInfo, KeyRecord, PendingTransfer,
 };
 use diachain_std::{device::Participant, Device, DeviceStatus};
+
+use crate::error::ContractError;
+
+/// The cw2 name, stored at instantiate and compared by `migrate`: never change it.
+pub const CONTRACT_NAME: &str = "crates.io:diachain-device-registry";
+pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 // The consortium admin is `diachain_std::admin::ADMIN` (key "admin").
 /// (role code, address) → participant.
@@ -147,4 +154,29 @@ pub fn drop_transfer(storage: &mut dyn Storage, id: &str) -> StdResult<Option<Pe
         TRANSFERS_TO.remove(storage, (&o.to, id));
     }
     Ok(offer)
+}
+
+// Readers shared by execute handlers and queries.
+
+/// Checks that `addr` is admitted as `role` and not suspended.
+pub fn ensure_active(storage: &dyn Storage, role: Role, addr: &Addr) -> Result<(), ContractError> {
+    match PARTICIPANTS.may_load(storage, (role.code(), addr))? {
+        None => Err(ContractError::NotAdmitted {
+            role,
+            address: addr.to_string(),
+        }),
+        Some(p) if p.status != ParticipantStatus::Admitted => {
+            Err(ContractError::ParticipantSuspended {
+                role,
+                address: addr.to_string(),
+            })
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+pub fn load_device(storage: &dyn Storage, id: &str) -> Result<Device, ContractError> {
+    DEVICES
+        .may_load(storage, id)?
+        .ok_or_else(|| ContractError::DeviceNotFound { id: id.to_string() })
 }

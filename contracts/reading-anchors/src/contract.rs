@@ -3,15 +3,15 @@
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
 use cosmwasm_std::{Binary, Deps, DepsMut, Env, MessageInfo, Response};
-use diachain_std::admin;
 
 use crate::error::ContractError;
-use crate::execute::{listeners, sampling, submit};
+use crate::execute;
+use crate::execute::{admin, listeners, sampling, submit};
 use crate::msg::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
 use crate::query;
 
-pub const CONTRACT_NAME: &str = "crates.io:diachain-reading-anchors";
-pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
+/// Re-exported from `state.rs`, where every contract keeps its cw2 name and version.
+pub use crate::state::{CONTRACT_NAME, CONTRACT_VERSION};
 
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn instantiate(
@@ -20,7 +20,7 @@ pub fn instantiate(
     info: MessageInfo,
     msg: InstantiateMsg,
 ) -> Result<Response, ContractError> {
-    crate::execute::admin::instantiate(deps, info, msg)
+    execute::instantiate::instantiate(deps, info, msg)
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]
@@ -30,20 +30,14 @@ pub fn execute(
     info: MessageInfo,
     msg: ExecuteMsg,
 ) -> Result<Response, ContractError> {
-    cw_utils::nonpayable(&info)?;
     match msg {
         ExecuteMsg::SubmitBatches { batches } => submit::submit(deps, env, info, batches),
         ExecuteMsg::AddListener { address } => listeners::add(deps, info, address),
         ExecuteMsg::RemoveListener { address } => listeners::remove(deps, info, address),
         ExecuteMsg::SetSamplingLimits { limits } => sampling::set(deps, info, limits),
-        ExecuteMsg::TransferAdmin { new_admin } => Ok(admin::transfer(
-            deps.storage,
-            deps.api,
-            &info.sender,
-            &new_admin,
-        )?),
-        ExecuteMsg::AcceptAdmin {} => Ok(admin::accept(deps.storage, &info.sender)?),
-        ExecuteMsg::CancelAdminTransfer {} => Ok(admin::cancel(deps.storage, &info.sender)?),
+        ExecuteMsg::TransferAdmin { new_admin } => admin::transfer(deps, info, new_admin),
+        ExecuteMsg::AcceptAdmin {} => admin::accept(deps, info),
+        ExecuteMsg::CancelAdminTransfer {} => admin::cancel(deps, info),
     }
 }
 

@@ -52,7 +52,7 @@ fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
     Ok(ConfigResponse {
         admin: admin.admin,
         pending_admin: admin.pending_admin,
-        sampling_limits: crate::execute::sampling::effective(&config),
+        sampling_limits: config.effective_sampling(),
         registry: config.registry,
         listeners: LISTENERS.load(deps.storage)?,
     })

@@ -9,6 +9,10 @@ use diachain_std::device::device_tag;
 use diachain_std::encoding::utc_day;
 use diachain_std::DeviceKind;
 
+/// The cw2 name, stored at instantiate and compared by `migrate`: never change it.
+pub const CONTRACT_NAME: &str = "crates.io:diachain-reading-anchors";
+pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
+
 #[cw_serde]
 pub struct Config {
     pub registry: Addr,
@@ -25,6 +29,17 @@ impl Config {
             || default_min_interval_seconds(kind),
             |l| l.min_interval_seconds,
         )
+    }
+
+    /// The limit in force for every kind.
+    pub fn effective_sampling(&self) -> Vec<SamplingLimit> {
+        DeviceKind::ALL
+            .iter()
+            .map(|kind| SamplingLimit {
+                kind: *kind,
+                min_interval_seconds: self.min_interval(*kind),
+            })
+            .collect()
     }
 }
 

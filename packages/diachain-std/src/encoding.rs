@@ -4,7 +4,7 @@
 //! followed by its bytes. Times are unix seconds (UTC).
 
 use cosmwasm_schema::cw_serde;
-use cosmwasm_std::Binary;
+use cosmwasm_std::{Binary, Env};
 
 use crate::device::KeyAlgorithm;
 use crate::merkle::{self, Hash};
@@ -181,6 +181,17 @@ impl Reading {
 pub struct Domain<'a> {
     pub chain_id: &'a str,
     pub contract: &'a str,
+}
+
+impl<'a> Domain<'a> {
+    /// The domain of the contract running in `env`: this chain, this contract.
+    #[inline]
+    pub fn of(env: &'a Env) -> Self {
+        Domain {
+            chain_id: &env.block.chain_id,
+            contract: env.contract.address.as_str(),
+        }
+    }
 }
 
 impl Domain<'_> {

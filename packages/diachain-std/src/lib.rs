@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod anchors;
+pub mod calls;
 pub mod consent;
 pub mod crypto;
 pub mod device;
@@ -19,6 +20,7 @@ pub mod scopes;
 pub mod union;
 pub mod version;
 
+pub use calls::{Anchors, Consent, Registry};
 pub use device::{
     validate_device_id, Device, DeviceKind, DeviceStatus, KeyAlgorithm, KeyCustody, PublicKey, Role,
 };

@@ -51,18 +51,7 @@ pub fn open_break_glass(
     if hours == 0 || hours > max {
         return Err(ContractError::InvalidBreakGlassHours { hours, max });
     }
-    // A code, never free text; details stay off chain, committed to by the note's hash.
-    match (reason, &note_hash) {
-        (BreakGlassReason::Legacy, _) => return Err(ContractError::LegacyReason),
-        (_, Some(hash)) if hash.len() != NOTE_HASH_LEN => {
-            return Err(ContractError::InvalidNoteHash {
-                len: hash.len(),
-                expected: NOTE_HASH_LEN,
-            })
-        }
-        (BreakGlassReason::Other, None) => return Err(ContractError::NoteRequired),
-        _ => {}
-    }
+    check_reason(reason, note_hash.as_ref())?;
     let scopes = normalize_scopes(scopes.unwrap_or_else(|| DataScope::ALL.to_vec()))?;
     let pair = load_pair(deps.storage, &patient_addr, &info.sender, &env.block)?;
     if let Some(open) = pair.live.iter().find(|g| g.break_glass.is_some()) {
@@ -105,4 +94,18 @@ pub fn open_break_glass(
         .add_attribute("hours", hours.to_string())
         .add_attribute("ends_at", ends_at.seconds().to_string())
         .add_attribute("reason", reason.as_str()))
+}
+
+/// A code, never free text; details stay off chain, committed to by the note's hash (required
+/// for `Other`).
+fn check_reason(reason: BreakGlassReason, note_hash: Option<&Binary>) -> Result<(), ContractError> {
+    match (reason, note_hash) {
+        (BreakGlassReason::Legacy, _) => Err(ContractError::LegacyReason),
+        (_, Some(hash)) if hash.len() != NOTE_HASH_LEN => Err(ContractError::InvalidNoteHash {
+            len: hash.len(),
+            expected: NOTE_HASH_LEN,
+        }),
+        (BreakGlassReason::Other, None) => Err(ContractError::NoteRequired),
+        _ => Ok(()),
+    }
 }

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod break_glass;
 pub mod erasure;
 pub mod grant;
+pub mod instantiate;
 pub mod members;
 pub mod record_access;
 pub mod revoke;
@@ -11,8 +12,7 @@ pub mod revoke;
 use cosmwasm_std::{Addr, Deps, StdResult, Storage, SubMsg};
 use diachain_std::consent::Grant;
 use diachain_std::hooks::{hook_msgs, ConsentHookMsg};
-use diachain_std::registry::QueryMsg as RegistryQuery;
-use diachain_std::Purpose;
+use diachain_std::{Purpose, Registry};
 
 use crate::access::PairGrants;
 use crate::error::ContractError;
@@ -50,13 +50,7 @@ pub fn research_ended_hooks(
 
 /// Whether the registry names `sender` a guardian of `patient`.
 pub fn is_guardian(deps: Deps, config: &Config, patient: &Addr, sender: &Addr) -> StdResult<bool> {
-    deps.querier.query_wasm_smart(
-        &config.registry,
-        &RegistryQuery::IsGuardian {
-            patient: patient.to_string(),
-            guardian: sender.to_string(),
-        },
-    )
+    Registry(&config.registry).is_guardian(&deps.querier, patient.as_str(), sender.as_str())
 }
 
 /// The sender is the patient, or a guardian the registry names for them.

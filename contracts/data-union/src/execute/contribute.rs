@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use cosmwasm_std::{Addr, DepsMut, Env, MessageInfo, Response};
+use cosmwasm_std::{Addr, DepsMut, Env, MessageInfo, Response, Storage, Timestamp};
 use diachain_std::hooks::Contribution;
 use diachain_std::union::{Member, Study};
 use diachain_std::DataScope;
@@ -29,45 +29,72 @@ pub fn readings_anchored(
         return Err(ContractError::NotAnchors);
     }
     let now = env.block.time;
-
-    let mut patients: BTreeMap<Addr, Vec<u64>> = BTreeMap::new();
-    // Loaded records with a dirty flag; `None` for a study that no longer exists.
-    let mut studies: BTreeMap<u64, Option<(Study, bool)>> = BTreeMap::new();
-    let mut members: BTreeMap<(u64, Addr), Option<(Member, bool)>> = BTreeMap::new();
-    let mut days: BTreeMap<(u64, Addr, u64), u64> = BTreeMap::new();
-    let mut stale: BTreeSet<(Addr, u64)> = BTreeSet::new();
-    let mut counted: u64 = 0;
-
+    // Tally every contribution in memory (each key read once), then write each key once.
+    let mut tally = Tally::default();
     for c in &contributions {
+        tally.add(deps.storage, now, c)?;
+    }
+    let counted = tally.counted;
+    tally.save(deps.storage)?;
+    Ok(Response::new()
+        .add_attribute("action", "readings_anchored")
+        .add_attribute("contributions", contributions.len().to_string())
+        .add_attribute("counted", counted.to_string()))
+}
+
+/// What a message's contributions change, loaded once and written once.
+#[derive(Default)]
+struct Tally {
+    /// Each patient's active studies.
+    patients: BTreeMap<Addr, Vec<u64>>,
+    /// Loaded records with a dirty flag; `None` for a study that no longer exists.
+    studies: BTreeMap<u64, Option<(Study, bool)>>,
+    members: BTreeMap<(u64, Addr), Option<(Member, bool)>>,
+    days: BTreeMap<(u64, Addr, u64), u64>,
+    stale: BTreeSet<(Addr, u64)>,
+    counted: u64,
+}
+
+impl Tally {
+    /// Credits one contribution to every active study of its patient that counts it.
+    fn add(
+        &mut self,
+        storage: &dyn Storage,
+        now: Timestamp,
+        c: &Contribution,
+    ) -> Result<(), ContractError> {
         if c.readings == 0 {
-            continue;
+            return Ok(());
         }
-        if let std::collections::btree_map::Entry::Vacant(slot) = patients.entry(c.patient.clone())
+        if let std::collections::btree_map::Entry::Vacant(slot) =
+            self.patients.entry(c.patient.clone())
         {
-            slot.insert(active_studies(deps.storage, &c.patient)?);
+            slot.insert(active_studies(storage, &c.patient)?);
         }
-        let ids = patients.get(&c.patient).cloned().unwrap_or_default();
+        let ids = self.patients.get(&c.patient).cloned().unwrap_or_default();
         for study_id in ids {
-            if let std::collections::btree_map::Entry::Vacant(slot) = studies.entry(study_id) {
-                let loaded = STUDIES.may_load(deps.storage, study_id)?;
+            if let std::collections::btree_map::Entry::Vacant(slot) = self.studies.entry(study_id) {
+                let loaded = STUDIES.may_load(storage, study_id)?;
                 slot.insert(loaded.map(|s| (s, false)));
             }
-            let Some(Some((study, study_dirty))) = studies.get_mut(&study_id) else {
-                stale.insert((c.patient.clone(), study_id));
+            let Some(Some((study, study_dirty))) = self.studies.get_mut(&study_id) else {
+                self.stale.insert((c.patient.clone(), study_id));
                 continue;
             };
             if now >= study.closes_at || study.pool.refunded.is_some() {
-                stale.insert((c.patient.clone(), study_id));
+                self.stale.insert((c.patient.clone(), study_id));
                 continue;
             }
             let wanted = study.scopes.contains(&c.scope);
             let key = (study_id, c.patient.clone());
-            if let std::collections::btree_map::Entry::Vacant(slot) = members.entry(key.clone()) {
-                let loaded = MEMBERS.may_load(deps.storage, (study_id, &c.patient))?;
+            if let std::collections::btree_map::Entry::Vacant(slot) =
+                self.members.entry(key.clone())
+            {
+                let loaded = MEMBERS.may_load(storage, (study_id, &c.patient))?;
                 slot.insert(loaded.map(|m| (m, false)));
             }
-            let Some(Some((member, member_dirty))) = members.get_mut(&key) else {
-                stale.insert((c.patient.clone(), study_id));
+            let Some(Some((member, member_dirty))) = self.members.get_mut(&key) else {
+                self.stale.insert((c.patient.clone(), study_id));
                 continue;
             };
             if !member.active || c.day < member.from_day || c.day > member.to_day {
@@ -84,39 +111,41 @@ pub fn readings_anchored(
                 .total_units
                 .checked_add(c.readings)
                 .ok_or_else(overflow)?;
-            let day = days
+            let day = self
+                .days
                 .entry((study_id, c.patient.clone(), c.day))
                 .or_default();
             *day = day.checked_add(c.readings).ok_or_else(overflow)?;
             *member_dirty = true;
             *study_dirty = true;
-            counted += 1;
+            self.counted += 1;
         }
+        Ok(())
     }
 
-    for ((study_id, patient, day), readings) in days {
-        let key = (study_id, &patient, day);
-        let before = DAY_UNITS.may_load(deps.storage, key)?.unwrap_or(0);
-        let after = before.checked_add(readings).ok_or_else(overflow)?;
-        DAY_UNITS.save(deps.storage, key, &after)?;
-    }
-    for ((study_id, patient), entry) in members {
-        if let Some((member, true)) = entry {
-            MEMBERS.save(deps.storage, (study_id, &patient), &member)?;
+    /// Writes every changed key once, and frees the slots of memberships that no longer count.
+    fn save(self, storage: &mut dyn Storage) -> Result<(), ContractError> {
+        for ((study_id, patient, day), readings) in self.days {
+            let key = (study_id, &patient, day);
+            let before = DAY_UNITS.may_load(storage, key)?.unwrap_or(0);
+            let after = before.checked_add(readings).ok_or_else(overflow)?;
+            DAY_UNITS.save(storage, key, &after)?;
         }
-    }
-    for (study_id, entry) in studies {
-        if let Some((study, true)) = entry {
-            STUDIES.save(deps.storage, study_id, &study)?;
+        for ((study_id, patient), entry) in self.members {
+            if let Some((member, true)) = entry {
+                MEMBERS.save(storage, (study_id, &patient), &member)?;
+            }
         }
+        for (study_id, entry) in self.studies {
+            if let Some((study, true)) = entry {
+                STUDIES.save(storage, study_id, &study)?;
+            }
+        }
+        for (patient, study_id) in &self.stale {
+            ACTIVE.remove(storage, (patient, *study_id));
+        }
+        Ok(())
     }
-    for (patient, study_id) in &stale {
-        ACTIVE.remove(deps.storage, (patient, *study_id));
-    }
-    Ok(Response::new()
-        .add_attribute("action", "readings_anchored")
-        .add_attribute("contributions", contributions.len().to_string())
-        .add_attribute("counted", counted.to_string()))
 }
 
 /// Records that the member contributed readings of `scope`; true if it is new. Memberships

@@ -1,10 +1,10 @@
 //! Joining (with a live research consent), leaving, and the consent contract's notice that a
 //! research consent ended.
 
-use cosmwasm_std::{Addr, DepsMut, Env, MessageInfo, Response, Storage, Timestamp};
-use diachain_std::consent::{self, ResearchConsentResponse};
+use cosmwasm_std::{Addr, Deps, DepsMut, Env, MessageInfo, Response, Storage, Timestamp};
 use diachain_std::encoding::SECONDS_PER_DAY;
-use diachain_std::union::{Member, MAX_ACTIVE_STUDIES_PER_PATIENT};
+use diachain_std::union::{Member, Study, MAX_ACTIVE_STUDIES_PER_PATIENT};
+use diachain_std::Consent;
 
 use super::load_study;
 use crate::error::ContractError;
@@ -23,20 +23,58 @@ pub fn join(
     cw_utils::nonpayable(&info)?;
     let now = env.block.time;
     let patient_addr = info.sender;
-    let mut study = load_study(deps.storage, study_id)?;
+    // 1. Check: the study takes members, the patient is not one yet and has a free slot, and
+    //    the consent contract shows a research consent that fits the study. Nothing is written.
+    let study = load_study(deps.storage, study_id)?;
+    let existing = check_open_to(deps.storage, &study, study_id, &patient_addr, now)?;
+    let stale = check_free_slot(deps.storage, &patient_addr, now)?;
+    let consent = check_consent(deps.as_ref(), &study, study_id, &patient_addr)?;
+    // 2. Plan: the membership (new, or a former member back) and the study's member counts.
+    let (member, study) = plan_membership(study, study_id, existing, &patient_addr, now, &consent)?;
+    // 3. Apply: free the stale slots, take this one, store the member and the study.
+    for id in stale {
+        ACTIVE.remove(deps.storage, (&patient_addr, id));
+    }
+    ACTIVE.save(deps.storage, (&patient_addr, study_id), &())?;
+    MEMBERS.save(deps.storage, (study_id, &patient_addr), &member)?;
+    STUDIES.save(deps.storage, study_id, &study)?;
+    Ok(Response::new()
+        .add_attribute("action", "join")
+        .add_attribute("study_id", study_id.to_string())
+        .add_attribute("patient", patient_addr)
+        .add_attribute("grant_id", consent.grant_id.to_string()))
+}
+
+/// The study still takes members and the patient is not an active one. Returns the patient's
+/// former membership, if any.
+fn check_open_to(
+    storage: &dyn Storage,
+    study: &Study,
+    study_id: u64,
+    patient_addr: &Addr,
+    now: Timestamp,
+) -> Result<Option<Member>, ContractError> {
     if now >= study.closes_at || study.pool.refunded.is_some() {
         return Err(ContractError::JoiningClosed { study_id });
     }
-    let existing = MEMBERS.may_load(deps.storage, (study_id, &patient_addr))?;
+    let existing = MEMBERS.may_load(storage, (study_id, patient_addr))?;
     if existing.as_ref().is_some_and(|m| m.active) {
         return Err(ContractError::AlreadyMember { study_id });
     }
+    Ok(existing)
+}
 
-    // Memberships of studies that have closed no longer take a slot.
+/// The patient is in fewer than `MAX_ACTIVE_STUDIES_PER_PATIENT` open studies. Memberships of
+/// studies that have closed no longer take a slot: returns them, to be freed.
+fn check_free_slot(
+    storage: &dyn Storage,
+    patient_addr: &Addr,
+    now: Timestamp,
+) -> Result<Vec<u64>, ContractError> {
     let mut stale = Vec::new();
     let mut live = 0usize;
-    for id in active_studies(deps.storage, &patient_addr)? {
-        match STUDIES.may_load(deps.storage, id)? {
+    for id in active_studies(storage, patient_addr)? {
+        match STUDIES.may_load(storage, id)? {
             Some(s) if now < s.closes_at => live += 1,
             _ => stale.push(id),
         }
@@ -46,14 +84,29 @@ pub fn join(
             max: MAX_ACTIVE_STUDIES_PER_PATIENT,
         });
     }
+    Ok(stale)
+}
 
+/// What a fitting research consent gives a membership: its grant and the counting days.
+struct JoinConsent {
+    grant_id: u64,
+    from_day: u64,
+    to_day: u64,
+}
+
+/// The consent contract's live research consent for the study: granted to the sponsor,
+/// covering every scope the study wants, over data days that overlap the study's.
+fn check_consent(
+    deps: Deps,
+    study: &Study,
+    study_id: u64,
+    patient_addr: &Addr,
+) -> Result<JoinConsent, ContractError> {
     let config = CONFIG.load(deps.storage)?;
-    let answer: ResearchConsentResponse = deps.querier.query_wasm_smart(
-        &config.consent_addr,
-        &consent::QueryMsg::ResearchConsent {
-            patient: patient_addr.to_string(),
-            study_id,
-        },
+    let answer = Consent(&config.consent_addr).research_consent(
+        &deps.querier,
+        patient_addr.as_str(),
+        study_id,
     )?;
     let grant = answer
         .consent
@@ -62,7 +115,7 @@ pub fn join(
         return Err(ContractError::ConsentNotToSponsor {
             study_id,
             grantee: grant.grantee,
-            sponsor: study.sponsor,
+            sponsor: study.sponsor.clone(),
         });
     }
     let missing: Vec<_> = study
@@ -83,15 +136,31 @@ pub fn join(
     if from_day > to_day || grant.data_to < grant.data_from {
         return Err(ContractError::ConsentPeriodOutsideStudy { study_id });
     }
+    Ok(JoinConsent {
+        grant_id: grant.grant_id,
+        from_day,
+        to_day,
+    })
+}
 
+/// The member to store (a former member keeps its units and claims) and the study with its
+/// member counts raised.
+fn plan_membership(
+    mut study: Study,
+    study_id: u64,
+    existing: Option<Member>,
+    patient_addr: &Addr,
+    now: Timestamp,
+    consent: &JoinConsent,
+) -> Result<(Member, Study), ContractError> {
     let member = match existing {
         Some(previous) => Member {
-            grant_id: grant.grant_id,
+            grant_id: consent.grant_id,
             active: true,
             joined_at: now,
             left_at: None,
-            from_day,
-            to_day,
+            from_day: consent.from_day,
+            to_day: consent.to_day,
             ..previous
         },
         None => {
@@ -99,12 +168,12 @@ pub fn join(
             Member {
                 patient: patient_addr.clone(),
                 study_id,
-                grant_id: grant.grant_id,
+                grant_id: consent.grant_id,
                 active: true,
                 joined_at: now,
                 left_at: None,
-                from_day,
-                to_day,
+                from_day: consent.from_day,
+                to_day: consent.to_day,
                 units: 0,
                 claimed: None,
                 scopes_seen: Some(vec![]),
@@ -112,18 +181,7 @@ pub fn join(
         }
     };
     study.active_members = study.active_members.checked_add(1).ok_or_else(overflow)?;
-
-    for id in stale {
-        ACTIVE.remove(deps.storage, (&patient_addr, id));
-    }
-    ACTIVE.save(deps.storage, (&patient_addr, study_id), &())?;
-    MEMBERS.save(deps.storage, (study_id, &patient_addr), &member)?;
-    STUDIES.save(deps.storage, study_id, &study)?;
-    Ok(Response::new()
-        .add_attribute("action", "join")
-        .add_attribute("study_id", study_id.to_string())
-        .add_attribute("patient", patient_addr)
-        .add_attribute("grant_id", grant.grant_id.to_string()))
+    Ok((member, study))
 }
 
 /// Member: stop accruing. What was credited stays claimable.

@@ -4,36 +4,17 @@ pub mod claim;
 pub mod config;
 pub mod contribute;
 pub mod fund;
+pub mod instantiate;
 pub mod membership;
 pub mod withdraw;
 
 use cosmwasm_std::{
-    to_json_binary, Addr, BankMsg, Coin, CosmosMsg, StdResult, Storage, Timestamp, Uint128,
-    Uint256, WasmMsg,
+    to_json_binary, Addr, BankMsg, Coin, CosmosMsg, StdResult, Uint128, Uint256, WasmMsg,
 };
-use diachain_std::union::{Cw20ExecuteMsg, PoolToken, Study, StudyPhase, BPS_DENOMINATOR};
+use diachain_std::union::{Cw20ExecuteMsg, PoolToken, Study, BPS_DENOMINATOR};
 
 use crate::error::ContractError;
-use crate::state::STUDIES;
-
-pub(crate) fn load_study(storage: &dyn Storage, study_id: u64) -> Result<Study, ContractError> {
-    STUDIES
-        .may_load(storage, study_id)?
-        .ok_or(ContractError::StudyNotFound { study_id })
-}
-
-/// Where a study stands at `now`.
-pub(crate) fn phase(study: &Study, now: Timestamp) -> StudyPhase {
-    if study.pool.refunded.is_some() {
-        StudyPhase::Closed
-    } else if now < study.closes_at {
-        StudyPhase::Open
-    } else if now < study.refund_after {
-        StudyPhase::Claiming
-    } else {
-        StudyPhase::Refundable
-    }
-}
+pub(crate) use crate::state::load_study;
 
 /// A payment of `amount` of the pool's token to `recipient`.
 pub(crate) fn payment(

@@ -4,10 +4,10 @@
 use cosmwasm_std::{Addr, Binary, DepsMut, Env, MessageInfo, Response, Storage};
 use diachain_std::crypto::verify_signature;
 use diachain_std::encoding::bind_sign_bytes;
-use diachain_std::{Device, DeviceStatus};
+use diachain_std::{Device, DeviceStatus, Domain};
 
 use crate::error::ContractError;
-use crate::execute::{acts_for, domain, load_device};
+use crate::execute::{acts_for, load_device};
 use crate::state::{drop_transfer, save_device, DEVICES_BY_OWNER};
 
 /// Checks the device's signature over the bind message naming `patient` and the current nonce.
@@ -18,7 +18,7 @@ pub(crate) fn check_possession(
     patient: &Addr,
     signature: &Binary,
 ) -> Result<(), ContractError> {
-    let bytes = bind_sign_bytes(&domain(env), &device.id, patient.as_str(), device.nonce)?;
+    let bytes = bind_sign_bytes(&Domain::of(env), &device.id, patient.as_str(), device.nonce)?;
     if !verify_signature(deps.api, &device.public_key, &bytes, signature) {
         return Err(ContractError::InvalidProofOfPossession {
             id: device.id.clone(),
@@ -85,6 +85,7 @@ pub fn bind(
     patient: Option<String>,
     signature: Binary,
 ) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
     let patient_addr = match patient {
         Some(p) => deps.api.addr_validate(&p)?,
         None => info.sender.clone(),
@@ -116,6 +117,7 @@ pub fn unbind(
     info: MessageInfo,
     device_id: String,
 ) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
     let mut device = load_device(deps.storage, &device_id)?;
     let owner = owner_acted_for(deps.storage, &device, &info.sender)?;
     set_owner(&mut device, &env, None)?;

@@ -14,6 +14,7 @@ pub fn add(
     patient: Option<String>,
     guardian: String,
 ) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
     let patient_addr = match patient {
         Some(p) => deps.api.addr_validate(&p)?,
         None => info.sender.clone(),
@@ -61,6 +62,7 @@ pub fn remove(
     patient: Option<String>,
     guardian: String,
 ) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
     let patient_addr = match patient {
         Some(p) => deps.api.addr_validate(&p)?,
         None => info.sender.clone(),

@@ -3,48 +3,23 @@
 pub mod admin;
 pub mod bind;
 pub mod guardians;
+pub mod instantiate;
 pub mod participants;
 pub mod register;
 pub mod rotate;
 pub mod status;
 pub mod transfer;
 
-use cosmwasm_std::{Addr, Deps, Env, Storage};
-use diachain_std::device::{Authority, ParticipantStatus, Role, MAX_TEXT_LEN};
-use diachain_std::{Device, Domain, KeyCustody};
+use cosmwasm_std::{Addr, Deps, Storage};
+use diachain_std::device::{Authority, Role, MAX_TEXT_LEN};
+use diachain_std::{Device, KeyCustody};
 
 use crate::error::ContractError;
-use crate::state::{DEVICES, GUARDIANS, PARTICIPANTS};
+use crate::state::GUARDIANS;
+pub(crate) use crate::state::{ensure_active, load_device};
 
 pub(crate) fn ensure_admin(storage: &dyn Storage, sender: &Addr) -> Result<(), ContractError> {
     Ok(diachain_std::admin::ensure_admin(storage, sender)?)
-}
-
-/// Checks that `addr` is admitted as `role` and not suspended.
-pub(crate) fn ensure_active(
-    storage: &dyn Storage,
-    role: Role,
-    addr: &Addr,
-) -> Result<(), ContractError> {
-    match PARTICIPANTS.may_load(storage, (role.code(), addr))? {
-        None => Err(ContractError::NotAdmitted {
-            role,
-            address: addr.to_string(),
-        }),
-        Some(p) if p.status != ParticipantStatus::Admitted => {
-            Err(ContractError::ParticipantSuspended {
-                role,
-                address: addr.to_string(),
-            })
-        }
-        Some(_) => Ok(()),
-    }
-}
-
-pub(crate) fn load_device(storage: &dyn Storage, id: &str) -> Result<Device, ContractError> {
-    DEVICES
-        .may_load(storage, id)?
-        .ok_or_else(|| ContractError::DeviceNotFound { id: id.to_string() })
 }
 
 pub(crate) fn is_guardian(storage: &dyn Storage, patient: &Addr, guardian: &Addr) -> bool {
@@ -95,12 +70,4 @@ pub(crate) fn ensure_text(field: &'static str, text: &str) -> Result<(), Contrac
         });
     }
     Ok(())
-}
-
-/// The signing domain of this registry: proofs name this chain and this contract.
-pub(crate) fn domain(env: &Env) -> Domain<'_> {
-    Domain {
-        chain_id: &env.block.chain_id,
-        contract: env.contract.address.as_str(),
-    }
 }

@@ -22,6 +22,7 @@ pub fn admit(
     address: String,
     label: String,
 ) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
     ensure_admin(deps.storage, &info.sender)?;
     let addr = deps.api.addr_validate(&address)?;
     ensure_text("label", &label)?;
@@ -83,6 +84,7 @@ pub fn suspend(
     address: String,
     reason: String,
 ) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
     ensure_admin(deps.storage, &info.sender)?;
     ensure_text("reason", &reason)?;
     let status = ParticipantStatus::Suspended {
@@ -98,6 +100,7 @@ pub fn reinstate(
     role: Role,
     address: String,
 ) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
     ensure_admin(deps.storage, &info.sender)?;
     set_status(
         deps,
@@ -114,6 +117,7 @@ pub fn remove(
     role: Role,
     address: String,
 ) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
     ensure_admin(deps.storage, &info.sender)?;
     let addr = deps.api.addr_validate(&address)?;
     if !PARTICIPANTS.has(deps.storage, (role.code(), &addr)) {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use cosmwasm_std::{DepsMut, Env, MessageInfo, Response};
+use cosmwasm_std::{Addr, DepsMut, Env, MessageInfo, Response, Storage};
 use diachain_std::crypto::validate_public_key;
 use diachain_std::device::validate_model;
 use diachain_std::device::{device_tag, Role};
@@ -21,14 +21,8 @@ pub fn register(
     info: MessageInfo,
     devices: Vec<NewDevice>,
 ) -> Result<Response, ContractError> {
-    // A device-held key needs a manufacturer (so does an empty list), a relayer-held one a relayer.
-    let relayer_held = devices.iter().any(|d| d.key_custody == KeyCustody::Relayer);
-    if relayer_held {
-        ensure_active(deps.storage, Role::Relayer, &info.sender)?;
-    }
-    if !relayer_held || devices.iter().any(|d| d.key_custody == KeyCustody::Device) {
-        ensure_active(deps.storage, Role::Manufacturer, &info.sender)?;
-    }
+    cw_utils::nonpayable(&info)?;
+    ensure_may_register(deps.storage, &info.sender, &devices)?;
     if devices.is_empty() {
         return Err(ContractError::NoDevices);
     }
@@ -94,4 +88,20 @@ pub fn register(
         .add_attribute("action", "register_devices")
         .add_attribute("manufacturer", info.sender)
         .add_attribute("count", count.to_string()))
+}
+
+/// A device-held key needs a manufacturer (so does an empty list), a relayer-held one a relayer.
+fn ensure_may_register(
+    storage: &dyn Storage,
+    sender: &Addr,
+    devices: &[NewDevice],
+) -> Result<(), ContractError> {
+    let relayer_held = devices.iter().any(|d| d.key_custody == KeyCustody::Relayer);
+    if relayer_held {
+        ensure_active(storage, Role::Relayer, sender)?;
+    }
+    if !relayer_held || devices.iter().any(|d| d.key_custody == KeyCustody::Device) {
+        ensure_active(storage, Role::Manufacturer, sender)?;
+    }
+    Ok(())
 }

@@ -6,10 +6,10 @@ use cosmwasm_std::{Binary, DepsMut, Env, MessageInfo, Response};
 use diachain_std::crypto::{validate_public_key, verify_signature};
 use diachain_std::encoding::rotate_sign_bytes;
 use diachain_std::registry::KeyRecord;
-use diachain_std::{DeviceStatus, PublicKey};
+use diachain_std::{DeviceStatus, Domain, PublicKey};
 
 use crate::error::ContractError;
-use crate::execute::{domain, is_issuer, load_device};
+use crate::execute::{is_issuer, load_device};
 use crate::state::{save_device, KEY_HISTORY};
 
 pub fn rotate(
@@ -20,6 +20,7 @@ pub fn rotate(
     new_key: PublicKey,
     signature: Option<Binary>,
 ) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
     let mut device = load_device(deps.storage, &device_id)?;
     if matches!(device.status, DeviceStatus::Revoked { .. }) {
         return Err(ContractError::DeviceRevoked { id: device_id });
@@ -36,7 +37,7 @@ pub fn rotate(
         (None, false) => return Err(ContractError::RotationSignatureRequired { id: device_id }),
         (Some(sig), _) => {
             let bytes = rotate_sign_bytes(
-                &domain(&env),
+                &Domain::of(&env),
                 &device_id,
                 new_key.algorithm,
                 new_key.key.as_slice(),

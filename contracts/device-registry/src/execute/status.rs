@@ -33,6 +33,7 @@ pub fn suspend(
     device_id: String,
     reason: SuspensionReason,
 ) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
     if reason == SuspensionReason::Legacy {
         return Err(ContractError::LegacyReason);
     }
@@ -62,6 +63,7 @@ pub fn reactivate(
     info: MessageInfo,
     device_id: String,
 ) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
     let mut device = load_device(deps.storage, &device_id)?;
     let caller = required_authority(&deps, &device, &info)?;
     match &device.status {
@@ -90,6 +92,7 @@ pub fn revoke(
     reason: RevocationReason,
     effective_at: Option<Timestamp>,
 ) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
     let mut device = load_device(deps.storage, &device_id)?;
     required_authority(&deps, &device, &info)?;
     if matches!(device.status, DeviceStatus::Revoked { .. }) {

@@ -31,6 +31,7 @@ pub fn offer(
     signature: Binary,
     expires_in_seconds: Option<u64>,
 ) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
     let new_owner_addr = deps.api.addr_validate(&new_owner)?;
     let seconds = expires_in_seconds.unwrap_or(DEFAULT_TRANSFER_EXPIRY_SECONDS);
     if seconds == 0 || seconds > MAX_TRANSFER_EXPIRY_SECONDS {
@@ -85,6 +86,7 @@ pub fn accept(
     info: MessageInfo,
     device_id: String,
 ) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
     let offer = load_offer(&deps, &device_id)?;
     if !acts_for(deps.storage, &info.sender, &offer.to) {
         return Err(ContractError::NotTransferRecipient);
@@ -118,6 +120,7 @@ pub fn cancel(
     info: MessageInfo,
     device_id: String,
 ) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
     let offer = load_offer(&deps, &device_id)?;
     let action = if acts_for(deps.storage, &info.sender, &offer.from) {
         "cancel_transfer"

@@ -1,36 +1,30 @@
-//! Instantiation and the two-step admin transfer (shared: `diachain_std::admin`).
+//! The two-step consortium admin transfer (shared: `diachain_std::admin`).
 
 use cosmwasm_std::{DepsMut, MessageInfo, Response};
 use diachain_std::admin;
 
-use crate::contract::{CONTRACT_NAME, CONTRACT_VERSION};
 use crate::error::ContractError;
-use crate::msg::InstantiateMsg;
-use crate::state::{Config, CONFIG, LISTENERS};
 
-pub fn instantiate(
+pub fn transfer(
     deps: DepsMut,
     info: MessageInfo,
-    msg: InstantiateMsg,
+    new_admin: String,
 ) -> Result<Response, ContractError> {
     cw_utils::nonpayable(&info)?;
-    let admin_addr = match msg.admin {
-        Some(a) => deps.api.addr_validate(&a)?,
-        None => info.sender,
-    };
-    let registry = deps.api.addr_validate(&msg.registry)?;
-    cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
-    admin::init(deps.storage, &admin_addr)?;
-    CONFIG.save(
+    Ok(admin::transfer(
         deps.storage,
-        &Config {
-            registry: registry.clone(),
-            sampling: vec![],
-        },
-    )?;
-    LISTENERS.save(deps.storage, &vec![])?;
-    Ok(Response::new()
-        .add_attribute("action", "instantiate")
-        .add_attribute("admin", admin_addr)
-        .add_attribute("registry", registry))
+        deps.api,
+        &info.sender,
+        &new_admin,
+    )?)
+}
+
+pub fn accept(deps: DepsMut, info: MessageInfo) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
+    Ok(admin::accept(deps.storage, &info.sender)?)
+}
+
+pub fn cancel(deps: DepsMut, info: MessageInfo) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
+    Ok(admin::cancel(deps.storage, &info.sender)?)
 }

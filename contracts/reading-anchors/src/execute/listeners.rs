@@ -8,6 +8,7 @@ use crate::error::ContractError;
 use crate::state::LISTENERS;
 
 pub fn add(deps: DepsMut, info: MessageInfo, address: String) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
     ensure_admin(deps.storage, &info.sender)?;
     let addr = deps.api.addr_validate(&address)?;
     let mut listeners = LISTENERS.load(deps.storage)?;
@@ -29,6 +30,7 @@ pub fn remove(
     info: MessageInfo,
     address: String,
 ) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
     ensure_admin(deps.storage, &info.sender)?;
     let addr = deps.api.addr_validate(&address)?;
     let mut listeners = LISTENERS.load(deps.storage)?;

@@ -7,7 +7,6 @@ use diachain_std::anchors::{
     default_min_interval_seconds, SamplingLimit, MIN_INTERVAL_CEILING_SECONDS,
     MIN_INTERVAL_FLOOR_SECONDS,
 };
-use diachain_std::DeviceKind;
 
 use crate::error::ContractError;
 use crate::state::CONFIG;
@@ -17,6 +16,7 @@ pub fn set(
     info: MessageInfo,
     limits: Vec<SamplingLimit>,
 ) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
     ensure_admin(deps.storage, &info.sender)?;
     // At most one entry per kind, so the list is bounded by the number of kinds.
     for (i, limit) in limits.iter().enumerate() {
@@ -48,15 +48,4 @@ pub fn set(
     }
     CONFIG.save(deps.storage, &config)?;
     Ok(response)
-}
-
-/// The limit in force for every kind.
-pub fn effective(config: &crate::state::Config) -> Vec<SamplingLimit> {
-    DeviceKind::ALL
-        .iter()
-        .map(|kind| SamplingLimit {
-            kind: *kind,
-            min_interval_seconds: config.min_interval(*kind),
-        })
-        .collect()
 }

@@ -10,7 +10,9 @@
 
 use std::collections::BTreeMap;
 
-use cosmwasm_std::{Addr, Api, Binary, DepsMut, Env, MessageInfo, Response, Timestamp};
+use cosmwasm_std::{
+    Addr, Api, Binary, DepsMut, Env, MessageInfo, QuerierWrapper, Response, Storage, Timestamp,
+};
 use diachain_std::anchors::{
     decode_submission, MAX_BATCHES_PER_SUBMIT, MAX_CLOCK_SKEW_SECONDS, MAX_READINGS_PER_BATCH,
     MAX_SEQ,
@@ -18,8 +20,8 @@ use diachain_std::anchors::{
 use diachain_std::crypto::{verify_signature, SIGNATURE_LEN};
 use diachain_std::encoding::utc_day;
 use diachain_std::hooks::{hook_msgs, AnchorsHookMsg, Contribution};
-use diachain_std::registry::{AnchoringDevice, AnchoringInfoResponse, QueryMsg as RegistryQuery};
-use diachain_std::{BatchHeader, DataScope, DeviceKind, Domain, KeyAlgorithm, PublicKey};
+use diachain_std::registry::{AnchoringDevice, AnchoringInfoResponse};
+use diachain_std::{BatchHeader, DataScope, DeviceKind, Domain, KeyAlgorithm, PublicKey, Registry};
 
 use crate::error::ContractError;
 use crate::state::{
@@ -39,12 +41,38 @@ struct Checked<'a> {
     sign_bytes: Vec<u8>,
 }
 
+/// What a valid message writes, and what it tells listeners.
+struct Plan<'a> {
+    records: Vec<(&'a str, BatchRecord)>,
+    gaps: Vec<(&'a str, u64, u64)>,
+    segments: Vec<(&'a str, u32, u64, &'a Addr, DataScope)>,
+    contributions: Vec<Contribution>,
+    readings: u64,
+}
+
 pub fn submit(
     deps: DepsMut,
     env: Env,
     info: MessageInfo,
     batches: Binary,
 ) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
+    // 1. Check: the message, the relayer, every device and header, every signature. Nothing
+    //    is written yet.
+    let items = decode(&batches)?;
+    let config = CONFIG.load(deps.storage)?;
+    let (registry_info, position) = authorise(&deps.querier, &info.sender, &config, &items)?;
+    let checked = check_batches(&env, &config, &items, &registry_info, &position)?;
+    verify_signatures(deps.api, &items, &checked)?;
+    // 2. Plan: sequence continuity against what is anchored and what this message adds; the
+    //    records, gaps and coverage segments to write, and the contributions to announce.
+    let plan = plan(deps.storage, &env, &config, &items, &checked)?;
+    // 3. Apply: the writes, the listeners' hooks, the response.
+    apply(deps.storage, &env, plan)
+}
+
+/// The submission, decoded: at least one and at most `MAX_BATCHES_PER_SUBMIT` headers.
+fn decode(batches: &Binary) -> Result<Vec<Signed>, ContractError> {
     let items = decode_submission(batches.as_slice()).map_err(ContractError::Malformed)?;
     if items.is_empty() {
         return Err(ContractError::EmptySubmission);
@@ -54,35 +82,45 @@ pub fn submit(
             max: MAX_BATCHES_PER_SUBMIT,
         });
     }
+    Ok(items)
+}
 
-    // One registry query for the relayer and every device of the message.
+/// One registry query for the relayer and every device of the message: the relayer must be
+/// active. Returns the answer and each device id's position in it.
+fn authorise<'a>(
+    querier: &QuerierWrapper,
+    sender: &Addr,
+    config: &Config,
+    items: &'a [Signed],
+) -> Result<(AnchoringInfoResponse, BTreeMap<&'a str, usize>), ContractError> {
     let mut device_ids: Vec<String> = Vec::new();
     let mut position: BTreeMap<&str, usize> = BTreeMap::new();
-    for (h, _) in &items {
+    for (h, _) in items {
         if !position.contains_key(h.device_id.as_str()) {
             position.insert(&h.device_id, device_ids.len());
             device_ids.push(h.device_id.clone());
         }
     }
-    let config = CONFIG.load(deps.storage)?;
-    let registry_info: AnchoringInfoResponse = deps.querier.query_wasm_smart(
-        &config.registry,
-        &RegistryQuery::AnchoringInfo {
-            relayer: info.sender.to_string(),
-            device_ids,
-        },
-    )?;
+    let registry_info =
+        Registry(&config.registry).anchoring_info(querier, sender.as_str(), device_ids)?;
     if !registry_info.relayer_active {
         return Err(ContractError::NotRelayer {
-            address: info.sender.to_string(),
+            address: sender.to_string(),
         });
     }
+    Ok((registry_info, position))
+}
 
-    // Pass 1: each header on its own, against the registry.
-    let domain = Domain {
-        chain_id: &env.block.chain_id,
-        contract: env.contract.address.as_str(),
-    };
+/// Each header on its own, against the registry: a known, bound device accepting data, a
+/// well-formed header, readings no older than the owner's ownership, the key to verify with.
+fn check_batches<'a>(
+    env: &Env,
+    config: &Config,
+    items: &[Signed],
+    registry_info: &'a AnchoringInfoResponse,
+    position: &BTreeMap<&str, usize>,
+) -> Result<Vec<Checked<'a>>, ContractError> {
+    let domain = Domain::of(env);
     let now = env.block.time.seconds();
     let mut checked: Vec<Checked> = Vec::with_capacity(items.len());
     for (index, (h, _)) in items.iter().enumerate() {
@@ -103,36 +141,8 @@ pub fn submit(
                 device_id: device_id(),
             })?;
         check_header(index, h, now, device.kind, config.min_interval(device.kind))?;
-        // Readings are attributed to the device's owner; data measured before the current
-        // owner took the device belongs to someone else and is never credited to them.
-        if h.first_time < device.owner_since.seconds() {
-            return Err(ContractError::MeasuredBeforeOwner {
-                index,
-                device_id: device_id(),
-                first_time: h.first_time,
-                owner_since: device.owner_since.seconds(),
-            });
-        }
-        if !device.accepts_data_at(Timestamp::from_seconds(h.last_time)) {
-            return Err(ContractError::DeviceNotAccepting {
-                index,
-                device_id: device_id(),
-                at: h.last_time,
-            });
-        }
-        // The key current when the batch was closed (its last reading): a batch signed before
-        // a key rotation but delivered after it verifies with the previous key.
-        let key = if h.last_time < device.key_since.seconds() {
-            device
-                .previous_key
-                .as_ref()
-                .ok_or_else(|| ContractError::InvalidSignature {
-                    index,
-                    device_id: device_id(),
-                })?
-        } else {
-            &device.public_key
-        };
+        check_device(index, h, device)?;
+        let key = signing_key(index, h, device)?;
         let sign_bytes = h.sign_bytes(&domain).map_err(ContractError::Malformed)?;
         checked.push(Checked {
             device,
@@ -141,45 +151,84 @@ pub fn submit(
             sign_bytes,
         });
     }
-    verify_signatures(deps.api, &items, &checked)?;
+    Ok(checked)
+}
 
-    // Pass 2: sequence continuity against what is anchored and what this message adds.
+/// Readings are attributed to the device's owner; data measured before the current owner took
+/// the device belongs to someone else and is never credited to them. The device must accept
+/// data at the batch's last reading.
+fn check_device(
+    index: usize,
+    h: &BatchHeader,
+    device: &AnchoringDevice,
+) -> Result<(), ContractError> {
+    if h.first_time < device.owner_since.seconds() {
+        return Err(ContractError::MeasuredBeforeOwner {
+            index,
+            device_id: h.device_id.clone(),
+            first_time: h.first_time,
+            owner_since: device.owner_since.seconds(),
+        });
+    }
+    if !device.accepts_data_at(Timestamp::from_seconds(h.last_time)) {
+        return Err(ContractError::DeviceNotAccepting {
+            index,
+            device_id: h.device_id.clone(),
+            at: h.last_time,
+        });
+    }
+    Ok(())
+}
+
+/// The key current when the batch was closed (its last reading): a batch signed before a key
+/// rotation but delivered after it verifies with the previous key.
+fn signing_key<'a>(
+    index: usize,
+    h: &BatchHeader,
+    device: &'a AnchoringDevice,
+) -> Result<&'a PublicKey, ContractError> {
+    if h.last_time < device.key_since.seconds() {
+        device
+            .previous_key
+            .as_ref()
+            .ok_or_else(|| ContractError::InvalidSignature {
+                index,
+                device_id: h.device_id.clone(),
+            })
+    } else {
+        Ok(&device.public_key)
+    }
+}
+
+/// Sequence continuity of every header against the device's anchored head (or its previous
+/// header in this message), and what the message will write: one record per batch, the gaps
+/// it reveals, the coverage segments it opens, and the readings per patient, scope and day.
+fn plan<'a>(
+    storage: &dyn Storage,
+    env: &Env,
+    config: &Config,
+    items: &'a [Signed],
+    checked: &[Checked<'a>],
+) -> Result<Plan<'a>, ContractError> {
     let mut heads: BTreeMap<&str, Option<BatchRecord>> = BTreeMap::new();
     let mut records: Vec<(&str, BatchRecord)> = Vec::with_capacity(items.len());
     let mut gaps: Vec<(&str, u64, u64)> = Vec::new();
     let mut segments: Vec<(&str, u32, u64, &Addr, DataScope)> = Vec::new();
     let mut totals: BTreeMap<(&Addr, DataScope, u32), u64> = BTreeMap::new();
-    for (index, ((h, _), Checked { device, owner, .. })) in items.iter().zip(&checked).enumerate() {
+    for (index, ((h, _), Checked { device, owner, .. })) in items.iter().zip(checked).enumerate() {
         let id = h.device_id.as_str();
         let head = match heads.get(id) {
             Some(head) => head.clone(),
-            None => Batches::latest(deps.storage, id)?,
+            None => Batches::latest(storage, id)?,
         };
         let day = day_of(h.first_time)?;
         let scope = device.kind.scope();
         let prev_cumulative = head.as_ref().map_or(0, |p| p.cumulative);
         if let Some(prev) = &head {
-            if h.first_seq <= prev.last_seq {
-                return Err(ContractError::Overlap {
-                    index,
-                    device_id: h.device_id.clone(),
-                    first_seq: h.first_seq,
-                    anchored: prev.last_seq,
-                });
-            }
-            if day < prev.day {
-                return Err(ContractError::DayBackwards {
-                    index,
-                    device_id: h.device_id.clone(),
-                    day: u64::from(day),
-                    anchored_day: u64::from(prev.day),
-                });
-            }
-            check_after_last(index, h, prev, device.kind, &config)?;
-            // Both are at most MAX_SEQ here, and first_seq > prev.last_seq.
-            let next = prev.last_seq.saturating_add(1);
-            if h.first_seq > next {
-                gaps.push((id, next, h.first_seq.saturating_sub(1)));
+            if let Some((from_seq, to_seq)) =
+                check_continuity(index, h, prev, day, device.kind, config)?
+            {
+                gaps.push((id, from_seq, to_seq));
             }
         }
         // A new coverage segment on a new day, or when the owner changed since the device's
@@ -196,21 +245,7 @@ pub fn submit(
         if new_segment {
             segments.push((id, day, prev_cumulative, *owner, scope));
         }
-        let record = BatchRecord {
-            first_seq: h.first_seq,
-            last_seq: h.last_seq,
-            root: h
-                .root
-                .as_slice()
-                .try_into()
-                .map_err(|_| ContractError::InvalidHash)?,
-            cumulative: prev_cumulative
-                .checked_add(u64::from(h.count))
-                .ok_or_else(|| cosmwasm_std::StdError::msg("reading count overflow"))?,
-            day,
-            last_time: h.last_time,
-            anchored_height: env.block.height,
-        };
+        let record = batch_record(h, prev_cumulative, day, env.block.height)?;
         heads.insert(id, Some(record.clone()));
         records.push((id, record));
         let total = totals.entry((*owner, scope, day)).or_default();
@@ -218,29 +253,7 @@ pub fn submit(
             .checked_add(u64::from(h.count))
             .ok_or_else(|| cosmwasm_std::StdError::msg("reading count overflow"))?;
     }
-
-    // Pass 3: write.
-    for (id, record) in &records {
-        Batches::save(deps.storage, id, record)?;
-    }
-    for (id, from_seq, to_seq) in &gaps {
-        GAPS.save(
-            deps.storage,
-            (id, *from_seq),
-            &GapRecord {
-                to_seq: *to_seq,
-                noticed_height: env.block.height,
-                noticed_time: now,
-            },
-        )?;
-    }
-    for (id, day, cumulative_before, owner, scope) in &segments {
-        SEGMENTS.save(deps.storage, (id, *day, *cumulative_before), owner)?;
-        PATIENT_DAYS.save(deps.storage, (owner, *day, id), &scope.code())?;
-    }
-
     let readings: u64 = totals.values().sum();
-    let listeners = LISTENERS.load(deps.storage)?;
     let contributions: Vec<Contribution> = totals
         .into_iter()
         .map(|((patient, scope, day), readings)| Contribution {
@@ -250,16 +263,104 @@ pub fn submit(
             readings,
         })
         .collect();
+    Ok(Plan {
+        records,
+        gaps,
+        segments,
+        contributions,
+        readings,
+    })
+}
+
+/// A header against the device's previous batch: no overlap, no day backwards, not too soon
+/// after its last reading. Returns the gap (`from_seq..=to_seq`) it leaves, if any.
+fn check_continuity(
+    index: usize,
+    h: &BatchHeader,
+    prev: &BatchRecord,
+    day: u32,
+    kind: DeviceKind,
+    config: &Config,
+) -> Result<Option<(u64, u64)>, ContractError> {
+    if h.first_seq <= prev.last_seq {
+        return Err(ContractError::Overlap {
+            index,
+            device_id: h.device_id.clone(),
+            first_seq: h.first_seq,
+            anchored: prev.last_seq,
+        });
+    }
+    if day < prev.day {
+        return Err(ContractError::DayBackwards {
+            index,
+            device_id: h.device_id.clone(),
+            day: u64::from(day),
+            anchored_day: u64::from(prev.day),
+        });
+    }
+    check_after_last(index, h, prev, kind, config)?;
+    // Both are at most MAX_SEQ here, and first_seq > prev.last_seq.
+    let next = prev.last_seq.saturating_add(1);
+    Ok((h.first_seq > next).then(|| (next, h.first_seq.saturating_sub(1))))
+}
+
+/// The record a batch leaves as its device's head.
+fn batch_record(
+    h: &BatchHeader,
+    prev_cumulative: u64,
+    day: u32,
+    height: u64,
+) -> Result<BatchRecord, ContractError> {
+    Ok(BatchRecord {
+        first_seq: h.first_seq,
+        last_seq: h.last_seq,
+        root: h
+            .root
+            .as_slice()
+            .try_into()
+            .map_err(|_| ContractError::InvalidHash)?,
+        cumulative: prev_cumulative
+            .checked_add(u64::from(h.count))
+            .ok_or_else(|| cosmwasm_std::StdError::msg("reading count overflow"))?,
+        day,
+        last_time: h.last_time,
+        anchored_height: height,
+    })
+}
+
+/// Writes the plan, and tells the listeners what was anchored.
+fn apply(storage: &mut dyn Storage, env: &Env, plan: Plan) -> Result<Response, ContractError> {
+    for (id, record) in &plan.records {
+        Batches::save(storage, id, record)?;
+    }
+    for (id, from_seq, to_seq) in &plan.gaps {
+        GAPS.save(
+            storage,
+            (id, *from_seq),
+            &GapRecord {
+                to_seq: *to_seq,
+                noticed_height: env.block.height,
+                noticed_time: env.block.time.seconds(),
+            },
+        )?;
+    }
+    for (id, day, cumulative_before, owner, scope) in &plan.segments {
+        SEGMENTS.save(storage, (id, *day, *cumulative_before), owner)?;
+        PATIENT_DAYS.save(storage, (owner, *day, id), &scope.code())?;
+    }
+    let listeners = LISTENERS.load(storage)?;
     let messages = hook_msgs(
         &listeners,
-        &AnchorsHookMsg::ReadingsAnchored { contributions },
+        &AnchorsHookMsg::ReadingsAnchored {
+            contributions: plan.contributions,
+        },
     )?;
     Ok(Response::new()
         .add_messages(messages)
         .add_attribute("action", "submit_batches")
-        .add_attribute("batches", records.len().to_string())
-        .add_attribute("readings", readings.to_string())
-        .add_attribute("gaps", gaps.len().to_string()))
+        .add_attribute("batches", plan.records.len().to_string())
+        .add_attribute("readings", plan.readings.to_string())
+        .add_attribute("gaps", plan.gaps.len().to_string()))
 }
 
 fn day_of(unix_seconds: u64) -> Result<u32, ContractError> {
