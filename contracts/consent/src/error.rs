@@ -17,7 +17,9 @@ pub enum ContractError {
     Migrate(#[from] MigrateError),
 
     // roles
-    #[error("only the admin may do this")]
+    /// Reads as the shared admin's refusal (`diachain_std::admin::AdminError::NotAdmin`) in the
+    /// registry and reading-anchors.
+    #[error("only the consortium admin may do this")]
     NotAdmin,
     #[error("no admin transfer is pending")]
     NoPendingAdmin,

@@ -155,3 +155,16 @@ fn set_listeners_replaces_the_list_within_its_cap_without_duplicates() {
         ContractError::NotAdmin
     );
 }
+
+#[test]
+fn the_admin_refusals_read_as_the_shared_admins_do_in_the_registry_and_anchors() {
+    use diachain_std::admin::AdminError;
+    for (ours, shared) in [
+        (ContractError::NotAdmin, AdminError::NotAdmin),
+        (ContractError::NoPendingAdmin, AdminError::NoPendingAdmin),
+        (ContractError::NotPendingAdmin, AdminError::NotPendingAdmin),
+    ] {
+        assert_eq!(ours.to_string(), shared.to_string());
+        assert_eq!(ContractError::from(shared), ours);
+    }
+}
