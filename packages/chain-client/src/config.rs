@@ -73,6 +73,20 @@ impl ClientConfig {
     }
 }
 
+/// The `KEY=VALUE` lines of an env file such as the `.chain/<chain-id>/network.env` that
+/// `scripts/chain.sh` writes (lines starting with `#` are comments; keys and values trimmed).
+pub fn read_env_file(
+    path: &std::path::Path,
+) -> std::io::Result<std::collections::HashMap<String, String>> {
+    let text = std::fs::read_to_string(path)?;
+    Ok(text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,5 +100,25 @@ mod tests {
         c.gas_multiplier = f64::NAN;
         assert_eq!(c.gas_limit(7), 7);
         assert!(ClientConfig::new("x", "free").is_err());
+    }
+
+    #[test]
+    fn env_files_give_trimmed_pairs_and_skip_comments() {
+        let path = std::env::temp_dir().join(format!("diachain-env-{}.env", std::process::id()));
+        std::fs::write(
+            &path,
+            "# comment
+DIACHAIN_NODE = http://127.0.0.1:26657
+not a pair
+A=b=c
+",
+        )
+        .unwrap();
+        let env = read_env_file(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(env.len(), 2);
+        assert_eq!(env["DIACHAIN_NODE"], "http://127.0.0.1:26657");
+        assert_eq!(env["A"], "b=c");
+        assert!(read_env_file(&path).is_err());
     }
 }

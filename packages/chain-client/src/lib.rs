@@ -37,6 +37,7 @@ mod query;
 mod rpc;
 mod sender;
 mod signer;
+pub mod time;
 mod tx;
 mod types;
 
@@ -47,7 +48,7 @@ mod sender_tests;
 
 pub use broadcast::{outcome_result, GasEstimate, SIMULATE_PATH};
 pub use client::ChainClient;
-pub use config::ClientConfig;
+pub use config::{read_env_file, ClientConfig};
 pub use error::{
     classify, classify_simulation, contract_message, expected_sequence, Error, CODE_UNAUTHORIZED,
     CODE_WASM_EXECUTE_FAILED, CODE_WRONG_SEQUENCE, SDK_CODESPACE, WASM_CODESPACE,

@@ -137,7 +137,7 @@ impl Cli {
             }
             None => {
                 let net = self.root.join(".chain").join(&self.chain_id);
-                let env = read_env(&net.join("network.env")).map_err(|_| {
+                let env = diachain_chain_client::read_env_file(&net.join("network.env")).map_err(|_| {
                     fail(format!(
                         "no --node given and no local network {id} (start one: scripts/chain.sh start --chain-id {id})",
                         id = self.chain_id
@@ -183,17 +183,6 @@ impl Cli {
             wasmd_client: self.wasmd_client.clone(),
         })
     }
-}
-
-/// `KEY=VALUE` lines of a network.env.
-pub fn read_env(path: &Path) -> std::io::Result<HashMap<String, String>> {
-    let text = std::fs::read_to_string(path)?;
-    Ok(text
-        .lines()
-        .filter(|l| !l.trim_start().starts_with('#'))
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect())
 }
 
 /// The address of the local network's key `name` (the `address` field of its

@@ -21,7 +21,7 @@ pub mod simulator;
 pub mod store;
 pub mod task;
 pub mod telemetry;
-pub mod time;
+pub use diachain_chain_client::time;
 pub mod verify;
 pub mod wire;
 

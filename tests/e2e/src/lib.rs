@@ -165,13 +165,7 @@ pub struct Network {
 pub static CHAIN_LOCK: Mutex<()> = Mutex::new(());
 
 fn parse_env_file(path: &Path) -> Result<HashMap<String, String>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(text
-        .lines()
-        .filter(|l| !l.trim_start().starts_with('#'))
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect())
+    diachain_chain_client::read_env_file(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// The transaction's events as the node's JSON has them:
@@ -551,7 +545,7 @@ pub fn now_unix() -> u64 {
 
 /// Parses CometBFT's RFC 3339 block time (`2026-11-21T05:40:00.123456789Z`) to unix seconds.
 pub fn parse_rfc3339(s: &str) -> Result<u64, String> {
-    diachain_relayer::time::rfc3339_seconds(s).ok_or_else(|| format!("bad time {s}"))
+    diachain_chain_client::time::rfc3339_seconds(s).ok_or_else(|| format!("bad time {s}"))
 }
 
 /// A valid 20-byte `wasm1…` address derived from a label: patients that never sign (their

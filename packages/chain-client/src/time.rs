@@ -1,5 +1,5 @@
-//! RFC 3339 times to and from Unix seconds (UTC), for the Nightscout and FHIR formats; civil
-//! dates by Howard Hinnant's algorithms.
+//! RFC 3339 times to and from Unix seconds (UTC): block times, the relayer's Nightscout and FHIR
+//! formats, the deployment file's times; civil dates by Howard Hinnant's algorithms.
 
 /// Days since 1970-01-01 of a proleptic Gregorian date.
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
