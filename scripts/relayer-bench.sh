@@ -6,7 +6,9 @@
 # Prints the acknowledgement latency (measured by the simulator) and the time from
 # acknowledgement to the anchoring block (the relayer's ingest_to_anchor_seconds histogram:
 # 0.25 s buckets, so percentiles are bucket upper bounds), then stops everything.
-# Usage: scripts/relayer-bench.sh [--devices N] [--seconds D] [--no-build]
+# Usage: scripts/relayer-bench.sh [--devices N] [--seconds D] [--port-base P] [--port R] [--no-build]
+#   --port-base P  the network's port base (default 29656: RPC 29657; see scripts/chain.sh)
+#   --port R       the relayer's HTTP port (default 29990)
 set -euo pipefail
 # shellcheck source=lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
@@ -15,8 +17,10 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --devices) DEVICES=$2; shift 2 ;;
     --seconds) SECONDS_TO_RUN=$2; shift 2 ;;
+    --port-base) PORT_BASE=$2; shift 2 ;;
+    --port) PORT=$2; shift 2 ;;
     --no-build) BUILD=(--no-build); shift ;;
-    *) echo "usage: scripts/relayer-bench.sh [--devices N] [--seconds D] [--no-build]" >&2; exit 2 ;;
+    *) echo "usage: scripts/relayer-bench.sh [--devices N] [--seconds D] [--port-base P] [--port R] [--no-build]" >&2; exit 2 ;;
   esac
 done
 
