@@ -87,12 +87,14 @@ fi
 # The relayer's e2e tests (tests/e2e/tests/relayer.rs, data_api.rs) run the real binary; its FHIR
 # export is checked by HAPI FHIR's validator.
 export DIACHAIN_FHIR_VALIDATOR=${DIACHAIN_FHIR_VALIDATOR:-$PWD/scripts/fhir-validate.sh}
-# The relayer binary as the unit-test build made it (the relayer's tests/binary.rs needs it, so
-# cargo builds it with the same features; after test.sh nothing is rebuilt).
-cargo test --locked --workspace --no-run --test binary "${E2E_TESTS[@]}"
+# The relayer and simulator binaries as the unit-test build made them (the relayer's
+# tests/binary.rs and the simulator's tests/help.rs need them, so cargo builds them with the same
+# features; after test.sh nothing is rebuilt).
+cargo test --locked --workspace --no-run --test binary --test help "${E2E_TESTS[@]}"
 RELAYER_BIN="$(target_dir)/debug/diachain-relayer"
-DIACHAIN_RELAYER_BIN=$RELAYER_BIN DIACHAIN_E2E_CHAIN_ID=$CHAIN_ID cargo test --locked --workspace \
-  "${E2E_TESTS[@]}" -- --test-threads=1 --nocapture
+SIMULATE_BIN="$(target_dir)/debug/diachain-simulate"
+DIACHAIN_RELAYER_BIN=$RELAYER_BIN DIACHAIN_SIMULATE_BIN=$SIMULATE_BIN DIACHAIN_E2E_CHAIN_ID=$CHAIN_ID \
+  cargo test --locked --workspace "${E2E_TESTS[@]}" -- --test-threads=1 --nocapture
 
 echo "e2e: the chain client (packages/chain-client) against the same network"
 DIACHAIN_CHAIN_CLIENT_NETWORK=$CHAIN_ID cargo test --locked --workspace --test live \
@@ -105,7 +107,8 @@ echo "e2e: the main job (scripts/run.sh) on this network, and the web dashboard'
 # (the relayer e2e tests use 27990..27997)
 RUN_PORT=$((PORT_BASE + 342)) WEB_PORT=$((PORT_BASE + 343))
 RUN_LOG=".chain/$CHAIN_ID/run.log"
-DIACHAIN_CHAIN_ID=$CHAIN_ID DIACHAIN_RELAYER_BIN=$RELAYER_BIN bash scripts/run.sh --no-build \
+DIACHAIN_CHAIN_ID=$CHAIN_ID DIACHAIN_RELAYER_BIN=$RELAYER_BIN DIACHAIN_SIMULATE_BIN=$SIMULATE_BIN \
+  bash scripts/run.sh --no-build \
   --port "$RUN_PORT" --web-port "$WEB_PORT" --devices 2 > "$RUN_LOG" 2>&1 &
 RUN_PID=$!
 trap 'kill -TERM "$RUN_PID" 2>/dev/null; wait "$RUN_PID" 2>/dev/null; stop_all' EXIT

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The main job: a local permissioned DiaChain network with the suite deployed, the relayer
 # running under its own chain key (created, admitted as a relayer and funded here), and
-# simulated gateways (half Ed25519, half P-256 device keys) streaming device-signed readings to
-# it. Before streaming for good it anchors a first round, exports one reading's proof from the
+# simulated gateways (`diachain-simulate`: half Ed25519, half P-256 device keys) streaming
+# device-signed readings to it. Before streaming for good it anchors a first round, exports one reading's proof from the
 # relayer's store and verifies it against the chain with `diachain-relayer verify`. Prints
 # where to look; Ctrl-C (or SIGTERM) stops the gateways, the relayer and the network cleanly.
 #
@@ -65,15 +65,17 @@ REGISTRY=$(jq -r '.contracts["device-registry"].address' "$DEP")
 ANCHORS=$(jq -r '.contracts["reading-anchors"].address' "$DEP")
 CONSENT=$(jq -r '.contracts.consent.address' "$DEP")
 
-# DIACHAIN_RELAYER_BIN: a relayer binary already built (scripts/e2e.sh passes the test build's).
-if [ -n "${DIACHAIN_RELAYER_BIN:-}" ]; then
-  BIN=$DIACHAIN_RELAYER_BIN
-  [ -x "$BIN" ] || die "DIACHAIN_RELAYER_BIN=$BIN is not an executable"
+# DIACHAIN_RELAYER_BIN, DIACHAIN_SIMULATE_BIN: the relayer and the gateway simulator already
+# built (scripts/e2e.sh passes the test build's); else both are built here.
+if [ -n "${DIACHAIN_RELAYER_BIN:-}" ] && [ -n "${DIACHAIN_SIMULATE_BIN:-}" ]; then
+  BIN=$DIACHAIN_RELAYER_BIN SIM=$DIACHAIN_SIMULATE_BIN
 else
-  log "building the relayer"
-  cargo build --locked -q -p diachain-relayer
-  BIN="$(target_dir)/debug/diachain-relayer"
+  log "building the relayer and the gateway simulator"
+  cargo build --locked -q -p diachain-relayer -p diachain-simulate
+  BIN="$(target_dir)/debug/diachain-relayer" SIM="$(target_dir)/debug/diachain-simulate"
 fi
+[ -x "$BIN" ] || die "the relayer $BIN is not an executable"
+[ -x "$SIM" ] || die "the gateway simulator $SIM is not an executable"
 
 DIR=".chain/$CHAIN_ID/relayer"
 SECRETS=".chain/$CHAIN_ID/relayer-secrets"
@@ -156,7 +158,7 @@ start_relayer() {
   die "the relayer did not answer on port $PORT; see $DIR/relayer.log"
 }
 L="$DIACHAIN_LOGS"
-SIMULATE=("$BIN" simulate --relayer "http://127.0.0.1:$PORT" --node "$DIACHAIN_NODE" --chain-id "$CHAIN_ID"
+SIMULATE=("$SIM" --relayer "http://127.0.0.1:$PORT" --node "$DIACHAIN_NODE" --chain-id "$CHAIN_ID"
   --deployment "$DEP" --gas-price "$DIACHAIN_GAS_PRICE"
   --manufacturer-mnemonic-file "$L/key-manufacturer.json" --patient-mnemonic-file "$L/key-patient.json"
   --seed main-job --devices "$DEVICES" --kind gateway --p256-share 0.5

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The one command that runs every check and test (what CI runs, through .ci/run):
-# formatting, the TypeScript client's and the dashboard's checks, the wasm build with
-# cosmwasm-check, the size budget and the version check against CHANGELOG.md, clippy, unit +
-# multi-test + property tests, schema freshness, the Go test of the node clock offset, and the
+# formatting, the relayer's crate graph, the TypeScript client's and the dashboard's checks, the
+# wasm build with cosmwasm-check, the size budget and the version check against CHANGELOG.md,
+# clippy, unit + multi-test + property tests, schema freshness, the Go test of the node clock
+# offset, and the
 # end-to-end tests on a real wasmd node (its own local network, started and stopped by
 # scripts/e2e.sh, with the relayer, the TS client's live tests, the dashboard in Chromium, and
 # the reproducibility of the wasm: a clean rebuild in another folder must give the same bytes
@@ -55,6 +56,8 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 step "shellcheck scripts/ (settings: .shellcheckrc)"
 shellcheck scripts/*.sh scripts/lib/*.sh scripts/lib/*/*.sh
+step "the relayer's crates depend one way; the production binary holds no simulator or testing code"
+bash scripts/relayer-crates.sh
 step "TypeScript client (clients/ts): codegen freshness, lint, typecheck, build, unit tests"
 bash scripts/client-test.sh 2>&1 | tee -a "$RESULTS"
 step "web dashboard (web/): lint, typecheck, build"
@@ -79,9 +82,10 @@ grep -q "has no entry for consent $consent" <<<"$refused" || die "release-check.
 rm -rf "$CHANGED_SUMS"
 step "build the tests and the relayer"
 # Everything the e2e step runs, built before it starts, so that it never waits for a build while
-# the steps below run beside it. (tests/e2e's live tests are named: they are not among a plain
-# cargo test's targets, see tests/e2e/Cargo.toml.)
-E2E_TESTS=(--test binary --test e2e --test migration --test relayer --test relayer_data_api)
+# the steps below run beside it (the named targets make cargo build the relayer's and the
+# simulator's binaries as the tests build them). (tests/e2e's live tests are named: they are not
+# among a plain cargo test's targets, see tests/e2e/Cargo.toml.)
+E2E_TESTS=(--test binary --test help --test e2e --test migration --test relayer --test relayer_data_api)
 cargo test --locked --workspace --no-run
 cargo test --locked --workspace --no-run "${E2E_TESTS[@]}"
 step "wasmd and Chromium (installed in the background since the start)"

@@ -15,9 +15,9 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use diachain_relayer::server;
-use diachain_relayer::testkit::http::Client;
-use diachain_relayer::testkit::{self, TestRelayer, DAY0};
+use diachain_relayer_api::server;
+use diachain_relayer_testkit::http::Client;
+use diachain_relayer_testkit::{self as testkit, TestRelayer, DAY0};
 use diachain_std::testing::TestKey;
 use diachain_std::KeyAlgorithm;
 use hyper::body::Bytes;
@@ -121,8 +121,8 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 /// Where the time goes: each ingest stage run alone on one thread over the same bodies.
 fn stages(o: &Options) {
-    use diachain_relayer::ingest::{checks, device};
-    use diachain_relayer::store::{NewBatch, Store};
+    use diachain_relayer_core::ingest::{checks, device};
+    use diachain_relayer_core::store::{IngestStore, NewBatch};
     let relayer = TestRelayer::new(1 << 20).expect("relayer");
     let bodies: Vec<Bytes> = prepare(o, &relayer).into_iter().flatten().collect();
     let n = bodies.len() as f64;
@@ -144,7 +144,7 @@ fn stages(o: &Options) {
         checks::check_root(&p.header, &p.readings).expect("root");
     }
     println!("leaves + Merkle root:   {:>8.1} µs/batch", per(t));
-    let verifier = diachain_relayer::ingest::Verifier::default();
+    let verifier = diachain_relayer_core::ingest::Verifier::default();
     let t = Instant::now();
     for p in &parsed {
         let d: usize = p.header.device_id["cgm-bench-".len()..]
@@ -247,7 +247,8 @@ fn main() {
         percentile(&latencies, 0.99),
         latencies[latencies.len() - 1]
     );
-    let stored = diachain_relayer::store::Store::counts(relayer.store.as_ref()).expect("counts");
+    let stored = diachain_relayer_core::store::AnchoringStore::counts(relayer.store.as_ref())
+        .expect("counts");
     println!("stored batches pending anchoring: {}", stored.pending);
     assert_eq!(refused, 0, "every batch is accepted");
     assert_eq!(

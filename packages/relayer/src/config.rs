@@ -7,22 +7,47 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
+use diachain_relayer_api::cors::{CorsError, CorsOrigins};
+use diachain_relayer_core::anchor::AnchorSettings;
+use diachain_relayer_core::store::crypto::MasterKey;
+use diachain_relayer_core::store::StoreError;
 use serde::Deserialize;
-
-use crate::store::crypto::MasterKey;
-use crate::store::StoreError;
 
 /// The variable that may hold the master key itself (64 hex characters).
 pub const MASTER_KEY_ENV: &str = "DIACHAIN_RELAYER_MASTER_KEY";
 
 #[derive(thiserror::Error, Debug)]
 pub enum ConfigError {
-    #[error("cannot read the config file {path}: {reason}")]
-    File { path: PathBuf, reason: String },
+    #[error("cannot read the config file {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot read the config file {}: {source}", path.display())]
+    Parse {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
     #[error("missing setting: {0}")]
     Missing(&'static str),
+    #[error("{flag} must be {min}..={max}, got {value}")]
+    OutOfRange {
+        flag: &'static str,
+        min: u64,
+        max: u64,
+        value: u64,
+    },
+    #[error("{flag} must be at least {min}")]
+    TooSmall { flag: &'static str, min: u64 },
+    #[error("the master key file {} sits beside the store; keep it elsewhere", file.display())]
+    KeyBesideStore { file: PathBuf },
+    #[error(transparent)]
+    Cors(#[from] CorsError),
+    #[error("give --key-file or --mnemonic-file, not both")]
+    BothKeys,
+    /// The chain key's file could not be used.
     #[error("{0}")]
-    Invalid(String),
+    ChainKey(diachain_chain_client::Error),
     #[error(transparent)]
     Key(#[from] StoreError),
 }
@@ -50,13 +75,13 @@ impl FileConfig {
         let Some(path) = path else {
             return Ok(FileConfig::default());
         };
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_path_buf(),
-            reason: e.to_string(),
+            source,
         })?;
-        toml::from_str(&text).map_err(|e| ConfigError::File {
+        toml::from_str(&text).map_err(|source| ConfigError::Parse {
             path: path.to_path_buf(),
-            reason: e.to_string(),
+            source,
         })
     }
 }
@@ -257,10 +282,7 @@ impl StoreSection {
             "the master key: set DIACHAIN_RELAYER_MASTER_KEY or --master-key-file",
         ))?;
         if same_directory(file, &self.path()) {
-            return Err(ConfigError::Invalid(format!(
-                "the master key file {} sits beside the store; keep it elsewhere",
-                file.display()
-            )));
+            return Err(ConfigError::KeyBesideStore { file: file.clone() });
         }
         Ok(MasterKey::from_file(file)?)
     }
@@ -285,9 +307,10 @@ impl ServerSection {
         self.max_body_bytes.unwrap_or(1 << 20)
     }
 
-    pub fn cors_origins(&self) -> Result<crate::api::cors::CorsOrigins, ConfigError> {
-        crate::api::cors::CorsOrigins::parse(self.cors_origins.as_deref().unwrap_or_default())
-            .map_err(ConfigError::Invalid)
+    pub fn cors_origins(&self) -> Result<CorsOrigins, ConfigError> {
+        Ok(CorsOrigins::parse(
+            self.cors_origins.as_deref().unwrap_or_default(),
+        )?)
     }
 }
 
@@ -313,24 +336,28 @@ impl ChainSection {
 }
 
 impl AnchoringSection {
-    pub fn settings(&self) -> Result<crate::anchor::AnchorSettings, ConfigError> {
-        let defaults = crate::anchor::AnchorSettings::default();
+    pub fn settings(&self) -> Result<AnchorSettings, ConfigError> {
+        let defaults = AnchorSettings::default();
         let max = diachain_std::anchors::MAX_BATCHES_PER_SUBMIT;
         let per_tx = self
             .max_batches_per_tx
             .unwrap_or(defaults.max_batches_per_tx);
         if per_tx == 0 || per_tx > max {
-            return Err(ConfigError::Invalid(format!(
-                "--max-batches-per-tx must be 1..={max}, got {per_tx}"
-            )));
+            return Err(ConfigError::OutOfRange {
+                flag: "--max-batches-per-tx",
+                min: 1,
+                max: max as u64,
+                value: per_tx as u64,
+            });
         }
         let timeout_blocks = self.timeout_blocks.unwrap_or(defaults.timeout_blocks);
         if timeout_blocks == 0 {
-            return Err(ConfigError::Invalid(
-                "--tx-timeout-blocks must be at least 1".into(),
-            ));
+            return Err(ConfigError::TooSmall {
+                flag: "--tx-timeout-blocks",
+                min: 1,
+            });
         }
-        Ok(crate::anchor::AnchorSettings {
+        Ok(AnchorSettings {
             max_batches_per_tx: per_tx,
             timeout_blocks,
             ..defaults
@@ -350,9 +377,12 @@ impl RegistrySection {
     pub fn max_age(&self) -> Result<Duration, ConfigError> {
         let secs = self.max_age_secs.unwrap_or(6);
         if secs == 0 || secs > MAX_REGISTRY_AGE_SECS {
-            return Err(ConfigError::Invalid(format!(
-                "--registry-max-age-secs must be 1..={MAX_REGISTRY_AGE_SECS}, got {secs}"
-            )));
+            return Err(ConfigError::OutOfRange {
+                flag: "--registry-max-age-secs",
+                min: 1,
+                max: MAX_REGISTRY_AGE_SECS,
+                value: secs,
+            });
         }
         Ok(Duration::from_secs(secs))
     }

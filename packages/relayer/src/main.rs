@@ -1,7 +1,13 @@
-//! `diachain-relayer`: see `docs/relayer.md` and `diachain-relayer --help`.
+//! `diachain-relayer`: see `docs/relayer.md` and `diachain-relayer --help`. The binary's own
+//! code: the command line (`cli/`, one file per command; `serve` assembles the core's tasks and
+//! the API), configuration (`config.rs`) and logging (`telemetry.rs`).
+
+mod cli;
+mod config;
+mod telemetry;
 
 fn main() -> std::process::ExitCode {
-    match diachain_relayer::cli::run() {
+    match cli::run() {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("diachain-relayer: {e}");

@@ -6,9 +6,9 @@ mod common;
 
 use common::{counts, post, send};
 use cosmwasm_std::Timestamp;
-use diachain_relayer::api::REPLAY_HEADER;
-use diachain_relayer::store::Store;
-use diachain_relayer::testkit::{self, body, TestRelayer, DAY0, PATIENT};
+use diachain_relayer_core::store::{AnchoringStore, BatchLookup, DataStore};
+use diachain_relayer_testkit::{self as testkit, body, TestRelayer, DAY0, PATIENT};
+use diachain_relayer_types::REPLAY_HEADER;
 use diachain_std::testing::TestKey;
 use diachain_std::KeyAlgorithm;
 
@@ -127,7 +127,7 @@ async fn futures_join(r: &TestRelayer, body: Vec<u8>, n: usize) -> Vec<common::A
             let request = axum::http::Request::post("/v1/batches")
                 .body(axum::body::Body::from(body))
                 .unwrap();
-            let response = diachain_relayer::api::router(state)
+            let response = diachain_relayer_api::router(state)
                 .oneshot(request)
                 .await
                 .unwrap();
@@ -200,7 +200,7 @@ async fn healthz_reports_a_writable_store_and_metrics_count_ingest_and_refusals(
         .body(axum::body::Body::empty())
         .unwrap();
     use tower::ServiceExt;
-    let response = diachain_relayer::api::router(r.state.clone())
+    let response = diachain_relayer_api::router(r.state.clone())
         .oneshot(request)
         .await
         .unwrap();

@@ -5,7 +5,7 @@ mod common;
 
 use common::{assert_refused, post, send};
 use cosmwasm_std::{Binary, Timestamp};
-use diachain_relayer::testkit::{self, body, request, TestRelayer, DAY0, PATIENT};
+use diachain_relayer_testkit::{self as testkit, body, request, TestRelayer, DAY0, PATIENT};
 use diachain_std::testing::{signed_batch, TestKey};
 use diachain_std::{Domain, KeyAlgorithm};
 

@@ -7,9 +7,9 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-use diachain_relayer::proof::ReadingProof;
-use diachain_relayer::testkit::http::Client;
-use diachain_relayer::testkit::{self, body, ANCHORS, CHAIN_ID, DAY0, PATIENT};
+use diachain_relayer_testkit::http::Client;
+use diachain_relayer_testkit::{self as testkit, body, ANCHORS, CHAIN_ID, DAY0, PATIENT};
+use diachain_relayer_types::proof::ReadingProof;
 use diachain_std::merkle::verify_inclusion;
 use diachain_std::testing::TestKey;
 use diachain_std::KeyAlgorithm;

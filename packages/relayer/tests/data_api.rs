@@ -10,11 +10,13 @@ use axum::body::Body;
 use axum::http::Request;
 use common::{send, Answer};
 use diachain_chain_client::{Signer, WASM_PREFIX};
-use diachain_relayer::auth::request::{signed_headers, RequestParts};
-use diachain_relayer::store::{OutboxMsg, OutboxState, Store};
-use diachain_relayer::testkit::consent::{FakeConsent, FakeGrant};
-use diachain_relayer::testkit::{self, device_record, TestRelayer, DAY0};
-use diachain_relayer::wire::ReadingJson;
+use diachain_relayer_api::auth::request::{signed_headers, RequestParts};
+use diachain_relayer_core::store::{
+    AnchoringStore, IngestStore, OutboxMsg, OutboxState, OutboxStore,
+};
+use diachain_relayer_testkit::consent::{FakeConsent, FakeGrant};
+use diachain_relayer_testkit::{self as testkit, device_record, TestRelayer, DAY0};
+use diachain_relayer_types::ReadingJson;
 use diachain_std::crypto::sha256;
 use diachain_std::merkle;
 use diachain_std::testing::TestKey;
@@ -527,7 +529,7 @@ async fn a_grantee_gets_anchored_glucose_as_a_fhir_bundle_that_an_independent_va
 
 #[tokio::test]
 async fn a_period_holding_too_many_batches_is_refused_not_truncated() {
-    use diachain_relayer::store::NewBatch;
+    use diachain_relayer_core::store::NewBatch;
     let w = world().await;
     let key = TestKey::new(KeyAlgorithm::Ed25519, 0x43);
     let start = NOW - 20 * 86_400;

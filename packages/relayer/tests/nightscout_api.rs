@@ -10,11 +10,11 @@ use axum::body::Body;
 use axum::http::Request;
 use common::{send, Answer};
 use diachain_chain_client::{Signer, WASM_PREFIX};
-use diachain_relayer::auth::request::{signed_headers, RequestParts};
-use diachain_relayer::nightscout::uploader::api_secret_header;
-use diachain_relayer::store::Store;
-use diachain_relayer::testkit::consent::FakeConsent;
-use diachain_relayer::testkit::{TestRelayer, DAY0};
+use diachain_relayer_api::auth::request::{signed_headers, RequestParts};
+use diachain_relayer_api::nightscout::uploader::api_secret_header;
+use diachain_relayer_core::store::{AnchoringStore, UploaderStore};
+use diachain_relayer_testkit::consent::FakeConsent;
+use diachain_relayer_testkit::{TestRelayer, DAY0};
 use diachain_std::encoding::flags;
 use serde_json::{json, Value};
 
@@ -118,8 +118,8 @@ fn sgv(minutes: u64, value: u64, direction: Option<&str>) -> Value {
     let ms = (NOW - minutes * 60) * 1000;
     let mut e = json!({
         "type": "sgv", "sgv": value, "date": ms,
-        "dateString": diachain_relayer::time::rfc3339_ms(ms),
-        "sysTime": diachain_relayer::time::rfc3339_ms(ms),
+        "dateString": diachain_chain_client::time::rfc3339_ms(ms),
+        "sysTime": diachain_chain_client::time::rfc3339_ms(ms),
         "device": "xDrip-DexcomG6", "filtered": 0, "unfiltered": 0, "rssi": 100, "noise": 1,
         "delta": -1.5
     });
@@ -177,7 +177,7 @@ async fn only_the_patient_creates_their_uploader_and_gets_a_bind_proof_and_a_sec
         .refuse
         .store(false, std::sync::atomic::Ordering::SeqCst);
     // Each uploader is a registration the relayer pays for: a patient has a few at most.
-    for _ in 1..diachain_relayer::api::nightscout::MAX_UPLOADERS_PER_PATIENT {
+    for _ in 1..diachain_relayer_api::routes::MAX_UPLOADERS_PER_PATIENT {
         assert_eq!(
             w.create(&patient, patient.address()).await.status.as_u16(),
             201
@@ -326,7 +326,7 @@ async fn ten_thousand_entries_in_one_body_are_stored_in_day_batches() {
 async fn an_oversized_upload_is_refused_413_before_it_is_parsed() {
     let w = world();
     let up = w.uploader(&signer(1)).await;
-    let limit = diachain_relayer::api::nightscout::MAX_ENTRIES_BODY_BYTES;
+    let limit = diachain_relayer_api::routes::MAX_ENTRIES_BODY_BYTES;
     let a = w.post(Some(&up.secret), vec![b' '; limit + 1]).await;
     assert_eq!((a.status.as_u16(), a.code()), (413, "body_too_large"));
     assert_eq!(w.stored_batches(), 0);

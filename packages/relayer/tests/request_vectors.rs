@@ -3,8 +3,8 @@
 //! same lines) and the relayer cannot drift apart.
 
 use cosmwasm_std::Binary;
-use diachain_relayer::auth::adr036;
-use diachain_relayer::auth::request::{canonical, RequestParts};
+use diachain_relayer_api::auth::adr036;
+use diachain_relayer_api::auth::request::{canonical, RequestParts};
 
 fn documented() -> Vec<(String, String)> {
     let doc = std::fs::read_to_string(concat!(
@@ -28,9 +28,10 @@ fn documented() -> Vec<(String, String)> {
 }
 
 fn computed() -> Vec<(String, String)> {
-    let key = k256::ecdsa::SigningKey::from_slice(&[0x22; 32]).unwrap();
-    let public = key.verifying_key().to_encoded_point(true);
-    let address = adr036::address_of(public.as_bytes(), "wasm").unwrap();
+    let key = diachain_chain_client::Signer::from_secret(&[0x22; 32], "wasm").unwrap();
+    let public = key.public_key().to_bytes();
+    let address = adr036::address_of(&public, "wasm").unwrap();
+    assert_eq!(address, key.address());
     let request = RequestParts {
         method: "GET",
         path: "/v1/patients/wasm1j2mmggve9m6fpuahtzvwcrj3rud9cqjz9vmqhr/readings",
@@ -39,8 +40,8 @@ fn computed() -> Vec<(String, String)> {
     };
     let text = canonical(&request, 1_767_229_260, "diachain-vector-0001");
     let doc = String::from_utf8(adr036::sign_doc(&address, &text)).unwrap();
-    let signature = adr036::sign(&key, &address, &text);
-    adr036::verify(&address, "wasm", public.as_bytes(), &text, &signature).unwrap();
+    let signature = adr036::sign_with(&key, &text).unwrap();
+    adr036::verify(&address, "wasm", &public, &text, &signature).unwrap();
     vec![
         ("signer address".into(), address),
         ("canonical request (hex)".into(), hex::encode(&text)),
@@ -51,7 +52,7 @@ fn computed() -> Vec<(String, String)> {
         ),
         (
             "public key (base64)".into(),
-            Binary::new(public.as_bytes().to_vec()).to_base64(),
+            Binary::new(public).to_base64(),
         ),
     ]
 }

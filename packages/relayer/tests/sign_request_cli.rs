@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use diachain_relayer::auth::request::{AuthHeaders, RequestAuth, RequestParts};
+use diachain_relayer_api::auth::request::{AuthHeaders, RequestAuth, RequestParts};
 
 fn relayer(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_diachain-relayer"))

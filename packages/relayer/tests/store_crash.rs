@@ -7,11 +7,12 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
-use diachain_relayer::store::crypto::MasterKey;
-use diachain_relayer::store::{
-    GroupCommit, IngestOutcome, NewBatch, RedbStore, RedbStoreOptions, Store,
+use diachain_relayer_core::store::crypto::MasterKey;
+use diachain_relayer_core::store::{
+    AnchoringStore, BatchLookup, DataStore, GroupCommit, IngestOutcome, NewBatch, RedbStore,
+    RedbStoreOptions,
 };
-use diachain_relayer::testkit::{self, DAY0, PATIENT};
+use diachain_relayer_testkit::{self as testkit, DAY0, PATIENT};
 use diachain_std::testing::TestKey;
 use diachain_std::KeyAlgorithm;
 

@@ -12,8 +12,8 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use diachain_chain_client::Signer;
-use diachain_relayer::auth::request::{signed_headers, RequestParts};
-use diachain_relayer::wire::{BatchRequest, ReadingJson};
+use diachain_relayer_api::auth::request::{signed_headers, RequestParts};
+use diachain_relayer_types::{BatchRequest, ReadingJson};
 use diachain_std::anchors::{CursorResponse, QueryMsg as AnchorsQuery};
 use diachain_std::testing::{signed_batch, SignedBatch, TestKey};
 use diachain_std::{DeviceKind, Domain, KeyAlgorithm};
@@ -31,6 +31,13 @@ pub fn binary() -> PathBuf {
     std::env::var_os("DIACHAIN_RELAYER_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo_root().join("target/debug/diachain-relayer"))
+}
+
+/// The gateway simulator binary.
+pub fn simulator_binary() -> PathBuf {
+    std::env::var_os("DIACHAIN_SIMULATE_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target/debug/diachain-simulate"))
 }
 
 /// One HTTP/1.1 exchange (`Connection: close`); the status and the body.

@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use diachain_e2e::relayer::{
-    chain, chain_cursor, domain, gateways, post_round, work_dir, Gateway, Relayer,
+    chain, chain_cursor, domain, gateways, post_round, simulator_binary, work_dir, Gateway, Relayer,
 };
 use diachain_e2e::{repo_root, run_tag, Network};
 use diachain_std::device::RevocationReason;
@@ -160,39 +160,41 @@ fn the_gateway_simulator_registers_binds_and_streams_and_everything_it_sends_is_
     let r = Relayer::start(&net, &dir, net.relayer_port(4), &[]);
     let logs = net.keyring_dir.join("logs");
     let arg = |p: PathBuf| p.display().to_string();
-    let out = Relayer::command(&[
-        "simulate",
-        "--relayer",
-        &format!("http://{}", r.addr),
-        "--node",
-        &net.node,
-        "--chain-id",
-        &net.chain_id,
-        "--deployment",
-        &arg(repo_root().join(format!("deployments/{}.json", net.chain_id))),
-        "--manufacturer-mnemonic-file",
-        &arg(logs.join("key-manufacturer.json")),
-        "--patient-mnemonic-file",
-        &arg(logs.join("key-patient2.json")),
-        "--seed",
-        &run_tag(),
-        "--devices",
-        "6",
-        "--kind",
-        "gateway",
-        "--p256-share",
-        "0.5",
-        "--interval-secs",
-        "1",
-        "--batch-readings",
-        "6",
-        "--batches",
-        "12",
-        "--duration-secs",
-        "120",
-        "--state",
-        &arg(dir.join("simulate-state.json")),
-    ]);
+    let out = std::process::Command::new(simulator_binary())
+        .args([
+            "--relayer",
+            &format!("http://{}", r.addr),
+            "--node",
+            &net.node,
+            "--chain-id",
+            &net.chain_id,
+            "--deployment",
+            &arg(repo_root().join(format!("deployments/{}.json", net.chain_id))),
+            "--manufacturer-mnemonic-file",
+            &arg(logs.join("key-manufacturer.json")),
+            "--patient-mnemonic-file",
+            &arg(logs.join("key-patient2.json")),
+            "--seed",
+            &run_tag(),
+            "--devices",
+            "6",
+            "--kind",
+            "gateway",
+            "--p256-share",
+            "0.5",
+            "--interval-secs",
+            "1",
+            "--batch-readings",
+            "6",
+            "--batches",
+            "12",
+            "--duration-secs",
+            "120",
+            "--state",
+            &arg(dir.join("simulate-state.json")),
+        ])
+        .output()
+        .expect("run diachain-simulate");
     assert!(out.status.success(), "simulate: {out:?}");
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("summary");
     assert_eq!(summary["bound"], 6, "{summary}");

@@ -14,7 +14,7 @@ use cosmwasm_std::{Binary, Timestamp};
 use diachain_chain_client::{Signer, WASM_PREFIX};
 use diachain_e2e::relayer::{chain, gateways, post_round, work_dir, Relayer};
 use diachain_e2e::Network;
-use diachain_relayer::wire::ReadingJson;
+use diachain_relayer_types::ReadingJson;
 use diachain_std::anchors::{ProofResponse, QueryMsg as AnchorsQuery};
 use diachain_std::consent::{
     self, AccessRecord, BreakGlassReason, ConsentRole, ErasureRecord, Expiry, GrantInfo,
@@ -435,13 +435,13 @@ fn a_nightscout_upload_is_anchored_and_served_back_as_fhir_that_hapi_accepts() {
 
     // An unchanged uploader's request: api-secret is the SHA-1 hex of the secret.
     let secret = u["api_secret"].as_str().unwrap();
-    let header = diachain_relayer::nightscout::uploader::api_secret_header(secret);
+    let header = diachain_relayer_api::nightscout::uploader::api_secret_header(secret);
     let entries: Vec<Value> = (1..=6u64)
         .map(|i| {
             let ms = (bound_at + 10 * i) * 1000;
             serde_json::json!({
                 "type": "sgv", "sgv": if i == 3 { 39 } else { 100 + i }, "date": ms,
-                "dateString": diachain_relayer::time::rfc3339_ms(ms), "direction": "Flat",
+                "dateString": diachain_chain_client::time::rfc3339_ms(ms), "direction": "Flat",
                 "device": "xDrip-LimiTTer"
             })
         })

@@ -5,10 +5,10 @@ use std::path::Path;
 
 use diachain_chain_client::{Signer, WASM_PREFIX};
 
-use super::CliResult;
-use crate::chain::load_signer;
+use diachain_relayer_core::store::crypto::MasterKey;
+
+use super::{load_signer, CliError, CliResult};
 use crate::config::ChainSection;
-use crate::store::crypto::MasterKey;
 
 pub fn generate(out: &Path) -> CliResult {
     let mut options = std::fs::OpenOptions::new();
@@ -18,9 +18,10 @@ pub fn generate(out: &Path) -> CliResult {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options
-        .open(out)
-        .map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let mut file = options.open(out).map_err(|source| CliError::Create {
+        path: out.to_path_buf(),
+        source,
+    })?;
     writeln!(file, "{}", MasterKey::generate().to_hex())?;
     file.sync_all()?;
     println!("wrote a new master key to {}", out.display());

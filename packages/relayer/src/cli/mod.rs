@@ -1,24 +1,78 @@
 //! The `diachain-relayer` command line.
 
+mod key;
 mod keys;
 mod serve;
 mod serve_data;
 mod sign_request;
-mod simulate;
 mod status;
 mod verify;
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use diachain_relayer_core::proof::ProofError;
+use diachain_relayer_core::registry::FileRegistryError;
+use diachain_relayer_core::store::StoreError;
 
 use crate::config::{
-    AnchoringSection, ChainSection, FileConfig, LogSection, RegistrySection, ServerSection,
-    StoreSection,
+    AnchoringSection, ChainSection, ConfigError, FileConfig, LogSection, RegistrySection,
+    ServerSection, StoreSection,
 };
 
-/// Boxed errors, printed by `main` as one line.
-pub type CliResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+pub use key::load_signer;
+
+/// Why a command failed; `main` prints it as one line and exits 1.
+#[derive(thiserror::Error, Debug)]
+pub enum CliError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot open the store {}: {source}", path.display())]
+    OpenStore { path: PathBuf, source: StoreError },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Registry(#[from] FileRegistryError),
+    #[error(transparent)]
+    Chain(#[from] diachain_chain_client::Error),
+    #[error("cannot use the node {node}: {source}")]
+    Node {
+        node: String,
+        source: diachain_chain_client::Error,
+    },
+    #[error(transparent)]
+    Proof(#[from] ProofError),
+    #[error("not a reading proof: {0}")]
+    NotAProof(serde_json::Error),
+    #[error("--node: {0}")]
+    NodeUrl(diachain_chain_client::Error),
+    #[error(transparent)]
+    Query(#[from] verify::QueryError),
+    #[error("cannot create {}: {source}", path.display())]
+    Create {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    #[error("proof not verified: {reason}")]
+    NotVerified { reason: String },
+    #[error(
+        "the gateway simulator is its own binary now: run `diachain-simulate {args}` \
+         (`diachain-simulate --help`)"
+    )]
+    SimulatorMoved { args: String },
+}
+
+/// A command's result.
+pub type CliResult = Result<(), CliError>;
 
 /// DiaChain relayer: receives device-signed batches from gateways, verifies them against the
 /// device registry, stores them encrypted and crash-safe, and anchors them on chain.
@@ -69,11 +123,13 @@ pub enum Command {
     /// query). Prints a JSON verdict; exits 0 when verified, 1 when the proof does not hold
     /// (the reason on stderr), 2 on usage or connection errors.
     Verify(verify::VerifyArgs),
-    /// Gateway simulator for a local network: registers devices with keys derived from --seed
-    /// (as the manufacturer), binds them to a patient, then streams device-signed batches of
-    /// CGM readings in real time to a relayer's POST /v1/batches until --duration-secs,
-    /// --batches or SIGINT/SIGTERM, and prints a JSON summary.
-    Simulate(Box<simulate::SimulateArgs>),
+    /// Moved: the gateway simulator is its own binary, `diachain-simulate` (same flags); this
+    /// command only says so.
+    #[command(disable_help_flag = true)]
+    Simulate {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -150,6 +206,8 @@ pub fn run() -> CliResult {
         Command::Keys(KeysCommand::Create { out }) => keys::create(&out),
         Command::Keys(KeysCommand::Show(args)) => keys::show(&args.chain.or(file.chain)),
         Command::Verify(args) => verify::run(args, file.chain),
-        Command::Simulate(args) => simulate::run(*args),
+        Command::Simulate { args } => Err(CliError::SimulatorMoved {
+            args: args.join(" "),
+        }),
     }
 }

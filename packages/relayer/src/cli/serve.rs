@@ -5,23 +5,23 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use diachain_chain_client::{ChainClient, ClientConfig, HttpRpc, TxSender};
+use diachain_relayer_api::{server, AppState, StatusSources};
+use diachain_relayer_core::anchor::{Anchorer, AnchoringHealth, AnchoringStatus, TxAnchorChain};
+use diachain_relayer_core::chain::{BlockWatcher, ChainHealth};
+use diachain_relayer_core::clock::{system_clock, unix_now};
+use diachain_relayer_core::health::Health;
+use diachain_relayer_core::ingest::Pipeline;
+use diachain_relayer_core::metrics::Metrics;
+use diachain_relayer_core::registry::{
+    ChainRegistry, FileRegistry, RegistryCache, RegistryView, SamplingLimits,
+};
+use diachain_relayer_core::store::{AnchoringStore, GroupCommit, RedbStore, RedbStoreOptions};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use super::{CliResult, ServeArgs};
-use crate::anchor::{Anchorer, AnchoringHealth, AnchoringStatus, TxAnchorChain};
-use crate::api::AppState;
-use crate::chain::{load_signer, BlockWatcher, ChainHealth};
-use crate::config::{ChainSection, FileConfig};
-use crate::health::Health;
-use crate::ingest::{system_clock, Pipeline};
-use crate::metrics::Metrics;
-use crate::registry::{
-    ChainRegistry, InMemoryRegistry, RegistryCache, RegistryView, SamplingLimits,
-};
-use crate::server;
-use crate::store::{GroupCommit, RedbStore, RedbStoreOptions, Store};
+use super::{load_signer, CliError, CliResult, ServeArgs};
+use crate::config::{ChainSection, ConfigError, FileConfig};
 
 /// How often the block watcher polls the node (blocks are 1 s on the local network).
 const BLOCK_POLL: Duration = Duration::from_millis(200);
@@ -55,10 +55,12 @@ pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
         ..RedbStoreOptions::default()
     };
     let path = store_cfg.path();
-    let store = Arc::new(
-        RedbStore::open(&path, &master, options)
-            .map_err(|e| format!("cannot open the store {}: {e}", path.display()))?,
-    );
+    let store = Arc::new(RedbStore::open(&path, &master, options).map_err(|source| {
+        CliError::OpenStore {
+            path: path.clone(),
+            source,
+        }
+    })?);
     let link = match &registry_cfg.file {
         Some(f) => {
             tracing::warn!(file = %f.display(), "development registry from a file: nothing will be anchored");
@@ -67,9 +69,9 @@ pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
         None => Some(connect(&chain_cfg, &chain_id, &anchors_contract).await?),
     };
     let view: Arc<dyn RegistryView> = match (&registry_cfg.file, &link) {
-        (Some(f), _) => Arc::new(InMemoryRegistry::from_json_file(f)?),
+        (Some(f), _) => Arc::new(FileRegistry::from_json_file(f)?),
         (None, Some(l)) => l.view.clone(),
-        (None, None) => return Err("no registry source".into()),
+        (None, None) => return Err(ConfigError::Missing("--node or --registry-file").into()),
     };
     let registry = Arc::new(RegistryCache::new(view, registry_cfg.max_age()?));
     let writer = Arc::new(GroupCommit::start(store.clone(), store_cfg.max_group())?);
@@ -90,7 +92,7 @@ pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
     if let Some(link) = link {
         match &chain_cfg.consent_contract {
             Some(consent) => {
-                let started = crate::ingest::unix_now();
+                let started = unix_now();
                 let (d, ns) = super::serve_data::start(
                     &link.client,
                     super::serve_data::DataLink {
@@ -102,7 +104,7 @@ pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
                         started,
                         max_body_bytes: server_cfg.max_body_bytes(),
                     },
-                    store.clone() as Arc<dyn Store>,
+                    store.clone(),
                     metrics.clone(),
                     &stop,
                     &mut tasks,
@@ -132,7 +134,7 @@ pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
         let status = Arc::new(AnchoringStatus::default());
         let anchorer = Anchorer {
             chain: link.anchor_chain,
-            store: store.clone() as Arc<dyn Store>,
+            store: store.clone(),
             metrics: metrics.clone(),
             status: status.clone(),
             settings,
@@ -141,7 +143,7 @@ pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
         tasks.push(tokio::spawn(anchorer.run(stop.clone())));
         health.chain = Some(chain_health);
         health.anchoring = Some(Arc::new(AnchoringHealth {
-            store: store.clone() as Arc<dyn Store>,
+            store: store.clone(),
             status: status.clone(),
             max_lag_seconds: anchoring_cfg.max_lag_secs(),
         }));
@@ -153,7 +155,7 @@ pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
             chain_id,
             anchors_contract,
             registry,
-            store: store.clone() as Arc<dyn Store>,
+            store: store.clone(),
             writer: writer.clone(),
             clock: system_clock(),
             chain_clock,
@@ -162,8 +164,12 @@ pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
         },
         metrics,
         health,
+        status: StatusSources {
+            batches: store.clone(),
+            outbox: store.clone(),
+            anchoring,
+        },
         max_body_bytes: server_cfg.max_body_bytes(),
-        anchoring,
         data,
         nightscout,
         cors: Arc::new(cors),
@@ -191,15 +197,14 @@ async fn connect(
     chain: &ChainSection,
     chain_id: &str,
     anchors_contract: &str,
-) -> Result<ChainLink, Box<dyn std::error::Error + Send + Sync>> {
-    let node = chain
-        .node
-        .clone()
-        .ok_or("missing setting: --node (the chain's RPC address), or --registry-file")?;
+) -> Result<ChainLink, CliError> {
+    let node = chain.node.clone().ok_or(ConfigError::Missing(
+        "--node (the chain's RPC address), or --registry-file",
+    ))?;
     let registry_contract = chain
         .registry_contract
         .clone()
-        .ok_or("missing setting: --registry-contract")?;
+        .ok_or(ConfigError::Missing("--registry-contract"))?;
     let signer = load_signer(chain)?;
     let config = ClientConfig::new(&node, chain.gas_prices())?.with_chain_id(chain_id);
     let started = tokio::time::Instant::now();
@@ -210,7 +215,7 @@ async fn connect(
                 tracing::warn!(error = %e, node, "waiting for the node");
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
-            Err(e) => return Err(format!("cannot use the node {node}: {e}").into()),
+            Err(source) => return Err(CliError::Node { node, source }),
         }
     };
     let registry = ChainRegistry::new(

@@ -7,16 +7,15 @@ use diachain_chain_client::{ChainClient, HttpRpc, TxSender, WASM_PREFIX};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::api::nightscout::NightscoutApi;
-use crate::api::DataApi;
-use crate::auth::request::RequestAuth;
-use crate::chain::ChainUploaders;
-use crate::consent::ChainConsent;
-use crate::ingest::system_clock;
-use crate::metrics::Metrics;
-use crate::nightscout::uploader::UploaderIds;
-use crate::recorder::{Recorder, RecorderSettings, TxRecordChain};
-use crate::store::Store;
+use diachain_relayer_api::auth::request::RequestAuth;
+use diachain_relayer_api::nightscout::uploader::UploaderIds;
+use diachain_relayer_api::{DataApi, NightscoutApi};
+use diachain_relayer_core::chain::ChainUploaders;
+use diachain_relayer_core::clock::system_clock;
+use diachain_relayer_core::consent::ChainConsent;
+use diachain_relayer_core::metrics::Metrics;
+use diachain_relayer_core::recorder::{Recorder, RecorderSettings, TxRecordChain};
+use diachain_relayer_core::store::{RedbStore, StoreError, UploaderStore};
 
 pub(super) struct DataLink {
     /// The relayer's account, shared with the anchoring task (one sequence counter).
@@ -35,14 +34,15 @@ pub(super) struct DataLink {
 pub(super) fn start(
     client: &ChainClient<HttpRpc>,
     link: DataLink,
-    store: Arc<dyn Store>,
+    store: Arc<RedbStore>,
     metrics: Arc<Metrics>,
     stop: &watch::Receiver<bool>,
     tasks: &mut Vec<JoinHandle<()>>,
-) -> Result<(Arc<DataApi>, Arc<NightscoutApi>), crate::store::StoreError> {
+) -> Result<(Arc<DataApi>, Arc<NightscoutApi>), StoreError> {
     let uploaders = UploaderIds::new(store.uploader_ids()?);
     let nightscout = Arc::new(NightscoutApi {
         store: store.clone(),
+        batches: store.clone(),
         chain: Arc::new(ChainUploaders {
             sender: link.sender.clone(),
             registry_contract: link.registry_contract.clone(),
@@ -68,7 +68,9 @@ pub(super) fn start(
             registry_contract: link.registry_contract,
             custodian: link.sender.address().to_string(),
         }),
-        store,
+        data: store.clone(),
+        outbox: store.clone(),
+        erasure: store,
         clock: system_clock(),
         prefix: WASM_PREFIX.to_string(),
         chain_id: link.chain_id,

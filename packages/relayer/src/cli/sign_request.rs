@@ -3,11 +3,11 @@
 
 use std::path::PathBuf;
 
-use super::CliResult;
-use crate::auth::request::{signed_headers, RequestParts};
-use crate::chain::load_signer;
-use crate::config::ChainSection;
 use clap::Args;
+use diachain_relayer_api::auth::request::{signed_headers, RequestParts};
+
+use super::{load_signer, CliError, CliResult};
+use crate::config::ChainSection;
 
 #[derive(Args, Debug)]
 pub struct SignRequestArgs {
@@ -37,7 +37,10 @@ pub struct SignRequestArgs {
 pub fn run(args: SignRequestArgs, file_chain: ChainSection) -> CliResult {
     let signer = load_signer(&args.chain.clone().or(file_chain))?;
     let body = match &args.body_file {
-        Some(f) => std::fs::read(f).map_err(|e| format!("{}: {e}", f.display()))?,
+        Some(f) => std::fs::read(f).map_err(|source| CliError::Read {
+            path: f.clone(),
+            source,
+        })?,
         None => Vec::new(),
     };
     let nonce = match args.nonce.clone() {
@@ -48,7 +51,7 @@ pub fn run(args: SignRequestArgs, file_chain: ChainSection) -> CliResult {
             hex::encode(bytes)
         }
     };
-    let timestamp = crate::simulator::unix_now();
+    let timestamp = diachain_relayer_core::clock::unix_now();
     let parts = RequestParts {
         method: &args.method,
         path: &args.path,

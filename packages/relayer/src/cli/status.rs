@@ -1,16 +1,16 @@
 //! `status` and `export-proof`: read the local store.
 
+use diachain_relayer_core::proof::reading_proof;
+use diachain_relayer_core::store::{AnchoringStore, RedbStore, RedbStoreOptions};
+
+use super::{CliError, CliResult};
 use crate::config::StoreSection;
-use crate::proof::reading_proof;
-use crate::store::{RedbStore, RedbStoreOptions, Store};
 
-use super::CliResult;
-
-fn open(section: &StoreSection) -> Result<RedbStore, Box<dyn std::error::Error + Send + Sync>> {
+fn open(section: &StoreSection) -> Result<RedbStore, CliError> {
     let master = section.master_key()?;
     let path = section.path();
     RedbStore::open(&path, &master, RedbStoreOptions::default())
-        .map_err(|e| format!("cannot open the store {}: {e}", path.display()).into())
+        .map_err(|source| CliError::OpenStore { path, source })
 }
 
 pub fn status(section: StoreSection) -> CliResult {

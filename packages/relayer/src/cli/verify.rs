@@ -1,5 +1,5 @@
 //! `verify`: checks one reading's proof JSON against the reading-anchors contract on chain,
-//! by itself (see [`crate::verify`]). Exit codes: 0 verified, 1 the proof does not hold
+//! by itself (see [`diachain_relayer_types::verify`]). Exit codes: 0 verified, 1 the proof does not hold
 //! (reason on stderr, verdict on stdout), 2 usage or connection errors.
 
 use std::io::Read as _;
@@ -12,11 +12,11 @@ use diachain_std::anchors::{BatchInfo, ConfigResponse, ProofResponse, QueryMsg};
 use diachain_std::device::{Device, KeyCustody};
 use diachain_std::merkle::Hash;
 
-use crate::config::ChainSection;
-use crate::proof::ReadingProof;
-use crate::verify::{verify, AnchorSource};
+use diachain_relayer_types::proof::ReadingProof;
+use diachain_relayer_types::verify::{verify, AnchorSource};
 
-use super::CliResult;
+use super::{CliError, CliResult};
+use crate::config::{ChainSection, ConfigError};
 
 /// Exit code for usage and connection errors (a failing proof exits 1).
 pub const EXIT_UNUSABLE: i32 = 2;
@@ -39,11 +39,25 @@ struct ChainAnchors {
     contract: String,
 }
 
+/// A query the chain did not answer.
+#[derive(thiserror::Error, Debug)]
+#[error("the {query} query failed: {source}")]
+pub struct QueryError {
+    query: &'static str,
+    source: diachain_chain_client::Error,
+}
+
+fn failed(query: &'static str) -> impl FnOnce(diachain_chain_client::Error) -> QueryError {
+    move |source| QueryError { query, source }
+}
+
 impl AnchorSource for ChainAnchors {
-    async fn batch(&self, device_id: &str, seq: u64) -> Result<Option<BatchInfo>, String> {
-        crate::chain::anchored_batch(&self.client, &self.contract, device_id, seq)
+    type Error = QueryError;
+
+    async fn batch(&self, device_id: &str, seq: u64) -> Result<Option<BatchInfo>, QueryError> {
+        diachain_relayer_core::chain::anchored_batch(&self.client, &self.contract, device_id, seq)
             .await
-            .map_err(|e| format!("the Batch query failed: {e}"))
+            .map_err(failed("Batch"))
     }
 
     async fn verify_proof(
@@ -52,7 +66,7 @@ impl AnchorSource for ChainAnchors {
         seq: u64,
         leaf_hash: &Hash,
         path: &[Hash],
-    ) -> Result<Option<bool>, String> {
+    ) -> Result<Option<bool>, QueryError> {
         let msg = QueryMsg::VerifyProof {
             device_id: device_id.to_string(),
             seq,
@@ -63,16 +77,16 @@ impl AnchorSource for ChainAnchors {
             .client
             .smart_query(&self.contract, &msg)
             .await
-            .map_err(|e| format!("the VerifyProof query failed: {e}"))?;
+            .map_err(failed("VerifyProof"))?;
         Ok(Some(answer.valid))
     }
 
-    async fn key_custody(&self, device_id: &str) -> Result<Option<KeyCustody>, String> {
+    async fn key_custody(&self, device_id: &str) -> Result<Option<KeyCustody>, QueryError> {
         let config: ConfigResponse = self
             .client
             .smart_query(&self.contract, &QueryMsg::Config {})
             .await
-            .map_err(|e| format!("the anchors Config query failed: {e}"))?;
+            .map_err(failed("anchors Config"))?;
         let q = diachain_std::registry::QueryMsg::Device {
             id: device_id.to_string(),
         };
@@ -80,7 +94,7 @@ impl AnchorSource for ChainAnchors {
             .client
             .smart_query(config.registry.as_str(), &q)
             .await
-            .map_err(|e| format!("the registry Device query failed: {e}"))?;
+            .map_err(failed("registry Device"))?;
         Ok(Some(device.key_custody))
     }
 }
@@ -93,11 +107,8 @@ pub fn run(args: VerifyArgs, file_chain: ChainSection) -> CliResult {
         let contract = chain
             .anchors_contract
             .clone()
-            .ok_or_else(|| "missing setting: --anchors-contract".to_string())?;
-        let node = chain
-            .node
-            .clone()
-            .ok_or_else(|| "missing setting: --node".to_string())?;
+            .ok_or(ConfigError::Missing("--anchors-contract"))?;
+        let node = chain.node.clone().ok_or(ConfigError::Missing("--node"))?;
         Ok((proof, contract, node))
     });
     let (proof, contract, node) = prepared.unwrap_or_else(|e| unusable(&e));
@@ -107,42 +118,47 @@ pub fn run(args: VerifyArgs, file_chain: ChainSection) -> CliResult {
     let verdict = runtime
         .block_on(async {
             let mut config =
-                ClientConfig::new(&node, chain.gas_prices()).map_err(|e| format!("--node: {e}"))?;
+                ClientConfig::new(&node, chain.gas_prices()).map_err(CliError::NodeUrl)?;
             if let Some(id) = &chain.chain_id {
                 config = config.with_chain_id(id);
             }
             let client = ChainClient::connect(config)
                 .await
-                .map_err(|e| format!("cannot use the node {node}: {e}"))?;
-            verify(&proof, &ChainAnchors { client, contract }).await
+                .map_err(|source| CliError::Node {
+                    node: node.clone(),
+                    source,
+                })?;
+            Ok::<_, CliError>(verify(&proof, &ChainAnchors { client, contract }).await?)
         })
         .unwrap_or_else(|e| unusable(&e));
     println!("{}", serde_json::to_string_pretty(&verdict)?);
     match verdict.reason {
         None => Ok(()),
-        Some(reason) => Err(format!("proof not verified: {reason}").into()),
+        Some(reason) => Err(CliError::NotVerified { reason }),
     }
 }
 
 /// The proof from a file, or stdin for `-` or no file.
-fn read_proof(path: Option<&PathBuf>) -> Result<ReadingProof, String> {
+fn read_proof(path: Option<&PathBuf>) -> Result<ReadingProof, CliError> {
+    let read = |path: PathBuf, r: std::io::Result<String>| {
+        r.map_err(|source| CliError::Read { path, source })
+    };
     let text = match path.filter(|p| p.as_os_str() != "-") {
-        Some(p) => std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?,
+        Some(p) => read(p.clone(), std::fs::read_to_string(p))?,
         None => {
             let mut s = String::new();
-            std::io::stdin()
-                .read_to_string(&mut s)
-                .map_err(|e| format!("stdin: {e}"))?;
-            s
+            let r = std::io::stdin().read_to_string(&mut s).map(|_| s);
+            read(PathBuf::from("stdin"), r)?
         }
     };
-    serde_json::from_str(&text).map_err(|e| format!("not a reading proof: {e}"))
+    serde_json::from_str(&text).map_err(CliError::NotAProof)
 }
 
 /// Usage or connection error: one line on stderr (the transport's errors may carry a
 /// backtrace on further lines), exit code 2.
-fn unusable(message: &str) -> ! {
-    let line = message.lines().next().unwrap_or(message);
+fn unusable(error: &CliError) -> ! {
+    let message = error.to_string();
+    let line = message.lines().next().unwrap_or(&message);
     eprintln!("diachain-relayer verify: {line}");
     std::process::exit(EXIT_UNUSABLE)
 }

@@ -3,9 +3,10 @@
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
-use diachain_relayer::api::router;
-use diachain_relayer::store::{StateCounts, Store};
-use diachain_relayer::testkit::TestRelayer;
+use diachain_relayer_api::router;
+use diachain_relayer_core::store::{AnchoringStore, StateCounts};
+use diachain_relayer_testkit::TestRelayer;
+use diachain_relayer_types::ErrorCode;
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
@@ -17,8 +18,22 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// The refusal's code (empty for an answer that is not a refusal), checked against the
+    /// relayer's table of refusals: every code a test sees is in `ErrorCode`'s table, answered
+    /// with the table's status.
     pub fn code(&self) -> &str {
-        self.json["error"].as_str().unwrap_or("")
+        let code = self.json["error"].as_str().unwrap_or("");
+        if !code.is_empty() {
+            let in_table: ErrorCode = code
+                .parse()
+                .unwrap_or_else(|e| panic!("{e}: the answer {}", self.json));
+            assert_eq!(
+                in_table.status(),
+                self.status.as_u16(),
+                "{code} is answered with another status than the table's"
+            );
+        }
+        code
     }
 }
 

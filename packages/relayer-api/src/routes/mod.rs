@@ -1,0 +1,54 @@
+//! The router: every route of the relayer's HTTP API, one file of handlers per group. A new
+//! route goes here, its wire types in `diachain-relayer-types` and its line in
+//! [`crate::schema::ENDPOINTS`] (a test checks that every documented route is served).
+
+mod batches;
+mod data;
+mod erasure;
+mod fhir;
+mod nightscout;
+mod ops;
+
+use std::sync::Arc;
+
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::state::AppState;
+
+pub use data::{MAX_BATCHES, MAX_PERIOD_SECONDS};
+pub use nightscout::{API_SECRET_HEADER, MAX_ENTRIES_BODY_BYTES, MAX_UPLOADERS_PER_PATIENT};
+
+pub fn router(state: Arc<AppState>) -> Router {
+    let origins = state.cors.clone();
+    Router::new()
+        .route("/v1/batches", post(batches::post_batch))
+        .route("/v1/patients/{patient}/readings", get(data::get_readings))
+        .route(
+            "/v1/patients/{patient}/fhir/Observation",
+            get(fhir::get_observations),
+        )
+        .route(
+            "/v1/patients/{patient}/erasure",
+            post(erasure::post_erasure),
+        )
+        .route(
+            "/v1/patients/{patient}/erasures",
+            get(erasure::get_erasures),
+        )
+        .route(
+            "/v1/patients/{patient}/nightscout/uploaders",
+            post(nightscout::create_uploader),
+        )
+        .route("/api/v1/entries", post(nightscout::post_entries))
+        .route("/api/v1/entries.json", post(nightscout::post_entries))
+        .route("/api/v1/status.json", get(nightscout::status_json))
+        .route("/v1/status", get(ops::status))
+        .route("/healthz", get(ops::healthz))
+        .route("/metrics", get(ops::metrics))
+        .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(
+            origins,
+            crate::cors::cors,
+        ))
+}

@@ -1,0 +1,237 @@
+//! Nightscout-compatible endpoints, so that an unchanged uploader app pointed at the relayer
+//! works: `POST /api/v1/entries` (and `/api/v1/entries.json`) with the `api-secret` header of
+//! one patient's uploader, and `GET /api/v1/status.json`. Plus, for the patient (signed request):
+//! `POST /v1/patients/{patient}/nightscout/uploaders`, which creates their uploader.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use diachain_relayer_core::ingest::Rejection;
+use diachain_relayer_core::store::{StoreError, UploaderRecord};
+use diachain_relayer_types::nightscout::{
+    NewUploader, NightscoutSettings, NightscoutStatus, StoredEntry,
+};
+use diachain_relayer_types::ErrorCode;
+use diachain_std::Domain;
+use http_body_util::{BodyExt, Limited};
+
+use super::erasure::ensure_patient_or_guardian;
+use crate::nightscout::entries;
+use crate::nightscout::upload::{plan, stored_entry, Head};
+use crate::nightscout::uploader::{bind_message, generate, key_of, token_hash};
+use crate::reply::{blocking, ApiError};
+use crate::signed::DataRequest;
+use crate::state::{AppState, NightscoutApi};
+
+/// Largest `POST /api/v1/entries` body (uploaders backfill up to thousands of entries).
+pub const MAX_ENTRIES_BODY_BYTES: usize = 8 << 20;
+/// Most uploaders one patient may have (each is a registration the relayer pays for).
+pub const MAX_UPLOADERS_PER_PATIENT: usize = 4;
+/// The header Nightscout uploaders authenticate with: the SHA-1 hex of the upload secret.
+pub const API_SECRET_HEADER: &str = "api-secret";
+
+fn disabled() -> ApiError {
+    ApiError::new(
+        ErrorCode::NightscoutDisabled,
+        "This relayer runs without a chain to register uploaders on, so it takes no Nightscout \
+         uploads.",
+    )
+}
+
+/// `GET /api/v1/status.json`: what uploaders check before they upload.
+pub(super) async fn status_json(State(app): State<Arc<AppState>>) -> Response {
+    let now_ms = diachain_relayer_core::clock::now_ms();
+    Json(NightscoutStatus {
+        api_enabled: app.nightscout.is_some(),
+        careportal_enabled: false,
+        name: "diachain-relayer".into(),
+        server_time: diachain_chain_client::time::rfc3339_ms(now_ms),
+        server_time_epoch: now_ms,
+        settings: NightscoutSettings {
+            enable: Vec::new(),
+            units: "mg/dl".into(),
+        },
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    })
+    .into_response()
+}
+
+/// `POST /api/v1/entries`.
+pub(super) async fn post_entries(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    match upload(&app, &headers, body).await {
+        Ok(stored) => (StatusCode::OK, Json(stored)).into_response(),
+        Err(e) => {
+            app.metrics.rejected(e.code.as_str());
+            e.into_response()
+        }
+    }
+}
+
+async fn uploader_of(ns: &NightscoutApi, headers: &HeaderMap) -> Result<UploaderRecord, ApiError> {
+    let Some(secret) = headers.get(API_SECRET_HEADER).and_then(|v| v.to_str().ok()) else {
+        return Err(ApiError::new(
+            ErrorCode::MissingApiSecret,
+            "Send the api-secret header: the SHA-1 hex of your uploader's secret.",
+        ));
+    };
+    let hash = token_hash(secret);
+    let store = ns.store.clone();
+    blocking(move || store.uploader_by_token(&hash))
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::BadApiSecret, "No uploader has this secret."))
+}
+
+async fn upload(
+    app: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Vec<StoredEntry>, ApiError> {
+    let ns = app.nightscout.as_ref().ok_or_else(disabled)?;
+    let uploader = uploader_of(ns, headers).await?;
+    let body = Limited::new(body, MAX_ENTRIES_BODY_BYTES)
+        .collect()
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                ErrorCode::BodyTooLarge,
+                format!("An upload is at most {MAX_ENTRIES_BODY_BYTES} bytes; send it in parts."),
+            )
+        })?
+        .to_bytes();
+    let now_ms = (app.pipeline.chain_clock)().saturating_mul(1000);
+    let parsed =
+        entries::parse(&body, now_ms).map_err(|e| ApiError::new(e.code(), e.to_string()))?;
+    let key = key_of(&uploader)
+        .ok_or_else(|| ApiError::store_failed(&StoreError::Tampered(uploader.to_string())))?;
+    let batches = ns.batches.clone();
+    let device = uploader.device_id.clone();
+    let head = blocking(move || batches.device_head(&device))
+        .await?
+        .map(|b| Head {
+            last_seq: b.header.last_seq,
+            last_time: b.header.last_time,
+        });
+    let domain = Domain {
+        chain_id: &app.pipeline.chain_id,
+        contract: &app.pipeline.anchors_contract,
+    };
+    let planned = plan(&parsed, head, &uploader.device_id, &key, &domain)
+        .map_err(|e| ApiError::new(ErrorCode::UploaderExhausted, e.to_string()))?;
+    let mut stored = Vec::new();
+    let mut next = planned.stored.iter();
+    for batch in &planned.batches {
+        let bytes = serde_json::to_vec(batch)
+            .map_err(|e| ApiError::store_failed(&StoreError::Corrupt(e.to_string())))?;
+        match app.pipeline.submit(&bytes).await {
+            Ok(_) => {
+                let count = batch.header.count as usize;
+                for (seq, sgv) in next.by_ref().take(count) {
+                    stored.push(stored_entry(&uploader.device_id, *seq, sgv));
+                }
+            }
+            Err(r) => return Err(refused(r, stored.len())),
+        }
+    }
+    tracing::info!(
+        device_id = %uploader.device_id,
+        stored = stored.len(),
+        not_after_latest = planned.not_after_latest,
+        duplicates = parsed.duplicates,
+        "nightscout upload"
+    );
+    Ok(stored)
+}
+
+/// A batch the pipeline refused: its reason, and how many entries were stored before it (a
+/// retry of the same upload stores the rest, never twice).
+fn refused(r: Rejection, stored: usize) -> ApiError {
+    ApiError::new(r.code(), r.message()).with("stored_entries", stored)
+}
+
+/// `POST /v1/patients/{patient}/nightscout/uploaders` (signed by the patient or guardian).
+pub(super) async fn create_uploader(
+    State(app): State<Arc<AppState>>,
+    req: DataRequest,
+) -> Response {
+    match create(&app, req).await {
+        Ok(u) => (StatusCode::CREATED, Json(u)).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn create(app: &AppState, req: DataRequest) -> Result<NewUploader, ApiError> {
+    let ns = app.nightscout.as_ref().ok_or_else(disabled)?;
+    let data = req.data.clone();
+    let data = data.as_ref();
+    let signed = req.verify().await?;
+    let patient = signed.patient.as_str();
+    ensure_patient_or_guardian(data, patient, &signed.caller).await?;
+    let store = ns.store.clone();
+    let owner = patient.to_string();
+    let held = blocking(move || {
+        let mut n = 0usize;
+        for id in store.uploader_ids()? {
+            if store.uploader(&id)?.is_some_and(|u| u.patient == owner) {
+                n += 1;
+            }
+        }
+        Ok(n)
+    })
+    .await?;
+    if held >= MAX_UPLOADERS_PER_PATIENT {
+        return Err(ApiError::new(
+            ErrorCode::TooManyUploaders,
+            format!("A patient has at most {MAX_UPLOADERS_PER_PATIENT} uploaders."),
+        )
+        .with("max", MAX_UPLOADERS_PER_PATIENT));
+    }
+    let (mut record, api_secret) = generate(patient, (data.clock)());
+    let key = key_of(&record)
+        .ok_or_else(|| ApiError::store_failed(&StoreError::Corrupt("uploader key".into())))?;
+    let chain_error = |e: diachain_chain_client::Error| match e {
+        diachain_chain_client::Error::Contract { message, .. } => ApiError::new(
+            ErrorCode::RegistrationRefused,
+            format!("The registry refused the uploader: {message}"),
+        ),
+        e => ApiError::chain_unavailable(&e),
+    };
+    let tx = ns
+        .chain
+        .register(&record.device_id, key.public_key())
+        .await
+        .map_err(chain_error)?;
+    record.registered_tx = Some(tx.clone());
+    let store = ns.store.clone();
+    let kept = record.clone();
+    blocking(move || store.put_uploader(&kept)).await?;
+    ns.uploaders.insert(&record.device_id);
+    let nonce = ns
+        .chain
+        .nonce(&record.device_id)
+        .await
+        .map_err(chain_error)?;
+    let (chain_id, registry) = ns.chain.bind_domain();
+    let domain = Domain {
+        chain_id: &chain_id,
+        contract: &registry,
+    };
+    let bind = bind_message(&key, &record, &domain, nonce)
+        .map_err(|e| ApiError::store_failed(&StoreError::Corrupt(e.to_string())))?;
+    tracing::info!(patient, device_id = %record.device_id, tx = %tx, "nightscout uploader created");
+    Ok(NewUploader {
+        device_id: record.device_id,
+        api_secret,
+        registered_tx: tx,
+        registry_contract: registry,
+        bind_device: bind,
+    })
+}

@@ -1,0 +1,666 @@
+//! The relayer's HTTP API as an OpenAPI 3.1 document, generated from the Rust types the
+//! handlers use (`diachain-relayer-types`, JSON Schema by `schemars`) and the table of routes
+//! below. `relayer-api-schema` writes it to `schema/relayer-api.json`; `scripts/schema.sh
+//! --check` fails when the committed file is stale, and the TypeScript client's relayer types
+//! (`clients/ts/src/relayer-types.ts`) are generated from it.
+
+use diachain_relayer_types::data::{
+    ErasureRequest, ErasureView, ErasuresResponse, FhirQuery, ReadingsQuery, ReadingsResponse,
+};
+use diachain_relayer_types::nightscout::{
+    NewUploader, NightscoutStatus, StoredEntry, UploadedEntry,
+};
+use diachain_relayer_types::proof::ReadingProof;
+use diachain_relayer_types::request::SIGNED_REQUEST_HEADERS;
+use diachain_relayer_types::status::{HealthReport, StatusResponse};
+use diachain_relayer_types::verify::Verdict;
+use diachain_relayer_types::{BatchRequest, ErrorBody, ErrorCode, Receipt, REPLAY_HEADER};
+use schemars::gen::{SchemaGenerator, SchemaSettings};
+use schemars::schema::{Schema, SchemaObject};
+use schemars::JsonSchema;
+use serde_json::{json, Map, Value};
+
+use crate::routes::API_SECRET_HEADER;
+
+/// Who may call a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Caller {
+    /// Anyone (gateways prove themselves by the device signature in the body).
+    Anyone,
+    /// A signed request (ADR-036): the patient, their guardian, or a grantee.
+    Signed,
+    /// A Nightscout uploader app, with the `api-secret` header of one patient's uploader.
+    Uploader,
+}
+
+/// A body: its media type and its schema (`None`: no schema, e.g. Prometheus text).
+type BodySchema = (&'static str, Option<fn(&mut SchemaGenerator) -> Schema>);
+
+/// One route of the API, as the schema describes it.
+pub struct Endpoint {
+    pub method: &'static str,
+    /// The path as OpenAPI writes it (`{patient}` is a path parameter).
+    pub path: &'static str,
+    pub operation_id: &'static str,
+    pub summary: &'static str,
+    pub caller: Caller,
+    /// The query string's fields.
+    pub query: Option<fn(&mut SchemaGenerator) -> Schema>,
+    pub request: Option<BodySchema>,
+    /// The status and body of the answer (also given by a resubmission or an empty upload).
+    pub response: (u16, &'static str, BodySchema),
+    /// The refusals of this route's own (a signed request's come first: [`SIGNED`]; an
+    /// upload's batches may get any of [`INGEST`]'s).
+    pub errors: &'static [ErrorCode],
+}
+
+impl Endpoint {
+    /// Every refusal this route may answer (`ErrorBody` with one of these codes).
+    pub fn refusals(&self) -> Vec<ErrorCode> {
+        let before: &[ErrorCode] = match self.caller {
+            Caller::Signed => SIGNED,
+            _ => &[],
+        };
+        let after: &[ErrorCode] = match self.caller {
+            Caller::Uploader => INGEST,
+            _ => &[],
+        };
+        let mut all: Vec<ErrorCode> = Vec::new();
+        for c in before.iter().chain(self.errors).chain(after) {
+            if !all.contains(c) {
+                all.push(*c);
+            }
+        }
+        all
+    }
+}
+
+fn schema<T: JsonSchema>(gen: &mut SchemaGenerator) -> Schema {
+    gen.subschema_for::<T>()
+}
+
+const JSON: &str = "application/json";
+
+use ErrorCode::*;
+
+/// Every refusal of `POST /v1/batches`, in the order its checks run.
+const INGEST: &[ErrorCode] = &[
+    BodyTooLarge,
+    BadEncoding,
+    BatchSize,
+    CountMismatch,
+    TimesInverted,
+    CrossesMidnight,
+    SeqOutOfRange,
+    FutureReading,
+    TooDense,
+    TooSoonAfterLast,
+    ReadingsMismatch,
+    RootMismatch,
+    DayBackwards,
+    UnknownDevice,
+    DeviceNotBound,
+    MeasuredBeforeOwner,
+    DeviceRevoked,
+    InvalidSignature,
+    Overlap,
+    BehindHead,
+    RegistryUnavailable,
+    ShuttingDown,
+    StoreFailed,
+];
+
+/// A signed request's refusals before its route's own.
+const SIGNED: &[ErrorCode] = &[
+    DataApiDisabled,
+    BodyTooLarge,
+    MissingAuthHeader,
+    MalformedAuthHeader,
+    StaleRequest,
+    ReplayedNonce,
+    Busy,
+    KeyNotAddress,
+    BadSignature,
+    BadPatient,
+];
+
+const READINGS: &[ErrorCode] = &[
+    BadQuery,
+    BadPeriod,
+    PeriodTooLong,
+    SummariesOnly,
+    TooMuchData,
+    NoGrant,
+    GrantRevoked,
+    GrantExpired,
+    ProviderNotAdmitted,
+    ScopeNotGranted,
+    PeriodNotCovered,
+    NotACustodian,
+    ChainUnavailable,
+    StoreFailed,
+];
+
+const FHIR: &[ErrorCode] = &[
+    BadQuery,
+    BadPeriod,
+    PeriodTooLong,
+    TooMuchData,
+    NoGrant,
+    GrantRevoked,
+    GrantExpired,
+    ProviderNotAdmitted,
+    ScopeNotGranted,
+    PeriodNotCovered,
+    NotACustodian,
+    ChainUnavailable,
+    StoreFailed,
+];
+
+const ERASE: &[ErrorCode] = &[
+    BadBody,
+    NotConfirmed,
+    NotPatientOrGuardian,
+    ChainUnavailable,
+    StoreFailed,
+];
+
+const ERASURES: &[ErrorCode] = &[NotPatientOrGuardian, ChainUnavailable, StoreFailed];
+
+const UPLOADERS: &[ErrorCode] = &[
+    NightscoutDisabled,
+    NotPatientOrGuardian,
+    TooManyUploaders,
+    RegistrationRefused,
+    ChainUnavailable,
+    StoreFailed,
+];
+
+/// An upload's own refusals; each batch it becomes may also get any of [`INGEST`]'s (with
+/// `stored_entries`).
+const ENTRIES: &[ErrorCode] = &[
+    NightscoutDisabled,
+    MissingApiSecret,
+    BadApiSecret,
+    TooManyEntries,
+    BadEntry,
+    UploaderExhausted,
+];
+
+/// Every route of the API; `routes::router` serves exactly these (a test checks it).
+pub const ENDPOINTS: &[Endpoint] = &[
+    Endpoint {
+        method: "post",
+        path: "/v1/batches",
+        operation_id: "postBatch",
+        summary: "A device-signed batch of readings (idempotent: an exact resubmission gets the \
+                  same answer with `idempotent-replayed: true`)",
+        caller: Caller::Anyone,
+        query: None,
+        request: Some((JSON, Some(schema::<BatchRequest>))),
+        response: (
+            201,
+            "Stored now, or found stored before",
+            (JSON, Some(schema::<Receipt>)),
+        ),
+        errors: INGEST,
+    },
+    Endpoint {
+        method: "get",
+        path: "/v1/patients/{patient}/readings",
+        operation_id: "getReadings",
+        summary: "A patient's readings of a scope and period, each with its salt, inclusion \
+                  proof, signed header and anchor, after consent checks (a grant's access is \
+                  recorded on chain)",
+        caller: Caller::Signed,
+        query: Some(schema::<ReadingsQuery>),
+        request: None,
+        response: (
+            200,
+            "The readings",
+            (JSON, Some(schema::<ReadingsResponse>)),
+        ),
+        errors: READINGS,
+    },
+    Endpoint {
+        method: "get",
+        path: "/v1/patients/{patient}/fhir/Observation",
+        operation_id: "getFhirObservations",
+        summary: "The anchored glucose readings of a period as a FHIR R4 searchset Bundle \
+                  (CGM IG Observations, each with a Provenance naming its on-chain anchor)",
+        caller: Caller::Signed,
+        query: Some(schema::<FhirQuery>),
+        request: None,
+        response: (
+            200,
+            "A FHIR R4 Bundle (type searchset)",
+            ("application/fhir+json", Some(fhir_bundle)),
+        ),
+        errors: FHIR,
+    },
+    Endpoint {
+        method: "post",
+        path: "/v1/patients/{patient}/erasure",
+        operation_id: "postErasure",
+        summary: "Crypto-shredding of the patient's data held so far, recorded on chain",
+        caller: Caller::Signed,
+        query: None,
+        request: Some((JSON, Some(schema::<ErasureRequest>))),
+        response: (200, "Erased", (JSON, Some(schema::<ErasureView>))),
+        errors: ERASE,
+    },
+    Endpoint {
+        method: "get",
+        path: "/v1/patients/{patient}/erasures",
+        operation_id: "getErasures",
+        summary: "The patient's erasures and whether the chain has recorded them",
+        caller: Caller::Signed,
+        query: None,
+        request: None,
+        response: (
+            200,
+            "The erasures",
+            (JSON, Some(schema::<ErasuresResponse>)),
+        ),
+        errors: ERASURES,
+    },
+    Endpoint {
+        method: "post",
+        path: "/v1/patients/{patient}/nightscout/uploaders",
+        operation_id: "createUploader",
+        summary: "A Nightscout uploader for the patient's app: a key the relayer holds, \
+                  registered on chain, and the secret for the app (shown once)",
+        caller: Caller::Signed,
+        query: None,
+        request: None,
+        response: (201, "Created", (JSON, Some(schema::<NewUploader>))),
+        errors: UPLOADERS,
+    },
+    Endpoint {
+        method: "post",
+        path: "/api/v1/entries",
+        operation_id: "postEntries",
+        summary: "Nightscout entries (an array, or one), stored as relayer-attested readings",
+        caller: Caller::Uploader,
+        query: None,
+        request: Some((JSON, Some(entries_body))),
+        response: (
+            200,
+            "The entries stored now",
+            (JSON, Some(schema::<Vec<StoredEntry>>)),
+        ),
+        errors: ENTRIES,
+    },
+    Endpoint {
+        method: "post",
+        path: "/api/v1/entries.json",
+        operation_id: "postEntriesJson",
+        summary: "The same as `POST /api/v1/entries`",
+        caller: Caller::Uploader,
+        query: None,
+        request: Some((JSON, Some(entries_body))),
+        response: (
+            200,
+            "The entries stored now",
+            (JSON, Some(schema::<Vec<StoredEntry>>)),
+        ),
+        errors: ENTRIES,
+    },
+    Endpoint {
+        method: "get",
+        path: "/api/v1/status.json",
+        operation_id: "getNightscoutStatus",
+        summary: "What Nightscout uploaders check before they upload",
+        caller: Caller::Anyone,
+        query: None,
+        request: None,
+        response: (200, "The status", (JSON, Some(schema::<NightscoutStatus>))),
+        errors: &[],
+    },
+    Endpoint {
+        method: "get",
+        path: "/v1/status",
+        operation_id: "getStatus",
+        summary: "Batches per anchoring state, the anchoring task, records owed to the chain",
+        caller: Caller::Anyone,
+        query: None,
+        request: None,
+        response: (200, "The status", (JSON, Some(schema::<StatusResponse>))),
+        errors: &[StoreFailed],
+    },
+    Endpoint {
+        method: "get",
+        path: "/healthz",
+        operation_id: "getHealth",
+        summary: "200 while the store takes a durable write, else 503 (with the same body); \
+                  a failing chain or anchoring lag makes it `degraded`",
+        caller: Caller::Anyone,
+        query: None,
+        request: None,
+        response: (
+            200,
+            "Healthy or degraded",
+            (JSON, Some(schema::<HealthReport>)),
+        ),
+        errors: &[],
+    },
+    Endpoint {
+        method: "get",
+        path: "/metrics",
+        operation_id: "getMetrics",
+        summary: "Prometheus metrics, prefix `diachain_relayer_`",
+        caller: Caller::Anyone,
+        query: None,
+        request: None,
+        response: (
+            200,
+            "OpenMetrics text",
+            (
+                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                None,
+            ),
+        ),
+        errors: &[],
+    },
+];
+
+fn fhir_bundle(_: &mut SchemaGenerator) -> Schema {
+    serde_json::from_value(json!({
+        "type": "object",
+        "description": "A FHIR R4 Bundle of type searchset: one Observation (mode match) and one \
+                        Provenance (mode include) per anchored glucose reading",
+        "required": ["resourceType", "type", "entry"],
+        "properties": { "resourceType": { "const": "Bundle" }, "type": { "const": "searchset" } }
+    }))
+    .unwrap_or(Schema::Bool(true))
+}
+
+fn entries_body(gen: &mut SchemaGenerator) -> Schema {
+    let one = gen.subschema_for::<UploadedEntry>();
+    let many = gen.subschema_for::<Vec<UploadedEntry>>();
+    Schema::Object(SchemaObject {
+        subschemas: Some(Box::new(schemars::schema::SubschemaValidation {
+            one_of: Some(vec![many, one]),
+            ..Default::default()
+        })),
+        ..Default::default()
+    })
+}
+
+fn generator() -> SchemaGenerator {
+    SchemaSettings::draft07()
+        .with(|s| {
+            s.definitions_path = "#/components/schemas/".into();
+            s.meta_schema = None;
+        })
+        .into_generator()
+}
+
+fn to_value(s: Schema) -> Value {
+    serde_json::to_value(s).unwrap_or(Value::Null)
+}
+
+/// Query parameters of a query-string type (its properties).
+fn parameters(query: fn(&mut SchemaGenerator) -> Schema, gen: &mut SchemaGenerator) -> Vec<Value> {
+    let Schema::Object(reference) = query(gen) else {
+        return Vec::new();
+    };
+    // A named type comes back as a `$ref`: its definition holds the properties.
+    let name = reference
+        .reference
+        .as_deref()
+        .and_then(|r| r.rsplit('/').next())
+        .map(str::to_string);
+    let object = match name.and_then(|n| gen.definitions().get(&n).cloned()) {
+        Some(Schema::Object(o)) => o,
+        _ => reference,
+    };
+    let Some(obj) = object.object else {
+        return Vec::new();
+    };
+    obj.properties
+        .into_iter()
+        .map(|(name, s)| {
+            let mut p = json!({
+                "name": name,
+                "in": "query",
+                "required": obj.required.contains(&name),
+                "schema": to_value(s.clone()),
+            });
+            if let Schema::Object(o) = &s {
+                if let Some(d) = o.metadata.as_ref().and_then(|m| m.description.clone()) {
+                    p["description"] = json!(d);
+                }
+            }
+            p
+        })
+        .collect()
+}
+
+fn content(body: BodySchema, gen: &mut SchemaGenerator) -> Value {
+    let (media, schema) = body;
+    let schema = schema.map_or(json!({ "type": "string" }), |f| to_value(f(gen)));
+    json!({ media: { "schema": schema } })
+}
+
+fn security(caller: Caller) -> Value {
+    match caller {
+        Caller::Anyone => json!([]),
+        Caller::Uploader => json!([{ "apiSecret": [] }]),
+        Caller::Signed => {
+            let all: Map<String, Value> = SIGNED_REQUEST_HEADERS
+                .iter()
+                .map(|h| (h.to_string(), json!([])))
+                .collect();
+            json!([all])
+        }
+    }
+}
+
+fn operation(e: &Endpoint, gen: &mut SchemaGenerator) -> Value {
+    let mut op = json!({
+        "operationId": e.operation_id,
+        "summary": e.summary,
+        "security": security(e.caller),
+    });
+    let mut params = Vec::new();
+    if e.path.contains("{patient}") {
+        params.push(json!({
+            "name": "patient", "in": "path", "required": true,
+            "description": "The patient's account address (bech32, this chain's prefix)",
+            "schema": { "type": "string" },
+        }));
+    }
+    if let Some(q) = e.query {
+        params.extend(parameters(q, gen));
+    }
+    if !params.is_empty() {
+        op["parameters"] = json!(params);
+    }
+    if let Some(body) = e.request {
+        op["requestBody"] = json!({ "required": true, "content": content(body, gen) });
+    }
+    let (status, description, body) = e.response;
+    let mut responses = Map::new();
+    let mut ok = json!({ "description": description, "content": content(body, gen) });
+    if e.operation_id == "postBatch" {
+        ok["headers"] = json!({ REPLAY_HEADER: {
+            "description": "`true` on the answer to an exact resubmission",
+            "schema": { "type": "string", "enum": ["true"] },
+        }});
+    }
+    responses.insert(status.to_string(), ok);
+    if e.operation_id == "getHealth" {
+        responses.insert(
+            "503".into(),
+            json!({ "description": "The store is failing", "content": content(body, gen) }),
+        );
+    }
+    let error_body = to_value(gen.subschema_for::<ErrorBody>());
+    let refusals = e.refusals();
+    let mut statuses: Vec<u16> = refusals.iter().map(|c| c.status()).collect();
+    statuses.sort_unstable();
+    statuses.dedup();
+    for s in statuses {
+        let codes: Vec<&str> = refusals
+            .iter()
+            .filter(|c| c.status() == s)
+            .map(|c| c.as_str())
+            .collect();
+        responses.insert(
+            s.to_string(),
+            json!({
+                "description": format!("Refused: {}", codes.join(", ")),
+                "content": { JSON: { "schema": error_body } },
+                "x-error-codes": codes,
+            }),
+        );
+    }
+    op["responses"] = Value::Object(responses);
+    op
+}
+
+/// The table of every refusal, as `docs/relayer.md` shows it (a test holds the docs to it).
+pub fn refusal_table() -> String {
+    let mut out = String::from("| status | `error` | when |\n| --- | --- | --- |\n");
+    for c in ErrorCode::ALL {
+        out.push_str(&format!(
+            "| {} | `{}` | {} |\n",
+            c.status(),
+            c.as_str(),
+            c.when()
+        ));
+    }
+    out
+}
+
+/// The OpenAPI document of the relayer's HTTP API.
+pub fn openapi() -> Value {
+    let mut gen = generator();
+    let mut paths = Map::new();
+    for e in ENDPOINTS {
+        let op = operation(e, &mut gen);
+        let item = paths.entry(e.path.to_string()).or_insert_with(|| json!({}));
+        item[e.method] = op;
+    }
+    // Types a client reads beside the routes': a proof (`export-proof`) and its verdict.
+    gen.subschema_for::<ReadingProof>();
+    gen.subschema_for::<Verdict>();
+    let schemas: Map<String, Value> = gen
+        .take_definitions()
+        .into_iter()
+        .map(|(k, v)| (k, to_value(v)))
+        .collect();
+    let mut schemes = Map::new();
+    for h in SIGNED_REQUEST_HEADERS {
+        schemes.insert(
+            h.to_string(),
+            json!({ "type": "apiKey", "in": "header", "name": h,
+                    "description": "One of the five headers of an ADR-036 signed request (docs/data-api.md)" }),
+        );
+    }
+    schemes.insert(
+        "apiSecret".into(),
+        json!({ "type": "apiKey", "in": "header", "name": API_SECRET_HEADER,
+                "description": "SHA-1 hex of a Nightscout uploader's secret" }),
+    );
+    let table: Vec<Value> = ErrorCode::ALL
+        .iter()
+        .map(|c| json!({ "code": c.as_str(), "status": c.status(), "when": c.when() }))
+        .collect();
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "DiaChain relayer",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "The relayer's HTTP API: gateways' device-signed batches, the data \
+                            API (signed requests, consent-checked), Nightscout uploads, status. \
+                            Generated by `relayer-api-schema` (scripts/schema.sh); do not edit.",
+        },
+        "paths": paths,
+        "components": { "schemas": schemas, "securitySchemes": schemes },
+        "x-error-codes": table,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    #[test]
+    fn every_refusal_code_belongs_to_a_route_and_every_operation_id_is_unique() {
+        let used: BTreeSet<ErrorCode> = ENDPOINTS.iter().flat_map(|e| e.refusals()).collect();
+        let unused: Vec<&str> = ErrorCode::ALL
+            .iter()
+            .filter(|c| !used.contains(c))
+            .map(|c| c.as_str())
+            .collect();
+        assert!(unused.is_empty(), "codes no route answers: {unused:?}");
+        let ids: BTreeSet<&str> = ENDPOINTS.iter().map(|e| e.operation_id).collect();
+        assert_eq!(ids.len(), ENDPOINTS.len());
+    }
+
+    fn doc(name: &str) -> String {
+        let path = format!("{}/../../docs/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    const TABLE_MARK: &str = "<!-- every refusal: relayer_api::schema::refusal_table() -->\n";
+
+    #[test]
+    fn the_docs_list_every_refusal_code_with_the_tables_status() {
+        let relayer = doc("relayer.md");
+        let listed = relayer
+            .split(TABLE_MARK)
+            .nth(1)
+            .map(|rest| rest.split("\n\n").next().unwrap_or_default().to_string() + "\n")
+            .expect("docs/relayer.md has the table of every refusal");
+        let table = refusal_table();
+        assert_eq!(
+            listed, table,
+            "docs/relayer.md's table of every refusal should be:\n{table}"
+        );
+        // The endpoints' own refusal tables (| status | `code`, … | …) agree with the table.
+        for name in ["relayer.md", "data-api.md"] {
+            for row in doc(name)
+                .lines()
+                .filter(|l| l.starts_with("| 4") || l.starts_with("| 5"))
+            {
+                let mut cells = row.split('|').map(str::trim).skip(1);
+                let status: u16 = match cells.next().and_then(|s| s.parse().ok()) {
+                    Some(s) => s,
+                    None => continue,
+                };
+                let codes = cells.next().unwrap_or_default();
+                for code in codes.split('`').skip(1).step_by(2) {
+                    let c: ErrorCode = code
+                        .parse()
+                        .unwrap_or_else(|e| panic!("docs/{name}: {e} (row: {row})"));
+                    assert_eq!(c.status(), status, "docs/{name}: {code} (row: {row})");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_document_refers_only_to_schemas_it_defines() {
+        let doc = openapi();
+        let text = doc.to_string();
+        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        for piece in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
+            let name = piece.split('"').next().unwrap();
+            assert!(schemas.contains_key(name), "{name} is not defined");
+        }
+        for name in [
+            "BatchRequest",
+            "Receipt",
+            "ErrorBody",
+            "ErrorCode",
+            "ReadingsResponse",
+        ] {
+            assert!(schemas.contains_key(name), "{name}");
+        }
+    }
+}

@@ -1,0 +1,257 @@
+//! Consent checks for the data API: whether a grantee may read a patient's data of a scope and
+//! period now, as the consent contract's `CheckAccess` decides at the current block time, and
+//! the refusal as an HTTP answer (403 with a machine-readable reason and a sentence); and
+//! whether a caller is the patient's guardian (the device registry's `IsGuardian`).
+
+use cosmwasm_std::Timestamp;
+use diachain_chain_client::{ChainClient, Rpc};
+use diachain_relayer_types::ErrorCode;
+use diachain_std::consent::{CheckAccessResponse, Denial, QueryMsg};
+use diachain_std::encoding::ReadingKind;
+use diachain_std::DataScope;
+
+use crate::BoxFuture;
+
+/// The scope a reading falls under: glucose and ketone measurements are `Glucose`, insulin
+/// doses `Insulin`, carbohydrates `Nutrition`, device events, heart rate and steps
+/// `DeviceEvents`.
+pub fn scope_of(kind: ReadingKind) -> DataScope {
+    match kind {
+        ReadingKind::Glucose | ReadingKind::Ketones => DataScope::Glucose,
+        ReadingKind::InsulinBolus | ReadingKind::InsulinBasal => DataScope::Insulin,
+        ReadingKind::Carbohydrates => DataScope::Nutrition,
+        ReadingKind::DeviceEvent | ReadingKind::HeartRate | ReadingKind::Steps => {
+            DataScope::DeviceEvents
+        }
+    }
+}
+
+/// One access asked for: `grantee` reads `patient`'s `scope` data measured in
+/// `data_from..=data_to` (Unix seconds).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccessRequest {
+    pub patient: String,
+    pub grantee: String,
+    pub scope: DataScope,
+    pub data_from: u64,
+    pub data_to: u64,
+}
+
+/// The decision: the grant that allows it (recorded with the access), or why not. `at_ns` is
+/// the block time (Unix nanoseconds) it was decided at: the access is recorded as served then,
+/// so the contract checks the record at the very time the decision was made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Decision {
+    Allowed {
+        grant_id: u64,
+        break_glass: bool,
+        at_ns: u64,
+    },
+    Denied(Refusal),
+}
+
+/// Why an access is refused, as the API answers it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: ErrorCode,
+    pub message: &'static str,
+    pub grant_id: Option<u64>,
+}
+
+impl Refusal {
+    pub fn of(denial: Option<Denial>) -> Refusal {
+        let (code, message, grant_id) = match denial {
+            None | Some(Denial::NoGrant) => (
+                ErrorCode::NoGrant,
+                "The patient has not granted you access.",
+                None,
+            ),
+            Some(Denial::Revoked { grant_id }) => (
+                ErrorCode::GrantRevoked,
+                "The patient revoked the grant.",
+                Some(grant_id),
+            ),
+            Some(Denial::Expired { grant_id }) => (
+                ErrorCode::GrantExpired,
+                "The grant has expired.",
+                Some(grant_id),
+            ),
+            Some(Denial::ProviderNotAdmitted { grant_id }) => (
+                ErrorCode::ProviderNotAdmitted,
+                "The emergency provider of this break-glass session is no longer admitted.",
+                Some(grant_id),
+            ),
+            Some(Denial::ScopeNotGranted { grant_id }) => (
+                ErrorCode::ScopeNotGranted,
+                "The grant does not cover this kind of data.",
+                Some(grant_id),
+            ),
+            Some(Denial::PeriodNotCovered { grant_id }) => (
+                ErrorCode::PeriodNotCovered,
+                "The grant does not cover data measured in this period.",
+                Some(grant_id),
+            ),
+        };
+        Refusal {
+            code,
+            message,
+            grant_id,
+        }
+    }
+}
+
+/// Where consent decisions come from.
+pub trait ConsentView: Send + Sync + 'static {
+    fn check_access<'a>(
+        &'a self,
+        request: &'a AccessRequest,
+    ) -> BoxFuture<'a, Result<Decision, diachain_chain_client::Error>>;
+    /// The latest block's time (Unix nanoseconds, exactly as the block has it).
+    fn block_time(&self) -> BoxFuture<'_, Result<u64, diachain_chain_client::Error>>;
+    /// Whether this relayer may record accesses (an admitted custodian).
+    fn is_custodian(&self) -> BoxFuture<'_, Result<bool, diachain_chain_client::Error>>;
+    /// Whether `address` is `patient`'s guardian now.
+    fn is_guardian<'a>(
+        &'a self,
+        patient: &'a str,
+        address: &'a str,
+    ) -> BoxFuture<'a, Result<bool, diachain_chain_client::Error>>;
+}
+
+/// The consent contract (and the device registry, for guardians) on chain, asked at the
+/// latest block's time.
+pub struct ChainConsent<R> {
+    pub client: ChainClient<R>,
+    pub consent_contract: String,
+    pub registry_contract: String,
+    /// The relayer's own address (the custodian that records accesses).
+    pub custodian: String,
+}
+
+/// A decision from the contract's answer at block time `at_ns`.
+pub fn decide(r: CheckAccessResponse, at_ns: u64) -> Decision {
+    match (r.allowed, r.grant) {
+        (true, Some(g)) => Decision::Allowed {
+            grant_id: g.id,
+            break_glass: g.break_glass.is_some(),
+            at_ns,
+        },
+        _ => Decision::Denied(Refusal::of(r.denial)),
+    }
+}
+
+/// The latest block's exact time: a decision at its seconds alone would not see a grant made in
+/// that very block.
+async fn block_time<R: Rpc>(client: &ChainClient<R>) -> Result<u64, diachain_chain_client::Error> {
+    let s = client.status().await?;
+    diachain_chain_client::time::rfc3339_nanos(&s.latest_block_time).ok_or_else(|| {
+        diachain_chain_client::Error::Transport {
+            tx_hash: None,
+            reason: format!(
+                "the node gave an unreadable block time {:?}",
+                s.latest_block_time
+            ),
+        }
+    })
+}
+
+impl<R: Rpc + 'static> ConsentView for ChainConsent<R> {
+    fn check_access<'a>(
+        &'a self,
+        request: &'a AccessRequest,
+    ) -> BoxFuture<'a, Result<Decision, diachain_chain_client::Error>> {
+        Box::pin(async move {
+            // Decided at a known block time, so that the record names that very time.
+            let at_ns = block_time(&self.client).await?;
+            let q = QueryMsg::CheckAccess {
+                patient: request.patient.clone(),
+                grantee: request.grantee.clone(),
+                scope: request.scope,
+                data_from: Timestamp::from_seconds(request.data_from),
+                data_to: Timestamp::from_seconds(request.data_to),
+                at: Some(Timestamp::from_nanos(at_ns)),
+            };
+            let r: CheckAccessResponse =
+                self.client.smart_query(&self.consent_contract, &q).await?;
+            Ok(decide(r, at_ns))
+        })
+    }
+
+    fn block_time(&self) -> BoxFuture<'_, Result<u64, diachain_chain_client::Error>> {
+        Box::pin(block_time(&self.client))
+    }
+
+    fn is_custodian(&self) -> BoxFuture<'_, Result<bool, diachain_chain_client::Error>> {
+        Box::pin(async move {
+            let q = QueryMsg::Member {
+                role: diachain_std::consent::ConsentRole::Custodian,
+                address: self.custodian.clone(),
+            };
+            let m: Option<serde_json::Value> =
+                self.client.smart_query(&self.consent_contract, &q).await?;
+            Ok(m.is_some())
+        })
+    }
+
+    fn is_guardian<'a>(
+        &'a self,
+        patient: &'a str,
+        address: &'a str,
+    ) -> BoxFuture<'a, Result<bool, diachain_chain_client::Error>> {
+        Box::pin(async move {
+            let q = diachain_std::registry::QueryMsg::IsGuardian {
+                patient: patient.to_string(),
+                guardian: address.to_string(),
+            };
+            self.client.smart_query(&self.registry_contract, &q).await
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_denial_has_its_own_code_and_names_the_grant() {
+        let denials = [
+            None,
+            Some(Denial::NoGrant),
+            Some(Denial::Revoked { grant_id: 1 }),
+            Some(Denial::Expired { grant_id: 2 }),
+            Some(Denial::ProviderNotAdmitted { grant_id: 3 }),
+            Some(Denial::ScopeNotGranted { grant_id: 4 }),
+            Some(Denial::PeriodNotCovered { grant_id: 5 }),
+        ];
+        let codes: Vec<&str> = denials
+            .iter()
+            .map(|d| Refusal::of(*d).code.as_str())
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                "no_grant",
+                "no_grant",
+                "grant_revoked",
+                "grant_expired",
+                "provider_not_admitted",
+                "scope_not_granted",
+                "period_not_covered"
+            ]
+        );
+        assert_eq!(
+            Refusal::of(Some(Denial::Expired { grant_id: 2 })).grant_id,
+            Some(2)
+        );
+    }
+
+    #[test]
+    fn allowed_without_a_grant_is_not_taken_for_allowed() {
+        let r = CheckAccessResponse {
+            allowed: true,
+            grant: None,
+            denial: None,
+        };
+        assert!(matches!(decide(r, 1), Decision::Denied(_)));
+    }
+}

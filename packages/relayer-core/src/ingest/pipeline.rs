@@ -1,0 +1,149 @@
+//! The ingest pipeline shared by the HTTP handler, tests and benchmarks.
+
+use std::sync::Arc;
+
+use diachain_std::{BatchHeader, Domain};
+
+use super::checks::{self, Parsed};
+use super::{device, Rejection, Verifier};
+use crate::clock::{now_ms, Clock};
+use crate::registry::{RegistryCache, SamplingLimits};
+use crate::store::{GroupCommit, IngestOutcome, IngestStore, NewBatch, StoreError, StoredBatch};
+
+/// An accepted batch: stored now, or found stored before (`replay`).
+#[derive(Clone, Debug)]
+pub struct Accepted {
+    pub batch: StoredBatch,
+    pub replay: bool,
+}
+
+pub struct Pipeline {
+    /// The chain id and anchors contract address the device signatures are bound to.
+    pub chain_id: String,
+    pub anchors_contract: String,
+    pub registry: Arc<RegistryCache>,
+    /// reading-anchors' minimum reading intervals per device kind.
+    pub limits: Arc<SamplingLimits>,
+    pub store: Arc<dyn IngestStore>,
+    pub writer: Arc<GroupCommit>,
+    /// This machine's clock: when a batch was received.
+    pub clock: Clock,
+    /// The chain's clock (block time), which the header rules are judged against, as the
+    /// contract does.
+    pub chain_clock: Clock,
+    pub verifier: Verifier,
+}
+
+impl Pipeline {
+    pub fn domain(&self) -> Domain<'_> {
+        Domain {
+            chain_id: &self.chain_id,
+            contract: &self.anchors_contract,
+        }
+    }
+
+    /// Checks a request body and stores the batch durably; see the module docs for the order.
+    pub async fn submit(&self, body: &[u8]) -> Result<Accepted, Rejection> {
+        let parsed = checks::parse(body)?;
+        let h = &parsed.header;
+        checks::check_header(h, (self.chain_clock)())?;
+        checks::check_readings(h, &parsed.readings)?;
+        checks::check_root(h, &parsed.readings)?;
+        if let Some(batch) = self.stored_copy(&parsed)? {
+            return Ok(Accepted {
+                batch,
+                replay: true,
+            });
+        }
+        let (patient, min_interval_seconds) = self.authenticate(&parsed).await?;
+        let Parsed {
+            header,
+            signature,
+            readings,
+        } = parsed;
+        let batch = NewBatch {
+            header,
+            signature,
+            patient,
+            readings,
+            received_at: (self.clock)(),
+            received_at_ms: now_ms(),
+            min_interval_seconds,
+        };
+        let outcome = self.writer.submit(batch).await.map_err(store_rejection)?;
+        outcome_to_result(outcome)
+    }
+
+    /// The stored batch if this is an exact resubmission (same header, same signature).
+    fn stored_copy(&self, p: &Parsed) -> Result<Option<StoredBatch>, Rejection> {
+        let found = self
+            .store
+            .find_batch(&p.header.device_id, p.header.first_seq)
+            .map_err(store_rejection)?;
+        Ok(found.filter(|b| same_batch(b, &p.header, &p.signature)))
+    }
+
+    /// Registry checks, the device kind's sampling limit and the signature; returns the
+    /// patient the batch belongs to and the kind's minimum reading interval.
+    async fn authenticate(&self, p: &Parsed) -> Result<(String, u32), Rejection> {
+        let h = &p.header;
+        let device = self.registry.device(&h.device_id).await.map_err(|e| {
+            tracing::warn!(error = %e, device = %h.device_id, "registry lookup failed");
+            Rejection::RegistryUnavailable {
+                reason: "the chain's device registry could not be queried".into(),
+            }
+        })?;
+        let authorized = device::authorize(h, device.as_ref())?;
+        let min_interval = self.limits.min_interval(authorized.kind);
+        checks::check_density(h, min_interval)?;
+        device::verify(
+            &self.verifier,
+            h,
+            &self.domain(),
+            authorized.key,
+            &p.signature,
+        )?;
+        Ok((authorized.patient.to_string(), min_interval))
+    }
+}
+
+fn same_batch(stored: &StoredBatch, header: &BatchHeader, signature: &[u8]) -> bool {
+    stored.header == *header && stored.signature.as_slice() == signature
+}
+
+fn outcome_to_result(outcome: IngestOutcome) -> Result<Accepted, Rejection> {
+    match outcome {
+        IngestOutcome::Stored(batch) => Ok(Accepted {
+            batch,
+            replay: false,
+        }),
+        IngestOutcome::Duplicate(batch) => Ok(Accepted {
+            batch,
+            replay: true,
+        }),
+        IngestOutcome::Overlap { conflict } => Err(Rejection::Overlap { conflict }),
+        IngestOutcome::BehindHead { head } => Err(Rejection::BehindHead { head }),
+        IngestOutcome::DayBackwards { day, held_day } => {
+            Err(Rejection::DayBackwards { day, held_day })
+        }
+        IngestOutcome::TooSoonAfterLast {
+            first_time,
+            held_last_time,
+            min_interval_seconds,
+        } => Err(Rejection::TooSoonAfterLast {
+            first_time,
+            held_last_time,
+            min_interval_seconds,
+        }),
+    }
+}
+
+fn store_rejection(e: StoreError) -> Rejection {
+    match e {
+        StoreError::Closed => Rejection::ShuttingDown,
+        other => {
+            tracing::error!(error = %other, "store failure during ingest");
+            Rejection::StoreFailed
+        }
+    }
+}

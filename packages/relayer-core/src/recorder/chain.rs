@@ -1,0 +1,61 @@
+//! What the recorder needs from the chain, as a trait so that its decisions are tested against
+//! a scripted chain; [`TxRecordChain`] is the real one, over the chain client.
+
+use diachain_chain_client::{execute_msg, Error, Gas, Rpc, TxOutcome, TxSender};
+use diachain_std::consent::ExecuteMsg;
+
+use crate::anchor::BeforeBroadcast;
+use crate::BoxFuture;
+
+pub trait RecordChain: Send + Sync + 'static {
+    /// The latest block height.
+    fn latest_height(&self) -> BoxFuture<'_, Result<u64, Error>>;
+    /// Simulates, signs and broadcasts `msgs` to the consent contract in one transaction that
+    /// no block above `timeout_height` may include; its hash once CheckTx accepted it.
+    fn submit<'a>(
+        &'a self,
+        msgs: Vec<ExecuteMsg>,
+        timeout_height: u64,
+        before_broadcast: BeforeBroadcast<'a>,
+    ) -> BoxFuture<'a, Result<String, Error>>;
+    /// The transaction if it is in a block.
+    fn find_tx<'a>(&'a self, hash: &'a str) -> BoxFuture<'a, Result<Option<TxOutcome>, Error>>;
+}
+
+/// The relayer's account (shared with the anchoring task, so one sequence counter) and the
+/// consent contract.
+pub struct TxRecordChain<R> {
+    pub sender: std::sync::Arc<TxSender<R>>,
+    pub consent_contract: String,
+}
+
+impl<R: Rpc + 'static> RecordChain for TxRecordChain<R> {
+    fn latest_height(&self) -> BoxFuture<'_, Result<u64, Error>> {
+        Box::pin(self.sender.client().latest_height())
+    }
+
+    fn submit<'a>(
+        &'a self,
+        msgs: Vec<ExecuteMsg>,
+        timeout_height: u64,
+        before_broadcast: BeforeBroadcast<'a>,
+    ) -> BoxFuture<'a, Result<String, Error>> {
+        Box::pin(async move {
+            let anys = msgs
+                .iter()
+                .map(|m| execute_msg(self.sender.address(), &self.consent_contract, m, vec![]))
+                .collect::<Result<Vec<_>, _>>()?;
+            let signed = self
+                .sender
+                .submit_until(anys, "", Gas::Auto, timeout_height, |tx| {
+                    before_broadcast(&tx.hash)
+                })
+                .await?;
+            Ok(signed.hash)
+        })
+    }
+
+    fn find_tx<'a>(&'a self, hash: &'a str) -> BoxFuture<'a, Result<Option<TxOutcome>, Error>> {
+        Box::pin(self.sender.client().find_tx(hash))
+    }
+}

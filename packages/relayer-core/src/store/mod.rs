@@ -1,0 +1,172 @@
+//! The relayer's durable state, behind traits split by role, so that each task sees only what
+//! it uses and a server database (PostgreSQL, shared by several relayer instances) can be added
+//! next to the embedded default ([`RedbStore`], one file) by implementing them:
+//!
+//! | trait | who uses it | what |
+//! | --- | --- | --- |
+//! | [`BatchLookup`] | all below | stored batches by id, by (device, seq), a device's latest |
+//! | [`IngestStore`] | the ingest pipeline, [`GroupCommit`], `/healthz` | durable ingest of verified batches; the write probe |
+//! | [`AnchoringStore`] | the anchoring task, `/v1/status` | the anchoring queue and its transitions, counts |
+//! | [`DataStore`] | the data API, proofs | a patient's batches by time, decrypted readings |
+//! | [`ErasureStore`] | the erasure endpoints | crypto-shredding and the erasure records |
+//! | [`UploaderStore`] | the Nightscout adapter | uploaders and their tokens |
+//! | [`OutboxStore`] | the data API, the recorder | records owed to the chain and their states |
+//! | [`Store`] | where the relayer is assembled | all of them |
+//!
+//! What a store keeps:
+//! * every accepted batch: its signed header, the device signature, the patient it belongs to,
+//!   the gap it revealed and its anchoring state (pending → in flight → anchored, or failed);
+//! * every reading, encrypted at rest with XChaCha20-Poly1305 under its patient's data key
+//!   ([`crypto`]); data keys are wrapped by a master key that is never stored with the data;
+//! * per device, the sequence ranges it holds, so overlaps and replays are refused.
+//!
+//! Every write is one ACID transaction made durable (fsync) before the call returns; a batch is
+//! stored with all its readings or not at all. [`GroupCommit`] funnels concurrent ingests into
+//! one transaction per commit (group commit) so that one fsync acknowledges many batches. Calls
+//! block: run them off the async executor.
+
+pub mod crypto;
+mod error;
+mod group_commit;
+mod keys;
+mod outbox;
+mod redb_store;
+mod types;
+mod uploader;
+
+pub use diachain_relayer_types::data::ErasureRecord;
+pub use diachain_relayer_types::state::{
+    AnchorState, BatchId, OutboxId, OutboxState, SeqRange, StateCounts,
+};
+pub use error::StoreError;
+pub use group_commit::GroupCommit;
+pub use outbox::{OutboxItem, OutboxMsg};
+pub use redb_store::{RedbStore, RedbStoreOptions};
+pub use types::{IngestOutcome, NewBatch, StoredBatch};
+pub use uploader::UploaderRecord;
+
+use diachain_std::Reading;
+
+/// Stored batches by key: what every role reads.
+pub trait BatchLookup: Send + Sync + 'static {
+    /// One batch by id.
+    fn batch(&self, id: BatchId) -> Result<Option<StoredBatch>, StoreError>;
+    /// The stored batch of `device_id` whose range holds `seq`.
+    fn find_batch(&self, device_id: &str, seq: u64) -> Result<Option<StoredBatch>, StoreError>;
+    /// The device's latest stored batch (where its next one must start).
+    fn device_head(&self, device_id: &str) -> Result<Option<StoredBatch>, StoreError>;
+}
+
+/// Storing verified batches.
+pub trait IngestStore: BatchLookup {
+    /// Stores each batch with its readings, in order, in ONE durable transaction. A batch that
+    /// conflicts with what is held (overlap, replay of another batch, going backwards) is not
+    /// stored and its outcome says why; an exact resubmission of a stored batch stores nothing
+    /// and returns [`IngestOutcome::Duplicate`].
+    fn ingest(&self, batches: &[NewBatch]) -> Result<Vec<IngestOutcome>, StoreError>;
+    /// Proves the store is writable with a small durable write.
+    fn probe_writable(&self) -> Result<(), StoreError>;
+}
+
+/// The anchoring queue. A transition from a state that does not allow it fails and changes
+/// nothing: an anchored batch can never be queued again.
+pub trait AnchoringStore: BatchLookup {
+    /// Pending batches in ingest order (per device, in sequence order), at most `limit`.
+    fn pending(&self, limit: usize) -> Result<Vec<StoredBatch>, StoreError>;
+    /// Batches recorded in flight (broadcast, outcome not yet known), in ingest order.
+    fn in_flight(&self) -> Result<Vec<StoredBatch>, StoreError>;
+    /// Records that `ids` (all pending) are being anchored by transaction `tx_hash`, which no
+    /// block above `timeout_height` may include; call it before broadcasting, so that after a
+    /// crash the transaction can be looked up (and, once the chain is past its timeout height
+    /// without it, known never to land).
+    fn mark_in_flight(
+        &self,
+        ids: &[BatchId],
+        tx_hash: &str,
+        timeout_height: u64,
+    ) -> Result<(), StoreError>;
+    /// Records that `ids`, in flight in `old_hash` (which CheckTx refused, so it never reached
+    /// a mempool), are now in flight in the re-signed `tx_hash`.
+    fn replace_in_flight(
+        &self,
+        ids: &[BatchId],
+        old_hash: &str,
+        tx_hash: &str,
+        timeout_height: u64,
+    ) -> Result<(), StoreError>;
+    /// Records that `ids` (pending or in flight) were anchored by `tx_hash` at `height`.
+    fn mark_anchored(&self, ids: &[BatchId], tx_hash: &str, height: u64) -> Result<(), StoreError>;
+    /// Records that the chain refused batch `id` (pending or in flight) for `reason`.
+    fn mark_failed(&self, id: BatchId, reason: &str) -> Result<(), StoreError>;
+    /// Puts in-flight batches back in the queue (their transaction did not land).
+    fn requeue(&self, ids: &[BatchId]) -> Result<(), StoreError>;
+    /// How many batches are in each anchoring state.
+    fn counts(&self) -> Result<StateCounts, StoreError>;
+}
+
+/// Reading a patient's data: for the data API and proofs.
+pub trait DataStore: BatchLookup {
+    /// A batch's readings, decrypted and authenticated, in sequence order.
+    fn readings(&self, batch: &StoredBatch) -> Result<Vec<Reading>, StoreError>;
+    /// The patient's stored batches holding readings measured in `from..=to` (Unix seconds),
+    /// in time order, at most `limit`; erased batches are not among them.
+    fn patient_batches(
+        &self,
+        patient: &str,
+        from: u64,
+        to: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredBatch>, StoreError>;
+}
+
+/// Erasure on a patient's request.
+pub trait ErasureStore: Send + Sync + 'static {
+    /// Crypto-shredding: destroys the patient's data key and the readings it sealed, removes
+    /// their batches from the data API's index (headers stay, for anchoring and proofs of
+    /// existence), keeps `record` and queues `msg` for the chain, all in one durable
+    /// transaction. Returns the record with its counts and outbox id filled in.
+    fn erase_patient(
+        &self,
+        record: ErasureRecord,
+        msg: OutboxMsg,
+    ) -> Result<ErasureRecord, StoreError>;
+    /// The patient's erasures, oldest first.
+    fn erasures(&self, patient: &str) -> Result<Vec<ErasureRecord>, StoreError>;
+}
+
+/// Nightscout uploaders: keys the relayer holds for patients.
+pub trait UploaderStore: Send + Sync + 'static {
+    /// Keeps a Nightscout uploader (sealed under the master key) and indexes its token.
+    fn put_uploader(&self, r: &UploaderRecord) -> Result<(), StoreError>;
+    fn uploader(&self, device_id: &str) -> Result<Option<UploaderRecord>, StoreError>;
+    /// The uploader whose `api-secret` header hashes (SHA-256) to `token_hash`.
+    fn uploader_by_token(&self, token_hash: &[u8]) -> Result<Option<UploaderRecord>, StoreError>;
+    /// Every uploader's device id.
+    fn uploader_ids(&self) -> Result<Vec<String>, StoreError>;
+}
+
+/// Records owed to the chain (accesses served, erasures done) and their states.
+pub trait OutboxStore: Send + Sync + 'static {
+    /// Queues `msgs` for the chain in one durable transaction; returns their ids.
+    fn enqueue(&self, msgs: &[OutboxMsg], queued_at: u64) -> Result<Vec<OutboxId>, StoreError>;
+    /// Outbox items queued (`in_flight` false) or in flight (whatever their hash), oldest
+    /// first, at most `limit`.
+    fn outbox(&self, in_flight: bool, limit: usize) -> Result<Vec<OutboxItem>, StoreError>;
+    /// One outbox item.
+    fn outbox_item(&self, id: OutboxId) -> Result<Option<OutboxItem>, StoreError>;
+    /// Moves `ids` to `state` (and into or out of the queues) in one durable transaction.
+    fn set_outbox_state(&self, ids: &[OutboxId], state: &OutboxState) -> Result<(), StoreError>;
+    /// (queued, in flight) outbox items.
+    fn outbox_counts(&self) -> Result<(u64, u64), StoreError>;
+}
+
+/// Every role: what a backend implements, and what the relayer is assembled from.
+pub trait Store:
+    IngestStore + AnchoringStore + DataStore + ErasureStore + UploaderStore + OutboxStore
+{
+}
+
+impl<T> Store for T where
+    T: IngestStore + AnchoringStore + DataStore + ErasureStore + UploaderStore + OutboxStore
+{
+}

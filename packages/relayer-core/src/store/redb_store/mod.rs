@@ -1,0 +1,282 @@
+//! The embedded default store: one redb file.
+//!
+//! redb is an ACID key-value store in pure Rust: copy-on-write B-trees, a commit is made
+//! durable with fsync before `commit()` returns, and after a crash the file opens at its last
+//! committed state (every page is checksummed, the commit slot is chosen by checksum), so a
+//! transaction is either all there or not at all. See `docs/relayer.md`.
+
+mod anchoring;
+mod erasure;
+mod ingest;
+mod outbox;
+mod read;
+mod tables;
+mod uploaders;
+
+use std::path::Path;
+
+use diachain_std::Reading;
+use redb::{Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata};
+
+use super::crypto::MasterKey;
+use super::keys::DataKeys;
+use super::UploaderRecord;
+use super::{
+    AnchoringStore, BatchId, BatchLookup, DataStore, ErasureRecord, ErasureStore, IngestOutcome,
+    IngestStore, NewBatch, OutboxId, OutboxItem, OutboxMsg, OutboxState, OutboxStore, StateCounts,
+    StoreError, StoredBatch, UploaderStore,
+};
+use tables::WriteTables;
+
+/// Tuning of the redb store.
+#[derive(Clone, Debug)]
+pub struct RedbStoreOptions {
+    /// redb's page cache, in bytes.
+    pub cache_bytes: usize,
+    /// Commit in two phases (two fsyncs per commit; guards against a crafted torn write at the
+    /// cost of commit latency). The default one-phase commit is crash-safe through checksums.
+    pub two_phase_commit: bool,
+}
+
+impl Default for RedbStoreOptions {
+    fn default() -> Self {
+        RedbStoreOptions {
+            cache_bytes: 256 * 1024 * 1024,
+            two_phase_commit: false,
+        }
+    }
+}
+
+pub struct RedbStore {
+    db: Database,
+    keys: DataKeys,
+    options: RedbStoreOptions,
+}
+
+impl std::fmt::Debug for RedbStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedbStore").finish_non_exhaustive()
+    }
+}
+
+impl RedbStore {
+    /// Opens the store at `path`, creating it (and its tables) if needed. Fails with
+    /// [`StoreError::WrongMasterKey`] when the store was created under another master key.
+    pub fn open(
+        path: &Path,
+        master: &MasterKey,
+        options: RedbStoreOptions,
+    ) -> Result<Self, StoreError> {
+        let db = Database::builder()
+            .set_cache_size(options.cache_bytes)
+            .create(path)?;
+        let store = RedbStore {
+            db,
+            keys: DataKeys::new(master),
+            options,
+        };
+        store.init()?;
+        Ok(store)
+    }
+
+    /// Creates the tables and the master-key check on first use; checks both afterwards.
+    fn init(&self) -> Result<(), StoreError> {
+        let txn = self.begin_write()?;
+        {
+            let mut t = WriteTables::open(&txn)?;
+            match t.meta.get(tables::FORMAT_KEY)? {
+                Some(v) if v.value() != tables::FORMAT_VERSION => {
+                    return Err(StoreError::Corrupt("unknown store format".into()));
+                }
+                _ => {}
+            }
+            let check = t
+                .meta
+                .get(tables::MASTER_CHECK_KEY)?
+                .map(|v| v.value().to_vec());
+            match check {
+                Some(check) => self.keys.verify_master(&check)?,
+                None if !t.batches.is_empty()? || !t.data_keys.is_empty()? => {
+                    return Err(StoreError::Corrupt(
+                        "the master-key check is missing".into(),
+                    ));
+                }
+                None => {
+                    let check = self.keys.master_check()?;
+                    t.meta.insert(tables::MASTER_CHECK_KEY, check.as_slice())?;
+                    t.meta.insert(tables::FORMAT_KEY, tables::FORMAT_VERSION)?;
+                }
+            }
+            if t.meta.get(tables::PATIENT_INDEX_KEY)?.is_none() {
+                index_patients(&mut t)?;
+            }
+        }
+        // Tables only some writes touch: created here so that every read finds them.
+        txn.open_table(tables::ERASURES)?;
+        txn.open_table(tables::OUTBOX)?;
+        txn.open_table(tables::OUTBOX_QUEUED)?;
+        txn.open_table(tables::OUTBOX_IN_FLIGHT)?;
+        txn.open_table(tables::UPLOADERS)?;
+        txn.open_table(tables::UPLOADER_TOKENS)?;
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// A durable write transaction.
+    fn begin_write(&self) -> Result<redb::WriteTransaction, StoreError> {
+        let mut txn = self.db.begin_write()?;
+        txn.set_durability(Durability::Immediate)
+            .map_err(|e| StoreError::Db(e.into()))?;
+        txn.set_two_phase_commit(self.options.two_phase_commit);
+        Ok(txn)
+    }
+
+    fn begin_read(&self) -> Result<redb::ReadTransaction, StoreError> {
+        Ok(self.db.begin_read()?)
+    }
+}
+
+/// Builds `patient_batches` from the stored batches (a store made before it existed).
+fn index_patients(t: &mut WriteTables) -> Result<(), StoreError> {
+    for entry in t.batches.iter()? {
+        let (_, v) = entry?;
+        let b = tables::decode_batch(v.value())?;
+        t.patient_batches.insert(
+            (b.patient.as_str(), b.header.first_time, b.id),
+            b.header.last_time,
+        )?;
+    }
+    t.meta.insert(tables::PATIENT_INDEX_KEY, [1u8].as_slice())?;
+    Ok(())
+}
+
+impl BatchLookup for RedbStore {
+    fn batch(&self, id: BatchId) -> Result<Option<StoredBatch>, StoreError> {
+        read::batch(self, id)
+    }
+    fn find_batch(&self, device_id: &str, seq: u64) -> Result<Option<StoredBatch>, StoreError> {
+        read::find_batch(self, device_id, seq)
+    }
+    fn device_head(&self, device_id: &str) -> Result<Option<StoredBatch>, StoreError> {
+        read::head(self, device_id)
+    }
+}
+
+impl IngestStore for RedbStore {
+    fn ingest(&self, batches: &[NewBatch]) -> Result<Vec<IngestOutcome>, StoreError> {
+        ingest::ingest(self, batches)
+    }
+    fn probe_writable(&self) -> Result<(), StoreError> {
+        let txn = self.begin_write()?;
+        {
+            let mut meta = txn.open_table(tables::META)?;
+            meta.insert(tables::PROBE_KEY, [1u8].as_slice())?;
+        }
+        txn.commit()?;
+        Ok(())
+    }
+}
+
+impl AnchoringStore for RedbStore {
+    fn pending(&self, limit: usize) -> Result<Vec<StoredBatch>, StoreError> {
+        read::queue(self, tables::PENDING, limit)
+    }
+    fn in_flight(&self) -> Result<Vec<StoredBatch>, StoreError> {
+        read::queue(self, tables::IN_FLIGHT, usize::MAX)
+    }
+    fn mark_in_flight(
+        &self,
+        ids: &[BatchId],
+        tx_hash: &str,
+        timeout_height: u64,
+    ) -> Result<(), StoreError> {
+        anchoring::mark_in_flight(self, ids, tx_hash, timeout_height)
+    }
+    fn replace_in_flight(
+        &self,
+        ids: &[BatchId],
+        old_hash: &str,
+        tx_hash: &str,
+        timeout_height: u64,
+    ) -> Result<(), StoreError> {
+        anchoring::replace_in_flight(self, ids, old_hash, tx_hash, timeout_height)
+    }
+    fn mark_anchored(&self, ids: &[BatchId], tx_hash: &str, height: u64) -> Result<(), StoreError> {
+        anchoring::mark_anchored(self, ids, tx_hash, height)
+    }
+    fn mark_failed(&self, id: BatchId, reason: &str) -> Result<(), StoreError> {
+        anchoring::mark_failed(self, id, reason)
+    }
+    fn requeue(&self, ids: &[BatchId]) -> Result<(), StoreError> {
+        anchoring::requeue(self, ids)
+    }
+    fn counts(&self) -> Result<StateCounts, StoreError> {
+        read::counts(self)
+    }
+}
+
+impl DataStore for RedbStore {
+    fn readings(&self, batch: &StoredBatch) -> Result<Vec<Reading>, StoreError> {
+        read::readings(self, batch)
+    }
+    fn patient_batches(
+        &self,
+        patient: &str,
+        from: u64,
+        to: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredBatch>, StoreError> {
+        read::patient_batches(self, patient, from, to, limit)
+    }
+}
+
+impl ErasureStore for RedbStore {
+    fn erase_patient(
+        &self,
+        record: ErasureRecord,
+        msg: OutboxMsg,
+    ) -> Result<ErasureRecord, StoreError> {
+        erasure::erase(self, record, msg)
+    }
+    fn erasures(&self, patient: &str) -> Result<Vec<ErasureRecord>, StoreError> {
+        erasure::list(self, patient)
+    }
+}
+
+impl UploaderStore for RedbStore {
+    fn put_uploader(&self, r: &UploaderRecord) -> Result<(), StoreError> {
+        uploaders::put(self, r)
+    }
+    fn uploader(&self, device_id: &str) -> Result<Option<UploaderRecord>, StoreError> {
+        uploaders::get(self, device_id)
+    }
+    fn uploader_by_token(&self, token_hash: &[u8]) -> Result<Option<UploaderRecord>, StoreError> {
+        uploaders::by_token(self, token_hash)
+    }
+    fn uploader_ids(&self) -> Result<Vec<String>, StoreError> {
+        uploaders::ids(self)
+    }
+}
+
+impl OutboxStore for RedbStore {
+    fn enqueue(&self, msgs: &[OutboxMsg], queued_at: u64) -> Result<Vec<OutboxId>, StoreError> {
+        outbox::enqueue(self, msgs, queued_at)
+    }
+    fn outbox(&self, in_flight: bool, limit: usize) -> Result<Vec<OutboxItem>, StoreError> {
+        outbox::list(self, in_flight, limit)
+    }
+    fn outbox_item(&self, id: OutboxId) -> Result<Option<OutboxItem>, StoreError> {
+        outbox::item(self, id)
+    }
+    fn set_outbox_state(&self, ids: &[OutboxId], state: &OutboxState) -> Result<(), StoreError> {
+        outbox::set_state(self, ids, state)
+    }
+    fn outbox_counts(&self) -> Result<(u64, u64), StoreError> {
+        outbox::counts(self)
+    }
+}
+
+#[cfg(test)]
+mod data_tests;
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,88 @@
+//! Values the store takes and returns.
+
+use cosmwasm_std::Binary;
+use diachain_relayer_types::state::{AnchorState, BatchId, SeqRange};
+use diachain_relayer_types::wire::Receipt;
+use diachain_std::crypto::SIGNATURE_LEN;
+use diachain_std::{BatchHeader, Reading};
+use serde::{Deserialize, Serialize};
+
+/// A verified batch to store.
+#[derive(Clone, Debug)]
+pub struct NewBatch {
+    pub header: BatchHeader,
+    pub signature: [u8; SIGNATURE_LEN],
+    /// The patient the device was bound to at the batch's time: whose data key encrypts it.
+    pub patient: String,
+    /// The readings, in sequence order (`first_seq..=last_seq`).
+    pub readings: Vec<Reading>,
+    /// Unix seconds when the relayer received it.
+    pub received_at: u64,
+    /// The same in milliseconds (this machine's clock), for the ingest-to-anchor latency.
+    pub received_at_ms: u64,
+    /// The device kind's minimum interval between readings (reading-anchors' sampling limit);
+    /// a batch starting sooner after the device's last held reading is refused. 0: no check.
+    pub min_interval_seconds: u32,
+}
+
+/// A stored batch (its readings are read separately, see [`super::DataStore::readings`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredBatch {
+    pub id: BatchId,
+    pub header: BatchHeader,
+    pub signature: Binary,
+    pub patient: String,
+    /// Sequence numbers skipped between the device's previous batch and this one.
+    pub gap: Option<SeqRange>,
+    pub received_at: u64,
+    /// Unix milliseconds when it was received (0 for batches stored before this was kept).
+    #[serde(default)]
+    pub received_at_ms: u64,
+    pub state: AnchorState,
+}
+
+impl StoredBatch {
+    pub fn range(&self) -> SeqRange {
+        SeqRange {
+            first_seq: self.header.first_seq,
+            last_seq: self.header.last_seq,
+        }
+    }
+}
+
+/// What became of one batch given to [`super::IngestStore::ingest`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IngestOutcome {
+    /// Stored now.
+    Stored(StoredBatch),
+    /// The very same header was stored before; nothing was written.
+    Duplicate(StoredBatch),
+    /// The range overlaps a stored batch of the device (`conflict`).
+    Overlap { conflict: SeqRange },
+    /// The range lies below the device's latest stored batch (`head`): sequence numbers never
+    /// go backwards, as on chain.
+    BehindHead { head: SeqRange },
+    /// Measured on an earlier UTC day than the device's latest stored batch.
+    DayBackwards { day: u64, held_day: u64 },
+    /// Starts less than `min_interval_seconds` after the last reading held for the device.
+    TooSoonAfterLast {
+        first_time: u64,
+        held_last_time: u64,
+        min_interval_seconds: u32,
+    },
+}
+
+impl From<&StoredBatch> for Receipt {
+    fn from(b: &StoredBatch) -> Self {
+        Receipt {
+            batch_id: b.id,
+            device_id: b.header.device_id.clone(),
+            first_seq: b.header.first_seq,
+            last_seq: b.header.last_seq,
+            count: b.header.count,
+            root: b.header.root.clone(),
+            gap: b.gap,
+            received_at: b.received_at,
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! The Nightscout-compatible endpoints' JSON, in Nightscout's own field names (what unchanged
+//! uploader apps — xDrip+, AndroidAPS, Loop — send and read).
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// What the patient gets once from `POST /v1/patients/{patient}/nightscout/uploaders`: the
+/// secret to type into the uploader app, and the bind message to sign and broadcast with their
+/// own key.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+pub struct NewUploader {
+    pub device_id: String,
+    /// The app's `API_SECRET` (Nightscout's name); it sends its SHA-1 as the `api-secret`
+    /// header. Shown only now.
+    pub api_secret: String,
+    pub registered_tx: String,
+    /// `BindDevice` for the patient to send to `registry_contract`.
+    pub registry_contract: String,
+    /// `{"bind_device": {"device_id", "patient": null, "signature"}}`.
+    pub bind_device: serde_json::Value,
+}
+
+/// One entry of a `POST /api/v1/entries` body (an array of them, or one), for the schema (the
+/// relayer reads bodies field by field, `nightscout::entries`). Only `type`, `sgv`, `date`,
+/// `dateString` and `direction` are read; every other field is accepted and ignored.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct UploadedEntry {
+    /// `sgv` (sensor glucose; the default) becomes a reading; `mbg`, `cal` and other types are
+    /// counted and skipped.
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+    /// mg/dL, a whole number in 39..=401 (39 and 401 are the sensor's LOW and HIGH markers).
+    #[serde(default)]
+    pub sgv: Option<SgvValue>,
+    /// Measurement time, Unix milliseconds.
+    #[serde(default)]
+    pub date: Option<u64>,
+    /// RFC 3339; read only when `date` is missing.
+    #[serde(rename = "dateString", default)]
+    pub date_string: Option<String>,
+    /// The trend arrow: `DoubleUp` … `DoubleDown`, `NOT COMPUTABLE`, `RATE OUT OF RANGE`, `NONE`.
+    #[serde(default)]
+    pub direction: Option<String>,
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
+}
+
+/// `sgv` as uploaders send it: a number, or the number as text.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]
+#[serde(untagged)]
+pub enum SgvValue {
+    Number(f64),
+    Text(String),
+}
+
+/// A stored entry, as Nightscout answers it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+pub struct StoredEntry {
+    /// `<device id>-<seq>`.
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub date: u64,
+    #[serde(rename = "dateString")]
+    pub date_string: String,
+    pub device: String,
+    pub direction: String,
+    pub sgv: u64,
+    /// Always `sgv`.
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+/// `GET /api/v1/status.json`: what uploaders check before they upload.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+pub struct NightscoutStatus {
+    #[serde(rename = "apiEnabled")]
+    pub api_enabled: bool,
+    #[serde(rename = "careportalEnabled")]
+    pub careportal_enabled: bool,
+    pub name: String,
+    #[serde(rename = "serverTime")]
+    pub server_time: String,
+    #[serde(rename = "serverTimeEpoch")]
+    pub server_time_epoch: u64,
+    pub settings: NightscoutSettings,
+    pub status: String,
+    pub version: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+pub struct NightscoutSettings {
+    pub enable: Vec<String>,
+    pub units: String,
+}
