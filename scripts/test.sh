@@ -2,8 +2,8 @@
 # The one command that runs every check and test (what CI runs, through .ci/run):
 # formatting, the relayer's crate graph, the TypeScript client's and the dashboard's checks, the
 # wasm build with cosmwasm-check, the size budget and the version check against CHANGELOG.md,
-# clippy, unit + multi-test + property tests, schema freshness, the Go test of the node clock
-# offset, and the
+# clippy, unit + multi-test + property tests, schema freshness (the contracts' and the relayer
+# API's), the Go test of the node clock offset, and the
 # end-to-end tests on a real wasmd node (its own local network, started and stopped by
 # scripts/e2e.sh, with the relayer, the TS client's live tests, the dashboard in Chromium, and
 # the reproducibility of the wasm: a clean rebuild in another folder must give the same bytes
@@ -83,8 +83,7 @@ rm -rf "$CHANGED_SUMS"
 step "build the tests and the relayer"
 # Everything the e2e step runs, built before it starts, so that it never waits for a build while
 # the steps below run beside it (the named targets make cargo build the relayer's and the
-# simulator's binaries as the tests build them). (tests/e2e's live tests are named: they are not
-# among a plain cargo test's targets, see tests/e2e/Cargo.toml.)
+# simulator's binaries as the tests build them).
 E2E_TESTS=(--test binary --test help --test e2e --test migration --test relayer --test relayer_data_api)
 cargo test --locked --workspace --no-run
 cargo test --locked --workspace --no-run "${E2E_TESTS[@]}"
@@ -107,7 +106,8 @@ nice -n 10 env CARGO_TARGET_DIR=target/clippy cargo clippy --locked --workspace 
 # The relayer's FHIR export is checked by HAPI FHIR's validator (built by install-tools).
 export DIACHAIN_FHIR_VALIDATOR="$PWD/scripts/fhir-validate.sh"
 step "cargo test"
-# The e2e crate's live tests run in the e2e step, against a live node.
+# The live tests (tests/e2e, the chain client's tests/live.rs) need a network: cargo reports
+# them as ignored here; the e2e step runs them against its own.
 nice -n 10 cargo test --locked --workspace 2>&1 | tee -a "$RESULTS"
 step "schema is up to date"
 bash scripts/schema.sh --check
@@ -116,11 +116,18 @@ step "go test chain/clock (the node clock offset behind chain.sh advance-clock)"
   GOFLAGS="-modcacherw -buildvcs=false" nice -n 10 go test -v ./clock/) 2>&1 | tee -a "$RESULTS"
 step "end-to-end tests: waiting for the e2e step (its log: .tools/logs/e2e.log)"
 await e2e
+echo "== the e2e step's results ==" >> "$RESULTS"
 tee -a "$RESULTS" < .tools/logs/e2e.log
 
-# One closing line for all runners (unit, multi-test, property, integration, Go and e2e tests).
-awk '/^test result:/ { p += $4; f += $6 } /^--- PASS:/ { p++ } /^--- FAIL:/ { f++ }
+# One closing line for all runners (unit, multi-test, property, integration, Go, TypeScript,
+# browser and e2e tests), each test counted once, where it ran: a test cargo reports as ignored
+# in the cargo test step (the live tests: they need a network) is counted in the e2e step, which
+# runs each of them once (--ignored); the ignored ones it did not run are reported as not run.
+awk '/^== the e2e step.s results ==$/ { e2e = 1 }
+     /^test result:/ { p += $4; f += $6; if (e2e) ran += $4 + $6; else ignored += $8 }
+     /^--- PASS:/ { p++ } /^--- FAIL:/ { f++ }
      /^ts client: [0-9]+ passed, [0-9]+ failed$/ { p += $3; f += $5 }
      /^web: [0-9]+ passed, [0-9]+ failed$/ { p += $2; f += $4 }
-     END { printf "tests: %d passed, %d failed\n", p, f }' "$RESULTS"
+     END { printf "test.sh: %d tests ignored by cargo test (they need a live network); %d of them ran in the e2e step\n", ignored, ran
+           printf "tests: %d passed, %d failed, %d not run\n", p, f, ignored - ran }' "$RESULTS"
 echo "test.sh: done in ${SECONDS}s; disk used by target/ and .tools/: $(du -sch target .tools 2>/dev/null | tail -1 | cut -f1)"

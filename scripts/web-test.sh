@@ -14,7 +14,8 @@
 #                    already served there for the same network (scripts/run.sh) is reused
 #   --screenshots D  where the tests write the screenshots (default docs/screenshots)
 #   --build-only     install and build only (no lint, typecheck or tests)
-# Prints "web: N passed, M failed" last; exits non-zero if anything failed.
+# Prints "web: N passed, M failed" last (tests: the browser tests; a failed step counts as one
+# failure, a passing step is not a test); exits non-zero if anything failed.
 set -uo pipefail
 # shellcheck source=lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
@@ -27,7 +28,7 @@ while [ $# -gt 0 ]; do
     --web-port) WEB_PORT=${2:?--web-port needs a port}; shift 2 ;;
     --screenshots) SHOTS=${2:?--screenshots needs a directory}; shift 2 ;;
     --build-only) BUILD_ONLY=1; shift ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "web-test: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -39,10 +40,10 @@ node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(
   || die "Node $(node --version) is too old: Vite 8 needs >= 20.19"
 
 PASSED=0 FAILED=0 FAILURES=()
-step() {  # step NAME COMMAND...: runs it, counts it
+step() {  # step NAME COMMAND...: runs it; a failure counts as one failed test
   local name=$1 start=$SECONDS; shift
   log "$name"
-  if "$@"; then PASSED=$((PASSED + 1)); log "$name ok ($((SECONDS - start)) s)"
+  if "$@"; then log "$name ok ($((SECONDS - start)) s)"
   else FAILED=$((FAILED + 1)); FAILURES+=("$name"); log "$name FAILED"; fi
 }
 

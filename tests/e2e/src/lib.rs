@@ -160,6 +160,11 @@ pub struct Network {
     senders: Mutex<HashMap<String, Arc<TxSender>>>,
 }
 
+/// Why the tests against a live network are `#[ignore]`d in a plain `cargo test` (they are run,
+/// with `--ignored`, by `scripts/e2e.sh`; `scripts/test.sh` counts them once, where they ran).
+pub const NEEDS_NETWORK: &str =
+    "needs a running wasmd network with the suite deployed: scripts/e2e.sh runs it";
+
 /// Serializes transactions across tests: they share signing accounts, whose sequence numbers
 /// must advance one transaction at a time.
 pub static CHAIN_LOCK: Mutex<()> = Mutex::new(());
@@ -202,25 +207,21 @@ impl TxResult {
 }
 
 impl Network {
-    /// The network named by `DIACHAIN_E2E_CHAIN_ID`, or `None` (after printing why the caller
-    /// skips) when it is not set.
-    pub fn from_env() -> Option<Network> {
+    /// The network named by `DIACHAIN_E2E_CHAIN_ID`. The tests that need one are `#[ignore]`d
+    /// ([`NEEDS_NETWORK`]): a plain `cargo test` reports them as ignored, never as passed, and
+    /// `scripts/e2e.sh` runs them (`--ignored`) with the variable set. Run without it, a test
+    /// fails here, saying why.
+    pub fn from_env() -> Network {
         match std::env::var(E2E_ENV) {
-            Ok(id) if !id.is_empty() => Some(Network::load(&id).unwrap_or_else(|e| {
+            Ok(id) if !id.is_empty() => Network::load(&id).unwrap_or_else(|e| {
                 panic!("{E2E_ENV}={id} is set but the network is not usable: {e}")
-            })),
-            _ => {
-                // Written to the real stderr (not `eprintln!`, which the test harness
-                // captures), so that the skip is visible in a plain `cargo test` run.
-                use std::io::Write as _;
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "SKIPPED: end-to-end test needs a running wasmd network with the suite \
-                     deployed; set {E2E_ENV}=<chain-id> (scripts/e2e.sh, run by scripts/test.sh, \
-                     starts one and sets it)"
-                );
-                None
-            }
+            }),
+            _ => panic!(
+                "this test needs a running wasmd network with the suite deployed: run it \
+                 through scripts/e2e.sh (which starts one and sets {E2E_ENV}), or set \
+                 {E2E_ENV}=<chain-id> of a network started by scripts/chain.sh and deployed by \
+                 scripts/deploy.sh"
+            ),
         }
     }
 

@@ -366,11 +366,11 @@ pub fn gateways(net: &Network, tag: &str, n: usize, patient: &'static str) -> Ve
         .collect()
 }
 
-/// The running network (skip when there is none), held for this test alone.
-pub fn chain() -> Option<(Network, std::sync::MutexGuard<'static, ()>)> {
-    let net = Network::from_env()?;
+/// The running network, held for this test alone.
+pub fn chain() -> (Network, std::sync::MutexGuard<'static, ()>) {
+    let net = Network::from_env();
     let guard = crate::CHAIN_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    Some((net, guard))
+    (net, guard)
 }
 
 /// A relayer's directory for test `name`, under the network's own.

@@ -1,7 +1,8 @@
 //! The in-place migration from the previous release (0.1.0) on a real node. `scripts/e2e.sh`
-//! deploys 0.1.0 first and runs this file with `DIACHAIN_E2E_PHASE=seed-0.1` (the seeding test
-//! only), then deploys the current build — every contract migrates — and runs the e2e tests,
-//! where the check below finds the seed file and verifies every record.
+//! deploys 0.1.0 first and runs the seeding test alone, with `DIACHAIN_E2E_PHASE=seed-0.1`;
+//! then deploys the current build — every contract migrates — and runs the e2e tests, among
+//! them the check below, which finds the seed file and verifies every record. Both need a
+//! network in a given state, so a plain `cargo test` reports them as ignored.
 
 use std::sync::MutexGuard;
 
@@ -11,10 +12,10 @@ use diachain_e2e::{Network, CHAIN_LOCK};
 const PHASE_ENV: &str = "DIACHAIN_E2E_PHASE";
 const SEED_PHASE: &str = "seed-0.1";
 
-fn chain() -> Option<(Network, MutexGuard<'static, ()>)> {
-    let net = Network::from_env()?;
+fn chain() -> (Network, MutexGuard<'static, ()>) {
+    let net = Network::from_env();
     let guard = CHAIN_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    Some((net, guard))
+    (net, guard)
 }
 
 fn seeding() -> bool {
@@ -22,24 +23,26 @@ fn seeding() -> bool {
 }
 
 #[test]
+#[ignore = "needs a network running the 0.1.0 release: scripts/e2e.sh runs it before migrating"]
 fn a_network_running_0_1_is_seeded_with_every_kind_of_record() {
-    let Some((net, _g)) = chain() else { return };
-    if !seeding() {
-        eprintln!("SKIPPED: seeding runs only against 0.1.0 ({PHASE_ENV}={SEED_PHASE})");
-        return;
-    }
+    assert!(
+        seeding(),
+        "seeding runs only against 0.1.0: scripts/e2e.sh runs it with {PHASE_ENV}={SEED_PHASE}"
+    );
+    let (net, _g) = chain();
     let seeded = seed(&net);
     assert!(seed_file(&net).exists());
     assert_eq!(seeded.proof_5.len(), 4, "a 12-leaf tree has 4 levels");
 }
 
 #[test]
+#[ignore = "needs a network migrated from a seeded 0.1.0: scripts/e2e.sh runs it after migrating"]
 fn every_device_grant_study_and_batch_of_0_1_survives_the_migration() {
-    let Some((net, _g)) = chain() else { return };
-    if seeding() {
-        eprintln!("SKIPPED: the contracts still run 0.1.0");
-        return;
-    }
+    assert!(
+        !seeding(),
+        "the contracts still run 0.1.0 ({PHASE_ENV}={SEED_PHASE}): migrate them first"
+    );
+    let (net, _g) = chain();
     // scripts/e2e.sh always seeds before migrating: a missing seed file is a failure.
     let path = seed_file(&net);
     let bytes = std::fs::read(&path)

@@ -182,9 +182,10 @@ fn verify_against_chain(net: &Network, answer: &Value) -> usize {
 }
 
 #[test]
+#[ignore = "needs a running wasmd network with the suite deployed: scripts/e2e.sh runs it"]
 fn a_granted_clinician_reads_and_verifies_then_is_refused_after_revocation_and_the_log_shows_only_the_served(
 ) {
-    let Some((net, _g)) = chain() else { return };
+    let (net, _g) = chain();
     let tag = diachain_e2e::run_tag();
     let mut gws = gateways(&net, &format!("da{tag}"), 2, "patient");
     let r = start(&net, "data-api", net.relayer_port(5));
@@ -312,8 +313,9 @@ fn a_granted_clinician_reads_and_verifies_then_is_refused_after_revocation_and_t
 }
 
 #[test]
+#[ignore = "needs a running wasmd network with the suite deployed: scripts/e2e.sh runs it"]
 fn erasure_makes_the_data_unreadable_and_is_recorded_on_chain() {
-    let Some((net, _g)) = chain() else { return };
+    let (net, _g) = chain();
     let tag = diachain_e2e::run_tag();
     let mut gws = gateways(&net, &format!("er{tag}"), 1, "patient");
     let r = start(&net, "erasure", net.relayer_port(6));
@@ -406,8 +408,9 @@ fn hapi_validates(bundle: &Value, dir: &std::path::Path) {
 }
 
 #[test]
+#[ignore = "needs a running wasmd network with the suite deployed: scripts/e2e.sh runs it"]
 fn a_nightscout_upload_is_anchored_and_served_back_as_fhir_that_hapi_accepts() {
-    let Some((net, _g)) = chain() else { return };
+    let (net, _g) = chain();
     let r = start(&net, "nightscout", net.relayer_port(7));
     let patient = keyring_signer(&net, "patient");
     let patient_addr = patient.address().to_string();
