@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Ingest-to-anchor benchmark on a real network with 1-second blocks: a fresh local network of
 # its own (diachain-bench-1, port base 29656), the suite deployed, the relayer (optimised build)
-# under the network's admitted relayer key, and N simulated gateways streaming device-signed
-# readings (one a second each, 12 per batch, half Ed25519 / half P-256 keys) for D seconds.
+# under the network's admitted relayer key, and N simulated gateways (diachain-simulate)
+# streaming device-signed readings (one a second each, 12 per batch, half Ed25519 / half P-256
+# keys) for D seconds.
 # Prints the acknowledgement latency (measured by the simulator) and the time from
 # acknowledgement to the anchoring block (the relayer's ingest_to_anchor_seconds histogram:
 # 0.25 s buckets, so percentiles are bucket upper bounds), then stops everything.
@@ -34,10 +35,10 @@ trap cleanup EXIT
 bash scripts/deploy.sh --chain-id "$CHAIN_ID" "${BUILD[@]}"
 load_network "$CHAIN_ID"
 DEP="deployments/$CHAIN_ID.json"
-log "building the relayer (bench profile: optimised)"
-cargo build --locked -q -p diachain-relayer --profile bench
-BIN="$(target_dir)/release/diachain-relayer"
-[ -x "$BIN" ] || BIN="$(target_dir)/bench/diachain-relayer"
+log "building the relayer and the gateway simulator (bench profile: optimised)"
+cargo build --locked -q -p diachain-relayer -p diachain-simulate --profile bench
+BIN="$(target_dir)/release/diachain-relayer" SIM="$(target_dir)/release/diachain-simulate"
+[ -x "$BIN" ] || BIN="$(target_dir)/bench/diachain-relayer" SIM="$(target_dir)/bench/diachain-simulate"
 DIR=".chain/$CHAIN_ID/relayer-bench"
 rm -rf "$DIR"; mkdir -p "$DIR/store" "$DIR/secrets"; chmod 700 "$DIR/secrets"
 "$BIN" generate-master-key --out "$DIR/secrets/master.key" >/dev/null
@@ -51,7 +52,7 @@ RELAYER_PID=$!
 for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.5; done
 
 log "$DEVICES gateways streaming for $SECONDS_TO_RUN s"
-"$BIN" simulate --relayer "http://127.0.0.1:$PORT" --node "$DIACHAIN_NODE" --chain-id "$CHAIN_ID" \
+"$SIM" --relayer "http://127.0.0.1:$PORT" --node "$DIACHAIN_NODE" --chain-id "$CHAIN_ID" \
   --deployment "$DEP" --gas-price "$DIACHAIN_GAS_PRICE" \
   --manufacturer-mnemonic-file "$L/key-manufacturer.json" --patient-mnemonic-file "$L/key-patient.json" \
   --seed bench --devices "$DEVICES" --kind gateway --p256-share 0.5 --interval-secs 1 --batch-readings 12 \
