@@ -122,12 +122,15 @@ tee -a "$RESULTS" < .tools/logs/e2e.log
 # One closing line for all runners (unit, multi-test, property, integration, Go, TypeScript,
 # browser and e2e tests), each test counted once, where it ran: a test cargo reports as ignored
 # in the cargo test step (the live tests: they need a network) is counted in the e2e step, which
-# runs each of them once (--ignored); the ignored ones it did not run are reported as not run.
+# runs each of them once (--ignored); the ignored ones it did not run are reported as not run,
+# and every ignored test's reason is listed.
 awk '/^== the e2e step.s results ==$/ { e2e = 1 }
      /^test result:/ { p += $4; f += $6; if (e2e) ran += $4 + $6; else ignored += $8 }
+     !e2e && / \.\.\. ignored/ { r = $0; sub(/.* \.\.\. ignored(, )?/, "", r); why[r == "" ? "(no reason given)" : r]++ }
      /^--- PASS:/ { p++ } /^--- FAIL:/ { f++ }
      /^ts client: [0-9]+ passed, [0-9]+ failed$/ { p += $3; f += $5 }
      /^web: [0-9]+ passed, [0-9]+ failed$/ { p += $2; f += $4 }
-     END { printf "test.sh: %d tests ignored by cargo test (they need a live network); %d of them ran in the e2e step\n", ignored, ran
+     END { printf "test.sh: cargo test reported %d tests ignored; the e2e step ran %d of them. Ignored, by reason:\n", ignored, ran
+           for (r in why) printf "  %d  %s\n", why[r], r
            printf "tests: %d passed, %d failed, %d not run\n", p, f, ignored - ran }' "$RESULTS"
 echo "test.sh: done in ${SECONDS}s; disk used by target/ and .tools/: $(du -sch target .tools 2>/dev/null | tail -1 | cut -f1)"
