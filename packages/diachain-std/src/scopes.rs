@@ -35,6 +35,18 @@ impl DataScope {
             DataScope::SummariesOnly => 5,
         }
     }
+
+    /// The scope of a one-byte code.
+    pub fn from_code(code: u8) -> Result<Self, crate::encoding::EncodingError> {
+        DataScope::ALL
+            .iter()
+            .copied()
+            .find(|s| s.code() == code)
+            .ok_or(crate::encoding::EncodingError::UnknownCode {
+                field: "scope",
+                code,
+            })
+    }
 }
 
 /// Why access is granted.
