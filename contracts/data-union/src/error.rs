@@ -125,6 +125,10 @@ pub enum ContractError {
     StudyClosed { study_id: u64 },
     #[error("only the study's sponsor may do this")]
     NotSponsor,
+    #[error("nothing of study {study_id} is left to withdraw: what remains is members' unclaimed earnings")]
+    NothingToWithdraw { study_id: u64 },
+    #[error("day {day} is past the last day a time can represent ({max})")]
+    DayOutOfRange { day: u64, max: u64 },
     #[error("the sponsor may withdraw from {available_at}")]
     WithdrawTooEarly { available_at: Timestamp },
 }

@@ -48,7 +48,7 @@ pub fn execute(
             participants::reinstate(deps, info, role, address)
         }
         ExecuteMsg::RemoveParticipant { role, address } => {
-            participants::remove(deps, info, role, address)
+            participants::remove(deps, env, info, role, address)
         }
         ExecuteMsg::RegisterDevices { devices } => register::register(deps, env, info, devices),
         ExecuteMsg::BindDevice {

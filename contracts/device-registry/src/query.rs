@@ -1,6 +1,8 @@
 //! Queries. Every list is a capped page with `has_more`.
 
-use cosmwasm_std::{to_json_binary, Addr, Binary, Deps, Order, StdResult};
+use std::collections::BTreeMap;
+
+use cosmwasm_std::{to_json_binary, Addr, Binary, Deps, Order, StdResult, Timestamp};
 use cw_storage_plus::Bound;
 use diachain_std::device::{Participant, Role};
 use diachain_std::registry::{
@@ -12,8 +14,9 @@ use diachain_std::{Device, Page};
 use crate::error::ContractError;
 use crate::msg::QueryMsg;
 use crate::state::{
-    anchoring_view, ensure_active, guardian_info, load_device, load_transfer, DEVICES,
-    DEVICES_BY_MANUFACTURER, DEVICES_BY_OWNER, GUARDIANS, KEY_HISTORY, PARTICIPANTS, TRANSFERS_TO,
+    anchoring_view, ensure_active, guardian_info, load_device, load_transfer, relayer_refuses_from,
+    DEVICES, DEVICES_BY_MANUFACTURER, DEVICES_BY_OWNER, GUARDIANS, KEY_HISTORY, PARTICIPANTS,
+    TRANSFERS_TO,
 };
 
 pub fn dispatch(deps: Deps, msg: QueryMsg) -> Result<Binary, ContractError> {
@@ -127,10 +130,23 @@ fn anchoring_info(
             max: MAX_ANCHORING_IDS,
         });
     }
-    let devices = ids
-        .iter()
-        .map(|id| anchoring_view(deps.storage, id))
-        .collect::<StdResult<Vec<_>>>()?;
+    // Each key holder's standing is read once, however many of its keys are asked about.
+    let mut standing: BTreeMap<Addr, Option<Timestamp>> = BTreeMap::new();
+    let mut devices = Vec::with_capacity(ids.len());
+    for id in &ids {
+        let mut view = anchoring_view(deps.storage, id)?;
+        if let Some(holder) = view.as_mut().and_then(|v| v.key_holder.as_mut()) {
+            holder.refuses_from = match standing.get(&holder.relayer) {
+                Some(known) => *known,
+                None => {
+                    let from = relayer_refuses_from(deps.storage, &holder.relayer)?;
+                    standing.insert(holder.relayer.clone(), from);
+                    from
+                }
+            };
+        }
+        devices.push(view);
+    }
     Ok(AnchoringInfoResponse {
         relayer_active: ensure_active(deps.storage, Role::Relayer, &relayer_addr).is_ok(),
         devices,

@@ -5,9 +5,9 @@ use cosmwasm_std::{StdError, StdResult, Storage};
 use cw_storage_plus::Map;
 use diachain_std::device::{ParticipantStatus, Role};
 use diachain_std::registry::{
-    AnchoringDevice, GuardianAppointer, GuardianInfo, KeyRecord, PendingTransfer,
+    AnchoringDevice, GuardianAppointer, GuardianInfo, KeyHolder, KeyRecord, PendingTransfer,
 };
-use diachain_std::{device::Participant, Device, DeviceStatus};
+use diachain_std::{device::Participant, Device, DeviceStatus, KeyCustody};
 
 use crate::error::ContractError;
 
@@ -18,6 +18,10 @@ pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
 // The consortium admin is `diachain_std::admin::ADMIN` (key "admin").
 /// (role code, address) → participant.
 pub const PARTICIPANTS: Map<(u8, &Addr), Participant> = Map::new("participants");
+/// (role code, address) → when a participant was removed, or the start of the suspension it
+/// was removed in: a relayer's keys attest nothing measured from then on. Cleared when it is
+/// admitted again.
+pub const REMOVED: Map<(u8, &Addr), Timestamp> = Map::new("removed");
 /// device id → device.
 pub const DEVICES: Map<&str, Device> = Map::new("devices");
 /// device id → the raw `AnchoringDevice` reading-anchors asks for with every submission (about
@@ -56,7 +60,12 @@ pub fn save_device(storage: &mut dyn Storage, device: &Device) -> StdResult<()> 
         DeviceStatus::Suspended { since, .. } => Some(*since),
         DeviceStatus::Revoked { effective_at, .. } => Some(*effective_at),
     };
+    let key_holder = (device.key_custody == KeyCustody::Relayer).then(|| KeyHolder {
+        relayer: device.manufacturer.clone(),
+        refuses_from: None,
+    });
     let view = AnchoringDevice {
+        key_holder,
         kind: device.kind,
         owner: device.owner.clone(),
         owner_since: device.owner_since,
@@ -173,6 +182,25 @@ pub fn ensure_active(storage: &dyn Storage, role: Role, addr: &Addr) -> Result<(
         }
         Some(_) => Ok(()),
     }
+}
+
+/// Since when a relayer holding device keys is not in good standing: `None` while admitted
+/// and not suspended; the start of its suspension; its removal (the epoch for a relayer removed
+/// before removals were recorded).
+pub fn relayer_refuses_from(storage: &dyn Storage, relayer: &Addr) -> StdResult<Option<Timestamp>> {
+    Ok(
+        match PARTICIPANTS.may_load(storage, (Role::Relayer.code(), relayer))? {
+            Some(p) => match p.status {
+                ParticipantStatus::Admitted => None,
+                ParticipantStatus::Suspended { since, .. } => Some(since),
+            },
+            None => Some(
+                REMOVED
+                    .may_load(storage, (Role::Relayer.code(), relayer))?
+                    .unwrap_or_default(),
+            ),
+        },
+    )
 }
 
 pub fn load_device(storage: &dyn Storage, id: &str) -> Result<Device, ContractError> {

@@ -1,7 +1,7 @@
 use cosmwasm_std::StdError;
 use cw_utils::PaymentError;
 use diachain_std::admin::AdminError;
-use diachain_std::encoding::EncodingError;
+use diachain_std::encoding::{EncodingError, ScopeError};
 use diachain_std::version::MigrateError;
 use diachain_std::DeviceKind;
 use thiserror::Error;
@@ -41,6 +41,19 @@ pub enum ContractError {
         "batch {index}: device {device_id}: the signature does not verify with the registered key"
     )]
     InvalidSignature { index: usize, device_id: String },
+    #[error("batch {index}: device {device_id}: its key is held by relayer {holder}, not in good standing since {since}: data measured from then on is refused")]
+    KeyHolderNotInGoodStanding {
+        index: usize,
+        device_id: String,
+        holder: String,
+        since: u64,
+    },
+    #[error("batch {index}: device {device_id}: scopes: {reason}")]
+    InvalidScopes {
+        index: usize,
+        device_id: String,
+        reason: ScopeError,
+    },
     #[error("batch {index}: device {device_id}: count {count} does not match seq {first_seq}..={last_seq}")]
     CountMismatch {
         index: usize,

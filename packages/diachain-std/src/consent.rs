@@ -163,7 +163,8 @@ pub enum ExecuteMsg {
         expires: Option<Expiry>,
     },
     /// Patient, guardian, or the grantee itself (renouncing): end a live grant or break-glass
-    /// session now. Revoking a research grant tells the listeners.
+    /// session now. A research grant only the patient or a guardian may end (its grantee is the
+    /// study's sponsor, who pays its members); revoking one tells the listeners.
     RevokeGrant { grant_id: u64 },
 
     /// Admitted emergency provider: open access to `patient` without a prior grant, for
@@ -295,6 +296,8 @@ pub struct ResearchConsent {
     /// The period of data the consent covers.
     pub data_from: Timestamp,
     pub data_to: Timestamp,
+    /// When the consent ends by itself (unless revoked or narrowed earlier).
+    pub expires: Expiry,
 }
 
 #[cw_serde]

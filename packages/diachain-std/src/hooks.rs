@@ -14,6 +14,26 @@ pub struct Contribution {
     /// UTC day number (unix seconds / 86400) the readings were measured on.
     pub day: u64,
     pub readings: u64,
+    /// When the first and the last of these readings were measured (the earliest first and the
+    /// latest last reading of the batches counted here): a listener credits them only if the
+    /// whole span lies in what it counts. Absent from reading-anchors before 0.3.0: the whole
+    /// day is then assumed.
+    #[serde(default)]
+    pub first_time: Option<u64>,
+    #[serde(default)]
+    pub last_time: Option<u64>,
+}
+
+impl Contribution {
+    /// The measured span, inclusive: the contribution's times, or its whole day when absent.
+    pub fn span(&self) -> (u64, u64) {
+        let day_start = self.day.saturating_mul(crate::encoding::SECONDS_PER_DAY);
+        let day_end = day_start.saturating_add(crate::encoding::SECONDS_PER_DAY - 1);
+        (
+            self.first_time.unwrap_or(day_start),
+            self.last_time.unwrap_or(day_end),
+        )
+    }
 }
 
 /// From reading-anchors to its listeners (the data union): one message per listener per

@@ -338,7 +338,24 @@ pub struct AnchoringDevice {
     /// Data measured at or after this time is refused: the start of a suspension or the
     /// effective time of a revocation (`None` while the device is active).
     pub refuses_from: Option<Timestamp>,
+    /// For a key a relayer holds (`KeyCustody::Relayer`), that relayer and its standing: its
+    /// attestations count only while it is in good standing. Absent for keys devices hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_holder: Option<KeyHolder>,
 }
+
+/// The relayer that holds a device's key, as the registry reports it for anchoring.
+#[cw_serde]
+pub struct KeyHolder {
+    pub relayer: Addr,
+    /// Data measured at or after this time is refused: since when the relayer is suspended, or
+    /// since its removal (a relayer removed before the registry recorded removals: from the
+    /// epoch). `None` while it is admitted and not suspended.
+    pub refuses_from: Option<Timestamp>,
+}
+
+/// Marks a relayer-held key in the first byte (the device kind) of the raw anchoring view.
+const RELAYER_HELD: u8 = 0x80;
 
 impl AnchoringDevice {
     /// Whether data measured at `at` may be accepted.
@@ -346,12 +363,19 @@ impl AnchoringDevice {
         self.refuses_from.is_none_or(|from| at < from)
     }
 
-    /// Raw form: kind (1), owner (str8, empty for none), owner since (8, ns), owner since height
-    /// (8), key algorithm (1), key (bytes8), key since (8, ns), previous key algorithm (1, 0 for
-    /// none) and key (bytes8, if any), refuses from (1 flag, then 8 ns if set).
+    /// Raw form: kind (1; its high bit set for a relayer-held key), owner (str8, empty for
+    /// none), owner since (8, ns), owner since height (8), key algorithm (1), key (bytes8), key
+    /// since (8, ns), previous key algorithm (1, 0 for none) and key (bytes8, if any), refuses
+    /// from (1 flag, then 8 ns if set), and for a relayer-held key the relayer (str8). The
+    /// holder's standing is not stored: the registry reads it when asked.
     pub fn encode(&self) -> Vec<u8> {
         let mut v = Vec::with_capacity(128);
-        v.push(self.kind.code());
+        let held = if self.key_holder.is_some() {
+            RELAYER_HELD
+        } else {
+            0
+        };
+        v.push(self.kind.code() | held);
         let owner = self.owner.as_ref().map_or("", |o| o.as_str());
         v.push(owner.len() as u8);
         v.extend_from_slice(owner.as_bytes());
@@ -367,12 +391,18 @@ impl AnchoringDevice {
                 v.extend_from_slice(&t.nanos().to_be_bytes());
             }
         }
+        if let Some(holder) = &self.key_holder {
+            let relayer = holder.relayer.as_str();
+            v.push(relayer.len() as u8);
+            v.extend_from_slice(relayer.as_bytes());
+        }
         v
     }
 
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::encoding::EncodingError> {
         let mut r = crate::encoding::Reader(bytes);
-        let kind = DeviceKind::from_code(r.u8("kind")?)?;
+        let first = r.u8("kind")?;
+        let kind = DeviceKind::from_code(first & !RELAYER_HELD)?;
         let owner = r.str8("owner")?;
         let owner_since = Timestamp::from_nanos(r.u64("owner since")?);
         let owner_since_height = r.u64("owner since height")?;
@@ -386,6 +416,14 @@ impl AnchoringDevice {
             0 => None,
             _ => Some(Timestamp::from_nanos(r.u64("refuses from")?)),
         };
+        let key_holder = if first & RELAYER_HELD != 0 {
+            Some(KeyHolder {
+                relayer: Addr::unchecked(r.str8("key holder")?),
+                refuses_from: None,
+            })
+        } else {
+            None
+        };
         r.finish()?;
         Ok(AnchoringDevice {
             kind,
@@ -396,6 +434,7 @@ impl AnchoringDevice {
             key_since,
             previous_key,
             refuses_from,
+            key_holder,
         })
     }
 }

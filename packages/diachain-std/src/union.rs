@@ -36,6 +36,16 @@ pub const DEFAULT_CLOSE_DELAY: u64 = 86_400;
 /// Most studies a patient may be an active member of at once (bounds the contribution hook's
 /// work per contribution).
 pub const MAX_ACTIVE_STUDIES_PER_PATIENT: usize = 16;
+/// The last UTC day a study's data period may reach: a `Timestamp` (nanoseconds in a u64) holds
+/// times up to day 213,503 (year 2554); this leaves room after it for the latest closing time
+/// and the longest grace period, so no time the union derives can overflow.
+pub const MAX_DAY: u64 =
+    u64::MAX / 1_000_000_000 / 86_400 - 1 - (MAX_CLOSE_DELAY + MAX_GRACE_PERIOD) / 86_400;
+// The end of the last day, the latest closing time after it and the longest grace period fit
+// in a `Timestamp`.
+const _: () = assert!(
+    (MAX_DAY + 1) * 86_400 + MAX_CLOSE_DELAY + MAX_GRACE_PERIOD <= u64::MAX / 1_000_000_000
+);
 /// Longest study title, in bytes.
 pub const MAX_TITLE_LEN: usize = 128;
 /// Longest description link, in bytes.
@@ -217,7 +227,8 @@ pub struct Pool {
     pub fees: Uint128,
     /// Paid to members.
     pub paid: Uint128,
-    /// Sent back to the sponsor by `WithdrawUnearned` (`None` until then).
+    /// Sent back to the sponsor by `WithdrawUnearned`, all withdrawals together (`None` until
+    /// the first).
     pub refunded: Option<Uint128>,
 }
 
@@ -259,6 +270,21 @@ pub struct Study {
     /// Readings credited to all members: the denominator of every share.
     pub total_units: u64,
     pub created_at: Timestamp,
+    /// What eligible members earned, kept as they earn it, so that `WithdrawUnearned` leaves
+    /// their shares in the pool. `None` for studies created before 0.3.0, whose sponsor still
+    /// withdraws the whole balance (and closes claims).
+    #[serde(default)]
+    pub earned: Option<Earned>,
+}
+
+/// The readings on which eligible members are paid: `units` = Σ of their counted readings
+/// (the numerators of their shares), `claimed_units` = the part of it already claimed. What
+/// members may still claim is at most `floor(net × (units − claimed_units) / total_units)`.
+#[cw_serde]
+#[derive(Copy, Default, Eq)]
+pub struct Earned {
+    pub units: u64,
+    pub claimed_units: u64,
 }
 
 /// Where a study stands, from the block time and its refund.
@@ -269,9 +295,11 @@ pub enum StudyPhase {
     Open,
     /// From `closes_at`: members claim.
     Claiming,
-    /// From `refund_after`: members may still claim until the sponsor withdraws.
+    /// From `refund_after`: the sponsor may withdraw what no member earned; members may still
+    /// claim.
     Refundable,
-    /// The sponsor has withdrawn; nothing more moves.
+    /// The sponsor has withdrawn. Eligible members who have not claimed yet still may (their
+    /// shares stayed in the pool), except in studies created before 0.3.0.
     Closed,
 }
 
@@ -279,6 +307,8 @@ pub enum StudyPhase {
 pub struct StudyResponse {
     pub study: Study,
     pub phase: StudyPhase,
+    /// What eligible members may still claim: kept in the pool when the sponsor withdraws.
+    pub reserved: Uint128,
 }
 
 #[cw_serde]
@@ -303,6 +333,24 @@ pub struct Member {
     /// Days whose contributions count: the study period within the consent's data period.
     pub from_day: u64,
     pub to_day: u64,
+    /// The exact window of measurement times that counts (inclusive): the study period within
+    /// the consent's data period. A batch counts only if all its readings lie in it. `None` for
+    /// memberships recorded before 0.3.0, which count by `from_day..=to_day`.
+    #[serde(default)]
+    pub counts_from: Option<Timestamp>,
+    #[serde(default)]
+    pub counts_to: Option<Timestamp>,
+    /// When the research consent the membership rests on expires: nothing anchored from then
+    /// on counts. `None` for memberships recorded before 0.3.0.
+    #[serde(default)]
+    pub consent_expires: Option<crate::consent::Expiry>,
+    /// The days meeting the study's minimum per day and the readings credited on them (the
+    /// share's numerator), kept as readings are credited (0 for memberships of studies created
+    /// before 0.3.0, which are assessed from their day counters at claim time).
+    #[serde(default)]
+    pub counting_days: u32,
+    #[serde(default)]
+    pub counted_units: u64,
     /// Readings credited from the anchors contract while active.
     pub units: u64,
     /// What was paid, once claimed.

@@ -301,6 +301,8 @@ fn a_contract_pretending_to_be_the_anchors_contract_is_refused() {
             scope: DataScope::Glucose,
             day: STUDY_FROM,
             readings: 100_000,
+            first_time: None,
+            last_time: None,
         }],
     };
     let msg = forward(to_json_binary(&inflated).unwrap(), &union_addr);

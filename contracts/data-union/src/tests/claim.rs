@@ -5,6 +5,7 @@ use cosmwasm_std::{coins, Uint128};
 use cw_utils::PaymentError;
 use diachain_std::device::DeviceKind;
 use diachain_std::hooks::Contribution;
+use diachain_std::union::StudyPhase;
 use diachain_std::DataScope;
 
 use super::fixture::*;
@@ -227,6 +228,8 @@ fn a_membership_from_0_1_reads_its_scopes_from_coverage() {
                 scope: DataScope::Insulin,
                 day: FROM_DAY,
                 readings: 3,
+                first_time: None,
+                last_time: None,
             }],
             false,
         )
@@ -275,16 +278,24 @@ fn a_member_who_left_still_claims_what_was_credited() {
     assert_eq!(suite.balance(Funding::Native, &alice), 750_000);
 }
 
+/// A share stays claimable after the grace period, and after the sponsor has withdrawn: the
+/// withdrawal left it in the pool.
 #[test]
-fn claim_after_the_grace_period_works_until_the_sponsor_withdraws() {
+fn claim_after_the_grace_period_works_also_after_the_sponsor_withdraws() {
     let (mut suite, id, alice, bob) = two_members(Funding::Native);
     suite.pass_grace();
     suite.claim(&alice, id).unwrap();
     let sponsor = suite.sponsor.clone();
+    let bob_share = suite.contribution(id, &bob).claimable;
+    assert!(!bob_share.is_zero());
     suite.withdraw(&sponsor, id).unwrap();
+    assert_eq!(suite.study_info(id).phase, StudyPhase::Closed);
+    assert_eq!(suite.contribution(id, &bob).claimable, bob_share);
+    suite.claim(&bob, id).unwrap();
+    assert_eq!(suite.balance(Funding::Native, &bob), bob_share.u128());
     assert_refused(
         suite.claim(&bob, id),
-        ContractError::StudyClosed { study_id: id },
+        ContractError::AlreadyClaimed { study_id: id },
     );
 }
 

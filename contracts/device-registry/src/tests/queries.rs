@@ -360,3 +360,64 @@ fn anchoring_info_takes_up_to_a_full_submission_of_ids() {
         ContractError::TooManyIds { .. }
     );
 }
+
+/// A key a relayer holds is reported with its holder and the holder's standing: admitted
+/// (nothing refused), suspended (refused from the suspension), removed (from the removal, or
+/// from the suspension it was removed in), admitted again (nothing refused). A key a device
+/// holds names no holder, whatever happens to its manufacturer. The raw view keeps the holder
+/// and round-trips.
+#[test]
+fn anchoring_info_reports_a_relayer_held_keys_holder_and_its_standing() {
+    use diachain_std::registry::{AnchoringDevice, AnchoringInfoResponse};
+    let mut fx = Fx::new();
+    fx.register_relayer_gateway("ns-holder-0001", KeyAlgorithm::Ed25519, 7);
+    fx.register("cgm-holder-001", KeyAlgorithm::Ed25519, 8);
+    let (relayer, admin, maker) = (fx.relayer.clone(), fx.admin.clone(), fx.maker.clone());
+    let holder_refuses_from = |fx: &Fx| {
+        let info: AnchoringInfoResponse = fx.query(QueryMsg::AnchoringInfo {
+            relayer: fx.stranger.to_string(),
+            device_ids: vec!["ns-holder-0001".into(), "cgm-holder-001".into()],
+        });
+        assert!(info.devices[1].as_ref().unwrap().key_holder.is_none());
+        let holder = info.devices[0].clone().unwrap().key_holder.unwrap();
+        assert_eq!(holder.relayer, fx.relayer);
+        holder.refuses_from
+    };
+    assert_eq!(holder_refuses_from(&fx), None);
+    let raw = crate::state::anchoring_view(&fx.deps.storage, "ns-holder-0001")
+        .unwrap()
+        .unwrap();
+    assert!(raw.key_holder.is_some());
+    assert_eq!(AnchoringDevice::decode(&raw.encode()).unwrap(), raw);
+
+    fx.advance(60);
+    let suspended = fx.env.block.time;
+    fx.suspend_participant(Role::Relayer, &relayer);
+    fx.suspend_participant(Role::Manufacturer, &maker);
+    assert_eq!(holder_refuses_from(&fx), Some(suspended));
+    fx.advance(60);
+    let remove = |fx: &mut Fx| {
+        fx.exec(
+            &admin,
+            ExecuteMsg::RemoveParticipant {
+                role: Role::Relayer,
+                address: relayer.to_string(),
+            },
+        )
+        .unwrap();
+    };
+    remove(&mut fx);
+    assert_eq!(holder_refuses_from(&fx), Some(suspended));
+    fx.admit(Role::Relayer, &relayer);
+    assert_eq!(holder_refuses_from(&fx), None);
+    fx.advance(60);
+    let removed = fx.env.block.time;
+    remove(&mut fx);
+    assert_eq!(holder_refuses_from(&fx), Some(removed));
+    // A relayer removed before removals were recorded: from the epoch.
+    crate::state::REMOVED.remove(&mut fx.deps.storage, (Role::Relayer.code(), &relayer));
+    assert_eq!(
+        holder_refuses_from(&fx),
+        Some(cosmwasm_std::Timestamp::from_seconds(0))
+    );
+}

@@ -18,14 +18,14 @@ use diachain_std::anchors::{
     MAX_SEQ,
 };
 use diachain_std::crypto::{verify_signature, SIGNATURE_LEN};
-use diachain_std::encoding::utc_day;
+use diachain_std::encoding::{utc_day, ScopeCount};
 use diachain_std::hooks::{hook_msgs, AnchorsHookMsg, Contribution};
 use diachain_std::registry::{AnchoringDevice, AnchoringInfoResponse};
 use diachain_std::{BatchHeader, DataScope, DeviceKind, Domain, KeyAlgorithm, PublicKey, Registry};
 
 use crate::error::ContractError;
 use crate::state::{
-    BatchRecord, Batches, Config, GapRecord, CONFIG, GAPS, LISTENERS, PATIENT_DAYS, SEGMENTS,
+    BatchRecord, Batches, Config, GapRecord, Segments, CONFIG, GAPS, LISTENERS, PATIENT_DAYS,
 };
 
 type Signed = (BatchHeader, [u8; SIGNATURE_LEN]);
@@ -41,13 +41,26 @@ struct Checked<'a> {
     sign_bytes: Vec<u8>,
 }
 
+/// A coverage segment to write: device, day, start, owner, scope, and whether it opens the
+/// owner's day of the device (then the patient's day index is written too).
+type NewSegment<'a> = (&'a str, u32, u64, &'a Addr, DataScope, bool);
+
 /// What a valid message writes, and what it tells listeners.
 struct Plan<'a> {
     records: Vec<(&'a str, BatchRecord)>,
     gaps: Vec<(&'a str, u64, u64)>,
-    segments: Vec<(&'a str, u32, u64, &'a Addr, DataScope)>,
+    segments: Vec<NewSegment<'a>>,
     contributions: Vec<Contribution>,
     readings: u64,
+}
+
+/// Readings per patient, scope and day, with the earliest first and latest last measurement
+/// time of the batches counted.
+#[derive(Default)]
+struct Total {
+    readings: u64,
+    first_time: u64,
+    last_time: u64,
 }
 
 pub fn submit(
@@ -141,6 +154,12 @@ fn check_batches<'a>(
                 device_id: device_id(),
             })?;
         check_header(index, h, now, device.kind, config.min_interval(device.kind))?;
+        h.check_scopes()
+            .map_err(|reason| ContractError::InvalidScopes {
+                index,
+                device_id: device_id(),
+                reason,
+            })?;
         check_device(index, h, device)?;
         let key = signing_key(index, h, device)?;
         let sign_bytes = h.sign_bytes(&domain).map_err(ContractError::Malformed)?;
@@ -176,6 +195,20 @@ fn check_device(
             device_id: h.device_id.clone(),
             at: h.last_time,
         });
+    }
+    // A key a relayer holds attests nothing measured once that relayer is out of good standing,
+    // whoever submits the batch.
+    if let Some(holder) = &device.key_holder {
+        if let Some(since) = holder.refuses_from {
+            if h.last_time >= since.seconds() {
+                return Err(ContractError::KeyHolderNotInGoodStanding {
+                    index,
+                    device_id: h.device_id.clone(),
+                    holder: holder.relayer.to_string(),
+                    since: since.seconds(),
+                });
+            }
+        }
     }
     Ok(())
 }
@@ -213,8 +246,8 @@ fn plan<'a>(
     let mut heads: BTreeMap<&str, Option<BatchRecord>> = BTreeMap::new();
     let mut records: Vec<(&str, BatchRecord)> = Vec::with_capacity(items.len());
     let mut gaps: Vec<(&str, u64, u64)> = Vec::new();
-    let mut segments: Vec<(&str, u32, u64, &Addr, DataScope)> = Vec::new();
-    let mut totals: BTreeMap<(&Addr, DataScope, u32), u64> = BTreeMap::new();
+    let mut segments: Vec<NewSegment> = Vec::new();
+    let mut totals: BTreeMap<(&Addr, DataScope, u32), Total> = BTreeMap::new();
     for (index, ((h, _), Checked { device, owner, .. })) in items.iter().zip(checked).enumerate() {
         let id = h.device_id.as_str();
         let head = match heads.get(id) {
@@ -222,8 +255,6 @@ fn plan<'a>(
             None => Batches::latest(storage, id)?,
         };
         let day = day_of(h.first_time)?;
-        let scope = device.kind.scope();
-        let prev_cumulative = head.as_ref().map_or(0, |p| p.cumulative);
         if let Some(prev) = &head {
             if let Some((from_seq, to_seq)) =
                 check_continuity(index, h, prev, day, device.kind, config)?
@@ -233,34 +264,57 @@ fn plan<'a>(
         }
         // A new coverage segment on a new day, or when the owner changed since the device's
         // last anchored batch (`>=`: a change in that batch's block may have come after it).
-        // Within one message the owner is the same for all of a device's batches.
+        // Within one message the owner is the same for all of a device's batches. Otherwise the
+        // batch continues the segment its device's last batch ended in, as long as its readings
+        // are of that segment's scope.
         let head_from_this_message = heads.contains_key(id);
-        let new_segment = match &head {
-            None => true,
-            Some(p) => {
-                p.day != day
-                    || (!head_from_this_message && device.owner_since_height >= p.anchored_height)
+        let current = match &head {
+            Some(p)
+                if p.day == day
+                    && (head_from_this_message
+                        || device.owner_since_height < p.anchored_height) =>
+            {
+                Some(p.scope.unwrap_or(device.kind.scope()))
             }
+            _ => None,
         };
-        if new_segment {
-            segments.push((id, day, prev_cumulative, *owner, scope));
+        let mut cumulative = head.as_ref().map_or(0, |p| p.cumulative);
+        let (mut scope, opens_day) = (current, current.is_none());
+        for c in continue_first(h.scope_counts(device.kind), current) {
+            if scope != Some(c.scope) {
+                let first = opens_day && scope.is_none();
+                segments.push((id, day, cumulative, *owner, c.scope, first));
+                scope = Some(c.scope);
+            }
+            cumulative = cumulative
+                .checked_add(u64::from(c.readings))
+                .ok_or_else(|| cosmwasm_std::StdError::msg("reading count overflow"))?;
+            let total = totals.entry((*owner, c.scope, day)).or_insert(Total {
+                readings: 0,
+                first_time: h.first_time,
+                last_time: h.last_time,
+            });
+            total.readings = total
+                .readings
+                .checked_add(u64::from(c.readings))
+                .ok_or_else(|| cosmwasm_std::StdError::msg("reading count overflow"))?;
+            total.first_time = total.first_time.min(h.first_time);
+            total.last_time = total.last_time.max(h.last_time);
         }
-        let record = batch_record(h, prev_cumulative, day, env.block.height)?;
+        let record = batch_record(h, cumulative, day, env.block.height, scope)?;
         heads.insert(id, Some(record.clone()));
         records.push((id, record));
-        let total = totals.entry((*owner, scope, day)).or_default();
-        *total = total
-            .checked_add(u64::from(h.count))
-            .ok_or_else(|| cosmwasm_std::StdError::msg("reading count overflow"))?;
     }
-    let readings: u64 = totals.values().sum();
+    let readings: u64 = totals.values().map(|t| t.readings).sum();
     let contributions: Vec<Contribution> = totals
         .into_iter()
-        .map(|((patient, scope, day), readings)| Contribution {
+        .map(|((patient, scope, day), t)| Contribution {
             patient: patient.clone(),
             scope,
             day: u64::from(day),
-            readings,
+            readings: t.readings,
+            first_time: Some(t.first_time),
+            last_time: Some(t.last_time),
         })
         .collect();
     Ok(Plan {
@@ -270,6 +324,17 @@ fn plan<'a>(
         contributions,
         readings,
     })
+}
+
+/// A batch's scopes in the order its readings are counted into segments: the scope of the
+/// segment it continues first (so a mixed batch opens as few segments as it can), then the
+/// others in code order.
+fn continue_first(mut counts: Vec<ScopeCount>, current: Option<DataScope>) -> Vec<ScopeCount> {
+    if let Some(at) = counts.iter().position(|c| Some(c.scope) == current) {
+        let same = counts.remove(at);
+        counts.insert(0, same);
+    }
+    counts
 }
 
 /// A header against the device's previous batch: no overlap, no day backwards, not too soon
@@ -304,24 +369,25 @@ fn check_continuity(
     Ok((h.first_seq > next).then(|| (next, h.first_seq.saturating_sub(1))))
 }
 
-/// The record a batch leaves as its device's head.
+/// The record a batch leaves as its device's head: `cumulative` readings anchored with it, the
+/// last of them in a segment of `scope`.
 fn batch_record(
     h: &BatchHeader,
-    prev_cumulative: u64,
+    cumulative: u64,
     day: u32,
     height: u64,
+    scope: Option<DataScope>,
 ) -> Result<BatchRecord, ContractError> {
     Ok(BatchRecord {
         first_seq: h.first_seq,
         last_seq: h.last_seq,
+        scope,
         root: h
             .root
             .as_slice()
             .try_into()
             .map_err(|_| ContractError::InvalidHash)?,
-        cumulative: prev_cumulative
-            .checked_add(u64::from(h.count))
-            .ok_or_else(|| cosmwasm_std::StdError::msg("reading count overflow"))?,
+        cumulative,
         day,
         last_time: h.last_time,
         anchored_height: height,
@@ -344,9 +410,11 @@ fn apply(storage: &mut dyn Storage, env: &Env, plan: Plan) -> Result<Response, C
             },
         )?;
     }
-    for (id, day, cumulative_before, owner, scope) in &plan.segments {
-        SEGMENTS.save(storage, (id, *day, *cumulative_before), owner)?;
-        PATIENT_DAYS.save(storage, (owner, *day, id), &scope.code())?;
+    for (id, day, start, owner, scope, opens_day) in &plan.segments {
+        Segments::save(storage, id, *day, *start, owner, *scope);
+        if *opens_day {
+            PATIENT_DAYS.save(storage, (owner, *day, id), &scope.code())?;
+        }
     }
     let listeners = LISTENERS.load(storage)?;
     let messages = hook_msgs(
