@@ -196,6 +196,7 @@ export interface AnchoringInfoResponse {
   relayer_active: boolean;
 }
 export interface AnchoringDevice {
+  key_holder?: KeyHolder | null;
   key_since: Timestamp;
   kind: DeviceKind;
   owner?: Addr | null;
@@ -204,6 +205,10 @@ export interface AnchoringDevice {
   previous_key?: PublicKey | null;
   public_key: PublicKey;
   refuses_from?: Timestamp | null;
+}
+export interface KeyHolder {
+  refuses_from?: Timestamp | null;
+  relayer: Addr;
 }
 export interface ConfigResponse {
   admin: Addr;
