@@ -7,7 +7,7 @@ use diachain_std::device::{ParticipantStatus, Role};
 use diachain_std::registry::{
     AnchoringDevice, GuardianAppointer, GuardianInfo, KeyHolder, KeyRecord, PendingTransfer,
 };
-use diachain_std::{device::Participant, Device, DeviceStatus, KeyCustody};
+use diachain_std::{device::Participant, Device, DeviceKind, DeviceStatus, KeyCustody};
 
 use crate::error::ContractError;
 
@@ -79,14 +79,22 @@ pub fn save_device(storage: &mut dyn Storage, device: &Device) -> StdResult<()> 
     Ok(())
 }
 
-/// The anchoring view of a device, if registered.
+/// The anchoring view of a device, if registered. A view written before 0.4.0 does not say
+/// whether a relayer holds the key; only gateways can have relayer-held keys, so for a gateway's
+/// old view the device record says (every later save writes the holder into the view).
 pub fn anchoring_view(storage: &dyn Storage, id: &str) -> StdResult<Option<AnchoringDevice>> {
-    storage
-        .get(&ANCHORING_VIEWS.key(id))
-        .map(|raw| {
-            AnchoringDevice::decode(&raw).map_err(|e| cosmwasm_std::StdError::msg(e.to_string()))
-        })
-        .transpose()
+    let Some(raw) = storage.get(&ANCHORING_VIEWS.key(id)) else {
+        return Ok(None);
+    };
+    let mut view = AnchoringDevice::decode(&raw).map_err(|e| StdError::msg(e.to_string()))?;
+    if AnchoringDevice::holder_unrecorded(&raw) && view.kind == DeviceKind::Gateway {
+        let device = DEVICES.load(storage, id)?;
+        view.key_holder = (device.key_custody == KeyCustody::Relayer).then(|| KeyHolder {
+            relayer: device.manufacturer,
+            refuses_from: None,
+        });
+    }
+    Ok(Some(view))
 }
 
 fn corrupt(what: &str) -> StdError {

@@ -356,6 +356,9 @@ pub struct KeyHolder {
 
 /// Marks a relayer-held key in the first byte (the device kind) of the raw anchoring view.
 const RELAYER_HELD: u8 = 0x80;
+/// Marks, in the same byte, a view written from registry 0.4.0 on (which names a relayer-held
+/// key's holder); views written before have neither bit.
+const HOLDER_RECORDED: u8 = 0x40;
 
 impl AnchoringDevice {
     /// Whether data measured at `at` may be accepted.
@@ -363,7 +366,7 @@ impl AnchoringDevice {
         self.refuses_from.is_none_or(|from| at < from)
     }
 
-    /// Raw form: kind (1; its high bit set for a relayer-held key), owner (str8, empty for
+    /// Raw form: kind (1; bit 0x40 set since registry 0.4.0, bit 0x80 for a relayer-held key), owner (str8, empty for
     /// none), owner since (8, ns), owner since height (8), key algorithm (1), key (bytes8), key
     /// since (8, ns), previous key algorithm (1, 0 for none) and key (bytes8, if any), refuses
     /// from (1 flag, then 8 ns if set), and for a relayer-held key the relayer (str8). The
@@ -375,7 +378,7 @@ impl AnchoringDevice {
         } else {
             0
         };
-        v.push(self.kind.code() | held);
+        v.push(self.kind.code() | HOLDER_RECORDED | held);
         let owner = self.owner.as_ref().map_or("", |o| o.as_str());
         v.push(owner.len() as u8);
         v.extend_from_slice(owner.as_bytes());
@@ -399,10 +402,16 @@ impl AnchoringDevice {
         v
     }
 
+    /// Whether a raw view was written before registry 0.4.0, which did not record whether a
+    /// relayer holds the key: its `key_holder` must be read from the device.
+    pub fn holder_unrecorded(bytes: &[u8]) -> bool {
+        bytes.first().is_some_and(|b| b & HOLDER_RECORDED == 0)
+    }
+
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::encoding::EncodingError> {
         let mut r = crate::encoding::Reader(bytes);
         let first = r.u8("kind")?;
-        let kind = DeviceKind::from_code(first & !RELAYER_HELD)?;
+        let kind = DeviceKind::from_code(first & !(RELAYER_HELD | HOLDER_RECORDED))?;
         let owner = r.str8("owner")?;
         let owner_since = Timestamp::from_nanos(r.u64("owner since")?);
         let owner_since_height = r.u64("owner since height")?;

@@ -421,3 +421,36 @@ fn anchoring_info_reports_a_relayer_held_keys_holder_and_its_standing() {
         Some(cosmwasm_std::Timestamp::from_seconds(0))
     );
 }
+
+/// A relayer-held gateway registered before 0.4.0 has an anchoring view without the holder: the
+/// registry reads the holder from the device, so the custody rule holds for it too, until its
+/// next change writes a view of the current form.
+#[test]
+fn a_relayer_held_key_whose_view_predates_the_holder_is_still_reported_with_it() {
+    use diachain_std::registry::{AnchoringDevice, AnchoringInfoResponse};
+    let mut fx = Fx::new();
+    fx.register_relayer_gateway("ns-legacy-0001", KeyAlgorithm::Ed25519, 9);
+    // Rewrite the view as 0.3.x stored it: no holder, neither flag bit.
+    let key = cw_storage_plus::Map::<&str, ()>::new("v").key("ns-legacy-0001");
+    let mut view = crate::state::anchoring_view(&fx.deps.storage, "ns-legacy-0001")
+        .unwrap()
+        .unwrap();
+    view.key_holder = None;
+    let mut raw = view.encode();
+    raw[0] &= 0x3f;
+    assert!(AnchoringDevice::holder_unrecorded(&raw));
+    cosmwasm_std::Storage::set(&mut fx.deps.storage, &key, &raw);
+    fx.advance(60);
+    let suspended = fx.env.block.time;
+    let relayer = fx.relayer.clone();
+    fx.suspend_participant(Role::Relayer, &relayer);
+    let info: AnchoringInfoResponse = fx.query(QueryMsg::AnchoringInfo {
+        relayer: relayer.to_string(),
+        device_ids: vec!["ns-legacy-0001".into()],
+    });
+    let holder = info.devices[0].clone().unwrap().key_holder.unwrap();
+    assert_eq!(
+        (holder.relayer, holder.refuses_from),
+        (relayer, Some(suspended))
+    );
+}

@@ -249,3 +249,36 @@ fn versions_mix_in_one_submission_and_unknown_versions_are_malformed() {
         "{err}"
     );
 }
+
+/// Records written before 0.3.0 still count: a segment holding its owner as JSON takes its scope
+/// from the patient's day index, and a batch record without a scope byte is continued as the
+/// device kind's scope (no new segment for a device that keeps its one scope).
+#[test]
+fn segments_and_records_from_before_0_3_keep_counting() {
+    let mut s = Suite::new();
+    let cgm = s.cgm("cgm-legacy-0001");
+    let d0 = DAY0 / DAY;
+    s.submit(&[s.batch(&cgm, 1, 12, DAY0)]).unwrap();
+    let anchors = s.anchors.clone();
+    let patient = s.patient.clone();
+    {
+        let mut storage = s.app.contract_storage_mut(&anchors);
+        let segment = cw_storage_plus::Map::<(&str, u32, u64), ()>::new("s")
+            .key(("cgm-legacy-0001", d0 as u32, 0))
+            .to_vec();
+        storage.set(&segment, &cosmwasm_std::to_json_vec(&patient).unwrap());
+        let record = crate::state::Batches::key("cgm-legacy-0001", 12);
+        let mut raw = storage.get(&record).unwrap();
+        raw[0] = 0;
+        storage.set(&record, &raw);
+    }
+    assert_eq!(coverage(&s, d0), vec![(DataScope::Glucose, 12)]);
+    s.submit(&[s.batch(&cgm, 13, 12, DAY0 + 3_600)]).unwrap();
+    assert_eq!(coverage(&s, d0), vec![(DataScope::Glucose, 24)]);
+    let storage = s.app.contract_storage(&anchors);
+    let segments = crate::state::Segments::of_day(storage.as_ref(), "cgm-legacy-0001", d0 as u32)
+        .collect::<cosmwasm_std::StdResult<Vec<_>>>()
+        .unwrap();
+    assert_eq!(segments.len(), 1, "the old segment is continued");
+    assert_eq!(segments[0].scope, None);
+}
