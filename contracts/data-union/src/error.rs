@@ -59,6 +59,8 @@ pub enum ContractError {
     ClosingTimeInPast { closes_at: Timestamp },
     #[error("the per-patient cap must not be zero")]
     ZeroCap,
+    #[error("the most readings credited per day must be at least 1 and at least the minimum per day ({min}), got {max}")]
+    InvalidMaxReadingsPerDay { max: u64, min: u64 },
     #[error("eligibility asks for {min_days} days but the data period has only {days}")]
     MinDaysExceedPeriod { min_days: u32, days: u64 },
 

@@ -1,13 +1,14 @@
 //! The reward rule: an end-of-study pro-rata share, computed in O(1) per member (plus one
 //! bounded pass over that member's own ≤ 366 credited days).
 //!
-//! `payout = min(cap, floor(net_pool × counted_units / total_units))`, where `total_units` is
-//! every reading credited to any member while active (the sum of all members' `units`) and
-//! `counted_units ≤ units` keeps only the member's days that meet the study's minimum of
-//! readings per day (see [`assess`]). Since `Σ counted ≤ Σ units = total_units` and each share is rounded
-//! down, the shares never add up to more than `net_pool`; whatever no eligible member earned
-//! (rounding dust, capped excess, ineligible members' shares) goes back to the sponsor, and
-//! eligible members' unclaimed shares stay claimable ([`reserved`]).
+//! `payout = min(cap, floor(net_pool × counted_units / denominator))`, where `counted_units`
+//! keeps only the member's days that meet the study's minimum of readings per day (see
+//! [`assess`]) and the denominator is what all eligible members counted (studies from 0.3.0
+//! on) or every reading credited to any member (`total_units`, older studies). Since the
+//! counted readings of the eligible members add up to at most the denominator and each share is
+//! rounded down, the shares never add up to more than `net_pool`; what no eligible member
+//! earned (rounding dust, capped excess) goes back to the sponsor, and eligible members'
+//! unclaimed shares stay claimable ([`reserved`]).
 
 use std::collections::BTreeSet;
 
@@ -97,7 +98,7 @@ pub fn assess(
         pro_rata(
             study.pool.net(),
             counted_units,
-            study.total_units,
+            denominator(study),
             study.cap_per_patient,
         )?
     } else {
@@ -158,21 +159,31 @@ fn missing_kind(study: &Study, seen: &[DataScope]) -> Option<Unmet> {
         .map(|kind| Unmet::MissingDeviceKind { kind: *kind })
 }
 
-/// What eligible members may still claim: `floor(net × (earned − claimed) / total_units)`, an
-/// upper bound of the sum of their shares (each is rounded down and capped). Zero for a study
-/// created before 0.3.0 (it keeps no book) or with nothing credited.
+/// The denominator of every share: what eligible members counted (`Study.earned`), so that the
+/// pool is shared among those who earn, however many readings ineligible members add; for a
+/// study created before 0.3.0 (no book), every reading credited (`total_units`).
+pub fn denominator(study: &Study) -> u64 {
+    study.earned.map_or(study.total_units, |e| e.units)
+}
+
+/// What eligible members may still claim, an upper bound of the sum of their shares (each is
+/// rounded down, and capped): `min(floor(net × (earned − claimed) / earned), cap × unclaimed
+/// members)`. Zero for a study created before 0.3.0 (it keeps no book) or with nothing earned.
 pub fn reserved(study: &Study) -> StdResult<Uint128> {
     let Some(earned) = study.earned else {
         return Ok(Uint128::zero());
     };
     let unclaimed = earned.units.saturating_sub(earned.claimed_units);
-    if unclaimed == 0 || study.total_units == 0 {
+    if unclaimed == 0 || earned.units == 0 {
         return Ok(Uint128::zero());
     }
-    Ok(study
+    let shares = study
         .pool
         .net()
-        .checked_multiply_ratio(unclaimed, study.total_units)?)
+        .checked_multiply_ratio(unclaimed, earned.units)?;
+    let members = earned.members.saturating_sub(earned.claimed_members);
+    let capped = study.cap_per_patient.saturating_mul(Uint128::from(members));
+    Ok(shares.min(capped))
 }
 
 /// The scopes a member recorded before 0.2.0 (which did not keep them) contributed in the study

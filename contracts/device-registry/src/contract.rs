@@ -45,7 +45,7 @@ pub fn execute(
             reason,
         } => participants::suspend(deps, env, info, role, address, reason),
         ExecuteMsg::ReinstateParticipant { role, address } => {
-            participants::reinstate(deps, info, role, address)
+            participants::reinstate(deps, env, info, role, address)
         }
         ExecuteMsg::RemoveParticipant { role, address } => {
             participants::remove(deps, env, info, role, address)

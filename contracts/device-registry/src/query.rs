@@ -2,11 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use cosmwasm_std::{to_json_binary, Addr, Binary, Deps, Order, StdResult, Timestamp};
+use cosmwasm_std::{to_json_binary, Addr, Binary, Deps, Order, StdResult};
 use cw_storage_plus::Bound;
 use diachain_std::device::{Participant, Role};
 use diachain_std::registry::{
-    AnchoringInfoResponse, ConfigResponse, DevicesResponse, GuardianInfo, KeyRecord,
+    AnchoringInfoResponse, ConfigResponse, DevicesResponse, GuardianInfo, KeyHolder, KeyRecord,
     PendingTransfer, MAX_ANCHORING_IDS, MAX_DEVICES_PER_QUERY,
 };
 use diachain_std::{Device, Page};
@@ -14,7 +14,7 @@ use diachain_std::{Device, Page};
 use crate::error::ContractError;
 use crate::msg::QueryMsg;
 use crate::state::{
-    anchoring_view, ensure_active, guardian_info, load_device, load_transfer, relayer_refuses_from,
+    anchoring_view, ensure_active, guardian_info, holder_standing, load_device, load_transfer,
     DEVICES, DEVICES_BY_MANUFACTURER, DEVICES_BY_OWNER, GUARDIANS, KEY_HISTORY, PARTICIPANTS,
     TRANSFERS_TO,
 };
@@ -131,17 +131,17 @@ fn anchoring_info(
         });
     }
     // Each key holder's standing is read once, however many of its keys are asked about.
-    let mut standing: BTreeMap<Addr, Option<Timestamp>> = BTreeMap::new();
+    let mut standing: BTreeMap<Addr, KeyHolder> = BTreeMap::new();
     let mut devices = Vec::with_capacity(ids.len());
     for id in &ids {
         let mut view = anchoring_view(deps.storage, id)?;
         if let Some(holder) = view.as_mut().and_then(|v| v.key_holder.as_mut()) {
-            holder.refuses_from = match standing.get(&holder.relayer) {
-                Some(known) => *known,
+            *holder = match standing.get(&holder.relayer) {
+                Some(known) => known.clone(),
                 None => {
-                    let from = relayer_refuses_from(deps.storage, &holder.relayer)?;
-                    standing.insert(holder.relayer.clone(), from);
-                    from
+                    let known = holder_standing(deps.storage, &holder.relayer)?;
+                    standing.insert(holder.relayer.clone(), known.clone());
+                    known
                 }
             };
         }

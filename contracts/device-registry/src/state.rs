@@ -5,7 +5,8 @@ use cosmwasm_std::{StdError, StdResult, Storage};
 use cw_storage_plus::Map;
 use diachain_std::device::{ParticipantStatus, Role};
 use diachain_std::registry::{
-    AnchoringDevice, GuardianAppointer, GuardianInfo, KeyHolder, KeyRecord, PendingTransfer,
+    AnchoringDevice, GuardianAppointer, GuardianInfo, KeyHolder, KeyRecord, Lapse, PendingTransfer,
+    MAX_HOLDER_LAPSES,
 };
 use diachain_std::{device::Participant, Device, DeviceKind, DeviceStatus, KeyCustody};
 
@@ -22,6 +23,9 @@ pub const PARTICIPANTS: Map<(u8, &Addr), Participant> = Map::new("participants")
 /// was removed in: a relayer's keys attest nothing measured from then on. Cleared when it is
 /// admitted again.
 pub const REMOVED: Map<(u8, &Addr), Timestamp> = Map::new("removed");
+/// relayer → its past periods out of good standing (`Lapse`s, oldest first, at most
+/// `MAX_HOLDER_LAPSES`): closed when it is reinstated or admitted again.
+pub const LAPSES: Map<&Addr, Vec<Lapse>> = Map::new("lapses");
 /// device id → device.
 pub const DEVICES: Map<&str, Device> = Map::new("devices");
 /// device id → the raw `AnchoringDevice` reading-anchors asks for with every submission (about
@@ -63,6 +67,7 @@ pub fn save_device(storage: &mut dyn Storage, device: &Device) -> StdResult<()> 
     let key_holder = (device.key_custody == KeyCustody::Relayer).then(|| KeyHolder {
         relayer: device.manufacturer.clone(),
         refuses_from: None,
+        lapses: vec![],
     });
     let view = AnchoringDevice {
         key_holder,
@@ -92,6 +97,7 @@ pub fn anchoring_view(storage: &dyn Storage, id: &str) -> StdResult<Option<Ancho
         view.key_holder = (device.key_custody == KeyCustody::Relayer).then(|| KeyHolder {
             relayer: device.manufacturer,
             refuses_from: None,
+            lapses: vec![],
         });
     }
     Ok(Some(view))
@@ -192,23 +198,43 @@ pub fn ensure_active(storage: &dyn Storage, role: Role, addr: &Addr) -> Result<(
     }
 }
 
-/// Since when a relayer holding device keys is not in good standing: `None` while admitted
-/// and not suspended; the start of its suspension; its removal (the epoch for a relayer removed
-/// before removals were recorded).
-pub fn relayer_refuses_from(storage: &dyn Storage, relayer: &Addr) -> StdResult<Option<Timestamp>> {
-    Ok(
-        match PARTICIPANTS.may_load(storage, (Role::Relayer.code(), relayer))? {
-            Some(p) => match p.status {
-                ParticipantStatus::Admitted => None,
-                ParticipantStatus::Suspended { since, .. } => Some(since),
-            },
-            None => Some(
-                REMOVED
-                    .may_load(storage, (Role::Relayer.code(), relayer))?
-                    .unwrap_or_default(),
-            ),
+/// A relayer's standing as a key holder: since when it is out of good standing (`None` while
+/// admitted and not suspended; the start of its suspension; its removal, the epoch for a relayer
+/// removed before removals were recorded), and its past lapses.
+pub fn holder_standing(storage: &dyn Storage, relayer: &Addr) -> StdResult<KeyHolder> {
+    let refuses_from = match PARTICIPANTS.may_load(storage, (Role::Relayer.code(), relayer))? {
+        Some(p) => match p.status {
+            ParticipantStatus::Admitted => None,
+            ParticipantStatus::Suspended { since, .. } => Some(since),
         },
-    )
+        None => Some(
+            REMOVED
+                .may_load(storage, (Role::Relayer.code(), relayer))?
+                .unwrap_or_default(),
+        ),
+    };
+    Ok(KeyHolder {
+        relayer: relayer.clone(),
+        refuses_from,
+        lapses: LAPSES.may_load(storage, relayer)?.unwrap_or_default(),
+    })
+}
+
+/// Records that a relayer, out of good standing since `from`, is back in it at `to`. Beyond
+/// `MAX_HOLDER_LAPSES` the two oldest lapses merge into one.
+pub fn close_lapse(
+    storage: &mut dyn Storage,
+    relayer: &Addr,
+    from: Timestamp,
+    to: Timestamp,
+) -> StdResult<()> {
+    let mut lapses = LAPSES.may_load(storage, relayer)?.unwrap_or_default();
+    lapses.push(Lapse { from, to });
+    if lapses.len() > MAX_HOLDER_LAPSES {
+        let oldest = lapses.remove(0);
+        lapses[0].from = oldest.from;
+    }
+    LAPSES.save(storage, relayer, &lapses)
 }
 
 pub fn load_device(storage: &dyn Storage, id: &str) -> Result<Device, ContractError> {

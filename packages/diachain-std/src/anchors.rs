@@ -42,6 +42,20 @@ pub fn default_min_interval_seconds(kind: DeviceKind) -> u32 {
     }
 }
 
+/// The shortest interval between two readings of a scope in a version 2 header, whatever device
+/// sends them: no glucose source measures more often than a 1-minute CGM, nor does anyone log
+/// meals more often than once a minute; pumps log doses seconds apart. A version 2 header's
+/// readings of a scope fit its span at the slower of this and the device kind's rate, and its
+/// first reading comes at least the slowest such interval of its scopes after the device's last
+/// anchored one; so a gateway (1 s) cannot anchor glucose faster than a CGM.
+pub const fn scope_min_interval_seconds(scope: DataScope) -> u32 {
+    match scope {
+        DataScope::Glucose | DataScope::Nutrition => 60,
+        DataScope::Insulin => 5,
+        DataScope::DeviceEvents | DataScope::SummariesOnly => 1,
+    }
+}
+
 /// The minimum interval between two readings of a device kind.
 #[cw_serde]
 pub struct SamplingLimit {

@@ -29,7 +29,7 @@ pub const ROTATE_TAG: &[u8] = b"DIACHAIN/ROTATE/v1";
 /// Seconds in a UTC day.
 pub const SECONDS_PER_DAY: u64 = 86_400;
 
-#[derive(thiserror::Error, Debug, PartialEq, Eq)]
+#[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
 pub enum EncodingError {
     #[error("{field} is {len} bytes; at most 255 fit in a length byte")]
     TooLong { field: &'static str, len: usize },
@@ -47,6 +47,8 @@ pub enum EncodingError {
     HeaderVersion(u8),
     #[error("a header lists {0} scopes; a list holds 2..=4 (one scope is written as its code)")]
     ScopeListLength(u8),
+    #[error("scopes: {0}")]
+    InvalidScopes(ScopeError),
 }
 
 macro_rules! coded_enum {
@@ -264,7 +266,7 @@ pub struct ScopeCount {
 }
 
 /// Why a header's scope list is not valid.
-#[derive(thiserror::Error, Debug, PartialEq, Eq)]
+#[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
 pub enum ScopeError {
     #[error("the scope list is empty")]
     Empty,
@@ -360,6 +362,16 @@ impl BatchHeader {
     }
 
     fn write_body(&self, w: &mut Writer) -> Result<(), EncodingError> {
+        // Only valid lists are encoded: the one-scope form leaves out the count it shares with
+        // the header, so an invalid list could otherwise encode (and sign) like a valid one.
+        self.check_scopes().map_err(EncodingError::InvalidScopes)?;
+        self.write_body_unchecked(w)
+    }
+
+    /// The body as `encode_body` writes it, without checking the scope list: for tests that
+    /// need a signed header with an invalid list (the contract's own check is what they test).
+    #[doc(hidden)]
+    pub fn write_body_unchecked(&self, w: &mut Writer) -> Result<(), EncodingError> {
         if self.scopes.is_some() {
             w.u8(BATCH_V2);
         }
@@ -412,13 +424,20 @@ impl BatchHeader {
     /// What the device signs: `BATCH_TAG || chain id || contract || body` (version 1) or
     /// `BATCH_V2_TAG || chain id || contract || body` (version 2).
     pub fn sign_bytes(&self, domain: &Domain) -> Result<Vec<u8>, EncodingError> {
+        self.check_scopes().map_err(EncodingError::InvalidScopes)?;
+        self.sign_bytes_unchecked(domain)
+    }
+
+    /// The sign-bytes without checking the scope list (see `write_body_unchecked`).
+    #[doc(hidden)]
+    pub fn sign_bytes_unchecked(&self, domain: &Domain) -> Result<Vec<u8>, EncodingError> {
         let tag = if self.scopes.is_some() {
             BATCH_V2_TAG
         } else {
             BATCH_TAG
         };
         let mut w = domain.open(tag)?;
-        self.write_body(&mut w)?;
+        self.write_body_unchecked(&mut w)?;
         Ok(w.0)
     }
 }
@@ -508,10 +527,12 @@ fn fixed<const N: usize>(field: &'static str, bytes: &[u8]) -> Result<[u8; N], E
         .map_err(|_| EncodingError::Truncated { field })
 }
 
-struct Writer(Vec<u8>);
+/// Writes the canonical encodings.
+#[doc(hidden)]
+pub struct Writer(pub Vec<u8>);
 
 impl Writer {
-    fn with_capacity(n: usize) -> Self {
+    pub fn with_capacity(n: usize) -> Self {
         Writer(Vec::with_capacity(n))
     }
     pub(crate) fn u8(&mut self, v: u8) {

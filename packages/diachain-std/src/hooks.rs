@@ -6,7 +6,9 @@ use cosmwasm_std::{to_json_binary, Addr, CosmosMsg, StdResult, WasmMsg};
 
 use crate::scopes::DataScope;
 
-/// Readings a patient had anchored in one submit, for one scope and UTC day.
+/// Readings of one scope a patient had anchored in one batch (a batch's readings lie in one UTC
+/// day): one per batch and scope, so that a listener can credit exactly the batches that lie
+/// in what it counts (batches packed into one submission are never merged).
 #[cw_serde]
 pub struct Contribution {
     pub patient: Addr,
@@ -14,10 +16,10 @@ pub struct Contribution {
     /// UTC day number (unix seconds / 86400) the readings were measured on.
     pub day: u64,
     pub readings: u64,
-    /// When the first and the last of these readings were measured (the earliest first and the
-    /// latest last reading of the batches counted here): a listener credits them only if the
-    /// whole span lies in what it counts. Absent from reading-anchors before 0.3.0: the whole
-    /// day is then assumed.
+    /// When the batch's first and last readings were measured: a listener credits the readings
+    /// only if the whole span lies in what it counts. Absent from reading-anchors before 0.3.0
+    /// (which summed a submission's batches per patient, scope and day): the whole day is then
+    /// assumed.
     #[serde(default)]
     pub first_time: Option<u64>,
     #[serde(default)]
@@ -37,7 +39,7 @@ impl Contribution {
 }
 
 /// From reading-anchors to its listeners (the data union): one message per listener per
-/// submit, with per-patient totals, never one per reading.
+/// submit, with a contribution per batch and scope, never one per reading.
 #[cw_serde]
 pub enum AnchorsHookMsg {
     ReadingsAnchored { contributions: Vec<Contribution> },

@@ -352,7 +352,27 @@ pub struct KeyHolder {
     /// since its removal (a relayer removed before the registry recorded removals: from the
     /// epoch). `None` while it is admitted and not suspended.
     pub refuses_from: Option<Timestamp>,
+    /// Earlier periods out of good standing, oldest first (suspended then reinstated, removed
+    /// then admitted again): data measured in any of them stays refused. At most
+    /// `MAX_HOLDER_LAPSES`; the oldest are merged beyond that.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lapses: Vec<Lapse>,
 }
+
+/// A period `from..to` (end excluded) in which a relayer was out of good standing.
+#[cw_serde]
+#[derive(Copy, Eq)]
+pub struct Lapse {
+    pub from: Timestamp,
+    pub to: Timestamp,
+}
+
+/// Most lapses the registry keeps per relayer; beyond that the two oldest merge into one
+/// (which refuses more, never less).
+pub const MAX_HOLDER_LAPSES: usize = 16;
+/// How long after its holder left good standing a batch measured before may still be anchored
+/// (a queue the relayer had not anchored yet, handed to another relayer): one day.
+pub const HELD_KEY_QUEUE_SECONDS: u64 = 86_400;
 
 /// Marks a relayer-held key in the first byte (the device kind) of the raw anchoring view.
 const RELAYER_HELD: u8 = 0x80;
@@ -429,6 +449,7 @@ impl AnchoringDevice {
             Some(KeyHolder {
                 relayer: Addr::unchecked(r.str8("key holder")?),
                 refuses_from: None,
+                lapses: vec![],
             })
         } else {
             None

@@ -89,6 +89,11 @@ pub struct Eligibility {
     /// kinds. Coverage is kept per scope, so a kind is checked as its scope
     /// (`DeviceKind::scope`): a meter counts as a CGM. Empty: no device requirement.
     pub device_kinds: Vec<DeviceKind>,
+    /// The most readings of one day a member is credited (`None`: no limit; at least
+    /// `min_readings_per_day` and 1). A sponsor that wants 5-minute CGM data sets 288, so that
+    /// a device sampling faster does not earn more for the same day.
+    #[serde(default)]
+    pub max_readings_per_day: Option<u64>,
 }
 
 /// What a sponsor fills in to create a study.
@@ -277,14 +282,18 @@ pub struct Study {
     pub earned: Option<Earned>,
 }
 
-/// The readings on which eligible members are paid: `units` = Σ of their counted readings
-/// (the numerators of their shares), `claimed_units` = the part of it already claimed. What
-/// members may still claim is at most `floor(net × (units − claimed_units) / total_units)`.
+/// The book of what eligible members earned. `units` = Σ of their counted readings: the
+/// denominator of every share (`payout = min(cap, floor(net × counted / units))`);
+/// `members` = how many are eligible; `claimed_units` and `claimed_members` = the part of each
+/// already claimed. What members may still claim is at most
+/// `min(floor(net × (units − claimed_units) / units), cap × (members − claimed_members))`.
 #[cw_serde]
 #[derive(Copy, Default, Eq)]
 pub struct Earned {
     pub units: u64,
+    pub members: u32,
     pub claimed_units: u64,
+    pub claimed_members: u32,
 }
 
 /// Where a study stands, from the block time and its refund.

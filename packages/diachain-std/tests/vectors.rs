@@ -305,3 +305,26 @@ fn version_2_headers_round_trip_and_differ_from_version_1_in_body_and_sign_bytes
         header().encode_body().unwrap().len() + 2
     );
 }
+
+/// Only valid scope lists encode: a one-scope list is written as its code alone (its count is
+/// the header's), so a list whose count differs would otherwise encode, and be signed, like the
+/// valid one.
+#[test]
+fn an_invalid_scope_list_neither_encodes_nor_signs() {
+    let mut forged = header_v2();
+    forged.scopes = Some(vec![ScopeCount {
+        scope: DataScope::Glucose,
+        readings: 1,
+    }]);
+    let invalid = diachain_std::encoding::EncodingError::InvalidScopes(
+        diachain_std::encoding::ScopeError::CountMismatch {
+            listed: 1,
+            count: 3,
+        },
+    );
+    assert_eq!(forged.encode_body(), Err(invalid.clone()));
+    assert_eq!(forged.sign_bytes(&domain()), Err(invalid));
+    let mut empty = header_v2();
+    empty.scopes = Some(vec![]);
+    assert!(empty.encode_body().is_err());
+}

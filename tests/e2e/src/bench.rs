@@ -494,6 +494,7 @@ pub fn claims_by_devices(net: &Network, devices_per_patient: &[usize]) -> ClaimR
                             min_readings_per_day: 1,
                             min_days: 1,
                             device_kinds: vec![DeviceKind::Cgm],
+                            max_readings_per_day: None,
                         },
                         // Below an equal share of the net pool (980,000), so that no claim
                         // empties the union's balance: a bank balance that drops to zero is

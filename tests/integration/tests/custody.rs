@@ -76,8 +76,8 @@ fn admin(s: &mut Suite, msg: registry::ExecuteMsg) {
 /// Relayer A is suspended at 02:00:10. Another active relayer still anchors the uploader's
 /// batch measured before then, but not the next one (its last reading is after): the key was
 /// A's, and A's word is worth nothing from its suspension on. Removing A keeps that moment
-/// (it does not move to the removal); reinstating a suspended relayer lifts the refusal, as
-/// reactivating a device does.
+/// (it does not move to the removal). Admitting A again makes its keys attest again, but only
+/// what is measured from then on: the time it was out stays a lapse for good.
 #[test]
 fn batches_signed_with_a_suspended_relayers_key_are_refused_whoever_submits_them() {
     let (mut s, relayer_b) = uploader_suite();
@@ -123,7 +123,10 @@ fn batches_signed_with_a_suspended_relayers_key_are_refused_whoever_submits_them
         refused(),
     );
 
-    // Admitted again: its keys attest again.
+    // Admitted again at 04:00: the batch measured while it was out stays refused; one measured
+    // after its return is anchored.
+    let readmitted = at(FIRST_DAY, 4, 0);
+    s.set_time(readmitted);
     admin(
         &mut s,
         registry::ExecuteMsg::AdmitParticipant {
@@ -132,11 +135,56 @@ fn batches_signed_with_a_suspended_relayers_key_are_refused_whoever_submits_them
             label: "Relayer A".to_string(),
         },
     );
-    s.submit_as(&relayer_b, &[after])
-        .accepted("the holder is in good standing again");
-    assert_eq!(
-        s.coverage(&s.actors.patient.clone(), FIRST_DAY, DataScope::Nutrition),
-        36
+    assert_refused(
+        s.submit_as(&relayer_b, &[after]),
+        AnchorsError::MeasuredWhileHolderLapsed {
+            index: 0,
+            device_id: UPLOADER.to_string(),
+            holder: relayer_a.to_string(),
+            from: suspended_at,
+            to: readmitted,
+        },
+    );
+    s.set_time(at(FIRST_DAY, 5, 0) + 30);
+    let back = s.batch(UPLOADER, 25, 12, at(FIRST_DAY, 4, 0));
+    s.submit_as(&relayer_b, &[back])
+        .accepted("measured after the holder came back");
+    let patient = s.actors.patient.clone();
+    assert_eq!(s.coverage(&patient, FIRST_DAY, DataScope::Nutrition), 36);
+}
+
+/// What a suspended relayer attested before its suspension may be anchored by another relayer
+/// for a day, not later: a relayer out of good standing could otherwise go on signing batches
+/// dated before its suspension.
+#[test]
+fn a_suspended_relayers_queue_closes_a_day_after_the_suspension() {
+    let (mut s, relayer_b) = uploader_suite();
+    let relayer_a = s.actors.relayer.clone();
+    let suspended_at = at(FIRST_DAY, 2, 0);
+    s.set_time(suspended_at);
+    admin(
+        &mut s,
+        registry::ExecuteMsg::SuspendParticipant {
+            role: Role::Relayer,
+            address: relayer_a.to_string(),
+            reason: "audit".to_string(),
+        },
+    );
+    let first = s.batch(UPLOADER, 1, 12, at(FIRST_DAY, 0, 0));
+    let second = s.batch(UPLOADER, 13, 12, at(FIRST_DAY, 1, 0));
+    s.set_time(suspended_at + registry::HELD_KEY_QUEUE_SECONDS);
+    s.submit_as(&relayer_b, &[first])
+        .accepted("anchored within a day of the suspension");
+    s.set_time(suspended_at + registry::HELD_KEY_QUEUE_SECONDS + 1);
+    assert_refused(
+        s.submit_as(&relayer_b, &[second]),
+        AnchorsError::HeldKeyQueueClosed {
+            index: 0,
+            device_id: UPLOADER.to_string(),
+            holder: relayer_a.to_string(),
+            since: suspended_at,
+            window: registry::HELD_KEY_QUEUE_SECONDS,
+        },
     );
 }
 

@@ -37,6 +37,7 @@ fn study_suite_capped(cap: u128) -> (Suite, u64) {
         min_readings_per_day: 0,
         min_days: 0,
         device_kinds: vec![],
+        max_readings_per_day: None,
     };
     let study = new_study("Glucose", &[DataScope::Glucose], D1, D2, anyone, cap);
     let study_id = s.create_study(study, POOL).accepted("study");
@@ -144,6 +145,7 @@ fn the_sponsor_cannot_end_a_members_research_consent_to_claw_back_their_share() 
         min_readings_per_day: 288,
         min_days: 2,
         device_kinds: vec![],
+        max_readings_per_day: None,
     };
     let study = new_study("Glucose", &[DataScope::Glucose], D1, D2, two_full_days, CAP);
     let study_id = s.create_study(study, POOL).accepted("study");
@@ -239,6 +241,7 @@ fn a_study_with_day_numbers_far_in_the_future_is_refused_not_trapped() {
         min_readings_per_day: 0,
         min_days: 0,
         device_kinds: vec![],
+        max_readings_per_day: None,
     };
     let max = union::MAX_DAY;
     for (from, to) in [(max, max + 1), (max + 1, max + 1), (u64::MAX - 1, u64::MAX)] {
@@ -266,4 +269,209 @@ fn a_study_with_day_numbers_far_in_the_future_is_refused_not_trapped() {
         },
     );
     assert!(studies.items.is_empty());
+}
+
+const GATEWAY: &str = "gw-5e1d0c9b8a7f6e54";
+
+/// The manufacturer registers a phone gateway (its key in the phone) and `owner` binds it.
+fn phone_gateway(s: &mut Suite, owner: &Addr) {
+    use diachain_std::registry::{self, NewDevice};
+    use diachain_std::testing::TestKey;
+    use diachain_std::{DeviceKind, KeyAlgorithm, KeyCustody};
+    let key = TestKey::new(KeyAlgorithm::Secp256r1, 0x77);
+    let (manufacturer, registry_addr) = (s.actors.manufacturer.clone(), s.registry.clone());
+    s.exec(
+        &manufacturer,
+        &registry_addr,
+        &registry::ExecuteMsg::RegisterDevices {
+            devices: vec![NewDevice {
+                id: GATEWAY.to_string(),
+                kind: DeviceKind::Gateway,
+                model: "phone-app".to_string(),
+                public_key: key.public_key(),
+                key_custody: KeyCustody::Device,
+            }],
+        },
+    )
+    .accepted("register gateway");
+    s.devices.insert(
+        GATEWAY.to_string(),
+        SimDevice {
+            id: GATEWAY.to_string(),
+            kind: DeviceKind::Gateway,
+            model: "phone-app".to_string(),
+            key,
+            next_seq: 1,
+        },
+    );
+    s.bind(owner, GATEWAY, owner).accepted("bind gateway");
+}
+
+/// A gateway may send readings a second apart, but not glucose: in a version 2 header each
+/// scope's readings fit the span at the slower of the device kind's and the scope's rate (a
+/// minute for glucose, as a 1-minute CGM), and its first reading comes at least that long after
+/// the device's last anchored one. So a phone app cannot sign 10,000 "glucose" readings an hour
+/// (or one a second in one-reading batches) and take a study's pool, as it could before.
+#[test]
+fn a_gateway_cannot_anchor_glucose_faster_than_a_cgm() {
+    use diachain_std::encoding::ReadingKind;
+    use diachain_std::testing::signed_batch_v2;
+    use diachain_std::DeviceKind;
+    type AnchorsError = reading_anchors::ContractError;
+    let (mut s, _) = study_suite();
+    let other = s.actors.other_patient.clone();
+    s.set_time(at(GENESIS_DAY, 10, 0));
+    phone_gateway(&mut s, &other);
+    s.set_time(at(D1, 3, 0));
+    let key = &s.device_sim(GATEWAY).key;
+    let domain = s.anchors_domain();
+    let v2 = |first_seq, count, first_time, interval| {
+        signed_batch_v2(
+            key,
+            GATEWAY,
+            first_seq,
+            count,
+            first_time,
+            interval,
+            &domain,
+            &[ReadingKind::Glucose],
+        )
+    };
+    let fast = v2(1, 10_000, at(D1, 0, 0), 1);
+    let per_second = v2(1, 1, at(D1, 0, 0), 1);
+    let next_second = v2(2, 1, at(D1, 0, 0) + 1, 1);
+    let a_minute_later = v2(2, 1, at(D1, 0, 1), 1);
+    assert_refused(
+        s.submit(&[fast]),
+        AnchorsError::TooDenseForScope {
+            index: 0,
+            device_id: GATEWAY.to_string(),
+            scope: DataScope::Glucose,
+            readings: 10_000,
+            span_seconds: 9_999,
+            kind: DeviceKind::Gateway,
+            min_interval_seconds: 60,
+            max_count: 167,
+        },
+    );
+    s.submit(&[per_second]).accepted("one reading");
+    assert_refused(
+        s.submit(&[next_second]),
+        AnchorsError::TooSoonAfterLast {
+            index: 0,
+            device_id: GATEWAY.to_string(),
+            first_time: at(D1, 0, 0) + 1,
+            anchored_time: at(D1, 0, 0),
+            kind: DeviceKind::Gateway,
+            min_interval_seconds: 60,
+        },
+    );
+    s.submit(&[a_minute_later]).accepted("a minute later");
+}
+
+/// Readings of members who do not meet the study's eligibility dilute nothing: the pool is
+/// shared among what eligible members counted. Before, a sponsor could enrol a sybil that
+/// anchors many readings on one day (never eligible), shrink every member's share, and take
+/// the difference back as "unearned".
+#[test]
+fn an_ineligible_members_readings_do_not_dilute_the_eligible_members() {
+    let mut s = SuiteBuilder::default().with_fee(0).build();
+    journey::play(&mut s, 1);
+    journey::play(&mut s, 2);
+    let a = s.actors.clone();
+    let two_days = Eligibility {
+        min_readings_per_day: 200,
+        min_days: 2,
+        device_kinds: vec![],
+        max_readings_per_day: None,
+    };
+    let study = new_study("Glucose", &[DataScope::Glucose], D1, D2, two_days, POOL);
+    let study_id = s.create_study(study, POOL).accepted("study");
+    s.set_time(at(GENESIS_DAY, 10, 0));
+    consent_and_join(&mut s, study_id, &a.patient, STUDY_DATA, CLOSES + 30 * DAY);
+    // The sybil anchors a whole day of a CGM, and nothing on the second day.
+    consent_and_join(
+        &mut s,
+        study_id,
+        &a.other_patient,
+        STUDY_DATA,
+        CLOSES + 30 * DAY,
+    );
+    s.anchor_day(D1, &[CGM, OTHER_CGM]);
+    s.anchor_day(D2, &[CGM]);
+    assert_eq!(s.study(study_id).study.total_units, 576 + 288);
+    s.set_time(CLOSES + GRACE_PERIOD);
+    let before = s.balance(&a.patient);
+    s.union_exec(&a.patient, union::ExecuteMsg::Claim { study_id })
+        .accepted("claim");
+    assert_eq!(s.balance(&a.patient) - before, POOL);
+    let sponsor_before = s.balance(&a.sponsor);
+    s.union_exec(&a.sponsor, union::ExecuteMsg::WithdrawUnearned { study_id })
+        .accepted("nothing unearned");
+    assert_eq!(s.balance(&a.sponsor), sponsor_before);
+}
+
+/// Batches packed into one submission are credited one by one: a member whose window starts at
+/// noon is credited the batch of 12:00 even when it is anchored together with the batch of
+/// 11:00 (before, the two were summed with one span, which straddled the edge, and both were
+/// lost).
+#[test]
+fn packing_batches_into_one_submission_loses_no_credit() {
+    let (mut s, study_id) = study_suite();
+    let a = s.actors.clone();
+    s.set_time(at(GENESIS_DAY, 10, 0));
+    let from_noon = (at(D1, 12, 0), STUDY_DATA.1);
+    consent_and_join(&mut s, study_id, &a.patient, from_noon, CLOSES + 30 * DAY);
+    s.set_time(at(D1, 13, 0) + 30);
+    let b11 = s.batch(CGM, 1, 12, at(D1, 11, 0));
+    let b12 = s.batch(CGM, 13, 12, at(D1, 12, 0));
+    s.submit(&[b11, b12]).accepted("one submission");
+    assert_eq!(s.member(study_id, &a.patient).units, 12);
+}
+
+/// A consent the patient widens (a later expiry) is taken into account once the member leaves
+/// and joins again, in one transaction: the membership keeps what was credited, and credits
+/// from then on up to the new expiry.
+#[test]
+fn a_widened_consent_counts_after_leave_and_join_in_one_transaction() {
+    use cosmwasm_std::{to_json_binary, CosmosMsg, WasmMsg};
+    use diachain_std::consent::{self, Expiry};
+    let (mut s, study_id) = study_suite();
+    let a = s.actors.clone();
+    s.set_time(at(GENESIS_DAY, 10, 0));
+    let grant = consent_and_join(&mut s, study_id, &a.patient, STUDY_DATA, at(D1, 12, 0));
+    s.anchor_hours(D1, 0..6, &[CGM], &[]);
+    let consent_addr = s.consent.clone();
+    s.exec(
+        &a.patient,
+        &consent_addr,
+        &consent::ExecuteMsg::AmendGrant {
+            grant_id: grant,
+            scopes: None,
+            data_from: None,
+            data_to: None,
+            expires: Some(Expiry::AtTime(Timestamp::from_seconds(CLOSES + 30 * DAY))),
+        },
+    )
+    .accepted("extend the consent");
+    let union_addr = s.union.clone();
+    let msgs: Vec<CosmosMsg> = [
+        union::ExecuteMsg::Leave { study_id },
+        union::ExecuteMsg::Join { study_id },
+    ]
+    .iter()
+    .map(|m| {
+        WasmMsg::Execute {
+            contract_addr: union_addr.to_string(),
+            msg: to_json_binary(m).unwrap(),
+            funds: vec![],
+        }
+        .into()
+    })
+    .collect();
+    s.app
+        .execute_multi(a.patient.clone(), msgs)
+        .accepted("leave and join");
+    s.anchor_hours(D1, 6..24, &[CGM], &[]);
+    assert_eq!(s.member(study_id, &a.patient).units, 288);
 }

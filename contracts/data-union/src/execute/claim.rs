@@ -52,12 +52,12 @@ pub fn claim(
     }
     study.pool.paid = study.pool.paid.checked_add(amount)?;
     if let Some(earned) = &mut study.earned {
+        let overflow = || cosmwasm_std::OverflowError::new(cosmwasm_std::OverflowOperation::Add);
         earned.claimed_units = earned
             .claimed_units
             .checked_add(assessment.counted_units)
-            .ok_or_else(|| {
-                cosmwasm_std::OverflowError::new(cosmwasm_std::OverflowOperation::Add)
-            })?;
+            .ok_or_else(overflow)?;
+        earned.claimed_members = earned.claimed_members.checked_add(1).ok_or_else(overflow)?;
     }
     member.claimed = Some(amount);
     MEMBERS.save(deps.storage, (study_id, &member.patient), &member)?;

@@ -52,6 +52,12 @@ struct Loaded {
     dirty: bool,
 }
 
+/// A (study, patient, day) counter: what was stored before this message, and what it adds.
+struct Day {
+    before: u64,
+    added: u64,
+}
+
 /// What a message's contributions change, loaded once and written once.
 #[derive(Default)]
 struct Tally {
@@ -60,7 +66,7 @@ struct Tally {
     /// Loaded records with a dirty flag; `None` for a study that no longer exists.
     studies: BTreeMap<u64, Option<(Study, bool)>>,
     members: BTreeMap<(u64, Addr), Option<Loaded>>,
-    days: BTreeMap<(u64, Addr, u64), u64>,
+    days: BTreeMap<(u64, Addr, u64), Day>,
     stale: BTreeSet<(Addr, u64)>,
     counted: u64,
 }
@@ -148,16 +154,28 @@ impl Tally {
             if !wanted {
                 continue;
             }
-            member.units = member.units.checked_add(c.readings).ok_or_else(overflow)?;
-            study.total_units = study
-                .total_units
-                .checked_add(c.readings)
-                .ok_or_else(overflow)?;
-            let day = self
-                .days
-                .entry((study_id, c.patient.clone(), c.day))
-                .or_default();
-            *day = day.checked_add(c.readings).ok_or_else(overflow)?;
+            let day = match self.days.entry((study_id, c.patient.clone(), c.day)) {
+                Entry::Occupied(day) => day.into_mut(),
+                Entry::Vacant(slot) => slot.insert(Day {
+                    before: DAY_UNITS
+                        .may_load(storage, (study_id, &c.patient, c.day))?
+                        .unwrap_or(0),
+                    added: 0,
+                }),
+            };
+            // The study's most readings credited per member and day, if it sets one.
+            let credit = match study.eligibility.max_readings_per_day {
+                Some(max) => c
+                    .readings
+                    .min(max.saturating_sub(day.before.saturating_add(day.added))),
+                None => c.readings,
+            };
+            if credit == 0 {
+                continue;
+            }
+            day.added = day.added.checked_add(credit).ok_or_else(overflow)?;
+            member.units = member.units.checked_add(credit).ok_or_else(overflow)?;
+            study.total_units = study.total_units.checked_add(credit).ok_or_else(overflow)?;
             loaded.dirty = true;
             *study_dirty = true;
             self.counted += 1;
@@ -170,11 +188,12 @@ impl Tally {
     /// member's counting days and counted readings, and a member's change of eligibility (or of
     /// counted readings while eligible) updates the study's book.
     fn save(mut self, storage: &mut dyn Storage) -> Result<(), ContractError> {
-        for ((study_id, patient, day), readings) in &self.days {
-            let key = (*study_id, patient, *day);
-            let before = DAY_UNITS.may_load(storage, key)?.unwrap_or(0);
-            let after = before.checked_add(*readings).ok_or_else(overflow)?;
-            DAY_UNITS.save(storage, key, &after)?;
+        for ((study_id, patient, day), counter) in &self.days {
+            if counter.added == 0 {
+                continue;
+            }
+            let (before, after) = (counter.before, counter.before + counter.added);
+            DAY_UNITS.save(storage, (*study_id, patient, *day), &after)?;
             let study = match self.studies.get(study_id) {
                 Some(Some((study, _))) if study.earned.is_some() => study,
                 _ => continue,
@@ -227,8 +246,9 @@ fn count_day(member: &mut Member, before: u64, after: u64, min: u64) -> Result<(
     Ok(())
 }
 
-/// The study's book follows the member: what an eligible member counts is earned. Eligibility
-/// and counted readings only grow, so the book only grows. Returns whether it changed.
+/// The study's book follows the member: an eligible member with counted readings is one of the
+/// members who earn, and what they count is earned. Eligibility and counted readings only grow, so the book
+/// only grows. Returns whether it changed.
 fn book_earnings(
     study: &mut Study,
     before: &Member,
@@ -237,12 +257,11 @@ fn book_earnings(
     let Some(mut earned) = study.earned else {
         return Ok(false);
     };
-    let earning = |m: &Member| {
-        if unmet(study, m.counting_days, m.scopes_seen.as_deref()).is_none() {
-            m.counted_units
-        } else {
-            0
-        }
+    // What a member earns: its counted readings once eligible (a member with none earns
+    // nothing, and is not counted among those who may claim).
+    let earning = |m: &Member| match unmet(study, m.counting_days, m.scopes_seen.as_deref()) {
+        None => m.counted_units,
+        Some(_) => 0,
     };
     let (was, is) = (earning(before), earning(after));
     if is == was {
@@ -252,6 +271,9 @@ fn book_earnings(
         .units
         .checked_add(is.saturating_sub(was))
         .ok_or_else(overflow)?;
+    if was == 0 {
+        earned.members = earned.members.checked_add(1).ok_or_else(overflow)?;
+    }
     study.earned = Some(earned);
     Ok(true)
 }

@@ -146,6 +146,12 @@ pub(crate) fn validate(study: &NewStudy, now: Timestamp) -> Result<Timestamp, Co
             days,
         });
     }
+    if let Some(max) = study.eligibility.max_readings_per_day {
+        let min = study.eligibility.min_readings_per_day;
+        if max == 0 || max < min {
+            return Err(ContractError::InvalidMaxReadingsPerDay { max, min });
+        }
+    }
     if study.cap_per_patient.is_zero() {
         return Err(ContractError::ZeroCap);
     }

@@ -137,7 +137,12 @@ fn check_consent(
         .saturating_add(1)
         .saturating_mul(SECONDS_PER_DAY)
         .saturating_sub(1);
-    let counts_from = study_from.max(grant.data_from.seconds());
+    // Readings are measured at whole seconds: the window rounds the consent's ends inward.
+    let consent_from = grant
+        .data_from
+        .seconds()
+        .saturating_add(u64::from(grant.data_from.subsec_nanos() > 0));
+    let counts_from = study_from.max(consent_from);
     let counts_to = study_to.min(grant.data_to.seconds());
     if counts_from > counts_to {
         return Err(ContractError::ConsentPeriodOutsideStudy { study_id });

@@ -131,9 +131,12 @@ fn claim_below_the_minimum_days_is_refused_and_only_qualifying_days_count() {
         (info.counting_days, info.counted_units, info.eligible),
         (2, 270, true)
     );
-    // total credited = 150 + 120 + 30 + 260 = 560; alice counts 270 → floor(1000·270/560) = 482.
+    // Alice is the only eligible member, so the pool is shared among what she counted alone:
+    // floor(1000 · 270 / 270) = 1000. Bob's 260 readings, and Alice's thin day, dilute nothing
+    // (before 0.3.0 the denominator was every credited reading, 560, and Alice got 482).
+    assert_eq!(suite.study_info(id).study.earned.unwrap().units, 270);
     suite.claim(&alice, id).unwrap();
-    assert_eq!(suite.balance(Funding::Native, &alice), 482);
+    assert_eq!(suite.balance(Funding::Native, &alice), 1_000);
 }
 
 #[test]
@@ -156,8 +159,10 @@ fn claim_without_readings_from_a_required_device_kind_is_refused() {
             kind: DeviceKind::Pump,
         },
     );
+    // Bob is the only eligible member: the whole pool is his (his 10 glucose readings are all
+    // the eligible members counted).
     suite.claim(&bob, id).unwrap();
-    assert_eq!(suite.balance(Funding::Native, &bob), 500);
+    assert_eq!(suite.balance(Funding::Native, &bob), 1_000);
 }
 
 /// Before 0.2.0 a claim (and the contribution query) asked the anchors contract for the
@@ -198,9 +203,15 @@ fn a_membership_from_0_1_reads_its_scopes_from_coverage() {
     let alice = suite.addr("alice");
     suite.consent_and_join(&alice, id);
     suite.anchor(&alice, DataScope::Glucose, FROM_DAY, 40);
-    // Rewrite the member as 0.1.x stored it: its JSON had no `scopes_seen`.
+    // Rewrite the member as 0.1.x stored it (its JSON had no `scopes_seen`), in a study as
+    // 0.2.x stored it (no book of earnings): memberships of 0.1.x only exist in such studies.
     let union = suite.union.clone();
     let mut storage = suite.app.contract_storage_mut(&union);
+    let mut legacy_study = crate::state::STUDIES.load(storage.as_ref(), id).unwrap();
+    legacy_study.earned = None;
+    crate::state::STUDIES
+        .save(storage.as_mut(), id, &legacy_study)
+        .unwrap();
     let mut member = crate::state::MEMBERS
         .load(storage.as_ref(), (id, &alice))
         .unwrap();

@@ -369,8 +369,96 @@ fn the_book_of_earnings_follows_counting_days_and_eligibility() {
     );
     assert!(alice_view.eligible);
     assert!(!suite.contribution(id, &bob).eligible);
-    assert_eq!(
-        suite.study_info(id).reserved.u128(),
-        1_000 * 975 / 1_000 * 25 / 75
+    // Only Alice earns: the net pool (1,000 less the 2.5 % fee) is reserved for her.
+    assert_eq!(suite.study_info(id).reserved.u128(), 975);
+    let book = suite.study_info(id).study.earned.unwrap();
+    assert_eq!((book.units, book.members), (25, 1));
+    assert_eq!(alice_view.claimable.u128(), 975);
+}
+
+/// A study may set the most readings credited per member and day: a device sampling faster
+/// than the study wants earns no more for the day, across every message of that day.
+#[test]
+fn the_most_readings_per_day_caps_each_members_day() {
+    let mut suite = Suite::new();
+    let mut study = Suite::study();
+    study.eligibility.max_readings_per_day = Some(288);
+    let id = suite.create_native(study, 1_000).unwrap();
+    let (alice, bob) = (suite.addr("alice"), suite.addr("bob"));
+    suite.consent_and_join(&alice, id);
+    suite.consent_and_join(&bob, id);
+    suite
+        .anchor_all(
+            vec![
+                c(&alice, DataScope::Glucose, FROM_DAY, 1_000),
+                c(&bob, DataScope::Glucose, FROM_DAY, 200),
+            ],
+            true,
+        )
+        .unwrap();
+    suite.anchor(&bob, DataScope::Glucose, FROM_DAY, 200);
+    suite.anchor(&bob, DataScope::Glucose, FROM_DAY + 1, 100);
+    assert_eq!(suite.member(id, &alice).units, 288);
+    assert_eq!(suite.member(id, &bob).units, 288 + 100);
+    assert_eq!(suite.study_info(id).study.total_units, 288 + 388);
+}
+
+/// The most readings per day is at least 1 and at least the minimum per day.
+#[test]
+fn a_most_readings_per_day_below_the_minimum_is_refused() {
+    let mut suite = Suite::new();
+    for (min, max) in [(0, 0), (100, 99)] {
+        let mut study = Suite::study();
+        study.eligibility.min_readings_per_day = min;
+        study.eligibility.max_readings_per_day = Some(max);
+        assert_refused(
+            suite.create_native(study, 1_000),
+            ContractError::InvalidMaxReadingsPerDay { max, min },
+        );
+    }
+}
+
+/// A consent whose data period starts or ends between two whole seconds: the window rounds
+/// inward (a reading is measured at a whole second), so a batch starting at the second before
+/// the consent's start is not credited.
+#[test]
+fn a_sub_second_consent_edge_rounds_the_window_inward() {
+    use cosmwasm_std::Timestamp;
+    use diachain_std::consent::{Expiry, ResearchConsent};
+    let mut suite = Suite::new();
+    let id = suite.create_native(Suite::study(), 1_000).unwrap();
+    let alice = suite.addr("alice");
+    let noon = FROM_DAY * DAY + 12 * 3_600;
+    let sponsor = suite.sponsor.clone();
+    suite.grant_consent(
+        &alice,
+        id,
+        ResearchConsent {
+            grant_id: 1,
+            grantee: sponsor,
+            scopes: vec![DataScope::Glucose],
+            data_from: Timestamp::from_nanos(noon * 1_000_000_000 + 500_000_000),
+            data_to: Timestamp::from_nanos((noon + 3_600) * 1_000_000_000 + 500_000_000),
+            expires: Expiry::AtTime(Timestamp::from_seconds((TO_DAY + 400) * DAY)),
+        },
     );
+    suite.join(&alice, id).unwrap();
+    let member = suite.member(id, &alice);
+    assert_eq!(
+        (member.counts_from, member.counts_to),
+        (
+            Some(Timestamp::from_seconds(noon + 1)),
+            Some(Timestamp::from_seconds(noon + 3_600))
+        )
+    );
+    suite
+        .anchor_all(
+            vec![
+                spanning(&alice, FROM_DAY, 1, noon, noon + 600),
+                spanning(&alice, FROM_DAY, 10, noon + 1, noon + 3_600),
+            ],
+            true,
+        )
+        .unwrap();
+    assert_eq!(suite.member(id, &alice).units, 10);
 }

@@ -519,6 +519,7 @@ impl Suite {
                 min_readings_per_day: 0,
                 min_days: 0,
                 device_kinds: vec![],
+                max_readings_per_day: None,
             },
             cap_per_patient: Uint128::new(u128::MAX),
         }

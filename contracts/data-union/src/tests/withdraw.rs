@@ -141,3 +141,27 @@ fn sponsor_withdraws_a_cw20_pool_in_the_token() {
     suite.withdraw(&sponsor, id).unwrap();
     assert_eq!(suite.cw20_balance(&suite.token, &sponsor) - before, 5_000);
 }
+
+/// A capped share keeps only the cap in reserve: an eligible member who never claims cannot lock
+/// the excess of their uncapped share, which the sponsor takes back at once.
+#[test]
+fn an_unclaimed_capped_share_reserves_only_the_cap() {
+    let mut suite = SuiteBuilder::default().with_fee(0).build();
+    let mut study = Suite::study();
+    study.cap_per_patient = cosmwasm_std::Uint128::new(100_000);
+    let id = suite.create_native(study, 1_200_000).unwrap();
+    let alice = suite.addr("alice");
+    suite.consent_and_join(&alice, id);
+    suite.anchor(&alice, DataScope::Glucose, FROM_DAY, 288);
+    suite.pass_grace();
+    assert_eq!(suite.contribution(id, &alice).claimable.u128(), 100_000);
+    assert_eq!(suite.study_info(id).reserved.u128(), 100_000);
+    let sponsor = suite.sponsor.clone();
+    let before = suite.balance(Funding::Native, &sponsor);
+    suite.withdraw(&sponsor, id).unwrap();
+    assert_eq!(suite.balance(Funding::Native, &sponsor) - before, 1_100_000);
+    suite.claim(&alice, id).unwrap();
+    assert_eq!(suite.balance(Funding::Native, &alice), 100_000);
+    let union = suite.union.clone();
+    assert_eq!(suite.balance(Funding::Native, &union), 0);
+}

@@ -5,7 +5,7 @@ use diachain_std::device::{Participant, ParticipantStatus, Role};
 
 use crate::error::ContractError;
 use crate::execute::{ensure_admin, ensure_text};
-use crate::state::{PARTICIPANTS, REMOVED};
+use crate::state::{close_lapse, PARTICIPANTS, REMOVED};
 
 fn role_name(role: Role) -> &'static str {
     match role {
@@ -28,6 +28,12 @@ pub fn admit(
     ensure_text("label", &label)?;
     if PARTICIPANTS.has(deps.storage, (role.code(), &addr)) {
         return Err(ContractError::AlreadyAdmitted { role, address });
+    }
+    // A relayer admitted again after its removal: the time it was out is a lapse for good.
+    if let Some(out_since) = REMOVED.may_load(deps.storage, (role.code(), &addr))? {
+        if role == Role::Relayer {
+            close_lapse(deps.storage, &addr, out_since, env.block.time)?;
+        }
     }
     let participant = Participant {
         address: addr.clone(),
@@ -95,14 +101,27 @@ pub fn suspend(
     set_status(deps, role, address, status, "suspend_participant")
 }
 
+/// Lifts a suspension. For a relayer, the suspension stays a lapse: keys it holds attest
+/// nothing measured while it was suspended, even now.
 pub fn reinstate(
     deps: DepsMut,
+    env: Env,
     info: MessageInfo,
     role: Role,
     address: String,
 ) -> Result<Response, ContractError> {
     cw_utils::nonpayable(&info)?;
     ensure_admin(deps.storage, &info.sender)?;
+    let addr = deps.api.addr_validate(&address)?;
+    if let Some(Participant {
+        status: ParticipantStatus::Suspended { since, .. },
+        ..
+    }) = PARTICIPANTS.may_load(deps.storage, (role.code(), &addr))?
+    {
+        if role == Role::Relayer {
+            close_lapse(deps.storage, &addr, since, env.block.time)?;
+        }
+    }
     set_status(
         deps,
         role,

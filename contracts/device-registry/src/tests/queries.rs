@@ -454,3 +454,66 @@ fn a_relayer_held_key_whose_view_predates_the_holder_is_still_reported_with_it()
         (relayer, Some(suspended))
     );
 }
+
+/// A relayer's past lapses (suspended then reinstated, removed then admitted again) are kept
+/// with their ends, oldest first, and reported with its keys; beyond `MAX_HOLDER_LAPSES` the two
+/// oldest merge into one that covers both.
+#[test]
+fn a_relayers_lapses_are_kept_and_the_oldest_merge_beyond_the_cap() {
+    use diachain_std::registry::{AnchoringInfoResponse, Lapse, MAX_HOLDER_LAPSES};
+    let mut fx = Fx::new();
+    fx.register_relayer_gateway("ns-lapses-0001", KeyAlgorithm::Ed25519, 7);
+    let (relayer, admin) = (fx.relayer.clone(), fx.admin.clone());
+    let lapses = |fx: &Fx| {
+        let info: AnchoringInfoResponse = fx.query(QueryMsg::AnchoringInfo {
+            relayer: fx.stranger.to_string(),
+            device_ids: vec!["ns-lapses-0001".into()],
+        });
+        info.devices[0].clone().unwrap().key_holder.unwrap().lapses
+    };
+    let mut expected = vec![];
+    for _ in 0..MAX_HOLDER_LAPSES + 2 {
+        fx.advance(60);
+        let from = fx.env.block.time;
+        fx.suspend_participant(Role::Relayer, &relayer);
+        fx.advance(60);
+        fx.exec(
+            &admin,
+            ExecuteMsg::ReinstateParticipant {
+                role: Role::Relayer,
+                address: relayer.to_string(),
+            },
+        )
+        .unwrap();
+        expected.push(Lapse {
+            from,
+            to: fx.env.block.time,
+        });
+    }
+    let kept = lapses(&fx);
+    assert_eq!(kept.len(), MAX_HOLDER_LAPSES);
+    assert_eq!(kept[0].from, expected[0].from);
+    assert_eq!(kept[0].to, expected[2].to);
+    assert_eq!(kept[1..], expected[3..]);
+    // Removed and admitted again: one more lapse, from the removal to the admission.
+    fx.advance(60);
+    let removed = fx.env.block.time;
+    fx.exec(
+        &admin,
+        ExecuteMsg::RemoveParticipant {
+            role: Role::Relayer,
+            address: relayer.to_string(),
+        },
+    )
+    .unwrap();
+    fx.advance(60);
+    fx.admit(Role::Relayer, &relayer);
+    let last = *lapses(&fx).last().unwrap();
+    assert_eq!(
+        last,
+        Lapse {
+            from: removed,
+            to: fx.env.block.time
+        }
+    );
+}

@@ -14,13 +14,15 @@ use cosmwasm_std::{
     Addr, Api, Binary, DepsMut, Env, MessageInfo, QuerierWrapper, Response, Storage, Timestamp,
 };
 use diachain_std::anchors::{
-    decode_submission, MAX_BATCHES_PER_SUBMIT, MAX_CLOCK_SKEW_SECONDS, MAX_READINGS_PER_BATCH,
-    MAX_SEQ,
+    decode_submission, scope_min_interval_seconds, MAX_BATCHES_PER_SUBMIT, MAX_CLOCK_SKEW_SECONDS,
+    MAX_READINGS_PER_BATCH, MAX_SEQ,
 };
 use diachain_std::crypto::{verify_signature, SIGNATURE_LEN};
 use diachain_std::encoding::{utc_day, ScopeCount};
 use diachain_std::hooks::{hook_msgs, AnchorsHookMsg, Contribution};
-use diachain_std::registry::{AnchoringDevice, AnchoringInfoResponse};
+use diachain_std::registry::{
+    AnchoringDevice, AnchoringInfoResponse, KeyHolder, HELD_KEY_QUEUE_SECONDS,
+};
 use diachain_std::{BatchHeader, DataScope, DeviceKind, Domain, KeyAlgorithm, PublicKey, Registry};
 
 use crate::error::ContractError;
@@ -52,15 +54,6 @@ struct Plan<'a> {
     segments: Vec<NewSegment<'a>>,
     contributions: Vec<Contribution>,
     readings: u64,
-}
-
-/// Readings per patient, scope and day, with the earliest first and latest last measurement
-/// time of the batches counted.
-#[derive(Default)]
-struct Total {
-    readings: u64,
-    first_time: u64,
-    last_time: u64,
 }
 
 pub fn submit(
@@ -160,7 +153,8 @@ fn check_batches<'a>(
                 device_id: device_id(),
                 reason,
             })?;
-        check_device(index, h, device)?;
+        check_scope_density(index, h, device.kind, config.min_interval(device.kind))?;
+        check_device(index, h, device, now)?;
         let key = signing_key(index, h, device)?;
         let sign_bytes = h.sign_bytes(&domain).map_err(ContractError::Malformed)?;
         checked.push(Checked {
@@ -175,11 +169,13 @@ fn check_batches<'a>(
 
 /// Readings are attributed to the device's owner; data measured before the current owner took
 /// the device belongs to someone else and is never credited to them. The device must accept
-/// data at the batch's last reading.
+/// data at the batch's last reading, and a key a relayer holds must be in good standing (see
+/// [`check_holder`]).
 fn check_device(
     index: usize,
     h: &BatchHeader,
     device: &AnchoringDevice,
+    now: u64,
 ) -> Result<(), ContractError> {
     if h.first_time < device.owner_since.seconds() {
         return Err(ContractError::MeasuredBeforeOwner {
@@ -189,6 +185,8 @@ fn check_device(
             owner_since: device.owner_since.seconds(),
         });
     }
+    // `check_header` has refused a `last_time` past the block time (plus the clock skew), so
+    // this cannot overflow a `Timestamp`.
     if !device.accepts_data_at(Timestamp::from_seconds(h.last_time)) {
         return Err(ContractError::DeviceNotAccepting {
             index,
@@ -196,18 +194,52 @@ fn check_device(
             at: h.last_time,
         });
     }
-    // A key a relayer holds attests nothing measured once that relayer is out of good standing,
-    // whoever submits the batch.
     if let Some(holder) = &device.key_holder {
-        if let Some(since) = holder.refuses_from {
-            if h.last_time >= since.seconds() {
-                return Err(ContractError::KeyHolderNotInGoodStanding {
-                    index,
-                    device_id: h.device_id.clone(),
-                    holder: holder.relayer.to_string(),
-                    since: since.seconds(),
-                });
-            }
+        check_holder(index, h, holder, now)?;
+    }
+    Ok(())
+}
+
+/// A key a relayer holds attests nothing measured while that relayer is out of good standing
+/// (now, or in a past lapse), whoever submits the batch; and what it attested before leaving good
+/// standing may be anchored for `HELD_KEY_QUEUE_SECONDS` after, no longer (a relayer that is out
+/// cannot go on signing batches dated before).
+fn check_holder(
+    index: usize,
+    h: &BatchHeader,
+    holder: &KeyHolder,
+    now: u64,
+) -> Result<(), ContractError> {
+    let device_id = || h.device_id.clone();
+    if let Some(since) = holder.refuses_from.map(|t| t.seconds()) {
+        if h.last_time >= since {
+            return Err(ContractError::KeyHolderNotInGoodStanding {
+                index,
+                device_id: device_id(),
+                holder: holder.relayer.to_string(),
+                since,
+            });
+        }
+        if now > since.saturating_add(HELD_KEY_QUEUE_SECONDS) {
+            return Err(ContractError::HeldKeyQueueClosed {
+                index,
+                device_id: device_id(),
+                holder: holder.relayer.to_string(),
+                since,
+                window: HELD_KEY_QUEUE_SECONDS,
+            });
+        }
+    }
+    for lapse in &holder.lapses {
+        let (from, to) = (lapse.from.seconds(), lapse.to.seconds());
+        if h.first_time < to && h.last_time >= from {
+            return Err(ContractError::MeasuredWhileHolderLapsed {
+                index,
+                device_id: device_id(),
+                holder: holder.relayer.to_string(),
+                from,
+                to,
+            });
         }
     }
     Ok(())
@@ -247,7 +279,8 @@ fn plan<'a>(
     let mut records: Vec<(&str, BatchRecord)> = Vec::with_capacity(items.len());
     let mut gaps: Vec<(&str, u64, u64)> = Vec::new();
     let mut segments: Vec<NewSegment> = Vec::new();
-    let mut totals: BTreeMap<(&Addr, DataScope, u32), Total> = BTreeMap::new();
+    let mut contributions: Vec<Contribution> = Vec::with_capacity(items.len());
+    let mut readings: u64 = 0;
     for (index, ((h, _), Checked { device, owner, .. })) in items.iter().zip(checked).enumerate() {
         let id = h.device_id.as_str();
         let head = match heads.get(id) {
@@ -289,34 +322,20 @@ fn plan<'a>(
             cumulative = cumulative
                 .checked_add(u64::from(c.readings))
                 .ok_or_else(|| cosmwasm_std::StdError::msg("reading count overflow"))?;
-            let total = totals.entry((*owner, c.scope, day)).or_insert(Total {
-                readings: 0,
-                first_time: h.first_time,
-                last_time: h.last_time,
+            readings = readings.saturating_add(u64::from(c.readings));
+            contributions.push(Contribution {
+                patient: (*owner).clone(),
+                scope: c.scope,
+                day: u64::from(day),
+                readings: u64::from(c.readings),
+                first_time: Some(h.first_time),
+                last_time: Some(h.last_time),
             });
-            total.readings = total
-                .readings
-                .checked_add(u64::from(c.readings))
-                .ok_or_else(|| cosmwasm_std::StdError::msg("reading count overflow"))?;
-            total.first_time = total.first_time.min(h.first_time);
-            total.last_time = total.last_time.max(h.last_time);
         }
         let record = batch_record(h, cumulative, day, env.block.height, scope)?;
         heads.insert(id, Some(record.clone()));
         records.push((id, record));
     }
-    let readings: u64 = totals.values().map(|t| t.readings).sum();
-    let contributions: Vec<Contribution> = totals
-        .into_iter()
-        .map(|((patient, scope, day), t)| Contribution {
-            patient: patient.clone(),
-            scope,
-            day: u64::from(day),
-            readings: t.readings,
-            first_time: Some(t.first_time),
-            last_time: Some(t.last_time),
-        })
-        .collect();
     Ok(Plan {
         records,
         gaps,
@@ -437,8 +456,8 @@ fn day_of(unix_seconds: u64) -> Result<u32, ContractError> {
 }
 
 /// A device's next batch starts no sooner than its kind's minimum interval after the last
-/// reading it anchored: otherwise one reading a batch, all at one instant, would pass the
-/// per-batch density check.
+/// reading it anchored (for a version 2 header, the slowest interval of its scopes if slower):
+/// otherwise one reading a batch, all at one instant, would pass the per-batch density check.
 fn check_after_last(
     index: usize,
     h: &BatchHeader,
@@ -446,7 +465,7 @@ fn check_after_last(
     kind: DeviceKind,
     config: &Config,
 ) -> Result<(), ContractError> {
-    let min_interval_seconds = config.min_interval(kind);
+    let min_interval_seconds = header_min_interval(h, config.min_interval(kind));
     if h.first_time
         < prev
             .last_time
@@ -460,6 +479,42 @@ fn check_after_last(
             kind,
             min_interval_seconds,
         });
+    }
+    Ok(())
+}
+
+/// The gap a header must keep after its device's last anchored reading: the kind's interval, or
+/// for a version 2 header the slowest of it and its scopes' intervals.
+fn header_min_interval(h: &BatchHeader, kind_interval: u32) -> u32 {
+    h.scopes.iter().flatten().fold(kind_interval, |slowest, c| {
+        slowest.max(scope_min_interval_seconds(c.scope))
+    })
+}
+
+/// A version 2 header's readings of each scope fit its span at the slower of the kind's and the
+/// scope's rate.
+fn check_scope_density(
+    index: usize,
+    h: &BatchHeader,
+    kind: DeviceKind,
+    kind_interval: u32,
+) -> Result<(), ContractError> {
+    let span_seconds = h.last_time.saturating_sub(h.first_time);
+    for c in h.scopes.iter().flatten() {
+        let min_interval_seconds = kind_interval.max(scope_min_interval_seconds(c.scope));
+        let max_count = (span_seconds / u64::from(min_interval_seconds.max(1))).saturating_add(1);
+        if u64::from(c.readings) > max_count {
+            return Err(ContractError::TooDenseForScope {
+                index,
+                device_id: h.device_id.clone(),
+                scope: c.scope,
+                readings: c.readings,
+                span_seconds,
+                kind,
+                min_interval_seconds,
+                max_count,
+            });
+        }
     }
     Ok(())
 }

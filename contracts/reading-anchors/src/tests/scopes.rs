@@ -46,7 +46,7 @@ fn a_gateways_glucose_counts_as_glucose_in_a_version_2_header() {
 }
 
 /// A batch of mixed readings counts each under its scope, exactly, across batches and days;
-/// the listeners hear the same counts with each batch's measured span.
+/// the listeners hear the same counts, per batch and scope, with each batch's measured span.
 #[test]
 fn mixed_batches_count_each_scope_exactly_and_tell_the_listeners() {
     let mut s = Suite::new();
@@ -105,27 +105,15 @@ fn mixed_batches_count_each_scope_exactly_and_tell_the_listeners() {
         first_time: Some(first_time),
         last_time: Some(last_time),
     };
+    let hour = |h: u64| (DAY0 + h * 3_600, DAY0 + h * 3_600 + 55 * 60);
+    let ((h1, h1_end), (h2, h2_end)) = (hour(1), hour(2));
     assert_eq!(
         heard[1],
         vec![
-            c(
-                DataScope::Glucose,
-                18,
-                DAY0 + 3_600,
-                DAY0 + 2 * 3_600 + 55 * 60
-            ),
-            c(
-                DataScope::Insulin,
-                3,
-                DAY0 + 2 * 3_600,
-                DAY0 + 2 * 3_600 + 55 * 60
-            ),
-            c(
-                DataScope::Nutrition,
-                3,
-                DAY0 + 2 * 3_600,
-                DAY0 + 2 * 3_600 + 55 * 60
-            ),
+            c(DataScope::Glucose, 12, h1, h1_end),
+            c(DataScope::Glucose, 6, h2, h2_end),
+            c(DataScope::Insulin, 3, h2, h2_end),
+            c(DataScope::Nutrition, 3, h2, h2_end),
         ]
     );
 }
@@ -165,13 +153,12 @@ fn invalid_scope_lists_are_refused_with_their_reason() {
     for (scopes, reason) in cases {
         let mut batch = s.batch_v2(&phone, 1, 12, DAY0, &[ReadingKind::Glucose]);
         batch.header.scopes = Some(scopes);
-        let (chain_id, contract) = s.anchors_domain();
-        let domain = diachain_std::Domain {
-            chain_id: &chain_id,
-            contract: &contract,
-        };
-        batch.signature = phone.key.sign(&batch.header.sign_bytes(&domain).unwrap());
-        let err = s.submit(&[batch]).unwrap_err();
+        let err = s
+            .submit_raw(
+                &s.relayer.clone(),
+                unchecked_submission(&s, &phone, &batch.header),
+            )
+            .unwrap_err();
         let expected = ContractError::InvalidScopes {
             index: 0,
             device_id: phone.id.clone(),
@@ -182,13 +169,40 @@ fn invalid_scope_lists_are_refused_with_their_reason() {
             "expected {expected}, got {err}"
         );
     }
-    // An empty list cannot even be encoded as a valid body.
+    // An empty list cannot even be decoded.
     let mut empty = s.batch_v2(&phone, 1, 12, DAY0, &[ReadingKind::Glucose]);
     empty.header.scopes = Some(vec![]);
-    let err = s.submit(&[empty]).unwrap_err();
+    let err = s
+        .submit_raw(
+            &s.relayer.clone(),
+            unchecked_submission(&s, &phone, &empty.header),
+        )
+        .unwrap_err();
     let expected = ContractError::Malformed(EncodingError::ScopeListLength(0));
     assert!(diachain_testing::refused_with(&err, &expected), "{err}");
     assert!(coverage(&s, DAY0 / DAY).is_empty());
+}
+
+/// A submission of one header whose scope list the encoder would refuse, signed by the device
+/// (a device could sign any bytes; the contract's own check is what is tested).
+fn unchecked_submission(
+    s: &Suite,
+    device: &super::Device,
+    header: &diachain_std::BatchHeader,
+) -> cosmwasm_std::Binary {
+    let (chain_id, contract) = s.anchors_domain();
+    let domain = diachain_std::Domain {
+        chain_id: &chain_id,
+        contract: &contract,
+    };
+    let signature = device
+        .key
+        .sign(&header.sign_bytes_unchecked(&domain).unwrap());
+    let mut w = diachain_std::encoding::Writer::with_capacity(128);
+    header.write_body_unchecked(&mut w).unwrap();
+    let mut bytes = w.0;
+    bytes.extend_from_slice(signature.as_slice());
+    bytes.into()
 }
 
 /// A version 2 header's signature covers its scopes: a relayer that changes them (to move

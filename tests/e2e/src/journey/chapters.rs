@@ -44,6 +44,7 @@ pub fn ch02_sponsor_opens_and_funds_a_study(net: &Network, j: &mut Journey) {
                         min_readings_per_day: 1,
                         min_days: 1,
                         device_kinds: vec![DeviceKind::Cgm],
+                        max_readings_per_day: None,
                     },
                     cap_per_patient: Uint128::new(500_000),
                 },
