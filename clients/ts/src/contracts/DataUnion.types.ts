@@ -77,6 +77,7 @@ export interface NewStudy {
 }
 export interface Eligibility {
   device_kinds: DeviceKind[];
+  max_readings_per_day?: number | null;
   min_days: number;
   min_readings_per_day: number;
 }
@@ -222,6 +223,8 @@ export interface Study {
   total_units: number;
 }
 export interface Earned {
+  claimed_members: number;
   claimed_units: number;
+  members: number;
   units: number;
 }

@@ -7,7 +7,7 @@
 
 import { ICosmWasmClient, ISigningCosmWasmClient } from "../cosmjs.js";
 import { Coin, StdFee } from "@cosmjs/amino";
-import { InstantiateMsg, ExecuteMsg, Role, KeyCustody, DeviceKind, KeyAlgorithm, Binary, SuspensionReason, Timestamp, Uint64, RevocationReason, NewDevice, PublicKey, QueryMsg, MigrateMsg, Addr, AnchoringInfoResponse, AnchoringDevice, KeyHolder, ConfigResponse, DeviceStatus, Authority, Device, DevicesResponse, PageForDevice, GuardianAppointer, PageForGuardianInfo, GuardianInfo, Boolean, PageForKeyRecord, KeyRecord, NullableParticipant, ParticipantStatus, Participant, PageForParticipant, NullablePendingTransfer, PendingTransfer, PageForPendingTransfer } from "./DeviceRegistry.types.js";
+import { InstantiateMsg, ExecuteMsg, Role, KeyCustody, DeviceKind, KeyAlgorithm, Binary, SuspensionReason, Timestamp, Uint64, RevocationReason, NewDevice, PublicKey, QueryMsg, MigrateMsg, Addr, AnchoringInfoResponse, AnchoringDevice, KeyHolder, Lapse, ConfigResponse, DeviceStatus, Authority, Device, DevicesResponse, PageForDevice, GuardianAppointer, PageForGuardianInfo, GuardianInfo, Boolean, PageForKeyRecord, KeyRecord, NullableParticipant, ParticipantStatus, Participant, PageForParticipant, NullablePendingTransfer, PendingTransfer, PageForPendingTransfer } from "./DeviceRegistry.types.js";
 export interface DeviceRegistryReadOnlyInterface {
   contractAddress: string;
   config: () => Promise<ConfigResponse>;

@@ -207,8 +207,13 @@ export interface AnchoringDevice {
   refuses_from?: Timestamp | null;
 }
 export interface KeyHolder {
+  lapses?: Lapse[];
   refuses_from?: Timestamp | null;
   relayer: Addr;
+}
+export interface Lapse {
+  from: Timestamp;
+  to: Timestamp;
 }
 export interface ConfigResponse {
   admin: Addr;
