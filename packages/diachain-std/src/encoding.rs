@@ -3,11 +3,11 @@
 //! Every multi-byte integer is big-endian. A variable-length string is one length byte
 //! followed by its bytes. Times are unix seconds (UTC).
 
-use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Binary, Env};
 
 use crate::device::KeyAlgorithm;
 use crate::merkle::{self, Hash};
+use crate::wire;
 
 /// Version byte that opens a reading's leaf encoding.
 pub const READING_LEAF_VERSION: u8 = 1;
@@ -39,7 +39,7 @@ pub enum EncodingError {
 macro_rules! coded_enum {
     ($(#[$m:meta])* $name:ident, $field:literal { $($(#[$vm:meta])* $variant:ident = $code:literal),+ $(,)? }) => {
         $(#[$m])*
-        #[cw_serde]
+        #[$crate::wire]
         #[derive(Copy, Eq, Hash, PartialOrd, Ord)]
         pub enum $name { $($(#[$vm])* $variant),+ }
 
@@ -206,7 +206,7 @@ impl Domain<'_> {
 
 /// A batch header: one device's consecutive readings `first_seq..=last_seq`, all measured
 /// within one UTC day, committed by the Merkle root of their leaf hashes in sequence order.
-#[cw_serde]
+#[wire]
 #[derive(Eq)]
 pub struct BatchHeader {
     pub device_id: String,

@@ -1,13 +1,13 @@
 //! Messages one DiaChain contract sends to the contracts listening to it. A listener's own
 //! `ExecuteMsg` carries a variant of the same name and shape, so these serialize into it.
 
-use cosmwasm_schema::cw_serde;
+use crate::wire;
 use cosmwasm_std::{to_json_binary, Addr, CosmosMsg, StdResult, WasmMsg};
 
 use crate::scopes::DataScope;
 
 /// Readings a patient had anchored in one submit, for one scope and UTC day.
-#[cw_serde]
+#[wire]
 pub struct Contribution {
     pub patient: Addr,
     pub scope: DataScope,
@@ -18,14 +18,14 @@ pub struct Contribution {
 
 /// From reading-anchors to its listeners (the data union): one message per listener per
 /// submit, with per-patient totals, never one per reading.
-#[cw_serde]
+#[wire]
 pub enum AnchorsHookMsg {
     ReadingsAnchored { contributions: Vec<Contribution> },
 }
 
 /// From consent to its listeners (the data union) when a research consent ends before its
 /// expiry (revoked, or amended so that it no longer covers the study).
-#[cw_serde]
+#[wire]
 pub enum ConsentHookMsg {
     ResearchConsentEnded {
         patient: Addr,

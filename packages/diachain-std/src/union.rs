@@ -9,7 +9,8 @@
 //! wire types it needs ([`Cw20ReceiveMsg`], [`Cw20ExecuteMsg::Transfer`]) are defined here because
 //! the `cw20` crate is still on cosmwasm-std 2.
 
-use cosmwasm_schema::{cw_serde, QueryResponses};
+use crate::wire;
+use cosmwasm_schema::QueryResponses;
 use cosmwasm_std::{Addr, Binary, Timestamp, Uint128};
 
 use crate::anchors::MAX_COVERAGE_DAYS;
@@ -41,7 +42,7 @@ pub const MAX_TITLE_LEN: usize = 128;
 /// Longest description link, in bytes.
 pub const MAX_LINK_LEN: usize = 256;
 
-#[cw_serde]
+#[wire]
 pub struct InstantiateMsg {
     /// May update the wiring (anchors, consent, treasury, admin); the sender when omitted.
     pub admin: Option<String>,
@@ -61,14 +62,14 @@ pub struct InstantiateMsg {
 }
 
 /// The token a study's pool is held in.
-#[cw_serde]
+#[wire]
 pub enum PoolToken {
     Native { denom: String },
     Cw20 { address: Addr },
 }
 
 /// Who may earn from a study.
-#[cw_serde]
+#[wire]
 pub struct Eligibility {
     /// A day counts only if the anchors contract's coverage shows at least this many readings
     /// of the study's scopes for the patient that day (0: any day with contributions counts).
@@ -82,7 +83,7 @@ pub struct Eligibility {
 }
 
 /// What a sponsor fills in to create a study.
-#[cw_serde]
+#[wire]
 pub struct NewStudy {
     /// 1..=`MAX_TITLE_LEN` bytes.
     pub title: String,
@@ -102,7 +103,7 @@ pub struct NewStudy {
     pub cap_per_patient: Uint128,
 }
 
-#[cw_serde]
+#[wire]
 pub enum ExecuteMsg {
     /// Create a study funded with native coins: exactly one coin, of `denom`. The sender is the
     /// sponsor. (cw20 pools are created through `Receive`.)
@@ -137,7 +138,7 @@ pub enum ExecuteMsg {
 }
 
 /// The `msg` a cw20 `Send` to the union carries.
-#[cw_serde]
+#[wire]
 pub enum ReceiveMsg {
     /// Create a study whose pool is the sent token; the cw20 sender is the sponsor.
     CreateStudy { study: NewStudy },
@@ -146,7 +147,7 @@ pub enum ReceiveMsg {
 }
 
 /// cw20 wire type: what a token sends to a contract on `Send`.
-#[cw_serde]
+#[wire]
 pub struct Cw20ReceiveMsg {
     /// Who sent the tokens.
     pub sender: String,
@@ -155,15 +156,15 @@ pub struct Cw20ReceiveMsg {
 }
 
 /// cw20 wire type: the one token message the union sends.
-#[cw_serde]
+#[wire]
 pub enum Cw20ExecuteMsg {
     Transfer { recipient: String, amount: Uint128 },
 }
 
-#[cw_serde]
+#[wire]
 pub struct MigrateMsg {}
 
-#[cw_serde]
+#[wire]
 #[derive(QueryResponses)]
 pub enum QueryMsg {
     #[returns(ConfigResponse)]
@@ -197,7 +198,7 @@ pub enum QueryMsg {
     Pool { study_id: u64 },
 }
 
-#[cw_serde]
+#[wire]
 pub struct ConfigResponse {
     pub admin: Addr,
     pub anchors: Addr,
@@ -208,7 +209,7 @@ pub struct ConfigResponse {
 }
 
 /// Pool accounting, in the pool's token. Always `funded = fees + paid + refunded + balance`.
-#[cw_serde]
+#[wire]
 pub struct Pool {
     pub token: PoolToken,
     /// Everything deposited (creation and top-ups), fee included.
@@ -235,7 +236,7 @@ impl Pool {
 }
 
 /// A study as stored and reported.
-#[cw_serde]
+#[wire]
 pub struct Study {
     pub id: u64,
     pub sponsor: Addr,
@@ -262,7 +263,7 @@ pub struct Study {
 }
 
 /// Where a study stands, from the block time and its refund.
-#[cw_serde]
+#[wire]
 #[derive(Copy, Eq)]
 pub enum StudyPhase {
     /// Before `closes_at`: joining, funding and contributions count.
@@ -275,13 +276,13 @@ pub enum StudyPhase {
     Closed,
 }
 
-#[cw_serde]
+#[wire]
 pub struct StudyResponse {
     pub study: Study,
     pub phase: StudyPhase,
 }
 
-#[cw_serde]
+#[wire]
 pub struct PoolResponse {
     pub study_id: u64,
     pub pool: Pool,
@@ -290,7 +291,7 @@ pub struct PoolResponse {
 }
 
 /// A patient's membership of a study.
-#[cw_serde]
+#[wire]
 pub struct Member {
     pub patient: Addr,
     pub study_id: u64,
@@ -314,7 +315,7 @@ pub struct Member {
     pub scopes_seen: Option<Vec<DataScope>>,
 }
 
-#[cw_serde]
+#[wire]
 pub struct ContributionResponse {
     pub study_id: u64,
     /// `None` if the patient never joined.
