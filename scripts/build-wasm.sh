@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds every contract in contracts/ to wasm that the wasmd v0.70 VM (wasmvm 3.0) accepts:
 #   1. cargo release build for wasm32-unknown-unknown (lto, 1 codegen unit, panic=abort,
-#      overflow checks on: see [profile.release] in Cargo.toml);
+#      overflow checks on: see [profile.release] in Cargo.toml), one contract at a time as a
+#      cdylib only (see below);
 #   2. binaryen wasm-opt -Os, lowering the bulk-memory and sign-extension instructions that
 #      Rust >= 1.87 emits and wasmvm 3.0 rejects;
 #   3. cosmwasm-check, the same static checks wasmd runs on upload.
@@ -30,10 +31,8 @@ else
   for d in contracts/*/; do contracts+=("$(basename "$d")"); done
 fi
 
-pkgs=()
 for c in "${contracts[@]}"; do
   [ -f "contracts/$c/Cargo.toml" ] || { echo "build-wasm: no contract named $c in contracts/" >&2; exit 2; }
-  pkgs+=(-p "$c")
 done
 
 TARGET_DIR=$(target_dir)
@@ -47,8 +46,14 @@ FLAGS=$(jq -cn --arg root "$ROOT" --arg target "$TARGET_DIR" --arg cargo "$CARGO
     "--remap-path-prefix=\($target)=/diachain/target", "--remap-path-prefix=\($cargo)=/cargo"]')
 # Target-specific flags only: host build scripts and proc-macros keep the native build's
 # flags, so the wasm and native builds never invalidate each other's cache.
-cargo build --release --locked --lib --target wasm32-unknown-unknown \
-  --config "target.wasm32-unknown-unknown.rustflags=$FLAGS" "${pkgs[@]}"
+# Each contract is built as a cdylib only (`cargo rustc --crate-type cdylib`): its Cargo.toml
+# also names an rlib (tests and other crates link it), and cargo never passes `-C lto` to a
+# crate that is also an rlib, so `cargo build` gave wasm without the profile's LTO, 65 KB
+# larger for the registry (docs/wasm-sizes.md). `cargo rustc` takes one package at a time.
+for c in "${contracts[@]}"; do
+  cargo rustc --release --locked --lib --crate-type cdylib --target wasm32-unknown-unknown \
+    --config "target.wasm32-unknown-unknown.rustflags=$FLAGS" -p "$c"
+done
 
 mkdir -p artifacts
 status=0
