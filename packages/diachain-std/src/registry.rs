@@ -202,6 +202,16 @@ pub enum QueryMsg {
         start_after: Option<String>,
         limit: Option<u32>,
     },
+    /// Transfer offers made by an owner (the device's owner when the offer was made, whether
+    /// they or their guardian sent it), by device id. Offers stored before this query existed
+    /// (device-registry 0.2.0 to 0.3.2) are not listed here; they lapse within 30 days of being
+    /// made (`docs/device-registry.md`).
+    #[returns(crate::pagination::Page<PendingTransfer>)]
+    PendingTransfersFrom {
+        owner: String,
+        start_after: Option<String>,
+        limit: Option<u32>,
+    },
     /// Past keys of a device, oldest first (the current key is in `Device`).
     #[returns(crate::pagination::Page<KeyRecord>)]
     KeyHistory {
