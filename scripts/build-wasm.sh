@@ -7,13 +7,13 @@
 #      Rust >= 1.87 emits and wasmvm 3.0 rejects;
 #   3. cosmwasm-check, the same static checks wasmd runs on upload.
 # Writes artifacts/<contract>.wasm, artifacts/checksums.txt (sha256) and artifacts/sizes.md,
-# and fails if any contract exceeds the 400 KB budget.
+# and fails if any contract exceeds the 320 KB budget (docs/wasm-sizes.md).
 # Usage: scripts/build-wasm.sh [--no-check] [contract ...]   (default: every contract)
 #   --no-check: skip step 3 (scripts/test.sh runs cosmwasm-check later, beside the e2e step)
 set -euo pipefail
 # shellcheck source=lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
-MAX_BYTES=$((400 * 1024))
+MAX_BYTES=$((320 * 1024))
 
 CHECK=1
 if [ "${1:-}" = --no-check ]; then CHECK=0; shift; fi
@@ -67,8 +67,8 @@ for c in "${contracts[@]}"; do
   wasm-opt -Os --enable-bulk-memory --llvm-memory-copy-fill-lowering --signext-lowering \
     --strip-debug --strip-producers "$raw" -o "$out"
   size=$(stat -c %s "$out")
-  verdict="ok (< 400 KB)"
-  if [ "$size" -gt "$MAX_BYTES" ]; then verdict="OVER 400 KB"; status=1; fi
+  verdict="ok (< 320 KB)"
+  if [ "$size" -gt "$MAX_BYTES" ]; then verdict="OVER 320 KB"; status=1; fi
   printf '| %s | %d | %.1f | %s |\n' "$c" "$size" "$(awk "BEGIN{print $size/1024}")" "$verdict" >> artifacts/sizes.md
 done
 (cd artifacts && sha256sum ./*.wasm | sed 's| \./| |' > checksums.txt)
@@ -82,6 +82,6 @@ cat artifacts/sizes.md
 echo
 cat artifacts/checksums.txt
 if [ $status -ne 0 ]; then
-  echo "build-wasm: a contract exceeds the 400 KB budget" >&2
+  echo "build-wasm: a contract exceeds the 320 KB budget" >&2
 fi
 exit $status
