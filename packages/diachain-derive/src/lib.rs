@@ -356,23 +356,22 @@ fn enum_impl(input: &DeriveInput, data: &syn::DataEnum) -> syn::Result<TokenStre
 
     // Every match below ends in a catch-all arm instead of an unreachable one (no panic in
     // the wasm): the key visitor only returns indexes of variants.
-    let unit_arm = if units.is_empty() {
-        quote! {}
-    } else {
-        let pats: Vec<usize> = units.iter().map(|(i, _)| *i).collect();
-        let (_, last_v) = units[units.len() - 1];
-        let heads: Vec<TokenStream2> = units[..units.len() - 1]
-            .iter()
-            .map(|(i, v)| quote! { #i => #ident::#v, })
-            .collect();
-        quote! {
-            #(#pats)|* => {
-                __serde::de::VariantAccess::unit_variant(__variant)?;
-                ::std::result::Result::Ok(match __index {
-                    #(#heads)*
-                    _ => #ident::#last_v,
-                })
-            }
+    // The unit variants: one `unit_variant` call for all, then the value by index.
+    let unit_body = units.split_last().map(|((_, last_v), heads)| {
+        let heads = heads.iter().map(|(i, v)| quote! { #i => #ident::#v, });
+        quote! {{
+            __serde::de::VariantAccess::unit_variant(__variant)?;
+            ::std::result::Result::Ok(match __index {
+                #(#heads)*
+                _ => #ident::#last_v,
+            })
+        }}
+    });
+    let unit_arm = match &unit_body {
+        None => quote! {},
+        Some(body) => {
+            let pats = units.iter().map(|(i, _)| *i);
+            quote! { #(#pats)|* => #body }
         }
     };
     let (struct_arm, struct_visitor) = if structs.is_empty() {
@@ -438,20 +437,7 @@ fn enum_impl(input: &DeriveInput, data: &syn::DataEnum) -> syn::Result<TokenStre
         quote! { #unit_arm #(#heads)* _ => #last, }
     } else {
         // Unit variants only.
-        let (_, last_v) = units[units.len() - 1];
-        let heads: Vec<TokenStream2> = units[..units.len() - 1]
-            .iter()
-            .map(|(i, v)| quote! { #i => #ident::#v, })
-            .collect();
-        quote! {
-            _ => {
-                __serde::de::VariantAccess::unit_variant(__variant)?;
-                ::std::result::Result::Ok(match __index {
-                    #(#heads)*
-                    _ => #ident::#last_v,
-                })
-            }
-        }
+        quote! { _ => #unit_body }
     };
     let expecting = format!("enum {enum_name}");
     Ok(quote! {
