@@ -16,7 +16,7 @@ use crate::msg::QueryMsg;
 use crate::state::{
     anchoring_view, ensure_active, guardian_info, holder_standing, load_device, load_transfer,
     DEVICES, DEVICES_BY_MANUFACTURER, DEVICES_BY_OWNER, GUARDIANS, KEY_HISTORY, PARTICIPANTS,
-    TRANSFERS_TO,
+    TRANSFERS_FROM, TRANSFERS_TO,
 };
 
 pub fn dispatch(deps: Deps, msg: QueryMsg) -> Result<Binary, ContractError> {
@@ -88,7 +88,15 @@ pub fn dispatch(deps: Deps, msg: QueryMsg) -> Result<Binary, ContractError> {
             limit,
         } => {
             let addr = deps.api.addr_validate(&recipient)?;
-            to_json_binary(&transfers_to(deps, &addr, start_after, limit)?)?
+            to_json_binary(&transfers(deps, TRANSFERS_TO, &addr, start_after, limit)?)?
+        }
+        QueryMsg::PendingTransfersFrom {
+            owner,
+            start_after,
+            limit,
+        } => {
+            let addr = deps.api.addr_validate(&owner)?;
+            to_json_binary(&transfers(deps, TRANSFERS_FROM, &addr, start_after, limit)?)?
         }
         QueryMsg::KeyHistory {
             device_id,
@@ -185,15 +193,17 @@ fn participants(
     Page::collect(iter, limit)
 }
 
-/// A page of the transfer offers made to `addr`, by device id.
-fn transfers_to(
+/// A page of the transfer offers an `(address, device id)` index holds for `addr` (made to it,
+/// or by it), by device id.
+fn transfers(
     deps: Deps,
+    index: cw_storage_plus::Map<(&Addr, &str), ()>,
     addr: &Addr,
     start_after: Option<String>,
     limit: Option<u32>,
 ) -> StdResult<Page<PendingTransfer>> {
     let start = start_after.as_deref().map(Bound::exclusive);
-    let iter = TRANSFERS_TO
+    let iter = index
         .prefix(addr)
         .keys(deps.storage, start, None, Order::Ascending)
         .map(|id| {

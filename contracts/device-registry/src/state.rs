@@ -49,6 +49,12 @@ pub const GUARDIANS: Map<(&Addr, &Addr), ()> = Map::new("guardians");
 pub const PENDING_TRANSFERS: Map<&str, ()> = Map::new("transfer");
 /// (recipient, device id) → (): transfer offers by recipient.
 pub const TRANSFERS_TO: Map<(&Addr, &str), ()> = Map::new("transfer_to");
+/// (owner who made the offer, device id) → (): transfer offers by owner. Offers stored before
+/// this index existed (0.2.0 to 0.3.2) have no entry: they are listed by `PendingTransfer` and
+/// `PendingTransfersTo` only, and lapse within `MAX_TRANSFER_EXPIRY_SECONDS` (30 days) of being
+/// made (docs/device-registry.md). Not "transfer_from", the namespace of an unreleased 0.2.0
+/// build (`d8a471b`, see CHANGELOG.md) whose entries no later code can read.
+pub const TRANSFERS_FROM: Map<(&Addr, &str), ()> = Map::new("transfers_from");
 /// (device id, key version) → a retired key.
 pub const KEY_HISTORY: Map<(&str, u32), KeyRecord> = Map::new("key_history");
 
@@ -166,7 +172,8 @@ pub fn load_transfer(storage: &dyn Storage, id: &str) -> StdResult<Option<Pendin
 pub fn save_transfer(storage: &mut dyn Storage, offer: &PendingTransfer) -> StdResult<()> {
     let raw = offer.encode().map_err(|e| StdError::msg(e.to_string()))?;
     storage.set(&PENDING_TRANSFERS.key(&offer.device_id), &raw);
-    TRANSFERS_TO.save(storage, (&offer.to, &offer.device_id), &())
+    TRANSFERS_TO.save(storage, (&offer.to, &offer.device_id), &())?;
+    TRANSFERS_FROM.save(storage, (&offer.from, &offer.device_id), &())
 }
 
 /// Drops the device's transfer offer, if any, with its indexes; returns it.
@@ -175,6 +182,7 @@ pub fn drop_transfer(storage: &mut dyn Storage, id: &str) -> StdResult<Option<Pe
     if let Some(o) = &offer {
         PENDING_TRANSFERS.remove(storage, id);
         TRANSFERS_TO.remove(storage, (&o.to, id));
+        TRANSFERS_FROM.remove(storage, (&o.from, id));
     }
     Ok(offer)
 }

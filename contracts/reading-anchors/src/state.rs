@@ -1,19 +1,19 @@
 //! Storage. The hot path (one write per anchored batch) uses a raw, fixed-size binary record
 //! instead of JSON: every stored byte costs 30 gas. See `docs/gas.md`.
 
-use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, Order, StdError, StdResult, Storage};
 use cw_storage_plus::{Item, Map};
 use diachain_std::anchors::{default_min_interval_seconds, SamplingLimit};
 use diachain_std::device::device_tag;
 use diachain_std::encoding::utc_day;
+use diachain_std::wire;
 use diachain_std::{DataScope, DeviceKind};
 
 /// The cw2 name, stored at instantiate and compared by `migrate`: never change it.
 pub const CONTRACT_NAME: &str = "crates.io:diachain-reading-anchors";
 pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-#[cw_serde]
+#[wire]
 pub struct Config {
     pub registry: Addr,
     /// The consortium's minimum reading intervals, where they differ from the defaults (absent
@@ -47,7 +47,7 @@ pub const CONFIG: Item<Config> = Item::new("config");
 pub const LISTENERS: Item<Vec<Addr>> = Item::new("listeners");
 
 /// A gap: `from_seq..=to_seq` were never anchored.
-#[cw_serde]
+#[wire]
 pub struct GapRecord {
     pub to_seq: u64,
     pub noticed_height: u64,

@@ -1,6 +1,7 @@
 //! The reading-anchors contract's messages and its compact submission encoding.
 
-use cosmwasm_schema::{cw_serde, QueryResponses};
+use crate::wire;
+use cosmwasm_schema::QueryResponses;
 use cosmwasm_std::{Addr, Binary};
 
 use crate::crypto::SIGNATURE_LEN;
@@ -57,13 +58,13 @@ pub const fn scope_min_interval_seconds(scope: DataScope) -> u32 {
 }
 
 /// The minimum interval between two readings of a device kind.
-#[cw_serde]
+#[wire]
 pub struct SamplingLimit {
     pub kind: DeviceKind,
     pub min_interval_seconds: u32,
 }
 
-#[cw_serde]
+#[wire]
 pub struct InstantiateMsg {
     /// The consortium's address; the sender when omitted.
     pub admin: Option<String>,
@@ -71,7 +72,7 @@ pub struct InstantiateMsg {
     pub registry: String,
 }
 
-#[cw_serde]
+#[wire]
 pub enum ExecuteMsg {
     /// Admitted relayer: anchor batch headers, encoded with [`encode_submission`]: for each
     /// batch, its header body followed by the device's 64-byte signature over the header's
@@ -93,10 +94,10 @@ pub enum ExecuteMsg {
     CancelAdminTransfer {},
 }
 
-#[cw_serde]
+#[wire]
 pub struct MigrateMsg {}
 
-#[cw_serde]
+#[wire]
 #[derive(QueryResponses)]
 pub enum QueryMsg {
     #[returns(ConfigResponse)]
@@ -140,7 +141,7 @@ pub enum QueryMsg {
     },
 }
 
-#[cw_serde]
+#[wire]
 pub struct ConfigResponse {
     pub admin: Addr,
     pub pending_admin: Option<Addr>,
@@ -151,7 +152,7 @@ pub struct ConfigResponse {
 }
 
 /// An anchored batch as stored.
-#[cw_serde]
+#[wire]
 pub struct BatchInfo {
     pub device_id: String,
     pub first_seq: u64,
@@ -165,7 +166,7 @@ pub struct BatchInfo {
 
 /// Sequence numbers `from_seq..=to_seq` never anchored, noticed when a later batch jumped
 /// over them.
-#[cw_serde]
+#[wire]
 pub struct Gap {
     pub device_id: String,
     pub from_seq: u64,
@@ -174,24 +175,24 @@ pub struct Gap {
     pub noticed_time: u64,
 }
 
-#[cw_serde]
+#[wire]
 pub struct CursorResponse {
     pub last_seq: Option<u64>,
 }
 
-#[cw_serde]
+#[wire]
 pub struct ProofResponse {
     pub valid: bool,
     pub batch: BatchInfo,
 }
 
-#[cw_serde]
+#[wire]
 pub struct CoverageResponse {
     /// Ordered by day, then scope.
     pub days: Vec<DayCoverage>,
 }
 
-#[cw_serde]
+#[wire]
 pub struct DayCoverage {
     pub day: u64,
     pub scope: DataScope,

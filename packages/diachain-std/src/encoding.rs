@@ -3,12 +3,12 @@
 //! Every multi-byte integer is big-endian. A variable-length string is one length byte
 //! followed by its bytes. Times are unix seconds (UTC).
 
-use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Binary, Env};
 
 use crate::device::{DeviceKind, KeyAlgorithm};
 use crate::merkle::{self, Hash};
 use crate::scopes::DataScope;
+use crate::wire;
 
 /// Version byte that opens a reading's leaf encoding.
 pub const READING_LEAF_VERSION: u8 = 1;
@@ -54,7 +54,7 @@ pub enum EncodingError {
 macro_rules! coded_enum {
     ($(#[$m:meta])* $name:ident, $field:literal { $($(#[$vm:meta])* $variant:ident = $code:literal),+ $(,)? }) => {
         $(#[$m])*
-        #[cw_serde]
+        #[$crate::wire]
         #[derive(Copy, Eq, Hash, PartialOrd, Ord)]
         pub enum $name { $($(#[$vm])* $variant),+ }
 
@@ -241,7 +241,7 @@ impl Domain<'_> {
 /// A version 2 header also says which data scopes its readings belong to (`scopes`, signed with
 /// the rest); a version 1 header (`scopes: None`) counts all its readings under the scope of
 /// its device's kind. See `docs/encoding.md`.
-#[cw_serde]
+#[wire]
 #[derive(Eq)]
 pub struct BatchHeader {
     pub device_id: String,
@@ -258,7 +258,7 @@ pub struct BatchHeader {
 }
 
 /// Readings of one scope in a batch.
-#[cw_serde]
+#[wire]
 #[derive(Copy, Eq)]
 pub struct ScopeCount {
     pub scope: DataScope,

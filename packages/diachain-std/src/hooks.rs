@@ -1,7 +1,7 @@
 //! Messages one DiaChain contract sends to the contracts listening to it. A listener's own
 //! `ExecuteMsg` carries a variant of the same name and shape, so these serialize into it.
 
-use cosmwasm_schema::cw_serde;
+use crate::wire;
 use cosmwasm_std::{to_json_binary, Addr, CosmosMsg, StdResult, WasmMsg};
 
 use crate::scopes::DataScope;
@@ -9,7 +9,7 @@ use crate::scopes::DataScope;
 /// Readings of one scope a patient had anchored in one batch (a batch's readings lie in one UTC
 /// day): one per batch and scope, so that a listener can credit exactly the batches that lie
 /// in what it counts (batches packed into one submission are never merged).
-#[cw_serde]
+#[wire]
 pub struct Contribution {
     pub patient: Addr,
     pub scope: DataScope,
@@ -40,14 +40,14 @@ impl Contribution {
 
 /// From reading-anchors to its listeners (the data union): one message per listener per
 /// submit, with a contribution per batch and scope, never one per reading.
-#[cw_serde]
+#[wire]
 pub enum AnchorsHookMsg {
     ReadingsAnchored { contributions: Vec<Contribution> },
 }
 
 /// From consent to its listeners (the data union) when a research consent ends before its
 /// expiry (revoked, or amended so that it no longer covers the study).
-#[cw_serde]
+#[wire]
 pub enum ConsentHookMsg {
     ResearchConsentEnded {
         patient: Addr,

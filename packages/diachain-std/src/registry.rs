@@ -1,7 +1,8 @@
 //! The device-registry's messages: defined here so that every contract and client that talks
 //! to the registry uses the same types.
 
-use cosmwasm_schema::{cw_serde, QueryResponses};
+use crate::wire;
+use cosmwasm_schema::QueryResponses;
 use cosmwasm_std::{Addr, Binary, Timestamp};
 
 use crate::device::{
@@ -19,14 +20,14 @@ pub const DEFAULT_TRANSFER_EXPIRY_SECONDS: u64 = 7 * 24 * 3_600;
 /// The longest a transfer offer may stay open: 30 days.
 pub const MAX_TRANSFER_EXPIRY_SECONDS: u64 = 30 * 24 * 3_600;
 
-#[cw_serde]
+#[wire]
 pub struct InstantiateMsg {
     /// The consortium's address; the sender when omitted.
     pub admin: Option<String>,
 }
 
 /// A device to register.
-#[cw_serde]
+#[wire]
 pub struct NewDevice {
     /// Opaque random id (8–64 chars of `[A-Za-z0-9_-]`), never a serial number.
     pub id: String,
@@ -40,7 +41,7 @@ pub struct NewDevice {
     pub key_custody: KeyCustody,
 }
 
-#[cw_serde]
+#[wire]
 pub enum ExecuteMsg {
     /// Admin: propose a new admin; it takes effect when they accept.
     TransferAdmin { new_admin: String },
@@ -136,10 +137,10 @@ pub enum ExecuteMsg {
     },
 }
 
-#[cw_serde]
+#[wire]
 pub struct MigrateMsg {}
 
-#[cw_serde]
+#[wire]
 #[derive(QueryResponses)]
 pub enum QueryMsg {
     #[returns(ConfigResponse)]
@@ -201,6 +202,16 @@ pub enum QueryMsg {
         start_after: Option<String>,
         limit: Option<u32>,
     },
+    /// Transfer offers made by an owner (the device's owner when the offer was made, whether
+    /// they or their guardian sent it), by device id. Offers stored before this query existed
+    /// (device-registry 0.2.0 to 0.3.2) are not listed here; they lapse within 30 days of being
+    /// made (`docs/device-registry.md`).
+    #[returns(crate::pagination::Page<PendingTransfer>)]
+    PendingTransfersFrom {
+        owner: String,
+        start_after: Option<String>,
+        limit: Option<u32>,
+    },
     /// Past keys of a device, oldest first (the current key is in `Device`).
     #[returns(crate::pagination::Page<KeyRecord>)]
     KeyHistory {
@@ -210,7 +221,7 @@ pub enum QueryMsg {
     },
 }
 
-#[cw_serde]
+#[wire]
 pub struct ConfigResponse {
     pub admin: Addr,
     pub pending_admin: Option<Addr>,
@@ -229,7 +240,7 @@ crate::encoding::coded_enum!(
 );
 
 /// A patient's guardian, as `Guardians` lists it.
-#[cw_serde]
+#[wire]
 pub struct GuardianInfo {
     pub guardian: Addr,
     pub appointed_by: GuardianAppointer,
@@ -237,7 +248,7 @@ pub struct GuardianInfo {
 }
 
 /// An open offer to hand a device to another patient.
-#[cw_serde]
+#[wire]
 pub struct PendingTransfer {
     pub device_id: String,
     /// The device's owner when the offer was made.
@@ -300,13 +311,13 @@ impl PendingTransfer {
     }
 }
 
-#[cw_serde]
+#[wire]
 pub struct DevicesResponse {
     pub devices: Vec<Option<Device>>,
 }
 
 /// A retired device key and the time span it was current.
-#[cw_serde]
+#[wire]
 pub struct KeyRecord {
     pub version: u32,
     pub public_key: PublicKey,
@@ -314,7 +325,7 @@ pub struct KeyRecord {
     pub valid_until: Timestamp,
 }
 
-#[cw_serde]
+#[wire]
 pub struct AnchoringInfoResponse {
     pub relayer_active: bool,
     pub devices: Vec<Option<AnchoringDevice>>,
@@ -323,7 +334,7 @@ pub struct AnchoringInfoResponse {
 /// What the anchors contract checks a batch header against. The registry stores it in the raw
 /// form of [`AnchoringDevice::encode`] (about 100 bytes instead of ~350 of JSON), since every
 /// byte read for every anchored batch costs gas.
-#[cw_serde]
+#[wire]
 pub struct AnchoringDevice {
     pub kind: DeviceKind,
     pub owner: Option<Addr>,
@@ -345,7 +356,7 @@ pub struct AnchoringDevice {
 }
 
 /// The relayer that holds a device's key, as the registry reports it for anchoring.
-#[cw_serde]
+#[wire]
 pub struct KeyHolder {
     pub relayer: Addr,
     /// Data measured at or after this time is refused: since when the relayer is suspended, or
@@ -360,7 +371,7 @@ pub struct KeyHolder {
 }
 
 /// A period `from..to` (end excluded) in which a relayer was out of good standing.
-#[cw_serde]
+#[wire]
 #[derive(Copy, Eq)]
 pub struct Lapse {
     pub from: Timestamp,

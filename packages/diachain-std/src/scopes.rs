@@ -1,12 +1,12 @@
 //! Data scopes and purposes: what a consent covers and why, and which scope each device's
 //! readings fall under.
 
-use cosmwasm_schema::cw_serde;
+use crate::wire;
 
 use crate::device::DeviceKind;
 
 /// A kind of patient data that access can be granted to.
-#[cw_serde]
+#[wire]
 #[derive(Copy, Eq, Hash, PartialOrd, Ord)]
 pub enum DataScope {
     Glucose,
@@ -50,7 +50,7 @@ impl DataScope {
 }
 
 /// Why access is granted.
-#[cw_serde]
+#[wire]
 #[derive(Copy, Eq, Hash, PartialOrd, Ord)]
 pub enum Purpose {
     Treatment,

@@ -9,7 +9,8 @@
 //! wire types it needs ([`Cw20ReceiveMsg`], [`Cw20ExecuteMsg::Transfer`]) are defined here because
 //! the `cw20` crate is still on cosmwasm-std 2.
 
-use cosmwasm_schema::{cw_serde, QueryResponses};
+use crate::wire;
+use cosmwasm_schema::QueryResponses;
 use cosmwasm_std::{Addr, Binary, Timestamp, Uint128};
 
 use crate::anchors::MAX_COVERAGE_DAYS;
@@ -51,7 +52,7 @@ pub const MAX_TITLE_LEN: usize = 128;
 /// Longest description link, in bytes.
 pub const MAX_LINK_LEN: usize = 256;
 
-#[cw_serde]
+#[wire]
 pub struct InstantiateMsg {
     /// May update the wiring (anchors, consent, treasury, admin); the sender when omitted.
     pub admin: Option<String>,
@@ -71,14 +72,14 @@ pub struct InstantiateMsg {
 }
 
 /// The token a study's pool is held in.
-#[cw_serde]
+#[wire]
 pub enum PoolToken {
     Native { denom: String },
     Cw20 { address: Addr },
 }
 
 /// Who may earn from a study.
-#[cw_serde]
+#[wire]
 pub struct Eligibility {
     /// A day counts only if the anchors contract's coverage shows at least this many readings
     /// of the study's scopes for the patient that day (0: any day with contributions counts).
@@ -97,7 +98,7 @@ pub struct Eligibility {
 }
 
 /// What a sponsor fills in to create a study.
-#[cw_serde]
+#[wire]
 pub struct NewStudy {
     /// 1..=`MAX_TITLE_LEN` bytes.
     pub title: String,
@@ -117,7 +118,7 @@ pub struct NewStudy {
     pub cap_per_patient: Uint128,
 }
 
-#[cw_serde]
+#[wire]
 pub enum ExecuteMsg {
     /// Create a study funded with native coins: exactly one coin, of `denom`. The sender is the
     /// sponsor. (cw20 pools are created through `Receive`.)
@@ -152,7 +153,7 @@ pub enum ExecuteMsg {
 }
 
 /// The `msg` a cw20 `Send` to the union carries.
-#[cw_serde]
+#[wire]
 pub enum ReceiveMsg {
     /// Create a study whose pool is the sent token; the cw20 sender is the sponsor.
     CreateStudy { study: NewStudy },
@@ -161,7 +162,7 @@ pub enum ReceiveMsg {
 }
 
 /// cw20 wire type: what a token sends to a contract on `Send`.
-#[cw_serde]
+#[wire]
 pub struct Cw20ReceiveMsg {
     /// Who sent the tokens.
     pub sender: String,
@@ -170,15 +171,15 @@ pub struct Cw20ReceiveMsg {
 }
 
 /// cw20 wire type: the one token message the union sends.
-#[cw_serde]
+#[wire]
 pub enum Cw20ExecuteMsg {
     Transfer { recipient: String, amount: Uint128 },
 }
 
-#[cw_serde]
+#[wire]
 pub struct MigrateMsg {}
 
-#[cw_serde]
+#[wire]
 #[derive(QueryResponses)]
 pub enum QueryMsg {
     #[returns(ConfigResponse)]
@@ -212,7 +213,7 @@ pub enum QueryMsg {
     Pool { study_id: u64 },
 }
 
-#[cw_serde]
+#[wire]
 pub struct ConfigResponse {
     pub admin: Addr,
     pub anchors: Addr,
@@ -223,7 +224,7 @@ pub struct ConfigResponse {
 }
 
 /// Pool accounting, in the pool's token. Always `funded = fees + paid + refunded + balance`.
-#[cw_serde]
+#[wire]
 pub struct Pool {
     pub token: PoolToken,
     /// Everything deposited (creation and top-ups), fee included.
@@ -251,7 +252,7 @@ impl Pool {
 }
 
 /// A study as stored and reported.
-#[cw_serde]
+#[wire]
 pub struct Study {
     pub id: u64,
     pub sponsor: Addr,
@@ -287,7 +288,7 @@ pub struct Study {
 /// `members` = how many are eligible; `claimed_units` and `claimed_members` = the part of each
 /// already claimed. What members may still claim is at most
 /// `min(floor(net × (units − claimed_units) / units), cap × (members − claimed_members))`.
-#[cw_serde]
+#[wire]
 #[derive(Copy, Default, Eq)]
 pub struct Earned {
     pub units: u64,
@@ -297,7 +298,7 @@ pub struct Earned {
 }
 
 /// Where a study stands, from the block time and its refund.
-#[cw_serde]
+#[wire]
 #[derive(Copy, Eq)]
 pub enum StudyPhase {
     /// Before `closes_at`: joining, funding and contributions count.
@@ -312,7 +313,7 @@ pub enum StudyPhase {
     Closed,
 }
 
-#[cw_serde]
+#[wire]
 pub struct StudyResponse {
     pub study: Study,
     pub phase: StudyPhase,
@@ -320,7 +321,7 @@ pub struct StudyResponse {
     pub reserved: Uint128,
 }
 
-#[cw_serde]
+#[wire]
 pub struct PoolResponse {
     pub study_id: u64,
     pub pool: Pool,
@@ -329,7 +330,7 @@ pub struct PoolResponse {
 }
 
 /// A patient's membership of a study.
-#[cw_serde]
+#[wire]
 pub struct Member {
     pub patient: Addr,
     pub study_id: u64,
@@ -371,7 +372,7 @@ pub struct Member {
     pub scopes_seen: Option<Vec<DataScope>>,
 }
 
-#[cw_serde]
+#[wire]
 pub struct ContributionResponse {
     pub study_id: u64,
     /// `None` if the patient never joined.

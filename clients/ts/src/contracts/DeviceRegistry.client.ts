@@ -97,6 +97,15 @@ export interface DeviceRegistryReadOnlyInterface {
     recipient: string;
     startAfter?: string;
   }) => Promise<PageForPendingTransfer>;
+  pendingTransfersFrom: ({
+    limit,
+    owner,
+    startAfter
+  }: {
+    limit?: number;
+    owner: string;
+    startAfter?: string;
+  }) => Promise<PageForPendingTransfer>;
   keyHistory: ({
     deviceId,
     limit,
@@ -126,6 +135,7 @@ export class DeviceRegistryQueryClient implements DeviceRegistryReadOnlyInterfac
     this.guardians = this.guardians.bind(this);
     this.pendingTransfer = this.pendingTransfer.bind(this);
     this.pendingTransfersTo = this.pendingTransfersTo.bind(this);
+    this.pendingTransfersFrom = this.pendingTransfersFrom.bind(this);
     this.keyHistory = this.keyHistory.bind(this);
   }
   config = async (): Promise<ConfigResponse> => {
@@ -300,6 +310,23 @@ export class DeviceRegistryQueryClient implements DeviceRegistryReadOnlyInterfac
       pending_transfers_to: {
         limit,
         recipient,
+        start_after: startAfter
+      }
+    });
+  };
+  pendingTransfersFrom = async ({
+    limit,
+    owner,
+    startAfter
+  }: {
+    limit?: number;
+    owner: string;
+    startAfter?: string;
+  }): Promise<PageForPendingTransfer> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      pending_transfers_from: {
+        limit,
+        owner,
         start_after: startAfter
       }
     });

@@ -183,6 +183,12 @@ export type QueryMsg = {
     start_after?: string | null;
   };
 } | {
+  pending_transfers_from: {
+    limit?: number | null;
+    owner: string;
+    start_after?: string | null;
+  };
+} | {
   key_history: {
     device_id: string;
     limit?: number | null;
