@@ -12,6 +12,10 @@ export const SALT_LEN = 16;
 export const DEVICE_TAG_LEN = 8;
 export const SECONDS_PER_DAY = 86_400;
 export const BATCH_TAG = utf8Bytes('DIACHAIN/BATCH/v1');
+/** Tag of a version 2 header's sign-bytes (a header that lists its readings' scopes). */
+export const BATCH_V2_TAG = utf8Bytes('DIACHAIN/BATCH/v2');
+/** First byte of a version 2 header body (a version 1 body starts with the device id's length, at least 8). */
+export const BATCH_V2 = 2;
 export const BIND_TAG = utf8Bytes('DIACHAIN/BIND/v1');
 export const ROTATE_TAG = utf8Bytes('DIACHAIN/ROTATE/v1');
 
@@ -28,6 +32,17 @@ export const TRENDS = {
   forty_five_up: 5, single_up: 6, double_up: 7, not_computable: 8,
 } as const;
 export const KEY_ALGORITHMS = { ed25519: 1, secp256k1: 2, secp256r1: 3 } as const;
+/** Data scope codes (`DataScope::code`); `summaries_only` is never a reading's scope. */
+export const SCOPES = {
+  glucose: 1, insulin: 2, nutrition: 3, device_events: 4, summaries_only: 5,
+} as const;
+/** The scope a reading of each kind belongs to (`ReadingKind::scope`). */
+export const READING_SCOPES: Record<ReadingKind, ReadingScope> = {
+  glucose: 'glucose', ketones: 'glucose',
+  insulin_bolus: 'insulin', insulin_basal: 'insulin',
+  carbohydrates: 'nutrition',
+  device_event: 'device_events', heart_rate: 'device_events', steps: 'device_events',
+};
 export const FLAGS = {
   calibration: 0x1, sensorWarmup: 0x2, manualEntry: 0x4,
   belowRange: 0x8, aboveRange: 0x10, backfilled: 0x20,
@@ -37,6 +52,16 @@ export type ReadingKind = keyof typeof READING_KINDS;
 export type Unit = keyof typeof UNITS;
 export type Trend = keyof typeof TRENDS;
 export type KeyAlgorithm = keyof typeof KEY_ALGORITHMS;
+/** A data scope's name (the relayer types call it `DataScope`). */
+export type ScopeName = keyof typeof SCOPES;
+/** The scopes readings belong to. */
+export type ReadingScope = Exclude<ScopeName, 'summaries_only'>;
+
+/** Readings of one scope in a batch (`ScopeCount`). */
+export interface ScopeCount {
+  scope: ScopeName;
+  readings: number;
+}
 
 /** A reading with its salt: the relayer's `ReadingJson` (salt as base64 or bytes). */
 export interface Reading {
@@ -61,6 +86,20 @@ export interface BatchHeader {
   first_time: number | bigint;
   last_time: number | bigint;
   root: BytesLike;
+  /** Version 2: readings per scope, in code order; absent or null for version 1. */
+  scopes?: ScopeCount[] | null;
+}
+
+/** The scope list of readings of these kinds (`ScopeCount::of_kinds`): one entry per scope, in code order. */
+export function scopeCountsOf(kinds: Iterable<ReadingKind>): ScopeCount[] {
+  const counts = new Map<ScopeName, number>();
+  for (const k of kinds) {
+    const scope = READING_SCOPES[k];
+    counts.set(scope, (counts.get(scope) ?? 0) + 1);
+  }
+  return [...counts.entries()]
+    .sort(([a], [b]) => SCOPES[a] - SCOPES[b])
+    .map(([scope, readings]) => ({ scope, readings }));
 }
 
 /** Where a signature counts: the chain and the contract (anchors for batches, registry for bind/rotate). */
@@ -109,14 +148,24 @@ export function utcDay(unixSeconds: number | bigint): bigint {
 function writeBody(w: Writer, h: BatchHeader): Writer {
   const root = bytesOf('root', h.root);
   if (root.length !== 32) throw new EncodingError(`root is ${root.length} bytes; expected 32`);
-  return w
-    .str8('device id', h.device_id)
+  if (h.scopes) w.u8('version', BATCH_V2);
+  w.str8('device id', h.device_id)
     .uint('first seq', h.first_seq, 64)
     .uint('last seq', h.last_seq, 64)
     .uint('count', h.count, 32)
     .uint('first time', h.first_time, 64)
     .uint('last time', h.last_time, 64)
     .bytes(root);
+  return h.scopes ? writeScopes(w, h.scopes) : w;
+}
+
+/** One scope: its code; several: 0, their number, then each scope's code and readings. */
+function writeScopes(w: Writer, list: readonly ScopeCount[]): Writer {
+  const [single] = list;
+  if (list.length === 1 && single) return w.u8('scope', code(SCOPES, 'scope', single.scope));
+  w.u8('scope list', 0).u8('scope count', list.length);
+  for (const c of list) w.u8('scope', code(SCOPES, 'scope', c.scope)).uint('scope readings', c.readings, 32);
+  return w;
 }
 
 function open(tag: Uint8Array, d: Domain): Writer {
@@ -127,9 +176,9 @@ export function encodeHeaderBody(h: BatchHeader): Uint8Array {
   return writeBody(new Writer(), h).finish();
 }
 
-/** What a device signs for a batch: tag, chain id, anchors contract, body. */
+/** What a device signs for a batch: tag (v1 or v2), chain id, anchors contract, body. */
 export function headerSignBytes(h: BatchHeader, d: Domain): Uint8Array {
-  return writeBody(open(BATCH_TAG, d), h).finish();
+  return writeBody(open(h.scopes ? BATCH_V2_TAG : BATCH_TAG, d), h).finish();
 }
 
 /** The device's proof of possession for a bind or transfer to `patient`. */

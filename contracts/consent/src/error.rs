@@ -67,6 +67,8 @@ pub enum ContractError {
     GrantExpired { grant_id: u64 },
     #[error("grant {grant_id} is a break-glass session; it can only be closed")]
     BreakGlassNotAmendable { grant_id: u64 },
+    #[error("grant {grant_id} is a research consent: only the patient or a guardian may end it")]
+    ResearchConsentIsThePatients { grant_id: u64 },
     #[error("the amendment changes nothing")]
     NothingToAmend,
 

@@ -106,6 +106,7 @@ pub fn research_consent(
                 scopes: grant.scopes,
                 data_from: grant.data_from,
                 data_to: grant.data_to,
+                expires: grant.expires,
             })
         }
         None => None,

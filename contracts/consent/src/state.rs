@@ -1,9 +1,9 @@
 //! Storage. Every per-patient or per-pair set an execute walks is capped (see `PAIR_GRANTS`).
 
-use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, StdResult, Storage, Timestamp};
 use cw_storage_plus::{Item, Map};
 use diachain_std::consent::{AccessRecord, ErasureRecord, Grant, Member};
+use diachain_std::wire;
 
 /// cw2 contract name.
 pub const CONTRACT_NAME: &str = "diachain:consent";
@@ -11,7 +11,7 @@ pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 // The consortium admin and a pending transfer are `diachain_std::admin::ADMIN` (key "admin").
 
-#[cw_serde]
+#[wire]
 pub struct Config {
     /// The device registry, asked `IsGuardian`.
     pub registry: Addr,

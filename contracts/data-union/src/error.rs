@@ -59,6 +59,8 @@ pub enum ContractError {
     ClosingTimeInPast { closes_at: Timestamp },
     #[error("the per-patient cap must not be zero")]
     ZeroCap,
+    #[error("the most readings credited per day must be at least 1 and at least the minimum per day ({min}), got {max}")]
+    InvalidMaxReadingsPerDay { max: u64, min: u64 },
     #[error("eligibility asks for {min_days} days but the data period has only {days}")]
     MinDaysExceedPeriod { min_days: u32, days: u64 },
 
@@ -125,6 +127,10 @@ pub enum ContractError {
     StudyClosed { study_id: u64 },
     #[error("only the study's sponsor may do this")]
     NotSponsor,
+    #[error("nothing of study {study_id} is left to withdraw: what remains is members' unclaimed earnings")]
+    NothingToWithdraw { study_id: u64 },
+    #[error("day {day} is past the last day a time can represent ({max})")]
+    DayOutOfRange { day: u64, max: u64 },
     #[error("the sponsor may withdraw from {available_at}")]
     WithdrawTooEarly { available_at: Timestamp },
 }

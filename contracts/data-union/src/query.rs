@@ -1,15 +1,15 @@
 //! Queries. Every list is a capped page with `has_more`.
 
-use cosmwasm_std::{to_json_binary, Binary, Deps, Env, Order, Uint128};
+use cosmwasm_std::{to_json_binary, Binary, Deps, Env, Order, StdResult, Timestamp, Uint128};
 use cw_storage_plus::Bound;
 use diachain_std::union::{
-    ConfigResponse, ContributionResponse, Member, PoolResponse, StudyPhase, StudyResponse,
+    ConfigResponse, ContributionResponse, Member, PoolResponse, Study, StudyPhase, StudyResponse,
 };
 use diachain_std::Page;
 
 use crate::error::ContractError;
 use crate::msg::QueryMsg;
-use crate::rewards::assess;
+use crate::rewards::{assess, reserved};
 use crate::state::{active_studies, load_study, phase, CONFIG, MEMBERS, STUDIES};
 
 pub fn dispatch(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractError> {
@@ -17,10 +17,7 @@ pub fn dispatch(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractE
         QueryMsg::Config {} => to_json_binary(&config(deps)?)?,
         QueryMsg::Study { study_id } => {
             let study = load_study(deps.storage, study_id)?;
-            to_json_binary(&StudyResponse {
-                phase: phase(&study, env.block.time),
-                study,
-            })?
+            to_json_binary(&study_response(study, env.block.time)?)?
         }
         QueryMsg::Studies { start_after, limit } => {
             let now = env.block.time;
@@ -32,12 +29,7 @@ pub fn dispatch(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractE
                         None,
                         Order::Ascending,
                     )
-                    .map(|item| {
-                        item.map(|(_, study)| StudyResponse {
-                            phase: phase(&study, now),
-                            study,
-                        })
-                    }),
+                    .map(|item| study_response(item?.1, now)),
                 limit,
             )?;
             to_json_binary(&page)?
@@ -62,6 +54,14 @@ pub fn dispatch(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractE
                 pool: study.pool,
             })?
         }
+    })
+}
+
+fn study_response(study: Study, now: Timestamp) -> StdResult<StudyResponse> {
+    Ok(StudyResponse {
+        phase: phase(&study, now),
+        reserved: reserved(&study)?,
+        study,
     })
 }
 
@@ -123,10 +123,11 @@ fn contribution(
     };
     let config = CONFIG.load(deps.storage)?;
     let assessment = assess(deps, &config, &study, &member)?;
-    let claims_open = matches!(
-        phase(&study, env.block.time),
-        StudyPhase::Claiming | StudyPhase::Refundable
-    );
+    let claims_open = match phase(&study, env.block.time) {
+        StudyPhase::Claiming | StudyPhase::Refundable => true,
+        StudyPhase::Closed => study.earned.is_some(),
+        StudyPhase::Open => false,
+    };
     let claimable = if claims_open && member.claimed.is_none() {
         assessment.share
     } else {

@@ -1,17 +1,18 @@
 //! The reward rule: an end-of-study pro-rata share, computed in O(1) per member (plus one
 //! bounded pass over that member's own ≤ 366 credited days).
 //!
-//! `payout = min(cap, floor(net_pool × counted_units / total_units))`, where `total_units` is
-//! every reading credited to any member while active (the sum of all members' `units`) and
-//! `counted_units ≤ units` keeps only the member's days that meet the study's minimum of
-//! readings per day (see [`assess`]). Since `Σ counted ≤ Σ units = total_units` and each share is rounded
-//! down, the shares never add up to more than `net_pool`; whatever is not claimed (rounding
-//! dust, capped excess, ineligible members' shares, unclaimed shares) stays in the pool and goes
-//! back to the sponsor.
+//! `payout = min(cap, floor(net_pool × counted_units / denominator))`, where `counted_units`
+//! keeps only the member's days that meet the study's minimum of readings per day (see
+//! [`assess`]) and the denominator is what all eligible members counted (studies from 0.3.0
+//! on) or every reading credited to any member (`total_units`, older studies). Since the
+//! counted readings of the eligible members add up to at most the denominator and each share is
+//! rounded down, the shares never add up to more than `net_pool`; what no eligible member
+//! earned (rounding dust, capped excess) goes back to the sponsor, and eligible members'
+//! unclaimed shares stay claimable ([`reserved`]).
 
 use std::collections::BTreeSet;
 
-use cosmwasm_std::{Deps, Order, Uint128};
+use cosmwasm_std::{Deps, Order, StdResult, Uint128};
 use diachain_std::device::DeviceKind;
 use diachain_std::union::{Member, Study};
 use diachain_std::{Anchors, DataScope};
@@ -66,17 +67,53 @@ pub fn pro_rata(
     Ok(share.min(cap))
 }
 
-/// Counts the member's days from the readings credited to them by the anchors contract's hook
-/// (`DAY_UNITS`: at most one entry per study day): a day counts if at least
-/// `min_readings_per_day` readings (and at least one) of the study's scopes were credited on it.
-/// Checks the eligibility and computes the capped share. The cost does not depend on how many
-/// devices the patient has: nothing here walks them.
+/// Counts the member's days and checks the eligibility, then computes the capped share.
+///
+/// In studies created from 0.3.0 on (`study.earned` is kept) the member's `counting_days` and
+/// `counted_units` are kept by the contribution hook as readings are credited. For older
+/// studies they are counted here from the readings the hook credited per day (`DAY_UNITS`: at
+/// most one entry per study day): a day counts if at least `min_readings_per_day` readings
+/// (and at least one) of the study's scopes were credited on it. Either way the cost does not
+/// depend on how many devices the patient has: nothing here walks them.
 pub fn assess(
     deps: Deps,
     config: &Config,
     study: &Study,
     member: &Member,
 ) -> Result<Assessment, ContractError> {
+    let (counting_days, counted_units) = if study.earned.is_some() {
+        (member.counting_days, member.counted_units)
+    } else {
+        count_days(deps, study, member)?
+    };
+    let unmet = match unmet(study, counting_days, member.scopes_seen.as_deref()) {
+        Some(unmet) => Some(unmet),
+        None if member.scopes_seen.is_none() => {
+            let seen = legacy_scopes_seen(deps, config, study, member)?;
+            missing_kind(study, &seen)
+        }
+        None => None,
+    };
+    let share = if unmet.is_none() {
+        pro_rata(
+            study.pool.net(),
+            counted_units,
+            denominator(study),
+            study.cap_per_patient,
+        )?
+    } else {
+        Uint128::zero()
+    };
+    Ok(Assessment {
+        counting_days,
+        counted_units,
+        unmet,
+        share,
+    })
+}
+
+/// The member's counting days and the readings credited on them, from the day counters.
+fn count_days(deps: Deps, study: &Study, member: &Member) -> Result<(u32, u64), ContractError> {
     let min_per_day = study.eligibility.min_readings_per_day.max(1);
     let mut counting_days: u32 = 0;
     let mut counted_units: u64 = 0;
@@ -93,50 +130,70 @@ pub fn assess(
             counted_units = counted_units.checked_add(credited).ok_or_else(overflow)?;
         }
     }
-
-    let unmet = if counting_days < study.eligibility.min_days {
-        Some(Unmet::NotEnoughDays {
-            counting_days,
-            min_days: study.eligibility.min_days,
-        })
-    } else {
-        let seen = scopes_seen(deps, config, study, member)?;
-        study
-            .eligibility
-            .device_kinds
-            .iter()
-            .find(|kind| !seen.contains(&kind.scope()))
-            .map(|kind| Unmet::MissingDeviceKind { kind: *kind })
-    };
-    let share = if unmet.is_none() {
-        pro_rata(
-            study.pool.net(),
-            counted_units,
-            study.total_units,
-            study.cap_per_patient,
-        )?
-    } else {
-        Uint128::zero()
-    };
-    Ok(Assessment {
-        counting_days,
-        counted_units,
-        unmet,
-        share,
-    })
+    Ok((counting_days, counted_units))
 }
 
-/// The scopes the member contributed in the study period. Memberships recorded before 0.2.0
-/// did not keep them: for those (only), one `Coverage` query to the anchors contract.
-fn scopes_seen(
+/// The first eligibility requirement a member with these counting days and scopes does not
+/// meet. `scopes_seen` is `None` for memberships recorded before 0.2.0: their device kinds are
+/// checked by the caller, from coverage.
+pub fn unmet(
+    study: &Study,
+    counting_days: u32,
+    scopes_seen: Option<&[DataScope]>,
+) -> Option<Unmet> {
+    if counting_days < study.eligibility.min_days {
+        return Some(Unmet::NotEnoughDays {
+            counting_days,
+            min_days: study.eligibility.min_days,
+        });
+    }
+    missing_kind(study, scopes_seen?)
+}
+
+fn missing_kind(study: &Study, seen: &[DataScope]) -> Option<Unmet> {
+    study
+        .eligibility
+        .device_kinds
+        .iter()
+        .find(|kind| !seen.contains(&kind.scope()))
+        .map(|kind| Unmet::MissingDeviceKind { kind: *kind })
+}
+
+/// The denominator of every share: what eligible members counted (`Study.earned`), so that the
+/// pool is shared among those who earn, however many readings ineligible members add; for a
+/// study created before 0.3.0 (no book), every reading credited (`total_units`).
+pub fn denominator(study: &Study) -> u64 {
+    study.earned.map_or(study.total_units, |e| e.units)
+}
+
+/// What eligible members may still claim, an upper bound of the sum of their shares (each is
+/// rounded down, and capped): `min(floor(net × (earned − claimed) / earned), cap × unclaimed
+/// members)`. Zero for a study created before 0.3.0 (it keeps no book) or with nothing earned.
+pub fn reserved(study: &Study) -> StdResult<Uint128> {
+    let Some(earned) = study.earned else {
+        return Ok(Uint128::zero());
+    };
+    let unclaimed = earned.units.saturating_sub(earned.claimed_units);
+    if unclaimed == 0 || earned.units == 0 {
+        return Ok(Uint128::zero());
+    }
+    let shares = study
+        .pool
+        .net()
+        .checked_multiply_ratio(unclaimed, earned.units)?;
+    let members = earned.members.saturating_sub(earned.claimed_members);
+    let capped = study.cap_per_patient.saturating_mul(Uint128::from(members));
+    Ok(shares.min(capped))
+}
+
+/// The scopes a member recorded before 0.2.0 (which did not keep them) contributed in the study
+/// period: one `Coverage` query to the anchors contract.
+fn legacy_scopes_seen(
     deps: Deps,
     config: &Config,
     study: &Study,
     member: &Member,
-) -> Result<BTreeSet<DataScope>, ContractError> {
-    if let Some(seen) = &member.scopes_seen {
-        return Ok(seen.iter().copied().collect());
-    }
+) -> Result<Vec<DataScope>, ContractError> {
     let coverage = Anchors(&config.anchors_addr).coverage(
         &deps.querier,
         member.patient.as_str(),
@@ -148,6 +205,8 @@ fn scopes_seen(
         .iter()
         .filter(|d| d.readings > 0)
         .map(|d| d.scope)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
         .collect())
 }
 

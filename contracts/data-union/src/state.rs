@@ -3,10 +3,10 @@
 //! most one study period (≤ 366 days) of them; and each patient's active studies by (patient,
 //! study) so that the contribution hook reads at most `MAX_ACTIVE_STUDIES_PER_PATIENT` per patient.
 
-use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, Order, StdResult, Storage, Timestamp};
 use cw_storage_plus::{Item, Map};
 use diachain_std::union::{Member, Study, StudyPhase, MAX_ACTIVE_STUDIES_PER_PATIENT};
+use diachain_std::wire;
 
 use crate::error::ContractError;
 
@@ -14,7 +14,7 @@ use crate::error::ContractError;
 pub const CONTRACT_NAME: &str = "crates.io:diachain-data-union";
 pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-#[cw_serde]
+#[wire]
 pub struct Config {
     pub admin_addr: Addr,
     pub anchors_addr: Addr,

@@ -45,10 +45,10 @@ pub fn execute(
             reason,
         } => participants::suspend(deps, env, info, role, address, reason),
         ExecuteMsg::ReinstateParticipant { role, address } => {
-            participants::reinstate(deps, info, role, address)
+            participants::reinstate(deps, env, info, role, address)
         }
         ExecuteMsg::RemoveParticipant { role, address } => {
-            participants::remove(deps, info, role, address)
+            participants::remove(deps, env, info, role, address)
         }
         ExecuteMsg::RegisterDevices { devices } => register::register(deps, env, info, devices),
         ExecuteMsg::BindDevice {

@@ -1,10 +1,12 @@
 //! Queries. Every list is a capped page with `has_more`.
 
+use std::collections::BTreeMap;
+
 use cosmwasm_std::{to_json_binary, Addr, Binary, Deps, Order, StdResult};
 use cw_storage_plus::Bound;
 use diachain_std::device::{Participant, Role};
 use diachain_std::registry::{
-    AnchoringInfoResponse, ConfigResponse, DevicesResponse, GuardianInfo, KeyRecord,
+    AnchoringInfoResponse, ConfigResponse, DevicesResponse, GuardianInfo, KeyHolder, KeyRecord,
     PendingTransfer, MAX_ANCHORING_IDS, MAX_DEVICES_PER_QUERY,
 };
 use diachain_std::{Device, Page};
@@ -12,8 +14,9 @@ use diachain_std::{Device, Page};
 use crate::error::ContractError;
 use crate::msg::QueryMsg;
 use crate::state::{
-    anchoring_view, ensure_active, guardian_info, load_device, load_transfer, DEVICES,
-    DEVICES_BY_MANUFACTURER, DEVICES_BY_OWNER, GUARDIANS, KEY_HISTORY, PARTICIPANTS, TRANSFERS_TO,
+    anchoring_view, ensure_active, guardian_info, holder_standing, load_device, load_transfer,
+    DEVICES, DEVICES_BY_MANUFACTURER, DEVICES_BY_OWNER, GUARDIANS, KEY_HISTORY, PARTICIPANTS,
+    TRANSFERS_FROM, TRANSFERS_TO,
 };
 
 pub fn dispatch(deps: Deps, msg: QueryMsg) -> Result<Binary, ContractError> {
@@ -85,7 +88,15 @@ pub fn dispatch(deps: Deps, msg: QueryMsg) -> Result<Binary, ContractError> {
             limit,
         } => {
             let addr = deps.api.addr_validate(&recipient)?;
-            to_json_binary(&transfers_to(deps, &addr, start_after, limit)?)?
+            to_json_binary(&transfers(deps, TRANSFERS_TO, &addr, start_after, limit)?)?
+        }
+        QueryMsg::PendingTransfersFrom {
+            owner,
+            start_after,
+            limit,
+        } => {
+            let addr = deps.api.addr_validate(&owner)?;
+            to_json_binary(&transfers(deps, TRANSFERS_FROM, &addr, start_after, limit)?)?
         }
         QueryMsg::KeyHistory {
             device_id,
@@ -127,10 +138,23 @@ fn anchoring_info(
             max: MAX_ANCHORING_IDS,
         });
     }
-    let devices = ids
-        .iter()
-        .map(|id| anchoring_view(deps.storage, id))
-        .collect::<StdResult<Vec<_>>>()?;
+    // Each key holder's standing is read once, however many of its keys are asked about.
+    let mut standing: BTreeMap<Addr, KeyHolder> = BTreeMap::new();
+    let mut devices = Vec::with_capacity(ids.len());
+    for id in &ids {
+        let mut view = anchoring_view(deps.storage, id)?;
+        if let Some(holder) = view.as_mut().and_then(|v| v.key_holder.as_mut()) {
+            *holder = match standing.get(&holder.relayer) {
+                Some(known) => known.clone(),
+                None => {
+                    let known = holder_standing(deps.storage, &holder.relayer)?;
+                    standing.insert(holder.relayer.clone(), known.clone());
+                    known
+                }
+            };
+        }
+        devices.push(view);
+    }
     Ok(AnchoringInfoResponse {
         relayer_active: ensure_active(deps.storage, Role::Relayer, &relayer_addr).is_ok(),
         devices,
@@ -169,15 +193,17 @@ fn participants(
     Page::collect(iter, limit)
 }
 
-/// A page of the transfer offers made to `addr`, by device id.
-fn transfers_to(
+/// A page of the transfer offers an `(address, device id)` index holds for `addr` (made to it,
+/// or by it), by device id.
+fn transfers(
     deps: Deps,
+    index: cw_storage_plus::Map<(&Addr, &str), ()>,
     addr: &Addr,
     start_after: Option<String>,
     limit: Option<u32>,
 ) -> StdResult<Page<PendingTransfer>> {
     let start = start_after.as_deref().map(Bound::exclusive);
-    let iter = TRANSFERS_TO
+    let iter = index
         .prefix(addr)
         .keys(deps.storage, start, None, Order::Ascending)
         .map(|id| {

@@ -5,9 +5,10 @@ use cosmwasm_std::{StdError, StdResult, Storage};
 use cw_storage_plus::Map;
 use diachain_std::device::{ParticipantStatus, Role};
 use diachain_std::registry::{
-    AnchoringDevice, GuardianAppointer, GuardianInfo, KeyRecord, PendingTransfer,
+    AnchoringDevice, GuardianAppointer, GuardianInfo, KeyHolder, KeyRecord, Lapse, PendingTransfer,
+    MAX_HOLDER_LAPSES,
 };
-use diachain_std::{device::Participant, Device, DeviceStatus};
+use diachain_std::{device::Participant, Device, DeviceKind, DeviceStatus, KeyCustody};
 
 use crate::error::ContractError;
 
@@ -18,6 +19,13 @@ pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
 // The consortium admin is `diachain_std::admin::ADMIN` (key "admin").
 /// (role code, address) → participant.
 pub const PARTICIPANTS: Map<(u8, &Addr), Participant> = Map::new("participants");
+/// (role code, address) → when a participant was removed, or the start of the suspension it
+/// was removed in: a relayer's keys attest nothing measured from then on. Cleared when it is
+/// admitted again.
+pub const REMOVED: Map<(u8, &Addr), Timestamp> = Map::new("removed");
+/// relayer → its past periods out of good standing (`Lapse`s, oldest first, at most
+/// `MAX_HOLDER_LAPSES`): closed when it is reinstated or admitted again.
+pub const LAPSES: Map<&Addr, Vec<Lapse>> = Map::new("lapses");
 /// device id → device.
 pub const DEVICES: Map<&str, Device> = Map::new("devices");
 /// device id → the raw `AnchoringDevice` reading-anchors asks for with every submission (about
@@ -41,6 +49,12 @@ pub const GUARDIANS: Map<(&Addr, &Addr), ()> = Map::new("guardians");
 pub const PENDING_TRANSFERS: Map<&str, ()> = Map::new("transfer");
 /// (recipient, device id) → (): transfer offers by recipient.
 pub const TRANSFERS_TO: Map<(&Addr, &str), ()> = Map::new("transfer_to");
+/// (owner who made the offer, device id) → (): transfer offers by owner. Offers stored before
+/// this index existed (0.2.0 to 0.3.2) have no entry: they are listed by `PendingTransfer` and
+/// `PendingTransfersTo` only, and lapse within `MAX_TRANSFER_EXPIRY_SECONDS` (30 days) of being
+/// made (docs/device-registry.md). Not "transfer_from", the namespace of an unreleased 0.2.0
+/// build (`d8a471b`, see CHANGELOG.md) whose entries no later code can read.
+pub const TRANSFERS_FROM: Map<(&Addr, &str), ()> = Map::new("transfers_from");
 /// (device id, key version) → a retired key.
 pub const KEY_HISTORY: Map<(&str, u32), KeyRecord> = Map::new("key_history");
 
@@ -56,7 +70,13 @@ pub fn save_device(storage: &mut dyn Storage, device: &Device) -> StdResult<()> 
         DeviceStatus::Suspended { since, .. } => Some(*since),
         DeviceStatus::Revoked { effective_at, .. } => Some(*effective_at),
     };
+    let key_holder = (device.key_custody == KeyCustody::Relayer).then(|| KeyHolder {
+        relayer: device.manufacturer.clone(),
+        refuses_from: None,
+        lapses: vec![],
+    });
     let view = AnchoringDevice {
+        key_holder,
         kind: device.kind,
         owner: device.owner.clone(),
         owner_since: device.owner_since,
@@ -70,14 +90,23 @@ pub fn save_device(storage: &mut dyn Storage, device: &Device) -> StdResult<()> 
     Ok(())
 }
 
-/// The anchoring view of a device, if registered.
+/// The anchoring view of a device, if registered. A view written before 0.4.0 does not say
+/// whether a relayer holds the key; only gateways can have relayer-held keys, so for a gateway's
+/// old view the device record says (every later save writes the holder into the view).
 pub fn anchoring_view(storage: &dyn Storage, id: &str) -> StdResult<Option<AnchoringDevice>> {
-    storage
-        .get(&ANCHORING_VIEWS.key(id))
-        .map(|raw| {
-            AnchoringDevice::decode(&raw).map_err(|e| cosmwasm_std::StdError::msg(e.to_string()))
-        })
-        .transpose()
+    let Some(raw) = storage.get(&ANCHORING_VIEWS.key(id)) else {
+        return Ok(None);
+    };
+    let mut view = AnchoringDevice::decode(&raw).map_err(|e| StdError::msg(e.to_string()))?;
+    if AnchoringDevice::holder_unrecorded(&raw) && view.kind == DeviceKind::Gateway {
+        let device = DEVICES.load(storage, id)?;
+        view.key_holder = (device.key_custody == KeyCustody::Relayer).then(|| KeyHolder {
+            relayer: device.manufacturer,
+            refuses_from: None,
+            lapses: vec![],
+        });
+    }
+    Ok(Some(view))
 }
 
 fn corrupt(what: &str) -> StdError {
@@ -143,7 +172,8 @@ pub fn load_transfer(storage: &dyn Storage, id: &str) -> StdResult<Option<Pendin
 pub fn save_transfer(storage: &mut dyn Storage, offer: &PendingTransfer) -> StdResult<()> {
     let raw = offer.encode().map_err(|e| StdError::msg(e.to_string()))?;
     storage.set(&PENDING_TRANSFERS.key(&offer.device_id), &raw);
-    TRANSFERS_TO.save(storage, (&offer.to, &offer.device_id), &())
+    TRANSFERS_TO.save(storage, (&offer.to, &offer.device_id), &())?;
+    TRANSFERS_FROM.save(storage, (&offer.from, &offer.device_id), &())
 }
 
 /// Drops the device's transfer offer, if any, with its indexes; returns it.
@@ -152,6 +182,7 @@ pub fn drop_transfer(storage: &mut dyn Storage, id: &str) -> StdResult<Option<Pe
     if let Some(o) = &offer {
         PENDING_TRANSFERS.remove(storage, id);
         TRANSFERS_TO.remove(storage, (&o.to, id));
+        TRANSFERS_FROM.remove(storage, (&o.from, id));
     }
     Ok(offer)
 }
@@ -173,6 +204,45 @@ pub fn ensure_active(storage: &dyn Storage, role: Role, addr: &Addr) -> Result<(
         }
         Some(_) => Ok(()),
     }
+}
+
+/// A relayer's standing as a key holder: since when it is out of good standing (`None` while
+/// admitted and not suspended; the start of its suspension; its removal, the epoch for a relayer
+/// removed before removals were recorded), and its past lapses.
+pub fn holder_standing(storage: &dyn Storage, relayer: &Addr) -> StdResult<KeyHolder> {
+    let refuses_from = match PARTICIPANTS.may_load(storage, (Role::Relayer.code(), relayer))? {
+        Some(p) => match p.status {
+            ParticipantStatus::Admitted => None,
+            ParticipantStatus::Suspended { since, .. } => Some(since),
+        },
+        None => Some(
+            REMOVED
+                .may_load(storage, (Role::Relayer.code(), relayer))?
+                .unwrap_or_default(),
+        ),
+    };
+    Ok(KeyHolder {
+        relayer: relayer.clone(),
+        refuses_from,
+        lapses: LAPSES.may_load(storage, relayer)?.unwrap_or_default(),
+    })
+}
+
+/// Records that a relayer, out of good standing since `from`, is back in it at `to`. Beyond
+/// `MAX_HOLDER_LAPSES` the two oldest lapses merge into one.
+pub fn close_lapse(
+    storage: &mut dyn Storage,
+    relayer: &Addr,
+    from: Timestamp,
+    to: Timestamp,
+) -> StdResult<()> {
+    let mut lapses = LAPSES.may_load(storage, relayer)?.unwrap_or_default();
+    lapses.push(Lapse { from, to });
+    if lapses.len() > MAX_HOLDER_LAPSES {
+        let oldest = lapses.remove(0);
+        lapses[0].from = oldest.from;
+    }
+    LAPSES.save(storage, relayer, &lapses)
 }
 
 pub fn load_device(storage: &dyn Storage, id: &str) -> Result<Device, ContractError> {

@@ -1,9 +1,9 @@
 use cosmwasm_std::StdError;
 use cw_utils::PaymentError;
 use diachain_std::admin::AdminError;
-use diachain_std::encoding::EncodingError;
+use diachain_std::encoding::{EncodingError, ScopeError};
 use diachain_std::version::MigrateError;
-use diachain_std::DeviceKind;
+use diachain_std::{DataScope, DeviceKind};
 use thiserror::Error;
 
 /// Errors of a submission name the failing header by its position (`index`, from 0) and
@@ -41,6 +41,35 @@ pub enum ContractError {
         "batch {index}: device {device_id}: the signature does not verify with the registered key"
     )]
     InvalidSignature { index: usize, device_id: String },
+    #[error("batch {index}: device {device_id}: its key is held by relayer {holder}, not in good standing since {since}: data measured from then on is refused")]
+    KeyHolderNotInGoodStanding {
+        index: usize,
+        device_id: String,
+        holder: String,
+        since: u64,
+    },
+    #[error("batch {index}: device {device_id}: its key is held by relayer {holder}, which was out of good standing from {from} to {to}: data measured then is refused")]
+    MeasuredWhileHolderLapsed {
+        index: usize,
+        device_id: String,
+        holder: String,
+        from: u64,
+        to: u64,
+    },
+    #[error("batch {index}: device {device_id}: its key is held by relayer {holder}, out of good standing since {since}: what it attested before may be anchored for {window} s after, no longer")]
+    HeldKeyQueueClosed {
+        index: usize,
+        device_id: String,
+        holder: String,
+        since: u64,
+        window: u64,
+    },
+    #[error("batch {index}: device {device_id}: scopes: {reason}")]
+    InvalidScopes {
+        index: usize,
+        device_id: String,
+        reason: ScopeError,
+    },
     #[error("batch {index}: device {device_id}: count {count} does not match seq {first_seq}..={last_seq}")]
     CountMismatch {
         index: usize,
@@ -103,6 +132,17 @@ pub enum ContractError {
         index: usize,
         device_id: String,
         count: u32,
+        span_seconds: u64,
+        kind: DeviceKind,
+        min_interval_seconds: u32,
+        max_count: u64,
+    },
+    #[error("batch {index}: device {device_id}: {readings} {scope:?} readings in {span_seconds} s exceed the limit of one every {min_interval_seconds} s for that scope from a {kind:?} device ({max_count} at most)")]
+    TooDenseForScope {
+        index: usize,
+        device_id: String,
+        scope: DataScope,
+        readings: u32,
         span_seconds: u64,
         kind: DeviceKind,
         min_interval_seconds: u32,

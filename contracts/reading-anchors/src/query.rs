@@ -13,7 +13,9 @@ use diachain_std::{DataScope, Page};
 
 use crate::error::ContractError;
 use crate::msg::QueryMsg;
-use crate::state::{BatchRecord, Batches, CONFIG, GAPS, LISTENERS, PATIENT_DAYS, SEGMENTS};
+use crate::state::{
+    BatchRecord, Batches, Segment, Segments, CONFIG, GAPS, LISTENERS, PATIENT_DAYS,
+};
 
 pub fn dispatch(deps: Deps, msg: QueryMsg) -> Result<Binary, ContractError> {
     Ok(match msg {
@@ -154,38 +156,35 @@ fn verify_proof(
 /// Readings `patient` was credited with from `device_id` on `day`: for each of the device's
 /// segments that day owned by the patient, the device's cumulative count at the next segment's
 /// start (or its latest batch) minus the count at the segment's start.
+/// The readings of a patient's day on one device, per scope: each segment of the device's day
+/// that is the patient's counts from its start to the next segment's (or to the device's
+/// latest count), under its scope (`default_scope` for segments written before 0.3.0).
 fn device_day_readings(
     deps: Deps,
     patient: &Addr,
     device_id: &str,
     day: u32,
-) -> Result<u64, ContractError> {
-    let segments: Vec<(u64, Addr)> = SEGMENTS
-        .prefix((device_id, day))
-        .range(deps.storage, None, None, Order::Ascending)
-        .collect::<StdResult<_>>()?;
-    let mut total = 0u64;
-    for (start, owner) in segments {
-        if owner != *patient {
+    default_scope: DataScope,
+    totals: &mut BTreeMap<(u32, DataScope), u64>,
+) -> Result<(), ContractError> {
+    let segments: Vec<Segment> =
+        Segments::of_day(deps.storage, device_id, day).collect::<StdResult<_>>()?;
+    for segment in segments {
+        if segment.owner != *patient {
             continue;
         }
-        let next = SEGMENTS
-            .sub_prefix(device_id)
-            .keys(
-                deps.storage,
-                Some(Bound::exclusive((day, start))),
-                None,
-                Order::Ascending,
-            )
-            .next()
-            .transpose()?;
-        let end = match next {
-            Some((_, next_start)) => next_start,
-            None => Batches::latest(deps.storage, device_id)?.map_or(start, |b| b.cumulative),
+        let end = match Segments::next_start(deps.storage, device_id, day, segment.start)? {
+            Some(next_start) => next_start,
+            None => {
+                Batches::latest(deps.storage, device_id)?.map_or(segment.start, |b| b.cumulative)
+            }
         };
-        total = total.saturating_add(end.saturating_sub(start));
+        let total = totals
+            .entry((day, segment.scope.unwrap_or(default_scope)))
+            .or_default();
+        *total = total.saturating_add(end.saturating_sub(segment.start));
     }
-    Ok(total)
+    Ok(())
 }
 
 fn coverage(
@@ -217,14 +216,9 @@ fn coverage(
         if day > to {
             break;
         }
-        let scope = DataScope::ALL
-            .iter()
-            .copied()
-            .find(|s| s.code() == scope_code)
-            .ok_or_else(|| cosmwasm_std::StdError::msg("corrupt scope code"))?;
-        let readings = device_day_readings(deps, &patient_addr, &device_id, day)?;
-        let total = totals.entry((day, scope)).or_default();
-        *total = total.saturating_add(readings);
+        let scope = DataScope::from_code(scope_code)
+            .map_err(|_| cosmwasm_std::StdError::msg("corrupt scope code"))?;
+        device_day_readings(deps, &patient_addr, &device_id, day, scope, &mut totals)?;
     }
     Ok(CoverageResponse {
         days: totals

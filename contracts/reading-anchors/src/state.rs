@@ -1,19 +1,19 @@
 //! Storage. The hot path (one write per anchored batch) uses a raw, fixed-size binary record
 //! instead of JSON: every stored byte costs 30 gas. See `docs/gas.md`.
 
-use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, Order, StdError, StdResult, Storage};
 use cw_storage_plus::{Item, Map};
 use diachain_std::anchors::{default_min_interval_seconds, SamplingLimit};
 use diachain_std::device::device_tag;
 use diachain_std::encoding::utc_day;
-use diachain_std::DeviceKind;
+use diachain_std::wire;
+use diachain_std::{DataScope, DeviceKind};
 
 /// The cw2 name, stored at instantiate and compared by `migrate`: never change it.
 pub const CONTRACT_NAME: &str = "crates.io:diachain-reading-anchors";
 pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-#[cw_serde]
+#[wire]
 pub struct Config {
     pub registry: Addr,
     /// The consortium's minimum reading intervals, where they differ from the defaults (absent
@@ -47,7 +47,7 @@ pub const CONFIG: Item<Config> = Item::new("config");
 pub const LISTENERS: Item<Vec<Addr>> = Item::new("listeners");
 
 /// A gap: `from_seq..=to_seq` were never anchored.
-#[cw_serde]
+#[wire]
 pub struct GapRecord {
     pub to_seq: u64,
     pub noticed_height: u64,
@@ -56,14 +56,103 @@ pub struct GapRecord {
 
 /// (device id, from seq) → gap.
 pub const GAPS: Map<(&str, u64), GapRecord> = Map::new("g");
-/// (device id, UTC day, readings the device had anchored before) → owner: a coverage segment.
-/// A segment starts with a device's first batch of a day, and again if the device changed
-/// owner since its last batch. Coverage subtracts consecutive segment starts, so a segment
-/// costs one write per device and day (not one per batch), and a device that changes hands
-/// during a day is counted for each owner exactly.
-pub const SEGMENTS: Map<(&str, u32, u64), Addr> = Map::new("s");
-/// (patient, UTC day, device id) → scope code: which devices contributed to a patient's day.
+/// Only used to build keys: (device id, UTC day, readings the device had anchored before) → a
+/// coverage segment ([`Segment`], raw). A segment starts with a device's first batch of a day,
+/// again if the device changed owner since its last batch, and again where its readings change
+/// scope. Coverage subtracts consecutive segment starts, so a segment costs one write per
+/// device and day (not one per batch) for a device whose readings keep one scope, and a device
+/// that changes hands during a day is counted for each owner exactly. Read and written only
+/// through [`Segments`].
+const SEGMENTS: Map<(&str, u32, u64), ()> = Map::new("s");
+/// (patient, UTC day, device id) → scope code: which devices contributed to a patient's day,
+/// and the scope of the first segment there (the scope of segments written before 0.3.0,
+/// which did not record their own).
 pub const PATIENT_DAYS: Map<(&Addr, u32, &str), u8> = Map::new("p");
+
+/// A coverage segment: whose readings they are and of which scope (`None` for segments written
+/// before 0.3.0: the scope in `PATIENT_DAYS`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Segment {
+    pub start: u64,
+    pub owner: Addr,
+    pub scope: Option<DataScope>,
+}
+
+/// The raw segment store. A segment is stored as its scope code then the owner's address;
+/// segments written before 0.3.0 hold the owner as a JSON string (they start with `"`, never a
+/// scope code).
+pub struct Segments;
+
+impl Segments {
+    pub fn save(
+        storage: &mut dyn Storage,
+        device_id: &str,
+        day: u32,
+        start: u64,
+        owner: &Addr,
+        scope: DataScope,
+    ) {
+        let mut value = Vec::with_capacity(1 + owner.as_str().len());
+        value.push(scope.code());
+        value.extend_from_slice(owner.as_bytes());
+        storage.set(&SEGMENTS.key((device_id, day, start)), &value);
+    }
+
+    fn decode(key: &[u8], value: &[u8]) -> StdResult<Segment> {
+        let corrupt = || StdError::msg("corrupt coverage segment");
+        let start = key
+            .get(key.len().saturating_sub(8)..)
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map(u64::from_be_bytes)
+            .ok_or_else(corrupt)?;
+        let (scope, owner) = match value.split_first() {
+            Some((b'"', _)) => (None, cosmwasm_std::from_json::<Addr>(value)?),
+            Some((code, rest)) => {
+                let scope = DataScope::from_code(*code).map_err(|_| corrupt())?;
+                let owner = String::from_utf8(rest.to_vec()).map_err(|_| corrupt())?;
+                (Some(scope), Addr::unchecked(owner))
+            }
+            None => return Err(corrupt()),
+        };
+        Ok(Segment {
+            start,
+            owner,
+            scope,
+        })
+    }
+
+    /// The segments of a device's day, in order.
+    pub fn of_day<'a>(
+        storage: &'a dyn Storage,
+        device_id: &str,
+        day: u32,
+    ) -> impl Iterator<Item = StdResult<Segment>> + 'a {
+        let start = SEGMENTS.key((device_id, day, 0)).to_vec();
+        let mut end = SEGMENTS.key((device_id, day, u64::MAX)).to_vec();
+        end.push(0);
+        storage
+            .range(Some(&start), Some(&end), Order::Ascending)
+            .map(|(k, v)| Self::decode(&k, &v))
+    }
+
+    /// The start of the device's next segment after `(day, start)`, on that day or a later one.
+    pub fn next_start(
+        storage: &dyn Storage,
+        device_id: &str,
+        day: u32,
+        start: u64,
+    ) -> StdResult<Option<u64>> {
+        let mut from = SEGMENTS.key((device_id, day, start)).to_vec();
+        from.push(0);
+        let mut end = SEGMENTS.key((device_id, u32::MAX, u64::MAX)).to_vec();
+        end.push(0);
+        storage
+            .range(Some(&from), Some(&end), Order::Ascending)
+            .next()
+            .map(|(k, v)| Self::decode(&k, &v).map(|s| s.start))
+            .transpose()
+    }
+}
 
 /// Only used to build keys: device tag (8) ++ last seq (8, big-endian) → raw `BatchRecord`.
 /// The tag (`diachain_std::device::device_tag`, unique per device by the registry) keeps the
@@ -75,6 +164,10 @@ const BATCH_KEYS: Map<&[u8], ()> = Map::new("b");
 pub struct BatchRecord {
     pub first_seq: u64,
     pub last_seq: u64,
+    /// The scope of the coverage segment the batch's readings end in: the segment a next batch
+    /// of the same day continues if its readings are of the same scope. `None` in records
+    /// written before 0.3.0 (their device kind's scope).
+    pub scope: Option<DataScope>,
     pub root: [u8; 32],
     /// Readings the device has anchored so far, this batch included.
     pub cumulative: u64,
@@ -86,8 +179,10 @@ pub struct BatchRecord {
     pub anchored_height: u64,
 }
 
-/// Bytes of a stored record: count 4, root 32, cumulative 8, last time 8, height 8 (the last
-/// seq is in the key, the first seq is `last - count + 1`, the day is the last time's).
+/// Bytes of a stored record: scope code 1 (0: none) and count 3, root 32, cumulative 8, last
+/// time 8, height 8 (the last seq is in the key, the first seq is `last - count + 1`, the day
+/// is the last time's). Records written before 0.3.0 hold the count in all 4 bytes: their
+/// counts are at most `MAX_READINGS_PER_BATCH`, so their first byte is 0.
 pub const BATCH_RECORD_LEN: usize = 60;
 /// Records of 0.1.x: the same, with the 4-byte day in place of the last time.
 const LEGACY_BATCH_RECORD_LEN: usize = 56;
@@ -99,9 +194,11 @@ impl BatchRecord {
             .checked_sub(self.first_seq)
             .and_then(|d| d.checked_add(1))
             .and_then(|c| u32::try_from(c).ok())
+            .filter(|c| *c < 1 << 24)
             .ok_or_else(|| StdError::msg("batch range does not fit a record"))?;
         let mut v = [0u8; BATCH_RECORD_LEN];
         v[..4].copy_from_slice(&count.to_be_bytes());
+        v[0] = self.scope.map_or(0, DataScope::code);
         v[4..36].copy_from_slice(&self.root);
         v[36..44].copy_from_slice(&self.cumulative.to_be_bytes());
         v[44..52].copy_from_slice(&self.last_time.to_be_bytes());
@@ -124,7 +221,12 @@ impl BatchRecord {
         let u32_at = |b: &[u8]| -> StdResult<u32> {
             Ok(u32::from_be_bytes(b.try_into().map_err(|_| corrupt())?))
         };
-        let count = u64::from(u32_at(bytes(0, 4)?)?);
+        let head = u32_at(bytes(0, 4)?)?;
+        let count = u64::from(head & 0x00FF_FFFF);
+        let scope = match (head >> 24) as u8 {
+            0 => None,
+            code => Some(DataScope::from_code(code).map_err(|_| corrupt())?),
+        };
         let last_seq = u64_at(key.get(key.len().saturating_sub(8)..).ok_or_else(corrupt)?)?;
         let first_seq = count
             .checked_sub(1)
@@ -141,6 +243,7 @@ impl BatchRecord {
         Ok(BatchRecord {
             first_seq,
             last_seq,
+            scope,
             root: bytes(4, 32)?.try_into().map_err(|_| corrupt())?,
             cumulative: u64_at(bytes(36, 8)?)?,
             day,

@@ -1,11 +1,11 @@
 //! The consortium admin of a contract, with a two-step transfer (propose, then accept), shared
 //! by every DiaChain contract. Stored under the `admin` key.
 
-use cosmwasm_schema::cw_serde;
+use crate::wire;
 use cosmwasm_std::{Addr, Api, Response, StdError, Storage};
 use cw_storage_plus::Item;
 
-#[cw_serde]
+#[wire]
 pub struct AdminState {
     pub admin: Addr,
     pub pending_admin: Option<Addr>,

@@ -1,6 +1,7 @@
 //! The reading-anchors contract's messages and its compact submission encoding.
 
-use cosmwasm_schema::{cw_serde, QueryResponses};
+use crate::wire;
+use cosmwasm_schema::QueryResponses;
 use cosmwasm_std::{Addr, Binary};
 
 use crate::crypto::SIGNATURE_LEN;
@@ -42,14 +43,28 @@ pub fn default_min_interval_seconds(kind: DeviceKind) -> u32 {
     }
 }
 
+/// The shortest interval between two readings of a scope in a version 2 header, whatever device
+/// sends them: no glucose source measures more often than a 1-minute CGM, nor does anyone log
+/// meals more often than once a minute; pumps log doses seconds apart. A version 2 header's
+/// readings of a scope fit its span at the slower of this and the device kind's rate, and its
+/// first reading comes at least the slowest such interval of its scopes after the device's last
+/// anchored one; so a gateway (1 s) cannot anchor glucose faster than a CGM.
+pub const fn scope_min_interval_seconds(scope: DataScope) -> u32 {
+    match scope {
+        DataScope::Glucose | DataScope::Nutrition => 60,
+        DataScope::Insulin => 5,
+        DataScope::DeviceEvents | DataScope::SummariesOnly => 1,
+    }
+}
+
 /// The minimum interval between two readings of a device kind.
-#[cw_serde]
+#[wire]
 pub struct SamplingLimit {
     pub kind: DeviceKind,
     pub min_interval_seconds: u32,
 }
 
-#[cw_serde]
+#[wire]
 pub struct InstantiateMsg {
     /// The consortium's address; the sender when omitted.
     pub admin: Option<String>,
@@ -57,7 +72,7 @@ pub struct InstantiateMsg {
     pub registry: String,
 }
 
-#[cw_serde]
+#[wire]
 pub enum ExecuteMsg {
     /// Admitted relayer: anchor batch headers, encoded with [`encode_submission`]: for each
     /// batch, its header body followed by the device's 64-byte signature over the header's
@@ -79,10 +94,10 @@ pub enum ExecuteMsg {
     CancelAdminTransfer {},
 }
 
-#[cw_serde]
+#[wire]
 pub struct MigrateMsg {}
 
-#[cw_serde]
+#[wire]
 #[derive(QueryResponses)]
 pub enum QueryMsg {
     #[returns(ConfigResponse)]
@@ -126,7 +141,7 @@ pub enum QueryMsg {
     },
 }
 
-#[cw_serde]
+#[wire]
 pub struct ConfigResponse {
     pub admin: Addr,
     pub pending_admin: Option<Addr>,
@@ -137,7 +152,7 @@ pub struct ConfigResponse {
 }
 
 /// An anchored batch as stored.
-#[cw_serde]
+#[wire]
 pub struct BatchInfo {
     pub device_id: String,
     pub first_seq: u64,
@@ -151,7 +166,7 @@ pub struct BatchInfo {
 
 /// Sequence numbers `from_seq..=to_seq` never anchored, noticed when a later batch jumped
 /// over them.
-#[cw_serde]
+#[wire]
 pub struct Gap {
     pub device_id: String,
     pub from_seq: u64,
@@ -160,24 +175,24 @@ pub struct Gap {
     pub noticed_time: u64,
 }
 
-#[cw_serde]
+#[wire]
 pub struct CursorResponse {
     pub last_seq: Option<u64>,
 }
 
-#[cw_serde]
+#[wire]
 pub struct ProofResponse {
     pub valid: bool,
     pub batch: BatchInfo,
 }
 
-#[cw_serde]
+#[wire]
 pub struct CoverageResponse {
     /// Ordered by day, then scope.
     pub days: Vec<DayCoverage>,
 }
 
-#[cw_serde]
+#[wire]
 pub struct DayCoverage {
     pub day: u64,
     pub scope: DataScope,

@@ -217,6 +217,7 @@ mod tests {
                 scopes: vec![DataScope::Glucose],
                 data_from: Timestamp::from_seconds(1),
                 data_to: Timestamp::from_seconds(2),
+                expires: consent::Expiry::AtHeight(9),
             }),
         };
         let mock = querier_expecting("consent", expected, answer.clone());

@@ -3,7 +3,8 @@
 //!
 //! The `ResearchConsent` query and its response are what the data union depends on.
 
-use cosmwasm_schema::{cw_serde, QueryResponses};
+use crate::wire;
+use cosmwasm_schema::QueryResponses;
 use cosmwasm_std::{Addr, Binary, BlockInfo, Timestamp};
 
 // Named only in `#[returns]`, which `QueryResponses` reads off the wasm target.
@@ -52,7 +53,7 @@ crate::reason::reason_code!(
 /// When a grant ends by itself: at a block height (expired from that height on) or a time
 /// (expired from that time on). The JSON is that of `cw_utils::Expiration`'s `at_height` and
 /// `at_time` (its `never` is not accepted: every grant ends).
-#[cw_serde]
+#[wire]
 #[derive(Copy, Eq)]
 pub enum Expiry {
     AtHeight(u64),
@@ -69,7 +70,7 @@ impl Expiry {
     }
 }
 
-#[cw_serde]
+#[wire]
 pub struct InstantiateMsg {
     /// The consortium's address; the sender when omitted.
     pub admin: Option<String>,
@@ -83,7 +84,7 @@ pub struct InstantiateMsg {
 }
 
 /// Roles the consent admin admits.
-#[cw_serde]
+#[wire]
 #[derive(Copy, Eq, PartialOrd, Ord, Hash)]
 pub enum ConsentRole {
     /// May open break-glass sessions.
@@ -105,7 +106,7 @@ impl ConsentRole {
 }
 
 /// One access a custodian served.
-#[cw_serde]
+#[wire]
 pub struct NewAccess {
     pub patient: String,
     pub grantee: String,
@@ -123,7 +124,7 @@ pub struct NewAccess {
     pub served_at: Option<Timestamp>,
 }
 
-#[cw_serde]
+#[wire]
 pub enum ExecuteMsg {
     /// Admin: propose a new admin; it takes effect when they accept.
     TransferAdmin { new_admin: String },
@@ -163,7 +164,8 @@ pub enum ExecuteMsg {
         expires: Option<Expiry>,
     },
     /// Patient, guardian, or the grantee itself (renouncing): end a live grant or break-glass
-    /// session now. Revoking a research grant tells the listeners.
+    /// session now. A research grant only the patient or a guardian may end (its grantee is the
+    /// study's sponsor, who pays its members); revoking one tells the listeners.
     RevokeGrant { grant_id: u64 },
 
     /// Admitted emergency provider: open access to `patient` without a prior grant, for
@@ -198,10 +200,10 @@ pub enum ExecuteMsg {
     },
 }
 
-#[cw_serde]
+#[wire]
 pub struct MigrateMsg {}
 
-#[cw_serde]
+#[wire]
 #[derive(QueryResponses)]
 pub enum QueryMsg {
     /// The patient's live research consent for a data-union study, if any. A patient holds at
@@ -279,13 +281,13 @@ pub enum QueryMsg {
     },
 }
 
-#[cw_serde]
+#[wire]
 pub struct ResearchConsentResponse {
     /// `None` when the patient has no live (unrevoked, unexpired) research grant for the study.
     pub consent: Option<ResearchConsent>,
 }
 
-#[cw_serde]
+#[wire]
 pub struct ResearchConsent {
     pub grant_id: u64,
     /// Who the patient gave the research consent to: the only address it lets read the data.
@@ -295,9 +297,11 @@ pub struct ResearchConsent {
     /// The period of data the consent covers.
     pub data_from: Timestamp,
     pub data_to: Timestamp,
+    /// When the consent ends by itself (unless revoked or narrowed earlier).
+    pub expires: Expiry,
 }
 
-#[cw_serde]
+#[wire]
 pub struct ConfigResponse {
     pub admin: Addr,
     pub pending_admin: Option<Addr>,
@@ -307,7 +311,7 @@ pub struct ConfigResponse {
 }
 
 /// A position in the `BreakGlassSessions` order: a session's end and its grant id.
-#[cw_serde]
+#[wire]
 #[derive(Copy, Eq)]
 pub struct SessionBound {
     /// The session's end (its `expires` time).
@@ -316,7 +320,7 @@ pub struct SessionBound {
 }
 
 /// A break-glass session's own details.
-#[cw_serde]
+#[wire]
 pub struct BreakGlass {
     /// Sessions recorded before 0.2.0 carried free text here; it reads as `legacy`, without the
     /// text, and is rewritten so when the session is next saved.
@@ -327,7 +331,7 @@ pub struct BreakGlass {
 }
 
 /// When and by whom a grant was ended early.
-#[cw_serde]
+#[wire]
 pub struct Revocation {
     pub at: Timestamp,
     pub height: u64,
@@ -335,7 +339,7 @@ pub struct Revocation {
 }
 
 /// A consent grant or (with `break_glass`) an emergency session.
-#[cw_serde]
+#[wire]
 pub struct Grant {
     pub id: u64,
     pub patient: Addr,
@@ -375,7 +379,7 @@ impl Grant {
 }
 
 /// A grant's standing at the current block.
-#[cw_serde]
+#[wire]
 #[derive(Copy, Eq)]
 pub enum GrantStatus {
     Active,
@@ -384,7 +388,7 @@ pub enum GrantStatus {
 }
 
 /// A grant as queries report it, with its standing now.
-#[cw_serde]
+#[wire]
 pub struct GrantInfo {
     pub grant: Grant,
     pub status: GrantStatus,
@@ -392,7 +396,7 @@ pub struct GrantInfo {
 
 /// Why `CheckAccess` said no: for the grant that came closest to allowing the access (a grant
 /// that failed a later check ranks higher), or `NoGrant`.
-#[cw_serde]
+#[wire]
 #[derive(Copy, Eq)]
 pub enum Denial {
     /// No grant to this grantee exists (or existed at `at`).
@@ -415,7 +419,7 @@ pub enum Denial {
     },
 }
 
-#[cw_serde]
+#[wire]
 pub struct CheckAccessResponse {
     pub allowed: bool,
     /// The grant that allows the access (a consent grant is preferred over a break-glass
@@ -426,7 +430,7 @@ pub struct CheckAccessResponse {
 }
 
 /// An emergency provider or custodian admitted by the consent admin.
-#[cw_serde]
+#[wire]
 pub struct Member {
     pub address: Addr,
     pub role: ConsentRole,
@@ -434,7 +438,7 @@ pub struct Member {
 }
 
 /// One access served, as a custodian recorded it.
-#[cw_serde]
+#[wire]
 pub struct AccessRecord {
     pub id: u64,
     pub patient: Addr,
@@ -454,7 +458,7 @@ pub struct AccessRecord {
 }
 
 /// An erasure a custodian recorded (`RecordErasure`).
-#[cw_serde]
+#[wire]
 pub struct ErasureRecord {
     pub id: u64,
     pub patient: Addr,

@@ -1,6 +1,6 @@
 //! Device, key and participant types shared by the registry and the contracts that query it.
 
-use cosmwasm_schema::cw_serde;
+use crate::wire;
 use cosmwasm_std::{Addr, Binary, Timestamp};
 
 use crate::encoding::coded_enum;
@@ -40,7 +40,7 @@ coded_enum!(
 );
 
 /// Who holds a device's signing key.
-#[cw_serde]
+#[wire]
 #[derive(Copy, Eq, Default)]
 pub enum KeyCustody {
     /// The device itself (its secure element): the readings are signed by the device. Every
@@ -54,7 +54,7 @@ pub enum KeyCustody {
 }
 
 /// A device's public key and the algorithm it is used with.
-#[cw_serde]
+#[wire]
 #[derive(Eq)]
 pub struct PublicKey {
     pub algorithm: KeyAlgorithm,
@@ -62,7 +62,7 @@ pub struct PublicKey {
 }
 
 /// Why a device was revoked. Revocation is final.
-#[cw_serde]
+#[wire]
 #[derive(Copy, Eq)]
 pub enum RevocationReason {
     Lost,
@@ -94,7 +94,7 @@ crate::reason::reason_code!(
 
 /// Who placed a suspension; a party may lift only a suspension placed by a party of the same
 /// or lower authority (owner < manufacturer < consortium).
-#[cw_serde]
+#[wire]
 #[derive(Copy, Eq, PartialOrd, Ord)]
 pub enum Authority {
     Owner,
@@ -104,7 +104,7 @@ pub enum Authority {
 
 /// The life-cycle state of a device. Data measured at or after `since` / `effective_at` is
 /// refused while the device is suspended, and forever once it is revoked.
-#[cw_serde]
+#[wire]
 #[derive(Eq)]
 pub enum DeviceStatus {
     Active,
@@ -131,7 +131,7 @@ impl DeviceStatus {
 }
 
 /// A registered device, as the registry reports it.
-#[cw_serde]
+#[wire]
 pub struct Device {
     pub id: String,
     pub kind: DeviceKind,
@@ -166,7 +166,7 @@ pub struct Device {
 }
 
 /// Roles the consortium admits in the registry.
-#[cw_serde]
+#[wire]
 #[derive(Copy, Eq, PartialOrd, Ord, Hash)]
 pub enum Role {
     Manufacturer,
@@ -185,7 +185,7 @@ impl Role {
 }
 
 /// Standing of an admitted participant.
-#[cw_serde]
+#[wire]
 #[derive(Eq)]
 pub enum ParticipantStatus {
     Admitted,
@@ -193,7 +193,7 @@ pub enum ParticipantStatus {
 }
 
 /// An admitted manufacturer or relayer.
-#[cw_serde]
+#[wire]
 pub struct Participant {
     pub address: Addr,
     pub role: Role,

@@ -3,11 +3,12 @@
 //! Every multi-byte integer is big-endian. A variable-length string is one length byte
 //! followed by its bytes. Times are unix seconds (UTC).
 
-use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Binary, Env};
 
-use crate::device::KeyAlgorithm;
+use crate::device::{DeviceKind, KeyAlgorithm};
 use crate::merkle::{self, Hash};
+use crate::scopes::DataScope;
+use crate::wire;
 
 /// Version byte that opens a reading's leaf encoding.
 pub const READING_LEAF_VERSION: u8 = 1;
@@ -15,12 +16,20 @@ pub const READING_LEAF_VERSION: u8 = 1;
 pub const SALT_LEN: usize = 16;
 /// Domain tags: the first bytes of each kind of signed message.
 pub const BATCH_TAG: &[u8] = b"DIACHAIN/BATCH/v1";
+/// The tag of a version 2 header's sign-bytes (a header that says which scopes its readings
+/// belong to).
+pub const BATCH_V2_TAG: &[u8] = b"DIACHAIN/BATCH/v2";
+/// The first byte of a version 2 header body, where a version 1 body has its device id's length
+/// (device ids are at least 8 bytes long, so a version 1 body never starts with 0 to 7).
+pub const BATCH_V2: u8 = 2;
+/// Most scopes one header may list (every scope a reading can have).
+pub const MAX_HEADER_SCOPES: usize = 4;
 pub const BIND_TAG: &[u8] = b"DIACHAIN/BIND/v1";
 pub const ROTATE_TAG: &[u8] = b"DIACHAIN/ROTATE/v1";
 /// Seconds in a UTC day.
 pub const SECONDS_PER_DAY: u64 = 86_400;
 
-#[derive(thiserror::Error, Debug, PartialEq, Eq)]
+#[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
 pub enum EncodingError {
     #[error("{field} is {len} bytes; at most 255 fit in a length byte")]
     TooLong { field: &'static str, len: usize },
@@ -34,12 +43,18 @@ pub enum EncodingError {
     Version(u8),
     #[error("{field} is not valid UTF-8")]
     NotUtf8 { field: &'static str },
+    #[error("unsupported header version {0}")]
+    HeaderVersion(u8),
+    #[error("a header lists {0} scopes; a list holds 2..=4 (one scope is written as its code)")]
+    ScopeListLength(u8),
+    #[error("scopes: {0}")]
+    InvalidScopes(ScopeError),
 }
 
 macro_rules! coded_enum {
     ($(#[$m:meta])* $name:ident, $field:literal { $($(#[$vm:meta])* $variant:ident = $code:literal),+ $(,)? }) => {
         $(#[$m])*
-        #[cw_serde]
+        #[$crate::wire]
         #[derive(Copy, Eq, Hash, PartialOrd, Ord)]
         pub enum $name { $($(#[$vm])* $variant),+ }
 
@@ -104,6 +119,22 @@ coded_enum!(
         NotComputable = 8,
     }
 );
+
+impl ReadingKind {
+    /// The data scope a reading of this kind belongs to: glucose and ketone measurements are
+    /// glucose (blood chemistry a glucose study reads), insulin doses and basal rates insulin,
+    /// carbohydrates nutrition, and device events, heart rate and steps device events.
+    pub const fn scope(self) -> DataScope {
+        match self {
+            ReadingKind::Glucose | ReadingKind::Ketones => DataScope::Glucose,
+            ReadingKind::InsulinBolus | ReadingKind::InsulinBasal => DataScope::Insulin,
+            ReadingKind::Carbohydrates => DataScope::Nutrition,
+            ReadingKind::DeviceEvent | ReadingKind::HeartRate | ReadingKind::Steps => {
+                DataScope::DeviceEvents
+            }
+        }
+    }
+}
 
 /// Reading flag bits (the `flags` field).
 pub mod flags {
@@ -206,7 +237,11 @@ impl Domain<'_> {
 
 /// A batch header: one device's consecutive readings `first_seq..=last_seq`, all measured
 /// within one UTC day, committed by the Merkle root of their leaf hashes in sequence order.
-#[cw_serde]
+///
+/// A version 2 header also says which data scopes its readings belong to (`scopes`, signed with
+/// the rest); a version 1 header (`scopes: None`) counts all its readings under the scope of
+/// its device's kind. See `docs/encoding.md`.
+#[wire]
 #[derive(Eq)]
 pub struct BatchHeader {
     pub device_id: String,
@@ -216,10 +251,110 @@ pub struct BatchHeader {
     pub first_time: u64,
     pub last_time: u64,
     pub root: Binary,
+    /// How many of the readings belong to each scope (version 2 headers); `None` for a version
+    /// 1 header. Valid lists are checked by [`BatchHeader::check_scopes`].
+    #[serde(default)]
+    pub scopes: Option<Vec<ScopeCount>>,
+}
+
+/// Readings of one scope in a batch.
+#[wire]
+#[derive(Copy, Eq)]
+pub struct ScopeCount {
+    pub scope: DataScope,
+    pub readings: u32,
+}
+
+/// Why a header's scope list is not valid.
+#[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
+pub enum ScopeError {
+    #[error("the scope list is empty")]
+    Empty,
+    #[error("{0:?} is not a scope readings belong to")]
+    NotAReadingScope(DataScope),
+    #[error("scopes are not listed once each in code order")]
+    NotInOrder,
+    #[error("a scope is listed with no readings")]
+    ZeroReadings,
+    #[error("the scopes count {listed} readings, the header {count}")]
+    CountMismatch { listed: u64, count: u32 },
+}
+
+impl ScopeCount {
+    /// The scope list of readings of these kinds: one entry per scope present, in code order.
+    pub fn of_kinds(kinds: impl IntoIterator<Item = ReadingKind>) -> Vec<ScopeCount> {
+        let mut counts = [0u32; 4];
+        for kind in kinds {
+            let slot = usize::from(kind.scope().code() - 1);
+            counts[slot] = counts[slot].saturating_add(1);
+        }
+        DataScope::ALL[..4]
+            .iter()
+            .zip(counts)
+            .filter(|(_, n)| *n > 0)
+            .map(|(scope, readings)| ScopeCount {
+                scope: *scope,
+                readings,
+            })
+            .collect()
+    }
 }
 
 impl BatchHeader {
-    /// The header body: device id, first seq, last seq, count, first time, last time, root.
+    /// The header's version: 2 if it lists scopes, else 1.
+    pub fn version(&self) -> u8 {
+        if self.scopes.is_some() {
+            BATCH_V2
+        } else {
+            1
+        }
+    }
+
+    /// A version 2 header's scope list must name reading scopes (not `summaries_only`), once
+    /// each, in code order, each with readings, adding up to `count`.
+    pub fn check_scopes(&self) -> Result<(), ScopeError> {
+        let Some(list) = &self.scopes else {
+            return Ok(());
+        };
+        if list.is_empty() {
+            return Err(ScopeError::Empty);
+        }
+        let mut listed = 0u64;
+        for (i, c) in list.iter().enumerate() {
+            if c.scope == DataScope::SummariesOnly {
+                return Err(ScopeError::NotAReadingScope(c.scope));
+            }
+            if i > 0 && list[i - 1].scope.code() >= c.scope.code() {
+                return Err(ScopeError::NotInOrder);
+            }
+            if c.readings == 0 {
+                return Err(ScopeError::ZeroReadings);
+            }
+            listed += u64::from(c.readings);
+        }
+        if listed != u64::from(self.count) {
+            return Err(ScopeError::CountMismatch {
+                listed,
+                count: self.count,
+            });
+        }
+        Ok(())
+    }
+
+    /// The readings per scope this header counts: its list (version 2), or all its readings
+    /// under the scope of the device's kind (version 1).
+    pub fn scope_counts(&self, kind: DeviceKind) -> Vec<ScopeCount> {
+        match &self.scopes {
+            Some(list) => list.clone(),
+            None => vec![ScopeCount {
+                scope: kind.scope(),
+                readings: self.count,
+            }],
+        }
+    }
+
+    /// The header body: version 1 is device id, first seq, last seq, count, first time, last
+    /// time, root; version 2 is the byte 2, the same fields, then the scopes.
     pub fn encode_body(&self) -> Result<Vec<u8>, EncodingError> {
         let mut w = Writer::with_capacity(96);
         self.write_body(&mut w)?;
@@ -227,6 +362,19 @@ impl BatchHeader {
     }
 
     fn write_body(&self, w: &mut Writer) -> Result<(), EncodingError> {
+        // Only valid lists are encoded: the one-scope form leaves out the count it shares with
+        // the header, so an invalid list could otherwise encode (and sign) like a valid one.
+        self.check_scopes().map_err(EncodingError::InvalidScopes)?;
+        self.write_body_unchecked(w)
+    }
+
+    /// The body as `encode_body` writes it, without checking the scope list: for tests that
+    /// need a signed header with an invalid list (the contract's own check is what they test).
+    #[doc(hidden)]
+    pub fn write_body_unchecked(&self, w: &mut Writer) -> Result<(), EncodingError> {
+        if self.scopes.is_some() {
+            w.u8(BATCH_V2);
+        }
         w.str8("device id", &self.device_id)?;
         w.u64(self.first_seq);
         w.u64(self.last_seq);
@@ -234,13 +382,30 @@ impl BatchHeader {
         w.u64(self.first_time);
         w.u64(self.last_time);
         w.bytes(&fixed::<32>("root", self.root.as_slice())?);
+        if let Some(list) = &self.scopes {
+            write_scopes(w, list)?;
+        }
         Ok(())
     }
 
-    /// Reads one header body from the front of `bytes`, returning it and the rest.
+    /// Reads one header body (of either version) from the front of `bytes`, returning it and
+    /// the rest.
     pub fn decode_body(bytes: &[u8]) -> Result<(Self, &[u8]), EncodingError> {
         let mut r = Reader(bytes);
-        let header = BatchHeader {
+        let first = *bytes
+            .first()
+            .ok_or(EncodingError::Truncated { field: "header" })?;
+        let v2 = match first {
+            BATCH_V2 => {
+                r.u8("version")?;
+                true
+            }
+            // A version 1 body starts with the device id's length (8..=64); a byte below 8
+            // can only be a version of its own.
+            0..=7 => return Err(EncodingError::HeaderVersion(first)),
+            _ => false,
+        };
+        let mut header = BatchHeader {
             device_id: r.str8("device id")?,
             first_seq: r.u64("first seq")?,
             last_seq: r.u64("last seq")?,
@@ -248,16 +413,75 @@ impl BatchHeader {
             first_time: r.u64("first time")?,
             last_time: r.u64("last time")?,
             root: Binary::new(r.array::<32>("root")?.to_vec()),
+            scopes: None,
         };
+        if v2 {
+            header.scopes = Some(read_scopes(&mut r, header.count)?);
+        }
         Ok((header, r.0))
     }
 
-    /// What the device signs: `BATCH_TAG || chain id || contract || body`.
+    /// What the device signs: `BATCH_TAG || chain id || contract || body` (version 1) or
+    /// `BATCH_V2_TAG || chain id || contract || body` (version 2).
     pub fn sign_bytes(&self, domain: &Domain) -> Result<Vec<u8>, EncodingError> {
-        let mut w = domain.open(BATCH_TAG)?;
-        self.write_body(&mut w)?;
+        self.check_scopes().map_err(EncodingError::InvalidScopes)?;
+        self.sign_bytes_unchecked(domain)
+    }
+
+    /// The sign-bytes without checking the scope list (see `write_body_unchecked`).
+    #[doc(hidden)]
+    pub fn sign_bytes_unchecked(&self, domain: &Domain) -> Result<Vec<u8>, EncodingError> {
+        let tag = if self.scopes.is_some() {
+            BATCH_V2_TAG
+        } else {
+            BATCH_TAG
+        };
+        let mut w = domain.open(tag)?;
+        self.write_body_unchecked(&mut w)?;
         Ok(w.0)
     }
+}
+
+/// A scope list: one scope is its code alone (every reading of the batch is of it); several
+/// are `0 || n || n × (code || readings (4))`.
+fn write_scopes(w: &mut Writer, list: &[ScopeCount]) -> Result<(), EncodingError> {
+    if let [single] = list {
+        w.u8(single.scope.code());
+        return Ok(());
+    }
+    let n = u8::try_from(list.len()).map_err(|_| EncodingError::TooLong {
+        field: "scopes",
+        len: list.len(),
+    })?;
+    w.u8(0);
+    w.u8(n);
+    for c in list {
+        w.u8(c.scope.code());
+        w.u32(c.readings);
+    }
+    Ok(())
+}
+
+fn read_scopes(r: &mut Reader, count: u32) -> Result<Vec<ScopeCount>, EncodingError> {
+    let code = r.u8("scopes")?;
+    if code != 0 {
+        return Ok(vec![ScopeCount {
+            scope: DataScope::from_code(code)?,
+            readings: count,
+        }]);
+    }
+    let n = r.u8("scope count")?;
+    if !(2..=MAX_HEADER_SCOPES as u8).contains(&n) {
+        return Err(EncodingError::ScopeListLength(n));
+    }
+    (0..n)
+        .map(|_| {
+            Ok(ScopeCount {
+                scope: DataScope::from_code(r.u8("scope")?)?,
+                readings: r.u32("scope readings")?,
+            })
+        })
+        .collect()
 }
 
 /// What a device signs to prove possession when it is bound to (or transferred to) `patient`.
@@ -303,10 +527,12 @@ fn fixed<const N: usize>(field: &'static str, bytes: &[u8]) -> Result<[u8; N], E
         .map_err(|_| EncodingError::Truncated { field })
 }
 
-struct Writer(Vec<u8>);
+/// Writes the canonical encodings.
+#[doc(hidden)]
+pub struct Writer(pub Vec<u8>);
 
 impl Writer {
-    fn with_capacity(n: usize) -> Self {
+    pub fn with_capacity(n: usize) -> Self {
         Writer(Vec::with_capacity(n))
     }
     pub(crate) fn u8(&mut self, v: u8) {

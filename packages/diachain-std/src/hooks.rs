@@ -1,31 +1,53 @@
 //! Messages one DiaChain contract sends to the contracts listening to it. A listener's own
 //! `ExecuteMsg` carries a variant of the same name and shape, so these serialize into it.
 
-use cosmwasm_schema::cw_serde;
+use crate::wire;
 use cosmwasm_std::{to_json_binary, Addr, CosmosMsg, StdResult, WasmMsg};
 
 use crate::scopes::DataScope;
 
-/// Readings a patient had anchored in one submit, for one scope and UTC day.
-#[cw_serde]
+/// Readings of one scope a patient had anchored in one batch (a batch's readings lie in one UTC
+/// day): one per batch and scope, so that a listener can credit exactly the batches that lie
+/// in what it counts (batches packed into one submission are never merged).
+#[wire]
 pub struct Contribution {
     pub patient: Addr,
     pub scope: DataScope,
     /// UTC day number (unix seconds / 86400) the readings were measured on.
     pub day: u64,
     pub readings: u64,
+    /// When the batch's first and last readings were measured: a listener credits the readings
+    /// only if the whole span lies in what it counts. Absent from reading-anchors before 0.3.0
+    /// (which summed a submission's batches per patient, scope and day): the whole day is then
+    /// assumed.
+    #[serde(default)]
+    pub first_time: Option<u64>,
+    #[serde(default)]
+    pub last_time: Option<u64>,
+}
+
+impl Contribution {
+    /// The measured span, inclusive: the contribution's times, or its whole day when absent.
+    pub fn span(&self) -> (u64, u64) {
+        let day_start = self.day.saturating_mul(crate::encoding::SECONDS_PER_DAY);
+        let day_end = day_start.saturating_add(crate::encoding::SECONDS_PER_DAY - 1);
+        (
+            self.first_time.unwrap_or(day_start),
+            self.last_time.unwrap_or(day_end),
+        )
+    }
 }
 
 /// From reading-anchors to its listeners (the data union): one message per listener per
-/// submit, with per-patient totals, never one per reading.
-#[cw_serde]
+/// submit, with a contribution per batch and scope, never one per reading.
+#[wire]
 pub enum AnchorsHookMsg {
     ReadingsAnchored { contributions: Vec<Contribution> },
 }
 
 /// From consent to its listeners (the data union) when a research consent ends before its
 /// expiry (revoked, or amended so that it no longer covers the study).
-#[cw_serde]
+#[wire]
 pub enum ConsentHookMsg {
     ResearchConsentEnded {
         patient: Addr,

@@ -3,11 +3,15 @@
 //! proofs, signature helpers, pagination and cw2 migration checks. One implementation, used by
 //! the contracts, the relayer and clients alike. See `docs/encoding.md`.
 
+// `#[wire]` expands to paths under `::diachain_std`, which must resolve inside this crate too.
+extern crate self as diachain_std;
+
 pub mod admin;
 pub mod anchors;
 pub mod calls;
 pub mod consent;
 pub mod crypto;
+pub mod de;
 pub mod device;
 pub mod encoding;
 pub mod hooks;
@@ -24,6 +28,7 @@ pub use calls::{Anchors, Consent, Registry};
 pub use device::{
     validate_device_id, Device, DeviceKind, DeviceStatus, KeyAlgorithm, KeyCustody, PublicKey, Role,
 };
+pub use diachain_derive::wire;
 pub use encoding::{BatchHeader, Domain, Reading};
 pub use pagination::Page;
 pub use scopes::{DataScope, Purpose};

@@ -1,6 +1,6 @@
 //! Capped pagination shared by every list query.
 
-use cosmwasm_schema::cw_serde;
+use crate::wire;
 use cosmwasm_std::StdResult;
 
 /// Items returned when a query gives no limit.
@@ -15,7 +15,7 @@ pub fn page_size(limit: Option<u32>) -> usize {
 
 /// One page of a list query. `has_more` says whether items follow the last one; pass the last
 /// item's key as `start_after` to get them.
-#[cw_serde]
+#[wire]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub has_more: bool,

@@ -7,7 +7,7 @@
 //! as `Legacy` and its text is dropped: it is rewritten as `"legacy"` the next time the record
 //! is saved. `Legacy` is what old records read as; messages may not use it.
 
-/// Declares a reason-code enum (snake_case JSON strings, like `#[cw_serde]` enums) with an
+/// Declares a reason-code enum (snake_case JSON strings, like `#[wire]` enums) with an
 /// extra `Legacy` variant and a lenient `Deserialize`: any string that is not one of the codes
 /// (a free-text reason stored by an earlier version) reads as `Legacy`, without its text.
 macro_rules! reason_code {

@@ -1,7 +1,8 @@
 //! The device-registry's messages: defined here so that every contract and client that talks
 //! to the registry uses the same types.
 
-use cosmwasm_schema::{cw_serde, QueryResponses};
+use crate::wire;
+use cosmwasm_schema::QueryResponses;
 use cosmwasm_std::{Addr, Binary, Timestamp};
 
 use crate::device::{
@@ -19,14 +20,14 @@ pub const DEFAULT_TRANSFER_EXPIRY_SECONDS: u64 = 7 * 24 * 3_600;
 /// The longest a transfer offer may stay open: 30 days.
 pub const MAX_TRANSFER_EXPIRY_SECONDS: u64 = 30 * 24 * 3_600;
 
-#[cw_serde]
+#[wire]
 pub struct InstantiateMsg {
     /// The consortium's address; the sender when omitted.
     pub admin: Option<String>,
 }
 
 /// A device to register.
-#[cw_serde]
+#[wire]
 pub struct NewDevice {
     /// Opaque random id (8–64 chars of `[A-Za-z0-9_-]`), never a serial number.
     pub id: String,
@@ -40,7 +41,7 @@ pub struct NewDevice {
     pub key_custody: KeyCustody,
 }
 
-#[cw_serde]
+#[wire]
 pub enum ExecuteMsg {
     /// Admin: propose a new admin; it takes effect when they accept.
     TransferAdmin { new_admin: String },
@@ -136,10 +137,10 @@ pub enum ExecuteMsg {
     },
 }
 
-#[cw_serde]
+#[wire]
 pub struct MigrateMsg {}
 
-#[cw_serde]
+#[wire]
 #[derive(QueryResponses)]
 pub enum QueryMsg {
     #[returns(ConfigResponse)]
@@ -201,6 +202,16 @@ pub enum QueryMsg {
         start_after: Option<String>,
         limit: Option<u32>,
     },
+    /// Transfer offers made by an owner (the device's owner when the offer was made, whether
+    /// they or their guardian sent it), by device id. Offers stored before this query existed
+    /// (device-registry 0.2.0 to 0.3.2) are not listed here; they lapse within 30 days of being
+    /// made (`docs/device-registry.md`).
+    #[returns(crate::pagination::Page<PendingTransfer>)]
+    PendingTransfersFrom {
+        owner: String,
+        start_after: Option<String>,
+        limit: Option<u32>,
+    },
     /// Past keys of a device, oldest first (the current key is in `Device`).
     #[returns(crate::pagination::Page<KeyRecord>)]
     KeyHistory {
@@ -210,7 +221,7 @@ pub enum QueryMsg {
     },
 }
 
-#[cw_serde]
+#[wire]
 pub struct ConfigResponse {
     pub admin: Addr,
     pub pending_admin: Option<Addr>,
@@ -229,7 +240,7 @@ crate::encoding::coded_enum!(
 );
 
 /// A patient's guardian, as `Guardians` lists it.
-#[cw_serde]
+#[wire]
 pub struct GuardianInfo {
     pub guardian: Addr,
     pub appointed_by: GuardianAppointer,
@@ -237,7 +248,7 @@ pub struct GuardianInfo {
 }
 
 /// An open offer to hand a device to another patient.
-#[cw_serde]
+#[wire]
 pub struct PendingTransfer {
     pub device_id: String,
     /// The device's owner when the offer was made.
@@ -300,13 +311,13 @@ impl PendingTransfer {
     }
 }
 
-#[cw_serde]
+#[wire]
 pub struct DevicesResponse {
     pub devices: Vec<Option<Device>>,
 }
 
 /// A retired device key and the time span it was current.
-#[cw_serde]
+#[wire]
 pub struct KeyRecord {
     pub version: u32,
     pub public_key: PublicKey,
@@ -314,7 +325,7 @@ pub struct KeyRecord {
     pub valid_until: Timestamp,
 }
 
-#[cw_serde]
+#[wire]
 pub struct AnchoringInfoResponse {
     pub relayer_active: bool,
     pub devices: Vec<Option<AnchoringDevice>>,
@@ -323,7 +334,7 @@ pub struct AnchoringInfoResponse {
 /// What the anchors contract checks a batch header against. The registry stores it in the raw
 /// form of [`AnchoringDevice::encode`] (about 100 bytes instead of ~350 of JSON), since every
 /// byte read for every anchored batch costs gas.
-#[cw_serde]
+#[wire]
 pub struct AnchoringDevice {
     pub kind: DeviceKind,
     pub owner: Option<Addr>,
@@ -338,7 +349,47 @@ pub struct AnchoringDevice {
     /// Data measured at or after this time is refused: the start of a suspension or the
     /// effective time of a revocation (`None` while the device is active).
     pub refuses_from: Option<Timestamp>,
+    /// For a key a relayer holds (`KeyCustody::Relayer`), that relayer and its standing: its
+    /// attestations count only while it is in good standing. Absent for keys devices hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_holder: Option<KeyHolder>,
 }
+
+/// The relayer that holds a device's key, as the registry reports it for anchoring.
+#[wire]
+pub struct KeyHolder {
+    pub relayer: Addr,
+    /// Data measured at or after this time is refused: since when the relayer is suspended, or
+    /// since its removal (a relayer removed before the registry recorded removals: from the
+    /// epoch). `None` while it is admitted and not suspended.
+    pub refuses_from: Option<Timestamp>,
+    /// Earlier periods out of good standing, oldest first (suspended then reinstated, removed
+    /// then admitted again): data measured in any of them stays refused. At most
+    /// `MAX_HOLDER_LAPSES`; the oldest are merged beyond that.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lapses: Vec<Lapse>,
+}
+
+/// A period `from..to` (end excluded) in which a relayer was out of good standing.
+#[wire]
+#[derive(Copy, Eq)]
+pub struct Lapse {
+    pub from: Timestamp,
+    pub to: Timestamp,
+}
+
+/// Most lapses the registry keeps per relayer; beyond that the two oldest merge into one
+/// (which refuses more, never less).
+pub const MAX_HOLDER_LAPSES: usize = 16;
+/// How long after its holder left good standing a batch measured before may still be anchored
+/// (a queue the relayer had not anchored yet, handed to another relayer): one day.
+pub const HELD_KEY_QUEUE_SECONDS: u64 = 86_400;
+
+/// Marks a relayer-held key in the first byte (the device kind) of the raw anchoring view.
+const RELAYER_HELD: u8 = 0x80;
+/// Marks, in the same byte, a view written from registry 0.4.0 on (which names a relayer-held
+/// key's holder); views written before have neither bit.
+const HOLDER_RECORDED: u8 = 0x40;
 
 impl AnchoringDevice {
     /// Whether data measured at `at` may be accepted.
@@ -346,12 +397,19 @@ impl AnchoringDevice {
         self.refuses_from.is_none_or(|from| at < from)
     }
 
-    /// Raw form: kind (1), owner (str8, empty for none), owner since (8, ns), owner since height
-    /// (8), key algorithm (1), key (bytes8), key since (8, ns), previous key algorithm (1, 0 for
-    /// none) and key (bytes8, if any), refuses from (1 flag, then 8 ns if set).
+    /// Raw form: kind (1; bit 0x40 set since registry 0.4.0, bit 0x80 for a relayer-held key), owner (str8, empty for
+    /// none), owner since (8, ns), owner since height (8), key algorithm (1), key (bytes8), key
+    /// since (8, ns), previous key algorithm (1, 0 for none) and key (bytes8, if any), refuses
+    /// from (1 flag, then 8 ns if set), and for a relayer-held key the relayer (str8). The
+    /// holder's standing is not stored: the registry reads it when asked.
     pub fn encode(&self) -> Vec<u8> {
         let mut v = Vec::with_capacity(128);
-        v.push(self.kind.code());
+        let held = if self.key_holder.is_some() {
+            RELAYER_HELD
+        } else {
+            0
+        };
+        v.push(self.kind.code() | HOLDER_RECORDED | held);
         let owner = self.owner.as_ref().map_or("", |o| o.as_str());
         v.push(owner.len() as u8);
         v.extend_from_slice(owner.as_bytes());
@@ -367,12 +425,24 @@ impl AnchoringDevice {
                 v.extend_from_slice(&t.nanos().to_be_bytes());
             }
         }
+        if let Some(holder) = &self.key_holder {
+            let relayer = holder.relayer.as_str();
+            v.push(relayer.len() as u8);
+            v.extend_from_slice(relayer.as_bytes());
+        }
         v
+    }
+
+    /// Whether a raw view was written before registry 0.4.0, which did not record whether a
+    /// relayer holds the key: its `key_holder` must be read from the device.
+    pub fn holder_unrecorded(bytes: &[u8]) -> bool {
+        bytes.first().is_some_and(|b| b & HOLDER_RECORDED == 0)
     }
 
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::encoding::EncodingError> {
         let mut r = crate::encoding::Reader(bytes);
-        let kind = DeviceKind::from_code(r.u8("kind")?)?;
+        let first = r.u8("kind")?;
+        let kind = DeviceKind::from_code(first & !(RELAYER_HELD | HOLDER_RECORDED))?;
         let owner = r.str8("owner")?;
         let owner_since = Timestamp::from_nanos(r.u64("owner since")?);
         let owner_since_height = r.u64("owner since height")?;
@@ -386,6 +456,15 @@ impl AnchoringDevice {
             0 => None,
             _ => Some(Timestamp::from_nanos(r.u64("refuses from")?)),
         };
+        let key_holder = if first & RELAYER_HELD != 0 {
+            Some(KeyHolder {
+                relayer: Addr::unchecked(r.str8("key holder")?),
+                refuses_from: None,
+                lapses: vec![],
+            })
+        } else {
+            None
+        };
         r.finish()?;
         Ok(AnchoringDevice {
             kind,
@@ -396,6 +475,7 @@ impl AnchoringDevice {
             key_since,
             previous_key,
             refuses_from,
+            key_holder,
         })
     }
 }

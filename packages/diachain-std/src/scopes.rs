@@ -1,12 +1,12 @@
 //! Data scopes and purposes: what a consent covers and why, and which scope each device's
 //! readings fall under.
 
-use cosmwasm_schema::cw_serde;
+use crate::wire;
 
 use crate::device::DeviceKind;
 
 /// A kind of patient data that access can be granted to.
-#[cw_serde]
+#[wire]
 #[derive(Copy, Eq, Hash, PartialOrd, Ord)]
 pub enum DataScope {
     Glucose,
@@ -35,10 +35,22 @@ impl DataScope {
             DataScope::SummariesOnly => 5,
         }
     }
+
+    /// The scope of a one-byte code.
+    pub fn from_code(code: u8) -> Result<Self, crate::encoding::EncodingError> {
+        DataScope::ALL
+            .iter()
+            .copied()
+            .find(|s| s.code() == code)
+            .ok_or(crate::encoding::EncodingError::UnknownCode {
+                field: "scope",
+                code,
+            })
+    }
 }
 
 /// Why access is granted.
-#[cw_serde]
+#[wire]
 #[derive(Copy, Eq, Hash, PartialOrd, Ord)]
 pub enum Purpose {
     Treatment,

@@ -105,7 +105,8 @@ impl SignedBatch {
 }
 
 /// Builds `count` glucose readings `first_seq..` measured every `interval` seconds from
-/// `first_time`, with deterministic salts, and signs their batch header for `domain`.
+/// `first_time`, with deterministic salts, and signs their (version 1) batch header for
+/// `domain`.
 pub fn signed_batch(
     key: &TestKey,
     device_id: &str,
@@ -115,38 +116,107 @@ pub fn signed_batch(
     interval: u64,
     domain: &crate::Domain,
 ) -> SignedBatch {
-    use crate::encoding::{ReadingKind, Trend, Unit};
-    let readings: Vec<crate::Reading> = (0..u64::from(count))
-        .map(|i| {
-            let seq = first_seq + i;
-            let mut salt = [0u8; crate::encoding::SALT_LEN];
-            salt[..8].copy_from_slice(&seq.to_be_bytes());
-            salt[8] = device_id.len() as u8;
-            crate::Reading {
-                salt,
-                device_id: device_id.to_string(),
-                seq,
-                measured_at: first_time + i * interval,
-                kind: ReadingKind::Glucose,
-                unit: Unit::MgPerDl,
-                value: 90_000 + (seq.wrapping_mul(7_919) % 120_000) as i64,
-                trend: Trend::Flat,
-                flags: 0,
-            }
-        })
-        .collect();
+    let spec = BatchSpec {
+        device_id,
+        first_seq,
+        count,
+        first_time,
+        interval,
+    };
+    sign(key, spec.readings(&[]), None, domain)
+}
+
+/// The same, with readings of `kinds` in turn (cycled: `[Glucose, InsulinBolus]` alternates),
+/// in a version 2 header that lists their scopes.
+#[allow(clippy::too_many_arguments)]
+pub fn signed_batch_v2(
+    key: &TestKey,
+    device_id: &str,
+    first_seq: u64,
+    count: u32,
+    first_time: u64,
+    interval: u64,
+    domain: &crate::Domain,
+    kinds: &[crate::encoding::ReadingKind],
+) -> SignedBatch {
+    let spec = BatchSpec {
+        device_id,
+        first_seq,
+        count,
+        first_time,
+        interval,
+    };
+    let readings = spec.readings(kinds);
+    let scopes = crate::encoding::ScopeCount::of_kinds(readings.iter().map(|r| r.kind));
+    sign(key, readings, Some(scopes), domain)
+}
+
+struct BatchSpec<'a> {
+    device_id: &'a str,
+    first_seq: u64,
+    count: u32,
+    first_time: u64,
+    interval: u64,
+}
+
+impl BatchSpec<'_> {
+    /// The readings, of `kinds` in turn (glucose when empty), with deterministic salts and
+    /// values.
+    fn readings(&self, kinds: &[crate::encoding::ReadingKind]) -> Vec<crate::Reading> {
+        use crate::encoding::{ReadingKind, Trend, Unit};
+        (0..u64::from(self.count))
+            .map(|i| {
+                let seq = self.first_seq + i;
+                let mut salt = [0u8; crate::encoding::SALT_LEN];
+                salt[..8].copy_from_slice(&seq.to_be_bytes());
+                salt[8] = self.device_id.len() as u8;
+                let kind = kinds
+                    .get(i as usize % kinds.len().max(1))
+                    .copied()
+                    .unwrap_or(ReadingKind::Glucose);
+                let unit = match kind.scope() {
+                    crate::DataScope::Insulin => Unit::InsulinUnits,
+                    crate::DataScope::Nutrition => Unit::Grams,
+                    crate::DataScope::DeviceEvents => Unit::Count,
+                    _ => Unit::MgPerDl,
+                };
+                crate::Reading {
+                    salt,
+                    device_id: self.device_id.to_string(),
+                    seq,
+                    measured_at: self.first_time + i * self.interval,
+                    kind,
+                    unit,
+                    value: 90_000 + (seq.wrapping_mul(7_919) % 120_000) as i64,
+                    trend: Trend::Flat,
+                    flags: 0,
+                }
+            })
+            .collect()
+    }
+}
+
+/// Commits to the readings and signs their header.
+fn sign(
+    key: &TestKey,
+    readings: Vec<crate::Reading>,
+    scopes: Option<Vec<crate::encoding::ScopeCount>>,
+    domain: &crate::Domain,
+) -> SignedBatch {
     let leaves: Vec<_> = readings
         .iter()
         .map(|r| r.leaf_hash().expect("valid reading"))
         .collect();
+    let (first, last) = (&readings[0], &readings[readings.len() - 1]);
     let header = crate::BatchHeader {
-        device_id: device_id.to_string(),
-        first_seq,
-        last_seq: first_seq + u64::from(count) - 1,
-        count,
-        first_time,
-        last_time: first_time + (u64::from(count) - 1) * interval,
+        device_id: first.device_id.clone(),
+        first_seq: first.seq,
+        last_seq: last.seq,
+        count: readings.len() as u32,
+        first_time: first.measured_at,
+        last_time: last.measured_at,
         root: Binary::new(crate::merkle::root(&leaves).to_vec()),
+        scopes,
     };
     let signature = key.sign(&header.sign_bytes(domain).expect("valid header"));
     SignedBatch {

@@ -9,7 +9,8 @@
 //! wire types it needs ([`Cw20ReceiveMsg`], [`Cw20ExecuteMsg::Transfer`]) are defined here because
 //! the `cw20` crate is still on cosmwasm-std 2.
 
-use cosmwasm_schema::{cw_serde, QueryResponses};
+use crate::wire;
+use cosmwasm_schema::QueryResponses;
 use cosmwasm_std::{Addr, Binary, Timestamp, Uint128};
 
 use crate::anchors::MAX_COVERAGE_DAYS;
@@ -36,12 +37,22 @@ pub const DEFAULT_CLOSE_DELAY: u64 = 86_400;
 /// Most studies a patient may be an active member of at once (bounds the contribution hook's
 /// work per contribution).
 pub const MAX_ACTIVE_STUDIES_PER_PATIENT: usize = 16;
+/// The last UTC day a study's data period may reach: a `Timestamp` (nanoseconds in a u64) holds
+/// times up to day 213,503 (year 2554); this leaves room after it for the latest closing time
+/// and the longest grace period, so no time the union derives can overflow.
+pub const MAX_DAY: u64 =
+    u64::MAX / 1_000_000_000 / 86_400 - 1 - (MAX_CLOSE_DELAY + MAX_GRACE_PERIOD) / 86_400;
+// The end of the last day, the latest closing time after it and the longest grace period fit
+// in a `Timestamp`.
+const _: () = assert!(
+    (MAX_DAY + 1) * 86_400 + MAX_CLOSE_DELAY + MAX_GRACE_PERIOD <= u64::MAX / 1_000_000_000
+);
 /// Longest study title, in bytes.
 pub const MAX_TITLE_LEN: usize = 128;
 /// Longest description link, in bytes.
 pub const MAX_LINK_LEN: usize = 256;
 
-#[cw_serde]
+#[wire]
 pub struct InstantiateMsg {
     /// May update the wiring (anchors, consent, treasury, admin); the sender when omitted.
     pub admin: Option<String>,
@@ -61,14 +72,14 @@ pub struct InstantiateMsg {
 }
 
 /// The token a study's pool is held in.
-#[cw_serde]
+#[wire]
 pub enum PoolToken {
     Native { denom: String },
     Cw20 { address: Addr },
 }
 
 /// Who may earn from a study.
-#[cw_serde]
+#[wire]
 pub struct Eligibility {
     /// A day counts only if the anchors contract's coverage shows at least this many readings
     /// of the study's scopes for the patient that day (0: any day with contributions counts).
@@ -79,10 +90,15 @@ pub struct Eligibility {
     /// kinds. Coverage is kept per scope, so a kind is checked as its scope
     /// (`DeviceKind::scope`): a meter counts as a CGM. Empty: no device requirement.
     pub device_kinds: Vec<DeviceKind>,
+    /// The most readings of one day a member is credited (`None`: no limit; at least
+    /// `min_readings_per_day` and 1). A sponsor that wants 5-minute CGM data sets 288, so that
+    /// a device sampling faster does not earn more for the same day.
+    #[serde(default)]
+    pub max_readings_per_day: Option<u64>,
 }
 
 /// What a sponsor fills in to create a study.
-#[cw_serde]
+#[wire]
 pub struct NewStudy {
     /// 1..=`MAX_TITLE_LEN` bytes.
     pub title: String,
@@ -102,7 +118,7 @@ pub struct NewStudy {
     pub cap_per_patient: Uint128,
 }
 
-#[cw_serde]
+#[wire]
 pub enum ExecuteMsg {
     /// Create a study funded with native coins: exactly one coin, of `denom`. The sender is the
     /// sponsor. (cw20 pools are created through `Receive`.)
@@ -137,7 +153,7 @@ pub enum ExecuteMsg {
 }
 
 /// The `msg` a cw20 `Send` to the union carries.
-#[cw_serde]
+#[wire]
 pub enum ReceiveMsg {
     /// Create a study whose pool is the sent token; the cw20 sender is the sponsor.
     CreateStudy { study: NewStudy },
@@ -146,7 +162,7 @@ pub enum ReceiveMsg {
 }
 
 /// cw20 wire type: what a token sends to a contract on `Send`.
-#[cw_serde]
+#[wire]
 pub struct Cw20ReceiveMsg {
     /// Who sent the tokens.
     pub sender: String,
@@ -155,15 +171,15 @@ pub struct Cw20ReceiveMsg {
 }
 
 /// cw20 wire type: the one token message the union sends.
-#[cw_serde]
+#[wire]
 pub enum Cw20ExecuteMsg {
     Transfer { recipient: String, amount: Uint128 },
 }
 
-#[cw_serde]
+#[wire]
 pub struct MigrateMsg {}
 
-#[cw_serde]
+#[wire]
 #[derive(QueryResponses)]
 pub enum QueryMsg {
     #[returns(ConfigResponse)]
@@ -197,7 +213,7 @@ pub enum QueryMsg {
     Pool { study_id: u64 },
 }
 
-#[cw_serde]
+#[wire]
 pub struct ConfigResponse {
     pub admin: Addr,
     pub anchors: Addr,
@@ -208,7 +224,7 @@ pub struct ConfigResponse {
 }
 
 /// Pool accounting, in the pool's token. Always `funded = fees + paid + refunded + balance`.
-#[cw_serde]
+#[wire]
 pub struct Pool {
     pub token: PoolToken,
     /// Everything deposited (creation and top-ups), fee included.
@@ -217,7 +233,8 @@ pub struct Pool {
     pub fees: Uint128,
     /// Paid to members.
     pub paid: Uint128,
-    /// Sent back to the sponsor by `WithdrawUnearned` (`None` until then).
+    /// Sent back to the sponsor by `WithdrawUnearned`, all withdrawals together (`None` until
+    /// the first).
     pub refunded: Option<Uint128>,
 }
 
@@ -235,7 +252,7 @@ impl Pool {
 }
 
 /// A study as stored and reported.
-#[cw_serde]
+#[wire]
 pub struct Study {
     pub id: u64,
     pub sponsor: Addr,
@@ -259,29 +276,52 @@ pub struct Study {
     /// Readings credited to all members: the denominator of every share.
     pub total_units: u64,
     pub created_at: Timestamp,
+    /// What eligible members earned, kept as they earn it, so that `WithdrawUnearned` leaves
+    /// their shares in the pool. `None` for studies created before 0.3.0, whose sponsor still
+    /// withdraws the whole balance (and closes claims).
+    #[serde(default)]
+    pub earned: Option<Earned>,
+}
+
+/// The book of what eligible members earned. `units` = Σ of their counted readings: the
+/// denominator of every share (`payout = min(cap, floor(net × counted / units))`);
+/// `members` = how many are eligible; `claimed_units` and `claimed_members` = the part of each
+/// already claimed. What members may still claim is at most
+/// `min(floor(net × (units − claimed_units) / units), cap × (members − claimed_members))`.
+#[wire]
+#[derive(Copy, Default, Eq)]
+pub struct Earned {
+    pub units: u64,
+    pub members: u32,
+    pub claimed_units: u64,
+    pub claimed_members: u32,
 }
 
 /// Where a study stands, from the block time and its refund.
-#[cw_serde]
+#[wire]
 #[derive(Copy, Eq)]
 pub enum StudyPhase {
     /// Before `closes_at`: joining, funding and contributions count.
     Open,
     /// From `closes_at`: members claim.
     Claiming,
-    /// From `refund_after`: members may still claim until the sponsor withdraws.
+    /// From `refund_after`: the sponsor may withdraw what no member earned; members may still
+    /// claim.
     Refundable,
-    /// The sponsor has withdrawn; nothing more moves.
+    /// The sponsor has withdrawn. Eligible members who have not claimed yet still may (their
+    /// shares stayed in the pool), except in studies created before 0.3.0.
     Closed,
 }
 
-#[cw_serde]
+#[wire]
 pub struct StudyResponse {
     pub study: Study,
     pub phase: StudyPhase,
+    /// What eligible members may still claim: kept in the pool when the sponsor withdraws.
+    pub reserved: Uint128,
 }
 
-#[cw_serde]
+#[wire]
 pub struct PoolResponse {
     pub study_id: u64,
     pub pool: Pool,
@@ -290,7 +330,7 @@ pub struct PoolResponse {
 }
 
 /// A patient's membership of a study.
-#[cw_serde]
+#[wire]
 pub struct Member {
     pub patient: Addr,
     pub study_id: u64,
@@ -303,6 +343,24 @@ pub struct Member {
     /// Days whose contributions count: the study period within the consent's data period.
     pub from_day: u64,
     pub to_day: u64,
+    /// The exact window of measurement times that counts (inclusive): the study period within
+    /// the consent's data period. A batch counts only if all its readings lie in it. `None` for
+    /// memberships recorded before 0.3.0, which count by `from_day..=to_day`.
+    #[serde(default)]
+    pub counts_from: Option<Timestamp>,
+    #[serde(default)]
+    pub counts_to: Option<Timestamp>,
+    /// When the research consent the membership rests on expires: nothing anchored from then
+    /// on counts. `None` for memberships recorded before 0.3.0.
+    #[serde(default)]
+    pub consent_expires: Option<crate::consent::Expiry>,
+    /// The days meeting the study's minimum per day and the readings credited on them (the
+    /// share's numerator), kept as readings are credited (0 for memberships of studies created
+    /// before 0.3.0, which are assessed from their day counters at claim time).
+    #[serde(default)]
+    pub counting_days: u32,
+    #[serde(default)]
+    pub counted_units: u64,
     /// Readings credited from the anchors contract while active.
     pub units: u64,
     /// What was paid, once claimed.
@@ -314,7 +372,7 @@ pub struct Member {
     pub scopes_seen: Option<Vec<DataScope>>,
 }
 
-#[cw_serde]
+#[wire]
 pub struct ContributionResponse {
     pub study_id: u64,
     /// `None` if the patient never joined.

@@ -148,6 +148,7 @@ fn readings_and_headers_round_trip_and_bad_bytes_are_refused() {
         first_time: 10,
         last_time: 20,
         root: Binary::new(vec![3; 32]),
+        scopes: None,
     };
     let mut two = h.encode_body().unwrap();
     two.extend(h.encode_body().unwrap());

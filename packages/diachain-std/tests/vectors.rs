@@ -4,10 +4,12 @@
 use cosmwasm_std::testing::MockApi;
 use cosmwasm_std::Binary;
 use diachain_std::crypto::verify_signature;
-use diachain_std::encoding::{bind_sign_bytes, rotate_sign_bytes, ReadingKind, Trend, Unit};
+use diachain_std::encoding::{
+    bind_sign_bytes, rotate_sign_bytes, ReadingKind, ScopeCount, Trend, Unit,
+};
 use diachain_std::merkle::{inclusion_proof, root, verify_inclusion};
 use diachain_std::testing::TestKey;
-use diachain_std::{BatchHeader, Domain, KeyAlgorithm, Reading};
+use diachain_std::{BatchHeader, DataScope, Domain, KeyAlgorithm, Reading};
 
 const CHAIN_ID: &str = "diachain-local-1";
 const CONTRACT: &str = "wasm14hj2tavq8fpesdwxxcu44rty3hh90vhujrvcmstl4zr3txmfvw9s0phg4d";
@@ -42,6 +44,33 @@ fn header() -> BatchHeader {
         first_time: 1_767_225_600,
         last_time: 1_767_226_200,
         root: Binary::new(root(&leaves).to_vec()),
+        scopes: None,
+    }
+}
+
+/// The same header in version 2: its three glucose readings listed as one scope.
+fn header_v2() -> BatchHeader {
+    BatchHeader {
+        scopes: Some(ScopeCount::of_kinds((0..3).map(|i| reading(i).kind))),
+        ..header()
+    }
+}
+
+/// The encoding of a list of several scopes: as if two readings were glucose and one an
+/// insulin dose.
+fn mixed_header_v2() -> BatchHeader {
+    BatchHeader {
+        scopes: Some(vec![
+            ScopeCount {
+                scope: DataScope::Glucose,
+                readings: 2,
+            },
+            ScopeCount {
+                scope: DataScope::Insulin,
+                readings: 1,
+            },
+        ]),
+        ..header()
     }
 }
 
@@ -81,6 +110,26 @@ fn vectors() -> Vec<(&'static str, String)> {
         ),
         ("header body", hex::encode(h.encode_body().unwrap())),
         ("header sign-bytes", hex::encode(&sign_bytes)),
+        (
+            "header v2 body",
+            hex::encode(header_v2().encode_body().unwrap()),
+        ),
+        (
+            "header v2 sign-bytes",
+            hex::encode(header_v2().sign_bytes(&domain()).unwrap()),
+        ),
+        (
+            "ed25519 header v2 signature",
+            hex::encode(
+                TestKey::new(KeyAlgorithm::Ed25519, 0x11)
+                    .sign(&header_v2().sign_bytes(&domain()).unwrap())
+                    .as_slice(),
+            ),
+        ),
+        (
+            "mixed header v2 body",
+            hex::encode(mixed_header_v2().encode_body().unwrap()),
+        ),
         (
             "bind sign-bytes",
             hex::encode(bind_sign_bytes(&domain(), DEVICE, PATIENT, 0).unwrap()),
@@ -232,4 +281,50 @@ fn header_signatures_of_all_three_algorithms_verify_and_fail_on_another_chain_or
             );
         }
     }
+}
+
+#[test]
+fn version_2_headers_round_trip_and_differ_from_version_1_in_body_and_sign_bytes() {
+    for h in [header_v2(), mixed_header_v2()] {
+        let body = h.encode_body().unwrap();
+        assert_eq!(body[0], 2);
+        let (decoded, rest) = BatchHeader::decode_body(&body).unwrap();
+        assert!(rest.is_empty());
+        assert_eq!(decoded, h);
+        assert_ne!(
+            h.sign_bytes(&domain()).unwrap(),
+            header().sign_bytes(&domain()).unwrap()
+        );
+    }
+    assert_eq!(header_v2().check_scopes(), Ok(()));
+    assert_eq!(mixed_header_v2().check_scopes(), Ok(()));
+    // One scope is written as its code alone: a body one byte longer than version 1's body
+    // plus the version byte.
+    assert_eq!(
+        header_v2().encode_body().unwrap().len(),
+        header().encode_body().unwrap().len() + 2
+    );
+}
+
+/// Only valid scope lists encode: a one-scope list is written as its code alone (its count is
+/// the header's), so a list whose count differs would otherwise encode, and be signed, like the
+/// valid one.
+#[test]
+fn an_invalid_scope_list_neither_encodes_nor_signs() {
+    let mut forged = header_v2();
+    forged.scopes = Some(vec![ScopeCount {
+        scope: DataScope::Glucose,
+        readings: 1,
+    }]);
+    let invalid = diachain_std::encoding::EncodingError::InvalidScopes(
+        diachain_std::encoding::ScopeError::CountMismatch {
+            listed: 1,
+            count: 3,
+        },
+    );
+    assert_eq!(forged.encode_body(), Err(invalid.clone()));
+    assert_eq!(forged.sign_bytes(&domain()), Err(invalid));
+    let mut empty = header_v2();
+    empty.scopes = Some(vec![]);
+    assert!(empty.encode_body().is_err());
 }

@@ -35,6 +35,7 @@ pub fn device_record(key: &TestKey, owner: Option<&str>) -> AnchoringDevice {
         key_since: Timestamp::from_seconds(0),
         previous_key: None,
         refuses_from: None,
+        key_holder: None,
     }
 }
 

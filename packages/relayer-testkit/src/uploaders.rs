@@ -38,6 +38,7 @@ fn record(public_key: PublicKey, owner: Option<&str>) -> AnchoringDevice {
         key_since: Timestamp::from_seconds(0),
         previous_key: None,
         refuses_from: None,
+        key_holder: None,
     }
 }
 

@@ -162,6 +162,7 @@ pub fn signed_request(
         first_time: first.measured_at,
         last_time: last.measured_at,
         root: Binary::new(merkle::root(&leaves).to_vec()),
+        scopes: None,
     };
     let signature = key.sign(&header.sign_bytes(domain)?);
     Ok(BatchRequest {

@@ -40,6 +40,7 @@ async fn relayer() -> (TestRelayer, String, tokio::sync::oneshot::Sender<()>) {
                 key_since: Timestamp::from_seconds(0),
                 previous_key: None,
                 refuses_from: None,
+                key_holder: None,
             },
         );
     }

@@ -18,7 +18,8 @@ use diachain_std::consent::{self, Expiry};
 use diachain_std::device::{Device, DeviceKind, KeyAlgorithm, KeyCustody};
 use diachain_std::encoding::bind_sign_bytes;
 use diachain_std::registry::{self, NewDevice, MAX_DEVICES_PER_REGISTRATION};
-use diachain_std::testing::{signed_batch, submission, SignedBatch, TestKey};
+use diachain_std::encoding::ReadingKind;
+use diachain_std::testing::{signed_batch, signed_batch_v2, submission, SignedBatch, TestKey};
 use diachain_std::union::{self, ContributionResponse, Eligibility, NewStudy};
 use diachain_std::{DataScope, Domain, Page, Purpose};
 
@@ -44,6 +45,7 @@ pub struct BenchDevice {
 #[derive(Clone, Debug)]
 pub struct Measure {
     pub label: String,
+    pub version: HeaderVersion,
     pub algorithm: &'static str,
     pub batches: usize,
     pub readings_per_batch: u32,
@@ -210,12 +212,31 @@ pub fn start_data_day(net: &Network, devices: &mut [&mut [BenchDevice]]) -> u64 
     day_start
 }
 
-/// Anchors one batch of `readings` readings for each of `devices` in one transaction.
+/// Anchors one batch of `readings` readings for each of `devices` in one transaction, with
+/// version 1 headers.
 pub fn anchor_once(
     net: &Network,
     devices: &mut [BenchDevice],
     readings: u32,
     label: &str,
+) -> Measure {
+    anchor_headers(net, devices, readings, label, HeaderVersion::V1)
+}
+
+/// The header version a measurement uses: 1, or 2 listing the readings' scope (glucose).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HeaderVersion {
+    V1,
+    V2,
+}
+
+/// Anchors one batch of `readings` readings for each of `devices` in one transaction.
+pub fn anchor_headers(
+    net: &Network,
+    devices: &mut [BenchDevice],
+    readings: u32,
+    label: &str,
+    version: HeaderVersion,
 ) -> Measure {
     let domain = Domain {
         chain_id: &net.chain_id,
@@ -230,15 +251,27 @@ pub fn anchor_once(
                 (d.next_time + span) / DAY,
                 "a benchmark device ran out of its data day"
             );
-            signed_batch(
-                &d.key,
-                &d.id,
-                d.next_seq,
-                readings,
-                d.next_time,
-                READING_INTERVAL,
-                &domain,
-            )
+            match version {
+                HeaderVersion::V1 => signed_batch(
+                    &d.key,
+                    &d.id,
+                    d.next_seq,
+                    readings,
+                    d.next_time,
+                    READING_INTERVAL,
+                    &domain,
+                ),
+                HeaderVersion::V2 => signed_batch_v2(
+                    &d.key,
+                    &d.id,
+                    d.next_seq,
+                    readings,
+                    d.next_time,
+                    READING_INTERVAL,
+                    &domain,
+                    &[ReadingKind::Glucose],
+                ),
+            }
         })
         .collect();
     let tx: TxResult = net.send(
@@ -260,6 +293,7 @@ pub fn anchor_once(
     }
     let m = Measure {
         label: label.to_string(),
+        version,
         algorithm: alg_name(devices[0].key.algorithm()),
         batches: devices.len(),
         readings_per_batch: readings,
@@ -291,6 +325,8 @@ pub struct Report {
     pub first: Vec<Measure>,
     pub batch_sizes: Vec<Measure>,
     pub batches_per_tx: Vec<Measure>,
+    /// Hourly 12-reading batches with version 2 headers (one scope: glucose).
+    pub v2_batches_per_tx: Vec<Measure>,
     pub block_fit: Measure,
     pub secp256r1: Vec<Measure>,
     pub claims: ClaimReport,
@@ -324,6 +360,16 @@ pub fn run(net: &Network) -> Report {
         ));
     }
     batches_per_tx.push(anchor_once(net, &mut ed[100..350], 60, "batches per tx"));
+    let mut v2_batches_per_tx = vec![];
+    for k in [100usize, 400] {
+        v2_batches_per_tx.push(anchor_headers(
+            net,
+            &mut ed[400..400 + k],
+            12,
+            "batches per tx, version 2 headers",
+            HeaderVersion::V2,
+        ));
+    }
     let block_fit = anchor_once(net, &mut ed[..800], 12, "800 hourly batches in one tx");
     let mut secp256r1 = vec![];
     for n in [12u32, 60] {
@@ -334,6 +380,7 @@ pub fn run(net: &Network) -> Report {
         first,
         batch_sizes,
         batches_per_tx,
+        v2_batches_per_tx,
         block_fit,
         secp256r1,
         claims: claims_by_devices(net, &CLAIM_DEVICES),
@@ -494,6 +541,7 @@ pub fn claims_by_devices(net: &Network, devices_per_patient: &[usize]) -> ClaimR
                             min_readings_per_day: 1,
                             min_days: 1,
                             device_kinds: vec![DeviceKind::Cgm],
+                            max_readings_per_day: None,
                         },
                         // Below an equal share of the net pool (980,000), so that no claim
                         // empties the union's balance: a bank balance that drops to zero is

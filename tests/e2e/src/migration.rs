@@ -180,6 +180,7 @@ fn seed_study(net: &Network, day: u64, now: u64) -> u64 {
             min_readings_per_day: 1,
             min_days: 1,
             device_kinds: vec![DeviceKind::Cgm],
+            max_readings_per_day: None,
         },
         cap_per_patient: Uint128::new(500_000),
     };

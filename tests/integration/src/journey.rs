@@ -213,6 +213,7 @@ pub fn the_study() -> union::NewStudy {
             min_readings_per_day: MIN_READINGS_PER_DAY,
             min_days: MIN_DAYS,
             device_kinds: vec![DeviceKind::Cgm],
+            max_readings_per_day: None,
         },
         STUDY_CAP,
     )

@@ -190,7 +190,7 @@ fn a_patient_cannot_claim_another_patients_rewards() {
     let study_id = s.story.study.unwrap();
     s.set_time(CLAIM_AT);
     let mine = s.contribution(study_id, &a.patient).claimable;
-    assert_eq!(mine, Uint128::new(366_600));
+    assert_eq!(mine, Uint128::new(385_084));
 
     // Acting for the patient elsewhere (a guardian) or not at all: no member, no claim.
     for intruder in [&a.guardian, &a.stranger, &a.sponsor] {
@@ -202,7 +202,7 @@ fn a_patient_cannot_claim_another_patients_rewards() {
 
     // `Claim` has no field to name whose rewards to take. A message that adds one anyway (JSON
     // fields the contract does not know are ignored) still pays the sender's own share: the
-    // other patient gets their capped 500,000, not the patient's 413,400.
+    // other patient gets their capped 500,000, not the patient's 385,084.
     #[derive(Serialize, Debug)]
     #[serde(rename_all = "snake_case")]
     enum Forged {
@@ -301,6 +301,8 @@ fn a_contract_pretending_to_be_the_anchors_contract_is_refused() {
             scope: DataScope::Glucose,
             day: STUDY_FROM,
             readings: 100_000,
+            first_time: None,
+            last_time: None,
         }],
     };
     let msg = forward(to_json_binary(&inflated).unwrap(), &union_addr);
@@ -442,6 +444,7 @@ fn a_research_consent_narrower_than_the_study_cannot_join_it() {
         min_readings_per_day: 0,
         min_days: 0,
         device_kinds: vec![],
+        max_readings_per_day: None,
     };
     let study = new_study("Basal-bolus", &wanted, from, to, anyone, 1_000);
     let study_id = s.create_study(study, 10_000).accepted("study");

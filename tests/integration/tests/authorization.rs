@@ -446,6 +446,8 @@ fn union_samples(s: &Suite) -> Vec<union::ExecuteMsg> {
                 scope: DataScope::Glucose,
                 day: STUDY_FROM,
                 readings: 10_000,
+                first_time: None,
+                last_time: None,
             }],
         },
         M::ResearchConsentEnded {

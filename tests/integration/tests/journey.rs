@@ -622,8 +622,9 @@ fn ch09_the_patient_revokes_research_consent_and_accrual_stops() {
 ///
 /// - net pool = 1,000,000 − 2.5 % fee = 975,000; credited readings: patient 636, other 864;
 /// - the patient's last day (72 readings credited before their consent ended) is under the
-///   minimum, so 564 count: 975,000 × 564 / 1,500 = 366,600;
-/// - other patient: 975,000 × 864 / 1,500 = 561,600, capped at 500,000.
+///   minimum, so 564 count; both are eligible, so the pool is shared among 564 + 864 = 1,428
+///   counted readings: 975,000 × 564 / 1,428 = 385,084;
+/// - other patient: 975,000 × 864 / 1,428 = 589,915, capped at 500,000.
 #[test]
 fn ch10_rewards_are_claimed() {
     let mut s = journey::through(9);
@@ -642,19 +643,19 @@ fn ch10_rewards_are_claimed() {
     let mine = s.contribution(study_id, &a.patient);
     assert_eq!((mine.counting_days, mine.counted_units), (2, 564));
     assert!(mine.eligible);
-    assert_eq!(mine.claimable, Uint128::new(366_600));
+    assert_eq!(mine.claimable, Uint128::new(385_084));
     let theirs = s.contribution(study_id, &a.other_patient);
     assert_eq!(theirs.claimable, Uint128::new(STUDY_CAP));
 
     let (patient_before, other_before) = (s.balance(&a.patient), s.balance(&a.other_patient));
     journey::ch10_rewards_claimed(&mut s);
-    assert_eq!(s.balance(&a.patient) - patient_before, 366_600);
+    assert_eq!(s.balance(&a.patient) - patient_before, 385_084);
     assert_eq!(s.balance(&a.other_patient) - other_before, STUDY_CAP);
     assert_eq!(
         s.member(study_id, &a.patient).claimed,
-        Some(Uint128::new(366_600))
+        Some(Uint128::new(385_084))
     );
-    assert_eq!(s.pool(study_id).pool.paid, Uint128::new(866_600));
+    assert_eq!(s.pool(study_id).pool.paid, Uint128::new(885_084));
 
     assert_refused(
         s.union_exec(&a.patient, union::ExecuteMsg::Claim { study_id }),
@@ -664,11 +665,10 @@ fn ch10_rewards_are_claimed() {
 
 /// Chapter 11 — **The sponsor takes back the unearned rest.**
 ///
-/// Not before the grace period has passed (the members' guaranteed claim window), and only the
-/// sponsor. Then the whole remainder — here the other patient's capped excess, 61,600, and the
-/// share of the patient's day under the minimum, 46,800 — goes back
-/// and the study is closed: the books balance exactly (funded = fee + paid + refunded) and the
-/// union holds nothing more for it.
+/// Not before the grace period has passed, and only the sponsor. Both members have claimed, so
+/// nothing is reserved: the whole remainder — the other patient's capped excess, 89,916 — goes
+/// back; the books balance exactly (funded = fee + paid + refunded), the union holds nothing
+/// more for the study, and nothing is left to withdraw.
 #[test]
 fn ch11_the_sponsor_takes_back_the_unearned_rest() {
     let mut s = journey::through(10);
@@ -688,9 +688,9 @@ fn ch11_the_sponsor_takes_back_the_unearned_rest() {
 
     journey::ch11_sponsor_takes_back_the_rest(&mut s);
 
-    assert_eq!(s.balance(&a.sponsor), SPONSOR_FUNDS - STUDY_FUNDS + 108_400);
+    assert_eq!(s.balance(&a.sponsor), SPONSOR_FUNDS - STUDY_FUNDS + 89_916);
     let pool = s.pool(study_id);
-    assert_eq!(pool.pool.refunded, Some(Uint128::new(108_400)));
+    assert_eq!(pool.pool.refunded, Some(Uint128::new(89_916)));
     assert_eq!(pool.balance, Uint128::zero());
     assert_eq!(
         pool.pool.funded,
@@ -702,10 +702,10 @@ fn ch11_the_sponsor_takes_back_the_unearned_rest() {
 
     assert_refused(
         s.union_exec(&a.sponsor, union::ExecuteMsg::WithdrawUnearned { study_id }),
-        UnionError::StudyClosed { study_id },
+        UnionError::NothingToWithdraw { study_id },
     );
     assert_refused(
         s.union_exec(&a.other_patient, union::ExecuteMsg::Claim { study_id }),
-        UnionError::StudyClosed { study_id },
+        UnionError::AlreadyClaimed { study_id },
     );
 }

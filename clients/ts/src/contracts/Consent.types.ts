@@ -289,6 +289,7 @@ export interface ResearchConsentResponse {
 export interface ResearchConsent {
   data_from: Timestamp;
   data_to: Timestamp;
+  expires: Expiry;
   grant_id: number;
   grantee: Addr;
   scopes: DataScope[];

@@ -7,7 +7,7 @@
 
 import { ICosmWasmClient, ISigningCosmWasmClient } from "../cosmjs.js";
 import { Coin, StdFee } from "@cosmjs/amino";
-import { InstantiateMsg, ExecuteMsg, Uint128, Timestamp, Uint64, DeviceKind, DataScope, Binary, Addr, NewStudy, Eligibility, Cw20ReceiveMsg, Contribution, QueryMsg, MigrateMsg, ConfigResponse, ContributionResponse, Member, PageForMember, ArrayOfUint64, PoolToken, PoolResponse, Pool, StudyPhase, PageForStudyResponse, StudyResponse, Study } from "./DataUnion.types.js";
+import { InstantiateMsg, ExecuteMsg, Uint128, Timestamp, Uint64, DeviceKind, DataScope, Binary, Addr, NewStudy, Eligibility, Cw20ReceiveMsg, Contribution, QueryMsg, MigrateMsg, ConfigResponse, Expiry, ContributionResponse, Member, PageForMember, ArrayOfUint64, PoolToken, PoolResponse, Pool, StudyPhase, PageForStudyResponse, StudyResponse, Study, Earned } from "./DataUnion.types.js";
 export interface DataUnionReadOnlyInterface {
   contractAddress: string;
   config: () => Promise<ConfigResponse>;

@@ -77,6 +77,7 @@ export interface NewStudy {
 }
 export interface Eligibility {
   device_kinds: DeviceKind[];
+  max_readings_per_day?: number | null;
   min_days: number;
   min_readings_per_day: number;
 }
@@ -87,6 +88,8 @@ export interface Cw20ReceiveMsg {
 }
 export interface Contribution {
   day: number;
+  first_time?: number | null;
+  last_time?: number | null;
   patient: Addr;
   readings: number;
   scope: DataScope;
@@ -131,6 +134,11 @@ export interface ConfigResponse {
   grace_period: number;
   treasury: Addr;
 }
+export type Expiry = {
+  at_height: number;
+} | {
+  at_time: Timestamp;
+};
 export interface ContributionResponse {
   claimable: Uint128;
   counted_units: number;
@@ -143,6 +151,11 @@ export interface ContributionResponse {
 export interface Member {
   active: boolean;
   claimed?: Uint128 | null;
+  consent_expires?: Expiry | null;
+  counted_units?: number;
+  counting_days?: number;
+  counts_from?: Timestamp | null;
+  counts_to?: Timestamp | null;
   from_day: number;
   grant_id: number;
   joined_at: Timestamp;
@@ -186,6 +199,7 @@ export interface PageForStudyResponse {
 }
 export interface StudyResponse {
   phase: StudyPhase;
+  reserved: Uint128;
   study: Study;
 }
 export interface Study {
@@ -196,6 +210,7 @@ export interface Study {
   data_from_day: number;
   data_to_day: number;
   description_url: string;
+  earned?: Earned | null;
   eligibility: Eligibility;
   fee_bps: number;
   id: number;
@@ -206,4 +221,10 @@ export interface Study {
   sponsor: Addr;
   title: string;
   total_units: number;
+}
+export interface Earned {
+  claimed_members: number;
+  claimed_units: number;
+  members: number;
+  units: number;
 }

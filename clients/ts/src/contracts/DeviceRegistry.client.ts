@@ -7,7 +7,7 @@
 
 import { ICosmWasmClient, ISigningCosmWasmClient } from "../cosmjs.js";
 import { Coin, StdFee } from "@cosmjs/amino";
-import { InstantiateMsg, ExecuteMsg, Role, KeyCustody, DeviceKind, KeyAlgorithm, Binary, SuspensionReason, Timestamp, Uint64, RevocationReason, NewDevice, PublicKey, QueryMsg, MigrateMsg, Addr, AnchoringInfoResponse, AnchoringDevice, ConfigResponse, DeviceStatus, Authority, Device, DevicesResponse, PageForDevice, GuardianAppointer, PageForGuardianInfo, GuardianInfo, Boolean, PageForKeyRecord, KeyRecord, NullableParticipant, ParticipantStatus, Participant, PageForParticipant, NullablePendingTransfer, PendingTransfer, PageForPendingTransfer } from "./DeviceRegistry.types.js";
+import { InstantiateMsg, ExecuteMsg, Role, KeyCustody, DeviceKind, KeyAlgorithm, Binary, SuspensionReason, Timestamp, Uint64, RevocationReason, NewDevice, PublicKey, QueryMsg, MigrateMsg, Addr, AnchoringInfoResponse, AnchoringDevice, KeyHolder, Lapse, ConfigResponse, DeviceStatus, Authority, Device, DevicesResponse, PageForDevice, GuardianAppointer, PageForGuardianInfo, GuardianInfo, Boolean, PageForKeyRecord, KeyRecord, NullableParticipant, ParticipantStatus, Participant, PageForParticipant, NullablePendingTransfer, PendingTransfer, PageForPendingTransfer } from "./DeviceRegistry.types.js";
 export interface DeviceRegistryReadOnlyInterface {
   contractAddress: string;
   config: () => Promise<ConfigResponse>;
@@ -97,6 +97,15 @@ export interface DeviceRegistryReadOnlyInterface {
     recipient: string;
     startAfter?: string;
   }) => Promise<PageForPendingTransfer>;
+  pendingTransfersFrom: ({
+    limit,
+    owner,
+    startAfter
+  }: {
+    limit?: number;
+    owner: string;
+    startAfter?: string;
+  }) => Promise<PageForPendingTransfer>;
   keyHistory: ({
     deviceId,
     limit,
@@ -126,6 +135,7 @@ export class DeviceRegistryQueryClient implements DeviceRegistryReadOnlyInterfac
     this.guardians = this.guardians.bind(this);
     this.pendingTransfer = this.pendingTransfer.bind(this);
     this.pendingTransfersTo = this.pendingTransfersTo.bind(this);
+    this.pendingTransfersFrom = this.pendingTransfersFrom.bind(this);
     this.keyHistory = this.keyHistory.bind(this);
   }
   config = async (): Promise<ConfigResponse> => {
@@ -300,6 +310,23 @@ export class DeviceRegistryQueryClient implements DeviceRegistryReadOnlyInterfac
       pending_transfers_to: {
         limit,
         recipient,
+        start_after: startAfter
+      }
+    });
+  };
+  pendingTransfersFrom = async ({
+    limit,
+    owner,
+    startAfter
+  }: {
+    limit?: number;
+    owner: string;
+    startAfter?: string;
+  }): Promise<PageForPendingTransfer> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      pending_transfers_from: {
+        limit,
+        owner,
         start_after: startAfter
       }
     });

@@ -183,6 +183,12 @@ export type QueryMsg = {
     start_after?: string | null;
   };
 } | {
+  pending_transfers_from: {
+    limit?: number | null;
+    owner: string;
+    start_after?: string | null;
+  };
+} | {
   key_history: {
     device_id: string;
     limit?: number | null;
@@ -196,6 +202,7 @@ export interface AnchoringInfoResponse {
   relayer_active: boolean;
 }
 export interface AnchoringDevice {
+  key_holder?: KeyHolder | null;
   key_since: Timestamp;
   kind: DeviceKind;
   owner?: Addr | null;
@@ -204,6 +211,15 @@ export interface AnchoringDevice {
   previous_key?: PublicKey | null;
   public_key: PublicKey;
   refuses_from?: Timestamp | null;
+}
+export interface KeyHolder {
+  lapses?: Lapse[];
+  refuses_from?: Timestamp | null;
+  relayer: Addr;
+}
+export interface Lapse {
+  from: Timestamp;
+  to: Timestamp;
 }
 export interface ConfigResponse {
   admin: Addr;

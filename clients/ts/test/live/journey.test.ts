@@ -103,6 +103,7 @@ describe.skipIf(!CHAIN_ID)('live: the journey on a wasmd node', () => {
     expect(info.devices.length).toBe(1);
     expect(await w.registry.pendingTransfer({ deviceId: w.device.id })).toBeNull();
     expect((await w.registry.pendingTransfersTo({ recipient: patient.address })).items).toEqual([]);
+    expect((await w.registry.pendingTransfersFrom({ owner: patient.address })).items).toEqual([]);
   });
 
   it('a sponsor creates and funds a study; the patient gives research consent and joins', async () => {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
-import { EncodingError, bindSignBytes, encodeReading, readingLeafHash, toHex, utcDay } from '../../src/index.js';
+import {
+  BATCH_V2, EncodingError, SCOPES, bindSignBytes, encodeHeaderBody, encodeReading, readingLeafHash, scopeCountsOf, toHex, utcDay,
+} from '../../src/index.js';
 import { DOMAIN, PATIENT, reading } from './fixtures.js';
 
 describe('reading encoding', () => {
@@ -38,5 +40,28 @@ describe('reading encoding', () => {
   it('computes UTC days', () => {
     expect(utcDay(1_767_225_600)).toBe(20_454n);
     expect(utcDay(1_767_225_599)).toBe(20_453n);
+  });
+});
+
+describe('version 2 header scopes', () => {
+  it('lists each scope of the readings once, in code order, as diachain-std does', () => {
+    expect(scopeCountsOf(['carbohydrates', 'glucose', 'insulin_basal', 'ketones', 'steps', 'insulin_bolus'])).toEqual([
+      { scope: 'glucose', readings: 2 },
+      { scope: 'insulin', readings: 2 },
+      { scope: 'nutrition', readings: 1 },
+      { scope: 'device_events', readings: 1 },
+    ]);
+    expect(scopeCountsOf([])).toEqual([]);
+  });
+
+  it('writes one scope as its code and several as a counted list after the version byte', () => {
+    const base = { device_id: 'gw-12345678', first_seq: 1, last_seq: 3, count: 3, first_time: 0, last_time: 0, root: new Uint8Array(32) };
+    const v1 = encodeHeaderBody(base);
+    const one = encodeHeaderBody({ ...base, scopes: [{ scope: 'insulin', readings: 3 }] });
+    const two = encodeHeaderBody({ ...base, scopes: [{ scope: 'glucose', readings: 2 }, { scope: 'nutrition', readings: 1 }] });
+    expect(one[0]).toBe(BATCH_V2);
+    expect(Array.from(one.slice(1, -1))).toEqual(Array.from(v1));
+    expect(one[one.length - 1]).toBe(SCOPES.insulin);
+    expect(Array.from(two.slice(v1.length + 1))).toEqual([0, 2, 1, 0, 0, 0, 2, 3, 0, 0, 0, 1]);
   });
 });

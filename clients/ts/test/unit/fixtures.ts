@@ -3,7 +3,9 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 
-import { BatchHeader, Domain, KeyAlgorithm, Reading, merkleRoot, readingLeafHash } from '../../src/index.js';
+import {
+  BatchHeader, Domain, KeyAlgorithm, Reading, merkleRoot, readingLeafHash, scopeCountsOf,
+} from '../../src/index.js';
 
 export const CHAIN_ID = 'diachain-local-1';
 export const CONTRACT = 'wasm14hj2tavq8fpesdwxxcu44rty3hh90vhujrvcmstl4zr3txmfvw9s0phg4d';
@@ -37,6 +39,16 @@ export function header(): BatchHeader {
     last_time: 1_767_226_200,
     root: merkleRoot(leaves()),
   };
+}
+
+/** The same header in version 2: its three glucose readings listed as one scope. */
+export function headerV2(): BatchHeader {
+  return { ...header(), scopes: scopeCountsOf([0, 1, 2].map((i) => reading(i).kind)) };
+}
+
+/** The encoding of several scopes: as if two readings were glucose and one an insulin dose. */
+export function mixedHeaderV2(): BatchHeader {
+  return { ...header(), scopes: [{ scope: 'glucose', readings: 2 }, { scope: 'insulin', readings: 1 }] };
 }
 
 /**

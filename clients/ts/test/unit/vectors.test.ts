@@ -7,7 +7,7 @@ import {
   inclusionProof, rotateSignBytes, toHex,
 } from '../../src/index.js';
 import { documentedBlock } from './docs.js';
-import { DEVICE, DOMAIN, PATIENT, header, leaves, reading, testKey } from './fixtures.js';
+import { DEVICE, DOMAIN, PATIENT, header, headerV2, leaves, mixedHeaderV2, reading, testKey } from './fixtures.js';
 
 function computed(): [string, string][] {
   const l = leaves();
@@ -22,6 +22,10 @@ function computed(): [string, string][] {
     ['proof of reading[1]', inclusionProof(l, 1)!.map(toHex).join(',')],
     ['header body', toHex(encodeHeaderBody(header()))],
     ['header sign-bytes', toHex(signBytes)],
+    ['header v2 body', toHex(encodeHeaderBody(headerV2()))],
+    ['header v2 sign-bytes', toHex(headerSignBytes(headerV2(), DOMAIN))],
+    ['ed25519 header v2 signature', toHex(testKey('ed25519', 0x11).sign(headerSignBytes(headerV2(), DOMAIN)))],
+    ['mixed header v2 body', toHex(encodeHeaderBody(mixedHeaderV2()))],
     ['bind sign-bytes', toHex(bindSignBytes(DOMAIN, DEVICE, PATIENT, 0))],
   ];
   const keys: [KeyAlgorithm, number][] = [['ed25519', 0x11], ['secp256k1', 0x22], ['secp256r1', 0x33]];

@@ -18,11 +18,15 @@ pub fn revoke_grant(
     let mut grant = GRANTS
         .may_load(deps.storage, grant_id)?
         .ok_or(ContractError::GrantNotFound { grant_id })?;
-    let allowed = info.sender == grant.patient
-        || info.sender == grant.grantee
+    let for_patient = info.sender == grant.patient
         || is_guardian(deps.as_ref(), &config, &grant.patient, &info.sender)?;
-    if !allowed {
+    if !for_patient && info.sender != grant.grantee {
         return Err(ContractError::NotPatientGuardianOrGrantee);
+    }
+    // A research consent is the patient's to end: its grantee is the study's sponsor, who
+    // would otherwise end a membership it pays for (and take back the member's share).
+    if !for_patient && grant.purpose == Purpose::Research {
+        return Err(ContractError::ResearchConsentIsThePatients { grant_id });
     }
     cw_utils::nonpayable(&info)?;
     if grant.revoked.is_some() {

@@ -111,7 +111,7 @@ fn revoking_a_research_grant_notifies_every_listener_and_ends_research_consent()
     .unwrap();
     let id = grant_id(&s.exec(&patient, s.research_msg(&sponsor, 42)).unwrap());
     let res = s
-        .exec(&sponsor, ExecuteMsg::RevokeGrant { grant_id: id })
+        .exec(&patient, ExecuteMsg::RevokeGrant { grant_id: id })
         .unwrap();
     let expected = ConsentHookMsg::ResearchConsentEnded {
         patient: patient.clone(),
@@ -183,4 +183,28 @@ fn a_failing_listener_is_logged_by_reply_and_does_not_undo_the_revocation() {
         crate::contract::reply(s.deps.as_mut(), env, unknown).unwrap_err(),
         ContractError::UnknownReply { id: 9 }
     );
+}
+
+/// A research consent is the patient's to end: its grantee, the study's sponsor, cannot
+/// renounce it (that would end a membership the sponsor pays for, and let it take back the
+/// member's share), while it can still renounce any other grant it holds. Nothing changes.
+#[test]
+fn the_grantee_of_a_research_consent_cannot_end_it() {
+    let mut s = Suite::new();
+    let (patient, sponsor) = (s.patient.clone(), s.addr("sponsor"));
+    let id = grant_id(&s.exec(&patient, s.research_msg(&sponsor, 42)).unwrap());
+    assert_eq!(
+        s.exec(&sponsor, ExecuteMsg::RevokeGrant { grant_id: id })
+            .unwrap_err(),
+        ContractError::ResearchConsentIsThePatients { grant_id: id }
+    );
+    let research: diachain_std::consent::ResearchConsentResponse =
+        s.query(QueryMsg::ResearchConsent {
+            patient: patient.to_string(),
+            study_id: 42,
+        });
+    assert_eq!(research.consent.map(|c| c.grant_id), Some(id));
+    assert!(s
+        .exec(&patient, ExecuteMsg::RevokeGrant { grant_id: id })
+        .is_ok());
 }

@@ -1,4 +1,6 @@
-//! Member: claim the share once the study has closed.
+//! Member: claim the share once the study has closed. In studies that keep a book of what
+//! members earned (created from 0.3.0 on), a share stays claimable after the sponsor withdrew
+//! what no member earned.
 
 use cosmwasm_std::{DepsMut, Env, MessageInfo, Response};
 
@@ -18,7 +20,7 @@ pub fn claim(
     let mut member = MEMBERS
         .may_load(deps.storage, (study_id, &info.sender))?
         .ok_or(ContractError::NotMember { study_id })?;
-    if study.pool.refunded.is_some() {
+    if study.pool.refunded.is_some() && study.earned.is_none() {
         return Err(ContractError::StudyClosed { study_id });
     }
     if env.block.time < study.closes_at {
@@ -49,6 +51,14 @@ pub fn claim(
         });
     }
     study.pool.paid = study.pool.paid.checked_add(amount)?;
+    if let Some(earned) = &mut study.earned {
+        let overflow = || cosmwasm_std::OverflowError::new(cosmwasm_std::OverflowOperation::Add);
+        earned.claimed_units = earned
+            .claimed_units
+            .checked_add(assessment.counted_units)
+            .ok_or_else(overflow)?;
+        earned.claimed_members = earned.claimed_members.checked_add(1).ok_or_else(overflow)?;
+    }
     member.claimed = Some(amount);
     MEMBERS.save(deps.storage, (study_id, &member.patient), &member)?;
     STUDIES.save(deps.storage, study_id, &study)?;

@@ -5,8 +5,8 @@ use cosmwasm_std::{
 };
 use diachain_std::encoding::SECONDS_PER_DAY;
 use diachain_std::union::{
-    Cw20ReceiveMsg, NewStudy, Pool, PoolToken, ReceiveMsg, Study, DEFAULT_CLOSE_DELAY,
-    MAX_CLOSE_DELAY, MAX_LINK_LEN, MAX_STUDY_DAYS, MAX_TITLE_LEN,
+    Cw20ReceiveMsg, Earned, NewStudy, Pool, PoolToken, ReceiveMsg, Study, DEFAULT_CLOSE_DELAY,
+    MAX_CLOSE_DELAY, MAX_DAY, MAX_LINK_LEN, MAX_STUDY_DAYS, MAX_TITLE_LEN,
 };
 
 use super::{book_deposit, load_study, payment};
@@ -127,6 +127,12 @@ pub(crate) fn validate(study: &NewStudy, now: Timestamp) -> Result<Timestamp, Co
     if study.data_from_day > study.data_to_day {
         return Err(ContractError::InvalidDataPeriod);
     }
+    if study.data_to_day > MAX_DAY {
+        return Err(ContractError::DayOutOfRange {
+            day: study.data_to_day,
+            max: MAX_DAY,
+        });
+    }
     let days = study.data_to_day - study.data_from_day + 1;
     if days > MAX_STUDY_DAYS {
         return Err(ContractError::DataPeriodTooLong {
@@ -140,19 +146,20 @@ pub(crate) fn validate(study: &NewStudy, now: Timestamp) -> Result<Timestamp, Co
             days,
         });
     }
+    if let Some(max) = study.eligibility.max_readings_per_day {
+        let min = study.eligibility.min_readings_per_day;
+        if max == 0 || max < min {
+            return Err(ContractError::InvalidMaxReadingsPerDay { max, min });
+        }
+    }
     if study.cap_per_patient.is_zero() {
         return Err(ContractError::ZeroCap);
     }
-    // End of the data period and the latest closing time, in seconds; an absurd day number
-    // is an invalid period.
-    let (period_end, latest) = study
-        .data_to_day
-        .checked_add(1)
-        .and_then(|d| d.checked_mul(SECONDS_PER_DAY))
-        .and_then(|end| Some((end, end.checked_add(MAX_CLOSE_DELAY)?)))
-        .ok_or(ContractError::InvalidDataPeriod)?;
+    // End of the data period and the latest closing time. `MAX_DAY` leaves room for both, and
+    // for the grace period after them, within what a `Timestamp` holds.
+    let period_end = (study.data_to_day + 1) * SECONDS_PER_DAY;
     let earliest = Timestamp::from_seconds(period_end);
-    let latest = Timestamp::from_seconds(latest);
+    let latest = Timestamp::from_seconds(period_end + MAX_CLOSE_DELAY);
     let closes_at = study
         .closes_at
         .unwrap_or_else(|| earliest.plus_seconds(DEFAULT_CLOSE_DELAY));
@@ -203,6 +210,7 @@ fn create(
         active_members: 0,
         total_units: 0,
         created_at: now,
+        earned: Some(Earned::default()),
     };
     let fee = book_deposit(&mut study, amount)?;
     LAST_STUDY_ID.save(deps.storage, &id)?;

@@ -2,6 +2,7 @@
 //! research consent ended.
 
 use cosmwasm_std::{Addr, Deps, DepsMut, Env, MessageInfo, Response, Storage, Timestamp};
+use diachain_std::consent::Expiry;
 use diachain_std::encoding::SECONDS_PER_DAY;
 use diachain_std::union::{Member, Study, MAX_ACTIVE_STUDIES_PER_PATIENT};
 use diachain_std::Consent;
@@ -13,7 +14,7 @@ use crate::state::{active_studies, ACTIVE, CONFIG, MEMBERS, STUDIES};
 /// Patient: join a study. The consent contract must show a live research consent for the
 /// study, granted to the study's sponsor (a consent to anyone else gives the sponsor nothing),
 /// whose scopes cover every scope the study wants and whose data period overlaps the study's.
-/// Counting days are the overlap.
+/// What counts is exactly the overlap (to the second), until the consent expires.
 pub fn join(
     deps: DepsMut,
     env: Env,
@@ -87,11 +88,13 @@ fn check_free_slot(
     Ok(stale)
 }
 
-/// What a fitting research consent gives a membership: its grant and the counting days.
+/// What a fitting research consent gives a membership: its grant, the exact window of
+/// measurement times that counts (and its days), and when the consent expires.
 struct JoinConsent {
     grant_id: u64,
-    from_day: u64,
-    to_day: u64,
+    counts_from: u64,
+    counts_to: u64,
+    expires: Expiry,
 }
 
 /// The consent contract's live research consent for the study: granted to the sponsor,
@@ -127,19 +130,28 @@ fn check_consent(
     if !missing.is_empty() {
         return Err(ContractError::ConsentScopesInsufficient { missing });
     }
-    let from_day = study
-        .data_from_day
-        .max(grant.data_from.seconds() / SECONDS_PER_DAY);
-    let to_day = study
+    // The study's days are at most `MAX_DAY` (checked at creation), so these cannot overflow.
+    let study_from = study.data_from_day.saturating_mul(SECONDS_PER_DAY);
+    let study_to = study
         .data_to_day
-        .min(grant.data_to.seconds() / SECONDS_PER_DAY);
-    if from_day > to_day || grant.data_to < grant.data_from {
+        .saturating_add(1)
+        .saturating_mul(SECONDS_PER_DAY)
+        .saturating_sub(1);
+    // Readings are measured at whole seconds: the window rounds the consent's ends inward.
+    let consent_from = grant
+        .data_from
+        .seconds()
+        .saturating_add(u64::from(grant.data_from.subsec_nanos() > 0));
+    let counts_from = study_from.max(consent_from);
+    let counts_to = study_to.min(grant.data_to.seconds());
+    if counts_from > counts_to {
         return Err(ContractError::ConsentPeriodOutsideStudy { study_id });
     }
     Ok(JoinConsent {
         grant_id: grant.grant_id,
-        from_day,
-        to_day,
+        counts_from,
+        counts_to,
+        expires: grant.expires,
     })
 }
 
@@ -159,8 +171,11 @@ fn plan_membership(
             active: true,
             joined_at: now,
             left_at: None,
-            from_day: consent.from_day,
-            to_day: consent.to_day,
+            from_day: consent.counts_from / SECONDS_PER_DAY,
+            to_day: consent.counts_to / SECONDS_PER_DAY,
+            counts_from: Some(Timestamp::from_seconds(consent.counts_from)),
+            counts_to: Some(Timestamp::from_seconds(consent.counts_to)),
+            consent_expires: Some(consent.expires),
             ..previous
         },
         None => {
@@ -172,8 +187,13 @@ fn plan_membership(
                 active: true,
                 joined_at: now,
                 left_at: None,
-                from_day: consent.from_day,
-                to_day: consent.to_day,
+                from_day: consent.counts_from / SECONDS_PER_DAY,
+                to_day: consent.counts_to / SECONDS_PER_DAY,
+                counts_from: Some(Timestamp::from_seconds(consent.counts_from)),
+                counts_to: Some(Timestamp::from_seconds(consent.counts_to)),
+                consent_expires: Some(consent.expires),
+                counting_days: 0,
+                counted_units: 0,
                 units: 0,
                 claimed: None,
                 scopes_seen: Some(vec![]),

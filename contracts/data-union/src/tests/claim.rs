@@ -5,6 +5,7 @@ use cosmwasm_std::{coins, Uint128};
 use cw_utils::PaymentError;
 use diachain_std::device::DeviceKind;
 use diachain_std::hooks::Contribution;
+use diachain_std::union::StudyPhase;
 use diachain_std::DataScope;
 
 use super::fixture::*;
@@ -130,9 +131,12 @@ fn claim_below_the_minimum_days_is_refused_and_only_qualifying_days_count() {
         (info.counting_days, info.counted_units, info.eligible),
         (2, 270, true)
     );
-    // total credited = 150 + 120 + 30 + 260 = 560; alice counts 270 → floor(1000·270/560) = 482.
+    // Alice is the only eligible member, so the pool is shared among what she counted alone:
+    // floor(1000 · 270 / 270) = 1000. Bob's 260 readings, and Alice's thin day, dilute nothing
+    // (before 0.3.0 the denominator was every credited reading, 560, and Alice got 482).
+    assert_eq!(suite.study_info(id).study.earned.unwrap().units, 270);
     suite.claim(&alice, id).unwrap();
-    assert_eq!(suite.balance(Funding::Native, &alice), 482);
+    assert_eq!(suite.balance(Funding::Native, &alice), 1_000);
 }
 
 #[test]
@@ -155,8 +159,10 @@ fn claim_without_readings_from_a_required_device_kind_is_refused() {
             kind: DeviceKind::Pump,
         },
     );
+    // Bob is the only eligible member: the whole pool is his (his 10 glucose readings are all
+    // the eligible members counted).
     suite.claim(&bob, id).unwrap();
-    assert_eq!(suite.balance(Funding::Native, &bob), 500);
+    assert_eq!(suite.balance(Funding::Native, &bob), 1_000);
 }
 
 /// Before 0.2.0 a claim (and the contribution query) asked the anchors contract for the
@@ -197,9 +203,15 @@ fn a_membership_from_0_1_reads_its_scopes_from_coverage() {
     let alice = suite.addr("alice");
     suite.consent_and_join(&alice, id);
     suite.anchor(&alice, DataScope::Glucose, FROM_DAY, 40);
-    // Rewrite the member as 0.1.x stored it: its JSON had no `scopes_seen`.
+    // Rewrite the member as 0.1.x stored it (its JSON had no `scopes_seen`), in a study as
+    // 0.2.x stored it (no book of earnings): memberships of 0.1.x only exist in such studies.
     let union = suite.union.clone();
     let mut storage = suite.app.contract_storage_mut(&union);
+    let mut legacy_study = crate::state::STUDIES.load(storage.as_ref(), id).unwrap();
+    legacy_study.earned = None;
+    crate::state::STUDIES
+        .save(storage.as_mut(), id, &legacy_study)
+        .unwrap();
     let mut member = crate::state::MEMBERS
         .load(storage.as_ref(), (id, &alice))
         .unwrap();
@@ -227,6 +239,8 @@ fn a_membership_from_0_1_reads_its_scopes_from_coverage() {
                 scope: DataScope::Insulin,
                 day: FROM_DAY,
                 readings: 3,
+                first_time: None,
+                last_time: None,
             }],
             false,
         )
@@ -275,16 +289,24 @@ fn a_member_who_left_still_claims_what_was_credited() {
     assert_eq!(suite.balance(Funding::Native, &alice), 750_000);
 }
 
+/// A share stays claimable after the grace period, and after the sponsor has withdrawn: the
+/// withdrawal left it in the pool.
 #[test]
-fn claim_after_the_grace_period_works_until_the_sponsor_withdraws() {
+fn claim_after_the_grace_period_works_also_after_the_sponsor_withdraws() {
     let (mut suite, id, alice, bob) = two_members(Funding::Native);
     suite.pass_grace();
     suite.claim(&alice, id).unwrap();
     let sponsor = suite.sponsor.clone();
+    let bob_share = suite.contribution(id, &bob).claimable;
+    assert!(!bob_share.is_zero());
     suite.withdraw(&sponsor, id).unwrap();
+    assert_eq!(suite.study_info(id).phase, StudyPhase::Closed);
+    assert_eq!(suite.contribution(id, &bob).claimable, bob_share);
+    suite.claim(&bob, id).unwrap();
+    assert_eq!(suite.balance(Funding::Native, &bob), bob_share.u128());
     assert_refused(
         suite.claim(&bob, id),
-        ContractError::StudyClosed { study_id: id },
+        ContractError::AlreadyClaimed { study_id: id },
     );
 }
 

@@ -4,7 +4,7 @@ use cosmwasm_std::{coin, coins, Timestamp, Uint128};
 use cw_utils::PaymentError;
 use diachain_std::device::DeviceKind;
 use diachain_std::union::{
-    PoolToken, ReceiveMsg, StudyPhase, MAX_CLOSE_DELAY, MAX_STUDY_DAYS, MAX_TITLE_LEN,
+    PoolToken, ReceiveMsg, StudyPhase, MAX_CLOSE_DELAY, MAX_DAY, MAX_STUDY_DAYS, MAX_TITLE_LEN,
 };
 use diachain_std::DataScope;
 
@@ -175,7 +175,20 @@ fn create_refuses_every_invalid_study_field() {
                 s.data_from_day = u64::MAX - 1;
                 s.data_to_day = u64::MAX;
             }),
-            ContractError::InvalidDataPeriod,
+            ContractError::DayOutOfRange {
+                day: u64::MAX,
+                max: MAX_DAY,
+            },
+        ),
+        (
+            Box::new(|s| {
+                s.data_from_day = MAX_DAY;
+                s.data_to_day = MAX_DAY + 1;
+            }),
+            ContractError::DayOutOfRange {
+                day: MAX_DAY + 1,
+                max: MAX_DAY,
+            },
         ),
         (
             Box::new(|s| s.closes_at = Some(Timestamp::from_seconds((TO_DAY + 1) * DAY - 1))),
@@ -242,4 +255,23 @@ fn fee_of_zero_sends_nothing_to_the_treasury() {
     let id = suite.create_native(Suite::study(), 1_000).unwrap();
     assert_eq!(suite.pool(id).pool.fees.u128(), 0);
     assert_eq!(suite.balance(Funding::Native, &suite.treasury.clone()), 0);
+}
+
+/// A study may end on `MAX_DAY`, the last day for which its closing time and the end of the
+/// longest grace period after it still fit in a `Timestamp`.
+#[test]
+fn a_study_ending_on_the_last_allowed_day_is_created() {
+    let mut suite = Suite::new();
+    let mut study = Suite::study();
+    study.data_from_day = MAX_DAY - 1;
+    study.data_to_day = MAX_DAY;
+    let latest = (MAX_DAY + 1) * DAY + MAX_CLOSE_DELAY;
+    study.closes_at = Some(Timestamp::from_seconds(latest));
+    let id = suite.create_native(study, 100).unwrap();
+    let created = suite.study_info(id).study;
+    assert_eq!(created.closes_at, Timestamp::from_seconds(latest));
+    assert_eq!(
+        created.refund_after,
+        Timestamp::from_seconds(latest + GRACE)
+    );
 }

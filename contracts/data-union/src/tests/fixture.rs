@@ -10,7 +10,7 @@ use cosmwasm_std::{
 use cw_multi_test::{App, AppResponse, ContractWrapper, Executor};
 use cw_storage_plus::{Item, Map};
 use diachain_std::anchors::{self, CoverageResponse, DayCoverage};
-use diachain_std::consent::{self, ResearchConsent, ResearchConsentResponse};
+use diachain_std::consent::{self, Expiry, ResearchConsent, ResearchConsentResponse};
 use diachain_std::hooks::{hook_msgs, AnchorsHookMsg, ConsentHookMsg, Contribution};
 use diachain_std::union::{
     ConfigResponse, ContributionResponse, Cw20ReceiveMsg, Eligibility, Member, NewStudy,
@@ -519,6 +519,7 @@ impl Suite {
                 min_readings_per_day: 0,
                 min_days: 0,
                 device_kinds: vec![],
+                max_readings_per_day: None,
             },
             cap_per_patient: Uint128::new(u128::MAX),
         }
@@ -645,6 +646,7 @@ impl Suite {
                 scopes,
                 data_from: Timestamp::from_seconds(from),
                 data_to: Timestamp::from_seconds(to),
+                expires: Expiry::AtTime(Timestamp::from_seconds((TO_DAY + 400) * DAY)),
             },
         );
     }
@@ -668,6 +670,7 @@ impl Suite {
                 scopes,
                 data_from: Timestamp::from_seconds(0),
                 data_to: Timestamp::from_seconds((TO_DAY + 400) * DAY),
+                expires: Expiry::AtTime(Timestamp::from_seconds((TO_DAY + 400) * DAY)),
             },
         );
     }
@@ -750,6 +753,8 @@ impl Suite {
                 scope,
                 day,
                 readings,
+                first_time: None,
+                last_time: None,
             }],
             true,
         )

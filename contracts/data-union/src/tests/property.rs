@@ -1,6 +1,8 @@
-//! Property: for random joins, leaves, revocations, contributions, top-ups and claims, what the
-//! members were paid plus the fee plus the sponsor's refund equals what was funded, exactly;
-//! no member is paid more than the cap; the union ends holding nothing for the study.
+//! Property: for random joins, leaves, revocations, contributions, top-ups and claims (before,
+//! late, and after the sponsor's withdrawal), what the members were paid plus the fee plus the
+//! sponsor's refunds plus what the union still holds equals what was funded, exactly; no member
+//! is paid more than the cap; a withdrawal never lowers what any member may claim; and what the
+//! union still holds at the end is the reserve of the members who never claimed.
 
 use cosmwasm_std::Uint128;
 use diachain_std::hooks::Contribution;
@@ -43,6 +45,7 @@ struct Params {
     ops: Vec<Op>,
     claimers: Vec<bool>,
     late_claimers: Vec<bool>,
+    after_claimers: Vec<bool>,
 }
 
 fn params() -> impl Strategy<Value = Params> {
@@ -56,9 +59,21 @@ fn params() -> impl Strategy<Value = Params> {
         prop::collection::vec(op(), 0..40),
         prop::collection::vec(any::<bool>(), PATIENTS),
         prop::collection::vec(any::<bool>(), PATIENTS),
+        prop::collection::vec(any::<bool>(), PATIENTS),
     )
         .prop_map(
-            |(cw20, fee_bps, funded, cap, min_per_day, min_days, ops, claimers, late_claimers)| {
+            |(
+                cw20,
+                fee_bps,
+                funded,
+                cap,
+                min_per_day,
+                min_days,
+                ops,
+                claimers,
+                late_claimers,
+                after_claimers,
+            )| {
                 Params {
                     cw20,
                     fee_bps,
@@ -69,6 +84,7 @@ fn params() -> impl Strategy<Value = Params> {
                     ops,
                     claimers,
                     late_claimers,
+                    after_claimers,
                 }
             },
         )
@@ -125,6 +141,8 @@ fn run(p: Params) {
                             scope,
                             day: FROM_DAY - 2 + offset,
                             readings,
+                            first_time: None,
+                            last_time: None,
                         }],
                         notify,
                     )
@@ -164,24 +182,54 @@ fn run(p: Params) {
         }
     }
     let sponsor = suite.sponsor.clone();
+    let shares = |suite: &Suite| -> Vec<u128> {
+        patients
+            .iter()
+            .map(|who| suite.contribution(id, who).claimable.u128())
+            .collect()
+    };
+    let before_withdrawal = shares(&suite);
     let before = suite.balance(funding, &sponsor);
     suite.withdraw(&sponsor, id).unwrap();
-    let refund = suite.balance(funding, &sponsor) - before;
-    for who in &patients {
-        assert!(suite.claim(who, id).is_err(), "no claim after the refund");
+    let mut refund = suite.balance(funding, &sponsor) - before;
+    assert_eq!(
+        shares(&suite),
+        before_withdrawal,
+        "the withdrawal leaves every share claimable"
+    );
+    for (i, who) in patients.iter().enumerate() {
+        if p.after_claimers[i] {
+            let before = suite.balance(funding, who);
+            let _ = suite.claim(who, id);
+            let got = suite.balance(funding, who) - before;
+            assert_eq!(
+                got, before_withdrawal[i],
+                "a claim after the withdrawal pays the share"
+            );
+            paid[i] += got;
+        }
     }
+    // What the late claims freed (capped excess, rounding) goes back too.
+    let before = suite.balance(funding, &sponsor);
+    let _ = suite.withdraw(&sponsor, id);
+    refund += suite.balance(funding, &sponsor) - before;
 
     let fee = suite.balance(funding, &suite.treasury.clone());
     let total_paid: u128 = paid.iter().sum();
-    assert_eq!(total_paid + fee + refund, total_funded);
-    assert_eq!(suite.balance(funding, &suite.union.clone()), 0);
+    let held = suite.balance(funding, &suite.union.clone());
+    assert_eq!(total_paid + fee + refund + held, total_funded);
     for amount in &paid {
         assert!(*amount <= p.cap, "paid {amount} above cap {}", p.cap);
     }
-    let pool = suite.pool(id).pool;
-    assert_eq!(pool.paid.u128(), total_paid);
-    assert_eq!(pool.fees.u128(), fee);
-    assert_eq!(pool.refunded.unwrap().u128(), refund);
+    let pool = suite.pool(id);
+    assert_eq!(pool.pool.paid.u128(), total_paid);
+    assert_eq!(pool.pool.fees.u128(), fee);
+    assert_eq!(pool.pool.refunded.unwrap().u128(), refund);
+    assert_eq!(pool.balance.u128(), held);
+    // The union keeps exactly the reserve, which covers every share still unclaimed.
+    assert_eq!(suite.study_info(id).reserved.u128(), held);
+    let unclaimed: u128 = shares(&suite).iter().sum();
+    assert!(held >= unclaimed, "holds {held}, owes {unclaimed}");
 }
 
 proptest! {

@@ -1,14 +1,15 @@
-//! Migration from 0.1.x and 0.2.x: stored records of the previous code read after `migrate`.
+//! Migration from 0.1.x, 0.2.x and 0.3.x: stored records of the previous code read after
+//! `migrate`.
 
 use cosmwasm_std::{from_json, Timestamp};
 use diachain_std::device::SuspensionReason;
-use diachain_std::registry::{GuardianAppointer, GuardianInfo, MigrateMsg};
+use diachain_std::registry::{GuardianAppointer, GuardianInfo, MigrateMsg, PendingTransfer};
 use diachain_std::{DeviceStatus, KeyAlgorithm, Page};
 
 use super::{addr, Fx};
 use crate::contract::{migrate, CONTRACT_NAME, CONTRACT_VERSION};
 use crate::msg::{ExecuteMsg, QueryMsg};
-use crate::state::{DEVICES, GUARDIANS};
+use crate::state::{DEVICES, GUARDIANS, TRANSFERS_FROM};
 
 #[test]
 fn records_written_by_the_previous_version_read_after_migrate_without_their_free_text() {
@@ -155,4 +156,88 @@ fn a_device_stored_by_0_2_without_key_custody_reads_as_holding_its_own_key_after
     let text =
         String::from_utf8(cosmwasm_std::Storage::get(&fx.deps.storage, &key).unwrap()).unwrap();
     assert!(text.contains(r#""key_custody":"device""#), "{text}");
+}
+
+#[test]
+fn offers_stored_before_the_owner_index_are_listed_by_recipient_only_and_work_as_before() {
+    let mut fx = Fx::new();
+    let patient = fx.patient.clone();
+    let (recipient, other) = (addr("new-owner"), addr("other-recipient"));
+    let mut keys = Vec::new();
+    for (i, id) in ["cgm-oldoffer1", "cgm-oldoffer2"].into_iter().enumerate() {
+        let key = fx.registered_and_bound(id, KeyAlgorithm::Ed25519, 50 + i as u8);
+        let proof = fx.bind_proof(&key, id, &recipient);
+        fx.exec(
+            &patient,
+            ExecuteMsg::TransferDevice {
+                device_id: id.into(),
+                new_owner: recipient.to_string(),
+                signature: proof,
+                expires_in_seconds: None,
+            },
+        )
+        .unwrap();
+        // What 0.2.0 to 0.3.2 stored: the offer and the recipient's index, no owner index.
+        TRANSFERS_FROM.remove(&mut fx.deps.storage, (&patient, id));
+        keys.push(key);
+    }
+    cw2::set_contract_version(&mut fx.deps.storage, CONTRACT_NAME, "0.3.2").unwrap();
+    migrate(fx.deps.as_mut(), fx.env.clone(), MigrateMsg {}).unwrap();
+
+    let listed = |fx: &Fx, msg: QueryMsg| -> Vec<String> {
+        let page: Page<PendingTransfer> = fx.query(msg);
+        page.items.into_iter().map(|t| t.device_id).collect()
+    };
+    let by_owner = |fx: &Fx| {
+        listed(
+            fx,
+            QueryMsg::PendingTransfersFrom {
+                owner: patient.to_string(),
+                start_after: None,
+                limit: None,
+            },
+        )
+    };
+    let by_recipient = |fx: &Fx| {
+        listed(
+            fx,
+            QueryMsg::PendingTransfersTo {
+                recipient: recipient.to_string(),
+                start_after: None,
+                limit: None,
+            },
+        )
+    };
+    assert!(by_owner(&fx).is_empty());
+    assert_eq!(by_recipient(&fx), vec!["cgm-oldoffer1", "cgm-oldoffer2"]);
+    // They are accepted and cancelled as before; removing their missing entry is harmless.
+    fx.exec(
+        &recipient,
+        ExecuteMsg::AcceptTransfer {
+            device_id: "cgm-oldoffer1".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(fx.device("cgm-oldoffer1").owner, Some(recipient.clone()));
+    fx.exec(
+        &patient,
+        ExecuteMsg::CancelTransfer {
+            device_id: "cgm-oldoffer2".into(),
+        },
+    )
+    .unwrap();
+    assert!(by_recipient(&fx).is_empty());
+    // An offer made after the migration is listed under its owner.
+    let proof = fx.bind_proof(&keys[1], "cgm-oldoffer2", &other);
+    fx.exec(
+        &patient,
+        ExecuteMsg::TransferDevice {
+            device_id: "cgm-oldoffer2".into(),
+            new_owner: other.to_string(),
+            signature: proof,
+            expires_in_seconds: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(by_owner(&fx), vec!["cgm-oldoffer2"]);
 }

@@ -360,3 +360,160 @@ fn anchoring_info_takes_up_to_a_full_submission_of_ids() {
         ContractError::TooManyIds { .. }
     );
 }
+
+/// A key a relayer holds is reported with its holder and the holder's standing: admitted
+/// (nothing refused), suspended (refused from the suspension), removed (from the removal, or
+/// from the suspension it was removed in), admitted again (nothing refused). A key a device
+/// holds names no holder, whatever happens to its manufacturer. The raw view keeps the holder
+/// and round-trips.
+#[test]
+fn anchoring_info_reports_a_relayer_held_keys_holder_and_its_standing() {
+    use diachain_std::registry::{AnchoringDevice, AnchoringInfoResponse};
+    let mut fx = Fx::new();
+    fx.register_relayer_gateway("ns-holder-0001", KeyAlgorithm::Ed25519, 7);
+    fx.register("cgm-holder-001", KeyAlgorithm::Ed25519, 8);
+    let (relayer, admin, maker) = (fx.relayer.clone(), fx.admin.clone(), fx.maker.clone());
+    let holder_refuses_from = |fx: &Fx| {
+        let info: AnchoringInfoResponse = fx.query(QueryMsg::AnchoringInfo {
+            relayer: fx.stranger.to_string(),
+            device_ids: vec!["ns-holder-0001".into(), "cgm-holder-001".into()],
+        });
+        assert!(info.devices[1].as_ref().unwrap().key_holder.is_none());
+        let holder = info.devices[0].clone().unwrap().key_holder.unwrap();
+        assert_eq!(holder.relayer, fx.relayer);
+        holder.refuses_from
+    };
+    assert_eq!(holder_refuses_from(&fx), None);
+    let raw = crate::state::anchoring_view(&fx.deps.storage, "ns-holder-0001")
+        .unwrap()
+        .unwrap();
+    assert!(raw.key_holder.is_some());
+    assert_eq!(AnchoringDevice::decode(&raw.encode()).unwrap(), raw);
+
+    fx.advance(60);
+    let suspended = fx.env.block.time;
+    fx.suspend_participant(Role::Relayer, &relayer);
+    fx.suspend_participant(Role::Manufacturer, &maker);
+    assert_eq!(holder_refuses_from(&fx), Some(suspended));
+    fx.advance(60);
+    let remove = |fx: &mut Fx| {
+        fx.exec(
+            &admin,
+            ExecuteMsg::RemoveParticipant {
+                role: Role::Relayer,
+                address: relayer.to_string(),
+            },
+        )
+        .unwrap();
+    };
+    remove(&mut fx);
+    assert_eq!(holder_refuses_from(&fx), Some(suspended));
+    fx.admit(Role::Relayer, &relayer);
+    assert_eq!(holder_refuses_from(&fx), None);
+    fx.advance(60);
+    let removed = fx.env.block.time;
+    remove(&mut fx);
+    assert_eq!(holder_refuses_from(&fx), Some(removed));
+    // A relayer removed before removals were recorded: from the epoch.
+    crate::state::REMOVED.remove(&mut fx.deps.storage, (Role::Relayer.code(), &relayer));
+    assert_eq!(
+        holder_refuses_from(&fx),
+        Some(cosmwasm_std::Timestamp::from_seconds(0))
+    );
+}
+
+/// A relayer-held gateway registered before 0.4.0 has an anchoring view without the holder: the
+/// registry reads the holder from the device, so the custody rule holds for it too, until its
+/// next change writes a view of the current form.
+#[test]
+fn a_relayer_held_key_whose_view_predates_the_holder_is_still_reported_with_it() {
+    use diachain_std::registry::{AnchoringDevice, AnchoringInfoResponse};
+    let mut fx = Fx::new();
+    fx.register_relayer_gateway("ns-legacy-0001", KeyAlgorithm::Ed25519, 9);
+    // Rewrite the view as 0.3.x stored it: no holder, neither flag bit.
+    let key = cw_storage_plus::Map::<&str, ()>::new("v").key("ns-legacy-0001");
+    let mut view = crate::state::anchoring_view(&fx.deps.storage, "ns-legacy-0001")
+        .unwrap()
+        .unwrap();
+    view.key_holder = None;
+    let mut raw = view.encode();
+    raw[0] &= 0x3f;
+    assert!(AnchoringDevice::holder_unrecorded(&raw));
+    cosmwasm_std::Storage::set(&mut fx.deps.storage, &key, &raw);
+    fx.advance(60);
+    let suspended = fx.env.block.time;
+    let relayer = fx.relayer.clone();
+    fx.suspend_participant(Role::Relayer, &relayer);
+    let info: AnchoringInfoResponse = fx.query(QueryMsg::AnchoringInfo {
+        relayer: relayer.to_string(),
+        device_ids: vec!["ns-legacy-0001".into()],
+    });
+    let holder = info.devices[0].clone().unwrap().key_holder.unwrap();
+    assert_eq!(
+        (holder.relayer, holder.refuses_from),
+        (relayer, Some(suspended))
+    );
+}
+
+/// A relayer's past lapses (suspended then reinstated, removed then admitted again) are kept
+/// with their ends, oldest first, and reported with its keys; beyond `MAX_HOLDER_LAPSES` the two
+/// oldest merge into one that covers both.
+#[test]
+fn a_relayers_lapses_are_kept_and_the_oldest_merge_beyond_the_cap() {
+    use diachain_std::registry::{AnchoringInfoResponse, Lapse, MAX_HOLDER_LAPSES};
+    let mut fx = Fx::new();
+    fx.register_relayer_gateway("ns-lapses-0001", KeyAlgorithm::Ed25519, 7);
+    let (relayer, admin) = (fx.relayer.clone(), fx.admin.clone());
+    let lapses = |fx: &Fx| {
+        let info: AnchoringInfoResponse = fx.query(QueryMsg::AnchoringInfo {
+            relayer: fx.stranger.to_string(),
+            device_ids: vec!["ns-lapses-0001".into()],
+        });
+        info.devices[0].clone().unwrap().key_holder.unwrap().lapses
+    };
+    let mut expected = vec![];
+    for _ in 0..MAX_HOLDER_LAPSES + 2 {
+        fx.advance(60);
+        let from = fx.env.block.time;
+        fx.suspend_participant(Role::Relayer, &relayer);
+        fx.advance(60);
+        fx.exec(
+            &admin,
+            ExecuteMsg::ReinstateParticipant {
+                role: Role::Relayer,
+                address: relayer.to_string(),
+            },
+        )
+        .unwrap();
+        expected.push(Lapse {
+            from,
+            to: fx.env.block.time,
+        });
+    }
+    let kept = lapses(&fx);
+    assert_eq!(kept.len(), MAX_HOLDER_LAPSES);
+    assert_eq!(kept[0].from, expected[0].from);
+    assert_eq!(kept[0].to, expected[2].to);
+    assert_eq!(kept[1..], expected[3..]);
+    // Removed and admitted again: one more lapse, from the removal to the admission.
+    fx.advance(60);
+    let removed = fx.env.block.time;
+    fx.exec(
+        &admin,
+        ExecuteMsg::RemoveParticipant {
+            role: Role::Relayer,
+            address: relayer.to_string(),
+        },
+    )
+    .unwrap();
+    fx.advance(60);
+    fx.admit(Role::Relayer, &relayer);
+    let last = *lapses(&fx).last().unwrap();
+    assert_eq!(
+        last,
+        Lapse {
+            from: removed,
+            to: fx.env.block.time
+        }
+    );
+}

@@ -61,6 +61,15 @@ fn to(fx: &Fx, recipient: &Addr) -> Vec<String> {
     page.items.into_iter().map(|t| t.device_id).collect()
 }
 
+fn from(fx: &Fx, owner: &Addr) -> Vec<String> {
+    let page: Page<PendingTransfer> = fx.query(QueryMsg::PendingTransfersFrom {
+        owner: owner.to_string(),
+        start_after: None,
+        limit: None,
+    });
+    page.items.into_iter().map(|t| t.device_id).collect()
+}
+
 fn attr<'a>(res: &'a Response, key: &str) -> &'a str {
     res.attributes
         .iter()
@@ -528,6 +537,184 @@ fn pending_transfers_are_listed_by_recipient_in_capped_pages() {
     assert_err!(
         fx.try_query::<Page<PendingTransfer>>(QueryMsg::PendingTransfersTo {
             recipient: "bad".into(),
+            start_after: None,
+            limit: None,
+        }),
+        ContractError::Std(_)
+    );
+}
+
+// The owner's list (`PendingTransfersFrom`): every path that stores or removes an offer keeps
+// it in step.
+
+#[test]
+fn an_offer_is_listed_under_its_owner_until_the_recipient_accepts_it() {
+    let mut fx = Fx::new();
+    let patient = fx.patient.clone();
+    let recipient = addr("new-owner");
+    assert!(from(&fx, &patient).is_empty());
+    offered(&mut fx, &recipient, None);
+    assert_eq!(from(&fx, &patient), vec![ID.to_string()]);
+    // Listed under who made it, not under the recipient.
+    assert!(from(&fx, &recipient).is_empty());
+    fx.exec(&recipient, accept(ID)).unwrap();
+    assert!(from(&fx, &patient).is_empty());
+    assert!(from(&fx, &recipient).is_empty());
+}
+
+#[test]
+fn an_offer_a_guardian_makes_is_listed_under_the_owner_and_goes_when_cancelled() {
+    let mut fx = Fx::new();
+    let (patient, guardian) = (fx.patient.clone(), fx.guardian.clone());
+    let recipient = addr("new-owner");
+    let key = fx.registered_and_bound(ID, KeyAlgorithm::Secp256r1, 11);
+    add_guardian(&mut fx, &patient, &guardian);
+    let proof = fx.bind_proof(&key, ID, &recipient);
+    fx.exec(&guardian, offer_msg(ID, &recipient, proof, None))
+        .unwrap();
+    assert_eq!(from(&fx, &patient), vec![ID.to_string()]);
+    assert!(from(&fx, &guardian).is_empty());
+    let res = fx.exec(&patient, cancel(ID)).unwrap();
+    assert_eq!(attr(&res, "action"), "cancel_transfer");
+    assert!(from(&fx, &patient).is_empty());
+}
+
+#[test]
+fn a_declined_offer_leaves_the_owners_list() {
+    let mut fx = Fx::new();
+    let patient = fx.patient.clone();
+    let recipient = addr("new-owner");
+    offered(&mut fx, &recipient, None);
+    let res = fx.exec(&recipient, cancel(ID)).unwrap();
+    assert_eq!(attr(&res, "action"), "decline_transfer");
+    assert!(from(&fx, &patient).is_empty());
+}
+
+#[test]
+fn an_expired_offer_stays_listed_under_its_owner_until_cleared() {
+    let mut fx = Fx::new();
+    let patient = fx.patient.clone();
+    let recipient = addr("new-owner");
+    offered(&mut fx, &recipient, Some(3_600));
+    fx.advance(3_600);
+    assert_eq!(from(&fx, &patient), vec![ID.to_string()]);
+    fx.exec(&patient, cancel(ID)).unwrap();
+    assert!(from(&fx, &patient).is_empty());
+}
+
+#[test]
+fn an_expired_offer_replaced_by_a_new_one_is_listed_once_under_its_owner() {
+    let mut fx = Fx::new();
+    let patient = fx.patient.clone();
+    let (first, second) = (addr("first-recipient"), addr("second-recipient"));
+    let key = offered(&mut fx, &first, Some(3_600));
+    fx.advance(3_600);
+    let proof = fx.bind_proof(&key, ID, &second);
+    fx.exec(&patient, offer_msg(ID, &second, proof, None))
+        .unwrap();
+    let page: Page<PendingTransfer> = fx.query(QueryMsg::PendingTransfersFrom {
+        owner: patient.to_string(),
+        start_after: None,
+        limit: None,
+    });
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items[0].to, second);
+}
+
+#[test]
+fn unbinding_or_revoking_a_device_removes_its_offer_from_the_owners_list() {
+    let mut fx = Fx::new();
+    let patient = fx.patient.clone();
+    let recipient = addr("new-owner");
+    let key = offered(&mut fx, &recipient, None);
+    fx.exec(
+        &patient,
+        ExecuteMsg::UnbindDevice {
+            device_id: ID.into(),
+        },
+    )
+    .unwrap();
+    assert!(from(&fx, &patient).is_empty());
+
+    let bind = fx.bind_proof(&key, ID, &patient);
+    fx.exec(
+        &patient,
+        ExecuteMsg::BindDevice {
+            device_id: ID.into(),
+            patient: None,
+            signature: bind,
+        },
+    )
+    .unwrap();
+    let proof = fx.bind_proof(&key, ID, &recipient);
+    fx.exec(&patient, offer_msg(ID, &recipient, proof, None))
+        .unwrap();
+    assert_eq!(from(&fx, &patient), vec![ID.to_string()]);
+    fx.exec(
+        &patient,
+        ExecuteMsg::RevokeDevice {
+            device_id: ID.into(),
+            reason: RevocationReason::Lost,
+            effective_at: None,
+        },
+    )
+    .unwrap();
+    assert!(from(&fx, &patient).is_empty());
+}
+
+#[test]
+fn pending_transfers_are_listed_by_owner_in_capped_pages() {
+    let mut fx = Fx::new();
+    let patient = fx.patient.clone();
+    let mut ids = Vec::new();
+    for i in 0..4u8 {
+        let id = format!("cgm-from000{i}");
+        let key = fx.register(&id, KeyAlgorithm::Ed25519, 40 + i);
+        let bind = fx.bind_proof(&key, &id, &patient);
+        fx.exec(
+            &patient,
+            ExecuteMsg::BindDevice {
+                device_id: id.clone(),
+                patient: None,
+                signature: bind,
+            },
+        )
+        .unwrap();
+        // To different recipients: the owner's list gathers them all.
+        let recipient = addr(&format!("recipient-{i}"));
+        let proof = fx.bind_proof(&key, &id, &recipient);
+        fx.exec(&patient, offer_msg(&id, &recipient, proof, None))
+            .unwrap();
+        ids.push(id);
+    }
+    let page = |start_after: Option<String>, limit: Option<u32>| -> Page<PendingTransfer> {
+        fx.query(QueryMsg::PendingTransfersFrom {
+            owner: patient.to_string(),
+            start_after,
+            limit,
+        })
+    };
+    let first = page(None, Some(3));
+    assert_eq!(
+        first.items.iter().map(|t| &t.device_id).collect::<Vec<_>>(),
+        ids[..3].iter().collect::<Vec<_>>()
+    );
+    assert!(first.has_more);
+    assert!(first.items.iter().all(|t| t.from == patient));
+    // An ordinary exclusive bound: it need not be an id with an offer.
+    let rest = page(Some("cgm-from0001x".into()), Some(3));
+    assert_eq!(
+        rest.items.iter().map(|t| &t.device_id).collect::<Vec<_>>(),
+        ids[2..].iter().collect::<Vec<_>>()
+    );
+    assert!(!rest.has_more);
+    // Capped like every list: a limit of 0 gives one, a huge limit at most 100.
+    assert_eq!(page(None, Some(0)).items.len(), 1);
+    assert_eq!(page(None, Some(u32::MAX)).items.len(), 4);
+    assert_eq!(page(None, None).items.len(), 4);
+    assert_err!(
+        fx.try_query::<Page<PendingTransfer>>(QueryMsg::PendingTransfersFrom {
+            owner: "bad".into(),
             start_after: None,
             limit: None,
         }),

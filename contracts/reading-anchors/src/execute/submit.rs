@@ -14,18 +14,20 @@ use cosmwasm_std::{
     Addr, Api, Binary, DepsMut, Env, MessageInfo, QuerierWrapper, Response, Storage, Timestamp,
 };
 use diachain_std::anchors::{
-    decode_submission, MAX_BATCHES_PER_SUBMIT, MAX_CLOCK_SKEW_SECONDS, MAX_READINGS_PER_BATCH,
-    MAX_SEQ,
+    decode_submission, scope_min_interval_seconds, MAX_BATCHES_PER_SUBMIT, MAX_CLOCK_SKEW_SECONDS,
+    MAX_READINGS_PER_BATCH, MAX_SEQ,
 };
 use diachain_std::crypto::{verify_signature, SIGNATURE_LEN};
-use diachain_std::encoding::utc_day;
+use diachain_std::encoding::{utc_day, ScopeCount};
 use diachain_std::hooks::{hook_msgs, AnchorsHookMsg, Contribution};
-use diachain_std::registry::{AnchoringDevice, AnchoringInfoResponse};
+use diachain_std::registry::{
+    AnchoringDevice, AnchoringInfoResponse, KeyHolder, HELD_KEY_QUEUE_SECONDS,
+};
 use diachain_std::{BatchHeader, DataScope, DeviceKind, Domain, KeyAlgorithm, PublicKey, Registry};
 
 use crate::error::ContractError;
 use crate::state::{
-    BatchRecord, Batches, Config, GapRecord, CONFIG, GAPS, LISTENERS, PATIENT_DAYS, SEGMENTS,
+    BatchRecord, Batches, Config, GapRecord, Segments, CONFIG, GAPS, LISTENERS, PATIENT_DAYS,
 };
 
 type Signed = (BatchHeader, [u8; SIGNATURE_LEN]);
@@ -41,11 +43,15 @@ struct Checked<'a> {
     sign_bytes: Vec<u8>,
 }
 
+/// A coverage segment to write: device, day, start, owner, scope, and whether it opens the
+/// owner's day of the device (then the patient's day index is written too).
+type NewSegment<'a> = (&'a str, u32, u64, &'a Addr, DataScope, bool);
+
 /// What a valid message writes, and what it tells listeners.
 struct Plan<'a> {
     records: Vec<(&'a str, BatchRecord)>,
     gaps: Vec<(&'a str, u64, u64)>,
-    segments: Vec<(&'a str, u32, u64, &'a Addr, DataScope)>,
+    segments: Vec<NewSegment<'a>>,
     contributions: Vec<Contribution>,
     readings: u64,
 }
@@ -141,7 +147,14 @@ fn check_batches<'a>(
                 device_id: device_id(),
             })?;
         check_header(index, h, now, device.kind, config.min_interval(device.kind))?;
-        check_device(index, h, device)?;
+        h.check_scopes()
+            .map_err(|reason| ContractError::InvalidScopes {
+                index,
+                device_id: device_id(),
+                reason,
+            })?;
+        check_scope_density(index, h, device.kind, config.min_interval(device.kind))?;
+        check_device(index, h, device, now)?;
         let key = signing_key(index, h, device)?;
         let sign_bytes = h.sign_bytes(&domain).map_err(ContractError::Malformed)?;
         checked.push(Checked {
@@ -156,11 +169,13 @@ fn check_batches<'a>(
 
 /// Readings are attributed to the device's owner; data measured before the current owner took
 /// the device belongs to someone else and is never credited to them. The device must accept
-/// data at the batch's last reading.
+/// data at the batch's last reading, and a key a relayer holds must be in good standing (see
+/// [`check_holder`]).
 fn check_device(
     index: usize,
     h: &BatchHeader,
     device: &AnchoringDevice,
+    now: u64,
 ) -> Result<(), ContractError> {
     if h.first_time < device.owner_since.seconds() {
         return Err(ContractError::MeasuredBeforeOwner {
@@ -170,12 +185,62 @@ fn check_device(
             owner_since: device.owner_since.seconds(),
         });
     }
+    // `check_header` has refused a `last_time` past the block time (plus the clock skew), so
+    // this cannot overflow a `Timestamp`.
     if !device.accepts_data_at(Timestamp::from_seconds(h.last_time)) {
         return Err(ContractError::DeviceNotAccepting {
             index,
             device_id: h.device_id.clone(),
             at: h.last_time,
         });
+    }
+    if let Some(holder) = &device.key_holder {
+        check_holder(index, h, holder, now)?;
+    }
+    Ok(())
+}
+
+/// A key a relayer holds attests nothing measured while that relayer is out of good standing
+/// (now, or in a past lapse), whoever submits the batch; and what it attested before leaving good
+/// standing may be anchored for `HELD_KEY_QUEUE_SECONDS` after, no longer (a relayer that is out
+/// cannot go on signing batches dated before).
+fn check_holder(
+    index: usize,
+    h: &BatchHeader,
+    holder: &KeyHolder,
+    now: u64,
+) -> Result<(), ContractError> {
+    let device_id = || h.device_id.clone();
+    if let Some(since) = holder.refuses_from.map(|t| t.seconds()) {
+        if h.last_time >= since {
+            return Err(ContractError::KeyHolderNotInGoodStanding {
+                index,
+                device_id: device_id(),
+                holder: holder.relayer.to_string(),
+                since,
+            });
+        }
+        if now > since.saturating_add(HELD_KEY_QUEUE_SECONDS) {
+            return Err(ContractError::HeldKeyQueueClosed {
+                index,
+                device_id: device_id(),
+                holder: holder.relayer.to_string(),
+                since,
+                window: HELD_KEY_QUEUE_SECONDS,
+            });
+        }
+    }
+    for lapse in &holder.lapses {
+        let (from, to) = (lapse.from.seconds(), lapse.to.seconds());
+        if h.first_time < to && h.last_time >= from {
+            return Err(ContractError::MeasuredWhileHolderLapsed {
+                index,
+                device_id: device_id(),
+                holder: holder.relayer.to_string(),
+                from,
+                to,
+            });
+        }
     }
     Ok(())
 }
@@ -213,8 +278,9 @@ fn plan<'a>(
     let mut heads: BTreeMap<&str, Option<BatchRecord>> = BTreeMap::new();
     let mut records: Vec<(&str, BatchRecord)> = Vec::with_capacity(items.len());
     let mut gaps: Vec<(&str, u64, u64)> = Vec::new();
-    let mut segments: Vec<(&str, u32, u64, &Addr, DataScope)> = Vec::new();
-    let mut totals: BTreeMap<(&Addr, DataScope, u32), u64> = BTreeMap::new();
+    let mut segments: Vec<NewSegment> = Vec::new();
+    let mut contributions: Vec<Contribution> = Vec::with_capacity(items.len());
+    let mut readings: u64 = 0;
     for (index, ((h, _), Checked { device, owner, .. })) in items.iter().zip(checked).enumerate() {
         let id = h.device_id.as_str();
         let head = match heads.get(id) {
@@ -222,8 +288,6 @@ fn plan<'a>(
             None => Batches::latest(storage, id)?,
         };
         let day = day_of(h.first_time)?;
-        let scope = device.kind.scope();
-        let prev_cumulative = head.as_ref().map_or(0, |p| p.cumulative);
         if let Some(prev) = &head {
             if let Some((from_seq, to_seq)) =
                 check_continuity(index, h, prev, day, device.kind, config)?
@@ -233,36 +297,45 @@ fn plan<'a>(
         }
         // A new coverage segment on a new day, or when the owner changed since the device's
         // last anchored batch (`>=`: a change in that batch's block may have come after it).
-        // Within one message the owner is the same for all of a device's batches.
+        // Within one message the owner is the same for all of a device's batches. Otherwise the
+        // batch continues the segment its device's last batch ended in, as long as its readings
+        // are of that segment's scope.
         let head_from_this_message = heads.contains_key(id);
-        let new_segment = match &head {
-            None => true,
-            Some(p) => {
-                p.day != day
-                    || (!head_from_this_message && device.owner_since_height >= p.anchored_height)
+        let current = match &head {
+            Some(p)
+                if p.day == day
+                    && (head_from_this_message
+                        || device.owner_since_height < p.anchored_height) =>
+            {
+                Some(p.scope.unwrap_or(device.kind.scope()))
             }
+            _ => None,
         };
-        if new_segment {
-            segments.push((id, day, prev_cumulative, *owner, scope));
+        let mut cumulative = head.as_ref().map_or(0, |p| p.cumulative);
+        let (mut scope, opens_day) = (current, current.is_none());
+        for c in continue_first(h.scope_counts(device.kind), current) {
+            if scope != Some(c.scope) {
+                let first = opens_day && scope.is_none();
+                segments.push((id, day, cumulative, *owner, c.scope, first));
+                scope = Some(c.scope);
+            }
+            cumulative = cumulative
+                .checked_add(u64::from(c.readings))
+                .ok_or_else(|| cosmwasm_std::StdError::msg("reading count overflow"))?;
+            readings = readings.saturating_add(u64::from(c.readings));
+            contributions.push(Contribution {
+                patient: (*owner).clone(),
+                scope: c.scope,
+                day: u64::from(day),
+                readings: u64::from(c.readings),
+                first_time: Some(h.first_time),
+                last_time: Some(h.last_time),
+            });
         }
-        let record = batch_record(h, prev_cumulative, day, env.block.height)?;
+        let record = batch_record(h, cumulative, day, env.block.height, scope)?;
         heads.insert(id, Some(record.clone()));
         records.push((id, record));
-        let total = totals.entry((*owner, scope, day)).or_default();
-        *total = total
-            .checked_add(u64::from(h.count))
-            .ok_or_else(|| cosmwasm_std::StdError::msg("reading count overflow"))?;
     }
-    let readings: u64 = totals.values().sum();
-    let contributions: Vec<Contribution> = totals
-        .into_iter()
-        .map(|((patient, scope, day), readings)| Contribution {
-            patient: patient.clone(),
-            scope,
-            day: u64::from(day),
-            readings,
-        })
-        .collect();
     Ok(Plan {
         records,
         gaps,
@@ -270,6 +343,17 @@ fn plan<'a>(
         contributions,
         readings,
     })
+}
+
+/// A batch's scopes in the order its readings are counted into segments: the scope of the
+/// segment it continues first (so a mixed batch opens as few segments as it can), then the
+/// others in code order.
+fn continue_first(mut counts: Vec<ScopeCount>, current: Option<DataScope>) -> Vec<ScopeCount> {
+    if let Some(at) = counts.iter().position(|c| Some(c.scope) == current) {
+        let same = counts.remove(at);
+        counts.insert(0, same);
+    }
+    counts
 }
 
 /// A header against the device's previous batch: no overlap, no day backwards, not too soon
@@ -304,24 +388,25 @@ fn check_continuity(
     Ok((h.first_seq > next).then(|| (next, h.first_seq.saturating_sub(1))))
 }
 
-/// The record a batch leaves as its device's head.
+/// The record a batch leaves as its device's head: `cumulative` readings anchored with it, the
+/// last of them in a segment of `scope`.
 fn batch_record(
     h: &BatchHeader,
-    prev_cumulative: u64,
+    cumulative: u64,
     day: u32,
     height: u64,
+    scope: Option<DataScope>,
 ) -> Result<BatchRecord, ContractError> {
     Ok(BatchRecord {
         first_seq: h.first_seq,
         last_seq: h.last_seq,
+        scope,
         root: h
             .root
             .as_slice()
             .try_into()
             .map_err(|_| ContractError::InvalidHash)?,
-        cumulative: prev_cumulative
-            .checked_add(u64::from(h.count))
-            .ok_or_else(|| cosmwasm_std::StdError::msg("reading count overflow"))?,
+        cumulative,
         day,
         last_time: h.last_time,
         anchored_height: height,
@@ -344,9 +429,11 @@ fn apply(storage: &mut dyn Storage, env: &Env, plan: Plan) -> Result<Response, C
             },
         )?;
     }
-    for (id, day, cumulative_before, owner, scope) in &plan.segments {
-        SEGMENTS.save(storage, (id, *day, *cumulative_before), owner)?;
-        PATIENT_DAYS.save(storage, (owner, *day, id), &scope.code())?;
+    for (id, day, start, owner, scope, opens_day) in &plan.segments {
+        Segments::save(storage, id, *day, *start, owner, *scope);
+        if *opens_day {
+            PATIENT_DAYS.save(storage, (owner, *day, id), &scope.code())?;
+        }
     }
     let listeners = LISTENERS.load(storage)?;
     let messages = hook_msgs(
@@ -369,8 +456,8 @@ fn day_of(unix_seconds: u64) -> Result<u32, ContractError> {
 }
 
 /// A device's next batch starts no sooner than its kind's minimum interval after the last
-/// reading it anchored: otherwise one reading a batch, all at one instant, would pass the
-/// per-batch density check.
+/// reading it anchored (for a version 2 header, the slowest interval of its scopes if slower):
+/// otherwise one reading a batch, all at one instant, would pass the per-batch density check.
 fn check_after_last(
     index: usize,
     h: &BatchHeader,
@@ -378,7 +465,7 @@ fn check_after_last(
     kind: DeviceKind,
     config: &Config,
 ) -> Result<(), ContractError> {
-    let min_interval_seconds = config.min_interval(kind);
+    let min_interval_seconds = header_min_interval(h, config.min_interval(kind));
     if h.first_time
         < prev
             .last_time
@@ -392,6 +479,42 @@ fn check_after_last(
             kind,
             min_interval_seconds,
         });
+    }
+    Ok(())
+}
+
+/// The gap a header must keep after its device's last anchored reading: the kind's interval, or
+/// for a version 2 header the slowest of it and its scopes' intervals.
+fn header_min_interval(h: &BatchHeader, kind_interval: u32) -> u32 {
+    h.scopes.iter().flatten().fold(kind_interval, |slowest, c| {
+        slowest.max(scope_min_interval_seconds(c.scope))
+    })
+}
+
+/// A version 2 header's readings of each scope fit its span at the slower of the kind's and the
+/// scope's rate.
+fn check_scope_density(
+    index: usize,
+    h: &BatchHeader,
+    kind: DeviceKind,
+    kind_interval: u32,
+) -> Result<(), ContractError> {
+    let span_seconds = h.last_time.saturating_sub(h.first_time);
+    for c in h.scopes.iter().flatten() {
+        let min_interval_seconds = kind_interval.max(scope_min_interval_seconds(c.scope));
+        let max_count = (span_seconds / u64::from(min_interval_seconds.max(1))).saturating_add(1);
+        if u64::from(c.readings) > max_count {
+            return Err(ContractError::TooDenseForScope {
+                index,
+                device_id: h.device_id.clone(),
+                scope: c.scope,
+                readings: c.readings,
+                span_seconds,
+                kind,
+                min_interval_seconds,
+                max_count,
+            });
+        }
     }
     Ok(())
 }

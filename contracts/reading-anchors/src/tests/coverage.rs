@@ -96,8 +96,10 @@ fn coverage_ranges_must_be_ordered_and_bounded() {
         .is_ok());
 }
 
+/// Every listener gets one message per submission, with a contribution per batch (and scope),
+/// in the submission's order, each with its batch's measured span.
 #[test]
-fn listeners_get_one_message_per_submit_with_per_patient_day_totals() {
+fn listeners_get_one_message_per_submit_with_a_contribution_per_batch() {
     let mut s = Suite::new();
     let listener = s.listener();
     let second = s.listener();
@@ -121,18 +123,28 @@ fn listeners_get_one_message_per_submit_with_per_patient_day_totals() {
     for l in [&listener, &second] {
         let got = s.received(l);
         assert_eq!(got.len(), 1, "one hook message per submit");
-        let mut totals: Vec<_> = got[0]
+        let contributions: Vec<_> = got[0]
             .iter()
-            .map(|c| (c.patient.clone(), c.scope, c.day, c.readings))
+            .map(|c| (c.patient.clone(), c.scope, c.day, c.readings, c.first_time))
             .collect();
-        totals.sort();
         let d0 = DAY0 / DAY;
-        let mut expected = vec![
-            (s.patient.clone(), DataScope::Glucose, d0, 36),
-            (other_patient.clone(), DataScope::Glucose, d0, 6),
-            (other_patient.clone(), DataScope::Glucose, d0 + 1, 6),
-        ];
-        expected.sort();
-        assert_eq!(totals, expected);
+        let (p, o) = (s.patient.clone(), other_patient.clone());
+        let g = DataScope::Glucose;
+        assert_eq!(
+            contributions,
+            vec![
+                (p.clone(), g, d0, 12, Some(DAY0)),
+                (p.clone(), g, d0, 12, Some(DAY0 + 3_600)),
+                (p, g, d0, 12, Some(DAY0)),
+                (o.clone(), g, d0, 6, Some(DAY0)),
+                (o, g, d0 + 1, 6, Some(DAY0 + DAY)),
+            ]
+        );
+        for c in &got[0] {
+            assert_eq!(
+                c.last_time,
+                c.first_time.map(|t| t + (c.readings - 1) * 300)
+            );
+        }
     }
 }

@@ -32,6 +32,7 @@ fn signed_header(s: &Suite, d: &Device, fields: (u64, u64, u32, u64, u64)) -> Si
         first_time,
         last_time,
         root: Binary::new(vec![7; 32]),
+        scopes: None,
     };
     let (chain_id, contract) = s.anchors_domain();
     let domain = Domain {

@@ -8,6 +8,7 @@ mod plausibility;
 mod proofs;
 mod property;
 mod rejections;
+mod scopes;
 mod sequence;
 mod submit;
 
@@ -221,6 +222,32 @@ impl Suite {
                 chain_id: &chain_id,
                 contract: &contract,
             },
+        )
+    }
+
+    /// A version 2 batch: readings of `kinds` in turn, every 5 minutes, the header listing
+    /// their scopes.
+    pub fn batch_v2(
+        &self,
+        device: &Device,
+        first_seq: u64,
+        count: u32,
+        first_time: u64,
+        kinds: &[diachain_std::encoding::ReadingKind],
+    ) -> SignedBatch {
+        let (chain_id, contract) = self.anchors_domain();
+        diachain_std::testing::signed_batch_v2(
+            &device.key,
+            &device.id,
+            first_seq,
+            count,
+            first_time,
+            300,
+            &Domain {
+                chain_id: &chain_id,
+                contract: &contract,
+            },
+            kinds,
         )
     }
 

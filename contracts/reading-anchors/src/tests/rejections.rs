@@ -179,8 +179,14 @@ fn malformed_empty_and_oversized_submissions_are_refused() {
         ContractError::EmptySubmission,
     );
     assert_refused(
-        s.submit_raw(&relayer, Binary::new(vec![5, 1, 2])),
+        s.submit_raw(&relayer, Binary::new(vec![9, 1, 2])),
         ContractError::Malformed(EncodingError::Truncated { field: "device id" }),
+    );
+    // A first byte below 8 (no device id is that short) is a header version: 2 is the only
+    // one besides the unmarked version 1.
+    assert_refused(
+        s.submit_raw(&relayer, Binary::new(vec![5, 1, 2])),
+        ContractError::Malformed(EncodingError::HeaderVersion(5)),
     );
     let d = s.cgm("cgm-malform-01");
     let mut bytes = super::submission_bytes(&[s.batch(&d, 1, 12, DAY0)]);

@@ -32,6 +32,23 @@ impl Suite {
         )
     }
 
+    /// What the registry tells reading-anchors of `device_id` when `relayer` submits it
+    /// (panics if the device is unknown).
+    pub fn anchoring_view(&self, relayer: &Addr, device_id: &str) -> registry::AnchoringDevice {
+        let info: registry::AnchoringInfoResponse = self.query(
+            &self.registry,
+            &registry::QueryMsg::AnchoringInfo {
+                relayer: relayer.to_string(),
+                device_ids: vec![device_id.to_string()],
+            },
+        );
+        info.devices
+            .into_iter()
+            .next()
+            .flatten()
+            .unwrap_or_else(|| panic!("{device_id} is not registered"))
+    }
+
     /// The device's proof of possession for binding it to `patient` at its current nonce.
     pub fn bind_proof(&self, device_id: &str, patient: &Addr) -> Binary {
         let nonce = self.device(device_id).nonce;

@@ -44,6 +44,7 @@ pub fn ch02_sponsor_opens_and_funds_a_study(net: &Network, j: &mut Journey) {
                         min_readings_per_day: 1,
                         min_days: 1,
                         device_kinds: vec![DeviceKind::Cgm],
+                        max_readings_per_day: None,
                     },
                     cap_per_patient: Uint128::new(500_000),
                 },
@@ -495,8 +496,9 @@ pub fn ch11_study_closes_and_patient_claims(net: &Network, j: &mut Journey) {
         .record("claim a second time (refused)", "Claim", "patient", &again);
 }
 
-/// Chapter 12: after the grace period the sponsor takes back what was not earned: the net pool
-/// less the payout. The study is closed; nothing more moves.
+/// Chapter 12: after the grace period the sponsor takes back what no member earned: the net pool
+/// less the payout (the only eligible member has claimed, so nothing stays reserved). A second
+/// withdrawal finds nothing left.
 pub fn ch12_sponsor_withdraws_the_rest(net: &Network, j: &mut Journey) {
     j.begin(12);
     let c = &net.contracts;
@@ -535,14 +537,37 @@ pub fn ch12_sponsor_withdraws_the_rest(net: &Network, j: &mut Journey) {
     );
     let study = j.study_state(net);
     assert_eq!(study.phase, StudyPhase::Closed);
+    assert_eq!(
+        study.reserved,
+        Uint128::zero(),
+        "no eligible member left unpaid"
+    );
+    let again = net
+        .execute(
+            "sponsor",
+            &c.union,
+            &union::ExecuteMsg::WithdrawUnearned { study_id },
+        )
+        .expect_err(
+            "a second withdrawal",
+            &format!("nothing of study {study_id} is left to withdraw"),
+        );
+    j.rec.record(
+        "sponsor withdraws again with nothing left (refused)",
+        "WithdrawUnearned",
+        "sponsor",
+        &again,
+    );
+    // Patient 2 left before contributing: nothing earned, nothing to claim (claims stay open
+    // after the withdrawal for members who earned a share).
     let late = net
         .execute("patient2", &c.union, &union::ExecuteMsg::Claim { study_id })
         .expect_err(
-            "claim after the withdrawal",
-            &format!("study {study_id} is closed"),
+            "claim by a member who earned nothing",
+            "only 0 days meet the eligibility; 1 are required",
         );
     j.rec.record(
-        "claim after the sponsor withdrew (refused)",
+        "claim by a member who earned nothing (refused)",
         "Claim",
         "patient2",
         &late,
