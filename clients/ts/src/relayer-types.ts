@@ -199,6 +199,7 @@ export interface RelayerApiTypes {
   ReadingsQuery: ReadingsQuery;
   ReadingsResponse: ReadingsResponse;
   Receipt: Receipt;
+  ScopeCount: ScopeCount;
   SeqRange: SeqRange;
   ServedBatch: ServedBatch;
   SgvValue: SgvValue;
@@ -272,6 +273,8 @@ export interface FailedBatch {
 }
 /**
  * A batch header: one device's consecutive readings `first_seq..=last_seq`, all measured within one UTC day, committed by the Merkle root of their leaf hashes in sequence order.
+ *
+ * A version 2 header also says which data scopes its readings belong to (`scopes`, signed with the rest); a version 1 header (`scopes: None`) counts all its readings under the scope of its device's kind. See `docs/encoding.md`.
  */
 export interface HeaderJson {
   count: number;
@@ -281,6 +284,17 @@ export interface HeaderJson {
   last_seq: number;
   last_time: number;
   root: Binary;
+  /**
+   * How many of the readings belong to each scope (version 2 headers); `None` for a version 1 header. Valid lists are checked by [`BatchHeader::check_scopes`].
+   */
+  scopes?: ScopeCount[] | null;
+}
+/**
+ * Readings of one scope in a batch.
+ */
+export interface ScopeCount {
+  readings: number;
+  scope: DataScope;
 }
 /**
  * `POST /v1/batches`: a device-signed batch with every reading and its salt.

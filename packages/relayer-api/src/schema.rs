@@ -310,7 +310,9 @@ pub const ENDPOINTS: &[Endpoint] = &[
         method: "get",
         path: "/api/v1/status.json",
         operation_id: "getNightscoutStatus",
-        summary: "What Nightscout uploaders check before they upload",
+        summary: "What Nightscout uploaders check before they upload: `status` is the relayer's \
+                  health (`ok`, `degraded`, or `failing`, then answered with 503 and the same \
+                  body)",
         caller: Caller::Anyone,
         query: None,
         request: None,

@@ -1,7 +1,7 @@
 //! Reading a signed request about a patient (`/v1/patients/{patient}/…`): [`DataRequest`]
 //! takes it apart (503 when the data API is off), [`DataRequest::verify`] reads the body
 //! (bounded), checks the `x-diachain-*` signature (see `auth::request`; 401 with the reason)
-//! and that the patient is an address of this chain (400).
+//! and that the patient is an address of this chain (400; one in upper case is lowered).
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -66,17 +66,18 @@ impl DataRequest {
             self.body,
         )
         .await?;
-        check_patient(&self.data, &self.patient)?;
-        signed.patient = self.patient;
+        signed.patient = check_patient(&self.data, &self.patient)?;
         signed.uri = self.uri;
         Ok(signed)
     }
 }
 
-/// Refuses an address that is not a bech32 account of this chain.
-fn check_patient(data: &DataApi, patient: &str) -> Result<(), ApiError> {
+/// The patient's address in its canonical form (bech32 allows an address in upper case, which
+/// the contracts refuse: it is lowered); refuses one that is not a bech32 account of this chain
+/// (mixed case included).
+fn check_patient(data: &DataApi, patient: &str) -> Result<String, ApiError> {
     match AccountId::from_str(patient) {
-        Ok(a) if a.prefix() == data.prefix => Ok(()),
+        Ok(a) if a.prefix() == data.prefix => Ok(a.to_string()),
         _ => Err(ApiError::new(
             ErrorCode::BadPatient,
             format!(

@@ -6,7 +6,7 @@
 use cosmwasm_std::Timestamp;
 use diachain_chain_client::{ChainClient, Rpc};
 use diachain_relayer_types::ErrorCode;
-use diachain_std::consent::{CheckAccessResponse, Denial, QueryMsg};
+use diachain_std::consent::{CheckAccessResponse, Denial, GrantInfo, QueryMsg};
 use diachain_std::encoding::ReadingKind;
 use diachain_std::DataScope;
 
@@ -54,11 +54,75 @@ pub enum Decision {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Refusal {
     pub code: ErrorCode,
-    pub message: &'static str,
+    pub message: String,
     pub grant_id: Option<u64>,
+    /// For a revoked grant or a closed break-glass session: who ended it, when the relayer
+    /// could tell.
+    pub revoked_by: Option<Revoker>,
+}
+
+/// Who ended a grant or break-glass session early, relative to the patient.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Revoker {
+    Patient,
+    Guardian,
+    /// The grantee renouncing a grant, or the emergency provider closing its session.
+    Grantee,
+}
+
+impl Revoker {
+    /// The name the API answers with (`revoked_by`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Revoker::Patient => "patient",
+            Revoker::Guardian => "guardian",
+            Revoker::Grantee => "grantee",
+        }
+    }
+
+    /// Who ended a grant of `patient` to `grantee`, from the revocation's sender.
+    pub fn of(by: &str, patient: &str, grantee: &str) -> Revoker {
+        if by == patient {
+            Revoker::Patient
+        } else if by == grantee {
+            Revoker::Grantee
+        } else {
+            // Only the patient, a guardian or the grantee may revoke.
+            Revoker::Guardian
+        }
+    }
 }
 
 impl Refusal {
+    /// A revoked grant (or a session closed early), worded by who ended it and whether it was a
+    /// break-glass session; `None`: not known.
+    pub fn revoked(grant_id: u64, break_glass: bool, by: Option<Revoker>) -> Refusal {
+        let message = match (break_glass, by) {
+            (true, Some(Revoker::Grantee)) => {
+                "The emergency provider closed its break-glass session.".to_string()
+            }
+            (true, Some(Revoker::Patient)) => {
+                "The patient closed the break-glass session.".to_string()
+            }
+            (true, Some(Revoker::Guardian)) => {
+                "A guardian of the patient closed the break-glass session.".to_string()
+            }
+            (true, None) => "The break-glass session was closed.".to_string(),
+            (false, Some(Revoker::Grantee)) => "You renounced the grant.".to_string(),
+            (false, Some(Revoker::Patient)) => "The patient revoked the grant.".to_string(),
+            (false, Some(Revoker::Guardian)) => {
+                "A guardian of the patient revoked the grant.".to_string()
+            }
+            (false, None) => "The grant was revoked.".to_string(),
+        };
+        Refusal {
+            code: ErrorCode::GrantRevoked,
+            message,
+            grant_id: Some(grant_id),
+            revoked_by: by,
+        }
+    }
+
     pub fn of(denial: Option<Denial>) -> Refusal {
         let (code, message, grant_id) = match denial {
             None | Some(Denial::NoGrant) => (
@@ -66,11 +130,7 @@ impl Refusal {
                 "The patient has not granted you access.",
                 None,
             ),
-            Some(Denial::Revoked { grant_id }) => (
-                ErrorCode::GrantRevoked,
-                "The patient revoked the grant.",
-                Some(grant_id),
-            ),
+            Some(Denial::Revoked { grant_id }) => return Refusal::revoked(grant_id, false, None),
             Some(Denial::Expired { grant_id }) => (
                 ErrorCode::GrantExpired,
                 "The grant has expired.",
@@ -94,8 +154,9 @@ impl Refusal {
         };
         Refusal {
             code,
-            message,
+            message: message.to_string(),
             grant_id,
+            revoked_by: None,
         }
     }
 }
@@ -173,6 +234,22 @@ impl<R: Rpc + 'static> ConsentView for ChainConsent<R> {
             };
             let r: CheckAccessResponse =
                 self.client.smart_query(&self.consent_contract, &q).await?;
+            if let Some(Denial::Revoked { grant_id }) = r.denial {
+                // Who ended it, and whether it was a break-glass session: the grant says.
+                let g: GrantInfo = self
+                    .client
+                    .smart_query(&self.consent_contract, &QueryMsg::Grant { grant_id })
+                    .await?;
+                let by = g.grant.revoked.as_ref().map(|rev| {
+                    Revoker::of(
+                        rev.by.as_str(),
+                        g.grant.patient.as_str(),
+                        g.grant.grantee.as_str(),
+                    )
+                });
+                let refusal = Refusal::revoked(grant_id, g.grant.break_glass.is_some(), by);
+                return Ok(Decision::Denied(refusal));
+            }
             Ok(decide(r, at_ns))
         })
     }

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use diachain_std::consent::Denial;
 use diachain_std::DataScope;
 
-use diachain_relayer_core::consent::{AccessRequest, ConsentView, Decision, Refusal};
+use diachain_relayer_core::consent::{AccessRequest, ConsentView, Decision, Refusal, Revoker};
 use diachain_relayer_core::BoxFuture;
 
 #[derive(Clone, Debug)]
@@ -22,6 +22,9 @@ pub struct FakeGrant {
     pub break_glass: bool,
     pub revoked: bool,
     pub expired: bool,
+    /// Who revoked it (an address), as the grant on chain records it; `None` with `revoked`:
+    /// not recorded.
+    pub revoked_by: Option<String>,
 }
 
 #[derive(Default)]
@@ -64,9 +67,15 @@ impl FakeConsent {
             return Decision::Denied(Refusal::of(Some(Denial::NoGrant)));
         };
         let grant_id = g.id;
-        let denial = if g.revoked {
-            Some(Denial::Revoked { grant_id })
-        } else if g.expired {
+        if g.revoked {
+            // As the chain consent view does: the grant says who ended it.
+            let by = g
+                .revoked_by
+                .as_deref()
+                .map(|by| Revoker::of(by, &g.patient, &g.grantee));
+            return Decision::Denied(Refusal::revoked(grant_id, g.break_glass, by));
+        }
+        let denial = if g.expired {
             Some(Denial::Expired { grant_id })
         } else if !g.scopes.contains(&r.scope) {
             Some(Denial::ScopeNotGranted { grant_id })

@@ -168,6 +168,15 @@ impl TestRelayer {
         })
     }
 
+    /// The same relayer, with `health` behind `/healthz` and the Nightscout `status.json`.
+    pub fn with_health(mut self, health: Health) -> Self {
+        match Arc::get_mut(&mut self.state) {
+            Some(state) => state.health = health,
+            None => panic!("with_health: the state is already shared"),
+        }
+        self
+    }
+
     /// The same relayer, answering browser pages from `origins` (`[server] cors_origins`).
     pub fn with_cors(mut self, origins: CorsOrigins) -> Self {
         match Arc::get_mut(&mut self.state) {

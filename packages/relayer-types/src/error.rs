@@ -133,7 +133,7 @@ error_codes! {
     TooMuchData = ("too_much_data", 422),
     /// No grant or session for this grantee.
     NoGrant = ("no_grant", 403),
-    /// The patient revoked the grant.
+    /// The grant was revoked (or the break-glass session closed); `revoked_by` says by whom.
     GrantRevoked = ("grant_revoked", 403),
     /// The grant has expired.
     GrantExpired = ("grant_expired", 403),

@@ -80,6 +80,7 @@ impl World {
             break_glass,
             revoked: false,
             expired: false,
+            revoked_by: None,
         });
     }
 
@@ -257,6 +258,58 @@ async fn every_refusal_by_the_consent_contract_is_a_403_with_its_reason_and_noth
     assert!(w.queued().is_empty());
 }
 
+/// A grant ended early is answered with who ended it: a break-glass session its emergency
+/// provider closed is reported as closed by the provider (not as a revocation by the patient),
+/// and a grant the patient or a guardian revoked says so (`revoked_by` in the body).
+#[tokio::test]
+async fn a_revoked_grant_or_closed_session_says_who_ended_it() {
+    let guardian = signer(3).address().to_string();
+    for (break_glass, by, revoked_by, message) in [
+        (
+            true,
+            "grantee",
+            "grantee",
+            "The emergency provider closed its break-glass session.",
+        ),
+        (
+            true,
+            "patient",
+            "patient",
+            "The patient closed the break-glass session.",
+        ),
+        (
+            false,
+            "patient",
+            "patient",
+            "The patient revoked the grant.",
+        ),
+        (
+            false,
+            "guardian",
+            "guardian",
+            "A guardian of the patient revoked the grant.",
+        ),
+        (false, "grantee", "grantee", "You renounced the grant."),
+    ] {
+        let w = world().await;
+        w.grant(5, &[DataScope::Glucose], break_glass);
+        let address = match by {
+            "patient" => w.patient(),
+            "grantee" => w.clinician.address().to_string(),
+            _ => guardian.clone(),
+        };
+        w.consent.update(5, |g| {
+            g.revoked = true;
+            g.revoked_by = Some(address.clone());
+        });
+        let a = w.read(&w.clinician, &whole_day()).await;
+        assert_eq!((a.status.as_u16(), a.code()), (403, "grant_revoked"));
+        assert_eq!(a.json["message"], message, "{}", a.json);
+        assert_eq!(a.json["revoked_by"], revoked_by);
+        assert_eq!(a.json["grant_id"], 5);
+    }
+}
+
 #[tokio::test]
 async fn a_relayer_that_cannot_record_the_access_does_not_serve_it() {
     let w = world().await;
@@ -371,6 +424,43 @@ async fn malformed_queries_get_400_with_their_reason() {
     let req = w.signed(&w.patient, "GET", path, Some(&whole_day()), b"", NOW);
     let a = send(&w.relayer, req).await;
     assert_eq!((a.status.as_u16(), a.code()), (400, "bad_patient"));
+}
+
+/// bech32 allows an address written all in upper case; the contracts refuse it, so the relayer
+/// reads it as the same (lower-case) account: the patient's readings, not a 503 from the chain.
+/// A mixed-case address is not bech32 at all: 400 `bad_patient`.
+#[tokio::test]
+async fn an_upper_case_patient_address_reads_as_the_same_account_and_a_mixed_case_one_is_refused() {
+    let w = world().await;
+    let upper = w.patient().to_uppercase();
+    let path = format!("/v1/patients/{upper}/readings");
+    let req = w.signed(&w.patient, "GET", &path, Some(&whole_day()), b"", NOW);
+    let a = send(&w.relayer, req).await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.json);
+    assert_eq!(a.json["patient"], w.patient());
+    assert_eq!(verify_all(&a.json), 12);
+
+    let mut mixed = w.patient();
+    let letter = mixed
+        .char_indices()
+        .skip(5)
+        .find(|(_, c)| c.is_ascii_lowercase())
+        .map(|(i, _)| i)
+        .unwrap();
+    mixed.replace_range(
+        letter..letter + 1,
+        &mixed[letter..letter + 1].to_uppercase(),
+    );
+    assert_ne!(mixed, w.patient());
+    let path = format!("/v1/patients/{mixed}/readings");
+    let req = w.signed(&w.patient, "GET", &path, Some(&whole_day()), b"", NOW);
+    let a = send(&w.relayer, req).await;
+    assert_eq!(
+        (a.status.as_u16(), a.code()),
+        (400, "bad_patient"),
+        "{}",
+        a.json
+    );
 }
 
 #[tokio::test]

@@ -149,6 +149,36 @@ async fn status_json_answers_uploaders_without_a_secret() {
     assert!(a.json["serverTimeEpoch"].as_u64().is_some());
 }
 
+/// `status.json` tells an uploader the relayer's real health, as `/healthz` does: with a chain
+/// it has never reached, uploads are still stored (anchored later), so the status is
+/// `degraded`, not `ok`.
+#[tokio::test]
+async fn status_json_reports_the_relayers_health() {
+    use diachain_relayer_core::chain::ChainHealth;
+    use diachain_relayer_core::health::Health;
+    let w = world();
+    let unreached = Arc::new(ChainHealth::new(std::time::Duration::from_secs(30)));
+    let relayer = w.relayer.with_health(Health {
+        chain: Some(unreached),
+        anchoring: None,
+    });
+    let get = || {
+        Request::get("/api/v1/status.json")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let a = send(&relayer, get()).await;
+    assert_eq!(a.status.as_u16(), 200);
+    assert_eq!(a.json["status"], "degraded", "{}", a.json);
+    assert_eq!(a.json["apiEnabled"], true);
+    let health = send(
+        &relayer,
+        Request::get("/healthz").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(health.json["status"], "degraded");
+}
+
 #[tokio::test]
 async fn only_the_patient_creates_their_uploader_and_gets_a_bind_proof_and_a_secret() {
     let w = world();

@@ -260,6 +260,12 @@ fn a_granted_clinician_reads_and_verifies_then_is_refused_after_revocation_and_t
         "{a}"
     );
     assert_eq!(a["grant_id"], grant_id);
+    // The grant on chain says who ended it.
+    assert_eq!(
+        (a["message"].as_str(), a["revoked_by"].as_str()),
+        (Some("The patient revoked the grant."), Some("patient")),
+        "{a}"
+    );
     outbox_drained(&r);
     assert_eq!(
         served(&access_log(&net, &patient_addr)),
@@ -304,12 +310,24 @@ fn a_granted_clinician_reads_and_verifies_then_is_refused_after_revocation_and_t
         info.grant.break_glass.is_some(),
         "the patient can tell it was break-glass"
     );
+    // The provider closes its session early: its next read is refused as closed by the
+    // provider, not as a revocation by the patient.
     net.execute(
-        "patient",
+        "emergency",
         &net.contracts.consent,
         &consent::ExecuteMsg::RevokeGrant { grant_id: session },
     )
-    .expect_ok("the patient closes the session");
+    .expect_ok("the provider closes the session");
+    let (code, a) = r.signed(&emergency, "GET", &path, Some(&query), b"");
+    assert_eq!(
+        (code, a["error"].as_str(), a["revoked_by"].as_str()),
+        (403, Some("grant_revoked"), Some("grantee")),
+        "{a}"
+    );
+    assert_eq!(
+        a["message"],
+        "The emergency provider closed its break-glass session."
+    );
 }
 
 #[test]

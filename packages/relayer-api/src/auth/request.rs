@@ -19,6 +19,9 @@ use super::adr036::{self, Adr036Error};
 
 /// How far a request's timestamp may be from the relayer's clock, either way.
 pub const MAX_SKEW_SECONDS: u64 = 60;
+/// Bytes of the public key (compressed secp256k1) and of the signature (`r||s`) headers.
+pub const PUBLIC_KEY_LEN: usize = 33;
+pub const SIGNATURE_LEN: usize = 64;
 /// Most nonces remembered at once (older ones expire after twice the window).
 pub const MAX_NONCES: usize = 1_000_000;
 
@@ -128,8 +131,16 @@ impl RequestAuth {
             .signature
             .as_deref()
             .ok_or(AuthError::Missing(H_SIGNATURE))?;
-        let key = Binary::from_base64(key).map_err(|_| AuthError::Malformed(H_PUBLIC_KEY))?;
-        let sig = Binary::from_base64(sig).map_err(|_| AuthError::Malformed(H_SIGNATURE))?;
+        // A header is malformed when it is not base64 or not the length its value has: a
+        // compressed secp256k1 key (33 bytes) and an `r||s` signature (64).
+        let key = Binary::from_base64(key)
+            .ok()
+            .filter(|k| k.len() == PUBLIC_KEY_LEN)
+            .ok_or(AuthError::Malformed(H_PUBLIC_KEY))?;
+        let sig = Binary::from_base64(sig)
+            .ok()
+            .filter(|s| s.len() == SIGNATURE_LEN)
+            .ok_or(AuthError::Malformed(H_SIGNATURE))?;
         let ts: u64 = ts.parse().map_err(|_| AuthError::Malformed(H_TIMESTAMP))?;
         if !well_formed_nonce(nonce) {
             return Err(AuthError::Malformed(H_NONCE));
@@ -296,11 +307,44 @@ mod tests {
             auth.check(&bad_ts, &req(b""), NOW),
             Err(AuthError::Malformed(H_TIMESTAMP))
         );
-        let mut bad_key = h;
+        let mut bad_key = h.clone();
         bad_key.public_key = Some("not base64!".into());
         assert_eq!(
             auth.check(&bad_key, &req(b""), NOW),
             Err(AuthError::Malformed(H_PUBLIC_KEY))
         );
+    }
+
+    /// A key or signature of the wrong length is a malformed header (`malformed_auth_header`),
+    /// as documented, not a signature that fails to verify (`bad_signature`).
+    #[test]
+    fn a_key_or_signature_of_the_wrong_length_is_a_malformed_header() {
+        let auth = RequestAuth::new("wasm", 0);
+        let c = caller(3);
+        let h = signed(&c, &req(b""), NOW, NONCE);
+        let b64 = |b: Vec<u8>| Binary::new(b).to_base64();
+        let key = Binary::from_base64(h.public_key.as_deref().unwrap()).unwrap();
+        let sig = Binary::from_base64(h.signature.as_deref().unwrap()).unwrap();
+        let cases = [
+            (H_PUBLIC_KEY, b64(key[..32].to_vec())),
+            (H_PUBLIC_KEY, b64([key.to_vec(), vec![0; 32]].concat())),
+            (H_PUBLIC_KEY, String::new()),
+            (H_SIGNATURE, b64(sig[..63].to_vec())),
+            (H_SIGNATURE, b64([sig.to_vec(), vec![1]].concat())),
+            (H_SIGNATURE, String::new()),
+        ];
+        for (header, value) in cases {
+            let mut bad = h.clone();
+            if header == H_PUBLIC_KEY {
+                bad.public_key = Some(value);
+            } else {
+                bad.signature = Some(value);
+            }
+            let err = auth.check(&bad, &req(b""), NOW).unwrap_err();
+            assert_eq!(err, AuthError::Malformed(header));
+            assert_eq!(err.code(), ErrorCode::MalformedAuthHeader);
+        }
+        // The same headers, well formed, pass: none of the refusals used the nonce up.
+        auth.check(&h, &req(b""), NOW).unwrap();
     }
 }

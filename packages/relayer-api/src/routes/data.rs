@@ -178,6 +178,9 @@ async fn decide(
             if let Some(id) = refusal.grant_id {
                 e = e.with("grant_id", id);
             }
+            if let Some(by) = refusal.revoked_by {
+                e = e.with("revoked_by", by.as_str());
+            }
             Err(e)
         }
     }

@@ -15,6 +15,7 @@ use diachain_relayer_core::store::{StoreError, UploaderRecord};
 use diachain_relayer_types::nightscout::{
     NewUploader, NightscoutSettings, NightscoutStatus, StoredEntry,
 };
+use diachain_relayer_types::status::HealthStatus;
 use diachain_relayer_types::ErrorCode;
 use diachain_std::Domain;
 use http_body_util::{BodyExt, Limited};
@@ -42,11 +43,21 @@ fn disabled() -> ApiError {
     )
 }
 
-/// `GET /api/v1/status.json`: what uploaders check before they upload.
+/// `GET /api/v1/status.json`: what uploaders check before they upload. `status` is the
+/// relayer's health as `/healthz` reports it: `ok`; `degraded` (uploads are stored, but the
+/// chain cannot be reached or anchoring lags: they are anchored later); `failing` (the store
+/// cannot be written: uploads are refused), answered with 503 so that an uploader keeps its
+/// queue and retries. `apiEnabled` is whether uploads are taken now.
 pub(super) async fn status_json(State(app): State<Arc<AppState>>) -> Response {
     let now_ms = diachain_relayer_core::clock::now_ms();
-    Json(NightscoutStatus {
-        api_enabled: app.nightscout.is_some(),
+    let health = app.health.report(app.pipeline.store.clone()).await;
+    let (status, code) = match health.status {
+        HealthStatus::Ok => ("ok", StatusCode::OK),
+        HealthStatus::Degraded => ("degraded", StatusCode::OK),
+        HealthStatus::Failing => ("failing", StatusCode::SERVICE_UNAVAILABLE),
+    };
+    let body = NightscoutStatus {
+        api_enabled: app.nightscout.is_some() && health.store.writable,
         careportal_enabled: false,
         name: "diachain-relayer".into(),
         server_time: diachain_chain_client::time::rfc3339_ms(now_ms),
@@ -55,10 +66,10 @@ pub(super) async fn status_json(State(app): State<Arc<AppState>>) -> Response {
             enable: Vec::new(),
             units: "mg/dl".into(),
         },
-        status: "ok".into(),
+        status: status.into(),
         version: env!("CARGO_PKG_VERSION").into(),
-    })
-    .into_response()
+    };
+    (code, Json(body)).into_response()
 }
 
 /// `POST /api/v1/entries`.

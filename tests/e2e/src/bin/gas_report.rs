@@ -231,7 +231,9 @@ fn render(
         .filter(|m| m.ok)
         .min_by(|a, b| a.per_reading().total_cmp(&b.per_reading()))
         .cloned();
-    let hourly_v2_ok = hourly_v2.as_ref().is_some_and(|m| m.per_reading() <= 1000.0);
+    let hourly_v2_ok = hourly_v2
+        .as_ref()
+        .is_some_and(|m| m.per_reading() <= 1000.0);
     let hourly_ok = hourly.ok && hourly.per_reading() <= 1000.0;
     let minute_ok = minute.ok && minute.per_reading() <= 250.0;
     let fit_ok = r.block_fit.ok && r.block_fit.gas_used <= 10_000_000;
