@@ -6,6 +6,8 @@ import { sha256 } from '@noble/hashes/sha2.js';
 
 import { BytesLike, EncodingError, Writer, bytesOf, utf8Bytes } from './bytes.js';
 import { leafHash } from './merkle.js';
+// Readings of one scope in a batch: the relayer API's `ScopeCount`, generated from the Rust type.
+import type { ScopeCount } from './relayer-types.js';
 
 export const READING_LEAF_VERSION = 1;
 export const SALT_LEN = 16;
@@ -57,11 +59,6 @@ export type ScopeName = keyof typeof SCOPES;
 /** The scopes readings belong to. */
 export type ReadingScope = Exclude<ScopeName, 'summaries_only'>;
 
-/** Readings of one scope in a batch (`ScopeCount`). */
-export interface ScopeCount {
-  scope: ScopeName;
-  readings: number;
-}
 
 /** A reading with its salt: the relayer's `ReadingJson` (salt as base64 or bytes). */
 export interface Reading {

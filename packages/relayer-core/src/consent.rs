@@ -7,24 +7,9 @@ use cosmwasm_std::Timestamp;
 use diachain_chain_client::{ChainClient, Rpc};
 use diachain_relayer_types::ErrorCode;
 use diachain_std::consent::{CheckAccessResponse, Denial, GrantInfo, QueryMsg};
-use diachain_std::encoding::ReadingKind;
 use diachain_std::DataScope;
 
 use crate::BoxFuture;
-
-/// The scope a reading falls under: glucose and ketone measurements are `Glucose`, insulin
-/// doses `Insulin`, carbohydrates `Nutrition`, device events, heart rate and steps
-/// `DeviceEvents`.
-pub fn scope_of(kind: ReadingKind) -> DataScope {
-    match kind {
-        ReadingKind::Glucose | ReadingKind::Ketones => DataScope::Glucose,
-        ReadingKind::InsulinBolus | ReadingKind::InsulinBasal => DataScope::Insulin,
-        ReadingKind::Carbohydrates => DataScope::Nutrition,
-        ReadingKind::DeviceEvent | ReadingKind::HeartRate | ReadingKind::Steps => {
-            DataScope::DeviceEvents
-        }
-    }
-}
 
 /// One access asked for: `grantee` reads `patient`'s `scope` data measured in
 /// `data_from..=data_to` (Unix seconds).

@@ -69,9 +69,17 @@ error_codes! {
     FutureReading = ("future_reading", 422),
     /// More readings than the device kind's minimum interval allows in the batch's time span.
     TooDense = ("too_dense", 422),
+    /// A version 2 header's readings of a scope are more than the slower of the device kind's
+    /// and the scope's rate allows in the batch's time span.
+    TooDenseForScope = ("too_dense_for_scope", 422),
     /// The batch starts less than the kind's minimum interval after the last reading held for
     /// the device.
     TooSoonAfterLast = ("too_soon_after_last", 422),
+    /// A version 2 header's scope list is not valid (empty, `summaries_only`, a scope twice or
+    /// out of order, a zero, or not adding up to `count`).
+    BadScopes = ("bad_scopes", 422),
+    /// A version 2 header's scope list is not that of its readings.
+    ScopesMismatch = ("scopes_mismatch", 422),
     /// The readings are not the header's (count, device, sequence, times).
     ReadingsMismatch = ("readings_mismatch", 422),
     /// The readings' leaves (salts included) do not rebuild the header's root.
@@ -86,6 +94,15 @@ error_codes! {
     MeasuredBeforeOwner = ("measured_before_owner", 403),
     /// The device is revoked or suspended for data measured at the batch's last time.
     DeviceRevoked = ("device_revoked", 403),
+    /// The device's key is held by a relayer out of good standing since before the batch's
+    /// last time.
+    KeyHolderNotInGoodStanding = ("key_holder_not_in_good_standing", 403),
+    /// The batch was measured, at least in part, while the relayer holding the device's key was
+    /// out of good standing.
+    MeasuredWhileHolderLapsed = ("measured_while_holder_lapsed", 403),
+    /// The relayer holding the device's key left good standing more than a day ago: what it
+    /// attested before may no longer be anchored.
+    HeldKeyQueueClosed = ("held_key_queue_closed", 403),
     /// The signature does not verify with the device's key of the batch's time, for this chain
     /// and contract.
     InvalidSignature = ("invalid_signature", 403),

@@ -3,11 +3,16 @@
 
 mod common;
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
 use common::{assert_refused, post, send};
-use cosmwasm_std::{Binary, Timestamp};
+use cosmwasm_std::{Addr, Binary, Timestamp};
 use diachain_relayer_testkit::{self as testkit, body, request, TestRelayer, DAY0, PATIENT};
-use diachain_std::testing::{signed_batch, TestKey};
-use diachain_std::{Domain, KeyAlgorithm};
+use diachain_std::encoding::{ReadingKind, ScopeCount};
+use diachain_std::registry::{KeyHolder, Lapse, HELD_KEY_QUEUE_SECONDS};
+use diachain_std::testing::{signed_batch, signed_batch_v2, SignedBatch, TestKey};
+use diachain_std::{DataScope, DeviceKind, Domain, KeyAlgorithm};
 
 const DEV: &str = "cgm-7f3a9c2e51d04b88";
 const LIMIT: usize = 64 * 1024;
@@ -464,4 +469,233 @@ async fn an_unreachable_registry_is_refused_503_without_internal_details_and_sto
             .status,
         201
     );
+}
+
+// ---- Version 2 headers: scope lists and per-scope rates ----
+
+const GATEWAY: &str = "gw-5e0c2a9b77d14f03";
+
+/// A gateway (kind interval 1 s) registered with `key`, bound to the test patient.
+fn relayer_with_gateway() -> (TestRelayer, TestKey) {
+    let r = TestRelayer::new(LIMIT).expect("relayer");
+    let key = TestKey::new(KeyAlgorithm::Ed25519, 0x21);
+    let mut record = testkit::device_record(&key, Some(PATIENT));
+    record.kind = DeviceKind::Gateway;
+    r.registry.put(GATEWAY, record);
+    (r, key)
+}
+
+fn v2(
+    key: &TestKey,
+    first_seq: u64,
+    count: u32,
+    first_time: u64,
+    interval: u64,
+    kinds: &[ReadingKind],
+) -> SignedBatch {
+    signed_batch_v2(
+        key,
+        GATEWAY,
+        first_seq,
+        count,
+        first_time,
+        interval,
+        &testkit::domain(),
+        kinds,
+    )
+}
+
+#[tokio::test]
+async fn a_version_2_header_of_mixed_scopes_is_taken() {
+    let (r, key) = relayer_with_gateway();
+    let kinds = [
+        ReadingKind::Glucose,
+        ReadingKind::InsulinBolus,
+        ReadingKind::Carbohydrates,
+    ];
+    // 12 readings 5 minutes apart: 4 of each scope in 55 minutes, under every scope's rate.
+    let b = v2(&key, 1, 12, DAY0, 300, &kinds);
+    let a = post(&r, body(&b)).await;
+    assert_eq!(a.status, 201, "{}", a.json);
+}
+
+#[tokio::test]
+async fn a_scope_list_that_is_not_the_readings_is_refused_422_scopes_mismatch() {
+    let (r, key) = relayer_with_gateway();
+    let b = v2(
+        &key,
+        1,
+        12,
+        DAY0,
+        300,
+        &[ReadingKind::Glucose, ReadingKind::InsulinBolus],
+    );
+    // The same total, all declared glucose: a valid list, but not that of the readings (the
+    // insulin would count as glucose for a glucose study).
+    let mut req = request(&b);
+    req.header.scopes = Some(vec![ScopeCount {
+        scope: DataScope::Glucose,
+        readings: 12,
+    }]);
+    let a = post(&r, serde_json::to_vec(&req).unwrap()).await;
+    assert_refused(&r, &a, 422, "scopes_mismatch", 0);
+    assert_eq!(
+        a.json["header_scopes"],
+        serde_json::json!([{"scope": "glucose", "readings": 12}])
+    );
+    assert_eq!(
+        a.json["reading_scopes"],
+        serde_json::json!([{"scope": "glucose", "readings": 6}, {"scope": "insulin", "readings": 6}])
+    );
+}
+
+#[tokio::test]
+async fn invalid_scope_lists_are_refused_422_bad_scopes() {
+    let (r, key) = relayer_with_gateway();
+    let b = v2(
+        &key,
+        1,
+        12,
+        DAY0,
+        300,
+        &[ReadingKind::Glucose, ReadingKind::InsulinBolus],
+    );
+    let cases = [
+        (serde_json::json!([]), "empty"),
+        (
+            serde_json::json!([{"scope": "insulin", "readings": 6}, {"scope": "glucose", "readings": 6}]),
+            "order",
+        ),
+        (
+            serde_json::json!([{"scope": "glucose", "readings": 6}, {"scope": "glucose", "readings": 6}]),
+            "order",
+        ),
+        (
+            serde_json::json!([{"scope": "glucose", "readings": 12}, {"scope": "insulin", "readings": 0}]),
+            "no readings",
+        ),
+        (
+            serde_json::json!([{"scope": "glucose", "readings": 6}, {"scope": "insulin", "readings": 7}]),
+            "13",
+        ),
+        (
+            serde_json::json!([{"scope": "summaries_only", "readings": 12}]),
+            "\"summaries_only\" is not a scope",
+        ),
+    ];
+    for (scopes, says) in cases {
+        let mut v = serde_json::to_value(request(&b)).unwrap();
+        v["header"]["scopes"] = scopes.clone();
+        let a = post(&r, json_body(&v)).await;
+        assert_refused(&r, &a, 422, "bad_scopes", 0);
+        let reason = a.json["reason"].as_str().unwrap_or_default();
+        assert!(reason.contains(says), "{scopes}: {reason}");
+    }
+}
+
+#[tokio::test]
+async fn glucose_denser_than_a_minute_from_a_gateway_is_refused_422_too_dense_for_scope() {
+    let (r, key) = relayer_with_gateway();
+    // A gateway may send every second, but no glucose source measures more often than once a
+    // minute: 12 glucose readings 10 s apart span 110 s, room for 2.
+    let b = v2(&key, 1, 12, DAY0, 10, &[ReadingKind::Glucose]);
+    let a = post(&r, body(&b)).await;
+    assert_refused(&r, &a, 422, "too_dense_for_scope", 0);
+    assert_eq!(a.json["scope"], "glucose");
+    assert_eq!(a.json["readings"], 12);
+    assert_eq!(a.json["span_seconds"], 110);
+    assert_eq!(a.json["min_interval_seconds"], 60);
+    assert_eq!(a.json["max_count"], 2);
+    // Insulin doses 10 s apart are within insulin's 5 s.
+    let doses = v2(&key, 1, 12, DAY0, 10, &[ReadingKind::InsulinBolus]);
+    assert_eq!(post(&r, body(&doses)).await.status, 201);
+}
+
+#[tokio::test]
+async fn glucose_right_after_a_gateways_last_reading_keeps_the_scopes_gap() {
+    let (r, key) = relayer_with_gateway();
+    let first = v2(&key, 1, 12, DAY0, 300, &[ReadingKind::Glucose]);
+    assert_eq!(post(&r, body(&first)).await.status, 201);
+    let last_time = first.header.last_time;
+    // The gateway's own interval is 1 s; a glucose batch keeps glucose's minute.
+    let soon = v2(&key, 13, 12, last_time + 30, 300, &[ReadingKind::Glucose]);
+    let a = post(&r, body(&soon)).await;
+    assert_refused(&r, &a, 422, "too_soon_after_last", 1);
+    assert_eq!(a.json["min_interval_seconds"], 60);
+    let on_time = v2(&key, 13, 12, last_time + 60, 300, &[ReadingKind::Glucose]);
+    assert_eq!(post(&r, body(&on_time)).await.status, 201);
+}
+
+// ---- Keys held by a relayer: the holder's standing ----
+
+const CUSTODIAN: &str = "wasm1custodianrelayer";
+
+/// The test device, its key held by `CUSTODIAN` in the standing given.
+fn held_by(r: &TestRelayer, key: &TestKey, refuses_from: Option<u64>, lapses: &[(u64, u64)]) {
+    let mut record = testkit::device_record(key, Some(PATIENT));
+    record.key_holder = Some(KeyHolder {
+        relayer: Addr::unchecked(CUSTODIAN),
+        refuses_from: refuses_from.map(Timestamp::from_seconds),
+        lapses: lapses
+            .iter()
+            .map(|&(from, to)| Lapse {
+                from: Timestamp::from_seconds(from),
+                to: Timestamp::from_seconds(to),
+            })
+            .collect(),
+    });
+    r.registry.put(DEV, record);
+}
+
+#[tokio::test]
+async fn data_measured_after_the_holder_was_suspended_is_refused_403() {
+    let (r, key) = relayer_with_device();
+    held_by(&r, &key, Some(DAY0 + 1_800), &[]);
+    let a = post(&r, body(&testkit::batch(&key, DEV, 1, 12, DAY0))).await;
+    assert_refused(&r, &a, 403, "key_holder_not_in_good_standing", 0);
+    assert_eq!(a.json["holder"], CUSTODIAN);
+    assert_eq!(a.json["since"], DAY0 + 1_800);
+}
+
+#[tokio::test]
+async fn data_measured_before_the_suspension_is_taken_for_a_day_then_refused_403() {
+    let since = DAY0 + 1_800;
+    let now = Arc::new(AtomicU64::new(since + 3_600));
+    let clock = now.clone();
+    let r = TestRelayer::with_clock(LIMIT, Arc::new(move || clock.load(Ordering::SeqCst)))
+        .expect("relayer");
+    let key = TestKey::new(KeyAlgorithm::Ed25519, 0x11);
+    held_by(&r, &key, Some(since), &[]);
+    // Six readings up to DAY0 + 1,500 s, measured while the holder stood.
+    let a = post(&r, body(&testkit::batch(&key, DEV, 1, 6, DAY0))).await;
+    assert_eq!(a.status, 201, "{}", a.json);
+    // A day and a second after the suspension the queue is closed.
+    now.store(since + HELD_KEY_QUEUE_SECONDS + 1, Ordering::SeqCst);
+    let late = testkit::batch(&key, DEV, 7, 5, DAY0 + 1_800 - 5 * 300);
+    let a = post(&r, body(&late)).await;
+    assert_refused(&r, &a, 403, "held_key_queue_closed", 1);
+    assert_eq!(a.json["holder"], CUSTODIAN);
+    assert_eq!(a.json["since"], since);
+    assert_eq!(a.json["window"], HELD_KEY_QUEUE_SECONDS);
+}
+
+#[tokio::test]
+async fn data_measured_in_a_past_lapse_of_the_holder_is_refused_403_after_reinstatement() {
+    let (r, key) = relayer_with_device();
+    let (from, to) = (DAY0 + 3_301, DAY0 + 7_200);
+    held_by(&r, &key, None, &[(from, to)]);
+    let a = post(&r, body(&testkit::batch(&key, DEV, 1, 12, DAY0 + 600))).await;
+    assert_refused(&r, &a, 403, "measured_while_holder_lapsed", 0);
+    assert_eq!(a.json["holder"], CUSTODIAN);
+    assert_eq!(
+        (a.json["from"].as_u64(), a.json["to"].as_u64()),
+        (Some(from), Some(to))
+    );
+    // Ending a second before the lapse, and starting at its end, are both fine.
+    let before = testkit::batch(&key, DEV, 1, 12, DAY0);
+    assert_eq!(before.header.last_time, from - 1);
+    assert_eq!(post(&r, body(&before)).await.status, 201);
+    let after = testkit::batch(&key, DEV, 13, 12, to);
+    let a = post(&r, body(&after)).await;
+    assert_eq!(a.status, 201, "{}", a.json);
 }

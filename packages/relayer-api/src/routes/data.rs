@@ -10,7 +10,7 @@ use axum::extract::{Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use diachain_relayer_core::consent::{scope_of, AccessRequest, Decision};
+use diachain_relayer_core::consent::{AccessRequest, Decision};
 use diachain_relayer_core::store::{AnchorState, OutboxId, OutboxMsg, StoreError, StoredBatch};
 use diachain_relayer_types::data::{
     AccessBasis, Attestation, Basis, ReadingsQuery, ReadingsResponse, ServedBatch,
@@ -231,7 +231,7 @@ async fn load(
             }
             let readings = store.readings(&b)?;
             let keep =
-                |r: &Reading| scope_of(r.kind) == scope && (from..=to).contains(&r.measured_at);
+                |r: &Reading| r.kind.scope() == scope && (from..=to).contains(&r.measured_at);
             let proven = prove_selected(&readings, keep)
                 .map_err(|e| StoreError::Corrupt(format!("batch {}: {e}", b.id)))?;
             if !proven.is_empty() {

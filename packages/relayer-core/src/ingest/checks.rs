@@ -2,9 +2,11 @@
 //! reading-anchors' `check_header`), the readings against the header, and the Merkle root.
 
 use cosmwasm_std::Binary;
-use diachain_std::anchors::{MAX_CLOCK_SKEW_SECONDS, MAX_READINGS_PER_BATCH, MAX_SEQ};
+use diachain_std::anchors::{
+    scope_min_interval_seconds, MAX_CLOCK_SKEW_SECONDS, MAX_READINGS_PER_BATCH, MAX_SEQ,
+};
 use diachain_std::crypto::SIGNATURE_LEN;
-use diachain_std::encoding::utc_day;
+use diachain_std::encoding::{utc_day, ScopeCount, ScopeError};
 use diachain_std::merkle::{self, Hash};
 use diachain_std::{validate_device_id, BatchHeader, Reading};
 
@@ -165,4 +167,58 @@ pub fn check_density(h: &BatchHeader, min_interval_seconds: u32) -> Result<(), R
         });
     }
     Ok(())
+}
+
+/// A version 2 header's scope list is valid and is exactly that of its readings (each reading's
+/// kind gives its scope). The contract cannot check the second: it never sees the readings.
+pub fn check_scopes(h: &BatchHeader, readings: &[Reading]) -> Result<(), Rejection> {
+    let Some(declared) = &h.scopes else {
+        return Ok(());
+    };
+    h.check_scopes().map_err(|e| Rejection::BadScopes {
+        reason: match e {
+            // The scope by its JSON name, as the request spells it.
+            ScopeError::NotAReadingScope(scope) => format!(
+                "{} is not a scope readings belong to",
+                serde_json::to_value(scope).unwrap_or_default()
+            ),
+            e => e.to_string(),
+        },
+    })?;
+    let actual = ScopeCount::of_kinds(readings.iter().map(|r| r.kind));
+    if *declared != actual {
+        return Err(Rejection::ScopesMismatch {
+            header: declared.clone(),
+            readings: actual,
+        });
+    }
+    Ok(())
+}
+
+/// A version 2 header's readings of each scope fit its span at the slower of the kind's and the
+/// scope's rate (reading-anchors' `TooDenseForScope`).
+pub fn check_scope_density(h: &BatchHeader, kind_interval: u32) -> Result<(), Rejection> {
+    let span_seconds = h.last_time.saturating_sub(h.first_time);
+    for c in h.scopes.iter().flatten() {
+        let min_interval_seconds = kind_interval.max(scope_min_interval_seconds(c.scope));
+        let max_count = (span_seconds / u64::from(min_interval_seconds.max(1))).saturating_add(1);
+        if u64::from(c.readings) > max_count {
+            return Err(Rejection::TooDenseForScope {
+                scope: c.scope,
+                readings: c.readings,
+                span_seconds,
+                min_interval_seconds,
+                max_count,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The gap a batch must keep after the device's last reading: the kind's interval, or for a
+/// version 2 header the slowest of it and its scopes' (reading-anchors' `TooSoonAfterLast`).
+pub fn header_min_interval(h: &BatchHeader, kind_interval: u32) -> u32 {
+    h.scopes.iter().flatten().fold(kind_interval, |slowest, c| {
+        slowest.max(scope_min_interval_seconds(c.scope))
+    })
 }

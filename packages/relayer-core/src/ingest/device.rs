@@ -2,7 +2,7 @@
 //! and signed the header with its key of that time (the same rules as reading-anchors).
 
 use cosmwasm_std::Timestamp;
-use diachain_std::registry::AnchoringDevice;
+use diachain_std::registry::{AnchoringDevice, KeyHolder, HELD_KEY_QUEUE_SECONDS};
 use diachain_std::{BatchHeader, DeviceKind, Domain, PublicKey};
 
 use super::{Rejection, Verifier};
@@ -14,9 +14,11 @@ pub struct Authorized<'a> {
     pub kind: DeviceKind,
 }
 
+/// `now`: the chain's time (a key holder's queue closes a day after it left good standing).
 pub fn authorize<'a>(
     h: &BatchHeader,
     device: Option<&'a AnchoringDevice>,
+    now: u64,
 ) -> Result<Authorized<'a>, Rejection> {
     let device = device.ok_or(Rejection::UnknownDevice)?;
     let owner = device.owner.as_ref().ok_or(Rejection::DeviceNotBound)?;
@@ -31,6 +33,9 @@ pub fn authorize<'a>(
             refuses_from: device.refuses_from.map_or(0, |t| t.seconds()),
             last_time: h.last_time,
         });
+    }
+    if let Some(holder) = &device.key_holder {
+        check_holder(h, holder, now)?;
     }
     // The key current when the batch was closed; a batch signed before a rotation but
     // delivered after it verifies with the previous key.
@@ -47,6 +52,39 @@ pub fn authorize<'a>(
         key,
         kind: device.kind,
     })
+}
+
+/// A key a relayer holds attests nothing measured while that relayer is out of good standing,
+/// now or in a past lapse, and what it attested before may be anchored for a day after it left
+/// good standing (reading-anchors' `check_holder`).
+fn check_holder(h: &BatchHeader, holder: &KeyHolder, now: u64) -> Result<(), Rejection> {
+    let relayer = || holder.relayer.to_string();
+    if let Some(since) = holder.refuses_from.map(|t| t.seconds()) {
+        if h.last_time >= since {
+            return Err(Rejection::KeyHolderNotInGoodStanding {
+                holder: relayer(),
+                since,
+            });
+        }
+        if now > since.saturating_add(HELD_KEY_QUEUE_SECONDS) {
+            return Err(Rejection::HeldKeyQueueClosed {
+                holder: relayer(),
+                since,
+                window: HELD_KEY_QUEUE_SECONDS,
+            });
+        }
+    }
+    for lapse in &holder.lapses {
+        let (from, to) = (lapse.from.seconds(), lapse.to.seconds());
+        if h.first_time < to && h.last_time >= from {
+            return Err(Rejection::MeasuredWhileHolderLapsed {
+                holder: relayer(),
+                from,
+                to,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Verifies the device signature over the header's sign-bytes for `domain`, as the chain's

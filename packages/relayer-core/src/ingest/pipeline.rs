@@ -48,6 +48,7 @@ impl Pipeline {
         let h = &parsed.header;
         checks::check_header(h, (self.chain_clock)())?;
         checks::check_readings(h, &parsed.readings)?;
+        checks::check_scopes(h, &parsed.readings)?;
         checks::check_root(h, &parsed.readings)?;
         if let Some(batch) = self.stored_copy(&parsed)? {
             return Ok(Accepted {
@@ -83,8 +84,9 @@ impl Pipeline {
         Ok(found.filter(|b| same_batch(b, &p.header, &p.signature)))
     }
 
-    /// Registry checks, the device kind's sampling limit and the signature; returns the
-    /// patient the batch belongs to and the kind's minimum reading interval.
+    /// Registry checks, the device kind's (and a version 2 header's scopes') sampling limits and
+    /// the signature; returns the patient the batch belongs to and the gap the batch must keep
+    /// after the device's last reading.
     async fn authenticate(&self, p: &Parsed) -> Result<(String, u32), Rejection> {
         let h = &p.header;
         let device = self.registry.device(&h.device_id).await.map_err(|e| {
@@ -93,9 +95,11 @@ impl Pipeline {
                 reason: "the chain's device registry could not be queried".into(),
             }
         })?;
-        let authorized = device::authorize(h, device.as_ref())?;
-        let min_interval = self.limits.min_interval(authorized.kind);
-        checks::check_density(h, min_interval)?;
+        let authorized = device::authorize(h, device.as_ref(), (self.chain_clock)())?;
+        let kind_interval = self.limits.min_interval(authorized.kind);
+        checks::check_density(h, kind_interval)?;
+        checks::check_scope_density(h, kind_interval)?;
+        let min_interval = checks::header_min_interval(h, kind_interval);
         device::verify(
             &self.verifier,
             h,

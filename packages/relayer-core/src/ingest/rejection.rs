@@ -2,6 +2,19 @@
 //! of refusals ([`ErrorCode`], which also gives its HTTP status).
 
 use diachain_relayer_types::{ErrorCode, SeqRange};
+use diachain_std::encoding::ScopeCount;
+use diachain_std::DataScope;
+
+/// A scope as the JSON names it.
+fn scope_name(scope: DataScope) -> &'static str {
+    match scope {
+        DataScope::Glucose => "glucose",
+        DataScope::Insulin => "insulin",
+        DataScope::Nutrition => "nutrition",
+        DataScope::DeviceEvents => "device_events",
+        DataScope::SummariesOnly => "summaries_only",
+    }
+}
 use serde_json::{json, Map, Value};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,10 +49,24 @@ pub enum Rejection {
         min_interval_seconds: u32,
         max_count: u64,
     },
+    TooDenseForScope {
+        scope: DataScope,
+        readings: u32,
+        span_seconds: u64,
+        min_interval_seconds: u32,
+        max_count: u64,
+    },
     TooSoonAfterLast {
         first_time: u64,
         held_last_time: u64,
         min_interval_seconds: u32,
+    },
+    BadScopes {
+        reason: String,
+    },
+    ScopesMismatch {
+        header: Vec<ScopeCount>,
+        readings: Vec<ScopeCount>,
     },
     CrossesMidnight,
     FutureReading {
@@ -62,6 +89,20 @@ pub enum Rejection {
     DeviceRevoked {
         refuses_from: u64,
         last_time: u64,
+    },
+    KeyHolderNotInGoodStanding {
+        holder: String,
+        since: u64,
+    },
+    MeasuredWhileHolderLapsed {
+        holder: String,
+        from: u64,
+        to: u64,
+    },
+    HeldKeyQueueClosed {
+        holder: String,
+        since: u64,
+        window: u64,
     },
     InvalidSignature,
     Overlap {
@@ -93,7 +134,10 @@ impl Rejection {
             TimesInverted { .. } => ErrorCode::TimesInverted,
             SeqOutOfRange { .. } => ErrorCode::SeqOutOfRange,
             TooDense { .. } => ErrorCode::TooDense,
+            TooDenseForScope { .. } => ErrorCode::TooDenseForScope,
             TooSoonAfterLast { .. } => ErrorCode::TooSoonAfterLast,
+            BadScopes { .. } => ErrorCode::BadScopes,
+            ScopesMismatch { .. } => ErrorCode::ScopesMismatch,
             CrossesMidnight => ErrorCode::CrossesMidnight,
             FutureReading { .. } => ErrorCode::FutureReading,
             ReadingsMismatch { .. } => ErrorCode::ReadingsMismatch,
@@ -102,6 +146,9 @@ impl Rejection {
             DeviceNotBound => ErrorCode::DeviceNotBound,
             MeasuredBeforeOwner { .. } => ErrorCode::MeasuredBeforeOwner,
             DeviceRevoked { .. } => ErrorCode::DeviceRevoked,
+            KeyHolderNotInGoodStanding { .. } => ErrorCode::KeyHolderNotInGoodStanding,
+            MeasuredWhileHolderLapsed { .. } => ErrorCode::MeasuredWhileHolderLapsed,
+            HeldKeyQueueClosed { .. } => ErrorCode::HeldKeyQueueClosed,
             InvalidSignature => ErrorCode::InvalidSignature,
             Overlap { .. } => ErrorCode::Overlap,
             BehindHead { .. } => ErrorCode::BehindHead,
@@ -141,6 +188,19 @@ impl Rejection {
                 "{count} readings in {span_seconds} s are more than this kind of device can \
                  measure (one every {min_interval_seconds} s)."
             ),
+            TooDenseForScope {
+                scope,
+                readings,
+                span_seconds,
+                min_interval_seconds,
+                ..
+            } => format!(
+                "{readings} {} readings in {span_seconds} s are more than any device may send \
+                 (one every {min_interval_seconds} s).",
+                scope_name(*scope)
+            ),
+            BadScopes { reason } => format!("The header's scope list is not valid: {reason}."),
+            ScopesMismatch { .. } => "The header's scope list is not that of its readings.".into(),
             TooSoonAfterLast {
                 min_interval_seconds,
                 ..
@@ -162,6 +222,23 @@ impl Rejection {
             DeviceRevoked { .. } => {
                 "The device is revoked or suspended for data measured at this batch's time.".into()
             }
+            KeyHolderNotInGoodStanding { holder, since } => format!(
+                "The device's key is held by relayer {holder}, out of good standing since \
+                 {since}: nothing it attested measured from then on is accepted."
+            ),
+            MeasuredWhileHolderLapsed { holder, from, to } => format!(
+                "The device's key is held by relayer {holder}, which was out of good standing \
+                 from {from} to {to}: nothing it attested measured then is accepted."
+            ),
+            HeldKeyQueueClosed {
+                holder,
+                since,
+                window,
+            } => format!(
+                "The device's key is held by relayer {holder}, out of good standing since \
+                 {since}: what it attested before could be anchored for {window} s after, no \
+                 longer."
+            ),
             InvalidSignature => {
                 "The signature does not verify with the device's registered key.".into()
             }
@@ -216,6 +293,34 @@ impl Rejection {
                 "min_interval_seconds": min_interval_seconds,
                 "max_count": max_count,
             }),
+            TooDenseForScope {
+                scope,
+                readings,
+                span_seconds,
+                min_interval_seconds,
+                max_count,
+            } => json!({
+                "scope": scope,
+                "readings": readings,
+                "span_seconds": span_seconds,
+                "min_interval_seconds": min_interval_seconds,
+                "max_count": max_count,
+            }),
+            BadScopes { reason } => json!({ "reason": reason }),
+            ScopesMismatch { header, readings } => {
+                json!({ "header_scopes": header, "reading_scopes": readings })
+            }
+            KeyHolderNotInGoodStanding { holder, since } => {
+                json!({ "holder": holder, "since": since })
+            }
+            MeasuredWhileHolderLapsed { holder, from, to } => {
+                json!({ "holder": holder, "from": from, "to": to })
+            }
+            HeldKeyQueueClosed {
+                holder,
+                since,
+                window,
+            } => json!({ "holder": holder, "since": since, "window": window }),
             TooSoonAfterLast {
                 first_time,
                 held_last_time,
