@@ -56,6 +56,7 @@ log "$DEVICES gateways streaming for $SECONDS_TO_RUN s"
   --deployment "$DEP" --gas-price "$DIACHAIN_GAS_PRICE" \
   --manufacturer-mnemonic-file "$L/key-manufacturer.json" --patient-mnemonic-file "$L/key-patient.json" \
   --seed bench --devices "$DEVICES" --kind gateway --p256-share 0.5 --interval-secs 1 --batch-readings 12 \
+  --header-version 1 \
   --duration-secs "$SECONDS_TO_RUN" --register-chunk 100 --state "$DIR/simulate-state.json" \
   > "$DIR/simulate.json" 2>"$DIR/simulate.log"
 for _ in $(seq 1 120); do

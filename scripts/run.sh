@@ -162,7 +162,10 @@ SIMULATE=("$SIM" --relayer "http://127.0.0.1:$PORT" --node "$DIACHAIN_NODE" --ch
   --deployment "$DEP" --gas-price "$DIACHAIN_GAS_PRICE"
   --manufacturer-mnemonic-file "$L/key-manufacturer.json" --patient-mnemonic-file "$L/key-patient.json"
   --seed main-job --devices "$DEVICES" --kind gateway --p256-share 0.5
-  --interval-secs 2 --batch-readings 12 --state "$DIR/simulate-state.json")
+  --interval-secs 2 --batch-readings 12 --state "$DIR/simulate-state.json"
+  # Version 1 headers count every reading under the gateway kind's scope, whose minimum interval
+  # is 1 s; version 2 would count these readings as glucose, which the chain spaces a minute apart.
+  --header-version 1)
 status() { curl -sf "http://127.0.0.1:$PORT/v1/status"; }
 
 start_relayer

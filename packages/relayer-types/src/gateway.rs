@@ -9,6 +9,7 @@
 //! SHA-256 of the sign-bytes with RFC 6979 nonces and a low S, which every verifier accepts.
 
 use cosmwasm_std::Binary;
+use diachain_std::encoding::ScopeCount;
 use diachain_std::encoding::{utc_day, EncodingError};
 use diachain_std::{merkle, BatchHeader, Domain, KeyAlgorithm, PublicKey, Reading};
 
@@ -140,11 +141,24 @@ impl Batcher {
     }
 }
 
-/// The signed `POST /v1/batches` body for `readings` (consecutive, of one device and day).
+/// The batch header format a gateway signs (`docs/encoding.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeaderVersion {
+    /// Readings count under the scope of the device's kind and keep the kind's rate only.
+    V1,
+    /// The header lists the scopes of its readings, so that they count as what they are (a phone
+    /// relaying glucose: glucose, not its kind's nutrition); each scope keeps its own rate too
+    /// (`scope_min_interval_seconds`).
+    V2,
+}
+
+/// The signed `POST /v1/batches` body for `readings` (consecutive, of one device and day), with
+/// a header of `version`.
 pub fn signed_request(
     key: &DeviceKey,
     readings: &[Reading],
     domain: &Domain,
+    version: HeaderVersion,
 ) -> Result<BatchRequest, BatchError> {
     let (Some(first), Some(last)) = (readings.first(), readings.last()) else {
         return Err(BatchError::Empty);
@@ -162,7 +176,10 @@ pub fn signed_request(
         first_time: first.measured_at,
         last_time: last.measured_at,
         root: Binary::new(merkle::root(&leaves).to_vec()),
-        scopes: None,
+        scopes: match version {
+            HeaderVersion::V1 => None,
+            HeaderVersion::V2 => Some(ScopeCount::of_kinds(readings.iter().map(|r| r.kind))),
+        },
     };
     let signature = key.sign(&header.sign_bytes(domain)?);
     Ok(BatchRequest {
@@ -254,9 +271,17 @@ mod tests {
         ] {
             let key = key(alg, 0x41);
             let rs = readings(41, DAY0, 12);
-            let req = signed_request(&key, &rs, &DOMAIN).unwrap();
+            let req = signed_request(&key, &rs, &DOMAIN, HeaderVersion::V2).unwrap();
             let h = &req.header;
             assert_eq!((h.first_seq, h.last_seq, h.count), (41, 52, 12));
+            // A version 2 header, listing the readings' scope.
+            assert_eq!(
+                h.scopes,
+                Some(vec![ScopeCount {
+                    scope: diachain_std::DataScope::Glucose,
+                    readings: 12
+                }])
+            );
             assert_eq!((h.first_time, h.last_time), (DAY0, DAY0 + 11 * 300));
             let leaves: Vec<Hash> = req
                 .readings
@@ -280,9 +305,28 @@ mod tests {
                 &sb,
                 &req.signature
             ));
+            // Version 1: no list, the same root, a signature over the version 1 sign-bytes.
+            let v1 = signed_request(&key, &rs, &DOMAIN, HeaderVersion::V1).unwrap();
+            assert_eq!(
+                (v1.header.scopes.as_ref(), &v1.header.root),
+                (None, &h.root)
+            );
+            let sb = v1.header.sign_bytes(&DOMAIN).unwrap();
+            assert_ne!(sb, h.sign_bytes(&DOMAIN).unwrap(), "another tag and body");
+            assert!(verify_device_signature(
+                &key.public_key(),
+                &sb,
+                &v1.signature
+            ));
         }
         assert_eq!(
-            signed_request(&key(KeyAlgorithm::Ed25519, 1), &[], &DOMAIN).unwrap_err(),
+            signed_request(
+                &key(KeyAlgorithm::Ed25519, 1),
+                &[],
+                &DOMAIN,
+                HeaderVersion::V2
+            )
+            .unwrap_err(),
             BatchError::Empty
         );
     }

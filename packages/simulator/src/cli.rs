@@ -7,10 +7,12 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use diachain_chain_client::{ChainClient, ClientConfig, Signer, TxSender, WASM_PREFIX};
+use diachain_relayer_types::gateway::HeaderVersion;
 use diachain_std::anchors::{
-    default_min_interval_seconds, ConfigResponse, QueryMsg as AnchorsQuery, MAX_READINGS_PER_BATCH,
+    default_min_interval_seconds, scope_min_interval_seconds, ConfigResponse,
+    QueryMsg as AnchorsQuery, MAX_READINGS_PER_BATCH,
 };
-use diachain_std::DeviceKind;
+use diachain_std::{DataScope, DeviceKind};
 
 use crate::chain::{Setup, SetupReport};
 use crate::fleet::{fleet, AlgorithmShares};
@@ -82,10 +84,16 @@ pub struct SimulateArgs {
     /// Share of devices with secp256k1 keys; the rest are Ed25519
     #[arg(long, default_value_t = 0.0)]
     pub secp256k1_share: f64,
-    /// Seconds between two readings of a device [default: the kind's minimum interval in force
-    /// on chain]; never below it
+    /// Seconds between two readings of a device [default: the shortest the chain allows: the
+    /// kind's minimum interval in force and, with version 2 headers, glucose's minute]; never
+    /// below it
     #[arg(long)]
     pub interval_secs: Option<u64>,
+    /// Batch header version: 2 lists the readings' scope (glucose counts as glucose, at most one
+    /// a minute); 1 counts them under the kind's scope at the kind's rate (e.g. for a throughput
+    /// run of gateways at 1 s)
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=2))]
+    pub header_version: u8,
     /// Readings per batch (a batch is also cut at midnight UTC)
     #[arg(long, default_value_t = 12)]
     pub batch_readings: usize,
@@ -151,7 +159,8 @@ async fn simulate(args: SimulateArgs) -> Result<Summary, SimError> {
         &args.manufacturer_key_file,
     )?;
     let patient = signer(&args.patient_mnemonic_file, &args.patient_key_file)?;
-    let interval = interval(&client, &anchors, args.kind, args.interval_secs).await?;
+    let version = header_version(args.header_version);
+    let interval = interval(&client, &anchors, args.kind, version, args.interval_secs).await?;
     let shares = AlgorithmShares::new(args.p256_share, args.secp256k1_share)?;
     let devices = fleet(&args.seed, args.kind, args.devices, shares)?;
     let count = devices.len();
@@ -190,6 +199,7 @@ async fn simulate(args: SimulateArgs) -> Result<Summary, SimError> {
             anchors,
             seed: args.seed.clone(),
             interval,
+            header_version: version,
             batch_readings: args.batch_readings,
             max_batches: args.batches,
             duration: args.duration_secs.map(Duration::from_secs),
@@ -300,12 +310,22 @@ fn signer(mnemonic: &Option<PathBuf>, key: &Option<PathBuf>) -> Result<Signer, S
     Ok(Signer::from_mnemonic(&phrase, WASM_PREFIX)?)
 }
 
-/// The interval between readings: `--interval-secs`, never below the kind's minimum in force
-/// on chain (the default).
+fn header_version(flag: u8) -> HeaderVersion {
+    if flag == 1 {
+        HeaderVersion::V1
+    } else {
+        HeaderVersion::V2
+    }
+}
+
+/// The interval between readings: `--interval-secs`, never below the minimum the chain
+/// enforces (the default): the kind's in force on chain and, for version 2 headers, that of the
+/// readings' scope (glucose).
 async fn interval(
     client: &ChainClient,
     anchors: &str,
     kind: DeviceKind,
+    version: HeaderVersion,
     requested: Option<u64>,
 ) -> Result<u64, SimError> {
     let config: ConfigResponse = client
@@ -318,10 +338,32 @@ async fn interval(
         .map_or(default_min_interval_seconds(kind), |l| {
             l.min_interval_seconds
         });
-    let minimum = u64::from(minimum);
+    pick_interval(u64::from(minimum), version, requested)
+}
+
+/// `requested`, or the floor: the kind's minimum and, for version 2, glucose's.
+fn pick_interval(
+    kind_minimum: u64,
+    version: HeaderVersion,
+    requested: Option<u64>,
+) -> Result<u64, SimError> {
+    let (minimum, what) = match version {
+        HeaderVersion::V1 => (kind_minimum, "this kind"),
+        HeaderVersion::V2 => {
+            let glucose = u64::from(scope_min_interval_seconds(DataScope::Glucose));
+            if glucose > kind_minimum {
+                (
+                    glucose,
+                    "glucose in version 2 headers (or --header-version 1)",
+                )
+            } else {
+                (kind_minimum, "this kind")
+            }
+        }
+    };
     match requested {
         Some(s) if s < minimum => Err(SimError::Invalid(format!(
-            "--interval-secs {s} is below the minimum interval of {minimum} s the chain enforces for this kind"
+            "--interval-secs {s} is below the minimum interval of {minimum} s the chain enforces for {what}"
         ))),
         Some(s) => Ok(s),
         None => Ok(minimum),
@@ -343,4 +385,53 @@ async fn clock_offset(client: &ChainClient) -> Result<i64, diachain_chain_client
     let block = client.status().await?.latest_block_unix;
     let now = i64::try_from(crate::unix_now()).unwrap_or(i64::MAX);
     Ok(block.saturating_sub(now))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_interval_keeps_the_kinds_minimum_and_with_version_2_glucoses_minute() {
+        use HeaderVersion::{V1, V2};
+        // A gateway (1 s): version 1 at the kind's rate, version 2 at glucose's.
+        assert_eq!(pick_interval(1, V1, None).unwrap(), 1);
+        assert_eq!(pick_interval(1, V2, None).unwrap(), 60);
+        assert_eq!(pick_interval(1, V2, Some(300)).unwrap(), 300);
+        let e = pick_interval(1, V2, Some(2)).unwrap_err().to_string();
+        assert!(
+            e.contains("60 s") && e.contains("--header-version 1"),
+            "{e}"
+        );
+        // A meter (30 s) and a kind slower than glucose (a limit raised on chain).
+        assert_eq!(pick_interval(30, V1, None).unwrap(), 30);
+        assert_eq!(pick_interval(90, V2, None).unwrap(), 90);
+        let e = pick_interval(90, V2, Some(60)).unwrap_err().to_string();
+        assert!(e.contains("90 s") && e.contains("this kind"), "{e}");
+    }
+
+    #[test]
+    fn the_header_version_flag_takes_1_or_2_and_defaults_to_2() {
+        let base = [
+            "diachain-simulate",
+            "--relayer",
+            "http://127.0.0.1:1",
+            "--node",
+            "http://127.0.0.1:2",
+            "--manufacturer-mnemonic-file",
+            "m",
+            "--patient-mnemonic-file",
+            "p",
+        ];
+        let parse = |extra: &[&str]| {
+            SimulateArgs::try_parse_from(base.iter().chain(extra).copied())
+                .map(|a| a.header_version)
+        };
+        assert_eq!(parse(&[]).unwrap(), 2);
+        assert_eq!(parse(&["--header-version", "1"]).unwrap(), 1);
+        assert!(parse(&["--header-version", "3"]).is_err());
+        assert!(parse(&["--header-version", "0"]).is_err());
+        assert_eq!(header_version(1), HeaderVersion::V1);
+        assert_eq!(header_version(2), HeaderVersion::V2);
+    }
 }

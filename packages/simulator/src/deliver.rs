@@ -9,7 +9,7 @@ use diachain_std::{Domain, Reading};
 use hyper::body::Bytes;
 use tokio::sync::{watch, Mutex};
 
-use diachain_relayer_types::gateway::{renumber, signed_request};
+use diachain_relayer_types::gateway::{renumber, signed_request, HeaderVersion};
 
 use super::fleet::SimDevice;
 use super::http::{Answer, RelayerClient};
@@ -37,6 +37,8 @@ pub struct Shared {
     pub stop: watch::Sender<bool>,
     /// Seconds the chain's clock runs ahead of this machine's (negative: behind).
     pub clock_offset: i64,
+    /// The batch header version the devices sign.
+    pub header_version: HeaderVersion,
 }
 
 impl Shared {
@@ -114,7 +116,7 @@ impl Shared {
         readings: &[Reading],
         domain: &Domain<'_>,
     ) -> Result<Answer, SimError> {
-        let request = signed_request(&device.key, readings, domain)?;
+        let request = signed_request(&device.key, readings, domain, self.header_version)?;
         let body = Bytes::from(serde_json::to_vec(&request)?);
         let mut last = SimError::NotSent;
         for attempt in 0..TRANSPORT_ATTEMPTS {

@@ -13,7 +13,7 @@ use diachain_std::crypto::sha256;
 use tokio::sync::{watch, Mutex};
 use tokio::task::JoinSet;
 
-use diachain_relayer_types::gateway::Batcher;
+use diachain_relayer_types::gateway::{Batcher, HeaderVersion};
 
 use super::deliver::Shared;
 use super::fleet::SimDevice;
@@ -35,6 +35,7 @@ pub struct StreamConfig {
     pub anchors: String,
     pub seed: String,
     pub interval: u64,
+    pub header_version: HeaderVersion,
     pub batch_readings: usize,
     pub max_batches: Option<u64>,
     pub duration: Option<Duration>,
@@ -68,6 +69,7 @@ pub async fn stream(
         max_batches: cfg.max_batches,
         stop,
         clock_offset: cfg.clock_offset,
+        header_version: cfg.header_version,
     });
     if cfg.max_batches == Some(0) {
         shared.stop.send_replace(true);

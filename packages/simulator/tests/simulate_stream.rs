@@ -8,12 +8,14 @@ use std::time::Duration;
 
 use cosmwasm_std::{Addr, Timestamp};
 use diachain_relayer_testkit::{TestRelayer, ANCHORS, CHAIN_ID, PATIENT};
+use diachain_relayer_types::gateway::HeaderVersion;
 use diachain_simulate::fleet::{fleet, AlgorithmShares, SimDevice};
 use diachain_simulate::state::SimState;
 use diachain_simulate::stream::{stream, StreamConfig, Streamer};
 use diachain_simulate::unix_now;
+use diachain_std::encoding::ScopeCount;
 use diachain_std::registry::AnchoringDevice;
-use diachain_std::{DeviceKind, KeyAlgorithm};
+use diachain_std::{DataScope, DeviceKind, KeyAlgorithm};
 use tokio::net::TcpListener;
 
 const SEED: &str = "simulate-stream-test";
@@ -64,7 +66,10 @@ fn config(url: &str, state: &std::path::Path, batches: u64) -> StreamConfig {
         chain_id: CHAIN_ID.into(),
         anchors: ANCHORS.into(),
         seed: SEED.into(),
+        // Version 1: readings 1 s apart count under the gateway's kind (version 2 would hold
+        // glucose to a minute; see `a_version_2_stream...`).
         interval: 1,
+        header_version: HeaderVersion::V1,
         batch_readings: 2,
         max_batches: Some(batches),
         duration: Some(Duration::from_secs(30)),
@@ -134,5 +139,68 @@ async fn streamed_batches_of_every_key_kind_are_accepted_and_reruns_continue_the
     for d in devices() {
         assert_eq!(state.devices[&d.id].next_seq, 7);
     }
+    let _ = stop.send(());
+}
+
+fn v2_config(url: &str, state: &std::path::Path, batches: u64, interval: u64) -> StreamConfig {
+    StreamConfig {
+        interval,
+        header_version: HeaderVersion::V2,
+        batch_readings: 1,
+        ..config(url, state, batches)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_2_stream_counts_glucose_as_glucose_and_keeps_glucoses_minute() {
+    use diachain_relayer_core::store::BatchLookup;
+    let (first, url, stop) = relayer().await;
+    let dir = tempfile::tempdir().expect("dir");
+
+    // Readings 60 s apart, one per batch: every header lists glucose, every batch is taken.
+    let path = dir.path().join("state.json");
+    let (tally, _) = stream(
+        streamers(),
+        v2_config(&url, &path, 6, 60),
+        SimState::default(),
+    )
+    .await
+    .expect("stream");
+    assert_eq!((tally.posted, tally.accepted), (6, 6), "{tally:?}");
+    for d in devices() {
+        let head = first
+            .store
+            .device_head(&d.id)
+            .expect("store")
+            .expect("a batch of every device");
+        assert_eq!(
+            head.header.scopes,
+            Some(vec![ScopeCount {
+                scope: DataScope::Glucose,
+                readings: 1
+            }]),
+            "{}",
+            d.id
+        );
+    }
+
+    let _ = stop.send(());
+
+    // The same gateways at 1 s (on a fresh relayer): the relayer holds glucose to a minute, as
+    // the contract does.
+    let (_relayer, url, stop) = relayer().await;
+    let dense = StreamConfig {
+        batch_readings: 2,
+        ..v2_config(&url, &dir.path().join("dense.json"), 6, 1)
+    };
+    let (tally, _) = stream(streamers(), dense, SimState::default())
+        .await
+        .expect("dense stream");
+    assert_eq!(tally.accepted, 0, "{tally:?}");
+    assert_eq!(
+        tally.rejected.get("too_dense_for_scope"),
+        Some(&tally.posted),
+        "{tally:?}"
+    );
     let _ = stop.send(());
 }

@@ -4,7 +4,9 @@
 //! header signed with the uploader key the relayer holds (relayer-attested readings).
 
 use diachain_relayer_types::crypto::random_bytes;
-use diachain_relayer_types::gateway::{signed_request, BatchError, Batcher, DeviceKey};
+use diachain_relayer_types::gateway::{
+    signed_request, BatchError, Batcher, DeviceKey, HeaderVersion,
+};
 use diachain_relayer_types::nightscout::StoredEntry;
 use diachain_relayer_types::BatchRequest;
 use diachain_std::encoding::{ReadingKind, Unit};
@@ -87,7 +89,8 @@ pub fn plan(
         cut.push(rest);
     }
     for readings in cut {
-        out.batches.push(signed_request(key, &readings, domain)?);
+        out.batches
+            .push(signed_request(key, &readings, domain, HeaderVersion::V2)?);
     }
     Ok(out)
 }
