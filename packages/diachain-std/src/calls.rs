@@ -2,8 +2,14 @@
 //! address, builds the query message and returns the type that query answers with, so no caller
 //! annotates a response type by hand.
 //!
-//! ```ignore
-//! let info = Registry(&config.registry).anchoring_info(&deps.querier, sender.as_str(), ids)?;
+//! ```
+//! # use cosmwasm_std::{Addr, Deps, StdResult};
+//! # use diachain_std::Registry;
+//! # fn anchor(deps: Deps, registry: &Addr, sender: &Addr, ids: Vec<String>) -> StdResult<()> {
+//! let info = Registry(registry).anchoring_info(&deps.querier, sender.as_str(), ids)?;
+//! # let _ = info.relayer_active;
+//! # Ok(())
+//! # }
 //! ```
 
 use cosmwasm_std::{Addr, QuerierWrapper, StdResult, Timestamp};
