@@ -155,7 +155,8 @@ fn patient_journey_ch12_after_the_grace_period_the_sponsor_takes_back_the_rest()
             "claim before the study closes (refused)",
             "sponsor withdraws before close (refused)",
             "claim a second time (refused)",
-            "claim after the sponsor withdrew (refused)",
+            "sponsor withdraws again with nothing left (refused)",
+            "claim by a member who earned nothing (refused)",
         ]
     );
 }
