@@ -7,12 +7,16 @@
 # (they need this network): they run here with --ignored, each exactly once, so that
 # scripts/test.sh counts each of them once.
 #
-# The network first runs the previous release, 0.1.0 (its wasm is kept in
+# The network first runs the first release, 0.1.0 (its wasm is kept in
 # tests/e2e/legacy/0.1.0/), deployed the way of a remote testnet (every setting a flag:
 # --node, --chain-id, --gas-prices, --from and the role addresses); the e2e crate seeds it with
-# every kind of record 0.1.0 wrote (tests/e2e/tests/migration.rs). The current build is then
-# deployed the local way (settings from the network's files): every contract must migrate in
-# place, and the e2e tests, which check the seeded records, run on the migrated suite. A third
+# every kind of record 0.1.0 wrote (tests/e2e/tests/migration.rs). It is then migrated in place
+# to the release of 2026-12-01 (tests/e2e/legacy/2026-12-01/, the versions deployed before the
+# current build), deployed the local way, and seeded with the records the current build reads
+# anew (a relayer-held key, a study of the old book, coverage, an open transfer offer). The
+# current build is then deployed the local way (settings from the network's files): every
+# contract must migrate in place, and the e2e tests, which check both seeds' records, run on the
+# migrated suite. A third
 # deployment must find everything in place and send nothing. After the tests, a changed build
 # (the same wasm with an extra custom section, so another checksum) must be stored and every
 # contract migrated in place again. So both modes of scripts/deploy.sh, its idempotence and its
@@ -28,6 +32,7 @@ BUILD=(); [ "${1:-}" = "--no-build" ] && BUILD=(--no-build)
 E2E_TESTS=(--test e2e --test migration --test relayer --test relayer_data_api)
 # Tests that run at one moment of this script only (by name, below), not in the main run.
 SEED_TEST=a_network_running_0_1_is_seeded_with_every_kind_of_record
+SEED_PREVIOUS_TEST=a_network_running_the_release_of_2026_12_01_is_seeded_with_custody_an_old_study_and_an_offer
 CHANGED_BUILD_TEST=deployment_is_still_wired_after_every_contract_is_migrated_to_a_changed_build
 
 start=$SECONDS
@@ -77,10 +82,21 @@ rm -f ".chain/$CHAIN_ID/seed-0.1.json"
 DIACHAIN_E2E_CHAIN_ID=$CHAIN_ID DIACHAIN_E2E_PHASE=seed-0.1 cargo test --locked --workspace \
   --test migration -- --ignored --exact "$SEED_TEST" --test-threads=1 --nocapture
 [ -f ".chain/$CHAIN_ID/seed-0.1.json" ] || { echo "e2e: seeding wrote no seed file" >&2; exit 1; }
-echo "e2e: deploying the current build the local way: every contract migrates from 0.1.0"
+PREVIOUS=tests/e2e/legacy/2026-12-01
+(cd "$PREVIOUS" && sha256sum --quiet -c checksums.txt) || { echo "e2e: $PREVIOUS does not match its checksums" >&2; exit 1; }
+echo "e2e: migrating 0.1.0 to the release of 2026-12-01 the local way"
+prev=$(bash scripts/deploy.sh --chain-id "$CHAIN_ID" --artifacts "$PREVIOUS" 2>&1) || { echo "$prev" >&2; exit 1; }
+echo "$prev" | grep -E "migrated|storing" >&2 || true
+[ "$(grep -c ': migrated ' <<<"$prev")" = 4 ] || { echo "$prev" >&2; echo "e2e: expected 4 contracts migrated to the release of 2026-12-01" >&2; exit 1; }
+echo "e2e: seeding the release of 2026-12-01 with what the current build reads anew"
+rm -f ".chain/$CHAIN_ID/seed-2026-12-01.json" ".chain/$CHAIN_ID"/key-prev-*.hex
+DIACHAIN_E2E_CHAIN_ID=$CHAIN_ID DIACHAIN_E2E_PHASE=seed-2026-12-01 cargo test --locked --workspace \
+  --test migration -- --ignored --exact "$SEED_PREVIOUS_TEST" --test-threads=1 --nocapture
+[ -f ".chain/$CHAIN_ID/seed-2026-12-01.json" ] || { echo "e2e: seeding 2026-12-01 wrote no seed file" >&2; exit 1; }
+echo "e2e: deploying the current build the local way: every contract migrates from the release of 2026-12-01"
 up=$(bash scripts/deploy.sh --chain-id "$CHAIN_ID" "${BUILD[@]}" 2>&1) || { echo "$up" >&2; exit 1; }
 echo "$up" | grep -E "migrated|storing" >&2 || true
-[ "$(grep -c ': migrated ' <<<"$up")" = 4 ] || { echo "$up" >&2; echo "e2e: expected 4 contracts migrated from 0.1.0" >&2; exit 1; }
+[ "$(grep -c ': migrated ' <<<"$up")" = 4 ] || { echo "$up" >&2; echo "e2e: expected 4 contracts migrated from the release of 2026-12-01" >&2; exit 1; }
 echo "e2e: deploying again the local way: nothing may change"
 again=$(bash scripts/deploy.sh --chain-id "$CHAIN_ID" --no-build 2>&1) || { echo "$again" >&2; exit 1; }
 if ! grep -q "contracts unchanged" <<<"$again" || grep -qE "storing|instantiated|migrated|executed" <<<"$again"; then
@@ -100,7 +116,7 @@ RELAYER_BIN="$(target_dir)/debug/diachain-relayer"
 SIMULATE_BIN="$(target_dir)/debug/diachain-simulate"
 DIACHAIN_RELAYER_BIN=$RELAYER_BIN DIACHAIN_SIMULATE_BIN=$SIMULATE_BIN DIACHAIN_E2E_CHAIN_ID=$CHAIN_ID \
   cargo test --locked --workspace "${E2E_TESTS[@]}" -- --ignored --skip "$SEED_TEST" \
-  --skip "$CHANGED_BUILD_TEST" --test-threads=1 --nocapture
+  --skip "$SEED_PREVIOUS_TEST" --skip "$CHANGED_BUILD_TEST" --test-threads=1 --nocapture
 
 echo "e2e: the chain client (packages/chain-client) against the same network"
 DIACHAIN_CHAIN_CLIENT_NETWORK=$CHAIN_ID cargo test --locked --workspace --test live \

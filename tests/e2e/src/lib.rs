@@ -20,6 +20,7 @@
 pub mod bench;
 pub mod journey;
 pub mod migration;
+pub mod previous_release;
 pub mod relayer;
 
 use std::collections::HashMap;
@@ -348,7 +349,34 @@ impl Network {
     /// Adds a new random key under the name `key` (it signs through [`Network::send`] like the
     /// network's accounts) and returns its address. The account exists on chain once funded.
     pub fn add_key(&self, key: &str) -> String {
+        self.add_signer(key, Signer::generate(WASM_PREFIX).expect("generate a key"))
+    }
+
+    /// Like [`Network::add_key`], and writes the new key to `.chain/<chain-id>/key-<key>.hex`
+    /// (a raw key file, refused if it exists) so that a later test process finds it again with
+    /// [`Network::load_saved_key`].
+    pub fn add_saved_key(&self, key: &str) -> String {
         let signer = Signer::generate(WASM_PREFIX).expect("generate a key");
+        let path = self.saved_key_path(key);
+        signer
+            .write_key_file(&path)
+            .unwrap_or_else(|e| panic!("saving key {key}: {e}"));
+        self.add_signer(key, signer)
+    }
+
+    /// Adds under `key` the key [`Network::add_saved_key`] saved (in an earlier process).
+    pub fn load_saved_key(&self, key: &str) -> String {
+        let path = self.saved_key_path(key);
+        let signer = Signer::from_key_file(&path, WASM_PREFIX)
+            .unwrap_or_else(|e| panic!("no saved key {key}: {e}"));
+        self.add_signer(key, signer)
+    }
+
+    fn saved_key_path(&self, key: &str) -> PathBuf {
+        repo_root().join(format!(".chain/{}/key-{key}.hex", self.chain_id))
+    }
+
+    fn add_signer(&self, key: &str, signer: Signer) -> String {
         let addr = signer.address().to_string();
         let s = Arc::new(TxSender::new(self.client.clone(), signer));
         let old = self.senders.lock().unwrap().insert(key.to_string(), s);
