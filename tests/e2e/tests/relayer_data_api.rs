@@ -453,13 +453,25 @@ fn a_nightscout_upload_is_anchored_and_served_back_as_fhir_that_hapi_accepts() {
     net.execute("patient", &net.contracts.registry, &u["bind_device"])
         .expect_ok("bind the uploader");
     let (_, bound_at) = net.status().unwrap();
+    // Six readings a minute apart (glucose is spaced a minute on chain) are measured by the time
+    // the relayer's view of the chain has moved 400 s on.
+    net.advance_clock(400);
+    let (height, _) = net.status().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while relayer_height(&r) < height {
+        assert!(
+            Instant::now() < deadline,
+            "the relayer never saw height {height}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
 
     // An unchanged uploader's request: api-secret is the SHA-1 hex of the secret.
     let secret = u["api_secret"].as_str().unwrap();
     let header = diachain_relayer_api::nightscout::uploader::api_secret_header(secret);
     let entries: Vec<Value> = (1..=6u64)
         .map(|i| {
-            let ms = (bound_at + 10 * i) * 1000;
+            let ms = (bound_at + 60 * i) * 1000;
             serde_json::json!({
                 "type": "sgv", "sgv": if i == 3 { 39 } else { 100 + i }, "date": ms,
                 "dateString": diachain_chain_client::time::rfc3339_ms(ms), "direction": "Flat",
@@ -491,7 +503,7 @@ fn a_nightscout_upload_is_anchored_and_served_back_as_fhir_that_hapi_accepts() {
         3_600,
     );
     let fhir = format!("/v1/patients/{patient_addr}/fhir/Observation");
-    let q = format!("from={}&to={}", bound_at, bound_at + 100);
+    let q = format!("from={}&to={}", bound_at, bound_at + 400);
     let (code, bundle) = r.signed(&clinician, "GET", &fhir, Some(&q), b"");
     assert_eq!(code, 200, "{bundle}");
     assert_eq!(bundle["total"], 6, "{bundle}");
@@ -512,4 +524,13 @@ fn a_nightscout_upload_is_anchored_and_served_back_as_fhir_that_hapi_accepts() {
         assert_eq!(att["valueCode"], "relayer-attested");
     }
     hapi_validates(&bundle, &r.dir);
+}
+
+/// The latest height the relayer's block watcher has seen (`GET /healthz`), 0 if none.
+fn relayer_height(r: &Relayer) -> u64 {
+    diachain_e2e::relayer::http(&r.addr, "GET", "/healthz", b"")
+        .ok()
+        .and_then(|(_, text)| serde_json::from_str::<Value>(&text).ok())
+        .and_then(|v| v["chain"]["latest_height"].as_u64())
+        .unwrap_or(0)
 }
