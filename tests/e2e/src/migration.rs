@@ -125,7 +125,7 @@ pub fn seed(net: &Network) -> Seeded {
         )
         .expect_ok("0.1.0: break-glass with a free-text reason");
     let break_glass_grant = grant_id(&tx);
-    let study_id = seed_study(net, day, now);
+    let study_id = seed_study(net, "0.1.0", PATIENT, day, now);
 
     // An hour's worth of readings a minute apart since the binding, anchored after joining.
     net.advance_clock(1_000);
@@ -165,13 +165,21 @@ fn grant_id(tx: &crate::TxResult) -> u64 {
         .expect("grant id")
 }
 
-/// A study on `day`'s glucose data that the patient joins with research consent.
-fn seed_study(net: &Network, day: u64, now: u64) -> u64 {
+/// A study of `day`'s glucose data from CGMs (pool 100,000, cap 500,000), closing at the end
+/// of the day, that `patient_key` joins with research consent; `release` names the release the
+/// network runs (for the messages). Returns the study's id.
+pub(crate) fn seed_study(
+    net: &Network,
+    release: &str,
+    patient_key: &str,
+    day: u64,
+    now: u64,
+) -> u64 {
     let c = &net.contracts;
     let sponsor = net.addr("sponsor");
     let study = NewStudy {
-        title: "migration study".into(),
-        description_url: "https://example.invalid/v01".into(),
+        title: format!("migration study ({release})"),
+        description_url: format!("https://example.invalid/{release}"),
         scopes: vec![DataScope::Glucose],
         data_from_day: day,
         data_to_day: day,
@@ -197,14 +205,14 @@ fn seed_study(net: &Network, day: u64, now: u64) -> u64 {
             .with_funds(100_000)],
             crate::DEFAULT_GAS_LIMIT,
         )
-        .expect_ok("0.1.0: create a study");
+        .expect_ok(&format!("{release}: create a study"));
     let study_id: u64 = tx
         .attr("wasm", "study_id")
         .expect("study_id attribute")
         .parse()
         .expect("study id");
     net.execute(
-        PATIENT,
+        patient_key,
         &c.consent,
         &consent::ExecuteMsg::Grant {
             patient: None,
@@ -217,9 +225,9 @@ fn seed_study(net: &Network, day: u64, now: u64) -> u64 {
             expires: Expiry::AtTime(ts(now + 30 * DAY)),
         },
     )
-    .expect_ok("0.1.0: research consent");
-    net.execute(PATIENT, &c.union, &union::ExecuteMsg::Join { study_id })
-        .expect_ok("0.1.0: join the study");
+    .expect_ok(&format!("{release}: research consent"));
+    net.execute(patient_key, &c.union, &union::ExecuteMsg::Join { study_id })
+        .expect_ok(&format!("{release}: join the study"));
     study_id
 }
 

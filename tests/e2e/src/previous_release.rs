@@ -15,20 +15,19 @@
 
 use std::path::PathBuf;
 
-use cosmwasm_std::{Timestamp, Uint128};
+use cosmwasm_std::Uint128;
 use diachain_std::anchors::{self, CoverageResponse};
-use diachain_std::consent::{self, Expiry};
 use diachain_std::device::{DeviceKind, KeyAlgorithm, KeyCustody, Role};
 use diachain_std::encoding::bind_sign_bytes;
 use diachain_std::registry::{
     self, AnchoringInfoResponse, NewDevice, PendingTransfer, MAX_TRANSFER_EXPIRY_SECONDS,
 };
 use diachain_std::testing::{signed_batch, submission, SignedBatch, TestKey};
-use diachain_std::union::{self, ContributionResponse, Eligibility, NewStudy, StudyResponse};
-use diachain_std::{DataScope, Domain, Page, Purpose};
+use diachain_std::union::{self, ContributionResponse, StudyResponse};
+use diachain_std::{Domain, Page};
 use serde::{Deserialize, Serialize};
 
-use crate::{repo_root, run_tag, Exec, Network, TxResult};
+use crate::{repo_root, run_tag, Network, TxResult};
 
 const DAY: u64 = 86_400;
 /// The release the network runs while [`seed`] runs.
@@ -40,9 +39,6 @@ const PATIENT: &str = "prev-patient";
 /// Funds for each new account's fees.
 const ACCOUNT_FUNDS: u128 = 10_000_000;
 const BANK_SEND_GAS: u64 = 200_000;
-/// The study's pool and cap.
-const POOL: u128 = 100_000;
-const CAP: u128 = 500_000;
 
 /// What [`seed`] left on chain, for [`verify`].
 #[derive(Serialize, Deserialize, Debug)]
@@ -66,10 +62,6 @@ pub struct Seeded {
 
 pub fn seed_file(net: &Network) -> PathBuf {
     repo_root().join(format!(".chain/{}/seed-{RELEASE}.json", net.chain_id))
-}
-
-fn ts(s: u64) -> Timestamp {
-    Timestamp::from_seconds(s)
 }
 
 fn cgm_key() -> TestKey {
@@ -198,7 +190,8 @@ pub fn seed(net: &Network) -> Seeded {
     }
     let bound_at = net.status().expect("status").1;
 
-    let (study_id, closes_at) = seed_study(net, day, now);
+    let study_id = crate::migration::seed_study(net, RELEASE, PATIENT, day, now);
+    let closes_at = (day + 1) * DAY;
     // An open transfer offer of the pen to patient3, as long as offers may run.
     let signature = possession(net, &pen_id, &pen_key(), &net.addr("patient3"));
     net.execute(
@@ -283,65 +276,6 @@ pub fn seed(net: &Network) -> Seeded {
     let json = serde_json::to_vec_pretty(&seeded).expect("seed serializes");
     std::fs::write(seed_file(net), json).expect("write the seed file");
     seeded
-}
-
-/// A study of `day`'s glucose from CGMs, closing at the end of the day, that the patient joins
-/// with research consent. Returns its id and closing time.
-fn seed_study(net: &Network, day: u64, now: u64) -> (u64, u64) {
-    let c = &net.contracts;
-    let closes_at = (day + 1) * DAY;
-    let study = NewStudy {
-        title: "previous release study".into(),
-        description_url: "https://example.invalid/2026-12-01".into(),
-        scopes: vec![DataScope::Glucose],
-        data_from_day: day,
-        data_to_day: day,
-        closes_at: Some(ts(closes_at)),
-        eligibility: Eligibility {
-            min_readings_per_day: 1,
-            min_days: 1,
-            device_kinds: vec![DeviceKind::Cgm],
-            max_readings_per_day: None,
-        },
-        cap_per_patient: Uint128::new(CAP),
-    };
-    let tx = net
-        .send(
-            "sponsor",
-            &[Exec::new(
-                &c.union,
-                &union::ExecuteMsg::CreateStudy {
-                    study,
-                    denom: net.denom.clone(),
-                },
-            )
-            .with_funds(POOL)],
-            crate::DEFAULT_GAS_LIMIT,
-        )
-        .expect_ok("2026-12-01: create a study");
-    let study_id: u64 = tx
-        .attr("wasm", "study_id")
-        .expect("study_id attribute")
-        .parse()
-        .expect("study id");
-    net.execute(
-        PATIENT,
-        &c.consent,
-        &consent::ExecuteMsg::Grant {
-            patient: None,
-            grantee: net.addr("sponsor"),
-            scopes: vec![DataScope::Glucose],
-            purpose: Purpose::Research,
-            study_id: Some(study_id),
-            data_from: ts(day * DAY),
-            data_to: ts(day * DAY + DAY - 1),
-            expires: Expiry::AtTime(ts(now + 30 * DAY)),
-        },
-    )
-    .expect_ok("2026-12-01: research consent");
-    net.execute(PATIENT, &c.union, &union::ExecuteMsg::Join { study_id })
-        .expect_ok("2026-12-01: join the study");
-    (study_id, closes_at)
 }
 
 /// Reads the seed file and the two saved keys (after the migration, in a new process).
