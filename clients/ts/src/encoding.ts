@@ -47,7 +47,7 @@ export const READING_SCOPES: Record<ReadingKind, ReadingScope> = {
 };
 export const FLAGS = {
   calibration: 0x1, sensorWarmup: 0x2, manualEntry: 0x4,
-  belowRange: 0x8, aboveRange: 0x10, backfilled: 0x20,
+  belowRange: 0x8, aboveRange: 0x10, backfilled: 0x20, sensorError: 0x40,
 } as const;
 
 export type ReadingKind = keyof typeof READING_KINDS;

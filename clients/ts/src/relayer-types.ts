@@ -148,7 +148,6 @@ export type ErrorCode =
   | 'missing_api_secret'
   | 'bad_api_secret'
   | 'too_many_entries'
-  | 'bad_entry'
   | 'uploader_exhausted'
   | 'too_many_uploaders'
   | 'registration_refused';

@@ -135,8 +135,7 @@ impl ReadingKind {
         }
     }
 }
-
-/// Reading flag bits (the `flags` field).
+/// Reading flag bits (the `flags` field); `SENSOR_ERROR`: a device event valued a sensor's code.
 pub mod flags {
     pub const CALIBRATION: u16 = 0x0001;
     pub const SENSOR_WARMUP: u16 = 0x0002;
@@ -144,6 +143,7 @@ pub mod flags {
     pub const BELOW_RANGE: u16 = 0x0008;
     pub const ABOVE_RANGE: u16 = 0x0010;
     pub const BACKFILLED: u16 = 0x0020;
+    pub const SENSOR_ERROR: u16 = 0x0040;
 }
 
 /// One device reading, as stored off-chain and committed by its leaf hash.

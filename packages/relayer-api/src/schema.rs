@@ -189,7 +189,6 @@ const ENTRIES: &[ErrorCode] = &[
     MissingApiSecret,
     BadApiSecret,
     TooManyEntries,
-    BadEntry,
     UploaderExhausted,
 ];
 
@@ -292,7 +291,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
         request: Some((JSON, Some(entries_body))),
         response: (
             200,
-            "The entries stored now",
+            "The entries stored now; entries left out are counted in the `x-diachain-skipped` \
+             header and by reason in `x-diachain-skip-reasons` (`reason=count,…`)",
             (JSON, Some(schema::<Vec<StoredEntry>>)),
         ),
         errors: ENTRIES,
@@ -307,7 +307,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
         request: Some((JSON, Some(entries_body))),
         response: (
             200,
-            "The entries stored now",
+            "The entries stored now; entries left out are counted in the `x-diachain-skipped` \
+             header and by reason in `x-diachain-skip-reasons` (`reason=count,…`)",
             (JSON, Some(schema::<Vec<StoredEntry>>)),
         ),
         errors: ENTRIES,

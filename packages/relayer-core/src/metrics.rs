@@ -39,6 +39,9 @@ pub struct Metrics {
     pub outbox_recorded: Counter,
     pub outbox_failed: Counter,
     pub erasures: Counter,
+    // Nightscout uploads.
+    pub nightscout_entries_stored: Counter,
+    pub nightscout_entries_skipped: Family<ReasonLabel, Counter>,
 }
 
 fn anchor_buckets() -> impl Iterator<Item = f64> {
@@ -74,6 +77,8 @@ impl Metrics {
             outbox_recorded: Counter::default(),
             outbox_failed: Counter::default(),
             erasures: Counter::default(),
+            nightscout_entries_stored: Counter::default(),
+            nightscout_entries_skipped: Family::default(),
         };
         m.register_all();
         m
@@ -157,6 +162,16 @@ impl Metrics {
             self.outbox_failed.clone(),
         );
         r.register("erasures", "Patients' data erased", self.erasures.clone());
+        r.register(
+            "nightscout_entries_stored",
+            "Nightscout entries stored as readings",
+            self.nightscout_entries_stored.clone(),
+        );
+        r.register(
+            "nightscout_entries_skipped",
+            "Nightscout entries left out of an upload, by reason",
+            self.nightscout_entries_skipped.clone(),
+        );
     }
 
     fn label(family: &Family<ReasonLabel, Counter>, reason: &str) {
@@ -170,6 +185,17 @@ impl Metrics {
     /// A data request answered on `basis`.
     pub fn served(&self, basis: &str) {
         Self::label(&self.data_served, basis);
+    }
+
+    /// Entries of a Nightscout upload stored as readings.
+    pub fn nightscout_stored(&self, n: usize) {
+        self.nightscout_entries_stored
+            .inc_by(u64::try_from(n).unwrap_or(u64::MAX));
+    }
+
+    /// An entry of a Nightscout upload left out for `reason`.
+    pub fn nightscout_skipped(&self, reason: &str) {
+        Self::label(&self.nightscout_entries_skipped, reason);
     }
 
     /// A data request refused for `reason`.

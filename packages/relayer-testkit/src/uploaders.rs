@@ -23,8 +23,14 @@ pub struct FakeUploaderChain {
 impl FakeUploaderChain {
     /// The patient binds the device (from the epoch on).
     pub fn bind(&self, device_id: &str, patient: &str, public_key: PublicKey) {
-        self.registry
-            .put(device_id, record(public_key, Some(patient)));
+        self.bind_at(device_id, patient, public_key, 0);
+    }
+
+    /// The patient binds the device at `since` (Unix seconds).
+    pub fn bind_at(&self, device_id: &str, patient: &str, public_key: PublicKey, since: u64) {
+        let mut device = record(public_key, Some(patient));
+        device.owner_since = Timestamp::from_seconds(since);
+        self.registry.put(device_id, device);
     }
 }
 

@@ -182,8 +182,6 @@ error_codes! {
     BadApiSecret = ("bad_api_secret", 401),
     /// More than 20,000 entries in one upload.
     TooManyEntries = ("too_many_entries", 413),
-    /// An entry is malformed (its index and reason are given).
-    BadEntry = ("bad_entry", 422),
     /// The uploader's sequence numbers are exhausted.
     UploaderExhausted = ("uploader_exhausted", 409),
     /// The patient already has the most uploaders allowed (4).

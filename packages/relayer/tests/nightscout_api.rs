@@ -92,8 +92,12 @@ impl World {
     }
 
     async fn readings_of(&self, patient: &Signer) -> Value {
+        self.readings_in(patient, "glucose").await
+    }
+
+    async fn readings_in(&self, patient: &Signer, scope: &str) -> Value {
         let path = format!("/v1/patients/{}/readings", patient.address());
-        let q = format!("scope=glucose&from={}&to={NOW}", NOW - 20 * 86_400);
+        let q = format!("scope={scope}&from={}&to={NOW}", NOW - 20 * 86_400);
         let n = self.n.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let parts = RequestParts {
             method: "GET",
@@ -306,26 +310,154 @@ async fn an_unbound_uploader_is_refused_like_any_unbound_device() {
 }
 
 #[tokio::test]
-async fn malformed_uploads_are_refused_with_their_reason_and_store_nothing() {
+async fn bodies_that_are_not_entries_are_refused_400_and_store_nothing() {
     let w = world();
     let up = w.uploader(&signer(1)).await;
-    let seconds = json!([{"type": "sgv", "sgv": 100, "date": NOW - 60}]);
-    let error_code =
-        json!([sgv(10, 100, None), {"type": "sgv", "sgv": 5, "date": (NOW - 60) * 1000}]);
-    let future = json!([{"type": "sgv", "sgv": 100, "date": (NOW + 3_600) * 1000}]);
-    let cases: [(Vec<u8>, u16, &str); 5] = [
-        (b"{not json".to_vec(), 400, "bad_encoding"),
-        (b"42".to_vec(), 400, "bad_encoding"),
-        (serde_json::to_vec(&seconds).unwrap(), 422, "bad_entry"),
-        (serde_json::to_vec(&error_code).unwrap(), 422, "bad_entry"),
-        (serde_json::to_vec(&future).unwrap(), 422, "bad_entry"),
-    ];
-    for (b, status, code) in cases {
+    for b in [b"{not json".to_vec(), b"42".to_vec()] {
         let a = w.post(Some(&up.secret), b).await;
-        assert_eq!((a.status.as_u16(), a.code()), (status, code), "{}", a.json);
+        assert_eq!(
+            (a.status.as_u16(), a.code()),
+            (400, "bad_encoding"),
+            "{}",
+            a.json
+        );
         assert!(a.json["message"].as_str().is_some_and(|m| !m.is_empty()));
     }
     assert_eq!(w.stored_batches(), 0);
+}
+
+fn header<'a>(a: &'a Answer, name: &str) -> &'a str {
+    a.headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+/// Each bad entry is skipped alone (an uploader re-sends its whole queue until it gets a 200,
+/// so refusing the upload for one entry would block every later reading): a seconds-looking
+/// date, a negative value, a date an hour ahead; an unknown direction keeps its reading, and
+/// Dexcom's error code 10 between good readings is kept as a sensor-error event
+/// (cgm-remote-monitor `lib/plugins/errorcodes.js`).
+#[tokio::test]
+async fn one_bad_entry_never_blocks_the_rest_of_the_upload() {
+    let w = world();
+    let patient = signer(1);
+    let up = w.uploader(&patient).await;
+    let entries = [
+        sgv(30, 120, Some("flat")),
+        json!({"type": "sgv", "sgv": 100, "date": NOW - 29 * 60}),
+        sgv(25, 10, None),
+        json!({"type": "sgv", "sgv": -5, "date": (NOW - 22 * 60) * 1000}),
+        sgv(20, 131, Some("Sideways")),
+        json!({"type": "sgv", "sgv": 100, "date": (NOW + 3_600) * 1000}),
+        sgv(15, 140, Some("NOT_COMPUTABLE")),
+    ];
+    let a = w.post(Some(&up.secret), body(&entries)).await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.json);
+    let stored: Vec<u64> = a
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["sgv"].as_u64().unwrap())
+        .collect();
+    assert_eq!(stored, [120, 10, 131, 140]);
+    assert_eq!(header(&a, "x-diachain-skipped"), "3");
+    assert_eq!(
+        header(&a, "x-diachain-skip-reasons"),
+        "in_the_future=1,malformed=2"
+    );
+    let served = w.readings_of(&patient).await;
+    assert_eq!(served["count"], 3, "glucose only: {served}");
+    let metrics = w.relayer.state.metrics.encode();
+    assert!(
+        metrics
+            .contains(r#"diachain_relayer_nightscout_entries_skipped_total{reason="malformed"} 2"#),
+        "{metrics}"
+    );
+    assert!(metrics.contains("diachain_relayer_nightscout_entries_stored_total 4"));
+    // The sensor error is a device event with its code, flagged.
+    let events = w.readings_in(&patient, "device_events").await;
+    assert_eq!(events["count"], 1, "{events}");
+    let r = &events["batches"][0]["readings"][0]["reading"];
+    assert_eq!(
+        (&r["kind"], &r["value"], &r["flags"]),
+        (
+            &json!("device_event"),
+            &json!(10_000),
+            &json!(flags::SENSOR_ERROR)
+        )
+    );
+}
+
+/// xDrip+ configured before its uploader was bound keeps those entries in its queue and sends
+/// them with every upload: they are skipped, and what was measured since is stored.
+#[tokio::test]
+async fn entries_measured_before_the_binding_are_skipped_and_later_ones_stored() {
+    let w = world();
+    let patient = signer(1);
+    let a = w.create(&patient, patient.address()).await;
+    let device_id = a.json["device_id"].as_str().unwrap().to_string();
+    let secret = a.json["api_secret"].as_str().unwrap().to_string();
+    let record = w.relayer.registry.get(&device_id).expect("registered");
+    let chain = w.relayer.uploader_chain.as_ref().unwrap();
+    chain.bind_at(
+        &device_id,
+        patient.address(),
+        record.public_key,
+        NOW - 12 * 60,
+    );
+    let queue = [
+        sgv(20, 110, None),
+        sgv(15, 112, None),
+        sgv(10, 114, None),
+        sgv(5, 116, None),
+    ];
+    let a = w.post(Some(&secret), body(&queue)).await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.json);
+    assert_eq!(a.json.as_array().unwrap().len(), 2);
+    assert_eq!(header(&a, "x-diachain-skip-reasons"), "before_binding=2");
+    // Sent again with a new entry: the old ones are skipped again, nothing refused.
+    let mut again = queue.to_vec();
+    again.push(sgv(0, 118, None));
+    let a = w.post(Some(&secret), body(&again)).await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.json);
+    assert_eq!(a.json[0]["sgv"], 118);
+    assert_eq!(
+        header(&a, "x-diachain-skip-reasons"),
+        "before_binding=2,not_after_latest=2"
+    );
+}
+
+/// Glucose less than a minute after the previous reading would make the chain refuse the
+/// whole batch (`too_dense_for_scope`): such entries are skipped one by one.
+#[tokio::test]
+async fn glucose_less_than_a_minute_apart_is_skipped_not_refused() {
+    let w = world();
+    let up = w.uploader(&signer(1)).await;
+    let ms = |secs_ago: u64| (NOW - secs_ago) * 1000;
+    let entries = [
+        json!({"type": "sgv", "sgv": 100, "date": ms(300)}),
+        json!({"type": "sgv", "sgv": 101, "date": ms(270)}),
+        json!({"type": "sgv", "sgv": 102, "date": ms(240)}),
+        json!({"type": "sgv", "sgv": 103, "date": ms(239)}),
+    ];
+    let a = w.post(Some(&up.secret), body(&entries)).await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.json);
+    assert_eq!(a.json.as_array().unwrap().len(), 2);
+    assert_eq!(header(&a, "x-diachain-skip-reasons"), "too_close=2");
+    // An upload in which nothing can be stored is still a 200: the uploader drops it.
+    let a = w
+        .post(
+            Some(&up.secret),
+            body(&[json!({"type": "sgv", "sgv": 104, "date": ms(220)})]),
+        )
+        .await;
+    assert_eq!(
+        (a.status.as_u16(), a.json.as_array().map(Vec::len)),
+        (200, Some(0))
+    );
+    assert_eq!(header(&a, "x-diachain-skip-reasons"), "too_close=1");
 }
 
 #[tokio::test]

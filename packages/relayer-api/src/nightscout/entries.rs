@@ -1,17 +1,23 @@
 //! `POST /api/v1/entries` bodies: a JSON array of entries (or one entry), as Nightscout
-//! uploaders send them. Sensor glucose (`type: "sgv"`) becomes readings; finger-stick (`mbg`)
-//! and calibration (`cal`) entries are counted and skipped; anything malformed refuses the
-//! whole body with the entry's index and a reason, so nothing is half-stored.
+//! uploaders send them. Sensor glucose (`type: "sgv"`) becomes readings; every other entry, and
+//! every entry DiaChain cannot read, is skipped **on its own** with a reason
+//! ([`SkipReason`]), so that one bad entry never blocks the rest of the upload: an uploader that
+//! re-sends its queue until it is accepted would otherwise never get a new reading stored. Only
+//! a body that is not entries at all (not JSON, not an array or object, too many) is refused.
 //!
-//! Conventions of the uploaders, kept here:
-//! - `date` is milliseconds since the Unix epoch (a value that looks like seconds is refused
+//! Conventions of the uploaders, kept here (cgm-remote-monitor `lib/server/entries.js`,
+//! `lib/plugins/direction.js`; xDrip+ `NightscoutUploader.java`):
+//! - `date` is milliseconds since the Unix epoch (a value that looks like seconds is skipped
 //!   with that reason); `dateString` is informative and only used when `date` is missing.
 //! - `sgv` is mg/dL; 39 is the sensor's "LOW" marker (below its range) and 401 its "HIGH"
-//!   marker; values below 39 are the sensor's error codes, not glucose.
-//! - `direction` names the trend arrow; missing, `NONE`, `NOT COMPUTABLE` or
-//!   `RATE OUT OF RANGE` carry no arrow.
+//!   marker. Whole values 0..=38 are the sensor's error codes (Dexcom's 1 = sensor not active,
+//!   5 = no antenna, 9 = absolute, 10 = power deviation, 12 = bad RF): kept as sensor-error
+//!   events (a device event reading, value = the code, flag `SENSOR_ERROR`), never as glucose.
+//! - `direction` names the trend arrow, in any case and with `_` or ` ` (`flat`,
+//!   `NOT_COMPUTABLE`); missing, `NONE` or a name no uploader documents (`Sideways`) carry no
+//!   arrow but keep the reading; `NOT COMPUTABLE` and `RATE OUT OF RANGE` are kept as such.
 //! - Every other field (`_id`, `device`, `sysTime`, `delta`, `filtered`, `noise`, …) is
-//!   accepted and ignored; an entry posted twice (same time) is stored once.
+//!   accepted and ignored; an entry posted twice (same millisecond) is stored once.
 
 use std::collections::BTreeMap;
 
@@ -29,29 +35,88 @@ pub const MAX_FUTURE_MS: u64 = 5 * 60 * 1000;
 /// Below this a `date` is taken for seconds, not milliseconds (year 1973 in ms).
 const SECONDS_LOOKALIKE: u64 = 100_000_000_000;
 
-/// One sensor glucose value.
+/// One sensor glucose value, or a sensor error code in its place.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sgv {
+    /// The entry's position in the upload.
+    pub index: usize,
     /// Measurement time, Unix milliseconds.
     pub date_ms: u64,
-    /// mg/dL (39 and 401 are the LOW/HIGH markers, flagged).
+    /// mg/dL (39 and 401 are the LOW/HIGH markers, flagged), or the sensor's error code
+    /// (below 39).
     pub mg_dl: u64,
     pub trend: Trend,
-    /// `flags::BELOW_RANGE` or `flags::ABOVE_RANGE` for the markers.
+    /// `flags::BELOW_RANGE` or `flags::ABOVE_RANGE` for the markers, `flags::SENSOR_ERROR`
+    /// for an error code.
     pub flags: u16,
+}
+
+impl Sgv {
+    /// A sensor error code, not glucose.
+    pub fn is_sensor_error(&self) -> bool {
+        self.flags & flags::SENSOR_ERROR != 0
+    }
+}
+
+/// Why an entry of an upload was not stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SkipReason {
+    /// Not an entry DiaChain can read: not an object, no usable `type`, `date` or `sgv`.
+    Malformed,
+    /// Stamped more than five minutes after the relayer's (chain's) clock.
+    InTheFuture,
+    /// An entry type not stored as a reading (`mbg`, `cal`, …).
+    NotStored,
+    /// The same millisecond as an earlier entry of this upload.
+    Duplicate,
+    /// Measured before the uploader was bound to the patient.
+    BeforeBinding,
+    /// At or before the newest reading already held for the uploader.
+    NotAfterLatest,
+    /// Less than a minute after the previous reading kept (the chain spaces glucose a minute).
+    TooClose,
+}
+
+impl SkipReason {
+    /// The reason's name in responses, logs and `/metrics`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::Malformed => "malformed",
+            SkipReason::InTheFuture => "in_the_future",
+            SkipReason::NotStored => "not_stored",
+            SkipReason::Duplicate => "duplicate",
+            SkipReason::BeforeBinding => "before_binding",
+            SkipReason::NotAfterLatest => "not_after_latest",
+            SkipReason::TooClose => "too_close",
+        }
+    }
+}
+
+/// An entry left out, with its position in the upload and a sentence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    pub index: usize,
+    pub reason: SkipReason,
+    pub detail: String,
 }
 
 /// What a body held.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Entries {
-    /// Sensor glucose values, by time, one per time.
+    /// Sensor glucose values (and sensor error codes), by time, one per millisecond.
     pub sgv: Vec<Sgv>,
-    /// Entries posted more than once in this body.
-    pub duplicates: usize,
-    /// Entries of other types, by type (`mbg`, `cal`, …), not stored.
-    pub skipped: BTreeMap<String, usize>,
+    /// The entries left out, in upload order.
+    pub skipped: Vec<Skipped>,
 }
 
+impl Entries {
+    /// How many entries were left out for `reason`.
+    pub fn skipped_for(&self, reason: SkipReason) -> usize {
+        self.skipped.iter().filter(|s| s.reason == reason).count()
+    }
+}
+
+/// Why a whole body is refused (it is not entries at all).
 #[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
 pub enum EntriesError {
     #[error("the body is not JSON: {0}")]
@@ -60,8 +125,6 @@ pub enum EntriesError {
     NotEntries,
     #[error("at most {max} entries per request")]
     TooMany { max: usize },
-    #[error("entry {index}: {reason}")]
-    Entry { index: usize, reason: String },
 }
 
 impl EntriesError {
@@ -70,7 +133,6 @@ impl EntriesError {
         match self {
             EntriesError::NotJson(_) | EntriesError::NotEntries => ErrorCode::BadEncoding,
             EntriesError::TooMany { .. } => ErrorCode::TooManyEntries,
-            EntriesError::Entry { .. } => ErrorCode::BadEntry,
         }
     }
 }
@@ -90,71 +152,99 @@ pub fn parse(body: &[u8], now_ms: u64) -> Result<Entries, EntriesError> {
     let mut out = Entries::default();
     let mut by_time: BTreeMap<u64, Sgv> = BTreeMap::new();
     for (index, item) in items.iter().enumerate() {
-        let bad = |reason: String| EntriesError::Entry { index, reason };
-        let entry = item
-            .as_object()
-            .ok_or_else(|| bad("not an object".into()))?;
-        let kind = match entry.get("type") {
-            None => "sgv",
-            Some(Value::String(t)) => t.as_str(),
-            Some(_) => return Err(bad("`type` is not a string".into())),
+        let skip = |reason: SkipReason, detail: String| Skipped {
+            index,
+            reason,
+            detail,
         };
-        if kind != "sgv" {
-            *out.skipped.entry(kind.to_string()).or_default() += 1;
-            continue;
+        match read_entry(index, item, now_ms) {
+            Ok(sgv) if by_time.contains_key(&sgv.date_ms) => out.skipped.push(skip(
+                SkipReason::Duplicate,
+                format!("another entry of this upload has `date` {}", sgv.date_ms),
+            )),
+            Ok(sgv) => {
+                by_time.insert(sgv.date_ms, sgv);
+            }
+            Err((reason, detail)) => out.skipped.push(skip(reason, detail)),
         }
-        let sgv = parse_sgv(entry, now_ms).map_err(bad)?;
-        if by_time.contains_key(&sgv.date_ms) {
-            out.duplicates += 1;
-            continue;
-        }
-        by_time.insert(sgv.date_ms, sgv);
     }
     out.sgv = by_time.into_values().collect();
     Ok(out)
 }
 
-fn parse_sgv(entry: &serde_json::Map<String, Value>, now_ms: u64) -> Result<Sgv, String> {
-    let date_ms = date_ms(entry)?;
-    if date_ms > now_ms.saturating_add(MAX_FUTURE_MS) {
-        return Err(format!("`date` {date_ms} is in the future"));
-    }
-    let mg_dl = match entry.get("sgv") {
-        Some(Value::Number(n)) => n
-            .as_u64()
-            .or_else(|| {
-                n.as_f64()
-                    .filter(|f| f.fract() == 0.0 && *f >= 0.0)
-                    .map(|f| f as u64)
-            })
-            .ok_or_else(|| format!("`sgv` {n} is not a whole number of mg/dL"))?,
-        Some(Value::String(s)) => s
-            .trim()
-            .parse()
-            .map_err(|_| format!("`sgv` {s:?} is not a whole number of mg/dL"))?,
-        _ => return Err("`sgv` is missing".into()),
+fn read_entry(index: usize, item: &Value, now_ms: u64) -> Result<Sgv, (SkipReason, String)> {
+    let malformed = |detail: String| (SkipReason::Malformed, detail);
+    let entry = item
+        .as_object()
+        .ok_or_else(|| malformed("not an object".into()))?;
+    let kind = match entry.get("type") {
+        None => "sgv",
+        Some(Value::String(t)) => t.as_str(),
+        Some(_) => return Err(malformed("`type` is not a string".into())),
     };
-    if !(SGV_LOW..=SGV_HIGH).contains(&mg_dl) {
-        return Err(format!(
-            "`sgv` {mg_dl} is outside {SGV_LOW}..={SGV_HIGH} mg/dL (values below {SGV_LOW} are sensor error codes)"
+    if kind != "sgv" {
+        return Err((
+            SkipReason::NotStored,
+            format!("entries of type {kind:?} are not stored"),
         ));
     }
+    let date_ms = date_ms(entry).map_err(malformed)?;
+    if date_ms > now_ms.saturating_add(MAX_FUTURE_MS) {
+        return Err((
+            SkipReason::InTheFuture,
+            format!(
+                "`date` {date_ms} is more than {} minutes after the relayer's clock ({now_ms})",
+                MAX_FUTURE_MS / 60_000
+            ),
+        ));
+    }
+    let mg_dl = sgv_value(entry).map_err(malformed)?;
     let flags = match mg_dl {
+        0..SGV_LOW => flags::SENSOR_ERROR,
         SGV_LOW => flags::BELOW_RANGE,
         SGV_HIGH => flags::ABOVE_RANGE,
         _ => 0,
     };
     let trend = match entry.get("direction") {
         None | Some(Value::Null) => Trend::Unknown,
-        Some(Value::String(d)) => trend(d).ok_or_else(|| format!("unknown `direction` {d:?}"))?,
-        Some(_) => return Err("`direction` is not a string".into()),
+        Some(Value::String(d)) => trend(d),
+        Some(_) => return Err(malformed("`direction` is not a string".into())),
     };
     Ok(Sgv {
+        index,
         date_ms,
         mg_dl,
         trend,
         flags,
     })
+}
+
+/// The `sgv` field: a whole number of mg/dL in `0..=SGV_HIGH` (below 39: an error code).
+fn sgv_value(entry: &serde_json::Map<String, Value>) -> Result<u64, String> {
+    let text = match entry.get("sgv") {
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::String(s)) => s.trim().to_string(),
+        Some(Value::Null) | None => return Err("`sgv` is missing".into()),
+        Some(_) => return Err("`sgv` is not a number".into()),
+    };
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("`sgv` {text:?} is not a number"))?;
+    if value < 0.0 {
+        return Err(format!("`sgv` {text} is negative"));
+    }
+    if value.fract() != 0.0 {
+        return Err(format!(
+            "`sgv` {text} is not a whole number of mg/dL (sensor glucose is)"
+        ));
+    }
+    if value > SGV_HIGH as f64 {
+        return Err(format!(
+            "`sgv` {text} is above {SGV_HIGH}, the sensors' HIGH marker"
+        ));
+    }
+    // A whole number in 0..=401: the cast is exact.
+    Ok(value as u64)
 }
 
 fn date_ms(entry: &serde_json::Map<String, Value>) -> Result<u64, String> {
@@ -197,19 +287,25 @@ pub fn direction(trend: Trend) -> &'static str {
     }
 }
 
-fn trend(direction: &str) -> Option<Trend> {
-    Some(match direction {
-        "DoubleUp" | "TripleUp" => Trend::DoubleUp,
-        "SingleUp" => Trend::SingleUp,
-        "FortyFiveUp" => Trend::FortyFiveUp,
-        "Flat" => Trend::Flat,
-        "FortyFiveDown" => Trend::FortyFiveDown,
-        "SingleDown" => Trend::SingleDown,
-        "DoubleDown" | "TripleDown" => Trend::DoubleDown,
-        "NOT COMPUTABLE" | "RATE OUT OF RANGE" => Trend::NotComputable,
-        "NONE" | "" => Trend::Unknown,
-        _ => return None,
-    })
+/// The arrow of a `direction`: Nightscout's names in any case, with `_` or ` ` between words;
+/// a name no uploader documents carries no arrow (the reading is kept).
+fn trend(direction: &str) -> Trend {
+    let name: String = direction
+        .chars()
+        .filter(|c| !matches!(c, '_' | ' ' | '-'))
+        .flat_map(char::to_lowercase)
+        .collect();
+    match name.as_str() {
+        "doubleup" | "tripleup" => Trend::DoubleUp,
+        "singleup" => Trend::SingleUp,
+        "fortyfiveup" => Trend::FortyFiveUp,
+        "flat" => Trend::Flat,
+        "fortyfivedown" => Trend::FortyFiveDown,
+        "singledown" => Trend::SingleDown,
+        "doubledown" | "tripledown" => Trend::DoubleDown,
+        "notcomputable" | "rateoutofrange" => Trend::NotComputable,
+        _ => Trend::Unknown,
+    }
 }
 
 #[cfg(test)]
@@ -219,6 +315,9 @@ mod tests {
 
     const NOW: u64 = 1_767_225_600_000;
 
+    /// An entry as xDrip+ uploads it (`NightscoutUploader.java`, `populateV1APIBGEntry`: `_id`,
+    /// `device`, `date`, `dateString`, `sysTime`, `sgv`, `delta`, `direction`, `type`,
+    /// `filtered`, `unfiltered`, `rssi`, `noise`).
     fn entry(date: u64, sgv: Value, direction: Option<&str>) -> Value {
         let mut e = json!({
             "_id": "63f1234567890abcdef12345", "device": "xDrip-DexcomG6", "type": "sgv",
@@ -235,6 +334,10 @@ mod tests {
         serde_json::to_vec(&v).unwrap()
     }
 
+    fn reasons(e: &Entries) -> Vec<(usize, SkipReason)> {
+        e.skipped.iter().map(|s| (s.index, s.reason)).collect()
+    }
+
     #[test]
     fn an_xdrip_upload_becomes_sorted_deduplicated_readings() {
         let b = body(json!([
@@ -247,57 +350,124 @@ mod tests {
         let e = parse(&b, NOW).unwrap();
         assert_eq!(e.sgv.len(), 2);
         assert_eq!(e.sgv[0].date_ms, NOW - 600_000);
+        assert_eq!(e.sgv[0].index, 1);
         assert_eq!(e.sgv[0].trend, Trend::Unknown, "missing direction");
         assert_eq!(e.sgv[1].trend, Trend::FortyFiveDown);
-        assert_eq!(e.duplicates, 1);
-        assert_eq!(e.skipped.get("mbg"), Some(&1));
-        assert_eq!(e.skipped.get("cal"), Some(&1));
+        assert_eq!(
+            reasons(&e),
+            [
+                (2, SkipReason::Duplicate),
+                (3, SkipReason::NotStored),
+                (4, SkipReason::NotStored)
+            ]
+        );
     }
 
+    /// One bad entry among good ones: the good ones are kept, the bad one skipped with a
+    /// sentence naming the value (`sgv: -5` is negative, not "not a whole number").
     #[test]
-    fn the_sensors_low_and_high_markers_are_flagged_and_error_codes_refused() {
-        let e = parse(
-            &body(json!([
-                entry(NOW - 1, json!(39), None),
-                entry(NOW - 2, json!(401), None)
-            ])),
-            NOW,
-        )
-        .unwrap();
-        assert_eq!(e.sgv[0].flags, flags::ABOVE_RANGE);
-        assert_eq!(e.sgv[1].flags, flags::BELOW_RANGE);
-        for v in [json!(12), json!(402), json!(-5), json!(142.5), json!("abc")] {
-            let err = parse(
+    fn each_bad_value_skips_its_entry_alone_with_a_precise_reason() {
+        let cases = [
+            (json!(402), "above 401"),
+            (json!(-5), "is negative"),
+            (json!(142.5), "not a whole number"),
+            (json!("abc"), "\"abc\" is not a number"),
+            (json!(null), "`sgv` is missing"),
+            (json!([1]), "`sgv` is not a number"),
+        ];
+        for (v, want) in cases {
+            let e = parse(
                 &body(json!([
-                    entry(NOW - 1, json!(100), None),
-                    entry(NOW - 2, v.clone(), None)
+                    entry(NOW - 60_000, json!(100), None),
+                    entry(NOW - 120_000, v.clone(), None),
+                    entry(NOW - 180_000, json!(110), None),
                 ])),
                 NOW,
             )
-            .unwrap_err();
+            .unwrap();
+            assert_eq!(e.sgv.len(), 2, "{v}");
+            assert_eq!(reasons(&e), [(1, SkipReason::Malformed)], "{v}");
             assert!(
-                matches!(err, EntriesError::Entry { index: 1, .. }),
-                "{v}: {err}"
+                e.skipped[0].detail.contains(want),
+                "{v}: {}",
+                e.skipped[0].detail
             );
         }
     }
 
+    /// Dexcom sends error codes (e.g. 10, "power deviation") in place of glucose between two
+    /// good readings (cgm-remote-monitor `lib/plugins/errorcodes.js`).
     #[test]
-    fn seconds_instead_of_milliseconds_and_future_dates_are_refused_with_the_reason() {
-        let err = parse(&body(json!([entry(NOW / 1000, json!(100), None)])), NOW).unwrap_err();
-        assert!(err.to_string().contains("looks like seconds"), "{err}");
-        let err = parse(
-            &body(json!([entry(NOW + MAX_FUTURE_MS + 1, json!(100), None)])),
+    fn the_sensors_markers_are_flagged_and_error_codes_kept_as_sensor_errors() {
+        let e = parse(
+            &body(json!([
+                entry(NOW - 1, json!(39), None),
+                entry(NOW - 2, json!(401), None),
+                entry(NOW - 3, json!(10), None),
+                entry(NOW - 4, json!(0), None),
+            ])),
             NOW,
         )
-        .unwrap_err();
-        assert!(err.to_string().contains("future"), "{err}");
-        let err = parse(
-            &body(json!([entry(NOW, json!(100), Some("Sideways"))])),
+        .unwrap();
+        let by: Vec<(u64, u16)> = e.sgv.iter().map(|s| (s.mg_dl, s.flags)).collect();
+        assert_eq!(
+            by,
+            [
+                (0, flags::SENSOR_ERROR),
+                (10, flags::SENSOR_ERROR),
+                (401, flags::ABOVE_RANGE),
+                (39, flags::BELOW_RANGE)
+            ]
+        );
+        assert!(e.sgv[1].is_sensor_error() && !e.sgv[2].is_sensor_error());
+        assert!(e.skipped.is_empty());
+    }
+
+    /// Directions in other spellings keep their arrow; names no uploader documents keep the
+    /// reading without one (cgm-remote-monitor `lib/plugins/direction.js` lists the names).
+    #[test]
+    fn directions_in_any_spelling_keep_the_reading() {
+        let cases = [
+            ("flat", Trend::Flat),
+            ("FLAT", Trend::Flat),
+            ("NOT_COMPUTABLE", Trend::NotComputable),
+            ("NOT COMPUTABLE", Trend::NotComputable),
+            ("RATE OUT OF RANGE", Trend::NotComputable),
+            ("TripleUp", Trend::DoubleUp),
+            ("double_down", Trend::DoubleDown),
+            ("Sideways", Trend::Unknown),
+            ("NONE", Trend::Unknown),
+            ("", Trend::Unknown),
+        ];
+        for (d, want) in cases {
+            let e = parse(&body(json!([entry(NOW, json!(100), Some(d))])), NOW).unwrap();
+            assert_eq!(e.sgv[0].trend, want, "{d:?}");
+        }
+        let e = parse(
+            &body(json!([{"sgv": 100, "date": NOW, "direction": 3}])),
             NOW,
         )
-        .unwrap_err();
-        assert!(err.to_string().contains("direction"), "{err}");
+        .unwrap();
+        assert_eq!(reasons(&e), [(0, SkipReason::Malformed)]);
+    }
+
+    #[test]
+    fn seconds_instead_of_milliseconds_and_future_dates_are_skipped_with_the_reason() {
+        let e = parse(
+            &body(json!([
+                entry(NOW / 1000, json!(100), None),
+                entry(NOW + MAX_FUTURE_MS + 1, json!(100), None),
+                entry(NOW + MAX_FUTURE_MS, json!(100), None),
+            ])),
+            NOW,
+        )
+        .unwrap();
+        assert_eq!(
+            reasons(&e),
+            [(0, SkipReason::Malformed), (1, SkipReason::InTheFuture)]
+        );
+        assert!(e.skipped[0].detail.contains("looks like seconds"));
+        assert_eq!(e.sgv.len(), 1, "within the tolerance");
     }
 
     #[test]
@@ -328,12 +498,13 @@ mod tests {
     }
 
     #[test]
-    fn bodies_that_are_not_entries_are_refused() {
+    fn bodies_that_are_not_entries_are_refused_and_entries_that_are_not_objects_skipped() {
         assert_eq!(parse(b"42", NOW), Err(EntriesError::NotEntries));
         assert!(matches!(parse(b"[{", NOW), Err(EntriesError::NotJson(_))));
-        assert!(matches!(
-            parse(b"[1]", NOW),
-            Err(EntriesError::Entry { index: 0, .. })
-        ));
+        let e = parse(b"[1, {\"type\": 7}]", NOW).unwrap();
+        assert_eq!(
+            reasons(&e),
+            [(0, SkipReason::Malformed), (1, SkipReason::Malformed)]
+        );
     }
 }

@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use std::collections::BTreeMap;
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use diachain_relayer_core::ingest::Rejection;
@@ -21,7 +23,7 @@ use diachain_std::Domain;
 use http_body_util::{BodyExt, Limited};
 
 use super::erasure::ensure_patient_or_guardian;
-use crate::nightscout::entries;
+use crate::nightscout::entries::{self, Skipped};
 use crate::nightscout::upload::{plan, stored_entry, Head};
 use crate::nightscout::uploader::{bind_message, generate, key_of, token_hash};
 use crate::reply::{blocking, ApiError};
@@ -79,7 +81,15 @@ pub(super) async fn post_entries(
     body: Body,
 ) -> Response {
     match upload(&app, &headers, body).await {
-        Ok(stored) => (StatusCode::OK, Json(stored)).into_response(),
+        Ok((stored, skipped)) => {
+            app.metrics.nightscout_stored(stored.len());
+            for s in &skipped {
+                app.metrics.nightscout_skipped(s.reason.as_str());
+            }
+            let mut answer = (StatusCode::OK, Json(stored)).into_response();
+            skip_headers(answer.headers_mut(), &skipped);
+            answer
+        }
         Err(e) => {
             app.metrics.rejected(e.code.as_str());
             e.into_response()
@@ -101,11 +111,29 @@ async fn uploader_of(ns: &NightscoutApi, headers: &HeaderMap) -> Result<Uploader
         .ok_or_else(|| ApiError::new(ErrorCode::BadApiSecret, "No uploader has this secret."))
 }
 
+/// The header with the number of entries an upload left out, and the one with their reasons
+/// (`reason=count`, comma-separated); each entry left out is also logged with its index.
+pub const SKIPPED_HEADER: &str = "x-diachain-skipped";
+pub const SKIP_REASONS_HEADER: &str = "x-diachain-skip-reasons";
+
+fn skip_headers(headers: &mut HeaderMap, skipped: &[Skipped]) {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for s in skipped {
+        *counts.entry(s.reason.as_str()).or_default() += 1;
+    }
+    let reasons: Vec<String> = counts.iter().map(|(r, n)| format!("{r}={n}")).collect();
+    headers.insert(SKIPPED_HEADER, HeaderValue::from(skipped.len()));
+    if let Ok(v) = HeaderValue::from_str(&reasons.join(",")) {
+        headers.insert(SKIP_REASONS_HEADER, v);
+    }
+}
+
+/// Stores what an upload holds that can be stored; returns it with the entries left out.
 async fn upload(
     app: &AppState,
     headers: &HeaderMap,
     body: Body,
-) -> Result<Vec<StoredEntry>, ApiError> {
+) -> Result<(Vec<StoredEntry>, Vec<Skipped>), ApiError> {
     let ns = app.nightscout.as_ref().ok_or_else(disabled)?;
     let uploader = uploader_of(ns, headers).await?;
     let body = Limited::new(body, MAX_ENTRIES_BODY_BYTES)
@@ -123,6 +151,7 @@ async fn upload(
         entries::parse(&body, now_ms).map_err(|e| ApiError::new(e.code(), e.to_string()))?;
     let key = key_of(&uploader)
         .ok_or_else(|| ApiError::store_failed(&StoreError::Tampered(uploader.to_string())))?;
+    let bound_since = bound_since(app, &uploader.device_id).await?;
     let batches = ns.batches.clone();
     let device = uploader.device_id.clone();
     let head = blocking(move || batches.device_head(&device))
@@ -135,8 +164,15 @@ async fn upload(
         chain_id: &app.pipeline.chain_id,
         contract: &app.pipeline.anchors_contract,
     };
-    let planned = plan(&parsed, head, &uploader.device_id, &key, &domain)
-        .map_err(|e| ApiError::new(ErrorCode::UploaderExhausted, e.to_string()))?;
+    let planned = plan(
+        &parsed,
+        head,
+        bound_since,
+        &uploader.device_id,
+        &key,
+        &domain,
+    )
+    .map_err(|e| ApiError::new(ErrorCode::UploaderExhausted, e.to_string()))?;
     let mut stored = Vec::new();
     let mut next = planned.stored.iter();
     for batch in &planned.batches {
@@ -152,14 +188,45 @@ async fn upload(
             Err(r) => return Err(refused(r, stored.len())),
         }
     }
+    let mut skipped = parsed.skipped;
+    skipped.extend(planned.skipped);
+    skipped.sort_by_key(|s| s.index);
+    for s in skipped.iter().take(LOGGED_SKIPS) {
+        tracing::info!(
+            device_id = %uploader.device_id,
+            index = s.index,
+            reason = s.reason.as_str(),
+            detail = %s.detail,
+            "nightscout entry skipped"
+        );
+    }
     tracing::info!(
         device_id = %uploader.device_id,
         stored = stored.len(),
-        not_after_latest = planned.not_after_latest,
-        duplicates = parsed.duplicates,
+        skipped = skipped.len(),
         "nightscout upload"
     );
-    Ok(stored)
+    Ok((stored, skipped))
+}
+
+/// Most skipped entries logged one by one per upload (the rest are counted).
+const LOGGED_SKIPS: usize = 20;
+
+/// When the uploader was bound to its patient, in whole seconds rounded up (0 when it is not
+/// bound: the pipeline then refuses the upload as it refuses any unbound device).
+async fn bound_since(app: &AppState, device_id: &str) -> Result<u64, ApiError> {
+    let device = app.pipeline.registry.device(device_id).await.map_err(|e| {
+        tracing::warn!(error = %e, device = %device_id, "registry lookup failed");
+        refused(
+            Rejection::RegistryUnavailable {
+                reason: "the chain's device registry could not be queried".into(),
+            },
+            0,
+        )
+    })?;
+    Ok(device
+        .filter(|d| d.owner.is_some())
+        .map_or(0, |d| d.owner_since.nanos().div_ceil(1_000_000_000)))
 }
 
 /// A batch the pipeline refused: its reason, and how many entries were stored before it (a
