@@ -15,7 +15,7 @@ use diachain_relayer_core::store::{
 
 use crate::auth::request::RequestAuth;
 use crate::cors::CorsOrigins;
-use crate::nightscout::uploader::UploaderIds;
+use crate::nightscout::uploader::{UploadLocks, UploaderIds};
 
 /// Everything the handlers share.
 pub struct AppState {
@@ -76,4 +76,6 @@ pub struct NightscoutApi {
     pub batches: Arc<dyn BatchLookup>,
     pub chain: Arc<dyn UploaderChain>,
     pub uploaders: UploaderIds,
+    /// One upload at a time per uploader.
+    pub upload_locks: UploadLocks,
 }

@@ -114,6 +114,7 @@ impl TestRelayer {
                 batches: store.clone(),
                 chain,
                 uploaders: uploader_ids.clone(),
+                upload_locks: Default::default(),
             })
         });
         let data = consent.map(|consent| {

@@ -496,3 +496,34 @@ async fn an_oversized_upload_is_refused_413_before_it_is_parsed() {
     let a = w.post(Some("wrong"), vec![b' '; limit + 1]).await;
     assert_eq!((a.status.as_u16(), a.code()), (401, "bad_api_secret"));
 }
+
+/// An app's retry racing its first attempt (xDrip+ re-sends when an answer is slow): both
+/// uploads answer 200, and every entry is stored once, not numbered twice and refused 409.
+#[tokio::test]
+async fn two_identical_uploads_at_once_both_succeed_and_store_each_entry_once() {
+    let w = world();
+    let patient = signer(1);
+    let up = w.uploader(&patient).await;
+    let entries: Vec<Value> = (1..=300)
+        .rev()
+        .map(|m| sgv(m, 100 + m % 50, None))
+        .collect();
+    let (a, b) = tokio::join!(
+        w.post(Some(&up.secret), body(&entries)),
+        w.post(Some(&up.secret), body(&entries))
+    );
+    assert_eq!(
+        (a.status.as_u16(), b.status.as_u16()),
+        (200, 200),
+        "{} / {}",
+        a.code(),
+        b.code()
+    );
+    let stored = |x: &Answer| x.json.as_array().map_or(0, Vec::len);
+    assert_eq!(
+        stored(&a) + stored(&b),
+        300,
+        "each entry stored by one of them"
+    );
+    assert_eq!(w.readings_of(&patient).await["count"], 300);
+}

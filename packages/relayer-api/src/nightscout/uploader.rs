@@ -3,8 +3,8 @@
 //! patient's app (shown once; only a hash of what the app sends is kept), and the device's
 //! signed proof of possession for the patient to bind it (binding stays the patient's act).
 
-use std::collections::HashSet;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use cosmwasm_std::Binary;
 use diachain_relayer_core::store::UploaderRecord;
@@ -12,6 +12,28 @@ use diachain_relayer_types::crypto::random_bytes;
 use diachain_relayer_types::gateway::DeviceKey;
 use diachain_std::crypto::sha256;
 use diachain_std::Domain;
+
+/// One upload at a time per uploader. An app's retry racing its first attempt would otherwise
+/// plan the same entries from the same head twice and number them twice; the second batch then
+/// overlaps the first and the upload is refused (409) although its entries are stored. Planned
+/// one after the other, the second upload finds them held and stores nothing twice. Holds one
+/// lock per uploader ever used (at most `MAX_UPLOADERS_PER_PATIENT` per patient).
+#[derive(Default)]
+pub struct UploadLocks(Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>);
+
+impl UploadLocks {
+    /// Waits until no other upload of `device_id` runs; the upload runs while the guard lives.
+    pub async fn lock(&self, device_id: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = self
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(device_id.to_string())
+            .or_default()
+            .clone();
+        lock.lock_owned().await
+    }
+}
 
 /// The device ids of the uploaders, shared by the Nightscout endpoints and the data API (which
 /// labels their readings relayer-attested).

@@ -152,6 +152,8 @@ async fn upload(
     let key = key_of(&uploader)
         .ok_or_else(|| ApiError::store_failed(&StoreError::Tampered(uploader.to_string())))?;
     let bound_since = bound_since(app, &uploader.device_id).await?;
+    // From reading the head to storing the last batch, this upload is the uploader's only one.
+    let _one_at_a_time = ns.upload_locks.lock(&uploader.device_id).await;
     let batches = ns.batches.clone();
     let device = uploader.device_id.clone();
     let head = blocking(move || batches.device_head(&device))

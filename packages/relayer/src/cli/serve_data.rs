@@ -48,6 +48,7 @@ pub(super) fn start(
             registry_contract: link.registry_contract.clone(),
         }),
         uploaders: uploaders.clone(),
+        upload_locks: Default::default(),
     });
     let recorder = Recorder::new(
         TxRecordChain {
