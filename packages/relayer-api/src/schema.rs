@@ -189,6 +189,7 @@ const ENTRIES: &[ErrorCode] = &[
     MissingApiSecret,
     BadApiSecret,
     TooManyEntries,
+    UnsupportedContentEncoding,
     UploaderExhausted,
 ];
 

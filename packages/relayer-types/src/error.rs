@@ -182,6 +182,8 @@ error_codes! {
     BadApiSecret = ("bad_api_secret", 401),
     /// More than 20,000 entries in one upload.
     TooManyEntries = ("too_many_entries", 413),
+    /// The body's `Content-Encoding` is neither `gzip` nor `identity`.
+    UnsupportedContentEncoding = ("unsupported_content_encoding", 415),
     /// The uploader's sequence numbers are exhausted.
     UploaderExhausted = ("uploader_exhausted", 409),
     /// The patient already has the most uploaders allowed (4).

@@ -80,7 +80,19 @@ impl World {
     }
 
     async fn post(&self, secret: Option<&str>, body: Vec<u8>) -> Answer {
+        self.post_encoded(secret, body, None).await
+    }
+
+    async fn post_encoded(
+        &self,
+        secret: Option<&str>,
+        body: Vec<u8>,
+        encoding: Option<&str>,
+    ) -> Answer {
         let mut r = Request::post("/api/v1/entries").header("content-type", "application/json");
+        if let Some(e) = encoding {
+            r = r.header("content-encoding", e);
+        }
         if let Some(s) = secret {
             r = r.header("api-secret", api_secret_header(s));
         }
@@ -526,4 +538,46 @@ async fn two_identical_uploads_at_once_both_succeed_and_store_each_entry_once() 
         "each entry stored by one of them"
     );
     assert_eq!(w.readings_of(&patient).await["count"], 300);
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+/// xDrip+ compresses its uploads (`Content-Encoding: gzip`): stored like plain ones. A small
+/// gzip body that expands past the body limit is refused 413 (the limit applies to what it
+/// expands to), a body that is not gzip 400, an encoding the relayer does not take 415.
+#[tokio::test]
+async fn a_gzip_upload_is_stored_and_a_gzip_bomb_or_an_unknown_encoding_is_refused() {
+    let w = world();
+    let patient = signer(1);
+    let up = w.uploader(&patient).await;
+    let entries = [sgv(20, 110, None), sgv(15, 112, None), sgv(10, 114, None)];
+    let a = w
+        .post_encoded(Some(&up.secret), gzip(&body(&entries)), Some("gzip"))
+        .await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.json);
+    assert_eq!(a.json.as_array().map(Vec::len), Some(3));
+
+    let limit = diachain_relayer_api::routes::MAX_ENTRIES_BODY_BYTES;
+    let bomb = gzip(&vec![b' '; limit + 1]);
+    assert!(bomb.len() < limit / 100, "{} bytes compressed", bomb.len());
+    let a = w.post_encoded(Some(&up.secret), bomb, Some("gzip")).await;
+    assert_eq!((a.status.as_u16(), a.code()), (413, "body_too_large"));
+    let a = w
+        .post_encoded(Some(&up.secret), b"\x1f\x8bnot gzip".to_vec(), Some("gzip"))
+        .await;
+    assert_eq!((a.status.as_u16(), a.code()), (400, "bad_encoding"), "{}", a.json);
+    let a = w
+        .post_encoded(Some(&up.secret), body(&entries), Some("br"))
+        .await;
+    assert_eq!(
+        (a.status.as_u16(), a.code()),
+        (415, "unsupported_content_encoding")
+    );
+    assert_eq!(a.json["encoding"], "br");
+    assert_eq!(w.readings_of(&patient).await["count"], 3);
 }

@@ -9,6 +9,7 @@ use axum::body::Body;
 use axum::extract::State;
 use std::collections::BTreeMap;
 
+use axum::http::header::CONTENT_ENCODING;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -20,6 +21,7 @@ use diachain_relayer_types::nightscout::{
 use diachain_relayer_types::status::HealthStatus;
 use diachain_relayer_types::ErrorCode;
 use diachain_std::Domain;
+use flate2::read::GzDecoder;
 use http_body_util::{BodyExt, Limited};
 
 use super::erasure::ensure_patient_or_guardian;
@@ -139,13 +141,9 @@ async fn upload(
     let body = Limited::new(body, MAX_ENTRIES_BODY_BYTES)
         .collect()
         .await
-        .map_err(|_| {
-            ApiError::new(
-                ErrorCode::BodyTooLarge,
-                format!("An upload is at most {MAX_ENTRIES_BODY_BYTES} bytes; send it in parts."),
-            )
-        })?
+        .map_err(|_| too_large())?
         .to_bytes();
+    let body = decoded(headers, &body)?;
     let now_ms = (app.pipeline.chain_clock)().saturating_mul(1000);
     let parsed =
         entries::parse(&body, now_ms).map_err(|e| ApiError::new(e.code(), e.to_string()))?;
@@ -209,6 +207,50 @@ async fn upload(
         "nightscout upload"
     );
     Ok((stored, skipped))
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        ErrorCode::BodyTooLarge,
+        format!("An upload is at most {MAX_ENTRIES_BODY_BYTES} bytes; send it in parts."),
+    )
+    .with("limit", MAX_ENTRIES_BODY_BYTES)
+}
+
+/// The upload's bytes: a `Content-Encoding: gzip` body (xDrip+ compresses its uploads) is
+/// decompressed, at most `MAX_ENTRIES_BODY_BYTES` of it, so that a small body that expands a
+/// thousandfold is refused like a large one.
+fn decoded(headers: &HeaderMap, body: &[u8]) -> Result<Vec<u8>, ApiError> {
+    let encoding = headers
+        .get(CONTENT_ENCODING)
+        .map(|v| v.to_str().unwrap_or("?").trim().to_ascii_lowercase());
+    match encoding.as_deref() {
+        None | Some("identity") => Ok(body.to_vec()),
+        Some("gzip" | "x-gzip") => {
+            let mut out = Vec::new();
+            let limit = u64::try_from(MAX_ENTRIES_BODY_BYTES)
+                .unwrap_or(u64::MAX)
+                .saturating_add(1);
+            GzDecoder::new(body)
+                .take(limit)
+                .read_to_end(&mut out)
+                .map_err(|e| {
+                    ApiError::new(
+                        ErrorCode::BadEncoding,
+                        format!("The gzip body cannot be decompressed: {e}."),
+                    )
+                })?;
+            if out.len() > MAX_ENTRIES_BODY_BYTES {
+                return Err(too_large());
+            }
+            Ok(out)
+        }
+        Some(other) => Err(ApiError::new(
+            ErrorCode::UnsupportedContentEncoding,
+            format!("Content-Encoding {other:?} is not taken; send the body as it is or gzip-compressed."),
+        )
+        .with("encoding", other)),
+    }
 }
 
 /// Most skipped entries logged one by one per upload (the rest are counted).
