@@ -148,6 +148,7 @@ export type ErrorCode =
   | 'missing_api_secret'
   | 'bad_api_secret'
   | 'too_many_entries'
+  | 'unsupported_content_encoding'
   | 'uploader_exhausted'
   | 'too_many_uploaders'
   | 'registration_refused';

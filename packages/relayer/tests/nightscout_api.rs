@@ -570,7 +570,12 @@ async fn a_gzip_upload_is_stored_and_a_gzip_bomb_or_an_unknown_encoding_is_refus
     let a = w
         .post_encoded(Some(&up.secret), b"\x1f\x8bnot gzip".to_vec(), Some("gzip"))
         .await;
-    assert_eq!((a.status.as_u16(), a.code()), (400, "bad_encoding"), "{}", a.json);
+    assert_eq!(
+        (a.status.as_u16(), a.code()),
+        (400, "bad_encoding"),
+        "{}",
+        a.json
+    );
     let a = w
         .post_encoded(Some(&up.secret), body(&entries), Some("br"))
         .await;

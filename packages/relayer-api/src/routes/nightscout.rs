@@ -3,12 +3,12 @@
 //! one patient's uploader, and `GET /api/v1/status.json`. Plus, for the patient (signed request):
 //! `POST /v1/patients/{patient}/nightscout/uploaders`, which creates their uploader.
 
+use std::collections::BTreeMap;
+use std::io::Read;
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::State;
-use std::collections::BTreeMap;
-
 use axum::http::header::CONTENT_ENCODING;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
