@@ -293,7 +293,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
         response: (
             200,
             "The entries stored now; entries left out are counted in the `x-diachain-skipped` \
-             header and by reason in `x-diachain-skip-reasons` (`reason=count,…`)",
+             header, by reason in `x-diachain-skip-reasons` (`reason=count,…`), and the first \
+             20 described in `x-diachain-skipped-entries` (`index reason: sentence; …`)",
             (JSON, Some(schema::<Vec<StoredEntry>>)),
         ),
         errors: ENTRIES,
@@ -309,7 +310,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
         response: (
             200,
             "The entries stored now; entries left out are counted in the `x-diachain-skipped` \
-             header and by reason in `x-diachain-skip-reasons` (`reason=count,…`)",
+             header, by reason in `x-diachain-skip-reasons` (`reason=count,…`), and the first \
+             20 described in `x-diachain-skipped-entries` (`index reason: sentence; …`)",
             (JSON, Some(schema::<Vec<StoredEntry>>)),
         ),
         errors: ENTRIES,

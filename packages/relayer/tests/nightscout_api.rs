@@ -379,6 +379,12 @@ async fn one_bad_entry_never_blocks_the_rest_of_the_upload() {
         header(&a, "x-diachain-skip-reasons"),
         "in_the_future=1,malformed=2"
     );
+    let detail = header(&a, "x-diachain-skipped-entries");
+    assert!(detail.starts_with("1 malformed: `date` "), "{detail}");
+    assert!(
+        detail.contains("; 3 malformed: `sgv` -5 is negative; 5 in_the_future: "),
+        "{detail}"
+    );
     let served = w.readings_of(&patient).await;
     assert_eq!(served["count"], 3, "glucose only: {served}");
     let metrics = w.relayer.state.metrics.encode();
@@ -585,4 +591,25 @@ async fn a_gzip_upload_is_stored_and_a_gzip_bomb_or_an_unknown_encoding_is_refus
     );
     assert_eq!(a.json["encoding"], "br");
     assert_eq!(w.readings_of(&patient).await["count"], 3);
+}
+
+/// Thousands of skipped entries describe the first 20 in a header of at most 4 KB (proxies
+/// refuse larger headers) and count all of them.
+#[tokio::test]
+async fn the_skipped_entries_header_stays_small_whatever_the_upload() {
+    let w = world();
+    let up = w.uploader(&signer(1)).await;
+    let entries: Vec<Value> = (0..5_000)
+        .map(|i| json!({"type": "sgv", "sgv": "x".repeat(300), "date": (NOW - i) * 1000}))
+        .collect();
+    let a = w.post(Some(&up.secret), body(&entries)).await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.json);
+    assert_eq!(header(&a, "x-diachain-skipped"), "5000");
+    let detail = header(&a, "x-diachain-skipped-entries");
+    assert!(
+        !detail.is_empty() && detail.len() <= 4_096,
+        "{} bytes",
+        detail.len()
+    );
+    assert!(detail.split("; ").count() <= 20);
 }

@@ -128,7 +128,35 @@ fn skip_headers(headers: &mut HeaderMap, skipped: &[Skipped]) {
     if let Ok(v) = HeaderValue::from_str(&reasons.join(",")) {
         headers.insert(SKIP_REASONS_HEADER, v);
     }
+    // The sentences go back to the uploader that sent the values, not into the relayer's log.
+    let mut detail = String::new();
+    for s in skipped.iter().take(DETAILED_SKIPS) {
+        let item = format!("{} {}: {}", s.index, s.reason.as_str(), s.detail);
+        let item: String = item
+            .chars()
+            .filter(|c| c.is_ascii_graphic() || *c == ' ')
+            .collect();
+        if detail.len() + item.len() + 2 > MAX_DETAIL_BYTES {
+            break;
+        }
+        if !detail.is_empty() {
+            detail.push_str("; ");
+        }
+        detail.push_str(&item);
+    }
+    if let Ok(v) = HeaderValue::from_str(&detail) {
+        if !detail.is_empty() {
+            headers.insert(SKIPPED_ENTRIES_HEADER, v);
+        }
+    }
 }
+
+/// The header with the first skipped entries, each `index reason: sentence`, `; `-separated.
+pub const SKIPPED_ENTRIES_HEADER: &str = "x-diachain-skipped-entries";
+/// Most skipped entries described one by one per upload (the rest are counted).
+const DETAILED_SKIPS: usize = 20;
+/// Most bytes of that header (proxies refuse larger headers).
+const MAX_DETAIL_BYTES: usize = 4_096;
 
 /// Stores what an upload holds that can be stored; returns it with the entries left out.
 async fn upload(
@@ -191,12 +219,12 @@ async fn upload(
     let mut skipped = parsed.skipped;
     skipped.extend(planned.skipped);
     skipped.sort_by_key(|s| s.index);
-    for s in skipped.iter().take(LOGGED_SKIPS) {
+    // Index and reason only: a sentence may hold the entry's glucose value.
+    for s in skipped.iter().take(DETAILED_SKIPS) {
         tracing::info!(
             device_id = %uploader.device_id,
             index = s.index,
             reason = s.reason.as_str(),
-            detail = %s.detail,
             "nightscout entry skipped"
         );
     }
@@ -252,9 +280,6 @@ fn decoded(headers: &HeaderMap, body: &[u8]) -> Result<Vec<u8>, ApiError> {
         .with("encoding", other)),
     }
 }
-
-/// Most skipped entries logged one by one per upload (the rest are counted).
-const LOGGED_SKIPS: usize = 20;
 
 /// When the uploader was bound to its patient, in whole seconds rounded up (0 when it is not
 /// bound: the pipeline then refuses the upload as it refuses any unbound device).
