@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use cosmwasm_std::{to_json_binary, Addr, Binary, Deps, Order, StdResult};
+use cosmwasm_std::{to_json_binary, Binary, Deps, Order, StdResult};
 use cw_storage_plus::Bound;
 use diachain_std::anchors::{
     BatchInfo, ConfigResponse, CoverageResponse, CursorResponse, DayCoverage, Gap, ProofResponse,
@@ -13,9 +13,7 @@ use diachain_std::{DataScope, Page};
 
 use crate::error::ContractError;
 use crate::msg::QueryMsg;
-use crate::state::{
-    BatchRecord, Batches, Segment, Segments, CONFIG, GAPS, LISTENERS, PATIENT_DAYS,
-};
+use crate::state::{day_readings, BatchRecord, Batches, CONFIG, GAPS, LISTENERS, PATIENT_DAYS};
 
 pub fn dispatch(deps: Deps, msg: QueryMsg) -> Result<Binary, ContractError> {
     Ok(match msg {
@@ -153,40 +151,6 @@ fn verify_proof(
     Ok(ProofResponse { valid, batch: b })
 }
 
-/// Readings `patient` was credited with from `device_id` on `day`: for each of the device's
-/// segments that day owned by the patient, the device's cumulative count at the next segment's
-/// start (or its latest batch) minus the count at the segment's start.
-/// The readings of a patient's day on one device, per scope: each segment of the device's day
-/// that is the patient's counts from its start to the next segment's (or to the device's
-/// latest count), under its scope (`default_scope` for segments written before 0.3.0).
-fn device_day_readings(
-    deps: Deps,
-    patient: &Addr,
-    device_id: &str,
-    day: u32,
-    default_scope: DataScope,
-    totals: &mut BTreeMap<(u32, DataScope), u64>,
-) -> Result<(), ContractError> {
-    let segments: Vec<Segment> =
-        Segments::of_day(deps.storage, device_id, day).collect::<StdResult<_>>()?;
-    for segment in segments {
-        if segment.owner != *patient {
-            continue;
-        }
-        let end = match Segments::next_start(deps.storage, device_id, day, segment.start)? {
-            Some(next_start) => next_start,
-            None => {
-                Batches::latest(deps.storage, device_id)?.map_or(segment.start, |b| b.cumulative)
-            }
-        };
-        let total = totals
-            .entry((day, segment.scope.unwrap_or(default_scope)))
-            .or_default();
-        *total = total.saturating_add(end.saturating_sub(segment.start));
-    }
-    Ok(())
-}
-
 fn coverage(
     deps: Deps,
     patient: String,
@@ -218,7 +182,11 @@ fn coverage(
         }
         let scope = DataScope::from_code(scope_code)
             .map_err(|_| cosmwasm_std::StdError::msg("corrupt scope code"))?;
-        device_day_readings(deps, &patient_addr, &device_id, day, scope, &mut totals)?;
+        let readings = day_readings(deps.storage, &device_id, day, Some(&patient_addr), scope)?;
+        for (scope, count) in readings.iter() {
+            let total = totals.entry((day, scope)).or_default();
+            *total = total.saturating_add(count);
+        }
     }
     Ok(CoverageResponse {
         days: totals

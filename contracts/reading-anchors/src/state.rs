@@ -154,6 +154,139 @@ impl Segments {
     }
 }
 
+/// device id → last seq of its forward head, written with each backfilled batch (when the
+/// device's last batch is a backfill, its forward head is an earlier one).
+pub const FORWARD_HEADS: Map<&str, u64> = Map::new("f");
+
+/// Readings of one owner and scope backfilled into a device's day.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Backfilled {
+    pub owner: Addr,
+    pub scope: DataScope,
+    pub readings: u64,
+}
+
+/// Only used to build keys: (device id, UTC day) → the readings backfilled into that day, per
+/// owner and scope, raw: for each, its scope code (1 byte), readings (8, big-endian), the
+/// owner's length (2, big-endian) and address. Coverage adds them to the day's segments (which
+/// count forward batches only). Read and written through [`BackfilledDays`].
+const BACKFILLED: Map<(&str, u32), ()> = Map::new("k");
+
+/// The raw store of backfilled readings per device and day.
+pub struct BackfilledDays;
+
+impl BackfilledDays {
+    pub fn load(storage: &dyn Storage, device_id: &str, day: u32) -> StdResult<Vec<Backfilled>> {
+        let corrupt = || StdError::msg("corrupt backfill record");
+        let Some(value) = storage.get(&BACKFILLED.key((device_id, day))) else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        let mut rest = value.as_slice();
+        while let Some((code, tail)) = rest.split_first() {
+            let scope = DataScope::from_code(*code).map_err(|_| corrupt())?;
+            let readings = tail
+                .get(..8)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map(u64::from_be_bytes)
+                .ok_or_else(corrupt)?;
+            let len = tail
+                .get(8..10)
+                .and_then(|b| <[u8; 2]>::try_from(b).ok())
+                .map(|b| usize::from(u16::from_be_bytes(b)))
+                .ok_or_else(corrupt)?;
+            let owner = tail.get(10..10 + len).ok_or_else(corrupt)?;
+            let owner = String::from_utf8(owner.to_vec()).map_err(|_| corrupt())?;
+            out.push(Backfilled {
+                owner: Addr::unchecked(owner),
+                scope,
+                readings,
+            });
+            rest = &tail[10 + len..];
+        }
+        Ok(out)
+    }
+
+    pub fn save(
+        storage: &mut dyn Storage,
+        device_id: &str,
+        day: u32,
+        entries: &[Backfilled],
+    ) -> StdResult<()> {
+        let mut value = Vec::new();
+        for b in entries {
+            let owner = b.owner.as_bytes();
+            let len = u16::try_from(owner.len()).map_err(|_| StdError::msg("owner too long"))?;
+            value.push(b.scope.code());
+            value.extend_from_slice(&b.readings.to_be_bytes());
+            value.extend_from_slice(&len.to_be_bytes());
+            value.extend_from_slice(owner);
+        }
+        storage.set(&BACKFILLED.key((device_id, day)), &value);
+        Ok(())
+    }
+}
+
+/// Readings per scope (indexed by scope code).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ScopeTotals([u64; 8]);
+
+impl ScopeTotals {
+    pub fn add(&mut self, scope: DataScope, readings: u64) {
+        if let Some(total) = self.0.get_mut(usize::from(scope.code())) {
+            *total = total.saturating_add(readings);
+        }
+    }
+
+    pub fn get(&self, scope: DataScope) -> u64 {
+        self.0.get(usize::from(scope.code())).copied().unwrap_or(0)
+    }
+
+    /// The scopes with readings, and their readings.
+    pub fn iter(&self) -> impl Iterator<Item = (DataScope, u64)> + '_ {
+        DataScope::ALL
+            .iter()
+            .map(|s| (*s, self.get(*s)))
+            .filter(|(_, n)| *n > 0)
+    }
+}
+
+/// The readings a device anchored for one UTC day, per scope: of every owner, or of `owner`
+/// only. Each segment of the day counts from its start to the next segment's (or to the
+/// device's latest count), under its scope (`default_scope` for segments written before
+/// 0.3.0); the day's backfilled readings are added.
+pub fn day_readings(
+    storage: &dyn Storage,
+    device_id: &str,
+    day: u32,
+    owner: Option<&Addr>,
+    default_scope: DataScope,
+) -> StdResult<ScopeTotals> {
+    let mut totals = ScopeTotals::default();
+    let mut add = |scope: DataScope, readings: u64| totals.add(scope, readings);
+    let segments: Vec<Segment> =
+        Segments::of_day(storage, device_id, day).collect::<StdResult<_>>()?;
+    for segment in segments {
+        if owner.is_some_and(|o| segment.owner != *o) {
+            continue;
+        }
+        let end = match Segments::next_start(storage, device_id, day, segment.start)? {
+            Some(next_start) => next_start,
+            None => Batches::latest(storage, device_id)?.map_or(segment.start, |b| b.cumulative),
+        };
+        add(
+            segment.scope.unwrap_or(default_scope),
+            end.saturating_sub(segment.start),
+        );
+    }
+    for b in BackfilledDays::load(storage, device_id, day)? {
+        if owner.is_none_or(|o| b.owner == *o) {
+            add(b.scope, b.readings);
+        }
+    }
+    Ok(totals)
+}
+
 /// Only used to build keys: device tag (8) ++ last seq (8, big-endian) → raw `BatchRecord`.
 /// The tag (`diachain_std::device::device_tag`, unique per device by the registry) keeps the
 /// key at 16 bytes whatever the id's length.
@@ -169,7 +302,9 @@ pub struct BatchRecord {
     /// written before 0.3.0 (their device kind's scope).
     pub scope: Option<DataScope>,
     pub root: [u8; 32],
-    /// Readings the device has anchored so far, this batch included.
+    /// Readings the device has anchored so far in forward batches, this batch included if it
+    /// is one (a backfilled batch leaves the count where its forward head left it: coverage
+    /// counts its readings in [`BackfilledDays`]).
     pub cumulative: u64,
     /// UTC day the readings were measured on (a batch never crosses midnight).
     pub day: u32,
@@ -177,9 +312,16 @@ pub struct BatchRecord {
     /// day: for them this is the day's first second, a lower bound.
     pub last_time: u64,
     pub anchored_height: u64,
+    /// Readings measured before the device's newest anchored reading, anchored after it (a
+    /// relayer-held key's backfill, see `execute::submit`). Not the device's forward head.
+    pub backfill: bool,
 }
 
-/// Bytes of a stored record: scope code 1 (0: none) and count 3, root 32, cumulative 8, last
+/// The scope byte's flag for a backfilled batch (scope codes are below it).
+const BACKFILL_FLAG: u8 = 0x80;
+
+/// Bytes of a stored record: scope code 1 (0: none; [`BACKFILL_FLAG`] set for a backfill) and
+/// count 3, root 32, cumulative 8, last
 /// time 8, height 8 (the last seq is in the key, the first seq is `last - count + 1`, the day
 /// is the last time's). Records written before 0.3.0 hold the count in all 4 bytes: their
 /// counts are at most `MAX_READINGS_PER_BATCH`, so their first byte is 0.
@@ -198,7 +340,8 @@ impl BatchRecord {
             .ok_or_else(|| StdError::msg("batch range does not fit a record"))?;
         let mut v = [0u8; BATCH_RECORD_LEN];
         v[..4].copy_from_slice(&count.to_be_bytes());
-        v[0] = self.scope.map_or(0, DataScope::code);
+        v[0] =
+            self.scope.map_or(0, DataScope::code) | if self.backfill { BACKFILL_FLAG } else { 0 };
         v[4..36].copy_from_slice(&self.root);
         v[36..44].copy_from_slice(&self.cumulative.to_be_bytes());
         v[44..52].copy_from_slice(&self.last_time.to_be_bytes());
@@ -223,7 +366,9 @@ impl BatchRecord {
         };
         let head = u32_at(bytes(0, 4)?)?;
         let count = u64::from(head & 0x00FF_FFFF);
-        let scope = match (head >> 24) as u8 {
+        let scope_byte = (head >> 24) as u8;
+        let backfill = scope_byte & BACKFILL_FLAG != 0;
+        let scope = match scope_byte & !BACKFILL_FLAG {
             0 => None,
             code => Some(DataScope::from_code(code).map_err(|_| corrupt())?),
         };
@@ -249,6 +394,7 @@ impl BatchRecord {
             day,
             last_time,
             anchored_height: u64_at(bytes(height_at, 8)?)?,
+            backfill,
         })
     }
 
@@ -295,6 +441,18 @@ impl Batches {
         storage
             .range(Some(&start), Some(&end), order)
             .map(|(k, v)| BatchRecord::decode(&k, &v))
+    }
+
+    /// The device's forward head: its last anchored batch that is not a backfill (the one
+    /// [`FORWARD_HEADS`] names when the last is a backfill).
+    pub fn forward_head(storage: &dyn Storage, device_id: &str) -> StdResult<Option<BatchRecord>> {
+        match Self::latest(storage, device_id)? {
+            Some(latest) if latest.backfill => match FORWARD_HEADS.may_load(storage, device_id)? {
+                Some(seq) => Self::containing(storage, device_id, seq),
+                None => Err(StdError::msg("a backfilled batch without a forward head")),
+            },
+            other => Ok(other),
+        }
     }
 
     /// The device's last anchored batch.

@@ -5,9 +5,8 @@
 use cosmwasm_std::{Addr, Timestamp};
 use diachain_integration::journey::FIRST_DAY;
 use diachain_integration::*;
-use diachain_std::registry::{self, NewDevice};
-use diachain_std::testing::TestKey;
-use diachain_std::{DataScope, DeviceKind, KeyAlgorithm, KeyCustody, Role};
+use diachain_std::registry;
+use diachain_std::{DataScope, Role};
 
 type AnchorsError = reading_anchors::ContractError;
 
@@ -32,39 +31,12 @@ fn uploader_suite() -> (Suite, Addr) {
     )
     .accepted("admit relayer B");
     let relayer_a = s.actors.relayer.clone();
-    register_uploader(&mut s, &relayer_a, UPLOADER, 0x51);
+    s.register_held_key(&relayer_a, UPLOADER, 0x51);
     s.set_time(at(GENESIS_DAY, 9, 0));
     let patient = s.actors.patient.clone();
     s.bind(&patient, UPLOADER, &patient)
         .accepted("the patient binds the uploader");
     (s, relayer_b)
-}
-
-/// `relayer` registers a gateway whose key it holds.
-fn register_uploader(s: &mut Suite, relayer: &Addr, id: &str, seed: u8) {
-    let key = TestKey::new(KeyAlgorithm::Secp256r1, seed);
-    let registry_addr = s.registry.clone();
-    let register = registry::ExecuteMsg::RegisterDevices {
-        devices: vec![NewDevice {
-            id: id.to_string(),
-            kind: DeviceKind::Gateway,
-            model: "nightscout-uploader".to_string(),
-            public_key: key.public_key(),
-            key_custody: KeyCustody::Relayer,
-        }],
-    };
-    s.exec(relayer, &registry_addr, &register)
-        .accepted("the relayer registers an uploader key");
-    s.devices.insert(
-        id.to_string(),
-        SimDevice {
-            id: id.to_string(),
-            kind: DeviceKind::Gateway,
-            model: "nightscout-uploader".to_string(),
-            key,
-            next_seq: 1,
-        },
-    );
 }
 
 fn admin(s: &mut Suite, msg: registry::ExecuteMsg) {
@@ -246,7 +218,7 @@ fn a_patient_moves_their_uploader_to_another_relayer() {
             reason: "audit".to_string(),
         },
     );
-    register_uploader(&mut s, &relayer_b, UPLOADER_AT_B, 0x52);
+    s.register_held_key(&relayer_b, UPLOADER_AT_B, 0x52);
     s.bind(&patient, UPLOADER_AT_B, &patient)
         .accepted("the patient binds the uploader at relayer B");
     let registry_addr = s.registry.clone();

@@ -25,6 +25,7 @@ use diachain_std::registry::{
 };
 use diachain_std::{BatchHeader, DataScope, DeviceKind, Domain, KeyAlgorithm, PublicKey, Registry};
 
+use super::backfill::{self, Backfill};
 use crate::error::ContractError;
 use crate::state::{
     BatchRecord, Batches, Config, GapRecord, Segments, CONFIG, GAPS, LISTENERS, PATIENT_DAYS,
@@ -52,6 +53,7 @@ struct Plan<'a> {
     records: Vec<(&'a str, BatchRecord)>,
     gaps: Vec<(&'a str, u64, u64)>,
     segments: Vec<NewSegment<'a>>,
+    backfill: Backfill<'a>,
     contributions: Vec<Contribution>,
     readings: u64,
 }
@@ -265,9 +267,37 @@ fn signing_key<'a>(
     }
 }
 
-/// Sequence continuity of every header against the device's anchored head (or its previous
-/// header in this message), and what the message will write: one record per batch, the gaps
-/// it reveals, the coverage segments it opens, and the readings per patient, scope and day.
+/// Where a device stands while a message is planned.
+#[derive(Clone)]
+struct Heads {
+    /// The last batch anchored or planned: sequence numbers continue from it.
+    latest: Option<BatchRecord>,
+    /// The last forward batch: times, days, segments and counts continue from it.
+    forward: Option<BatchRecord>,
+    /// `forward` is planned in this message (so its owner is the device's current one).
+    forward_planned: bool,
+}
+
+impl Heads {
+    #[inline(never)]
+    fn load(storage: &dyn Storage, device_id: &str) -> Result<Self, ContractError> {
+        let latest = Batches::latest(storage, device_id)?;
+        let forward = match &latest {
+            Some(l) if l.backfill => Batches::forward_head(storage, device_id)?,
+            other => other.clone(),
+        };
+        Ok(Heads {
+            latest,
+            forward,
+            forward_planned: false,
+        })
+    }
+}
+
+/// Sequence continuity of every header against the device's last batch (anchored, or planned
+/// in this message), times against its forward head, and what the message will write: one
+/// record per batch, the gaps it reveals, the coverage segments it opens, the backfilled
+/// readings, and the readings per patient, scope and day.
 fn plan<'a>(
     storage: &dyn Storage,
     env: &Env,
@@ -275,55 +305,62 @@ fn plan<'a>(
     items: &'a [Signed],
     checked: &[Checked<'a>],
 ) -> Result<Plan<'a>, ContractError> {
-    let mut heads: BTreeMap<&str, Option<BatchRecord>> = BTreeMap::new();
-    let mut records: Vec<(&str, BatchRecord)> = Vec::with_capacity(items.len());
-    let mut gaps: Vec<(&str, u64, u64)> = Vec::new();
-    let mut segments: Vec<NewSegment> = Vec::new();
-    let mut contributions: Vec<Contribution> = Vec::with_capacity(items.len());
-    let mut readings: u64 = 0;
+    let mut heads: BTreeMap<&str, Heads> = BTreeMap::new();
+    let mut out = Plan {
+        records: Vec::with_capacity(items.len()),
+        gaps: Vec::new(),
+        segments: Vec::new(),
+        backfill: Backfill::default(),
+        contributions: Vec::with_capacity(items.len()),
+        readings: 0,
+    };
     for (index, ((h, _), Checked { device, owner, .. })) in items.iter().zip(checked).enumerate() {
         let id = h.device_id.as_str();
-        let head = match heads.get(id) {
-            Some(head) => head.clone(),
-            None => Batches::latest(storage, id)?,
+        let mut at = match heads.remove(id) {
+            Some(at) => at,
+            None => Heads::load(storage, id)?,
         };
         let day = day_of(h.first_time)?;
-        if let Some(prev) = &head {
-            if let Some((from_seq, to_seq)) =
-                check_continuity(index, h, prev, day, device.kind, config)?
-            {
-                gaps.push((id, from_seq, to_seq));
+        if let Some(latest) = &at.latest {
+            if let Some((from_seq, to_seq)) = check_seq(index, h, latest)? {
+                out.gaps.push((id, from_seq, to_seq));
             }
         }
-        // A new coverage segment on a new day, or when the owner changed since the device's
-        // last anchored batch (`>=`: a change in that batch's block may have come after it).
-        // Within one message the owner is the same for all of a device's batches. Otherwise the
-        // batch continues the segment its device's last batch ended in, as long as its readings
-        // are of that segment's scope.
-        let head_from_this_message = heads.contains_key(id);
-        let current = match &head {
-            Some(p)
-                if p.day == day
-                    && (head_from_this_message
-                        || device.owner_since_height < p.anchored_height) =>
-            {
-                Some(p.scope.unwrap_or(device.kind.scope()))
+        let counts = h.scope_counts(device.kind);
+        let backfill_of = at
+            .forward
+            .as_ref()
+            .filter(|fwd| device.key_holder.is_some() && backfill::is_backfill(h, fwd, day));
+        let record = if let Some(fwd) = backfill_of {
+            let ctx = backfill::Context {
+                storage,
+                config,
+                kind: device.kind,
+                head: fwd,
+            };
+            out.backfill.check(index, h, day, &counts, &ctx)?;
+            out.backfill.add(id, day, owner, &counts, fwd.last_seq);
+            let record = batch_record(h, fwd.cumulative, day, env.block.height, None, true)?;
+            at.latest = Some(record.clone());
+            record
+        } else {
+            if let Some(fwd) = &at.forward {
+                check_forward(index, h, fwd, day, device.kind, config)?;
             }
-            _ => None,
+            let (cumulative, scope) =
+                plan_segments(&mut out, id, day, owner, device, &at, counts.clone())?;
+            out.backfill.count(id, day, &counts);
+            let record = batch_record(h, cumulative, day, env.block.height, scope, false)?;
+            at = Heads {
+                latest: Some(record.clone()),
+                forward: Some(record.clone()),
+                forward_planned: true,
+            };
+            record
         };
-        let mut cumulative = head.as_ref().map_or(0, |p| p.cumulative);
-        let (mut scope, opens_day) = (current, current.is_none());
-        for c in continue_first(h.scope_counts(device.kind), current) {
-            if scope != Some(c.scope) {
-                let first = opens_day && scope.is_none();
-                segments.push((id, day, cumulative, *owner, c.scope, first));
-                scope = Some(c.scope);
-            }
-            cumulative = cumulative
-                .checked_add(u64::from(c.readings))
-                .ok_or_else(|| cosmwasm_std::StdError::msg("reading count overflow"))?;
-            readings = readings.saturating_add(u64::from(c.readings));
-            contributions.push(Contribution {
+        for c in &counts {
+            out.readings = out.readings.saturating_add(u64::from(c.readings));
+            out.contributions.push(Contribution {
                 patient: (*owner).clone(),
                 scope: c.scope,
                 day: u64::from(day),
@@ -332,17 +369,51 @@ fn plan<'a>(
                 last_time: Some(h.last_time),
             });
         }
-        let record = batch_record(h, cumulative, day, env.block.height, scope)?;
-        heads.insert(id, Some(record.clone()));
-        records.push((id, record));
+        heads.insert(id, at);
+        out.records.push((id, record));
     }
-    Ok(Plan {
-        records,
-        gaps,
-        segments,
-        contributions,
-        readings,
-    })
+    Ok(out)
+}
+
+/// The coverage segments a forward batch opens. A new segment on a new day, or when the owner
+/// changed since the device's last forward batch (`>=`: a change in that batch's block may
+/// have come after it). Within one message the owner is the same for all of a device's
+/// batches. Otherwise the batch continues the segment its device's last batch ended in, as
+/// long as its readings are of that segment's scope. Returns the device's count after the
+/// batch and the scope of the segment it ends in.
+#[inline(never)]
+fn plan_segments<'a>(
+    out: &mut Plan<'a>,
+    id: &'a str,
+    day: u32,
+    owner: &'a Addr,
+    device: &AnchoringDevice,
+    at: &Heads,
+    counts: Vec<ScopeCount>,
+) -> Result<(u64, Option<DataScope>), ContractError> {
+    let current = match &at.forward {
+        Some(p)
+            if p.day == day
+                && (at.forward_planned || device.owner_since_height < p.anchored_height) =>
+        {
+            Some(p.scope.unwrap_or(device.kind.scope()))
+        }
+        _ => None,
+    };
+    let mut cumulative = at.forward.as_ref().map_or(0, |p| p.cumulative);
+    let (mut scope, opens_day) = (current, current.is_none());
+    for c in continue_first(counts, current) {
+        if scope != Some(c.scope) {
+            let first = opens_day && scope.is_none();
+            out.segments
+                .push((id, day, cumulative, owner, c.scope, first));
+            scope = Some(c.scope);
+        }
+        cumulative = cumulative
+            .checked_add(u64::from(c.readings))
+            .ok_or_else(|| cosmwasm_std::StdError::msg("reading count overflow"))?;
+    }
+    Ok((cumulative, scope))
 }
 
 /// A batch's scopes in the order its readings are counted into segments: the scope of the
@@ -356,15 +427,13 @@ fn continue_first(mut counts: Vec<ScopeCount>, current: Option<DataScope>) -> Ve
     counts
 }
 
-/// A header against the device's previous batch: no overlap, no day backwards, not too soon
-/// after its last reading. Returns the gap (`from_seq..=to_seq`) it leaves, if any.
-fn check_continuity(
+/// A header's sequence numbers against the device's last batch: no overlap. Returns the gap
+/// (`from_seq..=to_seq`) it leaves, if any.
+#[inline(never)]
+fn check_seq(
     index: usize,
     h: &BatchHeader,
     prev: &BatchRecord,
-    day: u32,
-    kind: DeviceKind,
-    config: &Config,
 ) -> Result<Option<(u64, u64)>, ContractError> {
     if h.first_seq <= prev.last_seq {
         return Err(ContractError::Overlap {
@@ -374,6 +443,22 @@ fn check_continuity(
             anchored: prev.last_seq,
         });
     }
+    // Both are at most MAX_SEQ here, and first_seq > prev.last_seq.
+    let next = prev.last_seq.saturating_add(1);
+    Ok((h.first_seq > next).then(|| (next, h.first_seq.saturating_sub(1))))
+}
+
+/// A forward header against the device's forward head: no day backwards, not too soon after
+/// its last reading.
+#[inline(never)]
+fn check_forward(
+    index: usize,
+    h: &BatchHeader,
+    prev: &BatchRecord,
+    day: u32,
+    kind: DeviceKind,
+    config: &Config,
+) -> Result<(), ContractError> {
     if day < prev.day {
         return Err(ContractError::DayBackwards {
             index,
@@ -382,10 +467,7 @@ fn check_continuity(
             anchored_day: u64::from(prev.day),
         });
     }
-    check_after_last(index, h, prev, kind, config)?;
-    // Both are at most MAX_SEQ here, and first_seq > prev.last_seq.
-    let next = prev.last_seq.saturating_add(1);
-    Ok((h.first_seq > next).then(|| (next, h.first_seq.saturating_sub(1))))
+    check_after_last(index, h, prev, kind, config)
 }
 
 /// The record a batch leaves as its device's head: `cumulative` readings anchored with it, the
@@ -396,6 +478,7 @@ fn batch_record(
     day: u32,
     height: u64,
     scope: Option<DataScope>,
+    backfill: bool,
 ) -> Result<BatchRecord, ContractError> {
     Ok(BatchRecord {
         first_seq: h.first_seq,
@@ -410,6 +493,7 @@ fn batch_record(
         day,
         last_time: h.last_time,
         anchored_height: height,
+        backfill,
     })
 }
 
@@ -435,6 +519,7 @@ fn apply(storage: &mut dyn Storage, env: &Env, plan: Plan) -> Result<Response, C
             PATIENT_DAYS.save(storage, (owner, *day, id), &scope.code())?;
         }
     }
+    plan.backfill.apply(storage)?;
     let listeners = LISTENERS.load(storage)?;
     let messages = hook_msgs(
         &listeners,

@@ -6,7 +6,8 @@ use std::ops::Range;
 use cosmwasm_std::{Addr, Binary, StdResult};
 use cw_multi_test::AppResponse;
 use diachain_std::anchors::{self, BatchInfo, CoverageResponse, Gap, ProofResponse};
-use diachain_std::testing::{signed_batch, submission, SignedBatch};
+use diachain_std::encoding::ReadingKind;
+use diachain_std::testing::{signed_batch, signed_batch_v2, submission, SignedBatch};
 use diachain_std::{DataScope, DeviceKind, Domain, Page};
 
 use super::{at, Suite, CGM_INTERVAL, CGM_READINGS_PER_HOUR, MINUTE, PEN_DOSES};
@@ -35,6 +36,28 @@ impl Suite {
             first_seq,
             count,
             first_time,
+        )
+    }
+
+    /// `count` glucose readings of `device_id` from `first_seq`, measured every `interval`
+    /// seconds from `first_time`, in a version 2 header (the relayer's uploads).
+    pub fn glucose_batch(
+        &self,
+        device_id: &str,
+        first_seq: u64,
+        count: u32,
+        first_time: u64,
+        interval: u64,
+    ) -> SignedBatch {
+        signed_batch_v2(
+            &self.device_sim(device_id).key,
+            device_id,
+            first_seq,
+            count,
+            first_time,
+            interval,
+            &self.anchors_domain(),
+            &[ReadingKind::Glucose],
         )
     }
 

@@ -81,6 +81,34 @@ pub(super) fn story_devices() -> BTreeMap<String, SimDevice> {
 }
 
 impl Suite {
+    /// `relayer` registers a gateway whose key it holds (a Nightscout uploader's), seeded by
+    /// `seed`; the suite signs its batches as the relayer would.
+    pub fn register_held_key(&mut self, relayer: &cosmwasm_std::Addr, id: &str, seed: u8) {
+        let key = TestKey::new(KeyAlgorithm::Secp256r1, seed);
+        let register = diachain_std::registry::ExecuteMsg::RegisterDevices {
+            devices: vec![NewDevice {
+                id: id.to_string(),
+                kind: DeviceKind::Gateway,
+                model: "nightscout-uploader".to_string(),
+                public_key: key.public_key(),
+                key_custody: diachain_std::KeyCustody::Relayer,
+            }],
+        };
+        let registry = self.registry.clone();
+        self.exec(relayer, &registry, &register)
+            .unwrap_or_else(|e| panic!("the relayer registers an uploader key: {e}"));
+        self.devices.insert(
+            id.to_string(),
+            SimDevice {
+                id: id.to_string(),
+                kind: DeviceKind::Gateway,
+                model: "nightscout-uploader".to_string(),
+                key,
+                next_seq: 1,
+            },
+        );
+    }
+
     pub fn device_sim(&self, id: &str) -> &SimDevice {
         self.devices
             .get(id)
