@@ -25,6 +25,13 @@ export type AnchorRefusal =
   | 'times_inverted'
   | 'seq_out_of_range'
   | 'batch_size'
+  | 'too_dense_for_scope'
+  | 'invalid_scopes'
+  | 'key_holder_not_in_good_standing'
+  | 'measured_while_holder_lapsed'
+  | 'held_key_queue_closed'
+  | 'backfill_not_before_head'
+  | 'day_full'
   | 'other';
 /**
  * Where a batch is on its way to the chain.

@@ -72,8 +72,10 @@ pub struct DataApi {
 pub struct NightscoutApi {
     /// Uploader records and their tokens.
     pub store: Arc<dyn UploaderStore>,
-    /// Where an uploader's next batch starts.
+    /// Where an uploader's next batch starts, and the times it holds.
     pub batches: Arc<dyn BatchLookup>,
+    /// A patient's erasures: what they erased is not stored again.
+    pub erasures: Arc<dyn ErasureStore>,
     pub chain: Arc<dyn UploaderChain>,
     pub uploaders: UploaderIds,
     /// One upload at a time per uploader.

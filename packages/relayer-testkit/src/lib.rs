@@ -112,6 +112,7 @@ impl TestRelayer {
             Arc::new(NightscoutApi {
                 store: store.clone(),
                 batches: store.clone(),
+                erasures: store.clone(),
                 chain,
                 uploaders: uploader_ids.clone(),
                 upload_locks: Default::default(),

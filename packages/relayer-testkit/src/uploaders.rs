@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use cosmwasm_std::{Addr, Timestamp};
-use diachain_std::registry::AnchoringDevice;
+use diachain_std::registry::{AnchoringDevice, KeyHolder};
 use diachain_std::{DeviceKind, PublicKey};
 
 use diachain_relayer_core::chain::UploaderChain;
@@ -14,6 +14,8 @@ use diachain_relayer_core::BoxFuture;
 use crate::registry::TestRegistry;
 
 pub const REGISTRY: &str = "wasm1registrycontractfortests";
+/// The relayer that registers uploader keys and holds them.
+pub const HOLDER: &str = "wasm1relayerholdinguploaderkeys";
 
 pub struct FakeUploaderChain {
     pub registry: Arc<TestRegistry>,
@@ -44,7 +46,12 @@ fn record(public_key: PublicKey, owner: Option<&str>) -> AnchoringDevice {
         key_since: Timestamp::from_seconds(0),
         previous_key: None,
         refuses_from: None,
-        key_holder: None,
+        // The relayer registered the key, so it holds it (as device-registry records).
+        key_holder: Some(KeyHolder {
+            relayer: Addr::unchecked(HOLDER),
+            refuses_from: None,
+            lapses: Vec::new(),
+        }),
     }
 }
 

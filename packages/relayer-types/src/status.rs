@@ -81,6 +81,13 @@ pub enum AnchorRefusal {
     TimesInverted,
     SeqOutOfRange,
     BatchSize,
+    TooDenseForScope,
+    InvalidScopes,
+    KeyHolderNotInGoodStanding,
+    MeasuredWhileHolderLapsed,
+    HeldKeyQueueClosed,
+    BackfillNotBeforeHead,
+    DayFull,
     Other,
 }
 
@@ -103,6 +110,13 @@ impl AnchorRefusal {
             TimesInverted => "times_inverted",
             SeqOutOfRange => "seq_out_of_range",
             BatchSize => "batch_size",
+            TooDenseForScope => "too_dense_for_scope",
+            InvalidScopes => "invalid_scopes",
+            KeyHolderNotInGoodStanding => "key_holder_not_in_good_standing",
+            MeasuredWhileHolderLapsed => "measured_while_holder_lapsed",
+            HeldKeyQueueClosed => "held_key_queue_closed",
+            BackfillNotBeforeHead => "backfill_not_before_head",
+            DayFull => "day_full",
             Other => "other",
         }
     }

@@ -165,6 +165,7 @@ fn stages(o: &Options) {
             received_at: DAY0,
             received_at_ms: 0,
             min_interval_seconds: 60,
+            backfill: false,
         })
         .collect();
     let t = Instant::now();

@@ -443,8 +443,54 @@ async fn entries_measured_before_the_binding_are_skipped_and_later_ones_stored()
     assert_eq!(a.json[0]["sgv"], 118);
     assert_eq!(
         header(&a, "x-diachain-skip-reasons"),
-        "before_binding=2,not_after_latest=2"
+        "already_stored=2,before_binding=2"
     );
+}
+
+/// Dexcom backfill after a signal loss: xDrip+ posts the missed readings after newer ones. They
+/// are stored in a batch of their own, numbered after everything held, served with the others
+/// in time order; and sending them again stores nothing twice.
+#[tokio::test]
+async fn a_backfill_after_a_signal_loss_is_stored_and_served_in_time_order() {
+    let w = world();
+    let patient = signer(1);
+    let up = w.uploader(&patient).await;
+    let a = w
+        .post(
+            Some(&up.secret),
+            body(&[sgv(60, 150, None), sgv(0, 110, None)]),
+        )
+        .await;
+    assert_eq!(a.json.as_array().map(Vec::len), Some(2), "{}", a.json);
+    let before = w.stored_batches();
+    let missed: Vec<Value> = (1..12)
+        .map(|i| sgv(60 - 5 * i, 150 - 3 * i, None))
+        .collect();
+    let a = w.post(Some(&up.secret), body(&missed)).await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.json);
+    let stored = a.json.as_array().unwrap();
+    assert_eq!(stored.len(), 11, "{}", a.json);
+    assert_eq!(stored[0]["_id"], format!("{}-3", up.device_id));
+    assert_eq!(w.stored_batches(), before + 1, "one backfill batch");
+    let served = w.readings_of(&patient).await;
+    assert_eq!(served["count"], 13, "{served}");
+    let measured: Vec<u64> = served["batches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|b| b["readings"].as_array().unwrap().iter())
+        .map(|r| r["reading"]["measured_at"].as_u64().unwrap())
+        .collect();
+    let mut sorted = measured.clone();
+    sorted.sort_unstable();
+    assert_eq!(measured, sorted, "served in time order");
+    let again = w.post(Some(&up.secret), body(&missed)).await;
+    assert_eq!(again.json.as_array().map(Vec::len), Some(0));
+    assert_eq!(
+        header(&again, "x-diachain-skip-reasons"),
+        "already_stored=11"
+    );
+    assert_eq!(w.stored_batches(), before + 1);
 }
 
 /// Glucose less than a minute after the previous reading would make the chain refuse the

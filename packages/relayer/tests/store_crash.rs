@@ -38,6 +38,7 @@ fn new_batch(dev: &str, n: u64) -> NewBatch {
         received_at: DAY0,
         received_at_ms: 0,
         min_interval_seconds: 60,
+        backfill: false,
     }
 }
 

@@ -71,9 +71,12 @@ pub enum SkipReason {
     Duplicate,
     /// Measured before the uploader was bound to the patient.
     BeforeBinding,
-    /// At or before the newest reading already held for the uploader.
-    NotAfterLatest,
-    /// Less than a minute after the previous reading kept (the chain spaces glucose a minute).
+    /// Measured before the patient's last erasure.
+    Erased,
+    /// A reading measured at the same second is already stored for the uploader (apps re-send
+    /// their queue).
+    AlreadyStored,
+    /// Less than a minute from a reading held or kept (the chain spaces glucose a minute).
     TooClose,
 }
 
@@ -86,7 +89,8 @@ impl SkipReason {
             SkipReason::NotStored => "not_stored",
             SkipReason::Duplicate => "duplicate",
             SkipReason::BeforeBinding => "before_binding",
-            SkipReason::NotAfterLatest => "not_after_latest",
+            SkipReason::Erased => "erased",
+            SkipReason::AlreadyStored => "already_stored",
             SkipReason::TooClose => "too_close",
         }
     }

@@ -25,8 +25,8 @@ use flate2::read::GzDecoder;
 use http_body_util::{BodyExt, Limited};
 
 use super::erasure::ensure_patient_or_guardian;
-use crate::nightscout::entries::{self, Skipped};
-use crate::nightscout::upload::{plan, stored_entry, Head};
+use crate::nightscout::entries::{self, Entries, Skipped};
+use crate::nightscout::upload::{plan, stored_entry, Held};
 use crate::nightscout::uploader::{bind_message, generate, key_of, token_hash};
 use crate::reply::{blocking, ApiError};
 use crate::signed::DataRequest;
@@ -178,23 +178,17 @@ async fn upload(
     let key = key_of(&uploader)
         .ok_or_else(|| ApiError::store_failed(&StoreError::Tampered(uploader.to_string())))?;
     let bound_since = bound_since(app, &uploader.device_id).await?;
-    // From reading the head to storing the last batch, this upload is the uploader's only one.
+    // From reading what is held to storing the last batch, this upload is the uploader's only
+    // one.
     let _one_at_a_time = ns.upload_locks.lock(&uploader.device_id).await;
-    let batches = ns.batches.clone();
-    let device = uploader.device_id.clone();
-    let head = blocking(move || batches.device_head(&device))
-        .await?
-        .map(|b| Head {
-            last_seq: b.header.last_seq,
-            last_time: b.header.last_time,
-        });
+    let held = held_for(ns, &uploader, &parsed).await?;
     let domain = Domain {
         chain_id: &app.pipeline.chain_id,
         contract: &app.pipeline.anchors_contract,
     };
     let planned = plan(
         &parsed,
-        head,
+        &held,
         bound_since,
         &uploader.device_id,
         &key,
@@ -235,6 +229,35 @@ async fn upload(
         "nightscout upload"
     );
     Ok((stored, skipped))
+}
+
+/// What the relayer holds for the uploader around the upload's entries: its last sequence
+/// number, its newest reading, the times within a minute of the entries, and the patient's
+/// last erasure.
+async fn held_for(
+    ns: &NightscoutApi,
+    uploader: &UploaderRecord,
+    parsed: &Entries,
+) -> Result<Held, ApiError> {
+    let times = parsed.sgv.iter().map(|s| s.date_ms / 1000);
+    let (first, last) = match (times.clone().min(), times.max()) {
+        (Some(first), Some(last)) => Held::window(first, last),
+        _ => (1, 0),
+    };
+    let (batches, erasures) = (ns.batches.clone(), ns.erasures.clone());
+    let (device, patient) = (uploader.device_id.clone(), uploader.patient.clone());
+    blocking(move || {
+        let last_seq = batches.device_head(&device)?.map(|b| b.header.last_seq);
+        let held = batches.held_times(&device, first, last)?;
+        let erased_through = erasures.erasures(&patient)?.last().map(|e| e.erased_at);
+        Ok(Held {
+            last_seq,
+            newest: held.newest,
+            times: held.times,
+            erased_through,
+        })
+    })
+    .await
 }
 
 fn too_large() -> ApiError {

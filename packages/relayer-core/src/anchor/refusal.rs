@@ -22,7 +22,21 @@ pub fn refused_index(message: &str) -> Option<usize> {
 /// A stable code for a contract refusal of one header (the metric label of failed batches).
 pub fn refusal_code(message: &str) -> AnchorRefusal {
     use AnchorRefusal::*;
+    // The more specific first: a custody or backfill message may hold a later needle too.
     const CODES: &[(&str, AnchorRefusal)] = &[
+        ("a backfilled batch must end before", BackfillNotBeforeHead),
+        ("that fit it at one every", DayFull),
+        ("not in good standing since", KeyHolderNotInGoodStanding),
+        (
+            "which was out of good standing from",
+            MeasuredWhileHolderLapsed,
+        ),
+        (
+            "what it attested before may be anchored for",
+            HeldKeyQueueClosed,
+        ),
+        ("for that scope", TooDenseForScope),
+        (": scopes: ", InvalidScopes),
         ("is not registered", UnknownDevice),
         ("is not bound to a patient", DeviceNotBound),
         ("does not accept data", DeviceNotAccepting),
@@ -68,6 +82,34 @@ mod tests {
         assert_eq!(refused_index("device batch 3: x"), None);
         assert_eq!(refused_index("batch 4"), None);
         assert_eq!(refused_index(""), None);
+    }
+
+    /// Every refusal of a header that the contract can send has its own code: the messages
+    /// as reading-anchors formats them.
+    #[test]
+    fn custody_scope_and_backfill_refusals_get_their_own_codes() {
+        use reading_anchors_messages::*;
+        for (message, code) in [
+            (BACKFILL, "backfill_not_before_head"),
+            (DAY_FULL, "day_full"),
+            (NOT_IN_GOOD_STANDING, "key_holder_not_in_good_standing"),
+            (LAPSED, "measured_while_holder_lapsed"),
+            (QUEUE_CLOSED, "held_key_queue_closed"),
+            (DENSE_FOR_SCOPE, "too_dense_for_scope"),
+            (SCOPES, "invalid_scopes"),
+        ] {
+            assert_eq!(refusal_code(message).as_str(), code, "{message}");
+        }
+    }
+
+    mod reading_anchors_messages {
+        pub const BACKFILL: &str = "batch 0: device ns-1: a backfilled batch must end before the device's newest anchored reading at 1767229200; its last reading is at 1767229500";
+        pub const DAY_FULL: &str = "batch 1: device ns-1: day 20454 holds 116 Glucose readings; 1 more exceed the 116 that fit it at one every 60 s";
+        pub const NOT_IN_GOOD_STANDING: &str = "batch 0: device ns-1: its key is held by relayer wasm1a, not in good standing since 5: data measured from then on is refused";
+        pub const LAPSED: &str = "batch 0: device ns-1: its key is held by relayer wasm1a, which was out of good standing from 5 to 9: data measured then is refused";
+        pub const QUEUE_CLOSED: &str = "batch 0: device ns-1: its key is held by relayer wasm1a, out of good standing since 5: what it attested before may be anchored for 86400 s after, no longer";
+        pub const DENSE_FOR_SCOPE: &str = "batch 0: device ns-1: 12 Glucose readings in 60 s exceed the limit of one every 60 s for that scope from a Gateway device (2 at most)";
+        pub const SCOPES: &str = "batch 0: device ns-1: scopes: the scope list is empty";
     }
 
     #[test]

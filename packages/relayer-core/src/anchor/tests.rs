@@ -288,6 +288,7 @@ impl Fixture {
                     received_at: DAY0,
                     received_at_ms: 0,
                     min_interval_seconds: 60,
+                    backfill: false,
                 });
             }
         }

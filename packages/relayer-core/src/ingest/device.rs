@@ -12,6 +12,8 @@ pub struct Authorized<'a> {
     pub patient: &'a str,
     pub key: &'a PublicKey,
     pub kind: DeviceKind,
+    /// A relayer holds the key: its stream is sequenced by arrival and may backfill.
+    pub held: bool,
 }
 
 /// `now`: the chain's time (a key holder's queue closes a day after it left good standing).
@@ -51,6 +53,7 @@ pub fn authorize<'a>(
         patient: owner.as_str(),
         key,
         kind: device.kind,
+        held: device.key_holder.is_some(),
     })
 }
 

@@ -56,7 +56,7 @@ impl Pipeline {
                 replay: true,
             });
         }
-        let (patient, min_interval_seconds) = self.authenticate(&parsed).await?;
+        let (patient, min_interval_seconds, backfill) = self.authenticate(&parsed).await?;
         let Parsed {
             header,
             signature,
@@ -70,6 +70,7 @@ impl Pipeline {
             received_at: (self.clock)(),
             received_at_ms: now_ms(),
             min_interval_seconds,
+            backfill,
         };
         let outcome = self.writer.submit(batch).await.map_err(store_rejection)?;
         outcome_to_result(outcome)
@@ -85,9 +86,10 @@ impl Pipeline {
     }
 
     /// Registry checks, the device kind's (and a version 2 header's scopes') sampling limits and
-    /// the signature; returns the patient the batch belongs to and the gap the batch must keep
-    /// after the device's last reading.
-    async fn authenticate(&self, p: &Parsed) -> Result<(String, u32), Rejection> {
+    /// the signature; returns the patient the batch belongs to, the gap the batch must keep
+    /// after the device's last reading, and whether the device may backfill (a relayer-held
+    /// key).
+    async fn authenticate(&self, p: &Parsed) -> Result<(String, u32, bool), Rejection> {
         let h = &p.header;
         let device = self.registry.device(&h.device_id).await.map_err(|e| {
             tracing::warn!(error = %e, device = %h.device_id, "registry lookup failed");
@@ -107,7 +109,11 @@ impl Pipeline {
             authorized.key,
             &p.signature,
         )?;
-        Ok((authorized.patient.to_string(), min_interval))
+        Ok((
+            authorized.patient.to_string(),
+            min_interval,
+            authorized.held,
+        ))
     }
 }
 

@@ -42,7 +42,7 @@ pub use error::StoreError;
 pub use group_commit::GroupCommit;
 pub use outbox::{OutboxItem, OutboxMsg};
 pub use redb_store::{RedbStore, RedbStoreOptions};
-pub use types::{IngestOutcome, NewBatch, StoredBatch};
+pub use types::{HeldTimes, IngestOutcome, NewBatch, StoredBatch};
 pub use uploader::UploaderRecord;
 
 use diachain_std::Reading;
@@ -55,6 +55,9 @@ pub trait BatchLookup: Send + Sync + 'static {
     fn find_batch(&self, device_id: &str, seq: u64) -> Result<Option<StoredBatch>, StoreError>;
     /// The device's latest stored batch (where its next one must start).
     fn device_head(&self, device_id: &str) -> Result<Option<StoredBatch>, StoreError>;
+    /// The measured times of the readings held for a device sequenced by arrival (a
+    /// relayer-held key, [`NewBatch::backfill`]) in `from..=to`, and its newest.
+    fn held_times(&self, device_id: &str, from: u64, to: u64) -> Result<HeldTimes, StoreError>;
 }
 
 /// Storing verified batches.

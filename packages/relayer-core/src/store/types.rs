@@ -23,6 +23,20 @@ pub struct NewBatch {
     /// The device kind's minimum interval between readings (reading-anchors' sampling limit);
     /// a batch starting sooner after the device's last held reading is refused. 0: no check.
     pub min_interval_seconds: u32,
+    /// The device's key is held by the relayer (a Nightscout uploader's): its stream is
+    /// sequenced by arrival, so a batch may be measured before its newest held reading
+    /// (reading-anchors' backfill; the uploader plans it within the contract's rules), and its
+    /// readings' times are kept in `held_times`.
+    pub backfill: bool,
+}
+
+/// The measured times held for a device sequenced by arrival, around an upload.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HeldTimes {
+    /// Its newest reading's time.
+    pub newest: Option<u64>,
+    /// The times in the window asked for, ascending, each once.
+    pub times: Vec<u64>,
 }
 
 /// A stored batch (its readings are read separately, see [`super::DataStore::readings`]).

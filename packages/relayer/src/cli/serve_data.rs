@@ -43,6 +43,7 @@ pub(super) fn start(
     let nightscout = Arc::new(NightscoutApi {
         store: store.clone(),
         batches: store.clone(),
+        erasures: store.clone(),
         chain: Arc::new(ChainUploaders {
             sender: link.sender.clone(),
             registry_contract: link.registry_contract.clone(),

@@ -14,7 +14,7 @@ use diachain_relayer_fixtures::{DAY0, PATIENT};
 
 const SPAN: u64 = 11 * 300;
 
-fn erasure(patient: &str, at: u64) -> (ErasureRecord, OutboxMsg) {
+pub(super) fn erasure(patient: &str, at: u64) -> (ErasureRecord, OutboxMsg) {
     let hash = Binary::new(vec![7; 32]);
     (
         ErasureRecord {

@@ -3,7 +3,7 @@
 use redb::ReadableTable;
 
 use super::tables;
-use super::{outbox, RedbStore};
+use super::{held_times, outbox, RedbStore};
 use crate::store::{ErasureRecord, OutboxMsg, StoreError};
 
 fn encode(r: &ErasureRecord) -> Result<Vec<u8>, StoreError> {
@@ -21,6 +21,7 @@ pub(super) fn erase(
         let mut index = txn.open_table(tables::PATIENT_BATCHES)?;
         let mut readings = txn.open_table(tables::READINGS)?;
         let batches = txn.open_table(tables::BATCHES)?;
+        let mut held = txn.open_table(tables::HELD_TIMES)?;
         let rows: Vec<(u64, u64)> = index
             .range((patient.as_str(), 0u64, 0u64)..=(patient.as_str(), u64::MAX, u64::MAX))?
             .map(|e| e.map(|(k, _)| (k.value().1, k.value().2)))
@@ -34,6 +35,7 @@ pub(super) fn erase(
                 }
             }
             index.remove((patient.as_str(), first_time, id))?;
+            held_times::forget(&mut held, &b)?;
             batch_count += 1;
         }
         record.batches = batch_count;

@@ -4,6 +4,7 @@
 use diachain_std::encoding::utc_day;
 use redb::ReadableTable;
 
+use super::held_times;
 use super::tables::{self, WriteTables};
 use super::RedbStore;
 use crate::store::crypto::{reading_aad, seal};
@@ -64,6 +65,7 @@ fn ingest_one(
         }
         Placement::Overlap(conflict) => return Ok(IngestOutcome::Overlap { conflict }),
         Placement::BehindHead(head) => return Ok(IngestOutcome::BehindHead { head }),
+        Placement::Next { gap, .. } if batch.backfill => gap,
         Placement::Next { head_day, .. } if head_day.is_some_and(|d| day < d) => {
             let held_day = head_day.unwrap_or_default();
             return Ok(IngestOutcome::DayBackwards { day, held_day });
@@ -106,6 +108,9 @@ fn ingest_one(
     t.ranges
         .insert((device, h.first_seq), (h.last_seq, id, day))?;
     t.pending.insert(id, ())?;
+    if batch.backfill {
+        held_times::record(&mut t.held_times, device, &batch.readings)?;
+    }
     t.patient_batches
         .insert((batch.patient.as_str(), h.first_time, id), h.last_time)?;
     Ok(IngestOutcome::Stored(stored))

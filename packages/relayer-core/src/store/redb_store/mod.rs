@@ -7,6 +7,7 @@
 
 mod anchoring;
 mod erasure;
+mod held_times;
 mod ingest;
 mod outbox;
 mod read;
@@ -22,9 +23,9 @@ use super::crypto::MasterKey;
 use super::keys::DataKeys;
 use super::UploaderRecord;
 use super::{
-    AnchoringStore, BatchId, BatchLookup, DataStore, ErasureRecord, ErasureStore, IngestOutcome,
-    IngestStore, NewBatch, OutboxId, OutboxItem, OutboxMsg, OutboxState, OutboxStore, StateCounts,
-    StoreError, StoredBatch, UploaderStore,
+    AnchoringStore, BatchId, BatchLookup, DataStore, ErasureRecord, ErasureStore, HeldTimes,
+    IngestOutcome, IngestStore, NewBatch, OutboxId, OutboxItem, OutboxMsg, OutboxState,
+    OutboxStore, StateCounts, StoreError, StoredBatch, UploaderStore,
 };
 use tables::WriteTables;
 
@@ -110,6 +111,14 @@ impl RedbStore {
             if t.meta.get(tables::PATIENT_INDEX_KEY)?.is_none() {
                 index_patients(&mut t)?;
             }
+            if t.meta.get(tables::HELD_TIMES_INDEX_KEY)?.is_none() {
+                let uploaders: Vec<String> = txn
+                    .open_table(tables::UPLOADERS)?
+                    .iter()?
+                    .map(|e| e.map(|(k, _)| k.value().to_string()))
+                    .collect::<Result<_, _>>()?;
+                held_times::index_uploaders(self, &mut t, &uploaders)?;
+            }
         }
         // Tables only some writes touch: created here so that every read finds them.
         txn.open_table(tables::ERASURES)?;
@@ -159,6 +168,9 @@ impl BatchLookup for RedbStore {
     }
     fn device_head(&self, device_id: &str) -> Result<Option<StoredBatch>, StoreError> {
         read::head(self, device_id)
+    }
+    fn held_times(&self, device_id: &str, from: u64, to: u64) -> Result<HeldTimes, StoreError> {
+        held_times::read(self, device_id, from, to)
     }
 }
 
@@ -278,5 +290,7 @@ impl OutboxStore for RedbStore {
 
 #[cfg(test)]
 mod data_tests;
+#[cfg(test)]
+mod held_times_tests;
 #[cfg(test)]
 mod tests;

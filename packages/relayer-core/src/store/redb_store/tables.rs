@@ -18,6 +18,8 @@
 //! | `outbox_queued`, `outbox_in_flight` | item id | () : the outbox's queues |
 //! | `uploaders` | device id | Nightscout uploader (its key), sealed under the master key |
 //! | `uploader_tokens` | SHA-256 of the `api-secret` header | device id |
+//! | `held_times` | (device id, measured at, seq) | () : the times of the readings of devices
+//!   sequenced by arrival (relayer-held keys), for backfill; erased with the readings |
 
 use redb::{ReadableTable, Table, TableDefinition, WriteTransaction};
 
@@ -41,6 +43,8 @@ pub(crate) const UPLOADER_TOKENS: TableDefinition<&[u8], &str> =
     TableDefinition::new("uploader_tokens");
 pub(crate) const OUTBOX_IN_FLIGHT: TableDefinition<u64, ()> =
     TableDefinition::new("outbox_in_flight");
+pub(crate) const HELD_TIMES: TableDefinition<(&str, u64, u64), ()> =
+    TableDefinition::new("held_times");
 
 pub(crate) const FORMAT_KEY: &str = "format";
 pub(crate) const FORMAT_VERSION: &[u8] = b"diachain-relayer-store/1";
@@ -51,6 +55,8 @@ pub(crate) const PROBE_KEY: &str = "probe";
 /// Set once `patient_batches` holds every stored batch (stores made before it existed are
 /// indexed when first opened).
 pub(crate) const PATIENT_INDEX_KEY: &str = "index/patient_batches";
+/// Set once `held_times` holds the times of every uploader's readings.
+pub(crate) const HELD_TIMES_INDEX_KEY: &str = "index/held_times";
 
 /// Every table of a write transaction, opened once.
 pub(crate) struct WriteTables<'t> {
@@ -62,6 +68,7 @@ pub(crate) struct WriteTables<'t> {
     pub pending: Table<'t, u64, ()>,
     pub in_flight: Table<'t, u64, ()>,
     pub patient_batches: Table<'t, (&'static str, u64, u64), u64>,
+    pub held_times: Table<'t, (&'static str, u64, u64), ()>,
 }
 
 impl<'t> WriteTables<'t> {
@@ -75,6 +82,7 @@ impl<'t> WriteTables<'t> {
             pending: txn.open_table(PENDING)?,
             in_flight: txn.open_table(IN_FLIGHT)?,
             patient_batches: txn.open_table(PATIENT_BATCHES)?,
+            held_times: txn.open_table(HELD_TIMES)?,
         })
     }
 }

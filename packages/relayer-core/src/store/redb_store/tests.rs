@@ -28,6 +28,7 @@ pub(super) fn new_batch(device: &str, patient: &str, first_seq: u64, first_time:
         received_at: first_time + 60,
         received_at_ms: 0,
         min_interval_seconds: 60,
+        backfill: false,
     }
 }
 
