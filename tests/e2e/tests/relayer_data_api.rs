@@ -427,7 +427,7 @@ fn hapi_validates(bundle: &Value, dir: &std::path::Path) {
 
 #[test]
 #[ignore = "needs a running wasmd network with the suite deployed: scripts/e2e.sh runs it"]
-fn a_nightscout_upload_is_anchored_and_served_back_as_fhir_that_hapi_accepts() {
+fn a_nightscout_upload_and_its_backfill_are_anchored_and_served_back_as_fhir_that_hapi_accepts() {
     let (net, _g) = chain();
     let r = start(&net, "nightscout", net.relayer_port(7));
     let patient = keyring_signer(&net, "patient");
@@ -479,19 +479,57 @@ fn a_nightscout_upload_is_anchored_and_served_back_as_fhir_that_hapi_accepts() {
             })
         })
         .collect();
-    let body = serde_json::to_vec(&entries).unwrap();
-    let (code, text) = diachain_e2e::relayer::http_with(
-        &r.addr,
-        "POST",
-        "/api/v1/entries",
-        &[("api-secret", header)],
-        &body,
-    )
-    .unwrap();
-    assert_eq!(code, 200, "{text}");
-    let stored: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(stored.as_array().unwrap().len(), 6);
+    let post = |entries: &[&Value]| {
+        let body = serde_json::to_vec(entries).unwrap();
+        let (code, text) = diachain_e2e::relayer::http_with(
+            &r.addr,
+            "POST",
+            "/api/v1/entries",
+            &[("api-secret", header.clone())],
+            &body,
+        )
+        .unwrap();
+        assert_eq!(code, 200, "{text}");
+        serde_json::from_str::<Value>(&text).unwrap()
+    };
+    // The sensor loses its signal for the third and fourth minute: the uploader posts the
+    // others first, then the missed two as a backfill, after newer readings. Both uploads are
+    // anchored: the backfill under reading-anchors' rule for relayer-held keys.
+    let lost = |i: &usize| [2, 3].contains(i);
+    let first: Vec<&Value> = entries
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !lost(i))
+        .map(|(_, e)| e)
+        .collect();
+    let missed: Vec<&Value> = entries
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| lost(i))
+        .map(|(_, e)| e)
+        .collect();
+    assert_eq!(post(&first).as_array().unwrap().len(), 4);
     assert_eq!(r.drained(Duration::from_secs(90)).3, 0, "nothing failed");
+    let backfill = post(&missed);
+    assert_eq!(backfill[0]["_id"], format!("{device}-5"), "{backfill}");
+    assert_eq!(backfill.as_array().unwrap().len(), 2);
+    assert_eq!(
+        r.drained(Duration::from_secs(90)).3,
+        0,
+        "the backfill anchored"
+    );
+    for seq in [5, 6] {
+        let anchored: diachain_std::anchors::BatchInfo = net
+            .query(
+                &net.contracts.anchors,
+                &diachain_std::anchors::QueryMsg::Batch {
+                    device_id: device.clone(),
+                    seq,
+                },
+            )
+            .unwrap();
+        assert!(anchored.first_seq <= seq && seq <= anchored.last_seq);
+    }
 
     // A clinician granted glucose access gets it back as FHIR; HAPI FHIR accepts the Bundle.
     let clinician = Signer::generate(WASM_PREFIX).unwrap();
