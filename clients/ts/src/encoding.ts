@@ -32,6 +32,7 @@ export const UNITS = {
 export const TRENDS = {
   unknown: 0, double_down: 1, single_down: 2, forty_five_down: 3, flat: 4,
   forty_five_up: 5, single_up: 6, double_up: 7, not_computable: 8,
+  rate_out_of_range: 9,
 } as const;
 export const KEY_ALGORITHMS = { ed25519: 1, secp256k1: 2, secp256r1: 3 } as const;
 /** Data scope codes (`DataScope::code`); `summaries_only` is never a reading's scope. */
@@ -48,6 +49,7 @@ export const READING_SCOPES: Record<ReadingKind, ReadingScope> = {
 export const FLAGS = {
   calibration: 0x1, sensorWarmup: 0x2, manualEntry: 0x4,
   belowRange: 0x8, aboveRange: 0x10, backfilled: 0x20, sensorError: 0x40,
+  meter: 0x80, correction: 0x100,
 } as const;
 
 export type ReadingKind = keyof typeof READING_KINDS;

@@ -30,7 +30,6 @@ export type AnchorRefusal =
   | 'key_holder_not_in_good_standing'
   | 'measured_while_holder_lapsed'
   | 'held_key_queue_closed'
-  | 'backfill_not_before_head'
   | 'day_full'
   | 'other';
 /**
@@ -618,10 +617,20 @@ export interface StoredEntry {
   date: number;
   dateString: string;
   device: string;
-  direction: string;
-  sgv: number;
   /**
-   * Always `sgv`.
+   * The trend arrow (`NONE` for a meter reading).
+   */
+  direction: string;
+  /**
+   * Meter glucose (a finger stick), mg/dL, for `type: "mbg"`.
+   */
+  mbg: number | null;
+  /**
+   * Sensor glucose, mg/dL (or the sensor's error code), for `type: "sgv"`.
+   */
+  sgv: number | null;
+  /**
+   * `sgv` or `mbg`.
    */
   type: string;
 }

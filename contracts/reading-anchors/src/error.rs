@@ -157,13 +157,6 @@ pub enum ContractError {
         kind: DeviceKind,
         min_interval_seconds: u32,
     },
-    #[error("batch {index}: device {device_id}: a backfilled batch must end before the device's newest anchored reading at {head_time}; its last reading is at {last_time}")]
-    BackfillNotBeforeHead {
-        index: usize,
-        device_id: String,
-        last_time: u64,
-        head_time: u64,
-    },
     #[error("batch {index}: device {device_id}: day {day} holds {held} {scope:?} readings; {readings} more exceed the {max} that fit it at one every {min_interval_seconds} s")]
     DayFull {
         index: usize,

@@ -10,7 +10,7 @@ use diachain_relayer_core::health::Health;
 use diachain_relayer_core::ingest::Pipeline;
 use diachain_relayer_core::metrics::Metrics;
 use diachain_relayer_core::store::{
-    AnchoringStore, BatchLookup, DataStore, ErasureStore, OutboxStore, UploaderStore,
+    AnchoringStore, DataStore, ErasureStore, OutboxStore, UploaderStore,
 };
 
 use crate::auth::request::RequestAuth;
@@ -72,8 +72,9 @@ pub struct DataApi {
 pub struct NightscoutApi {
     /// Uploader records and their tokens.
     pub store: Arc<dyn UploaderStore>,
-    /// Where an uploader's next batch starts, and the times it holds.
-    pub batches: Arc<dyn BatchLookup>,
+    /// Where an uploader's next batch starts, the readings it holds (to tell a re-send from a
+    /// correction).
+    pub batches: Arc<dyn DataStore>,
     /// A patient's erasures: what they erased is not stored again.
     pub erasures: Arc<dyn ErasureStore>,
     pub chain: Arc<dyn UploaderChain>,

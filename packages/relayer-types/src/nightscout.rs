@@ -54,7 +54,7 @@ pub enum SgvValue {
 }
 
 /// A stored entry, as Nightscout answers it.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct StoredEntry {
     /// `<device id>-<seq>`.
     #[serde(rename = "_id")]
@@ -63,9 +63,15 @@ pub struct StoredEntry {
     #[serde(rename = "dateString")]
     pub date_string: String,
     pub device: String,
+    /// The trend arrow (`NONE` for a meter reading).
     pub direction: String,
-    pub sgv: u64,
-    /// Always `sgv`.
+    /// Sensor glucose, mg/dL (or the sensor's error code), for `type: "sgv"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sgv: Option<u64>,
+    /// Meter glucose (a finger stick), mg/dL, for `type: "mbg"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mbg: Option<f64>,
+    /// `sgv` or `mbg`.
     #[serde(rename = "type")]
     pub kind: String,
 }

@@ -86,7 +86,6 @@ pub enum AnchorRefusal {
     KeyHolderNotInGoodStanding,
     MeasuredWhileHolderLapsed,
     HeldKeyQueueClosed,
-    BackfillNotBeforeHead,
     DayFull,
     Other,
 }
@@ -115,7 +114,6 @@ impl AnchorRefusal {
             KeyHolderNotInGoodStanding => "key_holder_not_in_good_standing",
             MeasuredWhileHolderLapsed => "measured_while_holder_lapsed",
             HeldKeyQueueClosed => "held_key_queue_closed",
-            BackfillNotBeforeHead => "backfill_not_before_head",
             DayFull => "day_full",
             Other => "other",
         }

@@ -166,6 +166,7 @@ fn stages(o: &Options) {
             received_at_ms: 0,
             min_interval_seconds: 60,
             backfill: false,
+            millis: Vec::new(),
         })
         .collect();
     let t = Instant::now();

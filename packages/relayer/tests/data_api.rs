@@ -635,6 +635,7 @@ async fn a_period_holding_too_many_batches_is_refused_not_truncated() {
                 received_at_ms: 0,
                 min_interval_seconds: 0,
                 backfill: false,
+                millis: Vec::new(),
             }
         })
         .collect();

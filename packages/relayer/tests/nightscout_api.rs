@@ -253,12 +253,17 @@ async fn an_xdrip_upload_is_stored_as_relayer_attested_readings_and_resending_st
     let a = w.post(Some(&up.secret), body(&entries)).await;
     assert_eq!(a.status.as_u16(), 200, "{}", a.json);
     let stored = a.json.as_array().unwrap();
-    assert_eq!(stored.len(), 4);
+    assert_eq!(stored.len(), 5);
     assert_eq!(stored[0]["_id"], format!("{}-1", up.device_id));
-    assert_eq!(w.stored_batches(), 1);
+    // The finger stick is a meter reading, in a batch of its own between the sensor's.
+    assert_eq!(
+        (&stored[3]["type"], &stored[3]["mbg"], stored[3].get("sgv")),
+        (&json!("mbg"), &json!(130.0), None)
+    );
+    assert_eq!(w.stored_batches(), 3);
 
     let served = w.readings_of(&patient).await;
-    assert_eq!(served["count"], 4, "{served}");
+    assert_eq!(served["count"], 5, "{served}");
     let b = &served["batches"][0];
     assert_eq!(b["attestation"], "relayer_attested");
     assert_eq!(b["header"]["device_id"], up.device_id.as_str());
@@ -274,12 +279,12 @@ async fn an_xdrip_upload_is_stored_as_relayer_attested_readings_and_resending_st
         (a.status.as_u16(), a.json.as_array().map(Vec::len)),
         (200, Some(0))
     );
-    assert_eq!(w.stored_batches(), 1);
+    assert_eq!(w.stored_batches(), 3);
     // New entries continue the device's sequence.
     let a = w
         .post(Some(&up.secret), body(&[sgv(5, 101, Some("Flat"))]))
         .await;
-    assert_eq!(a.json[0]["_id"], format!("{}-5", up.device_id));
+    assert_eq!(a.json[0]["_id"], format!("{}-6", up.device_id));
 }
 
 #[tokio::test]
@@ -444,6 +449,42 @@ async fn entries_measured_before_the_binding_are_skipped_and_later_ones_stored()
     assert_eq!(
         header(&a, "x-diachain-skip-reasons"),
         "already_stored=2,before_binding=2"
+    );
+}
+
+/// A corrected value for a second already stored (an uploader re-sending a reading it fixed):
+/// kept as a new version flagged `CORRECTION`, both served (the history), and the same value
+/// again is a re-send.
+#[tokio::test]
+async fn a_corrected_value_is_a_new_version_and_the_history_is_served() {
+    let w = world();
+    let patient = signer(1);
+    let up = w.uploader(&patient).await;
+    let a = w.post(Some(&up.secret), body(&[sgv(10, 120, None)])).await;
+    assert_eq!(a.json.as_array().map(Vec::len), Some(1), "{}", a.json);
+    let corrected = [sgv(10, 125, None)];
+    let a = w.post(Some(&up.secret), body(&corrected)).await;
+    assert_eq!(a.json.as_array().map(Vec::len), Some(1), "{}", a.json);
+    assert_eq!(a.json[0]["_id"], format!("{}-2", up.device_id));
+    let served = w.readings_of(&patient).await;
+    let versions: Vec<(u64, u64)> = served["batches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|b| b["readings"].as_array().unwrap().iter())
+        .map(|r| {
+            let r = &r["reading"];
+            (r["value"].as_u64().unwrap(), r["flags"].as_u64().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        versions,
+        [(120_000, 0), (125_000, u64::from(flags::CORRECTION))]
+    );
+    let again = w.post(Some(&up.secret), body(&corrected)).await;
+    assert_eq!(
+        header(&again, "x-diachain-skip-reasons"),
+        "already_stored=1"
     );
 }
 

@@ -39,6 +39,7 @@ fn new_batch(dev: &str, n: u64) -> NewBatch {
         received_at_ms: 0,
         min_interval_seconds: 60,
         backfill: false,
+        millis: Vec::new(),
     }
 }
 

@@ -1,8 +1,9 @@
 //! Backfill: a relayer-held key's stream (a Nightscout uploader's) is sequenced by arrival, so
-//! readings measured before its newest anchored one — a CGM's backfill after a signal loss —
-//! are anchored, proved and counted like the others; but never past what the device could have
-//! measured that day, never overlapping what comes after, never before the owner's binding or
-//! while the holder was out; and a device-signed stream still only goes forward.
+//! readings measured before its newest anchored one — a CGM's backfill after a signal loss, a
+//! correction, the readings after a phone clock ran fast — are anchored, proved and counted like
+//! the others; but never past what the device could have measured that day, never before the
+//! owner's binding or while the holder was out; and a device-signed stream still only goes
+//! forward.
 
 use diachain_integration::journey::FIRST_DAY;
 use diachain_integration::*;
@@ -61,22 +62,13 @@ fn a_backfill_after_a_signal_loss_is_anchored_found_and_counted() {
     assert_eq!(batch_at(&s, 30).root, root);
     assert_eq!(s.coverage(&patient, FIRST_DAY, DataScope::Glucose), 48);
 
-    // The next forward batch is measured after 03:55 (the forward head), not after 02:55.
-    let too_soon = glucose(&s, 49, 1, at(FIRST_DAY, 3, 55) + 30, 300);
-    assert_refused(
-        s.submit(&[too_soon]),
-        AnchorsError::TooSoonAfterLast {
-            index: 0,
-            device_id: UPLOADER.to_string(),
-            first_time: at(FIRST_DAY, 3, 55) + 30,
-            anchored_time: at(FIRST_DAY, 3, 55),
-            kind: diachain_std::DeviceKind::Gateway,
-            min_interval_seconds: 60,
-        },
-    );
+    // The stream goes on after its newest reading; and a correction of the 03:55 reading (the
+    // same second, another value) is anchored too.
     let next = glucose(&s, 49, 12, at(FIRST_DAY, 4, 0), 300);
     s.submit(&[next]).accepted("the stream goes on");
-    assert_eq!(s.coverage(&patient, FIRST_DAY, DataScope::Glucose), 60);
+    let correction = glucose(&s, 61, 1, at(FIRST_DAY, 3, 55), 300);
+    s.submit(&[correction]).accepted("a correction");
+    assert_eq!(s.coverage(&patient, FIRST_DAY, DataScope::Glucose), 61);
     assert!(s.gaps(UPLOADER).is_empty(), "no sequence number skipped");
 }
 
@@ -107,29 +99,26 @@ fn a_backfill_into_an_earlier_day_counts_for_that_day() {
     );
 }
 
-/// A backfill ends before the newest reading: one that reaches past it would overlap the
-/// forward batches that follow it.
+/// A batch that starts before the newest reading and ends after it is a forward batch: it
+/// becomes the newest, and the stream goes on from it.
 #[test]
-fn a_backfill_reaching_past_the_newest_reading_is_refused() {
+fn a_batch_reaching_past_the_newest_reading_becomes_the_newest() {
     let mut s = uploader_suite(at(FIRST_DAY, 23, 0));
+    let patient = s.actors.patient.clone();
     let first = glucose(&s, 1, 12, at(FIRST_DAY, 0, 0), 300);
     s.submit(&[first]).accepted("00:00–00:55");
-    let straddling = glucose(&s, 13, 12, at(FIRST_DAY, 0, 30), 300);
-    assert_refused(
-        s.submit(&[straddling]),
-        AnchorsError::BackfillNotBeforeHead {
-            index: 0,
-            device_id: UPLOADER.to_string(),
-            last_time: at(FIRST_DAY, 0, 30) + 11 * 300,
-            head_time: at(FIRST_DAY, 0, 55),
-        },
-    );
+    let straddling = glucose(&s, 13, 12, at(FIRST_DAY, 0, 30) + 30, 300);
+    s.submit(&[straddling]).accepted("00:30:30–01:25:30");
+    let backfill = glucose(&s, 25, 1, at(FIRST_DAY, 1, 10), 300);
+    s.submit(&[backfill])
+        .accepted("before the new newest reading: a backfill");
+    assert_eq!(s.coverage(&patient, FIRST_DAY, DataScope::Glucose), 25);
 }
 
-/// Backfills cannot fill a day with more than the device could have measured: from midnight to
-/// the newest reading at 01:55, at most 116 glucose readings (one a minute), forward and
-/// backfilled together — within one message as across messages — and an earlier day at most
-/// 1,440.
+/// A held key cannot fill a day with more than the device could have measured: from midnight
+/// to the newest reading at 01:55, at most 116 glucose readings (one a minute), forward and
+/// backfilled together — within one message as across messages; a forward batch may add only
+/// what its own time makes room for; and an earlier day holds at most 1,440.
 #[test]
 fn backfills_cannot_fill_a_day_beyond_one_reading_a_minute() {
     let mut s = uploader_suite(at(FIRST_DAY, 23, 0));
@@ -163,10 +152,15 @@ fn backfills_cannot_fill_a_day_beyond_one_reading_a_minute() {
     assert_refused(s.submit(&[d]), full(116, 1, 0, 116));
     let patient = s.actors.patient.clone();
     assert_eq!(s.coverage(&patient, FIRST_DAY, DataScope::Glucose), 116);
+    // 01:56 makes room for one more; 30 s later, for none.
+    let e = glucose(&s, 117, 1, at(FIRST_DAY, 1, 56), 60);
+    s.submit(&[e]).accepted("117 of 117 by 01:56");
+    let f = glucose(&s, 118, 1, at(FIRST_DAY, 1, 56) + 30, 60);
+    assert_refused(s.submit(&[f]), full(117, 1, 0, 117));
 
     // The day before, after the binding at 09:00: a whole day's 1,440 slots, of which 900 are
     // from 09:00 on. Ten hours' worth at one a minute, then one more than the day holds.
-    let mut seq = 117;
+    let mut seq = 118;
     for hour in 9..24 {
         let batch = glucose(&s, seq, 60, at(GENESIS_DAY, hour, 0), 60);
         s.submit(&[batch]).accepted("an hour of the day before");

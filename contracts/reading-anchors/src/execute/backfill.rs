@@ -1,18 +1,23 @@
-//! Backfill: readings a device measured before its newest anchored reading, anchored after it.
+//! A relayer-held key's stream: sequenced by arrival, bounded by what a day can hold.
 //!
-//! Only a key a relayer holds may backfill (a Nightscout uploader's gateway: Dexcom and Libre
-//! send the readings of a signal loss once the signal is back). Its stream is sequenced by
-//! arrival: sequence numbers still only go forward, but a batch may be measured earlier than
-//! the device's forward head (its last batch that is not a backfill), on the same UTC day or
-//! an earlier one. A device-signed stream keeps the strict rules (`DayBackwards`,
-//! `TooSoonAfterLast`): its device numbers its readings in time order itself.
+//! Only a key a relayer holds is concerned (a Nightscout uploader's gateway). Its uploads hold
+//! a CGM's backfill after a signal loss (Dexcom and Libre send the missed readings once the
+//! signal is back, after newer ones), corrections of a reading (the same time, another value),
+//! finger sticks and doses between sensor readings, from a phone whose clock may run a few
+//! minutes fast. So its sequence numbers still only go forward (`Overlap`, gaps as for any
+//! device), but its measured times may go back, on the same UTC day or an earlier one, and a
+//! batch may start less than an interval after the last one. A batch that does not reach past
+//! the device's forward head (its batch with the latest reading) is a backfill; the others are
+//! forward batches and become the forward head.
 //!
-//! A backfilled batch ends before the forward head's last reading (so forward batches, which
-//! start after it, never overlap a backfill), and it keeps the day within what the device can
-//! have measured: each scope's readings on that day, forward and backfilled, stay at most the
-//! readings that fit, one every minimum interval, from the day's start to the forward head's
-//! last reading (the day's end for an earlier day). So a backfill adds no more to a day than a
-//! forward stream could have, whatever the holder signs.
+//! What bounds it instead is the day: each scope's readings on a day, forward and backfilled,
+//! anchored and planned in the message, this batch's included, stay at most the readings that
+//! fit, one every minimum interval (the slower of the kind's and the scope's), from the day's
+//! start to the latest reading known (the forward head's or this batch's, whichever is later;
+//! the day's end for an earlier day). So whatever its holder signs, a held key anchors no more
+//! per day than a forward stream of the device could have. A device-signed stream keeps the
+//! strict rules (`DayBackwards`, `TooSoonAfterLast`): its device numbers its readings in time
+//! order itself.
 
 use std::collections::BTreeMap;
 
@@ -27,10 +32,10 @@ use crate::state::{Backfilled, BackfilledDays};
 
 const DAY_SECONDS: u64 = 86_400;
 
-/// A batch of a relayer-held key is a backfill when it is measured before its device's forward
-/// head's last reading (or on an earlier day).
-pub fn is_backfill(h: &BatchHeader, forward_head: &BatchRecord, day: u32) -> bool {
-    day < forward_head.day || h.first_time < forward_head.last_time
+/// A batch of a relayer-held key is a backfill when it does not reach past its device's forward
+/// head's last reading.
+pub fn is_backfill(h: &BatchHeader, forward_head: &BatchRecord) -> bool {
+    h.last_time <= forward_head.last_time
 }
 
 /// What a backfill is checked against.
@@ -38,8 +43,8 @@ pub struct Context<'s> {
     pub storage: &'s dyn Storage,
     pub config: &'s Config,
     pub kind: DeviceKind,
-    /// The device's forward head.
-    pub head: &'s BatchRecord,
+    /// The device's forward head, if it has anchored a batch.
+    pub head: Option<&'s BatchRecord>,
 }
 
 /// The backfilled readings a message plans, and every reading it plans per device, day and
@@ -54,8 +59,7 @@ pub struct Backfill<'a> {
 }
 
 impl<'a> Backfill<'a> {
-    /// A backfilled batch ends before the forward head's last reading, and each of its scopes
-    /// fits the day.
+    /// Each scope of a held key's batch fits its day.
     #[inline(never)]
     pub fn check(
         &self,
@@ -65,20 +69,11 @@ impl<'a> Backfill<'a> {
         counts: &[ScopeCount],
         ctx: &Context,
     ) -> Result<(), ContractError> {
-        if h.last_time >= ctx.head.last_time {
-            return Err(ContractError::BackfillNotBeforeHead {
-                index,
-                device_id: h.device_id.clone(),
-                last_time: h.last_time,
-                head_time: ctx.head.last_time,
-            });
-        }
         let day_start = u64::from(day).saturating_mul(DAY_SECONDS);
-        let until = if day == ctx.head.day {
-            ctx.head.last_time
-        } else {
-            day_start.saturating_add(DAY_SECONDS - 1)
-        };
+        let latest = ctx
+            .head
+            .map_or(h.last_time, |head| head.last_time.max(h.last_time));
+        let until = latest.min(day_start.saturating_add(DAY_SECONDS - 1));
         let held = day_readings(ctx.storage, &h.device_id, day, None, ctx.kind.scope())?;
         for c in counts {
             let min_interval_seconds = ctx

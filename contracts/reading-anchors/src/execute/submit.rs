@@ -327,24 +327,27 @@ fn plan<'a>(
             }
         }
         let counts = h.scope_counts(device.kind);
-        let backfill_of = at
-            .forward
-            .as_ref()
-            .filter(|fwd| device.key_holder.is_some() && backfill::is_backfill(h, fwd, day));
-        let record = if let Some(fwd) = backfill_of {
+        let held = device.key_holder.is_some();
+        if held {
             let ctx = backfill::Context {
                 storage,
                 config,
                 kind: device.kind,
-                head: fwd,
+                head: at.forward.as_ref(),
             };
             out.backfill.check(index, h, day, &counts, &ctx)?;
+        }
+        let backfill_of = at
+            .forward
+            .as_ref()
+            .filter(|fwd| held && backfill::is_backfill(h, fwd));
+        let record = if let Some(fwd) = backfill_of {
             out.backfill.add(id, day, owner, &counts, fwd.last_seq);
             let record = batch_record(h, fwd.cumulative, day, env.block.height, None, true)?;
             at.latest = Some(record.clone());
             record
         } else {
-            if let Some(fwd) = &at.forward {
+            if let Some(fwd) = at.forward.as_ref().filter(|_| !held) {
                 check_forward(index, h, fwd, day, device.kind, config)?;
             }
             let (cumulative, scope) =

@@ -50,18 +50,32 @@ pub fn observation(patient: &str, r: &ReadingJson) -> Option<Value> {
     if r.kind != ReadingKind::Glucose {
         return None;
     }
-    let (loinc, display, ucum, profile) = match r.unit {
-        Unit::MgPerDl => (
+    let meter = r.flags & flags::METER != 0;
+    let (loinc, display, ucum, profile) = match (r.unit, meter) {
+        (Unit::MgPerDl, false) => (
             "99504-3",
             "Glucose [Mass/volume] in Interstitial fluid",
             "mg/dL",
-            PROFILE_MASS,
+            Some(PROFILE_MASS),
         ),
-        Unit::MmolPerL => (
+        (Unit::MmolPerL, false) => (
             "105272-9",
             "Glucose [Moles/volume] in Interstitial fluid",
             "mmol/L",
-            PROFILE_MOLAR,
+            Some(PROFILE_MOLAR),
+        ),
+        // A finger stick: capillary blood by a meter, not a CGM sensor reading (no CGM profile).
+        (Unit::MgPerDl, true) => (
+            "41653-7",
+            "Glucose [Mass/volume] in Capillary blood by Glucometer",
+            "mg/dL",
+            None,
+        ),
+        (Unit::MmolPerL, true) => (
+            "14743-9",
+            "Glucose [Moles/volume] in Capillary blood by Glucometer",
+            "mmol/L",
+            None,
         ),
         _ => return None,
     };
@@ -77,10 +91,9 @@ pub fn observation(patient: &str, r: &ReadingJson) -> Option<Value> {
     } else if r.flags & flags::ABOVE_RANGE != 0 {
         quantity["comparator"] = json!(">=");
     }
-    Some(json!({
+    let mut observation = json!({
         "resourceType": "Observation",
         "id": reading_id(&Binary::new(leaf.to_vec())),
-        "meta": { "profile": [profile] },
         "identifier": [{ "system": READING_SYSTEM, "value": format!("{}/{}", r.device_id, r.seq) }],
         "status": "final",
         "category": [{ "coding": [{
@@ -93,7 +106,11 @@ pub fn observation(patient: &str, r: &ReadingJson) -> Option<Value> {
         "effectiveDateTime": diachain_chain_client::time::rfc3339(r.measured_at),
         "valueQuantity": quantity,
         "device": { "identifier": { "system": DEVICE_SYSTEM, "value": r.device_id } },
-    }))
+    });
+    if let Some(profile) = profile {
+        observation["meta"] = json!({ "profile": [profile] });
+    }
+    Some(observation)
 }
 
 fn ext(url: &str, kind: &str, value: Value) -> Value {

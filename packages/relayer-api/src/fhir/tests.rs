@@ -119,6 +119,19 @@ fn mmol_per_l_readings_use_loinc_105272_9() {
     assert_eq!(o[0]["valueQuantity"]["unit"], "mmol/L");
 }
 
+/// A finger stick (a meter reading, Nightscout's `mbg`) is capillary blood glucose by a meter,
+/// not a CGM sensor reading: its own LOINC code, and not the CGM profile.
+#[test]
+fn meter_readings_are_capillary_glucose_observations_without_the_cgm_profile() {
+    let b = export(&served(Unit::MgPerDl, &[(99_099, flags::METER)], true));
+    let o = observations(&b);
+    assert_eq!(o[0]["code"]["coding"][0]["code"], "41653-7");
+    assert!(o[0].get("meta").is_none(), "{}", o[0]);
+    assert_eq!(o[0]["valueQuantity"]["value"], serde_json::json!(99.099));
+    let b = export(&served(Unit::MmolPerL, &[(5_500, flags::METER)], true));
+    assert_eq!(observations(&b)[0]["code"]["coding"][0]["code"], "14743-9");
+}
+
 #[test]
 fn sensor_low_and_high_markers_keep_their_value_with_a_comparator() {
     let b = export(&served(

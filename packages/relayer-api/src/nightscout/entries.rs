@@ -1,5 +1,6 @@
 //! `POST /api/v1/entries` bodies: a JSON array of entries (or one entry), as Nightscout
-//! uploaders send them. Sensor glucose (`type: "sgv"`) becomes readings; every other entry, and
+//! uploaders send them. Sensor glucose (`type: "sgv"`) and meter glucose (`type: "mbg"`, a
+//! finger stick: a glucose reading flagged `METER`) become readings; every other entry, and
 //! every entry DiaChain cannot read, is skipped **on its own** with a reason
 //! ([`SkipReason`]), so that one bad entry never blocks the rest of the upload: an uploader that
 //! re-sends its queue until it is accepted would otherwise never get a new reading stored. Only
@@ -15,7 +16,12 @@
 //!   events (a device event reading, value = the code, flag `SENSOR_ERROR`), never as glucose.
 //! - `direction` names the trend arrow, in any case and with `_` or ` ` (`flat`,
 //!   `NOT_COMPUTABLE`); missing, `NONE` or a name no uploader documents (`Sideways`) carry no
-//!   arrow but keep the reading; `NOT COMPUTABLE` and `RATE OUT OF RANGE` are kept as such.
+//!   arrow but keep the reading; `NOT COMPUTABLE` and `RATE OUT OF RANGE` are kept as such,
+//!   each its own trend.
+//! - `mbg` is mg/dL as a meter shows it (whole, or with decimals when converted from mmol/L),
+//!   above 0 and at most 600 (the most a meter measures); its thousandths are kept. `cal`
+//!   entries (a sensor calibration's slope and intercept) are not readings: skipped as
+//!   `not_stored` and counted in the skipped entries like any other.
 //! - Every other field (`_id`, `device`, `sysTime`, `delta`, `filtered`, `noise`, …) is
 //!   accepted and ignored; an entry posted twice (same millisecond) is stored once.
 
@@ -30,24 +36,26 @@ pub const MAX_ENTRIES: usize = 20_000;
 /// The sensor's LOW and HIGH markers (mg/dL).
 pub const SGV_LOW: u64 = 39;
 pub const SGV_HIGH: u64 = 401;
+/// The most a blood glucose meter measures (mg/dL); above, meters show "HI".
+pub const MBG_HIGH: u64 = 600;
 /// How far in the future an entry may be stamped (uploader clock skew).
 pub const MAX_FUTURE_MS: u64 = 5 * 60 * 1000;
 /// Below this a `date` is taken for seconds, not milliseconds (year 1973 in ms).
 const SECONDS_LOOKALIKE: u64 = 100_000_000_000;
 
-/// One sensor glucose value, or a sensor error code in its place.
+/// One sensor glucose value (or a sensor error code in its place), or a meter's.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sgv {
     /// The entry's position in the upload.
     pub index: usize,
     /// Measurement time, Unix milliseconds.
     pub date_ms: u64,
-    /// mg/dL (39 and 401 are the LOW/HIGH markers, flagged), or the sensor's error code
-    /// (below 39).
-    pub mg_dl: u64,
+    /// Thousandths of mg/dL: sensor glucose (39 and 401 are the LOW/HIGH markers, flagged),
+    /// the sensor's error code (below 39), or a meter's glucose (`flags::METER`).
+    pub milli: i64,
     pub trend: Trend,
     /// `flags::BELOW_RANGE` or `flags::ABOVE_RANGE` for the markers, `flags::SENSOR_ERROR`
-    /// for an error code.
+    /// for an error code, `flags::METER` for a meter's reading.
     pub flags: u16,
 }
 
@@ -55,6 +63,16 @@ impl Sgv {
     /// A sensor error code, not glucose.
     pub fn is_sensor_error(&self) -> bool {
         self.flags & flags::SENSOR_ERROR != 0
+    }
+
+    /// A meter's reading (a finger stick), not a sensor's.
+    pub fn is_meter(&self) -> bool {
+        self.flags & flags::METER != 0
+    }
+
+    /// Whole mg/dL (a sensor value is whole).
+    pub fn mg_dl(&self) -> u64 {
+        u64::try_from(self.milli / 1000).unwrap_or(0)
     }
 }
 
@@ -67,7 +85,8 @@ pub enum SkipReason {
     InTheFuture,
     /// An entry type not stored as a reading (`mbg`, `cal`, …).
     NotStored,
-    /// The same millisecond as an earlier entry of this upload.
+    /// The same millisecond as an earlier entry of this upload (or, for two of one kind, the
+    /// same second).
     Duplicate,
     /// Measured before the uploader was bound to the patient.
     BeforeBinding,
@@ -76,8 +95,11 @@ pub enum SkipReason {
     /// A reading measured at the same second is already stored for the uploader (apps re-send
     /// their queue).
     AlreadyStored,
-    /// Less than a minute from a reading held or kept (the chain spaces glucose a minute).
+    /// Less than a minute from a sensor reading held or kept (the chain spaces glucose a
+    /// minute).
     TooClose,
+    /// Its UTC day already holds as many readings of the uploader as the chain counts for it.
+    DayFull,
 }
 
 impl SkipReason {
@@ -92,6 +114,7 @@ impl SkipReason {
             SkipReason::Erased => "erased",
             SkipReason::AlreadyStored => "already_stored",
             SkipReason::TooClose => "too_close",
+            SkipReason::DayFull => "day_full",
         }
     }
 }
@@ -186,7 +209,7 @@ fn read_entry(index: usize, item: &Value, now_ms: u64) -> Result<Sgv, (SkipReaso
         Some(Value::String(t)) => t.as_str(),
         Some(_) => return Err(malformed("`type` is not a string".into())),
     };
-    if kind != "sgv" {
+    if kind != "sgv" && kind != "mbg" {
         return Err((
             SkipReason::NotStored,
             format!("entries of type {kind:?} are not stored"),
@@ -201,6 +224,15 @@ fn read_entry(index: usize, item: &Value, now_ms: u64) -> Result<Sgv, (SkipReaso
                 MAX_FUTURE_MS / 60_000
             ),
         ));
+    }
+    if kind == "mbg" {
+        return Ok(Sgv {
+            index,
+            date_ms,
+            milli: mbg_value(entry).map_err(malformed)?,
+            trend: Trend::Unknown,
+            flags: flags::METER,
+        });
     }
     let mg_dl = sgv_value(entry).map_err(malformed)?;
     let flags = match mg_dl {
@@ -217,10 +249,36 @@ fn read_entry(index: usize, item: &Value, now_ms: u64) -> Result<Sgv, (SkipReaso
     Ok(Sgv {
         index,
         date_ms,
-        mg_dl,
+        // At most 401 (sgv_value): the product fits.
+        milli: i64::try_from(mg_dl).unwrap_or(0).saturating_mul(1000),
         trend,
         flags,
     })
+}
+
+/// The `mbg` field: mg/dL above 0 and at most `MBG_HIGH`, in thousandths (rounded).
+fn mbg_value(entry: &serde_json::Map<String, Value>) -> Result<i64, String> {
+    let text = match entry.get("mbg") {
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::String(s)) => s.trim().to_string(),
+        Some(Value::Null) | None => return Err("`mbg` is missing".into()),
+        Some(_) => return Err("`mbg` is not a number".into()),
+    };
+    let value: f64 = text
+        .parse()
+        .ok()
+        .filter(|v: &f64| v.is_finite())
+        .ok_or_else(|| format!("`mbg` {text:?} is not a number"))?;
+    if value <= 0.0 {
+        return Err(format!("`mbg` {text} is not above 0 mg/dL"));
+    }
+    if value > MBG_HIGH as f64 {
+        return Err(format!(
+            "`mbg` {text} is above {MBG_HIGH} mg/dL, the most a meter measures"
+        ));
+    }
+    // In (0, 600] mg/dL: the thousandths fit an i64 exactly enough.
+    Ok((value * 1000.0).round() as i64)
 }
 
 /// The `sgv` field: a whole number of mg/dL in `0..=SGV_HIGH` (below 39: an error code).
@@ -287,6 +345,7 @@ pub fn direction(trend: Trend) -> &'static str {
         Trend::SingleDown => "SingleDown",
         Trend::DoubleDown => "DoubleDown",
         Trend::NotComputable => "NOT COMPUTABLE",
+        Trend::RateOutOfRange => "RATE OUT OF RANGE",
         Trend::Unknown => "NONE",
     }
 }
@@ -307,7 +366,8 @@ fn trend(direction: &str) -> Trend {
         "fortyfivedown" => Trend::FortyFiveDown,
         "singledown" => Trend::SingleDown,
         "doubledown" | "tripledown" => Trend::DoubleDown,
-        "notcomputable" | "rateoutofrange" => Trend::NotComputable,
+        "notcomputable" => Trend::NotComputable,
+        "rateoutofrange" => Trend::RateOutOfRange,
         _ => Trend::Unknown,
     }
 }
@@ -352,17 +412,46 @@ mod tests {
             {"type": "cal", "date": NOW - 100_000, "slope": 1000, "intercept": 0},
         ]));
         let e = parse(&b, NOW).unwrap();
-        assert_eq!(e.sgv.len(), 2);
+        assert_eq!(e.sgv.len(), 3);
         assert_eq!(e.sgv[0].date_ms, NOW - 600_000);
         assert_eq!(e.sgv[0].index, 1);
         assert_eq!(e.sgv[0].trend, Trend::Unknown, "missing direction");
         assert_eq!(e.sgv[1].trend, Trend::FortyFiveDown);
+        // The finger stick is a meter reading; the calibration is not a reading.
+        assert_eq!(
+            (e.sgv[2].milli, e.sgv[2].flags, e.sgv[2].index),
+            (139_000, flags::METER, 3)
+        );
         assert_eq!(
             reasons(&e),
+            [(2, SkipReason::Duplicate), (4, SkipReason::NotStored)]
+        );
+    }
+
+    /// Meter values as apps send them (xDrip+ `mbg` in mg/dL, decimals when converted from
+    /// mmol/L): kept to the thousandth; nothing, zero, negative or above a meter's 600 skipped
+    /// with a sentence that names the value.
+    #[test]
+    fn meter_values_keep_their_decimals_and_impossible_ones_are_named() {
+        let b = body(json!([
+            {"type": "mbg", "mbg": 99.0991, "date": NOW - 60_000},
+            {"type": "mbg", "mbg": "600", "date": NOW - 120_000},
+            {"type": "mbg", "mbg": 0, "date": NOW - 180_000},
+            {"type": "mbg", "mbg": -3, "date": NOW - 240_000},
+            {"type": "mbg", "mbg": 601, "date": NOW - 300_000},
+            {"type": "mbg", "date": NOW - 360_000},
+        ]));
+        let e = parse(&b, NOW).unwrap();
+        let values: Vec<i64> = e.sgv.iter().map(|s| s.milli).collect();
+        assert_eq!(values, [600_000, 99_099]);
+        let details: Vec<&str> = e.skipped.iter().map(|s| s.detail.as_str()).collect();
+        assert_eq!(
+            details,
             [
-                (2, SkipReason::Duplicate),
-                (3, SkipReason::NotStored),
-                (4, SkipReason::NotStored)
+                "`mbg` 0 is not above 0 mg/dL",
+                "`mbg` -3 is not above 0 mg/dL",
+                "`mbg` 601 is above 600 mg/dL, the most a meter measures",
+                "`mbg` is missing",
             ]
         );
     }
@@ -413,7 +502,7 @@ mod tests {
             NOW,
         )
         .unwrap();
-        let by: Vec<(u64, u16)> = e.sgv.iter().map(|s| (s.mg_dl, s.flags)).collect();
+        let by: Vec<(u64, u16)> = e.sgv.iter().map(|s| (s.mg_dl(), s.flags)).collect();
         assert_eq!(
             by,
             [
@@ -436,7 +525,7 @@ mod tests {
             ("FLAT", Trend::Flat),
             ("NOT_COMPUTABLE", Trend::NotComputable),
             ("NOT COMPUTABLE", Trend::NotComputable),
-            ("RATE OUT OF RANGE", Trend::NotComputable),
+            ("RATE OUT OF RANGE", Trend::RateOutOfRange),
             ("TripleUp", Trend::DoubleUp),
             ("double_down", Trend::DoubleDown),
             ("Sideways", Trend::Unknown),

@@ -3,7 +3,7 @@
 //! one patient's uploader, and `GET /api/v1/status.json`. Plus, for the patient (signed request):
 //! `POST /v1/patients/{patient}/nightscout/uploaders`, which creates their uploader.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::sync::Arc;
 
@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use diachain_relayer_core::ingest::Rejection;
-use diachain_relayer_core::store::{StoreError, UploaderRecord};
+use diachain_relayer_core::store::{DataStore, HeldTime, StoreError, UploaderRecord};
 use diachain_relayer_types::nightscout::{
     NewUploader, NightscoutSettings, NightscoutStatus, StoredEntry,
 };
@@ -196,14 +196,16 @@ async fn upload(
     )
     .map_err(|e| ApiError::new(ErrorCode::UploaderExhausted, e.to_string()))?;
     let mut stored = Vec::new();
-    let mut next = planned.stored.iter();
     for batch in &planned.batches {
-        let bytes = serde_json::to_vec(batch)
+        let bytes = serde_json::to_vec(&batch.request)
             .map_err(|e| ApiError::store_failed(&StoreError::Corrupt(e.to_string())))?;
-        match app.pipeline.submit(&bytes).await {
+        match app
+            .pipeline
+            .submit_stamped(&bytes, batch.millis.clone())
+            .await
+        {
             Ok(_) => {
-                let count = batch.header.count as usize;
-                for (seq, sgv) in next.by_ref().take(count) {
+                for (seq, sgv) in &batch.entries {
                     stored.push(stored_entry(&uploader.device_id, *seq, sgv));
                 }
             }
@@ -232,32 +234,65 @@ async fn upload(
 }
 
 /// What the relayer holds for the uploader around the upload's entries: its last sequence
-/// number, its newest reading, the times within a minute of the entries, and the patient's
-/// last erasure.
+/// number, its newest reading, the readings of the entries' days, the latest value held at each
+/// entry's second, and the patient's last erasure.
 async fn held_for(
     ns: &NightscoutApi,
     uploader: &UploaderRecord,
     parsed: &Entries,
 ) -> Result<Held, ApiError> {
-    let times = parsed.sgv.iter().map(|s| s.date_ms / 1000);
-    let (first, last) = match (times.clone().min(), times.max()) {
-        (Some(first), Some(last)) => Held::window(first, last),
+    let seconds: BTreeSet<u64> = parsed.sgv.iter().map(|s| s.date_ms / 1000).collect();
+    let (from, to) = match (seconds.first(), seconds.last()) {
+        (Some(first), Some(last)) => Held::window(*first, *last),
         _ => (1, 0),
     };
-    let (batches, erasures) = (ns.batches.clone(), ns.erasures.clone());
+    let (store, erasures) = (ns.batches.clone(), ns.erasures.clone());
     let (device, patient) = (uploader.device_id.clone(), uploader.patient.clone());
     blocking(move || {
-        let last_seq = batches.device_head(&device)?.map(|b| b.header.last_seq);
-        let held = batches.held_times(&device, first, last)?;
+        let last_seq = store.device_head(&device)?.map(|b| b.header.last_seq);
+        let held = store.held_times(&device, from, to)?;
+        let latest = latest_values(store.as_ref(), &device, &held.times, &seconds)?;
         let erased_through = erasures.erasures(&patient)?.last().map(|e| e.erased_at);
         Ok(Held {
             last_seq,
             newest: held.newest,
             times: held.times,
+            latest,
             erased_through,
         })
     })
     .await
+}
+
+/// The value of the latest version (highest seq) of the sensor and of the meter reading held
+/// at each of `seconds`, read from the store (values are never kept outside the readings).
+fn latest_values(
+    store: &dyn DataStore,
+    device: &str,
+    times: &[HeldTime],
+    seconds: &BTreeSet<u64>,
+) -> Result<BTreeMap<(u64, bool), i64>, StoreError> {
+    let mut latest_seq: BTreeMap<(u64, bool), u64> = BTreeMap::new();
+    for h in times.iter().filter(|h| seconds.contains(&h.time)) {
+        let seq = latest_seq.entry((h.time, h.meter)).or_default();
+        *seq = (*seq).max(h.seq);
+    }
+    let mut out = BTreeMap::new();
+    let mut batches: BTreeMap<u64, Vec<diachain_std::Reading>> = BTreeMap::new();
+    for (key, seq) in latest_seq {
+        let Some(batch) = store.find_batch(device, seq)? else {
+            continue;
+        };
+        let readings = match batches.entry(batch.id) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => e.insert(store.readings(&batch)?),
+        };
+        let value = readings.iter().find(|r| r.seq == seq).map(|r| r.value);
+        if let Some(v) = value {
+            out.insert(key, v);
+        }
+    }
+    Ok(out)
 }
 
 fn too_large() -> ApiError {

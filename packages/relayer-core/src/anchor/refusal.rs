@@ -24,7 +24,6 @@ pub fn refusal_code(message: &str) -> AnchorRefusal {
     use AnchorRefusal::*;
     // The more specific first: a custody or backfill message may hold a later needle too.
     const CODES: &[(&str, AnchorRefusal)] = &[
-        ("a backfilled batch must end before", BackfillNotBeforeHead),
         ("that fit it at one every", DayFull),
         ("not in good standing since", KeyHolderNotInGoodStanding),
         (
@@ -90,7 +89,6 @@ mod tests {
     fn custody_scope_and_backfill_refusals_get_their_own_codes() {
         use reading_anchors_messages::*;
         for (message, code) in [
-            (BACKFILL, "backfill_not_before_head"),
             (DAY_FULL, "day_full"),
             (NOT_IN_GOOD_STANDING, "key_holder_not_in_good_standing"),
             (LAPSED, "measured_while_holder_lapsed"),
@@ -103,7 +101,6 @@ mod tests {
     }
 
     mod reading_anchors_messages {
-        pub const BACKFILL: &str = "batch 0: device ns-1: a backfilled batch must end before the device's newest anchored reading at 1767229200; its last reading is at 1767229500";
         pub const DAY_FULL: &str = "batch 1: device ns-1: day 20454 holds 116 Glucose readings; 1 more exceed the 116 that fit it at one every 60 s";
         pub const NOT_IN_GOOD_STANDING: &str = "batch 0: device ns-1: its key is held by relayer wasm1a, not in good standing since 5: data measured from then on is refused";
         pub const LAPSED: &str = "batch 0: device ns-1: its key is held by relayer wasm1a, which was out of good standing from 5 to 9: data measured then is refused";

@@ -289,6 +289,7 @@ impl Fixture {
                     received_at_ms: 0,
                     min_interval_seconds: 60,
                     backfill: false,
+                    millis: Vec::new(),
                 });
             }
         }

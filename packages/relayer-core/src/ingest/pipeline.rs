@@ -44,6 +44,16 @@ impl Pipeline {
 
     /// Checks a request body and stores the batch durably; see the module docs for the order.
     pub async fn submit(&self, body: &[u8]) -> Result<Accepted, Rejection> {
+        self.submit_stamped(body, Vec::new()).await
+    }
+
+    /// The same, with the millisecond each reading was stamped with by its uploader (a
+    /// Nightscout `date`; the chain proves the second), kept for a relayer-held key.
+    pub async fn submit_stamped(
+        &self,
+        body: &[u8],
+        millis: Vec<u16>,
+    ) -> Result<Accepted, Rejection> {
         let parsed = checks::parse(body)?;
         let h = &parsed.header;
         checks::check_header(h, (self.chain_clock)())?;
@@ -71,6 +81,7 @@ impl Pipeline {
             received_at_ms: now_ms(),
             min_interval_seconds,
             backfill,
+            millis,
         };
         let outcome = self.writer.submit(batch).await.map_err(store_rejection)?;
         outcome_to_result(outcome)

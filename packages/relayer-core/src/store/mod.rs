@@ -42,7 +42,7 @@ pub use error::StoreError;
 pub use group_commit::GroupCommit;
 pub use outbox::{OutboxItem, OutboxMsg};
 pub use redb_store::{RedbStore, RedbStoreOptions};
-pub use types::{HeldTimes, IngestOutcome, NewBatch, StoredBatch};
+pub use types::{HeldTime, HeldTimes, IngestOutcome, NewBatch, StoredBatch};
 pub use uploader::UploaderRecord;
 
 use diachain_std::Reading;

@@ -28,15 +28,28 @@ pub struct NewBatch {
     /// (reading-anchors' backfill; the uploader plans it within the contract's rules), and its
     /// readings' times are kept in `held_times`.
     pub backfill: bool,
+    /// The millisecond of each reading's time as its uploader stamped it (Nightscout's `date`),
+    /// in reading order; empty when there is none (then 0).
+    pub millis: Vec<u16>,
 }
 
-/// The measured times held for a device sequenced by arrival, around an upload.
+/// One reading held for a device sequenced by arrival: when, which, the millisecond the
+/// uploader stamped it with (the chain proves the second) and whether a meter measured it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HeldTime {
+    pub time: u64,
+    pub seq: u64,
+    pub millis: u16,
+    pub meter: bool,
+}
+
+/// The readings held for a device sequenced by arrival, around an upload.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HeldTimes {
     /// Its newest reading's time.
     pub newest: Option<u64>,
-    /// The times in the window asked for, ascending, each once.
-    pub times: Vec<u64>,
+    /// The readings in the window asked for, by time then sequence number.
+    pub times: Vec<HeldTime>,
 }
 
 /// A stored batch (its readings are read separately, see [`super::DataStore::readings`]).

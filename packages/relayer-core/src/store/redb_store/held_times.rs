@@ -3,24 +3,39 @@
 //! already holds, and keep every kept reading a minute from its neighbours, without opening
 //! the readings. Times only: no value, no patient.
 
+use diachain_std::encoding::flags;
 use diachain_std::Reading;
 use redb::{ReadableTable, Table};
 
 use super::tables::{self, WriteTables};
 use super::RedbStore;
 use crate::store::crypto::{open, reading_aad};
-use crate::store::{HeldTimes, StoreError, StoredBatch};
+use crate::store::{HeldTime, HeldTimes, StoreError, StoredBatch};
 
-type TimesTable<'t> = Table<'t, (&'static str, u64, u64), ()>;
+type TimesTable<'t> = Table<'t, (&'static str, u64, u64), u32>;
 
-/// Records the times of a stored batch's readings.
+const METER_BIT: u32 = 1 << 16;
+
+fn value(millis: u16, r: &Reading) -> u32 {
+    let meter = if r.flags & flags::METER != 0 {
+        METER_BIT
+    } else {
+        0
+    };
+    u32::from(millis) | meter
+}
+
+/// Records the times of a stored batch's readings, with their milliseconds (`millis`, in
+/// reading order; 0 where missing).
 pub(super) fn record(
     table: &mut TimesTable,
     device: &str,
     readings: &[Reading],
+    millis: &[u16],
 ) -> Result<(), StoreError> {
-    for r in readings {
-        table.insert((device, r.measured_at, r.seq), ())?;
+    for (i, r) in readings.iter().enumerate() {
+        let ms = millis.get(i).copied().unwrap_or(0);
+        table.insert((device, r.measured_at, r.seq), value(ms, r))?;
     }
     Ok(())
 }
@@ -50,11 +65,21 @@ pub(super) fn read(
 ) -> Result<HeldTimes, StoreError> {
     let txn = store.begin_read()?;
     let table = txn.open_table(tables::HELD_TIMES)?;
-    let mut times: Vec<u64> = table
+    let times: Vec<HeldTime> = table
         .range((device, from, 0u64)..=(device, to, u64::MAX))?
-        .map(|e| e.map(|(k, _)| k.value().1))
+        .map(|e| {
+            e.map(|(k, v)| {
+                let (_, time, seq) = k.value();
+                let v = v.value();
+                HeldTime {
+                    time,
+                    seq,
+                    millis: (v & 0xFFFF) as u16,
+                    meter: v & METER_BIT != 0,
+                }
+            })
+        })
         .collect::<Result<_, _>>()?;
-    times.dedup();
     let newest = table
         .range((device, 0u64, 0u64)..=(device, u64::MAX, u64::MAX))?
         .next_back()
@@ -96,8 +121,10 @@ pub(super) fn index_uploaders(
                 .ok_or_else(|| StoreError::Tampered(what()))?;
                 let reading =
                     Reading::decode(&plain).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                t.held_times
-                    .insert((device.as_str(), reading.measured_at, seq), ())?;
+                t.held_times.insert(
+                    (device.as_str(), reading.measured_at, seq),
+                    value(0, &reading),
+                )?;
             }
         }
     }

@@ -15,6 +15,7 @@ use diachain_relayer_fixtures::{DAY0, PATIENT};
 fn held_batch(first_seq: u64, first_time: u64) -> NewBatch {
     NewBatch {
         backfill: true,
+        millis: (0..12).map(|i| 100 + i).collect(),
         ..new_batch(DEV, PATIENT, first_seq, first_time)
     }
 }
@@ -33,7 +34,15 @@ fn a_held_keys_batch_may_be_measured_before_its_newest_and_its_times_are_held() 
     stored(&store.ingest(&[held_batch(13, DAY0)]).unwrap()[0]);
     stored(&store.ingest(&[held_batch(25, DAY0 - 7_200)]).unwrap()[0]);
     let held = store.held_times(DEV, DAY0, DAY0 + 3_300).unwrap();
-    assert_eq!(held.times, times(DAY0));
+    let held_at: Vec<u64> = held.times.iter().map(|t| t.time).collect();
+    assert_eq!(held_at, times(DAY0));
+    let millis: Vec<u16> = held.times.iter().map(|t| t.millis).collect();
+    assert_eq!(
+        millis,
+        (100..112).collect::<Vec<u16>>(),
+        "the uploader's milliseconds"
+    );
+    assert!(held.times.iter().all(|t| !t.meter));
     assert_eq!(held.newest, Some(later + 11 * 300));
     // A device that signs its own readings still only goes forward.
     stored(&store.ingest(&[new_batch(DEV2, PATIENT, 1, later)]).unwrap()[0]);
@@ -86,10 +95,14 @@ fn opening_a_store_made_before_held_times_indexes_its_uploaders() {
     }
     drop(store);
     let store = open(&path, &master);
-    assert_eq!(
-        store.held_times(DEV, 0, u64::MAX).unwrap().times,
-        times(DAY0)
-    );
+    let held_at: Vec<u64> = store
+        .held_times(DEV, 0, u64::MAX)
+        .unwrap()
+        .times
+        .iter()
+        .map(|t| t.time)
+        .collect();
+    assert_eq!(held_at, times(DAY0));
     let txn = store.db.begin_read().unwrap();
     let meta = txn.open_table(tables::META).unwrap();
     assert!(meta.get(tables::HELD_TIMES_INDEX_KEY).unwrap().is_some());

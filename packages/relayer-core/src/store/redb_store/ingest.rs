@@ -109,7 +109,7 @@ fn ingest_one(
         .insert((device, h.first_seq), (h.last_seq, id, day))?;
     t.pending.insert(id, ())?;
     if batch.backfill {
-        held_times::record(&mut t.held_times, device, &batch.readings)?;
+        held_times::record(&mut t.held_times, device, &batch.readings, &batch.millis)?;
     }
     t.patient_batches
         .insert((batch.patient.as_str(), h.first_time, id), h.last_time)?;

@@ -18,8 +18,10 @@
 //! | `outbox_queued`, `outbox_in_flight` | item id | () : the outbox's queues |
 //! | `uploaders` | device id | Nightscout uploader (its key), sealed under the master key |
 //! | `uploader_tokens` | SHA-256 of the `api-secret` header | device id |
-//! | `held_times` | (device id, measured at, seq) | () : the times of the readings of devices
-//!   sequenced by arrival (relayer-held keys), for backfill; erased with the readings |
+//! | `held_reading_times` | (device id, measured at, seq) | the uploader's millisecond (low 16
+//!   bits) and bit 16 for a meter reading: the readings of devices sequenced by arrival
+//!   (relayer-held keys), for backfill, corrections and Nightscout's `date`; erased with the
+//!   readings |
 
 use redb::{ReadableTable, Table, TableDefinition, WriteTransaction};
 
@@ -43,8 +45,8 @@ pub(crate) const UPLOADER_TOKENS: TableDefinition<&[u8], &str> =
     TableDefinition::new("uploader_tokens");
 pub(crate) const OUTBOX_IN_FLIGHT: TableDefinition<u64, ()> =
     TableDefinition::new("outbox_in_flight");
-pub(crate) const HELD_TIMES: TableDefinition<(&str, u64, u64), ()> =
-    TableDefinition::new("held_times");
+pub(crate) const HELD_TIMES: TableDefinition<(&str, u64, u64), u32> =
+    TableDefinition::new("held_reading_times");
 
 pub(crate) const FORMAT_KEY: &str = "format";
 pub(crate) const FORMAT_VERSION: &[u8] = b"diachain-relayer-store/1";
@@ -55,8 +57,8 @@ pub(crate) const PROBE_KEY: &str = "probe";
 /// Set once `patient_batches` holds every stored batch (stores made before it existed are
 /// indexed when first opened).
 pub(crate) const PATIENT_INDEX_KEY: &str = "index/patient_batches";
-/// Set once `held_times` holds the times of every uploader's readings.
-pub(crate) const HELD_TIMES_INDEX_KEY: &str = "index/held_times";
+/// Set once `held_reading_times` holds the times of every uploader's readings.
+pub(crate) const HELD_TIMES_INDEX_KEY: &str = "index/held_reading_times";
 
 /// Every table of a write transaction, opened once.
 pub(crate) struct WriteTables<'t> {
@@ -68,7 +70,7 @@ pub(crate) struct WriteTables<'t> {
     pub pending: Table<'t, u64, ()>,
     pub in_flight: Table<'t, u64, ()>,
     pub patient_batches: Table<'t, (&'static str, u64, u64), u64>,
-    pub held_times: Table<'t, (&'static str, u64, u64), ()>,
+    pub held_times: Table<'t, (&'static str, u64, u64), u32>,
 }
 
 impl<'t> WriteTables<'t> {

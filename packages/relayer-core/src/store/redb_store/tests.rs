@@ -29,6 +29,7 @@ pub(super) fn new_batch(device: &str, patient: &str, first_seq: u64, first_time:
         received_at_ms: 0,
         min_interval_seconds: 60,
         backfill: false,
+        millis: Vec::new(),
     }
 }
 
