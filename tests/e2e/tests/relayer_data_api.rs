@@ -407,21 +407,42 @@ fn erasure_makes_the_data_unreadable_and_is_recorded_on_chain() {
 }
 
 /// Runs HAPI FHIR's validator (scripts/fhir-validate.sh, which scripts/e2e.sh names in
-/// `DIACHAIN_FHIR_VALIDATOR`) on `bundle`; panics with its report on any error.
-fn hapi_validates(bundle: &Value, dir: &std::path::Path) {
+/// `DIACHAIN_FHIR_VALIDATOR`) on `bundle`: whether it passed, and its report.
+fn hapi(bundle: &Value, dir: &std::path::Path, name: &str) -> (bool, String) {
     let script = std::env::var_os("DIACHAIN_FHIR_VALIDATOR")
         .expect("DIACHAIN_FHIR_VALIDATOR names scripts/fhir-validate.sh (scripts/e2e.sh sets it)");
-    let file = dir.join("nightscout-bundle.json");
+    let file = dir.join(name);
     std::fs::write(&file, bundle.to_string()).unwrap();
     let out = std::process::Command::new("bash")
         .arg(script)
         .arg(&file)
         .output()
         .expect("run the FHIR validator");
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(
+    let report = String::from_utf8_lossy(&out.stdout).to_string();
+    (
         out.status.success() && report.contains(" 0 error(s)"),
-        "HAPI FHIR:\n{report}"
+        report,
+    )
+}
+
+/// HAPI FHIR accepts `bundle` (panics with its report on any error); and the same Bundle with
+/// a Provenance whose target names no entry is refused: references are checked too.
+fn hapi_validates(bundle: &Value, dir: &std::path::Path) {
+    let (ok, report) = hapi(bundle, dir, "nightscout-bundle.json");
+    assert!(ok, "HAPI FHIR:\n{report}");
+    let mut broken = bundle.clone();
+    let provenance = broken["entry"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|e| e["resource"]["resourceType"] == "Provenance")
+        .expect("a Provenance");
+    provenance["resource"]["target"][0]["reference"] =
+        serde_json::json!("urn:uuid:00000000-0000-8000-8000-000000000000");
+    let (ok, report) = hapi(&broken, dir, "nightscout-bundle-broken.json");
+    assert!(
+        !ok && report.contains("does not resolve to an entry of the Bundle"),
+        "a dangling reference must fail:\n{report}"
     );
 }
 

@@ -63,11 +63,12 @@ pub fn bundle(served: &ReadingsResponse, now: u64, self_url: &str) -> Value {
     })
 }
 
+/// A Bundle entry: its `fullUrl` is the resource's `urn:uuid:`, which the Provenance's target
+/// names, so every reference resolves inside the Bundle.
 fn entry(resource: Value, mode: &str) -> Value {
-    let full_url = format!(
-        "urn:diachain:{}:{}",
+    let full_url = resources::full_url(
         resource["resourceType"].as_str().unwrap_or_default(),
-        resource["id"].as_str().unwrap_or_default()
+        resource["id"].as_str().unwrap_or_default(),
     );
     json!({ "fullUrl": full_url, "resource": resource, "search": { "mode": mode } })
 }

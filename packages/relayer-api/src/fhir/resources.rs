@@ -31,6 +31,36 @@ pub fn reading_id(leaf_hash: &Binary) -> String {
     format!("r{}", &hex[..hex.len().min(63)])
 }
 
+/// The `urn:uuid:` a Bundle gives a resource (its `fullUrl`, and what references to it say):
+/// a UUID made from the resource's type and id (SHA-256, with the version 8 and RFC 4122
+/// variant bits set), so the same resource always has the same one.
+pub fn full_url(resource_type: &str, id: &str) -> String {
+    let digest =
+        diachain_std::crypto::sha256(format!("diachain-fhir:{resource_type}/{id}").as_bytes());
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&digest[..16]);
+    b[6] = (b[6] & 0x0F) | 0x80;
+    b[8] = (b[8] & 0x3F) | 0x80;
+    let h = hex::encode(b);
+    format!(
+        "urn:uuid:{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+/// The anchor height: a FHIR `integer` (32-bit) while it fits one, as it will for decades of
+/// blocks; a string past it.
+fn height_extension(height: u64) -> Value {
+    match i32::try_from(height) {
+        Ok(h) => ext("height", "valueInteger", json!(h)),
+        Err(_) => ext("height", "valueString", json!(height.to_string())),
+    }
+}
+
 /// A fixed-point value (three decimals) as a decimal JSON number.
 fn decimal(value: i64) -> Value {
     let text = format!(
@@ -136,7 +166,7 @@ pub fn provenance(a: &Anchor<'_>, proven: &ProvenReading) -> Value {
         ext("chainId", "valueString", json!(a.chain_id)),
         ext("contract", "valueString", json!(a.contract)),
         ext("txHash", "valueString", json!(a.tx_hash)),
-        ext("height", "valueString", json!(a.height.to_string())),
+        height_extension(a.height),
         ext("deviceId", "valueString", json!(r.device_id)),
         ext("seq", "valueString", json!(r.seq.to_string())),
         ext(
@@ -172,7 +202,7 @@ pub fn provenance(a: &Anchor<'_>, proven: &ProvenReading) -> Value {
     json!({
         "resourceType": "Provenance",
         "id": format!("p{}", &id[1..]),
-        "target": [{ "reference": format!("Observation/{id}") }],
+        "target": [{ "reference": full_url("Observation", &id) }],
         "recorded": diachain_chain_client::time::rfc3339(a.batch.received_at),
         "agent": [{
             "type": { "coding": [{

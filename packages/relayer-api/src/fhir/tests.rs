@@ -180,6 +180,36 @@ fn readings_not_yet_anchored_and_other_kinds_are_left_out() {
     assert_eq!(export(&s)["total"], 0);
 }
 
+/// Every entry's `fullUrl` is a `urn:uuid:` (lowercase, RFC 4122 form), unique in the Bundle,
+/// and every Provenance's target is the `fullUrl` of an Observation in it.
+#[test]
+fn every_reference_resolves_to_an_entry_of_the_bundle() {
+    let b = export(&served(Unit::MgPerDl, &[(142_000, 0), (98_000, 0)], true));
+    let entries = b["entry"].as_array().unwrap();
+    let urls: Vec<&str> = entries
+        .iter()
+        .map(|e| e["fullUrl"].as_str().unwrap())
+        .collect();
+    for u in &urls {
+        let uuid = u.strip_prefix("urn:uuid:").expect("a urn:uuid");
+        let groups: Vec<usize> = uuid.split('-').map(str::len).collect();
+        assert_eq!(groups, [8, 4, 4, 4, 12], "{u}");
+        assert!(uuid
+            .chars()
+            .all(|c| c == '-' || c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+    }
+    let unique: std::collections::BTreeSet<&&str> = urls.iter().collect();
+    assert_eq!(unique.len(), urls.len());
+    for p in provenances(&b) {
+        let target = p["target"][0]["reference"].as_str().unwrap();
+        let hit = entries
+            .iter()
+            .find(|e| e["fullUrl"] == target)
+            .expect("resolves");
+        assert_eq!(hit["resource"]["resourceType"], "Observation");
+    }
+}
+
 /// What a FHIR consumer does with a Provenance: decode the reading, recompute the leaf, check
 /// the path against the root, and see it matches the Observation.
 #[test]
@@ -194,14 +224,14 @@ fn each_provenance_carries_what_verifies_its_observation_against_the_anchor() {
     for (o, p) in obs.iter().zip(&provs) {
         assert_eq!(
             p["target"][0]["reference"],
-            format!("Observation/{}", o["id"].as_str().unwrap())
+            resources::full_url("Observation", o["id"].as_str().unwrap())
         );
         let parts = p["extension"][0]["extension"].as_array().unwrap();
         assert_eq!(p["extension"][0]["url"], ANCHOR_EXTENSION);
         let one = |url: &str| parts.iter().find(|e| e["url"] == url).unwrap();
         let b64 = |v: &Value| Binary::from_base64(v.as_str().unwrap()).unwrap();
         assert_eq!(one("txHash")["valueString"], "ABCD");
-        assert_eq!(one("height")["valueString"], "77");
+        assert_eq!(one("height")["valueInteger"], 77);
         assert_eq!(one("chainId")["valueString"], CHAIN_ID);
         assert_eq!(one("attestation")["valueCode"], "device-signed");
         let bytes = b64(&one("reading")["valueBase64Binary"]);
