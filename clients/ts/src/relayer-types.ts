@@ -157,7 +157,11 @@ export type ErrorCode =
   | 'unsupported_content_encoding'
   | 'uploader_exhausted'
   | 'too_many_uploaders'
-  | 'registration_refused';
+  | 'registration_refused'
+  | 'too_many_unbound_uploaders'
+  | 'unknown_uploader'
+  | 'uploader_revoked'
+  | 'bad_uploader_name';
 /**
  * `ok`, `degraded` (the chain or anchoring failing: the relayer still ingests and queues) or `failing` (the store).
  */
@@ -211,6 +215,9 @@ export interface RelayerApiTypes {
   ReadingsQuery: ReadingsQuery;
   ReadingsResponse: ReadingsResponse;
   Receipt: Receipt;
+  RenameUploader: RenameUploader;
+  RevokedUploader: RevokedUploader;
+  RotatedSecret: RotatedSecret;
   ScopeCount: ScopeCount;
   SeqRange: SeqRange;
   ServedBatch: ServedBatch;
@@ -219,6 +226,7 @@ export interface RelayerApiTypes {
   StoreReport: StoreReport;
   StoredEntry: StoredEntry;
   UploadedEntry: UploadedEntry;
+  UploaderInfo: UploaderInfo;
   Verdict: Verdict;
 }
 /**
@@ -591,6 +599,58 @@ export interface Receipt {
 export interface SeqRange {
   first_seq: number;
   last_seq: number;
+}
+/**
+ * `PATCH /v1/patients/{patient}/nightscout/uploaders/{device_id}`.
+ */
+export interface RenameUploader {
+  /**
+   * 1–40 characters, no control characters.
+   */
+  name: string;
+}
+/**
+ * `DELETE /v1/patients/{patient}/nightscout/uploaders/{device_id}`: the uploader, revoked, and the message with which the patient ends its binding on chain.
+ */
+export interface RevokedUploader {
+  registry_contract: string;
+  /**
+   * `{"unbind_device": {"device_id"}}`, for the patient to send to `registry_contract` (only the owner may unbind); `null` when it is not bound.
+   */
+  unbind_device?: {
+    [k: string]: unknown;
+  };
+  uploader: UploaderInfo;
+}
+/**
+ * One of a patient's uploaders, as `GET /v1/patients/{patient}/nightscout/uploaders` lists it.
+ */
+export interface UploaderInfo {
+  /**
+   * Bound to the patient on chain (it counts against the patient's 4).
+   */
+  bound: boolean;
+  /**
+   * Unix seconds.
+   */
+  created_at: number;
+  device_id: string;
+  /**
+   * The patient's label, if they gave one (kept by the relayer, never on chain).
+   */
+  name: string | null;
+  registered_tx: string | null;
+  /**
+   * When the patient revoked it (Unix seconds).
+   */
+  revoked_at: number | null;
+}
+/**
+ * `POST /v1/patients/{patient}/nightscout/uploaders/{device_id}/secret`: the new secret, shown only now; the old one no longer uploads.
+ */
+export interface RotatedSecret {
+  api_secret: string;
+  device_id: string;
 }
 /**
  * The answer to `GET /v1/status`.

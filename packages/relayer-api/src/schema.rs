@@ -8,7 +8,8 @@ use diachain_relayer_types::data::{
     ErasureRequest, ErasureView, ErasuresResponse, FhirQuery, ReadingsQuery, ReadingsResponse,
 };
 use diachain_relayer_types::nightscout::{
-    NewUploader, NightscoutStatus, StoredEntry, UploadedEntry,
+    NewUploader, NightscoutStatus, RenameUploader, RevokedUploader, RotatedSecret, StoredEntry,
+    UploadedEntry, UploaderInfo,
 };
 use diachain_relayer_types::proof::ReadingProof;
 use diachain_relayer_types::request::SIGNED_REQUEST_HEADERS;
@@ -177,7 +178,47 @@ const UPLOADERS: &[ErrorCode] = &[
     NightscoutDisabled,
     NotPatientOrGuardian,
     TooManyUploaders,
+    TooManyUnboundUploaders,
     RegistrationRefused,
+    RegistryUnavailable,
+    ChainUnavailable,
+    StoreFailed,
+];
+
+const LIST_UPLOADERS: &[ErrorCode] = &[
+    NightscoutDisabled,
+    NotPatientOrGuardian,
+    RegistryUnavailable,
+    ChainUnavailable,
+    StoreFailed,
+];
+
+const RENAME_UPLOADER: &[ErrorCode] = &[
+    NightscoutDisabled,
+    NotPatientOrGuardian,
+    BadBody,
+    BadUploaderName,
+    UnknownUploader,
+    UploaderRevoked,
+    RegistryUnavailable,
+    ChainUnavailable,
+    StoreFailed,
+];
+
+const ROTATE_UPLOADER: &[ErrorCode] = &[
+    NightscoutDisabled,
+    NotPatientOrGuardian,
+    UnknownUploader,
+    UploaderRevoked,
+    ChainUnavailable,
+    StoreFailed,
+];
+
+const REVOKE_UPLOADER: &[ErrorCode] = &[
+    NightscoutDisabled,
+    NotPatientOrGuardian,
+    UnknownUploader,
+    RegistryUnavailable,
     ChainUnavailable,
     StoreFailed,
 ];
@@ -281,6 +322,62 @@ pub const ENDPOINTS: &[Endpoint] = &[
         request: None,
         response: (201, "Created", (JSON, Some(schema::<NewUploader>))),
         errors: UPLOADERS,
+    },
+    Endpoint {
+        method: "get",
+        path: "/v1/patients/{patient}/nightscout/uploaders",
+        operation_id: "listUploaders",
+        summary: "The patient's Nightscout uploaders (revoked ones too), oldest first, each \
+                  with its name and whether it is bound on chain",
+        caller: Caller::Signed,
+        query: None,
+        request: None,
+        response: (
+            200,
+            "The uploaders",
+            (JSON, Some(schema::<Vec<UploaderInfo>>)),
+        ),
+        errors: LIST_UPLOADERS,
+    },
+    Endpoint {
+        method: "patch",
+        path: "/v1/patients/{patient}/nightscout/uploaders/{device_id}",
+        operation_id: "renameUploader",
+        summary: "Names one of the patient's uploaders (kept by the relayer, never on chain)",
+        caller: Caller::Signed,
+        query: None,
+        request: Some((JSON, Some(schema::<RenameUploader>))),
+        response: (200, "The uploader", (JSON, Some(schema::<UploaderInfo>))),
+        errors: RENAME_UPLOADER,
+    },
+    Endpoint {
+        method: "delete",
+        path: "/v1/patients/{patient}/nightscout/uploaders/{device_id}",
+        operation_id: "revokeUploader",
+        summary: "Revokes one of the patient's uploaders: its secret no longer uploads and the \
+                  relayer signs nothing more with its key; the answer has the `unbind_device` \
+                  message the patient sends to end its binding on chain",
+        caller: Caller::Signed,
+        query: None,
+        request: None,
+        response: (
+            200,
+            "The uploader, revoked",
+            (JSON, Some(schema::<RevokedUploader>)),
+        ),
+        errors: REVOKE_UPLOADER,
+    },
+    Endpoint {
+        method: "post",
+        path: "/v1/patients/{patient}/nightscout/uploaders/{device_id}/secret",
+        operation_id: "rotateUploaderSecret",
+        summary: "A new secret for one of the patient's uploaders (shown once); the old one no \
+                  longer uploads",
+        caller: Caller::Signed,
+        query: None,
+        request: None,
+        response: (200, "The new secret", (JSON, Some(schema::<RotatedSecret>))),
+        errors: ROTATE_UPLOADER,
     },
     Endpoint {
         method: "post",

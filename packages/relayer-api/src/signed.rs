@@ -26,6 +26,8 @@ use crate::state::{AppState, DataApi};
 pub struct DataRequest {
     pub data: Arc<DataApi>,
     pub patient: String,
+    /// The route's other path parameters (`device_id`, …).
+    pub params: std::collections::HashMap<String, String>,
     pub method: Method,
     pub uri: Uri,
     headers: HeaderMap,
@@ -41,12 +43,15 @@ impl FromRequest<Arc<AppState>> for DataRequest {
             .clone()
             .ok_or_else(|| ApiError::data_api_disabled().into_response())?;
         let (mut parts, body) = req.into_parts();
-        let Path(patient) = Path::<String>::from_request_parts(&mut parts, app)
-            .await
-            .map_err(IntoResponse::into_response)?;
+        let Path(mut params) =
+            Path::<std::collections::HashMap<String, String>>::from_request_parts(&mut parts, app)
+                .await
+                .map_err(IntoResponse::into_response)?;
+        let patient = params.remove("patient").unwrap_or_default();
         Ok(DataRequest {
             data,
             patient,
+            params,
             method: parts.method,
             uri: parts.uri,
             headers: parts.headers,

@@ -186,10 +186,18 @@ error_codes! {
     UnsupportedContentEncoding = ("unsupported_content_encoding", 415),
     /// The uploader's sequence numbers are exhausted.
     UploaderExhausted = ("uploader_exhausted", 409),
-    /// The patient already has the most uploaders allowed (4).
+    /// The patient already has the most bound uploaders allowed (4).
     TooManyUploaders = ("too_many_uploaders", 409),
     /// The registry refused to register the uploader (its reason is given).
     RegistrationRefused = ("registration_refused", 403),
+    /// The patient already has the most uploaders created but not yet bound (2).
+    TooManyUnboundUploaders = ("too_many_unbound_uploaders", 409),
+    /// The patient has no uploader with this id.
+    UnknownUploader = ("unknown_uploader", 404),
+    /// The uploader was revoked: it can be listed, not renamed or given a secret.
+    UploaderRevoked = ("uploader_revoked", 409),
+    /// The uploader's name is empty, too long or holds control characters.
+    BadUploaderName = ("bad_uploader_name", 400),
 }
 
 impl std::fmt::Display for ErrorCode {

@@ -20,6 +20,50 @@ pub struct NewUploader {
     pub bind_device: serde_json::Value,
 }
 
+/// One of a patient's uploaders, as `GET /v1/patients/{patient}/nightscout/uploaders` lists it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+pub struct UploaderInfo {
+    pub device_id: String,
+    /// The patient's label, if they gave one (kept by the relayer, never on chain).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Unix seconds.
+    pub created_at: u64,
+    pub registered_tx: Option<String>,
+    /// Bound to the patient on chain (it counts against the patient's 4).
+    pub bound: bool,
+    /// When the patient revoked it (Unix seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<u64>,
+}
+
+/// `PATCH /v1/patients/{patient}/nightscout/uploaders/{device_id}`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RenameUploader {
+    /// 1–40 characters, no control characters.
+    pub name: String,
+}
+
+/// `POST /v1/patients/{patient}/nightscout/uploaders/{device_id}/secret`: the new secret,
+/// shown only now; the old one no longer uploads.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+pub struct RotatedSecret {
+    pub device_id: String,
+    pub api_secret: String,
+}
+
+/// `DELETE /v1/patients/{patient}/nightscout/uploaders/{device_id}`: the uploader, revoked, and
+/// the message with which the patient ends its binding on chain.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+pub struct RevokedUploader {
+    pub uploader: UploaderInfo,
+    pub registry_contract: String,
+    /// `{"unbind_device": {"device_id"}}`, for the patient to send to `registry_contract`
+    /// (only the owner may unbind); `null` when it is not bound.
+    pub unbind_device: Option<serde_json::Value>,
+}
+
 /// One entry of a `POST /api/v1/entries` body (an array of them, or one), for the schema (the
 /// relayer reads bodies field by field, `nightscout::entries`). Only `type`, `sgv`, `date`,
 /// `dateString` and `direction` are read; every other field is accepted and ignored.

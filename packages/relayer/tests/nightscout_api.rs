@@ -222,15 +222,18 @@ async fn only_the_patient_creates_their_uploader_and_gets_a_bind_proof_and_a_sec
     chain
         .refuse
         .store(false, std::sync::atomic::Ordering::SeqCst);
-    // Each uploader is a registration the relayer pays for: a patient has a few at most.
-    for _ in 1..diachain_relayer_api::routes::MAX_UPLOADERS_PER_PATIENT {
+    // Each uploader is a registration the relayer pays for: at most two wait to be bound.
+    for _ in 1..diachain_relayer_api::routes::MAX_UNBOUND_UPLOADERS {
         assert_eq!(
             w.create(&patient, patient.address()).await.status.as_u16(),
             201
         );
     }
     let a = w.create(&patient, patient.address()).await;
-    assert_eq!((a.status.as_u16(), a.code()), (409, "too_many_uploaders"));
+    assert_eq!(
+        (a.status.as_u16(), a.code()),
+        (409, "too_many_unbound_uploaders")
+    );
     // Another patient is not held back by that.
     let other = signer(5);
     assert_eq!(w.create(&other, other.address()).await.status.as_u16(), 201);
@@ -450,6 +453,143 @@ async fn entries_measured_before_the_binding_are_skipped_and_later_ones_stored()
         header(&a, "x-diachain-skip-reasons"),
         "already_stored=2,before_binding=2"
     );
+}
+
+impl World {
+    async fn manage(&self, by: &Signer, method: &str, path: &str, body: &[u8]) -> Answer {
+        send(&self.relayer, self.signed(by, method, path, body)).await
+    }
+
+    /// A new block: the registry's cached views are read again (as the relayer does on each
+    /// block it sees).
+    fn new_block(&self) {
+        self.relayer.cache.on_new_block(0);
+    }
+}
+
+fn uploaders_path(patient: &Signer) -> String {
+    format!("/v1/patients/{}/nightscout/uploaders", patient.address())
+}
+
+/// The patient lists, names, re-keys and revokes their uploaders: a rotated secret or a revoked
+/// uploader no longer uploads, a revoked one cannot be renamed, and no one else can touch them.
+#[tokio::test]
+async fn a_patient_lists_renames_rotates_and_revokes_their_uploaders() {
+    let w = world();
+    let (patient, other) = (signer(1), signer(2));
+    let up = w.uploader(&patient).await;
+    let a = w.create(&patient, patient.address()).await;
+    let unbound = a.json["device_id"].as_str().unwrap().to_string();
+    w.new_block();
+    let base = uploaders_path(&patient);
+    let list = w.manage(&patient, "GET", &base, b"").await;
+    assert_eq!(list.status.as_u16(), 200, "{}", list.json);
+    let mut flags: Vec<(String, bool)> = list
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["device_id"].as_str().unwrap().to_string(),
+                u["bound"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    flags.sort();
+    let mut expected = vec![(up.device_id.clone(), true), (unbound.clone(), false)];
+    expected.sort();
+    assert_eq!(flags, expected);
+
+    let one = format!("{base}/{}", up.device_id);
+    let a = w
+        .manage(&patient, "PATCH", &one, br#"{"name": "  Lena's phone "}"#)
+        .await;
+    assert_eq!(
+        (a.status.as_u16(), &a.json["name"]),
+        (200, &json!("Lena's phone"))
+    );
+    for bad in [&br#"{"name": ""}"#[..], br#"{"name": "a\u0007b"}"#] {
+        let a = w.manage(&patient, "PATCH", &one, bad).await;
+        assert_eq!(
+            (a.status.as_u16(), a.code()),
+            (400, "bad_uploader_name"),
+            "{}",
+            a.json
+        );
+    }
+    let long = format!(r#"{{"name": "{}"}}"#, "x".repeat(41));
+    let a = w.manage(&patient, "PATCH", &one, long.as_bytes()).await;
+    assert_eq!(a.code(), "bad_uploader_name");
+
+    // Someone else's uploader is unknown to them, and a stranger may not ask.
+    let theirs = format!("{}/{}", uploaders_path(&other), up.device_id);
+    let a = w
+        .manage(&other, "PATCH", &theirs, br#"{"name": "x"}"#)
+        .await;
+    assert_eq!((a.status.as_u16(), a.code()), (404, "unknown_uploader"));
+    let a = w.manage(&other, "GET", &base, b"").await;
+    assert_eq!(
+        (a.status.as_u16(), a.code()),
+        (403, "not_patient_or_guardian")
+    );
+
+    // A new secret: the old one no longer uploads, the new one does.
+    let a = w
+        .manage(&patient, "POST", &format!("{one}/secret"), b"")
+        .await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.json);
+    let new_secret = a.json["api_secret"].as_str().unwrap().to_string();
+    let old = w.post(Some(&up.secret), body(&[sgv(10, 120, None)])).await;
+    assert_eq!((old.status.as_u16(), old.code()), (401, "bad_api_secret"));
+    let new = w.post(Some(&new_secret), body(&[sgv(10, 120, None)])).await;
+    assert_eq!(new.status.as_u16(), 200, "{}", new.json);
+
+    // Revoked: nothing uploads, the answer carries the unbind message, renaming is refused.
+    let a = w.manage(&patient, "DELETE", &one, b"").await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.json);
+    assert!(a.json["uploader"]["revoked_at"].is_u64());
+    assert_eq!(
+        a.json["unbind_device"],
+        json!({ "unbind_device": { "device_id": up.device_id } })
+    );
+    let after = w.post(Some(&new_secret), body(&[sgv(5, 121, None)])).await;
+    assert_eq!(
+        (after.status.as_u16(), after.code()),
+        (401, "bad_api_secret")
+    );
+    let a = w.manage(&patient, "PATCH", &one, br#"{"name": "x"}"#).await;
+    assert_eq!((a.status.as_u16(), a.code()), (409, "uploader_revoked"));
+    let a = w
+        .manage(&patient, "POST", &format!("{one}/secret"), b"")
+        .await;
+    assert_eq!(a.code(), "uploader_revoked");
+    // What it stored stays.
+    assert_eq!(w.readings_of(&patient).await["count"], 1);
+}
+
+/// The cap counts bound uploaders (4) and those waiting to be bound (2), not revoked ones.
+#[tokio::test]
+async fn the_uploader_cap_counts_bound_uploaders_and_revoking_frees_a_place() {
+    let w = world();
+    let patient = signer(1);
+    let mut bound = Vec::new();
+    for _ in 0..diachain_relayer_api::routes::MAX_UPLOADERS_PER_PATIENT {
+        bound.push(w.uploader(&patient).await);
+        w.new_block();
+    }
+    let a = w.create(&patient, patient.address()).await;
+    assert_eq!((a.status.as_u16(), a.code()), (409, "too_many_uploaders"));
+    let one = format!("{}/{}", uploaders_path(&patient), bound[0].device_id);
+    assert_eq!(
+        w.manage(&patient, "DELETE", &one, b"")
+            .await
+            .status
+            .as_u16(),
+        200
+    );
+    let a = w.create(&patient, patient.address()).await;
+    assert_eq!(a.status.as_u16(), 201, "{}", a.json);
 }
 
 /// A corrected value for a second already stored (an uploader re-sending a reading it fixed):

@@ -69,20 +69,49 @@ pub fn token_hash(header: &str) -> [u8; 32] {
     sha256(header.trim().to_ascii_lowercase().as_bytes())
 }
 
+/// A new upload secret (shown once) and the hash the relayer keeps of its `api-secret` header.
+pub fn new_secret() -> (String, Binary) {
+    let api_secret = hex::encode(random_bytes::<16>());
+    let hash = Binary::new(token_hash(&api_secret_header(&api_secret)).to_vec());
+    (api_secret, hash)
+}
+
 /// A new uploader for `patient`: its record (to keep) and key.
 pub fn generate(patient: &str, now: u64) -> (UploaderRecord, String) {
     let device_id = format!("ns-{}", hex::encode(random_bytes::<8>()));
     let secret: [u8; 32] = random_bytes();
-    let api_secret = hex::encode(random_bytes::<16>());
+    let (api_secret, token_hash) = new_secret();
     let record = UploaderRecord {
         device_id,
         patient: patient.to_string(),
         secret_key: Binary::new(secret.to_vec()),
-        token_hash: Binary::new(token_hash(&api_secret_header(&api_secret)).to_vec()),
+        token_hash,
         created_at: now,
         registered_tx: None,
+        name: None,
+        revoked_at: None,
     };
     (record, api_secret)
+}
+
+/// Longest uploader name.
+pub const MAX_UPLOADER_NAME: usize = 40;
+
+/// An uploader's name: 1–40 characters, none a control character, trimmed.
+pub fn uploader_name(name: &str) -> Result<String, String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err("The name is empty.".into());
+    }
+    if name.chars().count() > MAX_UPLOADER_NAME {
+        return Err(format!(
+            "A name has at most {MAX_UPLOADER_NAME} characters."
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err("A name holds no control characters.".into());
+    }
+    Ok(name.to_string())
 }
 
 /// The uploader's signing key.

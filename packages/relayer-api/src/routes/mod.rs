@@ -8,6 +8,7 @@ mod erasure;
 mod fhir;
 mod nightscout;
 mod ops;
+mod uploaders;
 
 use std::sync::Arc;
 
@@ -17,7 +18,9 @@ use axum::Router;
 use crate::state::AppState;
 
 pub use data::{MAX_BATCHES, MAX_PERIOD_SECONDS};
-pub use nightscout::{API_SECRET_HEADER, MAX_ENTRIES_BODY_BYTES, MAX_UPLOADERS_PER_PATIENT};
+pub use nightscout::{
+    API_SECRET_HEADER, MAX_ENTRIES_BODY_BYTES, MAX_UNBOUND_UPLOADERS, MAX_UPLOADERS_PER_PATIENT,
+};
 
 pub fn router(state: Arc<AppState>) -> Router {
     let origins = state.cors.clone();
@@ -38,7 +41,15 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route(
             "/v1/patients/{patient}/nightscout/uploaders",
-            post(nightscout::create_uploader),
+            post(nightscout::create_uploader).get(uploaders::list),
+        )
+        .route(
+            "/v1/patients/{patient}/nightscout/uploaders/{device_id}",
+            axum::routing::patch(uploaders::rename).delete(uploaders::revoke),
+        )
+        .route(
+            "/v1/patients/{patient}/nightscout/uploaders/{device_id}/secret",
+            post(uploaders::rotate),
         )
         .route("/api/v1/entries", post(nightscout::post_entries))
         .route("/api/v1/entries.json", post(nightscout::post_entries))

@@ -36,10 +36,13 @@ use crate::state::{AppState, NightscoutApi};
 pub const MAX_ENTRIES_BODY_BYTES: usize = 8 << 20;
 /// Most uploaders one patient may have (each is a registration the relayer pays for).
 pub const MAX_UPLOADERS_PER_PATIENT: usize = 4;
+/// Most uploaders one patient may have created and not yet bound (each registration costs the
+/// relayer a transaction, bound or not).
+pub const MAX_UNBOUND_UPLOADERS: usize = 2;
 /// The header Nightscout uploaders authenticate with: the SHA-1 hex of the upload secret.
 pub const API_SECRET_HEADER: &str = "api-secret";
 
-fn disabled() -> ApiError {
+pub(super) fn disabled() -> ApiError {
     ApiError::new(
         ErrorCode::NightscoutDisabled,
         "This relayer runs without a chain to register uploaders on, so it takes no Nightscout \
@@ -380,24 +383,8 @@ async fn create(app: &AppState, req: DataRequest) -> Result<NewUploader, ApiErro
     let signed = req.verify().await?;
     let patient = signed.patient.as_str();
     ensure_patient_or_guardian(data, patient, &signed.caller).await?;
-    let store = ns.store.clone();
-    let owner = patient.to_string();
-    let held = blocking(move || {
-        let mut n = 0usize;
-        for id in store.uploader_ids()? {
-            if store.uploader(&id)?.is_some_and(|u| u.patient == owner) {
-                n += 1;
-            }
-        }
-        Ok(n)
-    })
-    .await?;
-    if held >= MAX_UPLOADERS_PER_PATIENT {
-        return Err(ApiError::new(
-            ErrorCode::TooManyUploaders,
-            format!("A patient has at most {MAX_UPLOADERS_PER_PATIENT} uploaders."),
-        )
-        .with("max", MAX_UPLOADERS_PER_PATIENT));
+    if let Some(refusal) = super::uploaders::creation_refused(app, ns, patient).await? {
+        return Err(refusal);
     }
     let (mut record, api_secret) = generate(patient, (data.clock)());
     let key = key_of(&record)

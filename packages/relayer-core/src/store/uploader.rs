@@ -18,6 +18,13 @@ pub struct UploaderRecord {
     pub created_at: u64,
     /// The registration transaction, once the chain has it.
     pub registered_tx: Option<String>,
+    /// The patient's label for it ("Lena's phone"); kept by the relayer only, never on chain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// When the patient revoked it (Unix seconds): its secret no longer uploads and the relayer
+    /// signs nothing more with its key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<u64>,
 }
 
 impl std::fmt::Display for UploaderRecord {

@@ -80,6 +80,8 @@ fn opening_a_store_made_before_held_times_indexes_its_uploaders() {
             token_hash: Binary::new(vec![2; 32]),
             created_at: DAY0,
             registered_tx: None,
+            name: None,
+            revoked_at: None,
         })
         .unwrap();
     stored(&store.ingest(&[held_batch(1, DAY0)]).unwrap()[0]);

@@ -21,8 +21,22 @@ pub(super) fn put(store: &RedbStore, r: &UploaderRecord) -> Result<(), StoreErro
     {
         let mut t = txn.open_table(tables::UPLOADERS)?;
         t.insert(r.device_id.as_str(), sealed.as_slice())?;
+        // One secret per uploader: a rotated secret's entry goes, and a revoked uploader has none.
         let mut tokens = txn.open_table(tables::UPLOADER_TOKENS)?;
-        tokens.insert(r.token_hash.as_slice(), r.device_id.as_str())?;
+        let stale: Vec<Vec<u8>> = tokens
+            .iter()?
+            .filter_map(|e| match e {
+                Ok((k, v)) if v.value() == r.device_id => Some(Ok(k.value().to_vec())),
+                Ok(_) => None,
+                Err(e) => Some(Err(e)),
+            })
+            .collect::<Result<_, _>>()?;
+        for k in stale {
+            tokens.remove(k.as_slice())?;
+        }
+        if r.revoked_at.is_none() {
+            tokens.insert(r.token_hash.as_slice(), r.device_id.as_str())?;
+        }
     }
     txn.commit()?;
     Ok(())
