@@ -15,4 +15,6 @@ if [ ! -f "$STAMP" ] || [ "$DIR/pom.xml" -nt "$STAMP" ] \
   touch "$STAMP"
 fi
 [ "${1:-}" = --build ] && exit 0
-exec java -cp "$DIR/target/classes:$DIR/target/lib/*" dev.diachain.fhir.Validate "$@"
+# DiaChain's own definitions (the chain-anchor extension) are loaded from docs/fhir.
+exec java -Ddiachain.fhir.definitions="$ROOT/docs/fhir" \
+  -cp "$DIR/target/classes:$DIR/target/lib/*" dev.diachain.fhir.Validate "$@"

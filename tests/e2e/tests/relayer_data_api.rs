@@ -426,10 +426,27 @@ fn hapi(bundle: &Value, dir: &std::path::Path, name: &str) -> (bool, String) {
 }
 
 /// HAPI FHIR accepts `bundle` (panics with its report on any error); and the same Bundle with
-/// a Provenance whose target names no entry is refused: references are checked too.
+/// a Provenance whose target names no entry, or whose chain anchor lacks its root, is refused:
+/// references are checked, and the extension against its StructureDefinition (docs/fhir).
 fn hapi_validates(bundle: &Value, dir: &std::path::Path) {
     let (ok, report) = hapi(bundle, dir, "nightscout-bundle.json");
     assert!(ok, "HAPI FHIR:\n{report}");
+    let mut rootless = bundle.clone();
+    let anchor = rootless["entry"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|e| e["resource"]["resourceType"] == "Provenance")
+        .expect("a Provenance");
+    anchor["resource"]["extension"][0]["extension"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|part| part["url"] != "root");
+    let (ok, report) = hapi(&rootless, dir, "nightscout-bundle-rootless.json");
+    assert!(
+        !ok && report.contains("chain-anchor"),
+        "an anchor without its root must fail:\n{report}"
+    );
     let mut broken = bundle.clone();
     let provenance = broken["entry"]
         .as_array_mut()

@@ -14,6 +14,9 @@ import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.common.hapi.validation.support.CommonCodeSystemsTerminologyService;
 import org.hl7.fhir.common.hapi.validation.support.InMemoryTerminologyServerValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.PrePopulatedValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.SnapshotGeneratingValidationSupport;
+import org.hl7.fhir.r4.model.StructureDefinition;
 import org.hl7.fhir.common.hapi.validation.support.ValidationSupportChain;
 import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
 import ca.uhn.fhir.context.support.DefaultProfileValidationSupport;
@@ -36,10 +39,13 @@ public final class Validate {
     FhirContext ctx = FhirContext.forR4();
     ValidationSupportChain chain = new ValidationSupportChain(
         new DefaultProfileValidationSupport(ctx),
+        definitions(ctx),
+        new SnapshotGeneratingValidationSupport(ctx),
         new InMemoryTerminologyServerValidationSupport(ctx),
         new CommonCodeSystemsTerminologyService(ctx));
     FhirInstanceValidator module = new FhirInstanceValidator(chain);
-    module.setAnyExtensionsAllowed(true);
+    // Every extension must be defined: DiaChain's chain-anchor by its StructureDefinition.
+    module.setAnyExtensionsAllowed(false);
     module.setErrorForUnknownProfiles(false);
     FhirValidator validator = ctx.newValidator().registerValidatorModule(module);
     int failed = 0;
@@ -62,6 +68,26 @@ public final class Validate {
       }
     }
     System.exit(failed == 0 ? 0 : 1);
+  }
+
+  /**
+   * The StructureDefinitions in the folder the {@code diachain.fhir.definitions} property names
+   * (docs/fhir: the chain-anchor extension), for the validator to check instances against.
+   */
+  private static PrePopulatedValidationSupport definitions(FhirContext ctx) throws Exception {
+    PrePopulatedValidationSupport support = new PrePopulatedValidationSupport(ctx);
+    String dir = System.getProperty("diachain.fhir.definitions");
+    if (dir == null) {
+      return support;
+    }
+    try (var files = Files.list(Path.of(dir))) {
+      for (Path f : (Iterable<Path>) files.filter(p -> p.toString().endsWith(".json"))::iterator) {
+        String text = Files.readString(f, StandardCharsets.UTF_8);
+        support.addStructureDefinition(
+            ctx.newJsonParser().parseResource(StructureDefinition.class, text));
+      }
+    }
+    return support;
   }
 
   /** Prints and counts the references of a Bundle's resources that no entry's fullUrl matches. */
