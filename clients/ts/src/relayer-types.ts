@@ -161,7 +161,11 @@ export type ErrorCode =
   | 'too_many_unbound_uploaders'
   | 'unknown_uploader'
   | 'uploader_revoked'
-  | 'bad_uploader_name';
+  | 'bad_uploader_name'
+  | 'bad_token'
+  | 'bad_follower'
+  | 'too_many_followers'
+  | 'unknown_follower';
 /**
  * `ok`, `degraded` (the chain or anchoring failing: the relayer still ingests and queues) or `failing` (the store).
  */
@@ -186,6 +190,7 @@ export interface RelayerApiTypes {
   AnchoringSnapshot: AnchoringSnapshot;
   AnchoringState: AnchoringState;
   Attestation: Attestation;
+  AuthorizationToken: AuthorizationToken;
   Basis: Basis;
   BatchHeader: HeaderJson;
   BatchRequest: BatchRequest;
@@ -200,13 +205,17 @@ export interface RelayerApiTypes {
   ErrorCode: ErrorCode;
   FailedBatch: FailedBatch;
   FhirQuery: FhirQuery;
+  FollowerInfo: FollowerInfo;
   HealthReport: HealthReport;
   HealthStatus: HealthStatus;
   KeyCustody: KeyCustody;
   LastAnchor: LastAnchor;
+  NewFollower: NewFollower;
+  NewFollowerToken: NewFollowerToken;
   NewUploader: NewUploader;
   NightscoutSettings: NightscoutSettings;
   NightscoutStatus: NightscoutStatus;
+  NightscoutThresholds: NightscoutThresholds;
   OutboxCounts: OutboxCounts;
   OutboxState: OutboxState;
   ProvenReading: ProvenReading;
@@ -228,6 +237,8 @@ export interface RelayerApiTypes {
   UploadedEntry: UploadedEntry;
   UploaderInfo: UploaderInfo;
   Verdict: Verdict;
+  VerifyAuth: VerifyAuth;
+  VerifyAuthMessage: VerifyAuthMessage;
 }
 /**
  * On what ground the data is served, and the record of the access.
@@ -290,6 +301,16 @@ export interface FailedBatch {
    * The contract's message.
    */
   reason: string;
+}
+/**
+ * `GET /api/v2/authorization/request/{token}`: a JWT (HS256, 8 hours), as Nightscout issues.
+ */
+export interface AuthorizationToken {
+  exp: number;
+  iat: number;
+  permissionGroups: string[][];
+  sub: string;
+  token: string;
 }
 /**
  * A batch header: one device's consecutive readings `first_seq..=last_seq`, all measured within one UTC day, committed by the Merkle root of their leaf hashes in sequence order.
@@ -430,6 +451,18 @@ export interface FhirQuery {
   to: number;
 }
 /**
+ * A follower, as listed.
+ */
+export interface FollowerInfo {
+  /**
+   * Unix seconds.
+   */
+  created_at: number;
+  grantee: string;
+  id: string;
+  revoked_at: number | null;
+}
+/**
  * The answer to `GET /healthz` (200 while the store takes a durable write, else 503).
  */
 export interface HealthReport {
@@ -450,6 +483,26 @@ export interface HealthReport {
 export interface StoreReport {
   ok: boolean;
   writable: boolean;
+}
+/**
+ * `POST /v1/patients/{patient}/nightscout/followers`.
+ */
+export interface NewFollower {
+  /**
+   * The address whose grant (glucose) allows the reads and under which they are recorded.
+   */
+  grantee: string;
+  /**
+   * The token's subject: lowercased, letters and digits only, at most 10 kept ("mum").
+   */
+  name: string;
+}
+/**
+ * A new follower and its token (shown only now): the app's Nightscout access token (`?token=`, `api-secret: token=<token>`, its SHA-1 hex as `api-secret`, or a bearer token from `/api/v2/authorization/request/<token>`).
+ */
+export interface NewFollowerToken {
+  follower: FollowerInfo;
+  token: string;
 }
 /**
  * What the patient gets once from `POST /v1/patients/{patient}/nightscout/uploaders`: the secret to type into the uploader app, and the bind message to sign and broadcast with their own key.
@@ -474,13 +527,26 @@ export interface NewUploader {
 }
 export interface NightscoutSettings {
   enable: string[];
+  thresholds: NightscoutThresholds;
   units: string;
+}
+export interface NightscoutThresholds {
+  bgHigh: number;
+  bgLow: number;
+  bgTargetBottom: number;
+  bgTargetTop: number;
 }
 /**
  * `GET /api/v1/status.json`: what uploaders check before they upload.
  */
 export interface NightscoutStatus {
   apiEnabled: boolean;
+  /**
+   * Nightscout answers the caller's roles here; this relayer checks credentials per request (`/api/v1/verifyauth`), so it is always `null`.
+   */
+  authorized?: {
+    [k: string]: unknown;
+  };
   careportalEnabled: boolean;
   name: string;
   serverTime: string;
@@ -676,6 +742,10 @@ export interface StoredEntry {
   _id: string;
   date: number;
   dateString: string;
+  /**
+   * In sensor entries read back: mg/dL since the device's previous reading, if it is at most 15 minutes older.
+   */
+  delta: number | null;
   device: string;
   /**
    * The trend arrow (`NONE` for a meter reading).
@@ -690,9 +760,17 @@ export interface StoredEntry {
    */
   sgv: number | null;
   /**
+   * In entries read back: `dateString` again (Nightscout's `sysTime`).
+   */
+  sysTime: string | null;
+  /**
    * `sgv` or `mbg`.
    */
   type: string;
+  /**
+   * In entries read back: 0 (times are UTC).
+   */
+  utcOffset: number | null;
 }
 /**
  * One entry of a `POST /api/v1/entries` body (an array of them, or one), for the schema (the relayer reads bodies field by field, `nightscout::entries`). Only `type`, `sgv`, `date`, `dateString` and `direction` are read; every other field is accepted and ignored.
@@ -754,4 +832,28 @@ export interface Verdict {
   root: Binary | null;
   seq: number;
   verified: boolean;
+}
+/**
+ * `GET /api/v1/verifyauth` (always 200).
+ */
+export interface VerifyAuth {
+  message: VerifyAuthMessage;
+  status: number;
+}
+export interface VerifyAuthMessage {
+  canRead: boolean;
+  canWrite: boolean;
+  isAdmin: boolean;
+  /**
+   * `OK` or `UNAUTHORIZED`.
+   */
+  message: string;
+  /**
+   * `ROLE` or `DEFAULT`.
+   */
+  permissions: string;
+  /**
+   * `FOUND` or `NOTFOUND`.
+   */
+  rolefound: string;
 }

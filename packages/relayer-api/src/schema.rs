@@ -8,8 +8,9 @@ use diachain_relayer_types::data::{
     ErasureRequest, ErasureView, ErasuresResponse, FhirQuery, ReadingsQuery, ReadingsResponse,
 };
 use diachain_relayer_types::nightscout::{
-    NewUploader, NightscoutStatus, RenameUploader, RevokedUploader, RotatedSecret, StoredEntry,
-    UploadedEntry, UploaderInfo,
+    AuthorizationToken, FollowerInfo, NewFollower, NewFollowerToken, NewUploader, NightscoutStatus,
+    RenameUploader, RevokedUploader, RotatedSecret, StoredEntry, UploadedEntry, UploaderInfo,
+    VerifyAuth,
 };
 use diachain_relayer_types::proof::ReadingProof;
 use diachain_relayer_types::request::SIGNED_REQUEST_HEADERS;
@@ -32,6 +33,9 @@ pub enum Caller {
     Signed,
     /// A Nightscout uploader app, with the `api-secret` header of one patient's uploader.
     Uploader,
+    /// A Nightscout reader: a follower's token (`?token=`, `api-secret: token=…` or its SHA-1
+    /// hex, a bearer JWT) or the patient's uploader secret.
+    Reader,
 }
 
 /// A body: its media type and its schema (`None`: no schema, e.g. Prometheus text).
@@ -222,6 +226,58 @@ const REVOKE_UPLOADER: &[ErrorCode] = &[
     ChainUnavailable,
     StoreFailed,
 ];
+
+const FOLLOWERS: &[ErrorCode] = &[
+    NightscoutDisabled,
+    NotPatientOrGuardian,
+    BadBody,
+    BadFollower,
+    TooManyFollowers,
+    NoGrant,
+    GrantRevoked,
+    GrantExpired,
+    ScopeNotGranted,
+    PeriodNotCovered,
+    ChainUnavailable,
+    StoreFailed,
+];
+
+const LIST_FOLLOWERS: &[ErrorCode] = &[
+    NightscoutDisabled,
+    NotPatientOrGuardian,
+    ChainUnavailable,
+    StoreFailed,
+];
+
+const REVOKE_FOLLOWER: &[ErrorCode] = &[
+    NightscoutDisabled,
+    NotPatientOrGuardian,
+    UnknownFollower,
+    ChainUnavailable,
+    StoreFailed,
+];
+
+/// A Nightscout read's refusals.
+const READ_ENTRIES: &[ErrorCode] = &[
+    NightscoutDisabled,
+    DataApiDisabled,
+    MissingApiSecret,
+    BadApiSecret,
+    BadToken,
+    BadQuery,
+    TooMuchData,
+    NoGrant,
+    GrantRevoked,
+    GrantExpired,
+    ProviderNotAdmitted,
+    ScopeNotGranted,
+    PeriodNotCovered,
+    NotACustodian,
+    ChainUnavailable,
+    StoreFailed,
+];
+
+const AUTHORIZATION: &[ErrorCode] = &[NightscoutDisabled, BadToken, StoreFailed];
 
 /// An upload's own refusals; each batch it becomes may also get any of [`INGEST`]'s (with
 /// `stored_entries`).
@@ -415,6 +471,107 @@ pub const ENDPOINTS: &[Endpoint] = &[
     },
     Endpoint {
         method: "get",
+        path: "/api/v1/entries",
+        operation_id: "getEntries",
+        summary: "The patient's glucose as Nightscout entries (`count`, `find[date][$gte]`, …), for a follower (consent-checked, recorded on chain) or the patient",
+        caller: Caller::Reader,
+        query: None,
+        request: None,
+        response: (
+            200,
+            "The entries, newest first: the latest version of each reading",
+            (JSON, Some(schema::<Vec<StoredEntry>>)),
+        ),
+        errors: READ_ENTRIES,
+    },
+    Endpoint {
+        method: "get",
+        path: "/api/v1/entries.json",
+        operation_id: "getEntriesJson",
+        summary: "The same as `GET /api/v1/entries`",
+        caller: Caller::Reader,
+        query: None,
+        request: None,
+        response: (
+            200,
+            "The entries, newest first: the latest version of each reading",
+            (JSON, Some(schema::<Vec<StoredEntry>>)),
+        ),
+        errors: READ_ENTRIES,
+    },
+    Endpoint {
+        method: "get",
+        path: "/api/v1/entries/{spec}",
+        operation_id: "getEntriesOf",
+        summary: "`sgv`, `mbg` or `current` entries (with or without `.json`)",
+        caller: Caller::Reader,
+        query: None,
+        request: None,
+        response: (
+            200,
+            "The entries, newest first: the latest version of each reading",
+            (JSON, Some(schema::<Vec<StoredEntry>>)),
+        ),
+        errors: READ_ENTRIES,
+    },
+    Endpoint {
+        method: "get",
+        path: "/api/v1/verifyauth",
+        operation_id: "verifyAuth",
+        summary: "What the credentials may do (always 200, as Nightscout)",
+        caller: Caller::Anyone,
+        query: None,
+        request: None,
+        response: (200, "What they may do", (JSON, Some(schema::<VerifyAuth>))),
+        errors: &[],
+    },
+    Endpoint {
+        method: "get",
+        path: "/api/v2/authorization/request/{token}",
+        operation_id: "authorizationRequest",
+        summary: "A JWT (8 hours) for a follower's token",
+        caller: Caller::Anyone,
+        query: None,
+        request: None,
+        response: (200, "The JWT", (JSON, Some(schema::<AuthorizationToken>))),
+        errors: AUTHORIZATION,
+    },
+    Endpoint {
+        method: "post",
+        path: "/v1/patients/{patient}/nightscout/followers",
+        operation_id: "createFollower",
+        summary: "A Nightscout access token for a follower app (shown once), bound to a grantee \
+                  whose grant allows glucose",
+        caller: Caller::Signed,
+        query: None,
+        request: Some((JSON, Some(schema::<NewFollower>))),
+        response: (201, "Created", (JSON, Some(schema::<NewFollowerToken>))),
+        errors: FOLLOWERS,
+    },
+    Endpoint {
+        method: "get",
+        path: "/v1/patients/{patient}/nightscout/followers",
+        operation_id: "listFollowers",
+        summary: "The patient's followers (revoked ones too)",
+        caller: Caller::Signed,
+        query: None,
+        request: None,
+        response: (200, "The followers", (JSON, Some(schema::<Vec<FollowerInfo>>))),
+        errors: LIST_FOLLOWERS,
+    },
+    Endpoint {
+        method: "delete",
+        path: "/v1/patients/{patient}/nightscout/followers/{id}",
+        operation_id: "revokeFollower",
+        summary: "Revokes a follower's token (revoking the grant on chain stops it too)",
+        caller: Caller::Signed,
+        query: None,
+        request: None,
+        response: (200, "The follower, revoked", (JSON, Some(schema::<FollowerInfo>))),
+        errors: REVOKE_FOLLOWER,
+    },
+    Endpoint {
+        method: "get",
         path: "/api/v1/status.json",
         operation_id: "getNightscoutStatus",
         summary: "What Nightscout uploaders check before they upload: `status` is the relayer's \
@@ -556,6 +713,7 @@ fn security(caller: Caller) -> Value {
     match caller {
         Caller::Anyone => json!([]),
         Caller::Uploader => json!([{ "apiSecret": [] }]),
+        Caller::Reader => json!([{ "apiSecret": [] }, { "token": [] }, { "bearer": [] }]),
         Caller::Signed => {
             let all: Map<String, Value> = SIGNED_REQUEST_HEADERS
                 .iter()
@@ -672,6 +830,16 @@ pub fn openapi() -> Value {
         "apiSecret".into(),
         json!({ "type": "apiKey", "in": "header", "name": API_SECRET_HEADER,
                 "description": "SHA-1 hex of a Nightscout uploader's secret" }),
+    );
+    schemes.insert(
+        "token".into(),
+        json!({ "type": "apiKey", "in": "query", "name": "token",
+                "description": "A Nightscout follower's access token (docs/data-api.md)" }),
+    );
+    schemes.insert(
+        "bearer".into(),
+        json!({ "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                "description": "A JWT from /api/v2/authorization/request/{token}" }),
     );
     let table: Vec<Value> = ErrorCode::ALL
         .iter()

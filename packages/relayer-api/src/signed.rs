@@ -77,6 +77,17 @@ impl DataRequest {
     }
 }
 
+/// An account address of this chain in its canonical form (lowercase), or why it is not one.
+pub fn canonical_address(data: &DataApi, address: &str) -> Result<String, String> {
+    match AccountId::from_str(address.trim()) {
+        Ok(a) if a.prefix() == data.prefix => Ok(a.to_string()),
+        _ => Err(format!(
+            "{address:?} is not an account address of this chain ({}1…).",
+            data.prefix
+        )),
+    }
+}
+
 /// The patient's address in its canonical form (bech32 allows an address in upper case, which
 /// the contracts refuse: it is lowered); refuses one that is not a bech32 account of this chain
 /// (mixed case included).

@@ -10,7 +10,7 @@ use diachain_relayer_core::health::Health;
 use diachain_relayer_core::ingest::Pipeline;
 use diachain_relayer_core::metrics::Metrics;
 use diachain_relayer_core::store::{
-    AnchoringStore, DataStore, ErasureStore, OutboxStore, UploaderStore,
+    AnchoringStore, DataStore, ErasureStore, FollowerStore, OutboxStore, UploaderStore,
 };
 
 use crate::auth::request::RequestAuth;
@@ -77,6 +77,10 @@ pub struct NightscoutApi {
     pub batches: Arc<dyn DataStore>,
     /// A patient's erasures: what they erased is not stored again.
     pub erasures: Arc<dyn ErasureStore>,
+    /// Followers' tokens.
+    pub followers: Arc<dyn FollowerStore>,
+    /// Signs the JWTs followers exchange their tokens for.
+    pub jwt: crate::nightscout::follower::JwtKey,
     pub chain: Arc<dyn UploaderChain>,
     pub uploaders: UploaderIds,
     /// One upload at a time per uploader.

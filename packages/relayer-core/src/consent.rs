@@ -156,6 +156,11 @@ pub trait ConsentView: Send + Sync + 'static {
     fn block_time(&self) -> BoxFuture<'_, Result<u64, diachain_chain_client::Error>>;
     /// Whether this relayer may record accesses (an admitted custodian).
     fn is_custodian(&self) -> BoxFuture<'_, Result<bool, diachain_chain_client::Error>>;
+    /// The data period (Unix seconds, inclusive) grant `grant_id` covers, if it exists.
+    fn data_period(
+        &self,
+        grant_id: u64,
+    ) -> BoxFuture<'_, Result<Option<(u64, u64)>, diachain_chain_client::Error>>;
     /// Whether `address` is `patient`'s guardian now.
     fn is_guardian<'a>(
         &'a self,
@@ -241,6 +246,25 @@ impl<R: Rpc + 'static> ConsentView for ChainConsent<R> {
 
     fn block_time(&self) -> BoxFuture<'_, Result<u64, diachain_chain_client::Error>> {
         Box::pin(block_time(&self.client))
+    }
+
+    fn data_period(
+        &self,
+        grant_id: u64,
+    ) -> BoxFuture<'_, Result<Option<(u64, u64)>, diachain_chain_client::Error>> {
+        Box::pin(async move {
+            let q = QueryMsg::Grant { grant_id };
+            let found: Result<GrantInfo, _> =
+                self.client.smart_query(&self.consent_contract, &q).await;
+            match found {
+                Ok(g) => Ok(Some((
+                    g.grant.data_from.seconds(),
+                    g.grant.data_to.seconds(),
+                ))),
+                Err(diachain_chain_client::Error::Contract { .. }) => Ok(None),
+                Err(e) => Err(e),
+            }
+        })
     }
 
     fn is_custodian(&self) -> BoxFuture<'_, Result<bool, diachain_chain_client::Error>> {

@@ -130,6 +130,20 @@ impl ConsentView for FakeConsent {
         })
     }
 
+    fn data_period(
+        &self,
+        grant_id: u64,
+    ) -> BoxFuture<'_, Result<Option<(u64, u64)>, diachain_chain_client::Error>> {
+        Box::pin(async move {
+            self.reachable()?;
+            let grants = self.grants.lock().unwrap_or_else(|e| e.into_inner());
+            Ok(grants
+                .iter()
+                .find(|g| g.id == grant_id)
+                .map(|g| (g.data_from, g.data_to)))
+        })
+    }
+
     fn is_guardian<'a>(
         &'a self,
         patient: &'a str,

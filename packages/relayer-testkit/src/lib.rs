@@ -113,6 +113,8 @@ impl TestRelayer {
                 store: store.clone(),
                 batches: store.clone(),
                 erasures: store.clone(),
+                followers: store.clone(),
+                jwt: Default::default(),
                 chain,
                 uploaders: uploader_ids.clone(),
                 upload_locks: Default::default(),

@@ -198,6 +198,15 @@ error_codes! {
     UploaderRevoked = ("uploader_revoked", 409),
     /// The uploader's name is empty, too long or holds control characters.
     BadUploaderName = ("bad_uploader_name", 400),
+    /// The follower token (or bearer token) is unknown, revoked or expired.
+    BadToken = ("bad_token", 401),
+    /// The follower's name has no letter or digit, or its grantee is not an address of this
+    /// chain (or is the patient).
+    BadFollower = ("bad_follower", 400),
+    /// The patient already has the most followers allowed (20).
+    TooManyFollowers = ("too_many_followers", 409),
+    /// The patient has no follower with this id.
+    UnknownFollower = ("unknown_follower", 404),
 }
 
 impl std::fmt::Display for ErrorCode {

@@ -64,6 +64,70 @@ pub struct RevokedUploader {
     pub unbind_device: Option<serde_json::Value>,
 }
 
+/// `POST /v1/patients/{patient}/nightscout/followers`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewFollower {
+    /// The token's subject: lowercased, letters and digits only, at most 10 kept ("mum").
+    pub name: String,
+    /// The address whose grant (glucose) allows the reads and under which they are recorded.
+    pub grantee: String,
+}
+
+/// A follower, as listed.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+pub struct FollowerInfo {
+    pub id: String,
+    pub grantee: String,
+    /// Unix seconds.
+    pub created_at: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<u64>,
+}
+
+/// A new follower and its token (shown only now): the app's Nightscout access token
+/// (`?token=`, `api-secret: token=<token>`, its SHA-1 hex as `api-secret`, or a bearer token
+/// from `/api/v2/authorization/request/<token>`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+pub struct NewFollowerToken {
+    pub follower: FollowerInfo,
+    pub token: String,
+}
+
+/// `GET /api/v2/authorization/request/{token}`: a JWT (HS256, 8 hours), as Nightscout issues.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+pub struct AuthorizationToken {
+    pub token: String,
+    pub sub: String,
+    #[serde(rename = "permissionGroups")]
+    pub permission_groups: Vec<Vec<String>>,
+    pub iat: u64,
+    pub exp: u64,
+}
+
+/// `GET /api/v1/verifyauth` (always 200).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+pub struct VerifyAuth {
+    pub status: u16,
+    pub message: VerifyAuthMessage,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+pub struct VerifyAuthMessage {
+    #[serde(rename = "canRead")]
+    pub can_read: bool,
+    #[serde(rename = "canWrite")]
+    pub can_write: bool,
+    #[serde(rename = "isAdmin")]
+    pub is_admin: bool,
+    /// `OK` or `UNAUTHORIZED`.
+    pub message: String,
+    /// `FOUND` or `NOTFOUND`.
+    pub rolefound: String,
+    /// `ROLE` or `DEFAULT`.
+    pub permissions: String,
+}
+
 /// One entry of a `POST /api/v1/entries` body (an array of them, or one), for the schema (the
 /// relayer reads bodies field by field, `nightscout::entries`). Only `type`, `sgv`, `date`,
 /// `dateString` and `direction` are read; every other field is accepted and ignored.
@@ -118,6 +182,16 @@ pub struct StoredEntry {
     /// `sgv` or `mbg`.
     #[serde(rename = "type")]
     pub kind: String,
+    /// In entries read back: `dateString` again (Nightscout's `sysTime`).
+    #[serde(rename = "sysTime", default, skip_serializing_if = "Option::is_none")]
+    pub sys_time: Option<String>,
+    /// In sensor entries read back: mg/dL since the device's previous reading, if it is at most
+    /// 15 minutes older.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delta: Option<f64>,
+    /// In entries read back: 0 (times are UTC).
+    #[serde(rename = "utcOffset", default, skip_serializing_if = "Option::is_none")]
+    pub utc_offset: Option<i32>,
 }
 
 /// `GET /api/v1/status.json`: what uploaders check before they upload.
@@ -135,10 +209,28 @@ pub struct NightscoutStatus {
     pub settings: NightscoutSettings,
     pub status: String,
     pub version: String,
+    /// Nightscout answers the caller's roles here; this relayer checks credentials per request
+    /// (`/api/v1/verifyauth`), so it is always `null`.
+    pub authorized: Option<serde_json::Value>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct NightscoutSettings {
     pub enable: Vec<String>,
     pub units: String,
+    /// The glucose thresholds apps colour readings by (mg/dL; Nightscout's defaults, with the
+    /// consensus 70 mg/dL as the low target).
+    pub thresholds: NightscoutThresholds,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+pub struct NightscoutThresholds {
+    #[serde(rename = "bgHigh")]
+    pub bg_high: u32,
+    #[serde(rename = "bgTargetTop")]
+    pub bg_target_top: u32,
+    #[serde(rename = "bgTargetBottom")]
+    pub bg_target_bottom: u32,
+    #[serde(rename = "bgLow")]
+    pub bg_low: u32,
 }

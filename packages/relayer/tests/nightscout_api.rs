@@ -8,146 +8,11 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::Request;
+use common::nightscout::*;
 use common::{send, Answer};
-use diachain_chain_client::{Signer, WASM_PREFIX};
-use diachain_relayer_api::auth::request::{signed_headers, RequestParts};
-use diachain_relayer_api::nightscout::uploader::api_secret_header;
 use diachain_relayer_core::store::{AnchoringStore, UploaderStore};
-use diachain_relayer_testkit::consent::FakeConsent;
-use diachain_relayer_testkit::{TestRelayer, DAY0};
 use diachain_std::encoding::flags;
 use serde_json::{json, Value};
-
-const NOW: u64 = DAY0 + 30 * 86_400;
-
-struct World {
-    relayer: TestRelayer,
-    n: std::sync::atomic::AtomicU64,
-}
-
-fn signer(seed: u8) -> Signer {
-    Signer::from_secret(&[seed; 32], WASM_PREFIX).unwrap()
-}
-
-fn world() -> World {
-    let consent = Arc::new(FakeConsent::default());
-    World {
-        relayer: TestRelayer::with_data_api(1 << 20, Arc::new(|| NOW), consent).unwrap(),
-        n: Default::default(),
-    }
-}
-
-/// What an uploader created for a patient gives back.
-struct Uploader {
-    device_id: String,
-    secret: String,
-}
-
-impl World {
-    fn signed(&self, by: &Signer, method: &str, path: &str, body: &[u8]) -> Request<Body> {
-        let n = self.n.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let parts = RequestParts {
-            method,
-            path,
-            query: None,
-            body,
-        };
-        let mut r = Request::builder().method(method).uri(path);
-        for (k, v) in signed_headers(by, &parts, NOW, &format!("nightscout-nonce-{n:06}")).unwrap()
-        {
-            r = r.header(k, v);
-        }
-        r.body(Body::from(body.to_vec())).unwrap()
-    }
-
-    async fn create(&self, by: &Signer, patient: &str) -> Answer {
-        let path = format!("/v1/patients/{patient}/nightscout/uploaders");
-        send(&self.relayer, self.signed(by, "POST", &path, b"")).await
-    }
-
-    /// The patient's uploader, created and bound.
-    async fn uploader(&self, patient: &Signer) -> Uploader {
-        let a = self.create(patient, patient.address()).await;
-        assert_eq!(a.status.as_u16(), 201, "{}", a.json);
-        let device_id = a.json["device_id"].as_str().unwrap().to_string();
-        let chain = self.relayer.uploader_chain.as_ref().unwrap();
-        let record = self.relayer.registry.get(&device_id).expect("registered");
-        chain.bind(&device_id, patient.address(), record.public_key);
-        Uploader {
-            device_id,
-            secret: a.json["api_secret"].as_str().unwrap().to_string(),
-        }
-    }
-
-    async fn post(&self, secret: Option<&str>, body: Vec<u8>) -> Answer {
-        self.post_encoded(secret, body, None).await
-    }
-
-    async fn post_encoded(
-        &self,
-        secret: Option<&str>,
-        body: Vec<u8>,
-        encoding: Option<&str>,
-    ) -> Answer {
-        let mut r = Request::post("/api/v1/entries").header("content-type", "application/json");
-        if let Some(e) = encoding {
-            r = r.header("content-encoding", e);
-        }
-        if let Some(s) = secret {
-            r = r.header("api-secret", api_secret_header(s));
-        }
-        send(&self.relayer, r.body(Body::from(body)).unwrap()).await
-    }
-
-    fn stored_batches(&self) -> u64 {
-        self.relayer.store.counts().unwrap().pending
-    }
-
-    async fn readings_of(&self, patient: &Signer) -> Value {
-        self.readings_in(patient, "glucose").await
-    }
-
-    async fn readings_in(&self, patient: &Signer, scope: &str) -> Value {
-        let path = format!("/v1/patients/{}/readings", patient.address());
-        let q = format!("scope={scope}&from={}&to={NOW}", NOW - 20 * 86_400);
-        let n = self.n.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let parts = RequestParts {
-            method: "GET",
-            path: &path,
-            query: Some(&q),
-            body: b"",
-        };
-        let mut r = Request::get(format!("{path}?{q}"));
-        for (k, v) in
-            signed_headers(patient, &parts, NOW, &format!("nightscout-nonce-{n:06}")).unwrap()
-        {
-            r = r.header(k, v);
-        }
-        send(&self.relayer, r.body(Body::empty()).unwrap())
-            .await
-            .json
-    }
-}
-
-/// An xDrip+-shaped entry `minutes` before now.
-fn sgv(minutes: u64, value: u64, direction: Option<&str>) -> Value {
-    let ms = (NOW - minutes * 60) * 1000;
-    let mut e = json!({
-        "type": "sgv", "sgv": value, "date": ms,
-        "dateString": diachain_chain_client::time::rfc3339_ms(ms),
-        "sysTime": diachain_chain_client::time::rfc3339_ms(ms),
-        "device": "xDrip-DexcomG6", "filtered": 0, "unfiltered": 0, "rssi": 100, "noise": 1,
-        "delta": -1.5
-    });
-    if let Some(d) = direction {
-        e["direction"] = json!(d);
-    }
-    e
-}
-
-fn body(entries: &[Value]) -> Vec<u8> {
-    serde_json::to_vec(entries).unwrap()
-}
 
 #[tokio::test]
 async fn status_json_answers_uploaders_without_a_secret() {
@@ -163,6 +28,14 @@ async fn status_json_answers_uploaders_without_a_secret() {
     assert_eq!(a.json["status"], "ok");
     assert_eq!(a.json["apiEnabled"], true);
     assert!(a.json["serverTimeEpoch"].as_u64().is_some());
+    // What uploaders and followers read (cgm-remote-monitor `lib/api/status.js`).
+    let t = &a.json["settings"]["thresholds"];
+    assert_eq!(
+        (&t["bgHigh"], &t["bgTargetTop"], &t["bgTargetBottom"], &t["bgLow"]),
+        (&json!(260), &json!(180), &json!(70), &json!(55))
+    );
+    assert_eq!(a.json["settings"]["units"], "mg/dl");
+    assert!(a.json["version"].is_string() && a.json["authorized"].is_null());
 }
 
 /// `status.json` tells an uploader the relayer's real health, as `/healthz` does: with a chain
@@ -346,13 +219,6 @@ async fn bodies_that_are_not_entries_are_refused_400_and_store_nothing() {
     assert_eq!(w.stored_batches(), 0);
 }
 
-fn header<'a>(a: &'a Answer, name: &str) -> &'a str {
-    a.headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-}
-
 /// Each bad entry is skipped alone (an uploader re-sends its whole queue until it gets a 200,
 /// so refusing the upload for one entry would block every later reading): a seconds-looking
 /// date, a negative value, a date an hour ahead; an unknown direction keeps its reading, and
@@ -453,22 +319,6 @@ async fn entries_measured_before_the_binding_are_skipped_and_later_ones_stored()
         header(&a, "x-diachain-skip-reasons"),
         "already_stored=2,before_binding=2"
     );
-}
-
-impl World {
-    async fn manage(&self, by: &Signer, method: &str, path: &str, body: &[u8]) -> Answer {
-        send(&self.relayer, self.signed(by, method, path, body)).await
-    }
-
-    /// A new block: the registry's cached views are read again (as the relayer does on each
-    /// block it sees).
-    fn new_block(&self) {
-        self.relayer.cache.on_new_block(0);
-    }
-}
-
-fn uploaders_path(patient: &Signer) -> String {
-    format!("/v1/patients/{}/nightscout/uploaders", patient.address())
 }
 
 /// The patient lists, names, re-keys and revokes their uploaders: a rotated secret or a revoked

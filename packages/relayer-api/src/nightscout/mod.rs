@@ -4,5 +4,7 @@
 //! gateway's batch; `uploader` creates those devices.
 
 pub mod entries;
+pub mod follower;
+pub mod read;
 pub mod upload;
 pub mod uploader;

@@ -348,6 +348,9 @@ pub fn stored_entry(device_id: &str, seq: u64, s: &Sgv) -> StoredEntry {
         date_string: diachain_chain_client::time::rfc3339_ms(s.date_ms),
         direction: super::entries::direction(s.trend).into(),
         device: device_id.into(),
+        sys_time: None,
+        delta: None,
+        utc_offset: None,
     }
 }
 

@@ -129,7 +129,7 @@ pub(super) async fn readings(
 }
 
 /// The basis of an access and the grant (and block time) to record it under, or the refusal.
-async fn decide(
+pub(super) async fn decide(
     data: &DataApi,
     r: &AccessRequest,
 ) -> Result<(Basis, Option<(u64, u64)>), ApiError> {
@@ -186,7 +186,7 @@ async fn decide(
     }
 }
 
-async fn queue_access(
+pub(super) async fn queue_access(
     data: &DataApi,
     r: &AccessRequest,
     grant_id: u64,
@@ -208,7 +208,7 @@ async fn queue_access(
         .ok_or_else(|| ApiError::store_failed(&StoreError::Corrupt("no outbox id".into())))
 }
 
-async fn load(
+pub(super) async fn load(
     data: &DataApi,
     patient: &str,
     q: &ReadingsQuery,

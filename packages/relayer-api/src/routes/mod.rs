@@ -6,6 +6,7 @@ mod batches;
 mod data;
 mod erasure;
 mod fhir;
+mod follow;
 mod nightscout;
 mod ops;
 mod uploaders;
@@ -18,6 +19,7 @@ use axum::Router;
 use crate::state::AppState;
 
 pub use data::{MAX_BATCHES, MAX_PERIOD_SECONDS};
+pub use follow::MAX_FOLLOWERS_PER_PATIENT;
 pub use nightscout::{
     API_SECRET_HEADER, MAX_ENTRIES_BODY_BYTES, MAX_UNBOUND_UPLOADERS, MAX_UPLOADERS_PER_PATIENT,
 };
@@ -51,8 +53,28 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/v1/patients/{patient}/nightscout/uploaders/{device_id}/secret",
             post(uploaders::rotate),
         )
-        .route("/api/v1/entries", post(nightscout::post_entries))
-        .route("/api/v1/entries.json", post(nightscout::post_entries))
+        .route(
+            "/v1/patients/{patient}/nightscout/followers",
+            post(follow::create_follower).get(follow::list_followers),
+        )
+        .route(
+            "/v1/patients/{patient}/nightscout/followers/{id}",
+            axum::routing::delete(follow::revoke_follower),
+        )
+        .route(
+            "/api/v1/entries",
+            post(nightscout::post_entries).get(follow::get_entries),
+        )
+        .route(
+            "/api/v1/entries.json",
+            post(nightscout::post_entries).get(follow::get_entries),
+        )
+        .route("/api/v1/entries/{spec}", get(follow::get_entries))
+        .route("/api/v1/verifyauth", get(follow::verify_auth))
+        .route(
+            "/api/v2/authorization/request/{token}",
+            get(follow::authorization_request),
+        )
         .route("/api/v1/status.json", get(nightscout::status_json))
         .route("/v1/status", get(ops::status))
         .route("/healthz", get(ops::healthz))

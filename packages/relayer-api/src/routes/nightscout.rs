@@ -16,7 +16,7 @@ use axum::Json;
 use diachain_relayer_core::ingest::Rejection;
 use diachain_relayer_core::store::{DataStore, HeldTime, StoreError, UploaderRecord};
 use diachain_relayer_types::nightscout::{
-    NewUploader, NightscoutSettings, NightscoutStatus, StoredEntry,
+    NewUploader, NightscoutSettings, NightscoutStatus, NightscoutThresholds, StoredEntry,
 };
 use diachain_relayer_types::status::HealthStatus;
 use diachain_relayer_types::ErrorCode;
@@ -72,9 +72,16 @@ pub(super) async fn status_json(State(app): State<Arc<AppState>>) -> Response {
         settings: NightscoutSettings {
             enable: Vec::new(),
             units: "mg/dl".into(),
+            thresholds: NightscoutThresholds {
+                bg_high: 260,
+                bg_target_top: 180,
+                bg_target_bottom: 70,
+                bg_low: 55,
+            },
         },
         status: status.into(),
         version: env!("CARGO_PKG_VERSION").into(),
+        authorized: None,
     };
     (code, Json(body)).into_response()
 }

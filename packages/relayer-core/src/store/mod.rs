@@ -27,6 +27,7 @@
 
 pub mod crypto;
 mod error;
+mod follower;
 mod group_commit;
 mod keys;
 mod outbox;
@@ -39,6 +40,7 @@ pub use diachain_relayer_types::state::{
     AnchorState, BatchId, OutboxId, OutboxState, SeqRange, StateCounts,
 };
 pub use error::StoreError;
+pub use follower::FollowerRecord;
 pub use group_commit::GroupCommit;
 pub use outbox::{OutboxItem, OutboxMsg};
 pub use redb_store::{RedbStore, RedbStoreOptions};
@@ -146,6 +148,18 @@ pub trait UploaderStore: Send + Sync + 'static {
     fn uploader_by_token(&self, token_hash: &[u8]) -> Result<Option<UploaderRecord>, StoreError>;
     /// Every uploader's device id.
     fn uploader_ids(&self) -> Result<Vec<String>, StoreError>;
+}
+
+/// Nightscout followers' tokens.
+pub trait FollowerStore: Send + Sync + 'static {
+    /// Keeps a follower (sealed under the master key) and indexes its token hashes (removes
+    /// them when it is revoked).
+    fn put_follower(&self, r: &FollowerRecord) -> Result<(), StoreError>;
+    fn follower(&self, id: &str) -> Result<Option<FollowerRecord>, StoreError>;
+    /// The follower whose token, or its SHA-1 hex, hashes (SHA-256) to `hash`.
+    fn follower_by_hash(&self, hash: &[u8]) -> Result<Option<FollowerRecord>, StoreError>;
+    /// A patient's followers, revoked ones too.
+    fn followers_of(&self, patient: &str) -> Result<Vec<FollowerRecord>, StoreError>;
 }
 
 /// Records owed to the chain (accesses served, erasures done) and their states.

@@ -44,6 +44,8 @@ pub(super) fn start(
         store: store.clone(),
         batches: store.clone(),
         erasures: store.clone(),
+        followers: store.clone(),
+        jwt: Default::default(),
         chain: Arc::new(ChainUploaders {
             sender: link.sender.clone(),
             registry_contract: link.registry_contract.clone(),

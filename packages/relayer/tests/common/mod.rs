@@ -1,6 +1,8 @@
 //! Drives the router in process with tower's `oneshot`.
 #![allow(dead_code)]
 
+pub mod nightscout;
+
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use diachain_relayer_api::router;

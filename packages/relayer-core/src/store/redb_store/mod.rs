@@ -7,6 +7,7 @@
 
 mod anchoring;
 mod erasure;
+mod followers;
 mod held_times;
 mod ingest;
 mod outbox;
@@ -27,6 +28,7 @@ use super::{
     IngestOutcome, IngestStore, NewBatch, OutboxId, OutboxItem, OutboxMsg, OutboxState,
     OutboxStore, StateCounts, StoreError, StoredBatch, UploaderStore,
 };
+use super::{FollowerRecord, FollowerStore};
 use tables::WriteTables;
 
 /// Tuning of the redb store.
@@ -127,6 +129,8 @@ impl RedbStore {
         txn.open_table(tables::OUTBOX_IN_FLIGHT)?;
         txn.open_table(tables::UPLOADERS)?;
         txn.open_table(tables::UPLOADER_TOKENS)?;
+        txn.open_table(tables::FOLLOWERS)?;
+        txn.open_table(tables::FOLLOWER_TOKENS)?;
         txn.commit()?;
         Ok(())
     }
@@ -267,6 +271,21 @@ impl UploaderStore for RedbStore {
     }
     fn uploader_ids(&self) -> Result<Vec<String>, StoreError> {
         uploaders::ids(self)
+    }
+}
+
+impl FollowerStore for RedbStore {
+    fn put_follower(&self, r: &FollowerRecord) -> Result<(), StoreError> {
+        followers::put(self, r)
+    }
+    fn follower(&self, id: &str) -> Result<Option<FollowerRecord>, StoreError> {
+        followers::get(self, id)
+    }
+    fn follower_by_hash(&self, hash: &[u8]) -> Result<Option<FollowerRecord>, StoreError> {
+        followers::by_hash(self, hash)
+    }
+    fn followers_of(&self, patient: &str) -> Result<Vec<FollowerRecord>, StoreError> {
+        followers::of_patient(self, patient)
     }
 }
 
