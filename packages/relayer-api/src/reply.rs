@@ -97,3 +97,13 @@ impl IntoResponse for ApiError {
         (status, Json(body)).into_response()
     }
 }
+
+/// A handler's answer: 200 with the JSON of what it computed, or its refusal.
+pub async fn json_or_refusal<T: serde::Serialize>(
+    f: impl std::future::Future<Output = Result<T, ApiError>>,
+) -> Response {
+    match f.await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => e.into_response(),
+    }
+}

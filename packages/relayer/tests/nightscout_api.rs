@@ -31,7 +31,12 @@ async fn status_json_answers_uploaders_without_a_secret() {
     // What uploaders and followers read (cgm-remote-monitor `lib/api/status.js`).
     let t = &a.json["settings"]["thresholds"];
     assert_eq!(
-        (&t["bgHigh"], &t["bgTargetTop"], &t["bgTargetBottom"], &t["bgLow"]),
+        (
+            &t["bgHigh"],
+            &t["bgTargetTop"],
+            &t["bgTargetBottom"],
+            &t["bgLow"]
+        ),
         (&json!(260), &json!(180), &json!(70), &json!(55))
     );
     assert_eq!(a.json["settings"]["units"], "mg/dl");

@@ -30,7 +30,7 @@ use super::nightscout::{disabled, API_SECRET_HEADER};
 use crate::nightscout::follower::{generate, secret_hash, subject, token_hash};
 use crate::nightscout::read::{self, EntryType};
 use crate::nightscout::uploader;
-use crate::reply::{blocking, ApiError};
+use crate::reply::{blocking, json_or_refusal, ApiError};
 use crate::signed::DataRequest;
 use crate::state::{AppState, DataApi, NightscoutApi};
 
@@ -119,10 +119,7 @@ pub(super) async fn get_entries(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    match entries(&app, spec.map(|p| p.0), &headers, &uri).await {
-        Ok(e) => Json(e).into_response(),
-        Err(e) => e.into_response(),
-    }
+    json_or_refusal(entries(&app, spec.map(|p| p.0), &headers, &uri)).await
 }
 
 async fn entries(
@@ -303,10 +300,7 @@ pub(super) async fn authorization_request(
             exp: claims.exp,
         })
     };
-    match answer.await {
-        Ok(a) => Json(a).into_response(),
-        Err(e) => e.into_response(),
-    }
+    json_or_refusal(answer).await
 }
 
 /// `GET /api/v1/verifyauth`: what the credentials may do; always 200, as Nightscout.
@@ -433,10 +427,7 @@ pub(super) async fn list_followers(State(app): State<Arc<AppState>>, req: DataRe
         all.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
         Ok::<_, ApiError>(all.iter().map(info).collect::<Vec<_>>())
     };
-    match answer.await {
-        Ok(a) => Json(a).into_response(),
-        Err(e) => e.into_response(),
-    }
+    json_or_refusal(answer).await
 }
 
 /// `DELETE /v1/patients/{patient}/nightscout/followers/{id}`: its token reads no more (the
@@ -470,8 +461,5 @@ pub(super) async fn revoke_follower(
         }
         Ok::<_, ApiError>(info(&f))
     };
-    match answer.await {
-        Ok(a) => Json(a).into_response(),
-        Err(e) => e.into_response(),
-    }
+    json_or_refusal(answer).await
 }

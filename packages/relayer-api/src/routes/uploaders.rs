@@ -6,8 +6,7 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::response::Response;
 use diachain_relayer_core::store::UploaderRecord;
 use diachain_relayer_types::nightscout::{
     RenameUploader, RevokedUploader, RotatedSecret, UploaderInfo,
@@ -17,14 +16,14 @@ use serde_json::json;
 
 use super::erasure::ensure_patient_or_guardian;
 use crate::nightscout::uploader::{new_secret, uploader_name};
-use crate::reply::{blocking, ApiError};
+use crate::reply::{blocking, json_or_refusal, ApiError};
 use crate::signed::{DataRequest, Signed};
 use crate::state::{AppState, NightscoutApi};
 
 /// `GET /v1/patients/{patient}/nightscout/uploaders`: every uploader of the patient, revoked
 /// ones included, oldest first.
 pub(super) async fn list(State(app): State<Arc<AppState>>, req: DataRequest) -> Response {
-    reply(async {
+    json_or_refusal(async {
         let (ns, signed) = authorised(&app, req).await?;
         let records = of_patient(ns, &signed.patient).await?;
         let mut out = Vec::with_capacity(records.len());
@@ -38,7 +37,7 @@ pub(super) async fn list(State(app): State<Arc<AppState>>, req: DataRequest) -> 
 
 /// `PATCH /v1/patients/{patient}/nightscout/uploaders/{device_id}`: `{"name": …}`.
 pub(super) async fn rename(State(app): State<Arc<AppState>>, req: DataRequest) -> Response {
-    reply(async {
+    json_or_refusal(async {
         let device_id = device_param(&req);
         let (ns, signed) = authorised(&app, req).await?;
         let body: RenameUploader = serde_json::from_slice(&signed.body).map_err(|e| {
@@ -60,7 +59,7 @@ pub(super) async fn rename(State(app): State<Arc<AppState>>, req: DataRequest) -
 /// `POST /v1/patients/{patient}/nightscout/uploaders/{device_id}/secret`: a new secret, shown
 /// only now; the old one no longer uploads.
 pub(super) async fn rotate(State(app): State<Arc<AppState>>, req: DataRequest) -> Response {
-    reply(async {
+    json_or_refusal(async {
         let device_id = device_param(&req);
         let (ns, signed) = authorised(&app, req).await?;
         let mut record = active(ns, &signed.patient, &device_id).await?;
@@ -81,7 +80,7 @@ pub(super) async fn rotate(State(app): State<Arc<AppState>>, req: DataRequest) -
 /// anchored); the answer has the message that ends its binding on chain, which only the patient
 /// may send. Revoking a revoked uploader answers it again.
 pub(super) async fn revoke(State(app): State<Arc<AppState>>, req: DataRequest) -> Response {
-    reply(async {
+    json_or_refusal(async {
         let device_id = device_param(&req);
         let (ns, signed) = authorised(&app, req).await?;
         let mut record = owned(ns, &signed.patient, &device_id).await?;
@@ -102,15 +101,6 @@ pub(super) async fn revoke(State(app): State<Arc<AppState>>, req: DataRequest) -
         })
     })
     .await
-}
-
-async fn reply<T: serde::Serialize>(
-    f: impl std::future::Future<Output = Result<T, ApiError>>,
-) -> Response {
-    match f.await {
-        Ok(v) => Json(v).into_response(),
-        Err(e) => e.into_response(),
-    }
 }
 
 fn device_param(req: &DataRequest) -> String {
