@@ -108,6 +108,8 @@ fi
 # The relayer's e2e tests (tests/e2e/tests/relayer.rs, data_api.rs) run the real binary; its FHIR
 # export is checked by HAPI FHIR's validator.
 export DIACHAIN_FHIR_VALIDATOR=${DIACHAIN_FHIR_VALIDATOR:-$PWD/scripts/fhir-validate.sh}
+# Real Nightscout clients (nightscout-cli, py-nightscout) read back as followers do.
+export DIACHAIN_NIGHTSCOUT_CLIENTS=${DIACHAIN_NIGHTSCOUT_CLIENTS:-$PWD/.tools/py/bin}
 # The relayer and simulator binaries as the unit-test build made them (the relayer's
 # tests/binary.rs and the simulator's tests/help.rs need them, so cargo builds them with the same
 # features; after test.sh nothing is rebuilt).

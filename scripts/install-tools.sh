@@ -2,7 +2,8 @@
 # Installs, on a fresh machine, every tool the wasm build and checks need, and caches them in
 # the repo's ignored .tools/ folder. Re-running is cheap: each tool is installed only when the
 # pinned version is missing.
-#   scripts/install-tools.sh [rust] [wasm-opt] [cosmwasm-check] [fhir] [shellcheck]   (default: all)
+#   scripts/install-tools.sh [rust] [wasm-opt] [cosmwasm-check] [fhir] [shellcheck]
+#                            [nightscout-clients]   (default: all)
 #   - the Rust of rust-toolchain.toml with rustfmt, clippy and the wasm32-unknown-unknown
 #     target (rustup)
 #   - binaryen's wasm-opt (npm package `binaryen`), which lowers bulk-memory ops for wasmvm 3.0
@@ -10,6 +11,8 @@
 #   - the HAPI FHIR validator (tests/fhir-validator, Maven Central, built with the machine's
 #     Java and Maven into .tools/m2), an independent check of the relayer's FHIR export
 #   - shellcheck (Debian package, apt-get), the linter scripts/test.sh runs over scripts/
+#   - real Nightscout clients from PyPI (nightscout-cli, py-nightscout), unchanged, in a Python
+#     virtual environment at .tools/py, for the e2e test of Nightscout followers
 set -euo pipefail
 # shellcheck source=lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
@@ -18,11 +21,11 @@ source scripts/versions.env
 TOOLS="$PWD/.tools"
 mkdir -p "$TOOLS/bin"
 PARTS=("$@")
-[ ${#PARTS[@]} -gt 0 ] || PARTS=(rust wasm-opt cosmwasm-check fhir shellcheck)
+[ ${#PARTS[@]} -gt 0 ] || PARTS=(rust wasm-opt cosmwasm-check fhir shellcheck nightscout-clients)
 for p in "${PARTS[@]}"; do
   case "$p" in
-    rust|wasm-opt|cosmwasm-check|fhir|shellcheck) ;;
-    *) DIE_STATUS=2 die "unknown tool $p (rust, wasm-opt, cosmwasm-check, fhir, shellcheck)" ;;
+    rust|wasm-opt|cosmwasm-check|fhir|shellcheck|nightscout-clients) ;;
+    *) DIE_STATUS=2 die "unknown tool $p (rust, wasm-opt, cosmwasm-check, fhir, shellcheck, nightscout-clients)" ;;
   esac
 done
 # The pinned Rust of rust-toolchain.toml, with rustfmt, clippy and the wasm32 target (rustup
@@ -79,6 +82,20 @@ shellcheck() {
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=600 install -y -qq shellcheck >/dev/null
   fi
   echo "install-tools: shellcheck $(command shellcheck --version | sed -n 's/^version: //p')"
+}
+
+# nightscout-cli and py-nightscout (with aiohttp and pytz) in .tools/py, pinned.
+nightscout_clients() {
+  local py="$TOOLS/py"
+  if [ ! -x "$py/bin/nightscout" ] \
+     || ! "$py/bin/pip" show nightscout-cli 2>/dev/null | grep -qx "Version: $NIGHTSCOUT_CLI_VERSION" \
+     || ! "$py/bin/pip" show py-nightscout 2>/dev/null | grep -qx "Version: $PY_NIGHTSCOUT_VERSION"; then
+    echo "install-tools: installing nightscout-cli $NIGHTSCOUT_CLI_VERSION and py-nightscout $PY_NIGHTSCOUT_VERSION (PyPI) into .tools/py"
+    python3 -m venv "$py"
+    "$py/bin/pip" install --quiet --disable-pip-version-check \
+      "nightscout-cli==$NIGHTSCOUT_CLI_VERSION" "py-nightscout==$PY_NIGHTSCOUT_VERSION"
+  fi
+  echo "install-tools: nightscout-cli $NIGHTSCOUT_CLI_VERSION, py-nightscout $PY_NIGHTSCOUT_VERSION (.tools/py)"
 }
 
 for p in "${PARTS[@]}"; do "${p//-/_}"; done

@@ -51,7 +51,7 @@ background chromium bash -c 'if [ -x /usr/bin/chromium ]; then echo "chromium: $
   L="-o DPkg::Lock::Timeout=600"
   $S apt-get $L update -qq && DEBIAN_FRONTEND=noninteractive $S apt-get $L install -y -qq chromium && /usr/bin/chromium --version'
 # (cosmwasm-check, several minutes of compiling, is built later, beside the e2e step)
-bash scripts/install-tools.sh rust wasm-opt fhir shellcheck
+bash scripts/install-tools.sh rust wasm-opt fhir shellcheck nightscout-clients
 step "cargo fmt --check"
 cargo fmt --all -- --check
 step "shellcheck scripts/ (settings: .shellcheckrc)"

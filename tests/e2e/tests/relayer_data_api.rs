@@ -600,6 +600,108 @@ fn a_nightscout_upload_and_its_backfill_are_anchored_and_served_back_as_fhir_tha
         assert_eq!(att["valueCode"], "relayer-attested");
     }
     hapi_validates(&bundle, &r.dir);
+
+    // A follower reads it back: a family member's address gets a glucose grant, the patient
+    // gives their app a token, and unchanged Nightscout clients from PyPI read through it.
+    let mum = Signer::generate(WASM_PREFIX).unwrap();
+    let grant = grant_glucose(
+        &net,
+        mum.address(),
+        bound_at - 3_600,
+        bound_at + 3_600,
+        3_600,
+    );
+    let path = format!("/v1/patients/{patient_addr}/nightscout/followers");
+    let body = serde_json::json!({ "name": "Mum", "grantee": mum.address() }).to_string();
+    let (code, f) = r.signed(&patient, "POST", &path, None, body.as_bytes());
+    assert_eq!(code, 201, "{f}");
+    let token = f["token"].as_str().unwrap().to_string();
+    let follower_secret = diachain_relayer_api::nightscout::uploader::api_secret_header(&token);
+    let read = nightscout_cli_list(&r, &follower_secret);
+    assert!(
+        read.status.success(),
+        "{}",
+        String::from_utf8_lossy(&read.stderr)
+    );
+    let listed = String::from_utf8_lossy(&read.stdout);
+    let values: Vec<&str> = listed
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.rsplit(',').next())
+        .collect();
+    assert_eq!(
+        values,
+        ["106", "105", "104", "39", "102", "101"],
+        "{listed}"
+    );
+    let status = py_nightscout_status(&r, &format!("token={token}"));
+    assert_eq!(status["apiEnabled"], true, "{status}");
+    assert_eq!(status["settings"]["units"], "mg/dl");
+    // The follower's read is on chain, under its grant.
+    outbox_drained(&r);
+    let log = access_log(&net, &patient_addr);
+    let reads: Vec<&AccessRecord> = log
+        .iter()
+        .filter(|x| x.grantee.as_str() == mum.address())
+        .collect();
+    assert_eq!(reads.len(), 1, "{log:?}");
+    assert_eq!(
+        (reads[0].grant_id, reads[0].scope),
+        (grant, DataScope::Glucose)
+    );
+    // Revoking the grant stops the token.
+    net.execute(
+        "patient",
+        &net.contracts.consent,
+        &consent::ExecuteMsg::RevokeGrant { grant_id: grant },
+    )
+    .expect_ok("revoke the follower's grant");
+    let refused = nightscout_cli_list(&r, &follower_secret);
+    assert!(!refused.status.success(), "a revoked grant still reads");
+}
+
+/// `nightscout list --count 10` (nightscout-cli from PyPI, unchanged) against the relayer, with
+/// `secret` as its API secret (it sends it as given: the SHA-1 hex).
+fn nightscout_cli_list(r: &Relayer, secret: &str) -> std::process::Output {
+    let (host, port) = r.addr.rsplit_once(':').expect("host:port");
+    let home = r.dir.join("nightscout-cli-home");
+    std::fs::create_dir_all(&home).unwrap();
+    std::process::Command::new(nightscout_clients().join("nightscout"))
+        .env("HOME", &home)
+        .env_remove("NIGHTSCOUT_HOST")
+        .env_remove("NIGHTSCOUT_PORT")
+        .env_remove("NIGHTSCOUT_API_SECRET")
+        .args(["--host", host, "--port", port, "--api-secret", secret])
+        .args(["list", "--count", "10"])
+        .output()
+        .expect("run nightscout-cli")
+}
+
+/// The status py-nightscout (Home Assistant's library, unchanged) reads from the relayer.
+fn py_nightscout_status(r: &Relayer, secret: &str) -> Value {
+    let script = format!(
+        "{}/clients/py_nightscout_status.py",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let out = std::process::Command::new(nightscout_clients().join("python"))
+        .arg(script)
+        .arg(format!("http://{}", r.addr))
+        .arg(secret)
+        .output()
+        .expect("run py-nightscout");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Where scripts/install-tools.sh put the Nightscout clients (scripts/e2e.sh names it).
+fn nightscout_clients() -> std::path::PathBuf {
+    std::env::var_os("DIACHAIN_NIGHTSCOUT_CLIENTS")
+        .expect("DIACHAIN_NIGHTSCOUT_CLIENTS names .tools/py/bin (scripts/e2e.sh sets it)")
+        .into()
 }
 
 /// The latest height the relayer's block watcher has seen (`GET /healthz`), 0 if none.
