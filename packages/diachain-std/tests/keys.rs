@@ -184,5 +184,5 @@ fn every_coded_enum_round_trips_and_unknown_codes_are_refused() {
         assert_eq!(KeyAlgorithm::from_code(a.code()), Ok(*a));
     }
     assert!(KeyAlgorithm::from_code(0).is_err());
-    assert!(Trend::from_code(9).is_err());
+    assert!(Trend::from_code(10).is_err());
 }
