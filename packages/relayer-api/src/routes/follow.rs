@@ -368,8 +368,9 @@ async fn create(app: &AppState, req: DataRequest) -> Result<NewFollowerToken, Ap
              someone else.",
         ));
     }
-    // The grantee's grant must allow glucose now (the follower's reads are checked each time).
-    let now = (data.clock)();
+    // The grantee's grant must allow glucose measured now, by the chain's clock (the follower's
+    // reads are checked each time).
+    let now = (app.pipeline.chain_clock)();
     let check = AccessRequest {
         patient: patient.clone(),
         grantee: grantee.clone(),
