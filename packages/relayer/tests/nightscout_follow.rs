@@ -278,3 +278,37 @@ async fn followers_need_a_grant_a_name_and_someone_else_and_reads_need_credentia
         .await;
     assert_eq!(a.code(), "bad_query");
 }
+
+/// A patient has at most 20 live followers; revoking one frees a place.
+#[tokio::test]
+async fn a_patient_has_at_most_twenty_live_followers() {
+    let w = world();
+    let (patient, mum) = (signer(1), signer(2));
+    w.grant(4, &patient, &mum, NOW - 86_400, NOW + 86_400);
+    let max = diachain_relayer_api::routes::MAX_FOLLOWERS_PER_PATIENT;
+    let mut first = String::new();
+    for i in 0..max {
+        let a = w.follow(&patient, &format!("f{i}"), mum.address()).await;
+        assert_eq!(a.status.as_u16(), 201, "{}", a.json);
+        if i == 0 {
+            first = a.json["follower"]["id"].as_str().unwrap().to_string();
+        }
+    }
+    let a = w.follow(&patient, "one-more", mum.address()).await;
+    assert_eq!((a.status.as_u16(), a.code()), (409, "too_many_followers"));
+    let path = format!(
+        "/v1/patients/{}/nightscout/followers/{first}",
+        patient.address()
+    );
+    let a = send(&w.relayer, w.signed(&patient, "DELETE", &path, b"")).await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.json);
+    let a = w.follow(&patient, "one-more", mum.address()).await;
+    assert_eq!(a.status.as_u16(), 201, "{}", a.json);
+    // Someone else's follower is unknown to them.
+    let theirs = format!(
+        "/v1/patients/{}/nightscout/followers/{first}",
+        mum.address()
+    );
+    let a = send(&w.relayer, w.signed(&mum, "DELETE", &theirs, b"")).await;
+    assert_eq!((a.status.as_u16(), a.code()), (404, "unknown_follower"));
+}

@@ -399,7 +399,8 @@ async fn create(app: &AppState, req: DataRequest) -> Result<NewFollowerToken, Ap
     let store = ns.followers.clone();
     let kept = record.clone();
     blocking(move || store.put_follower(&kept)).await?;
-    tracing::info!(patient = %patient, follower = %record.id, "nightscout follower created");
+    // The id holds the name the patient gave the follower: not in the log.
+    tracing::info!(patient = %patient, grantee = %record.grantee, "nightscout follower created");
     Ok(NewFollowerToken {
         follower: info(&record),
         token,
