@@ -10,6 +10,7 @@ use axum::body::Body;
 use axum::http::Request;
 use common::nightscout::*;
 use common::{send, Answer};
+use diachain_relayer_api::nightscout::uploader::api_secret_header_512;
 use diachain_relayer_core::store::{AnchoringStore, UploaderStore};
 use diachain_std::encoding::flags;
 use serde_json::{json, Value};
@@ -189,6 +190,45 @@ async fn secrets_are_per_patient_and_wrong_or_missing_ones_store_nothing() {
         .await;
     assert_eq!((a.status.as_u16(), a.code()), (401, "bad_api_secret"));
     assert_eq!(w.stored_batches(), 1);
+}
+
+/// Nightscout takes `api-secret` as the SHA-1 or the SHA-512 hex of the secret
+/// (cgm-remote-monitor `lib/server/enclave.js` isApiKey); so does the relayer, in any case, and
+/// a rotated secret's SHA-512 goes with its SHA-1.
+#[tokio::test]
+async fn the_api_secret_may_be_the_sha512_hex_of_the_secret() {
+    let w = world();
+    let patient = signer(1);
+    let up = w.uploader(&patient).await;
+    let post = |header: String, t: u64| {
+        let r = Request::post("/api/v1/entries")
+            .header("content-type", "application/json")
+            .header("api-secret", header)
+            .body(Body::from(body(&[sgv(t, 110, None)])))
+            .unwrap();
+        send(&w.relayer, r)
+    };
+    let sha512 = api_secret_header_512(&up.secret);
+    assert_eq!(sha512.len(), 128);
+    let a = post(sha512.to_uppercase(), 20).await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.json);
+    assert_eq!(a.json.as_array().unwrap().len(), 1);
+
+    let rotated = w
+        .manage(
+            &patient,
+            "POST",
+            &format!("{}/{}/secret", uploaders_path(&patient), up.device_id),
+            b"",
+        )
+        .await;
+    assert_eq!(rotated.status.as_u16(), 200, "{}", rotated.json);
+    let a = post(sha512, 15).await;
+    assert_eq!((a.status.as_u16(), a.code()), (401, "bad_api_secret"));
+    let new = rotated.json["api_secret"].as_str().unwrap();
+    let a = post(api_secret_header_512(new), 10).await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.json);
+    assert_eq!(w.readings_of(&patient).await["count"], 2);
 }
 
 #[tokio::test]

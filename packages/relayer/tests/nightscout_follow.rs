@@ -10,7 +10,7 @@ use axum::http::Request;
 use common::nightscout::*;
 use common::{send, Answer};
 use diachain_chain_client::Signer;
-use diachain_relayer_api::nightscout::uploader::api_secret_header;
+use diachain_relayer_api::nightscout::uploader::{api_secret_header, api_secret_header_512};
 use diachain_relayer_core::store::OutboxStore;
 use diachain_relayer_testkit::consent::FakeGrant;
 use diachain_std::DataScope;
@@ -110,6 +110,7 @@ async fn a_follower_reads_glucose_back_as_nightscout_entries_and_each_read_is_re
 
     // The same through every credential apps send.
     let sha1 = api_secret_header(&token);
+    let sha512 = api_secret_header_512(&token).to_uppercase();
     let bearer = w
         .get(&format!("/api/v2/authorization/request/{token}"), &[])
         .await;
@@ -119,6 +120,7 @@ async fn a_follower_reads_glucose_back_as_nightscout_entries_and_each_read_is_re
     let token_secret = format!("token={token}");
     for headers in [
         vec![("api-secret", sha1.as_str())],
+        vec![("api-secret", sha512.as_str())],
         vec![("api-secret", token_secret.as_str())],
         vec![("authorization", jwt.as_str())],
     ] {
@@ -127,7 +129,7 @@ async fn a_follower_reads_glucose_back_as_nightscout_entries_and_each_read_is_re
         assert_eq!(a.json.as_array().unwrap().len(), 1);
         assert_eq!(a.json[0]["sgv"], 131);
     }
-    assert_eq!(w.accesses_recorded(), before + 4);
+    assert_eq!(w.accesses_recorded(), before + 5);
 
     // Finger sticks, and both kinds.
     let a = w

@@ -14,7 +14,7 @@ use diachain_relayer_types::crypto::random_bytes;
 use diachain_std::crypto::sha256;
 use serde::{Deserialize, Serialize};
 
-use super::uploader::api_secret_header;
+use super::uploader::{api_secret_header, api_secret_header_512};
 
 /// Longest subject name in a token.
 pub const MAX_SUBJECT: usize = 10;
@@ -46,6 +46,9 @@ pub fn generate(patient: &str, grantee: &str, subject: &str, now: u64) -> (Follo
         grantee: grantee.to_string(),
         token_hash: Binary::new(sha256(token.as_bytes()).to_vec()),
         secret_hash: Binary::new(secret_hash(&api_secret_header(&token)).to_vec()),
+        secret512_hash: Some(Binary::new(
+            secret_hash(&api_secret_header_512(&token)).to_vec(),
+        )),
         created_at: now,
         revoked_at: None,
     };
@@ -57,9 +60,9 @@ pub fn token_hash(token: &str) -> [u8; 32] {
     sha256(token.trim().as_bytes())
 }
 
-/// The stored hash of an `api-secret` value that is a SHA-1 hex (any case).
-pub fn secret_hash(sha1_hex: &str) -> [u8; 32] {
-    sha256(sha1_hex.trim().to_ascii_lowercase().as_bytes())
+/// The stored hash of an `api-secret` value that is a SHA-1 or SHA-512 hex (any case).
+pub fn secret_hash(hex: &str) -> [u8; 32] {
+    sha256(hex.trim().to_ascii_lowercase().as_bytes())
 }
 
 /// A JWT's claims, as Nightscout issues them.

@@ -64,28 +64,50 @@ pub fn api_secret_header(secret: &str) -> String {
     hex::encode(d.as_ref())
 }
 
+/// The SHA-512 hex of a secret: the other `api-secret` form Nightscout takes.
+pub fn api_secret_header_512(secret: &str) -> String {
+    hex::encode(ring::digest::digest(&ring::digest::SHA512, secret.as_bytes()).as_ref())
+}
+
 /// The stored hash of an `api-secret` header value (case-insensitive hex).
 pub fn token_hash(header: &str) -> [u8; 32] {
     sha256(header.trim().to_ascii_lowercase().as_bytes())
 }
 
-/// A new upload secret (shown once) and the hash the relayer keeps of its `api-secret` header.
-pub fn new_secret() -> (String, Binary) {
+/// A new upload secret (shown once).
+pub struct NewSecret {
+    pub api_secret: String,
+    /// The hash the relayer keeps of its `api-secret` header as SHA-1 hex.
+    pub token_hash: Binary,
+    /// The same, as SHA-512 hex.
+    pub secret512_hash: Binary,
+}
+
+/// A new upload secret and the hashes the relayer keeps of its two `api-secret` forms.
+pub fn new_secret() -> NewSecret {
     let api_secret = hex::encode(random_bytes::<16>());
-    let hash = Binary::new(token_hash(&api_secret_header(&api_secret)).to_vec());
-    (api_secret, hash)
+    NewSecret {
+        token_hash: Binary::new(token_hash(&api_secret_header(&api_secret)).to_vec()),
+        secret512_hash: Binary::new(token_hash(&api_secret_header_512(&api_secret)).to_vec()),
+        api_secret,
+    }
 }
 
 /// A new uploader for `patient`: its record (to keep) and key.
 pub fn generate(patient: &str, now: u64) -> (UploaderRecord, String) {
     let device_id = format!("ns-{}", hex::encode(random_bytes::<8>()));
     let secret: [u8; 32] = random_bytes();
-    let (api_secret, token_hash) = new_secret();
+    let NewSecret {
+        api_secret,
+        token_hash,
+        secret512_hash,
+    } = new_secret();
     let record = UploaderRecord {
         device_id,
         patient: patient.to_string(),
         secret_key: Binary::new(secret.to_vec()),
         token_hash,
+        secret512_hash: Some(secret512_hash),
         created_at: now,
         registered_tx: None,
         name: None,
@@ -168,5 +190,21 @@ mod tests {
         let stored = serde_json::to_string(&a).unwrap();
         assert!(!stored.contains(&sa));
         assert!(!stored.contains(&api_secret_header(&sa)));
+        assert!(!stored.contains(&api_secret_header_512(&sa)));
+    }
+
+    #[test]
+    fn the_sha512_form_is_the_hex_nightscout_compares() {
+        // SHA-512("test"), as Nightscout's enclave.isApiKey compares it
+        // (cgm-remote-monitor lib/server/enclave.js).
+        assert_eq!(
+            api_secret_header_512("test"),
+            "ee26b0dd4af7e749aa1a8ee3c10ae9923f618980772e473f8819a5d4940e0db27ac185f8a0e1d5f84f88bc887fd67b143732c304cc5fa9ad8e6f57f50028a8ff"
+        );
+        let (r, secret) = generate("wasm1p", 1);
+        assert_eq!(
+            r.secret512_hash.as_ref().map(Binary::as_slice),
+            Some(token_hash(&api_secret_header_512(&secret).to_uppercase()).as_slice())
+        );
     }
 }

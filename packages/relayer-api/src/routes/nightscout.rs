@@ -113,7 +113,7 @@ async fn uploader_of(ns: &NightscoutApi, headers: &HeaderMap) -> Result<Uploader
     let Some(secret) = headers.get(API_SECRET_HEADER).and_then(|v| v.to_str().ok()) else {
         return Err(ApiError::new(
             ErrorCode::MissingApiSecret,
-            "Send the api-secret header: the SHA-1 hex of your uploader's secret.",
+            "Send the api-secret header: the SHA-1 (or SHA-512) hex of your uploader's secret.",
         ));
     };
     let hash = token_hash(secret);

@@ -63,8 +63,10 @@ pub(super) async fn rotate(State(app): State<Arc<AppState>>, req: DataRequest) -
         let device_id = device_param(&req);
         let (ns, signed) = authorised(&app, req).await?;
         let mut record = active(ns, &signed.patient, &device_id).await?;
-        let (api_secret, token_hash) = new_secret();
-        record.token_hash = token_hash;
+        let secret = new_secret();
+        record.token_hash = secret.token_hash;
+        record.secret512_hash = Some(secret.secret512_hash);
+        let api_secret = secret.api_secret;
         save(ns, &record).await?;
         tracing::info!(patient = %signed.patient, device_id = %record.device_id, "nightscout uploader secret rotated");
         Ok(RotatedSecret {

@@ -14,6 +14,11 @@ pub struct UploaderRecord {
     /// SHA-256 of the `api-secret` header value (itself the SHA-1 hex of the upload secret):
     /// the upload secret is never kept.
     pub token_hash: Binary,
+    /// SHA-256 of the SHA-512 hex of the upload secret (Nightscout takes either hash as
+    /// `api-secret`); absent for uploaders made before it was kept, until their secret is
+    /// rotated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret512_hash: Option<Binary>,
     /// Unix seconds.
     pub created_at: u64,
     /// The registration transaction, once the chain has it.

@@ -10,7 +10,7 @@ fn aad(id: &str) -> Vec<u8> {
     [b"DIACHAIN/RELAYER/FOLLOWER/v1".as_slice(), id.as_bytes()].concat()
 }
 
-/// Keeps the record; indexes its two hashes unless it is revoked (then they go).
+/// Keeps the record; indexes its hashes unless it is revoked (then they go).
 pub(super) fn put(store: &RedbStore, r: &FollowerRecord) -> Result<(), StoreError> {
     let plain = serde_json::to_vec(r).map_err(|e| StoreError::Corrupt(format!("follower: {e}")))?;
     let sealed = store.keys.seal_secret(&aad(&r.id), &plain)?;
@@ -19,7 +19,10 @@ pub(super) fn put(store: &RedbStore, r: &FollowerRecord) -> Result<(), StoreErro
         let mut t = txn.open_table(tables::FOLLOWERS)?;
         t.insert(r.id.as_str(), sealed.as_slice())?;
         let mut tokens = txn.open_table(tables::FOLLOWER_TOKENS)?;
-        for hash in [&r.token_hash, &r.secret_hash] {
+        for hash in [&r.token_hash, &r.secret_hash]
+            .into_iter()
+            .chain(&r.secret512_hash)
+        {
             if r.revoked_at.is_some() {
                 tokens.remove(hash.as_slice())?;
             } else {

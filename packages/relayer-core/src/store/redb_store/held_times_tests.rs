@@ -78,6 +78,7 @@ fn opening_a_store_made_before_held_times_indexes_its_uploaders() {
             patient: PATIENT.to_string(),
             secret_key: Binary::new(vec![1; 32]),
             token_hash: Binary::new(vec![2; 32]),
+            secret512_hash: None,
             created_at: DAY0,
             registered_tx: None,
             name: None,

@@ -35,7 +35,9 @@ pub(super) fn put(store: &RedbStore, r: &UploaderRecord) -> Result<(), StoreErro
             tokens.remove(k.as_slice())?;
         }
         if r.revoked_at.is_none() {
-            tokens.insert(r.token_hash.as_slice(), r.device_id.as_str())?;
+            for hash in std::iter::once(&r.token_hash).chain(&r.secret512_hash) {
+                tokens.insert(hash.as_slice(), r.device_id.as_str())?;
+            }
         }
     }
     txn.commit()?;
