@@ -231,6 +231,8 @@ export interface RelayerApiTypes {
   SeqRange: SeqRange;
   ServedBatch: ServedBatch;
   SgvValue: SgvValue;
+  SkipLog: SkipLog;
+  SkippedItem: SkippedItem;
   StatusResponse: StatusResponse;
   StoreReport: StoreReport;
   StoredEntry: StoredEntry;
@@ -710,6 +712,45 @@ export interface UploaderInfo {
    * When the patient revoked it (Unix seconds).
    */
   revoked_at: number | null;
+  skipped?: SkipLog;
+}
+/**
+ * The entries, treatments and device statuses an uploader's uploads left out: counted by reason since it was created, and the latest ones one by one.
+ */
+export interface SkipLog {
+  /**
+   * Counts by reason (`too_close`, `day_full`, `malformed`, …, as in the upload's `x-diachain-skip-reasons` header).
+   */
+  by_reason: {
+    [k: string]: number;
+  };
+  /**
+   * The latest left out, newest first, at most [`SkipLog::RECENT`].
+   */
+  recent: SkippedItem[];
+  total: number;
+}
+/**
+ * One item an upload left out.
+ */
+export interface SkippedItem {
+  /**
+   * When the upload came (Unix seconds).
+   */
+  at: number;
+  /**
+   * `entries`, `treatments` or `devicestatus`.
+   */
+  collection: string;
+  /**
+   * The sentence the uploader got.
+   */
+  detail: string;
+  /**
+   * Its position in the upload's body (from 0).
+   */
+  index: number;
+  reason: string;
 }
 /**
  * `POST /v1/patients/{patient}/nightscout/uploaders/{device_id}/secret`: the new secret, shown only now; the old one no longer uploads.

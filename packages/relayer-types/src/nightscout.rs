@@ -35,6 +35,57 @@ pub struct UploaderInfo {
     /// When the patient revoked it (Unix seconds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<u64>,
+    /// What its uploads left out, and why: the patient sees what their app sent that was not
+    /// stored.
+    #[serde(default)]
+    pub skipped: SkipLog,
+}
+
+/// The entries, treatments and device statuses an uploader's uploads left out: counted by
+/// reason since it was created, and the latest ones one by one.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+pub struct SkipLog {
+    pub total: u64,
+    /// Counts by reason (`too_close`, `day_full`, `malformed`, …, as in the upload's
+    /// `x-diachain-skip-reasons` header).
+    pub by_reason: std::collections::BTreeMap<String, u64>,
+    /// The latest left out, newest first, at most [`SkipLog::RECENT`].
+    pub recent: Vec<SkippedItem>,
+}
+
+/// One item an upload left out.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+pub struct SkippedItem {
+    /// When the upload came (Unix seconds).
+    pub at: u64,
+    /// `entries`, `treatments` or `devicestatus`.
+    pub collection: String,
+    /// Its position in the upload's body (from 0).
+    pub index: u64,
+    pub reason: String,
+    /// The sentence the uploader got.
+    pub detail: String,
+}
+
+impl SkipLog {
+    /// Most items kept one by one.
+    pub const RECENT: usize = 50;
+
+    /// Counts `items` (each already stamped) and keeps the newest one by one.
+    pub fn add(&mut self, items: impl IntoIterator<Item = SkippedItem>) {
+        let mut new: Vec<SkippedItem> = Vec::new();
+        for item in items {
+            self.total = self.total.saturating_add(1);
+            let n = self.by_reason.entry(item.reason.clone()).or_default();
+            *n = n.saturating_add(1);
+            new.push(item);
+        }
+        new.reverse();
+        new.truncate(Self::RECENT);
+        new.append(&mut self.recent);
+        new.truncate(Self::RECENT);
+        self.recent = new;
+    }
 }
 
 /// `PATCH /v1/patients/{patient}/nightscout/uploaders/{device_id}`.

@@ -325,6 +325,46 @@ async fn one_bad_entry_never_blocks_the_rest_of_the_upload() {
             &json!(flags::SENSOR_ERROR)
         )
     );
+
+    // The patient sees what was left out in their uploader list; a re-sent queue adds
+    // nothing there (what is already stored is held, not lost), a new bad entry does.
+    let a = w.post(Some(&up.secret), body(&entries)).await;
+    assert_eq!(header(&a, "x-diachain-skipped"), "7");
+    let a = w
+        .post(
+            Some(&up.secret),
+            body(&[json!({"type": "sgv", "sgv": "x"})]),
+        )
+        .await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.json);
+    let list = w
+        .manage(&patient, "GET", &uploaders_path(&patient), b"")
+        .await;
+    let log = &list.json[0]["skipped"];
+    assert_eq!(log["total"], 7, "{log}");
+    assert_eq!(
+        log["by_reason"],
+        json!({"malformed": 5, "in_the_future": 2})
+    );
+    let recent = log["recent"].as_array().unwrap();
+    assert_eq!(recent.len(), 7);
+    assert_eq!(
+        (
+            &recent[0]["index"],
+            &recent[0]["collection"],
+            &recent[0]["reason"]
+        ),
+        (&json!(0), &json!("entries"), &json!("malformed"))
+    );
+    assert_eq!(recent[1]["index"], 5, "newest first, then by position");
+    assert!(recent[2]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("-5 is negative"));
+    // Another patient does not see it.
+    let other = signer(2);
+    let theirs = w.manage(&other, "GET", &uploaders_path(&other), b"").await;
+    assert_eq!(theirs.json, json!([]));
 }
 
 /// xDrip+ configured before its uploader was bound keeps those entries in its queue and sends

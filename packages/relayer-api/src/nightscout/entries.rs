@@ -103,6 +103,12 @@ pub enum SkipReason {
 }
 
 impl SkipReason {
+    /// Whether the item is not held after the upload (what the patient's skip log shows): an
+    /// entry already stored, or the twin of one stored by the same upload, is held.
+    pub fn loses_data(self) -> bool {
+        !matches!(self, SkipReason::AlreadyStored | SkipReason::Duplicate)
+    }
+
     /// The reason's name in responses, logs and `/metrics`.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use diachain_relayer_core::ingest::Rejection;
-use diachain_relayer_core::store::{DataStore, HeldTime, StoreError, UploaderRecord};
+use diachain_relayer_core::store::{DataStore, HeldTime, SkippedItem, StoreError, UploaderRecord};
 use diachain_relayer_types::nightscout::{
     NewUploader, NightscoutSettings, NightscoutStatus, NightscoutThresholds, StoredEntry,
 };
@@ -225,6 +225,8 @@ async fn upload(
     let mut skipped = parsed.skipped;
     skipped.extend(planned.skipped);
     skipped.sort_by_key(|s| s.index);
+    let now = (app.pipeline.clock)();
+    record_skips(ns, &uploader, log_items(&skipped, "entries", now)).await?;
     // Index and reason only: a sentence may hold the entry's glucose value.
     for s in skipped.iter().take(DETAILED_SKIPS) {
         tracing::info!(
@@ -241,6 +243,35 @@ async fn upload(
         "nightscout upload"
     );
     Ok((stored, skipped))
+}
+
+/// The items of an upload's skip list that the patient's skip log keeps: those not held.
+pub(crate) fn log_items(skipped: &[Skipped], collection: &str, at: u64) -> Vec<SkippedItem> {
+    skipped
+        .iter()
+        .filter(|s| s.reason.loses_data())
+        .map(|s| SkippedItem {
+            at,
+            collection: collection.to_string(),
+            index: s.index as u64,
+            reason: s.reason.as_str().to_string(),
+            detail: s.detail.clone(),
+        })
+        .collect()
+}
+
+/// Adds them to the uploader's skip log.
+pub(crate) async fn record_skips(
+    ns: &NightscoutApi,
+    uploader: &UploaderRecord,
+    items: Vec<SkippedItem>,
+) -> Result<(), ApiError> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let store = ns.store.clone();
+    let (patient, device) = (uploader.patient.clone(), uploader.device_id.clone());
+    blocking(move || store.record_skips(&patient, &device, items)).await
 }
 
 /// What the relayer holds for the uploader around the upload's entries: its last sequence

@@ -203,7 +203,16 @@ pub(super) async fn is_bound(app: &AppState, r: &UploaderRecord) -> Result<bool,
 }
 
 async fn info(app: &AppState, r: &UploaderRecord) -> Result<UploaderInfo, ApiError> {
+    let skipped = match app.nightscout.as_deref() {
+        Some(ns) => {
+            let store = ns.store.clone();
+            let (patient, device) = (r.patient.clone(), r.device_id.clone());
+            blocking(move || store.skips(&patient, &device)).await?
+        }
+        None => Default::default(),
+    };
     Ok(UploaderInfo {
+        skipped,
         device_id: r.device_id.clone(),
         name: r.name.clone(),
         created_at: r.created_at,

@@ -36,6 +36,7 @@ mod types;
 mod uploader;
 
 pub use diachain_relayer_types::data::ErasureRecord;
+pub use diachain_relayer_types::nightscout::{SkipLog, SkippedItem};
 pub use diachain_relayer_types::state::{
     AnchorState, BatchId, OutboxId, OutboxState, SeqRange, StateCounts,
 };
@@ -148,6 +149,15 @@ pub trait UploaderStore: Send + Sync + 'static {
     fn uploader_by_token(&self, token_hash: &[u8]) -> Result<Option<UploaderRecord>, StoreError>;
     /// Every uploader's device id.
     fn uploader_ids(&self) -> Result<Vec<String>, StoreError>;
+    /// Adds what an upload of `device_id` (an uploader of `patient`) left out to its skip log.
+    fn record_skips(
+        &self,
+        patient: &str,
+        device_id: &str,
+        items: Vec<SkippedItem>,
+    ) -> Result<(), StoreError>;
+    /// The uploader's skip log (empty if nothing was left out, or the patient erased it).
+    fn skips(&self, patient: &str, device_id: &str) -> Result<SkipLog, StoreError>;
 }
 
 /// Nightscout followers' tokens.

@@ -3,7 +3,7 @@
 use redb::ReadableTable;
 
 use super::tables;
-use super::{held_times, outbox, RedbStore};
+use super::{held_times, outbox, uploaders, RedbStore};
 use crate::store::{ErasureRecord, OutboxMsg, StoreError};
 
 fn encode(r: &ErasureRecord) -> Result<Vec<u8>, StoreError> {
@@ -38,6 +38,7 @@ pub(super) fn erase(
             held_times::forget(&mut held, &b)?;
             batch_count += 1;
         }
+        uploaders::forget_skips(&mut txn.open_table(tables::UPLOADER_SKIPS)?, &patient)?;
         record.batches = batch_count;
         record.readings = reading_count;
         let mut keys = txn.open_table(tables::DATA_KEYS)?;

@@ -67,6 +67,43 @@ fn erasure_forgets_the_held_times_with_the_readings() {
     assert!(held.times.is_empty() && held.newest.is_none(), "{held:?}");
 }
 
+/// An uploader's skip log is kept per patient, sealed, and erased with the patient's data
+/// (its sentences may hold values).
+#[test]
+fn skip_logs_are_kept_per_patient_and_erased_with_the_patient() {
+    use crate::store::SkippedItem;
+    let (_dir, path, master, store) = temp_store();
+    let item = |index: u64| SkippedItem {
+        at: DAY0,
+        collection: "entries".into(),
+        index,
+        reason: "too_close".into(),
+        detail: "measured at 1, 30 s from the sensor reading at 31".into(),
+    };
+    store
+        .record_skips(PATIENT, DEV, (0..60).map(item).collect())
+        .unwrap();
+    store
+        .record_skips("wasm1other", DEV2, vec![item(7)])
+        .unwrap();
+    let log = store.skips(PATIENT, DEV).unwrap();
+    assert_eq!((log.total, log.recent.len()), (60, 50));
+    assert_eq!(log.recent[0].index, 59, "newest first");
+    assert_eq!(log.by_reason["too_close"], 60);
+    assert_eq!(store.skips(PATIENT, DEV2).unwrap().total, 0);
+    drop(store);
+    let raw = std::fs::read(&path).unwrap();
+    assert!(
+        !raw.windows(12).any(|w| w == b"sensor readi"),
+        "the sentences are sealed"
+    );
+    let store = open(&path, &master);
+    let (record, msg) = erasure(PATIENT, DAY0 + 7_200);
+    store.erase_patient(record, msg).unwrap();
+    assert_eq!(store.skips(PATIENT, DEV).unwrap().total, 0);
+    assert_eq!(store.skips("wasm1other", DEV2).unwrap().total, 1);
+}
+
 /// A store whose uploader readings were stored before `held_times` existed: opening it
 /// indexes them, so a re-sent queue is still recognised as held.
 #[test]

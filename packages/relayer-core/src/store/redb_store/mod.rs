@@ -22,13 +22,13 @@ use redb::{Database, Durability, ReadableDatabase, ReadableTable, ReadableTableM
 
 use super::crypto::MasterKey;
 use super::keys::DataKeys;
-use super::UploaderRecord;
 use super::{
     AnchoringStore, BatchId, BatchLookup, DataStore, ErasureRecord, ErasureStore, HeldTimes,
     IngestOutcome, IngestStore, NewBatch, OutboxId, OutboxItem, OutboxMsg, OutboxState,
     OutboxStore, StateCounts, StoreError, StoredBatch, UploaderStore,
 };
 use super::{FollowerRecord, FollowerStore};
+use super::{SkipLog, SkippedItem, UploaderRecord};
 use tables::WriteTables;
 
 /// Tuning of the redb store.
@@ -131,6 +131,7 @@ impl RedbStore {
         txn.open_table(tables::UPLOADER_TOKENS)?;
         txn.open_table(tables::FOLLOWERS)?;
         txn.open_table(tables::FOLLOWER_TOKENS)?;
+        txn.open_table(tables::UPLOADER_SKIPS)?;
         txn.commit()?;
         Ok(())
     }
@@ -268,6 +269,17 @@ impl UploaderStore for RedbStore {
     }
     fn uploader_by_token(&self, token_hash: &[u8]) -> Result<Option<UploaderRecord>, StoreError> {
         uploaders::by_token(self, token_hash)
+    }
+    fn record_skips(
+        &self,
+        patient: &str,
+        device_id: &str,
+        items: Vec<SkippedItem>,
+    ) -> Result<(), StoreError> {
+        uploaders::record_skips(self, patient, device_id, items)
+    }
+    fn skips(&self, patient: &str, device_id: &str) -> Result<SkipLog, StoreError> {
+        uploaders::skips(self, patient, device_id)
     }
     fn uploader_ids(&self) -> Result<Vec<String>, StoreError> {
         uploaders::ids(self)

@@ -18,6 +18,8 @@
 //! | `outbox_queued`, `outbox_in_flight` | item id | () : the outbox's queues |
 //! | `uploaders` | device id | Nightscout uploader (its key), sealed under the master key |
 //! | `uploader_tokens` | SHA-256 of the `api-secret` header | device id |
+//! | `uploader_skips` | (patient, device id) | what the uploader's uploads left out (counts by
+//!   reason, the latest one by one), sealed under the master key; erased with the patient |
 //! | `followers` | follower id | Nightscout follower (its grantee), sealed under the master key |
 //! | `follower_tokens` | SHA-256 of a follower's token, and of its SHA-1 hex | follower id |
 //! | `held_reading_times` | (device id, measured at, seq) | the uploader's millisecond (low 16
@@ -47,6 +49,8 @@ pub(crate) const UPLOADER_TOKENS: TableDefinition<&[u8], &str> =
     TableDefinition::new("uploader_tokens");
 pub(crate) const OUTBOX_IN_FLIGHT: TableDefinition<u64, ()> =
     TableDefinition::new("outbox_in_flight");
+pub(crate) const UPLOADER_SKIPS: TableDefinition<(&str, &str), &[u8]> =
+    TableDefinition::new("uploader_skips");
 pub(crate) const FOLLOWERS: TableDefinition<&str, &[u8]> = TableDefinition::new("followers");
 pub(crate) const FOLLOWER_TOKENS: TableDefinition<&[u8], &str> =
     TableDefinition::new("follower_tokens");

@@ -4,7 +4,7 @@ use redb::ReadableTable;
 
 use super::tables;
 use super::RedbStore;
-use crate::store::{StoreError, UploaderRecord};
+use crate::store::{SkipLog, SkippedItem, StoreError, UploaderRecord};
 
 fn aad(device_id: &str) -> Vec<u8> {
     [
@@ -86,4 +86,89 @@ pub(super) fn ids(store: &RedbStore) -> Result<Vec<String>, StoreError> {
         out.push(entry?.0.value().to_string());
     }
     Ok(out)
+}
+
+fn skips_aad(patient: &str, device_id: &str) -> Vec<u8> {
+    [
+        b"DIACHAIN/RELAYER/UPLOADER-SKIPS/v1".as_slice(),
+        patient.as_bytes(),
+        &[0],
+        device_id.as_bytes(),
+    ]
+    .concat()
+}
+
+fn open_skips(
+    store: &RedbStore,
+    patient: &str,
+    device_id: &str,
+    blob: &[u8],
+) -> Result<SkipLog, StoreError> {
+    let plain = store
+        .keys
+        .open_secret(&skips_aad(patient, device_id), blob)
+        .ok_or_else(|| StoreError::Tampered(format!("skip log of uploader {device_id}")))?;
+    serde_json::from_slice(&plain).map_err(|e| StoreError::Corrupt(format!("skip log: {e}")))
+}
+
+pub(super) fn record_skips(
+    store: &RedbStore,
+    patient: &str,
+    device_id: &str,
+    items: Vec<SkippedItem>,
+) -> Result<(), StoreError> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let txn = store.begin_write()?;
+    {
+        let mut t = txn.open_table(tables::UPLOADER_SKIPS)?;
+        let mut log = match t.get((patient, device_id))? {
+            Some(v) => open_skips(store, patient, device_id, v.value())?,
+            None => SkipLog::default(),
+        };
+        log.add(items);
+        let plain =
+            serde_json::to_vec(&log).map_err(|e| StoreError::Corrupt(format!("skip log: {e}")))?;
+        let sealed = store
+            .keys
+            .seal_secret(&skips_aad(patient, device_id), &plain)?;
+        t.insert((patient, device_id), sealed.as_slice())?;
+    }
+    txn.commit()?;
+    Ok(())
+}
+
+pub(super) fn skips(
+    store: &RedbStore,
+    patient: &str,
+    device_id: &str,
+) -> Result<SkipLog, StoreError> {
+    let txn = store.begin_read()?;
+    let t = txn.open_table(tables::UPLOADER_SKIPS)?;
+    let found = t.get((patient, device_id))?;
+    match found {
+        Some(v) => open_skips(store, patient, device_id, v.value()),
+        None => Ok(SkipLog::default()),
+    }
+}
+
+/// Forgets the skip logs of a patient's uploaders (their sentences may hold values).
+pub(super) fn forget_skips(
+    table: &mut redb::Table<(&'static str, &'static str), &'static [u8]>,
+    patient: &str,
+) -> Result<(), StoreError> {
+    let mut keys: Vec<String> = Vec::new();
+    for entry in table.range((patient, "")..)? {
+        let (k, _) = entry?;
+        let (p, device) = k.value();
+        if p != patient {
+            break;
+        }
+        keys.push(device.to_string());
+    }
+    for d in keys {
+        table.remove((patient, d.as_str()))?;
+    }
+    Ok(())
 }
