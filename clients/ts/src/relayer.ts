@@ -1,7 +1,18 @@
 // A client for the relayer's data API (docs/data-api.md): every request signed as the relayer's
 // auth/request.rs checks it, every refusal surfaced as a `RelayerError` with its code.
 import { utf8Bytes } from './bytes.js';
-import type { DataScope, ErasuresResponse, ErasureView, ErrorBody, ReadingsResponse } from './relayer-types.js';
+import type {
+  DataScope,
+  ErasuresResponse,
+  ErasureView,
+  ErrorBody,
+  NewUploader,
+  ReadingsResponse,
+  RenameUploader,
+  RevokedUploader,
+  RotatedSecret,
+  UploaderInfo,
+} from './relayer-types.js';
 import type { RequestSigner } from './signers.js';
 import { signRequest } from './signers.js';
 
@@ -73,6 +84,36 @@ export class RelayerClient {
     return this.signed('GET', `${patientPath(patient)}/erasures`, '');
   }
 
+  /** The patient's Nightscout uploaders, revoked ones too, oldest first, each with what its
+   * uploads left out (`skipped`). Patient or guardian only. */
+  uploaders(patient: string): Promise<UploaderInfo[]> {
+    return this.signed('GET', uploadersPath(patient), '');
+  }
+
+  /** Creates an uploader (the relayer registers its key on chain). The answer's `api_secret` is
+   * shown only now; the patient then sends `bind_device` to `registry_contract` with their key. */
+  createUploader(patient: string): Promise<NewUploader> {
+    return this.signed('POST', uploadersPath(patient), '');
+  }
+
+  /** Names an uploader (1–40 characters; kept by the relayer, never on chain). */
+  renameUploader(patient: string, deviceId: string, name: string): Promise<UploaderInfo> {
+    const body: RenameUploader = { name };
+    return this.signed('PATCH', uploaderPath(patient, deviceId), '', JSON.stringify(body));
+  }
+
+  /** A new secret for the uploader, shown only now; the old one no longer uploads. */
+  rotateUploaderSecret(patient: string, deviceId: string): Promise<RotatedSecret> {
+    return this.signed('POST', `${uploaderPath(patient, deviceId)}/secret`, '');
+  }
+
+  /** Revokes the uploader (answered again if it is revoked already); when it is still bound, the
+   * answer's `unbind_device` is the message that ends the binding, for the patient to send to
+   * `registry_contract`. */
+  revokeUploader(patient: string, deviceId: string): Promise<RevokedUploader> {
+    return this.signed('DELETE', uploaderPath(patient, deviceId), '');
+  }
+
   /** `/v1/status` (not signed): the relayer's anchoring and outbox state. */
   status(): Promise<Record<string, unknown>> {
     return this.send('GET', '/v1/status', '', {});
@@ -107,6 +148,14 @@ export class RelayerClient {
 
 function patientPath(patient: string): string {
   return `/v1/patients/${encodeURIComponent(patient)}`;
+}
+
+function uploadersPath(patient: string): string {
+  return `${patientPath(patient)}/nightscout/uploaders`;
+}
+
+function uploaderPath(patient: string, deviceId: string): string {
+  return `${uploadersPath(patient)}/${encodeURIComponent(deviceId)}`;
 }
 
 function parseJson(text: string): unknown {

@@ -47,6 +47,45 @@ describe('RelayerClient', () => {
     expect(e).toMatchObject({ status: 403, code: 'grant_revoked', message: 'The grant was revoked.', details: { grant_id: 12 } });
   });
 
+  it('manages the patient\'s Nightscout uploaders with signed requests: list, create, rename, rotate, revoke', async () => {
+    const seen: Seen[] = [];
+    const listed = [{
+      device_id: 'ns-5c1e', name: null, created_at: 1767229200, registered_tx: 'AB12', bound: true, revoked_at: null,
+      skipped: { total: 1, by_reason: { malformed: 1 }, recent: [{ at: 1767229260, collection: 'entries', index: 1, reason: 'malformed', detail: '`sgv` -5 is negative' }] },
+    }];
+    const client = new RelayerClient({ url: 'http://relayer.test', signer, fetch: fake(200, JSON.stringify(listed), seen) });
+    const list = await client.uploaders(PATIENT);
+    expect(list[0]!.skipped!.recent[0]!.reason).toBe('malformed');
+    await client.createUploader(PATIENT);
+    await client.renameUploader(PATIENT, 'ns-5c1e', 'Lena\'s phone');
+    await client.rotateUploaderSecret(PATIENT, 'ns-5c1e');
+    await client.revokeUploader(PATIENT, 'ns-5c1e');
+    const base = `/v1/patients/${PATIENT}/nightscout/uploaders`;
+    expect(seen.map((s) => `${s.method} ${s.url.pathname}${s.url.search}`)).toEqual([
+      `GET ${base}`,
+      `POST ${base}`,
+      `PATCH ${base}/ns-5c1e`,
+      `POST ${base}/ns-5c1e/secret`,
+      `DELETE ${base}/ns-5c1e`,
+    ]);
+    expect(seen.map((s) => s.body)).toEqual(['', '', '{"name":"Lena\'s phone"}', '', '']);
+    expect(seen[2]!.headers['content-type']).toBe('application/json');
+    expect(seen.every(relayerAccepts)).toBe(true);
+    // The signature covers the method and the device's path: another uploader's is refused.
+    expect(relayerAccepts({ ...seen[4]!, method: 'GET' })).toBe(false);
+    expect(relayerAccepts({ ...seen[4]!, url: new URL(`http://relayer.test${base}/ns-other`) })).toBe(false);
+  });
+
+  it('escapes a device id in the path it signs, and surfaces an uploader refusal with its details', async () => {
+    const seen: Seen[] = [];
+    const body = JSON.stringify({ error: 'uploader_revoked', message: 'The uploader ns-1 was revoked at 1767229300.', revoked_at: 1767229300 });
+    const client = new RelayerClient({ url: 'http://relayer.test', signer, fetch: fake(409, body, seen) });
+    const e = await client.rotateUploaderSecret(PATIENT, 'ns/1 x').catch((x: unknown) => x);
+    expect(e).toMatchObject({ status: 409, code: 'uploader_revoked', details: { revoked_at: 1767229300 } });
+    expect(seen[0]!.url.pathname).toBe(`/v1/patients/${PATIENT}/nightscout/uploaders/ns%2F1%20x/secret`);
+    expect(relayerAccepts(seen[0]!)).toBe(true);
+  });
+
   it('names an answer that is not the API\'s, and an unreachable relayer', async () => {
     const html = new RelayerClient({ url: 'http://relayer.test', signer, fetch: fake(502, '<html>bad gateway</html>') });
     await expect(html.status()).rejects.toMatchObject({ code: 'bad_response', status: 502 });
