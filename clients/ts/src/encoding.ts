@@ -23,11 +23,13 @@ export const ROTATE_TAG = utf8Bytes('DIACHAIN/ROTATE/v1');
 
 export const READING_KINDS = {
   glucose: 1, insulin_bolus: 2, insulin_basal: 3, carbohydrates: 4,
-  ketones: 5, device_event: 6, heart_rate: 7, steps: 8,
+  ketones: 5, device_event: 6, heart_rate: 7, steps: 8, temp_basal: 9,
+  therapy_event: 10, uploader_battery: 11, pump_battery: 12, pump_reservoir: 13,
+  pump_status: 14, loop_status: 15,
 } as const;
 export const UNITS = {
   none: 0, mg_per_dl: 1, mmol_per_l: 2, insulin_units: 3,
-  insulin_units_per_hour: 4, grams: 5, beats_per_minute: 6, count: 7,
+  insulin_units_per_hour: 4, grams: 5, beats_per_minute: 6, count: 7, percent: 8,
 } as const;
 export const TRENDS = {
   unknown: 0, double_down: 1, single_down: 2, forty_five_down: 3, flat: 4,
@@ -42,10 +44,19 @@ export const SCOPES = {
 /** The scope a reading of each kind belongs to (`ReadingKind::scope`). */
 export const READING_SCOPES: Record<ReadingKind, ReadingScope> = {
   glucose: 'glucose', ketones: 'glucose',
-  insulin_bolus: 'insulin', insulin_basal: 'insulin',
+  insulin_bolus: 'insulin', insulin_basal: 'insulin', temp_basal: 'insulin',
   carbohydrates: 'nutrition',
   device_event: 'device_events', heart_rate: 'device_events', steps: 'device_events',
+  therapy_event: 'device_events', uploader_battery: 'device_events',
+  pump_battery: 'device_events', pump_reservoir: 'device_events',
+  pump_status: 'device_events', loop_status: 'device_events',
 };
+/** A temporary basal's value (`temp_basal`, U/h): rate in thousandths of U/h × 10,000 + minutes. */
+export function tempBasalParts(value: number): { rateMilli: number; minutes: number } | undefined {
+  if (!Number.isSafeInteger(value) || value < 0) return undefined;
+  const minutes = value % 10_000;
+  return minutes <= 1_440 ? { rateMilli: Math.floor(value / 10_000), minutes } : undefined;
+}
 export const FLAGS = {
   calibration: 0x1, sensorWarmup: 0x2, manualEntry: 0x4,
   belowRange: 0x8, aboveRange: 0x10, backfilled: 0x20, sensorError: 0x40,

@@ -86,7 +86,7 @@ coded_enum!(
         Ketones = 5,
         DeviceEvent = 6,
         HeartRate = 7,
-        Steps = 8,
+        Steps = 8, TempBasal = 9, TherapyEvent = 10, UploaderBattery = 11, PumpBattery = 12, PumpReservoir = 13, PumpStatus = 14, LoopStatus = 15,
     }
 );
 
@@ -101,7 +101,7 @@ coded_enum!(
         InsulinUnitsPerHour = 4,
         Grams = 5,
         BeatsPerMinute = 6,
-        Count = 7,
+        Count = 7, Percent = 8,
     }
 );
 
@@ -121,17 +121,17 @@ coded_enum!(
 );
 
 impl ReadingKind {
-    /// The data scope a reading of this kind belongs to: glucose and ketone measurements are
-    /// glucose (blood chemistry a glucose study reads), insulin doses and basal rates insulin,
-    /// carbohydrates nutrition, and device events, heart rate and steps device events.
+    /// The data scope a reading of this kind belongs to: glucose and ketones glucose (blood
+    /// chemistry a glucose study reads), insulin doses, basal and temporary basal rates insulin,
+    /// carbohydrates nutrition, and every other kind (events, heart rate, steps, statuses) device events.
     pub const fn scope(self) -> DataScope {
         match self {
             ReadingKind::Glucose | ReadingKind::Ketones => DataScope::Glucose,
-            ReadingKind::InsulinBolus | ReadingKind::InsulinBasal => DataScope::Insulin,
-            ReadingKind::Carbohydrates => DataScope::Nutrition,
-            ReadingKind::DeviceEvent | ReadingKind::HeartRate | ReadingKind::Steps => {
-                DataScope::DeviceEvents
+            ReadingKind::InsulinBolus | ReadingKind::InsulinBasal | ReadingKind::TempBasal => {
+                DataScope::Insulin
             }
+            ReadingKind::Carbohydrates => DataScope::Nutrition,
+            _ => DataScope::DeviceEvents,
         }
     }
 }
