@@ -4,7 +4,18 @@ import { RelayerClient } from "@diachain/client";
 import type { AppConfig } from "./config";
 import type { Wallet } from "./wallet";
 
-export type { ErasureView, ProvenReading, ReadingsResponse, ServedBatch } from "@diachain/client";
+export type {
+  ErasureView,
+  NewUploader,
+  ProvenReading,
+  ReadingsResponse,
+  RevokedUploader,
+  RotatedSecret,
+  ServedBatch,
+  SkipLog,
+  SkippedItem,
+  UploaderInfo,
+} from "@diachain/client";
 
 export function relayerFor(cfg: AppConfig, wallet: Wallet): RelayerClient {
   return new RelayerClient({ url: cfg.relayer, signer: wallet.requests });

@@ -4,12 +4,14 @@ import { Devices } from "./Devices";
 import { Erasure } from "./Erasure";
 import { Grants } from "./Grants";
 import { PatientStudies } from "./PatientStudies";
+import { Uploaders } from "./Uploaders";
 
 /** Everything about the signed-in account as a patient. */
 export function PatientView() {
   return (
     <div className="view patient" data-testid="patient-view">
       <Devices />
+      <Uploaders />
       <CoverageCalendar />
       <Grants />
       <AccessLog />
