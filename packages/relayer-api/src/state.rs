@@ -10,7 +10,7 @@ use diachain_relayer_core::health::Health;
 use diachain_relayer_core::ingest::Pipeline;
 use diachain_relayer_core::metrics::Metrics;
 use diachain_relayer_core::store::{
-    AnchoringStore, DataStore, ErasureStore, FollowerStore, OutboxStore, UploaderStore,
+    AnchoringStore, DataStore, ErasureStore, FollowerStore, NsDocStore, OutboxStore, UploaderStore,
 };
 
 use crate::auth::request::RequestAuth;
@@ -79,6 +79,8 @@ pub struct NightscoutApi {
     pub erasures: Arc<dyn ErasureStore>,
     /// Followers' tokens.
     pub followers: Arc<dyn FollowerStore>,
+    /// Treatments, device statuses and profiles as the apps sent them.
+    pub docs: Arc<dyn NsDocStore>,
     /// Signs the JWTs followers exchange their tokens for.
     pub jwt: crate::nightscout::follower::JwtKey,
     pub chain: Arc<dyn UploaderChain>,

@@ -114,6 +114,7 @@ impl TestRelayer {
                 batches: store.clone(),
                 erasures: store.clone(),
                 followers: store.clone(),
+                docs: store.clone(),
                 jwt: Default::default(),
                 chain,
                 uploaders: uploader_ids.clone(),

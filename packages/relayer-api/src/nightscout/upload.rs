@@ -410,6 +410,7 @@ mod tests {
                     seq: i as u64 + 1,
                     millis: 0,
                     meter: false,
+                    record: None,
                 })
                 .collect(),
             // The sensor readings `entries` makes: 100 mg/dL.

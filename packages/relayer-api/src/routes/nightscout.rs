@@ -291,7 +291,9 @@ async fn held_for(
     let (device, patient) = (uploader.device_id.clone(), uploader.patient.clone());
     blocking(move || {
         let last_seq = store.device_head(&device)?.map(|b| b.header.last_seq);
-        let held = store.held_times(&device, from, to)?;
+        let mut held = store.held_times(&device, from, to)?;
+        // The entries' stream: a treatment's or device status's reading is another scope's.
+        held.times.retain(HeldTime::is_entry);
         let latest = latest_values(store.as_ref(), &device, &held.times, &seconds)?;
         let erased_through = erasures.erasures(&patient)?.last().map(|e| e.erased_at);
         Ok(Held {

@@ -30,6 +30,7 @@ mod error;
 mod follower;
 mod group_commit;
 mod keys;
+mod nsdocs;
 mod outbox;
 mod redb_store;
 mod types;
@@ -43,6 +44,7 @@ pub use diachain_relayer_types::state::{
 pub use error::StoreError;
 pub use follower::FollowerRecord;
 pub use group_commit::GroupCommit;
+pub use nsdocs::{DocReading, NsCollection, NsDoc, PutOutcome};
 pub use outbox::{OutboxItem, OutboxMsg};
 pub use redb_store::{RedbStore, RedbStoreOptions};
 pub use types::{HeldTime, HeldTimes, IngestOutcome, NewBatch, StoredBatch};
@@ -170,6 +172,48 @@ pub trait FollowerStore: Send + Sync + 'static {
     fn follower_by_hash(&self, hash: &[u8]) -> Result<Option<FollowerRecord>, StoreError>;
     /// A patient's followers, revoked ones too.
     fn followers_of(&self, patient: &str) -> Result<Vec<FollowerRecord>, StoreError>;
+}
+
+/// Nightscout documents (treatments, device statuses, profiles) of a patient's uploaders.
+pub trait NsDocStore: Send + Sync + 'static {
+    /// Keeps `doc`, replacing the patient's document of the collection with its identifier.
+    fn put_ns_doc(
+        &self,
+        patient: &str,
+        collection: NsCollection,
+        doc: &NsDoc,
+    ) -> Result<PutOutcome, StoreError>;
+    fn ns_doc(
+        &self,
+        patient: &str,
+        collection: NsCollection,
+        identifier: &str,
+    ) -> Result<Option<NsDoc>, StoreError>;
+    /// The documents whose time is in `period_ms` (inclusive), oldest or newest first, at most
+    /// `limit`.
+    fn ns_docs(
+        &self,
+        patient: &str,
+        collection: NsCollection,
+        period_ms: (u64, u64),
+        limit: usize,
+        newest_first: bool,
+    ) -> Result<Vec<NsDoc>, StoreError>;
+    /// The documents changed after `after_ms`, in the order of their last change, at most
+    /// `limit`.
+    fn ns_docs_modified_after(
+        &self,
+        patient: &str,
+        collection: NsCollection,
+        after_ms: u64,
+        limit: usize,
+    ) -> Result<Vec<NsDoc>, StoreError>;
+    /// The last change of any of the patient's documents of the collection.
+    fn ns_last_modified(
+        &self,
+        patient: &str,
+        collection: NsCollection,
+    ) -> Result<Option<u64>, StoreError>;
 }
 
 /// Records owed to the chain (accesses served, erasures done) and their states.

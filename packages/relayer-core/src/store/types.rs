@@ -34,13 +34,23 @@ pub struct NewBatch {
 }
 
 /// One reading held for a device sequenced by arrival: when, which, the millisecond the
-/// uploader stamped it with (the chain proves the second) and whether a meter measured it.
+/// uploader stamped it with (the chain proves the second), whether a meter measured it, and
+/// its kind when it is a record (a treatment's or device status's reading) rather than an
+/// entry (glucose, or a sensor's error code).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HeldTime {
     pub time: u64,
     pub seq: u64,
     pub millis: u16,
     pub meter: bool,
+    pub record: Option<diachain_std::encoding::ReadingKind>,
+}
+
+impl HeldTime {
+    /// An entry's reading (glucose, or a sensor's error code), not a record's.
+    pub fn is_entry(&self) -> bool {
+        self.record.is_none()
+    }
 }
 
 /// The readings held for a device sequenced by arrival, around an upload.

@@ -45,6 +45,7 @@ pub(super) fn start(
         batches: store.clone(),
         erasures: store.clone(),
         followers: store.clone(),
+        docs: store.clone(),
         jwt: Default::default(),
         chain: Arc::new(ChainUploaders {
             sender: link.sender.clone(),

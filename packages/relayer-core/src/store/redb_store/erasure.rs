@@ -3,7 +3,7 @@
 use redb::ReadableTable;
 
 use super::tables;
-use super::{held_times, outbox, uploaders, RedbStore};
+use super::{held_times, nsdocs, outbox, uploaders, RedbStore};
 use crate::store::{ErasureRecord, OutboxMsg, StoreError};
 
 fn encode(r: &ErasureRecord) -> Result<Vec<u8>, StoreError> {
@@ -39,6 +39,7 @@ pub(super) fn erase(
             batch_count += 1;
         }
         uploaders::forget_skips(&mut txn.open_table(tables::UPLOADER_SKIPS)?, &patient)?;
+        nsdocs::forget(&txn, &patient)?;
         record.batches = batch_count;
         record.readings = reading_count;
         let mut keys = txn.open_table(tables::DATA_KEYS)?;

@@ -10,6 +10,7 @@ mod erasure;
 mod followers;
 mod held_times;
 mod ingest;
+mod nsdocs;
 mod outbox;
 mod read;
 mod tables;
@@ -28,6 +29,7 @@ use super::{
     OutboxStore, StateCounts, StoreError, StoredBatch, UploaderStore,
 };
 use super::{FollowerRecord, FollowerStore};
+use super::{NsCollection, NsDoc, NsDocStore, PutOutcome};
 use super::{SkipLog, SkippedItem, UploaderRecord};
 use tables::WriteTables;
 
@@ -132,6 +134,9 @@ impl RedbStore {
         txn.open_table(tables::FOLLOWERS)?;
         txn.open_table(tables::FOLLOWER_TOKENS)?;
         txn.open_table(tables::UPLOADER_SKIPS)?;
+        txn.open_table(tables::NS_DOCS)?;
+        txn.open_table(tables::NS_DOC_IDS)?;
+        txn.open_table(tables::NS_DOC_MODIFIED)?;
         txn.commit()?;
         Ok(())
     }
@@ -324,4 +329,51 @@ mod data_tests;
 #[cfg(test)]
 mod held_times_tests;
 #[cfg(test)]
+mod nsdocs_tests;
+#[cfg(test)]
 mod tests;
+
+impl NsDocStore for RedbStore {
+    fn put_ns_doc(
+        &self,
+        patient: &str,
+        collection: NsCollection,
+        doc: &NsDoc,
+    ) -> Result<PutOutcome, StoreError> {
+        nsdocs::put(self, patient, collection, doc)
+    }
+    fn ns_doc(
+        &self,
+        patient: &str,
+        collection: NsCollection,
+        identifier: &str,
+    ) -> Result<Option<NsDoc>, StoreError> {
+        nsdocs::by_identifier(self, patient, collection, identifier)
+    }
+    fn ns_docs(
+        &self,
+        patient: &str,
+        collection: NsCollection,
+        period_ms: (u64, u64),
+        limit: usize,
+        newest_first: bool,
+    ) -> Result<Vec<NsDoc>, StoreError> {
+        nsdocs::in_period(self, patient, collection, period_ms, limit, newest_first)
+    }
+    fn ns_docs_modified_after(
+        &self,
+        patient: &str,
+        collection: NsCollection,
+        after_ms: u64,
+        limit: usize,
+    ) -> Result<Vec<NsDoc>, StoreError> {
+        nsdocs::modified_after(self, patient, collection, after_ms, limit)
+    }
+    fn ns_last_modified(
+        &self,
+        patient: &str,
+        collection: NsCollection,
+    ) -> Result<Option<u64>, StoreError> {
+        nsdocs::last_modified(self, patient, collection)
+    }
+}

@@ -20,6 +20,12 @@
 //! | `uploader_tokens` | SHA-256 of the `api-secret` header | device id |
 //! | `uploader_skips` | (patient, device id) | what the uploader's uploads left out (counts by
 //!   reason, the latest one by one), sealed under the master key; erased with the patient |
+//! | `ns_docs` | (patient, collection, time ms, document number) | a Nightscout document
+//!   (treatment, device status, profile) sealed under the patient's data key; erased with the
+//!   patient |
+//! | `ns_doc_ids` | (patient, collection, identifier) | (time ms, document number) |
+//! | `ns_doc_modified` | (patient, collection, last change ms, document number) | time ms: for
+//!   API v3 history |
 //! | `followers` | follower id | Nightscout follower (its grantee), sealed under the master key |
 //! | `follower_tokens` | SHA-256 of a follower's token, and of its SHA-1 hex | follower id |
 //! | `held_reading_times` | (device id, measured at, seq) | the uploader's millisecond (low 16
@@ -51,6 +57,12 @@ pub(crate) const OUTBOX_IN_FLIGHT: TableDefinition<u64, ()> =
     TableDefinition::new("outbox_in_flight");
 pub(crate) const UPLOADER_SKIPS: TableDefinition<(&str, &str), &[u8]> =
     TableDefinition::new("uploader_skips");
+pub(crate) const NS_DOCS: TableDefinition<(&str, u8, u64, u64), &[u8]> =
+    TableDefinition::new("ns_docs");
+pub(crate) const NS_DOC_IDS: TableDefinition<(&str, u8, &str), (u64, u64)> =
+    TableDefinition::new("ns_doc_ids");
+pub(crate) const NS_DOC_MODIFIED: TableDefinition<(&str, u8, u64, u64), u64> =
+    TableDefinition::new("ns_doc_modified");
 pub(crate) const FOLLOWERS: TableDefinition<&str, &[u8]> = TableDefinition::new("followers");
 pub(crate) const FOLLOWER_TOKENS: TableDefinition<&[u8], &str> =
     TableDefinition::new("follower_tokens");
