@@ -100,6 +100,9 @@ pub enum SkipReason {
     TooClose,
     /// Its UTC day already holds as many readings of the uploader as the chain counts for it.
     DayFull,
+    /// Another treatment or device status holds a reading of the same kind measured in the
+    /// same second (a reading is one per device, kind and second).
+    SameSecond,
 }
 
 impl SkipReason {
@@ -121,6 +124,7 @@ impl SkipReason {
             SkipReason::AlreadyStored => "already_stored",
             SkipReason::TooClose => "too_close",
             SkipReason::DayFull => "day_full",
+            SkipReason::SameSecond => "same_second",
         }
     }
 }

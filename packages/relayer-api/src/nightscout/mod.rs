@@ -6,5 +6,6 @@
 pub mod entries;
 pub mod follower;
 pub mod read;
+pub mod records;
 pub mod upload;
 pub mod uploader;
