@@ -5,7 +5,8 @@ import { Secp256k1HdWallet } from "@cosmjs/amino";
 import { CosmWasmClient, SigningCosmWasmClient } from "@cosmjs/cosmwasm-stargate";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { GasPrice } from "@cosmjs/stargate";
-import { aminoSigner, signRequest } from "@diachain/client";
+import { aminoSigner, RelayerClient, signRequest } from "@diachain/client";
+import { createHash } from "node:crypto";
 
 /** The chain's present (its latest block's time) in unix seconds: readings are stamped in it,
  * and a local network's clock may have been moved ahead (scripts/chain.sh advance-clock). */
@@ -45,4 +46,58 @@ export async function breakGlassRead(cfg, emergency, patient) {
   await client.execute(emergency.address, consent, { revoke_grant: { grant_id: grantId } }, "auto");
   client.disconnect();
   return { grantId, basis: body.access.basis, count: body.count };
+}
+
+/** A test-keyring account's signing client on chain and its signed relayer client. */
+async function clientsOf(cfg, account) {
+  const wallet = await DirectSecp256k1HdWallet.fromMnemonic(account.mnemonic, { prefix: cfg.prefix });
+  const chain = await SigningCosmWasmClient.connectWithSigner(cfg.rpc, wallet, { gasPrice: GasPrice.fromString(cfg.gasPrice) });
+  const signer = await aminoSigner(await Secp256k1HdWallet.fromMnemonic(account.mnemonic, { prefix: cfg.prefix }));
+  return { chain, relayer: new RelayerClient({ url: cfg.relayer, signer }) };
+}
+
+/** A Nightscout uploader set up as the patient would: created at the relayer (a signed request),
+ * named, bound to them on chain with their key (the relayer's `bind_device` message); returned
+ * once the relayer sees it bound, with its secret and the chain's time of the binding. */
+export async function createBoundUploader(cfg, account, name) {
+  const { chain, relayer } = await clientsOf(cfg, account);
+  try {
+    const created = await relayer.createUploader(account.address);
+    await relayer.renameUploader(account.address, created.device_id, name);
+    await chain.execute(account.address, created.registry_contract, created.bind_device, "auto");
+    const boundAt = await chainNow(cfg);
+    for (let i = 0; i < 40; i++) {
+      const u = (await relayer.uploaders(account.address)).find((x) => x.device_id === created.device_id);
+      if (u?.bound) return { ...created, boundAt };
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    throw new Error(`the relayer does not see the uploader ${created.device_id} bound 20 s after its binding`);
+  } finally {
+    chain.disconnect();
+  }
+}
+
+/** `POST /api/v1/entries` as an uploader app sends it: the SHA-1 hex of its secret as `api-secret`. */
+export async function uploadEntries(cfg, apiSecret, entries) {
+  const res = await fetch(`${cfg.relayer}/api/v1/entries`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "api-secret": createHash("sha1").update(apiSecret).digest("hex") },
+    body: JSON.stringify(entries),
+  });
+  return { status: res.status, body: await res.json(), skipReasons: res.headers.get("x-diachain-skip-reasons") };
+}
+
+/** Revokes the account's uploaders named `name` (those of an earlier run too) and ends their
+ * bindings on chain with the relayer's `unbind_device`, so that runs do not use up the caps. */
+export async function retireUploaders(cfg, account, name) {
+  const { chain, relayer } = await clientsOf(cfg, account);
+  try {
+    for (const u of await relayer.uploaders(account.address)) {
+      if (u.name !== name || (u.revoked_at != null && !u.bound)) continue;
+      const revoked = await relayer.revokeUploader(account.address, u.device_id);
+      if (revoked.unbind_device) await chain.execute(account.address, revoked.registry_contract, revoked.unbind_device, "auto");
+    }
+  } finally {
+    chain.disconnect();
+  }
 }

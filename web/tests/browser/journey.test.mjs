@@ -3,10 +3,11 @@
 // a patient grants a clinician and amends the grant, the clinician sees the verified chart, a
 // tampered reading fails,
 // the patient revokes and the clinician is refused; a sponsor creates and funds a study and the
-// patient joins it; an emergency read shows as break-glass in the access log; an erasure.
+// patient joins it; an emergency read shows as break-glass in the access log; an erasure; the
+// patient's Nightscout uploader shows what its upload left out, and gets a new secret.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { breakGlassRead, chainNow, grantOnChain } from "./chain.mjs";
+import { breakGlassRead, chainNow, createBoundUploader, grantOnChain, retireUploaders, uploadEntries } from "./chain.mjs";
 import { accounts, launch, screenshot, signIn } from "./harness.mjs";
 
 let browser, page, cfg, patient, clinician, sponsor, emergency, patient2;
@@ -198,6 +199,63 @@ describe("dashboard journey", () => {
     await page.getByTestId("erasure-submit").click();
     await pollUntil("the erasure listed", async () => (await section.locator("li").count()) > before, { tries: 15, everyMs: 1000 });
     assert.match(await section.locator("li").last().innerText(), /erased/);
+  });
+
+  it("shows the patient what their Nightscout uploader's upload left out, and gives it a new secret", async () => {
+    const name = "browser-test uploader";
+    await retireUploaders(cfg, patient, name); // an interrupted earlier run's
+    const up = await createBoundUploader(cfg, patient, name);
+    try {
+      // Measured after the binding (an entry before it is skipped as before_binding), by the chain's clock.
+      const t = (up.boundAt + 2) * 1000;
+      const sent = await uploadEntries(cfg, up.api_secret, [
+        { type: "sgv", sgv: 120, date: t, direction: "Flat" },
+        { type: "sgv", sgv: -5, date: t + 1000 },
+      ]);
+      assert.equal(sent.status, 200, JSON.stringify(sent.body));
+      assert.equal(sent.body.length, 1, `one entry stored: ${JSON.stringify(sent.body)}`);
+      assert.equal(sent.skipReasons, "malformed=1");
+
+      await signIn(page, patient, "patient");
+      const card = page.getByTestId(`uploader-${up.device_id}`);
+      const malformed = card.locator('[data-testid=skip-row][data-reason="malformed"]');
+      await pollUntil("the uploader's skip listed", async () => {
+        await page.getByTestId("uploaders-refresh").click();
+        await page.waitForTimeout(500);
+        return (await malformed.count()) > 0;
+      }, { tries: 15, everyMs: 1000 });
+      assert.equal(await card.getAttribute("data-status"), "bound");
+      assert.match(await card.locator("h3").innerText(), new RegExp(name));
+      // The stored entry is not in the log; the malformed one is, with its position and sentence.
+      assert.equal(await card.getByTestId("skips").getAttribute("data-total"), "1");
+      assert.equal(await card.getByTestId("skip-row").count(), 1);
+      assert.equal(await malformed.getAttribute("data-collection"), "entries");
+      assert.equal(await malformed.getAttribute("data-index"), "1");
+      assert.match(await malformed.innerText(), /negative/);
+      const reason = card.locator('[data-testid=skip-reason][data-reason="malformed"]');
+      assert.equal(await reason.getAttribute("data-count"), "1");
+      assert.match(await reason.innerText(), /not readable/);
+
+      // A new secret from the dashboard, shown once: the old one no longer uploads, the new one does.
+      await page.getByTestId(`uploader-rotate-${up.device_id}`).click();
+      const shown = page.locator(`[data-testid=uploader-secret][data-device="${up.device_id}"]`);
+      await shown.waitFor();
+      assert.match(await shown.innerText(), /shown only this once/);
+      const fresh = (await shown.getByTestId("uploader-secret-value").innerText()).trim();
+      assert.ok(fresh.length >= 16 && fresh !== up.api_secret, "a new secret is shown");
+      const cal = [{ type: "cal", date: t + 2000, slope: 1000, intercept: 0, scale: 1 }];
+      const stale = await uploadEntries(cfg, up.api_secret, cal);
+      assert.equal(stale.status, 401, JSON.stringify(stale.body));
+      assert.equal(stale.body.error, "bad_api_secret");
+      const renewed = await uploadEntries(cfg, fresh, cal);
+      assert.equal(renewed.status, 200, JSON.stringify(renewed.body));
+      assert.equal(renewed.skipReasons, "not_stored=1");
+      await screenshot(page, "patient-uploaders");
+      await page.getByTestId("uploader-secret-dismiss").click();
+      assert.equal(await shown.count(), 0, "the secret is gone once dismissed");
+    } finally {
+      await retireUploaders(cfg, patient, name);
+    }
   });
 
   it("raised no uncaught error in the page", () => {
