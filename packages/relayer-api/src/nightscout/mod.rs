@@ -6,6 +6,7 @@
 pub mod entries;
 pub mod follower;
 pub mod read;
+pub mod record_plan;
 pub mod records;
 pub mod upload;
 pub mod uploader;
