@@ -54,7 +54,11 @@ async fn a_preflight_from_a_listed_origin_allows_the_signed_request_headers() {
     assert_eq!(a.status, 204);
     assert_eq!(allowed_origin(&a), Some(DASHBOARD));
     let h = |name| a.headers.get(name).unwrap().to_str().unwrap().to_string();
-    assert_eq!(h(header::ACCESS_CONTROL_ALLOW_METHODS), "GET, POST");
+    // The dashboard renames (PATCH) and revokes (DELETE) uploaders.
+    assert_eq!(
+        h(header::ACCESS_CONTROL_ALLOW_METHODS),
+        "GET, POST, PATCH, DELETE"
+    );
     let allowed = h(header::ACCESS_CONTROL_ALLOW_HEADERS);
     for name in [
         "x-diachain-address",
