@@ -148,7 +148,11 @@ mod tests {
         assert_eq!(therapy_event_name(999), None);
         let mut codes: Vec<u16> = THERAPY_EVENTS.iter().map(|(c, _)| *c).collect();
         codes.dedup();
-        assert_eq!(codes.len(), THERAPY_EVENTS.len(), "codes are unique and in order");
+        assert_eq!(
+            codes.len(),
+            THERAPY_EVENTS.len(),
+            "codes are unique and in order"
+        );
         assert_eq!(coded_value(4), 4_000);
         assert_eq!((code_of(4_000), code_of(4_001)), (Some(4), None));
     }
