@@ -14,7 +14,6 @@ pub mod crypto;
 pub mod de;
 pub mod device;
 pub mod encoding;
-pub mod events;
 pub mod hooks;
 pub mod merkle;
 pub mod pagination;

@@ -10,6 +10,7 @@
 pub mod crypto;
 pub mod data;
 pub mod error;
+pub mod events;
 pub mod gateway;
 pub mod nightscout;
 pub mod proof;

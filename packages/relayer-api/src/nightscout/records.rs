@@ -6,7 +6,7 @@
 //! | --- | --- |
 //! | treatment with `insulin` > 0 (Bolus, Meal Bolus, Correction Bolus, SMB, …) | insulin bolus, U |
 //! | treatment with `carbs` > 0 (Meal Bolus, Carb Correction, …) | carbohydrates, g |
-//! | `Temp Basal` (`absolute`, else `rate`, U/h; `duration` min or `durationInMilliseconds`) | temporary basal, U/h, packed with its minutes (`diachain_std::events`) |
+//! | `Temp Basal` (`absolute`, else `rate`, U/h; `duration` min or `durationInMilliseconds`) | temporary basal, U/h, packed with its minutes (`diachain_relayer_types::events`) |
 //! | any other treatment (Note, Site Change, Sensor Start, Temporary Target, …) | therapy event, its `eventType`'s code |
 //! | device status: `uploaderBattery` (or `uploader.battery`), `pump.battery.percent`, `pump.reservoir`, `pump.status`, `openaps` / `loop` | uploader battery %, pump battery %, reservoir U, pump status code, loop status code: at the document's second + 0, 1, 2, 3, 4 (one device event a second, as the chain spaces them) |
 //! | profile | none: settings, kept by the relayer only |
@@ -19,8 +19,8 @@
 //! with its reason and the others are kept.
 
 use diachain_relayer_core::store::{DocReading, NsCollection};
+use diachain_relayer_types::events::{self, loop_status, pump_status, MAX_TEMP_BASAL_MINUTES};
 use diachain_std::encoding::{ReadingKind, Unit};
-use diachain_std::events::{self, loop_status, pump_status, MAX_TEMP_BASAL_MINUTES};
 use serde_json::{Map, Value};
 
 use super::entries::{EntriesError, SkipReason, Skipped, MAX_FUTURE_MS};

@@ -1,6 +1,6 @@
 //! Treatments and device statuses of the shapes the apps send (sources next to each).
 
-use diachain_std::events::{loop_status, pump_status};
+use diachain_relayer_types::events::{loop_status, pump_status};
 use serde_json::json;
 
 use super::*;

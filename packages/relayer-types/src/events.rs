@@ -5,6 +5,9 @@
 //! site change, a suspended pump), the value is its code here, times 1,000 like every value
 //! (code 4 is stored as 4,000), and the unit is `none`. No text is ever a reading: a note's
 //! words stay with the relayer, off chain.
+//!
+//! They live here, not in `diachain-std`, because the contracts never read a reading's value:
+//! a module added to that crate changes every contract's wasm.
 
 /// Therapy events (`ReadingKind::TherapyEvent`): the care events uploaders log, by code.
 /// Nightscout's `eventType` names, as cgm-remote-monitor's careportal and AndroidAPS
