@@ -5,56 +5,11 @@
 
 mod common;
 
-use axum::body::Body;
-use axum::http::Request;
 use common::nightscout::*;
-use common::{send, Answer};
+use common::send;
 use diachain_chain_client::Signer;
 use diachain_relayer_api::nightscout::uploader::{api_secret_header, api_secret_header_512};
-use diachain_relayer_core::store::OutboxStore;
-use diachain_relayer_testkit::consent::FakeGrant;
-use diachain_std::DataScope;
 use serde_json::json;
-
-impl World {
-    async fn get(&self, path: &str, headers: &[(&str, &str)]) -> Answer {
-        let mut r = Request::get(path);
-        for (k, v) in headers {
-            r = r.header(*k, *v);
-        }
-        send(&self.relayer, r.body(Body::empty()).unwrap()).await
-    }
-
-    /// A grant of glucose from `patient` to `grantee` over `from..=to`.
-    fn grant(&self, id: u64, patient: &Signer, grantee: &Signer, from: u64, to: u64) {
-        self.consent.grant(FakeGrant {
-            id,
-            patient: patient.address().to_string(),
-            grantee: grantee.address().to_string(),
-            scopes: vec![DataScope::Glucose],
-            data_from: from,
-            data_to: to,
-            break_glass: false,
-            revoked: false,
-            expired: false,
-            revoked_by: None,
-        });
-    }
-
-    async fn follow(&self, patient: &Signer, name: &str, grantee: &str) -> Answer {
-        let path = format!("/v1/patients/{}/nightscout/followers", patient.address());
-        let body = json!({ "name": name, "grantee": grantee }).to_string();
-        send(
-            &self.relayer,
-            self.signed(patient, "POST", &path, body.as_bytes()),
-        )
-        .await
-    }
-
-    fn accesses_recorded(&self) -> usize {
-        self.relayer.store.outbox(false, 1_000).unwrap().len()
-    }
-}
 
 /// The patient's uploads: sensor readings 20, 15, 10 and 5 minutes ago (the last stamped
 /// with a millisecond), and a finger stick 12 minutes ago.

@@ -8,5 +8,6 @@ pub mod follower;
 pub mod read;
 pub mod record_plan;
 pub mod records;
+pub mod served;
 pub mod upload;
 pub mod uploader;

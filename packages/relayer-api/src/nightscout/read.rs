@@ -2,8 +2,9 @@
 //! apps send, and the patient's glucose readings as entries.
 //!
 //! Query (cgm-remote-monitor `lib/server/query.js`): `count` (default 10, at most
-//! [`MAX_COUNT`]), `find[date][$gte|$gt|$lte|$lt|$eq]` (milliseconds),
-//! `find[dateString][…]` (RFC 3339), `find[type]` (`sgv`, `mbg`); without a date bound, the
+//! [`MAX_COUNT`]), `find[date][$gte|$gt|$lte|$lt|$eq]` and `find[mills][…]` (milliseconds),
+//! `find[dateString][…]` and `find[created_at][…]` (RFC 3339, or milliseconds; treatments and
+//! device statuses are searched by `created_at`), `find[type]` (`sgv`, `mbg`); without a date bound, the
 //! last [`DEFAULT_DAYS`] days, as Nightscout. Other `find` fields are refused (400) rather than
 //! ignored: an app would otherwise get more than it asked for.
 //!
@@ -99,14 +100,15 @@ pub fn parse(query: &str, now_ms: u64, kind: Option<EntryType>) -> Result<Entrie
             "token" | "secret" => {}
             _ => {
                 let (field, op) = find(&k).ok_or_else(|| {
-                    format!("{k:?} is not a query this server answers (count, find[date], find[dateString], find[type], token)")
+                    format!("{k:?} is not a query this server answers (count, find[date], find[dateString], find[created_at], find[mills], find[type], token)")
                 })?;
                 let ms = match field {
-                    "date" => v
+                    "date" | "mills" => v
                         .parse::<u64>()
                         .map_err(|_| format!("{k} {v:?} is not a time in milliseconds"))?,
                     _ => diachain_chain_client::time::rfc3339_nanos(&v)
                         .map(|ns| ns / 1_000_000)
+                        .or_else(|| v.parse::<u64>().ok())
                         .ok_or_else(|| format!("{k} {v:?} is not an RFC 3339 time"))?,
                 };
                 match op {
@@ -132,7 +134,7 @@ pub fn parse(query: &str, now_ms: u64, kind: Option<EntryType>) -> Result<Entrie
 fn find(key: &str) -> Option<(&str, &str)> {
     let rest = key.strip_prefix("find[")?;
     let (field, rest) = rest.split_once(']')?;
-    if !matches!(field, "date" | "dateString") {
+    if !matches!(field, "date" | "dateString" | "created_at" | "mills") {
         return None;
     }
     let op = match rest {

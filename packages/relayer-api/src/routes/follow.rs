@@ -40,7 +40,7 @@ pub const MAX_FOLLOWERS_PER_PATIENT: usize = 20;
 const SLICE_SECONDS: u64 = 6 * 3600;
 
 /// Who reads: the patient (through their uploader's secret) or a follower.
-enum Reader {
+pub(super) enum Reader {
     Owner { patient: String },
     Follower(FollowerRecord),
 }
@@ -51,7 +51,11 @@ fn unauthorized(code: ErrorCode, message: &str) -> ApiError {
 
 /// The reader a request's credentials name: `Authorization: Bearer <jwt>`, `api-secret`
 /// (an uploader's or a follower token's SHA-1 hex, or `token=<token>`), `?secret=`, `?token=`.
-async fn reader(app: &AppState, headers: &HeaderMap, query: &str) -> Result<Reader, ApiError> {
+pub(super) async fn reader(
+    app: &AppState,
+    headers: &HeaderMap,
+    query: &str,
+) -> Result<Reader, ApiError> {
     let ns = app.nightscout.as_deref().ok_or_else(disabled)?;
     let param = |name: &str| {
         query
@@ -153,7 +157,7 @@ async fn entries(
     let (patient, grant) = match &reader {
         Reader::Owner { patient } => (patient.clone(), None),
         Reader::Follower(f) => {
-            let grant = follower_access(&data, f, &mut q).await?;
+            let grant = follower_access(&data, f, &mut q, DataScope::Glucose).await?;
             (f.patient.clone(), Some((f.grantee.clone(), grant)))
         }
     };
@@ -177,15 +181,16 @@ async fn entries(
 
 /// A follower's read, checked against its grantee's grant; a window reaching outside the
 /// grant's data period is narrowed to it (apps ask for the last days by default).
-async fn follower_access(
+pub(super) async fn follower_access(
     data: &DataApi,
     f: &FollowerRecord,
     q: &mut read::EntriesQuery,
+    scope: DataScope,
 ) -> Result<(u64, u64), ApiError> {
     let request = |q: &read::EntriesQuery| AccessRequest {
         patient: f.patient.clone(),
         grantee: f.grantee.clone(),
-        scope: DataScope::Glucose,
+        scope,
         data_from: q.period().0,
         data_to: q.period().1,
     };
@@ -335,7 +340,8 @@ pub(super) async fn verify_auth(
 }
 
 /// `POST /v1/patients/{patient}/nightscout/followers` `{"name", "grantee"}`: a token for a
-/// follower app (shown once), bound to a grantee whose grant must allow glucose now.
+/// follower app (shown once), bound to a grantee whose grant must allow glucose, insulin,
+/// nutrition or device events now.
 pub(super) async fn create_follower(
     State(app): State<Arc<AppState>>,
     req: DataRequest,
@@ -368,17 +374,37 @@ async fn create(app: &AppState, req: DataRequest) -> Result<NewFollowerToken, Ap
              someone else.",
         ));
     }
-    // The grantee's grant must allow glucose measured now, by the chain's clock (the follower's
-    // reads are checked each time).
+    // The grantee's grant must allow, now by the chain's clock, one of what followers read:
+    // glucose, insulin, nutrition or device events (each read is checked again, per scope).
     let now = (app.pipeline.chain_clock)();
-    let check = AccessRequest {
-        patient: patient.clone(),
-        grantee: grantee.clone(),
-        scope: DataScope::Glucose,
-        data_from: now,
-        data_to: now,
-    };
-    decide(&data, &check).await?;
+    let mut refusal = None;
+    for scope in [
+        DataScope::Glucose,
+        DataScope::Insulin,
+        DataScope::Nutrition,
+        DataScope::DeviceEvents,
+    ] {
+        let check = AccessRequest {
+            patient: patient.clone(),
+            grantee: grantee.clone(),
+            scope,
+            data_from: now,
+            data_to: now,
+        };
+        match decide(&data, &check).await {
+            Ok(_) => {
+                refusal = None;
+                break;
+            }
+            Err(e) if e.code == ErrorCode::ChainUnavailable => return Err(e),
+            Err(e) => {
+                refusal.get_or_insert(e);
+            }
+        }
+    }
+    if let Some(e) = refusal {
+        return Err(e);
+    }
     let store = ns.followers.clone();
     let owner = patient.clone();
     let live = blocking(move || store.followers_of(&owner))

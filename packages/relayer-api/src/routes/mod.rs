@@ -9,6 +9,7 @@ mod fhir;
 mod follow;
 mod nightscout;
 mod ops;
+mod records;
 mod uploaders;
 
 use std::sync::Arc;
@@ -74,6 +75,30 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(
             "/api/v2/authorization/request/{token}",
             get(follow::authorization_request),
+        )
+        .route(
+            "/api/v1/treatments",
+            post(records::post_treatments).get(records::get_treatments),
+        )
+        .route(
+            "/api/v1/treatments.json",
+            post(records::post_treatments).get(records::get_treatments),
+        )
+        .route(
+            "/api/v1/devicestatus",
+            post(records::post_devicestatus).get(records::get_devicestatus),
+        )
+        .route(
+            "/api/v1/devicestatus.json",
+            post(records::post_devicestatus).get(records::get_devicestatus),
+        )
+        .route(
+            "/api/v1/profile",
+            post(records::post_profile).get(records::get_profile),
+        )
+        .route(
+            "/api/v1/profile.json",
+            post(records::post_profile).get(records::get_profile),
         )
         .route("/api/v1/status.json", get(nightscout::status_json))
         .route("/v1/status", get(ops::status))

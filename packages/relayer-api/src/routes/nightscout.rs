@@ -109,7 +109,10 @@ pub(super) async fn post_entries(
     }
 }
 
-async fn uploader_of(ns: &NightscoutApi, headers: &HeaderMap) -> Result<UploaderRecord, ApiError> {
+pub(super) async fn uploader_of(
+    ns: &NightscoutApi,
+    headers: &HeaderMap,
+) -> Result<UploaderRecord, ApiError> {
     let Some(secret) = headers.get(API_SECRET_HEADER).and_then(|v| v.to_str().ok()) else {
         return Err(ApiError::new(
             ErrorCode::MissingApiSecret,
@@ -128,7 +131,7 @@ async fn uploader_of(ns: &NightscoutApi, headers: &HeaderMap) -> Result<Uploader
 pub const SKIPPED_HEADER: &str = "x-diachain-skipped";
 pub const SKIP_REASONS_HEADER: &str = "x-diachain-skip-reasons";
 
-fn skip_headers(headers: &mut HeaderMap, skipped: &[Skipped]) {
+pub(super) fn skip_headers(headers: &mut HeaderMap, skipped: &[Skipped]) {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for s in skipped {
         *counts.entry(s.reason.as_str()).or_default() += 1;
@@ -176,12 +179,7 @@ async fn upload(
 ) -> Result<(Vec<StoredEntry>, Vec<Skipped>), ApiError> {
     let ns = app.nightscout.as_ref().ok_or_else(disabled)?;
     let uploader = uploader_of(ns, headers).await?;
-    let body = Limited::new(body, MAX_ENTRIES_BODY_BYTES)
-        .collect()
-        .await
-        .map_err(|_| too_large())?
-        .to_bytes();
-    let body = decoded(headers, &body)?;
+    let body = read_body(headers, body).await?;
     let now_ms = (app.pipeline.chain_clock)().saturating_mul(1000);
     let parsed =
         entries::parse(&body, now_ms).map_err(|e| ApiError::new(e.code(), e.to_string()))?;
@@ -338,6 +336,16 @@ fn latest_values(
     Ok(out)
 }
 
+/// An upload's body, at most `MAX_ENTRIES_BODY_BYTES`, decompressed if it came gzip-compressed.
+pub(super) async fn read_body(headers: &HeaderMap, body: Body) -> Result<Vec<u8>, ApiError> {
+    let body = Limited::new(body, MAX_ENTRIES_BODY_BYTES)
+        .collect()
+        .await
+        .map_err(|_| too_large())?
+        .to_bytes();
+    decoded(headers, &body)
+}
+
 fn too_large() -> ApiError {
     ApiError::new(
         ErrorCode::BodyTooLarge,
@@ -384,7 +392,7 @@ fn decoded(headers: &HeaderMap, body: &[u8]) -> Result<Vec<u8>, ApiError> {
 
 /// When the uploader was bound to its patient, in whole seconds rounded up (0 when it is not
 /// bound: the pipeline then refuses the upload as it refuses any unbound device).
-async fn bound_since(app: &AppState, device_id: &str) -> Result<u64, ApiError> {
+pub(super) async fn bound_since(app: &AppState, device_id: &str) -> Result<u64, ApiError> {
     let device = app.pipeline.registry.device(device_id).await.map_err(|e| {
         tracing::warn!(error = %e, device = %device_id, "registry lookup failed");
         refused(
@@ -401,7 +409,7 @@ async fn bound_since(app: &AppState, device_id: &str) -> Result<u64, ApiError> {
 
 /// A batch the pipeline refused: its reason, and how many entries were stored before it (a
 /// retry of the same upload stores the rest, never twice).
-fn refused(r: Rejection, stored: usize) -> ApiError {
+pub(super) fn refused(r: Rejection, stored: usize) -> ApiError {
     ApiError::new(r.code(), r.message()).with("stored_entries", stored)
 }
 

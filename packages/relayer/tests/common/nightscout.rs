@@ -9,9 +9,11 @@ use axum::http::Request;
 use diachain_chain_client::{Signer, WASM_PREFIX};
 use diachain_relayer_api::auth::request::{signed_headers, RequestParts};
 use diachain_relayer_api::nightscout::uploader::api_secret_header;
-use diachain_relayer_core::store::AnchoringStore;
+use diachain_relayer_core::store::{AnchoringStore, OutboxStore};
 use diachain_relayer_testkit::consent::FakeConsent;
+use diachain_relayer_testkit::consent::FakeGrant;
 use diachain_relayer_testkit::{TestRelayer, DAY0};
+use diachain_std::DataScope;
 use serde_json::{json, Value};
 
 use super::{send, Answer};
@@ -99,6 +101,14 @@ impl World {
         send(&self.relayer, r.body(Body::from(body)).unwrap()).await
     }
 
+    /// `POST path` with the uploader secret's SHA-1 as `api-secret`.
+    pub async fn post_to(&self, path: &str, secret: &str, body: &Value) -> Answer {
+        let r = Request::post(path)
+            .header("content-type", "application/json")
+            .header("api-secret", api_secret_header(secret));
+        send(&self.relayer, r.body(Body::from(body.to_string())).unwrap()).await
+    }
+
     pub fn stored_batches(&self) -> u64 {
         self.relayer.store.counts().unwrap().pending
     }
@@ -170,4 +180,56 @@ impl World {
 
 pub fn uploaders_path(patient: &Signer) -> String {
     format!("/v1/patients/{}/nightscout/uploaders", patient.address())
+}
+
+impl World {
+    pub async fn get(&self, path: &str, headers: &[(&str, &str)]) -> Answer {
+        let mut r = Request::get(path);
+        for (k, v) in headers {
+            r = r.header(*k, *v);
+        }
+        send(&self.relayer, r.body(Body::empty()).unwrap()).await
+    }
+
+    /// A grant of glucose from `patient` to `grantee` over `from..=to`.
+    pub fn grant(&self, id: u64, patient: &Signer, grantee: &Signer, from: u64, to: u64) {
+        self.grant_scopes(id, patient, grantee, (from, to), &[DataScope::Glucose]);
+    }
+
+    /// A grant of `scopes` from `patient` to `grantee` over `period`.
+    pub fn grant_scopes(
+        &self,
+        id: u64,
+        patient: &Signer,
+        grantee: &Signer,
+        (from, to): (u64, u64),
+        scopes: &[DataScope],
+    ) {
+        self.consent.grant(FakeGrant {
+            id,
+            patient: patient.address().to_string(),
+            grantee: grantee.address().to_string(),
+            scopes: scopes.to_vec(),
+            data_from: from,
+            data_to: to,
+            break_glass: false,
+            revoked: false,
+            expired: false,
+            revoked_by: None,
+        });
+    }
+
+    pub async fn follow(&self, patient: &Signer, name: &str, grantee: &str) -> Answer {
+        let path = format!("/v1/patients/{}/nightscout/followers", patient.address());
+        let body = json!({ "name": name, "grantee": grantee }).to_string();
+        send(
+            &self.relayer,
+            self.signed(patient, "POST", &path, body.as_bytes()),
+        )
+        .await
+    }
+
+    pub fn accesses_recorded(&self) -> usize {
+        self.relayer.store.outbox(false, 1_000).unwrap().len()
+    }
 }
