@@ -643,6 +643,10 @@ export interface ServedBatch {
    * Unix seconds when the relayer received the batch and checked its signature.
    */
   received_at: number;
+  /**
+   * The same in milliseconds (0 for batches received before it was kept): when its readings became the relayer's, Nightscout API v3's `srvModified` of its entries.
+   */
+  received_at_ms?: number;
   signature: Binary;
 }
 /**

@@ -80,6 +80,10 @@ pub struct ServedBatch {
     pub batch_id: BatchId,
     /// Unix seconds when the relayer received the batch and checked its signature.
     pub received_at: u64,
+    /// The same in milliseconds (0 for batches received before it was kept): when its readings
+    /// became the relayer's, Nightscout API v3's `srvModified` of its entries.
+    #[serde(default)]
+    pub received_at_ms: u64,
     pub header: BatchHeader,
     pub signature: Binary,
     pub attestation: Attestation,

@@ -46,6 +46,7 @@ fn served(unit: Unit, values: &[(i64, u16)], anchored: bool) -> ReadingsResponse
         batches: vec![ServedBatch {
             batch_id: 1,
             received_at: DAY0 + 3_600,
+            received_at_ms: (DAY0 + 3_600) * 1000,
             header,
             signature: b.signature,
             attestation: Attestation::DeviceSigned,

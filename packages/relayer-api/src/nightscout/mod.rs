@@ -11,3 +11,4 @@ pub mod records;
 pub mod served;
 pub mod upload;
 pub mod uploader;
+pub mod v3;

@@ -258,6 +258,7 @@ fn served(
     ServedBatch {
         batch_id: b.id,
         received_at: b.received_at,
+        received_at_ms: b.received_at_ms,
         header: b.header,
         signature: b.signature,
         attestation,

@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use diachain_relayer_core::consent::AccessRequest;
-use diachain_relayer_core::store::FollowerRecord;
+use diachain_relayer_core::store::{FollowerRecord, UploaderRecord};
 use diachain_relayer_types::data::ServedBatch;
 use diachain_relayer_types::nightscout::{
     AuthorizationToken, FollowerInfo, NewFollower, NewFollowerToken, StoredEntry, VerifyAuth,
@@ -80,7 +80,10 @@ pub(super) async fn reader(
                  /api/v2/authorization/request/<token> for a new one.",
             )
         })?;
-        return follower(ns, token_hash(&claims.access_token)).await;
+        return Ok(match token_holder(ns, &claims.access_token).await? {
+            Holder::Follower(f) => Reader::Follower(f),
+            Holder::Uploader(u) => Reader::Owner { patient: u.patient },
+        });
     }
     if let Some(secret) = header(API_SECRET_HEADER).or_else(|| param("secret")) {
         if let Some(token) = secret.strip_prefix("token=") {
@@ -101,6 +104,30 @@ pub(super) async fn reader(
         "Send a follower token (?token=, or a bearer token from /api/v2/authorization/request) \
          or the api-secret header.",
     ))
+}
+
+/// Who holds an access token: a follower (its token), or an uploader (its secret: AndroidAPS's
+/// API v3 client signs in with an access token, and an uploader's is its secret).
+pub(super) enum Holder {
+    Follower(FollowerRecord),
+    Uploader(UploaderRecord),
+}
+
+pub(super) async fn token_holder(ns: &NightscoutApi, token: &str) -> Result<Holder, ApiError> {
+    let store = ns.followers.clone();
+    let hash = token_hash(token);
+    if let Some(f) = blocking(move || store.follower_by_hash(&hash)).await? {
+        return Ok(Holder::Follower(f));
+    }
+    let store = ns.store.clone();
+    let hash = uploader::token_hash(&uploader::api_secret_header(token.trim()));
+    match blocking(move || store.uploader_by_token(&hash)).await? {
+        Some(u) => Ok(Holder::Uploader(u)),
+        None => Err(unauthorized(
+            ErrorCode::BadToken,
+            "No follower has this token and no uploader this secret (it may have been revoked or rotated).",
+        )),
+    }
 }
 
 async fn follower(ns: &NightscoutApi, hash: [u8; 32]) -> Result<Reader, ApiError> {
@@ -132,7 +159,7 @@ async fn entries(
     headers: &HeaderMap,
     uri: &Uri,
 ) -> Result<Vec<StoredEntry>, ApiError> {
-    let data = app.data.clone().ok_or_else(ApiError::data_api_disabled)?;
+    app.data.as_ref().ok_or_else(ApiError::data_api_disabled)?;
     let query = uri.query().unwrap_or("");
     let reader = reader(app, headers, query).await?;
     let spec = spec.unwrap_or_default();
@@ -154,7 +181,18 @@ async fn entries(
     if current {
         q.count = 1;
     }
-    let (patient, grant) = match &reader {
+    Ok(read_entries(app, &reader, q).await?.0)
+}
+
+/// The entries `reader` may read for `q`, newest first, and the batches they come from; a
+/// follower's read is checked against its grant and recorded.
+pub(super) async fn read_entries(
+    app: &AppState,
+    reader: &Reader,
+    mut q: read::EntriesQuery,
+) -> Result<(Vec<StoredEntry>, Vec<ServedBatch>), ApiError> {
+    let data = app.data.clone().ok_or_else(ApiError::data_api_disabled)?;
+    let (patient, grant) = match reader {
         Reader::Owner { patient } => (patient.clone(), None),
         Reader::Follower(f) => {
             let grant = follower_access(&data, f, &mut q, DataScope::Glucose).await?;
@@ -176,7 +214,7 @@ async fn entries(
         };
         queue_access(&data, &request, grant_id, at_ns).await?;
     }
-    Ok(answer)
+    Ok((answer, batches))
 }
 
 /// A follower's read, checked against its grantee's grant; a window reaching outside the
@@ -281,26 +319,28 @@ async fn uploader_millis(
     .await
 }
 
-/// `GET /api/v2/authorization/request/{token}`: a JWT for a follower's token (8 hours).
+/// `GET /api/v2/authorization/request/{token}`: a JWT (8 hours) for a follower's token (to
+/// read) or an uploader's secret (to read and write: AndroidAPS's API v3 client).
 pub(super) async fn authorization_request(
     State(app): State<Arc<AppState>>,
     Path(token): Path<String>,
 ) -> Response {
     let answer = async {
         let ns = app.nightscout.as_deref().ok_or_else(disabled)?;
-        let Reader::Follower(f) = follower(ns, token_hash(&token)).await? else {
-            return Err(unauthorized(ErrorCode::BadToken, "Not a follower token."));
+        let (sub, permissions) = match token_holder(ns, &token).await? {
+            Holder::Follower(f) => (
+                f.id.split('-').next().unwrap_or_default().to_string(),
+                ["entries", "treatments", "devicestatus", "profile"]
+                    .map(|c| format!("api:{c}:read"))
+                    .to_vec(),
+            ),
+            Holder::Uploader(_) => ("uploader".to_string(), vec!["*".to_string()]),
         };
         let (jwt, claims) = ns.jwt.issue(&token, (app.pipeline.chain_clock)());
         Ok::<_, ApiError>(AuthorizationToken {
             token: jwt,
-            sub: f.id.split('-').next().unwrap_or_default().to_string(),
-            permission_groups: vec![vec![
-                "api:entries:read".into(),
-                "api:treatments:read".into(),
-                "api:devicestatus:read".into(),
-                "api:profile:read".into(),
-            ]],
+            sub,
+            permission_groups: vec![permissions],
             iat: claims.iat,
             exp: claims.exp,
         })

@@ -11,6 +11,8 @@ mod nightscout;
 mod ops;
 mod records;
 mod uploaders;
+mod v3;
+mod v3_write;
 
 use std::sync::Arc;
 
@@ -101,6 +103,21 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(records::post_profile).get(records::get_profile),
         )
         .route("/api/v1/status.json", get(nightscout::status_json))
+        .route("/api/v3/status", get(v3::status))
+        .route("/api/v3/version", get(v3::status))
+        .route("/api/v3/lastModified", get(v3::last_modified))
+        .route(
+            "/api/v3/{collection}",
+            get(v3::search).post(v3_write::create),
+        )
+        .route("/api/v3/{collection}/history", get(v3::history_all))
+        .route("/api/v3/{collection}/history/{from}", get(v3::history))
+        .route(
+            "/api/v3/{collection}/{identifier}",
+            get(v3_write::read_one)
+                .patch(v3_write::patch)
+                .delete(v3_write::delete),
+        )
         .route("/v1/status", get(ops::status))
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))

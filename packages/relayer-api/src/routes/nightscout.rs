@@ -180,9 +180,20 @@ async fn upload(
     let ns = app.nightscout.as_ref().ok_or_else(disabled)?;
     let uploader = uploader_of(ns, headers).await?;
     let body = read_body(headers, body).await?;
+    upload_entries(app, ns, &uploader, &body).await
+}
+
+/// Stores the entries of `body` that can be stored for `uploader`.
+pub(super) async fn upload_entries(
+    app: &AppState,
+    ns: &NightscoutApi,
+    uploader: &UploaderRecord,
+    body: &[u8],
+) -> Result<(Vec<StoredEntry>, Vec<Skipped>), ApiError> {
+    let uploader = uploader.clone();
     let now_ms = (app.pipeline.chain_clock)().saturating_mul(1000);
     let parsed =
-        entries::parse(&body, now_ms).map_err(|e| ApiError::new(e.code(), e.to_string()))?;
+        entries::parse(body, now_ms).map_err(|e| ApiError::new(e.code(), e.to_string()))?;
     let key = key_of(&uploader)
         .ok_or_else(|| ApiError::store_failed(&StoreError::Tampered(uploader.to_string())))?;
     let bound_since = bound_since(app, &uploader.device_id).await?;

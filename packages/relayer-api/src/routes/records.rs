@@ -343,7 +343,7 @@ async fn get(
         q,
         newest_first: true,
     };
-    Ok(read_docs(app, &reader, read).await?.docs)
+    read_docs(app, &reader, read).await
 }
 
 /// A read of a collection.
@@ -353,20 +353,14 @@ pub(super) struct Read {
     pub newest_first: bool,
 }
 
-/// What a read serves: the documents, as Nightscout answers them.
-pub(super) struct Served {
-    pub docs: Vec<Value>,
-    pub raw: Vec<NsDoc>,
-}
-
-/// The documents `reader` may read, newest (or oldest) first, at most `count`; a follower's
+/// The documents `reader` may read, as Nightscout answers them, newest (or oldest) first, at most `count`; a follower's
 /// read is checked per scope against its grantee's grants (a scope not granted is left out,
 /// with the fields it covers) and recorded on chain per scope served.
 pub(super) async fn read_docs(
     app: &AppState,
     reader: &Reader,
     mut read: Read,
-) -> Result<Served, ApiError> {
+) -> Result<Vec<Value>, ApiError> {
     let data = app.data.clone().ok_or_else(ApiError::data_api_disabled)?;
     let ns = app.nightscout.as_deref().ok_or_else(disabled)?;
     let (patient, grants) = match reader {
@@ -429,10 +423,7 @@ pub(super) async fn read_docs(
             queue_access(&data, &request, grant_id, at_ns).await?;
         }
     }
-    Ok(Served {
-        docs: out,
-        raw: docs,
-    })
+    Ok(out)
 }
 
 /// The anchored values of the documents' readings in `scopes`.
