@@ -20,6 +20,7 @@
 pub mod bench;
 pub mod journey;
 pub mod migration;
+pub mod nightscout;
 pub mod previous_release;
 pub mod relayer;
 

@@ -53,6 +53,17 @@ pub fn http_with(
     headers: &[(&str, String)],
     body: &[u8],
 ) -> Result<(u16, String), String> {
+    http_full(addr, method, path, headers, body).map(|(status, _, body)| (status, body))
+}
+
+/// [`http_with`], with the answer's header lines too.
+pub fn http_full(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, String)],
+    body: &[u8],
+) -> Result<(u16, String, String), String> {
     let mut s = TcpStream::connect(addr).map_err(|e| format!("{addr}: {e}"))?;
     s.set_read_timeout(Some(Duration::from_secs(30))).ok();
     let extra: String = headers
@@ -75,8 +86,8 @@ pub fn http_with(
         .nth(1)
         .and_then(|c| c.parse().ok())
         .ok_or_else(|| format!("no HTTP status in {out:?}"))?;
-    let body = out.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    Ok((status, body.to_string()))
+    let (head, body) = out.split_once("\r\n\r\n").unwrap_or((out.as_str(), ""));
+    Ok((status, head.to_string(), body.to_string()))
 }
 
 /// A relayer process over a store directory that outlives it.

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use cosmwasm_std::{Binary, Timestamp};
 use diachain_chain_client::{Signer, WASM_PREFIX};
+use diachain_e2e::nightscout::{self as ns, Aaps};
 use diachain_e2e::relayer::{chain, gateways, post_round, work_dir, Relayer};
 use diachain_e2e::Network;
 use diachain_relayer_types::ReadingJson;
@@ -75,6 +76,18 @@ fn start(net: &Network, name: &str, port: u16) -> Relayer {
 /// The patient grants `grantee` treatment access to glucose measured in `from..=to`, for
 /// `for_secs` from now; the grant's id.
 fn grant_glucose(net: &Network, grantee: &str, from: u64, to: u64, for_secs: u64) -> u64 {
+    grant(net, grantee, &[DataScope::Glucose], (from, to), for_secs)
+}
+
+/// The patient grants `grantee` treatment access to `scopes` measured in `from..=to`, for
+/// `for_secs` from now; the grant's id.
+fn grant(
+    net: &Network,
+    grantee: &str,
+    scopes: &[DataScope],
+    (from, to): (u64, u64),
+    for_secs: u64,
+) -> u64 {
     let (_, now) = net.status().unwrap();
     let tx = net
         .execute(
@@ -83,7 +96,7 @@ fn grant_glucose(net: &Network, grantee: &str, from: u64, to: u64, for_secs: u64
             &consent::ExecuteMsg::Grant {
                 patient: None,
                 grantee: grantee.to_string(),
-                scopes: vec![DataScope::Glucose],
+                scopes: scopes.to_vec(),
                 purpose: Purpose::Treatment,
                 study_id: None,
                 data_from: Timestamp::from_seconds(from),
@@ -617,7 +630,7 @@ fn a_nightscout_upload_and_its_backfill_are_anchored_and_served_back_as_fhir_tha
     assert_eq!(code, 201, "{f}");
     let token = f["token"].as_str().unwrap().to_string();
     let follower_secret = diachain_relayer_api::nightscout::uploader::api_secret_header(&token);
-    let read = nightscout_cli_list(&r, &follower_secret);
+    let read = ns::cli_list(&r, &follower_secret);
     assert!(
         read.status.success(),
         "{}",
@@ -634,7 +647,7 @@ fn a_nightscout_upload_and_its_backfill_are_anchored_and_served_back_as_fhir_tha
         ["106", "105", "104", "39", "102", "101"],
         "{listed}"
     );
-    let status = py_nightscout_status(&r, &format!("token={token}"));
+    let status = ns::py_nightscout(&r, "py_nightscout_status.py", &format!("token={token}"));
     assert_eq!(status["apiEnabled"], true, "{status}");
     assert_eq!(status["settings"]["units"], "mg/dl");
     // The follower's read is on chain, under its grant.
@@ -656,52 +669,186 @@ fn a_nightscout_upload_and_its_backfill_are_anchored_and_served_back_as_fhir_tha
         &consent::ExecuteMsg::RevokeGrant { grant_id: grant },
     )
     .expect_ok("revoke the follower's grant");
-    let refused = nightscout_cli_list(&r, &follower_secret);
+    let refused = ns::cli_list(&r, &follower_secret);
     assert!(!refused.status.success(), "a revoked grant still reads");
+
+    treatments_device_status_and_profiles(&net, &r, &patient, secret, bound_at);
 }
 
-/// `nightscout list --count 10` (nightscout-cli from PyPI, unchanged) against the relayer, with
-/// `secret` as its API secret (it sends it as given: the SHA-1 hex).
-fn nightscout_cli_list(r: &Relayer, secret: &str) -> std::process::Output {
-    let (host, port) = r.addr.rsplit_once(':').expect("host:port");
-    let home = r.dir.join("nightscout-cli-home");
-    std::fs::create_dir_all(&home).unwrap();
-    std::process::Command::new(nightscout_clients().join("nightscout"))
-        .env("HOME", &home)
-        .env_remove("NIGHTSCOUT_HOST")
-        .env_remove("NIGHTSCOUT_PORT")
-        .env_remove("NIGHTSCOUT_API_SECRET")
-        .args(["--host", host, "--port", port, "--api-secret", secret])
-        .args(["list", "--count", "10"])
-        .output()
-        .expect("run nightscout-cli")
-}
-
-/// The status py-nightscout (Home Assistant's library, unchanged) reads from the relayer.
-fn py_nightscout_status(r: &Relayer, secret: &str) -> Value {
-    let script = format!(
-        "{}/clients/py_nightscout_status.py",
-        env!("CARGO_MANIFEST_DIR")
+/// The same uploader's treatments, device status and profile (API v1, as xDrip+ and Loop post
+/// them) and AndroidAPS's API v3 calls replayed: anchored on chain, and read back through a
+/// follower token by py-nightscout (unchanged), each scope's read recorded under the grant.
+fn treatments_device_status_and_profiles(
+    net: &Network,
+    r: &Relayer,
+    patient: &Signer,
+    secret: &str,
+    bound_at: u64,
+) {
+    let header = diachain_relayer_api::nightscout::uploader::api_secret_header(secret);
+    let ms = |after: u64| (bound_at + after) * 1000;
+    let post = |path: &str, body: Value| {
+        let (code, text) = diachain_e2e::relayer::http_with(
+            &r.addr,
+            "POST",
+            path,
+            &[("api-secret", header.clone())],
+            body.to_string().as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(code, 200, "{path}: {text}");
+        serde_json::from_str::<Value>(&text).unwrap()
+    };
+    let kept = post(
+        "/api/v1/treatments",
+        serde_json::json!([
+            {"eventType": "Meal Bolus", "insulin": 5.5, "carbs": 60, "date": ms(90), "enteredBy": "xdrip"},
+            {"eventType": "Temp Basal", "absolute": 1.5, "rate": 1.5, "duration": 30, "date": ms(150)},
+            {"eventType": "Site Change", "notes": "left side", "date": ms(210), "enteredBy": "xdrip"},
+        ]),
     );
-    let out = std::process::Command::new(nightscout_clients().join("python"))
-        .arg(script)
-        .arg(format!("http://{}", r.addr))
-        .arg(secret)
-        .output()
-        .expect("run py-nightscout");
+    assert_eq!(kept.as_array().unwrap().len(), 3, "{kept}");
+    post(
+        "/api/v1/devicestatus",
+        serde_json::json!({"device": "loop://iPhone", "date": ms(270), "uploader": {"battery": 64},
+            "pump": {"reservoir": 120.5, "battery": {"percent": 75}, "status": {"suspended": false}}}),
+    );
+    post(
+        "/api/v1/profile",
+        serde_json::json!({"defaultProfile": "Default", "date": ms(30),
+            "startDate": diachain_chain_client::time::rfc3339_ms(ms(30)),
+            "store": {"Default": {"dia": 5.0, "units": "mg/dl", "timezone": "UTC",
+                      "basal": [{"time": "00:00", "timeAsSeconds": 0, "value": 0.9}]}}}),
+    );
+
+    // AndroidAPS (NSClient v3), its access token the uploader's secret.
+    let aaps = Aaps::sign_in(r, secret);
+    let (code, status) = aaps.call("GET", "/api/v3/status", None);
+    assert_eq!(code, 200, "{status}");
+    assert_eq!(status["result"]["apiPermissions"]["settings"], "crud");
+    let smb = serde_json::json!({"eventType": "Correction Bolus", "insulin": 0.4, "type": "SMB",
+        "date": ms(330), "utcOffset": 0, "isValid": true, "isReadOnly": false, "app": "AAPS"});
+    let (code, created) = aaps.call("POST", "/api/v3/treatments", Some(&smb));
+    assert_eq!(code, 201, "{created}");
+    let (code, again) = aaps.call("POST", "/api/v3/treatments", Some(&smb));
+    assert_eq!(
+        (code, &again["isDeduplication"]),
+        (200, &serde_json::json!(true))
+    );
+    let (code, etag, page) =
+        aaps.call_with_etag("GET", "/api/v3/treatments/history/0?limit=500", None);
+    assert_eq!(code, 200, "{page}");
+    assert_eq!(page["result"].as_array().unwrap().len(), 4, "{page}");
+    let etag = etag.expect("an ETag");
+    let last: u64 = etag[3..etag.len() - 1].parse().expect("W/\"<ms>\"");
+    assert_eq!(
+        Some(last),
+        page["result"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|d| d["srvModified"].as_u64())
+            .max()
+    );
+    let (code, changes) = aaps.call("GET", "/api/v3/lastModified", None);
+    assert_eq!(code, 200);
     assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        changes["result"]["collections"]["treatments"]
+            .as_u64()
+            .is_some(),
+        "{changes}"
     );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
-/// Where scripts/install-tools.sh put the Nightscout clients (scripts/e2e.sh names it).
-fn nightscout_clients() -> std::path::PathBuf {
-    std::env::var_os("DIACHAIN_NIGHTSCOUT_CLIENTS")
-        .expect("DIACHAIN_NIGHTSCOUT_CLIENTS names .tools/py/bin (scripts/e2e.sh sets it)")
-        .into()
+    // Every reading anchored: the uploader's last batch is on chain.
+    assert_eq!(r.drained(Duration::from_secs(120)).3, 0, "nothing failed");
+    let insulin = {
+        let q = format!("scope=insulin&from={}&to={}", bound_at, bound_at + 400);
+        let (code, v) = r.signed(
+            patient,
+            "GET",
+            &readings_path(patient.address()),
+            Some(&q),
+            b"",
+        );
+        assert_eq!(code, 200, "{v}");
+        v
+    };
+    assert_eq!(
+        insulin["count"], 3,
+        "two boluses and a temporary basal: {insulin}"
+    );
+    for b in insulin["batches"].as_array().unwrap() {
+        assert_eq!(b["anchoring"]["state"], "anchored", "{b}");
+    }
+
+    // A follower with a grant of every scope reads it all with py-nightscout.
+    let dad = Signer::generate(WASM_PREFIX).unwrap();
+    let scopes = [
+        DataScope::Glucose,
+        DataScope::Insulin,
+        DataScope::Nutrition,
+        DataScope::DeviceEvents,
+    ];
+    let grant_id = grant(
+        net,
+        dad.address(),
+        &scopes,
+        (bound_at - 3_600, bound_at + 3_600),
+        3_600,
+    );
+    let path = format!("/v1/patients/{}/nightscout/followers", patient.address());
+    let body = serde_json::json!({ "name": "Dad", "grantee": dad.address() }).to_string();
+    let (code, f) = r.signed(patient, "POST", &path, None, body.as_bytes());
+    assert_eq!(code, 201, "{f}");
+    let token = f["token"].as_str().unwrap().to_string();
+    let read = ns::py_nightscout(r, "py_nightscout_read.py", &format!("token={token}"));
+    let t = read["treatments"].as_array().unwrap();
+    let types: Vec<&str> = t.iter().map(|x| x["eventType"].as_str().unwrap()).collect();
+    assert_eq!(
+        types,
+        [
+            "Correction Bolus",
+            "Site Change",
+            "Temp Basal",
+            "Meal Bolus"
+        ],
+        "{read}"
+    );
+    assert_eq!(
+        (&t[3]["insulin"], &t[3]["carbs"]),
+        (&serde_json::json!(5.5), &serde_json::json!(60.0))
+    );
+    assert_eq!(
+        (&t[2]["rate"], &t[2]["duration"]),
+        (&serde_json::json!(1.5), &serde_json::json!(30))
+    );
+    let d = &read["devicestatus"][0];
+    assert_eq!(
+        (&d["reservoir"], &d["pumpBattery"], &d["uploaderBattery"]),
+        (
+            &serde_json::json!(120.5),
+            &serde_json::json!(75.0),
+            &serde_json::json!(64.0)
+        ),
+        "{read}"
+    );
+    assert_eq!(read["profiles"][0]["dia"], 5.0, "{read}");
+    outbox_drained(r);
+    let scopes_read: std::collections::BTreeSet<DataScope> = access_log(net, patient.address())
+        .iter()
+        .filter(|x| x.grantee.as_str() == dad.address() && x.grant_id == grant_id)
+        .map(|x| x.scope)
+        .collect();
+    assert_eq!(
+        scopes_read,
+        [
+            DataScope::Insulin,
+            DataScope::Nutrition,
+            DataScope::DeviceEvents
+        ]
+        .into(),
+        "each scope's read is on chain"
+    );
 }
 
 /// The latest height the relayer's block watcher has seen (`GET /healthz`), 0 if none.
