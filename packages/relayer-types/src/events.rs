@@ -107,6 +107,12 @@ pub fn temp_basal_parts(value: i64) -> Option<(i64, u32)> {
     (minutes <= MAX_TEMP_BASAL_MINUTES).then_some((value / MINUTES_RADIX, minutes))
 }
 
+/// The value of a correction that withdraws a record reading: its document was deleted, or
+/// changed so that it no longer holds the reading (a meal bolus edited to no carbohydrates).
+/// Every record kind's values are 0 or more, so it is never a measurement; served, the reading
+/// is absent.
+pub const WITHDRAWN: i64 = -1;
+
 /// A coded value (a therapy event, a pump or loop status) as a reading's value.
 pub const fn coded_value(code: u16) -> i64 {
     code as i64 * 1_000

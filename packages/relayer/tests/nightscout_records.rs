@@ -347,3 +347,112 @@ async fn bad_treatments_are_skipped_on_their_own_and_logged_for_the_patient() {
     let a = w.post_to("/api/v1/treatments", "wrong", &body).await;
     assert_eq!((a.status.as_u16(), a.code()), (401, "bad_api_secret"));
 }
+
+fn values_in(v: &Value) -> Vec<(i64, u64)> {
+    v["batches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|b| b["readings"].as_array().unwrap())
+        .map(|r| {
+            (
+                r["reading"]["value"].as_i64().unwrap(),
+                r["reading"]["flags"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// A meal bolus edited to no carbohydrates withdraws its carbohydrates reading (an anchored
+/// correction), and xDrip+'s delete withdraws the rest: nothing of it is served any more.
+#[tokio::test]
+async fn an_edited_or_deleted_treatment_withdraws_its_readings() {
+    let w = world();
+    let patient = signer(1);
+    let up = w.uploader(&patient).await;
+    let meal = json!({"eventType": "Meal Bolus", "insulin": 5, "carbs": 60, "date": ms(20),
+                      "uuid": "c0ffee-xdrip"});
+    let a = w.post_to("/api/v1/treatments", &up.secret, &meal).await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.json);
+    let mut edited = meal.clone();
+    edited.as_object_mut().unwrap().remove("carbs");
+    let a = w.post_to("/api/v1/treatments", &up.secret, &edited).await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.json);
+    let carbs = values_in(&w.readings_in(&patient, "nutrition").await);
+    assert_eq!(
+        carbs,
+        [(60_000, 0), (-1, u64::from(flags::CORRECTION))],
+        "withdrawn, history kept"
+    );
+    let got = w
+        .get("/api/v1/treatments", &[("api-secret", &api(&up.secret))])
+        .await;
+    assert_eq!(got.json.as_array().unwrap().len(), 1);
+    assert!(got.json[0].get("carbs").is_none(), "{}", got.json);
+    assert_eq!(got.json[0]["insulin"], 5.0);
+
+    // xDrip+ deletes it (`DELETE /api/v1/treatments/<uuid>`).
+    let r = axum::http::Request::delete("/api/v1/treatments/c0ffee-xdrip")
+        .header("api-secret", api(&up.secret))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let a = common::send(&w.relayer, r).await;
+    assert_eq!(
+        (a.status.as_u16(), &a.json["deleted"]),
+        (200, &json!(1)),
+        "{}",
+        a.json
+    );
+    let insulin = values_in(&w.readings_in(&patient, "insulin").await);
+    assert_eq!(insulin.last(), Some(&(-1, u64::from(flags::CORRECTION))));
+    let got = w
+        .get("/api/v1/treatments", &[("api-secret", &api(&up.secret))])
+        .await;
+    assert_eq!(got.json, json!([]), "a deleted treatment is not served");
+}
+
+/// Another of the patient's uploaders cannot change a document it did not upload (its
+/// readings are the first uploader's); a follower asking for an empty window gets nothing,
+/// and nothing is recorded.
+#[tokio::test]
+async fn another_uploader_cannot_change_a_document_and_an_empty_window_is_empty() {
+    let w = world();
+    let (patient, mum) = (signer(1), signer(4));
+    let (a_up, b_up) = (w.uploader(&patient).await, w.uploader(&patient).await);
+    let bolus = json!({"eventType": "Bolus", "insulin": 2, "date": ms(10), "identifier": "x1"});
+    let a = w.post_to("/api/v1/treatments", &a_up.secret, &bolus).await;
+    assert_eq!(a.json.as_array().unwrap().len(), 1, "{}", a.json);
+    let mut changed = bolus.clone();
+    changed["insulin"] = json!(3);
+    let a = w
+        .post_to("/api/v1/treatments", &b_up.secret, &changed)
+        .await;
+    assert_eq!(a.status.as_u16(), 200);
+    assert_eq!(header(&a, "x-diachain-skip-reasons"), "other_uploader=1");
+    assert_eq!(w.readings_in(&patient, "insulin").await["count"], 1);
+
+    w.grant_scopes(
+        1,
+        &patient,
+        &mum,
+        (NOW - 86_400, NOW + 86_400),
+        &[DataScope::Insulin],
+    );
+    let f = w.follow(&patient, "mum", mum.address()).await;
+    let token = f.json["token"].as_str().unwrap().to_string();
+    let before = w.accesses_recorded();
+    let future = (NOW + 60) * 1000;
+    let got = w
+        .get(
+            &format!("/api/v1/treatments?token={token}&find[created_at][$gt]={future}"),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        (got.status.as_u16(), &got.json),
+        (200, &json!([])),
+        "{}",
+        got.json
+    );
+    assert_eq!(w.accesses_recorded(), before);
+}

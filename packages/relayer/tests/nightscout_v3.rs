@@ -279,6 +279,25 @@ async fn androidaps_signs_in_loads_and_uploads_over_api_v3() {
         .v3("GET", "/api/v3/treatments/history/0", &jwt, None)
         .await;
     assert_eq!(a.json["result"][0]["isValid"], false);
+    // Its readings are withdrawn by anchored corrections (the history of what was uploaded
+    // stays on chain).
+    let carbs = w.readings_in(&patient, "nutrition").await;
+    let last =
+        carbs["batches"].as_array().unwrap().last().unwrap()["readings"][0]["reading"].clone();
+    assert_eq!(last["value"], -1, "{carbs}");
+    let a = w
+        .v3(
+            "PATCH",
+            &format!("/api/v3/treatments/{meal_id}"),
+            &jwt,
+            Some(&change),
+        )
+        .await;
+    assert_eq!(
+        a.status.as_u16(),
+        404,
+        "a deleted document: 404, which AndroidAPS passes over"
+    );
     let a = w
         .v3("DELETE", "/api/v3/treatments/no-such-thing", &jwt, None)
         .await;
@@ -344,6 +363,16 @@ async fn a_follower_reads_over_api_v3_and_cannot_write() {
     let jwt = w.sign_in(&token).await;
     let a = w.v3("GET", "/api/v3/status", &jwt, None).await;
     assert_eq!(a.json["result"]["apiPermissions"]["entries"], "r");
+    // When a collection changed is for those who may read it: glucose only here.
+    let meal =
+        json!({"eventType": "Meal Bolus", "insulin": 1, "carbs": 10, "date": ms(3), "app": "AAPS"});
+    let a = w
+        .v3("POST", "/api/v3/treatments", &uploader_jwt, Some(&meal))
+        .await;
+    assert_eq!(a.status.as_u16(), 201, "{}", a.json);
+    let a = w.v3("GET", "/api/v3/lastModified", &jwt, None).await;
+    let c = a.json["result"]["collections"].as_object().unwrap();
+    assert_eq!(c.keys().collect::<Vec<_>>(), ["entries"], "{}", a.json);
     let before = w.accesses_recorded();
     let a = w
         .v3("GET", "/api/v3/entries?sort$desc=date&type=sgv", &jwt, None)
@@ -379,4 +408,32 @@ async fn a_follower_reads_over_api_v3_and_cannot_write() {
     );
     let a = w.v3("GET", "/api/v3/status", &uploader_jwt, None).await;
     assert_eq!(a.status.as_u16(), 401);
+}
+
+/// The entries of one batch share its `srvModified`: a history page never ends inside them,
+/// so the next page (after the ETag) misses none.
+#[tokio::test]
+async fn an_entries_history_page_never_splits_a_batch() {
+    let w = world();
+    let patient = signer(1);
+    let up = w.uploader(&patient).await;
+    let six: Vec<Value> = (1..=6).map(|i| sgv(i * 5, 100 + i, Some("Flat"))).collect();
+    let a = w.post(Some(&up.secret), body(&six)).await;
+    assert_eq!(a.json.as_array().unwrap().len(), 6, "{}", a.json);
+    let jwt = w.sign_in(&up.secret).await;
+    let a = w
+        .v3("GET", "/api/v3/entries/history/0?limit=4", &jwt, None)
+        .await;
+    let page = a.json["result"].as_array().unwrap();
+    assert_eq!(page.len(), 6, "the whole batch: {}", a.json);
+    let mark = etag(&a);
+    let a = w
+        .v3(
+            "GET",
+            &format!("/api/v3/entries/history/{mark}?limit=4"),
+            &jwt,
+            None,
+        )
+        .await;
+    assert_eq!(a.json["result"], json!([]));
 }

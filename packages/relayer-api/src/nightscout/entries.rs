@@ -103,6 +103,11 @@ pub enum SkipReason {
     /// Another treatment or device status holds a reading of the same kind measured in the
     /// same second (a reading is one per device, kind and second).
     SameSecond,
+    /// The document was uploaded by another of the patient's uploaders: it is changed from
+    /// that one (its readings are that device's).
+    OtherUploader,
+    /// The pipeline refused the batch holding its readings (the refusal's code and sentence).
+    Refused,
 }
 
 impl SkipReason {
@@ -125,6 +130,8 @@ impl SkipReason {
             SkipReason::TooClose => "too_close",
             SkipReason::DayFull => "day_full",
             SkipReason::SameSecond => "same_second",
+            SkipReason::OtherUploader => "other_uploader",
+            SkipReason::Refused => "refused",
         }
     }
 }

@@ -24,8 +24,9 @@ use diachain_std::encoding::{flags, utc_day, ReadingKind, Trend};
 use diachain_std::{DataScope, DeviceKind, Domain, Reading};
 
 use super::entries::{SkipReason, Skipped};
-use super::records::{Item, ParsedDocs};
+use super::records::{Item, ParsedDoc, ParsedDocs};
 use super::upload::{PlanError, UPLOAD_BATCH_READINGS};
+use diachain_relayer_types::events;
 
 const DAY_SECONDS: u64 = 86_400;
 
@@ -55,11 +56,12 @@ impl RecordsHeld {
     }
 }
 
-/// One batch to store and each reading's millisecond.
+/// One batch to store, each reading's millisecond, and the documents whose readings it holds.
 #[derive(Debug)]
 pub struct RecordBatch {
     pub request: BatchRequest,
     pub millis: Vec<u16>,
+    pub docs: BTreeSet<usize>,
 }
 
 /// A document kept: its position among the parsed ones and its readings (held or new).
@@ -76,11 +78,12 @@ pub struct RecordPlan {
     pub skipped: Vec<Skipped>,
 }
 
-/// A new reading: its item, millisecond and whether it corrects a held one.
+/// A new reading: its item, millisecond, whether it corrects a held one, and its document.
 struct New {
     item: Item,
     millis: u16,
     correction: bool,
+    doc: usize,
 }
 
 pub fn plan(
@@ -116,6 +119,7 @@ pub fn plan(
         out.batches.push(RecordBatch {
             request: signed_request(key, &readings, domain, HeaderVersion::V2)?,
             millis: group.iter().map(|n| n.millis).collect(),
+            docs: group.iter().map(|n| n.doc).collect(),
         });
     }
     Ok(out)
@@ -130,12 +134,15 @@ fn choose(
 ) -> Vec<New> {
     let mut order: Vec<usize> = (0..parsed.docs.len()).collect();
     order.sort_by_key(|i| (parsed.docs[*i].date_ms, parsed.docs[*i].index));
-    let mut per_day: BTreeMap<(DataScope, u64), u64> = BTreeMap::new();
+    let mut state = State {
+        held,
+        per_day: BTreeMap::new(),
+        taken: BTreeSet::new(),
+    };
     for h in &held.times {
         let scope = h.record.map_or(DataScope::Glucose, ReadingKind::scope);
-        *per_day.entry((scope, utc_day(h.time))).or_default() += 1;
+        *state.per_day.entry((scope, utc_day(h.time))).or_default() += 1;
     }
-    let mut taken: BTreeSet<(u64, ReadingKind)> = BTreeSet::new();
     let mut new = Vec::new();
     for i in order {
         let doc = &parsed.docs[i];
@@ -159,29 +166,25 @@ fn choose(
             ));
             continue;
         }
-        match doc_readings(
-            doc.items.as_slice(),
-            &doc.identifier,
-            held,
-            &taken,
-            &per_day,
-        ) {
+        match state.doc_readings(doc) {
             Err((reason, detail)) => out.skipped.push(skip(reason, detail)),
-            Ok(fresh) => {
+            Ok((fresh, placed)) => {
                 for (item, correction) in fresh {
-                    *per_day
+                    *state
+                        .per_day
                         .entry((item.kind.scope(), utc_day(item.time)))
                         .or_default() += 1;
                     new.push(New {
                         item,
                         millis: (doc.date_ms % 1000) as u16,
                         correction,
+                        doc: i,
                     });
                 }
-                taken.extend(doc.items.iter().map(|i| (i.time, i.kind)));
+                state.taken.extend(placed.iter().map(|i| (i.time, i.kind)));
                 out.kept.push(KeptDoc {
                     doc: i,
-                    readings: doc.items.iter().map(Item::doc_reading).collect(),
+                    readings: placed.iter().map(Item::doc_reading).collect(),
                 });
             }
         }
@@ -190,48 +193,102 @@ fn choose(
     new
 }
 
-/// A document's readings to store (each flagged a correction or not), or why it is skipped.
-fn doc_readings(
-    items: &[Item],
-    identifier: &str,
-    held: &RecordsHeld,
-    taken: &BTreeSet<(u64, ReadingKind)>,
-    per_day: &BTreeMap<(DataScope, u64), u64>,
-) -> Result<Vec<(Item, bool)>, (SkipReason, String)> {
-    let mut fresh = Vec::new();
-    let mut adding: BTreeMap<(DataScope, u64), u64> = BTreeMap::new();
-    for item in items {
-        let key = (item.time, item.kind);
-        let same_second = || {
-            (
-                SkipReason::SameSecond,
-                format!(
-                    "another document holds a {:?} reading measured at {}; a reading is one per uploader, kind and second",
-                    item.kind, item.time
-                ),
-            )
-        };
-        if taken.contains(&key) {
-            return Err(same_second());
-        }
-        let correction = match held.latest.get(&key) {
-            Some(_) if held.owners.get(&key).is_some_and(|o| o != identifier) => {
-                return Err(same_second())
+/// What the planning has seen so far.
+struct State<'h> {
+    held: &'h RecordsHeld,
+    /// Readings per scope and UTC day, held and kept.
+    per_day: BTreeMap<(DataScope, u64), u64>,
+    /// The (second, kind) of the readings of the documents kept by this upload.
+    taken: BTreeSet<(u64, ReadingKind)>,
+}
+
+/// How far a therapy event moves to find a free second (AndroidAPS writes a bolus wizard, a
+/// note and a profile switch in one second).
+pub const THERAPY_SHIFT_SECONDS: u64 = 59;
+
+impl State<'_> {
+    /// Whether `key` belongs to another document than `identifier` (here, or held).
+    fn someone_elses(&self, key: (u64, ReadingKind), identifier: &str) -> bool {
+        self.taken.contains(&key)
+            || (self.held.latest.contains_key(&key)
+                && self.held.owners.get(&key).is_some_and(|o| o != identifier))
+    }
+
+    /// A document's new readings (each flagged a correction or not) and where each of its
+    /// readings lies, or why it is skipped. A therapy event whose second another document holds
+    /// moves to the next free one (its document keeps its own time); withdrawals void what the
+    /// document held before and no longer holds.
+    #[allow(clippy::type_complexity)]
+    fn doc_readings(
+        &self,
+        doc: &ParsedDoc,
+    ) -> Result<(Vec<(Item, bool)>, Vec<Item>), (SkipReason, String)> {
+        let mut fresh = Vec::new();
+        let mut placed = Vec::new();
+        let mut adding: BTreeMap<(DataScope, u64), u64> = BTreeMap::new();
+        for item in &doc.items {
+            let mut item = *item;
+            if item.kind == ReadingKind::TherapyEvent {
+                if let Some(free) = (item.time..=item.time + THERAPY_SHIFT_SECONDS)
+                    .find(|t| !self.someone_elses((*t, item.kind), &doc.identifier))
+                {
+                    item.time = free;
+                }
             }
-            Some(v) if *v == item.value => continue,
-            Some(_) => true,
-            None => false,
-        };
+            let key = (item.time, item.kind);
+            if self.someone_elses(key, &doc.identifier) {
+                return Err((
+                    SkipReason::SameSecond,
+                    format!(
+                        "another document holds a {:?} reading measured at {}; a reading is one per uploader, kind and second",
+                        item.kind, item.time
+                    ),
+                ));
+            }
+            placed.push(item);
+            let correction = match self.held.latest.get(&key) {
+                Some(v) if *v == item.value => continue,
+                Some(_) => true,
+                None => false,
+            };
+            self.count(&item, &mut adding)?;
+            fresh.push((item, correction));
+        }
+        for w in &doc.withdraw {
+            let key = (w.time, w.kind);
+            let held = self.held.latest.get(&key);
+            if held.is_none_or(|v| *v == events::WITHDRAWN)
+                || placed.iter().any(|p| (p.time, p.kind) == key)
+            {
+                continue;
+            }
+            let item = Item {
+                value: events::WITHDRAWN,
+                ..*w
+            };
+            self.count(&item, &mut adding)?;
+            fresh.push((item, true));
+        }
+        Ok((fresh, placed))
+    }
+
+    /// Counts a new reading against its day's count for its scope.
+    fn count(
+        &self,
+        item: &Item,
+        adding: &mut BTreeMap<(DataScope, u64), u64>,
+    ) -> Result<(), (SkipReason, String)> {
         let scope = item.kind.scope();
         let day = utc_day(item.time);
         let day_start = item.time - item.time % DAY_SECONDS;
-        let until = held
+        let until = self
+            .held
             .newest
             .map_or(item.time, |n| n.max(item.time))
             .min(day_start + DAY_SECONDS - 1);
         let interval = u64::from(scope_interval(scope));
         let max = (until - day_start) / interval + 1;
-        let count = per_day.get(&(scope, day)).copied().unwrap_or(0)
+        let count = self.per_day.get(&(scope, day)).copied().unwrap_or(0)
             + adding.get(&(scope, day)).copied().unwrap_or(0);
         if count >= max {
             return Err((
@@ -240,9 +297,8 @@ fn doc_readings(
             ));
         }
         *adding.entry((scope, day)).or_default() += 1;
-        fresh.push((*item, correction));
+        Ok(())
     }
-    Ok(fresh)
 }
 
 /// The slower of the uploader's (a gateway's) rate and the scope's.

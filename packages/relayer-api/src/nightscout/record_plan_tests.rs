@@ -244,3 +244,86 @@ fn a_backfill_is_cut_at_the_newest_held_reading_and_a_profile_has_no_reading() {
         }]
     );
 }
+
+/// AndroidAPS writes a bolus wizard, a note and a profile switch in one second: each therapy
+/// event moves to the next free second (its document keeps its time), and a re-send finds
+/// them where they went.
+#[test]
+fn therapy_events_in_one_second_move_to_the_next_free_one() {
+    let t = at(9, 0, 0);
+    let p = docs(
+        NsCollection::Treatments,
+        json!([
+            {"eventType": "Note", "date": t, "identifier": "n"},
+            {"eventType": "Profile Switch", "date": t, "identifier": "p"},
+            {"eventType": "Temporary Target", "date": t, "identifier": "tt"},
+        ]),
+    );
+    let plan = run(&p, &RecordsHeld::default());
+    assert!(plan.skipped.is_empty(), "{:?}", plan.skipped);
+    let s = t / 1000;
+    let placed: Vec<u64> = plan.kept.iter().map(|k| k.readings[0].time).collect();
+    assert_eq!(placed, [s, s + 1, s + 2]);
+    let b = valid(&plan);
+    assert_eq!(b.concat().len(), 3);
+    // Held as planned: sending them again stores nothing.
+    let held = RecordsHeld {
+        latest: [(s, 1_000), (s + 1, 13_000), (s + 2, 12_000)]
+            .map(|(t, v)| ((t, ReadingKind::TherapyEvent), v))
+            .into(),
+        owners: [(s, "n"), (s + 1, "p"), (s + 2, "tt")]
+            .map(|(t, o)| ((t, ReadingKind::TherapyEvent), o.to_string()))
+            .into(),
+        ..RecordsHeld::default()
+    };
+    let again = run(&p, &held);
+    assert!(
+        again.batches.is_empty() && again.skipped.is_empty(),
+        "{:?}",
+        again.skipped
+    );
+}
+
+/// A changed document's reading it no longer holds is withdrawn: a correction valued
+/// `WITHDRAWN`, alone in its batch; withdrawing what is withdrawn stores nothing.
+#[test]
+fn a_reading_a_document_no_longer_holds_is_withdrawn() {
+    let t = at(12, 0, 0) / 1000;
+    let mut p = docs(
+        NsCollection::Treatments,
+        json!([{"eventType": "Meal Bolus", "insulin": 4, "date": t * 1000, "identifier": "m"}]),
+    );
+    p.docs[0].withdraw = vec![Item {
+        time: t,
+        kind: ReadingKind::Carbohydrates,
+        unit: diachain_std::encoding::Unit::Grams,
+        value: 0,
+    }];
+    let held = |carbs: i64| RecordsHeld {
+        latest: [
+            ((t, ReadingKind::InsulinBolus), 4_000),
+            ((t, ReadingKind::Carbohydrates), carbs),
+        ]
+        .into(),
+        owners: [
+            ((t, ReadingKind::InsulinBolus), "m".to_string()),
+            ((t, ReadingKind::Carbohydrates), "m".to_string()),
+        ]
+        .into(),
+        ..RecordsHeld::default()
+    };
+    let plan = run(&p, &held(40_000));
+    assert_eq!(
+        valid(&plan),
+        [vec![(t, ReadingKind::Carbohydrates, flags::CORRECTION)]]
+    );
+    let body = serde_json::to_value(&plan.batches[0].request).unwrap();
+    assert_eq!(body["readings"][0]["value"], events::WITHDRAWN, "{body}");
+    assert_eq!(
+        plan.kept[0].readings.len(),
+        1,
+        "the document holds its insulin only"
+    );
+    assert_eq!(plan.batches[0].docs, [0].into());
+    assert!(run(&p, &held(events::WITHDRAWN)).batches.is_empty());
+}

@@ -37,6 +37,10 @@ pub const MAX_BOLUS_UNITS: f64 = 100.0;
 pub const MAX_CARBS_GRAMS: f64 = 1_000.0;
 pub const MAX_BASAL_RATE: f64 = 50.0;
 pub const MAX_RESERVOIR_UNITS: f64 = 1_000.0;
+/// A device status's readings lie at its second + 0..=4.
+const STATUS_SPREAD_SECONDS: u64 = 4;
+/// Identifiers that would read as another route (`/api/v3/{collection}/history`) or path.
+const RESERVED_IDENTIFIERS: &[&str] = &["history", ".", ".."];
 /// Below this a time is taken for seconds, not milliseconds (year 1973 in ms).
 const SECONDS_LOOKALIKE: u64 = 100_000_000_000;
 
@@ -68,6 +72,9 @@ pub struct ParsedDoc {
     pub identifier: String,
     pub date_ms: u64,
     pub items: Vec<Item>,
+    /// Readings the document held before and no longer holds (it was changed or deleted):
+    /// each is voided by a correction valued [`events::WITHDRAWN`].
+    pub withdraw: Vec<Item>,
     /// The document as sent.
     pub body: Value,
 }
@@ -152,7 +159,13 @@ fn read_doc(
             ))
         }
     };
-    if date_ms > now_ms.saturating_add(MAX_FUTURE_MS) {
+    // A device status's readings lie up to 4 s after its time: they too must be within the
+    // chain's future tolerance.
+    let last_ms = match collection {
+        NsCollection::DeviceStatus => date_ms.saturating_add(STATUS_SPREAD_SECONDS * 1000),
+        _ => date_ms,
+    };
+    if last_ms > now_ms.saturating_add(MAX_FUTURE_MS) {
         return Err((
             SkipReason::InTheFuture,
             format!(
@@ -172,6 +185,7 @@ fn read_doc(
         identifier: identifier(collection, doc, date_ms)?,
         date_ms,
         items,
+        withdraw: Vec::new(),
         body: item,
     })
 }
@@ -216,9 +230,14 @@ fn identifier(
             let Some(id) = v.as_str().map(str::trim).filter(|s| !s.is_empty()) else {
                 return Err(malformed(format!("`{field}` is not a non-empty string")));
             };
-            if id.len() > MAX_IDENTIFIER || id.chars().any(|c| c.is_control() || c == '/') {
+            if id.len() > MAX_IDENTIFIER
+                || id
+                    .chars()
+                    .any(|c| c.is_control() || c == '/' || c == '?' || c == '#')
+                || RESERVED_IDENTIFIERS.contains(&id)
+            {
                 return Err(malformed(format!(
-                    "`{field}` is longer than {MAX_IDENTIFIER} bytes or holds `/` or control characters"
+                    "`{field}` {id:?} is longer than {MAX_IDENTIFIER} bytes, holds `/`, `?`, `#` or control characters, or is a reserved name"
                 )));
             }
             return Ok(id.to_string());
@@ -320,6 +339,27 @@ fn treatment_items(doc: &Map<String, Value>, t: u64) -> Result<Vec<Item>, Refusa
     Ok(items)
 }
 
+/// The unit a reading of a record kind is in.
+pub fn unit_of(kind: ReadingKind) -> Unit {
+    match kind {
+        ReadingKind::InsulinBolus | ReadingKind::PumpReservoir => Unit::InsulinUnits,
+        ReadingKind::Carbohydrates => Unit::Grams,
+        ReadingKind::TempBasal | ReadingKind::InsulinBasal => Unit::InsulinUnitsPerHour,
+        ReadingKind::UploaderBattery | ReadingKind::PumpBattery => Unit::Percent,
+        _ => Unit::None,
+    }
+}
+
+/// The correction that withdraws a document's reading.
+pub fn withdrawal(r: &DocReading) -> Item {
+    Item {
+        time: r.time,
+        kind: r.kind,
+        unit: unit_of(r.kind),
+        value: events::WITHDRAWN,
+    }
+}
+
 fn is_temp_basal(event_type: &str) -> bool {
     let name: String = event_type
         .chars()
@@ -341,11 +381,11 @@ fn temp_basal(doc: &Map<String, Value>) -> Result<i64, Refusal> {
                 malformed("a Temp Basal needs its rate in U/h (`absolute` or `rate`); a `percent` alone is relative to a schedule the relayer does not have")
             })?,
     };
-    let minutes = match number(doc, "duration").map_err(malformed)? {
-        Some(m) => m,
-        None => number(doc, "durationInMilliseconds")
+    // The milliseconds first: AndroidAPS's `duration` is rounded down to whole minutes.
+    let minutes = match number(doc, "durationInMilliseconds").map_err(malformed)? {
+        Some(ms) => ms / 60_000.0,
+        None => number(doc, "duration")
             .map_err(malformed)?
-            .map(|ms| ms / 60_000.0)
             .ok_or_else(|| malformed("a Temp Basal needs its `duration` (minutes)"))?,
     };
     if !(0.0..=f64::from(MAX_TEMP_BASAL_MINUTES)).contains(&minutes) {
@@ -353,8 +393,14 @@ fn temp_basal(doc: &Map<String, Value>) -> Result<i64, Refusal> {
             "`duration` {minutes} is not in 0..={MAX_TEMP_BASAL_MINUTES} minutes"
         )));
     }
-    // In 0..=1,440: the cast is exact after rounding.
-    events::temp_basal_value(rate, minutes.round() as u32)
+    // A rate that runs at all runs at least a minute: 0 minutes is a cancel.
+    let whole = if minutes > 0.0 {
+        minutes.round().max(1.0)
+    } else {
+        0.0
+    };
+    // In 0..=1,440: the cast is exact.
+    events::temp_basal_value(rate, whole as u32)
         .ok_or_else(|| malformed("the rate and duration cannot be stored together"))
 }
 

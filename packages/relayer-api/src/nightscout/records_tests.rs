@@ -61,7 +61,14 @@ fn temp_basals_pack_rate_and_minutes() {
             {"eventType": "Temp Basal", "absolute": 0, "duration": 0, "created_at": "2025-12-31T23:50:00Z"},
             {"eventType": "Temp Basal", "percent": 150, "duration": 30, "date": NOW - 240_000},
             {"eventType": "Temp Basal", "absolute": 1, "duration": 3000, "date": NOW - 300_000},
+            {"eventType": "Temp Basal", "absolute": 1, "duration": 0, "durationInMilliseconds": 20_000,
+             "date": NOW - 360_000},
         ]),
+    );
+    assert_eq!(
+        kinds(&p.docs[3]),
+        [(ReadingKind::TempBasal, 10_000_001)],
+        "a rate that ran 20 s ran: a minute, not a cancel"
     );
     assert_eq!(kinds(&p.docs[0]), [(ReadingKind::TempBasal, 12_500_030)]);
     assert_eq!(kinds(&p.docs[1]), [(ReadingKind::TempBasal, 8_000_060)]);
@@ -110,6 +117,7 @@ fn bad_values_skip_their_treatment_with_a_precise_sentence_and_keep_the_rest() {
             {"eventType": "Bolus", "insulin": 1, "date": NOW + 3_600_000},
             "not an object",
             {"eventType": "Bolus", "insulin": 2, "date": NOW - 1_000, "_id": "a/b"},
+            {"eventType": "Bolus", "insulin": 2, "date": NOW - 1_500, "identifier": "history"},
             {"eventType": "Bolus", "insulin": 2, "date": NOW - 2_000},
         ]),
     );
@@ -119,7 +127,7 @@ fn bad_values_skip_their_treatment_with_a_precise_sentence_and_keep_the_rest() {
         .map(|s| format!("{} {}: {}", s.index, s.reason.as_str(), s.detail))
         .collect();
     assert_eq!(p.docs.len(), 1, "{details:?}");
-    assert_eq!(p.docs[0].index, 8);
+    assert_eq!(p.docs[0].index, 9);
     let expect = [
         "0 malformed: `insulin` -1 is negative",
         "1 malformed: `insulin` 250 is above 100 U",
@@ -128,7 +136,8 @@ fn bad_values_skip_their_treatment_with_a_precise_sentence_and_keep_the_rest() {
         "4 malformed: `date` 1767225600 looks like seconds",
         "5 in_the_future: ",
         "6 malformed: not an object",
-        "7 malformed: `_id` is longer",
+        "7 malformed: `_id` \"a/b\" is longer",
+        "8 malformed: `identifier` \"history\" is longer",
     ];
     for (d, e) in details.iter().zip(expect) {
         assert!(d.starts_with(e), "{d} / {e}");
@@ -230,6 +239,12 @@ fn xdrip_and_loop_device_statuses_and_a_bad_battery() {
     assert_eq!(kinds(&p.docs[2]), [(ReadingKind::LoopStatus, 1_000)]);
     assert!(p.docs[3].items.is_empty());
     assert_eq!(p.docs[3].date_ms, NOW, "no time: the relayer's");
+    // Its readings reach 4 s after its time: one stamped at the future limit is refused.
+    let late = one(
+        NsCollection::DeviceStatus,
+        json!({"date": NOW + MAX_FUTURE_MS, "uploaderBattery": 50, "pump": {"reservoir": 100}}),
+    );
+    assert_eq!(late.skipped[0].reason, SkipReason::InTheFuture);
     assert_eq!(p.skipped.len(), 1);
     assert_eq!(p.skipped[0].index, 1);
     assert!(

@@ -7,10 +7,14 @@
 //! | scope | treatment fields | device status fields |
 //! | --- | --- | --- |
 //! | always | `_id`, `identifier`, `eventType`, `created_at`, `date`, `mills`, `utcOffset` | `_id`, `identifier`, `device`, `created_at`, `date`, `mills` |
-//! | insulin | `insulin`, `rate`, `absolute`, `duration`, `durationInMilliseconds`, `type` | `openaps`/`loop` only with glucose, insulin and nutrition all granted (they hold predictions, insulin and carbohydrates on board) |
+//! | insulin | `insulin`, `rate`, `absolute`, `duration`, `durationInMilliseconds`, `type` | |
 //! | nutrition | `carbs` | |
-//! | device events | `notes`, `enteredBy`, `reason`, `targetTop`, `targetBottom`, `units` | `uploaderBattery`, `uploader.battery`, `pump.battery.percent`, `pump.reservoir`, `pump.status` |
+//! | device events | `notes`, `enteredBy`, `reason`, `targetTop`, `targetBottom`, `units` | `uploaderBattery`, `uploader.battery`, `pump.battery.percent`, `pump.reservoir`, `pump.status.status` |
 //!
+//! A device status's `openaps` / `loop` record (predictions, insulin and carbohydrates on
+//! board) is never served to a follower. The numbers readings back (`insulin`, `carbs`, the
+//! temporary basal's, batteries, reservoir) come only from the anchored readings: a withdrawn
+//! or refused reading's field is absent.
 //! A follower is served a treatment only if it may read one of its readings' scopes, and a
 //! profile (settings of insulin therapy) only with insulin.
 
@@ -29,16 +33,23 @@ pub struct Values(BTreeMap<(String, u64, ReadingKind), (u64, i64)>);
 
 impl Values {
     pub fn add(&mut self, r: &ReadingJson) {
-        let key = (r.device_id.clone(), r.measured_at, r.kind);
-        if self.0.get(&key).is_none_or(|(seq, _)| *seq < r.seq) {
-            self.0.insert(key, (r.seq, r.value));
+        self.insert(&r.device_id, r.measured_at, r.kind, r.seq, r.value);
+    }
+
+    /// The value of the latest version, with its sequence number.
+    pub fn insert(&mut self, device: &str, time: u64, kind: ReadingKind, seq: u64, value: i64) {
+        let key = (device.to_string(), time, kind);
+        if self.0.get(&key).is_none_or(|(s, _)| *s < seq) {
+            self.0.insert(key, (seq, value));
         }
     }
 
+    /// The latest value; `None` when there is none or it was withdrawn.
     fn get(&self, device: &str, time: u64, kind: ReadingKind) -> Option<i64> {
         self.0
             .get(&(device.to_string(), time, kind))
             .map(|(_, v)| *v)
+            .filter(|v| *v != events::WITHDRAWN)
     }
 }
 
@@ -53,6 +64,24 @@ pub fn readable(collection: NsCollection, doc: &NsDoc, scopes: &BTreeSet<DataSco
             scopes.contains(&DataScope::DeviceEvents)
         }
         NsCollection::Profile => scopes.contains(&DataScope::Insulin),
+    }
+}
+
+/// The scopes of what a reader of `scopes` is served of the document.
+pub fn scopes_served(
+    collection: NsCollection,
+    doc: &NsDoc,
+    scopes: &BTreeSet<DataScope>,
+) -> Vec<DataScope> {
+    match collection {
+        NsCollection::Treatments if !doc.readings.is_empty() => doc
+            .readings
+            .iter()
+            .map(|r| r.kind.scope())
+            .filter(|s| scopes.contains(s))
+            .collect(),
+        NsCollection::Treatments | NsCollection::DeviceStatus => vec![DataScope::DeviceEvents],
+        NsCollection::Profile => vec![DataScope::Insulin],
     }
 }
 
@@ -151,28 +180,38 @@ pub fn follower_doc(
     }
     if collection == NsCollection::DeviceStatus {
         trim_status(&mut out);
-        let all = [DataScope::Glucose, DataScope::Insulin, DataScope::Nutrition];
-        if all.iter().all(|s| scopes.contains(s)) {
-            for f in ["openaps", "loop"] {
-                if let Some(v) = body.get(f) {
-                    out.insert(f.into(), v.clone());
-                }
-            }
-        }
+    }
+    // The numbers a reading backs come from the anchored reading only: a value the chain does
+    // not hold (its batch refused, its reading withdrawn) is not served.
+    for f in BACKED {
+        out.remove(*f);
+    }
+    if let Some(p) = out.get_mut("pump").and_then(Value::as_object_mut) {
+        p.remove("reservoir");
+        p.remove("battery");
     }
     numbers(&mut out, doc, values, Some(scopes));
     Value::Object(out)
 }
 
+/// The fields whose numbers readings hold.
+const BACKED: &[&str] = &[
+    "insulin",
+    "carbs",
+    "rate",
+    "absolute",
+    "duration",
+    "durationInMilliseconds",
+    "uploaderBattery",
+];
+
 /// A follower's device status keeps, of `uploader` and `pump`, only what is anchored.
 fn trim_status(out: &mut Map<String, Value>) {
-    if let Some(u) = out.get_mut("uploader").and_then(Value::as_object_mut) {
-        u.retain(|k, _| k == "battery");
-    }
+    out.remove("uploader");
     if let Some(p) = out.get_mut("pump").and_then(Value::as_object_mut) {
-        p.retain(|k, _| matches!(k.as_str(), "battery" | "reservoir" | "status"));
-        if let Some(b) = p.get_mut("battery").and_then(Value::as_object_mut) {
-            b.retain(|k, _| k == "percent");
+        p.retain(|k, _| k == "status");
+        if let Some(st) = p.get_mut("status").and_then(Value::as_object_mut) {
+            st.retain(|k, _| k == "status");
         }
     }
 }
@@ -212,7 +251,7 @@ fn numbers(
             }
             ReadingKind::UploaderBattery => {
                 out.insert("uploaderBattery".into(), milli(v));
-                if let Some(u) = out.get_mut("uploader").and_then(Value::as_object_mut) {
+                if let Some(u) = object_at(out, &["uploader"]) {
                     u.insert("battery".into(), milli(v));
                 }
             }

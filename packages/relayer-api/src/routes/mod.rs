@@ -102,6 +102,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/api/v1/profile.json",
             post(records::post_profile).get(records::get_profile),
         )
+        .route(
+            "/api/v1/{collection}/{identifier}",
+            axum::routing::delete(records::delete_v1),
+        )
         .route("/api/v1/status.json", get(nightscout::status_json))
         .route("/api/v3/status", get(v3::status))
         .route("/api/v3/version", get(v3::status))

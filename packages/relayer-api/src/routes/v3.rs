@@ -14,11 +14,15 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
+use diachain_relayer_core::consent::AccessRequest;
 use diachain_relayer_core::store::{FollowerRecord, NsCollection, NsDoc, UploaderRecord};
 use diachain_relayer_types::nightscout::StoredEntry;
+use diachain_relayer_types::ErrorCode;
+use diachain_std::DataScope;
 use serde_json::{json, Map, Value};
 
-use super::follow::{read_entries, token_holder, Holder, Reader};
+use super::data::{decide, queue_access};
+use super::follow::{follower_access, read_entries, token_holder, Holder, Reader};
 use super::records::{read_docs, Read};
 use crate::nightscout::read::EntriesQuery;
 use crate::nightscout::served::{self, Values};
@@ -153,13 +157,34 @@ pub(super) async fn last_modified(
         Err(r) => return r,
     };
     let patient = caller.patient().to_string();
+    // A follower learns when a collection changed only while its grant allows what it holds.
+    let mut readable: Vec<&str> = vec!["entries", "treatments", "devicestatus", "profile"];
+    if let Caller::Follower(f) = &caller {
+        match allowed_now(&app, f).await {
+            Ok(scopes) => readable.retain(|c| {
+                let needs: &[DataScope] = match *c {
+                    "entries" => &[DataScope::Glucose],
+                    other => NsCollection::from_name(other).map_or(&[], super::records::scopes_of),
+                };
+                needs.iter().any(|s| scopes.contains(s))
+            }),
+            Err(e) => return v3::error(e),
+        }
+    }
+    let readable: Vec<String> = readable.into_iter().map(str::to_string).collect();
     let (docs, uploaders, batches) = (ns.docs.clone(), ns.store.clone(), ns.batches.clone());
     let found = blocking(move || {
         let mut out = Map::new();
         for c in NsCollection::ALL {
+            if !readable.iter().any(|r| r == c.name()) {
+                continue;
+            }
             if let Some(m) = docs.ns_last_modified(&patient, c)? {
                 out.insert(c.name().into(), json!(m));
             }
+        }
+        if !readable.iter().any(|r| r == "entries") {
+            return Ok(out);
         }
         let mut entries: Option<u64> = None;
         for id in uploaders.uploader_ids()? {
@@ -185,6 +210,38 @@ pub(super) async fn last_modified(
     }
 }
 
+/// The scopes a follower's grantee may read now (by the chain's clock).
+async fn allowed_now(
+    app: &AppState,
+    f: &FollowerRecord,
+) -> Result<std::collections::BTreeSet<DataScope>, ApiError> {
+    let data = app.data.clone().ok_or_else(ApiError::data_api_disabled)?;
+    let now = (app.pipeline.chain_clock)();
+    let mut out = std::collections::BTreeSet::new();
+    for scope in [
+        DataScope::Glucose,
+        DataScope::Insulin,
+        DataScope::Nutrition,
+        DataScope::DeviceEvents,
+    ] {
+        let request = AccessRequest {
+            patient: f.patient.clone(),
+            grantee: f.grantee.clone(),
+            scope,
+            data_from: now,
+            data_to: now,
+        };
+        match decide(&data, &request).await {
+            Ok(_) => {
+                out.insert(scope);
+            }
+            Err(e) if e.code == ErrorCode::ChainUnavailable => return Err(e),
+            Err(_) => {}
+        }
+    }
+    Ok(out)
+}
+
 /// `GET /api/v3/{collection}`: a search.
 pub(super) async fn search(
     State(app): State<Arc<AppState>>,
@@ -192,12 +249,12 @@ pub(super) async fn search(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    let Some(collection) = Collection::of(&collection) else {
-        return unknown_collection();
-    };
     let (_, caller) = match caller(&app, &headers).await {
         Ok(c) => c,
         Err(r) => return r,
+    };
+    let Some(collection) = Collection::of(&collection) else {
+        return unknown_collection();
     };
     let search = match v3::parse_search(uri.query().unwrap_or(""), now_ms(&app)) {
         Ok(s) => s,
@@ -245,18 +302,41 @@ async fn search_entries(
         let (entries, batches) = read_entries(app, reader, search.q).await?;
         return Ok(entries.iter().map(|e| entry_doc(e, &batches)).collect());
     }
-    let mut from = search.q.from_ms;
-    while from <= search.q.to_ms {
+    // A follower's window is checked once, narrowed to its grant, and the read recorded once
+    // for what was served; the days are then walked as the patient's own read.
+    let mut window = search.q.clone();
+    let (owner, grant) = match reader {
+        Reader::Owner { patient } => (patient.clone(), None),
+        Reader::Follower(f) => {
+            let data = app.data.clone().ok_or_else(ApiError::data_api_disabled)?;
+            let grant = follower_access(&data, f, &mut window, DataScope::Glucose).await?;
+            (f.patient.clone(), Some((data, f, grant)))
+        }
+    };
+    let own = Reader::Owner { patient: owner };
+    let mut from = window.from_ms;
+    while from <= window.to_ms {
         let q = EntriesQuery {
             count: crate::nightscout::read::MAX_COUNT,
             from_ms: from,
-            to_ms: from.saturating_add(DAY_MS - 1).min(search.q.to_ms),
-            kind: search.q.kind,
+            to_ms: from.saturating_add(DAY_MS - 1).min(window.to_ms),
+            kind: window.kind,
         };
-        let (mut entries, batches) = read_entries(app, reader, q).await?;
+        let (mut entries, batches) = read_entries(app, &own, q.clone()).await?;
         if !entries.is_empty() {
             entries.reverse();
-            entries.truncate(search.q.count);
+            entries.truncate(window.count);
+            if let Some((data, f, (grant_id, at_ns))) = grant {
+                let last = entries.last().map_or(q.to_ms, |e| e.date);
+                let request = AccessRequest {
+                    patient: f.patient.clone(),
+                    grantee: f.grantee.clone(),
+                    scope: DataScope::Glucose,
+                    data_from: window.from_ms / 1000,
+                    data_to: last / 1000,
+                };
+                queue_access(&data, &request, grant_id, at_ns).await?;
+            }
             return Ok(entries.iter().map(|e| entry_doc(e, &batches)).collect());
         }
         from = from.saturating_add(DAY_MS);
@@ -304,7 +384,7 @@ pub(super) async fn history_all(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    history_of(&app, &collection, 0, &headers, &uri).await
+    history_of(&app, &collection, "0", &headers, &uri).await
 }
 
 /// `GET /api/v3/{collection}/history/{from}`: the changes after `from` (ms), oldest first,
@@ -315,13 +395,7 @@ pub(super) async fn history(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    let Ok(from) = from.parse::<u64>() else {
-        return v3::status(
-            StatusCode::BAD_REQUEST,
-            "the history's start is a time in milliseconds",
-        );
-    };
-    history_of(&app, &collection, from, &headers, &uri).await
+    history_of(&app, &collection, &from, &headers, &uri).await
 }
 
 /// How far before the bookmark an entries history looks for readings received after it (a
@@ -331,16 +405,22 @@ const ENTRIES_HISTORY_LOOKBACK_MS: u64 = 2 * DAY_MS;
 async fn history_of(
     app: &AppState,
     collection: &str,
-    from: u64,
+    from: &str,
     headers: &HeaderMap,
     uri: &Uri,
 ) -> Response {
-    let Some(collection) = Collection::of(collection) else {
-        return unknown_collection();
-    };
     let (ns, caller) = match caller(app, headers).await {
         Ok(c) => c,
         Err(r) => return r,
+    };
+    let Ok(from) = from.parse::<u64>() else {
+        return v3::status(
+            StatusCode::BAD_REQUEST,
+            "the history's start is a time in milliseconds",
+        );
+    };
+    let Some(collection) = Collection::of(collection) else {
+        return unknown_collection();
     };
     let Caller::Uploader(uploader) = &caller else {
         return v3::status(
@@ -405,7 +485,12 @@ async fn entries_history(
         .filter(|(m, _, _)| *m > from)
         .collect();
     changed.sort_by_key(|(m, d, _)| (*m, *d));
-    changed.truncate(limit);
+    // The entries of one batch share its `srvModified`: a page ends after the whole group its
+    // last entry belongs to, so that the next page (after that time) misses none of them.
+    if let Some(cut) = changed.get(limit.saturating_sub(1)).map(|(m, _, _)| *m) {
+        let end = changed.partition_point(|(m, _, _)| *m <= cut);
+        changed.truncate(end);
+    }
     let last = changed.iter().map(|(m, _, _)| *m).max();
     Ok((changed.into_iter().map(|(_, _, v)| v).collect(), last))
 }

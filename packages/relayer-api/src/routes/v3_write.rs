@@ -16,7 +16,7 @@ use diachain_relayer_core::store::{NsCollection, UploaderRecord};
 use serde_json::{json, Value};
 
 use super::nightscout::{read_body, upload_entries};
-use super::records::{store, Change};
+use super::records::{delete_doc, store, Change};
 use super::v3::{caller, unknown_collection, Caller, Collection};
 use crate::nightscout::entries::{SkipReason, Skipped};
 use crate::nightscout::served::{self, Values};
@@ -60,12 +60,12 @@ pub(super) async fn create(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let Some(collection) = Collection::of(&name) else {
-        return unknown_collection();
-    };
     let (ns, caller) = match caller(&app, &headers).await {
         Ok(c) => c,
         Err(r) => return r,
+    };
+    let Some(collection) = Collection::of(&name) else {
+        return unknown_collection();
     };
     let Some(uploader) = writer(&caller) else {
         return forbidden(&name, "create");
@@ -190,12 +190,12 @@ pub(super) async fn patch(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let Some(collection) = Collection::of(&name) else {
-        return unknown_collection();
-    };
     let (ns, caller) = match caller(&app, &headers).await {
         Ok(c) => c,
         Err(r) => return r,
+    };
+    let Some(collection) = Collection::of(&name) else {
+        return unknown_collection();
     };
     let Some(uploader) = writer(&caller) else {
         return forbidden(&name, "update");
@@ -217,7 +217,8 @@ pub(super) async fn patch(
         Err(e) => return v3::error(e),
     };
     if !existing.is_valid {
-        return v3::status(StatusCode::GONE, "The document was deleted.");
+        // 404, not Nightscout's 410: AndroidAPS passes over a 404 and stops its queue on a 410.
+        return v3::status(StatusCode::NOT_FOUND, "The document was deleted.");
     }
     let mut merged = existing.body.as_object().cloned().unwrap_or_default();
     for (k, v) in changes {
@@ -265,19 +266,19 @@ async fn find(
 }
 
 /// `DELETE /api/v3/{collection}/{identifier}`: the document is marked deleted (not served in
-/// searches; in the history with `isValid: false`). Its readings stay anchored: the chain
-/// keeps what was measured.
+/// searches; in the history with `isValid: false`) and its readings withdrawn by anchored
+/// corrections (the chain keeps what was uploaded, and that it was withdrawn).
 pub(super) async fn delete(
     State(app): State<Arc<AppState>>,
     Path((name, identifier)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(collection) = Collection::of(&name) else {
-        return unknown_collection();
-    };
     let (ns, caller) = match caller(&app, &headers).await {
         Ok(c) => c,
         Err(r) => return r,
+    };
+    let Some(collection) = Collection::of(&name) else {
+        return unknown_collection();
     };
     let Some(uploader) = writer(&caller) else {
         return forbidden(&name, "delete");
@@ -285,24 +286,13 @@ pub(super) async fn delete(
     let Collection::Docs(c) = collection else {
         return not_kept(collection);
     };
-    let (store, patient) = (ns.docs.clone(), uploader.patient.clone());
-    let now = (app.pipeline.chain_clock)().saturating_mul(1000);
-    let done = blocking(move || {
-        let Some(mut doc) = store.ns_doc(&patient, c, &identifier)? else {
-            return Ok(false);
-        };
-        if doc.is_valid {
-            let last = store.ns_last_modified(&patient, c)?.unwrap_or(0);
-            doc.is_valid = false;
-            doc.srv_modified = now.max(last.saturating_add(1));
-            store.put_ns_doc(&patient, c, &doc)?;
-        }
-        Ok(true)
-    })
-    .await;
-    match done {
-        Ok(true) => v3::status(StatusCode::OK, "deleted"),
-        Ok(false) => v3::status(StatusCode::NOT_FOUND, "No such document."),
+    match delete_doc(&app, ns, c, uploader, &identifier).await {
+        Ok(Some(s)) if !s.docs.is_empty() => v3::status(StatusCode::OK, "deleted"),
+        Ok(Some(s)) => s.skipped.first().map_or_else(
+            || v3::status(StatusCode::BAD_REQUEST, "Not deleted."),
+            left_out,
+        ),
+        Ok(None) => v3::status(StatusCode::NOT_FOUND, "No such document."),
         Err(e) => v3::error(e),
     }
 }
@@ -314,12 +304,12 @@ pub(super) async fn read_one(
     Path((name, identifier)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(collection) = Collection::of(&name) else {
-        return unknown_collection();
-    };
     let (ns, caller) = match caller(&app, &headers).await {
         Ok(c) => c,
         Err(r) => return r,
+    };
+    let Some(collection) = Collection::of(&name) else {
+        return unknown_collection();
     };
     let Some(uploader) = writer(&caller) else {
         return forbidden(&name, "read one");
@@ -329,7 +319,7 @@ pub(super) async fn read_one(
     };
     match find(ns, &uploader.patient, c, &identifier).await {
         Ok(Some(d)) if d.is_valid => v3::ok(served::owner_doc(c, &d, &Values::default())),
-        Ok(Some(_)) => v3::status(StatusCode::GONE, "The document was deleted."),
+        Ok(Some(_)) => v3::status(StatusCode::NOT_FOUND, "The document was deleted."),
         Ok(None) => v3::status(StatusCode::NOT_FOUND, "No such document."),
         Err(e) => v3::error(e),
     }

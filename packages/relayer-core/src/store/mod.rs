@@ -176,12 +176,15 @@ pub trait FollowerStore: Send + Sync + 'static {
 
 /// Nightscout documents (treatments, device statuses, profiles) of a patient's uploaders.
 pub trait NsDocStore: Send + Sync + 'static {
-    /// Keeps `doc`, replacing the patient's document of the collection with its identifier.
+    /// Keeps `doc`, replacing the patient's document of the collection with its identifier,
+    /// unless it is measured at or before the patient's last erasure. Its `srv_modified` is
+    /// raised, in the same transaction, above every other change of the collection (so a
+    /// history read never misses it).
     fn put_ns_doc(
         &self,
         patient: &str,
         collection: NsCollection,
-        doc: &NsDoc,
+        doc: &mut NsDoc,
     ) -> Result<PutOutcome, StoreError>;
     fn ns_doc(
         &self,

@@ -87,4 +87,7 @@ pub enum PutOutcome {
     Created,
     /// A document with its identifier was kept: it is replaced.
     Replaced(Box<NsDoc>),
+    /// Nothing: the document is measured at or before the patient's last erasure (Unix
+    /// seconds), which may have happened while it was being uploaded.
+    Erased(u64),
 }

@@ -338,7 +338,7 @@ impl NsDocStore for RedbStore {
         &self,
         patient: &str,
         collection: NsCollection,
-        doc: &NsDoc,
+        doc: &mut NsDoc,
     ) -> Result<PutOutcome, StoreError> {
         nsdocs::put(self, patient, collection, doc)
     }

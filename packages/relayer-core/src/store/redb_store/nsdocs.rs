@@ -25,11 +25,27 @@ pub(super) fn put(
     store: &RedbStore,
     patient: &str,
     collection: NsCollection,
-    doc: &NsDoc,
+    doc: &mut NsDoc,
 ) -> Result<PutOutcome, StoreError> {
     let c = collection.code();
     let mut staged = Staged::new();
     let txn = store.begin_write()?;
+    {
+        let erasures = txn.open_table(tables::ERASURES)?;
+        let last = erasures
+            .range((patient, 0u64)..=(patient, u64::MAX))?
+            .next_back()
+            .transpose()?
+            .map(|(_, v)| {
+                serde_json::from_slice::<crate::store::ErasureRecord>(v.value())
+                    .map(|r| r.erased_at)
+                    .map_err(|e| StoreError::Corrupt(format!("erasure record: {e}")))
+            })
+            .transpose()?;
+        if let Some(erased_at) = last.filter(|at| doc.date_ms / 1000 <= *at) {
+            return Ok(PutOutcome::Erased(erased_at));
+        }
+    }
     let outcome = {
         let mut docs = txn.open_table(tables::NS_DOCS)?;
         let mut ids = txn.open_table(tables::NS_DOC_IDS)?;
@@ -37,6 +53,14 @@ pub(super) fn put(
         let mut keys = txn.open_table(tables::DATA_KEYS)?;
         let mut meta = txn.open_table(tables::META)?;
         let cipher = store.keys.for_write(&mut keys, &mut staged, patient)?;
+        let last_change = modified
+            .range((patient, c, 0u64, 0u64)..=(patient, c, u64::MAX, u64::MAX))?
+            .next_back()
+            .transpose()?
+            .map(|(k, _)| k.value().2);
+        if let Some(last) = last_change {
+            doc.srv_modified = doc.srv_modified.max(last.saturating_add(1));
+        }
         let existing = ids
             .get((patient, c, doc.identifier.as_str()))?
             .map(|v| v.value());
@@ -62,7 +86,7 @@ pub(super) fn put(
             }
         };
         let plain =
-            serde_json::to_vec(doc).map_err(|e| StoreError::Corrupt(format!("document: {e}")))?;
+            serde_json::to_vec(&*doc).map_err(|e| StoreError::Corrupt(format!("document: {e}")))?;
         let sealed = seal(&cipher, &aad(patient, collection, doc_no), &plain)?;
         docs.insert((patient, c, doc.date_ms, doc_no), sealed.as_slice())?;
         ids.insert((patient, c, doc.identifier.as_str()), (doc.date_ms, doc_no))?;

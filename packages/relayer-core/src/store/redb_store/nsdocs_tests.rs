@@ -37,17 +37,21 @@ fn documents_are_sealed_replaced_by_identifier_and_found_by_time_and_change() {
         let at = t0 + i as u64 * 60_000;
         assert_eq!(
             store
-                .put_ns_doc(PATIENT, T, &doc(id, at, at + 5, 1.0))
+                .put_ns_doc(PATIENT, T, &mut doc(id, at, at + 5, 1.0))
                 .unwrap(),
             PutOutcome::Created
         );
     }
     // Another patient's and another collection's are apart.
     store
-        .put_ns_doc("wasm1other", T, &doc("a", t0, t0, 9.0))
+        .put_ns_doc("wasm1other", T, &mut doc("a", t0, t0, 9.0))
         .unwrap();
     store
-        .put_ns_doc(PATIENT, NsCollection::DeviceStatus, &doc("a", t0, t0, 9.0))
+        .put_ns_doc(
+            PATIENT,
+            NsCollection::DeviceStatus,
+            &mut doc("a", t0, t0, 9.0),
+        )
         .unwrap();
 
     let newest = store
@@ -61,8 +65,8 @@ fn documents_are_sealed_replaced_by_identifier_and_found_by_time_and_change() {
     assert_eq!(oldest.len(), 2, "the period bounds the time");
 
     // "a" changes its time and value: replaced, not doubled; its last change moves.
-    let moved = doc("a", t0 + 300_000, t0 + 400_000, 2.5);
-    let PutOutcome::Replaced(old) = store.put_ns_doc(PATIENT, T, &moved).unwrap() else {
+    let mut moved = doc("a", t0 + 300_000, t0 + 400_000, 2.5);
+    let PutOutcome::Replaced(old) = store.put_ns_doc(PATIENT, T, &mut moved).unwrap() else {
         panic!("replaced")
     };
     assert_eq!(old.body["insulin"], 1.0);
@@ -87,8 +91,20 @@ fn documents_are_sealed_replaced_by_identifier_and_found_by_time_and_change() {
     );
 
     let store = open(&path, &master);
+    // A change stamped before the last one is raised above it: a history read never skips it.
+    let mut late = doc("d", t0 + 600_000, t0 + 1, 1.0);
+    store.put_ns_doc(PATIENT, T, &mut late).unwrap();
+    assert_eq!(late.srv_modified, t0 + 400_001);
     let (record, msg) = erasure(PATIENT, DAY0 + 7_200);
     store.erase_patient(record, msg).unwrap();
+    // A document measured before the erasure is not kept again (an upload racing it).
+    assert_eq!(
+        store
+            .put_ns_doc(PATIENT, T, &mut doc("e", t0 + 60_000, t0 + 900_000, 1.0))
+            .unwrap(),
+        PutOutcome::Erased(DAY0 + 7_200)
+    );
+    assert!(store.ns_doc(PATIENT, T, "e").unwrap().is_none());
     assert!(store
         .ns_docs(PATIENT, T, (0, u64::MAX), 10, false)
         .unwrap()

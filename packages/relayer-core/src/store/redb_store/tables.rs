@@ -19,7 +19,7 @@
 //! | `uploaders` | device id | Nightscout uploader (its key), sealed under the master key |
 //! | `uploader_tokens` | SHA-256 of the `api-secret` header | device id |
 //! | `uploader_skips` | (patient, device id) | what the uploader's uploads left out (counts by
-//!   reason, the latest one by one), sealed under the master key; erased with the patient |
+//!   reason, the latest one by one), sealed under the patient's data key; erased with the patient |
 //! | `ns_docs` | (patient, collection, time ms, document number) | a Nightscout document
 //!   (treatment, device status, profile) sealed under the patient's data key; erased with the
 //!   patient |

@@ -98,15 +98,14 @@ fn skips_aad(patient: &str, device_id: &str) -> Vec<u8> {
     .concat()
 }
 
+/// Sealed under the patient's data key: an erasure shreds it with their readings.
 fn open_skips(
-    store: &RedbStore,
+    cipher: &crate::store::keys::Cipher,
     patient: &str,
     device_id: &str,
     blob: &[u8],
 ) -> Result<SkipLog, StoreError> {
-    let plain = store
-        .keys
-        .open_secret(&skips_aad(patient, device_id), blob)
+    let plain = crate::store::crypto::open(cipher, &skips_aad(patient, device_id), blob)
         .ok_or_else(|| StoreError::Tampered(format!("skip log of uploader {device_id}")))?;
     serde_json::from_slice(&plain).map_err(|e| StoreError::Corrupt(format!("skip log: {e}")))
 }
@@ -120,22 +119,25 @@ pub(super) fn record_skips(
     if items.is_empty() {
         return Ok(());
     }
+    let mut staged = crate::store::keys::Staged::new();
     let txn = store.begin_write()?;
     {
+        let mut keys = txn.open_table(tables::DATA_KEYS)?;
+        let cipher = store.keys.for_write(&mut keys, &mut staged, patient)?;
         let mut t = txn.open_table(tables::UPLOADER_SKIPS)?;
-        let mut log = match t.get((patient, device_id))? {
-            Some(v) => open_skips(store, patient, device_id, v.value())?,
+        let found = t.get((patient, device_id))?.map(|v| v.value().to_vec());
+        let mut log = match found {
+            Some(blob) => open_skips(&cipher, patient, device_id, &blob)?,
             None => SkipLog::default(),
         };
         log.add(items);
         let plain =
             serde_json::to_vec(&log).map_err(|e| StoreError::Corrupt(format!("skip log: {e}")))?;
-        let sealed = store
-            .keys
-            .seal_secret(&skips_aad(patient, device_id), &plain)?;
+        let sealed = crate::store::crypto::seal(&cipher, &skips_aad(patient, device_id), &plain)?;
         t.insert((patient, device_id), sealed.as_slice())?;
     }
     txn.commit()?;
+    store.keys.promote(staged);
     Ok(())
 }
 
@@ -147,8 +149,12 @@ pub(super) fn skips(
     let txn = store.begin_read()?;
     let t = txn.open_table(tables::UPLOADER_SKIPS)?;
     let found = t.get((patient, device_id))?;
-    match found {
-        Some(v) => open_skips(store, patient, device_id, v.value()),
+    let Some(blob) = found else {
+        return Ok(SkipLog::default());
+    };
+    let keys = txn.open_table(tables::DATA_KEYS)?;
+    match store.keys.for_read(&keys, patient)? {
+        Some(cipher) => open_skips(&cipher, patient, device_id, blob.value()),
         None => Ok(SkipLog::default()),
     }
 }
