@@ -181,8 +181,8 @@ impl EntriesError {
     }
 }
 
-/// Parses a body received at `now_ms`.
-pub fn parse(body: &[u8], now_ms: u64) -> Result<Entries, EntriesError> {
+/// The items of a Nightscout upload: a JSON array, or one object; at most `max`.
+pub fn items_of(body: &[u8], max: usize) -> Result<Vec<Value>, EntriesError> {
     let value: Value =
         serde_json::from_slice(body).map_err(|e| EntriesError::NotJson(e.to_string()))?;
     let items = match value {
@@ -190,9 +190,15 @@ pub fn parse(body: &[u8], now_ms: u64) -> Result<Entries, EntriesError> {
         Value::Object(_) => vec![value],
         _ => return Err(EntriesError::NotEntries),
     };
-    if items.len() > MAX_ENTRIES {
-        return Err(EntriesError::TooMany { max: MAX_ENTRIES });
+    if items.len() > max {
+        return Err(EntriesError::TooMany { max });
     }
+    Ok(items)
+}
+
+/// Parses a body received at `now_ms`.
+pub fn parse(body: &[u8], now_ms: u64) -> Result<Entries, EntriesError> {
+    let items = items_of(body, MAX_ENTRIES)?;
     let mut out = Entries::default();
     let mut by_time: BTreeMap<u64, Sgv> = BTreeMap::new();
     for (index, item) in items.iter().enumerate() {

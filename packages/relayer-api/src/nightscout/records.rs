@@ -94,16 +94,7 @@ pub fn parse(
     body: &[u8],
     now_ms: u64,
 ) -> Result<ParsedDocs, EntriesError> {
-    let value: Value =
-        serde_json::from_slice(body).map_err(|e| EntriesError::NotJson(e.to_string()))?;
-    let items = match value {
-        Value::Array(items) => items,
-        Value::Object(_) => vec![value],
-        _ => return Err(EntriesError::NotEntries),
-    };
-    if items.len() > MAX_DOCUMENTS {
-        return Err(EntriesError::TooMany { max: MAX_DOCUMENTS });
-    }
+    let items = super::entries::items_of(body, MAX_DOCUMENTS)?;
     let mut out = ParsedDocs::default();
     for (index, item) in items.into_iter().enumerate() {
         match read_doc(collection, index, item, now_ms, &mut out.skipped) {

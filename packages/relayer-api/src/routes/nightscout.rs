@@ -329,22 +329,7 @@ fn latest_values(
         let seq = latest_seq.entry((h.time, h.meter)).or_default();
         *seq = (*seq).max(h.seq);
     }
-    let mut out = BTreeMap::new();
-    let mut batches: BTreeMap<u64, Vec<diachain_std::Reading>> = BTreeMap::new();
-    for (key, seq) in latest_seq {
-        let Some(batch) = store.find_batch(device, seq)? else {
-            continue;
-        };
-        let readings = match batches.entry(batch.id) {
-            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::btree_map::Entry::Vacant(e) => e.insert(store.readings(&batch)?),
-        };
-        let value = readings.iter().find(|r| r.seq == seq).map(|r| r.value);
-        if let Some(v) = value {
-            out.insert(key, v);
-        }
-    }
-    Ok(out)
+    super::records::values_at(store, device, latest_seq, false)
 }
 
 /// An upload's body, at most `MAX_ENTRIES_BODY_BYTES`, decompressed if it came gzip-compressed.

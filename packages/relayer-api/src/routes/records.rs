@@ -473,14 +473,16 @@ fn latest_values(
         let seq = latest_seq.entry((h.time, kind)).or_default();
         *seq = (*seq).max(h.seq);
     }
-    values_at(store, device, latest_seq)
+    values_at(store, device, latest_seq, false)
 }
 
-/// The values of `device`'s readings at the given sequence numbers, by key.
+/// The values of `device`'s readings at the given sequence numbers, by key (`anchorable`:
+/// only those of batches the chain did not refuse).
 pub(super) fn values_at<K: Ord>(
     store: &dyn DataStore,
     device: &str,
     seqs: BTreeMap<K, u64>,
+    anchorable: bool,
 ) -> Result<BTreeMap<K, i64>, StoreError> {
     let mut out = BTreeMap::new();
     let mut batches: BTreeMap<u64, Vec<diachain_std::Reading>> = BTreeMap::new();
@@ -488,10 +490,12 @@ pub(super) fn values_at<K: Ord>(
         let Some(batch) = store.find_batch(device, seq)? else {
             continue;
         };
-        if matches!(
-            batch.state,
-            diachain_relayer_types::state::AnchorState::Failed { .. }
-        ) {
+        if anchorable
+            && matches!(
+                batch.state,
+                diachain_relayer_types::state::AnchorState::Failed { .. }
+            )
+        {
             continue;
         }
         let readings = match batches.entry(batch.id) {
@@ -687,7 +691,7 @@ async fn values_of(ns: &NightscoutApi, docs: &[NsDoc]) -> Result<Values, ApiErro
                     *seq = (*seq).max(h.seq);
                 }
             }
-            for ((t, kind), v) in values_at(store.as_ref(), &device, seqs.clone())? {
+            for ((t, kind), v) in values_at(store.as_ref(), &device, seqs.clone(), true)? {
                 values.insert(&device, t, kind, seqs[&(t, kind)], v);
             }
         }

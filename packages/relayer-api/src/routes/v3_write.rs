@@ -40,6 +40,25 @@ fn forbidden(collection: &str, op: &str) -> Response {
     )
 }
 
+/// The uploader and the document collection of a request on one document, or its answer
+/// (an unknown collection, a follower, entries: nothing of them is changed this way).
+async fn document_writer<'a>(
+    app: &'a AppState,
+    headers: &HeaderMap,
+    name: &str,
+    op: &str,
+) -> Result<(&'a NightscoutApi, UploaderRecord, NsCollection), Box<Response>> {
+    let (ns, caller) = caller(app, headers).await.map_err(Box::new)?;
+    let collection = Collection::of(name).ok_or_else(|| Box::new(unknown_collection()))?;
+    let uploader = writer(&caller)
+        .cloned()
+        .ok_or_else(|| Box::new(forbidden(name, op)))?;
+    match collection {
+        Collection::Docs(c) => Ok((ns, uploader, c)),
+        other => Err(Box::new(not_kept(other))),
+    }
+}
+
 /// 400 with the reason an item was left out.
 fn left_out(s: &Skipped) -> Response {
     let mut r = v3::status(
@@ -190,19 +209,11 @@ pub(super) async fn patch(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let (ns, caller) = match caller(&app, &headers).await {
-        Ok(c) => c,
-        Err(r) => return r,
+    let (ns, uploader, c) = match document_writer(&app, &headers, &name, "update").await {
+        Ok(t) => t,
+        Err(r) => return *r,
     };
-    let Some(collection) = Collection::of(&name) else {
-        return unknown_collection();
-    };
-    let Some(uploader) = writer(&caller) else {
-        return forbidden(&name, "update");
-    };
-    let Collection::Docs(c) = collection else {
-        return not_kept(collection);
-    };
+    let uploader = &uploader;
     let changes = match read_body(&headers, body)
         .await
         .map(|b| serde_json::from_slice::<Value>(&b))
@@ -273,19 +284,11 @@ pub(super) async fn delete(
     Path((name, identifier)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let (ns, caller) = match caller(&app, &headers).await {
-        Ok(c) => c,
-        Err(r) => return r,
+    let (ns, uploader, c) = match document_writer(&app, &headers, &name, "delete").await {
+        Ok(t) => t,
+        Err(r) => return *r,
     };
-    let Some(collection) = Collection::of(&name) else {
-        return unknown_collection();
-    };
-    let Some(uploader) = writer(&caller) else {
-        return forbidden(&name, "delete");
-    };
-    let Collection::Docs(c) = collection else {
-        return not_kept(collection);
-    };
+    let uploader = &uploader;
     match delete_doc(&app, ns, c, uploader, &identifier).await {
         Ok(Some(s)) if !s.docs.is_empty() => v3::status(StatusCode::OK, "deleted"),
         Ok(Some(s)) => s.skipped.first().map_or_else(
@@ -304,19 +307,11 @@ pub(super) async fn read_one(
     Path((name, identifier)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let (ns, caller) = match caller(&app, &headers).await {
-        Ok(c) => c,
-        Err(r) => return r,
+    let (ns, uploader, c) = match document_writer(&app, &headers, &name, "read one").await {
+        Ok(t) => t,
+        Err(r) => return *r,
     };
-    let Some(collection) = Collection::of(&name) else {
-        return unknown_collection();
-    };
-    let Some(uploader) = writer(&caller) else {
-        return forbidden(&name, "read one");
-    };
-    let Collection::Docs(c) = collection else {
-        return not_kept(collection);
-    };
+    let uploader = &uploader;
     match find(ns, &uploader.patient, c, &identifier).await {
         Ok(Some(d)) if d.is_valid => v3::ok(served::owner_doc(c, &d, &Values::default())),
         Ok(Some(_)) => v3::status(StatusCode::NOT_FOUND, "The document was deleted."),
