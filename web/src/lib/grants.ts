@@ -14,8 +14,14 @@ export function expiryText(e: ConsentTypes.Expiry, now: Date): string {
   return `at block ${e.at_height}`;
 }
 
-export function periodText(g: { data_from: string; data_to: string }): string {
-  return `${formatNs(g.data_from)} – ${formatNs(g.data_to)}`;
+/** A grant's (or a served access's) period of data, by measurement time. A period from 0 (the
+ * epoch) starts with the patient's first reading: a break-glass session's does (all history, and
+ * what is measured until the session ends), as does a Nightscout read without a lower bound. */
+export function periodText(g: { data_from: string; data_to: string; break_glass?: unknown }): string {
+  const allHistory = BigInt(g.data_from) === 0n;
+  const to = formatNs(g.data_to);
+  if (g.break_glass) return allHistory ? `any time until the session ends, ${to} (break-glass)` : `${formatNs(g.data_from)} – ${to} (break-glass)`;
+  return allHistory ? `any time up to ${to}` : `${formatNs(g.data_from)} – ${to}`;
 }
 
 /** A `datetime-local` input's value (local time) as unix seconds. */
