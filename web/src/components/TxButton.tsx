@@ -3,9 +3,26 @@ import type { ExecuteResult } from "@cosmjs/cosmwasm-stargate";
 import { describeError } from "../lib/errors";
 import { useSession } from "../session";
 
-type TxState = { s: "idle" } | { s: "busy" } | { s: "done"; height: number; hash: string } | { s: "error"; message: string };
+/** Where a transaction landed: its block and hash. */
+export interface TxDone {
+  height: number;
+  hash: string;
+}
 
-/** A button that signs and sends a transaction, then shows where it landed or why it failed. */
+type TxState = { s: "idle" } | { s: "busy" } | ({ s: "done" } & TxDone) | { s: "error"; message: string };
+
+/** "Done in block N" and the transaction's hash (shortened; the whole of it on hover). */
+export function TxReceipt({ tx }: { tx: TxDone }) {
+  return (
+    <>
+      Done in block {tx.height} <code title={tx.hash}>{tx.hash.slice(0, 10)}…</code>
+    </>
+  );
+}
+
+/** A button that signs and sends a transaction, then shows where it landed or why it failed.
+ * `onDone` gets where it landed: a view whose reload unmounts this button (a revoked grant's row,
+ * a joined study's) shows its own confirmation with it. */
 export function TxButton(props: {
   label: string;
   run: () => Promise<ExecuteResult>;
@@ -13,7 +30,7 @@ export function TxButton(props: {
   disabled?: boolean;
   testId?: string;
   danger?: boolean;
-  onDone?: () => void;
+  onDone?: (tx: TxDone) => void;
 }) {
   const session = useSession();
   const [state, setState] = useState<TxState>({ s: "idle" });
@@ -22,8 +39,9 @@ export function TxButton(props: {
     setState({ s: "busy" });
     try {
       const res = await props.run();
-      setState({ s: "done", height: res.height, hash: res.transactionHash });
-      props.onDone?.();
+      const tx = { height: res.height, hash: res.transactionHash };
+      setState({ s: "done", ...tx });
+      props.onDone?.(tx);
       session.changed();
     } catch (e) {
       setState({ s: "error", message: describeError(e) });
@@ -37,7 +55,7 @@ export function TxButton(props: {
       </button>
       {state.s === "done" ? (
         <span className="ok" role="status" data-testid={props.testId ? `${props.testId}-done` : undefined}>
-          Done in block {state.height} <code title={state.hash}>{state.hash.slice(0, 10)}…</code>
+          <TxReceipt tx={state} />
         </span>
       ) : null}
       {state.s === "error" ? (

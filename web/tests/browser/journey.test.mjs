@@ -58,6 +58,10 @@ describe("dashboard journey", () => {
     await form.locator("select[name=purpose]").selectOption("treatment");
     await page.getByTestId("grant-submit").click();
     await page.getByTestId("grant-submit-done").waitFor();
+    // Cleared once the grant is made (the same render as the confirmation): a second click
+    // cannot grant the same again.
+    assert.equal(await form.locator("input[name=grantee]").inputValue(), "", "the grant form is cleared");
+    assert.ok(await page.getByTestId("grant-submit").isDisabled(), "Grant waits for a new grantee");
     await page.locator(`tr[data-grantee="${clinician.address}"][data-status="active"]`).first().waitFor();
   });
 

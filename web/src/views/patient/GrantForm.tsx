@@ -6,17 +6,36 @@ import { DAY_S, secondsToNs } from "../../lib/format";
 import { localInputToSeconds, secondsToLocalInput } from "../../lib/grants";
 import { useSession } from "../../session";
 
-/** Grant someone access to scopes of my data over a period, until an expiry. */
+/** The form's defaults around `now` (the chain's present, unix seconds). */
+function defaults(now: number) {
+  return {
+    from: secondsToLocalInput(now - 7 * DAY_S),
+    to: secondsToLocalInput(now + 30 * DAY_S),
+    expires: secondsToLocalInput(now + 30 * DAY_S),
+  };
+}
+
+/** Grant someone access to scopes of my data over a period, until an expiry. Cleared once the
+ * grant is made, so a second click cannot grant the same again: Grant waits for a grantee. */
 export function GrantForm() {
   const { signing, queries } = useSession();
-  const now = queries.clock.now();
   const [grantee, setGrantee] = useState("");
   const [purpose, setPurpose] = useState<ConsentTypes.Purpose>("treatment");
   const [studyId, setStudyId] = useState("");
   const [scopes, setScopes] = useState<ConsentTypes.DataScope[]>(["glucose"]);
-  const [from, setFrom] = useState(() => secondsToLocalInput(now - 7 * DAY_S));
-  const [to, setTo] = useState(() => secondsToLocalInput(now + 30 * DAY_S));
-  const [expires, setExpires] = useState(() => secondsToLocalInput(now + 30 * DAY_S));
+  const [from, setFrom] = useState(() => defaults(queries.clock.now()).from);
+  const [to, setTo] = useState(() => defaults(queries.clock.now()).to);
+  const [expires, setExpires] = useState(() => defaults(queries.clock.now()).expires);
+  const clear = () => {
+    const d = defaults(queries.clock.now());
+    setGrantee("");
+    setPurpose("treatment");
+    setStudyId("");
+    setScopes(["glucose"]);
+    setFrom(d.from);
+    setTo(d.to);
+    setExpires(d.expires);
+  };
   const run = () =>
     signing.consent.grant({
       grantee: grantee.trim(),
@@ -46,7 +65,7 @@ export function GrantForm() {
       <label>Access expires <input type="datetime-local" name="expires" value={expires} onChange={(e) => setExpires(e.target.value)} /></label>
       <small>(times in your local time zone)</small>
       <div>
-        <TxButton label="Grant" testId="grant-submit" disabled={missing !== null} run={run} />
+        <TxButton label="Grant" testId="grant-submit" disabled={missing !== null} run={run} onDone={clear} />
         {missing ? <small> Fill in {missing}.</small> : null}
       </div>
     </form>
