@@ -15,7 +15,7 @@ type TxState = { s: "idle" } | { s: "busy" } | ({ s: "done" } & TxDone) | { s: "
 export function TxReceipt({ tx }: { tx: TxDone }) {
   return (
     <>
-      Done in block {tx.height} <code title={tx.hash}>{tx.hash.slice(0, 10)}…</code>
+      Done in block {tx.height} <code title={tx.hash} data-testid="tx-hash">{tx.hash.slice(0, 10)}…</code>
     </>
   );
 }

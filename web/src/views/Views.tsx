@@ -1,4 +1,5 @@
 import { useEffect, useState } from "react";
+import { useSession } from "../session";
 import { ClinicianView } from "./clinician/ClinicianView";
 import { PatientView } from "./patient/PatientView";
 import { SponsorView } from "./sponsor/SponsorView";
@@ -15,8 +16,10 @@ function fromHash(): TabId {
   return TABS.find((t) => t.id === h)?.id ?? "patient";
 }
 
-/** The three roles, one tab each; the tab is in the URL's hash (#patient, #clinician, #sponsor). */
+/** The three roles, one tab each; the tab is in the URL's hash (#patient, #clinician, #sponsor).
+ * Another account gets the view afresh: no form, confirmation or open patient of the last one. */
 export function Views() {
+  const { wallet } = useSession();
   const [tab, setTab] = useState<TabId>(fromHash);
   useEffect(() => {
     const on = () => setTab(fromHash());
@@ -33,7 +36,7 @@ export function Views() {
           </a>
         ))}
       </nav>
-      <current.View />
+      <current.View key={`${wallet.kind}:${wallet.address}`} />
     </main>
   );
 }

@@ -83,6 +83,11 @@ describe("dashboard journey", () => {
     assert.ok(earlier >= 86_400n && earlier < 86_460n, `the expiry moved ${earlier} s earlier`);
     assert.equal(after.data_from, before.data_from, "only what changed is sent");
     await page.locator(`tr[data-testid="grant-${id}"]`).filter({ hasText: "insulin" }).waitFor();
+    // Confirmed above the list, with the transaction's hash (the amend form is gone).
+    const done = page.locator(`[data-testid=grants-notice][data-action=amend][data-id="${id}"]`);
+    await done.waitFor();
+    assert.match(await done.innerText(), new RegExp(`Grant ${id} to [\\s\\S]* amended[\\s\\S]*Done in block \\d+`));
+    assert.match(await done.getByTestId("tx-hash").getAttribute("title"), /^[0-9A-F]{64}$/i);
   });
 
   it("shows the clinician the patient's trend, every reading verified against the chain", async () => {
@@ -138,6 +143,11 @@ describe("dashboard journey", () => {
       const id = (await active.first().getAttribute("data-testid")).replace("grant-", "");
       await page.getByTestId(`revoke-${id}`).click();
       await page.locator(`tr[data-testid="grant-${id}"][data-status="revoked"]`).waitFor();
+      // Confirmed above the list, with the transaction's hash (the row has lost its Revoke button).
+      const done = page.locator(`[data-testid=grants-notice][data-action=revoke][data-id="${id}"]`);
+      await done.waitFor();
+      assert.match(await done.innerText(), new RegExp(`Grant ${id} revoked: [\\s\\S]*Done in block \\d+`));
+      assert.match(await done.getByTestId("tx-hash").getAttribute("title"), /^[0-9A-F]{64}$/i);
     }
     await signIn(page, clinician, "clinician");
     await page.getByTestId(`open-patient-${patient.address}`).click();
@@ -171,6 +181,11 @@ describe("dashboard journey", () => {
     await page.getByTestId(`join-${id}`).click();
     await page.getByTestId(`joined-${id}`).waitFor();
     assert.match(await page.getByTestId(`joined-${id}`).innerText(), /active/);
+    // Confirmed above the lists, with the transaction's hash (the study has left the open ones).
+    const done = page.locator(`[data-testid=studies-notice][data-action=join][data-id="${id}"]`);
+    await done.waitFor();
+    assert.match(await done.innerText(), new RegExp(`You joined study #${id} [\\s\\S]*Done in block \\d+`));
+    assert.match(await done.getByTestId("tx-hash").getAttribute("title"), /^[0-9A-F]{64}$/i);
     await signIn(page, sponsor, "sponsor");
     await page.getByTestId(`study-${id}`).getByTestId(`member-${patient.address}`).waitFor();
     await screenshot(page, "sponsor");

@@ -1,7 +1,7 @@
 import type { ConsentTypes } from "@diachain/client";
 import { useState } from "react";
 import { ScopePicker } from "../../components/ScopePicker";
-import { TxButton } from "../../components/TxButton";
+import { TxButton, type TxDone } from "../../components/TxButton";
 import { secondsToNs } from "../../lib/format";
 import { localInputToSeconds, secondsToLocalInput } from "../../lib/grants";
 import { useSession } from "../../session";
@@ -9,7 +9,7 @@ import { useSession } from "../../session";
 const nsToSeconds = (ns: string) => Number(BigInt(ns) / 1_000_000_000n);
 
 /** Change a live grant's scopes, data period or expiry; only what changed is sent. */
-export function AmendForm({ grant, onDone }: { grant: ConsentTypes.Grant; onDone: () => void }) {
+export function AmendForm({ grant, onDone }: { grant: ConsentTypes.Grant; onDone: (tx: TxDone) => void }) {
   const { signing } = useSession();
   const initialExpiry = "at_time" in grant.expires ? secondsToLocalInput(nsToSeconds(grant.expires.at_time)) : "";
   const [scopes, setScopes] = useState<ConsentTypes.DataScope[]>(grant.scopes);

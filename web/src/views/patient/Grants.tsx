@@ -2,7 +2,8 @@ import type { ConsentTypes } from "@diachain/client";
 import { useState } from "react";
 import { Addr } from "../../components/Addr";
 import { Async } from "../../components/Async";
-import { TxButton } from "../../components/TxButton";
+import { TxButton, type TxDone } from "../../components/TxButton";
+import { TxNotice, type Confirmation } from "../../components/TxNotice";
 import { allPages } from "../../lib/chain";
 import { expiryText, periodText, scopeLabel } from "../../lib/grants";
 import { useAsync } from "../../lib/useAsync";
@@ -20,13 +21,16 @@ export function usePatientGrants() {
   );
 }
 
-/** The patient's grants (and break-glass sessions), newest first; create, amend, revoke. */
+/** The patient's grants (and break-glass sessions), newest first; create, amend, revoke. A
+ * revocation or amendment is confirmed above the list (the row reloads without its button). */
 export function Grants() {
   const [state] = usePatientGrants();
+  const [done, setDone] = useState<Confirmation | null>(null);
   return (
     <section aria-labelledby="grants-h" data-testid="grants">
       <h2 id="grants-h">Who may see my data</h2>
       <GrantForm />
+      {done ? <TxNotice done={done} testId="grants-notice" onDismiss={() => setDone(null)} /> : null}
       <Async state={state} what="your grants" isEmpty={(g) => g.length === 0} empty="You have not granted anyone access.">
         {(grants) => (
           <table>
@@ -34,7 +38,7 @@ export function Grants() {
               <tr><th>#</th><th>To</th><th>Purpose</th><th>Scopes</th><th>Data period</th><th>Expires</th><th>Status</th><th></th></tr>
             </thead>
             <tbody>
-              {[...grants].reverse().map((g) => <GrantRow key={g.grant.id} info={g} />)}
+              {[...grants].reverse().map((g) => <GrantRow key={g.grant.id} info={g} onDone={setDone} />)}
             </tbody>
           </table>
         )}
@@ -43,11 +47,20 @@ export function Grants() {
   );
 }
 
-function GrantRow({ info }: { info: GrantInfo }) {
+function GrantRow({ info, onDone }: { info: GrantInfo; onDone: (c: Confirmation) => void }) {
   const { signing, queries } = useSession();
   const [amending, setAmending] = useState(false);
   const g = info.grant;
   const live = info.status === "active";
+  const revoked = (tx: TxDone) =>
+    onDone({
+      action: "revoke", id: g.id, tx,
+      text: <>{g.break_glass ? `Break-glass session ${g.id} closed` : `Grant ${g.id} revoked`}: <Addr a={g.grantee} /> is no longer served your data under it</>,
+    });
+  const amended = (tx: TxDone) => {
+    setAmending(false);
+    onDone({ action: "amend", id: g.id, tx, text: <>Grant {g.id} to <Addr a={g.grantee} /> amended</> });
+  };
   return (
     <>
       <tr data-testid={`grant-${g.id}`} data-grantee={g.grantee} data-status={info.status} className={g.break_glass ? "break-glass" : undefined}>
@@ -65,12 +78,12 @@ function GrantRow({ info }: { info: GrantInfo }) {
           {live ? (
             <TxButton label={g.break_glass ? "Close session" : "Revoke"} danger testId={`revoke-${g.id}`}
               confirm={`Revoke grant ${g.id}? ${g.grantee} loses access at once.`}
-              run={() => signing.consent.revokeGrant({ grantId: g.id })} />
+              run={() => signing.consent.revokeGrant({ grantId: g.id })} onDone={revoked} />
           ) : null}
         </td>
       </tr>
       {amending ? (
-        <tr><td colSpan={8}><AmendForm grant={g} onDone={() => setAmending(false)} /></td></tr>
+        <tr><td colSpan={8}><AmendForm grant={g} onDone={amended} /></td></tr>
       ) : null}
     </>
   );

@@ -1,6 +1,8 @@
 import type { DataUnionTypes } from "@diachain/client";
+import { useState } from "react";
 import { Async } from "../../components/Async";
 import { TxButton } from "../../components/TxButton";
+import { TxNotice, type Confirmation } from "../../components/TxNotice";
 import { dayToIso, formatNs } from "../../lib/format";
 import { scopeLabel } from "../../lib/grants";
 import { allStudies, joinStudy, poolAmount, type StudyResponse } from "../../lib/studies";
@@ -12,8 +14,10 @@ interface Row {
   c: DataUnionTypes.ContributionResponse;
 }
 
-/** Studies to join, joined studies, and rewards claimable or claimed. */
+/** Studies to join, joined studies, and rewards claimable or claimed. A join, leave or claim is
+ * confirmed above the lists (they reload, and a joined study leaves the open ones). */
 export function PatientStudies() {
+  const [done, setDone] = useState<Confirmation | null>(null);
   const { queries, wallet, version } = useSession();
   const [state] = useAsync(async () => {
     const studies = await allStudies(queries);
@@ -25,6 +29,7 @@ export function PatientStudies() {
   return (
     <section aria-labelledby="studies-h" data-testid="patient-studies">
       <h2 id="studies-h">Research studies and rewards</h2>
+      {done ? <TxNotice done={done} testId="studies-notice" onDismiss={() => setDone(null)} /> : null}
       <Async state={state} what="studies" isEmpty={(r) => r.length === 0} empty="No study has been created on this network yet.">
         {(rows) => {
           const joined = rows.filter((r) => r.c.member);
@@ -32,9 +37,9 @@ export function PatientStudies() {
           return (
             <>
               <h3>Joined</h3>
-              {joined.length === 0 ? <p className="empty">You have not joined a study.</p> : <JoinedTable rows={joined} />}
+              {joined.length === 0 ? <p className="empty">You have not joined a study.</p> : <JoinedTable rows={joined} onDone={setDone} />}
               <h3>Open to join</h3>
-              {open.length === 0 ? <p className="empty">No open study to join.</p> : <OpenTable rows={open} />}
+              {open.length === 0 ? <p className="empty">No open study to join.</p> : <OpenTable rows={open} onDone={setDone} />}
             </>
           );
         }}
@@ -43,7 +48,7 @@ export function PatientStudies() {
   );
 }
 
-function JoinedTable({ rows }: { rows: Row[] }) {
+function JoinedTable({ rows, onDone }: { rows: Row[]; onDone: (c: Confirmation) => void }) {
   const { signing } = useSession();
   return (
     <table data-testid="joined-studies">
@@ -65,10 +70,12 @@ function JoinedTable({ rows }: { rows: Row[] }) {
               <td>{poolAmount(c.claimable, token)}</td>
               <td>{m.claimed ? poolAmount(m.claimed, token) : "—"}</td>
               <td className="actions">
-                {c.claimable !== "0" ? <TxButton label="Claim" testId={`claim-${s.study.id}`} run={() => signing.union.claim({ studyId: s.study.id })} /> : null}
+                {c.claimable !== "0" ? <TxButton label="Claim" testId={`claim-${s.study.id}`} run={() => signing.union.claim({ studyId: s.study.id })}
+                  onDone={(tx) => onDone({ action: "claim", id: s.study.id, tx, text: `You claimed ${poolAmount(c.claimable, token)} from study #${s.study.id} "${s.study.title}"` })} /> : null}
                 {m.active && s.phase === "open" ? (
                   <TxButton label="Leave" danger testId={`leave-${s.study.id}`} confirm="Leave this study? What you earned so far stays claimable."
-                    run={() => signing.union.leave({ studyId: s.study.id })} />
+                    run={() => signing.union.leave({ studyId: s.study.id })}
+                    onDone={(tx) => onDone({ action: "leave", id: s.study.id, tx, text: `You left study #${s.study.id} "${s.study.title}"; what you earned so far stays claimable` })} />
                 ) : null}
               </td>
             </tr>
@@ -79,7 +86,7 @@ function JoinedTable({ rows }: { rows: Row[] }) {
   );
 }
 
-function OpenTable({ rows }: { rows: Row[] }) {
+function OpenTable({ rows, onDone }: { rows: Row[]; onDone: (c: Confirmation) => void }) {
   const { cfg, queries, signing } = useSession();
   return (
     <table data-testid="open-studies">
@@ -100,7 +107,11 @@ function OpenTable({ rows }: { rows: Row[] }) {
               <td>
                 <TxButton label="Consent and join" testId={`join-${st.id}`}
                   confirm={`Join "${st.title}"? This grants the sponsor research access to your ${st.scopes.map(scopeLabel).join(", ")} data of ${dayToIso(st.data_from_day)} – ${dayToIso(st.data_to_day)}.`}
-                  run={() => joinStudy(cfg, queries, signing, st)} />
+                  run={() => joinStudy(cfg, queries, signing, st)}
+                  onDone={(tx) => onDone({
+                    action: "join", id: st.id, tx,
+                    text: `You joined study #${st.id} "${st.title}": its sponsor may read your ${st.scopes.map(scopeLabel).join(", ")} data of ${dayToIso(st.data_from_day)} – ${dayToIso(st.data_to_day)}`,
+                  })} />
               </td>
             </tr>
           );
