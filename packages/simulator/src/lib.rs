@@ -24,6 +24,7 @@ pub mod deliver;
 pub mod fleet;
 pub mod http;
 pub mod keys;
+pub mod physiology;
 pub mod readings;
 pub mod signal;
 pub mod state;

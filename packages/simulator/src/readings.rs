@@ -1,4 +1,5 @@
-//! When a device measures and what: the timing rules and plausible CGM glucose values.
+//! When a device measures and what: the timing rules, and a CGM reading of the simulated
+//! person (`physiology`).
 //!
 //! Timing: readings are `interval` seconds apart; the first one is at the latest of now, the
 //! device's bind time (the contract refuses data measured before `owner_since`) and the last
@@ -84,36 +85,6 @@ impl SplitMix64 {
     }
 }
 
-/// Glucose as a CGM sees it: a level drifting with a rate of change (mg/dL per minute) that
-/// itself wanders, kept within the sensor's 40–400 mg/dL.
-#[derive(Clone, Debug)]
-pub struct GlucoseWalk {
-    level: f64,
-    rate: f64,
-    rng: SplitMix64,
-}
-
-impl GlucoseWalk {
-    pub fn new(seed: u64) -> Self {
-        let mut rng = SplitMix64::new(seed);
-        let level = 120.0 + 40.0 * rng.signed_unit();
-        GlucoseWalk {
-            level,
-            rate: 0.0,
-            rng,
-        }
-    }
-
-    /// The value (mg/dL, whole numbers as CGMs report) and trend `minutes` after the last one.
-    pub fn step(&mut self, minutes: f64) -> (u32, Trend) {
-        self.rate = (self.rate * 0.8 + 0.6 * self.rng.signed_unit()).clamp(-3.5, 3.5);
-        // Drift back towards the middle of the range, as treatment and meals do.
-        self.rate += (130.0 - self.level) * 0.002;
-        self.level = (self.level + self.rate * minutes.max(0.0)).clamp(40.0, 400.0);
-        (self.level.round() as u32, trend(self.rate))
-    }
-}
-
 /// The CGM trend arrow of a rate of change in mg/dL per minute.
 pub fn trend(rate: f64) -> Trend {
     match rate {
@@ -132,15 +103,15 @@ pub fn random_salt() -> [u8; SALT_LEN] {
     random_bytes()
 }
 
-/// A glucose reading of `device_id` with a fresh salt.
+/// A glucose reading of `device_id` with a fresh salt: what the simulated person's CGM reads
+/// at `measured_at`.
 pub fn glucose_reading(
     device_id: &str,
     seq: u64,
     measured_at: u64,
-    walk: &mut GlucoseWalk,
-    interval: u64,
+    patient: &mut crate::physiology::Patient,
 ) -> Reading {
-    let (mg_dl, trend) = walk.step(interval as f64 / 60.0);
+    let (mg_dl, trend) = patient.cgm_at(measured_at);
     Reading {
         salt: random_salt(),
         device_id: device_id.to_string(),
@@ -209,10 +180,10 @@ mod tests {
 
     #[test]
     fn glucose_stays_plausible_with_fresh_salts_and_a_trend_matching_its_rate() {
-        let mut walk = GlucoseWalk::new(9);
+        let mut patient = crate::physiology::Patient::new(9);
         let mut previous: Option<Reading> = None;
         for i in 0..2_000u64 {
-            let r = glucose_reading("sim-cgm-1", i + 1, NOW + i * 300, &mut walk, 300);
+            let r = glucose_reading("sim-cgm-1", i + 1, NOW + i * 300, &mut patient);
             assert!((40_000..=400_000).contains(&r.value), "{}", r.value);
             assert_eq!(r.value % 1_000, 0);
             if let Some(p) = &previous {

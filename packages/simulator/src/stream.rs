@@ -18,7 +18,8 @@ use diachain_relayer_types::gateway::{Batcher, HeaderVersion};
 use super::deliver::Shared;
 use super::fleet::SimDevice;
 use super::http::RelayerClient;
-use super::readings::{glucose_reading, DeviceClock, GlucoseWalk};
+use super::physiology::Patient;
+use super::readings::{glucose_reading, DeviceClock};
 use super::state::SimState;
 use super::summary::Tally;
 use super::SimError;
@@ -83,11 +84,11 @@ pub async fn stream(
             shared.chain_now(),
             cfg.interval,
         )?;
-        let walk = GlucoseWalk::new(value_seed(&cfg.seed, &s.device.id));
+        let patient = Patient::new(value_seed(&cfg.seed, &s.device.id));
         let task = DeviceTask {
             device: s.device,
             clock,
-            walk,
+            patient,
             batcher: Batcher::new(cfg.batch_readings),
             shared: shared.clone(),
         };
@@ -146,7 +147,7 @@ async fn save_state(shared: &Shared, cfg: &StreamConfig) {
 struct DeviceTask {
     device: SimDevice,
     clock: DeviceClock,
-    walk: GlucoseWalk,
+    patient: Patient,
     batcher: Batcher,
     shared: Arc<Shared>,
 }
@@ -170,13 +171,7 @@ impl DeviceTask {
     /// batch budget is spent.
     async fn measure(&mut self) -> bool {
         while let Some((seq, at)) = self.clock.due(self.shared.chain_now()) {
-            let r = glucose_reading(
-                &self.device.id,
-                seq,
-                at,
-                &mut self.walk,
-                self.clock.interval,
-            );
+            let r = glucose_reading(&self.device.id, seq, at, &mut self.patient);
             let Some(readings) = self.batcher.push(r) else {
                 continue;
             };
