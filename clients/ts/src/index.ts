@@ -10,3 +10,4 @@ export * from './signers.js';
 export * from './relayer-types.js';
 export * from './relayer.js';
 export * from './verify.js';
+export * from './cgm.js';
