@@ -135,27 +135,51 @@ describe("dashboard journey", () => {
   });
 
   it("refuses the clinician once the patient revokes, with the relayer's reason", async () => {
-    await signIn(page, patient, "patient");
-    const active = page.locator(`tr[data-grantee="${clinician.address}"][data-status="active"]`);
-    await active.first().waitFor();
-    // Revoke every live grant to the clinician (an earlier interrupted run may have left one).
-    while ((await active.count()) > 0) {
-      const id = (await active.first().getAttribute("data-testid")).replace("grant-", "");
-      await page.getByTestId(`revoke-${id}`).click();
-      await page.locator(`tr[data-testid="grant-${id}"][data-status="revoked"]`).waitFor();
-      // Confirmed above the list, with the transaction's hash (the row has lost its Revoke button).
-      const done = page.locator(`[data-testid=grants-notice][data-action=revoke][data-id="${id}"]`);
-      await done.waitFor();
-      assert.match(await done.innerText(), new RegExp(`Grant ${id} revoked: [\\s\\S]*Done in block \\d+`));
-      assert.match(await done.getByTestId("tx-hash").getAttribute("title"), /^[0-9A-F]{64}$/i);
+    // The clinician has the patient's trend open in a second tab while the patient revokes: the
+    // dashboard no longer offers the trend of a patient without an active grant, so the relayer's
+    // refusal is met from a view opened before the revocation.
+    const tab = await page.context().newPage();
+    tab.on("pageerror", (e) => browser.consoleErrors.push(String(e)));
+    try {
+      await signIn(tab, clinician, "clinician");
+      await tab.getByTestId(`open-patient-${patient.address}`).click();
+      await tab.getByTestId("load-trend").waitFor();
+
+      await page.bringToFront();
+      await signIn(page, patient, "patient");
+      const active = page.locator(`tr[data-grantee="${clinician.address}"][data-status="active"]`);
+      await active.first().waitFor();
+      // Revoke every live grant to the clinician (an earlier interrupted run may have left one).
+      while ((await active.count()) > 0) {
+        const id = (await active.first().getAttribute("data-testid")).replace("grant-", "");
+        await page.getByTestId(`revoke-${id}`).click();
+        await page.locator(`tr[data-testid="grant-${id}"][data-status="revoked"]`).waitFor();
+        // Confirmed above the list, with the transaction's hash (the row has lost its Revoke button).
+        const done = page.locator(`[data-testid=grants-notice][data-action=revoke][data-id="${id}"]`);
+        await done.waitFor();
+        assert.match(await done.innerText(), new RegExp(`Grant ${id} revoked: [\\s\\S]*Done in block \\d+`));
+        assert.match(await done.getByTestId("tx-hash").getAttribute("title"), /^[0-9A-F]{64}$/i);
+      }
+
+      await tab.bringToFront();
+      await tab.getByTestId("load-trend").click();
+      const error = tab.getByTestId("trend").getByRole("alert");
+      await error.waitFor();
+      assert.match(await error.innerText(), /The relayer refused \(403 grant_revoked\)/);
+      await screenshot(tab, "clinician-refused");
+    } finally {
+      await tab.close();
     }
+
+    // Signed in again, the clinician sees the patient without an active grant, not selectable.
     await signIn(page, clinician, "clinician");
-    await page.getByTestId(`open-patient-${patient.address}`).click();
-    await page.getByTestId("load-trend").click();
-    const error = page.getByTestId("trend").getByRole("alert");
-    await error.waitFor();
-    assert.match(await error.innerText(), /The relayer refused \(403 grant_revoked\)/);
-    await screenshot(page, "clinician-refused");
+    const row = page.getByTestId(`patient-${patient.address}`);
+    await row.waitFor();
+    assert.equal(await row.getAttribute("data-active"), "false", await row.innerText());
+    assert.equal(await row.locator("li[data-status=active]").count(), 0);
+    assert.ok(await page.getByTestId(`open-patient-${patient.address}`).isDisabled(), "no Glucose trend without an active grant");
+    await page.getByTestId(`no-active-grant-${patient.address}`).waitFor();
+    assert.equal(await page.getByTestId("trend").count(), 0, "no trend panel open");
   });
 
   it("lets a sponsor create and fund a study", async () => {

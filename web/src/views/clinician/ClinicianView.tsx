@@ -10,7 +10,11 @@ import { TrendPanel } from "./TrendPanel";
 
 type GrantInfo = ConsentTypes.GrantInfo;
 
-/** The patients who granted the signed-in account access, and one patient's verified trend. */
+const isActive = (gs: GrantInfo[]) => gs.some((g) => g.status === "active");
+
+/** The patients who granted the signed-in account access, and one patient's verified trend: only
+ * a patient with an active grant is offered (one whose every grant is revoked or expired is listed
+ * as such, not selectable). */
 export function ClinicianView() {
   const { queries, wallet, version } = useSession();
   const [state] = useAsync(
@@ -18,6 +22,9 @@ export function ClinicianView() {
     `${wallet.address}:${version}`,
   );
   const [patient, setPatient] = useState<string | null>(null);
+  // The open patient's grants, while one of them is active.
+  const granted = patient && state.status === "ok" ? state.data.filter((g) => g.grant.patient === patient) : [];
+  const open = isActive(granted) ? granted : [];
   return (
     <div className="view clinician" data-testid="clinician-view">
       <section aria-labelledby="patients-h" data-testid="granted-patients">
@@ -33,21 +40,7 @@ export function ClinicianView() {
                 </thead>
                 <tbody>
                   {[...byPatient.entries()].map(([p, gs]) => (
-                    <tr key={p} data-testid={`patient-${p}`} className={p === patient ? "selected" : undefined}>
-                      <td><Addr a={p} /></td>
-                      <td>
-                        <ul className="plain">
-                          {[...gs].reverse().map((g) => (
-                            <li key={g.grant.id} data-status={g.status}>
-                              <span className={`badge ${g.status === "active" ? "ok" : "muted"}`}>{g.status}</span>{" "}
-                              #{g.grant.id} {g.grant.break_glass ? "break-glass" : g.grant.purpose}: {g.grant.scopes.map(scopeLabel).join(", ")};
-                              data {periodText(g.grant)}; expires {expiryText(g.grant.expires, queries.clock.date())}
-                            </li>
-                          ))}
-                        </ul>
-                      </td>
-                      <td><button type="button" onClick={() => setPatient(p)} data-testid={`open-patient-${p}`}>Glucose trend</button></td>
-                    </tr>
+                    <PatientRow key={p} patient={p} grants={gs} selected={p === patient} onOpen={() => setPatient(p)} />
                   ))}
                 </tbody>
               </table>
@@ -55,9 +48,37 @@ export function ClinicianView() {
           }}
         </Async>
       </section>
-      {patient && state.status === "ok" ? (
-        <TrendPanel key={patient} patient={patient} grants={state.data.filter((g) => g.grant.patient === patient)} />
-      ) : null}
+      {patient && open.length ? <TrendPanel key={patient} patient={patient} grants={open} /> : null}
     </div>
+  );
+}
+
+function PatientRow(props: { patient: string; grants: GrantInfo[]; selected: boolean; onOpen: () => void }) {
+  const { queries } = useSession();
+  const { patient: p, grants: gs } = props;
+  const active = isActive(gs);
+  const why = gs.every((g) => g.status === "revoked") ? "every grant revoked" : "no active grant";
+  return (
+    <tr data-testid={`patient-${p}`} data-active={active} className={!active ? "inactive" : props.selected ? "selected" : undefined}>
+      <td><Addr a={p} /></td>
+      <td>
+        <ul className="plain">
+          {[...gs].reverse().map((g) => (
+            <li key={g.grant.id} data-status={g.status}>
+              <span className={`badge ${g.status === "active" ? "ok" : "muted"}`}>{g.status}</span>{" "}
+              #{g.grant.id} {g.grant.break_glass ? "break-glass" : g.grant.purpose}: {g.grant.scopes.map(scopeLabel).join(", ")};
+              data {periodText(g.grant)}; expires {expiryText(g.grant.expires, queries.clock.date())}
+            </li>
+          ))}
+        </ul>
+      </td>
+      <td>
+        <button type="button" onClick={props.onOpen} data-testid={`open-patient-${p}`} disabled={!active}
+          title={active ? undefined : `No active grant from this patient (${why}): the relayer would refuse`}>
+          Glucose trend
+        </button>
+        {active ? null : <small data-testid={`no-active-grant-${p}`}> {why}</small>}
+      </td>
+    </tr>
   );
 }
