@@ -100,6 +100,22 @@ describe("dashboard journey", () => {
     assert.equal(await summary.getAttribute("data-failed"), "0", await summary.innerText());
     assert.ok(Number(await summary.getAttribute("data-verified")) >= 10, `verified: ${await summary.innerText()}`);
     assert.ok((await page.locator('[data-testid=glucose-chart] circle[data-state="verified"]').count()) >= 10);
+    // The time axis repeats no label; the glucose axis's labels lie inside the chart (none clipped
+    // at its left edge), its unit above it.
+    const chart = page.getByTestId("glucose-chart");
+    const xTicks = chart.locator(".recharts-xAxis-tick-labels .recharts-cartesian-axis-tick-value");
+    await xTicks.first().waitFor();
+    const xLabels = await xTicks.allTextContents();
+    assert.ok(xLabels.length >= 2, `x-axis labels: ${xLabels.join(" | ")}`);
+    assert.equal(new Set(xLabels).size, xLabels.length, `a repeated x-axis label: ${xLabels.join(" | ")}`);
+    const left = (await chart.boundingBox()).x;
+    const yTicks = await chart.locator(".recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value").all();
+    assert.ok(yTicks.length >= 2, "the glucose axis has labels");
+    for (const tick of yTicks) {
+      const box = await tick.boundingBox();
+      assert.ok(box.x >= left, `the y-axis label "${await tick.textContent()}" starts ${left - box.x}px left of the chart`);
+    }
+    await chart.locator("text.recharts-label", { hasText: "mg/dL" }).waitFor();
     await screenshot(page, "clinician-verified");
   });
 
