@@ -52,6 +52,30 @@ describe("dashboard journey", () => {
     await pollUntil("today's coverage", async () => Number(await cell.getAttribute("data-readings")) > 0, { tries: 1 });
   });
 
+  it("shows the patient their current glucose, verified, today's time in range and their units", async () => {
+    const current = page.getByTestId("current-glucose");
+    await current.waitFor({ timeout: 60_000 });
+    const text = await current.innerText();
+    assert.match(text, /^\d+ mg\/dL/, text);
+    const value = Number(text.match(/^(\d+)/)[1]);
+    assert.ok(value >= 40 && value <= 400, text);
+    assert.match(await current.innerText(), /(just now|\d+ min ago)/);
+    assert.match(await page.getByTestId("today-tir").innerText(), /in range .*: \d+ % of \d+ readings/);
+    assert.equal(await page.getByTestId("home-failed").count(), 0, "every reading verified");
+    await page.getByTestId("hours-24").click();
+    await page.getByTestId("units-mmol").click();
+    const mmol = await current.innerText();
+    assert.match(mmol, /^\d+\.\d mmol\/L/, mmol);
+    assert.ok(Math.abs(Number(mmol.split(" ")[0]) - value / 18.016) <= 0.06, `${mmol} is ${value} mg/dL`);
+    await screenshot(page, "patient-home");
+    // Remembered in this browser; back to mg/dL for the steps after.
+    await page.reload();
+    await signIn(page, patient, "patient");
+    await page.getByTestId("current-glucose").waitFor({ timeout: 60_000 });
+    assert.match(await page.getByTestId("current-glucose").innerText(), /mmol\/L/);
+    await page.getByTestId("units-mgdl").click();
+  });
+
   it("lets the patient grant the clinician access to glucose", async () => {
     const form = page.getByTestId("grant-form");
     await form.locator("input[name=grantee]").fill(clinician.address);

@@ -3,6 +3,7 @@ import { CoverageCalendar } from "./CoverageCalendar";
 import { Devices } from "./Devices";
 import { Erasure } from "./Erasure";
 import { Grants } from "./Grants";
+import { PatientHome } from "./PatientHome";
 import { PatientStudies } from "./PatientStudies";
 import { Uploaders } from "./Uploaders";
 
@@ -10,6 +11,7 @@ import { Uploaders } from "./Uploaders";
 export function PatientView() {
   return (
     <div className="view patient" data-testid="patient-view">
+      <PatientHome />
       <Devices />
       <Uploaders />
       <CoverageCalendar />

@@ -1,0 +1,133 @@
+// The patient's own glucose, as a CGM app shows it: the current value in large type with its
+// trend arrow and age, a warning when the data is stale, the last 3/6/12/24 hours, and today's
+// time in range — every value read from the relayer (a signed request for the patient's own
+// data) and verified against the chain in the browser before it is shown.
+import { cgmMetrics, formatGlucose, glucoseReadings, localDate, type GlucoseReading, type GlucoseUnits } from "@diachain/client";
+import { useCallback, useEffect, useMemo, useState } from "react";
+import { CartesianGrid, Line, LineChart, ReferenceArea, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { ErrorBox } from "../../components/Async";
+import { relayerFor } from "../../lib/relayer";
+import { verifyAnswer, type CheckedReading } from "../../lib/verify";
+import { useSession } from "../../session";
+
+const HOURS = [3, 6, 12, 24] as const;
+/** Older than this, the current value is stale (a CGM reads every 1 to 5 minutes). */
+const STALE_MINUTES = 15;
+/** How often the page asks the relayer for new readings. */
+const REFRESH_MS = 60_000;
+const UNITS_KEY = "diachain.units";
+
+const ARROWS: Record<string, string> = {
+  double_up: "⇈", single_up: "↑", forty_five_up: "↗", flat: "→",
+  forty_five_down: "↘", single_down: "↓", double_down: "⇊",
+};
+
+/** The glucose units the patient chose (remembered in this browser). */
+export function useUnits(): [GlucoseUnits, (u: GlucoseUnits) => void] {
+  const [units, setUnits] = useState<GlucoseUnits>(() =>
+    (typeof localStorage !== "undefined" && localStorage.getItem(UNITS_KEY) === "mmol/L") ? "mmol/L" : "mg/dL");
+  const choose = useCallback((u: GlucoseUnits) => {
+    setUnits(u);
+    try { localStorage.setItem(UNITS_KEY, u); } catch { /* private mode: not remembered */ }
+  }, []);
+  return [units, choose];
+}
+
+type State =
+  | { s: "loading" }
+  | { s: "error"; error: unknown }
+  | { s: "ok"; checked: CheckedReading[]; at: number };
+
+export function PatientHome() {
+  const { cfg, queries, wallet } = useSession();
+  const patient = wallet.address;
+  const [state, setState] = useState<State>({ s: "loading" });
+  const [hours, setHours] = useState<(typeof HOURS)[number]>(3);
+  const [units, setUnits] = useUnits();
+  const load = useCallback(async () => {
+    try {
+      const now = queries.clock.now();
+      const answer = await relayerFor(cfg, wallet).readings(patient, "glucose", { from: now - 24 * 3600, to: now });
+      const checked = await verifyAnswer(queries.anchors, queries.registry, answer, cfg.chainId);
+      setState({ s: "ok", checked, at: now });
+    } catch (error) {
+      setState((prev) => (prev.s === "ok" ? prev : { s: "error", error }));
+    }
+  }, [cfg, queries, wallet, patient]);
+  useEffect(() => {
+    void load();
+    const timer = setInterval(() => void load(), REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [load]);
+
+  return (
+    <section aria-labelledby="home-h" data-testid="patient-home">
+      <h2 id="home-h">My glucose</h2>
+      <div className="row">
+        <span role="group" aria-label="Units">
+          {(["mg/dL", "mmol/L"] as const).map((u) => (
+            <button key={u} type="button" aria-pressed={units === u} onClick={() => setUnits(u)} data-testid={`units-${u === "mg/dL" ? "mgdl" : "mmol"}`}>{u}</button>
+          ))}
+        </span>
+        <button type="button" onClick={() => void load()} data-testid="home-refresh">Refresh</button>
+      </div>
+      {state.s === "loading" ? <p className="loading" role="status">reading and verifying your last 24 hours…</p> : null}
+      {state.s === "error" ? <ErrorBox error={state.error} title="Your readings could not be read" /> : null}
+      {state.s === "ok" ? <Home checked={state.checked} now={state.at} hours={hours} setHours={setHours} units={units} /> : null}
+    </section>
+  );
+}
+
+function Home({ checked, now, hours, setHours, units }: {
+  checked: CheckedReading[]; now: number; hours: number; setHours: (h: (typeof HOURS)[number]) => void; units: GlucoseUnits;
+}) {
+  const usable = useMemo(() => checked.filter((c) => c.verdict.state !== "failed"), [checked]);
+  const failed = checked.length - usable.length;
+  const readings: GlucoseReading[] = useMemo(() => glucoseReadings(usable.map((c) => c.served)), [usable]);
+  const last = readings.at(-1);
+  if (!last) {
+    return <p data-testid="home-empty">No glucose readings of yours in the last 24 hours.</p>;
+  }
+  const lastServed = [...usable].reverse().find((c) => c.served.reading.measured_at === last.time);
+  const arrow = ARROWS[lastServed?.served.reading.trend ?? ""] ?? "";
+  const ageMinutes = Math.max(0, Math.floor((now - last.time) / 60));
+  const stale = ageMinutes > STALE_MINUTES;
+  const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const today = localDate(now, timeZone);
+  const todays = readings.filter((r) => localDate(r.time, timeZone) === today);
+  const first = todays[0];
+  const tir = first ? (cgmMetrics(todays, { from: first.time, to: now }).timeInRanges?.inRange ?? null) : null;
+  const shown = readings.filter((r) => r.time >= now - hours * 3600);
+  const points = shown.map((r) => ({ t: r.time * 1000, v: units === "mg/dL" ? Math.round(r.mgdl) : Math.round((r.mgdl / 18.016) * 10) / 10 }));
+  const [low, high] = units === "mg/dL" ? [70, 180] : [3.9, 10];
+  return (
+    <>
+      <p className={`current${stale ? " stale" : ""}`} data-testid="current-glucose" data-time={last.time}>
+        <span className="big">{formatGlucose(last.mgdl, units)}</span> <span className="arrow" aria-label={lastServed?.served.reading.trend ?? "no trend"}>{arrow}</span>{" "}
+        <span className="small">{ageMinutes === 0 ? "just now" : `${ageMinutes} min ago`}</span>
+      </p>
+      {stale ? <p className="warning" role="alert" data-testid="stale">No new reading for {ageMinutes} minutes: check your sensor and uploader.</p> : null}
+      <p data-testid="today-tir">Today in range (70–180 mg/dL): <strong>{tir === null ? "—" : `${tir.toFixed(0)} %`}</strong> of {todays.length} readings</p>
+      {failed ? <p className="warning" data-testid="home-failed">{failed} reading(s) failed verification against the chain and are not shown.</p> : null}
+      <div className="row" role="group" aria-label="Hours shown">
+        {HOURS.map((h) => (
+          <button key={h} type="button" aria-pressed={h === hours} onClick={() => setHours(h)} data-testid={`hours-${h}`}>{h} h</button>
+        ))}
+      </div>
+      <figure className="chart" aria-label={`Your glucose over the last ${hours} hours, in ${units}: ${points.length} readings, the latest ${formatGlucose(last.mgdl, units)}`}>
+        <ResponsiveContainer width="100%" height={240}>
+          <LineChart data={points} margin={{ top: 10, right: 20, bottom: 10, left: 10 }}>
+            <CartesianGrid strokeDasharray="3 3" />
+            <ReferenceArea y1={low} y2={high} fill="#dafbe1" fillOpacity={0.5} />
+            <XAxis dataKey="t" type="number" domain={["dataMin", "dataMax"]} scale="time"
+              tickFormatter={(t: number) => new Date(t).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })} />
+            <YAxis width={70} unit={` ${units}`} domain={units === "mg/dL" ? [40, 300] : [2.2, 16.7]} allowDataOverflow />
+            <Tooltip labelFormatter={(t) => new Date(Number(t)).toLocaleString()} formatter={(v) => [`${String(v)} ${units}`, "glucose"]} />
+            <Line dataKey="v" type="linear" dot={false} isAnimationActive={false} stroke="#0969da" strokeWidth={1.5} />
+          </LineChart>
+        </ResponsiveContainer>
+        <figcaption className="small">Times in {timeZone}; every value verified against the chain in this browser.</figcaption>
+      </figure>
+    </>
+  );
+}
