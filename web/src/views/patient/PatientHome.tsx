@@ -7,6 +7,7 @@ import { useCallback, useEffect, useMemo, useState } from "react";
 import { CartesianGrid, Line, LineChart, ReferenceArea, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { ErrorBox } from "../../components/Async";
 import { relayerFor } from "../../lib/relayer";
+import { useUnits } from "../../lib/units";
 import { verifyAnswer, type CheckedReading } from "../../lib/verify";
 import { useSession } from "../../session";
 
@@ -15,23 +16,11 @@ const HOURS = [3, 6, 12, 24] as const;
 const STALE_MINUTES = 15;
 /** How often the page asks the relayer for new readings. */
 const REFRESH_MS = 60_000;
-const UNITS_KEY = "diachain.units";
 
 const ARROWS: Record<string, string> = {
   double_up: "⇈", single_up: "↑", forty_five_up: "↗", flat: "→",
   forty_five_down: "↘", single_down: "↓", double_down: "⇊",
 };
-
-/** The glucose units the patient chose (remembered in this browser). */
-export function useUnits(): [GlucoseUnits, (u: GlucoseUnits) => void] {
-  const [units, setUnits] = useState<GlucoseUnits>(() =>
-    (typeof localStorage !== "undefined" && localStorage.getItem(UNITS_KEY) === "mmol/L") ? "mmol/L" : "mg/dL");
-  const choose = useCallback((u: GlucoseUnits) => {
-    setUnits(u);
-    try { localStorage.setItem(UNITS_KEY, u); } catch { /* private mode: not remembered */ }
-  }, []);
-  return [units, choose];
-}
 
 type State =
   | { s: "loading" }
