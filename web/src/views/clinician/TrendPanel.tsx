@@ -6,19 +6,24 @@ import { localInputToSeconds, secondsToLocalInput } from "../../lib/grants";
 import { relayerFor, type ReadingsResponse } from "../../lib/relayer";
 import { verifyAnswer, type CheckedReading } from "../../lib/verify";
 import { useSession } from "../../session";
+import { CgmReport } from "./CgmReport";
 import { GlucoseChart } from "./GlucoseChart";
 import { ReadingsTable } from "./ReadingsTable";
 import { VerificationSummary } from "./VerificationSummary";
 
 const nsToSeconds = (ns: string) => Number(BigInt(ns) / 1_000_000_000n);
 
-/** The last two hours of the newest active grant's period (or of the chain's now, without one). */
-function defaultPeriod(grants: ConsentTypes.GrantInfo[], now: number): [number, number] {
+/** The last `span` seconds (two hours by default) of the newest active grant's period (or of the
+ * chain's now, without one), capped by what the grant covers. */
+function defaultPeriod(grants: ConsentTypes.GrantInfo[], now: number, span = 7200): [number, number] {
   const g = [...grants].reverse().find((x) => x.status === "active")?.grant;
   const to = g ? Math.min(now, nsToSeconds(g.data_to)) : now;
-  const from = g ? Math.max(to - 7200, nsToSeconds(g.data_from)) : to - 7200;
+  const from = g ? Math.max(to - span, nsToSeconds(g.data_from)) : to - span;
   return [from, to];
 }
+
+/** The CGM report's default period: 14 days (Battelino et al. 2019). */
+const REPORT_SECONDS = 14 * 86_400;
 
 type Result =
   | { s: "idle" }
@@ -33,10 +38,10 @@ export function TrendPanel({ patient, grants }: { patient: string; grants: Conse
   const [from, setFrom] = useState(initialFrom);
   const [to, setTo] = useState(initialTo);
   const [result, setResult] = useState<Result>({ s: "idle" });
-  const load = async () => {
+  const load = async (period: [number, number] = [from, to]) => {
     try {
       setResult({ s: "loading", step: "asking the relayer (signed request)" });
-      const answer = await relayerFor(cfg, wallet).readings(patient, "glucose", { from, to: Math.min(to, queries.clock.now()) });
+      const answer = await relayerFor(cfg, wallet).readings(patient, "glucose", { from: period[0], to: Math.min(period[1], queries.clock.now()) });
       setResult({ s: "loading", step: `verifying ${answer.count} readings against the chain` });
       const checked = await verifyAnswer(queries.anchors, queries.registry, answer, cfg.chainId);
       setResult({ s: "ok", answer, checked });
@@ -47,10 +52,18 @@ export function TrendPanel({ patient, grants }: { patient: string; grants: Conse
   return (
     <section aria-labelledby="trend-h" data-testid="trend">
       <h2 id="trend-h">Glucose trend of <Addr a={patient} /></h2>
-      <form className="row" onSubmit={(e) => { e.preventDefault(); void load(); }}>
+      <form className="row no-print" onSubmit={(e) => { e.preventDefault(); void load(); }}>
         <label>From <input type="datetime-local" name="from" value={secondsToLocalInput(from)} onChange={(e) => setFrom(localInputToSeconds(e.target.value))} /></label>
         <label>to <input type="datetime-local" name="to" value={secondsToLocalInput(to)} onChange={(e) => setTo(localInputToSeconds(e.target.value) + 59)} /></label>
         <button type="submit" disabled={result.s === "loading"} data-testid="load-trend">Load and verify</button>
+        <button type="button" disabled={result.s === "loading"} data-testid="load-report"
+          title="The last 14 days of the grant's period (less if the grant covers less), loaded and verified"
+          onClick={() => {
+            const period = defaultPeriod(grants, queries.clock.now(), REPORT_SECONDS);
+            setFrom(period[0]);
+            setTo(period[1]);
+            void load(period);
+          }}>Report: last 14 days</button>
       </form>
       {result.s === "loading" ? <p className="loading" role="status">{result.step}…</p> : null}
       {result.s === "error" ? <ErrorBox error={result.error} title="No readings" /> : null}
@@ -59,6 +72,7 @@ export function TrendPanel({ patient, grants }: { patient: string; grants: Conse
           <VerificationSummary answer={result.answer} checked={result.checked} />
           {result.checked.length ? <GlucoseChart checked={result.checked} /> : null}
           <ReadingsTable checked={result.checked} />
+          <CgmReport answer={result.answer} checked={result.checked} />
         </>
       ) : null}
     </section>

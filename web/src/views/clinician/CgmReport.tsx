@@ -1,0 +1,308 @@
+// The clinician's CGM report over the loaded period, after the international consensus on time in
+// range (Battelino et al., Diabetes Care 2019) and the AGP report: time in ranges, mean, GMI, CV,
+// % time CGM active, the AGP, hypoglycaemic events and daily profiles — every number computed by
+// @diachain/client's cgm.ts from the readings that VERIFIED against the chain in this browser.
+// Failed readings are left out (and listed by the verification summary and the failed table);
+// readings not anchored yet are left out too and counted, so the report only states what the
+// chain vouches for (load again once they are anchored).
+import {
+  agp, cgmMetrics, dailyProfiles, downsample, formatCgmMetrics, formatGlucose, GLUCOSE_RANGES, glucoseReadings, localDate,
+  minuteOfDay, roundTo, toMmol, type DailyProfile, type GlucoseRange, type GlucoseReading, type GlucoseUnits, type RangeValues,
+} from "@diachain/client";
+import { useMemo, useState } from "react";
+import { Area, CartesianGrid, ComposedChart, Line, ReferenceArea, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import type { ReadingsResponse } from "../../lib/relayer";
+import { useUnits } from "../../lib/units";
+import type { CheckedReading } from "../../lib/verify";
+
+/** The AGP report's colours, very low to very high. */
+export const RANGE_COLOR: Record<GlucoseRange, string> = {
+  veryLow: "#8b1a1a", low: "#e5332a", inRange: "#3aa657", high: "#f5c518", veryHigh: "#f08a1c",
+};
+const RANGE_NAME: Record<GlucoseRange, string> = {
+  veryLow: "Very low", low: "Low", inRange: "In range", high: "High", veryHigh: "Very high",
+};
+/** The consensus' labels of the ranges, in each unit. */
+const RANGE_LABEL: Record<GlucoseUnits, Record<GlucoseRange, string>> = {
+  "mg/dL": { veryLow: "< 54", low: "54–69", inRange: "70–180", high: "181–250", veryHigh: "> 250" },
+  "mmol/L": { veryLow: "< 3.0", low: "3.0–3.8", inRange: "3.9–10.0", high: "10.1–13.9", veryHigh: "> 13.9" },
+};
+const TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+const inUnits = (mgdl: number, units: GlucoseUnits) => (units === "mg/dL" ? mgdl : toMmol(mgdl));
+const hhmm = (minute: number) => `${String(Math.floor(minute / 60) % 24).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
+/** A moment as YYYY-MM-DD HH:MM in the browser's time zone (the zone the AGP and days use). */
+const localTime = (t: number) => `${localDate(t, TIME_ZONE)} ${hhmm(minuteOfDay(t, TIME_ZONE))}`;
+const num = (v: number | null, suffix = "") => (v === null ? "—" : `${v}${suffix}`);
+
+export function CgmReport({ answer, checked }: { answer: ReadingsResponse; checked: CheckedReading[] }) {
+  const [units, setUnits] = useUnits();
+  const [showRoots, setShowRoots] = useState(false);
+  const period = useMemo(() => ({ from: answer.from, to: answer.to }), [answer]);
+  const verified = useMemo(() => checked.filter((c) => c.verdict.state === "verified"), [checked]);
+  const pending = checked.filter((c) => c.verdict.state === "pending").length;
+  const failed = checked.filter((c) => c.verdict.state === "failed").length;
+  const readings = useMemo(() => glucoseReadings(verified.map((c) => c.served)), [verified]);
+  const metrics = useMemo(() => cgmMetrics(readings, period), [readings, period]);
+  const profile = useMemo(() => agp(readings, period, { timeZone: TIME_ZONE }), [readings, period]);
+  const days = useMemo(() => dailyProfiles(readings, period, { timeZone: TIME_ZONE }), [readings, period]);
+  const f = formatCgmMetrics(metrics, units);
+  const u = units;
+
+  // The roots the verified readings were checked against: one per anchored batch.
+  const roots = useMemo(() => {
+    const byBatch = new Map<number, { batch: CheckedReading["batch"]; height: number; n: number }>();
+    for (const c of verified) {
+      if (c.verdict.state !== "verified") continue;
+      const e = byBatch.get(c.batch.batch_id) ?? { batch: c.batch, height: c.verdict.height, n: 0 };
+      e.n += 1;
+      byBatch.set(c.batch.batch_id, e);
+    }
+    return [...byBatch.values()].sort((a, b) => a.height - b.height || a.batch.batch_id - b.batch.batch_id);
+  }, [verified]);
+  const heights = roots.map((r) => r.height);
+
+  return (
+    <section aria-labelledby="report-h" className="cgm-report" data-testid="cgm-report" data-from={period.from} data-to={period.to}
+      data-units={u} data-readings={metrics.readings} data-excluded-pending={pending} data-excluded-failed={failed}>
+      <div className="row">
+        <h2 id="report-h">CGM report, {localTime(period.from)} – {localTime(period.to)} <span className="small">({TIME_ZONE})</span></h2>
+        <span role="group" aria-label="Units" className="no-print">
+          {(["mg/dL", "mmol/L"] as const).map((x) => (
+            <button key={x} type="button" aria-pressed={u === x} onClick={() => setUnits(x)} data-testid={`report-units-${x === "mg/dL" ? "mgdl" : "mmol"}`}>{x}</button>
+          ))}
+        </span>
+        <button type="button" className="no-print" onClick={() => window.print()} data-testid="report-print-button">Print report</button>
+      </div>
+
+      <div className="report-provenance" data-testid="report-print" data-chain-id={answer.chain_id} data-anchors={answer.anchors_contract}
+        data-verified={verified.length} data-roots={roots.length}>
+        Computed from the <strong>{verified.length}</strong> readings verified in this browser against{" "}
+        <strong>{roots.length}</strong> Merkle root{roots.length === 1 ? "" : "s"}
+        {heights.length ? <> anchored at heights {Math.min(...heights)}–{Math.max(...heights)}</> : null} by the anchors contract{" "}
+        <code>{answer.anchors_contract}</code> on chain <code>{answer.chain_id}</code>.
+        {failed ? <> {failed} reading(s) failed verification and are left out (listed above).</> : null}
+        {pending ? <> {pending} reading(s) not anchored yet are left out: load again once they are anchored.</> : null}{" "}
+        <button type="button" className="link no-print" onClick={() => setShowRoots((s) => !s)} aria-expanded={showRoots}>
+          {showRoots ? "Hide" : "Show"} the roots
+        </button>
+        <div className={`roots-list${showRoots ? " open" : ""}`}>
+          <table className="compact">
+            <thead><tr><th>Batch</th><th>Device</th><th>Seq</th><th>Root (base64)</th><th>Anchored at</th><th>Readings</th></tr></thead>
+            <tbody>
+              {roots.map((r) => (
+                <tr key={r.batch.batch_id}>
+                  <td>{r.batch.batch_id}</td><td><code>{r.batch.header.device_id}</code></td>
+                  <td>{r.batch.header.first_seq}–{r.batch.header.last_seq}</td>
+                  <td><code className="root">{r.batch.header.root}</code></td><td>{r.height}</td><td>{r.n}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </div>
+
+      {metrics.readings === 0 ? (
+        <p className="empty" data-testid="report-empty">No verified glucose readings in this period: nothing to report.</p>
+      ) : (
+        <>
+          <div className="report-grid">
+            <div>
+              <h3>Time in ranges</h3>
+              <TirBar tir={metrics.timeInRanges} shown={f.timeInRanges} minutes={f.minutesPerDay} units={u} />
+            </div>
+            <div>
+              <h3>Glucose statistics</h3>
+              <table className="metrics">
+                <tbody>
+                  <Metric id="metric-mean" name="Mean glucose" value={f.mean} text={num(f.mean, ` ${u}`)} />
+                  <Metric id="metric-gmi" name="Glucose management indicator (GMI)" value={f.gmiPercent}
+                    text={`${num(f.gmiPercent, " %")} (${num(f.gmiMmolMol, " mmol/mol")})`} extra={{ "data-mmol-mol": f.gmiMmolMol ?? "" }} />
+                  <Metric id="metric-cv" name="Glucose variability (CV)" value={f.cv} text={num(f.cv, " %")} />
+                  <Metric id="metric-sd" name="Standard deviation (SD)" value={f.sd} text={num(f.sd, ` ${u}`)} />
+                  <Metric id="metric-active" name="% time CGM active" value={f.activePercent} text={`${f.activePercent} %`} />
+                  <Metric id="metric-readings" name="Readings" value={f.readings} text={String(f.readings)} />
+                </tbody>
+              </table>
+              {metrics.activePercent < 70 || metrics.periodMinutes < 14 * 1440 ? (
+                <p className="small" data-testid="report-caveat">The consensus asks for 14 days with at least 70 % CGM active for these metrics
+                  (here {roundTo(metrics.periodMinutes / 1440, 1)} days, {f.activePercent} % active).</p>
+              ) : null}
+            </div>
+          </div>
+          <AgpChart profile={profile} units={u} thresholds={f.thresholds} />
+          <HypoEvents events={f.hypoEvents} units={u} />
+          <DailyProfiles days={days} units={u} />
+        </>
+      )}
+    </section>
+  );
+}
+
+function Metric(props: { id: string; name: string; value: number | null; text: string; extra?: Record<string, string | number> }) {
+  return (
+    <tr data-testid={props.id} data-value={props.value ?? ""} {...props.extra}>
+      <th scope="row">{props.name}</th>
+      <td>{props.text}</td>
+    </tr>
+  );
+}
+
+/** The stacked bar of the AGP report (very high on top), with each range's % and minutes a day. */
+function TirBar({ tir, shown, minutes, units }: {
+  tir: RangeValues | null; shown: RangeValues | null; minutes: RangeValues | null; units: GlucoseUnits;
+}) {
+  if (!tir || !shown || !minutes) return null;
+  const top = [...GLUCOSE_RANGES].reverse();
+  return (
+    <div className="tir" data-testid="tir-bar" aria-label={`Time in ranges: ${top.map((r) => `${RANGE_NAME[r]} ${shown[r]} %`).join(", ")}`}>
+      <div className="tir-bar" aria-hidden="true">
+        {top.map((r) => (
+          <div key={r} className="tir-seg" style={{ height: `${tir[r]}%`, background: RANGE_COLOR[r] }} title={`${RANGE_NAME[r]}: ${shown[r]} %`} />
+        ))}
+      </div>
+      <table className="tir-legend">
+        <tbody>
+          {top.map((r) => (
+            <tr key={r} data-testid={`tir-${r}`} data-range={r} data-percent={shown[r]} data-minutes={minutes[r]}>
+              <td><span className="swatch" style={{ background: RANGE_COLOR[r] }} /> {RANGE_NAME[r]}</td>
+              <td className="small">{RANGE_LABEL[units][r]} {units}</td>
+              <td><strong>{shown[r]} %</strong></td>
+              <td className="small">{formatMinutes(minutes[r])}/day</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+const formatMinutes = (m: number) => (m >= 60 ? `${Math.floor(m / 60)} h ${m % 60} min` : `${m} min`);
+
+/** The AGP: median, 25–75 and 5–95 % bands per 15 minutes of the day, target range shaded. */
+function AgpChart({ profile, units, thresholds }: {
+  profile: ReturnType<typeof agp>; units: GlucoseUnits; thresholds: { low: number; high: number };
+}) {
+  const v = (x: number) => inUnits(x, units);
+  const data = profile.bins.map((b) => {
+    const p = b.percentiles;
+    return {
+      m: b.startMinute + profile.binMinutes / 2,
+      outer: p ? [v(p.p5), v(p.p95)] : null,
+      inner: p ? [v(p.p25), v(p.p75)] : null,
+      median: p ? v(p.p50) : null,
+      count: b.count,
+    };
+  });
+  const withData = profile.bins.filter((b) => b.percentiles).length;
+  const max = units === "mg/dL" ? 350 : 19.4;
+  return (
+    <figure className="chart agp" data-testid="agp-chart" data-bins={withData}
+      aria-label={`Ambulatory glucose profile over 24 hours in ${units} (${profile.timeZone}): median, 25–75 and 5–95 percentiles per ${profile.binMinutes} minutes; ${withData} of ${profile.bins.length} bins hold enough readings`}>
+      <h3>Ambulatory glucose profile (AGP)</h3>
+      <ResponsiveContainer width="100%" height={300}>
+        <ComposedChart data={data} margin={{ top: 24, right: 20, bottom: 10, left: 8 }}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <ReferenceArea y1={thresholds.low} y2={thresholds.high} fill="#dafbe1" fillOpacity={0.6} />
+          <XAxis dataKey="m" type="number" domain={[0, 1440]} ticks={[0, 180, 360, 540, 720, 900, 1080, 1260, 1440]} tickFormatter={hhmm} />
+          <YAxis domain={[0, (m: number) => Math.max(max, m)]} width={48} allowDataOverflow={false}
+            label={{ value: units, position: "top", offset: 10 }} />
+          <Tooltip labelFormatter={(m) => hhmm(Math.floor(Number(m)))}
+            formatter={(val, name) => [Array.isArray(val) ? val.map((x) => roundTo(Number(x), units === "mg/dL" ? 0 : 1)).join("–") : roundTo(Number(val), units === "mg/dL" ? 0 : 1), name]} />
+          <Area dataKey="outer" name="5–95 %" stroke="none" fill="#9ecbf0" fillOpacity={0.5} isAnimationActive={false} connectNulls={false} />
+          <Area dataKey="inner" name="25–75 %" stroke="none" fill="#3b82c4" fillOpacity={0.55} isAnimationActive={false} connectNulls={false} />
+          <Line dataKey="median" name="median" stroke="#0b3d6e" strokeWidth={2} dot={false} isAnimationActive={false} connectNulls={false} />
+        </ComposedChart>
+      </ResponsiveContainer>
+      <figcaption className="small">
+        Median (line), 25–75 % (dark band) and 5–95 % (light band) of the verified readings by time of day in {profile.timeZone};
+        shaded: target {thresholds.low}–{thresholds.high} {units}. Bins with fewer than {profile.minReadings} readings are left blank.
+      </figcaption>
+    </figure>
+  );
+}
+
+function HypoEvents({ events, units }: { events: ReturnType<typeof formatCgmMetrics>["hypoEvents"]; units: GlucoseUnits }) {
+  return (
+    <div data-testid="hypo-events" data-count={events.length}>
+      <h3>Hypoglycaemic events</h3>
+      {events.length === 0 ? <p className="small">None in this period (level 1: &lt; {units === "mg/dL" ? "70 mg/dL" : "3.9 mmol/L"} for 15 minutes or more).</p> : (
+        <table className="compact">
+          <thead><tr><th>Start ({TIME_ZONE})</th><th>Duration</th><th>Nadir</th><th>Level</th><th>Ended</th></tr></thead>
+          <tbody>
+            {events.map((e) => (
+              <tr key={`${e.level}/${e.start}`} data-testid="hypo-event" data-level={e.level} data-start={e.start}>
+                <td>{localTime(e.start)}</td>
+                <td>{e.minutes} min</td>
+                <td>{e.nadir} {units} <span className="small">at {hhmm(minuteOfDay(e.nadirTime, TIME_ZONE))}</span></td>
+                <td>{e.level === 2 ? "2 (< 54 mg/dL)" : "1 (< 70 mg/dL)"}</td>
+                <td className="small">{e.endReason === "recovered" ? "recovered" : e.endReason === "gap" ? "data gap" : "end of data"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
+
+/** One row a day: its readings, mean, TIR, the ranges as a thin bar and a sparkline. */
+function DailyProfiles({ days, units }: { days: DailyProfile[]; units: GlucoseUnits }) {
+  return (
+    <div data-testid="daily-profiles">
+      <h3>Daily profiles</h3>
+      <table className="compact daily">
+        <thead><tr><th>Date</th><th>Readings</th><th>Mean</th><th>In range</th><th>Ranges</th><th>Glucose over the day</th></tr></thead>
+        <tbody>
+          {days.map((d) => (
+            <tr key={d.date} data-testid="daily-profile" data-date={d.date} data-readings={d.readings.length}
+              data-tir={d.tir === null ? "" : roundTo(d.tir, 1)}>
+              <td>{d.date}</td>
+              <td>{d.readings.length}</td>
+              <td>{d.mean === null ? "—" : formatGlucose(d.mean, units)}</td>
+              <td>{d.tir === null ? "—" : `${roundTo(d.tir, 1)} %`}</td>
+              <td>{d.timeInRanges ? <MiniTir tir={d.timeInRanges} /> : null}</td>
+              <td>{d.readings.length ? <Sparkline readings={d.readings} units={units} /> : null}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function MiniTir({ tir }: { tir: RangeValues }) {
+  return (
+    <div className="mini-tir" aria-hidden="true">
+      {GLUCOSE_RANGES.map((r) => <span key={r} style={{ width: `${tir[r]}%`, background: RANGE_COLOR[r] }} />)}
+    </div>
+  );
+}
+
+const SPARK_W = 240;
+const SPARK_H = 40;
+const SPARK_MAX = 400;
+
+/** The day's glucose, 00:00 to 24:00 local, 40–400 mg/dL, target range shaded; min/max downsampled. */
+function Sparkline({ readings, units }: { readings: GlucoseReading[]; units: GlucoseUnits }) {
+  const pts = downsample(readings, 240);
+  const x = (t: number) => (minuteOfDay(t, TIME_ZONE) / 1440) * SPARK_W;
+  const y = (mgdl: number) => SPARK_H - (Math.min(Math.max(mgdl, 40), SPARK_MAX) - 40) / (SPARK_MAX - 40) * SPARK_H;
+  // Break the line where readings are more than 30 minutes apart.
+  const segments: string[] = [];
+  let cur: string[] = [];
+  let prev = -Infinity;
+  for (const p of pts) {
+    if (p.time - prev > 1800 && cur.length) { segments.push(cur.join(" ")); cur = []; }
+    cur.push(`${x(p.time).toFixed(1)},${y(p.mgdl).toFixed(1)}`);
+    prev = p.time;
+  }
+  if (cur.length) segments.push(cur.join(" "));
+  return (
+    <svg className="sparkline" width={SPARK_W} height={SPARK_H} viewBox={`0 0 ${SPARK_W} ${SPARK_H}`} role="img"
+      aria-label={`${readings.length} readings, ${formatGlucose(Math.min(...readings.map((r) => r.mgdl)), units)} to ${formatGlucose(Math.max(...readings.map((r) => r.mgdl)), units)}`}>
+      <rect x={0} y={y(180)} width={SPARK_W} height={y(70) - y(180)} fill="#dafbe1" />
+      {segments.map((s, i) => <polyline key={i} points={s} fill="none" stroke="#0969da" strokeWidth={1} />)}
+    </svg>
+  );
+}
