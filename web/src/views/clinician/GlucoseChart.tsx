@@ -1,3 +1,4 @@
+import { downsample } from "@diachain/client";
 import { CartesianGrid, Legend, Line, LineChart, ReferenceArea, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { CheckedReading } from "../../lib/verify";
 import { timeTicks } from "./timeTicks";
@@ -6,9 +7,15 @@ import { mgdl } from "./values";
 const VERDICT_COLOR = { verified: "#1a7f37", failed: "#cf222e", pending: "#9a6700" } as const;
 const LINE_COLORS = ["#0969da", "#8250df", "#bf3989", "#1b7c83", "#953800"];
 
+/** Above this many points in all, each device's verified line is downsampled (each bucket's
+ * lowest and highest kept) and only failed and pending points get a dot. */
+const MAX_POINTS = 1200;
+
 interface Point {
   t: number;
   v: number;
+  time: number;
+  mgdl: number;
   state: keyof typeof VERDICT_COLOR;
   label: string;
 }
@@ -18,6 +25,11 @@ function Dot(props: { cx?: number; cy?: number; payload?: Point }) {
   return <circle cx={props.cx} cy={props.cy} r={state === "failed" ? 6 : 3} fill={VERDICT_COLOR[state]} stroke="white" strokeWidth={0.8} data-state={state} />;
 }
 
+/** With many points, a dot only where a reading failed or is pending. */
+function SparseDot(props: { cx?: number; cy?: number; payload?: Point }) {
+  return props.payload?.state === "verified" ? <g /> : <Dot {...props} />;
+}
+
 /** The glucose trend, one line per device, each point coloured by its verification. */
 export function GlucoseChart({ checked }: { checked: CheckedReading[] }) {
   if (checked.length === 0) return null;
@@ -25,14 +37,30 @@ export function GlucoseChart({ checked }: { checked: CheckedReading[] }) {
   for (const c of checked) {
     const r = c.served.reading;
     const points = byDevice.get(r.device_id) ?? [];
+    const g = mgdl(r);
     points.push({
       t: r.measured_at * 1000,
-      v: Math.round(mgdl(r)),
+      v: Math.round(g),
+      time: r.measured_at,
+      mgdl: g,
       state: c.verdict.state,
       label: c.verdict.state === "failed" ? `FAILED: ${c.verdict.reason}` : c.verdict.state,
     });
     byDevice.set(r.device_id, points);
   }
+  // Long periods (14 days of 1-minute data): each device gets its share of MAX_POINTS, its
+  // verified points downsampled to their buckets' lows and highs; failed and pending points are
+  // all kept, so none of them can be hidden by the downsampling.
+  const total = checked.length;
+  const sparse = total > MAX_POINTS;
+  if (sparse) {
+    for (const [device, points] of byDevice) {
+      const share = Math.max(2, Math.floor((MAX_POINTS * points.length) / total));
+      const kept = [...downsample(points.filter((p) => p.state === "verified"), share), ...points.filter((p) => p.state !== "verified")];
+      byDevice.set(device, kept.sort((a, b) => a.t - b.t));
+    }
+  }
+  const shown = [...byDevice.values()].reduce((n, p) => n + p.length, 0);
   // The time axis: the readings' span (a lone reading gets five minutes around it), ticks on whole
   // minutes, hours or days that never repeat a label.
   let [from, to] = [Infinity, -Infinity];
@@ -43,7 +71,7 @@ export function GlucoseChart({ checked }: { checked: CheckedReading[] }) {
   if (from === to) [from, to] = [from - 150_000, to + 150_000];
   const x = timeTicks(from, to);
   return (
-    <figure className="chart" data-testid="glucose-chart" aria-label="Glucose trend (mg/dL), points coloured by verification">
+    <figure className="chart" data-testid="glucose-chart" data-shown={shown} data-readings={total} aria-label="Glucose trend (mg/dL), points coloured by verification">
       <ResponsiveContainer width="100%" height={320}>
         <LineChart margin={{ top: 24, right: 20, bottom: 10, left: 8 }}>
           <CartesianGrid strokeDasharray="3 3" />
@@ -56,13 +84,14 @@ export function GlucoseChart({ checked }: { checked: CheckedReading[] }) {
           <Legend />
           {[...byDevice.entries()].map(([device, points], i) => (
             <Line key={device} name={device} data={points} dataKey="v" type="linear" isAnimationActive={false}
-              stroke={LINE_COLORS[i % LINE_COLORS.length]} strokeWidth={1.2} dot={<Dot />} activeDot={{ r: 5 }} />
+              stroke={LINE_COLORS[i % LINE_COLORS.length]} strokeWidth={1.2} dot={sparse ? <SparseDot /> : <Dot />} activeDot={{ r: 5 }} />
           ))}
         </LineChart>
       </ResponsiveContainer>
       <figcaption className="small">
         Points: <span className="legend verified">●</span> verified against the chain <span className="legend failed">●</span> failed{" "}
         <span className="legend pending">●</span> not anchored yet · shaded: 70–180 mg/dL · times UTC
+        {sparse ? <> · {shown} of {total} readings drawn (each stretch's lowest and highest; every failed or pending one)</> : null}
       </figcaption>
     </figure>
   );
