@@ -9,6 +9,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { breakGlassRead, chainNow, createBoundUploader, grantOnChain, retireUploaders, uploadEntries } from "./chain.mjs";
 import { accounts, launch, screenshot, signIn } from "./harness.mjs";
+import { CosmWasmClient } from "@cosmjs/cosmwasm-stargate";
+import { cgmMetrics, DeviceRegistryQueryClient, formatCgmMetrics, glucoseReadings, ReadingAnchorsQueryClient, verifyReadings } from "@diachain/client";
 
 let browser, page, cfg, patient, clinician, sponsor, emergency, patient2;
 
@@ -172,6 +174,66 @@ describe("dashboard journey", () => {
     assert.match(await shown.innerText(), /leaf does not rebuild the anchored root/);
     assert.equal(await page.locator('[data-testid=glucose-chart] circle[data-state="failed"]').count(), 1);
     await screenshot(page, "clinician-tampered");
+  });
+
+  it("shows the clinician a CGM report whose numbers equal cgmMetrics on the same verified readings", async () => {
+    const isReadings = (res) => {
+      const u = new URL(res.url());
+      return res.request().method() === "GET" && u.pathname.endsWith("/readings") && u.pathname.includes(patient.address);
+    };
+    // A batch anchored between the browser's check and Node's would differ: try again then.
+    await pollUntil("a report checked the same way in Node", async () => {
+      const answered = page.waitForResponse(isReadings);
+      await page.getByTestId("load-report").click();
+      const body = await (await answered).json();
+      const report = page.getByTestId("cgm-report");
+      await report.waitFor();
+      await page.getByTestId("report-units-mgdl").click();
+      assert.equal(Number(await report.getAttribute("data-from")), body.from);
+      assert.equal(Number(await report.getAttribute("data-to")), body.to);
+      // The same relayer answer, verified against the chain in Node; only verified readings count.
+      const cosm = await CosmWasmClient.connect(cfg.rpc);
+      let verdicts;
+      try {
+        verdicts = await verifyReadings(body, new ReadingAnchorsQueryClient(cosm, cfg.contracts.anchors),
+          { registry: new DeviceRegistryQueryClient(cosm, cfg.contracts.registry) });
+      } finally {
+        cosm.disconnect();
+      }
+      assert.equal(body.chain_id, cfg.chainId);
+      const ok = new Set(verdicts.filter((v) => v.status === "verified").map((v) => `${v.batchId}/${v.deviceId}/${v.seq}`));
+      const served = body.batches.flatMap((b) => b.readings.filter((r) => ok.has(`${b.batch_id}/${r.reading.device_id}/${r.reading.seq}`)));
+      const m = cgmMetrics(glucoseReadings(served), { from: body.from, to: body.to });
+      const pendingInNode = verdicts.filter((v) => v.status === "not_anchored").length;
+      if (Number(await report.getAttribute("data-excluded-pending")) !== pendingInNode) return false;
+      assert.ok(m.readings >= 10, `verified glucose readings: ${m.readings}`);
+      assert.equal(Number(await report.getAttribute("data-readings")), m.readings);
+      const mg = formatCgmMetrics(m, "mg/dL");
+      const val = async (id) => Number(await page.getByTestId(id).getAttribute("data-value"));
+      assert.equal(await val("metric-mean"), mg.mean);
+      assert.equal(await val("metric-gmi"), mg.gmiPercent);
+      assert.equal(await val("metric-cv"), mg.cv);
+      assert.equal(await val("metric-active"), mg.activePercent);
+      for (const r of ["veryLow", "low", "inRange", "high", "veryHigh"]) {
+        const row = page.getByTestId(`tir-${r}`);
+        assert.equal(Number(await row.getAttribute("data-percent")), mg.timeInRanges[r], `time ${r}`);
+        assert.equal(Number(await row.getAttribute("data-minutes")), mg.minutesPerDay[r], `minutes/day ${r}`);
+      }
+      assert.equal(Number(await page.getByTestId("hypo-events").getAttribute("data-count")), mg.hypoEvents.length);
+      await page.getByTestId("agp-chart").waitFor();
+      assert.ok((await page.getByTestId("daily-profile").count()) >= 1);
+      // mmol/L: the same numbers converted.
+      await page.getByTestId("report-units-mmol").click();
+      assert.equal(await val("metric-mean"), formatCgmMetrics(m, "mmol/L").mean);
+      await page.getByTestId("report-units-mgdl").click();
+      // The printable statement names the chain, the contract and how many readings and roots.
+      const stmt = page.getByTestId("report-print");
+      assert.equal(await stmt.getAttribute("data-chain-id"), cfg.chainId);
+      assert.equal(await stmt.getAttribute("data-anchors"), cfg.contracts.anchors);
+      assert.equal(Number(await stmt.getAttribute("data-verified")), ok.size);
+      await screenshot(page, "clinician-report");
+      return true;
+    }, { tries: 3, everyMs: 3000 });
   });
 
   it("refuses the clinician once the patient revokes, with the relayer's reason", async () => {
