@@ -465,15 +465,23 @@ fn latest_values(
     times: &[HeldTime],
     keys: &BTreeSet<(u64, ReadingKind)>,
 ) -> Result<BTreeMap<(u64, ReadingKind), i64>, StoreError> {
-    let mut latest_seq: BTreeMap<(u64, ReadingKind), u64> = BTreeMap::new();
+    values_at(store, device, latest_seqs(times, keys), false)
+}
+
+/// The sequence number of the latest version of each record reading held at `keys`.
+fn latest_seqs(
+    times: &[HeldTime],
+    keys: &BTreeSet<(u64, ReadingKind)>,
+) -> BTreeMap<(u64, ReadingKind), u64> {
+    let mut latest: BTreeMap<(u64, ReadingKind), u64> = BTreeMap::new();
     for h in times {
         let Some(kind) = h.record.filter(|k| keys.contains(&(h.time, *k))) else {
             continue;
         };
-        let seq = latest_seq.entry((h.time, kind)).or_default();
+        let seq = latest.entry((h.time, kind)).or_default();
         *seq = (*seq).max(h.seq);
     }
-    values_at(store, device, latest_seq, false)
+    latest
 }
 
 /// The values of `device`'s readings at the given sequence numbers, by key (`anchorable`:
@@ -680,17 +688,12 @@ async fn values_of(ns: &NightscoutApi, docs: &[NsDoc]) -> Result<Values, ApiErro
     blocking(move || {
         let mut values = Values::default();
         for (device, keys) in wanted {
-            let mut seqs: BTreeMap<(u64, ReadingKind), u64> = BTreeMap::new();
-            let times: BTreeSet<u64> = keys.iter().map(|(t, _)| *t).collect();
-            for t in times {
-                for h in store.held_times(&device, t, t)?.times {
-                    let Some(kind) = h.record.filter(|k| keys.contains(&(t, *k))) else {
-                        continue;
-                    };
-                    let seq = seqs.entry((t, kind)).or_default();
-                    *seq = (*seq).max(h.seq);
-                }
-            }
+            let (Some(first), Some(last)) = (keys.first(), keys.last()) else {
+                continue;
+            };
+            // One read of the held times the documents span, not one per second.
+            let held = store.held_times(&device, first.0, last.0)?;
+            let seqs = latest_seqs(&held.times, &keys);
             for ((t, kind), v) in values_at(store.as_ref(), &device, seqs.clone(), true)? {
                 values.insert(&device, t, kind, seqs[&(t, kind)], v);
             }
