@@ -30,6 +30,7 @@ pub mod signal;
 pub mod state;
 pub mod stream;
 pub mod summary;
+pub mod therapy;
 
 use diachain_std::KeyAlgorithm;
 

@@ -180,7 +180,7 @@ mod tests {
 
     #[test]
     fn glucose_stays_plausible_with_fresh_salts_and_a_trend_matching_its_rate() {
-        let mut patient = crate::physiology::Patient::new(9);
+        let mut patient = crate::physiology::Patient::new(9, crate::therapy::Therapy::Injections);
         let mut previous: Option<Reading> = None;
         for i in 0..2_000u64 {
             let r = glucose_reading("sim-cgm-1", i + 1, NOW + i * 300, &mut patient);

@@ -84,7 +84,11 @@ pub async fn stream(
             shared.chain_now(),
             cfg.interval,
         )?;
-        let patient = Patient::new(value_seed(&cfg.seed, &s.device.id));
+        // On injections: none of the person's therapy devices streams (yet).
+        let patient = Patient::new(
+            value_seed(&cfg.seed, &s.device.id),
+            crate::therapy::Therapy::Injections,
+        );
         let task = DeviceTask {
             device: s.device,
             clock,
