@@ -7,6 +7,10 @@ import type { ReadingKind, Trend, Unit } from './encoding.js';
  */
 export type Basis = 'owner' | 'guardian' | 'grant' | 'break_glass';
 /**
+ * What an alert says.
+ */
+export type AlertKind = 'urgent_low' | 'low' | 'high' | 'rising_fast' | 'falling_fast' | 'no_data';
+/**
  * Why the reading-anchors contract refused a batch header: a short stable code read from its message (`overlap`, `device_not_accepting`, …; `other` for a message not known here). The label of `batches_failed_total{reason}`.
  */
 export type AnchorRefusal =
@@ -165,7 +169,12 @@ export type ErrorCode =
   | 'bad_token'
   | 'bad_follower'
   | 'too_many_followers'
-  | 'unknown_follower';
+  | 'unknown_follower'
+  | 'bad_alert_settings'
+  | 'bad_webhook'
+  | 'too_many_webhooks'
+  | 'unknown_webhook'
+  | 'too_many_streams';
 /**
  * `ok`, `degraded` (the chain or anchoring failing: the relayer still ingests and queues) or `failing` (the store).
  */
@@ -184,6 +193,12 @@ export type SgvValue = number | string;
  */
 export interface RelayerApiTypes {
   AccessBasis: AccessBasis;
+  Alert: Alert;
+  AlertKind: AlertKind;
+  AlertSettings: AlertSettings;
+  AlertSettingsView: AlertSettingsView;
+  AlertsQuery: AlertsQuery;
+  AlertsResponse: AlertsResponse;
   AnchorRefusal: AnchorRefusal;
   AnchorState: AnchorState;
   AnchoringReport: AnchoringReport;
@@ -213,6 +228,8 @@ export interface RelayerApiTypes {
   NewFollower: NewFollower;
   NewFollowerToken: NewFollowerToken;
   NewUploader: NewUploader;
+  NewWebhook: NewWebhook;
+  NewWebhookSecret: NewWebhookSecret;
   NightscoutSettings: NightscoutSettings;
   NightscoutStatus: NightscoutStatus;
   NightscoutThresholds: NightscoutThresholds;
@@ -236,11 +253,13 @@ export interface RelayerApiTypes {
   StatusResponse: StatusResponse;
   StoreReport: StoreReport;
   StoredEntry: StoredEntry;
+  StreamQuery: StreamQuery;
   UploadedEntry: UploadedEntry;
   UploaderInfo: UploaderInfo;
   Verdict: Verdict;
   VerifyAuth: VerifyAuth;
   VerifyAuthMessage: VerifyAuthMessage;
+  WebhookInfo: WebhookInfo;
 }
 /**
  * On what ground the data is served, and the record of the access.
@@ -252,6 +271,101 @@ export interface AccessBasis {
    * The outbox item that records this access on chain (grants and break-glass only).
    */
   record: number | null;
+}
+/**
+ * One alert. Its `id` is derived from the patient, the kind and the reading's time, so the same alert raised twice (a relayer restarted mid-delivery) has the same id: a receiver drops an id it has seen (delivery is at least once).
+ */
+export interface Alert {
+  /**
+   * The measured time of the reading that raised it (Unix seconds); for `no_data`, the time of the last reading.
+   */
+  at: number;
+  /**
+   * The device whose reading raised it.
+   */
+  device_id: string | null;
+  id: string;
+  kind: AlertKind;
+  patient: string;
+  /**
+   * When the relayer raised the alert (Unix milliseconds).
+   */
+  raised_at_ms: number;
+  /**
+   * mg/dL a minute over the last 15 minutes, when known.
+   */
+  rate_mgdl_per_min: number | null;
+  /**
+   * When the relayer received the reading's batch (Unix milliseconds; for `no_data`, when it noticed the gap).
+   */
+  received_at_ms: number;
+  /**
+   * The relayer's order of alerts (a stream resumes after the last it delivered).
+   */
+  seq: number;
+  /**
+   * The threshold that was crossed (mg/dL, mg/dL a minute, or minutes for `no_data`).
+   */
+  threshold: number;
+  /**
+   * The glucose value (mg/dL) of that reading.
+   */
+  value_mgdl: number | null;
+}
+/**
+ * A patient's alert settings (mg/dL; `null` turns an alert off; the urgent low is always on). `PUT /v1/patients/{patient}/alerts/settings` replaces them whole.
+ */
+export interface AlertSettings {
+  /**
+   * Alert when glucose falls at least this many mg/dL a minute over 15 minutes (1..=10).
+   */
+  falling_mgdl_per_min: number | null;
+  /**
+   * Alert when glucose is above this (120..=400, above the low).
+   */
+  high_mgdl: number | null;
+  /**
+   * Alert when glucose is below this and not urgently low (above the urgent low, at most 100).
+   */
+  low_mgdl: number | null;
+  /**
+   * Alert when no glucose reading came for this many minutes (10..=1440).
+   */
+  no_data_minutes: number | null;
+  /**
+   * Alert when glucose rises at least this many mg/dL a minute over 15 minutes (1..=10).
+   */
+  rising_mgdl_per_min: number | null;
+  /**
+   * After an alert, another of the same kind waits this many minutes (0..=240).
+   */
+  snooze_minutes: number;
+  /**
+   * Alert when glucose is below this (40..=70).
+   */
+  urgent_low_mgdl: number;
+}
+/**
+ * What `GET|PUT /v1/patients/{patient}/alerts/settings` answers.
+ */
+export interface AlertSettingsView {
+  /**
+   * The patient never set any: these are the defaults.
+   */
+  defaults: boolean;
+  patient: string;
+  settings: AlertSettings;
+}
+/**
+ * `GET /v1/patients/{patient}/alerts?since=<seq>&limit=<n>`: the patient's alerts after `since`, newest last.
+ */
+export interface AlertsQuery {
+  limit?: number | null;
+  since?: number;
+}
+export interface AlertsResponse {
+  alerts: Alert[];
+  patient: string;
 }
 /**
  * Anchoring lag: the age of the oldest batch not yet anchored.
@@ -526,6 +640,56 @@ export interface NewUploader {
    * `BindDevice` for the patient to send to `registry_contract`.
    */
   registry_contract: string;
+}
+/**
+ * `POST /v1/patients/{patient}/alerts/webhooks`: where to deliver the patient's alerts. The caller (the patient, their guardian, or a grantee whose grant allows glucose) receives them there; a grantee's deliveries are consent-checked and recorded on chain one by one.
+ */
+export interface NewWebhook {
+  /**
+   * The kinds to deliver (all by default).
+   */
+  kinds?: AlertKind[] | null;
+  /**
+   * `https://…` (or `http://…`); a loopback or private address only where the relayer's operator allows it (`[alerts] allow_private_webhooks`).
+   */
+  url: string;
+}
+/**
+ * `201` to `POST …/alerts/webhooks`: the webhook and its signing secret, shown once. Each delivery is `POST url` with the [`Alert`] as its JSON body and the headers `x-diachain-alert-id` (the alert's id, for de-duplication), `x-diachain-timestamp` (Unix seconds) and `x-diachain-signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + body)>`.
+ */
+export interface NewWebhookSecret {
+  /**
+   * Hex; the HMAC key of the deliveries' signatures.
+   */
+  secret: string;
+  webhook: WebhookInfo;
+}
+/**
+ * A webhook as listed.
+ */
+export interface WebhookInfo {
+  /**
+   * Unix seconds.
+   */
+  created_at: number;
+  /**
+   * Deliveries that reached it (2xx) and that were given up.
+   */
+  delivered: number;
+  failed: number;
+  id: string;
+  kinds: AlertKind[];
+  /**
+   * The last delivery's outcome, in a sentence.
+   */
+  last_outcome: string | null;
+  /**
+   * Who registered it, and receives under their own access.
+   */
+  owner: string;
+  patient: string;
+  revoked_at: number | null;
+  url: string;
 }
 export interface NightscoutSettings {
   enable: string[];
@@ -816,6 +980,12 @@ export interface StoredEntry {
    * In entries read back: 0 (times are UTC).
    */
   utcOffset: number | null;
+}
+/**
+ * `GET /v1/patients/{patient}/alerts/stream?since=<seq>`: the alerts numbered after `since` are sent first (none without it; `Last-Event-ID` does the same).
+ */
+export interface StreamQuery {
+  since?: number | null;
 }
 /**
  * One entry of a `POST /api/v1/entries` body (an array of them, or one), for the schema (the relayer reads bodies field by field, `nightscout::entries`). Only `type`, `sgv`, `date`, `dateString` and `direction` are read; every other field is accepted and ignored.

@@ -8,6 +8,7 @@
 //! | --- | --- |
 //! | [`routes`] | the router and one file of handlers per group of routes |
 //! | [`reply`] | refusals as HTTP answers ([`reply::ApiError`], one [`ErrorCode`] each) |
+//! | [`alerts`] | alerts to the dashboard (server-sent events) and to webhooks (at least once, SSRF-guarded) |
 //! | [`auth`] | ADR-036 signed requests: signatures, nonces, clock |
 //! | [`fhir`] | FHIR R4 export of served readings (HL7 CGM IG) |
 //! | [`nightscout`] | Nightscout uploads: entries, batches signed with the uploader key, uploaders |
@@ -19,6 +20,7 @@
 //! encode; what the relayer decides lives in the core. A new route goes in [`routes`], its
 //! types in `diachain-relayer-types`, and the schema's [`schema::ENDPOINTS`].
 
+pub mod alerts;
 pub mod auth;
 pub mod cors;
 pub mod fhir;

@@ -4,6 +4,10 @@
 //! --check` fails when the committed file is stale, and the TypeScript client's relayer types
 //! (`clients/ts/src/relayer-types.ts`) are generated from it.
 
+use diachain_relayer_types::alerts::{
+    AlertSettings, AlertSettingsView, AlertsQuery, AlertsResponse, NewWebhook, NewWebhookSecret,
+    StreamQuery, WebhookInfo,
+};
 use diachain_relayer_types::data::{
     ErasureRequest, ErasureView, ErasuresResponse, FhirQuery, ReadingsQuery, ReadingsResponse,
 };
@@ -257,6 +261,61 @@ const REVOKE_FOLLOWER: &[ErrorCode] = &[
     StoreFailed,
 ];
 
+/// Alert settings: the patient or their guardian.
+const ALERT_SETTINGS: &[ErrorCode] = &[
+    NotPatientOrGuardian,
+    BadAlertSettings,
+    ChainUnavailable,
+    StoreFailed,
+];
+
+/// Reading alerts (a list, a stream): the patient, their guardian, or a grantee whose grant
+/// allows glucose now.
+const READ_ALERTS: &[ErrorCode] = &[
+    BadQuery,
+    NoGrant,
+    GrantRevoked,
+    GrantExpired,
+    ProviderNotAdmitted,
+    ScopeNotGranted,
+    PeriodNotCovered,
+    NotACustodian,
+    ChainUnavailable,
+    StoreFailed,
+];
+
+const ALERT_STREAM: &[ErrorCode] = &[
+    BadQuery,
+    NoGrant,
+    GrantRevoked,
+    GrantExpired,
+    ProviderNotAdmitted,
+    ScopeNotGranted,
+    PeriodNotCovered,
+    NotACustodian,
+    TooManyStreams,
+    ChainUnavailable,
+    StoreFailed,
+];
+
+const NEW_WEBHOOK: &[ErrorCode] = &[
+    BadWebhook,
+    TooManyWebhooks,
+    NoGrant,
+    GrantRevoked,
+    GrantExpired,
+    ProviderNotAdmitted,
+    ScopeNotGranted,
+    PeriodNotCovered,
+    NotACustodian,
+    ChainUnavailable,
+    StoreFailed,
+];
+
+const LIST_WEBHOOKS: &[ErrorCode] = &[ChainUnavailable, StoreFailed];
+
+const REVOKE_WEBHOOK: &[ErrorCode] = &[UnknownWebhook, ChainUnavailable, StoreFailed];
+
 /// A Nightscout read's refusals.
 const READ_ENTRIES: &[ErrorCode] = &[
     NightscoutDisabled,
@@ -332,6 +391,88 @@ const ENTRIES: &[ErrorCode] = &[
 
 /// Every route of the API; `routes::router` serves exactly these (a test checks it).
 pub const ENDPOINTS: &[Endpoint] = &[
+    Endpoint {
+        method: "get",
+        path: "/v1/patients/{patient}/alerts/settings",
+        operation_id: "getAlertSettings",
+        summary: "The patient's alert settings (the defaults until they set any)",
+        caller: Caller::Signed,
+        query: None,
+        request: None,
+        response: (200, "The settings", (JSON, Some(schema::<AlertSettingsView>))),
+        errors: ALERT_SETTINGS,
+    },
+    Endpoint {
+        method: "put",
+        path: "/v1/patients/{patient}/alerts/settings",
+        operation_id: "putAlertSettings",
+        summary: "Replaces the patient's alert settings (the patient or their guardian)",
+        caller: Caller::Signed,
+        query: None,
+        request: Some((JSON, Some(schema::<AlertSettings>))),
+        response: (200, "The settings kept", (JSON, Some(schema::<AlertSettingsView>))),
+        errors: ALERT_SETTINGS,
+    },
+    Endpoint {
+        method: "get",
+        path: "/v1/patients/{patient}/alerts",
+        operation_id: "listAlerts",
+        summary: "The alerts raised from the patient's readings, oldest first (a grantee's read \
+                  is recorded on chain)",
+        caller: Caller::Signed,
+        query: Some(schema::<AlertsQuery>),
+        request: None,
+        response: (200, "The alerts", (JSON, Some(schema::<AlertsResponse>))),
+        errors: READ_ALERTS,
+    },
+    Endpoint {
+        method: "get",
+        path: "/v1/patients/{patient}/alerts/stream",
+        operation_id: "streamAlerts",
+        summary: "Server-sent events: `ready`, `alert` (an Alert; its number as the event id), \
+                  `reading` (a ReadingEvent, no value), `end` (a grantee's grant stopped \
+                  allowing glucose); each alert to a grantee is recorded on chain",
+        caller: Caller::Signed,
+        query: Some(schema::<StreamQuery>),
+        request: None,
+        response: (200, "The event stream", ("text/event-stream", None)),
+        errors: ALERT_STREAM,
+    },
+    Endpoint {
+        method: "post",
+        path: "/v1/patients/{patient}/alerts/webhooks",
+        operation_id: "createWebhook",
+        summary: "A webhook the caller receives the patient's alerts at (signed with its secret, \
+                  shown once; at least once, de-duplicated by the alert id)",
+        caller: Caller::Signed,
+        query: None,
+        request: Some((JSON, Some(schema::<NewWebhook>))),
+        response: (201, "Created", (JSON, Some(schema::<NewWebhookSecret>))),
+        errors: NEW_WEBHOOK,
+    },
+    Endpoint {
+        method: "get",
+        path: "/v1/patients/{patient}/alerts/webhooks",
+        operation_id: "listWebhooks",
+        summary: "The patient's webhooks (to a grantee: their own)",
+        caller: Caller::Signed,
+        query: None,
+        request: None,
+        response: (200, "The webhooks", (JSON, Some(schema::<Vec<WebhookInfo>>))),
+        errors: LIST_WEBHOOKS,
+    },
+    Endpoint {
+        method: "delete",
+        path: "/v1/patients/{patient}/alerts/webhooks/{id}",
+        operation_id: "revokeWebhook",
+        summary: "Revokes a webhook (its owner, the patient or their guardian); what it was owed \
+                  is not delivered",
+        caller: Caller::Signed,
+        query: None,
+        request: None,
+        response: (200, "The webhook, revoked", (JSON, Some(schema::<WebhookInfo>))),
+        errors: REVOKE_WEBHOOK,
+    },
     Endpoint {
         method: "post",
         path: "/v1/batches",

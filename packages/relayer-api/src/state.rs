@@ -32,6 +32,8 @@ pub struct AppState {
     pub data: Option<Arc<DataApi>>,
     /// The Nightscout-compatible upload (`None` without a chain to register uploaders on).
     pub nightscout: Option<Arc<NightscoutApi>>,
+    /// Alerts' settings, lists, streams and webhooks (`None` without the data API).
+    pub alerts: Option<Arc<crate::alerts::AlertsApi>>,
     /// Origins whose browser pages may call the API (none by default).
     pub cors: Arc<CorsOrigins>,
 }

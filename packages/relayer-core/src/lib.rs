@@ -2,6 +2,7 @@
 //!
 //! | module | concern |
 //! | --- | --- |
+//! | [`alerts`] | glucose alerts: evaluation at ingest, the raiser thread, the live hub |
 //! | [`store`] | the store's role traits ([`store::IngestStore`], [`store::AnchoringStore`], …), the embedded redb store, encryption at rest, group commit |
 //! | [`ingest`] | the checks a gateway's batch passes before it is stored, and the pipeline that runs them |
 //! | [`registry`] | the device registry as the relayer sees it, and its cache |
@@ -16,6 +17,7 @@
 //! Above `diachain-relayer-types`, below `diachain-relayer-api` (`docs/conventions.md`): no HTTP
 //! here, and nothing from the API or the binaries.
 
+pub mod alerts;
 pub mod anchor;
 pub mod chain;
 pub mod clock;

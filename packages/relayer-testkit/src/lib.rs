@@ -4,17 +4,21 @@
 //! [`consent::FakeConsent`]; [`uploaders::FakeUploaderChain`]), a relayer over a temporary
 //! store ([`TestRelayer`]) and an HTTP client ([`http::Client`]).
 
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
 use diachain_std::testing::{SignedBatch, TestKey};
 
 use diachain_chain_client::WASM_PREFIX;
+use diachain_relayer_api::alerts::deliver::Deliverer;
+use diachain_relayer_api::alerts::AlertsApi;
 use diachain_relayer_api::auth::request::RequestAuth;
 use diachain_relayer_api::cors::CorsOrigins;
 use diachain_relayer_api::nightscout::uploader::UploaderIds;
 use diachain_relayer_api::StatusSources;
 use diachain_relayer_api::{AppState, DataApi, NightscoutApi};
+use diachain_relayer_core::alerts::{AlertHub, Raiser};
 use diachain_relayer_core::clock::Clock;
 use diachain_relayer_core::consent::ConsentView;
 use diachain_relayer_core::health::Health;
@@ -121,6 +125,23 @@ impl TestRelayer {
                 upload_locks: Default::default(),
             })
         });
+        let alerts = consent.as_ref().map(|_| {
+            Arc::new(AlertsApi {
+                store: store.clone(),
+                hub: Arc::new(AlertHub::default()),
+                // The tests' webhook receivers listen on loopback.
+                allow_private_webhooks: true,
+                streams: Default::default(),
+            })
+        });
+        let feed = match &alerts {
+            Some(a) => Some(
+                Raiser::new(store.clone(), clock.clone(), a.hub.clone())
+                    .start(Arc::new(AtomicBool::new(false)))?
+                    .0,
+            ),
+            None => None,
+        };
         let data = consent.map(|consent| {
             Arc::new(DataApi {
                 auth: RequestAuth::new(WASM_PREFIX, DAY0 + 30 * 86_400),
@@ -146,6 +167,7 @@ impl TestRelayer {
             limits: Default::default(),
             clock,
             verifier: Default::default(),
+            alerts: feed,
         };
         let state = Arc::new(AppState {
             pipeline,
@@ -159,6 +181,7 @@ impl TestRelayer {
             max_body_bytes,
             data,
             nightscout,
+            alerts,
             cors: Default::default(),
         });
         Ok(TestRelayer {
@@ -189,6 +212,21 @@ impl TestRelayer {
             None => panic!("with_cors: the state is already shared"),
         }
         self
+    }
+
+    /// Starts delivering alerts to webhooks (with the data API); stops when the sender is
+    /// dropped or sends `true`.
+    pub fn start_deliverer(&self) -> tokio::sync::watch::Sender<bool> {
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        if let (Some(alerts), Some(data)) = (&self.state.alerts, &self.state.data) {
+            match Deliverer::new(alerts.clone(), data.clone()) {
+                Ok(d) => {
+                    tokio::spawn(d.run(rx));
+                }
+                Err(e) => panic!("the webhook client: {e}"),
+            }
+        }
+        tx
     }
 
     /// Registers `id` with `key`, bound to the test patient.

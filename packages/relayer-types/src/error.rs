@@ -207,6 +207,20 @@ error_codes! {
     TooManyFollowers = ("too_many_followers", 409),
     /// The patient has no follower with this id.
     UnknownFollower = ("unknown_follower", 404),
+
+    // Alerts (`/alerts…`).
+    /// The alert settings are not valid (a threshold out of its range; the field is named).
+    BadAlertSettings = ("bad_alert_settings", 400),
+    /// The webhook's URL is not one alerts may be delivered to (not http(s), credentials in it,
+    /// a private or loopback address where the operator does not allow them, too long), or its
+    /// kinds are empty.
+    BadWebhook = ("bad_webhook", 400),
+    /// The caller already has the most live webhooks allowed for the patient (5; 20 in all).
+    TooManyWebhooks = ("too_many_webhooks", 409),
+    /// The patient has no webhook with this id that the caller may see.
+    UnknownWebhook = ("unknown_webhook", 404),
+    /// The caller (4) or the relayer (1,000) has the most event streams open at once.
+    TooManyStreams = ("too_many_streams", 429),
 }
 
 impl std::fmt::Display for ErrorCode {

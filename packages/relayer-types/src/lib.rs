@@ -7,6 +7,7 @@
 //! `diachain-relayer-api` ← the `diachain-relayer` binary, and `diachain-simulate` on this
 //! crate alone (see `docs/conventions.md`). Nothing here talks to a chain, a store or a socket.
 
+pub mod alerts;
 pub mod crypto;
 pub mod data;
 pub mod error;

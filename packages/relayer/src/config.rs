@@ -123,6 +123,13 @@ pub struct ServerSection {
         value_delimiter = ','
     )]
     pub cors_origins: Option<Vec<String>>,
+    /// Whether alert webhooks may point at loopback, private and link-local addresses (a local
+    /// network's receivers) [default: false]
+    #[arg(
+        long = "allow-private-webhooks",
+        env = "DIACHAIN_RELAYER_ALLOW_PRIVATE_WEBHOOKS"
+    )]
+    pub allow_private_webhooks: Option<bool>,
 }
 
 /// `[chain]`
@@ -241,7 +248,8 @@ merge!(StoreSection {
 merge!(ServerSection {
     listen,
     max_body_bytes,
-    cors_origins
+    cors_origins,
+    allow_private_webhooks
 });
 merge!(ChainSection {
     chain_id,
@@ -305,6 +313,10 @@ impl ServerSection {
 
     pub fn max_body_bytes(&self) -> usize {
         self.max_body_bytes.unwrap_or(1 << 20)
+    }
+
+    pub fn allow_private_webhooks(&self) -> bool {
+        self.allow_private_webhooks.unwrap_or(false)
     }
 
     pub fn cors_origins(&self) -> Result<CorsOrigins, ConfigError> {

@@ -129,7 +129,7 @@ pub(super) async fn readings(
 }
 
 /// The basis of an access and the grant (and block time) to record it under, or the refusal.
-pub(super) async fn decide(
+pub(crate) async fn decide(
     data: &DataApi,
     r: &AccessRequest,
 ) -> Result<(Basis, Option<(u64, u64)>), ApiError> {
@@ -186,7 +186,7 @@ pub(super) async fn decide(
     }
 }
 
-pub(super) async fn queue_access(
+pub(crate) async fn queue_access(
     data: &DataApi,
     r: &AccessRequest,
     grant_id: u64,

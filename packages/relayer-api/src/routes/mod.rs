@@ -2,8 +2,9 @@
 //! route goes here, its wire types in `diachain-relayer-types` and its line in
 //! [`crate::schema::ENDPOINTS`] (a test checks that every documented route is served).
 
+mod alerts;
 mod batches;
-mod data;
+pub(crate) mod data;
 mod erasure;
 mod fhir;
 mod follow;
@@ -21,6 +22,7 @@ use axum::Router;
 
 use crate::state::AppState;
 
+pub use alerts::{MAX_ALERTS_PER_PAGE, MAX_WEBHOOKS_PER_CALLER, MAX_WEBHOOKS_PER_PATIENT};
 pub use data::{MAX_BATCHES, MAX_PERIOD_SECONDS};
 pub use follow::MAX_FOLLOWERS_PER_PATIENT;
 pub use nightscout::{
@@ -121,6 +123,20 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(v3_write::read_one)
                 .patch(v3_write::patch)
                 .delete(v3_write::delete),
+        )
+        .route(
+            "/v1/patients/{patient}/alerts/settings",
+            get(alerts::get_settings).put(alerts::put_settings),
+        )
+        .route("/v1/patients/{patient}/alerts", get(alerts::list))
+        .route("/v1/patients/{patient}/alerts/stream", get(alerts::stream))
+        .route(
+            "/v1/patients/{patient}/alerts/webhooks",
+            post(alerts::create_webhook).get(alerts::list_webhooks),
+        )
+        .route(
+            "/v1/patients/{patient}/alerts/webhooks/{id}",
+            axum::routing::delete(alerts::revoke_webhook),
         )
         .route("/v1/status", get(ops::status))
         .route("/healthz", get(ops::healthz))

@@ -6,6 +6,7 @@ use diachain_std::{BatchHeader, Domain};
 
 use super::checks::{self, Parsed};
 use super::{device, Rejection, Verifier};
+use crate::alerts::AlertFeed;
 use crate::clock::{now_ms, Clock};
 use crate::registry::{RegistryCache, SamplingLimits};
 use crate::store::{GroupCommit, IngestOutcome, IngestStore, NewBatch, StoreError, StoredBatch};
@@ -32,6 +33,8 @@ pub struct Pipeline {
     /// contract does.
     pub chain_clock: Clock,
     pub verifier: Verifier,
+    /// Where stored batches go to be evaluated for alerts (`None`: no alerts).
+    pub alerts: Option<AlertFeed>,
 }
 
 impl Pipeline {
@@ -84,6 +87,9 @@ impl Pipeline {
             millis,
         };
         let outcome = self.writer.submit(batch).await.map_err(store_rejection)?;
+        if let (Some(feed), IngestOutcome::Stored(b)) = (&self.alerts, &outcome) {
+            feed.stored(b);
+        }
         outcome_to_result(outcome)
     }
 

@@ -11,6 +11,7 @@
 //! | [`ErasureStore`] | the erasure endpoints | crypto-shredding and the erasure records |
 //! | [`UploaderStore`] | the Nightscout adapter | uploaders and their tokens |
 //! | [`OutboxStore`] | the data API, the recorder | records owed to the chain and their states |
+//! | [`AlertStore`] | the alert raiser, the alert routes, webhook delivery | alert settings, alerts, webhooks, the delivery queue |
 //! | [`Store`] | where the relayer is assembled | all of them |
 //!
 //! What a store keeps:
@@ -25,6 +26,7 @@
 //! one transaction per commit (group commit) so that one fsync acknowledges many batches. Calls
 //! block: run them off the async executor.
 
+mod alerts;
 pub mod crypto;
 mod error;
 mod follower;
@@ -36,6 +38,7 @@ mod redb_store;
 mod types;
 mod uploader;
 
+pub use alerts::{Delivery, Settle, WebhookRecord};
 pub use diachain_relayer_types::data::ErasureRecord;
 pub use diachain_relayer_types::nightscout::{SkipLog, SkippedItem};
 pub use diachain_relayer_types::state::{
@@ -50,6 +53,7 @@ pub use redb_store::{RedbStore, RedbStoreOptions};
 pub use types::{HeldTime, HeldTimes, IngestOutcome, NewBatch, StoredBatch};
 pub use uploader::UploaderRecord;
 
+use diachain_relayer_types::alerts::{Alert, AlertKind, AlertSettings};
 use diachain_std::Reading;
 
 /// Stored batches by key: what every role reads.
@@ -234,13 +238,54 @@ pub trait OutboxStore: Send + Sync + 'static {
     fn outbox_counts(&self) -> Result<(u64, u64), StoreError>;
 }
 
+/// Alerts: settings, the alerts raised, webhooks and the delivery queue.
+pub trait AlertStore: DataStore {
+    /// The patient's settings, if they set any.
+    fn alert_settings(&self, patient: &str) -> Result<Option<AlertSettings>, StoreError>;
+    fn put_alert_settings(&self, patient: &str, s: &AlertSettings) -> Result<(), StoreError>;
+    /// Keeps the alerts whose id the patient has none of yet (numbering them) and, in the same
+    /// durable transaction, queues a delivery due at `due_ms` for each to each of the patient's
+    /// webhooks that wants its kind. Returns the alerts kept now, numbered.
+    fn raise_alerts(
+        &self,
+        patient: &str,
+        alerts: Vec<Alert>,
+        due_ms: u64,
+    ) -> Result<Vec<Alert>, StoreError>;
+    /// The patient's alerts numbered after `since`, oldest first, at most `limit`.
+    fn alerts(&self, patient: &str, since: u64, limit: usize) -> Result<Vec<Alert>, StoreError>;
+    /// One of the patient's alerts.
+    fn alert(&self, patient: &str, seq: u64) -> Result<Option<Alert>, StoreError>;
+    /// The patient's latest alert of `kind`.
+    fn last_alert(&self, patient: &str, kind: AlertKind) -> Result<Option<Alert>, StoreError>;
+    /// Keeps a webhook (sealed under the master key), replacing one with its id.
+    fn put_webhook(&self, w: &WebhookRecord) -> Result<(), StoreError>;
+    fn webhook(&self, id: &str) -> Result<Option<WebhookRecord>, StoreError>;
+    /// The patient's webhooks, revoked ones too.
+    fn webhooks_of(&self, patient: &str) -> Result<Vec<WebhookRecord>, StoreError>;
+    /// Deliveries due at or before `now_ms`, soonest first, at most `limit`.
+    fn due_deliveries(&self, now_ms: u64, limit: usize) -> Result<Vec<Delivery>, StoreError>;
+    /// When the next delivery is due, if any is queued.
+    fn next_delivery_due(&self) -> Result<Option<u64>, StoreError>;
+    /// Ends or reschedules a delivery and counts it on its webhook, in one durable transaction.
+    fn settle_delivery(&self, d: &Delivery, outcome: &Settle) -> Result<(), StoreError>;
+    /// Batches received at or after `since` (Unix seconds), newest first, at most `limit`.
+    fn received_since(&self, since: u64, limit: usize) -> Result<Vec<StoredBatch>, StoreError>;
+}
+
 /// Every role: what a backend implements, and what the relayer is assembled from.
 pub trait Store:
-    IngestStore + AnchoringStore + DataStore + ErasureStore + UploaderStore + OutboxStore
+    IngestStore + AnchoringStore + DataStore + ErasureStore + UploaderStore + OutboxStore + AlertStore
 {
 }
 
 impl<T> Store for T where
-    T: IngestStore + AnchoringStore + DataStore + ErasureStore + UploaderStore + OutboxStore
+    T: IngestStore
+        + AnchoringStore
+        + DataStore
+        + ErasureStore
+        + UploaderStore
+        + OutboxStore
+        + AlertStore
 {
 }

@@ -3,6 +3,7 @@
 mod key;
 mod keys;
 mod serve;
+mod serve_alerts;
 mod serve_data;
 mod sign_request;
 mod status;

@@ -86,8 +86,9 @@ pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
     let mut chain_clock = system_clock();
     let limits = Arc::new(SamplingLimits::default());
     let mut anchoring = None;
-    let mut data = None;
+    let mut data: Option<Arc<diachain_relayer_api::DataApi>> = None;
     let mut nightscout = None;
+    let mut alerts = None;
     let mut tasks: Vec<JoinHandle<()>> = Vec::new();
     if let Some(link) = link {
         match &chain_cfg.consent_contract {
@@ -148,6 +149,16 @@ pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
             max_lag_seconds: anchoring_cfg.max_lag_secs(),
         }));
         anchoring = Some(status);
+        if let Some(d) = &data {
+            alerts = Some(super::serve_alerts::start(
+                store.clone(),
+                d.clone(),
+                chain_clock.clone(),
+                server_cfg.allow_private_webhooks(),
+                &stop,
+                &mut tasks,
+            )?);
+        }
     }
 
     let state = Arc::new(AppState {
@@ -161,6 +172,7 @@ pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
             chain_clock,
             limits,
             verifier: Default::default(),
+            alerts: alerts.as_ref().map(|a| a.feed.clone()),
         },
         metrics,
         health,
@@ -172,6 +184,7 @@ pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
         max_body_bytes: server_cfg.max_body_bytes(),
         data,
         nightscout,
+        alerts: alerts.as_ref().map(|a| a.api.clone()),
         cors: Arc::new(cors),
     });
     let listener = TcpListener::bind(server_cfg.listen()).await?;
@@ -186,6 +199,9 @@ pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
         {
             tracing::warn!("a background task did not stop in time");
         }
+    }
+    if let Some(a) = alerts {
+        a.stop();
     }
     tracing::info!("relayer stopped; every acknowledged batch is on disk");
     Ok(())

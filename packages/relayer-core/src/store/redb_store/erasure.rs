@@ -40,6 +40,7 @@ pub(super) fn erase(
         }
         uploaders::forget_skips(&mut txn.open_table(tables::UPLOADER_SKIPS)?, &patient)?;
         nsdocs::forget(&txn, &patient)?;
+        super::alerts::forget(&txn, &patient)?;
         record.batches = batch_count;
         record.readings = reading_count;
         let mut keys = txn.open_table(tables::DATA_KEYS)?;

@@ -5,6 +5,7 @@
 //! committed state (every page is checksummed, the commit slot is chosen by checksum), so a
 //! transaction is either all there or not at all. See `docs/relayer.md`.
 
+mod alerts;
 mod anchoring;
 mod erasure;
 mod followers;
@@ -23,6 +24,7 @@ use redb::{Database, Durability, ReadableDatabase, ReadableTable, ReadableTableM
 
 use super::crypto::MasterKey;
 use super::keys::DataKeys;
+use super::{AlertStore, Delivery, Settle, WebhookRecord};
 use super::{
     AnchoringStore, BatchId, BatchLookup, DataStore, ErasureRecord, ErasureStore, HeldTimes,
     IngestOutcome, IngestStore, NewBatch, OutboxId, OutboxItem, OutboxMsg, OutboxState,
@@ -31,6 +33,7 @@ use super::{
 use super::{FollowerRecord, FollowerStore};
 use super::{NsCollection, NsDoc, NsDocStore, PutOutcome};
 use super::{SkipLog, SkippedItem, UploaderRecord};
+use diachain_relayer_types::alerts::{Alert, AlertKind, AlertSettings};
 use tables::WriteTables;
 
 /// Tuning of the redb store.
@@ -137,6 +140,13 @@ impl RedbStore {
         txn.open_table(tables::NS_DOCS)?;
         txn.open_table(tables::NS_DOC_IDS)?;
         txn.open_table(tables::NS_DOC_MODIFIED)?;
+        txn.open_table(tables::ALERT_SETTINGS)?;
+        txn.open_table(tables::ALERTS)?;
+        txn.open_table(tables::ALERT_IDS)?;
+        txn.open_table(tables::ALERT_LAST)?;
+        txn.open_table(tables::WEBHOOKS)?;
+        txn.open_table(tables::PATIENT_WEBHOOKS)?;
+        txn.open_table(tables::DELIVERIES)?;
         txn.commit()?;
         Ok(())
     }
@@ -234,6 +244,53 @@ impl AnchoringStore for RedbStore {
     }
     fn counts(&self) -> Result<StateCounts, StoreError> {
         read::counts(self)
+    }
+}
+
+impl AlertStore for RedbStore {
+    fn alert_settings(&self, patient: &str) -> Result<Option<AlertSettings>, StoreError> {
+        alerts::settings(self, patient)
+    }
+    fn put_alert_settings(&self, patient: &str, s: &AlertSettings) -> Result<(), StoreError> {
+        alerts::put_settings(self, patient, s)
+    }
+    fn raise_alerts(
+        &self,
+        patient: &str,
+        new: Vec<Alert>,
+        due_ms: u64,
+    ) -> Result<Vec<Alert>, StoreError> {
+        alerts::raise(self, patient, new, due_ms)
+    }
+    fn alerts(&self, patient: &str, since: u64, limit: usize) -> Result<Vec<Alert>, StoreError> {
+        alerts::list(self, patient, since, limit)
+    }
+    fn alert(&self, patient: &str, seq: u64) -> Result<Option<Alert>, StoreError> {
+        alerts::one(self, patient, seq)
+    }
+    fn last_alert(&self, patient: &str, kind: AlertKind) -> Result<Option<Alert>, StoreError> {
+        alerts::last(self, patient, kind)
+    }
+    fn put_webhook(&self, w: &WebhookRecord) -> Result<(), StoreError> {
+        alerts::put_webhook(self, w)
+    }
+    fn webhook(&self, id: &str) -> Result<Option<WebhookRecord>, StoreError> {
+        alerts::webhook(self, id)
+    }
+    fn webhooks_of(&self, patient: &str) -> Result<Vec<WebhookRecord>, StoreError> {
+        alerts::webhooks_of(self, patient)
+    }
+    fn due_deliveries(&self, now_ms: u64, limit: usize) -> Result<Vec<Delivery>, StoreError> {
+        alerts::due(self, now_ms, limit)
+    }
+    fn next_delivery_due(&self) -> Result<Option<u64>, StoreError> {
+        alerts::next_due(self)
+    }
+    fn settle_delivery(&self, d: &Delivery, outcome: &Settle) -> Result<(), StoreError> {
+        alerts::settle(self, d, outcome)
+    }
+    fn received_since(&self, since: u64, limit: usize) -> Result<Vec<StoredBatch>, StoreError> {
+        alerts::received_since(self, since, limit)
     }
 }
 

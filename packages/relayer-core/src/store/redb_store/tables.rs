@@ -32,6 +32,14 @@
 //!   bits) and bit 16 for a meter reading: the readings of devices sequenced by arrival
 //!   (relayer-held keys), for backfill, corrections and Nightscout's `date`; erased with the
 //!   readings |
+//! | `alert_settings` | patient | their alert settings (JSON) |
+//! | `alerts` | (patient, alert number) | an alert raised, sealed under the patient's data key;
+//!   erased with the patient |
+//! | `alert_ids` | (patient, alert id) | alert number: an alert raised twice is kept once |
+//! | `alert_last` | (patient, kind code) | the number of the patient's latest alert of the kind |
+//! | `webhooks` | webhook id | a webhook (its signing secret), sealed under the master key |
+//! | `patient_webhooks` | (patient, webhook id) | () |
+//! | `deliveries` | (due ms, delivery number) | an alert owed to a webhook (JSON): the queue |
 
 use redb::{ReadableTable, Table, TableDefinition, WriteTransaction};
 
@@ -68,6 +76,16 @@ pub(crate) const FOLLOWER_TOKENS: TableDefinition<&[u8], &str> =
     TableDefinition::new("follower_tokens");
 pub(crate) const HELD_TIMES: TableDefinition<(&str, u64, u64), u32> =
     TableDefinition::new("held_reading_times");
+pub(crate) const ALERT_SETTINGS: TableDefinition<&str, &[u8]> =
+    TableDefinition::new("alert_settings");
+pub(crate) const ALERTS: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("alerts");
+pub(crate) const ALERT_IDS: TableDefinition<(&str, &str), u64> = TableDefinition::new("alert_ids");
+pub(crate) const ALERT_LAST: TableDefinition<(&str, u8), u64> = TableDefinition::new("alert_last");
+pub(crate) const WEBHOOKS: TableDefinition<&str, &[u8]> = TableDefinition::new("webhooks");
+pub(crate) const PATIENT_WEBHOOKS: TableDefinition<(&str, &str), ()> =
+    TableDefinition::new("patient_webhooks");
+pub(crate) const DELIVERIES: TableDefinition<(u64, u64), &[u8]> =
+    TableDefinition::new("deliveries");
 
 pub(crate) const FORMAT_KEY: &str = "format";
 pub(crate) const FORMAT_VERSION: &[u8] = b"diachain-relayer-store/1";

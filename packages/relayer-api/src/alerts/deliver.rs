@@ -1,0 +1,249 @@
+//! The webhook deliverer: takes due deliveries from the store's queue, checks consent for a
+//! grantee's webhook (and queues the access for the chain), POSTs the alert signed with the
+//! webhook's secret, and settles the delivery: done on 2xx, else tried again with backoff
+//! (1 s, 2 s, 4 s … at most 10 minutes apart) up to [`MAX_ATTEMPTS`], then given up. A delivery
+//! leaves the queue only when settled, so a relayer stopped mid-delivery delivers it again
+//! after a restart: at least once, the alert's id (`x-diachain-alert-id`) for de-duplication.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use diachain_relayer_core::clock::now_ms;
+use diachain_relayer_core::consent::AccessRequest;
+use diachain_relayer_core::store::{Delivery, Settle, StoreError};
+use diachain_relayer_types::alerts::{
+    signed_payload, H_ALERT_ID, H_ALERT_SIGNATURE, H_ALERT_TIMESTAMP,
+};
+use diachain_relayer_types::ErrorCode;
+use diachain_std::DataScope;
+use ring::hmac;
+use tokio::sync::watch;
+
+use super::url::{check, GuardedResolver};
+use super::AlertsApi;
+use crate::reply::blocking;
+use crate::routes::data::{decide, queue_access};
+use crate::state::DataApi;
+
+/// Attempts before a delivery is given up (about two hours of backoff).
+pub const MAX_ATTEMPTS: u32 = 20;
+/// How long one attempt may take.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Deliveries attempted at once.
+const PARALLEL: usize = 16;
+
+pub struct Deliverer {
+    pub alerts: Arc<AlertsApi>,
+    pub data: Arc<DataApi>,
+    client: reqwest::Client,
+}
+
+/// The wait before attempt `n + 1` after `n` failed ones.
+pub fn backoff(attempts: u32) -> Duration {
+    Duration::from_secs(1u64 << attempts.min(10)).min(Duration::from_secs(600))
+}
+
+impl Deliverer {
+    pub fn new(alerts: Arc<AlertsApi>, data: Arc<DataApi>) -> Result<Self, reqwest::Error> {
+        let client = reqwest::Client::builder()
+            .timeout(ATTEMPT_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(Arc::new(GuardedResolver {
+                allow_internal: alerts.allow_private_webhooks,
+            }))
+            .user_agent(concat!("diachain-relayer/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Deliverer {
+            alerts,
+            data,
+            client,
+        })
+    }
+
+    /// Delivers until `stop` turns true (or its sender is gone).
+    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        let this = Arc::new(self);
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            let store = this.alerts.store.clone();
+            let due = blocking(move || store.due_deliveries(now_ms(), PARALLEL)).await;
+            let due = match due {
+                Ok(d) => d,
+                Err(e) => {
+                    tracing::error!(error = %e, "alert deliveries could not be read");
+                    Vec::new()
+                }
+            };
+            if due.is_empty() {
+                let wait = this.wait().await;
+                tokio::select! {
+                    () = this.alerts.hub.queued.notified() => {}
+                    () = tokio::time::sleep(wait) => {}
+                    changed = stop.changed() => {
+                        if changed.is_err() {
+                            return;
+                        }
+                    }
+                }
+                continue;
+            }
+            let attempts = due.into_iter().map(|d| {
+                let this = this.clone();
+                async move { this.attempt(d).await }
+            });
+            futures_util::future::join_all(attempts).await;
+        }
+    }
+
+    /// How long until the next delivery is due (at most a second: the queue is also notified).
+    async fn wait(&self) -> Duration {
+        let store = self.alerts.store.clone();
+        let next = blocking(move || store.next_delivery_due())
+            .await
+            .ok()
+            .flatten();
+        next.map_or(Duration::from_secs(1), |due| {
+            Duration::from_millis(due.saturating_sub(now_ms())).min(Duration::from_secs(1))
+        })
+    }
+
+    /// One attempt at `d`, settled in the store.
+    pub async fn attempt(&self, d: Delivery) {
+        let outcome = self.try_once(&d).await;
+        match &outcome {
+            Settle::Delivered => {
+                tracing::info!(webhook = %d.webhook_id, alert = d.alert_seq, "alert delivered")
+            }
+            Settle::Retry { why, .. } => {
+                tracing::warn!(webhook = %d.webhook_id, alert = d.alert_seq, attempt = d.attempts + 1, why, "alert delivery failed; retrying")
+            }
+            Settle::Dropped { why } => {
+                tracing::warn!(webhook = %d.webhook_id, alert = d.alert_seq, why, "alert delivery given up")
+            }
+        }
+        let store = self.alerts.store.clone();
+        let settled = blocking(move || store.settle_delivery(&d, &outcome)).await;
+        if let Err(e) = settled {
+            tracing::error!(error = %e.message, "an alert delivery could not be settled");
+        }
+    }
+
+    fn retry(d: &Delivery, why: String) -> Settle {
+        let attempts = d.attempts.saturating_add(1);
+        if attempts >= MAX_ATTEMPTS {
+            return Settle::Dropped {
+                why: format!("{why}; given up after {attempts} attempts"),
+            };
+        }
+        let wait = u64::try_from(backoff(d.attempts).as_millis()).unwrap_or(u64::MAX);
+        Settle::Retry {
+            due_ms: now_ms().saturating_add(wait),
+            why,
+        }
+    }
+
+    async fn try_once(&self, d: &Delivery) -> Settle {
+        let store = self.alerts.store.clone();
+        let (id, patient, seq) = (d.webhook_id.clone(), d.patient.clone(), d.alert_seq);
+        let found = blocking(move || {
+            Ok::<_, StoreError>((store.webhook(&id)?, store.alert(&patient, seq)?))
+        })
+        .await;
+        let (hook, alert) = match found {
+            Ok(found) => found,
+            Err(e) => return Self::retry(d, format!("store: {}", e.message)),
+        };
+        let Some(hook) = hook.filter(|h| h.revoked_at.is_none()) else {
+            return Settle::Dropped {
+                why: "the webhook was revoked".into(),
+            };
+        };
+        let Some(alert) = alert else {
+            return Settle::Dropped {
+                why: "the alert was erased with the patient's data".into(),
+            };
+        };
+        if hook.owner != hook.patient {
+            let request = AccessRequest {
+                patient: alert.patient.clone(),
+                grantee: hook.owner.clone(),
+                scope: DataScope::Glucose,
+                data_from: alert.at,
+                data_to: alert.at,
+            };
+            match decide(&self.data, &request).await {
+                Ok((_, Some((grant_id, at_ns)))) => {
+                    if let Err(e) = queue_access(&self.data, &request, grant_id, at_ns).await {
+                        return Self::retry(
+                            d,
+                            format!("the access could not be queued: {}", e.message),
+                        );
+                    }
+                }
+                Ok((_, None)) => {}
+                Err(e)
+                    if matches!(
+                        e.code,
+                        ErrorCode::ChainUnavailable | ErrorCode::NotACustodian
+                    ) =>
+                {
+                    return Self::retry(d, format!("{}: {}", e.code, e.message));
+                }
+                Err(e) => {
+                    return Settle::Dropped {
+                        why: format!("{}: {}", e.code, e.message),
+                    }
+                }
+            }
+        }
+        let url = match check(&hook.url, self.alerts.allow_private_webhooks) {
+            Ok(u) => u,
+            Err(why) => return Settle::Dropped { why },
+        };
+        let body = match serde_json::to_vec(&alert) {
+            Ok(b) => b,
+            Err(e) => {
+                return Settle::Dropped {
+                    why: format!("alert: {e}"),
+                }
+            }
+        };
+        let ts = now_ms() / 1000;
+        let key = hmac::Key::new(hmac::HMAC_SHA256, hook.secret.as_slice());
+        let tag = hmac::sign(&key, &signed_payload(ts, &body));
+        let sent = self
+            .client
+            .post(url)
+            .header("content-type", "application/json")
+            .header(H_ALERT_ID, alert.id.as_str())
+            .header(H_ALERT_TIMESTAMP, ts.to_string())
+            .header(
+                H_ALERT_SIGNATURE,
+                format!("sha256={}", hex::encode(tag.as_ref())),
+            )
+            .body(body)
+            .send()
+            .await;
+        match sent {
+            Ok(r) if r.status().is_success() => Settle::Delivered,
+            Ok(r) => Self::retry(d, format!("HTTP {}", r.status().as_u16())),
+            Err(e) => Self::retry(d, format!("{e}")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_to_ten_minutes() {
+        assert_eq!(backoff(0), Duration::from_secs(1));
+        assert_eq!(backoff(3), Duration::from_secs(8));
+        assert_eq!(backoff(9), Duration::from_secs(512));
+        assert_eq!(backoff(10), Duration::from_secs(600));
+        assert_eq!(backoff(u32::MAX), Duration::from_secs(600));
+    }
+}

@@ -1,0 +1,293 @@
+//! The raiser: evaluates each stored batch's glucose against the patient's settings and the
+//! device's recent readings, keeps the alerts (snoozed ones left out), publishes them; every
+//! few seconds, raises `no_data` for patients whose glucose went silent.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use diachain_relayer_types::alerts::{Alert, AlertKind, AlertSettings, ReadingEvent};
+
+use super::evaluate::{self, Draft, Point, FRESH_SECONDS, HISTORY_SECONDS};
+use super::{AlertFeed, AlertHub, HubEvent};
+use crate::clock::{now_ms, unix_now, Clock};
+use crate::store::{AlertStore, StoreError, StoredBatch};
+
+/// How often silent patients are looked for.
+const SILENCE_CHECK: Duration = Duration::from_secs(15);
+/// At start, batches received this long ago are looked at again (for `no_data`, and the fresh
+/// ones evaluated again), at most [`RECOVER_BATCHES`] of them.
+const RECOVER_SECONDS: u64 = 24 * 3600;
+const RECOVER_BATCHES: usize = 20_000;
+/// Most of a patient's batches read for a device's history.
+const HISTORY_BATCHES: usize = 512;
+
+/// An alert's id: the same patient, kind and time give the same id.
+pub fn alert_id(patient: &str, kind: AlertKind, at: u64) -> String {
+    let digest = diachain_std::crypto::sha256(
+        &[
+            b"DIACHAIN/ALERT/v1".as_slice(),
+            patient.as_bytes(),
+            &[0, kind.code()],
+            &at.to_be_bytes(),
+        ]
+        .concat(),
+    );
+    format!("al-{}", hex::encode(&digest[..16]))
+}
+
+pub struct Raiser {
+    pub store: Arc<dyn AlertStore>,
+    /// The chain's time: what "fresh" and "silent" are judged by.
+    pub chain_clock: Clock,
+    pub hub: Arc<AlertHub>,
+    /// Each patient's latest glucose time, and the last time a silence was raised for.
+    last_glucose: Mutex<HashMap<String, (u64, Option<u64>)>>,
+}
+
+impl Raiser {
+    pub fn new(store: Arc<dyn AlertStore>, chain_clock: Clock, hub: Arc<AlertHub>) -> Self {
+        Raiser {
+            store,
+            chain_clock,
+            hub,
+            last_glucose: Mutex::default(),
+        }
+    }
+
+    /// Starts the raiser's thread; it stops when `stop` is set (within a second).
+    pub fn start(
+        self,
+        stop: Arc<AtomicBool>,
+    ) -> std::io::Result<(AlertFeed, std::thread::JoinHandle<()>)> {
+        let (tx, rx) = mpsc::channel();
+        let handle = std::thread::Builder::new()
+            .name("alerts".into())
+            .spawn(move || self.run(&rx, &stop))?;
+        Ok((AlertFeed(tx), handle))
+    }
+
+    fn run(&self, rx: &mpsc::Receiver<StoredBatch>, stop: &AtomicBool) {
+        if let Err(e) = self.recover() {
+            tracing::error!(error = %e, "alerts: the recent batches could not be evaluated again");
+        }
+        let mut checked = Instant::now();
+        while !stop.load(Ordering::Relaxed) {
+            match rx.recv_timeout(Duration::from_millis(500)) {
+                Ok(b) => {
+                    if let Err(e) = self.batch(&b) {
+                        tracing::error!(error = %e, batch = b.id, "alerts: batch not evaluated");
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+            if checked.elapsed() >= SILENCE_CHECK {
+                checked = Instant::now();
+                if let Err(e) = self.check_silence() {
+                    tracing::error!(error = %e, "alerts: silence check failed");
+                }
+            }
+        }
+    }
+
+    /// Looks at the batches of the last day again: each patient's latest glucose, and the
+    /// alerts of the fresh ones (kept once: same ids).
+    pub fn recover(&self) -> Result<(), StoreError> {
+        let mut recent = self
+            .store
+            .received_since(unix_now().saturating_sub(RECOVER_SECONDS), RECOVER_BATCHES)?;
+        recent.reverse();
+        let fresh_after = (self.chain_clock)().saturating_sub(FRESH_SECONDS);
+        for b in &recent {
+            if b.header.last_time >= fresh_after {
+                self.batch_quietly(b)?;
+            } else {
+                let points = self.points(b)?;
+                self.saw(&b.patient, &points);
+            }
+        }
+        Ok(())
+    }
+
+    /// Evaluates a stored batch; returns the alerts kept now.
+    pub fn batch(&self, b: &StoredBatch) -> Result<Vec<Alert>, StoreError> {
+        let readings = self.store.readings(b)?;
+        self.hub.publish(HubEvent::Reading(ReadingEvent {
+            patient: b.patient.clone(),
+            device_id: b.header.device_id.clone(),
+            batch_id: b.id,
+            last_time: b.header.last_time,
+            count: u32::try_from(readings.len()).unwrap_or(u32::MAX),
+        }));
+        self.batch_quietly(b)
+    }
+
+    fn points(&self, b: &StoredBatch) -> Result<Vec<Point>, StoreError> {
+        let mut points: Vec<Point> = self
+            .store
+            .readings(b)?
+            .iter()
+            .filter_map(evaluate::point)
+            .collect();
+        points.sort_by_key(|p| p.time);
+        Ok(points)
+    }
+
+    fn saw(&self, patient: &str, points: &[Point]) {
+        let Some(last) = points.last() else { return };
+        if let Ok(mut map) = self.last_glucose.lock() {
+            let e = map.entry(patient.to_string()).or_insert((0, None));
+            e.0 = e.0.max(last.time);
+        }
+    }
+
+    fn batch_quietly(&self, b: &StoredBatch) -> Result<Vec<Alert>, StoreError> {
+        let points = self.points(b)?;
+        self.saw(&b.patient, &points);
+        let now = (self.chain_clock)();
+        let (Some(first), Some(last)) = (points.first(), points.last()) else {
+            return Ok(Vec::new());
+        };
+        if last.time < now.saturating_sub(FRESH_SECONDS) {
+            return Ok(Vec::new());
+        }
+        let settings = self.store.alert_settings(&b.patient)?.unwrap_or_default();
+        let mut all = self.history(b, first.time)?;
+        let new_from = all.len();
+        all.extend(points.iter().copied());
+        let drafts = evaluate::evaluate(&settings, &all, new_from, now);
+        let alerts = self.unsnoozed(&settings, b, drafts)?;
+        self.keep(&b.patient, alerts)
+    }
+
+    /// The device's glucose in the [`HISTORY_SECONDS`] before `first`, from its other batches.
+    fn history(&self, b: &StoredBatch, first: u64) -> Result<Vec<Point>, StoreError> {
+        let from = first.saturating_sub(HISTORY_SECONDS);
+        let to = first.saturating_sub(1);
+        let mut points = Vec::new();
+        for other in self
+            .store
+            .patient_batches(&b.patient, from, to, HISTORY_BATCHES)?
+        {
+            if other.id == b.id || other.header.device_id != b.header.device_id {
+                continue;
+            }
+            points.extend(
+                self.points(&other)?
+                    .into_iter()
+                    .filter(|p| (from..=to).contains(&p.time)),
+            );
+        }
+        points.sort_by_key(|p| p.time);
+        points.dedup_by_key(|p| p.time);
+        Ok(points)
+    }
+
+    fn unsnoozed(
+        &self,
+        s: &AlertSettings,
+        b: &StoredBatch,
+        drafts: Vec<Draft>,
+    ) -> Result<Vec<Alert>, StoreError> {
+        let snooze = u64::from(s.snooze_minutes) * 60;
+        let mut last: HashMap<AlertKind, (u64, String)> = HashMap::new();
+        let mut out = Vec::new();
+        for d in drafts {
+            let id = alert_id(&b.patient, d.kind, d.at);
+            if let std::collections::hash_map::Entry::Vacant(e) = last.entry(d.kind) {
+                if let Some(a) = self.store.last_alert(&b.patient, d.kind)? {
+                    e.insert((a.at, a.id));
+                }
+            }
+            if let Some((at, last_id)) = last.get(&d.kind) {
+                if *last_id != id && at.abs_diff(d.at) < snooze {
+                    continue;
+                }
+            }
+            last.insert(d.kind, (d.at, id.clone()));
+            out.push(Alert {
+                id,
+                seq: 0,
+                patient: b.patient.clone(),
+                kind: d.kind,
+                at: d.at,
+                device_id: Some(b.header.device_id.clone()),
+                value_mgdl: Some(d.mgdl.round().clamp(0.0, f64::from(u16::MAX)) as u16),
+                rate_mgdl_per_min: d.rate.map(|r| (r * 10.0).round() / 10.0),
+                threshold: d.threshold,
+                received_at_ms: b.received_at_ms,
+                raised_at_ms: 0,
+            });
+        }
+        Ok(out)
+    }
+
+    fn keep(&self, patient: &str, mut alerts: Vec<Alert>) -> Result<Vec<Alert>, StoreError> {
+        if alerts.is_empty() {
+            return Ok(alerts);
+        }
+        let now = now_ms();
+        for a in &mut alerts {
+            a.raised_at_ms = now;
+        }
+        let kept = self.store.raise_alerts(patient, alerts, now)?;
+        for a in &kept {
+            tracing::info!(patient, kind = a.kind.as_str(), id = %a.id, seq = a.seq, "alert raised");
+            self.hub.publish(HubEvent::Alert(a.clone()));
+        }
+        if !kept.is_empty() {
+            self.hub.queued.notify_one();
+        }
+        Ok(kept)
+    }
+
+    /// Raises `no_data` for each patient whose glucose has been silent for their setting.
+    pub fn check_silence(&self) -> Result<Vec<Alert>, StoreError> {
+        let now = (self.chain_clock)();
+        let watched: Vec<(String, u64)> = match self.last_glucose.lock() {
+            Ok(map) => map
+                .iter()
+                .filter(|(_, (last, raised))| *raised != Some(*last))
+                .map(|(p, (last, _))| (p.clone(), *last))
+                .collect(),
+            Err(_) => return Ok(Vec::new()),
+        };
+        let mut raised = Vec::new();
+        for (patient, last) in watched {
+            let s = self.store.alert_settings(&patient)?.unwrap_or_default();
+            if !evaluate::silent(&s, last, now) {
+                continue;
+            }
+            let at_ms = now_ms();
+            let alert = Alert {
+                id: alert_id(&patient, AlertKind::NoData, last),
+                seq: 0,
+                patient: patient.clone(),
+                kind: AlertKind::NoData,
+                at: last,
+                device_id: None,
+                value_mgdl: None,
+                rate_mgdl_per_min: None,
+                threshold: s.no_data_minutes.unwrap_or_default(),
+                received_at_ms: at_ms,
+                raised_at_ms: at_ms,
+            };
+            raised.extend(self.keep(&patient, vec![alert])?);
+            if let Ok(mut map) = self.last_glucose.lock() {
+                if let Some(e) = map.get_mut(&patient) {
+                    if e.0 == last {
+                        e.1 = Some(last);
+                    }
+                }
+            }
+        }
+        Ok(raised)
+    }
+}
+
+#[cfg(test)]
+#[path = "raiser_tests.rs"]
+mod tests;
