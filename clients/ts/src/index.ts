@@ -9,5 +9,6 @@ export * from './request.js';
 export * from './signers.js';
 export * from './relayer-types.js';
 export * from './relayer.js';
+export * from './alerts.js';
 export * from './verify.js';
 export * from './cgm.js';

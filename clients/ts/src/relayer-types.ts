@@ -236,6 +236,7 @@ export interface RelayerApiTypes {
   OutboxCounts: OutboxCounts;
   OutboxState: OutboxState;
   ProvenReading: ProvenReading;
+  ReadingEvent: ReadingEvent;
   ReadingJson: ReadingJson;
   ReadingProof: ReadingProof;
   ReadingsQuery: ReadingsQuery;
@@ -742,6 +743,19 @@ export interface ProvenReading {
    */
   path: Binary[];
   reading: ReadingJson;
+}
+/**
+ * A new reading arrived for the patient: the stream's `reading` event. It carries no value: the dashboard reads the readings (with their proofs) again.
+ */
+export interface ReadingEvent {
+  batch_id: number;
+  count: number;
+  device_id: string;
+  /**
+   * The batch's last measured time (Unix seconds).
+   */
+  last_time: number;
+  patient: string;
 }
 /**
  * One reading's proof, as `diachain-relayer export-proof` prints it.

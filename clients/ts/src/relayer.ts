@@ -1,7 +1,13 @@
 // A client for the relayer's data API (docs/data-api.md): every request signed as the relayer's
 // auth/request.rs checks it, every refusal surfaced as a `RelayerError` with its code.
+import type { AlertStreamEvent } from './alerts.js';
+import { SseParser, toStreamEvent } from './alerts.js';
 import { utf8Bytes } from './bytes.js';
 import type {
+  AlertKind,
+  AlertSettings,
+  AlertSettingsView,
+  AlertsResponse,
   DataScope,
   ErasuresResponse,
   ErasureView,
@@ -11,7 +17,9 @@ import type {
   RenameUploader,
   RevokedUploader,
   RotatedSecret,
+  NewWebhookSecret,
   UploaderInfo,
+  WebhookInfo,
 } from './relayer-types.js';
 import type { RequestSigner } from './signers.js';
 import { signRequest } from './signers.js';
@@ -114,6 +122,83 @@ export class RelayerClient {
     return this.signed('DELETE', uploaderPath(patient, deviceId), '');
   }
 
+  /** The patient's alert settings (the defaults until they set any). Patient or guardian only. */
+  alertSettings(patient: string): Promise<AlertSettingsView> {
+    return this.signed('GET', `${patientPath(patient)}/alerts/settings`, '');
+  }
+
+  /** Replaces the patient's alert settings (checked: a refusal names the field). */
+  putAlertSettings(patient: string, settings: AlertSettings): Promise<AlertSettingsView> {
+    return this.signed('PUT', `${patientPath(patient)}/alerts/settings`, '', JSON.stringify(settings));
+  }
+
+  /** The alerts raised after number `since`, oldest first (a grantee's read is recorded on chain). */
+  alerts(patient: string, since = 0, limit = 100): Promise<AlertsResponse> {
+    return this.signed('GET', `${patientPath(patient)}/alerts`, `since=${since}&limit=${limit}`);
+  }
+
+  /** A webhook for the caller (the patient, their guardian, or a grantee with glucose now); the
+   * answer's `secret` (hex, for `verifyWebhookSignature`) is shown only now. */
+  createWebhook(patient: string, url: string, kinds?: AlertKind[]): Promise<NewWebhookSecret> {
+    return this.signed('POST', webhooksPath(patient), '', JSON.stringify(kinds ? { url, kinds } : { url }));
+  }
+
+  /** The patient's webhooks (a grantee sees their own). */
+  webhooks(patient: string): Promise<WebhookInfo[]> {
+    return this.signed('GET', webhooksPath(patient), '');
+  }
+
+  revokeWebhook(patient: string, id: string): Promise<WebhookInfo> {
+    return this.signed('DELETE', `${webhooksPath(patient)}/${encodeURIComponent(id)}`, '');
+  }
+
+  /**
+   * Follows the patient's alert stream until `signal` aborts it or the relayer ends it: `onEvent`
+   * gets `ready`, then each `alert` and `reading` (and a final `end` when a grantee's grant stops
+   * allowing glucose). `since` replays the alerts numbered after it first. Resolves when the
+   * stream closes; rejects with a `RelayerError` when it is refused.
+   */
+  async followAlerts(
+    patient: string,
+    onEvent: (e: AlertStreamEvent) => void,
+    opts: { since?: number; signal?: AbortSignal } = {},
+  ): Promise<void> {
+    const path = `${patientPath(patient)}/alerts/stream`;
+    const query = opts.since === undefined ? '' : `since=${opts.since}`;
+    const timestamp = this.opts.now?.();
+    const headers = { ...(await signRequest(this.opts.signer, { method: 'GET', path, query, body: new Uint8Array() }, { timestamp })) };
+    let res: Response;
+    try {
+      res = await this.fetchFn(`${this.base}${path}${query ? `?${query}` : ''}`, { headers, signal: opts.signal ?? null });
+    } catch (e) {
+      if (opts.signal?.aborted) return;
+      throw new RelayerError(0, 'unreachable', `the relayer at ${this.base} could not be reached: ${(e as Error).message}`);
+    }
+    if (!res.ok || !res.body) {
+      const json = parseJson(await res.text());
+      if (isErrorBody(json)) {
+        const { error, message, ...details } = json;
+        throw new RelayerError(res.status, error, message, details);
+      }
+      throw new RelayerError(res.status, 'bad_response', `GET ${path} answered ${res.status}`);
+    }
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    const parser = new SseParser();
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        for (const raw of parser.push(value)) {
+          const e = toStreamEvent(raw);
+          if (e) onEvent(e);
+        }
+      }
+    } catch (e) {
+      if (opts.signal?.aborted) return;
+      throw new RelayerError(0, 'unreachable', `the alert stream broke: ${(e as Error).message}`);
+    }
+  }
+
   /** `/v1/status` (not signed): the relayer's anchoring and outbox state. */
   status(): Promise<Record<string, unknown>> {
     return this.send('GET', '/v1/status', '', {});
@@ -148,6 +233,10 @@ export class RelayerClient {
 
 function patientPath(patient: string): string {
   return `/v1/patients/${encodeURIComponent(patient)}`;
+}
+
+function webhooksPath(patient: string): string {
+  return `${patientPath(patient)}/alerts/webhooks`;
 }
 
 function uploadersPath(patient: string): string {

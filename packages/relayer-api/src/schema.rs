@@ -1252,6 +1252,8 @@ pub fn openapi() -> Value {
     // Types a client reads beside the routes': a proof (`export-proof`) and its verdict.
     gen.subschema_for::<ReadingProof>();
     gen.subschema_for::<Verdict>();
+    // What the alert stream's `reading` events carry.
+    gen.subschema_for::<diachain_relayer_types::alerts::ReadingEvent>();
     let schemas: Map<String, Value> = gen
         .take_definitions()
         .into_iter()
