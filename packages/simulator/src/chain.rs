@@ -44,14 +44,14 @@ pub struct SetupReport {
 
 impl Setup<'_> {
     /// Registers and binds `devices` as needed.
-    pub async fn run(&self, devices: &[SimDevice]) -> Result<SetupReport, SimError> {
+    pub async fn run(&self, devices: &[&SimDevice]) -> Result<SetupReport, SimError> {
         let mut report = SetupReport::default();
         let records = self.records(devices).await?;
         let missing: Vec<&SimDevice> = devices
             .iter()
             .zip(&records)
             .filter(|(_, r)| r.is_none())
-            .map(|(d, _)| d)
+            .map(|(d, _)| *d)
             .collect();
         report.registered = self.register(&missing).await?;
         let records = self.records(devices).await?;
@@ -61,7 +61,7 @@ impl Setup<'_> {
                 Some(Unusable::Skip(why)) => {
                     report.skipped.insert(d.id.clone(), why);
                 }
-                Some(Unusable::Unbound(nonce)) => to_bind.push((d, nonce)),
+                Some(Unusable::Unbound(nonce)) => to_bind.push((*d, nonce)),
                 None => {}
             }
         }
@@ -89,7 +89,7 @@ impl Setup<'_> {
     }
 
     /// The registry's records of `devices`, in order (`None` for unregistered ones).
-    async fn records(&self, devices: &[SimDevice]) -> Result<Vec<Option<Device>>, SimError> {
+    async fn records(&self, devices: &[&SimDevice]) -> Result<Vec<Option<Device>>, SimError> {
         let mut out = Vec::with_capacity(devices.len());
         for chunk in devices.chunks(MAX_DEVICES_PER_QUERY) {
             let ids = chunk.iter().map(|d| d.id.clone()).collect();

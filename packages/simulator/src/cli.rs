@@ -15,16 +15,18 @@ use diachain_std::anchors::{
 use diachain_std::{DataScope, DeviceKind};
 
 use crate::chain::{Setup, SetupReport};
-use crate::fleet::{fleet, AlgorithmShares};
+use crate::fleet::{kind_name, people, AlgorithmShares, ProfileShares, Role, SimDevice, SimPerson};
 use crate::state::SimState;
-use crate::stream::{stream, StreamConfig, Streamer};
+use crate::stream::{stream, PersonStreamer, StreamConfig, Streamer};
 use crate::summary::{Summary, Tally};
 use crate::SimError;
 
 /// Gateway simulator for a local network: registers devices with keys derived from --seed (as
 /// the manufacturer), binds them to a patient, then streams device-signed batches of CGM
 /// readings in real time to a relayer's POST /v1/batches until --duration-secs, --batches or
-/// SIGINT/SIGTERM, and prints a JSON summary.
+/// SIGINT/SIGTERM, and prints a JSON summary. Each glucose device is a simulated person with
+/// type 1 diabetes; --pump-share and --pen-share give some of them a pump, or a pen and an app,
+/// that stream the insulin and carbohydrates the person's model applied.
 #[derive(Parser, Debug)]
 #[command(name = "diachain-simulate", version, about, long_about)]
 pub struct SimulateArgs {
@@ -69,12 +71,27 @@ pub struct SimulateArgs {
     /// Seed of the device ids and keys: the same seed finds the same devices again
     #[arg(long, default_value = "diachain-sim")]
     pub seed: String,
-    /// How many devices
+    /// How many glucose devices, one per simulated person (their pumps, pens and apps come on
+    /// top)
     #[arg(long, default_value_t = 10)]
     pub devices: u32,
-    /// Device kind: cgm, pump, pen, meter, wearable or gateway (readings are glucose)
+    /// Kind of the glucose devices: cgm, pump, pen, meter, wearable or gateway (their readings
+    /// are glucose)
     #[arg(long, default_value = "cgm", value_parser = parse_kind)]
     pub kind: DeviceKind,
+    /// Share of people on an insulin pump (a device of kind pump logging boluses, basal rates,
+    /// temporary rates and the carbohydrates of its bolus calculator); drawn per person from the
+    /// seed (keep it across reruns of a seed)
+    #[arg(long, default_value_t = 0.0)]
+    pub pump_share: f64,
+    /// Share of people on injections with a connected pen (kind pen: boluses and long-acting
+    /// doses) and a phone app (kind gateway: carbohydrates); the rest have their CGM only
+    #[arg(long, default_value_t = 0.0)]
+    pub pen_share: f64,
+    /// A pump, pen or app posts the readings it holds once the first is this many seconds old
+    /// (and at the end of the run)
+    #[arg(long, default_value_t = 300)]
+    pub event_batch_secs: u64,
     /// Model name registered for the devices
     #[arg(long, default_value = "diachain-sim-1")]
     pub model: String,
@@ -89,9 +106,10 @@ pub struct SimulateArgs {
     /// below it
     #[arg(long)]
     pub interval_secs: Option<u64>,
-    /// Batch header version: 2 lists the readings' scope (glucose counts as glucose, at most one
-    /// a minute); 1 counts them under the kind's scope at the kind's rate (e.g. for a throughput
-    /// run of gateways at 1 s)
+    /// Batch header version of the glucose devices: 2 lists the readings' scope (glucose counts
+    /// as glucose, at most one a minute); 1 counts them under the kind's scope at the kind's rate
+    /// (e.g. for a throughput run of gateways at 1 s). Pumps, pens and apps sign version 2
+    /// (their readings are a minute apart at least)
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=2))]
     pub header_version: u8,
     /// Readings per batch (a batch is also cut at midnight UTC)
@@ -160,9 +178,22 @@ async fn simulate(args: SimulateArgs) -> Result<Summary, SimError> {
     )?;
     let patient = signer(&args.patient_mnemonic_file, &args.patient_key_file)?;
     let version = header_version(args.header_version);
-    let interval = interval(&client, &anchors, args.kind, version, args.interval_secs).await?;
+    let config: ConfigResponse = client
+        .smart_query(&anchors, &AnchorsQuery::Config {})
+        .await?;
+    let interval = pick_interval(
+        kind_minimum(&config, args.kind),
+        version,
+        args.interval_secs,
+    )?;
     let shares = AlgorithmShares::new(args.p256_share, args.secp256k1_share)?;
-    let devices = fleet(&args.seed, args.kind, args.devices, shares)?;
+    let profiles = ProfileShares::new(args.pump_share, args.pen_share)?;
+    let persons = people(&args.seed, args.kind, args.devices, shares, profiles)?;
+    check_logging_kinds(&config, &persons)?;
+    let devices: Vec<&SimDevice> = persons
+        .iter()
+        .flat_map(|p| p.devices().map(|(_, d)| d))
+        .collect();
     let count = devices.len();
     let (manufacturer, patient) = (
         TxSender::new(client.clone(), manufacturer),
@@ -182,14 +213,14 @@ async fn simulate(args: SimulateArgs) -> Result<Summary, SimError> {
         let ids: Vec<String> = report.ready.keys().cloned().collect();
         write_json(path, &setup.anchoring_view(&ids).await?)?;
     }
-    let streamers: Vec<Streamer> = devices
-        .into_iter()
-        .filter_map(|device| {
-            let bind_time = *report.ready.get(&device.id)?;
-            Some(Streamer { device, bind_time })
-        })
-        .collect();
-    let streaming = streamers.len();
+    let mut profile_counts = BTreeMap::new();
+    for p in &persons {
+        *profile_counts
+            .entry(p.profile.name().to_string())
+            .or_default() += 1;
+    }
+    let streamers = ready_people(persons, &report);
+    let streaming = streamers.iter().map(|p| p.devices.len()).sum();
     let tally = if args.setup_only || streamers.is_empty() {
         Tally::default()
     } else {
@@ -201,6 +232,7 @@ async fn simulate(args: SimulateArgs) -> Result<Summary, SimError> {
             interval,
             header_version: version,
             batch_readings: args.batch_readings,
+            event_batch_secs: args.event_batch_secs,
             max_batches: args.batches,
             duration: args.duration_secs.map(Duration::from_secs),
             state_path: Some(args.state.clone()),
@@ -210,10 +242,42 @@ async fn simulate(args: SimulateArgs) -> Result<Summary, SimError> {
             .await?
             .0
     };
-    Ok(summary(count, streaming, report, &tally, started))
+    Ok(summary(
+        profile_counts,
+        count,
+        streaming,
+        report,
+        &tally,
+        started,
+    ))
+}
+
+/// The people with the devices of theirs that can stream (bound to the patient, active); a
+/// person none of whose devices can is left out.
+fn ready_people(persons: Vec<SimPerson>, report: &SetupReport) -> Vec<PersonStreamer> {
+    persons
+        .into_iter()
+        .filter_map(|p| {
+            let glucose_id = p.glucose.id.clone();
+            let profile = p.profile;
+            let devices: Vec<_> = std::iter::once((Role::Glucose, p.glucose))
+                .chain(p.companions)
+                .filter_map(|(role, device)| {
+                    let bind_time = *report.ready.get(&device.id)?;
+                    Some((role, Streamer { device, bind_time }))
+                })
+                .collect();
+            (!devices.is_empty()).then_some(PersonStreamer {
+                glucose_id,
+                profile,
+                devices,
+            })
+        })
+        .collect()
 }
 
 fn summary(
+    people: BTreeMap<String, usize>,
     devices: usize,
     streaming: usize,
     report: SetupReport,
@@ -221,6 +285,7 @@ fn summary(
     started: Instant,
 ) -> Summary {
     Summary {
+        people,
         devices,
         registered: report.registered,
         bound: report.bound,
@@ -230,6 +295,7 @@ fn summary(
         batches_accepted: t.accepted,
         batches_replayed: t.replayed,
         readings_accepted: t.readings_accepted,
+        readings_by_kind: t.kinds.clone(),
         rejected: t.rejected.clone(),
         transport_errors: t.transport_errors,
         renumbered: t.renumbered,
@@ -318,27 +384,36 @@ fn header_version(flag: u8) -> HeaderVersion {
     }
 }
 
-/// The interval between readings: `--interval-secs`, never below the minimum the chain
-/// enforces (the default): the kind's in force on chain and, for version 2 headers, that of the
-/// readings' scope (glucose).
-async fn interval(
-    client: &ChainClient,
-    anchors: &str,
-    kind: DeviceKind,
-    version: HeaderVersion,
-    requested: Option<u64>,
-) -> Result<u64, SimError> {
-    let config: ConfigResponse = client
-        .smart_query(anchors, &AnchorsQuery::Config {})
-        .await?;
-    let minimum = config
-        .sampling_limits
-        .iter()
-        .find(|l| l.kind == kind)
-        .map_or(default_min_interval_seconds(kind), |l| {
-            l.min_interval_seconds
-        });
-    pick_interval(u64::from(minimum), version, requested)
+/// The minimum interval in force on chain for `kind`.
+fn kind_minimum(config: &ConfigResponse, kind: DeviceKind) -> u64 {
+    u64::from(
+        config
+            .sampling_limits
+            .iter()
+            .find(|l| l.kind == kind)
+            .map_or(default_min_interval_seconds(kind), |l| {
+                l.min_interval_seconds
+            }),
+    )
+}
+
+/// A pump, pen or app logs a reading a minute at most: the chain must allow its kind that.
+fn check_logging_kinds(config: &ConfigResponse, persons: &[SimPerson]) -> Result<(), SimError> {
+    for p in persons {
+        for (role, d) in p.devices() {
+            if role == Role::Glucose {
+                continue;
+            }
+            let minimum = kind_minimum(config, d.kind);
+            if minimum > 60 {
+                return Err(SimError::Invalid(format!(
+                    "the chain spaces {} readings {minimum} s apart; simulated pumps, pens and apps log up to one a minute (set --pump-share and --pen-share to 0)",
+                    kind_name(d.kind)
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `requested`, or the floor: the kind's minimum and, for version 2, glucose's.

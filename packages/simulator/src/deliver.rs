@@ -37,8 +37,6 @@ pub struct Shared {
     pub stop: watch::Sender<bool>,
     /// Seconds the chain's clock runs ahead of this machine's (negative: behind).
     pub clock_offset: i64,
-    /// The batch header version the devices sign.
-    pub header_version: HeaderVersion,
 }
 
 impl Shared {
@@ -61,9 +59,14 @@ impl Shared {
         taken < max
     }
 
-    /// Posts `readings` of `device` as one signed batch. Returns the device's next sequence
-    /// number when the batch had to be renumbered.
-    pub async fn deliver(&self, device: &SimDevice, readings: Vec<Reading>) -> Option<u64> {
+    /// Posts `readings` of `device` as one signed batch with a header of `version`. Returns the
+    /// device's next sequence number when the batch had to be renumbered.
+    pub async fn deliver(
+        &self,
+        device: &SimDevice,
+        readings: Vec<Reading>,
+        version: HeaderVersion,
+    ) -> Option<u64> {
         let domain = Domain {
             chain_id: &self.chain_id,
             contract: &self.anchors,
@@ -72,7 +75,7 @@ impl Shared {
         let mut readings = readings;
         let mut renumbered = None;
         for attempt in 0..=MAX_RENUMBER {
-            let answer = match self.send(device, &readings, &domain).await {
+            let answer = match self.send(device, &readings, &domain, version).await {
                 Ok(a) => a,
                 Err(e) => {
                     tracing::warn!(device = %device.id, error = %e, "batch not delivered");
@@ -115,8 +118,9 @@ impl Shared {
         device: &SimDevice,
         readings: &[Reading],
         domain: &Domain<'_>,
+        version: HeaderVersion,
     ) -> Result<Answer, SimError> {
-        let request = signed_request(&device.key, readings, domain, self.header_version)?;
+        let request = signed_request(&device.key, readings, domain, version)?;
         let body = Bytes::from(serde_json::to_vec(&request)?);
         let mut last = SimError::NotSent;
         for attempt in 0..TRANSPORT_ATTEMPTS {
@@ -145,6 +149,9 @@ impl Shared {
             t.accepted += 1;
             t.replayed += u64::from(answer.replayed);
             t.readings_accepted += readings.len() as u64;
+            for r in readings {
+                t.kind(r.kind);
+            }
             t.latency(answer.latency);
         }
         tracing::debug!(device = %device_id, first_seq = first.seq, last_seq = last.seq, "accepted");

@@ -9,13 +9,16 @@
 //! | --- | --- |
 //! | `cli` | the command line and the run: set up, stream, summary |
 //! | `keys` | device keys derived from the seed |
-//! | `fleet` | the devices of a seed: ids, kinds, algorithms |
+//! | `fleet` | the people and devices of a seed: ids, kinds, algorithms, profiles (pump, pens and app, CGM only) |
 //! | `chain` | registration (RegisterDevices) and binding (BindDevice) on chain, skipping what is done |
+//! | `physiology` | the simulated person: glucose, insulin and carbohydrates, minute by minute |
+//! | `therapy` | pumps and injections, the actions a pump, pen or app logs and their readings |
+//! | `person` | one person's devices: glucose every interval, what their pump, pen or app logged |
 //! | `readings` | the timing rules and plausible CGM values |
 //! | `state` | the state file: each device's next seq and last measurement time |
 //! | `http` | a small HTTP/1.1 client for `POST /v1/batches` |
 //! | `deliver` | one batch to the relayer: retries, renumbering after a 409, the tally |
-//! | `stream` | one task per device, stop conditions, the summary |
+//! | `stream` | one task per person, stop conditions, the summary |
 //! | `signal` | SIGINT and SIGTERM |
 
 pub mod chain;
@@ -24,6 +27,7 @@ pub mod deliver;
 pub mod fleet;
 pub mod http;
 pub mod keys;
+pub mod person;
 pub mod physiology;
 pub mod readings;
 pub mod signal;

@@ -1,8 +1,8 @@
-//! Streaming: one task per device measures in real time (see `readings`), cuts batches (see
-//! `batch`) and delivers them (see `deliver`); the run stops after `--duration-secs`, after
-//! `--batches` batches, or on SIGINT/SIGTERM. A device finishes the batch it is delivering;
-//! readings not yet in a batch are dropped (their sequence numbers are reused next run). The
-//! state file is saved every few seconds and at the end.
+//! Streaming: one task per person measures and logs in real time (see `person`), cuts batches
+//! and delivers them (see `deliver`); the run stops after `--duration-secs`, after `--batches`
+//! batches, or on SIGINT/SIGTERM. A device finishes the batch it is delivering; glucose readings
+//! not yet in a batch are dropped (their sequence numbers are reused next run), a pump's, pen's
+//! or app's are posted. The state file is saved every few seconds and at the end.
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
@@ -10,16 +10,16 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use diachain_std::crypto::sha256;
+use diachain_std::Reading;
 use tokio::sync::{watch, Mutex};
 use tokio::task::JoinSet;
 
-use diachain_relayer_types::gateway::{Batcher, HeaderVersion};
+use diachain_relayer_types::gateway::HeaderVersion;
 
 use super::deliver::Shared;
-use super::fleet::SimDevice;
+use super::fleet::{Profile, Role, SimDevice};
 use super::http::RelayerClient;
-use super::physiology::Patient;
-use super::readings::{glucose_reading, DeviceClock};
+use super::person::{FeedConfig, FeedStart, PersonSim};
 use super::state::SimState;
 use super::summary::Tally;
 use super::SimError;
@@ -38,6 +38,8 @@ pub struct StreamConfig {
     pub interval: u64,
     pub header_version: HeaderVersion,
     pub batch_readings: usize,
+    /// A pump, pen or app posts its readings once the first is this old (seconds).
+    pub event_batch_secs: u64,
     pub max_batches: Option<u64>,
     pub duration: Option<Duration>,
     pub state_path: Option<PathBuf>,
@@ -53,9 +55,28 @@ pub struct Streamer {
     pub bind_time: u64,
 }
 
+/// A person ready to stream: the id of their glucose sensor (their seed), their profile and
+/// those of their devices that stream (the sensor first, if it does).
+pub struct PersonStreamer {
+    pub glucose_id: String,
+    pub profile: Profile,
+    pub devices: Vec<(Role, Streamer)>,
+}
+
+impl PersonStreamer {
+    /// A person with their CGM only.
+    pub fn cgm_only(s: Streamer) -> Self {
+        PersonStreamer {
+            glucose_id: s.device.id.clone(),
+            profile: Profile::CgmOnly,
+            devices: vec![(Role::Glucose, s)],
+        }
+    }
+}
+
 /// Streams until a stop condition; returns the tally and the final state.
 pub async fn stream(
-    devices: Vec<Streamer>,
+    people: Vec<PersonStreamer>,
     cfg: StreamConfig,
     state: SimState,
 ) -> Result<(Tally, SimState), SimError> {
@@ -70,30 +91,37 @@ pub async fn stream(
         max_batches: cfg.max_batches,
         stop,
         clock_offset: cfg.clock_offset,
-        header_version: cfg.header_version,
     });
     if cfg.max_batches == Some(0) {
         shared.stop.send_replace(true);
     }
+    let feeds = FeedConfig {
+        interval: cfg.interval,
+        glucose_header: cfg.header_version,
+        batch_readings: cfg.batch_readings,
+        event_batch_secs: cfg.event_batch_secs,
+    };
     let mut tasks = JoinSet::new();
-    for s in devices {
-        let previous = shared.state.lock().await.devices.get(&s.device.id).cloned();
-        let clock = DeviceClock::start(
-            previous.as_ref(),
-            s.bind_time,
+    for person in people {
+        let mut starts = Vec::with_capacity(person.devices.len());
+        for (role, s) in person.devices {
+            let previous = shared.state.lock().await.devices.get(&s.device.id).cloned();
+            starts.push(FeedStart {
+                device: s.device,
+                role,
+                bind_time: s.bind_time,
+                previous,
+            });
+        }
+        let sim = PersonSim::new(
+            value_seed(&cfg.seed, &person.glucose_id),
+            person.profile,
+            starts,
             shared.chain_now(),
-            cfg.interval,
+            feeds,
         )?;
-        // On injections: none of the person's therapy devices streams (yet).
-        let patient = Patient::new(
-            value_seed(&cfg.seed, &s.device.id),
-            crate::therapy::Therapy::Injections,
-        );
-        let task = DeviceTask {
-            device: s.device,
-            clock,
-            patient,
-            batcher: Batcher::new(cfg.batch_readings),
+        let task = PersonTask {
+            sim,
             shared: shared.clone(),
         };
         tasks.spawn(task.run());
@@ -147,44 +175,51 @@ async fn save_state(shared: &Shared, cfg: &StreamConfig) {
     }
 }
 
-/// One device's loop.
-struct DeviceTask {
-    device: SimDevice,
-    clock: DeviceClock,
-    patient: Patient,
-    batcher: Batcher,
+/// One person's loop: their devices measure, log and deliver.
+struct PersonTask {
+    sim: PersonSim,
     shared: Arc<Shared>,
 }
 
-impl DeviceTask {
+impl PersonTask {
     async fn run(mut self) {
         let mut stop = self.shared.stop.subscribe();
         while !*stop.borrow() {
-            if !self.measure().await {
-                break;
+            let now = self.shared.chain_now();
+            let batches = self.sim.produce(now);
+            if !self.deliver(batches).await {
+                return;
             }
-            let wait = until(self.clock.next_time, self.shared.clock_offset);
+            let wait = until(self.sim.next_wake(now), self.shared.clock_offset);
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
                 _ = stop.changed() => {}
             }
         }
+        // Stopped: a pump, pen or app posts what it holds (unless the batch budget is spent).
+        let held = self.sim.flush_logged();
+        self.deliver(held).await;
     }
 
-    /// Takes every reading due now and delivers the batches they complete; `false` when the
-    /// batch budget is spent.
-    async fn measure(&mut self) -> bool {
-        while let Some((seq, at)) = self.clock.due(self.shared.chain_now()) {
-            let r = glucose_reading(&self.device.id, seq, at, &mut self.patient);
-            let Some(readings) = self.batcher.push(r) else {
-                continue;
-            };
+    /// Delivers `batches` in order; `false` when the batch budget is spent.
+    async fn deliver(&mut self, batches: Vec<(usize, Vec<Reading>)>) -> bool {
+        let mut batches = batches;
+        let mut i = 0;
+        while i < batches.len() {
             if !self.shared.take_batch() {
                 return false;
             }
-            if let Some(next) = self.shared.deliver(&self.device, readings).await {
-                let after = self.batcher.renumber_pending(next).unwrap_or(next);
-                self.clock.next_seq = after;
+            let (feed, readings) = std::mem::take(&mut batches[i]);
+            i += 1;
+            let Some(f) = self.sim.feeds.get(feed) else {
+                continue;
+            };
+            let renumbered = self
+                .shared
+                .deliver(&f.device, readings, f.header_version)
+                .await;
+            if let Some(next) = renumbered {
+                self.sim.renumbered(feed, next, &mut batches[i..]);
             }
         }
         true
@@ -199,8 +234,8 @@ fn until(t: u64, clock_offset: i64) -> Duration {
         .unwrap_or(Duration::ZERO)
 }
 
-/// A per-device seed for the values, from the run's seed.
-fn value_seed(seed: &str, device_id: &str) -> u64 {
+/// A person's seed (that of their glucose sensor's values), from the run's seed.
+pub fn value_seed(seed: &str, device_id: &str) -> u64 {
     let digest = sha256(format!("{seed}/{device_id}").as_bytes());
     let mut b = [0u8; 8];
     b.copy_from_slice(&digest[..8]);

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use diachain_std::encoding::ReadingKind;
 use serde::Serialize;
 
 /// Counters kept while streaming.
@@ -12,6 +13,8 @@ pub struct Tally {
     pub accepted: u64,
     pub replayed: u64,
     pub readings_accepted: u64,
+    /// Readings accepted by kind (`glucose`, `insulin_bolus`, …).
+    pub kinds: BTreeMap<String, u64>,
     pub rejected: BTreeMap<String, u64>,
     pub transport_errors: u64,
     pub renumbered: u64,
@@ -24,6 +27,16 @@ impl Tally {
             .push(u64::try_from(d.as_micros()).unwrap_or(u64::MAX));
     }
 
+    /// Counts an accepted reading of `kind`.
+    pub fn kind(&mut self, kind: ReadingKind) {
+        let name = serde_json::to_value(kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_else(|| format!("kind{}", kind.code()));
+        let n = self.kinds.entry(name).or_default();
+        *n = n.saturating_add(1);
+    }
+
     pub fn reject(&mut self, code: &str) {
         let n = self.rejected.entry(code.to_string()).or_default();
         *n = n.saturating_add(1);
@@ -33,6 +46,9 @@ impl Tally {
 /// The summary printed at the end.
 #[derive(Debug, Serialize)]
 pub struct Summary {
+    /// Simulated people by profile (`cgm_only`, `pump`, `pens_and_app`).
+    pub people: BTreeMap<String, usize>,
+    /// Their devices: glucose sensors, pumps, pens and apps.
     pub devices: usize,
     pub registered: usize,
     pub bound: usize,
@@ -43,6 +59,8 @@ pub struct Summary {
     /// Accepted answers that were the relayer's stored answer to an earlier identical batch.
     pub batches_replayed: u64,
     pub readings_accepted: u64,
+    /// Accepted readings by kind.
+    pub readings_by_kind: BTreeMap<String, u64>,
     /// Refused batches by the relayer's error code (`http_<status>` when the body has none).
     pub rejected: BTreeMap<String, u64>,
     /// Batches given up after connection failures or 503s.

@@ -22,6 +22,9 @@ fn every_flag_of_the_simulator_is_documented_in_help() {
         "--batches",
         "--state",
         "--relayer",
+        "--pump-share",
+        "--pen-share",
+        "--event-batch-secs",
     ] {
         assert!(s.contains(flag), "{flag}: {s}");
     }

@@ -1,7 +1,8 @@
 //! The simulator's streaming half against a real relayer over HTTP (in-process, a temporary
 //! store, the in-memory registry holding the simulated devices): batches from ed25519, P-256
 //! and secp256k1 devices are accepted, a rerun continues the sequence numbers from the state
-//! file, and a rerun without the state file renumbers after the relayer's head.
+//! file, a rerun without the state file renumbers after the relayer's head, and a person's pump
+//! streams beside their glucose sensor.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,9 +10,10 @@ use std::time::Duration;
 use cosmwasm_std::{Addr, Timestamp};
 use diachain_relayer_testkit::{TestRelayer, ANCHORS, CHAIN_ID, PATIENT};
 use diachain_relayer_types::gateway::HeaderVersion;
-use diachain_simulate::fleet::{fleet, AlgorithmShares, SimDevice};
+use diachain_simulate::fleet::{fleet, people, AlgorithmShares, Profile, ProfileShares, SimDevice};
 use diachain_simulate::state::SimState;
-use diachain_simulate::stream::{stream, StreamConfig, Streamer};
+use diachain_simulate::stream::{stream, PersonStreamer, StreamConfig, Streamer};
+use diachain_simulate::therapy::Therapy;
 use diachain_simulate::unix_now;
 use diachain_std::encoding::ScopeCount;
 use diachain_std::registry::AnchoringDevice;
@@ -46,6 +48,12 @@ async fn relayer() -> (TestRelayer, String, tokio::sync::oneshot::Sender<()>) {
             },
         );
     }
+    let (url, stop) = serve(&r).await;
+    (r, url, stop)
+}
+
+/// Serves `r` on a loopback port until the sender is used.
+async fn serve(r: &TestRelayer) -> (String, tokio::sync::oneshot::Sender<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -57,7 +65,7 @@ async fn relayer() -> (TestRelayer, String, tokio::sync::oneshot::Sender<()>) {
         };
         let _ = diachain_relayer_api::server::run(listener, state, writer, shutdown).await;
     });
-    (r, url, stop)
+    (url, stop)
 }
 
 fn config(url: &str, state: &std::path::Path, batches: u64) -> StreamConfig {
@@ -71,6 +79,7 @@ fn config(url: &str, state: &std::path::Path, batches: u64) -> StreamConfig {
         interval: 1,
         header_version: HeaderVersion::V1,
         batch_readings: 2,
+        event_batch_secs: 300,
         max_batches: Some(batches),
         duration: Some(Duration::from_secs(30)),
         state_path: Some(state.to_path_buf()),
@@ -78,12 +87,14 @@ fn config(url: &str, state: &std::path::Path, batches: u64) -> StreamConfig {
     }
 }
 
-fn streamers() -> Vec<Streamer> {
+fn streamers() -> Vec<PersonStreamer> {
     devices()
         .into_iter()
-        .map(|device| Streamer {
-            device,
-            bind_time: 0,
+        .map(|device| {
+            PersonStreamer::cgm_only(Streamer {
+                device,
+                bind_time: 0,
+            })
         })
         .collect()
 }
@@ -202,5 +213,131 @@ async fn a_version_2_stream_counts_glucose_as_glucose_and_keeps_glucoses_minute(
         Some(&tally.posted),
         "{tally:?}"
     );
+    let _ = stop.send(());
+}
+
+/// A person on a pump, streaming: their pump reports its state at the first whole minute (the
+/// chain's clock is set two seconds before one) beside their glucose, signs a version 2 header
+/// counting it as insulin, and posts what it holds when the run stops; the reading is the one
+/// the person's model logs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_persons_pump_streams_its_state_beside_their_glucose_and_posts_it_when_the_run_stops() {
+    use diachain_relayer_core::store::{BatchLookup, DataStore};
+    use diachain_simulate::fleet::Role;
+    use diachain_simulate::physiology::Patient;
+    use diachain_simulate::stream::value_seed;
+    use std::sync::atomic::{AtomicI64, Ordering};
+
+    let keys = AlgorithmShares::new(0.5, 0.0).expect("shares");
+    let pumps = ProfileShares::new(1.0, 0.0).expect("shares");
+    let mut person = people(SEED, DeviceKind::Gateway, 1, keys, pumps)
+        .expect("people")
+        .remove(0);
+    assert_eq!(person.profile, Profile::Pump);
+    let (role, pump) = person.companions.remove(0);
+    assert_eq!((role, pump.kind), (Role::Pump, DeviceKind::Pump));
+
+    let offset = Arc::new(AtomicI64::new(0));
+    let chain_clock = {
+        let offset = offset.clone();
+        Arc::new(move || unix_now().saturating_add_signed(offset.load(Ordering::SeqCst)))
+    };
+    let r = TestRelayer::with_clock(1 << 20, chain_clock).expect("relayer");
+    for (d, kind) in [
+        (&person.glucose, DeviceKind::Gateway),
+        (&pump, DeviceKind::Pump),
+    ] {
+        r.registry.put(
+            &d.id,
+            AnchoringDevice {
+                kind,
+                owner: Some(Addr::unchecked(PATIENT)),
+                owner_since: Timestamp::from_seconds(0),
+                owner_since_height: 1,
+                public_key: d.key.public_key(),
+                key_since: Timestamp::from_seconds(0),
+                previous_key: None,
+                refuses_from: None,
+                key_holder: None,
+            },
+        );
+    }
+    let (url, stop) = serve(&r).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let glucose_id = person.glucose.id.clone();
+    let pump_id = pump.id.clone();
+    let streamer = PersonStreamer {
+        glucose_id: glucose_id.clone(),
+        profile: Profile::Pump,
+        devices: vec![
+            (
+                Role::Glucose,
+                Streamer {
+                    device: person.glucose,
+                    bind_time: 0,
+                },
+            ),
+            (
+                Role::Pump,
+                Streamer {
+                    device: pump,
+                    bind_time: 0,
+                },
+            ),
+        ],
+    };
+    // The chain's clock three seconds before a whole minute.
+    let now = unix_now();
+    let start = now - now % 60 - 3;
+    offset.store(start as i64 - now as i64, Ordering::SeqCst);
+    let cfg = StreamConfig {
+        max_batches: None,
+        duration: Some(Duration::from_secs(8)),
+        event_batch_secs: 1,
+        clock_offset: start as i64 - now as i64,
+        ..config(&url, &dir.path().join("state.json"), 0)
+    };
+    let (tally, state) = stream(vec![streamer], cfg, SimState::default())
+        .await
+        .expect("stream");
+    assert!(
+        tally.rejected.is_empty() && tally.transport_errors == 0,
+        "{tally:?}"
+    );
+    assert!(
+        tally.kinds.get("glucose").is_some_and(|n| *n >= 2),
+        "{tally:?}"
+    );
+
+    let head = r
+        .store
+        .device_head(&pump_id)
+        .expect("store")
+        .expect("the pump's batch");
+    let stored = r.store.readings(&head).expect("readings");
+    let scopes = head.header.scopes.clone().expect("a version 2 header");
+    assert_eq!(
+        scopes.iter().map(|c| c.scope).collect::<Vec<_>>(),
+        vec![DataScope::Insulin]
+    );
+    // The person's model, asked from the same second, logs the same.
+    let mut model = Patient::new(value_seed(SEED, &glucose_id), Therapy::Pump);
+    model.keep_log();
+    model.report_pump_from(start);
+    model.advance_to(start);
+    model.advance_to(start + 10);
+    let expected: Vec<_> = model
+        .take_log()
+        .into_iter()
+        .filter(|l| l.at <= head.header.last_time)
+        .map(|l| (l.at, l.kind, l.unit, l.value))
+        .collect();
+    let got: Vec<_> = stored
+        .iter()
+        .map(|r| (r.measured_at, r.kind, r.unit, r.value))
+        .collect();
+    assert_eq!(got, expected);
+    assert_eq!(got[0].0, start + 3, "at the whole minute");
+    assert_eq!(state.devices[&pump_id].next_seq, 2);
     let _ = stop.send(());
 }
