@@ -132,6 +132,8 @@ path = "$PWD/$DIR/store/relayer.redb"
 master_key_file = "$PWD/$SECRETS/master.key"
 [server]
 listen = "127.0.0.1:$PORT"
+# A local network: alert webhooks may go to receivers on this machine.
+allow_private_webhooks = true
 [chain]
 chain_id = "$CHAIN_ID"
 node = "$DIACHAIN_NODE"
