@@ -358,11 +358,11 @@ export interface AlertSettingsView {
   settings: AlertSettings;
 }
 /**
- * `GET /v1/patients/{patient}/alerts?since=<seq>&limit=<n>`: the patient's alerts after `since`, newest last.
+ * `GET /v1/patients/{patient}/alerts?since=<seq>&limit=<n>`: the patient's alerts numbered after `since`; without `since`, the latest `limit` (100 by default, at most 500). Oldest first.
  */
 export interface AlertsQuery {
   limit?: number | null;
-  since?: number;
+  since?: number | null;
 }
 export interface AlertsResponse {
   alerts: Alert[];

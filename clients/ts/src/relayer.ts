@@ -132,9 +132,11 @@ export class RelayerClient {
     return this.signed('PUT', `${patientPath(patient)}/alerts/settings`, '', JSON.stringify(settings));
   }
 
-  /** The alerts raised after number `since`, oldest first (a grantee's read is recorded on chain). */
-  alerts(patient: string, since = 0, limit = 100): Promise<AlertsResponse> {
-    return this.signed('GET', `${patientPath(patient)}/alerts`, `since=${since}&limit=${limit}`);
+  /** The alerts numbered after `since` (without it, the latest `limit`), oldest first (a
+   * grantee's read is recorded on chain). */
+  alerts(patient: string, opts: { since?: number; limit?: number } = {}): Promise<AlertsResponse> {
+    const q = [opts.since === undefined ? '' : `since=${opts.since}`, `limit=${opts.limit ?? 100}`].filter(Boolean).join('&');
+    return this.signed('GET', `${patientPath(patient)}/alerts`, q);
   }
 
   /** A webhook for the caller (the patient, their guardian, or a grantee with glucose now); the

@@ -180,12 +180,12 @@ pub struct Alert {
     pub raised_at_ms: u64,
 }
 
-/// `GET /v1/patients/{patient}/alerts?since=<seq>&limit=<n>`: the patient's alerts after `since`,
-/// newest last.
+/// `GET /v1/patients/{patient}/alerts?since=<seq>&limit=<n>`: the patient's alerts numbered after
+/// `since`; without `since`, the latest `limit` (100 by default, at most 500). Oldest first.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct AlertsQuery {
     #[serde(default)]
-    pub since: u64,
+    pub since: Option<u64>,
     #[serde(default)]
     pub limit: Option<usize>,
 }

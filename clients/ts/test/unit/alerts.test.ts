@@ -69,12 +69,14 @@ describe('alerts through RelayerClient', () => {
     const c = new RelayerClient({ url: 'http://relayer.test', signer, fetch: fake });
     await c.putAlertSettings(PATIENT, { urgent_low_mgdl: 55, low_mgdl: 70, high_mgdl: null, rising_mgdl_per_min: 3, falling_mgdl_per_min: 3, no_data_minutes: 30, snooze_minutes: 30 });
     await c.createWebhook(PATIENT, 'https://hooks.example.org/a', ['urgent_low']);
-    await c.alerts(PATIENT, 4, 20);
+    await c.alerts(PATIENT, { since: 4, limit: 20 });
+    await c.alerts(PATIENT);
     await c.revokeWebhook(PATIENT, 'wh-01');
     expect(seen.map((s) => `${s.method} ${s.url.replace(`/v1/patients/${PATIENT}`, '')}`)).toEqual([
       'PUT http://relayer.test/alerts/settings',
       'POST http://relayer.test/alerts/webhooks',
       'GET http://relayer.test/alerts?since=4&limit=20',
+      'GET http://relayer.test/alerts?limit=100',
       'DELETE http://relayer.test/alerts/webhooks/wh-01',
     ]);
     expect(JSON.parse(seen[1]!.body)).toEqual({ url: 'https://hooks.example.org/a', kinds: ['urgent_low'] });

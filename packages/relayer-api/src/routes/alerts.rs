@@ -133,7 +133,11 @@ pub(super) async fn list(State(app): State<Arc<AppState>>, req: DataRequest) -> 
         let grantee = reader(&data, &signed).await?;
         let store = alerts.store.clone();
         let p = signed.patient.clone();
-        let found = blocking(move || store.alerts(&p, q.since, limit)).await?;
+        let found = blocking(move || match q.since {
+            Some(since) => store.alerts(&p, since, limit),
+            None => store.latest_alerts(&p, limit),
+        })
+        .await?;
         if grantee && !found.is_empty() {
             let from = found.iter().map(|a| a.at).min().unwrap_or_default();
             let to = found.iter().map(|a| a.at).max().unwrap_or_default();

@@ -223,6 +223,12 @@ fn silence_raises_no_data_once_per_gap() {
     again.recover().unwrap();
     assert!(again.check_silence().unwrap().is_empty());
     assert_eq!(f.store.alerts(PATIENT, 0, 10).unwrap().len(), 2);
+    // The latest first-of-two, oldest first; after the first, the second.
+    let latest = f.store.latest_alerts(PATIENT, 1).unwrap();
+    assert_eq!(latest.len(), 1);
+    assert_eq!(latest[0].at, now + 31 * 60);
+    let after = f.store.alerts(PATIENT, latest[0].seq - 1, 10).unwrap();
+    assert_eq!(after, latest);
 }
 
 #[test]

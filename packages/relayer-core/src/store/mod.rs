@@ -254,6 +254,8 @@ pub trait AlertStore: DataStore {
     ) -> Result<Vec<Alert>, StoreError>;
     /// The patient's alerts numbered after `since`, oldest first, at most `limit`.
     fn alerts(&self, patient: &str, since: u64, limit: usize) -> Result<Vec<Alert>, StoreError>;
+    /// The patient's latest `limit` alerts, oldest first.
+    fn latest_alerts(&self, patient: &str, limit: usize) -> Result<Vec<Alert>, StoreError>;
     /// One of the patient's alerts.
     fn alert(&self, patient: &str, seq: u64) -> Result<Option<Alert>, StoreError>;
     /// The patient's latest alert of `kind`.

@@ -177,6 +177,23 @@ pub(super) fn list(
     open_alerts(store, patient, rows, &txn.open_table(tables::DATA_KEYS)?)
 }
 
+pub(super) fn latest(
+    store: &RedbStore,
+    patient: &str,
+    limit: usize,
+) -> Result<Vec<Alert>, StoreError> {
+    let txn = store.begin_read()?;
+    let table = txn.open_table(tables::ALERTS)?;
+    let mut rows: Vec<(u64, Vec<u8>)> = table
+        .range((patient, 0u64)..=(patient, u64::MAX))?
+        .rev()
+        .take(limit)
+        .map(|e| e.map(|(k, v)| (k.value().1, v.value().to_vec())))
+        .collect::<Result<_, _>>()?;
+    rows.reverse();
+    open_alerts(store, patient, rows, &txn.open_table(tables::DATA_KEYS)?)
+}
+
 pub(super) fn one(store: &RedbStore, patient: &str, seq: u64) -> Result<Option<Alert>, StoreError> {
     let txn = store.begin_read()?;
     let table = txn.open_table(tables::ALERTS)?;

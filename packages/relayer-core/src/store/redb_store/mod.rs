@@ -265,6 +265,9 @@ impl AlertStore for RedbStore {
     fn alerts(&self, patient: &str, since: u64, limit: usize) -> Result<Vec<Alert>, StoreError> {
         alerts::list(self, patient, since, limit)
     }
+    fn latest_alerts(&self, patient: &str, limit: usize) -> Result<Vec<Alert>, StoreError> {
+        alerts::latest(self, patient, limit)
+    }
     fn alert(&self, patient: &str, seq: u64) -> Result<Option<Alert>, StoreError> {
         alerts::one(self, patient, seq)
     }
