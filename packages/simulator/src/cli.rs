@@ -178,18 +178,18 @@ async fn simulate(args: SimulateArgs) -> Result<Summary, SimError> {
     )?;
     let patient = signer(&args.patient_mnemonic_file, &args.patient_key_file)?;
     let version = header_version(args.header_version);
-    let config: ConfigResponse = client
+    let limits: ConfigResponse = client
         .smart_query(&anchors, &AnchorsQuery::Config {})
         .await?;
     let interval = pick_interval(
-        kind_minimum(&config, args.kind),
+        kind_minimum(&limits, args.kind),
         version,
         args.interval_secs,
     )?;
     let shares = AlgorithmShares::new(args.p256_share, args.secp256k1_share)?;
     let profiles = ProfileShares::new(args.pump_share, args.pen_share)?;
     let persons = people(&args.seed, args.kind, args.devices, shares, profiles)?;
-    check_logging_kinds(&config, &persons)?;
+    check_logging_kinds(&limits, &persons)?;
     let devices: Vec<&SimDevice> = persons
         .iter()
         .flat_map(|p| p.devices().map(|(_, d)| d))
@@ -483,6 +483,51 @@ mod tests {
         assert_eq!(pick_interval(90, V2, None).unwrap(), 90);
         let e = pick_interval(90, V2, Some(60)).unwrap_err().to_string();
         assert!(e.contains("90 s") && e.contains("this kind"), "{e}");
+    }
+
+    /// Pumps, pens and apps log a reading a minute at most: a chain spacing their kind's
+    /// readings further apart is refused before anything is registered.
+    #[test]
+    fn therapy_devices_need_their_kinds_minimum_within_a_minute() {
+        use crate::fleet::{people, AlgorithmShares, ProfileShares};
+        use diachain_std::anchors::SamplingLimit;
+        let config = |pump: u32| ConfigResponse {
+            admin: cosmwasm_std::Addr::unchecked("wasm1admin"),
+            pending_admin: None,
+            registry: cosmwasm_std::Addr::unchecked("wasm1registry"),
+            listeners: vec![],
+            sampling_limits: vec![SamplingLimit {
+                kind: DeviceKind::Pump,
+                min_interval_seconds: pump,
+            }],
+        };
+        let keys = AlgorithmShares::new(0.5, 0.0).unwrap();
+        let pumps = people(
+            "c",
+            DeviceKind::Cgm,
+            3,
+            keys,
+            ProfileShares::new(1.0, 0.0).unwrap(),
+        )
+        .unwrap();
+        assert!(check_logging_kinds(&config(60), &pumps).is_ok());
+        let e = check_logging_kinds(&config(120), &pumps)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("pump readings 120 s apart"), "{e}");
+        let cgm_only = people("c", DeviceKind::Cgm, 3, keys, ProfileShares::none()).unwrap();
+        assert!(check_logging_kinds(&config(120), &cgm_only).is_ok());
+        // Kinds the chain does not list keep their defaults (pens 5 s, gateways 1 s).
+        let pens = people(
+            "c",
+            DeviceKind::Cgm,
+            3,
+            keys,
+            ProfileShares::new(0.0, 1.0).unwrap(),
+        )
+        .unwrap();
+        assert!(check_logging_kinds(&config(120), &pens).is_ok());
+        assert_eq!(kind_minimum(&config(120), DeviceKind::Cgm), 60);
     }
 
     #[test]
