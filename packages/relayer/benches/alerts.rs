@@ -174,8 +174,13 @@ async fn stream(addr: SocketAddr, p: &Patient, n: usize, clock: Shared) {
         query: None,
         body: b"",
     };
-    let headers =
-        signed_headers(&p.signer, &parts, unix_now(), &format!("bench-{n}")).expect("sign");
+    let headers = signed_headers(
+        &p.signer,
+        &parts,
+        unix_now(),
+        &format!("alert-bench-stream-{n:08}"),
+    )
+    .expect("sign");
     let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
         .await
@@ -189,7 +194,19 @@ async fn stream(addr: SocketAddr, p: &Patient, n: usize, clock: Shared) {
         .send_request(req.body(Empty::<Bytes>::new()).expect("request"))
         .await
         .expect("stream opened");
-    assert_eq!(response.status(), 200, "the stream is refused");
+    if response.status() != 200 {
+        let status = response.status();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        panic!(
+            "the stream is refused: {status} {}",
+            String::from_utf8_lossy(&body)
+        );
+    }
     let patient = p.signer.address().to_string();
     tokio::spawn(async move {
         let mut body = response.into_body();

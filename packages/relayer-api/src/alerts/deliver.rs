@@ -93,7 +93,12 @@ impl Deliverer {
                 let this = this.clone();
                 async move { this.attempt(d).await }
             });
-            futures_util::future::join_all(attempts).await;
+            // The round's outcomes are kept in one transaction.
+            let settled = futures_util::future::join_all(attempts).await;
+            let store = this.alerts.store.clone();
+            if let Err(e) = blocking(move || store.settle_deliveries(&settled)).await {
+                tracing::error!(error = %e.message, "alert deliveries could not be settled");
+            }
         }
     }
 
@@ -109,8 +114,8 @@ impl Deliverer {
         })
     }
 
-    /// One attempt at `d`, settled in the store.
-    pub async fn attempt(&self, d: Delivery) {
+    /// One attempt at `d`, and how it ended (for the store).
+    pub async fn attempt(&self, d: Delivery) -> (Delivery, Settle) {
         let outcome = self.try_once(&d).await;
         match &outcome {
             Settle::Delivered => {
@@ -123,11 +128,7 @@ impl Deliverer {
                 tracing::warn!(webhook = %d.webhook_id, alert = d.alert_seq, why, "alert delivery given up")
             }
         }
-        let store = self.alerts.store.clone();
-        let settled = blocking(move || store.settle_delivery(&d, &outcome)).await;
-        if let Err(e) = settled {
-            tracing::error!(error = %e.message, "an alert delivery could not be settled");
-        }
+        (d, outcome)
     }
 
     fn retry(d: &Delivery, why: String) -> Settle {

@@ -23,6 +23,11 @@ const RECOVER_SECONDS: u64 = 24 * 3600;
 const RECOVER_BATCHES: usize = 20_000;
 /// Most of a patient's batches read for a device's history.
 const HISTORY_BATCHES: usize = 512;
+/// Most batches evaluated together (their alerts kept in one transaction).
+const DRAIN: usize = 256;
+
+/// The latest alert of each (patient, kind) seen while evaluating: its time and id.
+type Latest = HashMap<(String, AlertKind), (u64, String)>;
 
 /// An alert's id: the same patient, kind and time give the same id.
 pub fn alert_id(patient: &str, kind: AlertKind, at: u64) -> String {
@@ -77,8 +82,16 @@ impl Raiser {
         while !stop.load(Ordering::Relaxed) {
             match rx.recv_timeout(Duration::from_millis(500)) {
                 Ok(b) => {
-                    if let Err(e) = self.batch(&b) {
-                        tracing::error!(error = %e, batch = b.id, "alerts: batch not evaluated");
+                    // What came meanwhile is evaluated with it: one store transaction for all.
+                    let mut batches = vec![b];
+                    while batches.len() < DRAIN {
+                        match rx.try_recv() {
+                            Ok(b) => batches.push(b),
+                            Err(_) => break,
+                        }
+                    }
+                    if let Err(e) = self.batches(&batches) {
+                        tracing::error!(error = %e, batches = batches.len(), "alerts: batches not evaluated");
                     }
                 }
                 Err(RecvTimeoutError::Timeout) => {}
@@ -101,39 +114,46 @@ impl Raiser {
             .received_since(unix_now().saturating_sub(RECOVER_SECONDS), RECOVER_BATCHES)?;
         recent.reverse();
         let fresh_after = (self.chain_clock)().saturating_sub(FRESH_SECONDS);
+        let mut latest = Latest::new();
+        let mut alerts = Vec::new();
         for b in &recent {
+            let points = points_of(&self.store.readings(b)?);
             if b.header.last_time >= fresh_after {
-                self.batch_quietly(b)?;
+                alerts.extend(self.evaluate(b, &points, &mut latest)?);
             } else {
-                let points = self.points(b)?;
                 self.saw(&b.patient, &points);
             }
         }
+        self.keep(alerts)?;
         Ok(())
     }
 
     /// Evaluates a stored batch; returns the alerts kept now.
     pub fn batch(&self, b: &StoredBatch) -> Result<Vec<Alert>, StoreError> {
-        let readings = self.store.readings(b)?;
-        self.hub.publish(HubEvent::Reading(ReadingEvent {
-            patient: b.patient.clone(),
-            device_id: b.header.device_id.clone(),
-            batch_id: b.id,
-            last_time: b.header.last_time,
-            count: u32::try_from(readings.len()).unwrap_or(u32::MAX),
-        }));
-        self.batch_quietly(b)
+        self.batches(std::slice::from_ref(b))
+    }
+
+    /// Evaluates stored batches (in order), keeps their alerts in one transaction; returns the
+    /// alerts kept now.
+    pub fn batches(&self, batches: &[StoredBatch]) -> Result<Vec<Alert>, StoreError> {
+        let mut latest = Latest::new();
+        let mut alerts = Vec::new();
+        for b in batches {
+            let readings = self.store.readings(b)?;
+            self.hub.publish(HubEvent::Reading(ReadingEvent {
+                patient: b.patient.clone(),
+                device_id: b.header.device_id.clone(),
+                batch_id: b.id,
+                last_time: b.header.last_time,
+                count: u32::try_from(readings.len()).unwrap_or(u32::MAX),
+            }));
+            alerts.extend(self.evaluate(b, &points_of(&readings), &mut latest)?);
+        }
+        self.keep(alerts)
     }
 
     fn points(&self, b: &StoredBatch) -> Result<Vec<Point>, StoreError> {
-        let mut points: Vec<Point> = self
-            .store
-            .readings(b)?
-            .iter()
-            .filter_map(evaluate::point)
-            .collect();
-        points.sort_by_key(|p| p.time);
-        Ok(points)
+        Ok(points_of(&self.store.readings(b)?))
     }
 
     fn saw(&self, patient: &str, points: &[Point]) {
@@ -144,9 +164,14 @@ impl Raiser {
         }
     }
 
-    fn batch_quietly(&self, b: &StoredBatch) -> Result<Vec<Alert>, StoreError> {
-        let points = self.points(b)?;
-        self.saw(&b.patient, &points);
+    /// The alerts a batch's glucose `points` raise (snoozed ones left out).
+    fn evaluate(
+        &self,
+        b: &StoredBatch,
+        points: &[Point],
+        latest: &mut Latest,
+    ) -> Result<Vec<Alert>, StoreError> {
+        self.saw(&b.patient, points);
         let now = (self.chain_clock)();
         let (Some(first), Some(last)) = (points.first(), points.last()) else {
             return Ok(Vec::new());
@@ -159,8 +184,7 @@ impl Raiser {
         let new_from = all.len();
         all.extend(points.iter().copied());
         let drafts = evaluate::evaluate(&settings, &all, new_from, now);
-        let alerts = self.unsnoozed(&settings, b, drafts)?;
-        self.keep(&b.patient, alerts)
+        self.unsnoozed(&settings, b, drafts, latest)
     }
 
     /// The device's glucose in the [`HISTORY_SECONDS`] before `first`, from its other batches.
@@ -191,23 +215,24 @@ impl Raiser {
         s: &AlertSettings,
         b: &StoredBatch,
         drafts: Vec<Draft>,
+        last: &mut Latest,
     ) -> Result<Vec<Alert>, StoreError> {
         let snooze = u64::from(s.snooze_minutes) * 60;
-        let mut last: HashMap<AlertKind, (u64, String)> = HashMap::new();
         let mut out = Vec::new();
         for d in drafts {
             let id = alert_id(&b.patient, d.kind, d.at);
-            if let std::collections::hash_map::Entry::Vacant(e) = last.entry(d.kind) {
+            let key = (b.patient.clone(), d.kind);
+            if let std::collections::hash_map::Entry::Vacant(e) = last.entry(key.clone()) {
                 if let Some(a) = self.store.last_alert(&b.patient, d.kind)? {
                     e.insert((a.at, a.id));
                 }
             }
-            if let Some((at, last_id)) = last.get(&d.kind) {
+            if let Some((at, last_id)) = last.get(&key) {
                 if *last_id != id && at.abs_diff(d.at) < snooze {
                     continue;
                 }
             }
-            last.insert(d.kind, (d.at, id.clone()));
+            last.insert(key, (d.at, id.clone()));
             out.push(Alert {
                 id,
                 seq: 0,
@@ -225,7 +250,7 @@ impl Raiser {
         Ok(out)
     }
 
-    fn keep(&self, patient: &str, mut alerts: Vec<Alert>) -> Result<Vec<Alert>, StoreError> {
+    fn keep(&self, mut alerts: Vec<Alert>) -> Result<Vec<Alert>, StoreError> {
         if alerts.is_empty() {
             return Ok(alerts);
         }
@@ -233,9 +258,9 @@ impl Raiser {
         for a in &mut alerts {
             a.raised_at_ms = now;
         }
-        let kept = self.store.raise_alerts(patient, alerts, now)?;
+        let kept = self.store.raise_alerts(alerts, now)?;
         for a in &kept {
-            tracing::info!(patient, kind = a.kind.as_str(), id = %a.id, seq = a.seq, "alert raised");
+            tracing::info!(patient = %a.patient, kind = a.kind.as_str(), id = %a.id, seq = a.seq, "alert raised");
             self.hub.publish(HubEvent::Alert(a.clone()));
         }
         if !kept.is_empty() {
@@ -275,7 +300,7 @@ impl Raiser {
                 received_at_ms: at_ms,
                 raised_at_ms: at_ms,
             };
-            raised.extend(self.keep(&patient, vec![alert])?);
+            raised.extend(self.keep(vec![alert])?);
             if let Ok(mut map) = self.last_glucose.lock() {
                 if let Some(e) = map.get_mut(&patient) {
                     if e.0 == last {
@@ -286,6 +311,13 @@ impl Raiser {
         }
         Ok(raised)
     }
+}
+
+/// A batch's sensor glucose that may alert, in time order.
+fn points_of(readings: &[diachain_std::Reading]) -> Vec<Point> {
+    let mut points: Vec<Point> = readings.iter().filter_map(evaluate::point).collect();
+    points.sort_by_key(|p| p.time);
+    points
 }
 
 #[cfg(test)]

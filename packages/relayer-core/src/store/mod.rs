@@ -243,15 +243,10 @@ pub trait AlertStore: DataStore {
     /// The patient's settings, if they set any.
     fn alert_settings(&self, patient: &str) -> Result<Option<AlertSettings>, StoreError>;
     fn put_alert_settings(&self, patient: &str, s: &AlertSettings) -> Result<(), StoreError>;
-    /// Keeps the alerts whose id the patient has none of yet (numbering them) and, in the same
-    /// durable transaction, queues a delivery due at `due_ms` for each to each of the patient's
+    /// Keeps the alerts whose id their patient has none of yet (numbering them) and, in the same
+    /// durable transaction, queues a delivery due at `due_ms` for each to each of its patient's
     /// webhooks that wants its kind. Returns the alerts kept now, numbered.
-    fn raise_alerts(
-        &self,
-        patient: &str,
-        alerts: Vec<Alert>,
-        due_ms: u64,
-    ) -> Result<Vec<Alert>, StoreError>;
+    fn raise_alerts(&self, alerts: Vec<Alert>, due_ms: u64) -> Result<Vec<Alert>, StoreError>;
     /// The patient's alerts numbered after `since`, oldest first, at most `limit`.
     fn alerts(&self, patient: &str, since: u64, limit: usize) -> Result<Vec<Alert>, StoreError>;
     /// The patient's latest `limit` alerts, oldest first.
@@ -269,8 +264,13 @@ pub trait AlertStore: DataStore {
     fn due_deliveries(&self, now_ms: u64, limit: usize) -> Result<Vec<Delivery>, StoreError>;
     /// When the next delivery is due, if any is queued.
     fn next_delivery_due(&self) -> Result<Option<u64>, StoreError>;
-    /// Ends or reschedules a delivery and counts it on its webhook, in one durable transaction.
-    fn settle_delivery(&self, d: &Delivery, outcome: &Settle) -> Result<(), StoreError>;
+    /// Ends or reschedules deliveries and counts them on their webhooks, in one durable
+    /// transaction (a delivery settled before is left as it is).
+    fn settle_deliveries(&self, settled: &[(Delivery, Settle)]) -> Result<(), StoreError>;
+    /// One delivery, settled.
+    fn settle_delivery(&self, d: &Delivery, outcome: &Settle) -> Result<(), StoreError> {
+        self.settle_deliveries(&[(d.clone(), outcome.clone())])
+    }
     /// Batches received at or after `since` (Unix seconds), newest first, at most `limit`.
     fn received_since(&self, since: u64, limit: usize) -> Result<Vec<StoredBatch>, StoreError>;
 }

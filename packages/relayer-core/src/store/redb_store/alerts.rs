@@ -1,6 +1,8 @@
 //! Alerts (sealed under the patient's data key), alert settings, webhooks (sealed under the
 //! master key) and the delivery queue.
 
+use std::collections::HashMap;
+
 use diachain_relayer_types::alerts::{Alert, AlertKind, AlertSettings};
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata};
 
@@ -58,7 +60,6 @@ pub(super) fn put_settings(
 
 pub(super) fn raise(
     store: &RedbStore,
-    patient: &str,
     alerts: Vec<Alert>,
     due_ms: u64,
 ) -> Result<Vec<Alert>, StoreError> {
@@ -72,12 +73,17 @@ pub(super) fn raise(
         let mut keys = txn.open_table(tables::DATA_KEYS)?;
         let mut meta = txn.open_table(tables::META)?;
         let mut deliveries = txn.open_table(tables::DELIVERIES)?;
-        let hooks = webhooks_in(store, &txn, patient)?;
-        let cipher = store.keys.for_write(&mut keys, &mut staged, patient)?;
+        let mut hooks: HashMap<String, Vec<WebhookRecord>> = HashMap::new();
         for mut alert in alerts {
+            let patient = alert.patient.clone();
+            let patient = patient.as_str();
             if ids.get((patient, alert.id.as_str()))?.is_some() {
                 continue;
             }
+            if !hooks.contains_key(patient) {
+                hooks.insert(patient.to_string(), webhooks_in(store, &txn, patient)?);
+            }
+            let cipher = store.keys.for_write(&mut keys, &mut staged, patient)?;
             let seq = tables::read_counter(&meta, ALERT_COUNTER)?.saturating_add(1);
             tables::bump_counter(&mut meta, ALERT_COUNTER)?;
             alert.seq = seq;
@@ -86,7 +92,11 @@ pub(super) fn raise(
             table.insert((patient, seq), sealed.as_slice())?;
             ids.insert((patient, alert.id.as_str()), seq)?;
             last.insert((patient, alert.kind.code()), seq)?;
-            for hook in hooks.iter().filter(|h| h.wants(alert.kind)) {
+            let wanting = hooks
+                .get(patient)
+                .map(|h| h.iter().filter(|h| h.wants(alert.kind)).collect::<Vec<_>>())
+                .unwrap_or_default();
+            for hook in wanting {
                 let no = tables::read_counter(&meta, DELIVERY_COUNTER)?;
                 tables::bump_counter(&mut meta, DELIVERY_COUNTER)?;
                 let d = Delivery {
@@ -298,50 +308,56 @@ pub(super) fn next_due(store: &RedbStore) -> Result<Option<u64>, StoreError> {
     Ok(first)
 }
 
-pub(super) fn settle(store: &RedbStore, d: &Delivery, outcome: &Settle) -> Result<(), StoreError> {
+pub(super) fn settle(store: &RedbStore, settled: &[(Delivery, Settle)]) -> Result<(), StoreError> {
     let txn = store.begin_write()?;
     {
         let mut t = txn.open_table(tables::DELIVERIES)?;
-        if t.remove((d.due_ms, d.no))?.is_none() {
-            return Ok(());
-        }
-        if let Settle::Retry { due_ms, .. } = outcome {
-            let next = Delivery {
-                due_ms: *due_ms,
-                attempts: d.attempts.saturating_add(1),
-                ..d.clone()
-            };
-            let bytes = serde_json::to_vec(&next).map_err(|e| corrupt("delivery", e))?;
-            t.insert((next.due_ms, next.no), bytes.as_slice())?;
-        }
         let mut hooks = txn.open_table(tables::WEBHOOKS)?;
-        let found = hooks
-            .get(d.webhook_id.as_str())?
-            .map(|v| v.value().to_vec());
-        if let Some(blob) = found {
-            let mut w = open_webhook(store, &d.webhook_id, &blob)?;
-            match outcome {
-                Settle::Delivered => {
-                    w.delivered = w.delivered.saturating_add(1);
-                    w.last_outcome = Some(format!("alert {} delivered", d.alert_seq));
-                }
-                Settle::Retry { why, .. } => {
-                    w.last_outcome = Some(format!(
-                        "alert {}: attempt {} failed ({why}); retrying",
-                        d.alert_seq,
-                        d.attempts.saturating_add(1)
-                    ));
-                }
-                Settle::Dropped { why } => {
-                    w.failed = w.failed.saturating_add(1);
-                    w.last_outcome = Some(format!("alert {} not delivered: {why}", d.alert_seq));
-                }
+        for (d, outcome) in settled {
+            if t.remove((d.due_ms, d.no))?.is_none() {
+                continue;
             }
+            if let Settle::Retry { due_ms, .. } = outcome {
+                let next = Delivery {
+                    due_ms: *due_ms,
+                    attempts: d.attempts.saturating_add(1),
+                    ..d.clone()
+                };
+                let bytes = serde_json::to_vec(&next).map_err(|e| corrupt("delivery", e))?;
+                t.insert((next.due_ms, next.no), bytes.as_slice())?;
+            }
+            let found = hooks
+                .get(d.webhook_id.as_str())?
+                .map(|v| v.value().to_vec());
+            let Some(blob) = found else { continue };
+            let mut w = open_webhook(store, &d.webhook_id, &blob)?;
+            count(&mut w, d, outcome);
             hooks.insert(w.id.as_str(), seal_webhook(store, &w)?.as_slice())?;
         }
     }
     txn.commit()?;
     Ok(())
+}
+
+/// A delivery's outcome on its webhook's counts.
+fn count(w: &mut WebhookRecord, d: &Delivery, outcome: &Settle) {
+    match outcome {
+        Settle::Delivered => {
+            w.delivered = w.delivered.saturating_add(1);
+            w.last_outcome = Some(format!("alert {} delivered", d.alert_seq));
+        }
+        Settle::Retry { why, .. } => {
+            w.last_outcome = Some(format!(
+                "alert {}: attempt {} failed ({why}); retrying",
+                d.alert_seq,
+                d.attempts.saturating_add(1)
+            ));
+        }
+        Settle::Dropped { why } => {
+            w.failed = w.failed.saturating_add(1);
+            w.last_outcome = Some(format!("alert {} not delivered: {why}", d.alert_seq));
+        }
+    }
 }
 
 pub(super) fn received_since(

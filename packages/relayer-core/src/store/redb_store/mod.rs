@@ -254,13 +254,8 @@ impl AlertStore for RedbStore {
     fn put_alert_settings(&self, patient: &str, s: &AlertSettings) -> Result<(), StoreError> {
         alerts::put_settings(self, patient, s)
     }
-    fn raise_alerts(
-        &self,
-        patient: &str,
-        new: Vec<Alert>,
-        due_ms: u64,
-    ) -> Result<Vec<Alert>, StoreError> {
-        alerts::raise(self, patient, new, due_ms)
+    fn raise_alerts(&self, new: Vec<Alert>, due_ms: u64) -> Result<Vec<Alert>, StoreError> {
+        alerts::raise(self, new, due_ms)
     }
     fn alerts(&self, patient: &str, since: u64, limit: usize) -> Result<Vec<Alert>, StoreError> {
         alerts::list(self, patient, since, limit)
@@ -289,8 +284,8 @@ impl AlertStore for RedbStore {
     fn next_delivery_due(&self) -> Result<Option<u64>, StoreError> {
         alerts::next_due(self)
     }
-    fn settle_delivery(&self, d: &Delivery, outcome: &Settle) -> Result<(), StoreError> {
-        alerts::settle(self, d, outcome)
+    fn settle_deliveries(&self, settled: &[(Delivery, Settle)]) -> Result<(), StoreError> {
+        alerts::settle(self, settled)
     }
     fn received_since(&self, since: u64, limit: usize) -> Result<Vec<StoredBatch>, StoreError> {
         alerts::received_since(self, since, limit)
