@@ -129,7 +129,7 @@ pub async fn cors(
         allow(h, origin);
         h.insert(
             header::ACCESS_CONTROL_ALLOW_METHODS,
-            HeaderValue::from_static("GET, POST, PATCH, DELETE"),
+            HeaderValue::from_static("GET, POST, PUT, PATCH, DELETE"),
         );
         if let Ok(v) = HeaderValue::from_str(&allowed_headers()) {
             h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, v);

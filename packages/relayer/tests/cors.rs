@@ -57,7 +57,7 @@ async fn a_preflight_from_a_listed_origin_allows_the_signed_request_headers() {
     // The dashboard renames (PATCH) and revokes (DELETE) uploaders.
     assert_eq!(
         h(header::ACCESS_CONTROL_ALLOW_METHODS),
-        "GET, POST, PATCH, DELETE"
+        "GET, POST, PUT, PATCH, DELETE"
     );
     let allowed = h(header::ACCESS_CONTROL_ALLOW_HEADERS);
     for name in [

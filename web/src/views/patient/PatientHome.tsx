@@ -6,6 +6,7 @@ import { cgmMetrics, formatGlucose, glucoseReadings, localDate, type GlucoseRead
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { CartesianGrid, Line, LineChart, ReferenceArea, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { ErrorBox } from "../../components/Async";
+import { useAlertFeed } from "../../lib/alertFeed";
 import { relayerFor } from "../../lib/relayer";
 import { useUnits } from "../../lib/units";
 import { verifyAnswer, type CheckedReading } from "../../lib/verify";
@@ -14,8 +15,10 @@ import { useSession } from "../../session";
 const HOURS = [3, 6, 12, 24] as const;
 /** Older than this, the current value is stale (a CGM reads every 1 to 5 minutes). */
 const STALE_MINUTES = 15;
-/** How often the page asks the relayer for new readings. */
+/** How often the page asks the relayer for new readings without being told of any. */
 const REFRESH_MS = 60_000;
+/** After the alert stream tells of new readings, read again at most this often. */
+const LIVE_MIN_MS = 5_000;
 
 const ARROWS: Record<string, string> = {
   double_up: "⇈", single_up: "↑", forty_five_up: "↗", flat: "→",
@@ -25,7 +28,10 @@ const ARROWS: Record<string, string> = {
 type State =
   | { s: "loading" }
   | { s: "error"; error: unknown }
-  | { s: "ok"; checked: CheckedReading[]; at: number };
+  | { s: "ok"; checked: CheckedReading[]; at: number; by: ReadBy };
+
+/** What made the page read: opening it, its poll, the alert stream's news, the button. */
+type ReadBy = "open" | "poll" | "stream" | "button";
 
 export function PatientHome() {
   const { cfg, queries, wallet } = useSession();
@@ -33,24 +39,38 @@ export function PatientHome() {
   const [state, setState] = useState<State>({ s: "loading" });
   const [hours, setHours] = useState<(typeof HOURS)[number]>(3);
   const [units, setUnits] = useUnits();
-  const load = useCallback(async () => {
+  const load = useCallback(async (by: ReadBy) => {
     try {
       const now = queries.clock.now();
       const answer = await relayerFor(cfg, wallet).readings(patient, "glucose", { from: now - 24 * 3600, to: now });
       const checked = await verifyAnswer(queries.anchors, queries.registry, answer, cfg.chainId);
-      setState({ s: "ok", checked, at: now });
+      setState({ s: "ok", checked, at: now, by });
     } catch (error) {
       setState((prev) => (prev.s === "ok" ? prev : { s: "error", error }));
     }
   }, [cfg, queries, wallet, patient]);
   useEffect(() => {
-    void load();
-    const timer = setInterval(() => void load(), REFRESH_MS);
+    void load("open");
+    const timer = setInterval(() => void load("poll"), REFRESH_MS);
     return () => clearInterval(timer);
   }, [load]);
+  // New readings announced on the alert stream: read them (and verify them) without a reload.
+  const { readings: announced } = useAlertFeed();
+  const [lastLive, setLastLive] = useState(0);
+  useEffect(() => {
+    if (announced === 0) return;
+    const wait = Math.max(0, lastLive + LIVE_MIN_MS - Date.now());
+    const t = setTimeout(() => {
+      setLastLive(Date.now());
+      void load("stream");
+    }, wait);
+    return () => clearTimeout(t);
+    // Only a new announcement schedules a read; `lastLive` is read, not watched.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [announced, load]);
 
   return (
-    <section aria-labelledby="home-h" data-testid="patient-home">
+    <section aria-labelledby="home-h" data-testid="patient-home" data-read-by={state.s === "ok" ? state.by : undefined}>
       <h2 id="home-h">My glucose</h2>
       <div className="row">
         <span role="group" aria-label="Units">
@@ -58,7 +78,7 @@ export function PatientHome() {
             <button key={u} type="button" aria-pressed={units === u} onClick={() => setUnits(u)} data-testid={`units-${u === "mg/dL" ? "mgdl" : "mmol"}`}>{u}</button>
           ))}
         </span>
-        <button type="button" onClick={() => void load()} data-testid="home-refresh">Refresh</button>
+        <button type="button" onClick={() => void load("button")} data-testid="home-refresh">Refresh</button>
       </div>
       {state.s === "loading" ? <p className="loading" role="status">reading and verifying your last 24 hours…</p> : null}
       {state.s === "error" ? <ErrorBox error={state.error} title="Your readings could not be read" /> : null}

@@ -1,4 +1,7 @@
+import { useSession } from "../../session";
+import { AlertFeedProvider } from "../../lib/alertFeed";
 import { AccessLog } from "./AccessLog";
+import { Alerts } from "./Alerts";
 import { CoverageCalendar } from "./CoverageCalendar";
 import { Devices } from "./Devices";
 import { Erasure } from "./Erasure";
@@ -9,9 +12,12 @@ import { Uploaders } from "./Uploaders";
 
 /** Everything about the signed-in account as a patient. */
 export function PatientView() {
+  const { wallet } = useSession();
   return (
+    <AlertFeedProvider patient={wallet.address}>
     <div className="view patient" data-testid="patient-view">
       <PatientHome />
+      <Alerts />
       <Devices />
       <Uploaders />
       <CoverageCalendar />
@@ -20,5 +26,6 @@ export function PatientView() {
       <PatientStudies />
       <Erasure />
     </div>
+    </AlertFeedProvider>
   );
 }

@@ -1,0 +1,130 @@
+// Alerts in a real browser against the main job: the patient sets their alerts and a webhook
+// from the dashboard; a Nightscout uploader sends an urgent low; the dashboard shows it live
+// (the relayer's alert stream) and the webhook receives it, signed with the secret the
+// dashboard showed once; the home reads new readings as the stream announces them, without a
+// reload. The latencies seen (acknowledgement → banner, → webhook) are printed, not asserted:
+// the benchmark measures them (docs/benchmarks.md).
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { after, before, describe, it } from "node:test";
+import { verifyWebhookSignature } from "@diachain/client";
+import { chainNow, createBoundUploader, retireUploaders, uploadEntries } from "./chain.mjs";
+import { accounts, launch, screenshot, signIn } from "./harness.mjs";
+
+const UPLOADER = "browser-test alerts";
+let browser, page, cfg, patient, receiver, secret;
+/** What the webhook receiver got: headers, body, when. */
+const received = [];
+
+function listen() {
+  return new Promise((resolve) => {
+    const server = createServer((req, res) => {
+      const chunks = [];
+      req.on("data", (c) => chunks.push(c));
+      req.on("end", () => {
+        received.push({ at: Date.now(), headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
+        res.writeHead(200).end();
+      });
+    });
+    server.listen(0, "127.0.0.1", () => resolve(server));
+  });
+}
+
+async function waitFor(what, f, ms = 30_000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe("alerts", () => {
+  before(async () => {
+    const a = await accounts();
+    cfg = a.cfg;
+    patient = a.byName.patient;
+    assert.ok(patient, "the local test keyring has no patient account");
+    receiver = await listen();
+    browser = await launch();
+    page = browser.page;
+    await retireUploaders(cfg, patient, UPLOADER); // an interrupted earlier run's
+  });
+  after(async () => {
+    await retireUploaders(cfg, patient, UPLOADER).catch(() => undefined);
+    await browser?.close();
+    receiver?.close();
+  });
+
+  it("lets the patient set their alerts and add a webhook, whose secret is shown once", async () => {
+    await signIn(page, patient, "patient");
+    await page.getByTestId("alert-settings").locator("summary").click();
+    // Every new episode alerts (the simulated person's own lows must not snooze the test's).
+    await page.getByTestId("alert-snooze_minutes").fill("0");
+    await page.getByTestId("alert-urgent_low_mgdl").fill("54");
+    await page.getByTestId("alert-save").click();
+    await page.getByTestId("alert-settings-message").filter({ hasText: "saved" }).waitFor();
+    // A refused value is explained and nothing is kept.
+    await page.getByTestId("alert-urgent_low_mgdl").fill("30");
+    await page.getByTestId("alert-save").click();
+    await page.getByTestId("alert-settings-message").filter({ hasText: "urgent_low_mgdl" }).waitFor();
+    await page.getByTestId("alert-urgent_low_mgdl").fill("54");
+
+    await page.getByTestId("webhooks").locator("summary").click();
+    const url = `http://127.0.0.1:${receiver.address().port}/hook`;
+    await page.getByTestId("webhook-url").fill(url);
+    await page.getByTestId("webhook-add").click();
+    const shown = page.getByTestId("webhook-secret");
+    await shown.waitFor();
+    secret = (await shown.locator("code.secret").innerText()).trim();
+    assert.match(secret, /^[0-9a-f]{64}$/);
+    await page.getByTestId("webhooks-list").locator("li", { hasText: url }).waitFor();
+  });
+
+  it("shows an urgent low the moment the relayer raises it, and the webhook receives it signed", async () => {
+    await page.getByTestId("alert-feed-status").filter({ hasText: "Live" }).waitFor();
+    const up = await createBoundUploader(cfg, patient, UPLOADER);
+    const at = Math.max(up.boundAt + 2, await chainNow(cfg));
+    const sent = await uploadEntries(cfg, up.api_secret, [{ type: "sgv", sgv: 50, date: at * 1000, direction: "SingleDown" }]);
+    const acked = Date.now();
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    assert.equal(sent.body.length, 1, JSON.stringify(sent.body));
+
+    const item = page.getByTestId("alerts-list").locator("li[data-kind=urgent_low]", { hasText: "50 mg/dL" }).first();
+    await item.waitFor({ timeout: 30_000 });
+    const shownAt = Date.now();
+    const id = await item.getAttribute("data-alert-id");
+    assert.match(id, /^al-[0-9a-f]{32}$/);
+    const banner = page.getByTestId("alert-banner");
+    assert.equal(await banner.count(), 1, "the newest alert is the banner");
+
+    const hook = await waitFor("the webhook's delivery", () => received.find((r) => r.headers["x-diachain-alert-id"] === id));
+    const alert = JSON.parse(hook.body);
+    assert.equal(alert.kind, "urgent_low");
+    assert.equal(alert.value_mgdl, 50);
+    assert.equal(alert.at, at);
+    assert.equal(alert.patient, patient.address);
+    const headers = { timestamp: hook.headers["x-diachain-timestamp"], signature: hook.headers["x-diachain-signature"] };
+    assert.ok(await verifyWebhookSignature(secret, headers, hook.body), "signed with the secret the dashboard showed");
+    assert.ok(!(await verifyWebhookSignature("00".repeat(32), headers, hook.body)), "and not with another");
+    console.log(`alert latency seen: acknowledgement → dashboard ${shownAt - acked} ms, → webhook ${hook.at - acked} ms`);
+    await screenshot(page, "patient-alert");
+  });
+
+  it("reads new readings into the home as the stream announces them, without a reload", async () => {
+    await page.evaluate(() => { globalThis.__sameDocument = true; });
+    const current = page.getByTestId("current-glucose");
+    const before = Number(await current.getAttribute("data-time"));
+    // The simulated sensors keep sending: the stream announces their readings, and the home
+    // reads them (it says what made it read: the stream, not its one-minute poll).
+    const home = page.getByTestId("patient-home");
+    await waitFor("a newer reading on the home, read because the stream announced it", async () =>
+      Number(await current.getAttribute("data-time")) > before && (await home.getAttribute("data-read-by")) === "stream", 45_000);
+    assert.equal(await page.evaluate(() => globalThis.__sameDocument), true, "the page was not reloaded");
+  });
+
+  it("raised no uncaught error in the page", () => {
+    assert.deepEqual(browser.consoleErrors, []);
+  });
+});
