@@ -52,6 +52,15 @@ describe("alerts", () => {
     await retireUploaders(cfg, patient, UPLOADER); // an interrupted earlier run's
   });
   after(async () => {
+    // The receiver goes away with the test: its webhook goes too (revoked from the dashboard).
+    if (receiver && page) {
+      const url = `http://127.0.0.1:${receiver.address().port}/hook`;
+      const row = page.getByTestId("webhooks-list").locator("li", { hasText: url });
+      if (await row.count()) {
+        await row.getByTestId("webhook-revoke").click();
+        await row.filter({ hasText: "revoked" }).waitFor().catch(() => undefined);
+      }
+    }
     await retireUploaders(cfg, patient, UPLOADER).catch(() => undefined);
     await browser?.close();
     receiver?.close();
