@@ -8,11 +8,13 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { verifyWebhookSignature } from "@diachain/client";
-import { chainNow, createBoundUploader, retireUploaders, uploadEntries } from "./chain.mjs";
+import { chainNow, createBoundUploader, grantGlucose, retireUploaders, retireWebhooks, uploadEntries } from "./chain.mjs";
 import { accounts, launch, screenshot, signIn } from "./harness.mjs";
 
 const UPLOADER = "browser-test alerts";
-let browser, page, cfg, patient, receiver, secret;
+let browser, page, cfg, patient, clinician, receiver, secret, uploader;
+/** The uploader's latest reading (its readings are a minute apart at least). */
+let lastAt = 0;
 /** What the webhook receiver got: headers, body, when. */
 const received = [];
 
@@ -44,12 +46,13 @@ describe("alerts", () => {
   before(async () => {
     const a = await accounts();
     cfg = a.cfg;
-    patient = a.byName.patient;
-    assert.ok(patient, "the local test keyring has no patient account");
+    ({ patient, clinician } = a.byName);
+    assert.ok(patient && clinician, "the local test keyring has no patient or clinician account");
     receiver = await listen();
     browser = await launch();
     page = browser.page;
     await retireUploaders(cfg, patient, UPLOADER); // an interrupted earlier run's
+    await retireWebhooks(cfg, patient, patient.address, "http://127.0.0.1:");
   });
   after(async () => {
     // The receiver goes away with the test: its webhook goes too (revoked from the dashboard).
@@ -94,13 +97,15 @@ describe("alerts", () => {
   it("shows an urgent low the moment the relayer raises it, and the webhook receives it signed", async () => {
     await page.getByTestId("alert-feed-status").filter({ hasText: "Live" }).waitFor();
     const up = await createBoundUploader(cfg, patient, UPLOADER);
+    uploader = up;
     const at = Math.max(up.boundAt + 2, await chainNow(cfg));
+    lastAt = at;
     const sent = await uploadEntries(cfg, up.api_secret, [{ type: "sgv", sgv: 50, date: at * 1000, direction: "SingleDown" }]);
     const acked = Date.now();
     assert.equal(sent.status, 200, JSON.stringify(sent.body));
     assert.equal(sent.body.length, 1, JSON.stringify(sent.body));
 
-    const item = page.getByTestId("alerts-list").locator("li[data-kind=urgent_low]", { hasText: "50 mg/dL" }).first();
+    const item = page.getByTestId("alerts-list").locator(`li[data-kind=urgent_low][data-at="${at}"]`, { hasText: "50 mg/dL" });
     await item.waitFor({ timeout: 30_000 });
     const shownAt = Date.now();
     const id = await item.getAttribute("data-alert-id");
@@ -131,6 +136,32 @@ describe("alerts", () => {
     await waitFor("a newer reading on the home, read because the stream announced it", async () =>
       Number(await current.getAttribute("data-time")) > before && (await home.getAttribute("data-read-by")) === "stream", 45_000);
     assert.equal(await page.evaluate(() => globalThis.__sameDocument), true, "the page was not reloaded");
+  });
+
+  it("shows a clinician with a grant the patient's alerts live, recorded, until the grant is revoked", async () => {
+    const grant = await grantGlucose(cfg, patient, clinician.address);
+    try {
+      await signIn(page, clinician, "clinician");
+      await page.getByTestId(`open-patient-${patient.address}`).click();
+      const panel = page.getByTestId("clinician-alerts");
+      await panel.getByTestId("follow-alerts").click();
+      await panel.getByTestId("alert-feed-status").filter({ hasText: "Live" }).waitFor();
+      // Back in range, then urgently low again: a new episode.
+      const t0 = Math.max(await chainNow(cfg), lastAt + 60);
+      const at = t0 + 60;
+      const sent = await uploadEntries(cfg, uploader.api_secret, [{ type: "sgv", sgv: 150, date: t0 * 1000 }, { type: "sgv", sgv: 48, date: at * 1000 }]);
+      assert.equal(sent.status, 200, JSON.stringify(sent.body));
+      assert.equal(sent.body.length, 2, JSON.stringify(sent.body));
+      await panel.locator(`li[data-kind=urgent_low][data-at="${at}"]`, { hasText: "48 mg/dL" }).waitFor({ timeout: 30_000 });
+      await grant.revoke();
+      // The next alert is refused to the clinician: the stream closes with the grant's refusal.
+      const later = at + 60;
+      await uploadEntries(cfg, uploader.api_secret, [{ type: "sgv", sgv: 150, date: later * 1000 }, { type: "sgv", sgv: 46, date: (later + 60) * 1000 }]);
+      await panel.getByTestId("alert-feed-status").filter({ hasText: "grant_revoked" }).waitFor({ timeout: 30_000 });
+      assert.equal(await panel.locator(`li[data-at="${later + 60}"]`).count(), 0, "nothing after the revocation");
+    } finally {
+      await grant.revoke().catch(() => undefined);
+    }
   });
 
   it("raised no uncaught error in the page", () => {

@@ -101,3 +101,44 @@ export async function retireUploaders(cfg, account, name) {
     chain.disconnect();
   }
 }
+
+/** A grant of glucose from the account to `grantee` (data of the last day and the next, for a
+ * day), as the patient would give it; returns its id and a function that revokes it. */
+export async function grantGlucose(cfg, account, grantee) {
+  const { chain } = await clientsOf(cfg, account);
+  const now = await chainNow(cfg);
+  const ns = (s) => (BigInt(s) * 1_000_000_000n).toString();
+  try {
+    const res = await chain.execute(account.address, cfg.contracts.consent, {
+      grant: { grantee, purpose: "treatment", scopes: ["glucose"], data_from: ns(now - 86_400), data_to: ns(now + 86_400), expires: { at_time: ns(now + 86_400) } },
+    }, "auto");
+    const id = Number(res.events.flatMap((e) => e.attributes).find((a) => a.key === "grant_id")?.value);
+    if (!Number.isInteger(id)) throw new Error("grant named no grant_id");
+    return {
+      id,
+      revoke: async () => {
+        const c = await clientsOf(cfg, account);
+        try {
+          await c.chain.execute(account.address, cfg.contracts.consent, { revoke_grant: { grant_id: id } }, "auto");
+        } finally {
+          c.chain.disconnect();
+        }
+      },
+    };
+  } finally {
+    chain.disconnect();
+  }
+}
+
+/** Revokes the account's own webhooks for `patient` whose URL starts with `prefix` (an earlier
+ * run's receivers), so that runs do not use up the caps. */
+export async function retireWebhooks(cfg, account, patient, prefix) {
+  const { chain, relayer } = await clientsOf(cfg, account);
+  try {
+    for (const w of await relayer.webhooks(patient)) {
+      if (w.revoked_at == null && w.owner === account.address && w.url.startsWith(prefix)) await relayer.revokeWebhook(patient, w.id);
+    }
+  } finally {
+    chain.disconnect();
+  }
+}

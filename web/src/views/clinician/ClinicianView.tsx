@@ -6,6 +6,7 @@ import { allPages } from "../../lib/chain";
 import { expiryText, periodText, scopeLabel } from "../../lib/grants";
 import { useAsync } from "../../lib/useAsync";
 import { useSession } from "../../session";
+import { PatientAlerts } from "./PatientAlerts";
 import { TrendPanel } from "./TrendPanel";
 
 type GrantInfo = ConsentTypes.GrantInfo;
@@ -49,6 +50,7 @@ export function ClinicianView() {
         </Async>
       </section>
       {patient && open.length ? <TrendPanel key={patient} patient={patient} grants={open} /> : null}
+      {patient && open.some((g) => g.grant.scopes.includes("glucose")) ? <PatientAlerts key={`alerts-${patient}`} patient={patient} /> : null}
     </div>
   );
 }

@@ -32,7 +32,23 @@ export function describeAlert(a: Alert, units: GlucoseUnits): string {
   return `${label}:${value}${rate} at ${formatTime(new Date(a.at * 1000))}`;
 }
 
+/** The patient's own alerts: live, their settings and their webhooks. */
 export function Alerts() {
+  const { wallet } = useSession();
+  const [units] = useUnits();
+  const feed = useAlertFeed();
+  return (
+    <section aria-labelledby="alerts-h" data-testid="alerts">
+      <h2 id="alerts-h">Alerts</h2>
+      <AlertBoard />
+      <AlertSettingsForm units={units} />
+      <Webhooks patient={wallet.address} alerts={feed.alerts.length} />
+    </section>
+  );
+}
+
+/** The live alerts of the feed around it: its state, the newest as a banner, the recent ones. */
+export function AlertBoard() {
   const feed = useAlertFeed();
   const [units] = useUnits();
   const [dismissed, setDismissed] = useState<string | null>(null);
@@ -47,8 +63,7 @@ export function Alerts() {
   const now = Math.max(clock, latest?.raised_at_ms ?? 0);
   const banner = latest && latest.id !== dismissed && now - latest.raised_at_ms < BANNER_MINUTES * 60_000 ? latest : null;
   return (
-    <section aria-labelledby="alerts-h" data-testid="alerts">
-      <h2 id="alerts-h">Alerts</h2>
+    <>
       <p className="muted" data-testid="alert-feed-status">
         {feed.status === "live" ? "Live: alerts appear here the moment the relayer raises them." :
           feed.status === "connecting" ? "Connecting to the relayer's alert stream…" :
@@ -65,13 +80,11 @@ export function Alerts() {
       {feed.alerts.length === 0 ? <p className="empty" data-testid="alerts-empty">No alerts yet.</p> : (
         <ul data-testid="alerts-list">
           {[...feed.alerts].reverse().slice(0, 10).map((a) => (
-            <li key={a.id} data-kind={a.kind} data-alert-id={a.id}>{describeAlert(a, units)}</li>
+            <li key={a.id} data-kind={a.kind} data-alert-id={a.id} data-at={a.at}>{describeAlert(a, units)}</li>
           ))}
         </ul>
       )}
-      <AlertSettingsForm units={units} />
-      <Webhooks alerts={feed.alerts.length} />
-    </section>
+    </>
   );
 }
 
@@ -154,9 +167,10 @@ function AlertSettingsForm({ units }: { units: GlucoseUnits }) {
   );
 }
 
-function Webhooks({ alerts }: { alerts: number }) {
+/** Webhooks for `patient`'s alerts: the patient's all, or a grantee's own (for themselves). */
+export function Webhooks({ patient, alerts }: { patient: string; alerts: number }) {
   const { cfg, wallet } = useSession();
-  const [state, reload] = useAsync(() => relayerFor(cfg, wallet).webhooks(wallet.address), wallet.address);
+  const [state, reload] = useAsync(() => relayerFor(cfg, wallet).webhooks(patient), `${wallet.address}:${patient}`);
   // A new alert is being delivered: show its outcome once the deliverer has had a moment.
   useEffect(() => {
     if (alerts === 0) return;
@@ -171,7 +185,7 @@ function Webhooks({ alerts }: { alerts: number }) {
     e.preventDefault();
     setError(null);
     try {
-      const made = await relayerFor(cfg, wallet).createWebhook(wallet.address, url.trim(), kinds);
+      const made = await relayerFor(cfg, wallet).createWebhook(patient, url.trim(), kinds);
       setSecret({ id: made.webhook.id, secret: made.secret });
       setUrl("");
       reload();
@@ -182,7 +196,7 @@ function Webhooks({ alerts }: { alerts: number }) {
   const revoke = async (w: WebhookInfo) => {
     setError(null);
     try {
-      await relayerFor(cfg, wallet).revokeWebhook(wallet.address, w.id);
+      await relayerFor(cfg, wallet).revokeWebhook(patient, w.id);
       reload();
     } catch (err) {
       setError(err);
@@ -190,7 +204,7 @@ function Webhooks({ alerts }: { alerts: number }) {
   };
   return (
     <details data-testid="webhooks">
-      <summary>Webhooks: your alerts to another service</summary>
+      <summary>{patient === wallet.address ? "Webhooks: your alerts to another service" : "Webhooks: this patient's alerts to your service"}</summary>
       <form onSubmit={(e) => void add(e)}>
         <label htmlFor="webhook-url">URL</label>
         <input id="webhook-url" type="url" required value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://…" data-testid="webhook-url" />

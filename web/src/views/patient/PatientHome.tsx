@@ -18,7 +18,7 @@ const STALE_MINUTES = 15;
 /** How often the page asks the relayer for new readings without being told of any. */
 const REFRESH_MS = 60_000;
 /** After the alert stream tells of new readings, read again at most this often. */
-const LIVE_MIN_MS = 5_000;
+const LIVE_MIN_MS = 15_000;
 
 const ARROWS: Record<string, string> = {
   double_up: "⇈", single_up: "↑", forty_five_up: "↗", flat: "→",
