@@ -42,6 +42,12 @@ pub struct Metrics {
     // Nightscout uploads.
     pub nightscout_entries_stored: Counter,
     pub nightscout_entries_skipped: Family<ReasonLabel, Counter>,
+    // Alerts.
+    pub alerts_raised: Family<KindLabel, Counter>,
+    /// Seconds from a batch's receipt to the alerts it raised being kept.
+    pub alert_raise_latency: Histogram,
+    /// Webhook delivery attempts, by outcome (`delivered`, `retry`, `dropped`).
+    pub alert_deliveries: Family<ReasonLabel, Counter>,
 }
 
 fn anchor_buckets() -> impl Iterator<Item = f64> {
@@ -79,6 +85,10 @@ impl Metrics {
             erasures: Counter::default(),
             nightscout_entries_stored: Counter::default(),
             nightscout_entries_skipped: Family::default(),
+            alerts_raised: Family::default(),
+            // 0.5 ms .. ~8 s
+            alert_raise_latency: Histogram::new(exponential_buckets(0.0005, 2.0, 15)),
+            alert_deliveries: Family::default(),
         };
         m.register_all();
         m
@@ -86,6 +96,21 @@ impl Metrics {
 
     fn register_all(&mut self) {
         let r = &mut self.registry;
+        r.register(
+            "alerts_raised",
+            "Alerts raised, by kind",
+            self.alerts_raised.clone(),
+        );
+        r.register(
+            "alert_raise_latency_seconds",
+            "Time from a batch's receipt to its alerts being kept",
+            self.alert_raise_latency.clone(),
+        );
+        r.register(
+            "alert_deliveries",
+            "Webhook delivery attempts, by outcome",
+            self.alert_deliveries.clone(),
+        );
         r.register(
             "readings_ingested",
             "Readings stored",

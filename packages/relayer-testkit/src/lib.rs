@@ -125,6 +125,7 @@ impl TestRelayer {
                 upload_locks: Default::default(),
             })
         });
+        let metrics = Arc::new(Metrics::new());
         let alerts = consent.as_ref().map(|_| {
             Arc::new(AlertsApi {
                 store: store.clone(),
@@ -132,11 +133,13 @@ impl TestRelayer {
                 // The tests' webhook receivers listen on loopback.
                 allow_private_webhooks: true,
                 streams: Default::default(),
+                metrics: metrics.clone(),
             })
         });
         let feed = match &alerts {
             Some(a) => Some(
                 Raiser::new(store.clone(), clock.clone(), a.hub.clone())
+                    .with_metrics(metrics.clone())
                     .start(Arc::new(AtomicBool::new(false)))?
                     .0,
             ),
@@ -171,7 +174,7 @@ impl TestRelayer {
         };
         let state = Arc::new(AppState {
             pipeline,
-            metrics: Arc::new(Metrics::new()),
+            metrics,
             health: Health::default(),
             status: StatusSources {
                 batches: store.clone(),

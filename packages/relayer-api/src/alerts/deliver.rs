@@ -117,6 +117,18 @@ impl Deliverer {
     /// One attempt at `d`, and how it ended (for the store).
     pub async fn attempt(&self, d: Delivery) -> (Delivery, Settle) {
         let outcome = self.try_once(&d).await;
+        let label = match &outcome {
+            Settle::Delivered => "delivered",
+            Settle::Retry { .. } => "retry",
+            Settle::Dropped { .. } => "dropped",
+        };
+        self.alerts
+            .metrics
+            .alert_deliveries
+            .get_or_create(&diachain_relayer_core::metrics::ReasonLabel {
+                reason: label.into(),
+            })
+            .inc();
         match &outcome {
             Settle::Delivered => {
                 tracing::info!(webhook = %d.webhook_id, alert = d.alert_seq, "alert delivered")

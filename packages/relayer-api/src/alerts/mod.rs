@@ -21,6 +21,7 @@ pub struct AlertsApi {
     pub allow_private_webhooks: bool,
     /// Open event streams per caller.
     pub streams: StreamSlots,
+    pub metrics: Arc<diachain_relayer_core::metrics::Metrics>,
 }
 
 /// Most event streams one caller may hold open at once, and in all.

@@ -13,6 +13,7 @@ use diachain_relayer_types::alerts::{Alert, AlertKind, AlertSettings, ReadingEve
 use super::evaluate::{self, Draft, Point, FRESH_SECONDS, HISTORY_SECONDS};
 use super::{AlertFeed, AlertHub, HubEvent};
 use crate::clock::{now_ms, unix_now, Clock};
+use crate::metrics::{KindLabel, Metrics};
 use crate::store::{AlertStore, StoreError, StoredBatch};
 
 /// How often silent patients are looked for.
@@ -48,6 +49,8 @@ pub struct Raiser {
     /// The chain's time: what "fresh" and "silent" are judged by.
     pub chain_clock: Clock,
     pub hub: Arc<AlertHub>,
+    /// Counts what is raised (`None`: not counted).
+    pub metrics: Option<Arc<Metrics>>,
     /// Each patient's latest glucose time, and the last time a silence was raised for.
     last_glucose: Mutex<HashMap<String, (u64, Option<u64>)>>,
 }
@@ -58,8 +61,15 @@ impl Raiser {
             store,
             chain_clock,
             hub,
+            metrics: None,
             last_glucose: Mutex::default(),
         }
+    }
+
+    /// The same raiser, counting what it raises in `metrics`.
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// Starts the raiser's thread; it stops when `stop` is set (within a second).
@@ -260,6 +270,15 @@ impl Raiser {
         }
         let kept = self.store.raise_alerts(alerts, now)?;
         for a in &kept {
+            if let Some(m) = &self.metrics {
+                m.alerts_raised
+                    .get_or_create(&KindLabel {
+                        kind: a.kind.as_str().into(),
+                    })
+                    .inc();
+                let ms = a.raised_at_ms.saturating_sub(a.received_at_ms);
+                m.alert_raise_latency.observe(ms as f64 / 1000.0);
+            }
             tracing::info!(patient = %a.patient, kind = a.kind.as_str(), id = %a.id, seq = a.seq, "alert raised");
             self.hub.publish(HubEvent::Alert(a.clone()));
         }

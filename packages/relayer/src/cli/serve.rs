@@ -154,6 +154,7 @@ pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
                 store.clone(),
                 d.clone(),
                 chain_clock.clone(),
+                metrics.clone(),
                 server_cfg.allow_private_webhooks(),
                 &stop,
                 &mut tasks,

@@ -9,6 +9,7 @@ use diachain_relayer_api::alerts::AlertsApi;
 use diachain_relayer_api::DataApi;
 use diachain_relayer_core::alerts::{AlertFeed, AlertHub, Raiser};
 use diachain_relayer_core::clock::Clock;
+use diachain_relayer_core::metrics::Metrics;
 use diachain_relayer_core::store::RedbStore;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -26,6 +27,7 @@ pub(super) fn start(
     store: Arc<RedbStore>,
     data: Arc<DataApi>,
     chain_clock: Clock,
+    metrics: Arc<Metrics>,
     allow_private_webhooks: bool,
     stop: &watch::Receiver<bool>,
     tasks: &mut Vec<JoinHandle<()>>,
@@ -36,12 +38,15 @@ pub(super) fn start(
         hub: hub.clone(),
         allow_private_webhooks,
         streams: Default::default(),
+        metrics: metrics.clone(),
     });
     let deliverer = Deliverer::new(api.clone(), data)
         .map_err(|e| std::io::Error::other(format!("the webhook client: {e}")))?;
     tasks.push(tokio::spawn(deliverer.run(stop.clone())));
     let halt = Arc::new(AtomicBool::new(false));
-    let (feed, thread) = Raiser::new(store, chain_clock, hub).start(halt.clone())?;
+    let (feed, thread) = Raiser::new(store, chain_clock, hub)
+        .with_metrics(metrics)
+        .start(halt.clone())?;
     if allow_private_webhooks {
         tracing::warn!("alert webhooks may point at loopback and private addresses");
     }
