@@ -174,7 +174,8 @@ export type ErrorCode =
   | 'bad_webhook'
   | 'too_many_webhooks'
   | 'unknown_webhook'
-  | 'too_many_streams';
+  | 'too_many_streams'
+  | 'no_patient_data';
 /**
  * `ok`, `degraded` (the chain or anchoring failing: the relayer still ingests and queues) or `failing` (the store).
  */
@@ -651,7 +652,7 @@ export interface NewWebhook {
    */
   kinds?: AlertKind[] | null;
   /**
-   * `https://…` (or `http://…`); a loopback or private address only where the relayer's operator allows it (`[alerts] allow_private_webhooks`).
+   * `https://…` (or `http://…`); a loopback or private address only where the relayer's operator allows it (`[server] allow_private_webhooks`).
    */
   url: string;
 }

@@ -294,6 +294,7 @@ const ALERT_STREAM: &[ErrorCode] = &[
     PeriodNotCovered,
     NotACustodian,
     TooManyStreams,
+    NoPatientData,
     ChainUnavailable,
     StoreFailed,
 ];

@@ -223,7 +223,7 @@ pub struct ReadingEvent {
 #[serde(deny_unknown_fields)]
 pub struct NewWebhook {
     /// `https://…` (or `http://…`); a loopback or private address only where the relayer's
-    /// operator allows it (`[alerts] allow_private_webhooks`).
+    /// operator allows it (`[server] allow_private_webhooks`).
     pub url: String,
     /// The kinds to deliver (all by default).
     #[serde(default)]

@@ -221,6 +221,8 @@ error_codes! {
     UnknownWebhook = ("unknown_webhook", 404),
     /// The caller (4) or the relayer (1,000) has the most event streams open at once.
     TooManyStreams = ("too_many_streams", 429),
+    /// The relayer holds no readings of the patient (a stream of one's own alerts needs some).
+    NoPatientData = ("no_patient_data", 404),
 }
 
 impl std::fmt::Display for ErrorCode {

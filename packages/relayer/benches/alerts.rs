@@ -344,6 +344,7 @@ fn main() {
                     delivered: 0,
                     failed: 0,
                     last_outcome: None,
+                    failures_in_a_row: 0,
                 })
                 .expect("webhook");
         }

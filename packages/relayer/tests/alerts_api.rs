@@ -236,6 +236,8 @@ async fn a_low_uploaded_reaches_the_stream_and_a_signed_webhook_once() {
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.json);
     let secret = a.json["secret"].as_str().unwrap().to_string();
     assert_eq!(a.json["webhook"]["kinds"].as_array().unwrap().len(), 6);
+    // A stream of one's own alerts needs readings here first.
+    w.upload(&up, &[(20, 105)]).await;
     let mut events = w.stream(&patient, &patient, None).await.unwrap();
     assert_eq!(
         events.next_named("ready").await["basis"],
@@ -552,9 +554,15 @@ async fn webhooks_are_bounded_and_only_their_owner_or_the_patient_revokes_them()
 }
 
 #[tokio::test]
-async fn a_caller_holds_at_most_four_streams() {
+async fn a_caller_holds_at_most_four_streams_and_a_key_with_no_readings_here_none() {
     let w = world();
     let patient = signer(1);
+    // A fresh key about itself: nothing to alert about, and no slot taken.
+    let fresh = signer(77);
+    let refused = w.stream(&fresh, &fresh, None).await.err().expect("refused");
+    assert_eq!(refused.code(), "no_patient_data");
+    let up = w.uploader(&patient).await;
+    w.upload(&up, &[(5, 120)]).await;
     let mut open = Vec::new();
     for _ in 0..4 {
         open.push(w.stream(&patient, &patient, None).await.unwrap());
@@ -571,4 +579,34 @@ async fn a_caller_holds_at_most_four_streams() {
         w.stream(&patient, &patient, None).await.is_ok(),
         "a closed stream frees its slot"
     );
+}
+
+#[tokio::test]
+async fn parallel_registrations_cannot_pass_the_webhook_limit() {
+    let w = Arc::new(world());
+    let patient = signer(1);
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..12 {
+        let w = w.clone();
+        let patient = patient.clone();
+        tasks.spawn(async move {
+            w.hook(
+                &patient,
+                &patient,
+                &format!("https://example.org/p{i}"),
+                None,
+            )
+            .await
+            .status
+        });
+    }
+    let statuses = tasks.join_all().await;
+    let created = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::CREATED)
+        .count();
+    assert_eq!(created, 5, "{statuses:?}");
+    assert!(statuses
+        .iter()
+        .all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT));
 }

@@ -5,6 +5,7 @@
 //! leaves the queue only when settled, so a relayer stopped mid-delivery delivers it again
 //! after a restart: at least once, the alert's id (`x-diachain-alert-id`) for de-duplication.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,6 +19,7 @@ use diachain_relayer_types::ErrorCode;
 use diachain_std::DataScope;
 use ring::hmac;
 use tokio::sync::watch;
+use tokio::task::JoinSet;
 
 use super::url::{check, GuardedResolver};
 use super::AlertsApi;
@@ -29,8 +31,47 @@ use crate::state::DataApi;
 pub const MAX_ATTEMPTS: u32 = 20;
 /// How long one attempt may take.
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
-/// Deliveries attempted at once.
-const PARALLEL: usize = 16;
+/// Attempts in flight at once, in all and per patient.
+pub const POOL: usize = 32;
+pub const PER_PATIENT: usize = 4;
+/// Due deliveries looked at per pass (some may be held back: their webhook or patient is busy).
+const SCAN: usize = 256;
+
+/// What is in flight: deliveries, webhooks, patients.
+#[derive(Default)]
+struct Busy {
+    deliveries: HashSet<(u64, u64)>,
+    webhooks: HashSet<String>,
+    patients: HashMap<String, usize>,
+}
+
+impl Busy {
+    /// Marks `d` in flight, unless it, its webhook or its patient's share is already.
+    fn take(&mut self, d: &Delivery) -> bool {
+        let per_patient = self.patients.get(&d.patient).copied().unwrap_or(0);
+        if self.deliveries.contains(&(d.due_ms, d.no))
+            || self.webhooks.contains(&d.webhook_id)
+            || per_patient >= PER_PATIENT
+        {
+            return false;
+        }
+        self.deliveries.insert((d.due_ms, d.no));
+        self.webhooks.insert(d.webhook_id.clone());
+        self.patients.insert(d.patient.clone(), per_patient + 1);
+        true
+    }
+
+    fn release(&mut self, d: &Delivery) {
+        self.deliveries.remove(&(d.due_ms, d.no));
+        self.webhooks.remove(&d.webhook_id);
+        if let Some(n) = self.patients.get_mut(&d.patient) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.patients.remove(&d.patient);
+            }
+        }
+    }
+}
 
 pub struct Deliverer {
     pub alerts: Arc<AlertsApi>,
@@ -48,6 +89,8 @@ impl Deliverer {
         let client = reqwest::Client::builder()
             .timeout(ATTEMPT_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
+            // A proxy would resolve the name itself, past the guarded resolver.
+            .no_proxy()
             .dns_resolver(Arc::new(GuardedResolver {
                 allow_internal: alerts.allow_private_webhooks,
             }))
@@ -60,44 +103,69 @@ impl Deliverer {
         })
     }
 
-    /// Delivers until `stop` turns true (or its sender is gone).
+    /// Delivers until `stop` turns true (or its sender is gone): a pool of [`POOL`] attempts in
+    /// flight, at most one per webhook and [`PER_PATIENT`] per patient, so that a slow or
+    /// failing receiver holds up only its own deliveries. Finished attempts are settled together
+    /// in one transaction. Attempts still in flight at the stop are made again at the next start.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         let this = Arc::new(self);
+        let mut flying: JoinSet<(Delivery, Settle)> = JoinSet::new();
+        let mut busy = Busy::default();
+        let mut done: Vec<(Delivery, Settle)> = Vec::new();
         loop {
             if *stop.borrow() {
                 return;
             }
-            let store = this.alerts.store.clone();
-            let due = blocking(move || store.due_deliveries(now_ms(), PARALLEL)).await;
-            let due = match due {
-                Ok(d) => d,
-                Err(e) => {
-                    tracing::error!(error = %e, "alert deliveries could not be read");
-                    Vec::new()
+            while let Some(r) = flying.try_join_next() {
+                if let Ok(x) = r {
+                    done.push(x);
                 }
-            };
-            if due.is_empty() {
-                let wait = this.wait().await;
-                tokio::select! {
-                    () = this.alerts.hub.queued.notified() => {}
-                    () = tokio::time::sleep(wait) => {}
-                    changed = stop.changed() => {
-                        if changed.is_err() {
-                            return;
+            }
+            if !done.is_empty() {
+                for (d, _) in &done {
+                    busy.release(d);
+                }
+                let settled = std::mem::take(&mut done);
+                let store = this.alerts.store.clone();
+                if let Err(e) = blocking(move || store.settle_deliveries(&settled)).await {
+                    tracing::error!(error = %e.message, "alert deliveries could not be settled");
+                    // They are due again: not at once.
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+            if flying.len() < POOL {
+                let store = this.alerts.store.clone();
+                match blocking(move || store.due_deliveries(now_ms(), SCAN)).await {
+                    Ok(due) => {
+                        for d in due {
+                            if flying.len() >= POOL {
+                                break;
+                            }
+                            if busy.take(&d) {
+                                let this = this.clone();
+                                flying.spawn(async move { this.attempt(d).await });
+                            }
                         }
                     }
+                    Err(e) => {
+                        tracing::error!(error = %e.message, "alert deliveries could not be read")
+                    }
                 }
-                continue;
             }
-            let attempts = due.into_iter().map(|d| {
-                let this = this.clone();
-                async move { this.attempt(d).await }
-            });
-            // The round's outcomes are kept in one transaction.
-            let settled = futures_util::future::join_all(attempts).await;
-            let store = this.alerts.store.clone();
-            if let Err(e) = blocking(move || store.settle_deliveries(&settled)).await {
-                tracing::error!(error = %e.message, "alert deliveries could not be settled");
+            let wait = this.wait().await;
+            tokio::select! {
+                Some(r) = flying.join_next(), if !flying.is_empty() => {
+                    if let Ok(x) = r {
+                        done.push(x);
+                    }
+                }
+                () = this.alerts.hub.queued.notified() => {}
+                () = tokio::time::sleep(wait) => {}
+                changed = stop.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                }
             }
         }
     }
@@ -121,6 +189,7 @@ impl Deliverer {
             Settle::Delivered => "delivered",
             Settle::Retry { .. } => "retry",
             Settle::Dropped { .. } => "dropped",
+            Settle::Refused { .. } => "refused",
         };
         self.alerts
             .metrics
@@ -139,6 +208,9 @@ impl Deliverer {
             Settle::Dropped { why } => {
                 tracing::warn!(webhook = %d.webhook_id, alert = d.alert_seq, why, "alert delivery given up")
             }
+            Settle::Refused { why, .. } => {
+                tracing::warn!(webhook = %d.webhook_id, alert = d.alert_seq, why, "alert delivery refused by consent; webhook revoked")
+            }
         }
         (d, outcome)
     }
@@ -154,6 +226,7 @@ impl Deliverer {
         Settle::Retry {
             due_ms: now_ms().saturating_add(wait),
             why,
+            recorded: d.recorded,
         }
     }
 
@@ -168,6 +241,7 @@ impl Deliverer {
             Ok(found) => found,
             Err(e) => return Self::retry(d, format!("store: {}", e.message)),
         };
+        let mut recorded = d.recorded;
         let Some(hook) = hook.filter(|h| h.revoked_at.is_none()) else {
             return Settle::Dropped {
                 why: "the webhook was revoked".into(),
@@ -188,12 +262,16 @@ impl Deliverer {
             };
             match decide(&self.data, &request).await {
                 Ok((_, Some((grant_id, at_ns)))) => {
-                    if let Err(e) = queue_access(&self.data, &request, grant_id, at_ns).await {
-                        return Self::retry(
-                            d,
-                            format!("the access could not be queued: {}", e.message),
-                        );
+                    // Recorded once per delivery (before its first attempt that gets this far).
+                    if !d.recorded {
+                        if let Err(e) = queue_access(&self.data, &request, grant_id, at_ns).await {
+                            return Self::retry(
+                                d,
+                                format!("the access could not be queued: {}", e.message),
+                            );
+                        }
                     }
+                    recorded = true;
                 }
                 Ok((_, None)) => {}
                 Err(e)
@@ -205,9 +283,11 @@ impl Deliverer {
                     return Self::retry(d, format!("{}: {}", e.code, e.message));
                 }
                 Err(e) => {
-                    return Settle::Dropped {
+                    // The owner may no longer receive the patient's alerts: the webhook ends.
+                    return Settle::Refused {
                         why: format!("{}: {}", e.code, e.message),
-                    }
+                        at: (self.data.clock)(),
+                    };
                 }
             }
         }
@@ -239,10 +319,18 @@ impl Deliverer {
             .body(body)
             .send()
             .await;
-        match sent {
-            Ok(r) if r.status().is_success() => Settle::Delivered,
-            Ok(r) => Self::retry(d, format!("HTTP {}", r.status().as_u16())),
-            Err(e) => Self::retry(d, format!("{e}")),
+        let failed = match sent {
+            Ok(r) if r.status().is_success() => return Settle::Delivered,
+            Ok(r) => format!("HTTP {}", r.status().as_u16()),
+            Err(e) => format!("{e}"),
+        };
+        match Self::retry(d, failed) {
+            Settle::Retry { due_ms, why, .. } => Settle::Retry {
+                due_ms,
+                why,
+                recorded,
+            },
+            other => other,
         }
     }
 }

@@ -5,7 +5,8 @@
 //! the alerts after `?since=` or `Last-Event-ID` are sent first, from the store); `reading` (a
 //! [`ReadingEvent`]: new readings to read, no value); `end` (`{error, message}`: a grantee's
 //! grant no longer allows glucose; the stream closes). A grantee's alerts are each consent
-//! checked and recorded on chain as an access; their grant is checked again every minute.
+//! checked and recorded on chain as an access; anyone but the patient (a grantee, a guardian)
+//! is checked again at each alert and every minute.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -37,8 +38,9 @@ pub struct AlertStream {
     pub data: Arc<DataApi>,
     pub patient: String,
     pub caller: String,
-    /// The caller reads under a grant (not the patient or their guardian).
-    pub grantee: bool,
+    /// The caller is not the patient: their basis (a grant, a guardianship) is checked again at
+    /// each alert and every [`RECHECK`], and a grant's alerts recorded.
+    pub checked: bool,
     pub rx: broadcast::Receiver<HubEvent>,
     pub replay: VecDeque<Alert>,
     pub last_seq: u64,
@@ -95,7 +97,7 @@ impl AlertStream {
                 }
                 continue;
             }
-            if self.grantee && Instant::now() >= self.next_check {
+            if self.checked && Instant::now() >= self.next_check {
                 self.next_check = Instant::now() + RECHECK;
                 let now = (self.data.clock)();
                 if let Err(e) = decide(&self.data, &self.request(now, now)).await {
@@ -104,7 +106,7 @@ impl AlertStream {
                 }
             }
             let check_at = self.next_check;
-            let grantee = self.grantee;
+            let checked = self.checked;
             tokio::select! {
                 got = self.rx.recv() => match got {
                     Ok(HubEvent::Alert(a)) if a.patient == self.patient && a.seq > self.last_seq => {
@@ -117,7 +119,7 @@ impl AlertStream {
                     Err(RecvError::Lagged(_)) => self.refill().await,
                     Err(RecvError::Closed) => return None,
                 },
-                () = tokio::time::sleep_until(check_at), if grantee => {}
+                () = tokio::time::sleep_until(check_at), if checked => {}
             }
         }
     }
@@ -132,7 +134,7 @@ impl AlertStream {
     }
 
     async fn alert_event(&mut self, a: Alert) -> Event {
-        if self.grantee {
+        if self.checked {
             let request = self.request(a.at, a.at);
             match decide(&self.data, &request).await {
                 Ok((_, Some((grant_id, at_ns)))) => {

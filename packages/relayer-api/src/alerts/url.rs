@@ -11,23 +11,43 @@ use reqwest::Url;
 
 pub const MAX_URL_BYTES: usize = 512;
 
-/// Whether an address is one a webhook must not reach from the relayer's network.
+/// Whether an address is one a webhook must not reach from the relayer's network. IPv6 forms
+/// that carry an IPv4 address (mapped, compatible, NAT64, 6to4) are judged by that address;
+/// Teredo and local-use NAT64 are refused outright.
 pub fn is_internal(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => internal_v4(v4),
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return internal_v4(v4);
-            }
-            let s = v6.segments();
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (s[0] & 0xfe00) == 0xfc00 // unique local
-                || (s[0] & 0xffc0) == 0xfe80 // link-local
-                || v6 == Ipv6Addr::new(0, 0, 0, 0, 0, 0, 0, 1)
-        }
+        IpAddr::V6(v6) => internal_v6(v6),
     }
+}
+
+fn internal_v6(v6: Ipv6Addr) -> bool {
+    if let Some(v4) = v6.to_ipv4_mapped() {
+        return internal_v4(v4);
+    }
+    let s = v6.segments();
+    let embedded = |hi: u16, lo: u16| {
+        let [a, b] = hi.to_be_bytes();
+        let [c, d] = lo.to_be_bytes();
+        Ipv4Addr::new(a, b, c, d)
+    };
+    if s[..6] == [0; 6] {
+        // ::, ::1 and the IPv4-compatible ::a.b.c.d
+        return v6.is_unspecified() || v6.is_loopback() || internal_v4(embedded(s[6], s[7]));
+    }
+    if s[0] == 0x64 && s[1] == 0xff9b {
+        // NAT64: the well-known prefix carries an IPv4 address; local-use 64:ff9b:1::/48 is private
+        return s[2..6] != [0; 4] || internal_v4(embedded(s[6], s[7]));
+    }
+    if s[0] == 0x2002 {
+        // 6to4
+        return internal_v4(embedded(s[1], s[2]));
+    }
+    v6.is_multicast()
+        || (s[0] == 0x2001 && s[1] == 0) // Teredo
+        || (s[0] & 0xfe00) == 0xfc00 // unique local
+        || (s[0] & 0xffc0) == 0xfe80 // link-local
+        || (s[0] & 0xffc0) == 0xfec0 // site-local
 }
 
 fn internal_v4(v4: Ipv4Addr) -> bool {
@@ -38,9 +58,12 @@ fn internal_v4(v4: Ipv4Addr) -> bool {
         || v4.is_unspecified()
         || v4.is_broadcast()
         || v4.is_multicast()
+        || v4.is_documentation()
         || o[0] == 0
+        || o[0] >= 240 // reserved
         || (o[0] == 100 && (o[1] & 0xc0) == 64) // carrier-grade NAT
         || (o[0] == 198 && (o[1] & 0xfe) == 18) // benchmarking
+        || (o[0] == 192 && o[1] == 0 && o[2] == 0) // IETF protocol assignments
 }
 
 /// The URL if alerts may be delivered to it, or why not (a sentence).
@@ -59,6 +82,7 @@ pub fn check(url: &str, allow_internal: bool) -> Result<Url, String> {
         .host_str()
         .ok_or("A webhook URL names a host.")?
         .trim_matches(|c| c == '[' || c == ']')
+        .trim_end_matches('.')
         .to_ascii_lowercase();
     if allow_internal {
         return Ok(parsed);
@@ -121,6 +145,18 @@ mod tests {
             "http://0.0.0.0/",
             "http://100.64.0.1/",
             "http://metadata.google.internal/",
+            "http://127.1/",
+            "http://0x7f.1/",
+            "http://2130706433/",
+            "http://[::127.0.0.1]/",
+            "http://[64:ff9b::a9fe:a9fe]/",
+            "http://[64:ff9b:1::1]/",
+            "http://[2002:c0a8:0101::1]/",
+            "http://[2001:0:4136:e378::1]/",
+            "http://[fec0::1]/",
+            "http://192.0.0.8/",
+            "http://240.0.0.1/",
+            "http://localhost./",
         ] {
             let why = check(bad, false).expect_err(bad);
             assert!(why.contains("internal address"), "{bad}: {why}");
@@ -132,6 +168,8 @@ mod tests {
     fn only_plain_http_urls_without_credentials() {
         check("https://hooks.example.org/diachain?x=1", false).unwrap();
         check("http://93.184.216.34/hook", false).unwrap();
+        check("http://[2606:2800:220:1:248:1893:25c8:1946]/hook", false).unwrap();
+        check("http://[64:ff9b::5db8:d822]/hook", false).unwrap();
         for (bad, why) in [
             ("ftp://example.org/", "https://"),
             ("file:///etc/passwd", "https://"),

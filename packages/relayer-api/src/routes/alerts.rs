@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use cosmwasm_std::Binary;
 use diachain_relayer_core::consent::AccessRequest;
-use diachain_relayer_core::store::WebhookRecord;
+use diachain_relayer_core::store::{WebhookLimits, WebhookRecord};
 use diachain_relayer_types::alerts::{
     AlertKind, AlertSettings, AlertSettingsView, AlertsQuery, AlertsResponse, NewWebhook,
     NewWebhookSecret, StreamQuery, WebhookInfo,
@@ -37,6 +37,8 @@ use crate::state::{AppState, DataApi};
 /// Most live webhooks one caller may have for a patient, and a patient in all.
 pub const MAX_WEBHOOKS_PER_CALLER: usize = 5;
 pub const MAX_WEBHOOKS_PER_PATIENT: usize = 20;
+/// Most webhooks kept for a patient, revoked ones included.
+pub const MAX_WEBHOOK_RECORDS_PER_PATIENT: usize = 100;
 /// Most alerts one `GET …/alerts` answers.
 pub const MAX_ALERTS_PER_PAGE: usize = 500;
 
@@ -178,6 +180,19 @@ pub(super) async fn stream(
             })?
             .0;
         let grantee = reader(&data, &signed).await?;
+        // A key about itself costs nothing to make: a stream of one's own alerts needs readings
+        // of one's own here, so that fresh keys cannot take the relayer's stream slots.
+        if signed.caller == signed.patient {
+            let store = data.data.clone();
+            let p = signed.patient.clone();
+            let held = blocking(move || store.patient_batches(&p, 0, u64::MAX, 1)).await?;
+            if held.is_empty() {
+                return Err(ApiError::new(
+                    ErrorCode::NoPatientData,
+                    "This relayer holds no readings of yours yet: there is nothing to alert about.",
+                ));
+            }
+        }
         let slot = StreamSlots::take(&alerts, &signed.caller).ok_or_else(|| {
             ApiError::new(
                 ErrorCode::TooManyStreams,
@@ -199,16 +214,18 @@ pub(super) async fn stream(
         // Subscribed before the replay is read, so nothing raised in between is missed (the
         // stream skips what it already sent by number).
         let rx = alerts.hub.subscribe();
-        let replay: VecDeque<_> = match since {
-            Some(since) => {
-                let store = alerts.store.clone();
-                let p = signed.patient.clone();
-                blocking(move || store.alerts(&p, since, REPLAY_LIMIT))
-                    .await?
-                    .into()
-            }
-            None => VecDeque::new(),
-        };
+        let store = alerts.store.clone();
+        let p = signed.patient.clone();
+        // Without `since`, the stream starts after the latest alert (a stream that falls behind
+        // then refills from there, not from the first).
+        let (replay, last_seq) = blocking(move || match since {
+            Some(since) => Ok((store.alerts(&p, since, REPLAY_LIMIT)?.into(), since)),
+            None => Ok((
+                VecDeque::new(),
+                store.latest_alerts(&p, 1)?.first().map_or(0, |a| a.seq),
+            )),
+        })
+        .await?;
         let basis = if grantee {
             "grant"
         } else {
@@ -219,15 +236,17 @@ pub(super) async fn stream(
             .json_data(json!({"patient": signed.patient, "basis": basis}))
             .ok();
         tracing::info!(patient = %signed.patient, caller = %signed.caller, basis, "alert stream opened");
+        let checked = signed.caller != signed.patient;
         Ok::<_, ApiError>(AlertStream {
             alerts,
             data,
             patient: signed.patient,
             caller: signed.caller,
-            grantee,
+            // Anyone but the patient is checked again (a grantee, a guardian who may be removed).
+            checked,
             rx,
             replay,
-            last_seq: since.unwrap_or(0),
+            last_seq,
             ready,
             next_check: tokio::time::Instant::now() + RECHECK,
             ended: false,
@@ -272,6 +291,7 @@ async fn create(app: &AppState, req: DataRequest) -> Result<NewWebhookSecret, Ap
         )
     })?;
     let checked = url::check(body.url.trim(), alerts.allow_private_webhooks)
+        .and_then(|u| url::check(u.as_str(), alerts.allow_private_webhooks))
         .map_err(|why| ApiError::new(ErrorCode::BadWebhook, why))?;
     let mut kinds = body.kinds.unwrap_or_else(|| AlertKind::ALL.to_vec());
     kinds.sort();
@@ -280,20 +300,6 @@ async fn create(app: &AppState, req: DataRequest) -> Result<NewWebhookSecret, Ap
         return Err(ApiError::new(
             ErrorCode::BadWebhook,
             "kinds is empty: name at least one kind of alert, or leave it out for all.",
-        ));
-    }
-    let store = alerts.store.clone();
-    let p = signed.patient.clone();
-    let hooks = blocking(move || store.webhooks_of(&p)).await?;
-    let live: Vec<&WebhookRecord> = hooks.iter().filter(|h| h.revoked_at.is_none()).collect();
-    let mine = live.iter().filter(|h| h.owner == signed.caller).count();
-    if mine >= MAX_WEBHOOKS_PER_CALLER || live.len() >= MAX_WEBHOOKS_PER_PATIENT {
-        return Err(ApiError::new(
-            ErrorCode::TooManyWebhooks,
-            format!(
-                "A caller may have {MAX_WEBHOOKS_PER_CALLER} live webhooks for a patient, and a \
-                 patient {MAX_WEBHOOKS_PER_PATIENT} in all; revoke one first."
-            ),
         ));
     }
     let secret = random_hex(32)?;
@@ -309,10 +315,26 @@ async fn create(app: &AppState, req: DataRequest) -> Result<NewWebhookSecret, Ap
         delivered: 0,
         failed: 0,
         last_outcome: None,
+        failures_in_a_row: 0,
     };
     let store = alerts.store.clone();
     let kept = record.clone();
-    blocking(move || store.put_webhook(&kept)).await?;
+    let limits = WebhookLimits {
+        live_per_owner: MAX_WEBHOOKS_PER_CALLER,
+        live_per_patient: MAX_WEBHOOKS_PER_PATIENT,
+        kept_per_patient: MAX_WEBHOOK_RECORDS_PER_PATIENT,
+    };
+    // Counted and kept in one transaction: parallel requests cannot pass the limits.
+    if !blocking(move || store.add_webhook(&kept, limits)).await? {
+        return Err(ApiError::new(
+            ErrorCode::TooManyWebhooks,
+            format!(
+                "A caller may have {MAX_WEBHOOKS_PER_CALLER} live webhooks for a patient, a \
+                 patient {MAX_WEBHOOKS_PER_PATIENT} in all, and {MAX_WEBHOOK_RECORDS_PER_PATIENT} \
+                 kept, revoked ones included; revoke one first."
+            ),
+        ));
+    }
     tracing::info!(patient = %record.patient, owner = %record.owner, id = %record.id, "webhook registered");
     Ok(NewWebhookSecret {
         webhook: record.info(),

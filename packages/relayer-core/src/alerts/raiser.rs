@@ -127,9 +127,19 @@ impl Raiser {
         let mut latest = Latest::new();
         let mut alerts = Vec::new();
         for b in &recent {
-            let points = points_of(&self.store.readings(b)?);
+            // A batch that cannot be read (its patient erased it since) is skipped, not the rest.
+            let points = match self.store.readings(b) {
+                Ok(r) => points_of(&r),
+                Err(e) => {
+                    skipped(b, &e);
+                    continue;
+                }
+            };
             if b.header.last_time >= fresh_after {
-                alerts.extend(self.evaluate(b, &points, &mut latest)?);
+                match self.evaluate(b, &points, &mut latest) {
+                    Ok(a) => alerts.extend(a),
+                    Err(e) => skipped(b, &e),
+                }
             } else {
                 self.saw(&b.patient, &points);
             }
@@ -149,7 +159,14 @@ impl Raiser {
         let mut latest = Latest::new();
         let mut alerts = Vec::new();
         for b in batches {
-            let readings = self.store.readings(b)?;
+            // One batch that cannot be read (erased since it was fed in) does not hold up the rest.
+            let readings = match self.store.readings(b) {
+                Ok(r) => r,
+                Err(e) => {
+                    skipped(b, &e);
+                    continue;
+                }
+            };
             self.hub.publish(HubEvent::Reading(ReadingEvent {
                 patient: b.patient.clone(),
                 device_id: b.header.device_id.clone(),
@@ -157,7 +174,10 @@ impl Raiser {
                 last_time: b.header.last_time,
                 count: u32::try_from(readings.len()).unwrap_or(u32::MAX),
             }));
-            alerts.extend(self.evaluate(b, &points_of(&readings), &mut latest)?);
+            match self.evaluate(b, &points_of(&readings), &mut latest) {
+                Ok(a) => alerts.extend(a),
+                Err(e) => skipped(b, &e),
+            }
         }
         self.keep(alerts)
     }
@@ -301,7 +321,13 @@ impl Raiser {
         };
         let mut raised = Vec::new();
         for (patient, last) in watched {
-            let s = self.store.alert_settings(&patient)?.unwrap_or_default();
+            let s = match self.store.alert_settings(&patient) {
+                Ok(s) => s.unwrap_or_default(),
+                Err(e) => {
+                    tracing::error!(error = %e, patient, "alerts: settings unreadable; silence not checked");
+                    continue;
+                }
+            };
             if !evaluate::silent(&s, last, now) {
                 continue;
             }
@@ -319,7 +345,15 @@ impl Raiser {
                 received_at_ms: at_ms,
                 raised_at_ms: at_ms,
             };
-            raised.extend(self.keep(vec![alert])?);
+            match self.keep(vec![alert]) {
+                Ok(kept) => raised.extend(kept),
+                Err(e) => {
+                    tracing::error!(error = %e, patient, "alerts: no_data not kept");
+                    continue;
+                }
+            }
+            // Marked even when nothing was kept (a patient who erased their data): not tried
+            // again until a new reading.
             if let Ok(mut map) = self.last_glucose.lock() {
                 if let Some(e) = map.get_mut(&patient) {
                     if e.0 == last {
@@ -329,6 +363,13 @@ impl Raiser {
             }
         }
         Ok(raised)
+    }
+}
+
+fn skipped(b: &StoredBatch, e: &StoreError) {
+    match e {
+        StoreError::Erased(_) => {}
+        e => tracing::error!(error = %e, batch = b.id, "alerts: batch not evaluated"),
     }
 }
 

@@ -96,9 +96,41 @@ impl Fixture {
                 delivered: 0,
                 failed: 0,
                 last_outcome: None,
+                failures_in_a_row: 0,
             })
             .unwrap();
     }
+}
+
+fn erase(store: &RedbStore, patient: &str, at: u64) {
+    let hash = Binary::new(vec![7; 32]);
+    let record = ErasureRecord {
+        patient: patient.into(),
+        requested_by: patient.into(),
+        request: "r".into(),
+        public_key: "AA==".into(),
+        signature: "AA==".into(),
+        request_hash: hash.clone(),
+        requested_at: at,
+        erased_at: at,
+        batches: 0,
+        readings: 0,
+        outbox_id: 0,
+    };
+    let msg = OutboxMsg::Erasure {
+        patient: patient.into(),
+        request_hash: hash,
+        requested_at: at,
+    };
+    store.erase_patient(record, msg).unwrap();
+}
+
+fn no_snooze(f: &Fixture) {
+    let s = AlertSettings {
+        snooze_minutes: 0,
+        ..AlertSettings::default()
+    };
+    f.store.put_alert_settings(PATIENT, &s).unwrap();
 }
 
 fn kinds(alerts: &[Alert]) -> Vec<AlertKind> {
@@ -243,6 +275,7 @@ fn deliveries_settle_and_an_erasure_takes_the_alerts() {
     let retry = Settle::Retry {
         due_ms: d.due_ms + 2_000,
         why: "HTTP 500".into(),
+        recorded: false,
     };
     f.store.settle_delivery(&d, &retry).unwrap();
     let d2 = f.store.due_deliveries(u64::MAX, 10).unwrap().remove(0);
@@ -257,30 +290,99 @@ fn deliveries_settle_and_an_erasure_takes_the_alerts() {
     assert!(f.store.due_deliveries(u64::MAX, 10).unwrap().is_empty());
     assert_eq!(f.store.next_delivery_due().unwrap(), None);
 
-    let hash = Binary::new(vec![7; 32]);
-    let record = ErasureRecord {
-        patient: PATIENT.into(),
-        requested_by: PATIENT.into(),
-        request: "r".into(),
-        public_key: "AA==".into(),
-        signature: "AA==".into(),
-        request_hash: hash.clone(),
-        requested_at: now,
-        erased_at: now,
-        batches: 0,
-        readings: 0,
-        outbox_id: 0,
+    // A low owed to the webhook, then the erasure: the alerts and what was owed go, and an alert
+    // raised from the erased readings afterwards (a raiser that read them just before) is not kept.
+    no_snooze(&f);
+    f.feed(3, now - 60, &[120, 40]);
+    assert_eq!(f.store.due_deliveries(u64::MAX, 10).unwrap().len(), 1);
+    let late = f.store.alerts(PATIENT, 0, 10).unwrap().pop().unwrap();
+    erase(&f.store, PATIENT, now);
+    assert!(f.store.due_deliveries(u64::MAX, 10).unwrap().is_empty());
+    let again = Alert {
+        id: alert_id(PATIENT, AlertKind::Low, now - 1),
+        at: now - 1,
+        ..late
     };
-    let msg = OutboxMsg::Erasure {
-        patient: PATIENT.into(),
-        request_hash: hash,
-        requested_at: now,
-    };
-    f.store.erase_patient(record, msg).unwrap();
+    assert!(f.store.raise_alerts(vec![again], 0).unwrap().is_empty());
+
     assert!(f.store.alerts(PATIENT, 0, 10).unwrap().is_empty());
     assert!(f
         .store
         .last_alert(PATIENT, AlertKind::UrgentLow)
         .unwrap()
         .is_none());
+}
+
+#[test]
+fn an_erased_batch_holds_up_neither_the_others_nor_recovery() {
+    let f = fixture();
+    let now = f.now.load(Ordering::SeqCst);
+    let key = TestKey::new(KeyAlgorithm::Ed25519, 0x22);
+    let store_one = |patient: &str, device: &str, v: u16| {
+        let b = fixtures::batch(&key, device, 1, 1, now - 60);
+        let mut readings = b.readings;
+        readings[0].value = i64::from(v) * 1000;
+        let nb = NewBatch {
+            header: b.header,
+            signature: b.signature.as_slice().try_into().unwrap(),
+            patient: patient.to_string(),
+            readings,
+            received_at: now,
+            received_at_ms: now * 1000,
+            min_interval_seconds: 0,
+            backfill: false,
+            millis: Vec::new(),
+        };
+        match f.store.ingest(&[nb]).unwrap().remove(0) {
+            IngestOutcome::Stored(b) => b,
+            other => panic!("not stored: {other:?}"),
+        }
+    };
+    let other = "wasm1other";
+    let erased = store_one(PATIENT, "cgm-erased", 50);
+    let kept = store_one(other, "cgm-other", 50);
+    erase(&f.store, PATIENT, now);
+    let raised = f.raiser.batches(&[erased, kept]).unwrap();
+    assert_eq!(raised.len(), 1);
+    assert_eq!(raised[0].patient, other);
+    f.raiser.recover().unwrap();
+}
+
+#[test]
+fn a_webhook_failing_fifty_times_in_a_row_is_revoked_and_a_delivery_resets_the_count() {
+    let f = fixture();
+    no_snooze(&f);
+    f.webhook("wh-bad", AlertKind::ALL.to_vec());
+    let now = f.now.load(Ordering::SeqCst);
+    f.feed(1, now - 300, &[100, 50]);
+    let retry = |d: &crate::store::Delivery| Settle::Retry {
+        due_ms: d.due_ms + 1,
+        why: "HTTP 500".into(),
+        recorded: false,
+    };
+    let d = f.store.due_deliveries(u64::MAX, 1).unwrap().remove(0);
+    f.store.settle_delivery(&d, &retry(&d)).unwrap();
+    let d = f.store.due_deliveries(u64::MAX, 1).unwrap().remove(0);
+    f.store.settle_delivery(&d, &Settle::Delivered).unwrap();
+    assert_eq!(
+        f.store
+            .webhook("wh-bad")
+            .unwrap()
+            .unwrap()
+            .failures_in_a_row,
+        0
+    );
+    f.feed(3, now - 60, &[120, 45]);
+    for _ in 0..crate::store::SUSPEND_AFTER {
+        let d = f.store.due_deliveries(u64::MAX, 1).unwrap().remove(0);
+        f.store.settle_delivery(&d, &retry(&d)).unwrap();
+    }
+    let w = f.store.webhook("wh-bad").unwrap().unwrap();
+    assert!(w.revoked_at.is_some(), "{w:?}");
+    assert!(w.last_outcome.unwrap().contains("in a row"));
+    // A revoked webhook is owed nothing new.
+    let before = f.store.due_deliveries(u64::MAX, 100).unwrap().len();
+    f.now.store(now + 3600, Ordering::SeqCst);
+    f.feed(5, now + 3000, &[120, 44]);
+    assert_eq!(f.store.due_deliveries(u64::MAX, 100).unwrap().len(), before);
 }

@@ -27,7 +27,22 @@ pub struct WebhookRecord {
     pub failed: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_outcome: Option<String>,
+    /// Failed attempts since the last delivery; at [`SUSPEND_AFTER`] the webhook is revoked.
+    #[serde(default)]
+    pub failures_in_a_row: u32,
 }
+
+/// How many webhooks a patient may have: live per owner, live in all, and kept in all (revoked
+/// ones too, so that creating and revoking cannot grow the store without end).
+#[derive(Clone, Copy, Debug)]
+pub struct WebhookLimits {
+    pub live_per_owner: usize,
+    pub live_per_patient: usize,
+    pub kept_per_patient: usize,
+}
+
+/// Failed attempts in a row after which a webhook is revoked (it no longer queues deliveries).
+pub const SUSPEND_AFTER: u32 = 50;
 
 impl WebhookRecord {
     pub fn info(&self) -> WebhookInfo {
@@ -62,6 +77,9 @@ pub struct Delivery {
     pub alert_seq: u64,
     /// Attempts made so far.
     pub attempts: u32,
+    /// The access it serves (to a grantee) is queued for the chain already.
+    #[serde(default)]
+    pub recorded: bool,
 }
 
 /// How a delivery attempt ended.
@@ -69,8 +87,15 @@ pub struct Delivery {
 pub enum Settle {
     /// The webhook answered 2xx: done.
     Delivered,
-    /// Try again at `due_ms`; `why` is what went wrong.
-    Retry { due_ms: u64, why: String },
-    /// Given up (too many attempts, the webhook revoked, the grant gone): `why`.
+    /// Try again at `due_ms`; `why` is what went wrong; `recorded`: its access is queued.
+    Retry {
+        due_ms: u64,
+        why: String,
+        recorded: bool,
+    },
+    /// Given up (too many attempts, the webhook revoked, the alert erased): `why`.
     Dropped { why: String },
+    /// The webhook's owner may no longer receive the patient's alerts (the consent refusal in
+    /// `why`): given up, and the webhook revoked at `at` (Unix seconds).
+    Refused { why: String, at: u64 },
 }

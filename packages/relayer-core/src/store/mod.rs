@@ -38,7 +38,7 @@ mod redb_store;
 mod types;
 mod uploader;
 
-pub use alerts::{Delivery, Settle, WebhookRecord};
+pub use alerts::{Delivery, Settle, WebhookLimits, WebhookRecord, SUSPEND_AFTER};
 pub use diachain_relayer_types::data::ErasureRecord;
 pub use diachain_relayer_types::nightscout::{SkipLog, SkippedItem};
 pub use diachain_relayer_types::state::{
@@ -257,6 +257,9 @@ pub trait AlertStore: DataStore {
     fn last_alert(&self, patient: &str, kind: AlertKind) -> Result<Option<Alert>, StoreError>;
     /// Keeps a webhook (sealed under the master key), replacing one with its id.
     fn put_webhook(&self, w: &WebhookRecord) -> Result<(), StoreError>;
+    /// Keeps a new webhook unless it would pass `limits` (counted in the same transaction);
+    /// whether it was kept.
+    fn add_webhook(&self, w: &WebhookRecord, limits: WebhookLimits) -> Result<bool, StoreError>;
     fn webhook(&self, id: &str) -> Result<Option<WebhookRecord>, StoreError>;
     /// The patient's webhooks, revoked ones too.
     fn webhooks_of(&self, patient: &str) -> Result<Vec<WebhookRecord>, StoreError>;

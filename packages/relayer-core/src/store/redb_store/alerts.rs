@@ -10,7 +10,9 @@ use super::tables;
 use super::RedbStore;
 use crate::store::crypto::{open, seal};
 use crate::store::keys::Staged;
-use crate::store::{Delivery, Settle, StoreError, StoredBatch, WebhookRecord};
+use crate::store::{
+    Delivery, Settle, StoreError, StoredBatch, WebhookLimits, WebhookRecord, SUSPEND_AFTER,
+};
 
 const ALERT_COUNTER: &str = "count/alerts";
 const DELIVERY_COUNTER: &str = "count/deliveries";
@@ -74,10 +76,16 @@ pub(super) fn raise(
         let mut meta = txn.open_table(tables::META)?;
         let mut deliveries = txn.open_table(tables::DELIVERIES)?;
         let mut hooks: HashMap<String, Vec<WebhookRecord>> = HashMap::new();
+        let erasures = txn.open_table(tables::ERASURES)?;
         for mut alert in alerts {
             let patient = alert.patient.clone();
             let patient = patient.as_str();
             if ids.get((patient, alert.id.as_str()))?.is_some() {
+                continue;
+            }
+            // Raised from readings the patient has erased since (in between, or a silence
+            // counted from an erased reading): nothing of it is kept.
+            if last_erasure(&erasures, patient)?.is_some_and(|at| alert.at <= at) {
                 continue;
             }
             if !hooks.contains_key(patient) {
@@ -106,6 +114,7 @@ pub(super) fn raise(
                     patient: patient.to_string(),
                     alert_seq: seq,
                     attempts: 0,
+                    recorded: false,
                 };
                 let bytes = serde_json::to_vec(&d).map_err(|e| corrupt("delivery", e))?;
                 deliveries.insert((due_ms, no), bytes.as_slice())?;
@@ -116,6 +125,23 @@ pub(super) fn raise(
     txn.commit()?;
     store.keys.promote(staged);
     Ok(kept)
+}
+
+/// When the patient last erased their data (Unix seconds).
+fn last_erasure(
+    erasures: &impl ReadableTable<(&'static str, u64), &'static [u8]>,
+    patient: &str,
+) -> Result<Option<u64>, StoreError> {
+    erasures
+        .range((patient, 0u64)..=(patient, u64::MAX))?
+        .next_back()
+        .transpose()?
+        .map(|(_, v)| {
+            serde_json::from_slice::<crate::store::ErasureRecord>(v.value())
+                .map(|r| r.erased_at)
+                .map_err(|e| corrupt("erasure record", e))
+        })
+        .transpose()
 }
 
 fn webhooks_in(
@@ -255,6 +281,42 @@ pub(super) fn put_webhook(store: &RedbStore, w: &WebhookRecord) -> Result<(), St
     Ok(())
 }
 
+pub(super) fn add_webhook(
+    store: &RedbStore,
+    w: &WebhookRecord,
+    limits: WebhookLimits,
+) -> Result<bool, StoreError> {
+    let sealed = seal_webhook(store, w)?;
+    let txn = store.begin_write()?;
+    {
+        let mut index = txn.open_table(tables::PATIENT_WEBHOOKS)?;
+        let mut hooks = txn.open_table(tables::WEBHOOKS)?;
+        let ids = patient_webhook_ids(&index, &w.patient)?;
+        let (mut live, mut mine) = (0usize, 0usize);
+        for id in &ids {
+            if let Some(v) = hooks.get(id.as_str())? {
+                let h = open_webhook(store, id, v.value())?;
+                if h.revoked_at.is_none() {
+                    live += 1;
+                    if h.owner == w.owner {
+                        mine += 1;
+                    }
+                }
+            }
+        }
+        if ids.len() >= limits.kept_per_patient
+            || live >= limits.live_per_patient
+            || mine >= limits.live_per_owner
+        {
+            return Ok(false);
+        }
+        hooks.insert(w.id.as_str(), sealed.as_slice())?;
+        index.insert((w.patient.as_str(), w.id.as_str()), ())?;
+    }
+    txn.commit()?;
+    Ok(true)
+}
+
 pub(super) fn webhook(store: &RedbStore, id: &str) -> Result<Option<WebhookRecord>, StoreError> {
     let txn = store.begin_read()?;
     let t = txn.open_table(tables::WEBHOOKS)?;
@@ -317,10 +379,14 @@ pub(super) fn settle(store: &RedbStore, settled: &[(Delivery, Settle)]) -> Resul
             if t.remove((d.due_ms, d.no))?.is_none() {
                 continue;
             }
-            if let Settle::Retry { due_ms, .. } = outcome {
+            if let Settle::Retry {
+                due_ms, recorded, ..
+            } = outcome
+            {
                 let next = Delivery {
                     due_ms: *due_ms,
                     attempts: d.attempts.saturating_add(1),
+                    recorded: *recorded,
                     ..d.clone()
                 };
                 let bytes = serde_json::to_vec(&next).map_err(|e| corrupt("delivery", e))?;
@@ -339,14 +405,17 @@ pub(super) fn settle(store: &RedbStore, settled: &[(Delivery, Settle)]) -> Resul
     Ok(())
 }
 
-/// A delivery's outcome on its webhook's counts.
+/// A delivery's outcome on its webhook's counts; a webhook failing [`SUSPEND_AFTER`] attempts
+/// in a row, or whose owner consent refuses, is revoked.
 fn count(w: &mut WebhookRecord, d: &Delivery, outcome: &Settle) {
     match outcome {
         Settle::Delivered => {
             w.delivered = w.delivered.saturating_add(1);
+            w.failures_in_a_row = 0;
             w.last_outcome = Some(format!("alert {} delivered", d.alert_seq));
         }
         Settle::Retry { why, .. } => {
+            w.failures_in_a_row = w.failures_in_a_row.saturating_add(1);
             w.last_outcome = Some(format!(
                 "alert {}: attempt {} failed ({why}); retrying",
                 d.alert_seq,
@@ -355,8 +424,23 @@ fn count(w: &mut WebhookRecord, d: &Delivery, outcome: &Settle) {
         }
         Settle::Dropped { why } => {
             w.failed = w.failed.saturating_add(1);
+            w.failures_in_a_row = w.failures_in_a_row.saturating_add(1);
             w.last_outcome = Some(format!("alert {} not delivered: {why}", d.alert_seq));
         }
+        Settle::Refused { why, at } => {
+            w.failed = w.failed.saturating_add(1);
+            w.revoked_at.get_or_insert(*at);
+            w.last_outcome = Some(format!(
+                "revoked: the owner may no longer receive these alerts ({why})"
+            ));
+        }
+    }
+    if w.failures_in_a_row >= SUSPEND_AFTER && w.revoked_at.is_none() {
+        w.revoked_at = Some(d.due_ms / 1000);
+        w.last_outcome = Some(format!(
+            "revoked after {SUSPEND_AFTER} failed attempts in a row (the last: {})",
+            w.last_outcome.take().unwrap_or_default()
+        ));
     }
 }
 
@@ -405,6 +489,19 @@ pub(super) fn forget(txn: &redb::WriteTransaction, patient: &str) -> Result<(), 
     let mut last = txn.open_table(tables::ALERT_LAST)?;
     for kind in AlertKind::ALL {
         last.remove((patient, kind.code()))?;
+    }
+    // What was owed to the patient's webhooks goes too.
+    let mut deliveries = txn.open_table(tables::DELIVERIES)?;
+    let mut owed = Vec::new();
+    for e in deliveries.iter()? {
+        let (k, v) = e?;
+        let d: Delivery = serde_json::from_slice(v.value()).map_err(|e| corrupt("delivery", e))?;
+        if d.patient == patient {
+            owed.push(k.value());
+        }
+    }
+    for k in owed {
+        deliveries.remove(k)?;
     }
     Ok(())
 }

@@ -272,6 +272,13 @@ impl AlertStore for RedbStore {
     fn put_webhook(&self, w: &WebhookRecord) -> Result<(), StoreError> {
         alerts::put_webhook(self, w)
     }
+    fn add_webhook(
+        &self,
+        w: &WebhookRecord,
+        limits: crate::store::WebhookLimits,
+    ) -> Result<bool, StoreError> {
+        alerts::add_webhook(self, w, limits)
+    }
     fn webhook(&self, id: &str) -> Result<Option<WebhookRecord>, StoreError> {
         alerts::webhook(self, id)
     }
