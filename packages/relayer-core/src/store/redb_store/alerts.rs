@@ -85,7 +85,7 @@ pub(super) fn raise(
             }
             // Raised from readings the patient has erased since (in between, or a silence
             // counted from an erased reading): nothing of it is kept.
-            if last_erasure(&erasures, patient)?.is_some_and(|at| alert.at <= at) {
+            if super::erasure::last_erasure(&erasures, patient)?.is_some_and(|at| alert.at <= at) {
                 continue;
             }
             if !hooks.contains_key(patient) {
@@ -127,23 +127,6 @@ pub(super) fn raise(
     Ok(kept)
 }
 
-/// When the patient last erased their data (Unix seconds).
-fn last_erasure(
-    erasures: &impl ReadableTable<(&'static str, u64), &'static [u8]>,
-    patient: &str,
-) -> Result<Option<u64>, StoreError> {
-    erasures
-        .range((patient, 0u64)..=(patient, u64::MAX))?
-        .next_back()
-        .transpose()?
-        .map(|(_, v)| {
-            serde_json::from_slice::<crate::store::ErasureRecord>(v.value())
-                .map(|r| r.erased_at)
-                .map_err(|e| corrupt("erasure record", e))
-        })
-        .transpose()
-}
-
 fn webhooks_in(
     store: &RedbStore,
     txn: &redb::WriteTransaction,
@@ -151,8 +134,18 @@ fn webhooks_in(
 ) -> Result<Vec<WebhookRecord>, StoreError> {
     let index = txn.open_table(tables::PATIENT_WEBHOOKS)?;
     let hooks = txn.open_table(tables::WEBHOOKS)?;
+    patient_webhooks(store, &index, &hooks, patient)
+}
+
+/// The patient's webhooks, revoked ones too.
+fn patient_webhooks(
+    store: &RedbStore,
+    index: &impl ReadableTable<(&'static str, &'static str), ()>,
+    hooks: &impl ReadableTable<&'static str, &'static [u8]>,
+    patient: &str,
+) -> Result<Vec<WebhookRecord>, StoreError> {
     let mut out = Vec::new();
-    for id in patient_webhook_ids(&index, patient)? {
+    for id in patient_webhook_ids(index, patient)? {
         if let Some(v) = hooks.get(id.as_str())? {
             out.push(open_webhook(store, &id, v.value())?);
         }
@@ -291,20 +284,13 @@ pub(super) fn add_webhook(
     {
         let mut index = txn.open_table(tables::PATIENT_WEBHOOKS)?;
         let mut hooks = txn.open_table(tables::WEBHOOKS)?;
-        let ids = patient_webhook_ids(&index, &w.patient)?;
-        let (mut live, mut mine) = (0usize, 0usize);
-        for id in &ids {
-            if let Some(v) = hooks.get(id.as_str())? {
-                let h = open_webhook(store, id, v.value())?;
-                if h.revoked_at.is_none() {
-                    live += 1;
-                    if h.owner == w.owner {
-                        mine += 1;
-                    }
-                }
-            }
-        }
-        if ids.len() >= limits.kept_per_patient
+        let kept = patient_webhooks(store, &index, &hooks, &w.patient)?;
+        let live = kept.iter().filter(|h| h.revoked_at.is_none()).count();
+        let mine = kept
+            .iter()
+            .filter(|h| h.revoked_at.is_none() && h.owner == w.owner)
+            .count();
+        if kept.len() >= limits.kept_per_patient
             || live >= limits.live_per_patient
             || mine >= limits.live_per_owner
         {
@@ -333,13 +319,7 @@ pub(super) fn webhooks_of(
     let txn = store.db.begin_read()?;
     let index = txn.open_table(tables::PATIENT_WEBHOOKS)?;
     let hooks = txn.open_table(tables::WEBHOOKS)?;
-    let mut out = Vec::new();
-    for id in patient_webhook_ids(&index, patient)? {
-        if let Some(v) = hooks.get(id.as_str())? {
-            out.push(open_webhook(store, &id, v.value())?);
-        }
-    }
-    Ok(out)
+    patient_webhooks(store, &index, &hooks, patient)
 }
 
 pub(super) fn due(

@@ -89,3 +89,20 @@ pub(super) fn any(
         .next()
         .is_some())
 }
+
+/// When the patient last erased their data (Unix seconds).
+pub(super) fn last_erasure(
+    erasures: &impl ReadableTable<(&'static str, u64), &'static [u8]>,
+    patient: &str,
+) -> Result<Option<u64>, StoreError> {
+    erasures
+        .range((patient, 0u64)..=(patient, u64::MAX))?
+        .next_back()
+        .transpose()?
+        .map(|(_, v)| {
+            serde_json::from_slice::<ErasureRecord>(v.value())
+                .map(|r| r.erased_at)
+                .map_err(|e| StoreError::Corrupt(format!("erasure record: {e}")))
+        })
+        .transpose()
+}

@@ -32,16 +32,7 @@ pub(super) fn put(
     let txn = store.begin_write()?;
     {
         let erasures = txn.open_table(tables::ERASURES)?;
-        let last = erasures
-            .range((patient, 0u64)..=(patient, u64::MAX))?
-            .next_back()
-            .transpose()?
-            .map(|(_, v)| {
-                serde_json::from_slice::<crate::store::ErasureRecord>(v.value())
-                    .map(|r| r.erased_at)
-                    .map_err(|e| StoreError::Corrupt(format!("erasure record: {e}")))
-            })
-            .transpose()?;
+        let last = super::erasure::last_erasure(&erasures, patient)?;
         if let Some(erased_at) = last.filter(|at| doc.date_ms / 1000 <= *at) {
             return Ok(PutOutcome::Erased(erased_at));
         }
