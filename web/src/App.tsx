@@ -4,10 +4,9 @@ import { AccountPicker } from "./components/AccountPicker";
 import { NetworkStatus } from "./components/NetworkStatus";
 import { connectQueries, type Queries } from "./lib/chain";
 import { loadConfig, type AppConfig } from "./lib/config";
-import { connectSigning, type Signing } from "./lib/signing";
 import { useAsync } from "./lib/useAsync";
 import type { Wallet } from "./lib/wallet";
-import { SessionContext, type Session } from "./session";
+import { lazySigning, SessionContext, type Session } from "./session";
 import { Views } from "./views/Views";
 
 async function start(): Promise<{ cfg: AppConfig; queries: Queries }> {
@@ -32,7 +31,7 @@ export function App() {
 }
 
 function Connected({ cfg, queries }: { cfg: AppConfig; queries: Queries }) {
-  const [account, setAccount] = useState<{ wallet: Wallet; signing: Signing } | null>(null);
+  const [account, setAccount] = useState<{ wallet: Wallet; sign: Session["sign"] } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [version, setVersion] = useState(0);
   const changed = useCallback(() => setVersion((v) => v + 1), []);
@@ -40,7 +39,7 @@ function Connected({ cfg, queries }: { cfg: AppConfig; queries: Queries }) {
     async (wallet: Wallet) => {
       setError(null);
       try {
-        setAccount({ wallet, signing: await connectSigning(cfg, wallet) });
+        setAccount({ wallet, sign: lazySigning(cfg, wallet) });
       } catch (e) {
         setError(e);
       }
@@ -48,7 +47,7 @@ function Connected({ cfg, queries }: { cfg: AppConfig; queries: Queries }) {
     [cfg],
   );
   const session: Session | null = useMemo(
-    () => (account ? { cfg, queries, wallet: account.wallet, signing: account.signing, version, changed } : null),
+    () => (account ? { cfg, queries, wallet: account.wallet, sign: account.sign, version, changed } : null),
     [account, cfg, queries, version, changed],
   );
   return (

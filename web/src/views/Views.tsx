@@ -1,13 +1,26 @@
-import { useEffect, useState } from "react";
-import { useSession } from "../session";
-import { ClinicianView } from "./clinician/ClinicianView";
-import { PatientView } from "./patient/PatientView";
-import { SponsorView } from "./sponsor/SponsorView";
+import { lazy, Suspense, useEffect, useRef, useState, type KeyboardEvent } from "react";
+import { Loading } from "../components/Async";
+import { Mark } from "../components/Mark";
+import { prefetchSigning, useSession } from "../session";
+
+/** A form field or a transaction's button about to be used: time to fetch the signing code. */
+function aboutToSign(e: { target: EventTarget }): void {
+  const el = e.target instanceof Element ? e.target : null;
+  if (el?.closest("form, .tx")) prefetchSigning();
+}
+
+// Each view is a chunk of its own, loaded when its tab is first shown; the URL's tab is fetched
+// as the page starts (prefetchView), alongside /config.json and the node's status.
+const LOAD = {
+  patient: () => import("./patient/PatientView").then((m) => ({ default: m.PatientView })),
+  clinician: () => import("./clinician/ClinicianView").then((m) => ({ default: m.ClinicianView })),
+  sponsor: () => import("./sponsor/SponsorView").then((m) => ({ default: m.SponsorView })),
+};
 
 const TABS = [
-  { id: "patient", label: "Patient", View: PatientView },
-  { id: "clinician", label: "Clinician", View: ClinicianView },
-  { id: "sponsor", label: "Sponsor", View: SponsorView },
+  { id: "patient", label: "Patient", View: lazy(LOAD.patient) },
+  { id: "clinician", label: "Clinician", View: lazy(LOAD.clinician) },
+  { id: "sponsor", label: "Sponsor", View: lazy(LOAD.sponsor) },
 ] as const;
 type TabId = (typeof TABS)[number]["id"];
 
@@ -16,27 +29,67 @@ function fromHash(): TabId {
   return TABS.find((t) => t.id === h)?.id ?? "patient";
 }
 
-/** The three roles, one tab each; the tab is in the URL's hash (#patient, #clinician, #sponsor).
- * Another account gets the view afresh: no form, confirmation or open patient of the last one. */
+/** Starts fetching the view of the URL's tab (the first one shown) before it is needed. */
+export function prefetchView(): void {
+  void LOAD[fromHash()]().catch(() => undefined);
+}
+
+/** The roles, one tab each, as the WAI-ARIA tabs pattern: the arrow keys,
+ * Home and End move between the tabs (and show them), only the selected tab is in the Tab order.
+ * The tab is in the URL's hash (#patient, #clinician, #sponsor). Another account gets
+ * the view afresh: no form, confirmation or open patient of the last one. */
 export function Views() {
   const { wallet } = useSession();
   const [tab, setTab] = useState<TabId>(fromHash);
+  const buttons = useRef<Partial<Record<TabId, HTMLButtonElement | null>>>({});
   useEffect(() => {
     const on = () => setTab(fromHash());
     window.addEventListener("hashchange", on);
-    return () => window.removeEventListener("hashchange", on);
+    window.addEventListener("popstate", on);
+    return () => {
+      window.removeEventListener("hashchange", on);
+      window.removeEventListener("popstate", on);
+    };
   }, []);
+  const select = (id: TabId, focus = false) => {
+    setTab(id);
+    if (window.location.hash !== `#${id}`) window.history.pushState(null, "", `#${id}`);
+    if (focus) buttons.current[id]?.focus();
+  };
+  const onKeyDown = (e: KeyboardEvent<HTMLButtonElement>) => {
+    const i = TABS.findIndex((t) => t.id === tab);
+    const to = e.key === "ArrowRight" ? (i + 1) % TABS.length
+      : e.key === "ArrowLeft" ? (i - 1 + TABS.length) % TABS.length
+        : e.key === "Home" ? 0
+          : e.key === "End" ? TABS.length - 1
+            : null;
+    if (to === null) return;
+    e.preventDefault();
+    select(TABS[to]!.id, true);
+  };
   const current = TABS.find((t) => t.id === tab) ?? TABS[0];
   return (
     <main>
-      <nav className="tabs" role="tablist">
-        {TABS.map((t) => (
-          <a key={t.id} href={`#${t.id}`} role="tab" aria-selected={t.id === tab} className={t.id === tab ? "active" : undefined}>
-            {t.label}
-          </a>
-        ))}
-      </nav>
-      <current.View key={`${wallet.kind}:${wallet.address}`} />
+      <div className="tabs" role="tablist" aria-label="Views">
+        {TABS.map((t) => {
+          const selected = t.id === tab;
+          return (
+            <button key={t.id} type="button" role="tab" id={`tab-${t.id}`} aria-selected={selected}
+              aria-controls={selected ? `panel-${t.id}` : undefined} tabIndex={selected ? 0 : -1}
+              className={selected ? "active" : undefined} data-testid={`tab-${t.id}`}
+              ref={(el) => { buttons.current[t.id] = el; }} onClick={() => select(t.id)} onKeyDown={onKeyDown}>
+              {t.label}
+            </button>
+          );
+        })}
+      </div>
+      <div role="tabpanel" id={`panel-${current.id}`} aria-labelledby={`tab-${current.id}`} className="tabpanel"
+        onFocusCapture={aboutToSign} onPointerOverCapture={aboutToSign}>
+        <Suspense fallback={<Loading what="the view" />}>
+          <current.View key={`${wallet.kind}:${wallet.address}`} />
+          <Mark name={`diachain:view:${current.id}`} />
+        </Suspense>
+      </div>
     </main>
   );
 }

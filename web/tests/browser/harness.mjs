@@ -49,8 +49,12 @@ export async function accounts() {
 /** Opens a tab of the dashboard signed in as a test-keyring account. */
 export async function signIn(page, account, tab) {
   if (!page.url().startsWith(WEB_URL)) await page.goto(`${WEB_URL}/#${tab}`);
-  await page.selectOption("[data-testid=local-account]", account.address);
-  await page.getByTestId("signed-in").filter({ hasText: account.name }).waitFor();
+  const signedIn = page.getByTestId("signed-in").filter({ hasText: `${account.name} (local test keyring)` });
+  if (!(await signedIn.isVisible())) {
+    await page.selectOption("[data-testid=local-account]", account.address);
+    await page.getByTestId("local-account-use").click();
+    await signedIn.waitFor();
+  }
   await page.getByRole("tab", { name: new RegExp(`^${tab}$`, "i") }).click();
   await page.getByTestId(`${tab}-view`).waitFor();
 }

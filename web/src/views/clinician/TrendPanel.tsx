@@ -1,15 +1,17 @@
 import type { ConsentTypes } from "@diachain/client";
-import { useState } from "react";
+import { lazy, Suspense, useState } from "react";
 import { Addr } from "../../components/Addr";
 import { ErrorBox } from "../../components/Async";
 import { localInputToSeconds, secondsToLocalInput } from "../../lib/grants";
 import { relayerFor, type ReadingsResponse } from "../../lib/relayer";
 import { verifyAnswer, type CheckedReading } from "../../lib/verify";
 import { useSession } from "../../session";
-import { CgmReport } from "./CgmReport";
-import { GlucoseChart } from "./GlucoseChart";
 import { ReadingsTable } from "./ReadingsTable";
 import { VerificationSummary } from "./VerificationSummary";
+
+// The chart and the report draw with recharts (a chunk of its own), loaded with the first readings.
+const GlucoseChart = lazy(() => import("./GlucoseChart").then((m) => ({ default: m.GlucoseChart })));
+const CgmReport = lazy(() => import("./CgmReport").then((m) => ({ default: m.CgmReport })));
 
 const nsToSeconds = (ns: string) => Number(BigInt(ns) / 1_000_000_000n);
 
@@ -70,9 +72,13 @@ export function TrendPanel({ patient, grants }: { patient: string; grants: Conse
       {result.s === "ok" ? (
         <>
           <VerificationSummary answer={result.answer} checked={result.checked} />
-          {result.checked.length ? <GlucoseChart checked={result.checked} /> : null}
+          <Suspense fallback={<p className="loading" role="status">drawing the chart…</p>}>
+            {result.checked.length ? <GlucoseChart checked={result.checked} /> : null}
+          </Suspense>
           <ReadingsTable checked={result.checked} />
-          <CgmReport answer={result.answer} checked={result.checked} />
+          <Suspense fallback={<p className="loading" role="status">computing the report…</p>}>
+            <CgmReport answer={result.answer} checked={result.checked} />
+          </Suspense>
         </>
       ) : null}
     </section>

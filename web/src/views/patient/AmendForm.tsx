@@ -4,13 +4,11 @@ import { ScopePicker } from "../../components/ScopePicker";
 import { TxButton, type TxDone } from "../../components/TxButton";
 import { secondsToNs } from "../../lib/format";
 import { localInputToSeconds, secondsToLocalInput } from "../../lib/grants";
-import { useSession } from "../../session";
 
 const nsToSeconds = (ns: string) => Number(BigInt(ns) / 1_000_000_000n);
 
 /** Change a live grant's scopes, data period or expiry; only what changed is sent. */
 export function AmendForm({ grant, onDone }: { grant: ConsentTypes.Grant; onDone: (tx: TxDone) => void }) {
-  const { signing } = useSession();
   const initialExpiry = "at_time" in grant.expires ? secondsToLocalInput(nsToSeconds(grant.expires.at_time)) : "";
   const [scopes, setScopes] = useState<ConsentTypes.DataScope[]>(grant.scopes);
   const [from, setFrom] = useState(secondsToLocalInput(nsToSeconds(grant.data_from)));
@@ -30,7 +28,7 @@ export function AmendForm({ grant, onDone }: { grant: ConsentTypes.Grant; onDone
       <label>to <input type="datetime-local" name="data-to" value={to} onChange={(e) => setTo(e.target.value)} /></label>
       <label>Expires <input type="datetime-local" name="expires" value={expires} onChange={(e) => setExpires(e.target.value)} /></label>
       <TxButton label="Save changes" testId={`amend-submit-${grant.id}`} disabled={nothing} onDone={onDone}
-        run={() => signing.consent.amendGrant({ grantId: grant.id, ...changed })} />
+        run={(signing) => signing.consent.amendGrant({ grantId: grant.id, ...changed })} />
     </form>
   );
 }

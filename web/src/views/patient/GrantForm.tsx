@@ -3,6 +3,7 @@ import { useState } from "react";
 import { ScopePicker } from "../../components/ScopePicker";
 import { TxButton } from "../../components/TxButton";
 import { DAY_S, secondsToNs } from "../../lib/format";
+import type { Signing } from "../../lib/signing";
 import { localInputToSeconds, secondsToLocalInput } from "../../lib/grants";
 import { useSession } from "../../session";
 
@@ -18,7 +19,7 @@ function defaults(now: number) {
 /** Grant someone access to scopes of my data over a period, until an expiry. Cleared once the
  * grant is made, so a second click cannot grant the same again: Grant waits for a grantee. */
 export function GrantForm() {
-  const { signing, queries } = useSession();
+  const { queries } = useSession();
   const [grantee, setGrantee] = useState("");
   const [purpose, setPurpose] = useState<ConsentTypes.Purpose>("treatment");
   const [studyId, setStudyId] = useState("");
@@ -36,7 +37,7 @@ export function GrantForm() {
     setTo(d.to);
     setExpires(d.expires);
   };
-  const run = () =>
+  const run = (signing: Signing) =>
     signing.consent.grant({
       grantee: grantee.trim(),
       purpose,

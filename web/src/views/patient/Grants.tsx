@@ -48,7 +48,7 @@ export function Grants() {
 }
 
 function GrantRow({ info, onDone }: { info: GrantInfo; onDone: (c: Confirmation) => void }) {
-  const { signing, queries } = useSession();
+  const { queries } = useSession();
   const [amending, setAmending] = useState(false);
   const g = info.grant;
   const live = info.status === "active";
@@ -78,7 +78,7 @@ function GrantRow({ info, onDone }: { info: GrantInfo; onDone: (c: Confirmation)
           {live ? (
             <TxButton label={g.break_glass ? "Close session" : "Revoke"} danger testId={`revoke-${g.id}`}
               confirm={`Revoke grant ${g.id}? ${g.grantee} loses access at once.`}
-              run={() => signing.consent.revokeGrant({ grantId: g.id })} onDone={revoked} />
+              run={(signing) => signing.consent.revokeGrant({ grantId: g.id })} onDone={revoked} />
           ) : null}
         </td>
       </tr>

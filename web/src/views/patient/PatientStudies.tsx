@@ -49,7 +49,6 @@ export function PatientStudies() {
 }
 
 function JoinedTable({ rows, onDone }: { rows: Row[]; onDone: (c: Confirmation) => void }) {
-  const { signing } = useSession();
   return (
     <table data-testid="joined-studies">
       <thead>
@@ -70,11 +69,11 @@ function JoinedTable({ rows, onDone }: { rows: Row[]; onDone: (c: Confirmation) 
               <td>{poolAmount(c.claimable, token)}</td>
               <td>{m.claimed ? poolAmount(m.claimed, token) : "—"}</td>
               <td className="actions">
-                {c.claimable !== "0" ? <TxButton label="Claim" testId={`claim-${s.study.id}`} run={() => signing.union.claim({ studyId: s.study.id })}
+                {c.claimable !== "0" ? <TxButton label="Claim" testId={`claim-${s.study.id}`} run={(signing) => signing.union.claim({ studyId: s.study.id })}
                   onDone={(tx) => onDone({ action: "claim", id: s.study.id, tx, text: `You claimed ${poolAmount(c.claimable, token)} from study #${s.study.id} "${s.study.title}"` })} /> : null}
                 {m.active && s.phase === "open" ? (
                   <TxButton label="Leave" danger testId={`leave-${s.study.id}`} confirm="Leave this study? What you earned so far stays claimable."
-                    run={() => signing.union.leave({ studyId: s.study.id })}
+                    run={(signing) => signing.union.leave({ studyId: s.study.id })}
                     onDone={(tx) => onDone({ action: "leave", id: s.study.id, tx, text: `You left study #${s.study.id} "${s.study.title}"; what you earned so far stays claimable` })} />
                 ) : null}
               </td>
@@ -87,7 +86,7 @@ function JoinedTable({ rows, onDone }: { rows: Row[]; onDone: (c: Confirmation) 
 }
 
 function OpenTable({ rows, onDone }: { rows: Row[]; onDone: (c: Confirmation) => void }) {
-  const { cfg, queries, signing } = useSession();
+  const { cfg, queries } = useSession();
   return (
     <table data-testid="open-studies">
       <thead>
@@ -107,7 +106,7 @@ function OpenTable({ rows, onDone }: { rows: Row[]; onDone: (c: Confirmation) =>
               <td>
                 <TxButton label="Consent and join" testId={`join-${st.id}`}
                   confirm={`Join "${st.title}"? This grants the sponsor research access to your ${st.scopes.map(scopeLabel).join(", ")} data of ${dayToIso(st.data_from_day)} – ${dayToIso(st.data_to_day)}.`}
-                  run={() => joinStudy(cfg, queries, signing, st)}
+                  run={(signing) => joinStudy(cfg, queries, signing, st)}
                   onDone={(tx) => onDone({
                     action: "join", id: st.id, tx,
                     text: `You joined study #${st.id} "${st.title}": its sponsor may read your ${st.scopes.map(scopeLabel).join(", ")} data of ${dayToIso(st.data_from_day)} – ${dayToIso(st.data_to_day)}`,

@@ -4,6 +4,7 @@ import { Async, ErrorBox } from "../../components/Async";
 import { TxButton } from "../../components/TxButton";
 import { describeError } from "../../lib/errors";
 import { formatTime } from "../../lib/format";
+import type { Signing } from "../../lib/signing";
 import { relayerFor, type RevokedUploader, type SkipLog, type SkippedItem, type UploaderInfo } from "../../lib/relayer";
 import { useAsync } from "../../lib/useAsync";
 import { useSession } from "../../session";
@@ -142,7 +143,7 @@ function Action(props: { label: string; testId: string; run: () => Promise<void>
 
 /** The secret of a new or re-keyed uploader, shown once; for a new one, the binding to send. */
 function SecretOnce({ shown, onDismiss, onBound }: { shown: Shown; onDismiss: () => void; onBound: () => void }) {
-  const { cfg, wallet, signing } = useSession();
+  const { cfg, wallet } = useSession();
   const [copied, setCopied] = useState<"no" | "yes" | "failed">("no");
   const [bound, setBound] = useState(false);
   const copy = async () => {
@@ -175,7 +176,7 @@ function SecretOnce({ shown, onDismiss, onBound }: { shown: Shown; onDismiss: ()
             setBound(true);
             onBound();
           }}
-            run={() => signing.cosm.execute(wallet.address, bind.contract, bind.msg, "auto")} />
+            run={(signing) => signing.cosm.execute(wallet.address, bind.contract, bind.msg, "auto")} />
         </p>
       ) : null}
       <button type="button" onClick={onDismiss} data-testid="uploader-secret-dismiss"
@@ -194,13 +195,13 @@ export function uploaderStatus(u: UploaderInfo): { key: "revoked" | "bound" | "n
 }
 
 function Uploader({ u, actions }: { u: UploaderInfo; actions: Actions }) {
-  const { signing, wallet } = useSession();
+  const { wallet } = useSession();
   const [renaming, setRenaming] = useState(false);
   const st = uploaderStatus(u);
   const id = u.device_id;
   const live = u.revoked_at == null;
   const answer = actions.revokedAnswer(id);
-  const unbind = () =>
+  const unbind = (signing: Signing) =>
     answer?.unbind_device
       ? signing.cosm.execute(wallet.address, answer.registry_contract, answer.unbind_device, "auto")
       : signing.registry.unbindDevice({ deviceId: id });

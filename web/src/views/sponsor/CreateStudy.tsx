@@ -3,6 +3,7 @@ import { useState } from "react";
 import { ScopePicker } from "../../components/ScopePicker";
 import { TxButton } from "../../components/TxButton";
 import { cw20Send } from "../../lib/cw20";
+import type { Signing } from "../../lib/signing";
 import { dayToIso, isoToDay } from "../../lib/format";
 import { useSession } from "../../session";
 
@@ -10,7 +11,7 @@ const KINDS: DataUnionTypes.DeviceKind[] = ["cgm", "pump", "pen", "meter", "wear
 
 /** A new study and its first deposit, in the network's coin or a cw20 token. */
 export function CreateStudy() {
-  const { cfg, signing, queries } = useSession();
+  const { cfg, queries } = useSession();
   const [title, setTitle] = useState("");
   const [url, setUrl] = useState("https://");
   const [scopes, setScopes] = useState<DataUnionTypes.DataScope[]>(["glucose"]);
@@ -32,7 +33,7 @@ export function CreateStudy() {
     eligibility: { min_readings_per_day: Number(minPerDay), min_days: Number(minDays), device_kinds: kinds },
     cap_per_patient: cap.trim(),
   });
-  const run = () =>
+  const run = (signing: Signing) =>
     funding === "native"
       ? signing.union.createStudy({ denom: cfg.denom, study: study() }, "auto", undefined, [{ denom: cfg.denom, amount: amount.trim() }])
       : cw20Send(signing, token.trim(), cfg.contracts.union, amount.trim(), { create_study: { study: study() } });

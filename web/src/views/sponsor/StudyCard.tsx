@@ -5,6 +5,7 @@ import { Async } from "../../components/Async";
 import { TxButton } from "../../components/TxButton";
 import { allPages } from "../../lib/chain";
 import { cw20Send } from "../../lib/cw20";
+import type { Signing } from "../../lib/signing";
 import { dayToIso, formatNs, nsToDate, relative } from "../../lib/format";
 import { scopeLabel } from "../../lib/grants";
 import { poolAmount, tokenText, type StudyResponse } from "../../lib/studies";
@@ -87,12 +88,12 @@ function MembersTable({ rows, token }: { rows: MemberRow[]; token: DataUnionType
 }
 
 function Funding({ s }: { s: StudyResponse }) {
-  const { cfg, signing } = useSession();
+  const { cfg } = useSession();
   const [amount, setAmount] = useState("");
   const st = s.study;
   const t = st.pool.token;
   const valid = /^\d+$/.test(amount.trim()) && amount.trim() !== "0";
-  const topUp = () =>
+  const topUp = (signing: Signing) =>
     "native" in t
       ? signing.union.topUp({ studyId: st.id }, "auto", undefined, [{ denom: t.native.denom, amount: amount.trim() }])
       : cw20Send(signing, t.cw20.address, cfg.contracts.union, amount.trim(), { top_up: { study_id: st.id } });
@@ -106,7 +107,7 @@ function Funding({ s }: { s: StudyResponse }) {
       ) : null}
       <TxButton label="Withdraw the unearned rest" testId={`withdraw-${st.id}`} disabled={s.phase !== "refundable"}
         confirm="Withdraw everything the pool still holds? Members can no longer claim afterwards."
-        run={() => signing.union.withdrawUnearned({ studyId: st.id })} />
+        run={(signing) => signing.union.withdrawUnearned({ studyId: st.id })} />
       {s.phase !== "refundable" && s.phase !== "closed" ? <small> possible from {formatNs(st.refund_after)}</small> : null}
     </div>
   );
