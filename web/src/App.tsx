@@ -2,8 +2,10 @@ import { useCallback, useMemo, useState } from "react";
 import { Async, ErrorBox } from "./components/Async";
 import { AccountPicker } from "./components/AccountPicker";
 import { NetworkStatus } from "./components/NetworkStatus";
+import { TimeZonePicker } from "./components/TimeZonePicker";
 import { connectQueries, type Queries } from "./lib/chain";
 import { loadConfig, type AppConfig } from "./lib/config";
+import { TimeZoneContext, useZoneChoiceState, zoneOf } from "./lib/timezone";
 import { useAsync } from "./lib/useAsync";
 import type { Wallet } from "./lib/wallet";
 import { lazySigning, SessionContext, type Session } from "./session";
@@ -16,17 +18,22 @@ async function start(): Promise<{ cfg: AppConfig; queries: Queries }> {
 
 export function App() {
   const [boot, retry] = useAsync(start, "boot");
+  const [choice, choose] = useZoneChoiceState();
+  const zone = useMemo(() => ({ zone: zoneOf(choice), choice, choose }), [choice, choose]);
   return (
-    <div className="app">
-      <header className="top">
-        <h1>DiaChain</h1>
-        {boot.status === "ok" ? <NetworkStatus cfg={boot.data.cfg} queries={boot.data.queries} /> : null}
-      </header>
-      <Async state={boot} what="the network">
-        {({ cfg, queries }) => <Connected cfg={cfg} queries={queries} />}
-      </Async>
-      {boot.status === "error" ? <button type="button" onClick={retry}>Try again</button> : null}
-    </div>
+    <TimeZoneContext.Provider value={zone}>
+      <div className="app">
+        <header className="top">
+          <h1>DiaChain</h1>
+          {boot.status === "ok" ? <NetworkStatus cfg={boot.data.cfg} queries={boot.data.queries} /> : null}
+          <TimeZonePicker />
+        </header>
+        <Async state={boot} what="the network">
+          {({ cfg, queries }) => <Connected cfg={cfg} queries={queries} />}
+        </Async>
+        {boot.status === "error" ? <button type="button" onClick={retry}>Try again</button> : null}
+      </div>
+    </TimeZoneContext.Provider>
   );
 }
 

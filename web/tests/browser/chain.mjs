@@ -101,3 +101,31 @@ export async function retireUploaders(cfg, account, name) {
     chain.disconnect();
   }
 }
+
+/** A treatment grant from `account` to `grantee` for `scopes` over `[from, to]` (unix seconds),
+ * until `expires`, sent from Node with the account's key; its id. */
+export async function grantFromNode(cfg, account, grantee, { scopes = ["glucose"], from, to, expires }) {
+  const { chain } = await clientsOf(cfg, account);
+  try {
+    const ns = (s) => (BigInt(Math.floor(s)) * 1_000_000_000n).toString();
+    const res = await chain.execute(account.address, cfg.contracts.consent, {
+      grant: { grantee, purpose: "treatment", scopes, data_from: ns(from), data_to: ns(to), expires: { at_time: ns(expires) } },
+    }, "auto");
+    const id = Number(res.events.flatMap((e) => e.attributes).find((a) => a.key === "grant_id")?.value);
+    if (!Number.isInteger(id)) throw new Error("the grant named no grant_id");
+    return id;
+  } finally {
+    chain.disconnect();
+  }
+}
+
+/** Revokes `account`'s grant `grantId` from Node (nothing if it is no longer active). */
+export async function revokeFromNode(cfg, account, grantId) {
+  const { chain } = await clientsOf(cfg, account);
+  try {
+    const { status } = await chain.queryContractSmart(cfg.contracts.consent, { grant: { grant_id: grantId } });
+    if (status === "active") await chain.execute(account.address, cfg.contracts.consent, { revoke_grant: { grant_id: grantId } }, "auto");
+  } finally {
+    chain.disconnect();
+  }
+}

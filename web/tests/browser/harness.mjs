@@ -10,15 +10,17 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 export const WEB_URL = (process.env.WEB_URL ?? "http://127.0.0.1:8650").replace(/\/+$/, "");
 export const SCREENSHOTS = process.env.WEB_SCREENSHOTS ?? join(HERE, "..", "..", "..", "docs", "screenshots");
 
-export async function launch() {
+/** A fresh browser profile (nothing remembered: units, time zone, address book); `timezoneId`
+ * (default UTC) and `viewport` (default 1360×900) as playwright takes them. */
+export async function launch({ timezoneId = "UTC", viewport = { width: 1360, height: 900 } } = {}) {
   const userDataDir = await mkdtemp(join(tmpdir(), "diachain-web-chromium-"));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     headless: true,
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
       "--disable-component-update", "--disable-sync"],
-    viewport: { width: 1360, height: 900 },
-    timezoneId: "UTC",
+    viewport,
+    timezoneId,
   });
   context.setDefaultTimeout(45_000);
   const page = context.pages()[0] ?? (await context.newPage());

@@ -12,6 +12,7 @@ import {
 import { useMemo, useState } from "react";
 import { Area, CartesianGrid, ComposedChart, Line, ReferenceArea, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { ReadingsResponse } from "../../lib/relayer";
+import { useTimeZone } from "../../lib/timezone";
 import { useUnits } from "../../lib/units";
 import type { CheckedReading } from "../../lib/verify";
 
@@ -27,16 +28,16 @@ const RANGE_LABEL: Record<GlucoseUnits, Record<GlucoseRange, string>> = {
   "mg/dL": { veryLow: "< 54", low: "54–69", inRange: "70–180", high: "181–250", veryHigh: "> 250" },
   "mmol/L": { veryLow: "< 3.0", low: "3.0–3.8", inRange: "3.9–10.0", high: "10.1–13.9", veryHigh: "> 13.9" },
 };
-const TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 const inUnits = (mgdl: number, units: GlucoseUnits) => (units === "mg/dL" ? mgdl : toMmol(mgdl));
 const hhmm = (minute: number) => `${String(Math.floor(minute / 60) % 24).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
-/** A moment as YYYY-MM-DD HH:MM in the browser's time zone (the zone the AGP and days use). */
-const localTime = (t: number) => `${localDate(t, TIME_ZONE)} ${hhmm(minuteOfDay(t, TIME_ZONE))}`;
+/** A moment as YYYY-MM-DD HH:MM in the chosen time zone (the zone the AGP and days use). */
+const localTime = (t: number, zone: string) => `${localDate(t, zone)} ${hhmm(minuteOfDay(t, zone))}`;
 const num = (v: number | null, suffix = "") => (v === null ? "—" : `${v}${suffix}`);
 
 export function CgmReport({ answer, checked }: { answer: ReadingsResponse; checked: CheckedReading[] }) {
   const [units, setUnits] = useUnits();
+  const zone = useTimeZone();
   const [showRoots, setShowRoots] = useState(false);
   const period = useMemo(() => ({ from: answer.from, to: answer.to }), [answer]);
   const verified = useMemo(() => checked.filter((c) => c.verdict.state === "verified"), [checked]);
@@ -44,8 +45,8 @@ export function CgmReport({ answer, checked }: { answer: ReadingsResponse; check
   const failed = checked.filter((c) => c.verdict.state === "failed").length;
   const readings = useMemo(() => glucoseReadings(verified.map((c) => c.served)), [verified]);
   const metrics = useMemo(() => cgmMetrics(readings, period), [readings, period]);
-  const profile = useMemo(() => agp(readings, period, { timeZone: TIME_ZONE }), [readings, period]);
-  const days = useMemo(() => dailyProfiles(readings, period, { timeZone: TIME_ZONE }), [readings, period]);
+  const profile = useMemo(() => agp(readings, period, { timeZone: zone }), [readings, period, zone]);
+  const days = useMemo(() => dailyProfiles(readings, period, { timeZone: zone }), [readings, period, zone]);
   const f = formatCgmMetrics(metrics, units);
   const u = units;
 
@@ -63,10 +64,10 @@ export function CgmReport({ answer, checked }: { answer: ReadingsResponse; check
   const heights = roots.map((r) => r.height);
 
   return (
-    <section aria-labelledby="report-h" className="cgm-report" data-testid="cgm-report" data-from={period.from} data-to={period.to}
+    <section aria-labelledby="report-h" className="cgm-report" data-testid="cgm-report" data-zone={zone} data-from={period.from} data-to={period.to}
       data-units={u} data-readings={metrics.readings} data-excluded-pending={pending} data-excluded-failed={failed}>
       <div className="row">
-        <h2 id="report-h">CGM report, {localTime(period.from)} – {localTime(period.to)} <span className="small">({TIME_ZONE})</span></h2>
+        <h2 id="report-h">CGM report, {localTime(period.from, zone)} – {localTime(period.to, zone)} <span className="small">({zone})</span></h2>
         <span role="group" aria-label="Units" className="no-print">
           {(["mg/dL", "mmol/L"] as const).map((x) => (
             <button key={x} type="button" aria-pressed={u === x} onClick={() => setUnits(x)} data-testid={`report-units-${x === "mg/dL" ? "mgdl" : "mmol"}`}>{x}</button>
@@ -131,8 +132,8 @@ export function CgmReport({ answer, checked }: { answer: ReadingsResponse; check
             </div>
           </div>
           <AgpChart profile={profile} units={u} thresholds={f.thresholds} />
-          <HypoEvents events={f.hypoEvents} units={u} />
-          <DailyProfiles days={days} units={u} />
+          <HypoEvents events={f.hypoEvents} units={u} zone={zone} />
+          <DailyProfiles days={days} units={u} zone={zone} />
         </>
       )}
     </section>
@@ -222,19 +223,19 @@ function AgpChart({ profile, units, thresholds }: {
   );
 }
 
-function HypoEvents({ events, units }: { events: ReturnType<typeof formatCgmMetrics>["hypoEvents"]; units: GlucoseUnits }) {
+function HypoEvents({ events, units, zone }: { events: ReturnType<typeof formatCgmMetrics>["hypoEvents"]; units: GlucoseUnits; zone: string }) {
   return (
     <div data-testid="hypo-events" data-count={events.length}>
       <h3>Hypoglycaemic events</h3>
       {events.length === 0 ? <p className="small">None in this period (level 1: &lt; {units === "mg/dL" ? "70 mg/dL" : "3.9 mmol/L"} for 15 minutes or more).</p> : (
         <table className="compact">
-          <thead><tr><th>Start ({TIME_ZONE})</th><th>Duration</th><th>Nadir</th><th>Level</th><th>Ended</th></tr></thead>
+          <thead><tr><th>Start ({zone})</th><th>Duration</th><th>Nadir</th><th>Level</th><th>Ended</th></tr></thead>
           <tbody>
             {events.map((e) => (
               <tr key={`${e.level}/${e.start}`} data-testid="hypo-event" data-level={e.level} data-start={e.start}>
-                <td>{localTime(e.start)}</td>
+                <td>{localTime(e.start, zone)}</td>
                 <td>{e.minutes} min</td>
-                <td>{e.nadir} {units} <span className="small">at {hhmm(minuteOfDay(e.nadirTime, TIME_ZONE))}</span></td>
+                <td>{e.nadir} {units} <span className="small">at {hhmm(minuteOfDay(e.nadirTime, zone))}</span></td>
                 <td>{e.level === 2 ? "2 (< 54 mg/dL)" : "1 (< 70 mg/dL)"}</td>
                 <td className="small">{e.endReason === "recovered" ? "recovered" : e.endReason === "gap" ? "data gap" : "end of data"}</td>
               </tr>
@@ -247,7 +248,7 @@ function HypoEvents({ events, units }: { events: ReturnType<typeof formatCgmMetr
 }
 
 /** One row a day: its readings, mean, TIR, the ranges as a thin bar and a sparkline. */
-function DailyProfiles({ days, units }: { days: DailyProfile[]; units: GlucoseUnits }) {
+function DailyProfiles({ days, units, zone }: { days: DailyProfile[]; units: GlucoseUnits; zone: string }) {
   return (
     <div data-testid="daily-profiles">
       <h3>Daily profiles</h3>
@@ -262,7 +263,7 @@ function DailyProfiles({ days, units }: { days: DailyProfile[]; units: GlucoseUn
               <td>{d.mean === null ? "—" : formatGlucose(d.mean, units)}</td>
               <td>{d.tir === null ? "—" : `${roundTo(d.tir, 1)} %`}</td>
               <td>{d.timeInRanges ? <MiniTir tir={d.timeInRanges} /> : null}</td>
-              <td>{d.readings.length ? <Sparkline readings={d.readings} units={units} /> : null}</td>
+              <td>{d.readings.length ? <Sparkline readings={d.readings} units={units} zone={zone} /> : null}</td>
             </tr>
           ))}
         </tbody>
@@ -284,9 +285,9 @@ const SPARK_H = 40;
 const SPARK_MAX = 400;
 
 /** The day's glucose, 00:00 to 24:00 local, 40–400 mg/dL, target range shaded; min/max downsampled. */
-function Sparkline({ readings, units }: { readings: GlucoseReading[]; units: GlucoseUnits }) {
+function Sparkline({ readings, units, zone }: { readings: GlucoseReading[]; units: GlucoseUnits; zone: string }) {
   const pts = downsample(readings, 240);
-  const x = (t: number) => (minuteOfDay(t, TIME_ZONE) / 1440) * SPARK_W;
+  const x = (t: number) => (minuteOfDay(t, zone) / 1440) * SPARK_W;
   const y = (mgdl: number) => SPARK_H - (Math.min(Math.max(mgdl, 40), SPARK_MAX) - 40) / (SPARK_MAX - 40) * SPARK_H;
   // Break the line where readings are more than 30 minutes apart.
   const segments: string[] = [];

@@ -4,6 +4,7 @@ import { Addr } from "../../components/Addr";
 import { Async } from "../../components/Async";
 import { allPages } from "../../lib/chain";
 import { expiryText, periodText, scopeLabel } from "../../lib/grants";
+import { useTimeZone } from "../../lib/timezone";
 import { useAsync } from "../../lib/useAsync";
 import { useSession } from "../../session";
 import { TrendPanel } from "./TrendPanel";
@@ -55,6 +56,7 @@ export function ClinicianView() {
 
 function PatientRow(props: { patient: string; grants: GrantInfo[]; selected: boolean; onOpen: () => void }) {
   const { queries } = useSession();
+  const zone = useTimeZone();
   const { patient: p, grants: gs } = props;
   const active = isActive(gs);
   const why = gs.every((g) => g.status === "revoked") ? "every grant revoked" : "no active grant";
@@ -67,7 +69,7 @@ function PatientRow(props: { patient: string; grants: GrantInfo[]; selected: boo
             <li key={g.grant.id} data-status={g.status}>
               <span className={`badge ${g.status === "active" ? "ok" : "muted"}`}>{g.status}</span>{" "}
               #{g.grant.id} {g.grant.break_glass ? "break-glass" : g.grant.purpose}: {g.grant.scopes.map(scopeLabel).join(", ")};
-              data {periodText(g.grant)}; expires {expiryText(g.grant.expires, queries.clock.date())}
+              data {periodText(g.grant, zone)}; expires {expiryText(g.grant.expires, queries.clock.date(), zone)}
             </li>
           ))}
         </ul>

@@ -1,5 +1,6 @@
 import { downsample } from "@diachain/client";
 import { CartesianGrid, Legend, Line, LineChart, ReferenceArea, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { formatInZone, useTimeZone } from "../../lib/timezone";
 import type { CheckedReading } from "../../lib/verify";
 import { timeTicks } from "./timeTicks";
 import { mgdl } from "./values";
@@ -32,6 +33,7 @@ function SparseDot(props: { cx?: number; cy?: number; payload?: Point }) {
 
 /** The glucose trend, one line per device, each point coloured by its verification. */
 export function GlucoseChart({ checked }: { checked: CheckedReading[] }) {
+  const zone = useTimeZone();
   if (checked.length === 0) return null;
   const byDevice = new Map<string, Point[]>();
   for (const c of checked) {
@@ -69,9 +71,9 @@ export function GlucoseChart({ checked }: { checked: CheckedReading[] }) {
     [from, to] = [Math.min(from, t), Math.max(to, t)];
   }
   if (from === to) [from, to] = [from - 150_000, to + 150_000];
-  const x = timeTicks(from, to);
+  const x = timeTicks(from, to, zone);
   return (
-    <figure className="chart" data-testid="glucose-chart" data-shown={shown} data-readings={total} aria-label="Glucose trend (mg/dL), points coloured by verification">
+    <figure className="chart" data-testid="glucose-chart" data-zone={zone} data-shown={shown} data-readings={total} aria-label="Glucose trend (mg/dL), points coloured by verification">
       <ResponsiveContainer width="100%" height={320}>
         <LineChart margin={{ top: 24, right: 20, bottom: 10, left: 8 }}>
           <CartesianGrid strokeDasharray="3 3" />
@@ -79,7 +81,7 @@ export function GlucoseChart({ checked }: { checked: CheckedReading[] }) {
           <XAxis dataKey="t" type="number" domain={[from, to]} ticks={x.ticks} tickFormatter={x.format} />
           {/* The unit above the axis, not on every tick: "250" fits the axis's width, "250 mg/dL" did not. */}
           <YAxis domain={[40, (max: number) => Math.max(250, max + 10)]} width={48} label={{ value: "mg/dL", position: "top", offset: 10 }} />
-          <Tooltip labelFormatter={(t) => `${new Date(Number(t)).toISOString().replace("T", " ").slice(0, 19)} UTC`}
+          <Tooltip labelFormatter={(t) => formatInZone(Number(t), zone)}
             formatter={(v, name, p) => [`${String(v)} mg/dL — ${(p.payload as Point).label}`, name]} />
           <Legend />
           {[...byDevice.entries()].map(([device, points], i) => (
@@ -90,7 +92,7 @@ export function GlucoseChart({ checked }: { checked: CheckedReading[] }) {
       </ResponsiveContainer>
       <figcaption className="small">
         Points: <span className="legend verified">●</span> verified against the chain <span className="legend failed">●</span> failed{" "}
-        <span className="legend pending">●</span> not anchored yet · shaded: 70–180 mg/dL · times UTC
+        <span className="legend pending">●</span> not anchored yet · shaded: 70–180 mg/dL · times in {zone}
         {sparse ? <> · {shown} of {total} readings drawn (each stretch's lowest and highest; every failed or pending one)</> : null}
       </figcaption>
     </figure>

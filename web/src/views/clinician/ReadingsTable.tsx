@@ -1,4 +1,4 @@
-import { formatTime } from "../../lib/format";
+import { Time } from "../../components/Time";
 import type { CheckedReading } from "../../lib/verify";
 import { displayValue } from "./values";
 
@@ -14,7 +14,7 @@ function Rows({ rows, testId }: { rows: CheckedReading[]; testId: string }) {
           return (
             <tr key={`${r.device_id}/${r.seq}`} className={`verdict-${verdict.state}`} data-testid={testId}
               data-verdict={verdict.state} data-device={r.device_id} data-seq={r.seq}>
-              <td>{formatTime(new Date(r.measured_at * 1000))}</td>
+              <td><Time s={r.measured_at} /></td>
               <td><code>{r.device_id}</code></td>
               <td>{r.seq}</td>
               <td>{displayValue(r)}</td>

@@ -24,7 +24,7 @@ export function CoverageCalendar() {
       <h2 id="coverage-h">Daily coverage</h2>
       <div className="row">
         <button type="button" onClick={() => setEnd(end - WEEKS * 7)}>← earlier</button>
-        <span>{dayToIso(firstDay)} – {dayToIso(lastDay)} (UTC)</span>
+        <span>{dayToIso(firstDay)} – {dayToIso(lastDay)} (UTC days, as the anchors contract counts them)</span>
         <button type="button" disabled={lastDay >= today} onClick={() => setEnd(Math.min(end + WEEKS * 7, today))}>later →</button>
       </div>
       <Async state={state} what="coverage">

@@ -4,22 +4,20 @@ import { ScopePicker } from "../../components/ScopePicker";
 import { TxButton } from "../../components/TxButton";
 import { DAY_S, secondsToNs } from "../../lib/format";
 import type { Signing } from "../../lib/signing";
-import { localInputToSeconds, secondsToLocalInput } from "../../lib/grants";
+import { ZonedInput } from "../../components/ZonedInput";
+import { offsetName, useTimeZone } from "../../lib/timezone";
 import { useSession } from "../../session";
 
-/** The form's defaults around `now` (the chain's present, unix seconds). */
+/** The form's defaults around `now` (the chain's present, unix seconds), as unix seconds. */
 function defaults(now: number) {
-  return {
-    from: secondsToLocalInput(now - 7 * DAY_S),
-    to: secondsToLocalInput(now + 30 * DAY_S),
-    expires: secondsToLocalInput(now + 30 * DAY_S),
-  };
+  return { from: now - 7 * DAY_S, to: now + 30 * DAY_S, expires: now + 30 * DAY_S };
 }
 
 /** Grant someone access to scopes of my data over a period, until an expiry. Cleared once the
  * grant is made, so a second click cannot grant the same again: Grant waits for a grantee. */
 export function GrantForm() {
   const { queries } = useSession();
+  const zone = useTimeZone();
   const [grantee, setGrantee] = useState("");
   const [purpose, setPurpose] = useState<ConsentTypes.Purpose>("treatment");
   const [studyId, setStudyId] = useState("");
@@ -43,9 +41,9 @@ export function GrantForm() {
       purpose,
       studyId: purpose === "research" ? Number(studyId) : undefined,
       scopes,
-      dataFrom: secondsToNs(localInputToSeconds(from)),
-      dataTo: secondsToNs(localInputToSeconds(to)),
-      expires: { at_time: secondsToNs(localInputToSeconds(expires)) },
+      dataFrom: secondsToNs(from),
+      dataTo: secondsToNs(to),
+      expires: { at_time: secondsToNs(expires) },
     });
   const missing = !grantee.trim() ? "the grantee's address" : scopes.length === 0 ? "at least one scope" : purpose === "research" && !/^\d+$/.test(studyId) ? "the study id" : null;
   return (
@@ -61,10 +59,10 @@ export function GrantForm() {
       </label>
       {purpose === "research" ? <label>Study id <input name="study" value={studyId} onChange={(e) => setStudyId(e.target.value)} size={6} /></label> : null}
       <ScopePicker name="grant-scope" value={scopes} onChange={setScopes} />
-      <label>Data measured from <input type="datetime-local" name="data-from" value={from} onChange={(e) => setFrom(e.target.value)} /></label>
-      <label>to <input type="datetime-local" name="data-to" value={to} onChange={(e) => setTo(e.target.value)} /></label>
-      <label>Access expires <input type="datetime-local" name="expires" value={expires} onChange={(e) => setExpires(e.target.value)} /></label>
-      <small>(times in your local time zone)</small>
+      <label>Data measured from <ZonedInput name="data-from" value={from} onChange={setFrom} /></label>
+      <label>to <ZonedInput name="data-to" value={to} onChange={setTo} /></label>
+      <label>Access expires <ZonedInput name="expires" value={expires} onChange={setExpires} /></label>
+      <small data-testid="grant-zone">(times in {zone}, {offsetName(from * 1000, zone)})</small>
       <div>
         <TxButton label="Grant" testId="grant-submit" disabled={missing !== null} run={run} onDone={clear} />
         {missing ? <small> Fill in {missing}.</small> : null}

@@ -6,6 +6,7 @@ import { TxButton, type TxDone } from "../../components/TxButton";
 import { TxNotice, type Confirmation } from "../../components/TxNotice";
 import { allPages } from "../../lib/chain";
 import { expiryText, periodText, scopeLabel } from "../../lib/grants";
+import { useTimeZone } from "../../lib/timezone";
 import { useAsync } from "../../lib/useAsync";
 import { useSession } from "../../session";
 import { AmendForm } from "./AmendForm";
@@ -49,6 +50,7 @@ export function Grants() {
 
 function GrantRow({ info, onDone }: { info: GrantInfo; onDone: (c: Confirmation) => void }) {
   const { queries } = useSession();
+  const zone = useTimeZone();
   const [amending, setAmending] = useState(false);
   const g = info.grant;
   const live = info.status === "active";
@@ -68,8 +70,8 @@ function GrantRow({ info, onDone }: { info: GrantInfo; onDone: (c: Confirmation)
         <td><Addr a={g.grantee} /></td>
         <td>{g.break_glass ? `break-glass (${scopeLabel(g.break_glass.reason)})` : g.purpose}{g.study_id != null ? ` · study ${g.study_id}` : ""}</td>
         <td>{g.scopes.map(scopeLabel).join(", ")}</td>
-        <td>{periodText(g)}</td>
-        <td>{expiryText(g.expires, queries.clock.date())}</td>
+        <td>{periodText(g, zone)}</td>
+        <td>{expiryText(g.expires, queries.clock.date(), zone)}</td>
         <td><span className={`badge ${live ? "ok" : "muted"}`}>{info.status}</span></td>
         <td className="actions">
           {live && !g.break_glass ? (

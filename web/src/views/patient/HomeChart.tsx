@@ -1,5 +1,6 @@
 // The patient's last hours as a line over the target range (recharts: loaded with this chunk).
 import type { GlucoseUnits } from "@diachain/client";
+import { clockTime, formatInZone } from "../../lib/timezone";
 import { CartesianGrid, Line, LineChart, ReferenceArea, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 
 export interface HomePoint {
@@ -19,9 +20,9 @@ export function HomeChart({ points, units, hours, latest, timeZone }: {
           <CartesianGrid strokeDasharray="3 3" />
           <ReferenceArea y1={low} y2={high} fill="#dafbe1" fillOpacity={0.5} />
           <XAxis dataKey="t" type="number" domain={["dataMin", "dataMax"]} scale="time"
-            tickFormatter={(t: number) => new Date(t).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })} />
+            tickFormatter={(t: number) => clockTime(t, timeZone)} />
           <YAxis width={70} unit={` ${units}`} domain={units === "mg/dL" ? [40, 300] : [2.2, 16.7]} allowDataOverflow />
-          <Tooltip labelFormatter={(t) => new Date(Number(t)).toLocaleString()} formatter={(v) => [`${String(v)} ${units}`, "glucose"]} />
+          <Tooltip labelFormatter={(t) => formatInZone(Number(t), timeZone, { seconds: false })} formatter={(v) => [`${String(v)} ${units}`, "glucose"]} />
           <Line dataKey="v" type="linear" dot={false} isAnimationActive={false} stroke="#0969da" strokeWidth={1.5} />
         </LineChart>
       </ResponsiveContainer>

@@ -7,6 +7,7 @@ import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react
 import { ErrorBox } from "../../components/Async";
 import { Mark } from "../../components/Mark";
 import { relayerFor } from "../../lib/relayer";
+import { clockTime, useTimeZone } from "../../lib/timezone";
 import { useUnits } from "../../lib/units";
 import { verifyAnswer, type CheckedReading } from "../../lib/verify";
 import { useSession } from "../../session";
@@ -73,6 +74,7 @@ export function PatientHome() {
 function Home({ checked, now, hours, setHours, units }: {
   checked: CheckedReading[]; now: number; hours: number; setHours: (h: (typeof HOURS)[number]) => void; units: GlucoseUnits;
 }) {
+  const timeZone = useTimeZone();
   const usable = useMemo(() => checked.filter((c) => c.verdict.state !== "failed"), [checked]);
   const failed = checked.length - usable.length;
   const readings: GlucoseReading[] = useMemo(() => glucoseReadings(usable.map((c) => c.served)), [usable]);
@@ -84,7 +86,6 @@ function Home({ checked, now, hours, setHours, units }: {
   const arrow = ARROWS[lastServed?.served.reading.trend ?? ""] ?? "";
   const ageMinutes = Math.max(0, Math.floor((now - last.time) / 60));
   const stale = ageMinutes > STALE_MINUTES;
-  const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   const today = localDate(now, timeZone);
   const todays = readings.filter((r) => localDate(r.time, timeZone) === today);
   const first = todays[0];
@@ -96,7 +97,7 @@ function Home({ checked, now, hours, setHours, units }: {
       <Mark name="diachain:glucose" />
       <p className={`current${stale ? " stale" : ""}`} data-testid="current-glucose" data-time={last.time}>
         <span className="big">{formatGlucose(last.mgdl, units)}</span> <span className="arrow" aria-label={lastServed?.served.reading.trend ?? "no trend"}>{arrow}</span>{" "}
-        <span className="small">{ageMinutes === 0 ? "just now" : `${ageMinutes} min ago`}</span>
+        <span className="small"><span data-testid="current-time">{clockTime(last.time * 1000, timeZone)}</span>, {ageMinutes === 0 ? "just now" : `${ageMinutes} min ago`}</span>
       </p>
       {stale ? <p className="warning" role="alert" data-testid="stale">No new reading for {ageMinutes} minutes: check your sensor and uploader.</p> : null}
       <p data-testid="today-tir">Today in range (70–180 mg/dL): <strong>{tir === null ? "—" : `${tir.toFixed(0)} %`}</strong> of {todays.length} readings</p>

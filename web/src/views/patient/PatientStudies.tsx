@@ -3,7 +3,8 @@ import { useState } from "react";
 import { Async } from "../../components/Async";
 import { TxButton } from "../../components/TxButton";
 import { TxNotice, type Confirmation } from "../../components/TxNotice";
-import { dayToIso, formatNs } from "../../lib/format";
+import { Time } from "../../components/Time";
+import { dayToIso } from "../../lib/format";
 import { scopeLabel } from "../../lib/grants";
 import { allStudies, joinStudy, poolAmount, type StudyResponse } from "../../lib/studies";
 import { useAsync } from "../../lib/useAsync";
@@ -62,7 +63,7 @@ function JoinedTable({ rows, onDone }: { rows: Row[]; onDone: (c: Confirmation) 
             <tr key={s.study.id} data-testid={`joined-${s.study.id}`}>
               <td>#{s.study.id} {s.study.title}</td>
               <td>{s.phase}</td>
-              <td>{m.active ? "active" : `left ${m.left_at ? formatNs(m.left_at) : ""}`} · days {dayToIso(m.from_day)} – {dayToIso(m.to_day)}</td>
+              <td>{m.active ? "active" : <>left {m.left_at ? <Time ns={m.left_at} /> : null}</>} · days {dayToIso(m.from_day)} – {dayToIso(m.to_day)} (UTC)</td>
               <td>{c.counted_units}</td>
               <td>{c.counting_days}{c.eligible ? "" : " (not eligible yet)"}</td>
               <td>{poolAmount(c.projected_payout, token)}</td>
@@ -99,7 +100,7 @@ function OpenTable({ rows, onDone }: { rows: Row[]; onDone: (c: Confirmation) =>
             <tr key={st.id} data-testid={`open-${st.id}`}>
               <td>#{st.id} <a href={st.description_url} target="_blank" rel="noreferrer">{st.title}</a></td>
               <td>{st.scopes.map(scopeLabel).join(", ")}</td>
-              <td>{dayToIso(st.data_from_day)} – {dayToIso(st.data_to_day)}; closes {formatNs(st.closes_at)}</td>
+              <td>{dayToIso(st.data_from_day)} – {dayToIso(st.data_to_day)} (UTC days); closes <Time ns={st.closes_at} /></td>
               <td>≥ {st.eligibility.min_readings_per_day} readings/day on ≥ {st.eligibility.min_days} days{st.eligibility.device_kinds.length ? `; devices: ${st.eligibility.device_kinds.join(", ")}` : ""}</td>
               <td>{poolAmount(st.pool.funded, st.pool.token)}</td>
               <td>{poolAmount(st.cap_per_patient, st.pool.token)}</td>

@@ -3,7 +3,9 @@ import { useState, type FormEvent } from "react";
 import { Async, ErrorBox } from "../../components/Async";
 import { TxButton } from "../../components/TxButton";
 import { describeError } from "../../lib/errors";
+import { Time } from "../../components/Time";
 import { formatTime } from "../../lib/format";
+import { useTimeZone } from "../../lib/timezone";
 import type { Signing } from "../../lib/signing";
 import { relayerFor, type RevokedUploader, type SkipLog, type SkippedItem, type UploaderInfo } from "../../lib/relayer";
 import { useAsync } from "../../lib/useAsync";
@@ -188,8 +190,8 @@ function SecretOnce({ shown, onDismiss, onBound }: { shown: Shown; onDismiss: ()
   );
 }
 
-export function uploaderStatus(u: UploaderInfo): { key: "revoked" | "bound" | "not-bound"; label: string; tone: string } {
-  if (u.revoked_at != null) return { key: "revoked", label: `revoked ${formatTime(new Date(u.revoked_at * 1000))}${u.bound ? " (still bound on chain)" : ""}`, tone: "bad" };
+export function uploaderStatus(u: UploaderInfo, zone: string): { key: "revoked" | "bound" | "not-bound"; label: string; tone: string } {
+  if (u.revoked_at != null) return { key: "revoked", label: `revoked ${formatTime(new Date(u.revoked_at * 1000), zone)}${u.bound ? " (still bound on chain)" : ""}`, tone: "bad" };
   if (u.bound) return { key: "bound", label: "bound to you", tone: "ok" };
   return { key: "not-bound", label: "not bound yet: it cannot upload", tone: "warn" };
 }
@@ -197,7 +199,8 @@ export function uploaderStatus(u: UploaderInfo): { key: "revoked" | "bound" | "n
 function Uploader({ u, actions }: { u: UploaderInfo; actions: Actions }) {
   const { wallet } = useSession();
   const [renaming, setRenaming] = useState(false);
-  const st = uploaderStatus(u);
+  const zone = useTimeZone();
+  const st = uploaderStatus(u, zone);
   const id = u.device_id;
   const live = u.revoked_at == null;
   const answer = actions.revokedAnswer(id);
@@ -211,7 +214,7 @@ function Uploader({ u, actions }: { u: UploaderInfo; actions: Actions }) {
         {u.name ?? <code>{id}</code>} <span className={`badge ${st.tone}`} data-testid="uploader-status">{st.label}</span>
       </h3>
       <p className="small">
-        {u.name ? <>Device <code>{id}</code> · </> : null}created {formatTime(new Date(u.created_at * 1000))}
+        {u.name ? <>Device <code>{id}</code> · </> : null}created <Time s={u.created_at} />
         {live && !u.bound ? " · If its binding was never sent, revoke it and create another." : ""}
       </p>
       <div className="actions">
@@ -298,7 +301,7 @@ function RecentSkips({ items, total }: { items: SkippedItem[]; total: number }) 
           {shown.map((s, i) => (
             <tr key={`${s.at}:${s.collection}:${s.index}:${at * PAGE + i}`} data-testid="skip-row" data-reason={s.reason}
               data-collection={s.collection} data-index={s.index}>
-              <td>{formatTime(new Date(s.at * 1000))}</td>
+              <td><Time s={s.at} /></td>
               <td>{s.collection}</td>
               <td>{s.index}</td>
               <td title={s.reason}>{reasonLabel(s.reason)}</td>

@@ -6,7 +6,8 @@ import { TxButton } from "../../components/TxButton";
 import { allPages } from "../../lib/chain";
 import { cw20Send } from "../../lib/cw20";
 import type { Signing } from "../../lib/signing";
-import { dayToIso, formatNs, nsToDate, relative } from "../../lib/format";
+import { Time } from "../../components/Time";
+import { dayToIso, nsToDate, relative } from "../../lib/format";
 import { scopeLabel } from "../../lib/grants";
 import { poolAmount, tokenText, type StudyResponse } from "../../lib/studies";
 import { useAsync } from "../../lib/useAsync";
@@ -28,8 +29,8 @@ export function StudyCard({ s }: { s: StudyResponse }) {
     <article className="card study" data-testid={`study-${st.id}`} data-phase={s.phase}>
       <h3>#{st.id} {st.title} <span className="badge">{s.phase}</span></h3>
       <p className="small">
-        {st.scopes.map(scopeLabel).join(", ")} · data {dayToIso(st.data_from_day)} – {dayToIso(st.data_to_day)} · closes {formatNs(st.closes_at)} ·
-        refundable from {formatNs(st.refund_after)} ({relative(nsToDate(st.refund_after), queries.clock.date())}) · pool in {tokenText(st.pool.token)} · fee {st.fee_bps / 100} %
+        {st.scopes.map(scopeLabel).join(", ")} · data {dayToIso(st.data_from_day)} – {dayToIso(st.data_to_day)} (UTC days) · closes <Time ns={st.closes_at} /> ·
+        refundable from <Time ns={st.refund_after} /> ({relative(nsToDate(st.refund_after), queries.clock.date())}) · pool in {tokenText(st.pool.token)} · fee {st.fee_bps / 100} %
       </p>
       <Async state={state} what="the pool and its members">
         {({ rows, pool }) => (
@@ -108,7 +109,7 @@ function Funding({ s }: { s: StudyResponse }) {
       <TxButton label="Withdraw the unearned rest" testId={`withdraw-${st.id}`} disabled={s.phase !== "refundable"}
         confirm="Withdraw everything the pool still holds? Members can no longer claim afterwards."
         run={(signing) => signing.union.withdrawUnearned({ studyId: st.id })} />
-      {s.phase !== "refundable" && s.phase !== "closed" ? <small> possible from {formatNs(st.refund_after)}</small> : null}
+      {s.phase !== "refundable" && s.phase !== "closed" ? <small> possible from <Time ns={st.refund_after} /></small> : null}
     </div>
   );
 }
