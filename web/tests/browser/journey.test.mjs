@@ -151,6 +151,25 @@ describe("dashboard journey", () => {
       assert.ok(box.x >= left, `the y-axis label "${await tick.textContent()}" starts ${left - box.x}px left of the chart`);
     }
     await chart.locator("text.recharts-label", { hasText: "mg/dL" }).waitFor();
+    // The readings table: 50 rows a page, first / previous / next / last, "page x of y".
+    const rows = page.locator("tr[data-testid=reading-row]");
+    const pager = page.getByTestId("readings-page");
+    const pages = Math.ceil(total / 50);
+    assert.equal(await rows.count(), Math.min(total, 50));
+    assert.equal(Number(await pager.getAttribute("data-pages")), pages);
+    assert.match(await pager.innerText(), new RegExp(`^Page 1 of ${pages}`));
+    assert.ok(await page.getByTestId("readings-prev").isDisabled());
+    if (pages > 1) {
+      await page.getByTestId("readings-last").click();
+      assert.equal(await pager.getAttribute("data-page"), String(pages));
+      assert.equal(await rows.count(), total - 50 * (pages - 1));
+      assert.ok(await page.getByTestId("readings-next").isDisabled());
+      await page.getByTestId("readings-prev").click();
+      assert.equal(await pager.getAttribute("data-page"), String(pages - 1));
+      assert.equal(await rows.count(), 50);
+      await page.getByTestId("readings-first").click();
+      assert.equal(await pager.getAttribute("data-page"), "1");
+    }
     await screenshot(page, "clinician-verified");
   });
 
@@ -175,12 +194,21 @@ describe("dashboard journey", () => {
     const summary = page.getByTestId("verification-summary");
     assert.ok(tampered, "the relayer's answer went through the tampering route");
     assert.equal(await summary.getAttribute("data-failed"), "1", await summary.innerText());
-    const row = page.locator(`tr[data-testid=reading-row][data-device="${tampered.device}"][data-seq="${tampered.seq}"]`);
-    assert.equal(await row.getAttribute("data-verdict"), "failed");
+    // Above the table: "x of y verified", the failure listed with its reason.
+    const counted = page.getByTestId("readings-summary");
+    const total = Number(await counted.getAttribute("data-total"));
+    assert.equal(await counted.getAttribute("data-failed"), "1");
+    assert.match(await counted.innerText(), new RegExp(`^${Number(await counted.getAttribute("data-verified"))} of ${total} readings verified against the chain`));
     const shown = page.locator("tr[data-testid=failed-row]");
     assert.equal(await shown.count(), 1);
     assert.equal(await shown.getAttribute("data-seq"), String(tampered.seq));
     assert.match(await shown.innerText(), /leaf does not rebuild the anchored root/);
+    // "Show" turns the table to the failed reading's page and marks it.
+    await page.getByTestId(`show-failed-${tampered.device}-${tampered.seq}`).click();
+    const row = page.locator(`tr[data-testid=reading-row][data-device="${tampered.device}"][data-seq="${tampered.seq}"]`);
+    assert.equal(await row.getAttribute("data-verdict"), "failed");
+    assert.equal(await row.getAttribute("aria-current"), "true");
+    assert.ok((await page.locator("tr[data-testid=reading-row]").count()) <= 50, "one page of rows");
     assert.equal(await page.locator('[data-testid=glucose-chart] circle[data-state="failed"]').count(), 1);
     await screenshot(page, "clinician-tampered");
   });
@@ -217,6 +245,9 @@ describe("dashboard journey", () => {
       if (Number(await report.getAttribute("data-excluded-pending")) !== pendingInNode) return false;
       assert.ok(m.readings >= 10, `verified glucose readings: ${m.readings}`);
       assert.equal(Number(await report.getAttribute("data-readings")), m.readings);
+      // However many readings 14 days hold, the table renders one page of them.
+      assert.equal(Number(await page.getByTestId("readings").getAttribute("data-total")), verdicts.length);
+      assert.equal(await page.locator("tr[data-testid=reading-row]").count(), Math.min(50, verdicts.length));
       const mg = formatCgmMetrics(m, "mg/dL");
       const val = async (id) => Number(await page.getByTestId(id).getAttribute("data-value"));
       assert.equal(await val("metric-mean"), mg.mean);
