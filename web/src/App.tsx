@@ -7,6 +7,8 @@ import { connectQueries, type Queries } from "./lib/chain";
 import { loadConfig, type AppConfig } from "./lib/config";
 import { TimeZoneContext, useZoneChoiceState, zoneOf } from "./lib/timezone";
 import { useAsync } from "./lib/useAsync";
+import { useContacts } from "./lib/contacts";
+import { loadChainDirectory, nameBook, NamesContext } from "./lib/names";
 import type { Wallet } from "./lib/wallet";
 import { lazySigning, SessionContext, type Session } from "./session";
 import { Views } from "./views/Views";
@@ -53,12 +55,19 @@ function Connected({ cfg, queries }: { cfg: AppConfig; queries: Queries }) {
     },
     [cfg],
   );
+  const contacts = useContacts();
+  // Who the chain's admitted participants are (labels, roles), once per connection.
+  const [directory] = useAsync(() => loadChainDirectory(queries), "directory");
+  const names = useMemo(
+    () => nameBook({ you: account?.wallet.address ?? null, contacts, chain: directory.status === "ok" ? directory.data : null, cfg }),
+    [account, contacts, directory, cfg],
+  );
   const session: Session | null = useMemo(
     () => (account ? { cfg, queries, wallet: account.wallet, sign: account.sign, version, changed } : null),
     [account, cfg, queries, version, changed],
   );
   return (
-    <>
+    <NamesContext.Provider value={names}>
       <AccountPicker cfg={cfg} current={account?.wallet ?? null} onChoose={choose} onError={setError} />
       {error ? <ErrorBox error={error} title="Could not use this account" /> : null}
       {session ? (
@@ -68,6 +77,6 @@ function Connected({ cfg, queries }: { cfg: AppConfig; queries: Queries }) {
       ) : (
         <p className="hint">Choose an account to see its data and act as a patient, a clinician or a sponsor.</p>
       )}
-    </>
+    </NamesContext.Provider>
   );
 }

@@ -64,7 +64,7 @@ export function AccountPicker(props: {
       ) : null}
       {props.current ? (
         <p className="signed-in" data-testid="signed-in">
-          Signed in as <strong>{props.current.label}</strong> <Addr a={props.current.address} />
+          Signed in as <strong>{props.current.label}</strong> <Addr a={props.current.address} plain />
         </p>
       ) : null}
     </section>

@@ -41,10 +41,6 @@ export function shortAddress(a: string): string {
   return a.length > 20 ? `${a.slice(0, 10)}…${a.slice(-6)}` : a;
 }
 
-export function formatAmount(amount: string, denom: string): string {
-  return `${BigInt(amount).toLocaleString("en-US")} ${denom}`;
-}
-
 /** A relative description of a moment from `now` (the chain's present): "in 3 h", "2 days ago". */
 export function relative(d: Date, now: Date): string {
   const s = Math.round((d.getTime() - now.getTime()) / 1000);

@@ -15,12 +15,14 @@ const LOAD = {
   patient: () => import("./patient/PatientView").then((m) => ({ default: m.PatientView })),
   clinician: () => import("./clinician/ClinicianView").then((m) => ({ default: m.ClinicianView })),
   sponsor: () => import("./sponsor/SponsorView").then((m) => ({ default: m.SponsorView })),
+  contacts: () => import("./contacts/AddressBook").then((m) => ({ default: m.AddressBook })),
 };
 
 const TABS = [
   { id: "patient", label: "Patient", View: lazy(LOAD.patient) },
   { id: "clinician", label: "Clinician", View: lazy(LOAD.clinician) },
   { id: "sponsor", label: "Sponsor", View: lazy(LOAD.sponsor) },
+  { id: "contacts", label: "Address book", View: lazy(LOAD.contacts) },
 ] as const;
 type TabId = (typeof TABS)[number]["id"];
 
@@ -34,9 +36,9 @@ export function prefetchView(): void {
   void LOAD[fromHash()]().catch(() => undefined);
 }
 
-/** The roles, one tab each, as the WAI-ARIA tabs pattern: the arrow keys,
+/** The roles and the address book, one tab each, as the WAI-ARIA tabs pattern: the arrow keys,
  * Home and End move between the tabs (and show them), only the selected tab is in the Tab order.
- * The tab is in the URL's hash (#patient, #clinician, #sponsor). Another account gets
+ * The tab is in the URL's hash (#patient, #clinician, #sponsor, #contacts). Another account gets
  * the view afresh: no form, confirmation or open patient of the last one. */
 export function Views() {
   const { wallet } = useSession();

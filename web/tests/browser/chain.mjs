@@ -28,6 +28,16 @@ export async function grantOnChain(cfg, grantId) {
   }
 }
 
+/** A study as the data union holds it. */
+export async function studyOnChain(cfg, studyId) {
+  const client = await CosmWasmClient.connect(cfg.rpc);
+  try {
+    return (await client.queryContractSmart(cfg.contracts.union, { study: { study_id: studyId } })).study;
+  } finally {
+    client.disconnect();
+  }
+}
+
 export async function breakGlassRead(cfg, emergency, patient) {
   const wallet = await DirectSecp256k1HdWallet.fromMnemonic(emergency.mnemonic, { prefix: cfg.prefix });
   const client = await SigningCosmWasmClient.connectWithSigner(cfg.rpc, wallet, { gasPrice: GasPrice.fromString(cfg.gasPrice) });
@@ -127,5 +137,37 @@ export async function revokeFromNode(cfg, account, grantId) {
     if (status === "active") await chain.execute(account.address, cfg.contracts.consent, { revoke_grant: { grant_id: grantId } }, "auto");
   } finally {
     chain.disconnect();
+  }
+}
+
+/** `account` reads `patient`'s glucose of the last `seconds` through the relayer (a signed
+ * request, as a grantee does); the relayer's answer. */
+export async function readAsGrantee(cfg, account, patient, seconds = 600) {
+  const now = await chainNow(cfg);
+  const path = `/v1/patients/${patient}/readings`;
+  const query = `scope=glucose&from=${now - seconds}&to=${now}`;
+  const signer = await aminoSigner(await Secp256k1HdWallet.fromMnemonic(account.mnemonic, { prefix: cfg.prefix }));
+  const res = await fetch(`${cfg.relayer}${path}?${query}`, { headers: { ...(await signRequest(signer, { method: "GET", path, query })) } });
+  const body = await res.json();
+  if (!res.ok) throw new Error(`the relayer refused ${account.address}'s read: ${res.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** Who the chain says an admitted participant is: the registry's label, else its roles. */
+export async function chainParticipants(cfg) {
+  const client = await CosmWasmClient.connect(cfg.rpc);
+  try {
+    const out = new Map();
+    for (const role of ["manufacturer", "relayer"]) {
+      const page = await client.queryContractSmart(cfg.contracts.registry, { participants: { role, limit: 100 } });
+      for (const p of page.items) out.set(p.address, { ...(out.get(p.address) ?? {}), label: p.label });
+    }
+    for (const role of ["emergency_provider", "custodian"]) {
+      const page = await client.queryContractSmart(cfg.contracts.consent, { members: { role, limit: 100 } });
+      for (const m of page.items) out.set(m.address, { ...(out.get(m.address) ?? {}), [role]: true });
+    }
+    return out;
+  } finally {
+    client.disconnect();
   }
 }

@@ -57,8 +57,23 @@ export async function signIn(page, account, tab) {
     await page.getByTestId("local-account-use").click();
     await signedIn.waitFor();
   }
-  await page.getByRole("tab", { name: new RegExp(`^${tab}$`, "i") }).click();
+  await openTab(page, tab);
+}
+
+/** Shows a tab of the signed-in dashboard: patient, clinician, sponsor or contacts (the address book). */
+export async function openTab(page, tab) {
+  await page.getByRole("tab").and(page.getByTestId(`tab-${tab}`)).click();
   await page.getByTestId(`${tab}-view`).waitFor();
+}
+
+/** Adds a contact to the browser's address book from its tab (and comes back to `back`). */
+export async function addContact(page, name, address, back) {
+  await openTab(page, "contacts");
+  await page.getByTestId("contact-name").fill(name);
+  await page.getByTestId("contact-address").fill(address);
+  await page.getByTestId("contact-add").click();
+  await page.locator(`[data-testid="contact-${address}"][data-name="${name}"]`).waitFor();
+  if (back) await openTab(page, back);
 }
 
 export async function screenshot(page, name) {

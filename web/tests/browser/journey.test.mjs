@@ -7,8 +7,8 @@
 // patient's Nightscout uploader shows what its upload left out, and gets a new secret.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { breakGlassRead, chainNow, createBoundUploader, grantOnChain, retireUploaders, uploadEntries } from "./chain.mjs";
-import { accounts, launch, screenshot, signIn } from "./harness.mjs";
+import { breakGlassRead, chainNow, createBoundUploader, grantOnChain, retireUploaders, studyOnChain, uploadEntries } from "./chain.mjs";
+import { accounts, addContact, launch, screenshot, signIn } from "./harness.mjs";
 import { CosmWasmClient } from "@cosmjs/cosmwasm-stargate";
 import { cgmMetrics, DeviceRegistryQueryClient, formatCgmMetrics, glucoseReadings, ReadingAnchorsQueryClient, verifyReadings } from "@diachain/client";
 
@@ -78,9 +78,13 @@ describe("dashboard journey", () => {
     await page.getByTestId("units-mgdl").click();
   });
 
-  it("lets the patient grant the clinician access to glucose", async () => {
+  it("lets the patient grant the clinician, named in the address book, access to glucose", async () => {
+    // The patient names the clinician (and the clinician, in the same browser, the patient).
+    await addContact(page, "Dr. Lena Berg", clinician.address);
+    await addContact(page, "Mia Jensen", patient.address, "patient");
     const form = page.getByTestId("grant-form");
-    await form.locator("input[name=grantee]").fill(clinician.address);
+    await form.locator("input[name=grantee]").fill("Dr. Lena Berg");
+    assert.equal(await page.getByTestId("grantee-resolved").getAttribute("data-address"), clinician.address);
     await form.locator("select[name=purpose]").selectOption("treatment");
     await page.getByTestId("grant-submit").click();
     await page.getByTestId("grant-submit-done").waitFor();
@@ -88,7 +92,10 @@ describe("dashboard journey", () => {
     // cannot grant the same again.
     assert.equal(await form.locator("input[name=grantee]").inputValue(), "", "the grant form is cleared");
     assert.ok(await page.getByTestId("grant-submit").isDisabled(), "Grant waits for a new grantee");
-    await page.locator(`tr[data-grantee="${clinician.address}"][data-status="active"]`).first().waitFor();
+    const row = page.locator(`tr[data-grantee="${clinician.address}"][data-status="active"]`).first();
+    await row.waitFor();
+    // The grant is to the clinician by name, not by address.
+    assert.equal(await row.locator(`[data-address="${clinician.address}"]`).innerText(), "Dr. Lena Berg");
   });
 
   it("lets the patient amend the grant: insulin too, and an expiry a day earlier", async () => {
@@ -330,13 +337,22 @@ describe("dashboard journey", () => {
     const form = page.getByTestId("create-study");
     await form.locator("input[name=title]").fill(title);
     await form.locator("input[name=url]").fill("https://example.org/protocols/glucose-variability");
-    await form.locator("input[name=amount]").fill("10000000");
+    // Amounts in DIA (6 decimals of udia): 10 DIA funded, a cap of 0.5 DIA a patient.
+    await form.locator("input[name=amount]").fill("10");
+    await form.locator("input[name=cap]").fill("0.5");
     await page.getByTestId("create-study-submit").click();
     await page.getByTestId("create-study-submit-done").waitFor();
     const card = page.locator("article.study", { hasText: title });
     await card.waitFor();
-    assert.match(await card.getByTestId("pool-funded").innerText(), /10,000,000 udia/);
+    const funded = card.getByTestId("pool-funded");
+    assert.equal(await funded.innerText(), "10 DIA");
+    assert.equal(await funded.getAttribute("data-amount"), "10000000");
     this_study.id = Number((await card.getAttribute("data-testid")).replace("study-", ""));
+    const onChain = await studyOnChain(cfg, this_study.id);
+    assert.equal(onChain.pool.funded, "10000000");
+    assert.equal(onChain.cap_per_patient, "500000");
+    // Never micro-units on the page.
+    assert.doesNotMatch(await page.getByTestId("sponsor-view").innerText(), /udia/);
     this_study.title = title;
   });
 
@@ -352,8 +368,11 @@ describe("dashboard journey", () => {
     await done.waitFor();
     assert.match(await done.innerText(), new RegExp(`You joined study #${id} [\\s\\S]*Done in block \\d+`));
     assert.match(await done.getByTestId("tx-hash").getAttribute("title"), /^[0-9A-F]{64}$/i);
+    assert.doesNotMatch(await page.getByTestId("patient-studies").innerText(), /udia/);
     await signIn(page, sponsor, "sponsor");
-    await page.getByTestId(`study-${id}`).getByTestId(`member-${patient.address}`).waitFor();
+    const member = page.getByTestId(`study-${id}`).getByTestId(`member-${patient.address}`);
+    await member.waitFor();
+    assert.equal(await member.locator(`[data-address="${patient.address}"]`).innerText(), "Mia Jensen", "the member by name");
     await screenshot(page, "sponsor");
   });
 

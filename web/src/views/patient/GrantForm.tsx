@@ -4,6 +4,7 @@ import { ScopePicker } from "../../components/ScopePicker";
 import { TxButton } from "../../components/TxButton";
 import { DAY_S, secondsToNs } from "../../lib/format";
 import type { Signing } from "../../lib/signing";
+import { AddressInput, useResolvedAddress } from "../../components/AddressInput";
 import { ZonedInput } from "../../components/ZonedInput";
 import { offsetName, useTimeZone } from "../../lib/timezone";
 import { useSession } from "../../session";
@@ -19,6 +20,7 @@ export function GrantForm() {
   const { queries } = useSession();
   const zone = useTimeZone();
   const [grantee, setGrantee] = useState("");
+  const target = useResolvedAddress(grantee);
   const [purpose, setPurpose] = useState<ConsentTypes.Purpose>("treatment");
   const [studyId, setStudyId] = useState("");
   const [scopes, setScopes] = useState<ConsentTypes.DataScope[]>(["glucose"]);
@@ -37,7 +39,7 @@ export function GrantForm() {
   };
   const run = (signing: Signing) =>
     signing.consent.grant({
-      grantee: grantee.trim(),
+      grantee: target.address!,
       purpose,
       studyId: purpose === "research" ? Number(studyId) : undefined,
       scopes,
@@ -45,11 +47,11 @@ export function GrantForm() {
       dataTo: secondsToNs(to),
       expires: { at_time: secondsToNs(expires) },
     });
-  const missing = !grantee.trim() ? "the grantee's address" : scopes.length === 0 ? "at least one scope" : purpose === "research" && !/^\d+$/.test(studyId) ? "the study id" : null;
+  const missing = !target.address ? (target.error ? `the grantee (${target.error})` : "the grantee (a contact or an address)") : scopes.length === 0 ? "at least one scope" : purpose === "research" && !/^\d+$/.test(studyId) ? "the study id" : null;
   return (
     <form className="card grant-form" data-testid="grant-form" onSubmit={(e) => e.preventDefault()}>
       <h3>Grant access</h3>
-      <label>Grantee address <input name="grantee" value={grantee} onChange={(e) => setGrantee(e.target.value)} placeholder="wasm1…" size={46} /></label>
+      <AddressInput name="grantee" label="Grantee" value={grantee} onChange={setGrantee} testId="grantee" />
       <label>Purpose{" "}
         <select name="purpose" value={purpose} onChange={(e) => setPurpose(e.target.value as ConsentTypes.Purpose)}>
           <option value="treatment">treatment</option>

@@ -6,6 +6,7 @@ import { TxButton, type TxDone } from "../../components/TxButton";
 import { TxNotice, type Confirmation } from "../../components/TxNotice";
 import { allPages } from "../../lib/chain";
 import { expiryText, periodText, scopeLabel } from "../../lib/grants";
+import { nameText, useNames } from "../../lib/names";
 import { useTimeZone } from "../../lib/timezone";
 import { useAsync } from "../../lib/useAsync";
 import { useSession } from "../../session";
@@ -51,6 +52,7 @@ export function Grants() {
 function GrantRow({ info, onDone }: { info: GrantInfo; onDone: (c: Confirmation) => void }) {
   const { queries } = useSession();
   const zone = useTimeZone();
+  const names = useNames();
   const [amending, setAmending] = useState(false);
   const g = info.grant;
   const live = info.status === "active";
@@ -79,7 +81,7 @@ function GrantRow({ info, onDone }: { info: GrantInfo; onDone: (c: Confirmation)
           ) : null}
           {live ? (
             <TxButton label={g.break_glass ? "Close session" : "Revoke"} danger testId={`revoke-${g.id}`}
-              confirm={`Revoke grant ${g.id}? ${g.grantee} loses access at once.`}
+              confirm={`Revoke grant ${g.id}? ${nameText(names, g.grantee)} loses access at once.`}
               run={(signing) => signing.consent.revokeGrant({ grantId: g.id })} onDone={revoked} />
           ) : null}
         </td>
