@@ -11,8 +11,8 @@ export const WEB_URL = (process.env.WEB_URL ?? "http://127.0.0.1:8650").replace(
 export const SCREENSHOTS = process.env.WEB_SCREENSHOTS ?? join(HERE, "..", "..", "..", "docs", "screenshots");
 
 /** A fresh browser profile (nothing remembered: units, time zone, address book); `timezoneId`
- * (default UTC) and `viewport` (default 1360×900) as playwright takes them. */
-export async function launch({ timezoneId = "UTC", viewport = { width: 1360, height: 900 } } = {}) {
+ * (default UTC), `viewport` (default 1360×900) and any other context option as playwright takes them. */
+export async function launch({ timezoneId = "UTC", viewport = { width: 1360, height: 900 }, ...more } = {}) {
   const userDataDir = await mkdtemp(join(tmpdir(), "diachain-web-chromium-"));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
@@ -21,6 +21,7 @@ export async function launch({ timezoneId = "UTC", viewport = { width: 1360, hei
       "--disable-component-update", "--disable-sync"],
     viewport,
     timezoneId,
+    ...more, // (isMobile, hasTouch, deviceScaleFactor for a phone)
   });
   context.setDefaultTimeout(45_000);
   const page = context.pages()[0] ?? (await context.newPage());
@@ -81,4 +82,11 @@ export async function screenshot(page, name) {
   // Let charts and late lists settle before the picture.
   await page.waitForTimeout(500);
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** A screenshot of one element (a section, the report). */
+export async function screenshotOf(locator, name) {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  await locator.page().waitForTimeout(500);
+  await locator.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
 }

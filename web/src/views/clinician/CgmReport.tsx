@@ -9,7 +9,7 @@ import {
   agp, cgmMetrics, dailyProfiles, downsample, formatCgmMetrics, formatGlucose, GLUCOSE_RANGES, glucoseReadings, localDate,
   minuteOfDay, roundTo, toMmol, type DailyProfile, type GlucoseRange, type GlucoseReading, type GlucoseUnits, type RangeValues,
 } from "@diachain/client";
-import { useMemo, useState } from "react";
+import { useMemo, useState, type CSSProperties } from "react";
 import { Area, CartesianGrid, ComposedChart, Line, ReferenceArea, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { ReadingsResponse } from "../../lib/relayer";
 import { useTimeZone } from "../../lib/timezone";
@@ -88,14 +88,14 @@ export function CgmReport({ answer, checked }: { answer: ReadingsResponse; check
           {showRoots ? "Hide" : "Show"} the roots
         </button>
         <div className={`roots-list${showRoots ? " open" : ""}`}>
-          <table className="compact">
+          <table className="compact stack">
             <thead><tr><th>Batch</th><th>Device</th><th>Seq</th><th>Root (base64)</th><th>Anchored at</th><th>Readings</th></tr></thead>
             <tbody>
               {roots.map((r) => (
                 <tr key={r.batch.batch_id}>
-                  <td>{r.batch.batch_id}</td><td><code>{r.batch.header.device_id}</code></td>
-                  <td>{r.batch.header.first_seq}–{r.batch.header.last_seq}</td>
-                  <td><code className="root">{r.batch.header.root}</code></td><td>{r.height}</td><td>{r.n}</td>
+                  <td data-label="Batch">{r.batch.batch_id}</td><td data-label="Device"><code>{r.batch.header.device_id}</code></td>
+                  <td data-label="Seq">{r.batch.header.first_seq}–{r.batch.header.last_seq}</td>
+                  <td data-label="Root"><code className="root">{r.batch.header.root}</code></td><td data-label="Anchored at">{r.height}</td><td data-label="Readings">{r.n}</td>
                 </tr>
               ))}
             </tbody>
@@ -159,7 +159,7 @@ function TirBar({ tir, shown, minutes, units }: {
     <div className="tir" data-testid="tir-bar" aria-label={`Time in ranges: ${top.map((r) => `${RANGE_NAME[r]} ${shown[r]} %`).join(", ")}`}>
       <div className="tir-bar" aria-hidden="true">
         {top.map((r) => (
-          <div key={r} className="tir-seg" style={{ height: `${tir[r]}%`, background: RANGE_COLOR[r] }} title={`${RANGE_NAME[r]}: ${shown[r]} %`} />
+          <div key={r} className="tir-seg" style={{ "--share": `${tir[r]}%`, background: RANGE_COLOR[r] } as CSSProperties} title={`${RANGE_NAME[r]}: ${shown[r]} %`} />
         ))}
       </div>
       <table className="tir-legend">
@@ -228,16 +228,16 @@ function HypoEvents({ events, units, zone }: { events: ReturnType<typeof formatC
     <div data-testid="hypo-events" data-count={events.length}>
       <h3>Hypoglycaemic events</h3>
       {events.length === 0 ? <p className="small">None in this period (level 1: &lt; {units === "mg/dL" ? "70 mg/dL" : "3.9 mmol/L"} for 15 minutes or more).</p> : (
-        <table className="compact">
+        <table className="compact stack">
           <thead><tr><th>Start ({zone})</th><th>Duration</th><th>Nadir</th><th>Level</th><th>Ended</th></tr></thead>
           <tbody>
             {events.map((e) => (
               <tr key={`${e.level}/${e.start}`} data-testid="hypo-event" data-level={e.level} data-start={e.start}>
-                <td>{localTime(e.start, zone)}</td>
-                <td>{e.minutes} min</td>
-                <td>{e.nadir} {units} <span className="small">at {hhmm(minuteOfDay(e.nadirTime, zone))}</span></td>
-                <td>{e.level === 2 ? "2 (< 54 mg/dL)" : "1 (< 70 mg/dL)"}</td>
-                <td className="small">{e.endReason === "recovered" ? "recovered" : e.endReason === "gap" ? "data gap" : "end of data"}</td>
+                <td data-label="Start">{localTime(e.start, zone)}</td>
+                <td data-label="Duration">{e.minutes} min</td>
+                <td data-label="Nadir">{e.nadir} {units} <span className="small">at {hhmm(minuteOfDay(e.nadirTime, zone))}</span></td>
+                <td data-label="Level">{e.level === 2 ? "2 (< 54 mg/dL)" : "1 (< 70 mg/dL)"}</td>
+                <td data-label="Ended" className="small">{e.endReason === "recovered" ? "recovered" : e.endReason === "gap" ? "data gap" : "end of data"}</td>
               </tr>
             ))}
           </tbody>
@@ -252,18 +252,18 @@ function DailyProfiles({ days, units, zone }: { days: DailyProfile[]; units: Glu
   return (
     <div data-testid="daily-profiles">
       <h3>Daily profiles</h3>
-      <table className="compact daily">
+      <table className="compact daily stack">
         <thead><tr><th>Date</th><th>Readings</th><th>Mean</th><th>In range</th><th>Ranges</th><th>Glucose over the day</th></tr></thead>
         <tbody>
           {days.map((d) => (
             <tr key={d.date} data-testid="daily-profile" data-date={d.date} data-readings={d.readings.length}
               data-tir={d.tir === null ? "" : roundTo(d.tir, 1)}>
-              <td>{d.date}</td>
-              <td>{d.readings.length}</td>
-              <td>{d.mean === null ? "—" : formatGlucose(d.mean, units)}</td>
-              <td>{d.tir === null ? "—" : `${roundTo(d.tir, 1)} %`}</td>
-              <td>{d.timeInRanges ? <MiniTir tir={d.timeInRanges} /> : null}</td>
-              <td>{d.readings.length ? <Sparkline readings={d.readings} units={units} zone={zone} /> : null}</td>
+              <td data-label="Date">{d.date}</td>
+              <td data-label="Readings">{d.readings.length}</td>
+              <td data-label="Mean">{d.mean === null ? "—" : formatGlucose(d.mean, units)}</td>
+              <td data-label="In range">{d.tir === null ? "—" : `${roundTo(d.tir, 1)} %`}</td>
+              <td data-label="Ranges">{d.timeInRanges ? <MiniTir tir={d.timeInRanges} /> : null}</td>
+              <td data-label="Over the day">{d.readings.length ? <Sparkline readings={d.readings} units={units} zone={zone} /> : null}</td>
             </tr>
           ))}
         </tbody>

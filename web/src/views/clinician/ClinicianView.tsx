@@ -35,9 +35,9 @@ export function ClinicianView() {
             const byPatient = new Map<string, GrantInfo[]>();
             for (const g of grants) byPatient.set(g.grant.patient, [...(byPatient.get(g.grant.patient) ?? []), g]);
             return (
-              <table>
+              <table className="stack">
                 <thead>
-                  <tr><th>Patient</th><th>Grants (newest first)</th><th></th></tr>
+                  <tr><th>Patient</th><th>Grants (newest first)</th><th><span className="visually-hidden">Actions</span></th></tr>
                 </thead>
                 <tbody>
                   {[...byPatient.entries()].map(([p, gs]) => (
@@ -62,8 +62,8 @@ function PatientRow(props: { patient: string; grants: GrantInfo[]; selected: boo
   const why = gs.every((g) => g.status === "revoked") ? "every grant revoked" : "no active grant";
   return (
     <tr data-testid={`patient-${p}`} data-active={active} className={!active ? "inactive" : props.selected ? "selected" : undefined}>
-      <td><Addr a={p} /></td>
-      <td>
+      <td data-label="Patient"><Addr a={p} /></td>
+      <td data-label="Grants">
         <ul className="plain">
           {[...gs].reverse().map((g) => (
             <li key={g.grant.id} data-status={g.status}>

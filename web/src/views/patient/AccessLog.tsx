@@ -30,7 +30,7 @@ export function AccessLog() {
       <p className="small">Recorded on chain by the relayer shortly after each access it serves.</p>
       <Async state={state} what="the access log" isEmpty={(d) => d.log.length === 0} empty="Nobody has been served your data under a grant or break-glass session.">
         {({ log, grants }) => (
-          <table>
+          <table className="stack">
             <thead>
               <tr><th>When served</th><th>Who</th><th>Scope</th><th>Data period</th><th>Under</th><th>Recorded</th></tr>
             </thead>
@@ -40,12 +40,12 @@ export function AccessLog() {
                 const bg = g?.break_glass;
                 return (
                   <tr key={r.id} className={bg ? "break-glass" : undefined} data-testid={`access-${r.id}`} data-break-glass={bg ? "true" : "false"}>
-                    <td><Time ns={r.served_at && r.served_at !== "0" ? r.served_at : r.at} /></td>
-                    <td><Addr a={r.grantee} /></td>
-                    <td>{scopeLabel(r.scope)}</td>
-                    <td>{periodText(r, zone)}</td>
-                    <td>{bg ? <strong className="badge bad">BREAK-GLASS · {scopeLabel(bg.reason)}</strong> : `grant ${r.grant_id} (${g?.purpose ?? "?"})`}</td>
-                    <td>block {r.height} by <Addr a={r.custodian} /></td>
+                    <td data-label="When served"><Time ns={r.served_at && r.served_at !== "0" ? r.served_at : r.at} /></td>
+                    <td data-label="Who"><Addr a={r.grantee} /></td>
+                    <td data-label="Scope">{scopeLabel(r.scope)}</td>
+                    <td data-label="Data period">{periodText(r, zone)}</td>
+                    <td data-label="Under">{bg ? <strong className="badge bad">BREAK-GLASS · {scopeLabel(bg.reason)}</strong> : `grant ${r.grant_id} (${g?.purpose ?? "?"})`}</td>
+                    <td data-label="Recorded">block {r.height} by <Addr a={r.custodian} /></td>
                   </tr>
                 );
               })}

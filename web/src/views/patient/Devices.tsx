@@ -27,7 +27,7 @@ export function Devices() {
       <h2 id="devices-h">My devices</h2>
       <Async state={state} what="your devices" isEmpty={(d) => d.length === 0} empty="No device is bound to this account.">
         {(devices) => (
-          <table>
+          <table className="stack">
             <thead>
               <tr><th>Device</th><th>Kind</th><th>Model</th><th>Key</th><th>Yours since</th><th>Status</th></tr>
             </thead>
@@ -36,12 +36,12 @@ export function Devices() {
                 const st = deviceStatus(d.status, zone);
                 return (
                   <tr key={d.id}>
-                    <td><code>{d.id}</code></td>
-                    <td>{d.kind}</td>
-                    <td>{d.model}</td>
-                    <td>{d.public_key.algorithm}{d.key_custody === "relayer" ? " (held by the relayer)" : ""}</td>
-                    <td><Time ns={d.owner_since} /></td>
-                    <td><span className={`badge ${st.tone}`}>{st.label}</span></td>
+                    <td data-label="Device"><code>{d.id}</code></td>
+                    <td data-label="Kind">{d.kind}</td>
+                    <td data-label="Model">{d.model}</td>
+                    <td data-label="Key">{d.public_key.algorithm}{d.key_custody === "relayer" ? " (held by the relayer)" : ""}</td>
+                    <td data-label="Yours since"><Time ns={d.owner_since} /></td>
+                    <td data-label="Status"><span className={`badge ${st.tone}`}>{st.label}</span></td>
                   </tr>
                 );
               })}

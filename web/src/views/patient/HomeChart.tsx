@@ -16,12 +16,13 @@ export function HomeChart({ points, units, hours, latest, timeZone }: {
   return (
     <figure className="chart" aria-label={`Your glucose over the last ${hours} hours, in ${units}: ${points.length} readings, the latest ${latest}`}>
       <ResponsiveContainer width="100%" height={240}>
-        <LineChart data={points} margin={{ top: 10, right: 20, bottom: 10, left: 10 }}>
+        <LineChart data={points} margin={{ top: 24, right: 16, bottom: 10, left: 4 }}>
           <CartesianGrid strokeDasharray="3 3" />
           <ReferenceArea y1={low} y2={high} fill="#dafbe1" fillOpacity={0.5} />
           <XAxis dataKey="t" type="number" domain={["dataMin", "dataMax"]} scale="time"
             tickFormatter={(t: number) => clockTime(t, timeZone)} />
-          <YAxis width={70} unit={` ${units}`} domain={units === "mg/dL" ? [40, 300] : [2.2, 16.7]} allowDataOverflow />
+          {/* The unit above the axis, not on every tick (a phone has no room for "235 mg/dL"). */}
+          <YAxis width={44} domain={units === "mg/dL" ? [40, 300] : [2.2, 16.7]} allowDataOverflow label={{ value: units, position: "top", offset: 10 }} />
           <Tooltip labelFormatter={(t) => formatInZone(Number(t), timeZone, { seconds: false })} formatter={(v) => [`${String(v)} ${units}`, "glucose"]} />
           <Line dataKey="v" type="linear" dot={false} isAnimationActive={false} stroke="#0969da" strokeWidth={1.5} />
         </LineChart>

@@ -54,9 +54,9 @@ export function PatientStudies() {
 
 function JoinedTable({ rows, onDone }: { rows: Row[]; onDone: (c: Confirmation) => void }) {
   return (
-    <table data-testid="joined-studies">
+    <table className="stack" data-testid="joined-studies">
       <thead>
-        <tr><th>Study</th><th>Phase</th><th>Membership</th><th>Counted readings</th><th>Counting days</th><th>Projected</th><th>Claimable</th><th>Claimed</th><th></th></tr>
+        <tr><th>Study</th><th>Phase</th><th>Membership</th><th>Counted readings</th><th>Counting days</th><th>Projected</th><th>Claimable</th><th>Claimed</th><th><span className="visually-hidden">Actions</span></th></tr>
       </thead>
       <tbody>
         {rows.map(({ s, c }) => {
@@ -64,11 +64,11 @@ function JoinedTable({ rows, onDone }: { rows: Row[]; onDone: (c: Confirmation) 
           const token = s.study.pool.token;
           return (
             <tr key={s.study.id} data-testid={`joined-${s.study.id}`}>
-              <td>#{s.study.id} {s.study.title}</td>
-              <td>{s.phase}</td>
-              <td>{m.active ? "active" : <>left {m.left_at ? <Time ns={m.left_at} /> : null}</>} · days {dayToIso(m.from_day)} – {dayToIso(m.to_day)} (UTC)</td>
-              <td>{c.counted_units}</td>
-              <td>{c.counting_days}{c.eligible ? "" : " (not eligible yet)"}</td>
+              <td data-label="Study">#{s.study.id} {s.study.title}</td>
+              <td data-label="Phase">{s.phase}</td>
+              <td data-label="Membership">{m.active ? "active" : <>left {m.left_at ? <Time ns={m.left_at} /> : null}</>} · days {dayToIso(m.from_day)} – {dayToIso(m.to_day)} (UTC)</td>
+              <td data-label="Counted readings">{c.counted_units}</td>
+              <td data-label="Counting days">{c.counting_days}{c.eligible ? "" : " (not eligible yet)"}</td>
               <td data-label="Projected"><Amount amount={c.projected_payout} token={token} /></td>
               <td data-label="Claimable"><Amount amount={c.claimable} token={token} /></td>
               <td data-label="Claimed">{m.claimed ? <Amount amount={m.claimed} token={token} /> : "—"}</td>
@@ -93,9 +93,9 @@ function OpenTable({ rows, onDone }: { rows: Row[]; onDone: (c: Confirmation) =>
   const { cfg, queries } = useSession();
   const names = useNames();
   return (
-    <table data-testid="open-studies">
+    <table className="stack" data-testid="open-studies">
       <thead>
-        <tr><th>Study</th><th>Sponsor wants</th><th>Data period</th><th>Eligibility</th><th>Pool</th><th>Cap per patient</th><th></th></tr>
+        <tr><th>Study</th><th>Sponsor wants</th><th>Data period</th><th>Eligibility</th><th>Pool</th><th>Cap per patient</th><th><span className="visually-hidden">Actions</span></th></tr>
       </thead>
       <tbody>
         {rows.map(({ s }) => {
@@ -104,9 +104,9 @@ function OpenTable({ rows, onDone }: { rows: Row[]; onDone: (c: Confirmation) =>
             <tr key={st.id} data-testid={`open-${st.id}`}>
               <td data-label="Study">#{st.id} <a href={st.description_url} target="_blank" rel="noreferrer">{st.title}</a>
                 <span className="small"> by <Addr a={st.sponsor} /></span></td>
-              <td>{st.scopes.map(scopeLabel).join(", ")}</td>
-              <td>{dayToIso(st.data_from_day)} – {dayToIso(st.data_to_day)} (UTC days); closes <Time ns={st.closes_at} /></td>
-              <td>≥ {st.eligibility.min_readings_per_day} readings/day on ≥ {st.eligibility.min_days} days{st.eligibility.device_kinds.length ? `; devices: ${st.eligibility.device_kinds.join(", ")}` : ""}</td>
+              <td data-label="Sponsor wants">{st.scopes.map(scopeLabel).join(", ")}</td>
+              <td data-label="Data period">{dayToIso(st.data_from_day)} – {dayToIso(st.data_to_day)} (UTC days); closes <Time ns={st.closes_at} /></td>
+              <td data-label="Eligibility">≥ {st.eligibility.min_readings_per_day} readings/day on ≥ {st.eligibility.min_days} days{st.eligibility.device_kinds.length ? `; devices: ${st.eligibility.device_kinds.join(", ")}` : ""}</td>
               <td data-label="Pool"><Amount amount={st.pool.funded} token={st.pool.token} /></td>
               <td data-label="Cap per patient"><Amount amount={st.cap_per_patient} token={st.pool.token} /></td>
               <td>

@@ -293,7 +293,7 @@ function RecentSkips({ items, total }: { items: SkippedItem[]; total: number }) 
   const shown = items.slice(at * PAGE, at * PAGE + PAGE);
   return (
     <>
-      <table data-testid="skipped-items">
+      <table className="stack" data-testid="skipped-items">
         <thead>
           <tr><th>Upload received</th><th>Collection</th><th>Position</th><th>Reason</th><th>What the app was told</th></tr>
         </thead>
@@ -301,11 +301,11 @@ function RecentSkips({ items, total }: { items: SkippedItem[]; total: number }) 
           {shown.map((s, i) => (
             <tr key={`${s.at}:${s.collection}:${s.index}:${at * PAGE + i}`} data-testid="skip-row" data-reason={s.reason}
               data-collection={s.collection} data-index={s.index}>
-              <td><Time s={s.at} /></td>
-              <td>{s.collection}</td>
-              <td>{s.index}</td>
-              <td title={s.reason}>{reasonLabel(s.reason)}</td>
-              <td>{s.detail}</td>
+              <td data-label="Upload received"><Time s={s.at} /></td>
+              <td data-label="Collection">{s.collection}</td>
+              <td data-label="Position">{s.index}</td>
+              <td data-label="Reason" title={s.reason}>{reasonLabel(s.reason)}</td>
+              <td data-label="What the app was told">{s.detail}</td>
             </tr>
           ))}
         </tbody>

@@ -70,17 +70,17 @@ function PoolTable({ s, pool, rows }: { s: StudyResponse; pool: DataUnionTypes.P
 
 function MembersTable({ rows, token }: { rows: MemberRow[]; token: DataUnionTypes.PoolToken }) {
   return (
-    <table data-testid="members">
+    <table className="stack" data-testid="members">
       <thead><tr><th>Patient</th><th>Status</th><th>Window</th><th>Units</th><th>Counting days</th><th>Eligible</th><th>Projected</th><th>Claimed</th></tr></thead>
       <tbody>
         {rows.map(({ m, c }) => (
           <tr key={m.patient} data-testid={`member-${m.patient}`}>
-            <td><Addr a={m.patient} /></td>
-            <td>{m.active ? "active" : "left"}</td>
-            <td>{dayToIso(m.from_day)} – {dayToIso(m.to_day)}</td>
-            <td>{m.units}</td>
-            <td>{c.counting_days}</td>
-            <td>{c.eligible ? "yes" : "not yet"}</td>
+            <td data-label="Patient"><Addr a={m.patient} /></td>
+            <td data-label="Status">{m.active ? "active" : "left"}</td>
+            <td data-label="Window">{dayToIso(m.from_day)} – {dayToIso(m.to_day)}</td>
+            <td data-label="Units">{m.units}</td>
+            <td data-label="Counting days">{c.counting_days}</td>
+            <td data-label="Eligible">{c.eligible ? "yes" : "not yet"}</td>
             <td data-label="Projected"><Amount amount={c.projected_payout} token={token} /></td>
             <td data-label="Claimed">{m.claimed ? <Amount amount={m.claimed} token={token} /> : "—"}</td>
           </tr>
