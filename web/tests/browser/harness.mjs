@@ -1,5 +1,6 @@
 // Drives Debian's Chromium (/usr/bin/chromium, or $CHROMIUM) with playwright-core against a
 // served dashboard ($WEB_URL) on a real local network. No browser is downloaded.
+/* global document -- (read inside page.waitForFunction, in the browser) */
 import { chromium } from "playwright-core";
 import { mkdtemp, mkdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -82,6 +83,12 @@ export async function screenshot(page, name) {
   // Let charts and late lists settle before the picture.
   await page.waitForTimeout(500);
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Waits until the section `testId` shows, and nothing in it is still loading. */
+export async function loaded(page, testId) {
+  await page.getByTestId(testId).waitFor();
+  await page.waitForFunction((id) => !document.querySelector(`[data-testid="${id}"] .loading`), testId);
 }
 
 /** A screenshot of one element (a section, the report). */

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { chainNow, grantFromNode, revokeFromNode } from "./chain.mjs";
-import { accounts, launch, openTab, screenshot, screenshotOf, signIn } from "./harness.mjs";
+import { accounts, launch, loaded, openTab, screenshot, screenshotOf, signIn } from "./harness.mjs";
 
 const WIDTH = 390;
 let browser, page, cfg, patient, clinician, sponsor, grantId;
@@ -54,6 +54,7 @@ describe(`on a phone (${WIDTH}×844)`, () => {
     await page.getByTestId("patient-home").locator("figure.chart").waitFor();
     await page.getByTestId("devices").locator("tbody tr").first().waitFor();
     await page.getByTestId("grants").locator("tbody tr").first().waitFor();
+    await loaded(page, "patient-view");
     await fits("patient");
     await screenshot(page, "phone-patient");
   });
@@ -66,6 +67,7 @@ describe(`on a phone (${WIDTH}×844)`, () => {
     await page.getByTestId("readings-table").waitFor();
     await page.getByTestId("agp-chart").waitFor();
     await page.getByTestId("daily-profiles").waitFor();
+    await loaded(page, "clinician-view");
     await fits("clinician");
     await screenshot(page, "phone-clinician");
     await screenshotOf(page.getByTestId("cgm-report"), "phone-report");
@@ -74,7 +76,7 @@ describe(`on a phone (${WIDTH}×844)`, () => {
   it("shows the sponsor's view without sideways scrolling", async () => {
     await signIn(page, sponsor, "sponsor");
     await page.getByTestId("create-study").waitFor();
-    await page.getByTestId("my-studies").locator(".loading").waitFor({ state: "detached" });
+    await loaded(page, "my-studies");
     await fits("sponsor");
     await screenshot(page, "phone-sponsor");
   });

@@ -156,13 +156,16 @@ function TirBar({ tir, shown, minutes, units }: {
   if (!tir || !shown || !minutes) return null;
   const top = [...GLUCOSE_RANGES].reverse();
   return (
-    <div className="tir" data-testid="tir-bar" aria-label={`Time in ranges: ${top.map((r) => `${RANGE_NAME[r]} ${shown[r]} %`).join(", ")}`}>
-      <div className="tir-bar" aria-hidden="true">
+    <div className="tir" data-testid="tir-bar">
+      {/* The bar is an image named by its numbers and described by the legend beside it. */}
+      <div className="tir-bar" role="img" aria-label={`Time in ranges: ${top.map((r) => `${RANGE_NAME[r]} ${shown[r]} %`).join(", ")}`}
+        aria-describedby="tir-legend">
         {top.map((r) => (
           <div key={r} className="tir-seg" style={{ "--share": `${tir[r]}%`, background: RANGE_COLOR[r] } as CSSProperties} title={`${RANGE_NAME[r]}: ${shown[r]} %`} />
         ))}
       </div>
-      <table className="tir-legend">
+      <table className="tir-legend" id="tir-legend" data-testid="tir-legend">
+        <caption className="visually-hidden">Time in ranges ({units}): % of the time and time a day</caption>
         <tbody>
           {top.map((r) => (
             <tr key={r} data-testid={`tir-${r}`} data-range={r} data-percent={shown[r]} data-minutes={minutes[r]}>
@@ -198,7 +201,7 @@ function AgpChart({ profile, units, thresholds }: {
   const withData = profile.bins.filter((b) => b.percentiles).length;
   const max = units === "mg/dL" ? 350 : 19.4;
   return (
-    <figure className="chart agp" data-testid="agp-chart" data-bins={withData}
+    <figure className="chart agp" data-testid="agp-chart" data-bins={withData} aria-describedby="agp-table"
       aria-label={`Ambulatory glucose profile over 24 hours in ${units} (${profile.timeZone}): median, 25–75 and 5–95 percentiles per ${profile.binMinutes} minutes; ${withData} of ${profile.bins.length} bins hold enough readings`}>
       <h3>Ambulatory glucose profile (AGP)</h3>
       <ResponsiveContainer width="100%" height={300}>
@@ -219,7 +222,32 @@ function AgpChart({ profile, units, thresholds }: {
         Median (line), 25–75 % (dark band) and 5–95 % (light band) of the verified readings by time of day in {profile.timeZone};
         shaded: target {thresholds.low}–{thresholds.high} {units}. Bins with fewer than {profile.minReadings} readings are left blank.
       </figcaption>
+      <AgpTable profile={profile} units={units} />
     </figure>
+  );
+}
+
+/** The AGP's numbers, for those who cannot see the chart (and for print): each bin's percentiles. */
+function AgpTable({ profile, units }: { profile: ReturnType<typeof agp>; units: GlucoseUnits }) {
+  const n = (x: number) => roundTo(inUnits(x, units), units === "mg/dL" ? 0 : 1);
+  return (
+    <table id="agp-table" className="visually-hidden" data-testid="agp-table">
+      <caption>AGP percentiles by time of day ({profile.timeZone}), in {units}</caption>
+      <thead><tr><th scope="col">Time of day</th><th scope="col">Readings</th><th scope="col">5 %</th><th scope="col">25 %</th>
+        <th scope="col">Median</th><th scope="col">75 %</th><th scope="col">95 %</th></tr></thead>
+      <tbody>
+        {profile.bins.map((b) => {
+          const p = b.percentiles;
+          return (
+            <tr key={b.startMinute} data-median={p ? n(p.p50) : undefined}>
+              <th scope="row">{hhmm(b.startMinute)}–{hhmm(b.startMinute + profile.binMinutes)}</th>
+              <td>{b.count}</td>
+              {p ? [p.p5, p.p25, p.p50, p.p75, p.p95].map((x, i) => <td key={i}>{n(x)}</td>) : <td colSpan={5}>too few readings</td>}
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
   );
 }
 

@@ -2,7 +2,7 @@ import { downsample } from "@diachain/client";
 import { CartesianGrid, Legend, Line, LineChart, ReferenceArea, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { formatInZone, useTimeZone } from "../../lib/timezone";
 import type { CheckedReading } from "../../lib/verify";
-import { timeTicks } from "./timeTicks";
+import { timeTicks } from "../../lib/timeTicks";
 import { mgdl } from "./values";
 
 const VERDICT_COLOR = { verified: "#1a7f37", failed: "#cf222e", pending: "#9a6700" } as const;
@@ -72,8 +72,17 @@ export function GlucoseChart({ checked }: { checked: CheckedReading[] }) {
   }
   if (from === to) [from, to] = [from - 150_000, to + 150_000];
   const x = timeTicks(from, to, zone);
+  // In words, for those who cannot see the chart: its span, devices, lowest, highest, verdicts.
+  const all = [...checked].map((c) => ({ t: c.served.reading.measured_at * 1000, v: Math.round(mgdl(c.served.reading)), s: c.verdict.state }));
+  const lo = all.reduce((a, p) => (p.v < a.v ? p : a));
+  const hi = all.reduce((a, p) => (p.v > a.v ? p : a));
+  const count = (s: string) => all.filter((p) => p.s === s).length;
+  const summary = `${total} readings of ${byDevice.size} device${byDevice.size === 1 ? "" : "s"} from ${formatInZone(from, zone)} to ${formatInZone(to, zone)}: `
+    + `lowest ${lo.v} mg/dL at ${formatInZone(lo.t, zone)}, highest ${hi.v} mg/dL at ${formatInZone(hi.t, zone)}; `
+    + `${count("verified")} verified against the chain, ${count("failed")} failed, ${count("pending")} not anchored yet.`;
   return (
-    <figure className="chart" data-testid="glucose-chart" data-zone={zone} data-shown={shown} data-readings={total} aria-label="Glucose trend (mg/dL), points coloured by verification">
+    <figure className="chart" data-testid="glucose-chart" data-zone={zone} data-shown={shown} data-readings={total} aria-label="Glucose trend (mg/dL), points coloured by verification" aria-describedby="trend-chart-summary">
+      <p id="trend-chart-summary" className="visually-hidden">{summary}</p>
       <ResponsiveContainer width="100%" height={320}>
         <LineChart margin={{ top: 24, right: 20, bottom: 10, left: 8 }}>
           <CartesianGrid strokeDasharray="3 3" />

@@ -91,12 +91,12 @@ function Home({ checked, now, hours, setHours, units }: {
   const first = todays[0];
   const tir = first ? (cgmMetrics(todays, { from: first.time, to: now }).timeInRanges?.inRange ?? null) : null;
   const shown = readings.filter((r) => r.time >= now - hours * 3600);
-  const points = shown.map((r) => ({ t: r.time * 1000, v: units === "mg/dL" ? Math.round(r.mgdl) : Math.round((r.mgdl / 18.016) * 10) / 10 }));
+  const points = shown.map((r) => ({ t: r.time * 1000, v: units === "mg/dL" ? Math.round(r.mgdl) : Math.round((r.mgdl / 18.016) * 10) / 10, time: r.time, mgdl: r.mgdl, device: r.device ?? "" }));
   return (
     <>
       <Mark name="diachain:glucose" />
       <p className={`current${stale ? " stale" : ""}`} data-testid="current-glucose" data-time={last.time}>
-        <span className="big">{formatGlucose(last.mgdl, units)}</span> <span className="arrow" aria-label={lastServed?.served.reading.trend ?? "no trend"}>{arrow}</span>{" "}
+        <span className="big">{formatGlucose(last.mgdl, units)}</span> <span className="arrow" role="img" aria-label={`trend: ${(lastServed?.served.reading.trend ?? "none").replace(/_/g, " ")}`}>{arrow}</span>{" "}
         <span className="small"><span data-testid="current-time">{clockTime(last.time * 1000, timeZone)}</span>, {ageMinutes === 0 ? "just now" : `${ageMinutes} min ago`}</span>
       </p>
       {stale ? <p className="warning" role="alert" data-testid="stale">No new reading for {ageMinutes} minutes: check your sensor and uploader.</p> : null}

@@ -1,7 +1,7 @@
 // Ticks of a time axis in a time zone: on whole seconds, minutes, hours or days of that zone's
 // clock, chosen by the span, and labelled so that no two read the same (an "HH:MM" tick every
 // 30 s, or the same "HH:MM" on two days, would repeat a label).
-import { wallToMs, zonedIso, zoneOffsetMs } from "../../lib/timezone";
+import { wallToMs, zonedIso, zoneOffsetMs } from "./timezone";
 
 const S = 1000;
 const MIN = 60 * S;
