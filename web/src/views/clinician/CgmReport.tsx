@@ -231,23 +231,26 @@ function AgpChart({ profile, units, thresholds }: {
 function AgpTable({ profile, units }: { profile: ReturnType<typeof agp>; units: GlucoseUnits }) {
   const n = (x: number) => roundTo(inUnits(x, units), units === "mg/dL" ? 0 : 1);
   return (
-    <table id="agp-table" className="visually-hidden" data-testid="agp-table">
-      <caption>AGP percentiles by time of day ({profile.timeZone}), in {units}</caption>
-      <thead><tr><th scope="col">Time of day</th><th scope="col">Readings</th><th scope="col">5 %</th><th scope="col">25 %</th>
-        <th scope="col">Median</th><th scope="col">75 %</th><th scope="col">95 %</th></tr></thead>
-      <tbody>
-        {profile.bins.map((b) => {
-          const p = b.percentiles;
-          return (
-            <tr key={b.startMinute} data-median={p ? n(p.p50) : undefined}>
-              <th scope="row">{hhmm(b.startMinute)}–{hhmm(b.startMinute + profile.binMinutes)}</th>
-              <td>{b.count}</td>
-              {p ? [p.p5, p.p25, p.p50, p.p75, p.p95].map((x, i) => <td key={i}>{n(x)}</td>) : <td colSpan={5}>too few readings</td>}
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    // (hidden by its wrapper: a table is as wide as its columns whatever width it is given)
+    <div className="visually-hidden">
+      <table id="agp-table" data-testid="agp-table">
+        <caption>AGP percentiles by time of day ({profile.timeZone}), in {units}</caption>
+        <thead><tr><th scope="col">Time of day</th><th scope="col">Readings</th><th scope="col">5 %</th><th scope="col">25 %</th>
+          <th scope="col">Median</th><th scope="col">75 %</th><th scope="col">95 %</th></tr></thead>
+        <tbody>
+          {profile.bins.map((b) => {
+            const p = b.percentiles;
+            return (
+              <tr key={b.startMinute} data-median={p ? n(p.p50) : undefined}>
+                <th scope="row">{hhmm(b.startMinute)}–{hhmm(b.startMinute + profile.binMinutes)}</th>
+                <td>{b.count}</td>
+                {p ? [p.p5, p.p25, p.p50, p.p75, p.p95].map((x, i) => <td key={i}>{n(x)}</td>) : <td colSpan={5}>too few readings</td>}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
