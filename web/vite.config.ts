@@ -52,6 +52,35 @@ function shareNoble(): Plugin {
   };
 }
 
+/** Preloads the default tab's view (the patient's) and what it imports from the page's start,
+ * alongside the app's own chunks: it is the first view shown unless the URL names another tab. */
+function preloadDefaultView(): Plugin {
+  return {
+    name: "diachain-preload-default-view",
+    apply: "build",
+    transformIndexHtml: {
+      order: "post",
+      handler(html, ctx) {
+        const bundle = ctx.bundle ?? {};
+        const chunks = Object.values(bundle).filter((c) => c.type === "chunk");
+        const view = chunks.find((c) => c.facadeModuleId?.endsWith("/src/views/patient/PatientView.tsx"));
+        if (!view) throw new Error("no chunk for the patient's view to preload");
+        const files = new Set<string>();
+        const add = (file: string) => {
+          if (files.has(file)) return;
+          files.add(file);
+          const c = bundle[file];
+          if (c?.type === "chunk") c.imports.forEach(add);
+        };
+        add(view.fileName);
+        const links = [...files].filter((f) => !html.includes(`/${f}"`))
+          .map((f) => `<link rel="modulepreload" crossorigin href="/${f}">`).join("\n    ");
+        return html.replace(/\s*<\/head>/, `\n    ${links}\n  </head>`);
+      },
+    },
+  };
+}
+
 const nm = (names: string) => new RegExp(`[\\\\/]node_modules[\\\\/](?:${names})[\\\\/]`);
 
 // `@diachain/client` is linked from ../clients/ts with its own node_modules: dedupe the
@@ -61,7 +90,7 @@ const nm = (names: string) => new RegExp(`[\\\\/]node_modules[\\\\/](?:${names})
 // own; recharts (and its d3) only with a chart; cosmjs only when an account signs its first
 // transaction (lib/signing.ts). Views and charts are loaded lazily (React.lazy).
 export default defineConfig({
-  plugins: [react(), shareNoble(), precompress()],
+  plugins: [react(), shareNoble(), preloadDefaultView(), precompress()],
   resolve: {
     dedupe: ["react", "react-dom", "@cosmjs/amino", "@cosmjs/encoding", "@cosmjs/proto-signing",
       "@cosmjs/stargate", "@cosmjs/cosmwasm-stargate"],

@@ -41,6 +41,8 @@ export function AccountPicker(props: {
       {cfg.localKeyring ? (
         <form className="local-keyring" data-testid="local-keyring" onSubmit={(e) => {
           e.preventDefault();
+          // (tests/browser/first-view.test.mjs: the time from here to the view is the app's)
+          performance.mark("diachain:sign-in");
           const acc = cfg.localKeyring?.accounts.find((a) => a.address === chosen);
           if (acc) void use(() => localWallet(cfg, acc));
         }}>

@@ -65,6 +65,28 @@ export function smartQueryResponse(bytes: Uint8Array): unknown {
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 const fromB64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
 
+interface NodeStatus {
+  node_info: { network: string };
+  sync_info: { latest_block_height: string; latest_block_time: string };
+}
+
+declare global {
+  interface Window {
+    /** index.html's request for the node's status, sent as soon as /config.json named the node. */
+    __diachainStatus?: Promise<{ rpc: string; body: JsonRpc<NodeStatus> } | null>;
+  }
+}
+
+/** index.html's answer to /status, once, if it was for this node and is one. */
+async function takeEarlyStatus(base: string): Promise<NodeStatus | null> {
+  const early = typeof window === "undefined" ? undefined : window.__diachainStatus;
+  if (!early) return null;
+  window.__diachainStatus = undefined;
+  const got = await early;
+  const s = got?.rpc === base ? got.body.result : undefined;
+  return typeof s?.node_info?.network === "string" && typeof s?.sync_info?.latest_block_time === "string" ? s : null;
+}
+
 interface JsonRpc<T> {
   result?: T;
   error?: { code: number; message: string; data?: string };
@@ -89,9 +111,11 @@ export class RpcClient {
     return body.result;
   }
 
-  /** The chain id and latest block, in one request. */
+  /** The chain id and latest block, in one request (the first time, maybe the one index.html
+   * sent as the page started). */
   async status(): Promise<{ chainId: string; latest: LatestBlock }> {
-    const s = await this.get<{ node_info: { network: string }; sync_info: { latest_block_height: string; latest_block_time: string } }>("status");
+    const early = await takeEarlyStatus(this.base);
+    const s = early ?? await this.get<NodeStatus>("status");
     this.chainId = s.node_info.network;
     return { chainId: s.node_info.network, latest: { height: Number(s.sync_info.latest_block_height), time: s.sync_info.latest_block_time } };
   }

@@ -1,6 +1,7 @@
-import { lazy, Suspense, useEffect, useRef, useState, type KeyboardEvent } from "react";
+import { Component, Suspense, useEffect, useRef, useState, type ComponentType, type KeyboardEvent, type ReactNode } from "react";
 import { Loading } from "../components/Async";
 import { Mark } from "../components/Mark";
+import { describeError } from "../lib/errors";
 import { prefetchSigning, useSession } from "../session";
 
 /** A form field or a transaction's button about to be used: time to fetch the signing code. */
@@ -11,18 +12,52 @@ function aboutToSign(e: { target: EventTarget }): void {
 
 // Each view is a chunk of its own, loaded when its tab is first shown; the URL's tab is fetched
 // as the page starts (prefetchView), alongside /config.json and the node's status.
-const LOAD = {
-  patient: () => import("./patient/PatientView").then((m) => ({ default: m.PatientView })),
-  clinician: () => import("./clinician/ClinicianView").then((m) => ({ default: m.ClinicianView })),
-  sponsor: () => import("./sponsor/SponsorView").then((m) => ({ default: m.SponsorView })),
-  contacts: () => import("./contacts/AddressBook").then((m) => ({ default: m.AddressBook })),
-};
+//
+// A view whose chunk is there renders at once; one still loading suspends (React 19 holds a
+// Suspense boundary's content back for 300 ms once it has shown its fallback: React.lazy suspends
+// at its first render even when the chunk came long ago, so the signed-in view came 300 ms late).
+function lazyView(load: () => Promise<ComponentType>): { View: ComponentType; fetch: () => Promise<void> } {
+  let Loaded: ComponentType | null = null;
+  let failed: unknown = null;
+  let pending: Promise<void> | null = null;
+  const fetch = () => {
+    pending ??= load().then((c) => {
+      Loaded = c;
+    }, (e: unknown) => {
+      failed = e;
+    });
+    return pending;
+  };
+  function View() {
+    if (failed !== null) throw failed; // (to ViewFailed)
+    if (Loaded === null) throw fetch(); // (suspends until the chunk is there)
+    return <Loaded />;
+  }
+  return { View, fetch };
+}
+
+/** A view whose code could not be fetched (the server gone, a new build deployed meanwhile). */
+class ViewFailed extends Component<{ children: ReactNode }, { error: unknown }> {
+  state = { error: null as unknown };
+  static getDerivedStateFromError(error: unknown) {
+    return { error };
+  }
+  render() {
+    if (this.state.error === null) return this.props.children;
+    return (
+      <div className="error" role="alert">
+        <strong>This view could not be loaded: </strong>{describeError(this.state.error)}{" "}
+        <button type="button" onClick={() => window.location.reload()}>Reload the page</button>
+      </div>
+    );
+  }
+}
 
 const TABS = [
-  { id: "patient", label: "Patient", View: lazy(LOAD.patient) },
-  { id: "clinician", label: "Clinician", View: lazy(LOAD.clinician) },
-  { id: "sponsor", label: "Sponsor", View: lazy(LOAD.sponsor) },
-  { id: "contacts", label: "Address book", View: lazy(LOAD.contacts) },
+  { id: "patient", label: "Patient", ...lazyView(() => import("./patient/PatientView").then((m) => m.PatientView)) },
+  { id: "clinician", label: "Clinician", ...lazyView(() => import("./clinician/ClinicianView").then((m) => m.ClinicianView)) },
+  { id: "sponsor", label: "Sponsor", ...lazyView(() => import("./sponsor/SponsorView").then((m) => m.SponsorView)) },
+  { id: "contacts", label: "Address book", ...lazyView(() => import("./contacts/AddressBook").then((m) => m.AddressBook)) },
 ] as const;
 type TabId = (typeof TABS)[number]["id"];
 
@@ -33,7 +68,7 @@ function fromHash(): TabId {
 
 /** Starts fetching the view of the URL's tab (the first one shown) before it is needed. */
 export function prefetchView(): void {
-  void LOAD[fromHash()]().catch(() => undefined);
+  void TABS.find((t) => t.id === fromHash())?.fetch().catch(() => undefined);
 }
 
 /** The roles and the address book, one tab each, as the WAI-ARIA tabs pattern: the arrow keys,
@@ -87,10 +122,12 @@ export function Views() {
       </div>
       <div role="tabpanel" id={`panel-${current.id}`} aria-labelledby={`tab-${current.id}`} className="tabpanel"
         onFocusCapture={aboutToSign} onPointerOverCapture={aboutToSign}>
-        <Suspense fallback={<Loading what="the view" />}>
-          <current.View key={`${wallet.kind}:${wallet.address}`} />
-          <Mark name={`diachain:view:${current.id}`} />
-        </Suspense>
+        <ViewFailed key={current.id}>
+          <Suspense fallback={<Loading what="the view" />}>
+            <current.View key={`${wallet.kind}:${wallet.address}`} />
+            <Mark name={`diachain:view:${current.id}`} />
+          </Suspense>
+        </ViewFailed>
       </div>
     </main>
   );
