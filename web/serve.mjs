@@ -9,7 +9,14 @@
 // --local-keyring offers the test keyring's accounts (their mnemonics!) to the browser. It is
 // refused unless the network is a local one: the keyring's network.env names the same chain,
 // the node is on loopback and this server listens on loopback only.
+//
+// Responses are compressed as the browser accepts (Accept-Encoding: brotli preferred, then gzip;
+// `Vary: Accept-Encoding`): the build's `.br` / `.gz` copies (vite.config.ts writes them) are sent
+// as they are, anything else compressible is compressed once and kept in memory. Hashed assets
+// (/assets/*) are cached for a year (immutable); the rest is revalidated (ETag, 304).
 import { createServer } from "node:http";
+import { promisify } from "node:util";
+import { brotliCompress, constants as zlibConstants, gzip } from "node:zlib";
 import { readFile, readdir, stat } from "node:fs/promises";
 import { extname, join, normalize, resolve, sep, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -107,25 +114,92 @@ async function buildConfig(opts) {
   return config;
 }
 
-async function serveFile(res, root, urlPath) {
+const COMPRESSIBLE = /^(text\/|application\/(json|javascript)|image\/svg\+xml)/;
+const brotli = promisify(brotliCompress);
+const gz = promisify(gzip);
+
+/** The codings the request accepts (q > 0), brotli first, then gzip (RFC 9110 Accept-Encoding). */
+function acceptedCodings(header) {
+  const q = new Map();
+  for (const part of String(header ?? "").split(",")) {
+    const [name, ...params] = part.trim().toLowerCase().split(";");
+    if (!name) continue;
+    const qp = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
+    const value = qp ? Number(qp.slice(2)) : 1;
+    q.set(name, Number.isFinite(value) ? value : 0);
+  }
+  const ok = (c) => (q.has(c) ? q.get(c) > 0 : q.has("*") && q.get("*") > 0);
+  return ["br", "gzip"].filter(ok);
+}
+
+/** Compressed bodies made here (files without a build copy), by file, version and coding. */
+const compressedCache = new Map();
+
+async function compress(body, coding) {
+  return coding === "br"
+    ? brotli(body, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: body.length } })
+    : gz(body, { level: 9 });
+}
+
+/** The body to send for `file` (its bytes `body` unless a coding is chosen) and its coding. */
+async function encoded(req, file, info, type) {
+  if (!COMPRESSIBLE.test(type) || info.size < 1024) return { body: await readFile(file), coding: null };
+  for (const coding of acceptedCodings(req.headers["accept-encoding"])) {
+    const ext = coding === "br" ? ".br" : ".gz";
+    const pre = await stat(file + ext).catch(() => null);
+    if (pre && pre.mtimeMs >= info.mtimeMs) return { body: await readFile(file + ext), coding };
+    const key = `${file}\0${info.mtimeMs}\0${info.size}\0${coding}`;
+    let body = compressedCache.get(key);
+    if (!body) {
+      body = await compress(await readFile(file), coding);
+      compressedCache.set(key, body);
+    }
+    return { body, coding };
+  }
+  return { body: await readFile(file), coding: null };
+}
+
+async function serveFile(req, res, root, urlPath) {
   const rel = normalize(decodeURIComponent(urlPath)).replace(/^(\.\.[/\\])+/, "");
   let file = resolve(root, "." + sep + rel);
-  if (file !== root && !file.startsWith(root + sep)) return send(res, 403, "text/plain", "forbidden");
+  if (file !== root && !file.startsWith(root + sep)) return send(req, res, 403, "text/plain", "forbidden");
   let info = await stat(file).catch(() => null);
   // A path without a file is a view of the single-page app.
   if (!info || info.isDirectory()) {
     file = join(root, "index.html");
     info = await stat(file).catch(() => null);
-    if (!info) return send(res, 500, "text/plain", `no build in ${root}: run npm run build in web/`);
+    if (!info) return send(req, res, 500, "text/plain", `no build in ${root}: run npm run build in web/`);
   }
-  const body = await readFile(file);
-  const cache = file.includes(`${sep}assets${sep}`) ? "public, max-age=31536000, immutable" : "no-cache";
-  send(res, 200, TYPES[extname(file)] ?? "application/octet-stream", body, { "cache-control": cache });
+  const type = TYPES[extname(file)] ?? "application/octet-stream";
+  const hashed = file.startsWith(join(root, "assets") + sep);
+  const { body, coding } = await encoded(req, file, info, type);
+  const etag = `W/"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}${coding ? `-${coding}` : ""}"`;
+  const headers = {
+    "cache-control": hashed ? "public, max-age=31536000, immutable" : "no-cache",
+    etag,
+    ...(COMPRESSIBLE.test(type) ? { vary: "Accept-Encoding" } : {}),
+    ...(coding ? { "content-encoding": coding } : {}),
+  };
+  if (req.headers["if-none-match"] === etag) {
+    res.writeHead(304, headers);
+    return res.end();
+  }
+  send(req, res, 200, type, body, headers);
 }
 
-function send(res, status, type, body, headers = {}) {
-  res.writeHead(status, { "content-type": type, "x-content-type-options": "nosniff", ...headers });
-  res.end(body);
+function send(req, res, status, type, body, headers = {}) {
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body);
+  res.writeHead(status, { "content-type": type, "content-length": bytes.length, "x-content-type-options": "nosniff", ...headers });
+  res.end(req.method === "HEAD" ? undefined : bytes);
+}
+
+/** /config.json (built per request), compressed when accepted. */
+async function sendConfig(req, res, cfg) {
+  const json = Buffer.from(JSON.stringify(cfg));
+  const [coding] = json.length >= 1024 ? acceptedCodings(req.headers["accept-encoding"]) : [];
+  const body = coding ? await compress(json, coding) : json;
+  send(req, res, 200, "application/json", body,
+    { "cache-control": "no-store", vary: "Accept-Encoding", ...(coding ? { "content-encoding": coding } : {}) });
 }
 
 const opts = parseArgs(process.argv.slice(2));
@@ -141,15 +215,13 @@ try {
 const server = createServer(async (req, res) => {
   try {
     const path = new URL(req.url ?? "/", "http://x").pathname;
-    if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "text/plain", "method not allowed");
-    if (path === "/config.json") {
-      // Read on every request: a redeployment shows without restarting.
-      return send(res, 200, "application/json", JSON.stringify(await buildConfig(opts)), { "cache-control": "no-store" });
-    }
-    if (path === "/healthz") return send(res, 200, "application/json", '{"ok":true}');
-    await serveFile(res, root, path);
+    if (req.method !== "GET" && req.method !== "HEAD") return send(req, res, 405, "text/plain", "method not allowed");
+    // Read on every request: a redeployment shows without restarting.
+    if (path === "/config.json") return await sendConfig(req, res, await buildConfig(opts));
+    if (path === "/healthz") return send(req, res, 200, "application/json", '{"ok":true}');
+    await serveFile(req, res, root, path);
   } catch (e) {
-    send(res, 500, "text/plain", `serve: ${e.message}`);
+    send(req, res, 500, "text/plain", `serve: ${e.message}`);
   }
 });
 server.listen(opts.port, opts.host, () => {

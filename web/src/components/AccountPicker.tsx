@@ -1,9 +1,12 @@
 import { useState } from "react";
 import type { AppConfig } from "../lib/config";
 import { browserWallet, hasBrowserWallet, localWallet, type Wallet } from "../lib/wallet";
+import { shortAddress } from "../lib/format";
 import { Addr } from "./Addr";
+import { Mark } from "./Mark";
 
-/** Chooses who signs: the browser wallet, or on a local network the test keyring's accounts. */
+/** Chooses who signs: the browser wallet, or on a local network the test keyring's accounts (pick
+ * one, then "Sign in"). */
 export function AccountPicker(props: {
   cfg: AppConfig;
   current: Wallet | null;
@@ -12,6 +15,10 @@ export function AccountPicker(props: {
 }) {
   const { cfg } = props;
   const [busy, setBusy] = useState(false);
+  const current = props.current?.kind === "local" ? props.current.address : "";
+  // The account picked in the list; signing in is a separate step (a keyboard user moving
+  // through the list with the arrow keys is not signed in as each account in turn).
+  const [chosen, setChosen] = useState(current);
   const use = async (make: () => Promise<Wallet>) => {
     setBusy(true);
     try {
@@ -24,6 +31,7 @@ export function AccountPicker(props: {
   };
   return (
     <section className="accounts" aria-label="Account">
+      <Mark name="diachain:accounts" />
       <div>
         <button type="button" disabled={busy} onClick={() => use(() => browserWallet(cfg))} data-testid="connect-wallet">
           Connect browser wallet
@@ -31,34 +39,34 @@ export function AccountPicker(props: {
         {hasBrowserWallet() ? null : <small> (no Keplr-compatible wallet in this browser)</small>}
       </div>
       {cfg.localKeyring ? (
-        <div className="local-keyring" data-testid="local-keyring">
-          <label>
-            <span className="warning">⚠ {cfg.localKeyring.warning}</span>{" "}
-            <select
-              aria-label="Local test keyring account"
-              data-testid="local-account"
-              disabled={busy}
-              value={props.current?.kind === "local" ? props.current.address : ""}
-              onChange={(e) => {
-                const acc = cfg.localKeyring?.accounts.find((a) => a.address === e.target.value);
-                if (acc) void use(() => localWallet(cfg, acc));
-              }}
-            >
-              <option value="" disabled>
-                choose a test account…
+        <form className="local-keyring" data-testid="local-keyring" onSubmit={(e) => {
+          e.preventDefault();
+          // (tests/browser/first-view.test.mjs: the time from here to the view is the app's)
+          performance.mark("diachain:sign-in");
+          const acc = cfg.localKeyring?.accounts.find((a) => a.address === chosen);
+          if (acc) void use(() => localWallet(cfg, acc));
+        }}>
+          <p className="warning" id="keyring-warning">⚠ {cfg.localKeyring.warning}</p>
+          <label htmlFor="local-account">Test account</label>{" "}
+          <select id="local-account" aria-describedby="keyring-warning" data-testid="local-account" disabled={busy}
+            value={chosen} onChange={(e) => setChosen(e.target.value)}>
+            <option value="" disabled>
+              choose a test account…
+            </option>
+            {cfg.localKeyring.accounts.map((a) => (
+              <option key={a.address} value={a.address}>
+                {a.name} — {shortAddress(a.address)}
               </option>
-              {cfg.localKeyring.accounts.map((a) => (
-                <option key={a.address} value={a.address}>
-                  {a.name} — {a.address}
-                </option>
-              ))}
-            </select>
-          </label>
-        </div>
+            ))}
+          </select>{" "}
+          <button type="submit" disabled={busy || !chosen || chosen === current} data-testid="local-account-use">
+            {busy ? "Signing in…" : "Sign in"}
+          </button>
+        </form>
       ) : null}
       {props.current ? (
         <p className="signed-in" data-testid="signed-in">
-          Signed in as <strong>{props.current.label}</strong> <Addr a={props.current.address} />
+          Signed in as <strong>{props.current.label}</strong> <Addr a={props.current.address} plain />
         </p>
       ) : null}
     </section>

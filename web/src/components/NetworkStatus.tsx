@@ -14,7 +14,7 @@ export function NetworkStatus({ cfg, queries }: { cfg: AppConfig; queries: Queri
   useEffect(() => {
     let live = true;
     const probe = async () => {
-      const h = await syncClock(queries.clock, queries.cosm).then(
+      const h = await syncClock(queries.clock, queries.rpc).then(
         (height) => ({ ok: true, detail: `block ${height}${clockText(queries.clock.offset)}` }),
         (e: unknown) => ({ ok: false, detail: `unreachable (${e instanceof Error ? e.message : String(e)})` }),
       );

@@ -1,6 +1,7 @@
 import { useState } from "react";
 import type { ExecuteResult } from "@cosmjs/cosmwasm-stargate";
 import { describeError } from "../lib/errors";
+import type { Signing } from "../lib/signing";
 import { useSession } from "../session";
 
 /** Where a transaction landed: its block and hash. */
@@ -25,7 +26,8 @@ export function TxReceipt({ tx }: { tx: TxDone }) {
  * a joined study's) shows its own confirmation with it. */
 export function TxButton(props: {
   label: string;
-  run: () => Promise<ExecuteResult>;
+  /** Sends the transaction with the account's signing clients (connected on the first one). */
+  run: (s: Signing) => Promise<ExecuteResult>;
   confirm?: string;
   disabled?: boolean;
   testId?: string;
@@ -38,7 +40,7 @@ export function TxButton(props: {
     if (props.confirm && !window.confirm(props.confirm)) return;
     setState({ s: "busy" });
     try {
-      const res = await props.run();
+      const res = await props.run(await session.sign());
       const tx = { height: res.height, hash: res.transactionHash };
       setState({ s: "done", ...tx });
       props.onDone?.(tx);

@@ -1,17 +1,18 @@
-// Read access to the four contracts through the generated query clients of @diachain/client.
-import { CosmWasmClient } from "@cosmjs/cosmwasm-stargate";
+// Read access to the four contracts through the generated query clients of @diachain/client,
+// over the node's RPC (lib/rpc.ts: no cosmjs until an account signs).
 import {
   ConsentQueryClient,
   DataUnionQueryClient,
   DeviceRegistryQueryClient,
   ReadingAnchorsQueryClient,
 } from "@diachain/client";
-import { ChainClock, syncClock } from "./clock";
+import { ChainClock } from "./clock";
 import type { AppConfig } from "./config";
 import { reach } from "./errors";
+import { RpcClient } from "./rpc";
 
 export interface Queries {
-  cosm: CosmWasmClient;
+  rpc: RpcClient;
   /** The chain's present, set from the latest block (kept current by the network status). */
   clock: ChainClock;
   registry: DeviceRegistryQueryClient;
@@ -21,14 +22,16 @@ export interface Queries {
 }
 
 export async function connectQueries(cfg: AppConfig): Promise<Queries> {
-  const cosm = await reach("node", cfg.rpc, () => CosmWasmClient.connect(cfg.rpc));
-  const chainId = await reach("node", cfg.rpc, () => cosm.getChainId());
+  const rpc = new RpcClient(cfg.rpc);
+  // One request: the chain id and the latest block, whose time sets the chain's clock.
+  const { chainId, latest } = await reach("node", cfg.rpc, () => rpc.status());
   if (chainId !== cfg.chainId)
     throw new Error(`The node at ${cfg.rpc} is on chain ${chainId}, but the deployment is for ${cfg.chainId}.`);
   const clock = new ChainClock();
-  await reach("node", cfg.rpc, () => syncClock(clock, cosm));
+  clock.observe(latest.time);
+  const cosm = rpc.asQuerier();
   return {
-    cosm,
+    rpc,
     clock,
     registry: new DeviceRegistryQueryClient(cosm, cfg.contracts.registry),
     anchors: new ReadingAnchorsQueryClient(cosm, cfg.contracts.anchors),

@@ -3,8 +3,8 @@
 // moved with `scripts/chain.sh advance-clock`, or a machine whose clock is off). "Now" and
 // "today" in the views are the chain's; signed requests to the relayer keep this computer's
 // clock, which is what the relayer checks them against.
-import type { CosmWasmClient } from "@cosmjs/cosmwasm-stargate";
 import { DAY_S, nowSeconds } from "./format";
+import type { RpcClient } from "./rpc";
 
 /** A difference this small is a block's lag behind the present, not another clock. */
 export const BLOCK_LAG_S = 60;
@@ -38,8 +38,8 @@ export class ChainClock {
 }
 
 /** Reads the latest block and sets the clock from it; returns the block's height. */
-export async function syncClock(clock: ChainClock, cosm: CosmWasmClient): Promise<number> {
-  const block = await cosm.getBlock();
-  clock.observe(block.header.time);
-  return block.header.height;
+export async function syncClock(clock: ChainClock, rpc: RpcClient): Promise<number> {
+  const block = await rpc.latestBlock();
+  clock.observe(block.time);
+  return block.height;
 }

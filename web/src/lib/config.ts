@@ -19,13 +19,23 @@ export interface AppConfig {
   localKeyring: { warning: string; accounts: LocalAccount[] } | null;
 }
 
-export async function loadConfig(): Promise<AppConfig> {
-  let res: Response;
-  try {
-    res = await fetch("/config.json", { cache: "no-store" });
-  } catch (e) {
-    throw new Error(`The dashboard's server did not answer /config.json (${String(e)}).`, { cause: e });
+/** Set by index.html's first script: the request for /config.json, made before any module loads. */
+declare global {
+  interface Window {
+    __diachainConfig?: Promise<Response | { fetchError: string }>;
   }
+}
+
+async function fetchConfig(): Promise<Response> {
+  const early = window.__diachainConfig;
+  window.__diachainConfig = undefined; // (a retry asks again)
+  const res = early ? await early : await fetch("/config.json", { cache: "no-store" }).catch((e: unknown) => ({ fetchError: String(e) }));
+  if ("fetchError" in res) throw new Error(`The dashboard's server did not answer /config.json (${res.fetchError}).`);
+  return res;
+}
+
+export async function loadConfig(): Promise<AppConfig> {
+  const res = await fetchConfig();
   if (!res.ok) throw new Error(`The dashboard's server answered /config.json with ${res.status}: ${await res.text()}`);
   const cfg = (await res.json()) as AppConfig;
   for (const key of ["chainId", "rpc", "relayer", "denom", "gasPrice"] as const) {

@@ -18,7 +18,7 @@ function causeText(e: unknown): string {
 }
 
 const WASM_EXEC = /message index: \d+: (.*?): (?:execute|instantiate|migrate) wasm contract failed/s;
-const WASM_QUERY = /desc = (.*?): query wasm contract failed/s;
+const WASM_QUERY = /(?:desc = |Query failed with \(\d+\): )(.*?): query wasm contract failed/s;
 const RAW_LOG = /Raw log: (.*)$/s;
 
 /** The contract's error text inside a cosmjs error, if there is one. */

@@ -1,4 +1,7 @@
-// Formatting of chain values for people: nanosecond timestamps, UTC day numbers, amounts.
+// Formatting of chain values for people: nanosecond timestamps (in the chosen time zone,
+// lib/timezone.ts), UTC day numbers, amounts.
+import { formatInZone } from "./timezone";
+
 export const NS_PER_S = 1_000_000_000n;
 export const DAY_S = 86_400;
 
@@ -14,12 +17,13 @@ export function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
 
-export function formatTime(d: Date): string {
-  return d.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+/** A moment in `zone`: "2026-12-06 16:22:27 GMT+1". */
+export function formatTime(d: Date, zone: string): string {
+  return formatInZone(d.getTime(), zone);
 }
 
-export function formatNs(ns: string): string {
-  return formatTime(nsToDate(ns));
+export function formatNs(ns: string, zone: string): string {
+  return formatTime(nsToDate(ns), zone);
 }
 
 /** A UTC day number (unix seconds / 86400) as YYYY-MM-DD. */
@@ -35,10 +39,6 @@ export function isoToDay(iso: string): number {
 
 export function shortAddress(a: string): string {
   return a.length > 20 ? `${a.slice(0, 10)}…${a.slice(-6)}` : a;
-}
-
-export function formatAmount(amount: string, denom: string): string {
-  return `${BigInt(amount).toLocaleString("en-US")} ${denom}`;
 }
 
 /** A relative description of a moment from `now` (the chain's present): "in 3 h", "2 days ago". */

@@ -9,31 +9,17 @@ export function scopeLabel(s: string): string {
 }
 
 /** An expiry, and how far it is from `now` (the chain's present). */
-export function expiryText(e: ConsentTypes.Expiry, now: Date): string {
-  if ("at_time" in e) return `${formatNs(e.at_time)} (${relative(nsToDate(e.at_time), now)})`;
+export function expiryText(e: ConsentTypes.Expiry, now: Date, zone: string): string {
+  if ("at_time" in e) return `${formatNs(e.at_time, zone)} (${relative(nsToDate(e.at_time), now)})`;
   return `at block ${e.at_height}`;
 }
 
 /** A grant's (or a served access's) period of data, by measurement time. A period from 0 (the
  * epoch) starts with the patient's first reading: a break-glass session's does (all history, and
  * what is measured until the session ends), as does a Nightscout read without a lower bound. */
-export function periodText(g: { data_from: string; data_to: string; break_glass?: unknown }): string {
+export function periodText(g: { data_from: string; data_to: string; break_glass?: unknown }, zone: string): string {
   const allHistory = BigInt(g.data_from) === 0n;
-  const to = formatNs(g.data_to);
-  if (g.break_glass) return allHistory ? `any time until the session ends, ${to} (break-glass)` : `${formatNs(g.data_from)} – ${to} (break-glass)`;
-  return allHistory ? `any time up to ${to}` : `${formatNs(g.data_from)} – ${to}`;
-}
-
-/** A `datetime-local` input's value (local time) as unix seconds. */
-export function localInputToSeconds(v: string): number {
-  const t = new Date(v).getTime();
-  if (Number.isNaN(t)) throw new Error(`"${v}" is not a date and time`);
-  return Math.floor(t / 1000);
-}
-
-/** Unix seconds as a `datetime-local` input's value (local time, minutes). */
-export function secondsToLocalInput(s: number): string {
-  const d = new Date(s * 1000);
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  const to = formatNs(g.data_to, zone);
+  if (g.break_glass) return allHistory ? `any time until the session ends, ${to} (break-glass)` : `${formatNs(g.data_from, zone)} – ${to} (break-glass)`;
+  return allHistory ? `any time up to ${to}` : `${formatNs(g.data_from, zone)} – ${to}`;
 }

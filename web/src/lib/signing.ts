@@ -1,5 +1,7 @@
 // Write access: the generated execute clients of @diachain/client over a SigningCosmWasmClient
 // whose key is the selected wallet's; fees are simulated ("auto") at the network's gas price.
+// Loaded with cosmjs (its own chunk) only when an account sends its first transaction
+// (session.ts `sign`).
 import { SigningCosmWasmClient } from "@cosmjs/cosmwasm-stargate";
 import { GasPrice } from "@cosmjs/stargate";
 import { ConsentClient, DataUnionClient, DeviceRegistryClient } from "@diachain/client";
@@ -16,8 +18,9 @@ export interface Signing {
 }
 
 export async function connectSigning(cfg: AppConfig, wallet: Wallet): Promise<Signing> {
+  const signer = await wallet.signer();
   const cosm = await reach("node", cfg.rpc, () =>
-    SigningCosmWasmClient.connectWithSigner(cfg.rpc, wallet.signer, { gasPrice: GasPrice.fromString(cfg.gasPrice) }),
+    SigningCosmWasmClient.connectWithSigner(cfg.rpc, signer, { gasPrice: GasPrice.fromString(cfg.gasPrice) }),
   );
   const a = wallet.address;
   return {

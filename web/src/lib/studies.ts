@@ -5,21 +5,13 @@ import type { ExecuteResult } from "@cosmjs/cosmwasm-stargate";
 import type { Queries } from "./chain";
 import { allPages } from "./chain";
 import type { AppConfig } from "./config";
-import { DAY_S, formatAmount, secondsToNs } from "./format";
+import { DAY_S, secondsToNs } from "./format";
 import type { Signing } from "./signing";
 
 export type StudyResponse = DataUnionTypes.StudyResponse;
 
 export function allStudies(q: Queries): Promise<StudyResponse[]> {
   return allPages<StudyResponse, number>((after) => q.union.studies({ startAfter: after, limit: 100 }), (s) => s.study.id);
-}
-
-export function tokenText(t: DataUnionTypes.PoolToken): string {
-  return "native" in t ? t.native.denom : `cw20 ${t.cw20.address}`;
-}
-
-export function poolAmount(amount: string, t: DataUnionTypes.PoolToken): string {
-  return formatAmount(amount, "native" in t ? t.native.denom : "tokens");
 }
 
 /** Grants the study's sponsor a research consent for the study's scopes and period, then joins. */

@@ -16,13 +16,42 @@ export interface CheckedReading {
   verdict: Verdict;
 }
 
+/** Remembers each answer (or refusal) of `f` by key: one query per batch and per device. */
+function remember<A, R>(f: (a: A) => Promise<R>, key: (a: A) => string): (a: A) => Promise<R> {
+  const seen = new Map<string, Promise<R>>();
+  return (a) => {
+    const k = key(a);
+    let p = seen.get(k);
+    if (!p) {
+      p = f(a);
+      seen.set(k, p);
+    }
+    return p;
+  };
+}
+
+/** How many chain queries are in flight at once (a browser opens six connections to a host). */
+const PARALLEL = 6;
+
 export async function verifyAnswer(
   anchors: ReadingAnchorsQueryClient,
   registry: DeviceRegistryQueryClient,
   answer: ReadingsResponse,
   chainId: string,
 ): Promise<CheckedReading[]> {
-  const verdicts = await verifyReadings(answer, anchors, { registry });
+  // verifyReadings asks the chain batch after batch: its questions (each batch's anchored record,
+  // each device's key custody) are asked here first, six at a time, and it is given the answers.
+  const batch = remember((a: { deviceId: string; seq: number }) => anchors.batch(a), (a) => `${a.deviceId}/${a.seq}`);
+  const device = remember((a: { id: string }) => registry.device(a), (a) => a.id);
+  const asks = answer.batches.flatMap((b) => [
+    () => batch({ deviceId: b.header.device_id, seq: b.header.first_seq }),
+    () => device({ id: b.header.device_id }),
+  ]);
+  let next = 0;
+  await Promise.all(Array.from({ length: PARALLEL }, async () => {
+    while (next < asks.length) await asks[next++]!().catch(() => undefined); // (refusals are read by verifyReadings)
+  }));
+  const verdicts = await verifyReadings(answer, { contractAddress: anchors.contractAddress, batch }, { registry: { device } });
   const byKey = new Map(verdicts.map((v) => [`${v.batchId}/${v.deviceId}/${v.seq}`, v]));
   const out: CheckedReading[] = [];
   for (const batch of answer.batches) {

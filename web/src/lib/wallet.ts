@@ -1,33 +1,35 @@
 // Who signs: a Keplr-compatible browser wallet (window.keplr) on any network, or, on a local
-// network only, an account of the test keyring that web/serve.mjs offers.
-import { Secp256k1HdWallet } from "@cosmjs/amino";
+// network only, an account of the test keyring that web/serve.mjs offers. Requests to the relayer
+// are signed at once; the transaction signer (cosmjs) is loaded when the first transaction is.
 import { fromBase64 } from "@cosmjs/encoding";
-import { DirectSecp256k1HdWallet, type OfflineSigner } from "@cosmjs/proto-signing";
-import { aminoSigner, arbitrarySigner, type RequestSigner, type SignArbitraryFn } from "@diachain/client";
+import type { OfflineSigner } from "@cosmjs/proto-signing";
+import { arbitrarySigner, rawKeySigner, type RequestSigner, type SignArbitraryFn } from "@diachain/client";
 import type { AppConfig, LocalAccount } from "./config";
+import { secretFromMnemonic } from "./keys";
 
 export interface Wallet {
   kind: "local" | "keplr";
   /** What the person sees: the key's name and where it comes from. */
   label: string;
   address: string;
-  signer: OfflineSigner;
+  /** The transaction signer, loaded on first use. */
+  signer: () => Promise<OfflineSigner>;
   /** Signs the relayer's data requests (ADR-036 `signArbitrary`). */
   requests: RequestSigner;
 }
 
 export async function localWallet(cfg: AppConfig, account: LocalAccount): Promise<Wallet> {
-  const direct = await DirectSecp256k1HdWallet.fromMnemonic(account.mnemonic, { prefix: cfg.prefix });
-  const amino = await Secp256k1HdWallet.fromMnemonic(account.mnemonic, { prefix: cfg.prefix });
-  const [acc] = await direct.getAccounts();
-  if (!acc || acc.address !== account.address)
+  const secret = await secretFromMnemonic(account.mnemonic);
+  const requests = rawKeySigner(secret, cfg.prefix);
+  if (requests.address !== account.address)
     throw new Error(`The keyring's mnemonic for ${account.name} does not give ${account.address}`);
+  let signer: Promise<OfflineSigner> | null = null;
   return {
     kind: "local",
     label: `${account.name} (local test keyring)`,
-    address: acc.address,
-    signer: direct,
-    requests: await aminoSigner(amino, acc.address),
+    address: requests.address,
+    signer: () => (signer ??= import("@cosmjs/proto-signing").then((m) => m.DirectSecp256k1Wallet.fromKey(secret, cfg.prefix))),
+    requests,
   };
 }
 
@@ -78,7 +80,7 @@ export async function browserWallet(cfg: AppConfig): Promise<Wallet> {
     kind: "keplr",
     label: `${key.name} (browser wallet)`,
     address: key.bech32Address,
-    signer: k.getOfflineSigner(cfg.chainId),
+    signer: () => Promise.resolve(k.getOfflineSigner(cfg.chainId)),
     requests: arbitrarySigner(k.signArbitrary.bind(k), cfg.chainId, key.bech32Address, pubKey),
   };
 }

@@ -28,6 +28,16 @@ export async function grantOnChain(cfg, grantId) {
   }
 }
 
+/** A study as the data union holds it. */
+export async function studyOnChain(cfg, studyId) {
+  const client = await CosmWasmClient.connect(cfg.rpc);
+  try {
+    return (await client.queryContractSmart(cfg.contracts.union, { study: { study_id: studyId } })).study;
+  } finally {
+    client.disconnect();
+  }
+}
+
 export async function breakGlassRead(cfg, emergency, patient) {
   const wallet = await DirectSecp256k1HdWallet.fromMnemonic(emergency.mnemonic, { prefix: cfg.prefix });
   const client = await SigningCosmWasmClient.connectWithSigner(cfg.rpc, wallet, { gasPrice: GasPrice.fromString(cfg.gasPrice) });
@@ -102,32 +112,40 @@ export async function retireUploaders(cfg, account, name) {
   }
 }
 
-/** A grant of glucose from the account to `grantee` (data of the last day and the next, for a
- * day), as the patient would give it; returns its id and a function that revokes it. */
-export async function grantGlucose(cfg, account, grantee) {
+/** A treatment grant from `account` to `grantee` for `scopes` over `[from, to]` (unix seconds),
+ * until `expires`, sent from Node with the account's key; its id. */
+export async function grantFromNode(cfg, account, grantee, { scopes = ["glucose"], from, to, expires }) {
   const { chain } = await clientsOf(cfg, account);
-  const now = await chainNow(cfg);
-  const ns = (s) => (BigInt(s) * 1_000_000_000n).toString();
   try {
+    const ns = (s) => (BigInt(Math.floor(s)) * 1_000_000_000n).toString();
     const res = await chain.execute(account.address, cfg.contracts.consent, {
-      grant: { grantee, purpose: "treatment", scopes: ["glucose"], data_from: ns(now - 86_400), data_to: ns(now + 86_400), expires: { at_time: ns(now + 86_400) } },
+      grant: { grantee, purpose: "treatment", scopes, data_from: ns(from), data_to: ns(to), expires: { at_time: ns(expires) } },
     }, "auto");
     const id = Number(res.events.flatMap((e) => e.attributes).find((a) => a.key === "grant_id")?.value);
-    if (!Number.isInteger(id)) throw new Error("grant named no grant_id");
-    return {
-      id,
-      revoke: async () => {
-        const c = await clientsOf(cfg, account);
-        try {
-          await c.chain.execute(account.address, cfg.contracts.consent, { revoke_grant: { grant_id: id } }, "auto");
-        } finally {
-          c.chain.disconnect();
-        }
-      },
-    };
+    if (!Number.isInteger(id)) throw new Error("the grant named no grant_id");
+    return id;
   } finally {
     chain.disconnect();
   }
+}
+
+/** Revokes `account`'s grant `grantId` from Node (nothing if it is no longer active). */
+export async function revokeFromNode(cfg, account, grantId) {
+  const { chain } = await clientsOf(cfg, account);
+  try {
+    const { status } = await chain.queryContractSmart(cfg.contracts.consent, { grant: { grant_id: grantId } });
+    if (status === "active") await chain.execute(account.address, cfg.contracts.consent, { revoke_grant: { grant_id: grantId } }, "auto");
+  } finally {
+    chain.disconnect();
+  }
+}
+
+/** A grant of glucose from the account to `grantee` (data of the last day and the next, for a
+ * day), as the patient would give it; its id and a function that revokes it. */
+export async function grantGlucose(cfg, account, grantee) {
+  const now = await chainNow(cfg);
+  const id = await grantFromNode(cfg, account, grantee, { from: now - 86_400, to: now + 86_400, expires: now + 86_400 });
+  return { id, revoke: () => revokeFromNode(cfg, account, id) };
 }
 
 /** Revokes the account's own webhooks for `patient` whose URL starts with `prefix` (an earlier
@@ -140,5 +158,37 @@ export async function retireWebhooks(cfg, account, patient, prefix) {
     }
   } finally {
     chain.disconnect();
+  }
+}
+
+/** `account` reads `patient`'s glucose of the last `seconds` through the relayer (a signed
+ * request, as a grantee does); the relayer's answer. */
+export async function readAsGrantee(cfg, account, patient, seconds = 600) {
+  const now = await chainNow(cfg);
+  const path = `/v1/patients/${patient}/readings`;
+  const query = `scope=glucose&from=${now - seconds}&to=${now}`;
+  const signer = await aminoSigner(await Secp256k1HdWallet.fromMnemonic(account.mnemonic, { prefix: cfg.prefix }));
+  const res = await fetch(`${cfg.relayer}${path}?${query}`, { headers: { ...(await signRequest(signer, { method: "GET", path, query })) } });
+  const body = await res.json();
+  if (!res.ok) throw new Error(`the relayer refused ${account.address}'s read: ${res.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** Who the chain says an admitted participant is: the registry's label, else its roles. */
+export async function chainParticipants(cfg) {
+  const client = await CosmWasmClient.connect(cfg.rpc);
+  try {
+    const out = new Map();
+    for (const role of ["manufacturer", "relayer"]) {
+      const page = await client.queryContractSmart(cfg.contracts.registry, { participants: { role, limit: 100 } });
+      for (const p of page.items) out.set(p.address, { ...(out.get(p.address) ?? {}), label: p.label });
+    }
+    for (const role of ["emergency_provider", "custodian"]) {
+      const page = await client.queryContractSmart(cfg.contracts.consent, { members: { role, limit: 100 } });
+      for (const m of page.items) out.set(m.address, { ...(out.get(m.address) ?? {}), [role]: true });
+    }
+    return out;
+  } finally {
+    client.disconnect();
   }
 }

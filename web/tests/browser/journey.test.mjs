@@ -7,8 +7,8 @@
 // patient's Nightscout uploader shows what its upload left out, and gets a new secret.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { breakGlassRead, chainNow, createBoundUploader, grantOnChain, retireUploaders, uploadEntries } from "./chain.mjs";
-import { accounts, launch, screenshot, signIn } from "./harness.mjs";
+import { breakGlassRead, chainNow, createBoundUploader, grantOnChain, retireUploaders, studyOnChain, uploadEntries } from "./chain.mjs";
+import { accounts, addContact, launch, screenshot, signIn } from "./harness.mjs";
 import { CosmWasmClient } from "@cosmjs/cosmwasm-stargate";
 import { cgmMetrics, DeviceRegistryQueryClient, formatCgmMetrics, glucoseReadings, ReadingAnchorsQueryClient, verifyReadings } from "@diachain/client";
 
@@ -78,9 +78,13 @@ describe("dashboard journey", () => {
     await page.getByTestId("units-mgdl").click();
   });
 
-  it("lets the patient grant the clinician access to glucose", async () => {
+  it("lets the patient grant the clinician, named in the address book, access to glucose", async () => {
+    // The patient names the clinician (and the clinician, in the same browser, the patient).
+    await addContact(page, "Dr. Lena Berg", clinician.address);
+    await addContact(page, "Mia Jensen", patient.address, "patient");
     const form = page.getByTestId("grant-form");
-    await form.locator("input[name=grantee]").fill(clinician.address);
+    await form.locator("input[name=grantee]").fill("Dr. Lena Berg");
+    assert.equal(await page.getByTestId("grantee-resolved").getAttribute("data-address"), clinician.address);
     await form.locator("select[name=purpose]").selectOption("treatment");
     await page.getByTestId("grant-submit").click();
     await page.getByTestId("grant-submit-done").waitFor();
@@ -88,7 +92,10 @@ describe("dashboard journey", () => {
     // cannot grant the same again.
     assert.equal(await form.locator("input[name=grantee]").inputValue(), "", "the grant form is cleared");
     assert.ok(await page.getByTestId("grant-submit").isDisabled(), "Grant waits for a new grantee");
-    await page.locator(`tr[data-grantee="${clinician.address}"][data-status="active"]`).first().waitFor();
+    const row = page.locator(`tr[data-grantee="${clinician.address}"][data-status="active"]`).first();
+    await row.waitFor();
+    // The grant is to the clinician by name, not by address.
+    assert.equal(await row.locator(`[data-address="${clinician.address}"]`).innerText(), "Dr. Lena Berg");
   });
 
   it("lets the patient amend the grant: insulin too, and an expiry a day earlier", async () => {
@@ -125,7 +132,16 @@ describe("dashboard journey", () => {
     await summary.waitFor();
     assert.equal(await summary.getAttribute("data-failed"), "0", await summary.innerText());
     assert.ok(Number(await summary.getAttribute("data-verified")) >= 10, `verified: ${await summary.innerText()}`);
-    assert.ok((await page.locator('[data-testid=glucose-chart] circle[data-state="verified"]').count()) >= 10);
+    // (the chart's code is loaded with the first readings) Every reading is drawn as a verified
+    // point; above 1,200 readings (a long-lived network streams many) the verified ones are
+    // downsampled to a line without dots and only failed or pending ones get one.
+    const drawn = page.getByTestId("glucose-chart");
+    await drawn.waitFor();
+    const total = Number(await drawn.getAttribute("data-readings"));
+    assert.equal(total, Number(await summary.getAttribute("data-verified")) + Number(await summary.getAttribute("data-pending")));
+    if (total <= 1200) assert.ok((await drawn.locator('circle[data-state="verified"]').count()) >= 10);
+    else assert.ok(Number(await drawn.getAttribute("data-shown")) < total, "downsampled");
+    assert.equal(await drawn.locator('circle[data-state="failed"]').count(), 0);
     // The time axis repeats no label; the glucose axis's labels lie inside the chart (none clipped
     // at its left edge), its unit above it.
     const chart = page.getByTestId("glucose-chart");
@@ -142,6 +158,25 @@ describe("dashboard journey", () => {
       assert.ok(box.x >= left, `the y-axis label "${await tick.textContent()}" starts ${left - box.x}px left of the chart`);
     }
     await chart.locator("text.recharts-label", { hasText: "mg/dL" }).waitFor();
+    // The readings table: 50 rows a page, first / previous / next / last, "page x of y".
+    const rows = page.locator("tr[data-testid=reading-row]");
+    const pager = page.getByTestId("readings-page");
+    const pages = Math.ceil(total / 50);
+    assert.equal(await rows.count(), Math.min(total, 50));
+    assert.equal(Number(await pager.getAttribute("data-pages")), pages);
+    assert.match(await pager.innerText(), new RegExp(`^Page 1 of ${pages}`));
+    assert.ok(await page.getByTestId("readings-prev").isDisabled());
+    if (pages > 1) {
+      await page.getByTestId("readings-last").click();
+      assert.equal(await pager.getAttribute("data-page"), String(pages));
+      assert.equal(await rows.count(), total - 50 * (pages - 1));
+      assert.ok(await page.getByTestId("readings-next").isDisabled());
+      await page.getByTestId("readings-prev").click();
+      assert.equal(await pager.getAttribute("data-page"), String(pages - 1));
+      assert.equal(await rows.count(), 50);
+      await page.getByTestId("readings-first").click();
+      assert.equal(await pager.getAttribute("data-page"), "1");
+    }
     await screenshot(page, "clinician-verified");
   });
 
@@ -166,12 +201,21 @@ describe("dashboard journey", () => {
     const summary = page.getByTestId("verification-summary");
     assert.ok(tampered, "the relayer's answer went through the tampering route");
     assert.equal(await summary.getAttribute("data-failed"), "1", await summary.innerText());
-    const row = page.locator(`tr[data-testid=reading-row][data-device="${tampered.device}"][data-seq="${tampered.seq}"]`);
-    assert.equal(await row.getAttribute("data-verdict"), "failed");
+    // Above the table: "x of y verified", the failure listed with its reason.
+    const counted = page.getByTestId("readings-summary");
+    const total = Number(await counted.getAttribute("data-total"));
+    assert.equal(await counted.getAttribute("data-failed"), "1");
+    assert.match(await counted.innerText(), new RegExp(`^${Number(await counted.getAttribute("data-verified"))} of ${total} readings verified against the chain`));
     const shown = page.locator("tr[data-testid=failed-row]");
     assert.equal(await shown.count(), 1);
     assert.equal(await shown.getAttribute("data-seq"), String(tampered.seq));
     assert.match(await shown.innerText(), /leaf does not rebuild the anchored root/);
+    // "Show" turns the table to the failed reading's page and marks it.
+    await page.getByTestId(`show-failed-${tampered.device}-${tampered.seq}`).click();
+    const row = page.locator(`tr[data-testid=reading-row][data-device="${tampered.device}"][data-seq="${tampered.seq}"]`);
+    assert.equal(await row.getAttribute("data-verdict"), "failed");
+    assert.equal(await row.getAttribute("aria-current"), "true");
+    assert.ok((await page.locator("tr[data-testid=reading-row]").count()) <= 50, "one page of rows");
     assert.equal(await page.locator('[data-testid=glucose-chart] circle[data-state="failed"]').count(), 1);
     await screenshot(page, "clinician-tampered");
   });
@@ -208,6 +252,9 @@ describe("dashboard journey", () => {
       if (Number(await report.getAttribute("data-excluded-pending")) !== pendingInNode) return false;
       assert.ok(m.readings >= 10, `verified glucose readings: ${m.readings}`);
       assert.equal(Number(await report.getAttribute("data-readings")), m.readings);
+      // However many readings 14 days hold, the table renders one page of them.
+      assert.equal(Number(await page.getByTestId("readings").getAttribute("data-total")), verdicts.length);
+      assert.equal(await page.locator("tr[data-testid=reading-row]").count(), Math.min(50, verdicts.length));
       const mg = formatCgmMetrics(m, "mg/dL");
       const val = async (id) => Number(await page.getByTestId(id).getAttribute("data-value"));
       assert.equal(await val("metric-mean"), mg.mean);
@@ -290,13 +337,22 @@ describe("dashboard journey", () => {
     const form = page.getByTestId("create-study");
     await form.locator("input[name=title]").fill(title);
     await form.locator("input[name=url]").fill("https://example.org/protocols/glucose-variability");
-    await form.locator("input[name=amount]").fill("10000000");
+    // Amounts in DIA (6 decimals of udia): 10 DIA funded, a cap of 0.5 DIA a patient.
+    await form.locator("input[name=amount]").fill("10");
+    await form.locator("input[name=cap]").fill("0.5");
     await page.getByTestId("create-study-submit").click();
     await page.getByTestId("create-study-submit-done").waitFor();
     const card = page.locator("article.study", { hasText: title });
     await card.waitFor();
-    assert.match(await card.getByTestId("pool-funded").innerText(), /10,000,000 udia/);
+    const funded = card.getByTestId("pool-funded");
+    assert.equal(await funded.innerText(), "10 DIA");
+    assert.equal(await funded.getAttribute("data-amount"), "10000000");
     this_study.id = Number((await card.getAttribute("data-testid")).replace("study-", ""));
+    const onChain = await studyOnChain(cfg, this_study.id);
+    assert.equal(onChain.pool.funded, "10000000");
+    assert.equal(onChain.cap_per_patient, "500000");
+    // Never micro-units on the page.
+    assert.doesNotMatch(await page.getByTestId("sponsor-view").innerText(), /udia/);
     this_study.title = title;
   });
 
@@ -312,8 +368,11 @@ describe("dashboard journey", () => {
     await done.waitFor();
     assert.match(await done.innerText(), new RegExp(`You joined study #${id} [\\s\\S]*Done in block \\d+`));
     assert.match(await done.getByTestId("tx-hash").getAttribute("title"), /^[0-9A-F]{64}$/i);
+    assert.doesNotMatch(await page.getByTestId("patient-studies").innerText(), /udia/);
     await signIn(page, sponsor, "sponsor");
-    await page.getByTestId(`study-${id}`).getByTestId(`member-${patient.address}`).waitFor();
+    const member = page.getByTestId(`study-${id}`).getByTestId(`member-${patient.address}`);
+    await member.waitFor();
+    assert.equal(await member.locator(`[data-address="${patient.address}"]`).innerText(), "Mia Jensen", "the member by name");
     await screenshot(page, "sponsor");
   });
 

@@ -9,9 +9,10 @@ import {
   agp, cgmMetrics, dailyProfiles, downsample, formatCgmMetrics, formatGlucose, GLUCOSE_RANGES, glucoseReadings, localDate,
   minuteOfDay, roundTo, toMmol, type DailyProfile, type GlucoseRange, type GlucoseReading, type GlucoseUnits, type RangeValues,
 } from "@diachain/client";
-import { useMemo, useState } from "react";
+import { useMemo, useState, type CSSProperties } from "react";
 import { Area, CartesianGrid, ComposedChart, Line, ReferenceArea, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { ReadingsResponse } from "../../lib/relayer";
+import { useTimeZone } from "../../lib/timezone";
 import { useUnits } from "../../lib/units";
 import type { CheckedReading } from "../../lib/verify";
 
@@ -27,16 +28,16 @@ const RANGE_LABEL: Record<GlucoseUnits, Record<GlucoseRange, string>> = {
   "mg/dL": { veryLow: "< 54", low: "54–69", inRange: "70–180", high: "181–250", veryHigh: "> 250" },
   "mmol/L": { veryLow: "< 3.0", low: "3.0–3.8", inRange: "3.9–10.0", high: "10.1–13.9", veryHigh: "> 13.9" },
 };
-const TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 const inUnits = (mgdl: number, units: GlucoseUnits) => (units === "mg/dL" ? mgdl : toMmol(mgdl));
 const hhmm = (minute: number) => `${String(Math.floor(minute / 60) % 24).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
-/** A moment as YYYY-MM-DD HH:MM in the browser's time zone (the zone the AGP and days use). */
-const localTime = (t: number) => `${localDate(t, TIME_ZONE)} ${hhmm(minuteOfDay(t, TIME_ZONE))}`;
+/** A moment as YYYY-MM-DD HH:MM in the chosen time zone (the zone the AGP and days use). */
+const localTime = (t: number, zone: string) => `${localDate(t, zone)} ${hhmm(minuteOfDay(t, zone))}`;
 const num = (v: number | null, suffix = "") => (v === null ? "—" : `${v}${suffix}`);
 
 export function CgmReport({ answer, checked }: { answer: ReadingsResponse; checked: CheckedReading[] }) {
   const [units, setUnits] = useUnits();
+  const zone = useTimeZone();
   const [showRoots, setShowRoots] = useState(false);
   const period = useMemo(() => ({ from: answer.from, to: answer.to }), [answer]);
   const verified = useMemo(() => checked.filter((c) => c.verdict.state === "verified"), [checked]);
@@ -44,8 +45,8 @@ export function CgmReport({ answer, checked }: { answer: ReadingsResponse; check
   const failed = checked.filter((c) => c.verdict.state === "failed").length;
   const readings = useMemo(() => glucoseReadings(verified.map((c) => c.served)), [verified]);
   const metrics = useMemo(() => cgmMetrics(readings, period), [readings, period]);
-  const profile = useMemo(() => agp(readings, period, { timeZone: TIME_ZONE }), [readings, period]);
-  const days = useMemo(() => dailyProfiles(readings, period, { timeZone: TIME_ZONE }), [readings, period]);
+  const profile = useMemo(() => agp(readings, period, { timeZone: zone }), [readings, period, zone]);
+  const days = useMemo(() => dailyProfiles(readings, period, { timeZone: zone }), [readings, period, zone]);
   const f = formatCgmMetrics(metrics, units);
   const u = units;
 
@@ -63,10 +64,10 @@ export function CgmReport({ answer, checked }: { answer: ReadingsResponse; check
   const heights = roots.map((r) => r.height);
 
   return (
-    <section aria-labelledby="report-h" className="cgm-report" data-testid="cgm-report" data-from={period.from} data-to={period.to}
+    <section aria-labelledby="report-h" className="cgm-report" data-testid="cgm-report" data-zone={zone} data-from={period.from} data-to={period.to}
       data-units={u} data-readings={metrics.readings} data-excluded-pending={pending} data-excluded-failed={failed}>
       <div className="row">
-        <h2 id="report-h">CGM report, {localTime(period.from)} – {localTime(period.to)} <span className="small">({TIME_ZONE})</span></h2>
+        <h2 id="report-h">CGM report, {localTime(period.from, zone)} – {localTime(period.to, zone)} <span className="small">({zone})</span></h2>
         <span role="group" aria-label="Units" className="no-print">
           {(["mg/dL", "mmol/L"] as const).map((x) => (
             <button key={x} type="button" aria-pressed={u === x} onClick={() => setUnits(x)} data-testid={`report-units-${x === "mg/dL" ? "mgdl" : "mmol"}`}>{x}</button>
@@ -87,14 +88,14 @@ export function CgmReport({ answer, checked }: { answer: ReadingsResponse; check
           {showRoots ? "Hide" : "Show"} the roots
         </button>
         <div className={`roots-list${showRoots ? " open" : ""}`}>
-          <table className="compact">
+          <table className="compact stack">
             <thead><tr><th>Batch</th><th>Device</th><th>Seq</th><th>Root (base64)</th><th>Anchored at</th><th>Readings</th></tr></thead>
             <tbody>
               {roots.map((r) => (
                 <tr key={r.batch.batch_id}>
-                  <td>{r.batch.batch_id}</td><td><code>{r.batch.header.device_id}</code></td>
-                  <td>{r.batch.header.first_seq}–{r.batch.header.last_seq}</td>
-                  <td><code className="root">{r.batch.header.root}</code></td><td>{r.height}</td><td>{r.n}</td>
+                  <td data-label="Batch">{r.batch.batch_id}</td><td data-label="Device"><code>{r.batch.header.device_id}</code></td>
+                  <td data-label="Seq">{r.batch.header.first_seq}–{r.batch.header.last_seq}</td>
+                  <td data-label="Root"><code className="root">{r.batch.header.root}</code></td><td data-label="Anchored at">{r.height}</td><td data-label="Readings">{r.n}</td>
                 </tr>
               ))}
             </tbody>
@@ -131,8 +132,8 @@ export function CgmReport({ answer, checked }: { answer: ReadingsResponse; check
             </div>
           </div>
           <AgpChart profile={profile} units={u} thresholds={f.thresholds} />
-          <HypoEvents events={f.hypoEvents} units={u} />
-          <DailyProfiles days={days} units={u} />
+          <HypoEvents events={f.hypoEvents} units={u} zone={zone} />
+          <DailyProfiles days={days} units={u} zone={zone} />
         </>
       )}
     </section>
@@ -155,13 +156,16 @@ function TirBar({ tir, shown, minutes, units }: {
   if (!tir || !shown || !minutes) return null;
   const top = [...GLUCOSE_RANGES].reverse();
   return (
-    <div className="tir" data-testid="tir-bar" aria-label={`Time in ranges: ${top.map((r) => `${RANGE_NAME[r]} ${shown[r]} %`).join(", ")}`}>
-      <div className="tir-bar" aria-hidden="true">
+    <div className="tir" data-testid="tir-bar">
+      {/* The bar is an image named by its numbers and described by the legend beside it. */}
+      <div className="tir-bar" role="img" aria-label={`Time in ranges: ${top.map((r) => `${RANGE_NAME[r]} ${shown[r]} %`).join(", ")}`}
+        aria-describedby="tir-legend">
         {top.map((r) => (
-          <div key={r} className="tir-seg" style={{ height: `${tir[r]}%`, background: RANGE_COLOR[r] }} title={`${RANGE_NAME[r]}: ${shown[r]} %`} />
+          <div key={r} className="tir-seg" style={{ "--share": `${tir[r]}%`, background: RANGE_COLOR[r] } as CSSProperties} title={`${RANGE_NAME[r]}: ${shown[r]} %`} />
         ))}
       </div>
-      <table className="tir-legend">
+      <table className="tir-legend" id="tir-legend" data-testid="tir-legend">
+        <caption className="visually-hidden">Time in ranges ({units}): % of the time and time a day</caption>
         <tbody>
           {top.map((r) => (
             <tr key={r} data-testid={`tir-${r}`} data-range={r} data-percent={shown[r]} data-minutes={minutes[r]}>
@@ -197,7 +201,7 @@ function AgpChart({ profile, units, thresholds }: {
   const withData = profile.bins.filter((b) => b.percentiles).length;
   const max = units === "mg/dL" ? 350 : 19.4;
   return (
-    <figure className="chart agp" data-testid="agp-chart" data-bins={withData}
+    <figure className="chart agp" data-testid="agp-chart" data-bins={withData} aria-describedby="agp-table"
       aria-label={`Ambulatory glucose profile over 24 hours in ${units} (${profile.timeZone}): median, 25–75 and 5–95 percentiles per ${profile.binMinutes} minutes; ${withData} of ${profile.bins.length} bins hold enough readings`}>
       <h3>Ambulatory glucose profile (AGP)</h3>
       <ResponsiveContainer width="100%" height={300}>
@@ -218,25 +222,53 @@ function AgpChart({ profile, units, thresholds }: {
         Median (line), 25–75 % (dark band) and 5–95 % (light band) of the verified readings by time of day in {profile.timeZone};
         shaded: target {thresholds.low}–{thresholds.high} {units}. Bins with fewer than {profile.minReadings} readings are left blank.
       </figcaption>
+      <AgpTable profile={profile} units={units} />
     </figure>
   );
 }
 
-function HypoEvents({ events, units }: { events: ReturnType<typeof formatCgmMetrics>["hypoEvents"]; units: GlucoseUnits }) {
+/** The AGP's numbers, for those who cannot see the chart (and for print): each bin's percentiles. */
+function AgpTable({ profile, units }: { profile: ReturnType<typeof agp>; units: GlucoseUnits }) {
+  const n = (x: number) => roundTo(inUnits(x, units), units === "mg/dL" ? 0 : 1);
+  return (
+    // (hidden by its wrapper: a table is as wide as its columns whatever width it is given)
+    <div className="visually-hidden">
+      <table id="agp-table" data-testid="agp-table">
+        <caption>AGP percentiles by time of day ({profile.timeZone}), in {units}</caption>
+        <thead><tr><th scope="col">Time of day</th><th scope="col">Readings</th><th scope="col">5 %</th><th scope="col">25 %</th>
+          <th scope="col">Median</th><th scope="col">75 %</th><th scope="col">95 %</th></tr></thead>
+        <tbody>
+          {profile.bins.map((b) => {
+            const p = b.percentiles;
+            return (
+              <tr key={b.startMinute} data-median={p ? n(p.p50) : undefined}>
+                <th scope="row">{hhmm(b.startMinute)}–{hhmm(b.startMinute + profile.binMinutes)}</th>
+                <td>{b.count}</td>
+                {p ? [p.p5, p.p25, p.p50, p.p75, p.p95].map((x, i) => <td key={i}>{n(x)}</td>) : <td colSpan={5}>too few readings</td>}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function HypoEvents({ events, units, zone }: { events: ReturnType<typeof formatCgmMetrics>["hypoEvents"]; units: GlucoseUnits; zone: string }) {
   return (
     <div data-testid="hypo-events" data-count={events.length}>
       <h3>Hypoglycaemic events</h3>
       {events.length === 0 ? <p className="small">None in this period (level 1: &lt; {units === "mg/dL" ? "70 mg/dL" : "3.9 mmol/L"} for 15 minutes or more).</p> : (
-        <table className="compact">
-          <thead><tr><th>Start ({TIME_ZONE})</th><th>Duration</th><th>Nadir</th><th>Level</th><th>Ended</th></tr></thead>
+        <table className="compact stack">
+          <thead><tr><th>Start ({zone})</th><th>Duration</th><th>Nadir</th><th>Level</th><th>Ended</th></tr></thead>
           <tbody>
             {events.map((e) => (
               <tr key={`${e.level}/${e.start}`} data-testid="hypo-event" data-level={e.level} data-start={e.start}>
-                <td>{localTime(e.start)}</td>
-                <td>{e.minutes} min</td>
-                <td>{e.nadir} {units} <span className="small">at {hhmm(minuteOfDay(e.nadirTime, TIME_ZONE))}</span></td>
-                <td>{e.level === 2 ? "2 (< 54 mg/dL)" : "1 (< 70 mg/dL)"}</td>
-                <td className="small">{e.endReason === "recovered" ? "recovered" : e.endReason === "gap" ? "data gap" : "end of data"}</td>
+                <td data-label="Start">{localTime(e.start, zone)}</td>
+                <td data-label="Duration">{e.minutes} min</td>
+                <td data-label="Nadir">{e.nadir} {units} <span className="small">at {hhmm(minuteOfDay(e.nadirTime, zone))}</span></td>
+                <td data-label="Level">{e.level === 2 ? "2 (< 54 mg/dL)" : "1 (< 70 mg/dL)"}</td>
+                <td data-label="Ended" className="small">{e.endReason === "recovered" ? "recovered" : e.endReason === "gap" ? "data gap" : "end of data"}</td>
               </tr>
             ))}
           </tbody>
@@ -247,22 +279,22 @@ function HypoEvents({ events, units }: { events: ReturnType<typeof formatCgmMetr
 }
 
 /** One row a day: its readings, mean, TIR, the ranges as a thin bar and a sparkline. */
-function DailyProfiles({ days, units }: { days: DailyProfile[]; units: GlucoseUnits }) {
+function DailyProfiles({ days, units, zone }: { days: DailyProfile[]; units: GlucoseUnits; zone: string }) {
   return (
     <div data-testid="daily-profiles">
       <h3>Daily profiles</h3>
-      <table className="compact daily">
+      <table className="compact daily stack">
         <thead><tr><th>Date</th><th>Readings</th><th>Mean</th><th>In range</th><th>Ranges</th><th>Glucose over the day</th></tr></thead>
         <tbody>
           {days.map((d) => (
             <tr key={d.date} data-testid="daily-profile" data-date={d.date} data-readings={d.readings.length}
               data-tir={d.tir === null ? "" : roundTo(d.tir, 1)}>
-              <td>{d.date}</td>
-              <td>{d.readings.length}</td>
-              <td>{d.mean === null ? "—" : formatGlucose(d.mean, units)}</td>
-              <td>{d.tir === null ? "—" : `${roundTo(d.tir, 1)} %`}</td>
-              <td>{d.timeInRanges ? <MiniTir tir={d.timeInRanges} /> : null}</td>
-              <td>{d.readings.length ? <Sparkline readings={d.readings} units={units} /> : null}</td>
+              <td data-label="Date">{d.date}</td>
+              <td data-label="Readings">{d.readings.length}</td>
+              <td data-label="Mean">{d.mean === null ? "—" : formatGlucose(d.mean, units)}</td>
+              <td data-label="In range">{d.tir === null ? "—" : `${roundTo(d.tir, 1)} %`}</td>
+              <td data-label="Ranges">{d.timeInRanges ? <MiniTir tir={d.timeInRanges} /> : null}</td>
+              <td data-label="Over the day">{d.readings.length ? <Sparkline readings={d.readings} units={units} zone={zone} /> : null}</td>
             </tr>
           ))}
         </tbody>
@@ -284,9 +316,9 @@ const SPARK_H = 40;
 const SPARK_MAX = 400;
 
 /** The day's glucose, 00:00 to 24:00 local, 40–400 mg/dL, target range shaded; min/max downsampled. */
-function Sparkline({ readings, units }: { readings: GlucoseReading[]; units: GlucoseUnits }) {
+function Sparkline({ readings, units, zone }: { readings: GlucoseReading[]; units: GlucoseUnits; zone: string }) {
   const pts = downsample(readings, 240);
-  const x = (t: number) => (minuteOfDay(t, TIME_ZONE) / 1440) * SPARK_W;
+  const x = (t: number) => (minuteOfDay(t, zone) / 1440) * SPARK_W;
   const y = (mgdl: number) => SPARK_H - (Math.min(Math.max(mgdl, 40), SPARK_MAX) - 40) / (SPARK_MAX - 40) * SPARK_H;
   // Break the line where readings are more than 30 minutes apart.
   const segments: string[] = [];

@@ -4,6 +4,7 @@ import { Addr } from "../../components/Addr";
 import { Async } from "../../components/Async";
 import { allPages } from "../../lib/chain";
 import { expiryText, periodText, scopeLabel } from "../../lib/grants";
+import { useTimeZone } from "../../lib/timezone";
 import { useAsync } from "../../lib/useAsync";
 import { useSession } from "../../session";
 import { PatientAlerts } from "./PatientAlerts";
@@ -35,9 +36,9 @@ export function ClinicianView() {
             const byPatient = new Map<string, GrantInfo[]>();
             for (const g of grants) byPatient.set(g.grant.patient, [...(byPatient.get(g.grant.patient) ?? []), g]);
             return (
-              <table>
+              <table className="stack">
                 <thead>
-                  <tr><th>Patient</th><th>Grants (newest first)</th><th></th></tr>
+                  <tr><th>Patient</th><th>Grants (newest first)</th><th><span className="visually-hidden">Actions</span></th></tr>
                 </thead>
                 <tbody>
                   {[...byPatient.entries()].map(([p, gs]) => (
@@ -57,19 +58,20 @@ export function ClinicianView() {
 
 function PatientRow(props: { patient: string; grants: GrantInfo[]; selected: boolean; onOpen: () => void }) {
   const { queries } = useSession();
+  const zone = useTimeZone();
   const { patient: p, grants: gs } = props;
   const active = isActive(gs);
   const why = gs.every((g) => g.status === "revoked") ? "every grant revoked" : "no active grant";
   return (
     <tr data-testid={`patient-${p}`} data-active={active} className={!active ? "inactive" : props.selected ? "selected" : undefined}>
-      <td><Addr a={p} /></td>
-      <td>
+      <td data-label="Patient"><Addr a={p} /></td>
+      <td data-label="Grants">
         <ul className="plain">
           {[...gs].reverse().map((g) => (
             <li key={g.grant.id} data-status={g.status}>
               <span className={`badge ${g.status === "active" ? "ok" : "muted"}`}>{g.status}</span>{" "}
               #{g.grant.id} {g.grant.break_glass ? "break-glass" : g.grant.purpose}: {g.grant.scopes.map(scopeLabel).join(", ")};
-              data {periodText(g.grant)}; expires {expiryText(g.grant.expires, queries.clock.date())}
+              data {periodText(g.grant, zone)}; expires {expiryText(g.grant.expires, queries.clock.date(), zone)}
             </li>
           ))}
         </ul>

@@ -1,7 +1,8 @@
 import { downsample } from "@diachain/client";
 import { CartesianGrid, Legend, Line, LineChart, ReferenceArea, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { formatInZone, useTimeZone } from "../../lib/timezone";
 import type { CheckedReading } from "../../lib/verify";
-import { timeTicks } from "./timeTicks";
+import { timeTicks } from "../../lib/timeTicks";
 import { mgdl } from "./values";
 
 const VERDICT_COLOR = { verified: "#1a7f37", failed: "#cf222e", pending: "#9a6700" } as const;
@@ -32,6 +33,7 @@ function SparseDot(props: { cx?: number; cy?: number; payload?: Point }) {
 
 /** The glucose trend, one line per device, each point coloured by its verification. */
 export function GlucoseChart({ checked }: { checked: CheckedReading[] }) {
+  const zone = useTimeZone();
   if (checked.length === 0) return null;
   const byDevice = new Map<string, Point[]>();
   for (const c of checked) {
@@ -69,9 +71,18 @@ export function GlucoseChart({ checked }: { checked: CheckedReading[] }) {
     [from, to] = [Math.min(from, t), Math.max(to, t)];
   }
   if (from === to) [from, to] = [from - 150_000, to + 150_000];
-  const x = timeTicks(from, to);
+  const x = timeTicks(from, to, zone);
+  // In words, for those who cannot see the chart: its span, devices, lowest, highest, verdicts.
+  const all = [...checked].map((c) => ({ t: c.served.reading.measured_at * 1000, v: Math.round(mgdl(c.served.reading)), s: c.verdict.state }));
+  const lo = all.reduce((a, p) => (p.v < a.v ? p : a));
+  const hi = all.reduce((a, p) => (p.v > a.v ? p : a));
+  const count = (s: string) => all.filter((p) => p.s === s).length;
+  const summary = `${total} readings of ${byDevice.size} device${byDevice.size === 1 ? "" : "s"} from ${formatInZone(from, zone)} to ${formatInZone(to, zone)}: `
+    + `lowest ${lo.v} mg/dL at ${formatInZone(lo.t, zone)}, highest ${hi.v} mg/dL at ${formatInZone(hi.t, zone)}; `
+    + `${count("verified")} verified against the chain, ${count("failed")} failed, ${count("pending")} not anchored yet.`;
   return (
-    <figure className="chart" data-testid="glucose-chart" data-shown={shown} data-readings={total} aria-label="Glucose trend (mg/dL), points coloured by verification">
+    <figure className="chart" data-testid="glucose-chart" data-zone={zone} data-shown={shown} data-readings={total} aria-label="Glucose trend (mg/dL), points coloured by verification" aria-describedby="trend-chart-summary">
+      <p id="trend-chart-summary" className="visually-hidden">{summary}</p>
       <ResponsiveContainer width="100%" height={320}>
         <LineChart margin={{ top: 24, right: 20, bottom: 10, left: 8 }}>
           <CartesianGrid strokeDasharray="3 3" />
@@ -79,7 +90,7 @@ export function GlucoseChart({ checked }: { checked: CheckedReading[] }) {
           <XAxis dataKey="t" type="number" domain={[from, to]} ticks={x.ticks} tickFormatter={x.format} />
           {/* The unit above the axis, not on every tick: "250" fits the axis's width, "250 mg/dL" did not. */}
           <YAxis domain={[40, (max: number) => Math.max(250, max + 10)]} width={48} label={{ value: "mg/dL", position: "top", offset: 10 }} />
-          <Tooltip labelFormatter={(t) => `${new Date(Number(t)).toISOString().replace("T", " ").slice(0, 19)} UTC`}
+          <Tooltip labelFormatter={(t) => formatInZone(Number(t), zone)}
             formatter={(v, name, p) => [`${String(v)} mg/dL — ${(p.payload as Point).label}`, name]} />
           <Legend />
           {[...byDevice.entries()].map(([device, points], i) => (
@@ -90,7 +101,7 @@ export function GlucoseChart({ checked }: { checked: CheckedReading[] }) {
       </ResponsiveContainer>
       <figcaption className="small">
         Points: <span className="legend verified">●</span> verified against the chain <span className="legend failed">●</span> failed{" "}
-        <span className="legend pending">●</span> not anchored yet · shaded: 70–180 mg/dL · times UTC
+        <span className="legend pending">●</span> not anchored yet · shaded: 70–180 mg/dL · times in {zone}
         {sparse ? <> · {shown} of {total} readings drawn (each stretch's lowest and highest; every failed or pending one)</> : null}
       </figcaption>
     </figure>

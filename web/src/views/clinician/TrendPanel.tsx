@@ -1,15 +1,18 @@
 import type { ConsentTypes } from "@diachain/client";
-import { useState } from "react";
+import { lazy, Suspense, useState } from "react";
 import { Addr } from "../../components/Addr";
 import { ErrorBox } from "../../components/Async";
-import { localInputToSeconds, secondsToLocalInput } from "../../lib/grants";
+import { ZonedInput } from "../../components/ZonedInput";
+import { offsetName, useTimeZone } from "../../lib/timezone";
 import { relayerFor, type ReadingsResponse } from "../../lib/relayer";
 import { verifyAnswer, type CheckedReading } from "../../lib/verify";
 import { useSession } from "../../session";
-import { CgmReport } from "./CgmReport";
-import { GlucoseChart } from "./GlucoseChart";
 import { ReadingsTable } from "./ReadingsTable";
 import { VerificationSummary } from "./VerificationSummary";
+
+// The chart and the report draw with recharts (a chunk of its own), loaded with the first readings.
+const GlucoseChart = lazy(() => import("./GlucoseChart").then((m) => ({ default: m.GlucoseChart })));
+const CgmReport = lazy(() => import("./CgmReport").then((m) => ({ default: m.CgmReport })));
 
 const nsToSeconds = (ns: string) => Number(BigInt(ns) / 1_000_000_000n);
 
@@ -33,6 +36,7 @@ type Result =
 
 export function TrendPanel({ patient, grants }: { patient: string; grants: ConsentTypes.GrantInfo[] }) {
   const { cfg, queries, wallet } = useSession();
+  const zone = useTimeZone();
   const [initialFrom, initialTo] = defaultPeriod(grants, queries.clock.now());
   // Exact seconds (a grant's period is to the second); the inputs show minutes.
   const [from, setFrom] = useState(initialFrom);
@@ -53,8 +57,9 @@ export function TrendPanel({ patient, grants }: { patient: string; grants: Conse
     <section aria-labelledby="trend-h" data-testid="trend">
       <h2 id="trend-h">Glucose trend of <Addr a={patient} /></h2>
       <form className="row no-print" onSubmit={(e) => { e.preventDefault(); void load(); }}>
-        <label>From <input type="datetime-local" name="from" value={secondsToLocalInput(from)} onChange={(e) => setFrom(localInputToSeconds(e.target.value))} /></label>
-        <label>to <input type="datetime-local" name="to" value={secondsToLocalInput(to)} onChange={(e) => setTo(localInputToSeconds(e.target.value) + 59)} /></label>
+        <label>From <ZonedInput name="from" value={from} onChange={setFrom} /></label>
+        <label>to <ZonedInput name="to" value={to} onChange={(s) => setTo(s + 59)} /></label>
+        <span className="small" data-testid="trend-zone">({zone}, {offsetName(from * 1000, zone)})</span>
         <button type="submit" disabled={result.s === "loading"} data-testid="load-trend">Load and verify</button>
         <button type="button" disabled={result.s === "loading"} data-testid="load-report"
           title="The last 14 days of the grant's period (less if the grant covers less), loaded and verified"
@@ -70,9 +75,13 @@ export function TrendPanel({ patient, grants }: { patient: string; grants: Conse
       {result.s === "ok" ? (
         <>
           <VerificationSummary answer={result.answer} checked={result.checked} />
-          {result.checked.length ? <GlucoseChart checked={result.checked} /> : null}
+          <Suspense fallback={<p className="loading" role="status">drawing the chart…</p>}>
+            {result.checked.length ? <GlucoseChart checked={result.checked} /> : null}
+          </Suspense>
           <ReadingsTable checked={result.checked} />
-          <CgmReport answer={result.answer} checked={result.checked} />
+          <Suspense fallback={<p className="loading" role="status">computing the report…</p>}>
+            <CgmReport answer={result.answer} checked={result.checked} />
+          </Suspense>
         </>
       ) : null}
     </section>

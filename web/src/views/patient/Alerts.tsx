@@ -7,6 +7,7 @@ import { useAlertFeed } from "../../lib/alertFeed";
 import { describeError } from "../../lib/errors";
 import { formatTime, relative } from "../../lib/format";
 import { relayerFor } from "../../lib/relayer";
+import { useTimeZone } from "../../lib/timezone";
 import { useUnits } from "../../lib/units";
 import { useAsync } from "../../lib/useAsync";
 import { useSession } from "../../session";
@@ -23,13 +24,13 @@ const KINDS = Object.keys(KIND_LABELS) as AlertKind[];
 /** Alerts newer than this are shown as the banner until dismissed. */
 const BANNER_MINUTES = 30;
 
-/** One alert in a sentence, in the chosen units. */
-export function describeAlert(a: Alert, units: GlucoseUnits): string {
+/** One alert in a sentence, in the chosen units and time zone. */
+export function describeAlert(a: Alert, units: GlucoseUnits, zone: string): string {
   const label = KIND_LABELS[a.kind];
-  if (a.kind === "no_data") return `${label}: no glucose reading for ${a.threshold} minutes since ${formatTime(new Date(a.at * 1000))}`;
+  if (a.kind === "no_data") return `${label}: no glucose reading for ${a.threshold} minutes since ${formatTime(new Date(a.at * 1000), zone)}`;
   const value = a.value_mgdl == null ? "" : ` ${formatGlucose(a.value_mgdl, units)}`;
   const rate = a.rate_mgdl_per_min == null ? "" : `, ${a.rate_mgdl_per_min > 0 ? "+" : ""}${units === "mmol/L" ? (a.rate_mgdl_per_min / MGDL_PER_MMOL).toFixed(2) : a.rate_mgdl_per_min.toFixed(1)} ${units}/min`;
-  return `${label}:${value}${rate} at ${formatTime(new Date(a.at * 1000))}`;
+  return `${label}:${value}${rate} at ${formatTime(new Date(a.at * 1000), zone)}`;
 }
 
 /** The patient's own alerts: live, their settings and their webhooks. */
@@ -51,6 +52,7 @@ export function Alerts() {
 export function AlertBoard() {
   const feed = useAlertFeed();
   const [units] = useUnits();
+  const zone = useTimeZone();
   const [dismissed, setDismissed] = useState<string | null>(null);
   // The clock, moved on every 30 s (so that "n min ago" and the banner's expiry move on) and
   // never behind the newest alert (raised after the last tick).
@@ -71,7 +73,7 @@ export function AlertBoard() {
       </p>
       {banner ? (
         <div className={`alert-banner ${banner.kind}`} role="alert" data-testid="alert-banner" data-kind={banner.kind} data-alert-id={banner.id}>
-          <strong>{describeAlert(banner, units)}</strong>
+          <strong>{describeAlert(banner, units, zone)}</strong>
           <span className="muted"> — {relative(new Date(banner.raised_at_ms), new Date(now))}</span>
           <button type="button" onClick={() => setDismissed(banner.id)} data-testid="alert-dismiss">Dismiss</button>
         </div>
@@ -80,7 +82,7 @@ export function AlertBoard() {
       {feed.alerts.length === 0 ? <p className="empty" data-testid="alerts-empty">No alerts yet.</p> : (
         <ul data-testid="alerts-list">
           {[...feed.alerts].reverse().slice(0, 10).map((a) => (
-            <li key={a.id} data-kind={a.kind} data-alert-id={a.id} data-at={a.at}>{describeAlert(a, units)}</li>
+            <li key={a.id} data-kind={a.kind} data-alert-id={a.id} data-at={a.at}>{describeAlert(a, units, zone)}</li>
           ))}
         </ul>
       )}

@@ -24,7 +24,7 @@ export function CoverageCalendar() {
       <h2 id="coverage-h">Daily coverage</h2>
       <div className="row">
         <button type="button" onClick={() => setEnd(end - WEEKS * 7)}>← earlier</button>
-        <span>{dayToIso(firstDay)} – {dayToIso(lastDay)} (UTC)</span>
+        <span>{dayToIso(firstDay)} – {dayToIso(lastDay)} (UTC days, as the anchors contract counts them)</span>
         <button type="button" disabled={lastDay >= today} onClick={() => setEnd(Math.min(end + WEEKS * 7, today))}>later →</button>
       </div>
       <Async state={state} what="coverage">
@@ -40,20 +40,27 @@ export function CoverageCalendar() {
           const days = Array.from({ length: WEEKS * 7 }, (_, i) => firstDay + i);
           return (
             <>
-              <div className="calendar" role="grid" aria-label="Readings anchored per day">
-                {["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].map((d) => <div key={d} className="cal-head">{d}</div>)}
-                {days.map((day) => {
-                  const e = perDay.get(day);
-                  const level = e ? Math.ceil((e.total / max) * 4) : 0;
-                  return (
-                    <div key={day} role="gridcell" className={`cal-day level-${level}${day > today ? " future" : ""}`}
-                      title={e ? `${dayToIso(day)}\n${e.scopes.join("\n")}` : `${dayToIso(day)}: no readings anchored`}
-                      data-day={dayToIso(day)} data-readings={e?.total ?? 0}>
-                      <span className="cal-date">{dayToIso(day).slice(8)}</span>
-                      <span className="cal-count">{e ? e.total : ""}</span>
-                    </div>
-                  );
-                })}
+              <div className="calendar" role="table" aria-label="Readings anchored per day (UTC days)">
+                <div className="cal-row" role="row">
+                  {["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].map((d) => <div key={d} className="cal-head" role="columnheader">{d}</div>)}
+                </div>
+                {Array.from({ length: WEEKS }, (_, w) => days.slice(w * 7, w * 7 + 7)).map((week) => (
+                  <div className="cal-row" role="row" key={week[0]}>
+                    {week.map((day) => {
+                      const e = perDay.get(day);
+                      const level = e ? Math.ceil((e.total / max) * 4) : 0;
+                      return (
+                        <div key={day} role="cell" className={`cal-day level-${level}${day > today ? " future" : ""}`}
+                          title={e ? `${dayToIso(day)}\n${e.scopes.join("\n")}` : `${dayToIso(day)}: no readings anchored`}
+                          aria-label={`${dayToIso(day)}: ${e ? `${e.total} readings anchored (${e.scopes.join(", ")})` : "no readings anchored"}`}
+                          data-day={dayToIso(day)} data-readings={e?.total ?? 0}>
+                          <span className="cal-date" aria-hidden="true">{dayToIso(day).slice(8)}</span>
+                          <span className="cal-count" aria-hidden="true">{e ? e.total : ""}</span>
+                        </div>
+                      );
+                    })}
+                  </div>
+                ))}
               </div>
               <p className="small">
                 {perDay.size === 0

@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { Async, ErrorBox } from "../../components/Async";
-import { formatTime } from "../../lib/format";
+import { Time } from "../../components/Time";
 import { relayerFor, type ErasureView } from "../../lib/relayer";
 import { useAsync } from "../../lib/useAsync";
 import { useSession } from "../../session";
@@ -53,7 +53,7 @@ function ErasureItem({ e }: { e: ErasureView }) {
   const rec = e.chain_record;
   return (
     <li>
-      {formatTime(new Date(e.erasure.erased_at * 1000))}: {e.erasure.readings} readings in {e.erasure.batches} batches erased; on chain:{" "}
+      <Time s={e.erasure.erased_at} />: {e.erasure.readings} readings in {e.erasure.batches} batches erased; on chain:{" "}
       {rec === null ? "not queued" : rec.state === "recorded" ? `recorded in block ${rec.height}` : rec.state.replace("_", " ")}
     </li>
   );

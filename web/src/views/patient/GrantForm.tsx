@@ -3,23 +3,24 @@ import { useState } from "react";
 import { ScopePicker } from "../../components/ScopePicker";
 import { TxButton } from "../../components/TxButton";
 import { DAY_S, secondsToNs } from "../../lib/format";
-import { localInputToSeconds, secondsToLocalInput } from "../../lib/grants";
+import type { Signing } from "../../lib/signing";
+import { AddressInput, useResolvedAddress } from "../../components/AddressInput";
+import { ZonedInput } from "../../components/ZonedInput";
+import { offsetName, useTimeZone } from "../../lib/timezone";
 import { useSession } from "../../session";
 
-/** The form's defaults around `now` (the chain's present, unix seconds). */
+/** The form's defaults around `now` (the chain's present, unix seconds), as unix seconds. */
 function defaults(now: number) {
-  return {
-    from: secondsToLocalInput(now - 7 * DAY_S),
-    to: secondsToLocalInput(now + 30 * DAY_S),
-    expires: secondsToLocalInput(now + 30 * DAY_S),
-  };
+  return { from: now - 7 * DAY_S, to: now + 30 * DAY_S, expires: now + 30 * DAY_S };
 }
 
 /** Grant someone access to scopes of my data over a period, until an expiry. Cleared once the
  * grant is made, so a second click cannot grant the same again: Grant waits for a grantee. */
 export function GrantForm() {
-  const { signing, queries } = useSession();
+  const { queries } = useSession();
+  const zone = useTimeZone();
   const [grantee, setGrantee] = useState("");
+  const target = useResolvedAddress(grantee);
   const [purpose, setPurpose] = useState<ConsentTypes.Purpose>("treatment");
   const [studyId, setStudyId] = useState("");
   const [scopes, setScopes] = useState<ConsentTypes.DataScope[]>(["glucose"]);
@@ -36,21 +37,21 @@ export function GrantForm() {
     setTo(d.to);
     setExpires(d.expires);
   };
-  const run = () =>
+  const run = (signing: Signing) =>
     signing.consent.grant({
-      grantee: grantee.trim(),
+      grantee: target.address!,
       purpose,
       studyId: purpose === "research" ? Number(studyId) : undefined,
       scopes,
-      dataFrom: secondsToNs(localInputToSeconds(from)),
-      dataTo: secondsToNs(localInputToSeconds(to)),
-      expires: { at_time: secondsToNs(localInputToSeconds(expires)) },
+      dataFrom: secondsToNs(from),
+      dataTo: secondsToNs(to),
+      expires: { at_time: secondsToNs(expires) },
     });
-  const missing = !grantee.trim() ? "the grantee's address" : scopes.length === 0 ? "at least one scope" : purpose === "research" && !/^\d+$/.test(studyId) ? "the study id" : null;
+  const missing = !target.address ? (target.error ? `the grantee (${target.error})` : "the grantee (a contact or an address)") : scopes.length === 0 ? "at least one scope" : purpose === "research" && !/^\d+$/.test(studyId) ? "the study id" : null;
   return (
     <form className="card grant-form" data-testid="grant-form" onSubmit={(e) => e.preventDefault()}>
       <h3>Grant access</h3>
-      <label>Grantee address <input name="grantee" value={grantee} onChange={(e) => setGrantee(e.target.value)} placeholder="wasm1…" size={46} /></label>
+      <AddressInput name="grantee" label="Grantee" value={grantee} onChange={setGrantee} testId="grantee" />
       <label>Purpose{" "}
         <select name="purpose" value={purpose} onChange={(e) => setPurpose(e.target.value as ConsentTypes.Purpose)}>
           <option value="treatment">treatment</option>
@@ -60,10 +61,10 @@ export function GrantForm() {
       </label>
       {purpose === "research" ? <label>Study id <input name="study" value={studyId} onChange={(e) => setStudyId(e.target.value)} size={6} /></label> : null}
       <ScopePicker name="grant-scope" value={scopes} onChange={setScopes} />
-      <label>Data measured from <input type="datetime-local" name="data-from" value={from} onChange={(e) => setFrom(e.target.value)} /></label>
-      <label>to <input type="datetime-local" name="data-to" value={to} onChange={(e) => setTo(e.target.value)} /></label>
-      <label>Access expires <input type="datetime-local" name="expires" value={expires} onChange={(e) => setExpires(e.target.value)} /></label>
-      <small>(times in your local time zone)</small>
+      <label>Data measured from <ZonedInput name="data-from" value={from} onChange={setFrom} /></label>
+      <label>to <ZonedInput name="data-to" value={to} onChange={setTo} /></label>
+      <label>Access expires <ZonedInput name="expires" value={expires} onChange={setExpires} /></label>
+      <small data-testid="grant-zone">(times in {zone}, {offsetName(from * 1000, zone)})</small>
       <div>
         <TxButton label="Grant" testId="grant-submit" disabled={missing !== null} run={run} onDone={clear} />
         {missing ? <small> Fill in {missing}.</small> : null}

@@ -6,6 +6,8 @@ import { TxButton, type TxDone } from "../../components/TxButton";
 import { TxNotice, type Confirmation } from "../../components/TxNotice";
 import { allPages } from "../../lib/chain";
 import { expiryText, periodText, scopeLabel } from "../../lib/grants";
+import { nameText, useNames } from "../../lib/names";
+import { useTimeZone } from "../../lib/timezone";
 import { useAsync } from "../../lib/useAsync";
 import { useSession } from "../../session";
 import { AmendForm } from "./AmendForm";
@@ -33,9 +35,9 @@ export function Grants() {
       {done ? <TxNotice done={done} testId="grants-notice" onDismiss={() => setDone(null)} /> : null}
       <Async state={state} what="your grants" isEmpty={(g) => g.length === 0} empty="You have not granted anyone access.">
         {(grants) => (
-          <table>
+          <table className="stack">
             <thead>
-              <tr><th>#</th><th>To</th><th>Purpose</th><th>Scopes</th><th>Data period</th><th>Expires</th><th>Status</th><th></th></tr>
+              <tr><th>#</th><th>To</th><th>Purpose</th><th>Scopes</th><th>Data period</th><th>Expires</th><th>Status</th><th><span className="visually-hidden">Actions</span></th></tr>
             </thead>
             <tbody>
               {[...grants].reverse().map((g) => <GrantRow key={g.grant.id} info={g} onDone={setDone} />)}
@@ -48,7 +50,9 @@ export function Grants() {
 }
 
 function GrantRow({ info, onDone }: { info: GrantInfo; onDone: (c: Confirmation) => void }) {
-  const { signing, queries } = useSession();
+  const { queries } = useSession();
+  const zone = useTimeZone();
+  const names = useNames();
   const [amending, setAmending] = useState(false);
   const g = info.grant;
   const live = info.status === "active";
@@ -64,21 +68,21 @@ function GrantRow({ info, onDone }: { info: GrantInfo; onDone: (c: Confirmation)
   return (
     <>
       <tr data-testid={`grant-${g.id}`} data-grantee={g.grantee} data-status={info.status} className={g.break_glass ? "break-glass" : undefined}>
-        <td>{g.id}</td>
-        <td><Addr a={g.grantee} /></td>
-        <td>{g.break_glass ? `break-glass (${scopeLabel(g.break_glass.reason)})` : g.purpose}{g.study_id != null ? ` · study ${g.study_id}` : ""}</td>
-        <td>{g.scopes.map(scopeLabel).join(", ")}</td>
-        <td>{periodText(g)}</td>
-        <td>{expiryText(g.expires, queries.clock.date())}</td>
-        <td><span className={`badge ${live ? "ok" : "muted"}`}>{info.status}</span></td>
+        <td data-label="#">{g.id}</td>
+        <td data-label="To"><Addr a={g.grantee} /></td>
+        <td data-label="Purpose">{g.break_glass ? `break-glass (${scopeLabel(g.break_glass.reason)})` : g.purpose}{g.study_id != null ? ` · study ${g.study_id}` : ""}</td>
+        <td data-label="Scopes">{g.scopes.map(scopeLabel).join(", ")}</td>
+        <td data-label="Data period">{periodText(g, zone)}</td>
+        <td data-label="Expires">{expiryText(g.expires, queries.clock.date(), zone)}</td>
+        <td data-label="Status"><span className={`badge ${live ? "ok" : "muted"}`}>{info.status}</span></td>
         <td className="actions">
           {live && !g.break_glass ? (
             <button type="button" onClick={() => setAmending(!amending)} data-testid={`amend-${g.id}`}>{amending ? "Cancel" : "Amend"}</button>
           ) : null}
           {live ? (
             <TxButton label={g.break_glass ? "Close session" : "Revoke"} danger testId={`revoke-${g.id}`}
-              confirm={`Revoke grant ${g.id}? ${g.grantee} loses access at once.`}
-              run={() => signing.consent.revokeGrant({ grantId: g.id })} onDone={revoked} />
+              confirm={`Revoke grant ${g.id}? ${nameText(names, g.grantee)} loses access at once.`}
+              run={(signing) => signing.consent.revokeGrant({ grantId: g.id })} onDone={revoked} />
           ) : null}
         </td>
       </tr>

@@ -3,14 +3,18 @@
 // time in range — every value read from the relayer (a signed request for the patient's own
 // data) and verified against the chain in the browser before it is shown.
 import { cgmMetrics, formatGlucose, glucoseReadings, localDate, type GlucoseReading, type GlucoseUnits } from "@diachain/client";
-import { useCallback, useEffect, useMemo, useState } from "react";
-import { CartesianGrid, Line, LineChart, ReferenceArea, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react";
 import { ErrorBox } from "../../components/Async";
+import { Mark } from "../../components/Mark";
 import { useAlertFeed } from "../../lib/alertFeed";
 import { relayerFor } from "../../lib/relayer";
+import { clockTime, useTimeZone } from "../../lib/timezone";
 import { useUnits } from "../../lib/units";
 import { verifyAnswer, type CheckedReading } from "../../lib/verify";
 import { useSession } from "../../session";
+
+// The chart (recharts, a chunk of its own) is drawn once the numbers are shown.
+const HomeChart = lazy(() => import("./HomeChart").then((m) => ({ default: m.HomeChart })));
 
 const HOURS = [3, 6, 12, 24] as const;
 /** Older than this, the current value is stale (a CGM reads every 1 to 5 minutes). */
@@ -90,6 +94,7 @@ export function PatientHome() {
 function Home({ checked, now, hours, setHours, units }: {
   checked: CheckedReading[]; now: number; hours: number; setHours: (h: (typeof HOURS)[number]) => void; units: GlucoseUnits;
 }) {
+  const timeZone = useTimeZone();
   const usable = useMemo(() => checked.filter((c) => c.verdict.state !== "failed"), [checked]);
   const failed = checked.length - usable.length;
   const readings: GlucoseReading[] = useMemo(() => glucoseReadings(usable.map((c) => c.served)), [usable]);
@@ -101,19 +106,18 @@ function Home({ checked, now, hours, setHours, units }: {
   const arrow = ARROWS[lastServed?.served.reading.trend ?? ""] ?? "";
   const ageMinutes = Math.max(0, Math.floor((now - last.time) / 60));
   const stale = ageMinutes > STALE_MINUTES;
-  const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   const today = localDate(now, timeZone);
   const todays = readings.filter((r) => localDate(r.time, timeZone) === today);
   const first = todays[0];
   const tir = first ? (cgmMetrics(todays, { from: first.time, to: now }).timeInRanges?.inRange ?? null) : null;
   const shown = readings.filter((r) => r.time >= now - hours * 3600);
-  const points = shown.map((r) => ({ t: r.time * 1000, v: units === "mg/dL" ? Math.round(r.mgdl) : Math.round((r.mgdl / 18.016) * 10) / 10 }));
-  const [low, high] = units === "mg/dL" ? [70, 180] : [3.9, 10];
+  const points = shown.map((r) => ({ t: r.time * 1000, v: units === "mg/dL" ? Math.round(r.mgdl) : Math.round((r.mgdl / 18.016) * 10) / 10, time: r.time, mgdl: r.mgdl, device: r.device ?? "" }));
   return (
     <>
+      <Mark name="diachain:glucose" />
       <p className={`current${stale ? " stale" : ""}`} data-testid="current-glucose" data-time={last.time}>
-        <span className="big">{formatGlucose(last.mgdl, units)}</span> <span className="arrow" aria-label={lastServed?.served.reading.trend ?? "no trend"}>{arrow}</span>{" "}
-        <span className="small">{ageMinutes === 0 ? "just now" : `${ageMinutes} min ago`}</span>
+        <span className="big">{formatGlucose(last.mgdl, units)}</span> <span className="arrow" role="img" aria-label={`trend: ${(lastServed?.served.reading.trend ?? "none").replace(/_/g, " ")}`}>{arrow}</span>{" "}
+        <span className="small"><span data-testid="current-time">{clockTime(last.time * 1000, timeZone)}</span>, {ageMinutes === 0 ? "just now" : `${ageMinutes} min ago`}</span>
       </p>
       {stale ? <p className="warning" role="alert" data-testid="stale">No new reading for {ageMinutes} minutes: check your sensor and uploader.</p> : null}
       <p data-testid="today-tir">Today in range (70–180 mg/dL): <strong>{tir === null ? "—" : `${tir.toFixed(0)} %`}</strong> of {todays.length} readings</p>
@@ -123,20 +127,9 @@ function Home({ checked, now, hours, setHours, units }: {
           <button key={h} type="button" aria-pressed={h === hours} onClick={() => setHours(h)} data-testid={`hours-${h}`}>{h} h</button>
         ))}
       </div>
-      <figure className="chart" aria-label={`Your glucose over the last ${hours} hours, in ${units}: ${points.length} readings, the latest ${formatGlucose(last.mgdl, units)}`}>
-        <ResponsiveContainer width="100%" height={240}>
-          <LineChart data={points} margin={{ top: 10, right: 20, bottom: 10, left: 10 }}>
-            <CartesianGrid strokeDasharray="3 3" />
-            <ReferenceArea y1={low} y2={high} fill="#dafbe1" fillOpacity={0.5} />
-            <XAxis dataKey="t" type="number" domain={["dataMin", "dataMax"]} scale="time"
-              tickFormatter={(t: number) => new Date(t).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })} />
-            <YAxis width={70} unit={` ${units}`} domain={units === "mg/dL" ? [40, 300] : [2.2, 16.7]} allowDataOverflow />
-            <Tooltip labelFormatter={(t) => new Date(Number(t)).toLocaleString()} formatter={(v) => [`${String(v)} ${units}`, "glucose"]} />
-            <Line dataKey="v" type="linear" dot={false} isAnimationActive={false} stroke="#0969da" strokeWidth={1.5} />
-          </LineChart>
-        </ResponsiveContainer>
-        <figcaption className="small">Times in {timeZone}; every value verified against the chain in this browser.</figcaption>
-      </figure>
+      <Suspense fallback={<p className="loading" role="status">drawing the chart…</p>}>
+        <HomeChart points={points} units={units} hours={hours} latest={formatGlucose(last.mgdl, units)} timeZone={timeZone} />
+      </Suspense>
     </>
   );
 }

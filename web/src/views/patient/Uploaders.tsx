@@ -3,7 +3,10 @@ import { useState, type FormEvent } from "react";
 import { Async, ErrorBox } from "../../components/Async";
 import { TxButton } from "../../components/TxButton";
 import { describeError } from "../../lib/errors";
+import { Time } from "../../components/Time";
 import { formatTime } from "../../lib/format";
+import { useTimeZone } from "../../lib/timezone";
+import type { Signing } from "../../lib/signing";
 import { relayerFor, type RevokedUploader, type SkipLog, type SkippedItem, type UploaderInfo } from "../../lib/relayer";
 import { useAsync } from "../../lib/useAsync";
 import { useSession } from "../../session";
@@ -142,7 +145,7 @@ function Action(props: { label: string; testId: string; run: () => Promise<void>
 
 /** The secret of a new or re-keyed uploader, shown once; for a new one, the binding to send. */
 function SecretOnce({ shown, onDismiss, onBound }: { shown: Shown; onDismiss: () => void; onBound: () => void }) {
-  const { cfg, wallet, signing } = useSession();
+  const { cfg, wallet } = useSession();
   const [copied, setCopied] = useState<"no" | "yes" | "failed">("no");
   const [bound, setBound] = useState(false);
   const copy = async () => {
@@ -175,7 +178,7 @@ function SecretOnce({ shown, onDismiss, onBound }: { shown: Shown; onDismiss: ()
             setBound(true);
             onBound();
           }}
-            run={() => signing.cosm.execute(wallet.address, bind.contract, bind.msg, "auto")} />
+            run={(signing) => signing.cosm.execute(wallet.address, bind.contract, bind.msg, "auto")} />
         </p>
       ) : null}
       <button type="button" onClick={onDismiss} data-testid="uploader-secret-dismiss"
@@ -187,20 +190,21 @@ function SecretOnce({ shown, onDismiss, onBound }: { shown: Shown; onDismiss: ()
   );
 }
 
-export function uploaderStatus(u: UploaderInfo): { key: "revoked" | "bound" | "not-bound"; label: string; tone: string } {
-  if (u.revoked_at != null) return { key: "revoked", label: `revoked ${formatTime(new Date(u.revoked_at * 1000))}${u.bound ? " (still bound on chain)" : ""}`, tone: "bad" };
+export function uploaderStatus(u: UploaderInfo, zone: string): { key: "revoked" | "bound" | "not-bound"; label: string; tone: string } {
+  if (u.revoked_at != null) return { key: "revoked", label: `revoked ${formatTime(new Date(u.revoked_at * 1000), zone)}${u.bound ? " (still bound on chain)" : ""}`, tone: "bad" };
   if (u.bound) return { key: "bound", label: "bound to you", tone: "ok" };
   return { key: "not-bound", label: "not bound yet: it cannot upload", tone: "warn" };
 }
 
 function Uploader({ u, actions }: { u: UploaderInfo; actions: Actions }) {
-  const { signing, wallet } = useSession();
+  const { wallet } = useSession();
   const [renaming, setRenaming] = useState(false);
-  const st = uploaderStatus(u);
+  const zone = useTimeZone();
+  const st = uploaderStatus(u, zone);
   const id = u.device_id;
   const live = u.revoked_at == null;
   const answer = actions.revokedAnswer(id);
-  const unbind = () =>
+  const unbind = (signing: Signing) =>
     answer?.unbind_device
       ? signing.cosm.execute(wallet.address, answer.registry_contract, answer.unbind_device, "auto")
       : signing.registry.unbindDevice({ deviceId: id });
@@ -210,7 +214,7 @@ function Uploader({ u, actions }: { u: UploaderInfo; actions: Actions }) {
         {u.name ?? <code>{id}</code>} <span className={`badge ${st.tone}`} data-testid="uploader-status">{st.label}</span>
       </h3>
       <p className="small">
-        {u.name ? <>Device <code>{id}</code> · </> : null}created {formatTime(new Date(u.created_at * 1000))}
+        {u.name ? <>Device <code>{id}</code> · </> : null}created <Time s={u.created_at} />
         {live && !u.bound ? " · If its binding was never sent, revoke it and create another." : ""}
       </p>
       <div className="actions">
@@ -289,7 +293,7 @@ function RecentSkips({ items, total }: { items: SkippedItem[]; total: number }) 
   const shown = items.slice(at * PAGE, at * PAGE + PAGE);
   return (
     <>
-      <table data-testid="skipped-items">
+      <table className="stack" data-testid="skipped-items">
         <thead>
           <tr><th>Upload received</th><th>Collection</th><th>Position</th><th>Reason</th><th>What the app was told</th></tr>
         </thead>
@@ -297,11 +301,11 @@ function RecentSkips({ items, total }: { items: SkippedItem[]; total: number }) 
           {shown.map((s, i) => (
             <tr key={`${s.at}:${s.collection}:${s.index}:${at * PAGE + i}`} data-testid="skip-row" data-reason={s.reason}
               data-collection={s.collection} data-index={s.index}>
-              <td>{formatTime(new Date(s.at * 1000))}</td>
-              <td>{s.collection}</td>
-              <td>{s.index}</td>
-              <td title={s.reason}>{reasonLabel(s.reason)}</td>
-              <td>{s.detail}</td>
+              <td data-label="Upload received"><Time s={s.at} /></td>
+              <td data-label="Collection">{s.collection}</td>
+              <td data-label="Position">{s.index}</td>
+              <td data-label="Reason" title={s.reason}>{reasonLabel(s.reason)}</td>
+              <td data-label="What the app was told">{s.detail}</td>
             </tr>
           ))}
         </tbody>

@@ -5,9 +5,13 @@ import { Async } from "../../components/Async";
 import { TxButton } from "../../components/TxButton";
 import { allPages } from "../../lib/chain";
 import { cw20Send } from "../../lib/cw20";
-import { dayToIso, formatNs, nsToDate, relative } from "../../lib/format";
+import type { Signing } from "../../lib/signing";
+import { Time } from "../../components/Time";
+import { dayToIso, nsToDate, relative } from "../../lib/format";
 import { scopeLabel } from "../../lib/grants";
-import { poolAmount, tokenText, type StudyResponse } from "../../lib/studies";
+import { Amount, TokenName } from "../../components/Amount";
+import { tryParseUnits, useDenom } from "../../lib/amounts";
+import type { StudyResponse } from "../../lib/studies";
 import { useAsync } from "../../lib/useAsync";
 import { useSession } from "../../session";
 
@@ -27,8 +31,8 @@ export function StudyCard({ s }: { s: StudyResponse }) {
     <article className="card study" data-testid={`study-${st.id}`} data-phase={s.phase}>
       <h3>#{st.id} {st.title} <span className="badge">{s.phase}</span></h3>
       <p className="small">
-        {st.scopes.map(scopeLabel).join(", ")} · data {dayToIso(st.data_from_day)} – {dayToIso(st.data_to_day)} · closes {formatNs(st.closes_at)} ·
-        refundable from {formatNs(st.refund_after)} ({relative(nsToDate(st.refund_after), queries.clock.date())}) · pool in {tokenText(st.pool.token)} · fee {st.fee_bps / 100} %
+        {st.scopes.map(scopeLabel).join(", ")} · data {dayToIso(st.data_from_day)} – {dayToIso(st.data_to_day)} (UTC days) · closes <Time ns={st.closes_at} /> ·
+        refundable from <Time ns={st.refund_after} /> ({relative(nsToDate(st.refund_after), queries.clock.date())}) · pool in <TokenName token={st.pool.token} /> · fee {st.fee_bps / 100} %
       </p>
       <Async state={state} what="the pool and its members">
         {({ rows, pool }) => (
@@ -52,13 +56,13 @@ function PoolTable({ s, pool, rows }: { s: StudyResponse; pool: DataUnionTypes.P
   return (
     <table className="pool" data-testid={`pool-${s.study.id}`}>
       <tbody>
-        <tr><th>Funded</th><td data-testid="pool-funded">{poolAmount(pool.pool.funded, t)}</td></tr>
-        <tr><th>Fees to the treasury</th><td>{poolAmount(pool.pool.fees, t)}</td></tr>
-        <tr><th>Earned by members {s.phase === "open" ? "(projected at current totals)" : ""}</th><td>{poolAmount(earned.toString(), t)}</td></tr>
-        <tr><th>Claimed</th><td>{poolAmount(pool.pool.paid, t)}</td></tr>
-        <tr><th>Held now</th><td>{poolAmount(pool.balance, t)}</td></tr>
-        <tr><th>Unearned (refundable after the grace period)</th><td>{poolAmount(unearned.toString(), t)}</td></tr>
-        {pool.pool.refunded ? <tr><th>Refunded</th><td>{poolAmount(pool.pool.refunded, t)}</td></tr> : null}
+        <tr><th scope="row">Funded</th><td><Amount amount={pool.pool.funded} token={t} testId="pool-funded" /></td></tr>
+        <tr><th scope="row">Fees to the treasury</th><td><Amount amount={pool.pool.fees} token={t} /></td></tr>
+        <tr><th scope="row">Earned by members {s.phase === "open" ? "(projected at current totals)" : ""}</th><td><Amount amount={earned.toString()} token={t} /></td></tr>
+        <tr><th scope="row">Claimed</th><td><Amount amount={pool.pool.paid} token={t} /></td></tr>
+        <tr><th scope="row">Held now</th><td><Amount amount={pool.balance} token={t} /></td></tr>
+        <tr><th scope="row">Unearned (refundable after the grace period)</th><td><Amount amount={unearned.toString()} token={t} /></td></tr>
+        {pool.pool.refunded ? <tr><th scope="row">Refunded</th><td><Amount amount={pool.pool.refunded} token={t} /></td></tr> : null}
       </tbody>
     </table>
   );
@@ -66,19 +70,19 @@ function PoolTable({ s, pool, rows }: { s: StudyResponse; pool: DataUnionTypes.P
 
 function MembersTable({ rows, token }: { rows: MemberRow[]; token: DataUnionTypes.PoolToken }) {
   return (
-    <table data-testid="members">
+    <table className="stack" data-testid="members">
       <thead><tr><th>Patient</th><th>Status</th><th>Window</th><th>Units</th><th>Counting days</th><th>Eligible</th><th>Projected</th><th>Claimed</th></tr></thead>
       <tbody>
         {rows.map(({ m, c }) => (
           <tr key={m.patient} data-testid={`member-${m.patient}`}>
-            <td><Addr a={m.patient} /></td>
-            <td>{m.active ? "active" : "left"}</td>
-            <td>{dayToIso(m.from_day)} – {dayToIso(m.to_day)}</td>
-            <td>{m.units}</td>
-            <td>{c.counting_days}</td>
-            <td>{c.eligible ? "yes" : "not yet"}</td>
-            <td>{poolAmount(c.projected_payout, token)}</td>
-            <td>{m.claimed ? poolAmount(m.claimed, token) : "—"}</td>
+            <td data-label="Patient"><Addr a={m.patient} /></td>
+            <td data-label="Status">{m.active ? "active" : "left"}</td>
+            <td data-label="Window">{dayToIso(m.from_day)} – {dayToIso(m.to_day)}</td>
+            <td data-label="Units">{m.units}</td>
+            <td data-label="Counting days">{c.counting_days}</td>
+            <td data-label="Eligible">{c.eligible ? "yes" : "not yet"}</td>
+            <td data-label="Projected"><Amount amount={c.projected_payout} token={token} /></td>
+            <td data-label="Claimed">{m.claimed ? <Amount amount={m.claimed} token={token} /> : "—"}</td>
           </tr>
         ))}
       </tbody>
@@ -87,27 +91,31 @@ function MembersTable({ rows, token }: { rows: MemberRow[]; token: DataUnionType
 }
 
 function Funding({ s }: { s: StudyResponse }) {
-  const { cfg, signing } = useSession();
+  const { cfg, queries } = useSession();
   const [amount, setAmount] = useState("");
   const st = s.study;
   const t = st.pool.token;
-  const valid = /^\d+$/.test(amount.trim()) && amount.trim() !== "0";
-  const topUp = () =>
+  const { denom } = useDenom(queries, t);
+  const parsed = amount.trim() ? tryParseUnits(amount, denom) : null;
+  const units = parsed && "amount" in parsed && parsed.amount > 0n ? parsed.amount.toString() : null;
+  const topUp = (signing: Signing) =>
     "native" in t
-      ? signing.union.topUp({ studyId: st.id }, "auto", undefined, [{ denom: t.native.denom, amount: amount.trim() }])
-      : cw20Send(signing, t.cw20.address, cfg.contracts.union, amount.trim(), { top_up: { study_id: st.id } });
+      ? signing.union.topUp({ studyId: st.id }, "auto", undefined, [{ denom: t.native.denom, amount: units! }])
+      : cw20Send(signing, t.cw20.address, cfg.contracts.union, units!, { top_up: { study_id: st.id } });
   return (
     <div className="row funding">
       {s.phase === "open" ? (
         <>
-          <label>Top up <input value={amount} onChange={(e) => setAmount(e.target.value)} size={12} data-testid={`topup-amount-${st.id}`} /> {"native" in t ? t.native.denom : "tokens"}</label>
-          <TxButton label="Top up" testId={`topup-${st.id}`} disabled={!valid} run={topUp} />
+          <label>Top up <input value={amount} onChange={(e) => setAmount(e.target.value)} size={10} inputMode="decimal"
+            data-testid={`topup-amount-${st.id}`} /> {denom?.symbol ?? ""}</label>
+          <TxButton label="Top up" testId={`topup-${st.id}`} disabled={!units} run={topUp} />
+          {parsed && "error" in parsed ? <small className="error-text"> {parsed.error}</small> : null}
         </>
       ) : null}
       <TxButton label="Withdraw the unearned rest" testId={`withdraw-${st.id}`} disabled={s.phase !== "refundable"}
         confirm="Withdraw everything the pool still holds? Members can no longer claim afterwards."
-        run={() => signing.union.withdrawUnearned({ studyId: st.id })} />
-      {s.phase !== "refundable" && s.phase !== "closed" ? <small> possible from {formatNs(st.refund_after)}</small> : null}
+        run={(signing) => signing.union.withdrawUnearned({ studyId: st.id })} />
+      {s.phase !== "refundable" && s.phase !== "closed" ? <small> possible from <Time ns={st.refund_after} /></small> : null}
     </div>
   );
 }
