@@ -167,7 +167,12 @@ SIMULATE=("$SIM" --relayer "http://127.0.0.1:$PORT" --node "$DIACHAIN_NODE" --ch
   --interval-secs 2 --batch-readings 12 --state "$DIR/simulate-state.json"
   # Version 1 headers count every reading under the gateway kind's scope, whose minimum interval
   # is 1 s; version 2 would count these readings as glucose, which the chain spaces a minute apart.
-  --header-version 1)
+  --header-version 1
+  # Each gateway is a person's glucose sensor; by the seed, some also have a pump, others a pen
+  # and an app (with 2 people: one of each; with 8: 2, 4 and 2 with their CGM only). Those log
+  # the insulin and carbohydrates the person's model applied, a minute apart at least, in
+  # version 2 headers, posted once the first reading is a minute old.
+  --pump-share 0.4 --pen-share 0.35 --event-batch-secs 60)
 status() { curl -sf "http://127.0.0.1:$PORT/v1/status"; }
 
 start_relayer
