@@ -273,6 +273,16 @@ describe("dashboard journey", () => {
       await page.getByTestId("report-units-mmol").click();
       assert.equal(await val("metric-mean"), formatCgmMetrics(m, "mmol/L").mean);
       await page.getByTestId("report-units-mgdl").click();
+      // One device's trace: the same numbers, computed on that device's verified readings only.
+      const devices = [...new Set(served.map((r) => r.reading.device_id))].sort();
+      if (devices.length > 1) {
+        await page.getByTestId("report-device").selectOption(devices[0]);
+        const one = cgmMetrics(glucoseReadings(served.filter((r) => r.reading.device_id === devices[0])), { from: body.from, to: body.to });
+        assert.equal(Number(await report.getAttribute("data-readings")), one.readings);
+        assert.equal(await val("metric-mean"), formatCgmMetrics(one, "mg/dL").mean);
+        await page.getByTestId("report-device").selectOption("all");
+        assert.equal(Number(await report.getAttribute("data-readings")), m.readings);
+      }
       // The printable statement names the chain, the contract and how many readings and roots.
       const stmt = page.getByTestId("report-print");
       assert.equal(await stmt.getAttribute("data-chain-id"), cfg.chainId);

@@ -44,6 +44,8 @@ pub struct AlertStream {
     pub rx: broadcast::Receiver<HubEvent>,
     pub replay: VecDeque<Alert>,
     pub last_seq: u64,
+    /// The chain's time, which grants' periods are judged by.
+    pub chain_clock: diachain_relayer_core::clock::Clock,
     pub ready: Option<Event>,
     pub next_check: Instant,
     pub ended: bool,
@@ -99,7 +101,7 @@ impl AlertStream {
             }
             if self.checked && Instant::now() >= self.next_check {
                 self.next_check = Instant::now() + RECHECK;
-                let now = (self.data.clock)();
+                let now = (self.chain_clock)();
                 if let Err(e) = decide(&self.data, &self.request(now, now)).await {
                     self.ended = true;
                     return Some(end_event(&e));

@@ -54,9 +54,9 @@ fn answer<T: serde::Serialize>(status: StatusCode, r: Result<T, ApiError>) -> Re
 }
 
 /// Whether the caller reads the patient's alerts as a grantee (`true`) or as the patient or
-/// guardian (`false`): a grantee's grant must allow glucose now.
-async fn reader(data: &DataApi, signed: &Signed) -> Result<bool, ApiError> {
-    let now = (data.clock)();
+/// guardian (`false`): a grantee's grant must allow glucose now, by the chain's clock (`now`:
+/// grants' periods are the chain's time, which may run apart from this machine's).
+async fn reader(data: &DataApi, signed: &Signed, now: u64) -> Result<bool, ApiError> {
     let request = AccessRequest {
         patient: signed.patient.clone(),
         grantee: signed.caller.clone(),
@@ -132,7 +132,7 @@ pub(super) async fn list(State(app): State<Arc<AppState>>, req: DataRequest) -> 
             })?
             .0;
         let limit = q.limit.unwrap_or(100).clamp(1, MAX_ALERTS_PER_PAGE);
-        let grantee = reader(&data, &signed).await?;
+        let grantee = reader(&data, &signed, (app.pipeline.chain_clock)()).await?;
         let store = alerts.store.clone();
         let p = signed.patient.clone();
         let found = blocking(move || match q.since {
@@ -179,7 +179,7 @@ pub(super) async fn stream(
                 )
             })?
             .0;
-        let grantee = reader(&data, &signed).await?;
+        let grantee = reader(&data, &signed, (app.pipeline.chain_clock)()).await?;
         // A key about itself costs nothing to make: a stream of one's own alerts needs readings
         // of one's own here, so that fresh keys cannot take the relayer's stream slots.
         if signed.caller == signed.patient {
@@ -247,6 +247,7 @@ pub(super) async fn stream(
             rx,
             replay,
             last_seq,
+            chain_clock: app.pipeline.chain_clock.clone(),
             ready,
             next_check: tokio::time::Instant::now() + RECHECK,
             ended: false,
@@ -281,7 +282,7 @@ async fn create(app: &AppState, req: DataRequest) -> Result<NewWebhookSecret, Ap
     let alerts = api(app)?;
     let data = req.data.clone();
     let signed = req.verify().await?;
-    reader(&data, &signed).await?;
+    reader(&data, &signed, (app.pipeline.chain_clock)()).await?;
     let body: NewWebhook = serde_json::from_slice(&signed.body).map_err(|e| {
         ApiError::new(
             ErrorCode::BadWebhook,

@@ -40,9 +40,17 @@ export function CgmReport({ answer, checked }: { answer: ReadingsResponse; check
   const zone = useTimeZone();
   const [showRoots, setShowRoots] = useState(false);
   const period = useMemo(() => ({ from: answer.from, to: answer.to }), [answer]);
-  const verified = useMemo(() => checked.filter((c) => c.verdict.state === "verified"), [checked]);
-  const pending = checked.filter((c) => c.verdict.state === "pending").length;
-  const failed = checked.filter((c) => c.verdict.state === "failed").length;
+  // One merged trace of every device, or one device's (a second sensor worn at once would
+  // otherwise count the same minutes twice).
+  const devices = useMemo(() => [...new Set(checked.map((c) => c.batch.header.device_id))].sort(), [checked]);
+  const [device, setDevice] = useState<string>("all");
+  const verified = useMemo(
+    () => checked.filter((c) => c.verdict.state === "verified" && (device === "all" || c.batch.header.device_id === device)),
+    [checked, device],
+  );
+  const ofDevice = (c: CheckedReading) => device === "all" || c.batch.header.device_id === device;
+  const pending = checked.filter((c) => c.verdict.state === "pending" && ofDevice(c)).length;
+  const failed = checked.filter((c) => c.verdict.state === "failed" && ofDevice(c)).length;
   const readings = useMemo(() => glucoseReadings(verified.map((c) => c.served)), [verified]);
   const metrics = useMemo(() => cgmMetrics(readings, period), [readings, period]);
   const profile = useMemo(() => agp(readings, period, { timeZone: zone }), [readings, period, zone]);
@@ -73,8 +81,17 @@ export function CgmReport({ answer, checked }: { answer: ReadingsResponse; check
             <button key={x} type="button" aria-pressed={u === x} onClick={() => setUnits(x)} data-testid={`report-units-${x === "mg/dL" ? "mgdl" : "mmol"}`}>{x}</button>
           ))}
         </span>
+        {devices.length > 1 ? (
+          <label className="no-print">Device{" "}
+            <select value={device} onChange={(e) => setDevice(e.target.value)} data-testid="report-device">
+              <option value="all">all {devices.length}, merged</option>
+              {devices.map((d) => <option key={d} value={d}>{d}</option>)}
+            </select>
+          </label>
+        ) : null}
         <button type="button" className="no-print" onClick={() => window.print()} data-testid="report-print-button">Print report</button>
       </div>
+      {device !== "all" ? <p className="small" data-testid="report-device-shown">Device <code>{device}</code> only.</p> : null}
 
       <div className="report-provenance" data-testid="report-print" data-chain-id={answer.chain_id} data-anchors={answer.anchors_contract}
         data-verified={verified.length} data-roots={roots.length}>
