@@ -33,6 +33,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -z "$CHAIN_ID" ] || [ -n "$RELAYER" ] || { echo "web-test: --browser needs --relayer URL" >&2; exit 2; }
+# The tests run in web/: a relative directory is the repository's.
+case "$SHOTS" in /*) ;; *) SHOTS="$ROOT/$SHOTS" ;; esac
 die() { echo "web-test: $*" >&2; echo "web: 0 passed, 1 failed"; exit 1; }
 
 command -v node >/dev/null && command -v npm >/dev/null || die "node and npm are needed (Node >= 20.19)"

@@ -78,6 +78,19 @@ describe("dashboard journey", () => {
     await page.getByTestId("units-mgdl").click();
   });
 
+  it("gives the patient their own history as the same CGM report, from readings verified in the browser", async () => {
+    await signIn(page, patient, "patient");
+    const mine = page.getByTestId("my-report");
+    await mine.getByTestId("load-my-report").click();
+    const report = mine.getByTestId("cgm-report");
+    await report.waitFor({ timeout: 120_000 });
+    assert.ok(Number(await report.getAttribute("data-readings")) >= 10, "verified readings in the patient's report");
+    const stmt = mine.getByTestId("report-print");
+    assert.equal(await stmt.getAttribute("data-chain-id"), cfg.chainId);
+    assert.ok(Number(await stmt.getAttribute("data-roots")) >= 1);
+    assert.equal(Number(await report.getAttribute("data-excluded-failed")), 0);
+  });
+
   it("lets the patient grant the clinician, named in the address book, access to glucose", async () => {
     // The patient names the clinician (and the clinician, in the same browser, the patient).
     await addContact(page, "Dr. Lena Berg", clinician.address);

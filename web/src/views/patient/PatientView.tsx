@@ -6,6 +6,7 @@ import { CoverageCalendar } from "./CoverageCalendar";
 import { Devices } from "./Devices";
 import { Erasure } from "./Erasure";
 import { Grants } from "./Grants";
+import { MyReport } from "./MyReport";
 import { PatientHome } from "./PatientHome";
 import { PatientStudies } from "./PatientStudies";
 import { Uploaders } from "./Uploaders";
@@ -18,6 +19,7 @@ export function PatientView() {
     <div className="view patient" data-testid="patient-view">
       <PatientHome />
       <Alerts />
+      <MyReport />
       <Devices />
       <Uploaders />
       <CoverageCalendar />
