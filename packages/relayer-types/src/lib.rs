@@ -10,8 +10,10 @@
 pub mod alerts;
 pub mod crypto;
 pub mod data;
+pub mod dataset;
 pub mod error;
 pub mod events;
+pub mod fhir;
 pub mod gateway;
 pub mod nightscout;
 pub mod proof;
