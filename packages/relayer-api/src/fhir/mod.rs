@@ -18,13 +18,8 @@ use diachain_relayer_types::state::AnchorState;
 
 pub use resources::{observation, provenance, reading_id, Anchor, ANCHOR_EXTENSION};
 
-pub const LOINC: &str = "http://loinc.org";
-pub const UCUM: &str = "http://unitsofmeasure.org";
-/// The CGM IG's sensor-reading profiles.
-pub const PROFILE_MASS: &str =
-    "http://hl7.org/fhir/uv/cgm/StructureDefinition/cgm-sensor-reading-mass-per-volume";
-pub const PROFILE_MOLAR: &str =
-    "http://hl7.org/fhir/uv/cgm/StructureDefinition/cgm-sensor-reading-moles-per-volume";
+/// The code systems and the CGM IG's profiles, shared with the research datasets' NDJSON.
+pub use diachain_relayer_types::fhir::{LOINC, PROFILE_MASS, PROFILE_MOLAR, UCUM};
 
 /// The served readings as a FHIR `searchset` Bundle: Observations (`match`) and their
 /// Provenance (`include`); `now` is the Bundle's timestamp (Unix seconds), `self_url` the

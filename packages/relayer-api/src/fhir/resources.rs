@@ -1,11 +1,12 @@
 //! One reading as a CGM Observation, and its Provenance with the on-chain anchor.
 
 use cosmwasm_std::Binary;
-use diachain_std::encoding::{flags, ReadingKind, Unit};
+use diachain_std::encoding::{flags, ReadingKind};
 use serde_json::{json, Value};
 
-use super::{LOINC, PROFILE_MASS, PROFILE_MOLAR, UCUM};
+use super::{LOINC, UCUM};
 use diachain_relayer_types::data::{Attestation, ServedBatch};
+use diachain_relayer_types::fhir::{decimal, glucose_code, GlucoseCode, OBSERVATION_CATEGORY};
 use diachain_relayer_types::proof::ProvenReading;
 use diachain_relayer_types::wire::ReadingJson;
 
@@ -61,18 +62,6 @@ fn height_extension(height: u64) -> Value {
     }
 }
 
-/// A fixed-point value (three decimals) as a decimal JSON number.
-fn decimal(value: i64) -> Value {
-    let text = format!(
-        "{}{}.{:03}",
-        if value < 0 { "-" } else { "" },
-        value.unsigned_abs() / 1000,
-        value.unsigned_abs() % 1000
-    );
-    let trimmed = text.trim_end_matches('0').trim_end_matches('.');
-    serde_json::from_str(trimmed).unwrap_or(Value::Null)
-}
-
 /// The CGM sensor-reading Observation of a glucose reading (`None` for other kinds or units).
 /// A reading flagged below or above the sensor's range keeps its value with the comparator
 /// `<=` or `>=`: the true glucose was at most (at least) that.
@@ -80,35 +69,14 @@ pub fn observation(patient: &str, r: &ReadingJson) -> Option<Value> {
     if r.kind != ReadingKind::Glucose {
         return None;
     }
-    let meter = r.flags & flags::METER != 0;
-    let (loinc, display, ucum, profile) = match (r.unit, meter) {
-        (Unit::MgPerDl, false) => (
-            "99504-3",
-            "Glucose [Mass/volume] in Interstitial fluid",
-            "mg/dL",
-            Some(PROFILE_MASS),
-        ),
-        (Unit::MmolPerL, false) => (
-            "105272-9",
-            "Glucose [Moles/volume] in Interstitial fluid",
-            "mmol/L",
-            Some(PROFILE_MOLAR),
-        ),
-        // A finger stick: capillary blood by a meter, not a CGM sensor reading (no CGM profile).
-        (Unit::MgPerDl, true) => (
-            "41653-7",
-            "Glucose [Mass/volume] in Capillary blood by Glucometer",
-            "mg/dL",
-            None,
-        ),
-        (Unit::MmolPerL, true) => (
-            "14743-9",
-            "Glucose [Moles/volume] in Capillary blood by Glucometer",
-            "mmol/L",
-            None,
-        ),
-        _ => return None,
-    };
+    // The CGM IG's codes (a finger stick as capillary blood by a meter, without the CGM
+    // profile), as the research datasets code glucose.
+    let GlucoseCode {
+        loinc,
+        display,
+        ucum,
+        profile,
+    } = glucose_code(r.unit, r.flags & flags::METER != 0)?;
     let leaf = r.to_reading().ok()?.leaf_hash().ok()?;
     let mut quantity = json!({
         "value": decimal(r.value),
@@ -127,7 +95,7 @@ pub fn observation(patient: &str, r: &ReadingJson) -> Option<Value> {
         "identifier": [{ "system": READING_SYSTEM, "value": format!("{}/{}", r.device_id, r.seq) }],
         "status": "final",
         "category": [{ "coding": [{
-            "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+            "system": OBSERVATION_CATEGORY,
             "code": "laboratory",
             "display": "Laboratory"
         }] }],
