@@ -1,7 +1,8 @@
 //! The DiaChain relayer's wire types: what gateways, patients, grantees, Nightscout uploaders
 //! and operators send to a relayer and get back (`schema/relayer-api.json` is generated from
 //! them), every refusal code with its HTTP status ([`ErrorCode`]), a reading's inclusion proof
-//! and its offline verifier, and the gateway side of a signed batch (building, signing).
+//! and its offline verifier, the gateway side of a signed batch (building, signing), and the
+//! research datasets' format ([`dataset`]: rows, root, CSV and FHIR NDJSON, data dictionary).
 //!
 //! The lowest of the relayer's crates: `diachain-relayer-types` ← `diachain-relayer-core` ←
 //! `diachain-relayer-api` ← the `diachain-relayer` binary, and `diachain-simulate` on this

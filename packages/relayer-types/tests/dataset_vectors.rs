@@ -155,6 +155,33 @@ fn rows() -> Vec<DatasetRow> {
             Trend::Unknown,
             0,
         ),
+        row(
+            BOB,
+            (6, 3_600),
+            K::InsulinBasal,
+            1,
+            Unit::InsulinUnitsPerHour,
+            Trend::Unknown,
+            0,
+        ),
+        row(
+            CAROL,
+            (6, 7_200),
+            K::DeviceEvent,
+            -1_500,
+            Unit::None,
+            Trend::Unknown,
+            flags::SENSOR_ERROR,
+        ),
+        row(
+            ALICE,
+            (7, 0),
+            K::PumpReservoir,
+            MAX_VALUE,
+            Unit::InsulinUnits,
+            Trend::Unknown,
+            0,
+        ),
     ]
 }
 
@@ -354,8 +381,13 @@ fn invalid_observations() -> Vec<(&'static str, String, RowField)> {
             F::Observation,
         ),
         (
-            "the value as 142.0",
+            "the value as 142.0: the same JSON number, not the same line",
             edit("\"value\":142}", "\"value\":142.0}"),
+            F::Observation,
+        ),
+        (
+            "the value with four decimals",
+            edit("\"value\":142}", "\"value\":142.0001}"),
             F::Value,
         ),
         (

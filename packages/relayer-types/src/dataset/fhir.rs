@@ -210,7 +210,7 @@ pub fn decode_observation(obs: &Value) -> Result<(u64, DatasetRow), RowError> {
         parts
             .get(url)
             .and_then(|p| p.get("valueInteger"))
-            .and_then(Value::as_i64)
+            .and_then(integer)
             .ok_or_else(|| {
                 err(
                     field,
@@ -299,6 +299,39 @@ fn extension_parts(object: &Map<String, Value>) -> Result<Map<String, Value>, Ro
         .unwrap_or_default())
 }
 
+/// A JSON number that is a whole number a double holds exactly (JSON does not tell `3` from
+/// `3.0`; the NDJSON reader's byte check does).
+fn integer(value: &Value) -> Option<i64> {
+    const MAX_SAFE: i64 = (1 << 53) - 1;
+    let n = value.as_number()?;
+    let i = match n.as_i64() {
+        Some(i) => i,
+        None => {
+            let f = n.as_f64()?;
+            if f.fract() != 0.0 || f.abs() > MAX_SAFE as f64 {
+                return None;
+            }
+            f as i64
+        }
+    };
+    (i.unsigned_abs() <= MAX_SAFE as u64).then_some(i)
+}
+
+/// The same JSON, numbers compared by value (`142` is `142.0`: JSON's data model, and
+/// JavaScript's; how a number is written is the NDJSON reader's byte check).
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
 /// A JSON number as fixed point: an integer, or a decimal of at most three decimals.
 fn fixed_point(value: &Value) -> Result<i64, RowError> {
     let Value::Number(n) = value else {
@@ -324,9 +357,9 @@ fn fixed_point(value: &Value) -> Result<i64, RowError> {
 /// (made from the whole row) last.
 fn first_difference(expected: &Value, found: &Value) -> Option<RowError> {
     let at = |key: &str| (expected.get(key), found.get(key));
-    let differs = |key: &str| {
-        let (e, f) = at(key);
-        e != f
+    let differs = |key: &str| match at(key) {
+        (Some(e), Some(f)) => !same(e, f),
+        (e, f) => e.is_some() != f.is_some(),
     };
     if differs("code") {
         return Some(err(
@@ -348,9 +381,13 @@ fn first_difference(expected: &Value, found: &Value) -> Option<RowError> {
     }
     if differs("valueQuantity") {
         let q = |v: &Value, k: &str| v.get("valueQuantity").and_then(|q| q.get(k)).cloned();
-        let field = if q(expected, "value") != q(found, "value") {
+        let same_part = |k: &str| match (q(expected, k), q(found, k)) {
+            (Some(e), Some(f)) => same(&e, &f),
+            (e, f) => e.is_none() && f.is_none(),
+        };
+        let field = if !same_part("value") {
             RowField::Value
-        } else if q(expected, "comparator") != q(found, "comparator") {
+        } else if !same_part("comparator") {
             RowField::Flags
         } else {
             RowField::Unit
