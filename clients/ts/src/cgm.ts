@@ -5,7 +5,7 @@
 // `roundGlucose`, `formatGlucose` and `formatCgmMetrics` give them in mg/dL or mmol/L, rounded.
 import { FLAGS } from './encoding.js';
 import type { Period } from './relayer.js';
-import type { ReadingJson } from './relayer-types.js';
+import type { GlucoseMetrics, ReadingJson, TimeInRanges } from './relayer-types.js';
 
 /** mg/dL per mmol/L (glucose, 180.16 g/mol), as the relayer and the web app convert. */
 export const MGDL_PER_MMOL = 18.016;
@@ -610,6 +610,41 @@ export function dailyCgmMetrics(
     date: d.date,
     metrics: cgmMetrics(readings, { from: d.from, to: d.to }, opts),
   }));
+}
+
+/**
+ * The metrics of a summary the relayer served (`RelayerClient.summary`: its `metrics`, or a day's)
+ * as `cgmMetrics` gives them: the relayer computes them by the rules of this file (the shared
+ * vectors of `docs/vectors/cgm-metrics.json` hold both to the same numbers), so they format with
+ * `formatCgmMetrics` like the report's.
+ */
+export function cgmMetricsFromSummary(m: GlucoseMetrics): CgmMetrics {
+  const ranges = (r: TimeInRanges | null): RangeValues | null =>
+    r && { veryLow: r.very_low, low: r.low, inRange: r.in_range, high: r.high, veryHigh: r.very_high };
+  return {
+    period: { from: m.from, to: m.to },
+    periodMinutes: m.period_minutes,
+    readings: m.readings,
+    devices: m.devices.map((d) => ({ device: d.device, readings: d.readings, intervalSeconds: d.interval_seconds })),
+    activeMinutes: m.active_minutes,
+    activePercent: m.active_percent,
+    mean: m.mean,
+    sd: m.sd,
+    cv: m.cv,
+    gmiPercent: m.gmi_percent,
+    gmiMmolMol: m.gmi_mmol_mol,
+    timeInRanges: ranges(m.time_in_ranges),
+    minutesPerDay: ranges(m.minutes_per_day),
+    hypoEvents: m.hypo_events.map((e) => ({
+      level: e.level === 2 ? 2 : 1,
+      start: e.start,
+      end: e.end,
+      minutes: e.minutes,
+      nadir: e.nadir,
+      nadirTime: e.nadir_time,
+      endReason: e.end_reason,
+    })),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-import { cgmMetrics, dailyCgmMetrics, glucoseReadings, offsetDays, type CgmMetrics, type ReadingJson } from '../../src/index.js';
+import {
+  cgmMetrics, cgmMetricsFromSummary, dailyCgmMetrics, glucoseReadings, offsetDays, type CgmMetrics, type GlucoseMetrics, type ReadingJson,
+} from '../../src/index.js';
 
 const FILE = fileURLToPath(new URL('../../../../docs/vectors/cgm-metrics.json', import.meta.url));
 
@@ -16,8 +18,8 @@ interface Case {
   to: number;
   utc_offset_minutes: number;
   selection: { used: number };
-  metrics: unknown;
-  days: { date: string; metrics: unknown }[];
+  metrics: GlucoseMetrics;
+  days: { date: string; metrics: GlucoseMetrics }[];
 }
 
 const vectors = JSON.parse(readFileSync(FILE, 'utf8')) as { readings: ReadingJson[]; cases: Case[] };
@@ -64,6 +66,9 @@ describe('docs/vectors/cgm-metrics.json (the relayer\'s summary metrics)', () =>
       expect(wire(m)).toEqual(c.metrics);
       const days = dailyCgmMetrics(glucose, period, { utcOffsetMinutes: c.utc_offset_minutes });
       expect(days.map((d) => ({ date: d.date, metrics: wire(d.metrics) }))).toEqual(c.days);
+      // And the served metrics read back as cgm.ts's own.
+      expect(cgmMetricsFromSummary(c.metrics)).toEqual(m);
+      expect(c.days.map((d) => cgmMetricsFromSummary(d.metrics))).toEqual(days.map((d) => d.metrics));
     });
   }
 
