@@ -5,7 +5,7 @@
 // `roundGlucose`, `formatGlucose` and `formatCgmMetrics` give them in mg/dL or mmol/L, rounded.
 import { FLAGS } from './encoding.js';
 import type { Period } from './relayer.js';
-import type { ReadingJson } from './relayer-types.js';
+import type { GlucoseMetrics, ReadingJson, TimeInRanges } from './relayer-types.js';
 
 /** mg/dL per mmol/L (glucose, 180.16 g/mol), as the relayer and the web app convert. */
 export const MGDL_PER_MMOL = 18.016;
@@ -554,6 +554,97 @@ export function dailyProfiles(readings: readonly GlucoseReading[], period: Perio
     const timeInRanges = rangePercents(rs);
     return { date, readings: rs, mean: meanSd(rs.map((r) => r.mgdl)).mean, tir: timeInRanges.inRange, timeInRanges };
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Days of a fixed UTC offset (the relayer's summary: packages/relayer-types/src/cgm.rs)
+
+/** The UTC offsets days may be cut at, minutes: UTC−14:00 to UTC+14:00. */
+export const MAX_UTC_OFFSET_MINUTES = 840;
+/** Most days `offsetDays` cuts a period into. */
+export const MAX_OFFSET_DAYS = 400;
+
+export interface OffsetDay {
+  /** The local date, `YYYY-MM-DD`. */
+  date: string;
+  /** The day's part of the period (unix seconds, inclusive). */
+  from: number;
+  to: number;
+}
+
+/**
+ * The days of the clock `utcOffsetMinutes` ahead of UTC that `period` touches, the first and last
+ * cut to the period: a day starts at local midnight, `day × 86,400 − offset × 60`. The relayer's
+ * summary (`GET …/summary?utc_offset_minutes=`) cuts its days the same way (`offset_days`).
+ */
+export function offsetDays(period: Period, utcOffsetMinutes = 0): OffsetDay[] {
+  checkPeriod(period);
+  if (!Number.isInteger(utcOffsetMinutes) || Math.abs(utcOffsetMinutes) > MAX_UTC_OFFSET_MINUTES) {
+    throw new RangeError(`utcOffsetMinutes must be an integer in -840..840, not ${utcOffsetMinutes}`);
+  }
+  const off = utcOffsetMinutes * 60;
+  const first = Math.floor((period.from + off) / 86_400);
+  const last = Math.floor((period.to + off) / 86_400);
+  if (last - first >= MAX_OFFSET_DAYS) throw new RangeError(`the period spans more than ${MAX_OFFSET_DAYS} days`);
+  const out: OffsetDay[] = [];
+  for (let day = first; day <= last; day++) {
+    const start = day * 86_400 - off;
+    out.push({ date: dateOfDay(day), from: Math.max(start, period.from), to: Math.min(start + 86_399, period.to) });
+  }
+  return out;
+}
+
+export interface DailyCgmMetrics {
+  /** The local date (of the offset), `YYYY-MM-DD`; `metrics.period` is its part of the period. */
+  date: string;
+  metrics: CgmMetrics;
+}
+
+/** `cgmMetrics` of each day of `offsetDays(period, utcOffsetMinutes)`, days without readings included. */
+export function dailyCgmMetrics(
+  readings: readonly GlucoseReading[],
+  period: Period,
+  opts: CgmOptions & { utcOffsetMinutes?: number } = {},
+): DailyCgmMetrics[] {
+  return offsetDays(period, opts.utcOffsetMinutes ?? 0).map((d) => ({
+    date: d.date,
+    metrics: cgmMetrics(readings, { from: d.from, to: d.to }, opts),
+  }));
+}
+
+/**
+ * The metrics of a summary the relayer served (`RelayerClient.summary`: its `metrics`, or a day's)
+ * as `cgmMetrics` gives them: the relayer computes them by the rules of this file (the shared
+ * vectors of `docs/vectors/cgm-metrics.json` hold both to the same numbers), so they format with
+ * `formatCgmMetrics` like the report's.
+ */
+export function cgmMetricsFromSummary(m: GlucoseMetrics): CgmMetrics {
+  const ranges = (r: TimeInRanges | null): RangeValues | null =>
+    r && { veryLow: r.very_low, low: r.low, inRange: r.in_range, high: r.high, veryHigh: r.very_high };
+  return {
+    period: { from: m.from, to: m.to },
+    periodMinutes: m.period_minutes,
+    readings: m.readings,
+    devices: m.devices.map((d) => ({ device: d.device, readings: d.readings, intervalSeconds: d.interval_seconds })),
+    activeMinutes: m.active_minutes,
+    activePercent: m.active_percent,
+    mean: m.mean,
+    sd: m.sd,
+    cv: m.cv,
+    gmiPercent: m.gmi_percent,
+    gmiMmolMol: m.gmi_mmol_mol,
+    timeInRanges: ranges(m.time_in_ranges),
+    minutesPerDay: ranges(m.minutes_per_day),
+    hypoEvents: m.hypo_events.map((e) => ({
+      level: e.level === 2 ? 2 : 1,
+      start: e.start,
+      end: e.end,
+      minutes: e.minutes,
+      nadir: e.nadir,
+      nadirTime: e.nadir_time,
+      endReason: e.end_reason,
+    })),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -76,6 +76,10 @@ export type Binary = string;
  */
 export type DataScope = ('glucose' | 'insulin' | 'nutrition' | 'device_events') | 'summaries_only';
 /**
+ * How a hypoglycaemic event ended.
+ */
+export type HypoEnd = 'recovered' | 'gap' | 'end_of_data';
+/**
  * Where a record owed to the chain (an access served, an erasure done) is on its way there.
  */
 export type OutboxState =
@@ -141,6 +145,7 @@ export type ErrorCode =
   | 'bad_query'
   | 'bad_period'
   | 'period_too_long'
+  | 'bad_utc_offset'
   | 'summaries_only'
   | 'too_much_data'
   | 'no_grant'
@@ -213,6 +218,8 @@ export interface RelayerApiTypes {
   Binary: Binary;
   ChainReport: ChainReport;
   DataScope: DataScope;
+  DayMetrics: DayMetrics;
+  DeviceInterval: DeviceInterval;
   ErasureRecord: ErasureRecord;
   ErasureRequest: ErasureRequest;
   ErasureView: ErasureView;
@@ -222,10 +229,16 @@ export interface RelayerApiTypes {
   FailedBatch: FailedBatch;
   FhirQuery: FhirQuery;
   FollowerInfo: FollowerInfo;
+  GlucoseMetrics: GlucoseMetrics;
+  GlucoseSelection: GlucoseSelection;
   HealthReport: HealthReport;
   HealthStatus: HealthStatus;
+  HeightRange: HeightRange;
+  HypoEnd: HypoEnd;
+  HypoglycaemicEvent: HypoglycaemicEvent;
   KeyCustody: KeyCustody;
   LastAnchor: LastAnchor;
+  LeftOut: LeftOut;
   NewFollower: NewFollower;
   NewFollowerToken: NewFollowerToken;
   NewUploader: NewUploader;
@@ -256,6 +269,10 @@ export interface RelayerApiTypes {
   StoreReport: StoreReport;
   StoredEntry: StoredEntry;
   StreamQuery: StreamQuery;
+  SummaryBatch: SummaryBatch;
+  SummaryQuery: SummaryQuery;
+  SummaryResponse: SummaryResponse;
+  TimeInRanges: TimeInRanges;
   UploadedEntry: UploadedEntry;
   UploaderInfo: UploaderInfo;
   Verdict: Verdict;
@@ -500,6 +517,135 @@ export interface ChainReport {
   seconds_since_seen: number | null;
 }
 /**
+ * One day's metrics.
+ */
+export interface DayMetrics {
+  /**
+   * The local date (of the answer's UTC offset), `YYYY-MM-DD`; `metrics.from..=metrics.to` is its part of the period.
+   */
+  date: string;
+  metrics: GlucoseMetrics;
+}
+/**
+ * The consensus metrics of the glucose readings measured in `from..=to`. Values are mg/dL, unrounded; a statistic without enough readings is `null`.
+ */
+export interface GlucoseMetrics {
+  /**
+   * Σ per device readings × interval, at most the period (minutes).
+   */
+  active_minutes: number;
+  /**
+   * % time CGM active.
+   */
+  active_percent: number;
+  /**
+   * Coefficient of variation, % (100 × SD / mean).
+   */
+  cv: number | null;
+  /**
+   * Each device's readings and interval, by device id.
+   */
+  devices: DeviceInterval[];
+  /**
+   * The period, Unix seconds, inclusive.
+   */
+  from: number;
+  /**
+   * GMI, mmol/mol: 12.71 + 4.70587 × mean mmol/L.
+   */
+  gmi_mmol_mol: number | null;
+  /**
+   * Glucose management indicator, %: 3.31 + 0.02392 × mean mg/dL.
+   */
+  gmi_percent: number | null;
+  /**
+   * Level 1 and level 2 events, by start then level. The readings (every device merged, by time) are cut into segments where two consecutive readings are more than twice the earlier one's device interval apart; each reading stands for one interval. An event begins with a run below the threshold lasting ≥ 15 minutes and ends with a run at or above it lasting ≥ 15 minutes, or at the end of its segment.
+   */
+  hypo_events: HypoglycaemicEvent[];
+  mean: number | null;
+  /**
+   * The same as minutes a day: % × 1,440 / 100.
+   */
+  minutes_per_day: TimeInRanges | null;
+  /**
+   * (to − from + 1) / 60.
+   */
+  period_minutes: number;
+  /**
+   * Glucose readings in the period.
+   */
+  readings: number;
+  /**
+   * Sample standard deviation (n − 1); `null` with fewer than two readings.
+   */
+  sd: number | null;
+  /**
+   * % of readings in each range.
+   */
+  time_in_ranges: TimeInRanges | null;
+  to: number;
+}
+/**
+ * One device's sampling in the period.
+ */
+export interface DeviceInterval {
+  device: string;
+  /**
+   * The median gap between its consecutive readings in the period (seconds; 300 with fewer than two readings).
+   */
+  interval_seconds: number;
+  readings: number;
+}
+/**
+ * A level 1 (< 70 mg/dL) or level 2 (< 54 mg/dL) hypoglycaemic event.
+ */
+export interface HypoglycaemicEvent {
+  /**
+   * The last reading below the threshold plus its device's interval (Unix seconds; a median interval may hold a half second).
+   */
+  end: number;
+  end_reason: HypoEnd;
+  level: number;
+  /**
+   * (end − start) / 60.
+   */
+  minutes: number;
+  /**
+   * The lowest value (mg/dL) and when it was first read.
+   */
+  nadir: number;
+  nadir_time: number;
+  /**
+   * The first reading below the threshold (Unix seconds).
+   */
+  start: number;
+}
+/**
+ * A value in each of the five ranges.
+ */
+export interface TimeInRanges {
+  /**
+   * > 180 to 250 mg/dL.
+   */
+  high: number;
+  /**
+   * 70 to 180 mg/dL.
+   */
+  in_range: number;
+  /**
+   * 54 to < 70 mg/dL.
+   */
+  low: number;
+  /**
+   * > 250 mg/dL.
+   */
+  very_high: number;
+  /**
+   * < 54 mg/dL.
+   */
+  very_low: number;
+}
+/**
  * An erasure carried out: what the relayer keeps of it (and shows the patient).
  */
 export interface ErasureRecord {
@@ -581,6 +727,39 @@ export interface FollowerInfo {
   revoked_at: number | null;
 }
 /**
+ * What became of the glucose-scope readings given to [`glucose_readings`]: every one is counted once, in the first of these that applies (in this order).
+ */
+export interface GlucoseSelection {
+  /**
+   * Readings given (every version of each).
+   */
+  given: number;
+  /**
+   * Meter readings (finger sticks, flag `METER`): not CGM data.
+   */
+  meter: number;
+  /**
+   * Values of 0 or below.
+   */
+  not_positive: number;
+  /**
+   * Not a glucose value in mg/dL or mmol/L (ketones, another unit).
+   */
+  other_kinds: number;
+  /**
+   * Sensor errors (flag `SENSOR_ERROR`: the value is an error code).
+   */
+  sensor_error: number;
+  /**
+   * An earlier version of a reading (same device, second and meter flag) that a higher sequence number replaces: a corrected value.
+   */
+  superseded: number;
+  /**
+   * The glucose readings the metrics are computed from.
+   */
+  used: number;
+}
+/**
  * The answer to `GET /healthz` (200 while the store takes a durable write, else 503).
  */
 export interface HealthReport {
@@ -601,6 +780,28 @@ export interface HealthReport {
 export interface StoreReport {
   ok: boolean;
   writable: boolean;
+}
+/**
+ * The lowest and highest block height the summarised batches were anchored at.
+ */
+export interface HeightRange {
+  max: number;
+  min: number;
+}
+/**
+ * Glucose-scope readings of the period the summary leaves out because the chain does not vouch for them (yet).
+ */
+export interface LeftOut {
+  /**
+   * In batches the anchors contract refused for good: never summarised.
+   */
+  failed_batches: number;
+  failed_readings: number;
+  /**
+   * In batches not anchored yet (pending or in flight): ask again once they are.
+   */
+  not_anchored_batches: number;
+  not_anchored_readings: number;
 }
 /**
  * `POST /v1/patients/{patient}/nightscout/followers`.
@@ -1001,6 +1202,64 @@ export interface StoredEntry {
  */
 export interface StreamQuery {
   since?: number | null;
+}
+/**
+ * An anchored batch a summary drew on: what the anchors contract holds for it (`Batch { device_id, seq }`), so that the summary can be related to on-chain coverage.
+ */
+export interface SummaryBatch {
+  batch_id: number;
+  device_id: string;
+  first_seq: number;
+  height: number;
+  last_seq: number;
+  /**
+   * Its glucose-scope readings measured in the period (every version, before selection).
+   */
+  readings: number;
+  root: Binary;
+  tx_hash: string;
+}
+/**
+ * `GET /v1/patients/{patient}/summary?from=&to=&utc_offset_minutes=`.
+ */
+export interface SummaryQuery {
+  /**
+   * Measurement times, Unix seconds, inclusive (at most 31 days apart).
+   */
+  from: number;
+  to: number;
+  /**
+   * The days of `days` are those of the clock this many minutes ahead of UTC (-840..=840; default 0: UTC days).
+   */
+  utc_offset_minutes?: number;
+}
+/**
+ * The answer to `GET /v1/patients/{patient}/summary`: the consensus CGM metrics of a period and of each of its days, computed by the relayer from the patient's glucose readings in batches anchored on chain (each batch's root recomputed from its readings first). No reading is served: the numbers cannot be checked value by value, only related to the anchored batches they were computed from (`batches`) and to the chain's daily coverage.
+ */
+export interface SummaryResponse {
+  access: AccessBasis;
+  /**
+   * `null` when no anchored batch holds a glucose-scope reading of the period.
+   */
+  anchored_heights: HeightRange | null;
+  anchors_contract: string;
+  /**
+   * The anchored batches the summary drew on, by anchoring height then batch id.
+   */
+  batches: SummaryBatch[];
+  chain_id: string;
+  /**
+   * Each day's (of `utc_offset_minutes`), the first and last cut to the period.
+   */
+  days: DayMetrics[];
+  from: number;
+  left_out: LeftOut;
+  metrics: GlucoseMetrics;
+  patient: string;
+  scope: DataScope;
+  selection: GlucoseSelection;
+  to: number;
+  utc_offset_minutes: number;
 }
 /**
  * One entry of a `POST /api/v1/entries` body (an array of them, or one), for the schema (the relayer reads bodies field by field, `nightscout::entries`). Only `type`, `sgv`, `date`, `dateString` and `direction` are read; every other field is accepted and ignored.

@@ -18,6 +18,7 @@ import type {
   RevokedUploader,
   RotatedSecret,
   NewWebhookSecret,
+  SummaryResponse,
   UploaderInfo,
   WebhookInfo,
 } from './relayer-types.js';
@@ -76,6 +77,22 @@ export class RelayerClient {
   readings(patient: string, scope: DataScope, period: Period): Promise<ReadingsResponse> {
     const query = `scope=${encodeURIComponent(scope)}&from=${period.from}&to=${period.to}`;
     return this.signed('GET', `${patientPath(patient)}/readings`, query);
+  }
+
+  /**
+   * The CGM summary of a period (`GET …/summary`): the consensus metrics (time in ranges, mean,
+   * SD, CV, GMI, % time active, hypoglycaemic events) of the period and of each of its days, the
+   * days of the clock `utcOffsetMinutes` ahead of UTC (−840…840; UTC by default). The relayer
+   * computes them from the patient's glucose readings in batches anchored on chain and serves no
+   * reading: the numbers cannot be verified value by value, only related to the anchored batches
+   * listed (`batches`, `anchored_heights`). For the patient, their guardian, or a grantee the
+   * consent contract allows `summaries_only` (or `glucose`) for the period; a grantee's access is
+   * recorded on chain with that scope (`scope`). `cgmMetricsFromSummary` gives `metrics` (and each
+   * day's) as `cgmMetrics` gives them, for `formatCgmMetrics`.
+   */
+  summary(patient: string, period: Period, opts: { utcOffsetMinutes?: number } = {}): Promise<SummaryResponse> {
+    const offset = opts.utcOffsetMinutes === undefined ? '' : `&utc_offset_minutes=${opts.utcOffsetMinutes}`;
+    return this.signed('GET', `${patientPath(patient)}/summary`, `from=${period.from}&to=${period.to}${offset}`);
   }
 
   /** The glucose readings as a FHIR R4 searchset Bundle. */

@@ -10,6 +10,7 @@ use diachain_relayer_types::alerts::{
 };
 use diachain_relayer_types::data::{
     ErasureRequest, ErasureView, ErasuresResponse, FhirQuery, ReadingsQuery, ReadingsResponse,
+    SummaryQuery, SummaryResponse,
 };
 use diachain_relayer_types::nightscout::{
     AuthorizationToken, FollowerInfo, NewFollower, NewFollowerToken, NewUploader, NightscoutStatus,
@@ -160,6 +161,23 @@ const FHIR: &[ErrorCode] = &[
     BadQuery,
     BadPeriod,
     PeriodTooLong,
+    TooMuchData,
+    NoGrant,
+    GrantRevoked,
+    GrantExpired,
+    ProviderNotAdmitted,
+    ScopeNotGranted,
+    PeriodNotCovered,
+    NotACustodian,
+    ChainUnavailable,
+    StoreFailed,
+];
+
+const SUMMARY: &[ErrorCode] = &[
+    BadQuery,
+    BadPeriod,
+    PeriodTooLong,
+    BadUtcOffset,
     TooMuchData,
     NoGrant,
     GrantRevoked,
@@ -506,6 +524,25 @@ pub const ENDPOINTS: &[Endpoint] = &[
             (JSON, Some(schema::<ReadingsResponse>)),
         ),
         errors: READINGS,
+    },
+    Endpoint {
+        method: "get",
+        path: "/v1/patients/{patient}/summary",
+        operation_id: "getSummary",
+        summary: "A period's CGM metrics (time in ranges, mean, SD, CV, GMI, % time active, \
+                  hypoglycaemic events) and each day's, computed by the relayer from the glucose \
+                  readings of anchored batches, never a reading; to the patient, their guardian, \
+                  or a grantee allowed summaries_only (or glucose) for the period (recorded on \
+                  chain with that scope)",
+        caller: Caller::Signed,
+        query: Some(schema::<SummaryQuery>),
+        request: None,
+        response: (
+            200,
+            "The summary",
+            (JSON, Some(schema::<SummaryResponse>)),
+        ),
+        errors: SUMMARY,
     },
     Endpoint {
         method: "get",

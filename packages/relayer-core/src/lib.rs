@@ -11,6 +11,7 @@
 //! | [`consent`] | the consent view: `CheckAccess`, guardians, custodianship |
 //! | [`chain`] | chain adapters: the block watcher, anchored batches, uploader registration |
 //! | [`proof`] | a reading's inclusion proof from the store |
+//! | [`summary`] | a patient's CGM summary of a period, from anchored batches only, each root rechecked |
 //! | [`health`], [`metrics`] | `/healthz`'s checks and the Prometheus registry |
 //! | [`clock`], [`task`] | this machine's clock; the loop of the chain tasks |
 //!
@@ -29,6 +30,7 @@ pub mod proof;
 pub mod recorder;
 pub mod registry;
 pub mod store;
+pub mod summary;
 pub mod task;
 
 use std::future::Future;

@@ -1,11 +1,13 @@
 //! The data API's JSON: a patient's readings for a signed, consent-checked request, each with
-//! its inclusion proof and its batch's signed header and anchor, and erasures.
+//! its inclusion proof and its batch's signed header and anchor; a period's CGM summary (for
+//! `summaries_only` grantees); and erasures.
 
 use cosmwasm_std::Binary;
 use diachain_std::{BatchHeader, DataScope};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::cgm::{DayMetrics, GlucoseMetrics, GlucoseSelection};
 use crate::proof::ProvenReading;
 use crate::state::{AnchorState, BatchId, OutboxId, OutboxState};
 
@@ -104,6 +106,86 @@ pub struct ReadingsResponse {
     /// How many readings the batches hold in all.
     pub count: u64,
     pub batches: Vec<ServedBatch>,
+}
+
+/// `GET /v1/patients/{patient}/summary?from=&to=&utc_offset_minutes=`.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SummaryQuery {
+    /// Measurement times, Unix seconds, inclusive (at most 31 days apart).
+    pub from: u64,
+    pub to: u64,
+    /// The days of `days` are those of the clock this many minutes ahead of UTC (-840..=840;
+    /// default 0: UTC days).
+    #[serde(default)]
+    #[schemars(range(min = -840, max = 840))]
+    pub utc_offset_minutes: i64,
+}
+
+/// An anchored batch a summary drew on: what the anchors contract holds for it
+/// (`Batch { device_id, seq }`), so that the summary can be related to on-chain coverage.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+pub struct SummaryBatch {
+    pub batch_id: BatchId,
+    pub device_id: String,
+    pub first_seq: u64,
+    pub last_seq: u64,
+    /// The batch's Merkle root (the relayer recomputed it from the readings it summarised).
+    pub root: Binary,
+    pub tx_hash: String,
+    pub height: u64,
+    /// Its glucose-scope readings measured in the period (every version, before selection).
+    pub readings: u64,
+}
+
+/// The lowest and highest block height the summarised batches were anchored at.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+pub struct HeightRange {
+    pub min: u64,
+    pub max: u64,
+}
+
+/// Glucose-scope readings of the period the summary leaves out because the chain does not
+/// vouch for them (yet).
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+pub struct LeftOut {
+    /// In batches not anchored yet (pending or in flight): ask again once they are.
+    pub not_anchored_batches: u64,
+    pub not_anchored_readings: u64,
+    /// In batches the anchors contract refused for good: never summarised.
+    pub failed_batches: u64,
+    pub failed_readings: u64,
+}
+
+/// The answer to `GET /v1/patients/{patient}/summary`: the consensus CGM metrics of a period and
+/// of each of its days, computed by the relayer from the patient's glucose readings in batches
+/// anchored on chain (each batch's root recomputed from its readings first). No reading is
+/// served: the numbers cannot be checked value by value, only related to the anchored batches
+/// they were computed from (`batches`) and to the chain's daily coverage.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct SummaryResponse {
+    pub patient: String,
+    pub from: u64,
+    pub to: u64,
+    pub utc_offset_minutes: i64,
+    pub chain_id: String,
+    pub anchors_contract: String,
+    /// The scope the access was allowed under and is recorded with: `summaries_only`, or
+    /// `glucose` for a grantee whose grant covers the glucose readings but not summaries (the
+    /// patient and their guardian: `summaries_only`, and nothing is recorded).
+    pub scope: DataScope,
+    pub access: AccessBasis,
+    /// What became of the period's glucose-scope readings in anchored batches.
+    pub selection: GlucoseSelection,
+    pub left_out: LeftOut,
+    /// The whole period's metrics.
+    pub metrics: GlucoseMetrics,
+    /// Each day's (of `utc_offset_minutes`), the first and last cut to the period.
+    pub days: Vec<DayMetrics>,
+    /// `null` when no anchored batch holds a glucose-scope reading of the period.
+    pub anchored_heights: Option<HeightRange>,
+    /// The anchored batches the summary drew on, by anchoring height then batch id.
+    pub batches: Vec<SummaryBatch>,
 }
 
 /// `POST /v1/patients/{patient}/erasure`: erasure destroys the data for good, so it must be

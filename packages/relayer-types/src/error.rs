@@ -137,14 +137,16 @@ error_codes! {
     /// The path's patient is not an account address of this chain.
     BadPatient = ("bad_patient", 400),
 
-    // Reading data (`/readings`, `/fhir/Observation`).
+    // Reading data (`/readings`, `/fhir/Observation`, `/summary`).
     /// A missing, unknown or unparsable query parameter.
     BadQuery = ("bad_query", 400),
     /// `from` is after `to`.
     BadPeriod = ("bad_period", 400),
     /// The period is over 31 days.
     PeriodTooLong = ("period_too_long", 400),
-    /// The summaries-only scope gives aggregates, never readings.
+    /// `utc_offset_minutes` is outside -840..=840 (UTC-14:00 to UTC+14:00).
+    BadUtcOffset = ("bad_utc_offset", 400),
+    /// The summaries-only scope gives aggregates, never readings: `/summary` serves them.
     SummariesOnly = ("summaries_only", 422),
     /// Over 2,000 batches in the period: ask for a shorter one.
     TooMuchData = ("too_much_data", 422),

@@ -9,6 +9,7 @@
 //! crate alone (see `docs/conventions.md`). Nothing here talks to a chain, a store or a socket.
 
 pub mod alerts;
+pub mod cgm;
 pub mod crypto;
 pub mod data;
 pub mod dataset;

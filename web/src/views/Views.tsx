@@ -56,6 +56,7 @@ class ViewFailed extends Component<{ children: ReactNode }, { error: unknown }> 
 const TABS = [
   { id: "patient", label: "Patient", ...lazyView(() => import("./patient/PatientView").then((m) => m.PatientView)) },
   { id: "clinician", label: "Clinician", ...lazyView(() => import("./clinician/ClinicianView").then((m) => m.ClinicianView)) },
+  { id: "insurer", label: "Insurer", ...lazyView(() => import("./insurer/InsurerView").then((m) => m.InsurerView)) },
   { id: "sponsor", label: "Sponsor", ...lazyView(() => import("./sponsor/SponsorView").then((m) => m.SponsorView)) },
   { id: "contacts", label: "Address book", ...lazyView(() => import("./contacts/AddressBook").then((m) => m.AddressBook)) },
 ] as const;
@@ -73,7 +74,7 @@ export function prefetchView(): void {
 
 /** The roles and the address book, one tab each, as the WAI-ARIA tabs pattern: the arrow keys,
  * Home and End move between the tabs (and show them), only the selected tab is in the Tab order.
- * The tab is in the URL's hash (#patient, #clinician, #sponsor, #contacts). Another account gets
+ * The tab is in the URL's hash (#patient, #clinician, #insurer, #sponsor, #contacts). Another account gets
  * the view afresh: no form, confirmation or open patient of the last one. */
 export function Views() {
   const { wallet } = useSession();

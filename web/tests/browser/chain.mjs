@@ -112,14 +112,15 @@ export async function retireUploaders(cfg, account, name) {
   }
 }
 
-/** A treatment grant from `account` to `grantee` for `scopes` over `[from, to]` (unix seconds),
- * until `expires`, sent from Node with the account's key; its id. */
-export async function grantFromNode(cfg, account, grantee, { scopes = ["glucose"], from, to, expires }) {
+/** A grant (for treatment unless `purpose` says otherwise) from `account` to `grantee` for
+ * `scopes` over `[from, to]` (unix seconds), until `expires`, sent from Node with the account's
+ * key; its id. */
+export async function grantFromNode(cfg, account, grantee, { scopes = ["glucose"], purpose = "treatment", from, to, expires }) {
   const { chain } = await clientsOf(cfg, account);
   try {
     const ns = (s) => (BigInt(Math.floor(s)) * 1_000_000_000n).toString();
     const res = await chain.execute(account.address, cfg.contracts.consent, {
-      grant: { grantee, purpose: "treatment", scopes, data_from: ns(from), data_to: ns(to), expires: { at_time: ns(expires) } },
+      grant: { grantee, purpose, scopes, data_from: ns(from), data_to: ns(to), expires: { at_time: ns(expires) } },
     }, "auto");
     const id = Number(res.events.flatMap((e) => e.attributes).find((a) => a.key === "grant_id")?.value);
     if (!Number.isInteger(id)) throw new Error("the grant named no grant_id");

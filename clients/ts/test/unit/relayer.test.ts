@@ -39,6 +39,25 @@ describe('RelayerClient', () => {
     expect(relayerAccepts(altered)).toBe(false);
   });
 
+  it('asks for a summary with a signed request, the offset only when given', async () => {
+    const seen: Seen[] = [];
+    const answer = { patient: PATIENT, from: 10, to: 20, utc_offset_minutes: -300, scope: 'summaries_only', batches: [] };
+    const client = new RelayerClient({ url: 'http://relayer.test', signer, fetch: fake(200, JSON.stringify(answer), seen) });
+    const got = await client.summary(PATIENT, { from: 10, to: 20 }, { utcOffsetMinutes: -300 });
+    await client.summary(PATIENT, { from: 10, to: 20 });
+    expect(got).toEqual(answer);
+    expect(seen.map((s) => [s.method, s.url.pathname, s.url.search])).toEqual([
+      ['GET', `/v1/patients/${PATIENT}/summary`, '?from=10&to=20&utc_offset_minutes=-300'],
+      ['GET', `/v1/patients/${PATIENT}/summary`, '?from=10&to=20'],
+    ]);
+    expect(seen.every(relayerAccepts)).toBe(true);
+    // A refusal of the readings for a summaries-only grant names the summary.
+    const refusal = { error: 'summaries_only', message: 'ask …/summary', summary: '/v1/patients/{patient}/summary' };
+    const refused = new RelayerClient({ url: 'http://relayer.test', signer, fetch: fake(422, JSON.stringify(refusal)) });
+    const e = await refused.readings(PATIENT, 'summaries_only', { from: 1, to: 2 }).catch((x: unknown) => x);
+    expect(e).toMatchObject({ status: 422, code: 'summaries_only', details: { summary: '/v1/patients/{patient}/summary' } });
+  });
+
   it('surfaces a refusal as a RelayerError with its code, message and details', async () => {
     const body = JSON.stringify({ error: 'grant_revoked', message: 'The grant was revoked.', grant_id: 12 });
     const client = new RelayerClient({ url: 'http://relayer.test', signer, fetch: fake(403, body) });

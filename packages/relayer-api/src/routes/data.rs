@@ -73,8 +73,10 @@ pub(super) fn check_query(q: ReadingsQuery) -> Result<ReadingsQuery, ApiError> {
     if q.scope == DataScope::SummariesOnly {
         return Err(ApiError::new(
             ErrorCode::SummariesOnly,
-            "The summaries_only scope gives aggregates, never individual readings.",
-        ));
+            "The summaries_only scope gives aggregates, never individual readings: ask \
+             GET /v1/patients/{patient}/summary?from=&to= for the period's CGM summary.",
+        )
+        .with("summary", "/v1/patients/{patient}/summary"));
     }
     Ok(q)
 }

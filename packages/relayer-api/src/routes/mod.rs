@@ -11,6 +11,7 @@ mod follow;
 mod nightscout;
 mod ops;
 mod records;
+mod summary;
 mod uploaders;
 mod v3;
 mod v3_write;
@@ -34,6 +35,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/v1/batches", post(batches::post_batch))
         .route("/v1/patients/{patient}/readings", get(data::get_readings))
+        .route("/v1/patients/{patient}/summary", get(summary::get_summary))
         .route(
             "/v1/patients/{patient}/fhir/Observation",
             get(fhir::get_observations),

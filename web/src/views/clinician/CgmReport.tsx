@@ -6,28 +6,16 @@
 // readings not anchored yet are left out too and counted, so the report only states what the
 // chain vouches for (load again once they are anchored).
 import {
-  agp, cgmMetrics, dailyProfiles, downsample, formatCgmMetrics, formatGlucose, GLUCOSE_RANGES, glucoseReadings, localDate,
-  minuteOfDay, roundTo, toMmol, type DailyProfile, type GlucoseRange, type GlucoseReading, type GlucoseUnits, type RangeValues,
+  agp, cgmMetrics, dailyProfiles, downsample, formatCgmMetrics, formatGlucose, glucoseReadings, localDate,
+  minuteOfDay, roundTo, toMmol, type DailyProfile, type GlucoseReading, type GlucoseUnits,
 } from "@diachain/client";
-import { useMemo, useState, type CSSProperties } from "react";
+import { useMemo, useState } from "react";
 import { Area, CartesianGrid, ComposedChart, Line, ReferenceArea, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { MiniTir, TirBar } from "../../components/TirBar";
 import type { ReadingsResponse } from "../../lib/relayer";
 import { useTimeZone } from "../../lib/timezone";
 import { useUnits } from "../../lib/units";
 import type { CheckedReading } from "../../lib/verify";
-
-/** The AGP report's colours, very low to very high. */
-export const RANGE_COLOR: Record<GlucoseRange, string> = {
-  veryLow: "#8b1a1a", low: "#e5332a", inRange: "#3aa657", high: "#f5c518", veryHigh: "#f08a1c",
-};
-const RANGE_NAME: Record<GlucoseRange, string> = {
-  veryLow: "Very low", low: "Low", inRange: "In range", high: "High", veryHigh: "Very high",
-};
-/** The consensus' labels of the ranges, in each unit. */
-const RANGE_LABEL: Record<GlucoseUnits, Record<GlucoseRange, string>> = {
-  "mg/dL": { veryLow: "< 54", low: "54–69", inRange: "70–180", high: "181–250", veryHigh: "> 250" },
-  "mmol/L": { veryLow: "< 3.0", low: "3.0–3.8", inRange: "3.9–10.0", high: "10.1–13.9", veryHigh: "> 13.9" },
-};
 
 const inUnits = (mgdl: number, units: GlucoseUnits) => (units === "mg/dL" ? mgdl : toMmol(mgdl));
 const hhmm = (minute: number) => `${String(Math.floor(minute / 60) % 24).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
@@ -166,40 +154,6 @@ function Metric(props: { id: string; name: string; value: number | null; text: s
   );
 }
 
-/** The stacked bar of the AGP report (very high on top), with each range's % and minutes a day. */
-function TirBar({ tir, shown, minutes, units }: {
-  tir: RangeValues | null; shown: RangeValues | null; minutes: RangeValues | null; units: GlucoseUnits;
-}) {
-  if (!tir || !shown || !minutes) return null;
-  const top = [...GLUCOSE_RANGES].reverse();
-  return (
-    <div className="tir" data-testid="tir-bar">
-      {/* The bar is an image named by its numbers and described by the legend beside it. */}
-      <div className="tir-bar" role="img" aria-label={`Time in ranges: ${top.map((r) => `${RANGE_NAME[r]} ${shown[r]} %`).join(", ")}`}
-        aria-describedby="tir-legend">
-        {top.map((r) => (
-          <div key={r} className="tir-seg" style={{ "--share": `${tir[r]}%`, background: RANGE_COLOR[r] } as CSSProperties} title={`${RANGE_NAME[r]}: ${shown[r]} %`} />
-        ))}
-      </div>
-      <table className="tir-legend" id="tir-legend" data-testid="tir-legend">
-        <caption className="visually-hidden">Time in ranges ({units}): % of the time and time a day</caption>
-        <tbody>
-          {top.map((r) => (
-            <tr key={r} data-testid={`tir-${r}`} data-range={r} data-percent={shown[r]} data-minutes={minutes[r]}>
-              <td><span className="swatch" style={{ background: RANGE_COLOR[r] }} /> {RANGE_NAME[r]}</td>
-              <td className="small">{RANGE_LABEL[units][r]} {units}</td>
-              <td><strong>{shown[r]} %</strong></td>
-              <td className="small">{formatMinutes(minutes[r])}/day</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
-}
-
-const formatMinutes = (m: number) => (m >= 60 ? `${Math.floor(m / 60)} h ${m % 60} min` : `${m} min`);
-
 /** The AGP: median, 25–75 and 5–95 % bands per 15 minutes of the day, target range shaded. */
 function AgpChart({ profile, units, thresholds }: {
   profile: ReturnType<typeof agp>; units: GlucoseUnits; thresholds: { low: number; high: number };
@@ -316,14 +270,6 @@ function DailyProfiles({ days, units, zone }: { days: DailyProfile[]; units: Glu
           ))}
         </tbody>
       </table>
-    </div>
-  );
-}
-
-function MiniTir({ tir }: { tir: RangeValues }) {
-  return (
-    <div className="mini-tir" aria-hidden="true">
-      {GLUCOSE_RANGES.map((r) => <span key={r} style={{ width: `${tir[r]}%`, background: RANGE_COLOR[r] }} />)}
     </div>
   );
 }
