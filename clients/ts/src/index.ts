@@ -12,3 +12,4 @@ export * from './relayer.js';
 export * from './alerts.js';
 export * from './verify.js';
 export * from './cgm.js';
+export * from './dataset.js';
