@@ -6,7 +6,7 @@ use cosmwasm_std::{Binary, Deps, DepsMut, Env, MessageInfo, Response};
 
 use crate::error::ContractError;
 use crate::execute;
-use crate::execute::{claim, config, contribute, fund, membership, withdraw};
+use crate::execute::{claim, config, contribute, fund, manifest, membership, withdraw};
 use crate::msg::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
 use crate::query;
 
@@ -58,6 +58,9 @@ pub fn execute(
             study_id,
             grant_id,
         } => membership::consent_ended(deps, env, info, patient, study_id, grant_id),
+        ExecuteMsg::RecordManifest { manifest } => {
+            manifest::record_manifest(deps, env, info, manifest)
+        }
     }
 }
 

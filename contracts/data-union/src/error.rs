@@ -133,4 +133,67 @@ pub enum ContractError {
     DayOutOfRange { day: u64, max: u64 },
     #[error("the sponsor may withdraw from {available_at}")]
     WithdrawTooEarly { available_at: Timestamp },
+
+    // Dataset manifests.
+    #[error("only an admitted custodian of the consent contract may record a manifest")]
+    NotCustodian,
+    #[error("the export id is {len} bytes; it must be {expected}")]
+    InvalidExportId { len: usize, expected: usize },
+    #[error(
+        "manifest already recorded: this export of study {study_id} is its manifest {manifest_id}"
+    )]
+    ManifestAlreadyRecorded { study_id: u64, manifest_id: u64 },
+    #[error("the dataset root is {len} bytes; it must be {expected}")]
+    InvalidManifestRoot { len: usize, expected: usize },
+    #[error("a dataset must hold at least one row")]
+    ZeroManifestRows,
+    #[error("scope {scope:?} is counted with no rows; list only scopes with rows")]
+    ZeroScopeRows { scope: DataScope },
+    #[error("a dataset never holds {scope:?} rows: summaries are not rows")]
+    SummariesOnlyRows { scope: DataScope },
+    #[error("scope {scope:?} is not one of study {study_id}'s scopes")]
+    ScopeNotInStudy { study_id: u64, scope: DataScope },
+    #[error("scope rows must be sorted by scope: {scope:?} comes after {previous:?}")]
+    ScopeRowsUnsorted {
+        previous: DataScope,
+        scope: DataScope,
+    },
+    #[error("the dataset holds {rows} rows but its scopes count {sum}")]
+    ManifestRowsMismatch { rows: u64, sum: u64 },
+    #[error("the dataset's period must run from a time to the same or a later time ({data_from} > {data_to})")]
+    InvalidManifestPeriod {
+        data_from: Timestamp,
+        data_to: Timestamp,
+    },
+    #[error("the dataset's period {data_from}..={data_to} is not inside study {study_id}'s data period {study_from}..={study_to}")]
+    ManifestPeriodOutsideStudy {
+        study_id: u64,
+        data_from: Timestamp,
+        data_to: Timestamp,
+        study_from: Timestamp,
+        study_to: Timestamp,
+    },
+    #[error("exported_at ({exported_at}) is after the current block time ({now})")]
+    ExportedInFuture {
+        exported_at: Timestamp,
+        now: Timestamp,
+    },
+    #[error("exported_at ({exported_at}) is more than {max_delay_seconds} seconds before the current block time ({now})")]
+    ExportTooOld {
+        exported_at: Timestamp,
+        now: Timestamp,
+        max_delay_seconds: u64,
+    },
+    #[error("a dataset must hold the data of at least one member")]
+    ZeroManifestMembers,
+    #[error("the dataset claims {members} members; study {study_id} has had {study_members}")]
+    TooManyManifestMembers {
+        study_id: u64,
+        members: u64,
+        study_members: u64,
+    },
+    #[error("study {study_id} already holds the most manifests a study may ({max})")]
+    TooManyManifests { study_id: u64, max: u64 },
+    #[error("study {study_id} has no manifest {manifest_id}")]
+    ManifestNotFound { study_id: u64, manifest_id: u64 },
 }

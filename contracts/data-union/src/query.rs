@@ -2,6 +2,7 @@
 
 use cosmwasm_std::{to_json_binary, Binary, Deps, Env, Order, StdResult, Timestamp, Uint128};
 use cw_storage_plus::Bound;
+use diachain_std::pagination::page_size;
 use diachain_std::union::{
     ConfigResponse, ContributionResponse, Member, PoolResponse, Study, StudyPhase, StudyResponse,
 };
@@ -10,7 +11,10 @@ use diachain_std::Page;
 use crate::error::ContractError;
 use crate::msg::QueryMsg;
 use crate::rewards::{assess, reserved};
-use crate::state::{active_studies, load_study, phase, CONFIG, MEMBERS, STUDIES};
+use crate::state::{
+    active_studies, load_study, manifest_json, manifest_json_by_export, manifests_json, phase,
+    CONFIG, MEMBERS, STUDIES,
+};
 
 pub fn dispatch(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractError> {
     Ok(match msg {
@@ -54,7 +58,55 @@ pub fn dispatch(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractE
                 pool: study.pool,
             })?
         }
+        // Answered with the stored JSON as it is (see `state::MANIFESTS`).
+        QueryMsg::Manifest {
+            study_id,
+            manifest_id,
+        } => manifest_json(deps.storage, study_id, manifest_id)
+            .ok_or(ContractError::ManifestNotFound {
+                study_id,
+                manifest_id,
+            })?
+            .into(),
+        QueryMsg::Manifests {
+            study_id,
+            start_after,
+            limit,
+        } => {
+            load_study(deps.storage, study_id)?;
+            json_page(manifests_json(deps.storage, study_id, start_after), limit).into()
+        }
+        QueryMsg::ManifestByExport {
+            study_id,
+            export_id,
+        } => manifest_json_by_export(deps.storage, study_id, export_id.as_slice())?
+            .unwrap_or_else(|| b"null".to_vec())
+            .into(),
     })
+}
+
+/// A `Page` of items already serialized as JSON, as `Page::collect` and `to_json_binary` would
+/// write it: `{"items":[..],"has_more":..}`.
+fn json_page(items: impl Iterator<Item = Vec<u8>>, limit: Option<u32>) -> Vec<u8> {
+    let size = page_size(limit);
+    let mut out = b"{\"items\":[".to_vec();
+    let mut has_more = false;
+    for (i, item) in items.take(size.saturating_add(1)).enumerate() {
+        if i == size {
+            has_more = true;
+            break;
+        }
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(&item);
+    }
+    out.extend_from_slice(if has_more {
+        b"],\"has_more\":true}"
+    } else {
+        b"],\"has_more\":false}"
+    });
+    out
 }
 
 fn study_response(study: Study, now: Timestamp) -> StdResult<StudyResponse> {

@@ -15,6 +15,7 @@ pub mod de;
 pub mod device;
 pub mod encoding;
 pub mod hooks;
+pub mod manifests;
 pub mod merkle;
 pub mod pagination;
 pub mod reason;

@@ -150,6 +150,9 @@ pub enum ExecuteMsg {
         study_id: u64,
         grant_id: u64,
     },
+    /// An admitted custodian of the consent contract: record the manifest of a research
+    /// dataset export of a study (`docs/research-data.md`, section 1).
+    RecordManifest { manifest: NewManifest },
 }
 
 /// The `msg` a cw20 `Send` to the union carries.
@@ -211,6 +214,19 @@ pub enum QueryMsg {
     /// A study's pool accounting.
     #[returns(PoolResponse)]
     Pool { study_id: u64 },
+    /// One manifest of a study; an error if there is none.
+    #[returns(Manifest)]
+    Manifest { study_id: u64, manifest_id: u64 },
+    /// A study's manifests, by id (an error if the study does not exist).
+    #[returns(Page<Manifest>)]
+    Manifests {
+        study_id: u64,
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    },
+    /// The manifest of a study recorded for an export id, if any.
+    #[returns(Option<Manifest>)]
+    ManifestByExport { study_id: u64, export_id: Binary },
 }
 
 #[wire]
@@ -389,3 +405,10 @@ pub struct ContributionResponse {
     /// eligible).
     pub claimable: Uint128,
 }
+
+/// The manifests of research dataset exports: declared in [`crate::manifests`] (see there why
+/// not here), part of the union's messages.
+pub use crate::manifests::{
+    DatasetFormat, Manifest, NewManifest, ScopeRows, EXPORT_ID_LEN, MAX_MANIFESTS_PER_STUDY,
+    MAX_MANIFEST_DELAY_SECONDS, ROOT_LEN,
+};

@@ -455,6 +455,24 @@ fn union_samples(s: &Suite) -> Vec<union::ExecuteMsg> {
             study_id,
             grant_id: s.story.other_research_grant.unwrap(),
         },
+        M::RecordManifest {
+            manifest: union::NewManifest {
+                study_id,
+                export_id: Binary::new(vec![1; union::EXPORT_ID_LEN]),
+                exported_at: Timestamp::from_seconds(s.now()),
+                members: 2,
+                rows: 1,
+                scope_rows: vec![union::ScopeRows {
+                    scope: DataScope::Glucose,
+                    rows: 1,
+                }],
+                data_from: Timestamp::from_seconds(STUDY_FROM * DAY),
+                data_to: Timestamp::from_seconds(STUDY_FROM * DAY),
+                format: union::DatasetFormat::Csv,
+                time_shifted: false,
+                root: Binary::new(vec![0; union::ROOT_LEN]),
+            },
+        },
     ]
 }
 
@@ -481,6 +499,8 @@ fn union_rule(a: &Actors, msg: &union::ExecuteMsg) -> Rule {
         // Only the configured contracts, which are no actor.
         M::ReadingsAnchored { .. } => only(&[], |_| UnionError::NotAnchors),
         M::ResearchConsentEnded { .. } => only(&[], |_| UnionError::NotConsent),
+        // Only an admitted custodian of the consent contract (the relayer).
+        M::RecordManifest { .. } => only(&[&a.relayer], |_| UnionError::NotCustodian),
     }
 }
 
@@ -624,8 +644,17 @@ fn data_union_refuses_every_message_from_every_actor_who_must_not_send_it() {
     let study_id = s.story.study.unwrap();
     let units_before = s.member(study_id, &s.actors.patient).units;
     let result = run(&mut s, &contract, &samples, union_rule);
-    // Three messages are open to anyone; the seven others each refuse someone.
+    // Three messages are open to anyone; the eight others each refuse someone.
     assert_matrix("data-union", result, samples.len() - 3);
     assert_eq!(s.member(study_id, &s.actors.patient).units, units_before);
     assert!(s.member(study_id, &s.actors.other_patient).active);
+    let manifests: diachain_std::Page<union::Manifest> = s.query(
+        &s.union,
+        &union::QueryMsg::Manifests {
+            study_id,
+            start_after: None,
+            limit: None,
+        },
+    );
+    assert!(manifests.items.is_empty());
 }

@@ -269,3 +269,105 @@ fn a_relayer_held_uploader_key_is_registered_bound_anchored_and_revoked_like_a_d
         12
     );
 }
+
+/// The relayer, an admitted custodian of the consent contract, exports a study's dataset and
+/// records its manifest on the union, which asks the consent contract whether the sender is a
+/// custodian. Its retry is refused with the text that starts "manifest already recorded", the
+/// sponsor is no custodian, and once the consortium removes the relayer as custodian the union
+/// refuses its next manifest.
+#[test]
+fn the_custodian_records_a_dataset_manifest_once_and_not_after_its_removal() {
+    use data_union::ContractError as UnionError;
+    use diachain_std::consent::{self, ConsentRole};
+    use diachain_std::union::{self, DatasetFormat, Manifest, NewManifest, ScopeRows};
+
+    let mut s = journey::through(7);
+    let a = s.actors.clone();
+    let study_id = s.story.study.unwrap();
+    s.set_time(at(STUDY_TO + 1, 8, 0));
+    let manifest = |export: u8, exported_at: u64| NewManifest {
+        study_id,
+        export_id: cosmwasm_std::Binary::new(vec![export; 16]),
+        exported_at: cosmwasm_std::Timestamp::from_seconds(exported_at),
+        members: 2,
+        rows: 576,
+        scope_rows: vec![ScopeRows {
+            scope: DataScope::Glucose,
+            rows: 576,
+        }],
+        data_from: cosmwasm_std::Timestamp::from_seconds(RESEARCH_DATA.0),
+        data_to: cosmwasm_std::Timestamp::from_seconds(RESEARCH_DATA.1),
+        format: DatasetFormat::Csv,
+        time_shifted: true,
+        root: cosmwasm_std::Binary::new(vec![0x42; 32]),
+    };
+    let exported_at = s.now() - HOUR;
+    let record = |m: NewManifest| union::ExecuteMsg::RecordManifest { manifest: m };
+
+    assert_refused(
+        s.union_exec(&a.sponsor, record(manifest(1, exported_at))),
+        UnionError::NotCustodian,
+    );
+    let res = s
+        .union_exec(a.custodian(), record(manifest(1, exported_at)))
+        .accepted("manifest");
+    assert_eq!(
+        attribute(&res, "action").as_deref(),
+        Some("record_manifest")
+    );
+    assert_eq!(attribute(&res, "manifest_id").as_deref(), Some("1"));
+
+    let err = s
+        .union_exec(a.custodian(), record(manifest(1, exported_at)))
+        .unwrap_err();
+    assert!(
+        refused_with(
+            &err,
+            &UnionError::ManifestAlreadyRecorded {
+                study_id,
+                manifest_id: 1
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("error: manifest already recorded"),
+        "{err}"
+    );
+    let found: Option<Manifest> = s.query(
+        &s.union,
+        &union::QueryMsg::ManifestByExport {
+            study_id,
+            export_id: cosmwasm_std::Binary::new(vec![1; 16]),
+        },
+    );
+    let found = found.expect("the manifest of export 1");
+    assert_eq!(
+        (found.id, &found.custodian, found.recorded_at.seconds()),
+        (1, a.custodian(), s.now())
+    );
+
+    let consent_addr = s.consent.clone();
+    s.exec(
+        &a.consortium,
+        &consent_addr,
+        &consent::ExecuteMsg::RemoveMember {
+            role: ConsentRole::Custodian,
+            address: a.custodian().to_string(),
+        },
+    )
+    .accepted("custodian removed");
+    assert_refused(
+        s.union_exec(a.custodian(), record(manifest(2, exported_at))),
+        UnionError::NotCustodian,
+    );
+    let page: diachain_std::Page<Manifest> = s.query(
+        &s.union,
+        &union::QueryMsg::Manifests {
+            study_id,
+            start_after: None,
+            limit: None,
+        },
+    );
+    assert_eq!(page.items.len(), 1);
+}

@@ -7,7 +7,7 @@
 
 import { ICosmWasmClient, ISigningCosmWasmClient } from "../cosmjs.js";
 import { Coin, StdFee } from "@cosmjs/amino";
-import { InstantiateMsg, ExecuteMsg, Uint128, Timestamp, Uint64, DeviceKind, DataScope, Binary, Addr, NewStudy, Eligibility, Cw20ReceiveMsg, Contribution, QueryMsg, MigrateMsg, ConfigResponse, Expiry, ContributionResponse, Member, PageForMember, ArrayOfUint64, PoolToken, PoolResponse, Pool, StudyPhase, PageForStudyResponse, StudyResponse, Study, Earned } from "./DataUnion.types.js";
+import { InstantiateMsg, ExecuteMsg, Uint128, Timestamp, Uint64, DeviceKind, DataScope, Binary, Addr, DatasetFormat, NewStudy, Eligibility, Cw20ReceiveMsg, Contribution, NewManifest, ScopeRows, QueryMsg, MigrateMsg, ConfigResponse, Expiry, ContributionResponse, Member, Manifest, NullableManifest, PageForManifest, PageForMember, ArrayOfUint64, PoolToken, PoolResponse, Pool, StudyPhase, PageForStudyResponse, StudyResponse, Study, Earned } from "./DataUnion.types.js";
 export interface DataUnionReadOnlyInterface {
   contractAddress: string;
   config: () => Promise<ConfigResponse>;
@@ -49,6 +49,29 @@ export interface DataUnionReadOnlyInterface {
   }: {
     studyId: number;
   }) => Promise<PoolResponse>;
+  manifest: ({
+    manifestId,
+    studyId
+  }: {
+    manifestId: number;
+    studyId: number;
+  }) => Promise<Manifest>;
+  manifests: ({
+    limit,
+    startAfter,
+    studyId
+  }: {
+    limit?: number;
+    startAfter?: number;
+    studyId: number;
+  }) => Promise<PageForManifest>;
+  manifestByExport: ({
+    exportId,
+    studyId
+  }: {
+    exportId: Binary;
+    studyId: number;
+  }) => Promise<NullableManifest>;
 }
 export class DataUnionQueryClient implements DataUnionReadOnlyInterface {
   client: ICosmWasmClient;
@@ -63,6 +86,9 @@ export class DataUnionQueryClient implements DataUnionReadOnlyInterface {
     this.contribution = this.contribution.bind(this);
     this.patientStudies = this.patientStudies.bind(this);
     this.pool = this.pool.bind(this);
+    this.manifest = this.manifest.bind(this);
+    this.manifests = this.manifests.bind(this);
+    this.manifestByExport = this.manifestByExport.bind(this);
   }
   config = async (): Promise<ConfigResponse> => {
     return this.client.queryContractSmart(this.contractAddress, {
@@ -147,6 +173,51 @@ export class DataUnionQueryClient implements DataUnionReadOnlyInterface {
       }
     });
   };
+  manifest = async ({
+    manifestId,
+    studyId
+  }: {
+    manifestId: number;
+    studyId: number;
+  }): Promise<Manifest> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      manifest: {
+        manifest_id: manifestId,
+        study_id: studyId
+      }
+    });
+  };
+  manifests = async ({
+    limit,
+    startAfter,
+    studyId
+  }: {
+    limit?: number;
+    startAfter?: number;
+    studyId: number;
+  }): Promise<PageForManifest> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      manifests: {
+        limit,
+        start_after: startAfter,
+        study_id: studyId
+      }
+    });
+  };
+  manifestByExport = async ({
+    exportId,
+    studyId
+  }: {
+    exportId: Binary;
+    studyId: number;
+  }): Promise<NullableManifest> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      manifest_by_export: {
+        export_id: exportId,
+        study_id: studyId
+      }
+    });
+  };
 }
 export interface DataUnionInterface {
   contractAddress: string;
@@ -217,6 +288,11 @@ export interface DataUnionInterface {
     patient: Addr;
     studyId: number;
   }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<any>;
+  recordManifest: ({
+    manifest
+  }: {
+    manifest: NewManifest;
+  }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<any>;
 }
 export class DataUnionClient implements DataUnionInterface {
   client: ISigningCosmWasmClient;
@@ -236,6 +312,7 @@ export class DataUnionClient implements DataUnionInterface {
     this.updateConfig = this.updateConfig.bind(this);
     this.readingsAnchored = this.readingsAnchored.bind(this);
     this.researchConsentEnded = this.researchConsentEnded.bind(this);
+    this.recordManifest = this.recordManifest.bind(this);
   }
   createStudy = async ({
     denom,
@@ -368,6 +445,17 @@ export class DataUnionClient implements DataUnionInterface {
         grant_id: grantId,
         patient,
         study_id: studyId
+      }
+    }, fee_, memo_, funds_);
+  };
+  recordManifest = async ({
+    manifest
+  }: {
+    manifest: NewManifest;
+  }, fee_: number | StdFee | "auto" = "auto", memo_?: string, funds_?: Coin[]): Promise<any> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      record_manifest: {
+        manifest
       }
     }, fee_, memo_, funds_);
   };

@@ -57,6 +57,10 @@ export type ExecuteMsg = {
     patient: Addr;
     study_id: number;
   };
+} | {
+  record_manifest: {
+    manifest: NewManifest;
+  };
 };
 export type Uint128 = string;
 export type Timestamp = Uint64;
@@ -65,6 +69,7 @@ export type DeviceKind = "cgm" | "pump" | "pen" | "meter" | "wearable" | "gatewa
 export type DataScope = ("glucose" | "insulin" | "nutrition" | "device_events") | "summaries_only";
 export type Binary = string;
 export type Addr = string;
+export type DatasetFormat = "csv" | "fhir_ndjson";
 export interface NewStudy {
   cap_per_patient: Uint128;
   closes_at?: Timestamp | null;
@@ -92,6 +97,23 @@ export interface Contribution {
   last_time?: number | null;
   patient: Addr;
   readings: number;
+  scope: DataScope;
+}
+export interface NewManifest {
+  data_from: Timestamp;
+  data_to: Timestamp;
+  export_id: Binary;
+  exported_at: Timestamp;
+  format: DatasetFormat;
+  members: number;
+  root: Binary;
+  rows: number;
+  scope_rows: ScopeRows[];
+  study_id: number;
+  time_shifted: boolean;
+}
+export interface ScopeRows {
+  rows: number;
   scope: DataScope;
 }
 export type QueryMsg = {
@@ -122,6 +144,22 @@ export type QueryMsg = {
   };
 } | {
   pool: {
+    study_id: number;
+  };
+} | {
+  manifest: {
+    manifest_id: number;
+    study_id: number;
+  };
+} | {
+  manifests: {
+    limit?: number | null;
+    start_after?: number | null;
+    study_id: number;
+  };
+} | {
+  manifest_by_export: {
+    export_id: Binary;
     study_id: number;
   };
 };
@@ -165,6 +203,28 @@ export interface Member {
   study_id: number;
   to_day: number;
   units: number;
+}
+export interface Manifest {
+  custodian: Addr;
+  data_from: Timestamp;
+  data_to: Timestamp;
+  export_id: Binary;
+  exported_at: Timestamp;
+  format: DatasetFormat;
+  height: number;
+  id: number;
+  members: number;
+  recorded_at: Timestamp;
+  root: Binary;
+  rows: number;
+  scope_rows: ScopeRows[];
+  study_id: number;
+  time_shifted: boolean;
+}
+export type NullableManifest = Manifest | null;
+export interface PageForManifest {
+  has_more: boolean;
+  items: Manifest[];
 }
 export interface PageForMember {
   has_more: boolean;

@@ -5,6 +5,7 @@ pub mod config;
 pub mod contribute;
 pub mod fund;
 pub mod instantiate;
+pub mod manifest;
 pub mod membership;
 pub mod withdraw;
 

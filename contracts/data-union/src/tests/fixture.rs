@@ -1,6 +1,7 @@
 //! Shared fixture: the union in cw-multi-test, wired to test-only stand-ins of the
 //! reading-anchors contract (coverage + contribution hook), the consent contract (research
-//! consent + ended hook) and a minimal cw20 token, all speaking the shared diachain-std types.
+//! consent + ended hook + admitted custodians) and a minimal cw20 token, all speaking the shared
+//! diachain-std types.
 
 use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{
@@ -10,11 +11,11 @@ use cosmwasm_std::{
 use cw_multi_test::{App, AppResponse, ContractWrapper, Executor};
 use cw_storage_plus::{Item, Map};
 use diachain_std::anchors::{self, CoverageResponse, DayCoverage};
-use diachain_std::consent::{self, Expiry, ResearchConsent, ResearchConsentResponse};
+use diachain_std::consent::{self, ConsentRole, Expiry, ResearchConsent, ResearchConsentResponse};
 use diachain_std::hooks::{hook_msgs, AnchorsHookMsg, ConsentHookMsg, Contribution};
 use diachain_std::union::{
-    ConfigResponse, ContributionResponse, Cw20ReceiveMsg, Eligibility, Member, NewStudy,
-    PoolResponse, ReceiveMsg, StudyResponse,
+    ConfigResponse, ContributionResponse, Cw20ReceiveMsg, Eligibility, Member, NewManifest,
+    NewStudy, PoolResponse, ReceiveMsg, StudyResponse,
 };
 use diachain_std::{DataScope, Page};
 use diachain_testing::{attribute, contract_wrapper};
@@ -152,17 +153,44 @@ pub enum ConsentStandInMsg {
         patient: String,
         study_id: u64,
     },
+    /// Admits an emergency provider or custodian, as consent's `AdmitMember` does.
+    AdmitMember {
+        role: ConsentRole,
+        address: String,
+    },
+    /// Removes one, as consent's `RemoveMember` does.
+    RemoveMember {
+        role: ConsentRole,
+        address: String,
+    },
 }
 
 const GRANTS: Map<(&Addr, u64), ResearchConsent> = Map::new("grants");
+/// (role code, address) → the admitted member, as the consent contract keeps them.
+const CONSENT_MEMBERS: Map<(u8, &Addr), consent::Member> = Map::new("members");
 
 fn consent_execute(
     deps: DepsMut,
-    _env: Env,
+    env: Env,
     _info: MessageInfo,
     msg: ConsentStandInMsg,
 ) -> StdResult<Response> {
     match msg {
+        ConsentStandInMsg::AdmitMember { role, address } => {
+            let address = deps.api.addr_validate(&address)?;
+            let member = consent::Member {
+                address: address.clone(),
+                role,
+                admitted_at: env.block.time,
+            };
+            CONSENT_MEMBERS.save(deps.storage, (role.code(), &address), &member)?;
+            Ok(Response::new())
+        }
+        ConsentStandInMsg::RemoveMember { role, address } => {
+            let address = deps.api.addr_validate(&address)?;
+            CONSENT_MEMBERS.remove(deps.storage, (role.code(), &address));
+            Ok(Response::new())
+        }
         ConsentStandInMsg::SetListener { listener } => {
             LISTENER.save(deps.storage, &deps.api.addr_validate(&listener)?)?;
             Ok(Response::new())
@@ -200,6 +228,10 @@ fn consent_query(deps: Deps, _env: Env, msg: consent::QueryMsg) -> StdResult<Bin
             to_json_binary(&ResearchConsentResponse {
                 consent: GRANTS.may_load(deps.storage, (&patient_addr, study_id))?,
             })
+        }
+        consent::QueryMsg::Member { role, address } => {
+            let address = deps.api.addr_validate(&address)?;
+            to_json_binary(&CONSENT_MEMBERS.may_load(deps.storage, (role.code(), &address))?)
         }
         #[allow(unreachable_patterns)]
         _ => Err(StdError::msg("not answered by the stand-in")),
@@ -759,6 +791,38 @@ impl Suite {
             true,
         )
         .unwrap();
+    }
+
+    /// The consent stand-in admits `address` in `role` (as the consent admin would).
+    pub fn admit_consent_member(&mut self, role: ConsentRole, address: &Addr) {
+        self.consent_admin(ConsentStandInMsg::AdmitMember {
+            role,
+            address: address.to_string(),
+        });
+    }
+
+    /// The consent stand-in removes `address` from `role`.
+    pub fn remove_consent_member(&mut self, role: ConsentRole, address: &Addr) {
+        self.consent_admin(ConsentStandInMsg::RemoveMember {
+            role,
+            address: address.to_string(),
+        });
+    }
+
+    fn consent_admin(&mut self, msg: ConsentStandInMsg) {
+        let consent_addr = self.consent.clone();
+        self.app
+            .execute_contract(self.admin.clone(), consent_addr, &msg, &[])
+            .unwrap();
+    }
+
+    /// `RecordManifest` from `sender`.
+    pub fn record_manifest(
+        &mut self,
+        sender: &Addr,
+        manifest: NewManifest,
+    ) -> StdResult<AppResponse> {
+        self.execute(sender, &ExecuteMsg::RecordManifest { manifest }, &[])
     }
 
     // Queries.

@@ -4,6 +4,7 @@ mod contribute;
 mod create;
 mod fixture;
 mod fund;
+mod manifest;
 mod membership;
 mod property;
 mod queries;
