@@ -8,6 +8,7 @@
 //! | [`registry`] | the device registry as the relayer sees it, and its cache |
 //! | [`anchor`] | the anchoring task: pending batches into `SubmitBatches` transactions |
 //! | [`recorder`] | the outbox (accesses served, erasures done) recorded on chain |
+//! | [`export`] | research dataset exports: pseudonyms, consent windows, the pass over the store, sealed files |
 //! | [`consent`] | the consent view: `CheckAccess`, guardians, custodianship |
 //! | [`chain`] | chain adapters: the block watcher, anchored batches, uploader registration |
 //! | [`proof`] | a reading's inclusion proof from the store |
@@ -23,6 +24,7 @@ pub mod anchor;
 pub mod chain;
 pub mod clock;
 pub mod consent;
+pub mod export;
 pub mod health;
 pub mod ingest;
 pub mod metrics;

@@ -26,6 +26,18 @@ pub fn reading_proof<S: DataStore + UploaderStore + ?Sized>(
     device_id: &str,
     seq: u64,
 ) -> Result<ReadingProof, ProofError> {
+    let held = store.uploader(device_id)?.is_some();
+    reading_proof_in(store, device_id, seq, held)
+}
+
+/// The same proof from any data store, `relayer_held` saying whether the device's key is one
+/// the relayer holds (a Nightscout uploader's).
+pub fn reading_proof_in<S: DataStore + ?Sized>(
+    store: &S,
+    device_id: &str,
+    seq: u64,
+    relayer_held: bool,
+) -> Result<ReadingProof, ProofError> {
     let not_found = || ProofError::NotFound {
         device_id: device_id.to_string(),
         seq,
@@ -49,7 +61,7 @@ pub fn reading_proof<S: DataStore + UploaderStore + ?Sized>(
         signature: batch.signature,
         batch_id: batch.id,
         anchoring: batch.state,
-        attestation: if store.uploader(device_id)?.is_some() {
+        attestation: if relayer_held {
             Attestation::RelayerAttested
         } else {
             Attestation::DeviceSigned

@@ -225,6 +225,31 @@ error_codes! {
     TooManyStreams = ("too_many_streams", 429),
     /// The relayer holds no readings of the patient (a stream of one's own alerts needs some).
     NoPatientData = ("no_patient_data", 404),
+    // Research dataset exports (`/v1/studies/{study_id}/exports…`).
+    /// The relayer has no data-union contract configured (`[chain] union_contract`), so it
+    /// cannot export study datasets.
+    ExportsDisabled = ("exports_disabled", 503),
+    /// The export request's body is not `{"format": "csv" | "fhir_ndjson", "shift_times": bool}`.
+    BadExportRequest = ("bad_export_request", 400),
+    /// The data-union contract has no study with that id.
+    UnknownStudy = ("unknown_study", 404),
+    /// Only the study's sponsor may export its dataset and download it.
+    NotTheSponsor = ("not_the_sponsor", 403),
+    /// Another export is being written on this relayer (one at a time); try again shortly.
+    ExportBusy = ("export_busy", 429),
+    /// The study keeps the most exports this relayer holds for it; wait until one expires.
+    TooManyExports = ("too_many_exports", 429),
+    /// The study has more members than one export takes.
+    TooManyMembers = ("too_many_members", 422),
+    /// No export with that id for the study (never made, expired after its download window, or
+    /// made before the relayer restarted: its files are unreadable then).
+    UnknownExport = ("unknown_export", 404),
+    /// The export is not ready: it is still being written, or its manifest is not on chain yet.
+    ExportNotReady = ("export_not_ready", 409),
+    /// The export failed (the `reason` says why); start a new one.
+    ExportFailed = ("export_failed", 409),
+    /// The caller's grants cover none of the export's participants: there is no row map to show.
+    NoAuditGrant = ("no_audit_grant", 403),
 }
 
 impl std::fmt::Display for ErrorCode {

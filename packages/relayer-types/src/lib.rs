@@ -15,6 +15,7 @@ pub mod data;
 pub mod dataset;
 pub mod error;
 pub mod events;
+pub mod exports;
 pub mod fhir;
 pub mod gateway;
 pub mod nightscout;

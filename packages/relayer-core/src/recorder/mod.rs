@@ -24,7 +24,7 @@ use crate::task::Pacing;
 pub use crate::task::Step;
 
 pub use chain::{RecordChain, TxRecordChain};
-pub use msgs::to_execute_msgs;
+pub use msgs::{to_execute_msgs, RecordMsg};
 
 use crate::metrics::Metrics;
 use crate::store::{OutboxId, OutboxItem, OutboxState, OutboxStore, StoreError};

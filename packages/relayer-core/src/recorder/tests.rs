@@ -8,6 +8,8 @@ use std::sync::{Arc, Mutex};
 use cosmwasm_std::Binary;
 use diachain_chain_client::{Error, TxOutcome};
 use diachain_std::consent::ExecuteMsg;
+
+use super::RecordMsg;
 use diachain_std::DataScope;
 
 use super::*;
@@ -37,13 +39,13 @@ struct FakeChain {
     script: Mutex<VecDeque<Next>>,
     txs: Mutex<HashMap<String, TxOutcome>>,
     /// Every broadcast transaction's messages.
-    broadcast: Mutex<Vec<Vec<ExecuteMsg>>>,
+    broadcast: Mutex<Vec<Vec<RecordMsg>>>,
     counter: AtomicUsize,
 }
 
-fn refused_by_contract(msgs: &[ExecuteMsg]) -> bool {
+fn refused_by_contract(msgs: &[RecordMsg]) -> bool {
     msgs.iter().any(|m| match m {
-        ExecuteMsg::RecordAccesses { accesses } => {
+        RecordMsg::Consent(ExecuteMsg::RecordAccesses { accesses }) => {
             accesses.iter().any(|a| a.grant_id == NEVER_ALLOWED)
         }
         _ => false,
@@ -79,7 +81,7 @@ impl FakeChain {
         for (i, msgs) in sent.iter().enumerate() {
             let ok = txs.get(&format!("TX{i}")).is_some_and(|t| t.code == 0);
             for m in msgs.iter().filter(|_| ok) {
-                if let ExecuteMsg::RecordAccesses { accesses } = m {
+                if let RecordMsg::Consent(ExecuteMsg::RecordAccesses { accesses }) = m {
                     out.extend(accesses.iter().map(|a| (a.grant_id, a.data_from.seconds())));
                 }
             }
@@ -96,7 +98,7 @@ impl RecordChain for Arc<FakeChain> {
 
     fn submit<'a>(
         &'a self,
-        msgs: Vec<ExecuteMsg>,
+        msgs: Vec<RecordMsg>,
         _timeout_height: u64,
         before_broadcast: BeforeBroadcast<'a>,
     ) -> BoxFuture<'a, Result<String, Error>> {
@@ -220,7 +222,7 @@ async fn accesses_and_an_erasure_go_in_one_transaction_and_are_recorded_once() {
     let sent = r.chain.broadcast.lock().unwrap().clone();
     assert_eq!(sent.len(), 1);
     assert!(
-        matches!(&sent[0][..], [ExecuteMsg::RecordAccesses { accesses }, ExecuteMsg::RecordErasure { .. }] if accesses.len() == 2)
+        matches!(&sent[0][..], [RecordMsg::Consent(ExecuteMsg::RecordAccesses { accesses }), RecordMsg::Consent(ExecuteMsg::RecordErasure { .. })] if accesses.len() == 2)
     );
     for id in ids {
         assert_eq!(

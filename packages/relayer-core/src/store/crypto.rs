@@ -80,6 +80,17 @@ impl MasterKey {
     pub(crate) fn cipher(&self) -> XChaCha20Poly1305 {
         XChaCha20Poly1305::new(&self.0)
     }
+
+    /// A 32-byte secret for one purpose (`label`), derived from this key by HMAC-SHA256, so
+    /// that what it protects stays bound to the master key without the key itself leaving the
+    /// store's side (the research exports' pseudonym secret is one).
+    pub fn derive(&self, label: &[u8]) -> [u8; KEY_LEN] {
+        let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &self.0[..]);
+        let tag = ring::hmac::sign(&key, label);
+        let mut out = [0u8; KEY_LEN];
+        out.copy_from_slice(tag.as_ref());
+        out
+    }
 }
 
 /// A fresh random data key, as raw bytes (to be wrapped) and as a cipher.
