@@ -12,6 +12,7 @@ use diachain_relayer_types::data::{
     ErasureRequest, ErasureView, ErasuresResponse, FhirQuery, ReadingsQuery, ReadingsResponse,
     SummaryQuery, SummaryResponse,
 };
+use diachain_relayer_types::exports::{ExportRequest, ExportStatus};
 use diachain_relayer_types::nightscout::{
     AuthorizationToken, FollowerInfo, NewFollower, NewFollowerToken, NewUploader, NightscoutStatus,
     RenameUploader, RevokedUploader, RotatedSecret, StoredEntry, UploadedEntry, UploaderInfo,
@@ -287,6 +288,40 @@ const ALERT_SETTINGS: &[ErrorCode] = &[
     StoreFailed,
 ];
 
+/// Research dataset exports: the sponsor's start, list and status.
+const EXPORT: &[ErrorCode] = &[
+    ExportsDisabled,
+    BadQuery,
+    BadExportRequest,
+    UnknownStudy,
+    NotTheSponsor,
+    NotACustodian,
+    TooManyMembers,
+    TooManyExports,
+    ExportBusy,
+    ChainUnavailable,
+];
+const EXPORT_STATUS: &[ErrorCode] = &[ExportsDisabled, BadQuery, UnknownExport, NotTheSponsor];
+const EXPORT_DATA: &[ErrorCode] = &[
+    ExportsDisabled,
+    BadQuery,
+    UnknownExport,
+    NotTheSponsor,
+    ExportNotReady,
+    ExportFailed,
+    StoreFailed,
+];
+const ROW_MAP: &[ErrorCode] = &[
+    ExportsDisabled,
+    BadQuery,
+    UnknownExport,
+    ExportNotReady,
+    ExportFailed,
+    NoAuditGrant,
+    ChainUnavailable,
+    StoreFailed,
+];
+
 /// Reading alerts (a list, a stream): the patient, their guardian, or a grantee whose grant
 /// allows glucose now.
 const READ_ALERTS: &[ErrorCode] = &[
@@ -410,6 +445,75 @@ const ENTRIES: &[ErrorCode] = &[
 
 /// Every route of the API; `routes::router` serves exactly these (a test checks it).
 pub const ENDPOINTS: &[Endpoint] = &[
+    Endpoint {
+        method: "post",
+        path: "/v1/studies/{study_id}/exports",
+        operation_id: "startExport",
+        summary: "The study's sponsor starts a de-identified dataset export (202: its status; \
+                  poll it until `ready`)",
+        caller: Caller::Signed,
+        query: None,
+        request: Some((JSON, Some(schema::<ExportRequest>))),
+        response: (202, "The export's status", (JSON, Some(schema::<ExportStatus>))),
+        errors: EXPORT,
+    },
+    Endpoint {
+        method: "get",
+        path: "/v1/studies/{study_id}/exports",
+        operation_id: "listExports",
+        summary: "The sponsor's exports of the study this relayer holds, newest first",
+        caller: Caller::Signed,
+        query: None,
+        request: None,
+        response: (200, "Their statuses", (JSON, Some(schema::<Vec<ExportStatus>>))),
+        errors: EXPORT_STATUS,
+    },
+    Endpoint {
+        method: "get",
+        path: "/v1/studies/{study_id}/exports/{export_id}",
+        operation_id: "getExport",
+        summary: "An export's status: progress, exclusions, manifest and its record on chain",
+        caller: Caller::Signed,
+        query: None,
+        request: None,
+        response: (200, "The status", (JSON, Some(schema::<ExportStatus>))),
+        errors: EXPORT_STATUS,
+    },
+    Endpoint {
+        method: "get",
+        path: "/v1/studies/{study_id}/exports/{export_id}/data",
+        operation_id: "downloadExport",
+        summary: "The dataset (CSV or FHIR NDJSON, streamed), once its manifest is on chain",
+        caller: Caller::Signed,
+        query: None,
+        request: None,
+        response: (200, "The dataset file", ("text/csv", None)),
+        errors: EXPORT_DATA,
+    },
+    Endpoint {
+        method: "get",
+        path: "/v1/studies/{study_id}/exports/{export_id}/rowmap",
+        operation_id: "exportRowMap",
+        summary: "For an auditor whose grants cover participants: each of their rows with the \
+                  participant's address and shift and the anchored reading's proof (NDJSON; \
+                  recorded on chain as accesses)",
+        caller: Caller::Signed,
+        query: None,
+        request: None,
+        response: (200, "One RowMapEntry per line", ("application/x-ndjson", None)),
+        errors: ROW_MAP,
+    },
+    Endpoint {
+        method: "get",
+        path: "/v1/datasets/dictionary",
+        operation_id: "datasetDictionary",
+        summary: "The study datasets' data dictionary: columns, values, the FHIR mapping",
+        caller: Caller::Anyone,
+        query: None,
+        request: None,
+        response: (200, "The dictionary", (JSON, None)),
+        errors: &[],
+    },
     Endpoint {
         method: "get",
         path: "/v1/patients/{patient}/alerts/settings",
@@ -1290,6 +1394,8 @@ pub fn openapi() -> Value {
     // Types a client reads beside the routes': a proof (`export-proof`) and its verdict.
     gen.subschema_for::<ReadingProof>();
     gen.subschema_for::<Verdict>();
+    // A row map's lines.
+    gen.subschema_for::<diachain_relayer_types::exports::RowMapEntry>();
     // What the alert stream's `reading` events carry.
     gen.subschema_for::<diachain_relayer_types::alerts::ReadingEvent>();
     let schemas: Map<String, Value> = gen

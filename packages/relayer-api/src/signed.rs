@@ -61,6 +61,21 @@ impl FromRequest<Arc<AppState>> for DataRequest {
 }
 
 impl DataRequest {
+    /// The signed request of a route that names no patient (`/v1/studies/…`), once its
+    /// signature checks out.
+    pub async fn verify_caller(self) -> Result<Signed, ApiError> {
+        let mut signed = verify(
+            &self.data,
+            &self.method,
+            &self.uri,
+            &self.headers,
+            self.body,
+        )
+        .await?;
+        signed.uri = self.uri;
+        Ok(signed)
+    }
+
     /// The signed request, once its signature and patient check out.
     pub async fn verify(self) -> Result<Signed, ApiError> {
         let mut signed = verify(

@@ -68,6 +68,8 @@ pub struct DataApi {
     pub relayer_held: RelayerHeld,
     /// Largest signed request body.
     pub max_body_bytes: usize,
+    /// Research dataset exports (`None` without a data-union contract configured).
+    pub exports: Option<Arc<diachain_relayer_core::export::ExportService>>,
 }
 
 /// What the Nightscout endpoints need.

@@ -34,6 +34,7 @@ use crate::registry::TestRegistry;
 pub mod consent;
 pub mod http;
 pub mod registry;
+pub mod studies;
 pub mod uploaders;
 
 pub use diachain_relayer_fixtures::*;
@@ -158,6 +159,7 @@ impl TestRelayer {
                 anchors_contract: ANCHORS.into(),
                 relayer_held: Arc::new(move |d: &str| uploader_ids.contains(d)),
                 max_body_bytes,
+                exports: None,
             })
         });
         let pipeline = Pipeline {
@@ -197,6 +199,29 @@ impl TestRelayer {
             cache,
             state,
         })
+    }
+
+    /// The same relayer, exporting research datasets of the studies `studies` answers for
+    /// (with the data API; the pseudonym secret is derived from the test master key).
+    pub fn with_exports(
+        mut self,
+        studies: Arc<dyn diachain_relayer_core::export::StudyView>,
+    ) -> Self {
+        let state = Arc::get_mut(&mut self.state).expect("with_exports: the state is shared");
+        let data = state.data.as_mut().expect("with_exports: no data API");
+        let data = Arc::get_mut(data).expect("with_exports: the data API is shared");
+        let svc = diachain_relayer_core::export::ExportService::new(
+            studies,
+            data.consent.clone(),
+            self.store.clone(),
+            self.store.clone(),
+            diachain_relayer_core::export::PseudonymSecret::from_master(&self.master),
+            self.dir.path().join("exports"),
+            Default::default(),
+        )
+        .expect("the exports directory");
+        data.exports = Some(Arc::new(svc));
+        self
     }
 
     /// The same relayer, with `health` behind `/healthz` and the Nightscout `status.json`.

@@ -150,6 +150,10 @@ pub struct ChainSection {
     /// (the relayer must be an admitted custodian); without it the data API is off
     #[arg(long = "consent-contract", env = "DIACHAIN_RELAYER_CONSENT_CONTRACT")]
     pub consent_contract: Option<String>,
+    /// data-union contract address: research dataset exports read studies there and record
+    /// their manifests (with the data API on); without it exports are off
+    #[arg(long = "union-contract", env = "DIACHAIN_RELAYER_UNION_CONTRACT")]
+    pub union_contract: Option<String>,
     /// CometBFT RPC address of a node of the chain, e.g. http://127.0.0.1:26657
     #[arg(long = "node", env = "DIACHAIN_RELAYER_NODE")]
     pub node: Option<String>,
@@ -256,6 +260,7 @@ merge!(ChainSection {
     anchors_contract,
     registry_contract,
     consent_contract,
+    union_contract,
     node,
     gas_prices,
     key_file,

@@ -6,6 +6,7 @@ mod alerts;
 mod batches;
 pub(crate) mod data;
 mod erasure;
+mod exports;
 mod fhir;
 mod follow;
 mod nightscout;
@@ -40,6 +41,23 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/v1/patients/{patient}/fhir/Observation",
             get(fhir::get_observations),
         )
+        .route(
+            "/v1/studies/{study_id}/exports",
+            post(exports::post_export).get(exports::list_exports),
+        )
+        .route(
+            "/v1/studies/{study_id}/exports/{export_id}",
+            get(exports::get_export),
+        )
+        .route(
+            "/v1/studies/{study_id}/exports/{export_id}/data",
+            get(exports::get_export_data),
+        )
+        .route(
+            "/v1/studies/{study_id}/exports/{export_id}/rowmap",
+            get(exports::get_row_map),
+        )
+        .route("/v1/datasets/dictionary", get(exports::get_dictionary))
         .route(
             "/v1/patients/{patient}/erasure",
             post(erasure::post_erasure),

@@ -1,5 +1,6 @@
 //! The `diachain-relayer` command line.
 
+mod export;
 mod key;
 mod keys;
 mod serve;
@@ -8,6 +9,7 @@ mod serve_data;
 mod sign_request;
 mod status;
 mod verify;
+mod verify_dataset;
 
 use std::path::PathBuf;
 
@@ -65,6 +67,12 @@ pub enum CliError {
     Json(#[from] serde_json::Error),
     #[error("proof not verified: {reason}")]
     NotVerified { reason: String },
+    #[error(transparent)]
+    Http(#[from] export::HttpError),
+    #[error("the export failed: {reason}")]
+    ExportFailed { reason: String },
+    #[error("dataset not verified: {reason}")]
+    DatasetNotVerified { reason: String },
     #[error(
         "the gateway simulator is its own binary now: run `diachain-simulate {args}` \
          (`diachain-simulate --help`)"
@@ -124,6 +132,19 @@ pub enum Command {
     /// query). Prints a JSON verdict; exits 0 when verified, 1 when the proof does not hold
     /// (the reason on stderr), 2 on usage or connection errors.
     Verify(verify::VerifyArgs),
+    /// As a study's sponsor: export the study's de-identified dataset from a relayer (signed
+    /// requests; progress on stderr), save it to --out and its status with the manifest to
+    /// --out.manifest.json, once the manifest is on chain.
+    Export(Box<export::ExportDatasetArgs>),
+    /// As an auditor whose grants cover participants of an export: save its row map (each of
+    /// their rows with the participant's address and shift and the anchored reading's proof).
+    RowMap(Box<export::RowMapArgs>),
+    /// Check a published study dataset (CSV or FHIR NDJSON) against the chain by itself: its
+    /// Merkle root, counts and period against the manifest the data-union contract holds, the
+    /// participants against the study's members and their consents at the export time, and,
+    /// with --row-map, every row against its anchored reading. Prints a JSON verdict; exits 0
+    /// when verified, 1 when not (the reason on stderr), 2 on usage or connection errors.
+    VerifyDataset(Box<verify_dataset::VerifyDatasetArgs>),
     /// Moved: the gateway simulator is its own binary, `diachain-simulate` (same flags); this
     /// command only says so.
     #[command(disable_help_flag = true)]
@@ -207,6 +228,9 @@ pub fn run() -> CliResult {
         Command::Keys(KeysCommand::Create { out }) => keys::create(&out),
         Command::Keys(KeysCommand::Show(args)) => keys::show(&args.chain.or(file.chain)),
         Command::Verify(args) => verify::run(args, file.chain),
+        Command::Export(args) => export::export(*args, file.chain),
+        Command::RowMap(args) => export::row_map(*args, file.chain),
+        Command::VerifyDataset(args) => verify_dataset::run(*args, file.chain),
         Command::Simulate { args } => Err(CliError::SimulatorMoved {
             args: args.join(" "),
         }),

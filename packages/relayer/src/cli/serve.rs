@@ -9,6 +9,7 @@ use diachain_relayer_api::{server, AppState, StatusSources};
 use diachain_relayer_core::anchor::{Anchorer, AnchoringHealth, AnchoringStatus, TxAnchorChain};
 use diachain_relayer_core::chain::{BlockWatcher, ChainHealth};
 use diachain_relayer_core::clock::{system_clock, unix_now};
+use diachain_relayer_core::export::PseudonymSecret;
 use diachain_relayer_core::health::Health;
 use diachain_relayer_core::ingest::Pipeline;
 use diachain_relayer_core::metrics::Metrics;
@@ -99,6 +100,9 @@ pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
                     super::serve_data::DataLink {
                         sender: link.anchor_chain.sender.clone(),
                         consent_contract: consent.clone(),
+                        union_contract: chain_cfg.union_contract.clone(),
+                        exports_dir: path.with_extension("exports"),
+                        pseudonyms: PseudonymSecret::from_master(&master),
                         registry_contract: link.registry_contract.clone(),
                         chain_id: chain_id.clone(),
                         anchors_contract: anchors_contract.clone(),

@@ -12,15 +12,21 @@ use diachain_relayer_api::nightscout::uploader::UploaderIds;
 use diachain_relayer_api::{DataApi, NightscoutApi};
 use diachain_relayer_core::chain::ChainUploaders;
 use diachain_relayer_core::clock::system_clock;
-use diachain_relayer_core::consent::ChainConsent;
+use diachain_relayer_core::consent::{ChainConsent, ConsentView};
+use diachain_relayer_core::export::{ChainStudies, ExportService, ExportSettings, PseudonymSecret};
 use diachain_relayer_core::metrics::Metrics;
 use diachain_relayer_core::recorder::{Recorder, RecorderSettings, TxRecordChain};
-use diachain_relayer_core::store::{RedbStore, StoreError, UploaderStore};
+use diachain_relayer_core::store::{RedbStore, UploaderStore};
 
 pub(super) struct DataLink {
     /// The relayer's account, shared with the anchoring task (one sequence counter).
     pub sender: Arc<TxSender<HttpRpc>>,
     pub consent_contract: String,
+    /// The data-union contract: research exports are on with it.
+    pub union_contract: Option<String>,
+    /// Where exports keep their sealed files (emptied at start).
+    pub exports_dir: std::path::PathBuf,
+    pub pseudonyms: PseudonymSecret,
     pub registry_contract: String,
     pub chain_id: String,
     pub anchors_contract: String,
@@ -38,7 +44,7 @@ pub(super) fn start(
     metrics: Arc<Metrics>,
     stop: &watch::Receiver<bool>,
     tasks: &mut Vec<JoinHandle<()>>,
-) -> Result<(Arc<DataApi>, Arc<NightscoutApi>), StoreError> {
+) -> Result<(Arc<DataApi>, Arc<NightscoutApi>), super::CliError> {
     let uploaders = UploaderIds::new(store.uploader_ids()?);
     let nightscout = Arc::new(NightscoutApi {
         store: store.clone(),
@@ -58,6 +64,7 @@ pub(super) fn start(
         TxRecordChain {
             sender: link.sender.clone(),
             consent_contract: link.consent_contract.clone(),
+            union_contract: link.union_contract.clone(),
         },
         store.clone(),
         metrics,
@@ -65,14 +72,39 @@ pub(super) fn start(
     );
     tasks.push(tokio::spawn(recorder.run(stop.clone())));
     tracing::info!(consent = %link.consent_contract, "data API on; accesses are recorded on chain");
+    let consent: Arc<dyn ConsentView> = Arc::new(ChainConsent {
+        client: client.clone(),
+        consent_contract: link.consent_contract.clone(),
+        registry_contract: link.registry_contract,
+        custodian: link.sender.address().to_string(),
+    });
+    let exports = match &link.union_contract {
+        Some(union) => {
+            let studies = Arc::new(ChainStudies {
+                client: client.clone(),
+                union_contract: union.clone(),
+                consent_contract: link.consent_contract.clone(),
+            });
+            let svc = ExportService::new(
+                studies,
+                consent.clone(),
+                store.clone(),
+                store.clone(),
+                link.pseudonyms,
+                link.exports_dir,
+                ExportSettings::default(),
+            )?;
+            tracing::info!(union = %union, "research dataset exports on");
+            Some(Arc::new(svc))
+        }
+        None => {
+            tracing::info!("no --union-contract: research dataset exports are off");
+            None
+        }
+    };
     let data = Arc::new(DataApi {
         auth: RequestAuth::new(WASM_PREFIX, link.started),
-        consent: Arc::new(ChainConsent {
-            client: client.clone(),
-            consent_contract: link.consent_contract,
-            registry_contract: link.registry_contract,
-            custodian: link.sender.address().to_string(),
-        }),
+        consent,
         data: store.clone(),
         outbox: store.clone(),
         erasure: store,
@@ -82,6 +114,7 @@ pub(super) fn start(
         anchors_contract: link.anchors_contract,
         relayer_held: Arc::new(move |device: &str| uploaders.contains(device)),
         max_body_bytes: link.max_body_bytes,
+        exports,
     });
     Ok((data, nightscout))
 }

@@ -34,9 +34,9 @@ pub struct VerifyArgs {
 }
 
 /// The reading-anchors contract through the chain client.
-struct ChainAnchors {
-    client: ChainClient,
-    contract: String,
+pub(super) struct ChainAnchors {
+    pub client: ChainClient,
+    pub contract: String,
 }
 
 /// A query the chain did not answer.
@@ -111,7 +111,7 @@ pub fn run(args: VerifyArgs, file_chain: ChainSection) -> CliResult {
         let node = chain.node.clone().ok_or(ConfigError::Missing("--node"))?;
         Ok((proof, contract, node))
     });
-    let (proof, contract, node) = prepared.unwrap_or_else(|e| unusable(&e));
+    let (proof, contract, node) = prepared.unwrap_or_else(|e| unusable("verify", &e));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -130,7 +130,7 @@ pub fn run(args: VerifyArgs, file_chain: ChainSection) -> CliResult {
                 })?;
             Ok::<_, CliError>(verify(&proof, &ChainAnchors { client, contract }).await?)
         })
-        .unwrap_or_else(|e| unusable(&e));
+        .unwrap_or_else(|e| unusable("verify", &e));
     println!("{}", serde_json::to_string_pretty(&verdict)?);
     match verdict.reason {
         None => Ok(()),
@@ -156,9 +156,9 @@ fn read_proof(path: Option<&PathBuf>) -> Result<ReadingProof, CliError> {
 
 /// Usage or connection error: one line on stderr (the transport's errors may carry a
 /// backtrace on further lines), exit code 2.
-fn unusable(error: &CliError) -> ! {
+pub(super) fn unusable(command: &str, error: &CliError) -> ! {
     let message = error.to_string();
     let line = message.lines().next().unwrap_or(&message);
-    eprintln!("diachain-relayer verify: {line}");
+    eprintln!("diachain-relayer {command}: {line}");
     std::process::exit(EXIT_UNUSABLE)
 }
