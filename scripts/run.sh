@@ -64,6 +64,7 @@ DEP="deployments/$CHAIN_ID.json"
 REGISTRY=$(jq -r '.contracts["device-registry"].address' "$DEP")
 ANCHORS=$(jq -r '.contracts["reading-anchors"].address' "$DEP")
 CONSENT=$(jq -r '.contracts.consent.address' "$DEP")
+UNION=$(jq -r '.contracts["data-union"].address' "$DEP")
 
 # DIACHAIN_RELAYER_BIN, DIACHAIN_SIMULATE_BIN: the relayer and the gateway simulator already
 # built (scripts/e2e.sh passes the test build's); else both are built here.
@@ -141,6 +142,7 @@ gas_prices = "$DIACHAIN_GAS_PRICE"
 anchors_contract = "$ANCHORS"
 registry_contract = "$REGISTRY"
 consent_contract = "$CONSENT"
+union_contract = "$UNION"
 key_file = "$PWD/$SECRETS/relayer.key"
 [log]
 format = "json"
