@@ -49,7 +49,7 @@ pub struct RedbStoreOptions {
 impl Default for RedbStoreOptions {
     fn default() -> Self {
         RedbStoreOptions {
-            cache_bytes: 256 * 1024 * 1024,
+            cache_bytes: 64 * 1024 * 1024,
             two_phase_commit: false,
         }
     }
