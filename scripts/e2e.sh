@@ -29,7 +29,7 @@ CHAIN_ID=${DIACHAIN_E2E_NETWORK:-diachain-e2e-1}
 PORT_BASE=${DIACHAIN_E2E_PORT_BASE:-27656}
 BUILD=(); [ "${1:-}" = "--no-build" ] && BUILD=(--no-build)
 # tests/e2e's live tests, in this order (#[ignore]d in a plain cargo test: they need this network).
-E2E_TESTS=(--test e2e --test migration --test relayer --test relayer_data_api)
+E2E_TESTS=(--test e2e --test migration --test relayer --test relayer_data_api --test research_dataset)
 # Tests that run at one moment of this script only (by name, below), not in the main run.
 SEED_TEST=a_network_running_0_1_is_seeded_with_every_kind_of_record
 SEED_PREVIOUS_TEST=a_network_running_the_release_of_2026_12_01_is_seeded_with_custody_an_old_study_and_an_offer

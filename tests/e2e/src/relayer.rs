@@ -11,10 +11,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use diachain_chain_client::Signer;
+use diachain_chain_client::{Signer, WASM_PREFIX};
 use diachain_relayer_api::auth::request::{signed_headers, RequestParts};
 use diachain_relayer_types::{BatchRequest, ReadingJson};
 use diachain_std::anchors::{CursorResponse, QueryMsg as AnchorsQuery};
+use diachain_std::consent::{self, ConsentRole};
 use diachain_std::testing::{signed_batch, SignedBatch, TestKey};
 use diachain_std::{DeviceKind, Domain, KeyAlgorithm};
 use serde_json::Value;
@@ -419,4 +420,58 @@ pub fn chain_cursor(net: &Network, device_id: &str) -> Option<u64> {
         )
         .expect("cursor query");
     c.last_seq
+}
+
+/// The key of a keyring account, from the mnemonic chain.sh kept.
+pub fn keyring_signer(net: &Network, name: &str) -> Signer {
+    let path = net
+        .keyring_dir
+        .join("logs")
+        .join(format!("key-{name}.json"));
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("key file")).expect("json");
+    let phrase = json["mnemonic"].as_str().expect("mnemonic");
+    Signer::from_mnemonic(phrase, WASM_PREFIX).expect("signer")
+}
+
+/// The relayer's chain key is also the custodian that records accesses.
+pub fn admit_relayer_as_custodian(net: &Network) {
+    let relayer = net.addr("relayer");
+    let member: Option<Value> = net
+        .query(
+            &net.contracts.consent,
+            &consent::QueryMsg::Member {
+                role: ConsentRole::Custodian,
+                address: relayer.clone(),
+            },
+        )
+        .expect("member query");
+    if member.is_none() {
+        net.execute(
+            "consortium",
+            &net.contracts.consent,
+            &consent::ExecuteMsg::AdmitMember {
+                role: ConsentRole::Custodian,
+                address: relayer,
+            },
+        )
+        .expect_ok("admit the relayer as custodian");
+    }
+}
+
+/// Waits until the relayer has recorded everything it owes the chain.
+pub fn outbox_drained(r: &Relayer) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let s = r.get("/v1/status");
+        if s["outbox"]["queued"] == 0 && s["outbox"]["in_flight"] == 0 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the outbox did not drain: {s}; log: {}",
+            r.log_tail()
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
 }

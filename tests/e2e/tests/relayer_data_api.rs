@@ -13,54 +13,20 @@ use std::time::{Duration, Instant};
 use cosmwasm_std::{Binary, Timestamp};
 use diachain_chain_client::{Signer, WASM_PREFIX};
 use diachain_e2e::nightscout::{self as ns, Aaps};
-use diachain_e2e::relayer::{chain, gateways, post_round, work_dir, Relayer};
+use diachain_e2e::relayer::{
+    admit_relayer_as_custodian, chain, gateways, keyring_signer, outbox_drained, post_round,
+    work_dir, Relayer,
+};
 use diachain_e2e::Network;
 use diachain_relayer_types::ReadingJson;
 use diachain_std::anchors::{ProofResponse, QueryMsg as AnchorsQuery};
 use diachain_std::consent::{
-    self, AccessRecord, BreakGlassReason, ConsentRole, ErasureRecord, Expiry, GrantInfo,
+    self, AccessRecord, BreakGlassReason, ErasureRecord, Expiry, GrantInfo,
 };
 use diachain_std::crypto::sha256;
 use diachain_std::pagination::Page;
 use diachain_std::{DataScope, Purpose};
 use serde_json::Value;
-
-/// The key of a keyring account, from the mnemonic chain.sh kept.
-fn keyring_signer(net: &Network, name: &str) -> Signer {
-    let path = net
-        .keyring_dir
-        .join("logs")
-        .join(format!("key-{name}.json"));
-    let json: Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).expect("key file")).expect("json");
-    let phrase = json["mnemonic"].as_str().expect("mnemonic");
-    Signer::from_mnemonic(phrase, WASM_PREFIX).expect("signer")
-}
-
-/// The relayer's chain key is also the custodian that records accesses.
-fn admit_relayer_as_custodian(net: &Network) {
-    let relayer = net.addr("relayer");
-    let member: Option<Value> = net
-        .query(
-            &net.contracts.consent,
-            &consent::QueryMsg::Member {
-                role: ConsentRole::Custodian,
-                address: relayer.clone(),
-            },
-        )
-        .expect("member query");
-    if member.is_none() {
-        net.execute(
-            "consortium",
-            &net.contracts.consent,
-            &consent::ExecuteMsg::AdmitMember {
-                role: ConsentRole::Custodian,
-                address: relayer,
-            },
-        )
-        .expect_ok("admit the relayer as custodian");
-    }
-}
 
 fn start(net: &Network, name: &str, port: u16) -> Relayer {
     admit_relayer_as_custodian(net);
@@ -129,23 +95,6 @@ fn access_log(net: &Network, patient: &str) -> Vec<AccessRecord> {
         if !page.has_more {
             return out;
         }
-    }
-}
-
-/// Waits until the relayer has recorded everything it owes the chain.
-fn outbox_drained(r: &Relayer) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let s = r.get("/v1/status");
-        if s["outbox"]["queued"] == 0 && s["outbox"]["in_flight"] == 0 {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the outbox did not drain: {s}; log: {}",
-            r.log_tail()
-        );
-        std::thread::sleep(Duration::from_millis(250));
     }
 }
 
