@@ -77,7 +77,7 @@ export interface ExportDownload {
   contentType: string;
   format: DatasetFormat;
   text(): Promise<string>;
-  bytes(): Promise<Uint8Array>;
+  bytes(): Promise<Uint8Array<ArrayBuffer>>;
   /** The body's chunks as they arrive. */
   chunks(): AsyncGenerator<Uint8Array>;
 }
