@@ -12,6 +12,7 @@ import {
   type ReadingKind, type ReadingScope, type ScopeName, type Trend, type Unit,
 } from './encoding.js';
 import { leafHash, nodeHash } from './merkle.js';
+import type { DatasetFormat } from './relayer-types.js';
 
 export const DATASET_FORMAT = 'diachain-dataset-row/v1';
 /** What every row's leaf opens with. */
@@ -699,7 +700,8 @@ export function writeDatasetNdjson(rows: Iterable<DatasetRow>, studyId: number):
 
 // ---- summaries and the manifest ------------------------------------------------------------
 
-export type DatasetFormat = 'csv' | 'fhir_ndjson';
+/** `csv` or `fhir_ndjson` (the relayer schema's `DatasetFormat`). */
+export type { DatasetFormat };
 
 export interface DatasetScopeRows {
   scope: ScopeName;

@@ -13,3 +13,4 @@ export * from './alerts.js';
 export * from './verify.js';
 export * from './cgm.js';
 export * from './dataset.js';
+export * from './datasetVerify.js';

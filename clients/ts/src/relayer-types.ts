@@ -76,6 +76,10 @@ export type Binary = string;
  */
 export type DataScope = ('glucose' | 'insulin' | 'nutrition' | 'device_events') | 'summaries_only';
 /**
+ * The file format of an export. Both hold the same canonical rows, so the root is the same.
+ */
+export type DatasetFormat = 'csv' | 'fhir_ndjson';
+/**
  * How a hypoglycaemic event ended.
  */
 export type HypoEnd = 'recovered' | 'gap' | 'end_of_data';
@@ -180,7 +184,34 @@ export type ErrorCode =
   | 'too_many_webhooks'
   | 'unknown_webhook'
   | 'too_many_streams'
-  | 'no_patient_data';
+  | 'no_patient_data'
+  | 'exports_disabled'
+  | 'bad_export_request'
+  | 'unknown_study'
+  | 'not_the_sponsor'
+  | 'export_busy'
+  | 'too_many_exports'
+  | 'too_many_members'
+  | 'unknown_export'
+  | 'export_not_ready'
+  | 'export_failed'
+  | 'no_audit_grant';
+/**
+ * Where an export stands.
+ */
+export type ExportPhase = 'planning' | 'writing' | 'recording' | 'ready' | 'failed';
+/**
+ * A thin wrapper around u64 that is using strings for JSON encoding/decoding, such that the full u64 range can be used for clients that convert JSON numbers to floats, like JavaScript and jq.
+ *
+ * # Examples
+ *
+ * Use `from` to create instances of this and `u64` to get the value out:
+ *
+ * ``` # use cosmwasm_std::Uint64; let a = Uint64::from(42u64); assert_eq!(a.u64(), 42);
+ *
+ * let b = Uint64::from(70u32); assert_eq!(b.u64(), 70); ```
+ */
+export type Timestamp = string;
 /**
  * `ok`, `degraded` (the chain or anchoring failing: the relayer still ingests and queues) or `failing` (the store).
  */
@@ -193,6 +224,18 @@ export type KeyCustody = 'device' | 'relayer';
  * `sgv` as uploaders send it: a number, or the number as text.
  */
 export type SgvValue = number | string;
+/**
+ * A thin wrapper around u64 that is using strings for JSON encoding/decoding, such that the full u64 range can be used for clients that convert JSON numbers to floats, like JavaScript and jq.
+ *
+ * # Examples
+ *
+ * Use `from` to create instances of this and `u64` to get the value out:
+ *
+ * ``` # use cosmwasm_std::Uint64; let a = Uint64::from(42u64); assert_eq!(a.u64(), 42);
+ *
+ * let b = Uint64::from(70u32); assert_eq!(b.u64(), 70); ```
+ */
+export type Uint64 = string;
 
 /**
  * Every type of the relayer API, by its schema name.
@@ -218,6 +261,7 @@ export interface RelayerApiTypes {
   Binary: Binary;
   ChainReport: ChainReport;
   DataScope: DataScope;
+  DatasetFormat: DatasetFormat;
   DayMetrics: DayMetrics;
   DeviceInterval: DeviceInterval;
   ErasureRecord: ErasureRecord;
@@ -226,6 +270,9 @@ export interface RelayerApiTypes {
   ErasuresResponse: ErasuresResponse;
   ErrorBody: ErrorBody;
   ErrorCode: ErrorCode;
+  ExportPhase: ExportPhase;
+  ExportRequest: ExportRequest;
+  ExportStatus: ExportStatus;
   FailedBatch: FailedBatch;
   FhirQuery: FhirQuery;
   FollowerInfo: FollowerInfo;
@@ -239,8 +286,10 @@ export interface RelayerApiTypes {
   KeyCustody: KeyCustody;
   LastAnchor: LastAnchor;
   LeftOut: LeftOut;
+  ManifestRecord: ManifestRecord;
   NewFollower: NewFollower;
   NewFollowerToken: NewFollowerToken;
+  NewManifest: NewManifest;
   NewUploader: NewUploader;
   NewWebhook: NewWebhook;
   NewWebhookSecret: NewWebhookSecret;
@@ -259,7 +308,9 @@ export interface RelayerApiTypes {
   RenameUploader: RenameUploader;
   RevokedUploader: RevokedUploader;
   RotatedSecret: RotatedSecret;
+  RowMapEntry: RowMapEntry;
   ScopeCount: ScopeCount;
+  ScopeRows: ScopeRows;
   SeqRange: SeqRange;
   ServedBatch: ServedBatch;
   SgvValue: SgvValue;
@@ -273,6 +324,8 @@ export interface RelayerApiTypes {
   SummaryQuery: SummaryQuery;
   SummaryResponse: SummaryResponse;
   TimeInRanges: TimeInRanges;
+  Timestamp: Timestamp;
+  Uint64: Uint64;
   UploadedEntry: UploadedEntry;
   UploaderInfo: UploaderInfo;
   Verdict: Verdict;
@@ -703,6 +756,109 @@ export interface ErrorBody {
   error: ErrorCode;
   message: string;
   [k: string]: unknown;
+}
+/**
+ * `POST /v1/studies/{study_id}/exports`: the sponsor asks for the study's dataset.
+ */
+export interface ExportRequest {
+  format: DatasetFormat;
+  /**
+   * Shift each participant's times by their own whole number of days (−7…7).
+   */
+  shift_times?: boolean;
+}
+/**
+ * `GET /v1/studies/{study_id}/exports/{export_id}` (and the answer to the `POST`).
+ */
+export interface ExportStatus {
+  /**
+   * Bytes of the dataset file, once written.
+   */
+  bytes: number | null;
+  error: ErrorBody | null;
+  /**
+   * Members left out, by reason (`no_live_consent`, `consent_to_another`, `no_common_scope`, `no_common_period`, `access_refused`, `no_rows`).
+   */
+  excluded: {
+    [k: string]: number;
+  };
+  /**
+   * Unix seconds after which the relayer deletes the files.
+   */
+  expires_at: number;
+  /**
+   * 32 lowercase hex digits: the manifest's `export_id`.
+   */
+  export_id: string;
+  /**
+   * The chain's time when the export began (Unix seconds): its consent decisions' time.
+   */
+  exported_at: number;
+  format: DatasetFormat;
+  /**
+   * The manifest as recorded on chain, once written.
+   */
+  manifest: NewManifest | null;
+  /**
+   * Members of the study, and how many of them the export holds rows of.
+   */
+  members: number;
+  participants: number;
+  participants_done: number;
+  phase: ExportPhase;
+  record: ManifestRecord | null;
+  rows: number;
+  shift_times: boolean;
+  study_id: number;
+  /**
+   * Batches in the participants' windows left out because they were not anchored yet.
+   */
+  unanchored_batches: number;
+}
+/**
+ * What a custodian records of one export (`ExecuteMsg::RecordManifest`).
+ */
+export interface NewManifest {
+  data_from: Timestamp;
+  data_to: Timestamp;
+  export_id: Binary;
+  exported_at: Timestamp;
+  format: DatasetFormat;
+  /**
+   * Participants in the dataset: at least 1, at most the study's members ever joined.
+   */
+  members: number;
+  root: Binary;
+  /**
+   * Rows in the dataset: at least 1, and the sum of `scope_rows`.
+   */
+  rows: number;
+  /**
+   * Rows per scope: sorted by scope, no scope twice, each a scope of the study (never `summaries_only`), each with at least 1 row.
+   */
+  scope_rows: ScopeRows[];
+  study_id: number;
+  /**
+   * Whether each participant's times are shifted by whole days (`docs/research-data.md`, section 3).
+   */
+  time_shifted: boolean;
+}
+/**
+ * How many rows of one scope a dataset holds.
+ */
+export interface ScopeRows {
+  /**
+   * At least 1.
+   */
+  rows: number;
+  scope: DataScope;
+}
+/**
+ * The manifest's record on chain.
+ */
+export interface ManifestRecord {
+  outbox_id: number;
+  state: OutboxState;
 }
 /**
  * `GET /v1/patients/{patient}/fhir/Observation?from=&to=` (scope glucose).
@@ -1142,6 +1298,22 @@ export interface SkippedItem {
 export interface RotatedSecret {
   api_secret: string;
   device_id: string;
+}
+/**
+ * One line of `GET …/exports/{export_id}/rowmap`: a row of the dataset, the participant it belongs to and the anchored reading it was made from, for an auditor whose grants cover that participant.
+ */
+export interface RowMapEntry {
+  participant: string;
+  patient: string;
+  proof: ReadingProof;
+  /**
+   * The row's position in the dataset (0 = the first row after any header).
+   */
+  row: number;
+  /**
+   * The participant's time shift, seconds.
+   */
+  shift_secs: number;
 }
 /**
  * The answer to `GET /v1/status`.

@@ -9,14 +9,18 @@ import type {
   AlertSettingsView,
   AlertsResponse,
   DataScope,
+  DatasetFormat,
   ErasuresResponse,
   ErasureView,
   ErrorBody,
+  ExportRequest,
+  ExportStatus,
   NewUploader,
   ReadingsResponse,
   RenameUploader,
   RevokedUploader,
   RotatedSecret,
+  RowMapEntry,
   NewWebhookSecret,
   SummaryResponse,
   UploaderInfo,
@@ -29,9 +33,10 @@ import { signRequest } from './signers.js';
 export class RelayerError extends Error {
   override name = 'RelayerError';
   constructor(
-    /** HTTP status (0 when the relayer could not be reached). */
+    /** HTTP status (0 when the relayer could not be reached, or the client stopped waiting). */
     readonly status: number,
-    /** The relayer's machine-readable code (`no_grant`, `stale_request`, ...), or `unreachable` / `bad_response`. */
+    /** The relayer's machine-readable code (`no_grant`, `stale_request`, ...), or `unreachable` /
+     * `bad_response` / `timeout` (`waitForExport` gave up). */
     readonly code: string,
     message: string,
     /** The refusal's other fields (`grant_id`, `max_seconds`, ...). */
@@ -54,6 +59,66 @@ export interface RelayerClientOptions {
 export interface Period {
   from: number;
   to: number;
+}
+
+/** A study dataset being downloaded (`GET …/exports/{export_id}/data`). Its body can be read
+ * once: by `text()`, `bytes()` or `chunks()` (a stream, e.g. for `verifyDataset`). */
+export interface ExportDownload {
+  /** The relayer's answer (200), its body not yet read. */
+  response: Response;
+  /** The manifest's root in hex as the relayer names it (`x-diachain-manifest-root`); `null`
+   * when the header cannot be read (a page on another origin reads only the headers the
+   * relayer exposes to it). The chain's manifest is what counts: `verifyDataset`. */
+  root: string | null;
+  /** The server's file name (`Content-Disposition`), else the same name made here:
+   * `study-<study_id>-<export_id>.csv` or `.ndjson`. */
+  filename: string;
+  /** `text/csv; charset=utf-8` or `application/fhir+ndjson`. */
+  contentType: string;
+  format: DatasetFormat;
+  text(): Promise<string>;
+  bytes(): Promise<Uint8Array<ArrayBuffer>>;
+  /** The body's chunks as they arrive. */
+  chunks(): AsyncGenerator<Uint8Array>;
+}
+
+/** How to wait for an export (`waitForExport`). */
+export interface WaitForExportOptions {
+  /** Called with each status read (the first at once), while it runs and the last one. */
+  onProgress?: (status: ExportStatus) => void;
+  /** Give up after this long (default 10 minutes): a `RelayerError` with code `timeout`. */
+  timeoutMs?: number;
+  /** Between two reads of the status (default 1,000 ms). */
+  intervalMs?: number;
+  signal?: AbortSignal;
+}
+
+/** The data dictionary (`GET /v1/datasets/dictionary`, Rust's `Dictionary`). */
+export interface DatasetDictionary {
+  format: string;
+  csv_header: string;
+  columns: {
+    name: string;
+    type: string;
+    unit: string | null;
+    allowed: string[];
+    pattern: string | null;
+    description: string;
+    fhir: string;
+  }[];
+  kinds: {
+    kind: string;
+    scope: string;
+    when: string | null;
+    system: string;
+    code: string;
+    display: string;
+    category: string | null;
+    profile: string | null;
+  }[];
+  units: { unit: string; ucum: string | null; description: string }[];
+  flags: { bit: number; name: string; meaning: string }[];
+  ndjson: { resource: string; id: string; participant_system: string; extension: string; kind_system: string };
 }
 
 function isErrorBody(v: unknown): v is ErrorBody {
@@ -218,17 +283,135 @@ export class RelayerClient {
     }
   }
 
+  /**
+   * Starts an export of the study's dataset (the study's sponsor only; `POST
+   * /v1/studies/{id}/exports`): 202 with its status, phase `planning`. One export is written at
+   * a time per relayer (429 `export_busy`); a study keeps at most 10 (429 `too_many_exports`).
+   */
+  startExport(studyId: number, opts: { format: DatasetFormat; shiftTimes?: boolean }): Promise<ExportStatus> {
+    const body: ExportRequest = { format: opts.format, shift_times: opts.shiftTimes ?? false };
+    return this.signed('POST', exportsPath(studyId), '', JSON.stringify(body));
+  }
+
+  /** The caller's exports of the study this relayer holds, newest first. */
+  listExports(studyId: number): Promise<ExportStatus[]> {
+    return this.signed('GET', exportsPath(studyId), '');
+  }
+
+  /** One export's status (its sponsor only). */
+  exportStatus(studyId: number, exportId: string): Promise<ExportStatus> {
+    return this.signed('GET', exportPath(studyId, exportId), '');
+  }
+
+  /**
+   * Reads the export's status until it is `ready` (its manifest on chain: the dataset can be
+   * downloaded), and returns that status. A `failed` export rejects with the refusal a download
+   * would get (409, the status's `error` code and message); so does a status read refused.
+   */
+  async waitForExport(studyId: number, exportId: string, opts: WaitForExportOptions = {}): Promise<ExportStatus> {
+    const timeoutMs = opts.timeoutMs ?? 600_000;
+    const interval = opts.intervalMs ?? 1000;
+    const started = Date.now();
+    for (;;) {
+      opts.signal?.throwIfAborted();
+      const status = await this.exportStatus(studyId, exportId);
+      opts.onProgress?.(status);
+      if (status.phase === 'ready') return status;
+      if (status.phase === 'failed') {
+        const code = status.error?.error ?? 'export_failed';
+        throw new RelayerError(409, code, status.error?.message ?? `export ${exportId} of study ${studyId} failed`, { export_id: exportId, phase: 'failed' });
+      }
+      if (Date.now() - started + interval > timeoutMs) {
+        throw new RelayerError(0, 'timeout', `export ${exportId} of study ${studyId} was still ${status.phase} after ${Math.round(timeoutMs / 1000)} s`, { export_id: exportId, phase: status.phase });
+      }
+      await sleep(interval, opts.signal);
+    }
+  }
+
+  /**
+   * Downloads the dataset once it is ready (the sponsor only; 409 `export_not_ready` before,
+   * `export_failed` for a failed export). The body is streamed: read it with the answer's
+   * `text()`, `bytes()` or `chunks()`.
+   */
+  async downloadExport(studyId: number, exportId: string): Promise<ExportDownload> {
+    const path = `${exportPath(studyId, exportId)}/data`;
+    const res = await this.signedResponse('GET', path, '');
+    if (!res.ok) await this.refusal('GET', path, res);
+    const contentType = res.headers.get('content-type') ?? '';
+    const format: DatasetFormat = contentType.includes('ndjson') ? 'fhir_ndjson' : 'csv';
+    const disposition = /filename="?([^";]+)"?/.exec(res.headers.get('content-disposition') ?? '');
+    const filename = disposition?.[1] ?? `study-${studyId}-${exportId}.${format === 'csv' ? 'csv' : 'ndjson'}`;
+    const root = res.headers.get('x-diachain-manifest-root');
+    return {
+      response: res,
+      root: root === null || root === '' ? null : root.toLowerCase(),
+      filename,
+      contentType,
+      format,
+      text: () => res.text(),
+      bytes: async () => new Uint8Array(await res.arrayBuffer()),
+      chunks: () => bodyChunks(res),
+    };
+  }
+
+  /**
+   * The export's row map for an auditor (`GET …/rowmap`, NDJSON): one entry per row of the
+   * participants whose every exported scope the caller's grants cover now (each such
+   * participant is an access recorded on chain). 403 `no_audit_grant` when they cover none.
+   */
+  async exportRowMap(studyId: number, exportId: string): Promise<RowMapEntry[]> {
+    const path = `${exportPath(studyId, exportId)}/rowmap`;
+    const res = await this.signedResponse('GET', path, '');
+    if (!res.ok) await this.refusal('GET', path, res);
+    const text = await res.text();
+    return text.split('\n').filter((l) => l.length > 0).map((line, i) => {
+      const entry = parseJson(line);
+      if (typeof entry !== 'object' || entry === null) throw new RelayerError(res.status, 'bad_response', `GET ${path}: line ${i + 1} is not a row map entry`);
+      return entry as RowMapEntry;
+    });
+  }
+
+  /** The study datasets' data dictionary (`GET /v1/datasets/dictionary`, not signed). */
+  datasetDictionary(): Promise<DatasetDictionary> {
+    return this.send('GET', '/v1/datasets/dictionary', '', {});
+  }
+
   /** `/v1/status` (not signed): the relayer's anchoring and outbox state. */
   status(): Promise<Record<string, unknown>> {
     return this.send('GET', '/v1/status', '', {});
   }
 
-  private async signed<T>(method: string, path: string, query: string, body?: string): Promise<T> {
+  private async signedHeaders(method: string, path: string, query: string, body?: string): Promise<Record<string, string>> {
     const bytes = body === undefined ? new Uint8Array() : utf8Bytes(body);
     const timestamp = this.opts.now?.();
     const headers: Record<string, string> = { ...(await signRequest(this.opts.signer, { method, path, query, body: bytes }, { timestamp })) };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    return this.send(method, path, query, headers, body);
+    return headers;
+  }
+
+  private async signed<T>(method: string, path: string, query: string, body?: string): Promise<T> {
+    return this.send(method, path, query, await this.signedHeaders(method, path, query, body), body);
+  }
+
+  /** A signed request's answer, its body unread (a failure to connect is a `RelayerError`). */
+  private async signedResponse(method: string, path: string, query: string): Promise<Response> {
+    const headers = await this.signedHeaders(method, path, query);
+    try {
+      return await this.fetchFn(`${this.base}${path}${query ? `?${query}` : ''}`, { method, headers });
+    } catch (e) {
+      throw new RelayerError(0, 'unreachable', `the relayer at ${this.base} could not be reached: ${(e as Error).message}`);
+    }
+  }
+
+  /** Throws the refusal a non-2xx answer carries. */
+  private async refusal(method: string, path: string, res: Response): Promise<never> {
+    const text = await res.text();
+    const json = parseJson(text);
+    if (isErrorBody(json)) {
+      const { error, message, ...details } = json;
+      throw new RelayerError(res.status, error, message, details);
+    }
+    throw new RelayerError(res.status, 'bad_response', `${method} ${path} answered ${res.status} with ${text.length > 0 ? 'a body that is not the API\'s JSON' : 'no body'}`);
   }
 
   private async send<T>(method: string, path: string, query: string, headers: Record<string, string>, body?: string): Promise<T> {
@@ -239,15 +422,58 @@ export class RelayerClient {
     } catch (e) {
       throw new RelayerError(0, 'unreachable', `the relayer at ${this.base} could not be reached: ${(e as Error).message}`);
     }
+    if (!res.ok) return this.refusal(method, path, res);
     const text = await res.text();
     const json = parseJson(text);
-    if (res.ok && json !== undefined) return json as T;
-    if (isErrorBody(json)) {
-      const { error, message, ...details } = json;
-      throw new RelayerError(res.status, error, message, details);
-    }
+    if (json !== undefined) return json as T;
     throw new RelayerError(res.status, 'bad_response', `${method} ${path} answered ${res.status} with ${text.length > 0 ? 'a body that is not the API\'s JSON' : 'no body'}`);
   }
+}
+
+function exportsPath(studyId: number): string {
+  return `/v1/studies/${encodeURIComponent(String(studyId))}/exports`;
+}
+
+function exportPath(studyId: number, exportId: string): string {
+  return `${exportsPath(studyId)}/${encodeURIComponent(exportId)}`;
+}
+
+/** A response body's chunks, read with its reader (no need for ReadableStream's async iteration). */
+async function* bodyChunks(res: Response): AsyncGenerator<Uint8Array> {
+  if (!res.body) {
+    yield new Uint8Array(await res.arrayBuffer());
+    return;
+  }
+  const reader = res.body.getReader();
+  let finished = false;
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) {
+        finished = true;
+        return;
+      }
+      if (value.length > 0) yield value;
+    }
+  } finally {
+    // A reader that stopped early (an error in the caller's loop) lets the download go.
+    if (!finished) await reader.cancel().catch(() => undefined);
+    reader.releaseLock();
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 function patientPath(patient: string): string {

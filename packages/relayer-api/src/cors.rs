@@ -16,6 +16,9 @@ use diachain_relayer_types::request::SIGNED_REQUEST_HEADERS;
 const ALLOWED_HEADERS: &str = "content-type, api-secret";
 /// How long a browser may cache a preflight answer, in seconds.
 const MAX_AGE_SECONDS: &str = "600";
+/// Answer headers a page may read besides the CORS-safelisted ones: a study dataset's file name
+/// and the root of its manifest (`GET /v1/studies/{id}/exports/{export_id}/data`).
+const EXPOSED_HEADERS: &str = "content-disposition, x-diachain-manifest-root";
 
 /// An origin that is not `*` or `http(s)://host[:port]`.
 #[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
@@ -142,5 +145,9 @@ pub async fn cors(
     }
     let mut res = next.run(req).await;
     allow(res.headers_mut(), origin);
+    res.headers_mut().insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static(EXPOSED_HEADERS),
+    );
     res
 }

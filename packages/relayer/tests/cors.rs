@@ -80,6 +80,16 @@ async fn answers_are_marked_readable_only_for_listed_origins() {
     let listed = send(&r, get("/v1/status", Some(DASHBOARD))).await;
     assert_eq!(listed.status, 200);
     assert_eq!(allowed_origin(&listed), Some(DASHBOARD));
+    // A dataset's file name and manifest root are readable by the page (the dashboard saves the
+    // file under the server's name).
+    let exposed = listed
+        .headers
+        .get(header::ACCESS_CONTROL_EXPOSE_HEADERS)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    for name in ["content-disposition", "x-diachain-manifest-root"] {
+        assert!(exposed.contains(name), "{name} not exposed: {exposed:?}");
+    }
 
     for other in [
         "http://127.0.0.1:8651",
@@ -89,6 +99,10 @@ async fn answers_are_marked_readable_only_for_listed_origins() {
         let a = send(&r, get("/v1/status", Some(other))).await;
         assert_eq!(a.status, 200, "the request itself is served");
         assert_eq!(allowed_origin(&a), None, "{other} must not be allowed");
+        assert!(a
+            .headers
+            .get(header::ACCESS_CONTROL_EXPOSE_HEADERS)
+            .is_none());
         let p = send(&r, preflight("/v1/status", other)).await;
         assert_eq!(
             allowed_origin(&p),

@@ -114,13 +114,16 @@ export async function retireUploaders(cfg, account, name) {
 
 /** A grant (for treatment unless `purpose` says otherwise) from `account` to `grantee` for
  * `scopes` over `[from, to]` (unix seconds), until `expires`, sent from Node with the account's
- * key; its id. */
-export async function grantFromNode(cfg, account, grantee, { scopes = ["glucose"], purpose = "treatment", from, to, expires }) {
+ * key; its id. A research consent names its study (`studyId`). */
+export async function grantFromNode(cfg, account, grantee, { scopes = ["glucose"], purpose = "treatment", from, to, expires, studyId }) {
   const { chain } = await clientsOf(cfg, account);
   try {
     const ns = (s) => (BigInt(Math.floor(s)) * 1_000_000_000n).toString();
     const res = await chain.execute(account.address, cfg.contracts.consent, {
-      grant: { grantee, purpose, scopes, data_from: ns(from), data_to: ns(to), expires: { at_time: ns(expires) } },
+      grant: {
+        grantee, purpose, scopes, data_from: ns(from), data_to: ns(to), expires: { at_time: ns(expires) },
+        ...(studyId === undefined ? {} : { study_id: studyId }),
+      },
     }, "auto");
     const id = Number(res.events.flatMap((e) => e.attributes).find((a) => a.key === "grant_id")?.value);
     if (!Number.isInteger(id)) throw new Error("the grant named no grant_id");
@@ -192,4 +195,21 @@ export async function chainParticipants(cfg) {
   } finally {
     client.disconnect();
   }
+}
+
+/** Sends `msg` to `contract` from Node with `account`'s key (with `funds`, coins); the result. */
+export async function executeFromNode(cfg, account, contract, msg, funds = []) {
+  const { chain } = await clientsOf(cfg, account);
+  try {
+    return await chain.execute(account.address, contract, msg, "auto", undefined, funds);
+  } finally {
+    chain.disconnect();
+  }
+}
+
+/** An event attribute of a transaction's result (`study_id`, `grant_id`, …) as a number. */
+export function attributeOf(result, key) {
+  const v = Number(result.events.flatMap((e) => e.attributes).find((a) => a.key === key)?.value);
+  if (!Number.isInteger(v)) throw new Error(`the transaction named no ${key}`);
+  return v;
 }

@@ -5,7 +5,8 @@ import { useSession } from "../../session";
 import { CreateStudy } from "./CreateStudy";
 import { StudyCard } from "./StudyCard";
 
-/** A sponsor's studies: create and fund, top up, pool state, members, withdraw the rest. */
+/** A sponsor's studies: create and fund, top up, pool state, members, withdraw the rest, and each
+ * study's datasets (the manifests on chain; export, save and verify). */
 export function SponsorView() {
   const { queries, wallet, version } = useSession();
   const [state] = useAsync(async () => (await allStudies(queries)).filter((s) => s.study.sponsor === wallet.address), `${wallet.address}:${version}`);

@@ -14,6 +14,7 @@ import { tryParseUnits, useDenom } from "../../lib/amounts";
 import type { StudyResponse } from "../../lib/studies";
 import { useAsync } from "../../lib/useAsync";
 import { useSession } from "../../session";
+import { StudyDatasets } from "./StudyDatasets";
 
 type Member = DataUnionTypes.Member;
 interface MemberRow { m: Member; c: DataUnionTypes.ContributionResponse }
@@ -44,6 +45,7 @@ export function StudyCard({ s }: { s: StudyResponse }) {
         )}
       </Async>
       <Funding s={s} />
+      <StudyDatasets study={st} />
     </article>
   );
 }
