@@ -114,14 +114,16 @@ export function manifestFacts(m: Manifest): DatasetManifestFacts {
 /**
  * Whether a member's research grant was in force at `at` (nanoseconds): granted at or before it,
  * not revoked at or before it, not expired by it (a grant that ends at a height is judged by its
- * revocation only: heights have no time), and for study `studyId`. As `consents_in_force`.
+ * revocation only: heights have no time), a research grant for study `studyId` to its sponsor
+ * `sponsor`. As `consents_in_force`.
  */
-export function grantInForceAt(g: Grant, at: string | bigint, studyId: number): boolean {
+export function grantInForceAt(g: Grant, at: string | bigint, studyId: number, sponsor: string): boolean {
   const t = BigInt(at);
   const granted = BigInt(g.granted_at) <= t;
   const notRevoked = g.revoked === undefined || g.revoked === null || BigInt(g.revoked.at) > t;
   const notExpired = 'at_time' in g.expires ? BigInt(g.expires.at_time) > t : true;
-  return granted && notRevoked && notExpired && g.study_id === studyId;
+  const research = g.purpose === 'research' && g.study_id === studyId && g.grantee === sponsor;
+  return granted && notRevoked && notExpired && research;
 }
 
 /** The input's chunks as bytes, with its first byte known (the format is told by it). */
@@ -196,7 +198,7 @@ async function findManifest(union: DatasetUnionQueries, studyId: number, manifes
 }
 
 /** How many of the study's members held a research grant in force at the manifest's export time. */
-async function consentsInForce(opts: VerifyDatasetOptions, studyId: number, manifest: Manifest): Promise<number> {
+async function consentsInForce(opts: VerifyDatasetOptions, studyId: number, sponsor: string, manifest: Manifest): Promise<number> {
   const parallel = Math.max(1, opts.parallel ?? 8);
   let count = 0;
   let read = 0;
@@ -209,7 +211,7 @@ async function consentsInForce(opts: VerifyDatasetOptions, studyId: number, mani
       while (next < items.length) {
         const m = items[next++]!;
         const g = await opts.consent.grant({ grantId: m.grant_id });
-        if (grantInForceAt(g.grant, manifest.exported_at, studyId)) count += 1;
+        if (grantInForceAt(g.grant, manifest.exported_at, studyId, sponsor)) count += 1;
       }
     }));
     read += items.length;
@@ -272,7 +274,7 @@ export async function verifyDataset(file: DatasetInput, opts: VerifyDatasetOptio
       ? `root, ${summary.rows} rows, rows per scope, ${summary.participants} participants, format and period as recorded`
       : mismatches.map(describeDatasetMismatch).join('; '),
   );
-  const inForce = await consentsInForce(opts, study.id, manifest);
+  const inForce = await consentsInForce(opts, study.id, study.sponsor, manifest);
   push('participants within membership', manifest.members <= study.members,
     `${manifest.members} participants; the study has had ${study.members} members`);
   push('consents covered the export time', manifest.members <= inForce,

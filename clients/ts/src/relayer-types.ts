@@ -260,10 +260,12 @@ export interface RelayerApiTypes {
   BatchRequest: BatchRequest;
   Binary: Binary;
   ChainReport: ChainReport;
+  Column: Column;
   DataScope: DataScope;
   DatasetFormat: DatasetFormat;
   DayMetrics: DayMetrics;
   DeviceInterval: DeviceInterval;
+  Dictionary: Dictionary;
   ErasureRecord: ErasureRecord;
   ErasureRequest: ErasureRequest;
   ErasureView: ErasureView;
@@ -275,6 +277,7 @@ export interface RelayerApiTypes {
   ExportStatus: ExportStatus;
   FailedBatch: FailedBatch;
   FhirQuery: FhirQuery;
+  Flag: Flag;
   FollowerInfo: FollowerInfo;
   GlucoseMetrics: GlucoseMetrics;
   GlucoseSelection: GlucoseSelection;
@@ -284,9 +287,11 @@ export interface RelayerApiTypes {
   HypoEnd: HypoEnd;
   HypoglycaemicEvent: HypoglycaemicEvent;
   KeyCustody: KeyCustody;
+  KindCode: KindCode;
   LastAnchor: LastAnchor;
   LeftOut: LeftOut;
   ManifestRecord: ManifestRecord;
+  NdjsonMapping: NdjsonMapping;
   NewFollower: NewFollower;
   NewFollowerToken: NewFollowerToken;
   NewManifest: NewManifest;
@@ -326,6 +331,7 @@ export interface RelayerApiTypes {
   TimeInRanges: TimeInRanges;
   Timestamp: Timestamp;
   Uint64: Uint64;
+  UnitCode: UnitCode;
   UploadedEntry: UploadedEntry;
   UploaderInfo: UploaderInfo;
   Verdict: Verdict;
@@ -570,6 +576,30 @@ export interface ChainReport {
   seconds_since_seen: number | null;
 }
 /**
+ * One column of the CSV (and its place in the NDJSON Observation).
+ */
+export interface Column {
+  /**
+   * Every value the column can hold, when they can be listed.
+   */
+  allowed: string[];
+  description: string;
+  /**
+   * The Observation element the column is read from.
+   */
+  fhir: string;
+  name: string;
+  /**
+   * The form of the values, when they cannot be listed.
+   */
+  pattern: string | null;
+  /**
+   * `string`, `integer`, `datetime`, `code`, `decimal`.
+   */
+  type: string;
+  unit: string | null;
+}
+/**
  * One day's metrics.
  */
 export interface DayMetrics {
@@ -697,6 +727,60 @@ export interface TimeInRanges {
    * < 54 mg/dL.
    */
   very_low: number;
+}
+/**
+ * A dataset's data dictionary.
+ */
+export interface Dictionary {
+  columns: Column[];
+  csv_header: string;
+  flags: Flag[];
+  format: string;
+  kinds: KindCode[];
+  ndjson: NdjsonMapping;
+  units: UnitCode[];
+}
+/**
+ * A flag bit.
+ */
+export interface Flag {
+  bit: number;
+  meaning: string;
+  name: string;
+}
+/**
+ * How rows of a kind are coded in FHIR.
+ */
+export interface KindCode {
+  category: string | null;
+  code: string;
+  display: string;
+  kind: string;
+  profile: string | null;
+  scope: string;
+  system: string;
+  /**
+   * Which rows of the kind, when the coding depends on the unit or a flag.
+   */
+  when: string | null;
+}
+/**
+ * The NDJSON's fixed parts.
+ */
+export interface NdjsonMapping {
+  extension: string;
+  id: string;
+  kind_system: string;
+  participant_system: string;
+  resource: string;
+}
+/**
+ * A unit and its UCUM code.
+ */
+export interface UnitCode {
+  description: string;
+  ucum: string | null;
+  unit: string;
 }
 /**
  * An erasure carried out: what the relayer keeps of it (and shows the patient).

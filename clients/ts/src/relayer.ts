@@ -25,6 +25,7 @@ import type {
   SummaryResponse,
   UploaderInfo,
   WebhookInfo,
+  Dictionary,
 } from './relayer-types.js';
 import type { RequestSigner } from './signers.js';
 import { signRequest } from './signers.js';
@@ -93,33 +94,8 @@ export interface WaitForExportOptions {
   signal?: AbortSignal;
 }
 
-/** The data dictionary (`GET /v1/datasets/dictionary`, Rust's `Dictionary`). */
-export interface DatasetDictionary {
-  format: string;
-  csv_header: string;
-  columns: {
-    name: string;
-    type: string;
-    unit: string | null;
-    allowed: string[];
-    pattern: string | null;
-    description: string;
-    fhir: string;
-  }[];
-  kinds: {
-    kind: string;
-    scope: string;
-    when: string | null;
-    system: string;
-    code: string;
-    display: string;
-    category: string | null;
-    profile: string | null;
-  }[];
-  units: { unit: string; ucum: string | null; description: string }[];
-  flags: { bit: number; name: string; meaning: string }[];
-  ndjson: { resource: string; id: string; participant_system: string; extension: string; kind_system: string };
-}
+/** The data dictionary (`GET /v1/datasets/dictionary`), as the relayer's schema types it. */
+export type DatasetDictionary = Dictionary;
 
 function isErrorBody(v: unknown): v is ErrorBody {
   return typeof v === 'object' && v !== null && typeof (v as ErrorBody).error === 'string' && typeof (v as ErrorBody).message === 'string';

@@ -511,7 +511,11 @@ pub const ENDPOINTS: &[Endpoint] = &[
         caller: Caller::Anyone,
         query: None,
         request: None,
-        response: (200, "The dictionary", (JSON, None)),
+        response: (
+            200,
+            "The dictionary",
+            (JSON, Some(schema::<diachain_relayer_types::dataset::Dictionary>)),
+        ),
         errors: &[],
     },
     Endpoint {

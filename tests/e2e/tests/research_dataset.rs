@@ -1,9 +1,9 @@
 //! Research datasets on the real network: a sponsor's study with three members — one who
-//! consented to glucose only, one who left early — is exported by the real relayer binary (the
-//! `export` command, signed by the sponsor's key); the manifest is on chain; an independent
-//! `verify-dataset` run passes, and fails on a copy with one edited row; an auditor's row map
-//! checks every one of a participant's rows against its anchored reading; a summary-only
-//! grantee receives CGM metrics, is refused the readings, and the on-chain access log says a
+//! narrowed their consent to glucose only, one who left early — is exported by the real relayer
+//! binary (the `export` command, signed by the sponsor's key); the manifest is on chain; an
+//! independent `verify-dataset` run passes, and fails on a copy with one edited row; an
+//! auditor's row map checks every one of a participant's rows against its anchored reading; a
+//! summary-only grantee receives CGM metrics, is refused the readings, and the on-chain access log says a
 //! summary was served. Leaves the dataset in `.chain/<chain-id>/research-dataset/` for the
 //! TypeScript client's live test, which verifies it again on its own. Skips unless
 //! `DIACHAIN_E2E_CHAIN_ID` names a running network with the suite deployed (scripts/e2e.sh).
@@ -225,16 +225,14 @@ fn a_study_dataset_is_exported_anchored_verified_by_anyone_and_summary_grantees_
         ],
     );
 
-    // The study and its members: Alice glucose and insulin, Bob glucose only, Carol both (she
-    // leaves early).
+    // The study and its members, each consenting to both scopes (the union admits only a
+    // consent that covers the study's): Alice stays; Bob narrows his consent to glucose only
+    // after his readings (the union then counts him as having left); Carol leaves early.
     let study_id = create_study(&net, today, &tag);
-    let members: [(&'static str, &[DataScope]); 3] = [
-        ("patient", &[DataScope::Glucose, DataScope::Insulin]),
-        ("patient2", &[DataScope::Glucose]),
-        ("patient3", &[DataScope::Glucose, DataScope::Insulin]),
-    ];
-    for (key, scopes) in members {
-        consent_and_join(&net, key, study_id, scopes, today, now);
+    let both = [DataScope::Glucose, DataScope::Insulin];
+    let members: [&'static str; 3] = ["patient", "patient2", "patient3"];
+    for key in members {
+        consent_and_join(&net, key, study_id, &both, today, now);
     }
     // Each binds a phone gateway that relays glucose and insulin.
     let devices: Vec<(String, TestKey)> = (0..3)
@@ -245,7 +243,7 @@ fn a_study_dataset_is_exported_anchored_verified_by_anyone_and_summary_grantees_
             )
         })
         .collect();
-    for ((key, _), (id, k)) in members.iter().zip(&devices) {
+    for (key, (id, k)) in members.iter().zip(&devices) {
         register_and_bind(
             &net,
             &mut Recorder { steps: vec![] },
@@ -295,9 +293,32 @@ fn a_study_dataset_is_exported_anchored_verified_by_anyone_and_summary_grantees_
         left_at < first + 3 * SPACING,
         "Carol left before her fourth reading"
     );
-    r.drained(std::time::Duration::from_secs(90));
-    // Every reading measured before the export.
+    // Bob narrows his research consent to glucose once all his readings are measured: the
+    // sponsor may no longer read his insulin, whenever it was measured.
     net.wait_until_time(first + u64::from(READINGS - 1) * SPACING + 2);
+    let bob: consent::ResearchConsentResponse = net
+        .query(
+            &net.contracts.consent,
+            &consent::QueryMsg::ResearchConsent {
+                patient: net.addr("patient2"),
+                study_id,
+            },
+        )
+        .expect("research consent");
+    let bob_grant = bob.consent.expect("Bob's consent").grant_id;
+    net.execute(
+        "patient2",
+        &net.contracts.consent,
+        &consent::ExecuteMsg::AmendGrant {
+            grant_id: bob_grant,
+            scopes: Some(vec![DataScope::Glucose]),
+            data_from: None,
+            data_to: None,
+            expires: None,
+        },
+    )
+    .expect_ok("narrow to glucose");
+    r.drained(std::time::Duration::from_secs(90));
 
     // The sponsor exports (the real binary, signing with the sponsor's key).
     let out_dir = repo_root()

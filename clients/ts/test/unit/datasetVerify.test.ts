@@ -233,22 +233,25 @@ describe('verifyDataset', () => {
   it('judges a grant in force at the export time to the nanosecond, as verify-dataset does', () => {
     const t = BigInt(ns(EXPORTED_AT));
     const at = (d: bigint) => `${t + d}`;
-    expect(grantInForceAt(grant(1), t, STUDY)).toBe(true);
+    expect(grantInForceAt(grant(1), t, STUDY, SPONSOR)).toBe(true);
     // Granted at the export time: in force; a nanosecond after: not.
-    expect(grantInForceAt(grant(1, { granted_at: at(0n) }), t, STUDY)).toBe(true);
-    expect(grantInForceAt(grant(1, { granted_at: at(1n) }), t, STUDY)).toBe(false);
+    expect(grantInForceAt(grant(1, { granted_at: at(0n) }), t, STUDY, SPONSOR)).toBe(true);
+    expect(grantInForceAt(grant(1, { granted_at: at(1n) }), t, STUDY, SPONSOR)).toBe(false);
     // Revoked before or at it: not in force; after it: in force.
     const revoked = (d: bigint) => grant(1, { revoked: { at: at(d), by: 'x', height: 1 } });
-    expect(grantInForceAt(revoked(-1n), t, STUDY)).toBe(false);
-    expect(grantInForceAt(revoked(0n), t, STUDY)).toBe(false);
-    expect(grantInForceAt(revoked(1n), t, STUDY)).toBe(true);
+    expect(grantInForceAt(revoked(-1n), t, STUDY, SPONSOR)).toBe(false);
+    expect(grantInForceAt(revoked(0n), t, STUDY, SPONSOR)).toBe(false);
+    expect(grantInForceAt(revoked(1n), t, STUDY, SPONSOR)).toBe(true);
     // Expiring at it: not in force; after it: in force; at a height: judged by revocation only.
-    expect(grantInForceAt(grant(1, { expires: { at_time: at(0n) } }), t, STUDY)).toBe(false);
-    expect(grantInForceAt(grant(1, { expires: { at_time: at(1n) } }), t, STUDY)).toBe(true);
-    expect(grantInForceAt(grant(1, { expires: { at_height: 5 } }), t, STUDY)).toBe(true);
+    expect(grantInForceAt(grant(1, { expires: { at_time: at(0n) } }), t, STUDY, SPONSOR)).toBe(false);
+    expect(grantInForceAt(grant(1, { expires: { at_time: at(1n) } }), t, STUDY, SPONSOR)).toBe(true);
+    expect(grantInForceAt(grant(1, { expires: { at_height: 5 } }), t, STUDY, SPONSOR)).toBe(true);
     // Another study's grant, or none named: not this study's consent.
-    expect(grantInForceAt(grant(1, { study_id: STUDY + 1 }), t, STUDY)).toBe(false);
-    expect(grantInForceAt(grant(1, { study_id: null }), t, STUDY)).toBe(false);
+    expect(grantInForceAt(grant(1, { study_id: STUDY + 1 }), t, STUDY, SPONSOR)).toBe(false);
+    expect(grantInForceAt(grant(1, { study_id: null }), t, STUDY, SPONSOR)).toBe(false);
+    // A grant to someone other than the sponsor, or not a research grant: not the study's consent.
+    expect(grantInForceAt(grant(1, { grantee: 'wasm1other' }), t, STUDY, SPONSOR)).toBe(false);
+    expect(grantInForceAt(grant(1, { purpose: 'treatment' }), t, STUDY, SPONSOR)).toBe(false);
   });
 
   it('reads every member page with the largest limit, from the last patient', async () => {

@@ -44,7 +44,12 @@ impl<R: Rpc + 'static> StudyView for ChainStudies<R> {
                 .await
             {
                 Ok(r) => Ok(Some(r.study)),
-                Err(diachain_chain_client::Error::Contract { .. }) => Ok(None),
+                // The contract's refusal: `study N does not exist`.
+                Err(diachain_chain_client::Error::Query { log, .. })
+                    if log.contains(&format!("study {study_id} does not exist")) =>
+                {
+                    Ok(None)
+                }
                 Err(e) => Err(e),
             }
         })

@@ -5,6 +5,7 @@
 
 use diachain_std::encoding::{flags, ReadingKind, Trend, Unit};
 use diachain_std::DataScope;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::csv::CSV_HEADER;
@@ -20,7 +21,7 @@ use crate::fhir::{glucose_code, LOINC};
 pub const FORMAT: &str = "diachain-dataset-row/v1";
 
 /// A dataset's data dictionary.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Dictionary {
     pub format: String,
@@ -33,7 +34,7 @@ pub struct Dictionary {
 }
 
 /// One column of the CSV (and its place in the NDJSON Observation).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Column {
     pub name: String,
@@ -51,7 +52,7 @@ pub struct Column {
 }
 
 /// How rows of a kind are coded in FHIR.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KindCode {
     pub kind: String,
@@ -66,7 +67,7 @@ pub struct KindCode {
 }
 
 /// A unit and its UCUM code.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UnitCode {
     pub unit: String,
@@ -75,7 +76,7 @@ pub struct UnitCode {
 }
 
 /// A flag bit.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Flag {
     pub bit: u16,
@@ -84,7 +85,7 @@ pub struct Flag {
 }
 
 /// The NDJSON's fixed parts.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NdjsonMapping {
     pub resource: String,

@@ -25,7 +25,7 @@ pub struct ExportDatasetArgs {
     #[arg(long)]
     pub study: u64,
     /// csv or fhir_ndjson
-    #[arg(long, default_value = "csv", value_parser = parse_format)]
+    #[arg(long = "format", id = "dataset_format", default_value = "csv", value_parser = parse_format)]
     pub format: DatasetFormat,
     /// Shift each participant's times by their own whole number of days (−7…7)
     #[arg(long)]

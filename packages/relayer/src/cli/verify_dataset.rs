@@ -46,11 +46,8 @@ pub struct VerifyDatasetArgs {
     /// anchored reading too (needs --anchors-contract)
     #[arg(long)]
     pub row_map: Option<PathBuf>,
-    /// The data-union contract
-    #[arg(long = "union-contract", env = "DIACHAIN_RELAYER_UNION_CONTRACT")]
-    pub union_contract: Option<String>,
-    /// The chain: --node (required), --chain-id (optional), --consent-contract (required),
-    /// --anchors-contract (with --row-map)
+    /// The chain: --node, --union-contract and --consent-contract (required), --chain-id
+    /// (optional), --anchors-contract (with --row-map)
     #[command(flatten)]
     pub chain: ChainSection,
 }
@@ -150,7 +147,7 @@ pub fn run(args: VerifyDatasetArgs, file_chain: ChainSection) -> CliResult {
     let chain = args.chain.clone().or(file_chain);
     let prepared = (|| {
         let node = chain.node.clone().ok_or(ConfigError::Missing("--node"))?;
-        let union = args
+        let union = chain
             .union_contract
             .clone()
             .ok_or(ConfigError::Missing("--union-contract"))?;
@@ -262,9 +259,13 @@ async fn check(
             manifest.id, manifest.custodian, manifest.height
         ),
     );
-    let mismatches = facts(&manifest)
-        .map(|f| check_against_manifest(&summary, &f))
-        .unwrap_or_else(|_| Vec::new());
+    let mismatches = match facts(&manifest) {
+        Ok(f) => check_against_manifest(&summary, &f)
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+        Err(why) => vec![why],
+    };
     v.push(
         "file matches manifest",
         mismatches.is_empty(),
@@ -274,14 +275,10 @@ async fn check(
                 summary.rows, summary.participants
             )
         } else {
-            mismatches
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; ")
+            mismatches.join("; ")
         },
     );
-    let in_force = consents_in_force(client, union, consent, &study.id, &manifest).await?;
+    let in_force = consents_in_force(client, union, consent, &study, &manifest).await?;
     v.push(
         "participants within membership",
         manifest.members <= study.members,
@@ -322,7 +319,12 @@ async fn find_manifest(
         };
         return match client.smart_query::<_, Manifest>(union, &q).await {
             Ok(m) => Ok(Some(m)),
-            Err(diachain_chain_client::Error::Contract { .. }) => Ok(None),
+            // The contract's refusal: `study N has no manifest M`.
+            Err(diachain_chain_client::Error::Query { log, .. })
+                if log.contains("has no manifest") =>
+            {
+                Ok(None)
+            }
             Err(e) => Err(e.into()),
         };
     }
@@ -344,16 +346,17 @@ async fn find_manifest(
     }
 }
 
-/// Members whose research grant to the study's sponsor was in force at the manifest's export
-/// time: granted at or before it, not revoked before it, not expired by it (a grant that ends at
-/// a height is judged by its revocation only: heights have no time).
+/// Members whose research grant for the study, to its sponsor, was in force at the manifest's
+/// export time: granted at or before it, not revoked at or before it, not expired by it (a grant
+/// that ends at a height is judged by its revocation only: heights have no time).
 async fn consents_in_force(
     client: &ChainClient,
     union: &str,
     consent: &str,
-    study_id: &u64,
+    study: &diachain_std::union::Study,
     manifest: &Manifest,
 ) -> Result<u64, CliError> {
+    let study_id = &study.id;
     let at = manifest.exported_at;
     let mut count = 0u64;
     let mut start_after = None;
@@ -380,7 +383,10 @@ async fn consents_in_force(
                 Expiry::AtTime(t) => t > at,
                 Expiry::AtHeight(_) => true,
             };
-            if granted && not_revoked && not_expired && g.study_id == Some(*study_id) {
+            let research = g.purpose == diachain_std::Purpose::Research
+                && g.study_id == Some(*study_id)
+                && g.grantee == study.sponsor;
+            if granted && not_revoked && not_expired && research {
                 count += 1;
             }
         }
