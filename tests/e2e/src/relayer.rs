@@ -475,3 +475,38 @@ pub fn outbox_drained(r: &Relayer) {
         std::thread::sleep(Duration::from_millis(250));
     }
 }
+
+/// Key `patient` grants `grantee` (not research) `scopes` of data measured in `from..=to` for
+/// `purpose`, for `for_secs` from now; the grant's id.
+pub fn grant_by(
+    net: &Network,
+    patient: &str,
+    grantee: &str,
+    scopes: &[diachain_std::DataScope],
+    purpose: diachain_std::Purpose,
+    (from, to): (u64, u64),
+    for_secs: u64,
+) -> u64 {
+    let (_, now) = net.status().expect("status");
+    let ts = cosmwasm_std::Timestamp::from_seconds;
+    let tx = net
+        .execute(
+            patient,
+            &net.contracts.consent,
+            &consent::ExecuteMsg::Grant {
+                patient: None,
+                grantee: grantee.to_string(),
+                scopes: scopes.to_vec(),
+                purpose,
+                study_id: None,
+                data_from: ts(from),
+                data_to: ts(to),
+                expires: consent::Expiry::AtTime(ts(now + for_secs)),
+            },
+        )
+        .expect_ok("grant");
+    tx.attr("wasm", "grant_id")
+        .expect("grant_id")
+        .parse()
+        .expect("a grant id")
+}

@@ -10,19 +10,17 @@
 
 use std::time::{Duration, Instant};
 
-use cosmwasm_std::{Binary, Timestamp};
+use cosmwasm_std::Binary;
 use diachain_chain_client::{Signer, WASM_PREFIX};
 use diachain_e2e::nightscout::{self as ns, Aaps};
 use diachain_e2e::relayer::{
-    admit_relayer_as_custodian, chain, gateways, keyring_signer, outbox_drained, post_round,
-    work_dir, Relayer,
+    admit_relayer_as_custodian, chain, gateways, grant_by, keyring_signer, outbox_drained,
+    post_round, work_dir, Relayer,
 };
 use diachain_e2e::Network;
 use diachain_relayer_types::ReadingJson;
 use diachain_std::anchors::{ProofResponse, QueryMsg as AnchorsQuery};
-use diachain_std::consent::{
-    self, AccessRecord, BreakGlassReason, ErasureRecord, Expiry, GrantInfo,
-};
+use diachain_std::consent::{self, AccessRecord, BreakGlassReason, ErasureRecord, GrantInfo};
 use diachain_std::crypto::sha256;
 use diachain_std::pagination::Page;
 use diachain_std::{DataScope, Purpose};
@@ -51,27 +49,18 @@ fn grant(
     net: &Network,
     grantee: &str,
     scopes: &[DataScope],
-    (from, to): (u64, u64),
+    period: (u64, u64),
     for_secs: u64,
 ) -> u64 {
-    let (_, now) = net.status().unwrap();
-    let tx = net
-        .execute(
-            "patient",
-            &net.contracts.consent,
-            &consent::ExecuteMsg::Grant {
-                patient: None,
-                grantee: grantee.to_string(),
-                scopes: scopes.to_vec(),
-                purpose: Purpose::Treatment,
-                study_id: None,
-                data_from: Timestamp::from_seconds(from),
-                data_to: Timestamp::from_seconds(to),
-                expires: Expiry::AtTime(Timestamp::from_seconds(now + for_secs)),
-            },
-        )
-        .expect_ok("grant");
-    tx.attr("wasm", "grant_id").unwrap().parse().unwrap()
+    grant_by(
+        net,
+        "patient",
+        grantee,
+        scopes,
+        Purpose::Treatment,
+        period,
+        for_secs,
+    )
 }
 
 fn readings_path(patient: &str) -> String {

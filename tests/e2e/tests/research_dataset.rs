@@ -15,8 +15,8 @@ use cosmwasm_std::{Timestamp, Uint128};
 use diachain_chain_client::{Signer, WASM_PREFIX};
 use diachain_e2e::journey::{register_and_bind, Recorder};
 use diachain_e2e::relayer::{
-    admit_relayer_as_custodian, binary, chain, domain, keyring_signer, outbox_drained, work_dir,
-    Relayer,
+    admit_relayer_as_custodian, binary, chain, domain, grant_by, keyring_signer, outbox_drained,
+    work_dir, Relayer,
 };
 use diachain_e2e::{repo_root, run_tag, Exec, Network, DEFAULT_GAS_LIMIT};
 use diachain_std::consent::{self, AccessRecord, Expiry};
@@ -115,23 +115,16 @@ fn grant(
     scopes: &[DataScope],
     purpose: Purpose,
     today: u64,
-    now: u64,
 ) {
-    net.execute(
+    grant_by(
+        net,
         patient,
-        &net.contracts.consent,
-        &consent::ExecuteMsg::Grant {
-            patient: None,
-            grantee: grantee.to_string(),
-            scopes: scopes.to_vec(),
-            purpose,
-            study_id: None,
-            data_from: ts(today * DAY),
-            data_to: ts(today * DAY + DAY - 1),
-            expires: Expiry::AtTime(ts(now + DAY)),
-        },
-    )
-    .expect_ok("grant");
+        grantee,
+        scopes,
+        purpose,
+        (today * DAY, today * DAY + DAY - 1),
+        DAY,
+    );
 }
 
 fn run(args: &[&str]) -> Output {
@@ -443,7 +436,6 @@ fn a_study_dataset_is_exported_anchored_verified_by_anyone_and_summary_grantees_
         &[DataScope::Glucose, DataScope::Insulin],
         Purpose::Treatment,
         today,
-        now,
     );
     let map = out_dir.join("rowmap.ndjson");
     let auditor_key = repo_root().join(format!(".chain/{}/key-{auditor_name}.hex", net.chain_id));
@@ -500,7 +492,6 @@ fn a_study_dataset_is_exported_anchored_verified_by_anyone_and_summary_grantees_
         &[DataScope::SummariesOnly],
         Purpose::Insurance,
         today,
-        now,
     );
     let alice = keyring_signer(&net, "patient");
     let path = format!("/v1/patients/{}/summary", alice.address());

@@ -117,17 +117,7 @@ pub fn run(args: VerifyArgs, file_chain: ChainSection) -> CliResult {
         .build()?;
     let verdict = runtime
         .block_on(async {
-            let mut config =
-                ClientConfig::new(&node, chain.gas_prices()).map_err(CliError::NodeUrl)?;
-            if let Some(id) = &chain.chain_id {
-                config = config.with_chain_id(id);
-            }
-            let client = ChainClient::connect(config)
-                .await
-                .map_err(|source| CliError::Node {
-                    node: node.clone(),
-                    source,
-                })?;
+            let client = connect(&node, &chain).await?;
             Ok::<_, CliError>(verify(&proof, &ChainAnchors { client, contract }).await?)
         })
         .unwrap_or_else(|e| unusable("verify", &e));
@@ -136,6 +126,20 @@ pub fn run(args: VerifyArgs, file_chain: ChainSection) -> CliResult {
         None => Ok(()),
         Some(reason) => Err(CliError::NotVerified { reason }),
     }
+}
+
+/// A client of the node `node` (of the chain `--chain-id` names, when given).
+pub(super) async fn connect(node: &str, chain: &ChainSection) -> Result<ChainClient, CliError> {
+    let mut config = ClientConfig::new(node, chain.gas_prices()).map_err(CliError::NodeUrl)?;
+    if let Some(id) = &chain.chain_id {
+        config = config.with_chain_id(id);
+    }
+    ChainClient::connect(config)
+        .await
+        .map_err(|source| CliError::Node {
+            node: node.to_string(),
+            source,
+        })
 }
 
 /// The proof from a file, or stdin for `-` or no file.

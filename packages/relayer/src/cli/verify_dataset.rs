@@ -17,7 +17,7 @@ use std::io::BufRead;
 use std::path::PathBuf;
 
 use clap::Args;
-use diachain_chain_client::{ChainClient, ClientConfig};
+use diachain_chain_client::ChainClient;
 use diachain_relayer_types::dataset::{
     self, check_against_manifest, DatasetRow, ManifestFacts, ReadContext,
 };
@@ -28,7 +28,7 @@ use diachain_std::pagination::Page;
 use diachain_std::union::{DatasetFormat, Manifest, Member, QueryMsg as UnionQuery, StudyResponse};
 use serde::Serialize;
 
-use super::verify::{unusable, ChainAnchors};
+use super::verify::{connect, unusable, ChainAnchors};
 use super::{CliError, CliResult};
 use crate::config::{ChainSection, ConfigError};
 
@@ -166,17 +166,7 @@ pub fn run(args: VerifyDatasetArgs, file_chain: ChainSection) -> CliResult {
         .build()?;
     let verdict = runtime
         .block_on(async {
-            let mut config =
-                ClientConfig::new(&node, chain.gas_prices()).map_err(CliError::NodeUrl)?;
-            if let Some(id) = &chain.chain_id {
-                config = config.with_chain_id(id);
-            }
-            let client = ChainClient::connect(config)
-                .await
-                .map_err(|source| CliError::Node {
-                    node: node.clone(),
-                    source,
-                })?;
+            let client = connect(&node, &chain).await?;
             check(
                 &args,
                 &client,
