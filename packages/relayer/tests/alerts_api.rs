@@ -13,7 +13,6 @@ use axum::http::{HeaderMap, Request, StatusCode};
 use common::nightscout::*;
 use common::{send, Answer};
 use diachain_chain_client::Signer;
-use diachain_relayer_api::auth::request::{signed_headers, RequestParts};
 use diachain_relayer_api::router;
 use diachain_relayer_core::store::AlertStore;
 use diachain_relayer_types::alerts::{
@@ -79,21 +78,15 @@ impl World {
         body: &[u8],
     ) -> Request<Body> {
         let n = self.n.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let parts = RequestParts {
+        common::signed_request(
+            by,
             method,
             path,
             query,
             body,
-        };
-        let uri = match query {
-            Some(q) => format!("{path}?{q}"),
-            None => path.to_string(),
-        };
-        let mut r = Request::builder().method(method).uri(uri);
-        for (k, v) in signed_headers(by, &parts, NOW, &format!("alerts-nonce-{n:06}")).unwrap() {
-            r = r.header(k, v);
-        }
-        r.body(Body::from(body.to_vec())).unwrap()
+            NOW,
+            &format!("alerts-nonce-{n:06}"),
+        )
     }
 
     async fn alerts_call(

@@ -10,7 +10,6 @@ use axum::body::Body;
 use axum::http::Request;
 use common::{send, Answer};
 use diachain_chain_client::{Signer, WASM_PREFIX};
-use diachain_relayer_api::auth::request::{signed_headers, RequestParts};
 use diachain_relayer_core::store::{
     AnchoringStore, IngestStore, OutboxMsg, OutboxState, OutboxStore,
 };
@@ -95,21 +94,7 @@ impl World {
     ) -> Request<Body> {
         let n = self.nonce.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let nonce = format!("test-nonce-{n:08}");
-        let parts = RequestParts {
-            method,
-            path,
-            query,
-            body,
-        };
-        let uri = match query {
-            Some(q) => format!("{path}?{q}"),
-            None => path.to_string(),
-        };
-        let mut r = Request::builder().method(method).uri(uri);
-        for (k, v) in signed_headers(by, &parts, at, &nonce).unwrap() {
-            r = r.header(k, v);
-        }
-        r.body(Body::from(body.to_vec())).unwrap()
+        common::signed_request(by, method, path, query, body, at, &nonce)
     }
 
     async fn read(&self, by: &Signer, query: &str) -> Answer {

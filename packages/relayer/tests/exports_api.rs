@@ -15,7 +15,6 @@ use axum::body::Body;
 use axum::http::Request;
 use common::{send, Answer};
 use diachain_chain_client::{Signer, WASM_PREFIX};
-use diachain_relayer_api::auth::request::{signed_headers, RequestParts};
 use diachain_relayer_api::router;
 use diachain_relayer_core::store::{AnchoringStore, OutboxMsg, OutboxState, OutboxStore};
 use diachain_relayer_testkit::consent::{FakeConsent, FakeGrant};
@@ -82,17 +81,7 @@ impl World {
     fn signed(&self, by: &Signer, method: &str, path: &str, body: &[u8]) -> Request<Body> {
         let n = self.nonce.fetch_add(1, Ordering::SeqCst);
         let nonce = format!("test-nonce-{n:08}");
-        let parts = RequestParts {
-            method,
-            path,
-            query: None,
-            body,
-        };
-        let mut r = Request::builder().method(method).uri(path);
-        for (k, v) in signed_headers(by, &parts, NOW, &nonce).unwrap() {
-            r = r.header(k, v);
-        }
-        r.body(Body::from(body.to_vec())).unwrap()
+        common::signed_request(by, method, path, None, body, NOW, &nonce)
     }
 
     async fn call(&self, by: &Signer, method: &str, path: &str, body: &[u8]) -> Answer {

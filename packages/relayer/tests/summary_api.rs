@@ -12,7 +12,6 @@ use axum::body::Body;
 use axum::http::Request;
 use common::{send, Answer};
 use diachain_chain_client::{Signer, WASM_PREFIX};
-use diachain_relayer_api::auth::request::{signed_headers, RequestParts};
 use diachain_relayer_core::store::{AnchoringStore, OutboxMsg, OutboxStore};
 use diachain_relayer_testkit::consent::{FakeConsent, FakeGrant};
 use diachain_relayer_testkit::{self as testkit, device_record, TestRelayer, DAY0};
@@ -105,19 +104,8 @@ impl World {
         let n = self.nonce.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let nonce = format!("summary-nonce-{n:08}");
         let path = format!("/v1/patients/{patient}/{path}");
-        let parts = RequestParts {
-            method: "GET",
-            path: &path,
-            query: Some(query),
-            body: b"",
-        };
-        let mut r = Request::builder()
-            .method("GET")
-            .uri(format!("{path}?{query}"));
-        for (k, v) in signed_headers(by, &parts, NOW, &nonce).unwrap() {
-            r = r.header(k, v);
-        }
-        send(&self.relayer, r.body(Body::empty()).unwrap()).await
+        let r = common::signed_request(by, "GET", &path, Some(query), b"", NOW, &nonce);
+        send(&self.relayer, r).await
     }
 
     async fn summary(&self, by: &Signer, query: &str) -> Answer {

@@ -249,6 +249,30 @@ describe.skipIf(!CHAIN_ID)('live: the journey on a wasmd node', () => {
     expect((await w.consent.erasures({ patient: patient.address })).items.map((e) => e.request_hash)).toEqual([toBase64(requestHash)]);
   });
 
+  it('the custodian records a dataset manifest of the study; anyone reads it by id, by export and in the list; a repeat and a non-custodian are refused', async () => {
+    const { custodian, sponsor } = w.a;
+    const enc = new TextEncoder();
+    const exportId = toBase64(sha256(enc.encode(`ts client export ${w.tag}`)).slice(0, 16));
+    const manifest = {
+      study_id: w.studyId, export_id: exportId, exported_at: nanos((await chainTime(w.raw)) - 1), members: 1, rows: 2,
+      scope_rows: [{ scope: 'glucose' as const, rows: 2 }], data_from: nanos(w.today * DAY), data_to: nanos(w.today * DAY + 60),
+      format: 'csv' as const, time_shifted: false, root: toBase64(sha256(enc.encode(`ts client rows ${w.tag}`))),
+    };
+    await new DataUnionClient(custodian.client, custodian.address, w.net.contracts.union).recordManifest({ manifest });
+    const page = await w.union.manifests({ studyId: w.studyId });
+    expect(page.items.length).toBe(1);
+    const m = page.items[0]!;
+    expect(m.custodian).toBe(custodian.address);
+    expect(m.root).toBe(manifest.root);
+    expect(await w.union.manifest({ studyId: w.studyId, manifestId: m.id })).toEqual(m);
+    expect(await w.union.manifestByExport({ studyId: w.studyId, exportId })).toEqual(m);
+    await expect(new DataUnionClient(custodian.client, custodian.address, w.net.contracts.union).recordManifest({ manifest }))
+      .rejects.toThrow(/manifest already recorded/);
+    const other = { ...manifest, export_id: toBase64(sha256(enc.encode(`ts client other export ${w.tag}`)).slice(0, 16)) };
+    await expect(new DataUnionClient(sponsor.client, sponsor.address, w.net.contracts.union).recordManifest({ manifest: other }))
+      .rejects.toThrow(/only an admitted custodian/);
+  });
+
   it('after the grace period the sponsor withdraws what no member may still claim; a second withdrawal finds nothing (the network clock moved ahead)', async () => {
     const { sponsor } = w.a;
     const uc = new DataUnionClient(sponsor.client, sponsor.address, w.net.contracts.union);

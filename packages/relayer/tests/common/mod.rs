@@ -97,3 +97,32 @@ pub fn assert_refused(
         "the store holds what it held before"
     );
 }
+
+/// A request signed by `by` (ADR-036, as a wallet signs) at `at` with `nonce`: `query` (without
+/// its `?`) is signed and sent after the path.
+pub fn signed_request(
+    by: &diachain_chain_client::Signer,
+    method: &str,
+    path: &str,
+    query: Option<&str>,
+    body: &[u8],
+    at: u64,
+    nonce: &str,
+) -> Request<Body> {
+    use diachain_relayer_api::auth::request::{signed_headers, RequestParts};
+    let parts = RequestParts {
+        method,
+        path,
+        query,
+        body,
+    };
+    let uri = match query {
+        Some(q) => format!("{path}?{q}"),
+        None => path.to_string(),
+    };
+    let mut r = Request::builder().method(method).uri(uri);
+    for (k, v) in signed_headers(by, &parts, at, nonce).expect("sign") {
+        r = r.header(k, v);
+    }
+    r.body(Body::from(body.to_vec())).expect("request")
+}

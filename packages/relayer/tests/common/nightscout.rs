@@ -48,18 +48,8 @@ pub struct Uploader {
 impl World {
     pub fn signed(&self, by: &Signer, method: &str, path: &str, body: &[u8]) -> Request<Body> {
         let n = self.n.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let parts = RequestParts {
-            method,
-            path,
-            query: None,
-            body,
-        };
-        let mut r = Request::builder().method(method).uri(path);
-        for (k, v) in signed_headers(by, &parts, NOW, &format!("nightscout-nonce-{n:06}")).unwrap()
-        {
-            r = r.header(k, v);
-        }
-        r.body(Body::from(body.to_vec())).unwrap()
+        let nonce = format!("nightscout-nonce-{n:06}");
+        super::signed_request(by, method, path, None, body, NOW, &nonce)
     }
 
     pub async fn create(&self, by: &Signer, patient: &str) -> Answer {
