@@ -65,7 +65,7 @@ describe("accessible: axe-core, the keyboard, text for the charts", () => {
   it("moves between the tabs with the arrow keys, Home and End; only the selected tab is in the Tab order", async () => {
     await page.getByTestId("patient-view").waitFor();
     const tabs = page.getByRole("tab");
-    assert.equal(await tabs.count(), 4);
+    assert.equal(await tabs.count(), 5); // patient, clinician, insurer, sponsor, contacts
     const selected = async () => page.getByRole("tab", { selected: true }).getAttribute("data-testid");
     const inTabOrder = async () => (await tabs.evaluateAll((ts) => ts.filter((t) => t.tabIndex === 0).map((t) => t.dataset.testid)));
     assert.deepEqual(await inTabOrder(), ["tab-patient"]);
