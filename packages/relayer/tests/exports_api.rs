@@ -26,6 +26,7 @@ use diachain_std::encoding::ReadingKind;
 use diachain_std::testing::{signed_batch_v2, TestKey};
 use diachain_std::{DataScope, KeyAlgorithm};
 use http_body_util::BodyExt;
+use serde_json::Value;
 use tower::ServiceExt;
 
 const NOW: u64 = DAY0 + 30 * 86_400;
@@ -476,5 +477,74 @@ async fn an_auditor_sees_the_row_map_of_the_participants_their_grants_cover() {
     assert_eq!(after.len(), before + 1);
     assert!(
         matches!(&after.last().unwrap().msg, OutboxMsg::Access { grantee, .. } if grantee == auditor.address())
+    );
+}
+
+#[tokio::test]
+async fn exports_are_off_without_a_union_contract_empty_studies_fail_and_a_study_keeps_ten() {
+    // No union contract: the routes answer 503 exports_disabled.
+    let consent = Arc::new(FakeConsent::default());
+    consent.block_time.store(BLOCK_TIME_NS, Ordering::SeqCst);
+    let bare = TestRelayer::with_data_api(1 << 20, Arc::new(|| NOW), consent).unwrap();
+    let sponsor = signer(10);
+    let path = format!("/v1/studies/{STUDY}/exports");
+    let req = common::signed_request(
+        &sponsor,
+        "POST",
+        &path,
+        None,
+        br#"{"format":"csv"}"#,
+        NOW,
+        "off-nonce-0000000001",
+    );
+    assert_eq!(send(&bare, req).await.code(), "exports_disabled");
+
+    let w = world().await;
+    // A study with no member gives nothing: the export fails, nothing is queued.
+    w.studies.add_study(study(
+        8,
+        w.sponsor.address(),
+        &[DataScope::Glucose],
+        FIRST_DAY,
+        FIRST_DAY + 9,
+    ));
+    let before = w.queued().len();
+    let a = w
+        .call(
+            &w.sponsor,
+            "POST",
+            "/v1/studies/8/exports",
+            br#"{"format":"csv"}"#,
+        )
+        .await;
+    let id = a.json["export_id"].as_str().unwrap().to_string();
+    let mut status = Value::Null;
+    for _ in 0..200 {
+        status = w
+            .call(
+                &w.sponsor,
+                "GET",
+                &format!("/v1/studies/8/exports/{id}"),
+                b"",
+            )
+            .await
+            .json;
+        if status["phase"] == "failed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(status["phase"], "failed", "{status}");
+    assert_eq!(status["error"]["error"], "export_failed");
+    assert_eq!(w.queued().len(), before);
+    // Study 7 keeps ten exports; the eleventh is refused.
+    for _ in 0..10 {
+        let a = w.start(&w.sponsor, r#"{"format":"csv"}"#).await;
+        assert_eq!(a.status.as_u16(), 202, "{}", a.json);
+        w.written(a.json["export_id"].as_str().unwrap()).await;
+    }
+    assert_eq!(
+        w.start(&w.sponsor, r#"{"format":"csv"}"#).await.code(),
+        "too_many_exports"
     );
 }
