@@ -191,6 +191,41 @@ pub fn decide(r: CheckAccessResponse, at_ns: u64) -> Decision {
     }
 }
 
+/// How often, and how long apart, a query asked at the latest block's time is asked again while
+/// the node's state is still at the block before it.
+pub const STATE_CATCH_UP: (u32, std::time::Duration) = (20, std::time::Duration::from_millis(250));
+
+/// Whether the contract refused a query because its `at` is after the block time of the state it
+/// ran on: the node's status already named block H while its queryable state was still H-1 (it
+/// stores a block before it commits its state; seen under load, a second behind).
+pub fn state_behind(e: &diachain_chain_client::Error) -> bool {
+    matches!(e, diachain_chain_client::Error::Query { log, .. }
+        if log.contains("is after the current block time"))
+}
+
+/// Runs `ask` until the node's state has reached the block its time came from: a refusal that
+/// says the state is behind ([`state_behind`]) is asked again up to `tries` more times, `wait`
+/// apart; any other answer (or the last refusal) is returned as it is.
+pub async fn until_state_reaches<T, F, Fut>(
+    (tries, wait): (u32, std::time::Duration),
+    mut ask: F,
+) -> Result<T, diachain_chain_client::Error>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, diachain_chain_client::Error>>,
+{
+    let mut left = tries;
+    loop {
+        match ask().await {
+            Err(e) if left > 0 && state_behind(&e) => {
+                left -= 1;
+                tokio::time::sleep(wait).await;
+            }
+            answer => return answer,
+        }
+    }
+}
+
 /// The latest block's exact time: a decision at its seconds alone would not see a grant made in
 /// that very block.
 async fn block_time<R: Rpc>(client: &ChainClient<R>) -> Result<u64, diachain_chain_client::Error> {
@@ -222,8 +257,10 @@ impl<R: Rpc + 'static> ConsentView for ChainConsent<R> {
                 data_to: Timestamp::from_seconds(request.data_to),
                 at: Some(Timestamp::from_nanos(at_ns)),
             };
-            let r: CheckAccessResponse =
-                self.client.smart_query(&self.consent_contract, &q).await?;
+            let r: CheckAccessResponse = until_state_reaches(STATE_CATCH_UP, || {
+                self.client.smart_query(&self.consent_contract, &q)
+            })
+            .await?;
             if let Some(Denial::Revoked { grant_id }) = r.denial {
                 // Who ended it, and whether it was a break-glass session: the grant says.
                 let g: GrantInfo = self
@@ -339,5 +376,58 @@ mod tests {
             denial: None,
         };
         assert!(matches!(decide(r, 1), Decision::Denied(_)));
+    }
+
+    fn query_refused(log: &str) -> diachain_chain_client::Error {
+        diachain_chain_client::Error::Query {
+            path: "/cosmwasm.wasm.v1.Query/SmartContractState".into(),
+            code: 6,
+            codespace: "sdk".into(),
+            log: log.into(),
+        }
+    }
+
+    const BEHIND: &str = "`at` (1797984267.164744293) is after the current block time \
+        (1797984266.114658380): query wasm contract failed: unknown request";
+
+    #[tokio::test]
+    async fn a_query_asked_while_the_state_is_a_block_behind_is_asked_again_until_it_answers() {
+        let asked = std::cell::Cell::new(0u32);
+        let answer = until_state_reaches((5, std::time::Duration::from_millis(1)), || {
+            asked.set(asked.get() + 1);
+            let n = asked.get();
+            async move {
+                if n <= 2 {
+                    Err(query_refused(BEHIND))
+                } else {
+                    Ok(n)
+                }
+            }
+        })
+        .await;
+        assert_eq!(answer.expect("answered once the state caught up"), 3);
+    }
+
+    #[tokio::test]
+    async fn a_state_that_never_catches_up_or_another_refusal_is_returned_as_it_is() {
+        let asked = std::cell::Cell::new(0u32);
+        let never: Result<(), _> =
+            until_state_reaches((3, std::time::Duration::from_millis(1)), || {
+                asked.set(asked.get() + 1);
+                async { Err(query_refused(BEHIND)) }
+            })
+            .await;
+        assert!(never.as_ref().is_err_and(state_behind), "{never:?}");
+        assert_eq!(asked.get(), 4, "the first ask and three more");
+
+        asked.set(0);
+        let other: Result<(), _> =
+            until_state_reaches((3, std::time::Duration::from_millis(1)), || {
+                asked.set(asked.get() + 1);
+                async { Err(query_refused("grant 7 not found")) }
+            })
+            .await;
+        assert!(other.is_err_and(|e| !state_behind(&e)));
+        assert_eq!(asked.get(), 1, "any other refusal is not asked again");
     }
 }
