@@ -66,7 +66,7 @@ while [ $# -gt 0 ]; do
     --chain-id) CHAIN_ID=${2:?--chain-id needs a value}; shift 2 ;;
     --port-base) PORT_BASE=${2:?--port-base needs a port}; EXPLICIT_P=1; shift 2 ;;
     --reset) RESET=1; shift ;;
-    -h|--help) sed -n '2,45p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,44p' "$0"; exit 0 ;;
     -*) die "unknown option $1 (see --help)" ;;
     *) [ "$cmd" = advance-clock ] && [ -z "$DURATION" ] || die "unexpected argument $1 (see --help)"
        DURATION=$1; shift ;;

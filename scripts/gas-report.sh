@@ -18,6 +18,7 @@ CHAIN_ID=diachain-gas-1
 PORT_BASE=${DIACHAIN_GAS_PORT_BASE:-28656}
 OUT=docs/gas.md
 BUILD=()
+COMMAND="bash scripts/gas-report.sh${*:+ $*}"   # named in the report
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-build) BUILD=(--no-build); shift ;;
@@ -33,4 +34,4 @@ bash scripts/chain.sh start --chain-id "$CHAIN_ID" --port-base "$PORT_BASE" --re
 trap 'bash scripts/chain.sh stop --chain-id "$CHAIN_ID"' EXIT
 bash scripts/deploy.sh --chain-id "$CHAIN_ID" "${BUILD[@]}"
 cargo run --locked -p diachain-e2e --bin gas-report -- \
-  --chain-id "$CHAIN_ID" --out "$OUT" --command "bash scripts/gas-report.sh"
+  --chain-id "$CHAIN_ID" --out "$OUT" --command "$COMMAND"

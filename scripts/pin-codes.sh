@@ -37,7 +37,7 @@ while [ $# -gt 0 ]; do
     --from) FROM=${2:?--from needs a key name}; shift 2 ;;
     --vote) VOTE=${2:?--vote needs yes, no, abstain or no_with_veto}; shift 2 ;;
     --timeout) TIMEOUT=${2:?--timeout needs seconds}; shift 2 ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     -*) die "unknown option $1 (see --help)" ;;
     *) [[ "$1" =~ ^[1-9][0-9]{0,9}$ ]] || die "a code id is a positive number, got '$1'"
        CODES+=("$1"); shift ;;
