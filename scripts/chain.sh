@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A local permissioned wasmd network for DiaChain, on loopback ports only.
 #
-#   scripts/chain.sh start  [--validators N] [--chain-id ID] [--port-base P] [--reset]
+#   scripts/chain.sh start  [--orgs N] [--validators N] [--chain-id ID] [--port-base P] [--reset]
 #   scripts/chain.sh stop   [--chain-id ID]
 #   scripts/chain.sh status [--chain-id ID]
 #   scripts/chain.sh env    [--chain-id ID]      # prints the network's settings (shell syntax)
@@ -9,9 +9,17 @@
 #
 # start: builds (or reuses) the pinned wasmd binary, creates the network on first start and
 #        restarts it with its state kept afterwards (--reset wipes it and starts from genesis).
-#        Genesis: code upload limited to the consortium address, instantiation restricted to the
-#        addresses each code names (default: its uploader), block gas limit 10,000,000,
-#        1-second blocks, every role's account funded, keys in a test keyring.
+#        Genesis: code upload limited to the consortium address (and the member organisations'
+#        keys, --orgs), instantiation restricted to the addresses each code names (default: its
+#        uploader), block gas limit 10,000,000, 1-second blocks, short governance periods
+#        (voting 60 s, expedited 30 s), every role's account funded, keys in a test keyring.
+# --orgs N (1..9): a consortium of N member organisations. Organisation k runs validator k-1
+#        (so N validators; --validators M > N adds validators of the consortium's own) and has
+#        two funded keys: org<k> (its member key, which may also store code) and org<k>-relayer
+#        (its relayer's chain key). Without --orgs: the single-organisation network, where the
+#        consortium key alone deploys and administers (what every script here used before).
+#        An existing network keeps its organisations, validators and ports unless told; a
+#        different count than it was created with is refused (--reset recreates it).
 # stop:  stops every node of the network (SIGTERM, then SIGKILL after 20 s).
 # advance-clock: moves the running network's time DURATION ahead (seconds, or a number with
 #        s, m, h or d: 90, 26h, 8d; at most 366 d per call) and returns once a block carries the
@@ -21,15 +29,19 @@
 #        closes, a grant expires, a grace period ends without waiting for them.
 #
 # Everything lives in .chain/<chain-id>/ (ignored):
-#   keyring-test/      the test keyring (keys: consortium, manufacturer, relayer, patient, ...)
+#   keyring-test/      the test keyring (keys: consortium, manufacturer, relayer, patient, ...,
+#                      validator<i>, and with --orgs org<k>, org<k>-relayer)
 #   node<i>/           each validator's home;   logs/node<i>.log   each node's log
-#   network.env        chain id, RPC endpoint, denom, gas price (read by deploy.sh and the tests)
+#   network.env        chain id, RPC endpoint, denom, gas price, organisations' keys and
+#                      addresses (read by deploy.sh and the tests; `env` prints it)
 #   clock-offset       seconds the nodes' clocks run ahead (advance-clock), absent = 0
 # Node i listens on 127.0.0.1: P2P P+10i, RPC P+10i+1, ABCI P+10i+2, gRPC P+10i+3,
 # REST API P+10i+4, pprof P+10i+5 (P = --port-base, default 26656: RPC 26657).
-# Environment: DIACHAIN_CHAIN_ID, DIACHAIN_PORT_BASE, DIACHAIN_VALIDATORS give the defaults.
-# The network's creation (keys, genesis) is in scripts/lib/chain/genesis.sh, each node's
-# configuration (ports, peers, block time) in scripts/lib/chain/node-config.sh.
+# Environment: DIACHAIN_CHAIN_ID, DIACHAIN_PORT_BASE, DIACHAIN_VALIDATORS, DIACHAIN_ORGS give
+# the defaults. The network's creation (keys, genesis) is in scripts/lib/chain/genesis.sh, the
+# organisations' keys in scripts/lib/chain/orgs.sh, each node's configuration (ports, peers,
+# block time) in scripts/lib/chain/node-config.sh. Pinning code by governance:
+# scripts/pin-codes.sh.
 set -euo pipefail
 # shellcheck source=lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
@@ -37,26 +49,35 @@ source "$(dirname "$0")/lib/common.sh"
 source scripts/lib/chain/node-config.sh
 # shellcheck source=lib/chain/genesis.sh
 source scripts/lib/chain/genesis.sh
+# shellcheck source=lib/chain/orgs.sh
+source scripts/lib/chain/orgs.sh
 
 cmd=${1:-}
 [ -n "$cmd" ] && shift || true
 CHAIN_ID=${DIACHAIN_CHAIN_ID:-diachain-local-1}
 PORT_BASE=${DIACHAIN_PORT_BASE:-26656}
 VALIDATORS=${DIACHAIN_VALIDATORS:-1}
-RESET=0 EXPLICIT_V=0 EXPLICIT_P=0 DURATION=""
+ORGS=${DIACHAIN_ORGS:-0}
+RESET=0 EXPLICIT_V=0 EXPLICIT_P=0 EXPLICIT_O=0 DURATION=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --validators) VALIDATORS=${2:?--validators needs a number}; EXPLICIT_V=1; shift 2 ;;
+    --orgs) ORGS=${2:?--orgs needs a number}; EXPLICIT_O=1; shift 2 ;;
     --chain-id) CHAIN_ID=${2:?--chain-id needs a value}; shift 2 ;;
     --port-base) PORT_BASE=${2:?--port-base needs a port}; EXPLICIT_P=1; shift 2 ;;
     --reset) RESET=1; shift ;;
-    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,44p' "$0"; exit 0 ;;
     -*) die "unknown option $1 (see --help)" ;;
     *) [ "$cmd" = advance-clock ] && [ -z "$DURATION" ] || die "unexpected argument $1 (see --help)"
        DURATION=$1; shift ;;
   esac
 done
 [[ "$VALIDATORS" =~ ^[1-9][0-9]?$ ]] || die "--validators must be 1..99, got $VALIDATORS"
+if [ "$EXPLICIT_O" -eq 1 ]; then
+  [[ "$ORGS" =~ ^[1-9]$ ]] || die "--orgs must be 1..9, got $ORGS"
+else
+  [[ "$ORGS" =~ ^[0-9]$ ]] || die "DIACHAIN_ORGS must be 0..9, got $ORGS"
+fi
 [[ "$PORT_BASE" =~ ^[0-9]+$ ]] && [ "$PORT_BASE" -ge 1024 ] && [ "$PORT_BASE" -le 64000 ] \
   || die "--port-base must be a port in 1024..64000, got $PORT_BASE"
 [[ "$CHAIN_ID" =~ ^[a-zA-Z0-9_.-]+$ ]] || die "bad chain id $CHAIN_ID"
@@ -70,10 +91,15 @@ ROLES=(consortium manufacturer relayer patient patient2 patient3 guardian clinic
 FUNDS=1000000000000000$DENOM
 
 NET="$ROOT/.chain/$CHAIN_ID"
-# An existing network keeps its validator count and ports unless told otherwise.
+# An existing network keeps its validator count, organisations and ports unless told otherwise
+# (a network created before --orgs existed has none). A new one with N organisations has N
+# validators unless --validators asks for more.
 if [ "$RESET" -eq 0 ] && [ -f "$NET/validators" ] && [ -f "$NET/port-base" ]; then
   [ "$EXPLICIT_V" -eq 1 ] || VALIDATORS=$(cat "$NET/validators")
   [ "$EXPLICIT_P" -eq 1 ] || PORT_BASE=$(cat "$NET/port-base")
+  [ "$EXPLICIT_O" -eq 1 ] || ORGS=$(cat "$NET/orgs" 2>/dev/null || echo 0)
+elif [ "$ORGS" -gt 0 ] && [ "$EXPLICIT_V" -eq 0 ]; then
+  VALIDATORS=$ORGS
 fi
 KEYRING=(--keyring-backend test --keyring-dir "$NET")
 
@@ -133,10 +159,17 @@ start() {
   done
   WASMD=$(bash scripts/wasmd-build.sh)
   if [ "$RESET" -eq 1 ] || [ ! -f "$NET/node0/config/genesis.json" ] || [ ! -f "$NET/validators" ]; then
+    [ "$VALIDATORS" -ge "$ORGS" ] \
+      || die "--orgs $ORGS needs a validator per organisation: --validators $VALIDATORS is fewer (leave it out, or give at least $ORGS)"
     init_network
   else
-    local was_v was_p
-    was_v=$(cat "$NET/validators"); was_p=$(cat "$NET/port-base")
+    local was_v was_p was_o
+    was_v=$(cat "$NET/validators"); was_p=$(cat "$NET/port-base"); was_o=$(cat "$NET/orgs" 2>/dev/null || echo 0)
+    if [ "$was_o" != "$ORGS" ]; then
+      local as="with --orgs $was_o"
+      [ "$was_o" != 0 ] || as="without --orgs"
+      die "network $CHAIN_ID was created $as, not for $ORGS member organisation(s); start it $as, or pass --reset to recreate it"
+    fi
     if [ "$was_v" != "$VALIDATORS" ] || [ "$was_p" != "$PORT_BASE" ]; then
       die "network $CHAIN_ID exists with $was_v validator(s) on port base $was_p; start it with --validators $was_v --port-base $was_p, or pass --reset to recreate it"
     fi
@@ -151,7 +184,7 @@ start() {
     echo $! > "$NET/node$i.pid"
   done
   wait_for_blocks
-  log "network $CHAIN_ID is up: $VALIDATORS validator(s), RPC http://127.0.0.1:$(port 0 1), REST http://127.0.0.1:$(port 0 4), logs $NET/logs/"
+  log "network $CHAIN_ID is up: $VALIDATORS validator(s)$([ "$ORGS" -eq 0 ] || echo ", $ORGS member organisation(s) (keys org1..org$ORGS, org1-relayer..org$ORGS-relayer)"), RPC http://127.0.0.1:$(port 0 1), REST http://127.0.0.1:$(port 0 4), logs $NET/logs/"
   log "settings: $NET/network.env; keys: wasmd keys list --keyring-backend test --keyring-dir $NET"
 }
 
@@ -227,5 +260,5 @@ case "$cmd" in
   status) status ;;
   advance-clock) advance_clock ;;
   env) [ -f "$NET/network.env" ] || die "network $CHAIN_ID was never started"; cat "$NET/network.env" ;;
-  *) die "usage: scripts/chain.sh start|stop|status|env|advance-clock [DURATION] [--validators N] [--chain-id ID] [--port-base P] [--reset]" ;;
+  *) die "usage: scripts/chain.sh start|stop|status|env|advance-clock [DURATION] [--orgs N] [--validators N] [--chain-id ID] [--port-base P] [--reset]" ;;
 esac

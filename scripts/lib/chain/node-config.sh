@@ -1,8 +1,8 @@
 # shellcheck shell=bash
 # How scripts/chain.sh configures each node of a local network, readable on its own: the ports
 # every node listens on (all on loopback), its peers, 1-second blocks, the minimum gas price,
-# the REST API. Sourced by scripts/chain.sh; uses its NET, PORT_BASE and GAS_PRICE and
-# scripts/lib/common.sh's die.
+# the REST API. Sourced by scripts/chain.sh; uses its NET, PORT_BASE and GAS_PRICE,
+# scripts/lib/common.sh's die and (for network.env) orgs.sh's org_env.
 
 port() { echo $((PORT_BASE + 10 * $1 + $2)); }   # port <node> <offset>: P+10i+offset
 
@@ -81,4 +81,5 @@ DIACHAIN_VALIDATORS=$VALIDATORS
 DIACHAIN_PORT_BASE=$PORT_BASE
 DIACHAIN_LOGS=$NET/logs
 ENV
+  org_env >> "$NET/network.env"
 }

@@ -25,6 +25,19 @@ use diachain_std::{DataScope, Domain, Page, Purpose};
 
 use crate::{derived_address, run_tag, Exec, Network, TxResult, DEFAULT_GAS_LIMIT};
 
+/// `n` with thousands separators: 4769666 → "4,769,666".
+pub fn fmt_int(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
 /// Gas limit of benchmark transactions: the block gas limit (10,000,000), so a transaction that
 /// does not fit in a block fails instead of being measured.
 pub const BENCH_GAS_LIMIT: u64 = 10_000_000;

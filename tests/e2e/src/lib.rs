@@ -14,13 +14,14 @@
 //! `scripts/chain.sh advance-clock`, which restarts the local nodes with a clock offset (no
 //! client can do that).
 //!
-//! The journey ([`journey`]) and the gas benchmark ([`bench`]) are library code so that the e2e
-//! tests and `scripts/gas-report.sh` run the very same steps.
+//! The journey ([`journey`]) and the gas benchmarks ([`bench`], [`pinning`]) are library code so
+//! that the e2e tests and `scripts/gas-report.sh` run the very same steps.
 
 pub mod bench;
 pub mod journey;
 pub mod migration;
 pub mod nightscout;
+pub mod pinning;
 pub mod previous_release;
 pub mod relayer;
 

@@ -4,22 +4,30 @@
 //! Usage: gas-report --chain-id <id> --out <file.md> [--command "<what produced it>"]
 //!        gas-report --chain-id <id> --out - --claims-only 1,20   (only the claim measurement,
 //!        printed; nothing is written)
+//!        gas-report --chain-id <id> --out - --pinning-only   (only anchoring before and after
+//!        pinning the codes by governance, printed; nothing is written)
+//!
+//! The pinned-code measurement runs last: it pins the suite's codes (scripts/pin-codes.sh),
+//! and everything measured before it is unpinned.
 
 use std::fmt::Write as _;
 
-use diachain_e2e::bench::{self, Measure};
+use diachain_e2e::bench::{self, fmt_int, Measure};
 use diachain_e2e::journey::{self, Step};
+use diachain_e2e::pinning::{self, PinReport};
 use diachain_e2e::{repo_root, Network};
 
 fn main() {
     let mut args = std::env::args().skip(1);
     let (mut chain_id, mut out, mut command) = (None, None, None);
     let mut claims_only = None;
+    let mut pinning_only = false;
     while let Some(a) = args.next() {
         match a.as_str() {
             "--chain-id" => chain_id = args.next(),
             "--out" => out = args.next(),
             "--command" => command = args.next(),
+            "--pinning-only" => pinning_only = true,
             // Comma-separated devices per patient, e.g. 20,1,1.
             "--claims-only" => {
                 claims_only = args.next().map(|v| {
@@ -30,7 +38,7 @@ fn main() {
             }
             _ => panic!(
                 "usage: gas-report --chain-id <id> --out <file.md> [--command <cmd>] \
-                 [--claims-only <devices,...>]"
+                 [--claims-only <devices,...> | --pinning-only]"
             ),
         }
     }
@@ -46,6 +54,11 @@ fn main() {
         println!("{md}");
         return;
     }
+    if pinning_only {
+        // A quick look at the pinned-code measurement alone (nothing is written).
+        println!("{}", pinning::run(&net).markdown(&command));
+        return;
+    }
 
     eprintln!("gas-report: deployment wiring");
     journey::check_wiring(&net);
@@ -55,8 +68,17 @@ fn main() {
     let rejections = journey::rejections(&net);
     eprintln!("gas-report: anchoring benchmarks");
     let report = bench::run(&net);
+    eprintln!("gas-report: pinned vs unpinned code (pins the suite's codes by proposal)");
+    let pinned = pinning::run(&net);
 
-    let md = render(&net, &command, &journey_steps, &rejections, &report);
+    let md = render(
+        &net,
+        &command,
+        &journey_steps,
+        &rejections,
+        &report,
+        &pinned,
+    );
     // Hand-written analysis below the marker survives a rerun.
     let notes = std::fs::read_to_string(&out)
         .ok()
@@ -69,18 +91,6 @@ fn main() {
 
 /// Everything from this line on in the report is kept across reruns (hand-written analysis).
 const NOTES_MARKER: &str = "<!-- notes: kept across reruns of scripts/gas-report.sh -->";
-
-fn fmt_int(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
 
 fn measure_rows(md: &mut String, rows: &[&Measure]) {
     md.push_str(
@@ -189,6 +199,7 @@ fn render(
     journey_steps: &[Step],
     rejections: &[Step],
     r: &bench::Report,
+    pinned: &PinReport,
 ) -> String {
     let mut md = String::new();
     let deployment = std::fs::read_to_string(
@@ -248,7 +259,8 @@ fn render(
          stops the network. Last run: {date}, wasmd `{wasmd}`. Every number below is the \
          chain's own `gas_used` (tx bytes, signature verification, ante handler, contract \
          execution, storage, events, sub-messages to the data union), read from the delivered \
-         transaction.\n",
+         transaction. The codes are not pinned, except in the last section (\"Pinned code\"), \
+         measured after a governance proposal pinned them.\n",
         net.chain_id
     );
     if let Some(contracts) = deployment["contracts"].as_object() {
@@ -451,5 +463,6 @@ fn render(
         &r.setup.bind_per_device,
         0,
     );
+    md.push_str(&pinned.markdown(command));
     md
 }
