@@ -7,7 +7,7 @@ use std::str::FromStr;
 use cosmrs::bank::MsgSend;
 use cosmrs::cosmwasm::{
     AccessConfig, AccessType, MsgExecuteContract, MsgInstantiateContract, MsgMigrateContract,
-    MsgStoreCode,
+    MsgStoreCode, MsgUpdateAdmin,
 };
 use cosmrs::tendermint::chain;
 use cosmrs::tx::{Body, Fee, Msg as _, SignDoc, SignerInfo};
@@ -177,6 +177,18 @@ pub fn migrate_msg<M: Serialize + ?Sized>(
     }
     .to_any()
     .map_err(|e| Error::Invalid(format!("MsgMigrateContract: {e}")))
+}
+
+/// A `MsgUpdateAdmin` from `sender` (the contract's wasm admin) making `new_admin` the wasm
+/// admin of `contract` (who may migrate it and change its admin), as an `Any`.
+pub fn update_admin_msg(sender: &str, contract: &str, new_admin: &str) -> Result<Any, Error> {
+    MsgUpdateAdmin {
+        sender: account_id(sender)?,
+        new_admin: account_id(new_admin)?,
+        contract: account_id(contract)?,
+    }
+    .to_any()
+    .map_err(|e| Error::Invalid(format!("MsgUpdateAdmin: {e}")))
 }
 
 /// A bank `MsgSend` of `amount` as an `Any`.
@@ -397,5 +409,26 @@ mod tests {
         let m = wasm::MsgMigrateContract::decode(any.value.as_slice()).unwrap();
         assert_eq!((m.code_id, m.msg.as_slice()), (9, b"{}".as_slice()));
         assert!(migrate_msg(&me, "not-an-address", 9, &()).is_err());
+    }
+
+    #[test]
+    fn update_admin_msgs_name_sender_contract_and_new_admin() {
+        use cosmrs::proto::cosmwasm::wasm::v1 as wasm;
+        let me = signer().address().to_string();
+        let mut other = [0u8; 32];
+        other[31] = 9;
+        let them = Signer::from_secret(&other, "wasm")
+            .unwrap()
+            .address()
+            .to_string();
+        let any = update_admin_msg(&me, &them, &them).unwrap();
+        assert_eq!(any.type_url, "/cosmwasm.wasm.v1.MsgUpdateAdmin");
+        let m = wasm::MsgUpdateAdmin::decode(any.value.as_slice()).unwrap();
+        assert_eq!(
+            (m.sender.as_str(), m.contract.as_str(), m.new_admin.as_str()),
+            (me.as_str(), them.as_str(), them.as_str())
+        );
+        assert!(update_admin_msg(&me, &them, "nobody").is_err());
+        assert!(update_admin_msg(&me, "x", &them).is_err());
     }
 }
