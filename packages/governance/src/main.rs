@@ -1,7 +1,14 @@
 //! `diachain-gov`: see the crate docs and `scripts/gov.sh --help`.
 
+use std::io::Write;
+
 use clap::Parser;
 use diachain_governance::cli::{commands, Cli};
+
+/// Prints `text` on stdout; a closed pipe (`| head`) is not an error.
+fn out(text: &str) {
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
+}
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::process::ExitCode {
@@ -9,7 +16,7 @@ async fn main() -> std::process::ExitCode {
         Ok(c) => c,
         Err(e) if !e.use_stderr() => {
             // --help, --version
-            print!("{e}");
+            let _ = write!(std::io::stdout().lock(), "{e}");
             return std::process::ExitCode::SUCCESS;
         }
         Err(e) => {
@@ -20,18 +27,18 @@ async fn main() -> std::process::ExitCode {
         }
     };
     match commands::run(&cli).await {
-        Ok(out) => {
+        Ok(o) => {
             if cli.json {
-                println!("{}", out.json);
+                out(&o.json.to_string());
             } else {
-                println!("{}", out.human);
+                out(&o.human);
             }
             std::process::ExitCode::SUCCESS
         }
         Err(e) => {
             eprintln!("gov: {e}");
             if cli.json {
-                println!("{}", commands::failure_json(&e));
+                out(&commands::failure_json(&e).to_string());
             }
             std::process::ExitCode::from(e.exit_code())
         }

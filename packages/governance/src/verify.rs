@@ -23,6 +23,16 @@ pub enum Permission {
     AnyOf(Vec<String>),
 }
 
+impl std::fmt::Display for Permission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Permission::Everybody => f.write_str("everybody"),
+            Permission::Nobody => f.write_str("nobody"),
+            Permission::AnyOf(a) => write!(f, "only {}", a.join(", ")),
+        }
+    }
+}
+
 impl Permission {
     /// Whether `addr` may use the code.
     pub fn allows(&self, addr: &str) -> bool {
@@ -110,8 +120,9 @@ pub fn check_migration(
     }
     if !code.permission.allows(multisig) {
         return Err(refused(format!(
-            "code {code_id} may not be instantiated by the multisig (permission {:?}): wasmd \
-             would refuse the migration; store the wasm with scripts/gov.sh upload FILE",
+            "code {code_id} may be instantiated by {}, not the multisig: wasmd \
+             would refuse the migration; its uploader must allow the multisig, as \
+             scripts/gov.sh upload FILE and scripts/deploy.sh do",
             code.permission
         )));
     }
@@ -227,10 +238,9 @@ mod tests {
         assert!(e.to_string().contains("wasm admin is nobody"));
         let c = code(SUM, Permission::AnyOf(vec!["wasm1d".into()]));
         let e = check_migration(&target(Some(MS)), 12, Some(&c), (SUM, "x"), MS).unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("may not be instantiated by the multisig"),
-            "{e}"
+        assert_eq!(
+            e.to_string(),
+            "code 12 may be instantiated by only wasm1d, not the multisig: wasmd would refuse the migration; its uploader must allow the multisig, as scripts/gov.sh upload FILE and scripts/deploy.sh do"
         );
         let c = code(SUM, Permission::Nobody);
         assert!(check_migration(&target(Some(MS)), 12, Some(&c), (SUM, "x"), MS).is_err());

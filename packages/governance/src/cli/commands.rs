@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 
 use super::net::Net;
 use super::{propose, Cli, Command, Output, ProposeArgs};
+use crate::actions::Action;
 use crate::chain::{self, chain_failure, query};
 use crate::cw::{Duration, Expiration, ProposalResponse};
 use crate::deployment::{Suite, SUITE};
@@ -26,31 +27,19 @@ pub async fn run(cli: &Cli) -> Result<Output> {
         Command::Propose(p) => propose_cmd(p, &net, &client, &suite).await,
         Command::Vote { id, vote } => {
             let sender = net.sender(&client)?;
-            let tx = chain::vote(&sender, &ms, *id, *vote)
-                .await
-                .map_err(|e| explain(e, *id, sender.address()))?;
-            after_tx(
-                &client,
-                &suite,
-                *id,
-                &tx,
-                &format!("voted {} on", vote.as_str()),
-            )
-            .await
+            let r = chain::vote(&sender, &ms, *id, *vote).await;
+            let what = format!("voted {} on", vote.as_str());
+            acted(r, &client, &suite, *id, sender.address(), &what).await
         }
         Command::Execute { id } => {
             let sender = net.sender(&client)?;
-            let tx = chain::execute(&sender, &ms, *id)
-                .await
-                .map_err(|e| explain(e, *id, sender.address()))?;
-            after_tx(&client, &suite, *id, &tx, "executed").await
+            let r = chain::execute(&sender, &ms, *id).await;
+            acted(r, &client, &suite, *id, sender.address(), "executed").await
         }
         Command::Close { id } => {
             let sender = net.sender(&client)?;
-            let tx = chain::close(&sender, &ms, *id)
-                .await
-                .map_err(|e| explain(e, *id, sender.address()))?;
-            after_tx(&client, &suite, *id, &tx, "closed").await
+            let r = chain::close(&sender, &ms, *id).await;
+            acted(r, &client, &suite, *id, sender.address(), "closed").await
         }
         Command::List { all } => list(&client, &suite, *all).await,
         Command::Show { id } => {
@@ -74,17 +63,27 @@ fn context<'a>(suite: &'a Suite, members: &'a [crate::cw::Member]) -> Context<'a
     }
 }
 
+/// The checksums of the codes the migrations among `msgs` name.
+async fn checksums(
+    client: &ChainClient,
+    msgs: &[serde_json::Value],
+) -> Result<BTreeMap<u64, String>> {
+    let mut out = BTreeMap::new();
+    for m in msgs {
+        if let Some(id) = m["wasm"]["migrate"]["new_code_id"].as_u64() {
+            if let Some(code) = crate::verify::code_on_chain(client, id).await? {
+                out.insert(id, code.checksum);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// The view of `p`, with the checksums of the codes its migrations name.
 async fn view(client: &ChainClient, suite: &Suite, p: ProposalResponse) -> Result<ProposalView> {
     let members = chain::members(client, suite.group()).await?;
     let mut cx = context(suite, &members);
-    for m in &p.msgs {
-        if let Some(id) = m["wasm"]["migrate"]["new_code_id"].as_u64() {
-            if let Some(code) = crate::verify::code_on_chain(client, id).await? {
-                cx.checksums.insert(id, code.checksum);
-            }
-        }
-    }
+    cx.checksums = checksums(client, &p.msgs).await?;
     let now = chain::now(client).await?;
     chain::view(client, suite.multisig(), p, now, &cx).await
 }
@@ -98,12 +97,14 @@ async fn propose_cmd(
     let action = propose::build(&p.action, net, client, suite).await?;
     let msgs = action.messages(suite)?;
     let members = chain::members(client, suite.group()).await?;
-    let cx = context(suite, &members);
-    let sentences: Vec<String> = msgs
+    let json: Vec<serde_json::Value> = msgs
         .iter()
-        .map(|m| serde_json::to_value(m).map(|v| describe(&v, &cx)))
+        .map(serde_json::to_value)
         .collect::<std::result::Result<_, _>>()
         .map_err(|e| usage(format!("cannot encode a message: {e}")))?;
+    let mut cx = context(suite, &members);
+    cx.checksums = checksums(client, &json).await?;
+    let sentences: Vec<String> = json.iter().map(|v| describe(v, &cx)).collect();
     let title = p.title.clone().unwrap_or_else(|| sentences.join("; "));
     let latest = match p.expires_in {
         None => None,
@@ -118,7 +119,46 @@ async fn propose_cmd(
     let (id, tx) = chain::propose(&sender, ms, (&title, &p.description), msgs, latest)
         .await
         .map_err(|e| explain_propose(e, sender.address()))?;
-    after_tx(client, suite, id, &tx, "proposed").await
+    let mut out = after_tx(client, suite, id, &tx, "proposed").await?;
+    if let Action::UpdateMembers { remove, .. } = &action {
+        if !remove.is_empty() {
+            removal_warning(client, suite, id, &mut out).await?;
+        }
+    }
+    Ok(out)
+}
+
+/// cw4-group snapshots weights per height and the multisig counts a vote with the voter's
+/// weight when the proposal opened: a removed member keeps its vote on proposals opened before
+/// the removal executes. Names those proposals.
+async fn removal_warning(
+    client: &ChainClient,
+    suite: &Suite,
+    id: u64,
+    out: &mut Output,
+) -> Result<()> {
+    let open: Vec<u64> = chain::proposals(client, suite.multisig())
+        .await?
+        .iter()
+        .filter(|p| p.id != id && p.status == crate::cw::Status::Open)
+        .map(|p| p.id)
+        .collect();
+    if open.is_empty() {
+        return Ok(());
+    }
+    let list = open
+        .iter()
+        .map(|i| format!("#{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let w = format!(
+        "warning: a removed member keeps its vote on proposals opened before the removal executes \
+         (the group's weights are snapshotted per proposal): {list} are open; vote them down or let them expire if the key is compromised"
+    );
+    out.human.push('\n');
+    out.human.push_str(&w);
+    out.json["warnings"] = json!([w]);
+    Ok(())
 }
 
 /// The proposal's state after transaction `tx` did `what` to it.
@@ -168,15 +208,41 @@ fn explain_propose(e: Failure, me: &str) -> Failure {
     e
 }
 
-/// A refusal of vote, execute or close, with the proposal's state when that explains it.
-fn explain(e: Failure, id: u64, me: &str) -> Failure {
-    let m = e.message();
+/// The outcome of a vote, execution or closing of proposal `id` by `me`: the proposal after it,
+/// or the refusal with what explains it (the proposal's state now).
+async fn acted(
+    r: Result<TxOutcome>,
+    client: &ChainClient,
+    suite: &Suite,
+    id: u64,
+    me: &str,
+    what: &str,
+) -> Result<Output> {
+    let e = match r {
+        Ok(tx) => return after_tx(client, suite, id, &tx, what).await,
+        Err(e) => e,
+    };
+    let mut m = e.message().to_string();
     if m.ends_with("refused by the contract: Unauthorized") {
-        return refused(format!(
-            "{m}: {me} may not do this on proposal {id} (votes need a voting member of the group when the proposal opened; execution a member now)"
+        m.push_str(&format!(
+            ": {me} may not do this on proposal {id} (a vote needs a voting member of the group when the proposal opened, an execution a member now)"
         ));
     }
-    e
+    if let Ok(p) = chain::proposal(client, suite.multisig(), id).await {
+        if let Ok(v) = view(client, suite, p).await {
+            m.push_str(&format!(
+                " (proposal {id} is {}: yes {} of {} needed)",
+                v.status.as_str(),
+                v.tally.yes,
+                v.threshold
+                    .map_or_else(|| "?".to_string(), |t| t.to_string())
+            ));
+        }
+    }
+    Err(match e {
+        Failure::Refused(_) => refused(m),
+        Failure::Usage(_) => usage(m),
+    })
 }
 
 async fn list(client: &ChainClient, suite: &Suite, all: bool) -> Result<Output> {
@@ -298,11 +364,7 @@ async fn members(client: &ChainClient, suite: &Suite) -> Result<Output> {
     ));
     human.push("who holds what:".into());
     for h in &holders {
-        let s = |k: &str| {
-            h[k].as_str()
-                .map(&name)
-                .unwrap_or_else(|| "nobody".into())
-        };
+        let s = |k: &str| h[k].as_str().map(&name).unwrap_or_else(|| "nobody".into());
         let pending = h["pending_admin"]
             .as_str()
             .map(|p| format!(" (offered to {})", name(p)))
@@ -352,8 +414,11 @@ async fn upload(
     }
     let checksum = hex::encode(Sha256::digest(&bytes));
     let sender: TxSender = net.sender(client)?;
+    let me = sender.address().to_string();
     let what = format!("storing {}", wasm.display());
-    let msg = diachain_chain_client::store_code_msg(sender.address(), bytes, &[suite.multisig()])
+    // Stored for the uploader alone (what a permissioned chain's default allows), then opened to
+    // the multisig by the uploader: a migration's sender must be allowed to instantiate the code.
+    let msg = diachain_chain_client::store_code_msg(&me, bytes, &[&me])
         .map_err(|e| chain_failure(&what, e))?;
     let tx = sender
         .send(vec![msg], "", Gas::Auto)
@@ -368,15 +433,27 @@ async fn upload(
                 tx.hash
             ))
         })?;
+    let what = format!("letting the multisig use code {code_id}");
+    let allow = diachain_chain_client::update_instantiate_config_msg(
+        &me,
+        code_id,
+        &[&me, suite.multisig()],
+    )
+    .map_err(|e| chain_failure(&what, e))?;
+    let tx2 = sender
+        .send(vec![allow], "", Gas::Auto)
+        .await
+        .map_err(|e| chain_failure(&what, e))?;
     Ok(Output {
         human: format!(
-            "stored {} as code {code_id} (checksum {checksum}; the multisig may migrate to it) in tx {}\n\
+            "stored {} as code {code_id} (checksum {checksum}) in tx {}; the multisig may migrate to it (tx {})\n\
              next: scripts/gov.sh propose migrate CONTRACT --code-id {code_id} --wasm {}",
             wasm.display(),
             tx.hash,
+            tx2.hash,
             wasm.display()
         ),
-        json: json!({"code_id": code_id, "checksum": checksum, "tx": tx.hash}),
+        json: json!({"code_id": code_id, "checksum": checksum, "tx": tx.hash, "allow_tx": tx2.hash}),
     })
 }
 
