@@ -593,3 +593,51 @@ pub fn proposal_hint(msg: &serde_json::Value) -> String {
     };
     format!("scripts/gov.sh propose {verb} {addr} --from KEY")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn wiring_a_governed_contract_needs_is_named_as_the_proposal_to_make() {
+        let m = msgs::to_json(&msgs::admit_participant(Role::Relayer, "wasm1r")).unwrap();
+        assert_eq!(
+            proposal_hint(&m),
+            "scripts/gov.sh propose admit-relayer wasm1r --from KEY"
+        );
+        let m = msgs::to_json(&msgs::admit_member(
+            ConsentRole::EmergencyProvider,
+            "wasm1e",
+        ))
+        .unwrap();
+        assert_eq!(
+            proposal_hint(&m),
+            "scripts/gov.sh propose admit-emergency wasm1e --from KEY"
+        );
+        let m = msgs::to_json(&msgs::admit_member(ConsentRole::Custodian, "wasm1c")).unwrap();
+        assert_eq!(
+            proposal_hint(&m),
+            "scripts/gov.sh propose admit-custodian wasm1c --from KEY"
+        );
+        let m = msgs::to_json(&msgs::add_listener("wasm1u")).unwrap();
+        assert_eq!(
+            proposal_hint(&m),
+            format!(
+                "a proposal executing {} on it (diachain-gov has no action for add_listener)",
+                json!({"add_listener": {"address": "wasm1u"}})
+            )
+        );
+    }
+
+    #[test]
+    fn a_recorded_code_checksum_is_the_chains_in_lower_case() {
+        let codes = [CodeInfo {
+            code_id: 3,
+            creator: "wasm1d".into(),
+            checksum: "AB12".into(),
+        }];
+        assert_eq!(checksum_of(&codes, 3), "ab12");
+        assert_eq!(checksum_of(&codes, 4), "");
+    }
+}
