@@ -560,15 +560,18 @@ async fn deployer_may<'a>(
     let mut mine = Vec::new();
     for (contract, msg) in todo {
         let i = addrs.iter().position(|a| a == contract).unwrap_or(0);
-        let (admin, _) = govern::contract_admin(sender.client(), CONTRACTS[i], contract).await?;
-        if admin.as_deref() == Some(sender.address()) {
+        let (admin, _) =
+            diachain_governance::chain::contract_admin(sender.client(), CONTRACTS[i], contract)
+                .await
+                .map_err(|e| fail(e.to_string()))?;
+        if admin == sender.address() {
             mine.push((contract, msg));
         } else {
             log(&format!(
                 "{}: {} is missing, and only its admin {} may send it: {}",
                 CONTRACTS[i],
                 msgs::action(&msg),
-                admin.as_deref().unwrap_or("nobody"),
+                admin,
                 proposal_hint(&msg)
             ));
         }

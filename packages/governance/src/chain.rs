@@ -14,6 +14,7 @@ use crate::cw::{
 use crate::describe::Context;
 use crate::proposal::ProposalView;
 use crate::{refused, Failure, Result};
+use diachain_std::{anchors, consent, registry, union};
 
 /// A chain error as one sentence: the contract's own error when a contract refused.
 pub fn chain_failure(what: &str, e: Error) -> Failure {
@@ -42,6 +43,38 @@ pub async fn query<Q: Serialize, T: DeserializeOwned>(
             .and_then(|v| v.as_object().and_then(|o| o.keys().next().cloned()))
             .unwrap_or_else(|| "query".into());
         chain_failure(&format!("query {what} of {contract}"), e)
+    })
+}
+
+/// The admin and the pending admin (offered the role, not yet accepted) of suite contract
+/// `name` at `addr`, from its config (the data union has no pending admin).
+pub async fn contract_admin(
+    client: &ChainClient,
+    name: &str,
+    addr: &str,
+) -> Result<(String, Option<String>)> {
+    let s = |a: Option<cosmwasm_std::Addr>| a.map(|a| a.to_string());
+    Ok(match name {
+        "device-registry" => {
+            let c: registry::ConfigResponse =
+                query(client, addr, &registry::QueryMsg::Config {}).await?;
+            (c.admin.to_string(), s(c.pending_admin))
+        }
+        "reading-anchors" => {
+            let c: anchors::ConfigResponse =
+                query(client, addr, &anchors::QueryMsg::Config {}).await?;
+            (c.admin.to_string(), s(c.pending_admin))
+        }
+        "consent" => {
+            let c: consent::ConfigResponse =
+                query(client, addr, &consent::QueryMsg::Config {}).await?;
+            (c.admin.to_string(), s(c.pending_admin))
+        }
+        "data-union" => {
+            let c: union::ConfigResponse = query(client, addr, &union::QueryMsg::Config {}).await?;
+            (c.admin.to_string(), None)
+        }
+        other => return Err(crate::usage(format!("{other} is not a suite contract"))),
     })
 }
 

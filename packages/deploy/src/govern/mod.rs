@@ -28,7 +28,7 @@ use crate::{fail, log, Result};
 mod accept;
 mod transfer;
 
-pub use transfer::{contract_admin, hand_over};
+pub use transfer::hand_over;
 
 /// The group's wasm in the artifacts folder, and its label on chain.
 pub const GROUP_WASM: &str = "cw4-group";

@@ -5,59 +5,12 @@ use diachain_chain_client::{execute_msg, update_admin_msg, ChainClient, Gas, TxS
 use diachain_governance::chain as gov;
 use diachain_governance::cw::GroupExecuteMsg;
 use diachain_governance::deployment::GovernanceRecord;
-use diachain_std::{anchors, consent, registry, union};
+use diachain_std::{registry, union};
 
 use super::gov_err;
 use crate::handover::{plan_handover, Holder, Step};
 use crate::settings::Settings;
 use crate::{fail, log, Result, CONTRACTS};
-
-/// The admin and pending admin of suite contract `name` at `addr`, from its config.
-pub async fn contract_admin(
-    client: &ChainClient,
-    name: &str,
-    addr: &str,
-) -> Result<(Option<String>, Option<String>)> {
-    let q = |e: diachain_governance::Failure| fail(e.to_string());
-    Ok(match name {
-        "device-registry" => {
-            let c: registry::ConfigResponse =
-                gov::query(client, addr, &registry::QueryMsg::Config {})
-                    .await
-                    .map_err(q)?;
-            (
-                Some(c.admin.to_string()),
-                c.pending_admin.map(|a| a.to_string()),
-            )
-        }
-        "reading-anchors" => {
-            let c: anchors::ConfigResponse =
-                gov::query(client, addr, &anchors::QueryMsg::Config {})
-                    .await
-                    .map_err(q)?;
-            (
-                Some(c.admin.to_string()),
-                c.pending_admin.map(|a| a.to_string()),
-            )
-        }
-        "consent" => {
-            let c: consent::ConfigResponse =
-                gov::query(client, addr, &consent::QueryMsg::Config {})
-                    .await
-                    .map_err(q)?;
-            (
-                Some(c.admin.to_string()),
-                c.pending_admin.map(|a| a.to_string()),
-            )
-        }
-        _ => {
-            let c: union::ConfigResponse = gov::query(client, addr, &union::QueryMsg::Config {})
-                .await
-                .map_err(q)?;
-            (Some(c.admin.to_string()), None)
-        }
-    })
-}
 
 /// Who holds each of the six contracts now.
 async fn holders(
@@ -74,12 +27,14 @@ async fn holders(
     };
     let mut out = Vec::new();
     for (name, addr) in CONTRACTS.iter().zip(suite) {
-        let (admin, pending_admin) = contract_admin(client, name, addr).await?;
+        let (admin, pending_admin) = gov::contract_admin(client, name, addr)
+            .await
+            .map_err(gov_err)?;
         out.push(Holder {
             name,
             address: addr.clone(),
             wasm_admin: wasm_admin(addr.clone()).await?,
-            admin,
+            admin: Some(admin),
             pending_admin,
         });
     }

@@ -3,14 +3,13 @@
 use std::collections::BTreeMap;
 
 use diachain_chain_client::{ChainClient, Gas, TxOutcome, TxSender};
-use diachain_std::{anchors, consent, registry, union};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::net::Net;
 use super::{propose, Cli, Command, Output, ProposeArgs};
 use crate::actions::Action;
-use crate::chain::{self, chain_failure, query};
+use crate::chain::{self, chain_failure};
 use crate::cw::{Duration, Expiration, ProposalResponse};
 use crate::deployment::{Suite, SUITE};
 use crate::describe::{describe, Context};
@@ -280,28 +279,7 @@ async fn holders(client: &ChainClient, suite: &Suite) -> Result<Vec<serde_json::
     let mut out = Vec::new();
     for name in SUITE {
         let addr = suite.address(name).unwrap_or_default();
-        let admin = match name {
-            "device-registry" => {
-                let c: registry::ConfigResponse =
-                    query(client, addr, &registry::QueryMsg::Config {}).await?;
-                (c.admin.to_string(), c.pending_admin.map(|a| a.to_string()))
-            }
-            "reading-anchors" => {
-                let c: anchors::ConfigResponse =
-                    query(client, addr, &anchors::QueryMsg::Config {}).await?;
-                (c.admin.to_string(), c.pending_admin.map(|a| a.to_string()))
-            }
-            "consent" => {
-                let c: consent::ConfigResponse =
-                    query(client, addr, &consent::QueryMsg::Config {}).await?;
-                (c.admin.to_string(), c.pending_admin.map(|a| a.to_string()))
-            }
-            _ => {
-                let c: union::ConfigResponse =
-                    query(client, addr, &union::QueryMsg::Config {}).await?;
-                (c.admin.to_string(), None)
-            }
-        };
+        let admin = chain::contract_admin(client, name, addr).await?;
         let wasm_admin = wasm_admin(client, addr).await?;
         out.push(json!({"contract": name, "address": addr, "admin": admin.0,
                         "pending_admin": admin.1, "wasm_admin": wasm_admin}));

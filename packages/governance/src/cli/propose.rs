@@ -5,12 +5,11 @@
 use diachain_chain_client::ChainClient;
 use diachain_std::consent::ConsentRole;
 use diachain_std::device::Role;
-use diachain_std::{anchors, consent, registry};
 
 use super::net::Net;
 use super::ActionCmd;
 use crate::actions::{self, members_after, parse_member, Action, TWO_STEP_ADMIN};
-use crate::chain::{self, query};
+use crate::chain;
 use crate::cw::{Member, Threshold};
 use crate::deployment::Suite;
 use crate::verify::{check_migration, code_on_chain, expected_checksum, Target};
@@ -237,25 +236,7 @@ pub async fn pending_admin(
     let addr = suite
         .address(name)
         .ok_or_else(|| usage(format!("the deployment has no {name}")))?;
-    let pending = match name {
-        "device-registry" => {
-            let c: registry::ConfigResponse =
-                query(client, addr, &registry::QueryMsg::Config {}).await?;
-            c.pending_admin
-        }
-        "reading-anchors" => {
-            let c: anchors::ConfigResponse =
-                query(client, addr, &anchors::QueryMsg::Config {}).await?;
-            c.pending_admin
-        }
-        "consent" => {
-            let c: consent::ConfigResponse =
-                query(client, addr, &consent::QueryMsg::Config {}).await?;
-            c.pending_admin
-        }
-        other => return Err(usage(format!("{other} has no pending admin"))),
-    };
-    Ok(pending.map(|a| a.to_string()))
+    Ok(chain::contract_admin(client, name, addr).await?.1)
 }
 
 /// A migration of `contract` to `code_id`, verified against the member's build.
