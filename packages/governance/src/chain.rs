@@ -47,35 +47,34 @@ pub async fn query<Q: Serialize, T: DeserializeOwned>(
 }
 
 /// The admin and the pending admin (offered the role, not yet accepted) of suite contract
-/// `name` at `addr`, from its config (the data union has no pending admin).
+/// `name` at `addr`, from its config (the data union has no pending admin). Read from the
+/// config's JSON, not its current type, so that a contract of an earlier release answers too.
 pub async fn contract_admin(
     client: &ChainClient,
     name: &str,
     addr: &str,
 ) -> Result<(String, Option<String>)> {
-    let s = |a: Option<cosmwasm_std::Addr>| a.map(|a| a.to_string());
-    Ok(match name {
-        "device-registry" => {
-            let c: registry::ConfigResponse =
-                query(client, addr, &registry::QueryMsg::Config {}).await?;
-            (c.admin.to_string(), s(c.pending_admin))
-        }
-        "reading-anchors" => {
-            let c: anchors::ConfigResponse =
-                query(client, addr, &anchors::QueryMsg::Config {}).await?;
-            (c.admin.to_string(), s(c.pending_admin))
-        }
-        "consent" => {
-            let c: consent::ConfigResponse =
-                query(client, addr, &consent::QueryMsg::Config {}).await?;
-            (c.admin.to_string(), s(c.pending_admin))
-        }
-        "data-union" => {
-            let c: union::ConfigResponse = query(client, addr, &union::QueryMsg::Config {}).await?;
-            (c.admin.to_string(), None)
-        }
+    let q = match name {
+        "device-registry" => serde_json::to_value(registry::QueryMsg::Config {}),
+        "reading-anchors" => serde_json::to_value(anchors::QueryMsg::Config {}),
+        "consent" => serde_json::to_value(consent::QueryMsg::Config {}),
+        "data-union" => serde_json::to_value(union::QueryMsg::Config {}),
         other => return Err(crate::usage(format!("{other} is not a suite contract"))),
-    })
+    }
+    .map_err(|e| crate::usage(format!("cannot encode a query: {e}")))?;
+    let cfg: serde_json::Value = query(client, addr, &q).await?;
+    admins_of(name, &cfg)
+}
+
+/// The `admin` and `pending_admin` of contract `name`'s config `cfg`.
+pub fn admins_of(name: &str, cfg: &serde_json::Value) -> Result<(String, Option<String>)> {
+    let admin = cfg["admin"]
+        .as_str()
+        .ok_or_else(|| refused(format!("{name}'s config names no admin: {cfg}")))?;
+    Ok((
+        admin.to_string(),
+        cfg["pending_admin"].as_str().map(str::to_string),
+    ))
 }
 
 /// Every member of the group at `group`, page by page.
@@ -282,6 +281,24 @@ async fn send(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn admins_are_read_from_any_releases_config() {
+        let cfg =
+            serde_json::json!({"admin": "wasm1a", "pending_admin": "wasm1m", "registry": "wasm1r"});
+        assert_eq!(
+            admins_of("consent", &cfg).unwrap(),
+            ("wasm1a".to_string(), Some("wasm1m".to_string()))
+        );
+        // A data union (or an older release) without a pending admin.
+        let cfg = serde_json::json!({"admin": "wasm1a", "treasury": "wasm1t"});
+        assert_eq!(
+            admins_of("data-union", &cfg).unwrap(),
+            ("wasm1a".to_string(), None)
+        );
+        let e = admins_of("consent", &serde_json::json!({})).unwrap_err();
+        assert_eq!(e.to_string(), "consent's config names no admin: {}");
+    }
 
     #[test]
     fn chain_errors_become_one_sentence_with_the_contracts_own_error() {
