@@ -16,6 +16,13 @@
 #   scripts/deploy.sh --node https://rpc.example:443 --chain-id testnet-1 --gas-prices 0.025ustake \
 #       --from mykey [--keyring-backend os|file|test] [--keyring-dir DIR] \
 #       [--manufacturer ADDR] [--relayer ADDR] [--emergency ADDR] [--custodian ADDR] [--treasury ADDR]
+# Governance (docs/governance.md): --governance --members KEY_OR_ADDR[:WEIGHT],... --threshold N
+#   [--voting-period SECONDS] [--vote-as KEY,KEY] deploys (or keeps) a cw4-group of the members and
+#   a cw3-flex-multisig over it (<artifacts>/cw4-group.wasm, cw3-flex-multisig.wasm) and hands it
+#   every contract: the deployer sends what its key can (wasm admins, admin offers), members
+#   accept by proposal (--vote-as: these local keys vote it through). On an existing single-key
+#   deployment the same flags hand it over in place. Reruns read them from the deployment file;
+#   a governed deployment is never migrated or rewired by the deployer (it says which proposal).
 # Other options: --no-build (use artifacts/ as they are; default runs scripts/build-wasm.sh),
 #   --artifacts DIR (deploy the <contract>.wasm files of DIR as they are; implies --no-build),
 #   --wasmd PATH (default: the pinned binary from scripts/wasmd-build.sh; exports the --from key
@@ -38,10 +45,12 @@ while [ $# -gt 0 ]; do
     --keyring-dir) KEYRING_DIR=${2:?--keyring-dir needs a folder}; shift 2 ;;
     --wasmd) WASMD=${2:?--wasmd needs a path}; shift 2 ;;
     --no-build) BUILD=0; shift ;;
-    --gas-prices|--fee-bps|--grace-period|--manufacturer|--relayer|--emergency|--custodian|--treasury)
+    --governance) ARGS+=(--governance); shift ;;
+    --gas-prices|--fee-bps|--grace-period|--manufacturer|--relayer|--emergency|--custodian|--treasury\
+      |--members|--threshold|--voting-period|--vote-as)
       [ $# -ge 2 ] || die "$1 needs a value"; ARGS+=("$1" "$2"); shift 2 ;;
     --artifacts) ARGS+=(--artifacts "${2:?--artifacts needs a folder}"); BUILD=0; shift 2 ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
 done

@@ -5,8 +5,9 @@
 //!   compatibility mode 0.38): status, contract smart and raw queries, accounts, balances,
 //!   simulation, broadcast, waiting for inclusion, lookup of a transaction by hash; the
 //!   chain's stored codes (id, creator, checksum) and a contract's info (code, admin, label).
-//! - Message builders: execute, bank send, and for deployment store code, instantiate and
-//!   migrate (`packages/deploy` uses them).
+//! - Message builders: execute, bank send, and for deployment store code, instantiate,
+//!   migrate, update a contract's wasm admin and a code's instantiate permission
+//!   (`packages/deploy` and `packages/governance` use them).
 //! - [`Signer`]: a secp256k1 key from a BIP-39 mnemonic (`m/44'/118'/0'/0/0`) or a raw key file,
 //!   and its `wasm1…` address.
 //! - [`TxSender`]: one account that tracks its own sequence, simulates gas, signs
@@ -62,7 +63,7 @@ pub use sender::{Gas, TxSender};
 pub use signer::{Signer, COSMOS_HD_PATH, WASM_PREFIX};
 pub use tx::{
     account_id, coin, execute_msg, instantiate_msg, migrate_msg, send_msg, sign_tx, store_code_msg,
-    tx_hash, GasPrice, SignParams, SignedTx,
+    tx_hash, update_admin_msg, update_instantiate_config_msg, GasPrice, SignParams, SignedTx,
 };
 pub use types::{
     AbciResponse, AccountInfo, CheckTxResponse, CodeInfo, ContractInfo, Event, NodeStatus,

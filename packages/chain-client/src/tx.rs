@@ -7,7 +7,7 @@ use std::str::FromStr;
 use cosmrs::bank::MsgSend;
 use cosmrs::cosmwasm::{
     AccessConfig, AccessType, MsgExecuteContract, MsgInstantiateContract, MsgMigrateContract,
-    MsgStoreCode,
+    MsgStoreCode, MsgUpdateAdmin,
 };
 use cosmrs::tendermint::chain;
 use cosmrs::tx::{Body, Fee, Msg as _, SignDoc, SignerInfo};
@@ -177,6 +177,47 @@ pub fn migrate_msg<M: Serialize + ?Sized>(
     }
     .to_any()
     .map_err(|e| Error::Invalid(format!("MsgMigrateContract: {e}")))
+}
+
+/// A `MsgUpdateAdmin` from `sender` (the contract's wasm admin) making `new_admin` the wasm
+/// admin of `contract` (who may migrate it and change its admin), as an `Any`.
+pub fn update_admin_msg(sender: &str, contract: &str, new_admin: &str) -> Result<Any, Error> {
+    MsgUpdateAdmin {
+        sender: account_id(sender)?,
+        new_admin: account_id(new_admin)?,
+        contract: account_id(contract)?,
+    }
+    .to_any()
+    .map_err(|e| Error::Invalid(format!("MsgUpdateAdmin: {e}")))
+}
+
+/// A `MsgUpdateInstantiateConfig` from `sender` (the code's uploader) letting exactly
+/// `instantiators` instantiate code `code_id` (`AnyOfAddresses`; wasmd also requires it of a
+/// migration's sender), as an `Any`. On a chain whose default instantiate permission is
+/// `AnyOfAddresses`, a code can only be stored for its uploader; this is how its uploader then
+/// lets another address (the consortium's multisig) migrate contracts to it.
+pub fn update_instantiate_config_msg(
+    sender: &str,
+    code_id: u64,
+    instantiators: &[&str],
+) -> Result<Any, Error> {
+    use cosmrs::proto::cosmwasm::wasm::v1 as wasm;
+    let addresses = instantiators
+        .iter()
+        .map(|a| account_id(a).map(|a| a.to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let msg = wasm::MsgUpdateInstantiateConfig {
+        sender: account_id(sender)?.to_string(),
+        code_id,
+        new_instantiate_permission: Some(wasm::AccessConfig {
+            permission: wasm::AccessType::AnyOfAddresses as i32,
+            addresses,
+        }),
+    };
+    Ok(Any {
+        type_url: "/cosmwasm.wasm.v1.MsgUpdateInstantiateConfig".to_string(),
+        value: cosmrs::proto::prost::Message::encode_to_vec(&msg),
+    })
 }
 
 /// A bank `MsgSend` of `amount` as an `Any`.
@@ -397,5 +438,40 @@ mod tests {
         let m = wasm::MsgMigrateContract::decode(any.value.as_slice()).unwrap();
         assert_eq!((m.code_id, m.msg.as_slice()), (9, b"{}".as_slice()));
         assert!(migrate_msg(&me, "not-an-address", 9, &()).is_err());
+    }
+
+    #[test]
+    fn update_admin_msgs_name_sender_contract_and_new_admin() {
+        use cosmrs::proto::cosmwasm::wasm::v1 as wasm;
+        let me = signer().address().to_string();
+        let mut other = [0u8; 32];
+        other[31] = 9;
+        let them = Signer::from_secret(&other, "wasm")
+            .unwrap()
+            .address()
+            .to_string();
+        let any = update_admin_msg(&me, &them, &them).unwrap();
+        assert_eq!(any.type_url, "/cosmwasm.wasm.v1.MsgUpdateAdmin");
+        let m = wasm::MsgUpdateAdmin::decode(any.value.as_slice()).unwrap();
+        assert_eq!(
+            (m.sender.as_str(), m.contract.as_str(), m.new_admin.as_str()),
+            (me.as_str(), them.as_str(), them.as_str())
+        );
+        assert!(update_admin_msg(&me, &them, "nobody").is_err());
+        assert!(update_admin_msg(&me, "x", &them).is_err());
+    }
+
+    #[test]
+    fn update_instantiate_config_msgs_name_the_code_and_every_instantiator() {
+        use cosmrs::proto::cosmwasm::wasm::v1 as wasm;
+        let me = signer().address().to_string();
+        let any = update_instantiate_config_msg(&me, 12, &[&me, &me]).unwrap();
+        assert_eq!(any.type_url, "/cosmwasm.wasm.v1.MsgUpdateInstantiateConfig");
+        let m = wasm::MsgUpdateInstantiateConfig::decode(any.value.as_slice()).unwrap();
+        assert_eq!((m.sender.as_str(), m.code_id), (me.as_str(), 12));
+        let p = m.new_instantiate_permission.unwrap();
+        assert_eq!(p.permission, wasm::AccessType::AnyOfAddresses as i32);
+        assert_eq!(p.addresses, vec![me.clone(), me.clone()]);
+        assert!(update_instantiate_config_msg(&me, 12, &["nope"]).is_err());
     }
 }

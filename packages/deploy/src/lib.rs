@@ -7,11 +7,16 @@
 //! - [`msgs`]: the instantiate, migrate and wiring messages.
 //! - [`plan`]: what to store, reuse, migrate or instantiate, given the chain's state (pure).
 //! - [`record`]: `deployments/<chain-id>.json`, read and written atomically.
+//! - [`handover`]: what handing the contracts to the consortium's multisig still needs (pure).
+//! - [`govern`]: the governance part of a deployment: the group and the multisig, the
+//!   handover, and the proposal that completes it.
 //! - [`run`]: the deployment itself.
 //!
 //! `scripts/deploy.sh` is the command users run; it builds and calls the `diachain-deploy`
 //! binary.
 
+pub mod govern;
+pub mod handover;
 pub mod msgs;
 pub mod plan;
 pub mod record;

@@ -10,10 +10,12 @@
 //!   code is unchanged, else [`ContractStep::Migrate`]); [`ContractStep::Instantiate`] otherwise
 //!   (never deployed, or a reset chain forgot it).
 //!
-//! Refused before anything is sent: migrating a contract whose wasm admin is not the deployer
-//! (the chain would refuse it after the new code was stored). A downgrade is refused by the
-//! contract itself (cw2 version check in its `migrate`); the migration's simulation reports it
-//! and nothing is migrated.
+//! A governed contract (its wasm admin is the consortium's multisig) is never migrated by the
+//! deployer: [`ContractStep::Propose`] says a proposal must do it (the code is still stored, so
+//! members can verify and propose it). Refused before anything is sent: migrating a contract
+//! whose wasm admin is neither the deployer nor the multisig (the chain would refuse it after
+//! the new code was stored). A downgrade is refused by the contract itself (cw2 version check in
+//! its `migrate`); the migration's simulation reports it and nothing is migrated.
 
 use diachain_chain_client::{CodeInfo, ContractInfo};
 
@@ -44,6 +46,14 @@ pub enum ContractStep {
     },
     /// It is instantiated.
     Instantiate,
+    /// It must move to the new code, but its wasm admin is the multisig: only a proposal can
+    /// migrate it (`diachain-gov propose migrate`).
+    Propose {
+        /// Its address.
+        address: String,
+        /// The code it runs now.
+        from: u64,
+    },
 }
 
 /// One contract's plan.
@@ -62,11 +72,12 @@ pub struct ContractPlan {
 }
 
 impl ContractPlan {
-    /// Whether the contract changes (code stored or reused, migrated or instantiated).
+    /// Whether the contract changes (code stored or reused, migrated or instantiated). A
+    /// governed contract awaiting a migration proposal does not change.
     pub fn changes(&self) -> bool {
         !matches!(
             (&self.code, &self.contract),
-            (CodeStep::Unchanged(_), ContractStep::Keep(_))
+            (CodeStep::Unchanged(_), ContractStep::Keep(_)) | (_, ContractStep::Propose { .. })
         )
     }
 }
@@ -82,14 +93,15 @@ pub struct Recorded {
 
 /// Plans contract `name` (wasm `checksum`) deployed by `deployer`: `recorded` from the
 /// deployment file, `live` the chain's contract at the recorded address (`None` if there is
-/// none), `codes` every code on chain.
+/// none), `codes` every code on chain, `multisig` the consortium's multisig if the deployment
+/// is governed.
 pub fn plan_contract(
     name: &str,
     checksum: &str,
     recorded: &Recorded,
     live: Option<&ContractInfo>,
     codes: &[CodeInfo],
-    deployer: &str,
+    (deployer, multisig): (&str, Option<&str>),
 ) -> Result<ContractPlan> {
     let checksum = checksum.to_ascii_lowercase();
     let mut note = None;
@@ -123,6 +135,15 @@ pub fn plan_contract(
                 ContractStep::Keep(address)
             } else {
                 let admin = live.and_then(|i| i.admin.as_deref());
+                if admin.is_some() && admin == multisig {
+                    return Ok(ContractPlan {
+                        name: name.to_string(),
+                        checksum,
+                        code,
+                        contract: ContractStep::Propose { address, from },
+                        note,
+                    });
+                }
                 if admin != Some(deployer) {
                     return Err(fail(format!(
                         "{name} at {address} cannot be migrated by {deployer}: its wasm admin is {}",
@@ -177,7 +198,7 @@ mod tests {
 
     #[test]
     fn a_fresh_chain_stores_and_instantiates_everything() {
-        let p = plan_contract("consent", SUM, &Recorded::default(), None, &[], ME).unwrap();
+        let p = plan_contract("consent", SUM, &Recorded::default(), None, &[], (ME, None)).unwrap();
         assert_eq!(
             (p.code, p.contract),
             (CodeStep::Store, ContractStep::Instantiate)
@@ -189,7 +210,7 @@ mod tests {
     fn an_unchanged_contract_is_kept_and_nothing_changes() {
         let codes = [code(3, ME, "AB12")]; // the chain may print checksums in upper case
         let l = live(3, Some(ME));
-        let p = plan_contract("consent", SUM, &at(3), Some(&l), &codes, ME).unwrap();
+        let p = plan_contract("consent", SUM, &at(3), Some(&l), &codes, (ME, None)).unwrap();
         assert_eq!(p.code, CodeStep::Unchanged(3));
         assert_eq!(p.contract, ContractStep::Keep("wasm1contract".into()));
         assert!(!p.changes());
@@ -199,7 +220,7 @@ mod tests {
     fn a_new_build_is_stored_and_the_contract_migrated_in_place() {
         let codes = [code(3, ME, "old")];
         let l = live(3, Some(ME));
-        let p = plan_contract("consent", SUM, &at(3), Some(&l), &codes, ME).unwrap();
+        let p = plan_contract("consent", SUM, &at(3), Some(&l), &codes, (ME, None)).unwrap();
         assert_eq!(p.code, CodeStep::Store);
         assert_eq!(
             p.contract,
@@ -216,7 +237,7 @@ mod tests {
         // Someone migrated the contract to code 5 (this wasm) by hand: nothing to do.
         let codes = [code(3, ME, "old"), code(5, ME, SUM)];
         let l = live(5, Some(ME));
-        let p = plan_contract("consent", SUM, &at(3), Some(&l), &codes, ME).unwrap();
+        let p = plan_contract("consent", SUM, &at(3), Some(&l), &codes, (ME, None)).unwrap();
         assert_eq!(p.code, CodeStep::Unchanged(5));
         assert!(!p.changes());
     }
@@ -230,12 +251,20 @@ mod tests {
             code(7, "wasm1other", SUM),
         ];
         let l = live(3, Some(ME));
-        let p = plan_contract("consent", SUM, &at(3), Some(&l), &codes, ME).unwrap();
+        let p = plan_contract("consent", SUM, &at(3), Some(&l), &codes, (ME, None)).unwrap();
         assert_eq!(p.code, CodeStep::Reuse(6));
         assert!(matches!(p.contract, ContractStep::Migrate { from: 3, .. }));
 
         let theirs = [code(7, "wasm1other", SUM)];
-        let p = plan_contract("consent", SUM, &Recorded::default(), None, &theirs, ME).unwrap();
+        let p = plan_contract(
+            "consent",
+            SUM,
+            &Recorded::default(),
+            None,
+            &theirs,
+            (ME, None),
+        )
+        .unwrap();
         assert_eq!(p.code, CodeStep::Store);
     }
 
@@ -245,7 +274,7 @@ mod tests {
             address: None,
             code_id: Some(4),
         };
-        let p = plan_contract("consent", SUM, &rec, None, &[code(4, ME, SUM)], ME).unwrap();
+        let p = plan_contract("consent", SUM, &rec, None, &[code(4, ME, SUM)], (ME, None)).unwrap();
         assert_eq!(
             (p.code, p.contract),
             (CodeStep::Unchanged(4), ContractStep::Instantiate)
@@ -254,7 +283,15 @@ mod tests {
 
     #[test]
     fn a_contract_the_chain_forgot_is_deployed_afresh_with_a_note() {
-        let p = plan_contract("consent", SUM, &at(3), None, &[code(3, ME, SUM)], ME).unwrap();
+        let p = plan_contract(
+            "consent",
+            SUM,
+            &at(3),
+            None,
+            &[code(3, ME, SUM)],
+            (ME, None),
+        )
+        .unwrap();
         // The recorded code id belonged to the forgotten chain: the wasm is looked up afresh.
         assert_eq!(p.code, CodeStep::Reuse(3));
         assert_eq!(p.contract, ContractStep::Instantiate);
@@ -268,17 +305,67 @@ mod tests {
     fn migrating_a_contract_the_deployer_does_not_administer_is_refused() {
         let codes = [code(3, ME, "old")];
         let l = live(3, Some("wasm1someone"));
-        let e = plan_contract("consent", SUM, &at(3), Some(&l), &codes, ME).unwrap_err();
+        let e = plan_contract("consent", SUM, &at(3), Some(&l), &codes, (ME, None)).unwrap_err();
         assert_eq!(
             e.0,
             "consent at wasm1contract cannot be migrated by wasm1deployer: its wasm admin is wasm1someone"
         );
         let l = live(3, None);
-        let e = plan_contract("consent", SUM, &at(3), Some(&l), &codes, ME).unwrap_err();
+        let e = plan_contract("consent", SUM, &at(3), Some(&l), &codes, (ME, None)).unwrap_err();
         assert!(e.0.ends_with("its wasm admin is nobody"));
+        // A multisig known to the deployment but not this contract's admin changes nothing.
+        let l = live(3, Some("wasm1someone"));
+        let e = plan_contract(
+            "consent",
+            SUM,
+            &at(3),
+            Some(&l),
+            &codes,
+            (ME, Some("wasm1ms")),
+        )
+        .unwrap_err();
+        assert!(e.0.ends_with("its wasm admin is wasm1someone"));
         // An unchanged contract needs no admin.
         let l = live(3, None);
         let same = [code(3, ME, SUM)];
-        assert!(plan_contract("consent", SUM, &at(3), Some(&l), &same, ME).is_ok());
+        assert!(plan_contract("consent", SUM, &at(3), Some(&l), &same, (ME, None)).is_ok());
+    }
+
+    #[test]
+    fn a_governed_contract_with_a_new_build_is_left_to_a_proposal_not_migrated() {
+        let codes = [code(3, ME, "old")];
+        let l = live(3, Some("wasm1ms"));
+        let p = plan_contract(
+            "consent",
+            SUM,
+            &at(3),
+            Some(&l),
+            &codes,
+            (ME, Some("wasm1ms")),
+        )
+        .unwrap();
+        assert_eq!(p.code, CodeStep::Store);
+        assert_eq!(
+            p.contract,
+            ContractStep::Propose {
+                address: "wasm1contract".into(),
+                from: 3
+            }
+        );
+        assert!(!p.changes());
+        // Unchanged: kept as it is, governed or not.
+        let same = [code(3, ME, SUM)];
+        let p = plan_contract(
+            "consent",
+            SUM,
+            &at(3),
+            Some(&l),
+            &same,
+            (ME, Some("wasm1ms")),
+        )
+        .unwrap();
+        assert_eq!(p.contract, ContractStep::Keep("wasm1contract".into()));
+        // Without a multisig, a contract the deployer does not administer is still refused.
+        assert!(plan_contract("consent", SUM, &at(3), Some(&l), &codes, (ME, None)).is_err());
     }
 }

@@ -10,15 +10,9 @@ use serde::{Deserialize, Serialize};
 use crate::plan::Recorded;
 use crate::{fail, Result};
 
-/// A contract's record.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ContractRecord {
-    pub code_id: u64,
-    /// SHA-256 of its wasm, lowercase hex.
-    pub checksum: String,
-    pub address: String,
-    pub label: String,
-}
+/// A contract's record (code id, checksum, address, label): the governance client reads the
+/// same type.
+pub use diachain_governance::deployment::{ContractRecord, GovernanceRecord};
 
 /// The four contracts' records, in deployment order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,6 +63,9 @@ pub struct Deployment {
     pub data_union: UnionSettings,
     pub contracts: Contracts,
     pub roles: Roles,
+    /// The group and multisig that administer the contracts (absent: a single-key deployment).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub governance: Option<GovernanceRecord>,
 }
 
 impl Contracts {
@@ -110,6 +107,19 @@ impl Previous {
         Recorded {
             address: c["address"].as_str().map(str::to_string),
             code_id: c["code_id"].as_u64(),
+        }
+    }
+
+    /// The `governance` section, if the file has one (a file that has one it cannot read is
+    /// refused: the deployment must not forget it is governed).
+    pub fn governance(&self) -> Result<Option<GovernanceRecord>> {
+        match self.0.get("governance") {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(g) => serde_json::from_value(g.clone()).map(Some).map_err(|e| {
+                fail(format!(
+                    "the deployment file's governance section cannot be read ({e}); fix it by hand"
+                ))
+            }),
         }
     }
 
@@ -195,6 +205,23 @@ mod tests {
                 treasury: Some("wasm1d".into()),
                 ..Roles::default()
             },
+            governance: None,
+        }
+    }
+
+    fn governed() -> Deployment {
+        Deployment {
+            governance: Some(GovernanceRecord {
+                group: rec(5, "wasm1g"),
+                multisig: rec(6, "wasm1m"),
+                members: vec![diachain_governance::cw::Member {
+                    addr: "wasm1a".into(),
+                    weight: 1,
+                }],
+                threshold: 1,
+                max_voting_period_secs: 3600,
+            }),
+            ..sample()
         }
     }
 
@@ -231,6 +258,41 @@ mod tests {
         ];
         let at: Vec<_> = order.iter().map(|k| text.find(k).unwrap()).collect();
         assert!(at.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    /// The agreed interface: `"governance": {"group": {code_id, checksum, address, label},
+    /// "multisig": {...}, "members": [{"addr", "weight"}], "threshold", "max_voting_period_secs"}`.
+    #[test]
+    fn the_governance_section_has_the_agreed_shape_and_is_absent_when_single_key() {
+        let v = serde_json::to_value(governed()).unwrap();
+        assert_eq!(
+            v["governance"],
+            json!({
+                "group": {"code_id": 5, "checksum": "sum5", "address": "wasm1g", "label": "l"},
+                "multisig": {"code_id": 6, "checksum": "sum6", "address": "wasm1m", "label": "l"},
+                "members": [{"addr": "wasm1a", "weight": 1}],
+                "threshold": 1,
+                "max_voting_period_secs": 3600
+            })
+        );
+        let single = serde_json::to_value(sample()).unwrap();
+        assert!(single.get("governance").is_none());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("g.json");
+        write(&path, &governed()).unwrap();
+        let prev = Previous::load(&path).unwrap();
+        assert_eq!(prev.governance().unwrap(), governed().governance);
+        assert_eq!(Previous::default().governance().unwrap(), None);
+        let broken = Previous(json!({"governance": {"group": 1}}));
+        assert!(broken
+            .governance()
+            .unwrap_err()
+            .0
+            .starts_with("the deployment file's governance section cannot be read"));
+        // The governance client reads the file deploy writes.
+        let suite = diachain_governance::deployment::Suite::load(&path).unwrap();
+        assert_eq!(suite.multisig(), "wasm1m");
+        assert_eq!(suite.address("consent"), Some("wasm1c"));
     }
 
     #[test]

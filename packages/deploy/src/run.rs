@@ -6,14 +6,15 @@
 use std::path::Path;
 
 use diachain_chain_client::{
-    execute_msg, instantiate_msg, migrate_msg, store_code_msg, ChainClient, ClientConfig, Error,
-    Gas, Signer, TxOutcome, TxSender, WASM_PREFIX,
+    execute_msg, instantiate_msg, migrate_msg, store_code_msg, ChainClient, ClientConfig, CodeInfo,
+    Error, Gas, Signer, TxOutcome, TxSender, WASM_PREFIX,
 };
 use diachain_std::consent::ConsentRole;
 use diachain_std::device::Role;
 use diachain_std::{anchors, consent, registry};
 use sha2::{Digest, Sha256};
 
+use crate::govern;
 use crate::msgs::{self, UnionTerms};
 use crate::plan::{plan_contract, CodeStep, ContractPlan, ContractStep};
 use crate::record::{self, ContractRecord, Contracts, Deployment, Previous, Roles, UnionSettings};
@@ -86,6 +87,10 @@ pub async fn deploy(s: &Settings) -> Result<()> {
     let client = connect(s).await?;
     let deployer = signer.address().to_string();
     let prev = Previous::load(&s.deployment_file)?;
+    let recorded_gov = prev.governance()?;
+    let governed = s.governance.requested || recorded_gov.is_some();
+    govern::preflight(&client, s, recorded_gov.as_ref()).await?;
+    let multisig = govern::live_multisig(&client, recorded_gov.as_ref()).await?;
     let sender = TxSender::new(client.clone(), signer);
 
     let codes = client
@@ -108,12 +113,22 @@ pub async fn deploy(s: &Settings) -> Result<()> {
             &recorded,
             live.as_ref(),
             &codes,
-            &deployer,
+            (&deployer, multisig.as_deref()),
         )?);
     }
 
     let code_ids = store_codes(&sender, s, &plans, &wasms).await?;
     migrate_all(&sender, &plans, &code_ids).await?;
+    if let Some(ms) = &multisig {
+        let awaiting: Vec<u64> = plans
+            .iter()
+            .zip(&code_ids)
+            .filter(|(p, _)| matches!(p.contract, ContractStep::Propose { .. }))
+            .map(|(_, id)| *id)
+            .collect();
+        govern::allow_multisig(&sender, ms, &awaiting).await?;
+    }
+    propose_hints(s, &plans, &code_ids);
     let treasury = s.roles.get("treasury").cloned().unwrap_or(deployer.clone());
     let terms = UnionTerms {
         fee_bps: s.fee_bps,
@@ -123,11 +138,18 @@ pub async fn deploy(s: &Settings) -> Result<()> {
     let addrs = instantiate_all(&sender, &plans, &code_ids, &terms).await?;
     wire(&sender, s, &addrs).await?;
 
-    let record = |i: usize| ContractRecord {
-        code_id: code_ids[i],
-        checksum: plans[i].checksum.clone(),
-        address: addrs[i].clone(),
-        label: format!("diachain-{}", CONTRACTS[i]),
+    let record = |i: usize| {
+        // A governed contract awaiting its migration proposal still runs its old code.
+        let (code_id, checksum) = match &plans[i].contract {
+            ContractStep::Propose { from, .. } => (*from, checksum_of(&codes, *from)),
+            _ => (code_ids[i], plans[i].checksum.clone()),
+        };
+        ContractRecord {
+            code_id,
+            checksum,
+            address: addrs[i].clone(),
+            label: format!("diachain-{}", CONTRACTS[i]),
+        }
     };
     let contracts = Contracts {
         device_registry: record(0),
@@ -156,7 +178,7 @@ pub async fn deploy(s: &Settings) -> Result<()> {
         now.clone()
     };
     let role = |r: &str| s.roles.get(r).cloned();
-    let deployment = Deployment {
+    let mut deployment = Deployment {
         chain_id: s.chain_id.clone(),
         node: s.node.clone(),
         deployer,
@@ -175,13 +197,61 @@ pub async fn deploy(s: &Settings) -> Result<()> {
             custodian: role("custodian"),
             treasury: Some(treasury),
         },
+        governance: recorded_gov.clone(),
     };
+    if governed {
+        // Recorded as soon as the group and multisig exist, so that an interrupted handover
+        // resumes with them.
+        let g = govern::set_up(&sender, s, recorded_gov.as_ref(), &codes).await?;
+        deployment.governance = Some(g.clone());
+        record::write(&s.deployment_file, &deployment)?;
+        govern::hand_over(&sender, s, &g, &addrs).await?;
+        let now = govern::record(&client, &g.group.address, &g.multisig.address).await?;
+        deployment.governance = Some(now);
+    }
     record::write(&s.deployment_file, &deployment)?;
     log(&format!("wrote {}", s.deployment_file.display()));
-    for (i, name) in CONTRACTS.iter().enumerate() {
-        eprintln!("  {name}: code {} at {}", code_ids[i], addrs[i]);
+    for name in CONTRACTS {
+        if let Some(c) = deployment.contracts.get(name) {
+            eprintln!("  {name}: code {} at {}", c.code_id, c.address);
+        }
+    }
+    if let Some(g) = &deployment.governance {
+        eprintln!(
+            "  group: code {} at {}; multisig: code {} at {} ({} of {} member weight)",
+            g.group.code_id,
+            g.group.address,
+            g.multisig.code_id,
+            g.multisig.address,
+            g.threshold,
+            g.members.iter().map(|m| m.weight).sum::<u64>()
+        );
     }
     Ok(())
+}
+
+/// The checksum the chain lists for code `id` (empty if it lists none).
+fn checksum_of(codes: &[CodeInfo], id: u64) -> String {
+    codes
+        .iter()
+        .find(|c| c.code_id == id)
+        .map(|c| c.checksum.to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// Says how to migrate each governed contract whose build changed: by proposal.
+fn propose_hints(s: &Settings, plans: &[ContractPlan], ids: &[u64]) {
+    for (p, id) in plans.iter().zip(ids) {
+        if let ContractStep::Propose { address, from } = &p.contract {
+            log(&format!(
+                "{}: the new build is code {id}, but {address} (code {from}) is governed by the multisig: \
+                 a member proposes its migration: scripts/gov.sh propose migrate {} --code-id {id} --wasm {}",
+                p.name,
+                p.name,
+                s.artifacts.join(format!("{}.wasm", p.name)).display()
+            ));
+        }
+    }
 }
 
 /// Stores what must be stored (broadcast back to back, then awaited) and returns every
@@ -302,7 +372,9 @@ async fn instantiate_all(
     let mut addrs: Vec<Option<String>> = plans
         .iter()
         .map(|p| match &p.contract {
-            ContractStep::Keep(a) | ContractStep::Migrate { address: a, .. } => Some(a.clone()),
+            ContractStep::Keep(a)
+            | ContractStep::Migrate { address: a, .. }
+            | ContractStep::Propose { address: a, .. } => Some(a.clone()),
             ContractStep::Instantiate => None,
         })
         .collect();
@@ -454,6 +526,7 @@ async fn wire(sender: &TxSender, s: &Settings, addrs: &[String]) -> Result<()> {
             todo.push((con, msgs::to_json(&msgs::admit_member(role, a))?));
         }
     }
+    let todo = deployer_may(sender, addrs, todo).await?;
     if todo.is_empty() {
         return Ok(());
     }
@@ -475,4 +548,99 @@ async fn wire(sender: &TxSender, s: &Settings, addrs: &[String]) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// The wiring the deployer's key may still send: a contract whose admin is no longer the
+/// deployer (a governed deployment) is left alone, and the proposal it needs is named.
+async fn deployer_may<'a>(
+    sender: &TxSender,
+    addrs: &[String],
+    todo: Vec<(&'a String, serde_json::Value)>,
+) -> Result<Vec<(&'a String, serde_json::Value)>> {
+    let mut mine = Vec::new();
+    for (contract, msg) in todo {
+        let i = addrs.iter().position(|a| a == contract).unwrap_or(0);
+        let (admin, _) =
+            diachain_governance::chain::contract_admin(sender.client(), CONTRACTS[i], contract)
+                .await
+                .map_err(|e| fail(e.to_string()))?;
+        if admin == sender.address() {
+            mine.push((contract, msg));
+        } else {
+            log(&format!(
+                "{}: {} is missing, and only its admin {} may send it: {}",
+                CONTRACTS[i],
+                msgs::action(&msg),
+                admin,
+                proposal_hint(&msg)
+            ));
+        }
+    }
+    Ok(mine)
+}
+
+/// The `diachain-gov` command that proposes wiring message `msg`.
+pub fn proposal_hint(msg: &serde_json::Value) -> String {
+    let action = msgs::action(msg);
+    let body = &msg[&action];
+    let addr = body["address"].as_str().unwrap_or("ADDR");
+    let verb = match (action.as_str(), body["role"].as_str()) {
+        ("admit_participant", Some(role)) => format!("admit-{role}"),
+        ("admit_member", Some("emergency_provider")) => "admit-emergency".to_string(),
+        ("admit_member", Some(role)) => format!("admit-{role}"),
+        _ => {
+            return format!(
+                "a proposal executing {msg} on it (diachain-gov has no action for {action})"
+            )
+        }
+    };
+    format!("scripts/gov.sh propose {verb} {addr} --from KEY")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn wiring_a_governed_contract_needs_is_named_as_the_proposal_to_make() {
+        let m = msgs::to_json(&msgs::admit_participant(Role::Relayer, "wasm1r")).unwrap();
+        assert_eq!(
+            proposal_hint(&m),
+            "scripts/gov.sh propose admit-relayer wasm1r --from KEY"
+        );
+        let m = msgs::to_json(&msgs::admit_member(
+            ConsentRole::EmergencyProvider,
+            "wasm1e",
+        ))
+        .unwrap();
+        assert_eq!(
+            proposal_hint(&m),
+            "scripts/gov.sh propose admit-emergency wasm1e --from KEY"
+        );
+        let m = msgs::to_json(&msgs::admit_member(ConsentRole::Custodian, "wasm1c")).unwrap();
+        assert_eq!(
+            proposal_hint(&m),
+            "scripts/gov.sh propose admit-custodian wasm1c --from KEY"
+        );
+        let m = msgs::to_json(&msgs::add_listener("wasm1u")).unwrap();
+        assert_eq!(
+            proposal_hint(&m),
+            format!(
+                "a proposal executing {} on it (diachain-gov has no action for add_listener)",
+                json!({"add_listener": {"address": "wasm1u"}})
+            )
+        );
+    }
+
+    #[test]
+    fn a_recorded_code_checksum_is_the_chains_in_lower_case() {
+        let codes = [CodeInfo {
+            code_id: 3,
+            creator: "wasm1d".into(),
+            checksum: "AB12".into(),
+        }];
+        assert_eq!(checksum_of(&codes, 3), "ab12");
+        assert_eq!(checksum_of(&codes, 4), "");
+    }
 }

@@ -6,11 +6,19 @@
 //! Local (no `--node`): the network `scripts/chain.sh` started, from `.chain/<chain-id>/`: the
 //! node and gas price from `network.env`, the deployer's key and the roles' addresses from
 //! `logs/key-<name>.json`. Flags still override.
+//!
+//! Governance (`--governance`): the group's `--members` (addresses, or on a local network key
+//! names, each with an optional `:WEIGHT`), the multisig's `--threshold` and
+//! `--voting-period`, and `--vote-as` (local keys that vote the handover through). On a rerun
+//! they may be left out: the deployment file and the chain have them.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
+
+use diachain_governance::actions::parse_member;
+use diachain_governance::cw::Member;
 
 use crate::msgs::{DEFAULT_FEE_BPS, DEFAULT_GRACE_PERIOD};
 use crate::{fail, Result};
@@ -67,6 +75,39 @@ pub struct Cli {
     /// Recorded as `wasmd_client` in the deployment file (deploy.sh passes `wasmd version`).
     #[arg(long, default_value = "")]
     pub wasmd_client: String,
+    /// Hand every contract to an N-of-M multisig of member organisations (a cw4-group and a
+    /// cw3-flex-multisig from <artifacts>/cw4-group.wasm and cw3-flex-multisig.wasm).
+    #[arg(long)]
+    pub governance: bool,
+    /// The group's members: KEY_OR_ADDR[:WEIGHT],... (weight 1 by default; key names on a
+    /// local network).
+    #[arg(long, value_delimiter = ',')]
+    pub members: Vec<String>,
+    /// Yes weight a proposal needs (at most the members' total weight).
+    #[arg(long)]
+    pub threshold: Option<u64>,
+    /// Longest a proposal stays open, in seconds (default 604800, a week).
+    #[arg(long)]
+    pub voting_period: Option<u64>,
+    /// Local keys of members that vote the handover proposal through (and execute it).
+    #[arg(long, value_delimiter = ',')]
+    pub vote_as: Vec<String>,
+}
+
+/// A proposal's longest voting period unless `--voting-period` says otherwise: a week.
+pub const DEFAULT_VOTING_PERIOD: u64 = 604_800;
+
+/// The governance flags, resolved.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GovFlags {
+    /// `--governance` was given.
+    pub requested: bool,
+    /// The members asked for (`None`: the chain's or the deployment file's).
+    pub members: Option<Vec<Member>>,
+    pub threshold: Option<u64>,
+    pub voting_period: Option<u64>,
+    /// Keys that vote the handover proposal: name and mnemonic file.
+    pub vote_as: Vec<(String, PathBuf)>,
 }
 
 /// Where the deployer's key comes from.
@@ -93,6 +134,7 @@ pub struct Settings {
     /// (treasury: the deployer).
     pub roles: HashMap<String, String>,
     pub wasmd_client: String,
+    pub governance: GovFlags,
 }
 
 /// The roles the deployment admits, in order.
@@ -124,6 +166,7 @@ impl Cli {
             (None, None) => None,
         };
         let mut roles = HashMap::new();
+        let logs = self.root.join(".chain").join(&self.chain_id).join("logs");
         let (node, gas_prices, key) = match &self.node {
             Some(node) => {
                 let gas = self
@@ -153,7 +196,6 @@ impl Cli {
                     Some(g) => g.clone(),
                     None => get("DIACHAIN_GAS_PRICE")?,
                 };
-                let logs = net.join("logs");
                 let key = key_flag.unwrap_or_else(|| {
                     KeySource::Mnemonic(logs.join(format!("key-{}.json", self.from)))
                 });
@@ -170,6 +212,8 @@ impl Cli {
                 roles.insert(role.to_string(), a.clone());
             }
         }
+        let local = self.node.is_none().then_some(logs.as_path());
+        let governance = self.governance_flags(local)?;
         Ok(Settings {
             chain_id: self.chain_id.clone(),
             node,
@@ -181,8 +225,109 @@ impl Cli {
             grace_period: self.grace_period,
             roles,
             wasmd_client: self.wasmd_client.clone(),
+            governance,
         })
     }
+
+    /// The governance flags, with key names resolved in the local network's `logs` (`None`:
+    /// remote, addresses only).
+    fn governance_flags(&self, logs: Option<&Path>) -> Result<GovFlags> {
+        let any = !self.members.is_empty()
+            || self.threshold.is_some()
+            || self.voting_period.is_some()
+            || !self.vote_as.is_empty();
+        if any && !self.governance {
+            return Err(fail(
+                "--members, --threshold, --voting-period and --vote-as go with --governance",
+            ));
+        }
+        let members = if self.members.is_empty() {
+            None
+        } else {
+            Some(resolve_members(&self.members, logs)?)
+        };
+        if let (Some(ms), Some(t)) = (&members, self.threshold) {
+            check_threshold(ms, t)?;
+        }
+        if self.threshold == Some(0) {
+            return Err(fail("--threshold must be at least 1"));
+        }
+        if self.voting_period == Some(0) {
+            return Err(fail("--voting-period must be at least 1 second"));
+        }
+        let vote_as = match logs {
+            None if !self.vote_as.is_empty() => {
+                return Err(fail(
+                    "--vote-as takes keys of a local network; on a remote network each member votes with scripts/gov.sh vote",
+                ))
+            }
+            None => vec![],
+            Some(logs) => self
+                .vote_as
+                .iter()
+                .map(|name| {
+                    local_address(logs, name)?;
+                    Ok((name.clone(), logs.join(format!("key-{name}.json"))))
+                })
+                .collect::<Result<_>>()?,
+        };
+        Ok(GovFlags {
+            requested: self.governance,
+            members,
+            threshold: self.threshold,
+            voting_period: self.voting_period,
+            vote_as,
+        })
+    }
+}
+
+/// `KEY_OR_ADDR[:WEIGHT]` items as members: addresses as they are, key names (local network)
+/// as their addresses; each member once.
+fn resolve_members(items: &[String], logs: Option<&Path>) -> Result<Vec<Member>> {
+    let mut out: Vec<Member> = Vec::new();
+    for item in items.iter().filter(|i| !i.is_empty()) {
+        let m = parse_member(item).map_err(|e| fail(format!("--members: {e}")))?;
+        let addr = if m.addr.starts_with("wasm1") {
+            diachain_governance::check_address(&m.addr, "member")
+                .map_err(|e| fail(format!("--members: {e}")))?;
+            m.addr
+        } else {
+            match logs {
+                Some(logs) => local_address(logs, &m.addr)?,
+                None => {
+                    return Err(fail(format!(
+                        "--members: {:?} is not a wasm1… address (key names work on a local network only)",
+                        m.addr
+                    )))
+                }
+            }
+        };
+        if out.iter().any(|o| o.addr == addr) {
+            return Err(fail(format!("--members names {addr} twice")));
+        }
+        out.push(Member {
+            addr,
+            weight: m.weight,
+        });
+    }
+    if out.is_empty() {
+        return Err(fail("--members names nobody"));
+    }
+    Ok(out)
+}
+
+/// Refuses a threshold no proposal could reach (or 0).
+pub fn check_threshold(members: &[Member], threshold: u64) -> Result<()> {
+    let total = members
+        .iter()
+        .try_fold(0u64, |t, m| t.checked_add(m.weight))
+        .ok_or_else(|| fail("the members' weights overflow"))?;
+    if threshold == 0 || threshold > total {
+        return Err(fail(format!(
+            "--threshold {threshold} is not reachable: the members' total weight is {total} (1..={total})"
+        )));
+    }
+    Ok(())
 }
 
 /// The address of the local network's key `name` (the `address` field of its
@@ -219,6 +364,7 @@ mod tests {
         .unwrap();
         for name in [
             "consortium",
+            "patient",
             "manufacturer",
             "relayer",
             "emergency",
@@ -319,5 +465,134 @@ mod tests {
         assert!(cli(&["--grace-period", "-1"]).is_err());
         assert!(cli(&["--bogus"]).is_err());
         assert!(cli(&["--key-file", "a", "--mnemonic-file", "b"]).is_err());
+    }
+
+    #[test]
+    fn governance_flags_resolve_key_names_and_weights() {
+        let dir = tempfile::tempdir().unwrap();
+        local_net(dir.path(), "dep-1");
+        let root = dir.path().to_str().unwrap();
+        let s = cli(&[
+            "--root",
+            root,
+            "--chain-id",
+            "dep-1",
+            "--governance",
+            "--members",
+            "consortium,patient:2,wasm1qyqszqgpqyqszqgpqyqszqgpqyqszqgpc0styh",
+            "--threshold",
+            "3",
+            "--voting-period",
+            "60",
+            "--vote-as",
+            "patient",
+        ])
+        .unwrap()
+        .resolve()
+        .unwrap();
+        let g = s.governance;
+        assert!(g.requested);
+        assert_eq!(
+            g.members.unwrap(),
+            vec![
+                Member {
+                    addr: "wasm1consortium".into(),
+                    weight: 1
+                },
+                Member {
+                    addr: "wasm1patient".into(),
+                    weight: 2
+                },
+                Member {
+                    addr: "wasm1qyqszqgpqyqszqgpqyqszqgpqyqszqgpc0styh".into(),
+                    weight: 1
+                },
+            ]
+        );
+        assert_eq!((g.threshold, g.voting_period), (Some(3), Some(60)));
+        assert_eq!(g.vote_as[0].0, "patient");
+        assert!(g.vote_as[0].1.ends_with("logs/key-patient.json"));
+        // Nothing asked: nothing set.
+        let s = cli(&["--root", root, "--chain-id", "dep-1"])
+            .unwrap()
+            .resolve()
+            .unwrap();
+        assert_eq!(s.governance, GovFlags::default());
+    }
+
+    #[test]
+    fn governance_flags_that_cannot_work_are_refused_in_one_sentence() {
+        let dir = tempfile::tempdir().unwrap();
+        local_net(dir.path(), "dep-1");
+        let root = dir.path().to_str().unwrap();
+        let err = |extra: &[&str]| {
+            let mut a = vec!["--root", root, "--chain-id", "dep-1"];
+            a.extend_from_slice(extra);
+            cli(&a).unwrap().resolve().unwrap_err().0
+        };
+        assert_eq!(
+            err(&["--threshold", "2"]),
+            "--members, --threshold, --voting-period and --vote-as go with --governance"
+        );
+        assert_eq!(
+            err(&[
+                "--governance",
+                "--members",
+                "consortium,patient",
+                "--threshold",
+                "3"
+            ]),
+            "--threshold 3 is not reachable: the members' total weight is 2 (1..=2)"
+        );
+        assert_eq!(
+            err(&["--governance", "--members", "consortium,consortium:2"]),
+            "--members names wasm1consortium twice"
+        );
+        assert!(err(&["--governance", "--members", "nobody"])
+            .starts_with("the local network has no key nobody"));
+        assert!(err(&["--governance", "--members", "patient:0"]).contains("weight of 0"));
+        assert_eq!(
+            err(&["--governance", "--threshold", "0"]),
+            "--threshold must be at least 1"
+        );
+        assert_eq!(
+            err(&["--governance", "--voting-period", "0"]),
+            "--voting-period must be at least 1 second"
+        );
+        let remote = cli(&[
+            "--node",
+            "http://n",
+            "--gas-prices",
+            "1u",
+            "--key-file",
+            "k",
+            "--governance",
+            "--members",
+            "consortium",
+        ])
+        .unwrap()
+        .resolve()
+        .unwrap_err();
+        assert!(
+            remote.0.contains("key names work on a local network only"),
+            "{remote}"
+        );
+        let remote = cli(&[
+            "--node",
+            "http://n",
+            "--gas-prices",
+            "1u",
+            "--key-file",
+            "k",
+            "--governance",
+            "--vote-as",
+            "consortium",
+        ])
+        .unwrap()
+        .resolve()
+        .unwrap_err();
+        assert!(remote
+            .0
+            .starts_with("--vote-as takes keys of a local network"));
     }
 }
