@@ -113,7 +113,8 @@ export DIACHAIN_NIGHTSCOUT_CLIENTS=${DIACHAIN_NIGHTSCOUT_CLIENTS:-$PWD/.tools/py
 # The relayer and simulator binaries as the unit-test build made them (the relayer's
 # tests/binary.rs and the simulator's tests/help.rs need them, so cargo builds them with the same
 # features; after test.sh nothing is rebuilt).
-cargo test --locked --workspace --no-run --test binary --test help "${E2E_TESTS[@]}"
+cargo test --locked --workspace --no-run --test binary --test help --test gov_cli \
+  --test consortium --test governance "${E2E_TESTS[@]}"
 RELAYER_BIN="$(target_dir)/debug/diachain-relayer"
 SIMULATE_BIN="$(target_dir)/debug/diachain-simulate"
 DIACHAIN_RELAYER_BIN=$RELAYER_BIN DIACHAIN_SIMULATE_BIN=$SIMULATE_BIN DIACHAIN_E2E_CHAIN_ID=$CHAIN_ID \
@@ -204,4 +205,44 @@ echo "e2e: verify-build.sh reports the changed build's code as not built from th
 verify_refused 1 "MISMATCH" "deployments/$CHAIN_ID.json" --rebuilt "$CLEAN/wasm"
 rows=$(bash scripts/verify-build.sh "deployments/$CHAIN_ID.json" --rebuilt "$CLEAN/wasm" 2>/dev/null | grep -c ' NO$' || true)
 [ "$rows" = 4 ] || fail "verify-build.sh should report all 4 contracts as mismatched, reported $rows"
+main_done=$SECONDS
+bash scripts/chain.sh stop --chain-id "$CHAIN_ID"
+
+# The consortium (docs/governance.md): a network of three member organisations, each running a
+# validator; the suite is deployed with the single deployer key, then handed over in place to
+# their governance (a cw4-group of org1..org3 and a cw3-flex-multisig with threshold 2, admin of
+# every contract and their wasm admin). The main job runs on it with one relayer per
+# organisation (admitted by proposals) for a few minutes (tests/e2e/tests/consortium.rs checks
+# what they anchored), then every governance rule is tried (tests/e2e/tests/governance.rs).
+ORG_CHAIN=${DIACHAIN_E2E_CONSORTIUM:-diachain-e2e-orgs-1}
+ORG_PORT_BASE=$((PORT_BASE + 100))
+ORG_RUN_SECS=${DIACHAIN_E2E_CONSORTIUM_SECS:-180}
+echo "e2e: the consortium network $ORG_CHAIN: 3 member organisations, 3 validators"
+bash scripts/chain.sh start --chain-id "$ORG_CHAIN" --port-base "$ORG_PORT_BASE" --orgs 3 --reset
+trap 'bash scripts/chain.sh stop --chain-id "$ORG_CHAIN"; stop_all' EXIT
+ORG_DEP="deployments/$ORG_CHAIN.json"
+bash scripts/deploy.sh --chain-id "$ORG_CHAIN" --no-build >&2
+single=$(jq -c '.contracts | map_values(.address)' "$ORG_DEP")
+echo "e2e: handing the single-key deployment over to the members' governance, in place"
+out=$(bash scripts/deploy.sh --chain-id "$ORG_CHAIN" --no-build --governance \
+  --members "org1,org2,org3" --threshold 2 --vote-as "org1,org2" 2>&1) \
+  || { echo "$out" >&2; echo "e2e: the handover failed" >&2; exit 1; }
+echo "$out" | grep -vE "^deploy: (reusing|contracts unchanged)" >&2 || true
+[ "$(jq -c '.contracts | map_values(.address)' "$ORG_DEP")" = "$single" ] \
+  || { echo "e2e: the handover changed a contract's address" >&2; exit 1; }
+[ "$(jq -r '.governance.multisig.address // empty' "$ORG_DEP")" != "" ] \
+  || { echo "e2e: the deployment file names no multisig after the handover" >&2; exit 1; }
+DIACHAIN_GOV_BIN="$(target_dir)/debug/diachain-gov"
+export DIACHAIN_GOV_BIN
+echo "e2e: the main job with one relayer per organisation, for $ORG_RUN_SECS s"
+ORG_RUN_LOG=".chain/$ORG_CHAIN/run.log"
+DIACHAIN_CHAIN_ID=$ORG_CHAIN DIACHAIN_RELAYER_BIN=$RELAYER_BIN DIACHAIN_SIMULATE_BIN=$SIMULATE_BIN \
+  bash scripts/run.sh --no-build --orgs 3 --devices 6 --for "$ORG_RUN_SECS" \
+  --port $((PORT_BASE + 244)) --web-port $((PORT_BASE + 254)) > "$ORG_RUN_LOG" 2>&1 \
+  || { cat "$ORG_RUN_LOG" >&2; echo "e2e: the main job with --orgs 3 failed" >&2; exit 1; }
+grep -E "proposal [0-9]+:|DiaChain is running|relayer wasm1.*anchored" "$ORG_RUN_LOG" >&2 || true
+DIACHAIN_E2E_CHAIN_ID=$ORG_CHAIN cargo test --locked --workspace --test consortium --test governance \
+  -- --ignored --test-threads=1 --nocapture
+bash scripts/chain.sh stop --chain-id "$ORG_CHAIN"
+echo "e2e: the consortium took $((SECONDS - main_done)) s"
 echo "e2e: passed in $((SECONDS - start)) s (network start, deployment and tests)"
