@@ -117,8 +117,8 @@ done
 if [ ${#theirs[@]} -gt 0 ]; then
   [ ${#contracts[@]} -eq 0 ] || echo >> artifacts/sizes.md
   {
-    echo "cw-plus, built from crates.io unchanged: held to wasmd's upload limit of $WASMD_MAX_BYTES bytes;"
-    echo "the 320 KB budget applies to DiaChain's own contracts only."
+    echo "cw-plus's contracts, built from crates.io unchanged, are held to wasmd's upload limit"
+    echo "(MaxWasmSize, 819,200 bytes); the 320 KB budget applies to DiaChain's own contracts only."
     echo
     echo "| cw-plus contract | version | optimized bytes | KB | wasmd's limit |"
     echo "| --- | --- | ---: | ---: | --- |"
