@@ -62,15 +62,15 @@ done
 
 LOCK=$THIRD_PARTY_DIR/Cargo.lock
 own=$(cargo metadata --format-version 1 --no-deps --manifest-path "$THIRD_PARTY_DIR/Cargo.toml" | jq -r '.packages[].name')
-foreign=$(awk -v own="$own" -v reg='"registry+https://github.com/rust-lang/crates.io-index"' '
+foreign=$(awk -v own="$own" -v reg=registry+https://github.com/rust-lang/crates.io-index '
   function check() { if (name != "" && name != own && !(src == reg && sum)) print name " (" (src == "" ? "a path" : src) (sum ? "" : ", no checksum") ")" }
   /^\[\[package\]\]/ { check(); name = src = ""; sum = 0; next }
   $1 == "name" { name = $3; gsub(/"/, "", name) }
-  $1 == "source" { src = $3 }
+  $1 == "source" { src = $3; gsub(/"/, "", src) }
   $1 == "checksum" { sum = 1 }
   END { check() }' "$LOCK")
 if [ -n "$foreign" ]; then
-  echo "release-check: $LOCK: not crates.io's code as published: $(paste -sd, <<<"$foreign" | sed 's/,/, /g')" >&2
+  echo "release-check: $LOCK: not crates.io's code as published: ${foreign//$'\n'/; }" >&2
   status=1
 fi
 while read -r c; do
