@@ -62,7 +62,7 @@ BUILT="commit $(cut -c1-12 "$REBUILT/commit" 2>/dev/null || echo "? (the build i
 
 # name=address, one per contract to check: ours by name, then the governance contracts by the
 # wasm they run (a file without "governance", from before issue 28, has our four only).
-mapfile -t CONTRACTS < <(jq -r '(.contracts | to_entries[] | "\(.key)=\(.value.address // "")"),
+mapfile -t CONTRACTS < <(jq -r '(.contracts // {} | to_entries[] | "\(.key)=\(.value.address // "")"),
   (.governance // empty | ("cw4-group=\(.group.address // "")", "cw3-flex-multisig=\(.multisig.address // "")"))' "$FILE")
 [ ${#CONTRACTS[@]} -gt 0 ] || die "$FILE lists no contracts"
 status=0
