@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the contracts the way an auditor would: from a fresh copy of the checkout's committed
 # tree (HEAD; uncommitted edits are not in it), in a new directory with a cargo target of its
-# own, with the pinned toolchain (rust-toolchain.toml) and tools, through scripts/build-wasm.sh.
+# own, with the pinned toolchain (rust-toolchain.toml) and tools, through scripts/build-wasm.sh:
+# our four and cw-plus's cw4-group and cw3-flex-multisig (third-party/cw-plus, its Cargo.lock).
 # Copies the wasm, checksums.txt and the commit it built to OUT_DIR.
 #   scripts/clean-build.sh OUT_DIR
 # scripts/verify-build.sh compares such a build with the code a deployment runs; scripts/test.sh

@@ -18,8 +18,11 @@ set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 source scripts/versions.env
 
-TOOLS="$PWD/.tools"
-mkdir -p "$TOOLS/bin"
+# .tools may be a symlink to a shared folder (a worktree's; the copy clean-build.sh builds in):
+# the links written into it name the folder itself, so they outlive the symlink (a link through
+# the copy's path dangled for every checkout sharing the folder once the copy was removed).
+mkdir -p "$PWD/.tools/bin"
+TOOLS=$(cd "$PWD/.tools" && pwd -P)
 PARTS=("$@")
 [ ${#PARTS[@]} -gt 0 ] || PARTS=(rust wasm-opt cosmwasm-check fhir shellcheck nightscout-clients)
 for p in "${PARTS[@]}"; do

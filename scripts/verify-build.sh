@@ -2,8 +2,10 @@
 # Verifies a deployment: rebuilds the contracts from this checkout in a clean directory
 # (scripts/clean-build.sh: the committed tree at HEAD, the pinned toolchain of
 # rust-toolchain.toml, a cargo target of its own) and compares each contract's sha256 with the
-# checksum of the code its address runs on chain. The chain is asked (contract -> code id ->
-# code checksum); the checksums written in the deployment file are not trusted. Prints a table
+# checksum of the code its address runs on chain: the four contracts of the file's "contracts",
+# and when it has "governance", its group (cw4-group.wasm) and multisig (cw3-flex-multisig.wasm),
+# cw-plus's, built from third-party/cw-plus. The chain is asked (contract -> code id -> code
+# checksum); the checksums written in the deployment file are not trusted. Prints a table
 # (contract, code id, on-chain checksum, rebuilt checksum, match) and exits 1 on any mismatch.
 #
 #   scripts/verify-build.sh deployments/<chain-id>.json     (the node the file names)
@@ -58,16 +60,25 @@ fi
 [ -f "$REBUILT/checksums.txt" ] || die "$REBUILT holds no clean build (no checksums.txt)"
 BUILT="commit $(cut -c1-12 "$REBUILT/commit" 2>/dev/null || echo "? (the build in $REBUILT)")"
 
-mapfile -t CONTRACTS < <(jq -r '.contracts | keys_unsorted[]' "$FILE")
+# name=address, one per contract to check: ours by name, then the governance contracts by the
+# wasm they run (a file without "governance", from before issue 28, has our four only).
+mapfile -t CONTRACTS < <(jq -r '(.contracts // {} | to_entries[] | "\(.key)=\(.value.address // "")"),
+  (.governance // empty | ("cw4-group=\(.group.address // "")", "cw3-flex-multisig=\(.multisig.address // "")"))' "$FILE")
 [ ${#CONTRACTS[@]} -gt 0 ] || die "$FILE lists no contracts"
 status=0
-printf '%-16s %7s  %-64s  %-64s  %s\n' contract "code id" "on-chain checksum" "rebuilt checksum" match
-for c in "${CONTRACTS[@]}"; do
-  addr=$(jq -r --arg c "$c" '.contracts[$c].address' "$FILE")
+row() { printf '%-17s %7s  %-64s  %-64s  %s\n' "$@"; }
+row contract "code id" "on-chain checksum" "rebuilt checksum" match
+for entry in "${CONTRACTS[@]}"; do
+  c=${entry%%=*} addr=${entry#*=}
   rebuilt=$(checksum_of "$REBUILT/checksums.txt" "$c.wasm")
   [ -n "$rebuilt" ] || rebuilt="(no $c.wasm in the build)"
+  if [ -z "$addr" ]; then
+    row "$c" - "(no address in $FILE)" "$rebuilt" NO
+    status=1
+    continue
+  fi
   if ! info=$(q contract "$addr"); then
-    printf '%-16s %7s  %-64s  %-64s  %s\n' "$c" - "(no contract at $addr)" "$rebuilt" NO
+    row "$c" - "(no contract at $addr)" "$rebuilt" NO
     status=1
     continue
   fi
@@ -76,7 +87,7 @@ for c in "${CONTRACTS[@]}"; do
   on_chain=$(jq -r '.checksum // .data_hash' <<<"$code_info" | tr 'A-F' 'a-f')
   verdict=yes
   [ "$on_chain" = "$rebuilt" ] || { verdict=NO; status=1; }
-  printf '%-16s %7s  %-64s  %-64s  %s\n' "$c" "$code" "$on_chain" "$rebuilt" "$verdict"
+  row "$c" "$code" "$on_chain" "$rebuilt" "$verdict"
 done
 if [ $status -eq 0 ]; then
   echo "verify-build: all ${#CONTRACTS[@]} contracts on $CHAIN_ID run the code $BUILT builds"
