@@ -232,6 +232,8 @@ echo "$out" | grep -vE "^deploy: (reusing|contracts unchanged)" >&2 || true
   || { echo "e2e: the handover changed a contract's address" >&2; exit 1; }
 [ "$(jq -r '.governance.multisig.address // empty' "$ORG_DEP")" != "" ] \
   || { echo "e2e: the deployment file names no multisig after the handover" >&2; exit 1; }
+echo "e2e: the consortium's six contracts (the suite, the group, the multisig) are what a clean rebuild of HEAD gives"
+bash scripts/verify-build.sh "$ORG_DEP" --rebuilt "$CLEAN/wasm"
 DIACHAIN_GOV_BIN="$(target_dir)/debug/diachain-gov"
 export DIACHAIN_GOV_BIN
 echo "e2e: the main job with one relayer per organisation, for $ORG_RUN_SECS s"

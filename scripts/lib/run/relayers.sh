@@ -102,7 +102,7 @@ setup_relayer() {
   else
     # The organisation's relayer key of the test keyring (funded at genesis).
     addr=$("$BIN" keys show --mnemonic-file "$DIACHAIN_LOGS/key-org$k-relayer.json" | jq -r .address)
-    key_line="mnemonic_file = \"$PWD/$DIACHAIN_LOGS/key-org$k-relayer.json\""
+    key_line="mnemonic_file = \"$(realpath "$DIACHAIN_LOGS/key-org$k-relayer.json")\""
   fi
   ADDRS[k]=$addr
   admit_relayer "$k" "$addr"
