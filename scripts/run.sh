@@ -13,7 +13,8 @@
 # organisation runs its own relayer under its key org<k>-relayer, admitted as relayer and
 # custodian by proposals its fellow members vote (scripts/gov.sh), with its share of the
 # gateways, bound to its own patient org<k>-patient: a patient's data stays with one
-# organisation's relayer, and the relayers anchor side by side.
+# organisation's relayer, and the relayers anchor side by side. The suite's codes are pinned
+# by a gov proposal the validators vote (scripts/pin-codes.sh).
 #
 # Usage: scripts/run.sh [--devices N] [--orgs N] [--for S] [--port P] [--web-port W] [--reset] [--no-build]
 #   --devices N  simulated gateways (default 8; shared out among the organisations)
@@ -104,6 +105,13 @@ ANCHORS=$(jq -r '.contracts["reading-anchors"].address' "$DEP")
 CONSENT=$(jq -r '.contracts.consent.address' "$DEP")
 UNION=$(jq -r '.contracts["data-union"].address' "$DEP")
 KEYS=(--keyring-backend test --keyring-dir "$DIACHAIN_KEYRING_DIR")
+if [ "$ORGS" -gt 0 ]; then
+  # The consortium pins the suite's code through the chain's governance (the validators vote a
+  # MsgPinCodes proposal): each contract load then costs 2,000 gas instead of 60,000
+  # (docs/gas.md). Codes already pinned are left alone.
+  mapfile -t CODES < <(jq -r '.contracts[].code_id' "$DEP")
+  bash scripts/pin-codes.sh --chain-id "$CHAIN_ID" --from org1 "${CODES[@]}"
+fi
 
 # DIACHAIN_RELAYER_BIN, DIACHAIN_SIMULATE_BIN: the relayer and the gateway simulator already
 # built (scripts/e2e.sh passes the test build's); else both are built here.

@@ -1,11 +1,11 @@
 //! One relayer per member organisation, anchoring side by side: after `scripts/run.sh --orgs 3
 //! --for S` (scripts/e2e.sh runs it on its consortium network), each organisation's relayer —
 //! its own key, admitted by proposals its fellow members voted — anchored its own gateways'
-//! batches while the others anchored theirs. Checked against the chain: no batch failed and no
-//! transaction was refused (no conflict between the relayers), every batch a relayer accepted is
-//! on chain exactly once (each device's batches tile its sequence from 1 with no gap, and their
-//! number equals the relayer's anchored count), and the three relayers' anchoring heights
-//! overlap. Skips unless `DIACHAIN_E2E_CHAIN_ID` names that network.
+//! batches while the others anchored theirs. Checked against the chain: the suite's codes are
+//! pinned, no batch failed and no transaction was refused (no conflict between the relayers),
+//! every batch a relayer accepted is on chain exactly once (each device's batches tile its
+//! sequence from 1 with no gap, and their number equals the relayer's anchored count), and the
+//! three relayers' anchoring heights overlap. Skips unless `DIACHAIN_E2E_CHAIN_ID` names that network.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -59,6 +59,36 @@ fn three_relayers_anchored_their_organisations_gateways_side_by_side_without_a_c
     let orgs = read_json(&root.join(".chain").join(&net.chain_id).join("orgs.json"));
     let orgs = orgs["orgs"].as_array().expect("orgs");
     assert_eq!(orgs.len(), 3, "three member organisations");
+
+    // The consortium pinned the suite's codes by a gov proposal (scripts/run.sh --orgs).
+    let pinned = std::process::Command::new(&net.wasmd)
+        .args([
+            "query", "wasm", "pinned", "--node", &net.node, "--output", "json",
+        ])
+        .output()
+        .expect("wasmd query wasm pinned");
+    let pinned: Value = serde_json::from_slice(&pinned.stdout).expect("pinned codes");
+    let pinned: BTreeSet<u64> = pinned["code_ids"]
+        .as_array()
+        .expect("code_ids")
+        .iter()
+        .filter_map(|c| c.as_str().and_then(|c| c.parse().ok()).or(c.as_u64()))
+        .collect();
+    for c in [
+        &net.contracts.anchors,
+        &net.contracts.registry,
+        &net.contracts.union,
+    ] {
+        let code = net
+            .block_on(net.client().contract_info(c))
+            .expect("contract info")
+            .expect("contract")
+            .code_id;
+        assert!(
+            pinned.contains(&code),
+            "code {code} of {c} is pinned: {pinned:?}"
+        );
+    }
 
     let mut ranges = Vec::new();
     let mut heights: BTreeMap<u64, BTreeSet<String>> = BTreeMap::new();
