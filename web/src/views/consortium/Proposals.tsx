@@ -47,7 +47,7 @@ function Past({ p, clients, members }: {
   return (
     <details className="card past-proposal" data-testid={`proposal-${p.id}`} data-status={p.status}
       onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}>
-      <summary data-testid={`proposal-summary-${p.id}`}><ProposalSummary p={p} /></summary>
+      <summary data-testid={`proposal-summary-${p.id}`}><h4><ProposalSummary p={p} /></h4></summary>
       {open ? <ProposalCard p={p} multisig={clients.multisig} members={members} inline /> : null}
     </details>
   );
