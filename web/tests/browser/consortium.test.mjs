@@ -22,15 +22,16 @@
 // limit, a migration of consent to the code it runs, the union's wasmd admin to the multisig, a
 // bank transfer) is listed open with its expiry, the proposer's yes and another member's no
 // against the threshold, who has not voted, and every message in words (the bank transfer as
-// unknown); every proposal on chain is listed open or past with the chain's status; once the
+// unknown); every proposal on chain is listed open or past with the chain's status, a rejected
+// one as voted down or as expired as the chain's votes say; once the
 // other members' no votes reject it, it is listed past as voted down with nothing executed (and
 // the manufacturer is not admitted on chain); the tab is reached from the keyboard; a deployment
 // without governance names the single key that governs the suite.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { accounts, launch, loaded, openTab, screenshot, signIn } from "./harness.mjs";
+import { accounts, launch, loaded, openTab, screenshotOf, signIn } from "./harness.mjs";
 import {
-  adminsOnChain, codeOf, freshAddress, governanceOnChain, isManufacturer, propose, testMessages, vote,
+  adminsOnChain, codeOf, freshAddress, governanceOnChain, isManufacturer, propose, tallyOnChain, testMessages, vote,
 } from "./governance.mjs";
 
 const ACTIVE = new Set(["open", "pending", "passed"]);
@@ -139,14 +140,22 @@ describe("the consortium tab", () => {
     ]);
     assert.match(await items.nth(3).innerText(), /make consortium multisig the wasmd admin of data-union/);
     assert.match(await items.nth(4).innerText(), /unknown[\s\S]*not a consortium action this view knows/);
-    await screenshot(page, "consortium");
+    await screenshotOf(page.getByTestId("consortium-view"), "consortium");
   });
 
-  it("lists every proposal on chain as open or past, with the chain's status", { skip: skipReason() }, async () => {
+  it("lists every proposal on chain as open or past, with the chain's status; a rejected one as voted down or expired, as its votes say", { skip: skipReason() }, async () => {
     const { proposals } = await governanceOnChain(cfg);
     for (const p of proposals) {
       const list = ACTIVE.has(p.status) ? "open-proposals" : "past-proposals";
       assert.equal(await page.getByTestId(list).getByTestId(`proposal-${p.id}`).getAttribute("data-status"), p.status, `proposal ${p.id}`);
+    }
+    // Every rejected proposal but the test's own (voted down below): its outcome, from the chain's votes.
+    for (const p of proposals.filter((x) => x.status === "rejected" && x.id !== id && "absolute_count" in x.threshold)) {
+      const { weight, total_weight: total } = p.threshold.absolute_count;
+      const votedDown = (await tallyOnChain(cfg, p.id)).no > total - weight;
+      await page.getByTestId(`proposal-summary-${p.id}`).click();
+      const outcome = page.getByTestId(`proposal-${p.id}`).getByTestId("proposal-outcome");
+      assert.match(await outcome.innerText(), votedDown ? /^rejected: too much weight voted no/ : /^expired without enough yes votes; nothing was executed$/, `proposal ${p.id}`);
     }
   });
 

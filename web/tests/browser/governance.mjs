@@ -7,7 +7,7 @@ import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { GasPrice } from "@cosmjs/stargate";
 import {
   accountParser, Cw3FlexMultisigClient, Cw3FlexMultisigQueryClient, Cw4GroupQueryClient, describeDuration, describeThreshold,
-  listAllMembers, listAllProposals, toBase64,
+  listAllMembers, listAllProposals, listAllVotes, tallyVotes, toBase64,
 } from "@diachain/client";
 
 const json = (o) => toBase64(new TextEncoder().encode(JSON.stringify(o)));
@@ -119,6 +119,16 @@ export async function isManufacturer(cfg, address) {
   const client = await CosmWasmClient.connect(cfg.rpc);
   try {
     return (await client.queryContractSmart(cfg.contracts.registry, { participant: { address, role: "manufacturer" } })) !== null;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** The weight cast for each option on proposal `id`, as the multisig lists the votes. */
+export async function tallyOnChain(cfg, id) {
+  const client = await CosmWasmClient.connect(cfg.rpc);
+  try {
+    return tallyVotes((await listAllVotes(new Cw3FlexMultisigQueryClient(client, cfg.governance.multisig.address), id)).items);
   } finally {
     client.disconnect();
   }
