@@ -14,8 +14,9 @@ export type KnownContract = SuiteContract | 'group' | 'multisig';
 /** The addresses of the deployment's contracts, by name. */
 export type KnownContracts = Partial<Record<KnownContract, string>>;
 
-/** A piece of a description: text, or an address (for a frontend to name). */
-export type Segment = string | { address: string };
+/** A piece of a description: text, an address (for a frontend to name) or an amount of a coin
+ * in its base denomination (for a frontend to show in its display unit). */
+export type Segment = string | { address: string } | { amount: string; denom: string };
 
 export interface DecodedMessage {
   /** `execute`: an admin message to a known contract; `migrate`, `update_admin`, `clear_admin`: wasmd's. */
@@ -306,7 +307,7 @@ function nameOf(known: KnownContracts, address: string): KnownContract | null {
 }
 
 function text(segments: readonly Segment[]): string {
-  return segments.map((s) => (typeof s === 'string' ? s : s.address)).join('');
+  return segments.map((s) => (typeof s === 'string' ? s : 'address' in s ? s.address : `${s.amount}${s.denom}`)).join('');
 }
 
 function decoded(d: Omit<DecodedMessage, 'text'>): DecodedMessage {
@@ -317,8 +318,8 @@ function decoded(d: Omit<DecodedMessage, 'text'>): DecodedMessage {
 /** The segments naming a contract: its name, or its address when it is not one of the deployment's. */
 const target = (name: KnownContract | null, address: string): Segment[] => (name ? [name] : ['contract ', addr(address)]);
 
-function fundsText(funds: Coin[]): string {
-  return funds.length === 0 ? '' : `, sending ${funds.map((c) => `${c.amount}${c.denom}`).join(' + ')}`;
+function fundsSegments(funds: Coin[]): Segment[] {
+  return funds.length === 0 ? [] : [', sending ', ...list(funds, (c) => [{ amount: c.amount, denom: c.denom }], ' + ')];
 }
 
 function decodeExecute(args: unknown, known: KnownContracts): DecodedMessage {
@@ -342,7 +343,7 @@ function decodeExecute(args: unknown, known: KnownContracts): DecodedMessage {
     if (!describe) {
       return unknown([`${contract}: ${name}`], `${JSON.stringify(name)} is not an admin message of ${contract}`, { contract, contractAddress, inner, action });
     }
-    const segments = [`${contract}: `, ...describe(actionArgs, `${contract}'s ${name}`), fundsText(funds)];
+    const segments = [`${contract}: `, ...describe(actionArgs, `${contract}'s ${name}`), ...fundsSegments(funds)];
     return decoded({ kind: 'execute', contract, contractAddress, action, inner, reason: null, segments });
   } catch (e) {
     if (!(e instanceof Refused)) throw e;

@@ -49,6 +49,11 @@ describe('a real proposal, decoded', () => {
     expect(admit!.inner).toEqual({ admit_participant: { address: ctx.someone, label: 'Acme Sensors', role: 'manufacturer' } });
   });
 
+  it('gives the coins an admin message sends as amounts, for a frontend to show in its unit', () => {
+    const withFunds = decodeProposalMessage(recorded.proposal.msgs[CASES.length - 1], known);
+    expect(withFunds.segments.slice(-2)).toEqual([', sending ', { amount: '5', denom: 'udia' }]);
+  });
+
   it('adds up the votes as the multisig counts them: the proposer\'s yes, two members\' no', () => {
     expect(tallyVotes(recorded.votes)).toEqual({ yes: 1, no: 2, abstain: 0, veto: 0 });
     expect(describeThreshold(recorded.proposal.threshold)).toEqual({ kind: 'absolute_count', totalWeight: 3, yesNeeded: 2, text: '2 of 3 weight must vote yes' });

@@ -3,6 +3,7 @@ import {
 } from "@diachain/client";
 import { useMemo } from "react";
 import { Addr } from "../../components/Addr";
+import { Amount } from "../../components/Amount";
 import { Async } from "../../components/Async";
 import { Time } from "../../components/Time";
 import { relative } from "../../lib/format";
@@ -44,7 +45,8 @@ export function ProposalCard({ p, multisig, members, inline }: {
       {p.description ? <p className="proposal-description" data-testid="proposal-description">{p.description}</p> : null}
       <p className="small">
         Proposed by <Addr a={p.proposer} /> · <Deadline p={p} />
-        {p.deposit ? <> · deposit {p.deposit.amount} {"native" in p.deposit.denom ? p.deposit.denom.native : p.deposit.denom.cw20}</> : null}
+        {p.deposit ? <> · deposit <Amount amount={p.deposit.amount}
+          token={"native" in p.deposit.denom ? p.deposit.denom.native : { cw20: { address: p.deposit.denom.cw20 } }} /></> : null}
       </p>
       <Votes p={p} multisig={multisig} members={members} />
       <Messages p={p} />
@@ -119,7 +121,8 @@ function Message({ d, raw }: { d: DecodedMessage; raw: unknown }) {
   return (
     <li data-testid="proposal-msg" data-kind={d.kind} data-text={d.text}>
       {d.kind === "unknown" ? <><span className="badge bad">unknown</span>{" "}</> : null}
-      {d.segments.map((s, i) => (typeof s === "string" ? <span key={i}>{s}</span> : <Addr key={i} a={s.address} />))}
+      {d.segments.map((s, i) => (typeof s === "string" ? <span key={i}>{s}</span>
+        : "address" in s ? <Addr key={i} a={s.address} /> : <Amount key={i} amount={s.amount} token={s.denom} />))}
       {d.reason ? <span className="small" data-testid="proposal-msg-reason"> — not shown as an action: {d.reason}</span> : null}
       <details className="raw-msg">
         <summary>The message as proposed</summary>
