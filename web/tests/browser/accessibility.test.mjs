@@ -1,11 +1,12 @@
 // Accessible: axe-core (injected from web's node_modules with page.addScriptTag) finds no critical
 // or serious violation in any view — the patient's home, grants (with the amend form open),
 // access log and studies; the clinician's trend with its readings and report; the sponsor's; the
-// consortium's (its proposals' votes and messages open when there are any); the address book — the tabs and the account picker work from the keyboard alone (the WAI-ARIA
-// tabs pattern: arrow keys, Home, End, one tab in the Tab order), and the charts have text
-// alternatives: the home chart and the trend a summary, the time-in-range bar its legend, the
-// AGP a table of its percentiles. The clinician's trend needs an active grant: one is made from
-// Node and revoked after the test.
+// consortium's (a past proposal's votes and messages open, when there is one); the address book —
+// the tabs and the account picker work from the keyboard alone (the WAI-ARIA tabs pattern: arrow
+// keys, Home, End, one tab in the Tab order), and the charts have text alternatives: the home
+// chart and the trend a summary, the time-in-range bar its legend, the AGP a table of its
+// percentiles. The clinician's trend needs an active grant: one is made from Node and revoked
+// after the test.
 /* global window, document -- (read inside page.evaluate, in the browser) */
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
