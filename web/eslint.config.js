@@ -6,7 +6,7 @@ import globals from "globals";
 export default tseslint.config(
   { ignores: ["dist", "node_modules"] },
   {
-    files: ["src/**/*.{ts,tsx}", "vite.config.ts"],
+    files: ["src/**/*.{ts,tsx}", "tests/unit/**/*.ts", "vite.config.ts", "vitest.config.ts"],
     extends: [js.configs.recommended, ...tseslint.configs.recommended],
     languageOptions: { globals: globals.browser },
     plugins: { "react-hooks": reactHooks },

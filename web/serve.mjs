@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Serves the built dashboard (dist/) and /config.json, which tells it the network (from a
-// deployment file written by scripts/deploy.sh) and the relayer to use.
+// deployment file written by scripts/deploy.sh: its contracts, deployer and, when the suite is
+// governed by the consortium's multisig, its `governance` section) and the relayer to use.
 //
 //   node web/serve.mjs --deployment deployments/<chain-id>.json --relayer http://127.0.0.1:8640
 //       [--port 8650] [--host 127.0.0.1] [--rpc URL] [--rest URL] [--denom udia]
@@ -78,6 +79,27 @@ async function localKeyring(dir, chainId, rpc, host) {
   return { env, accounts };
 }
 
+/** The deployment's `governance` section as the dashboard reads it (null when there is none);
+ * a section that is there but incomplete is refused, naming what is missing. */
+function governanceOf(g, file) {
+  if (g === undefined || g === null) return null;
+  const bad = (what) => new Error(`${file}: governance.${what}`);
+  for (const name of ["group", "multisig"]) {
+    const c = g[name];
+    if (typeof c?.address !== "string" || !Number.isInteger(c.code_id)) throw bad(`${name} needs an address and a code_id`);
+  }
+  if (!Array.isArray(g.members) || !g.members.every((m) => typeof m?.addr === "string" && Number.isInteger(m.weight)))
+    throw bad("members must be a list of { addr, weight }");
+  if (!Number.isInteger(g.threshold) || !Number.isInteger(g.max_voting_period_secs))
+    throw bad("threshold and max_voting_period_secs must be whole numbers");
+  const contract = (c) => ({ code_id: c.code_id, checksum: String(c.checksum ?? ""), address: c.address, label: String(c.label ?? "") });
+  return {
+    group: contract(g.group), multisig: contract(g.multisig),
+    members: g.members.map((m) => ({ addr: m.addr, weight: m.weight })),
+    threshold: g.threshold, max_voting_period_secs: g.max_voting_period_secs,
+  };
+}
+
 async function buildConfig(opts) {
   const dep = JSON.parse(await readFile(opts.deployment, "utf8"));
   const c = dep.contracts ?? {};
@@ -102,6 +124,8 @@ async function buildConfig(opts) {
       union: address("data-union"),
     },
     union: dep.data_union ?? null,
+    governance: governanceOf(dep.governance, opts.deployment),
+    deployer: typeof dep.deployer === "string" ? dep.deployer : null,
     localKeyring: null,
   };
   if (opts.localKeyring) {

@@ -14,3 +14,5 @@ export * from './verify.js';
 export * from './cgm.js';
 export * from './dataset.js';
 export * from './datasetVerify.js';
+export * from './governance.js';
+export * from './proposalMessages.js';

@@ -6,6 +6,16 @@ export interface LocalAccount {
   mnemonic: string;
 }
 
+/** A deployment's `governance` section (scripts/deploy.sh --governance): the consortium's
+ * cw4-group and cw3-flex-multisig, the members and threshold it was deployed with. */
+export interface GovernanceConfig {
+  group: { code_id: number; checksum: string; address: string; label: string };
+  multisig: { code_id: number; checksum: string; address: string; label: string };
+  members: { addr: string; weight: number }[];
+  threshold: number;
+  max_voting_period_secs: number;
+}
+
 export interface AppConfig {
   chainId: string;
   rpc: string;
@@ -16,6 +26,10 @@ export interface AppConfig {
   relayer: string;
   contracts: { registry: string; anchors: string; consent: string; union: string };
   union: { fee_bps: number; grace_period: number } | null;
+  /** The deployment's governance, or null: the suite is then governed by the deployer's key alone. */
+  governance: GovernanceConfig | null;
+  /** The key that deployed the suite (the deployment file's `deployer`). */
+  deployer: string | null;
   localKeyring: { warning: string; accounts: LocalAccount[] } | null;
 }
 
@@ -41,5 +55,7 @@ export async function loadConfig(): Promise<AppConfig> {
   for (const key of ["chainId", "rpc", "relayer", "denom", "gasPrice"] as const) {
     if (typeof cfg[key] !== "string" || cfg[key] === "") throw new Error(`/config.json has no ${key}`);
   }
+  cfg.governance ??= null;
+  cfg.deployer ??= null;
   return cfg;
 }

@@ -2,7 +2,8 @@
 // the signed-in account ("you"), the address book (lib/contacts.ts), the label the consortium
 // gave an admitted manufacturer or relayer in the device registry (`Participants`), the role of an
 // admitted emergency provider or custodian in the consent contract (`Members`: no label there),
-// and on a local network the test keyring's account names.
+// on a local network the test keyring's account names, and the deployment's own contracts (the
+// suite's four, the consortium's group and multisig).
 import type { ConsentTypes, DeviceRegistryTypes } from "@diachain/client";
 import { createContext, useContext } from "react";
 import { allPages, type Queries } from "./chain";
@@ -11,7 +12,7 @@ import type { Contact } from "./contacts";
 
 export interface KnownName {
   name: string;
-  source: "you" | "contact" | "chain" | "keyring";
+  source: "you" | "contact" | "chain" | "keyring" | "deployment";
   /** Where the name comes from, for the address's tooltip. */
   detail: string;
 }
@@ -50,9 +51,21 @@ export interface NameBook {
   chain: ChainDirectory | null;
 }
 
+/** The deployment's contracts by address, as the page names them. */
+function deploymentNames(cfg: Pick<AppConfig, "contracts" | "governance">): Map<string, string> {
+  const c = cfg.contracts;
+  const names: [string, string][] = [
+    [c.registry, "device-registry contract"], [c.anchors, "reading-anchors contract"], [c.consent, "consent contract"],
+    [c.union, "data-union contract"],
+  ];
+  if (cfg.governance) names.push([cfg.governance.multisig.address, "consortium multisig"], [cfg.governance.group.address, "consortium group"]);
+  return new Map(names);
+}
+
 export function nameBook(opts: { you: string | null; contacts: Contact[]; chain: ChainDirectory | null; cfg: AppConfig }): NameBook {
   const contacts = new Map(opts.contacts.map((c) => [c.address, c.name]));
   const keyring = new Map((opts.cfg.localKeyring?.accounts ?? []).map((a) => [a.address, a.name]));
+  const deployment = deploymentNames(opts.cfg);
   return {
     chain: opts.chain,
     nameOf: (a) => {
@@ -66,6 +79,8 @@ export function nameBook(opts: { you: string | null; contacts: Contact[]; chain:
       if (roles) return { name: admitted, source: "chain", detail: "its role on chain (the contract keeps no label)" };
       const test = keyring.get(a);
       if (test) return { name: test, source: "keyring", detail: "the local test keyring's account name" };
+      const contract = deployment.get(a);
+      if (contract) return { name: contract, source: "deployment", detail: "a contract of this deployment" };
       return null;
     },
   };

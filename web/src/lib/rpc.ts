@@ -62,6 +62,67 @@ export function smartQueryResponse(bytes: Uint8Array): unknown {
   throw new Error("the node's answer to a contract query has no data");
 }
 
+/** One field of a protobuf message: its number and, by wire type, its varint or its bytes. */
+type ProtoField = { num: number; varint: number; bytes: null } | { num: number; varint: null; bytes: Uint8Array };
+
+/** The fields of a protobuf message, in order (varints above 2^53 are refused: none is read here). */
+export function protoFields(bytes: Uint8Array): ProtoField[] {
+  const out: ProtoField[] = [];
+  let i = 0;
+  const varint = () => {
+    let n = 0;
+    let mul = 1;
+    for (;;) {
+      const b = bytes[i++];
+      if (b === undefined) throw new Error("a protobuf message from the node is cut short");
+      n += (b & 0x7f) * mul;
+      if (!Number.isSafeInteger(n)) throw new Error("a protobuf number from the node is above 2^53");
+      if (b < 0x80) return n;
+      mul *= 128;
+    }
+  };
+  while (i < bytes.length) {
+    const key = varint();
+    const num = Math.floor(key / 8);
+    const wire = key % 8;
+    if (wire === 0) out.push({ num, varint: varint(), bytes: null });
+    else if (wire === 2) {
+      const len = varint();
+      if (i + len > bytes.length) throw new Error("a protobuf message from the node is cut short");
+      out.push({ num, varint: null, bytes: bytes.subarray(i, i + len) });
+      i += len;
+    } else throw new Error(`unexpected protobuf wire type ${wire} in the node's answer`);
+  }
+  return out;
+}
+
+/** wasmd's record of a contract (`cosmwasm.wasm.v1.ContractInfo`): its code, creator, label and
+ * admin — the account that may migrate it (null: no one can). */
+export interface ContractInfo {
+  address: string;
+  codeId: number;
+  creator: string;
+  admin: string | null;
+  label: string;
+}
+
+/** `QueryContractInfoResponse { address = 1; ContractInfo contract_info = 2 }`, with
+ * `ContractInfo { code_id = 1; creator = 2; admin = 3; label = 4; … }` (other fields skipped). */
+export function contractInfoResponse(bytes: Uint8Array): ContractInfo {
+  const top = protoFields(bytes);
+  const address = top.find((f) => f.num === 1)?.bytes;
+  const info = top.find((f) => f.num === 2)?.bytes;
+  if (!address || !info) throw new Error("the node's answer about a contract has no address or no contract info");
+  const fields = protoFields(info);
+  const text = (num: number) => {
+    const b = fields.find((f) => f.num === num)?.bytes;
+    return b ? dec.decode(b) : "";
+  };
+  const codeId = fields.find((f) => f.num === 1)?.varint;
+  if (codeId === undefined || codeId === null) throw new Error("the node's answer about a contract has no code id");
+  return { address: dec.decode(address), codeId, creator: text(2), admin: text(3) || null, label: text(4) };
+}
+
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 const fromB64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
 
@@ -140,6 +201,17 @@ export class RpcClient {
       throw new Error(`Query failed with (${r.response.code}): ${r.response.log}`);
     }
     return smartQueryResponse(fromB64(r.response.value ?? ""));
+  }
+
+  /** wasmd's record of a contract: code id, creator, label and its admin (who may migrate it). */
+  async contractInfo(address: string): Promise<ContractInfo> {
+    const r = await this.get<{ response: { code: number; log: string; value: string | null } }>("abci_query", {
+      path: '"/cosmwasm.wasm.v1.Query/ContractInfo"',
+      data: `0x${hex(Uint8Array.from(field(1, enc.encode(address))))}`,
+      prove: "false",
+    });
+    if (r.response.code) throw new Error(`wasmd knows no contract ${address} (${r.response.code}: ${r.response.log})`);
+    return contractInfoResponse(fromB64(r.response.value ?? ""));
   }
 
   /** What the generated query clients are given: they call only `queryContractSmart`. */

@@ -58,6 +58,7 @@ const TABS = [
   { id: "clinician", label: "Clinician", ...lazyView(() => import("./clinician/ClinicianView").then((m) => m.ClinicianView)) },
   { id: "insurer", label: "Insurer", ...lazyView(() => import("./insurer/InsurerView").then((m) => m.InsurerView)) },
   { id: "sponsor", label: "Sponsor", ...lazyView(() => import("./sponsor/SponsorView").then((m) => m.SponsorView)) },
+  { id: "consortium", label: "Consortium", ...lazyView(() => import("./consortium/ConsortiumView").then((m) => m.ConsortiumView)) },
   { id: "contacts", label: "Address book", ...lazyView(() => import("./contacts/AddressBook").then((m) => m.AddressBook)) },
 ] as const;
 type TabId = (typeof TABS)[number]["id"];
@@ -72,9 +73,9 @@ export function prefetchView(): void {
   void TABS.find((t) => t.id === fromHash())?.fetch().catch(() => undefined);
 }
 
-/** The roles and the address book, one tab each, as the WAI-ARIA tabs pattern: the arrow keys,
+/** The roles, the consortium (read-only) and the address book, one tab each, as the WAI-ARIA tabs pattern: the arrow keys,
  * Home and End move between the tabs (and show them), only the selected tab is in the Tab order.
- * The tab is in the URL's hash (#patient, #clinician, #insurer, #sponsor, #contacts). Another account gets
+ * The tab is in the URL's hash (#patient, #clinician, #insurer, #sponsor, #consortium, #contacts). Another account gets
  * the view afresh: no form, confirmation or open patient of the last one. */
 export function Views() {
   const { wallet } = useSession();

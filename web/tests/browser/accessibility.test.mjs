@@ -1,11 +1,12 @@
 // Accessible: axe-core (injected from web's node_modules with page.addScriptTag) finds no critical
 // or serious violation in any view — the patient's home, grants (with the amend form open),
 // access log and studies; the clinician's trend with its readings and report; the sponsor's; the
-// address book — the tabs and the account picker work from the keyboard alone (the WAI-ARIA
-// tabs pattern: arrow keys, Home, End, one tab in the Tab order), and the charts have text
-// alternatives: the home chart and the trend a summary, the time-in-range bar its legend, the
-// AGP a table of its percentiles. The clinician's trend needs an active grant: one is made from
-// Node and revoked after the test.
+// consortium's (a past proposal's votes and messages open, when there is one); the address book —
+// the tabs and the account picker work from the keyboard alone (the WAI-ARIA tabs pattern: arrow
+// keys, Home, End, one tab in the Tab order), and the charts have text alternatives: the home
+// chart and the trend a summary, the time-in-range bar its legend, the AGP a table of its
+// percentiles. The clinician's trend needs an active grant: one is made from Node and revoked
+// after the test.
 /* global window, document -- (read inside page.evaluate, in the browser) */
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
@@ -65,7 +66,7 @@ describe("accessible: axe-core, the keyboard, text for the charts", () => {
   it("moves between the tabs with the arrow keys, Home and End; only the selected tab is in the Tab order", async () => {
     await page.getByTestId("patient-view").waitFor();
     const tabs = page.getByRole("tab");
-    assert.equal(await tabs.count(), 5); // patient, clinician, insurer, sponsor, contacts
+    assert.equal(await tabs.count(), 6); // patient, clinician, insurer, sponsor, consortium, contacts
     const selected = async () => page.getByRole("tab", { selected: true }).getAttribute("data-testid");
     const inTabOrder = async () => (await tabs.evaluateAll((ts) => ts.filter((t) => t.tabIndex === 0).map((t) => t.dataset.testid)));
     assert.deepEqual(await inTabOrder(), ["tab-patient"]);
@@ -162,6 +163,18 @@ describe("accessible: axe-core, the keyboard, text for the charts", () => {
     await openTab(page, "contacts");
     await page.getByTestId("on-chain-names").locator("table").waitFor();
     await axe("the address book");
+  });
+
+  it("finds no critical or serious violation in the consortium view", async () => {
+    await openTab(page, "consortium");
+    await loaded(page, "consortium-view");
+    // A past proposal opened, if there is one, so that its votes and messages are checked too.
+    const past = page.getByTestId("past-proposals").locator("details summary");
+    if (await past.count()) {
+      await past.first().click();
+      await page.getByTestId("past-proposals").locator("details[open] [data-testid=proposal-votes]").waitFor();
+    }
+    await axe("the consortium view");
   });
 
   it("raised no uncaught error in the page", () => {

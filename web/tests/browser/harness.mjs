@@ -62,7 +62,7 @@ export async function signIn(page, account, tab) {
   await openTab(page, tab);
 }
 
-/** Shows a tab of the signed-in dashboard: patient, clinician, insurer, sponsor or contacts (the address book). */
+/** Shows a tab of the signed-in dashboard: patient, clinician, insurer, sponsor, consortium or contacts (the address book). */
 export async function openTab(page, tab) {
   await page.getByRole("tab").and(page.getByTestId(`tab-${tab}`)).click();
   await page.getByTestId(`${tab}-view`).waitFor();

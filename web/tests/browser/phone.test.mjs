@@ -1,6 +1,6 @@
 // On a phone: at 390×844 (a touch screen, 2× pixels) no view scrolls sideways —
 // document.documentElement.scrollWidth <= 390 in the patient's view, the clinician's (with a
-// loaded trend and its 14-day report), the sponsor's and the address book — with phone
+// loaded trend and its 14-day report), the sponsor's, the consortium's and the address book — with phone
 // screenshots of each. The clinician's trend needs an active grant: one is made from Node and
 // revoked after the test.
 /* global document -- (read inside page.evaluate, in the browser) */
@@ -79,6 +79,18 @@ describe(`on a phone (${WIDTH}×844)`, () => {
     await loaded(page, "my-studies");
     await fits("sponsor");
     await screenshot(page, "phone-sponsor");
+  });
+
+  it("shows the consortium view without sideways scrolling", async () => {
+    await openTab(page, "consortium");
+    await loaded(page, "consortium-view");
+    const past = page.getByTestId("past-proposals").locator("details summary");
+    if (await past.count()) {
+      await past.first().click();
+      await page.getByTestId("past-proposals").locator("details[open] [data-testid=proposal-votes]").waitFor();
+    }
+    await fits("consortium");
+    await screenshot(page, "phone-consortium");
   });
 
   it("shows the address book without sideways scrolling", async () => {

@@ -1,7 +1,7 @@
 // The journey on a real wasmd node through the generated clients and the helpers, with fresh
-// accounts funded by the consortium (no role another suite relies on is changed): admit a
-// manufacturer and a relayer, register a device, bind it with a proof of possession, a sponsor
-// creates and funds a study, tops it up, and the patient joins it with research consent, the
+// accounts funded by the consortium (no role another suite relies on is changed): the consortium
+// (its key, or on a governed deployment a proposal its members pass) admits a manufacturer and a
+// relayer, register a device, bind it with a proof of possession, a sponsor creates and funds a study, tops it up, and the patient joins it with research consent, the
 // relayer anchors a device-signed batch, every reading verifies against the chain (a tampered one
 // fails), the key rotates with the device's signature, a clinician is granted, checked, the grant
 // amended, the access recorded and the grant revoked, a guardian is named, an emergency provider
@@ -17,10 +17,11 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import {
-  ConsentClient, ConsentQueryClient, DataUnionClient, DataUnionQueryClient, DeviceRegistryClient, DeviceRegistryQueryClient,
-  Domain, ReadingAnchorsClient, ReadingAnchorsQueryClient, ReadingsResponse, bindSignBytes, encodeSubmission, readingLeafHash,
-  rotateSignBytes, toBase64, verifyReadings,
+  ConsentClient, ConsentQueryClient, ConsentTypes, DataUnionClient, DataUnionQueryClient, DeviceRegistryClient,
+  DeviceRegistryQueryClient, DeviceRegistryTypes, Domain, ReadingAnchorsClient, ReadingAnchorsQueryClient, ReadingsResponse,
+  bindSignBytes, encodeSubmission, readingLeafHash, rotateSignBytes, toBase64, verifyReadings,
 } from '../../src/index.js';
+import { asConsortium, expectedAdmin } from './consortium.js';
 import { SignedBatch, TestDevice, newDevice, readings, servedResponse, signBatch } from './device.js';
 import { Actor, Network, actor, advanceClock, chainTime, fund, loadNetwork, nanos } from './network.js';
 import { RecordingClient, schemaQueries } from './recording.js';
@@ -71,19 +72,32 @@ describe.skipIf(!CHAIN_ID)('live: the journey on a wasmd node', () => {
 
   it('the consortium admits a fresh manufacturer and relayer, emergency provider and custodian', async () => {
     const { consortium, manufacturer, relayer, emergency, custodian } = w.a;
-    const reg = new DeviceRegistryClient(consortium.client, consortium.address, w.net.contracts.registry);
-    await reg.admitParticipant({ address: manufacturer.address, label: `ts client manufacturer ${w.tag}`, role: 'manufacturer' });
-    await reg.admitParticipant({ address: relayer.address, label: `ts client relayer ${w.tag}`, role: 'relayer' });
-    const con = new ConsentClient(consortium.client, consortium.address, w.net.contracts.consent);
-    await con.admitMember({ address: emergency.address, role: 'emergency_provider' });
-    await con.admitMember({ address: custodian.address, role: 'custodian' });
+    const c = w.net.contracts;
+    if (w.net.governance) {
+      // A governed deployment: the same messages, proposed by a member and passed by the members' votes.
+      const registry = (msg: DeviceRegistryTypes.ExecuteMsg) => ({ contract: c.registry, msg });
+      const consent = (msg: ConsentTypes.ExecuteMsg) => ({ contract: c.consent, msg });
+      await asConsortium(w.net, consortium, [
+        registry({ admit_participant: { address: manufacturer.address, label: `ts client manufacturer ${w.tag}`, role: 'manufacturer' } }),
+        registry({ admit_participant: { address: relayer.address, label: `ts client relayer ${w.tag}`, role: 'relayer' } }),
+        consent({ admit_member: { address: emergency.address, role: 'emergency_provider' } }),
+        consent({ admit_member: { address: custodian.address, role: 'custodian' } }),
+      ], `ts client live tests ${w.tag}: admit participants`);
+    } else {
+      const reg = new DeviceRegistryClient(consortium.client, consortium.address, c.registry);
+      await reg.admitParticipant({ address: manufacturer.address, label: `ts client manufacturer ${w.tag}`, role: 'manufacturer' });
+      await reg.admitParticipant({ address: relayer.address, label: `ts client relayer ${w.tag}`, role: 'relayer' });
+      const con = new ConsentClient(consortium.client, consortium.address, c.consent);
+      await con.admitMember({ address: emergency.address, role: 'emergency_provider' });
+      await con.admitMember({ address: custodian.address, role: 'custodian' });
+    }
     expect((await w.registry.participant({ address: relayer.address, role: 'relayer' }))?.address).toBe(relayer.address);
     expect((await w.registry.participants({ role: 'manufacturer', limit: 100 })).items.map((p) => p.address)).toContain(manufacturer.address);
     expect(await w.registry.isActiveRelayer({ address: relayer.address })).toBe(true);
     expect(await w.consent.member({ address: custodian.address, role: 'custodian' })).not.toBeNull();
     expect((await w.consent.members({ role: 'emergency_provider', limit: 100 })).items.map((m) => m.address)).toContain(emergency.address);
-    expect((await w.registry.config()).admin).toBe(consortium.address);
-    expect((await w.consent.config()).admin).toBe(consortium.address);
+    expect((await w.registry.config()).admin).toBe(expectedAdmin(w.net, consortium));
+    expect((await w.consent.config()).admin).toBe(expectedAdmin(w.net, consortium));
   });
 
   it('the manufacturer registers a device and the patient binds it with its proof of possession', async () => {

@@ -2,7 +2,7 @@
 // and the test keyring's mnemonics in .chain/<id>/logs/key-<name>.json (as scripts/chain.sh and
 // scripts/deploy.sh write them).
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 import { CosmWasmClient, SigningCosmWasmClient } from '@cosmjs/cosmwasm-stargate';
@@ -19,7 +19,20 @@ export interface Network {
   denom: string;
   gasPrice: GasPrice;
   contracts: { registry: string; anchors: string; consent: string; union: string };
+  /** The deployment's `governance` section, when the suite is governed by a multisig. */
+  governance: Governance | null;
   mnemonic(name: string): string;
+  /** The test keyring's key names by address (validators left out). */
+  keyNames(): Map<string, string>;
+}
+
+/** A deployment file's `governance` section (scripts/deploy.sh --governance). */
+export interface Governance {
+  group: { code_id: number; checksum: string; address: string; label: string };
+  multisig: { code_id: number; checksum: string; address: string; label: string };
+  members: { addr: string; weight: number }[];
+  threshold: number;
+  max_voting_period_secs: number;
 }
 
 function readOrFail(path: string, what: string): string {
@@ -36,7 +49,7 @@ function parseEnv(text: string): Record<string, string> {
   return out;
 }
 
-interface Deployment { contracts: Record<string, { address: string }> }
+interface Deployment { contracts: Record<string, { address: string }>; governance?: Governance }
 
 export function loadNetwork(chainId: string): Network {
   const env = parseEnv(readOrFail(`${REPO}.chain/${chainId}/network.env`, 'network.env'));
@@ -53,12 +66,26 @@ export function loadNetwork(chainId: string): Network {
     denom: need('DIACHAIN_DENOM'),
     gasPrice: GasPrice.fromString(need('DIACHAIN_GAS_PRICE')),
     contracts: { registry: address('device-registry'), anchors: address('reading-anchors'), consent: address('consent'), union: address('data-union') },
+    governance: deployment.governance ?? null,
+    keyNames: () => keyNames(chainId),
     mnemonic: (name) => {
       const key = JSON.parse(readOrFail(`${REPO}.chain/${chainId}/logs/key-${name}.json`, `the ${name} key`)) as { mnemonic?: string };
       if (!key.mnemonic) throw new Error(`key-${name}.json has no mnemonic`);
       return key.mnemonic;
     },
   };
+}
+
+function keyNames(chainId: string): Map<string, string> {
+  const logs = `${REPO}.chain/${chainId}/logs`;
+  const out = new Map<string, string>();
+  for (const file of readdirSync(logs).sort()) {
+    const m = /^key-(.+)\.json$/.exec(file);
+    if (!m || m[1]!.startsWith('validator')) continue;
+    const key = JSON.parse(readFileSync(`${logs}/${file}`, 'utf8')) as { address?: string };
+    if (typeof key.address === 'string') out.set(key.address, m[1]!);
+  }
+  return out;
 }
 
 export interface Actor {
