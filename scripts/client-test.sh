@@ -3,7 +3,8 @@
 # fresh against schema/, lint, typecheck, build, unit tests; with --live <chain-id>, also the
 # integration tests against that local network (started by scripts/chain.sh, deployed by
 # scripts/deploy.sh); with --live-only <chain-id>, only those (after a full run installed and
-# built the package: scripts/e2e.sh uses it). Ends with `ts client: N passed, M failed` (tests; a failed step counts as
+# built the package: scripts/e2e.sh uses it); --live-path P narrows the live tests to P (a file of
+# test/live, e.g. the governance tests on a governed network). Ends with `ts client: N passed, M failed` (tests; a failed step counts as
 # one failure) and exits non-zero if anything failed.
 set -uo pipefail
 # shellcheck source=lib/common.sh
@@ -12,12 +13,13 @@ source "$(dirname "$0")/lib/common.sh"
 source scripts/lib/npm.sh
 cd clients/ts || exit 2
 
-live="" only_live=0
+live="" only_live=0 live_path=test/live
 while [ $# -gt 0 ]; do
   case "$1" in
     --live) live="${2:?--live needs a chain id}"; shift 2 ;;
     --live-only) live="${2:?--live-only needs a chain id}"; only_live=1; shift 2 ;;
-    *) echo "client-test: unknown argument $1 (usage: scripts/client-test.sh [--live <chain-id> | --live-only <chain-id>])" >&2; exit 2 ;;
+    --live-path) live_path="${2:?--live-path needs a file}"; shift 2 ;;
+    *) echo "client-test: unknown argument $1 (usage: scripts/client-test.sh [--live <chain-id> | --live-only <chain-id>] [--live-path P])" >&2; exit 2 ;;
   esac
 done
 
@@ -60,7 +62,7 @@ tests() {
 
 if [ "$only_live" = 1 ]; then
   step "npm ci" npm_install .
-  [ ${#failed_steps[@]} -gt 0 ] || DIACHAIN_CHAIN_ID="$live" tests "live tests ($live)" test/live
+  [ ${#failed_steps[@]} -gt 0 ] || DIACHAIN_CHAIN_ID="$live" tests "live tests ($live)" "$live_path"
 elif step "npm ci" npm_install .; [ ${#failed_steps[@]} -eq 0 ]; then
   step "codegen check" npm run --silent codegen:check
   step "lint" npm run --silent lint
@@ -68,7 +70,7 @@ elif step "npm ci" npm_install .; [ ${#failed_steps[@]} -eq 0 ]; then
   step "build" npm run --silent build
   tests "unit tests" test/unit
   if [ -n "$live" ]; then
-    DIACHAIN_CHAIN_ID="$live" tests "live tests ($live)" test/live
+    DIACHAIN_CHAIN_ID="$live" tests "live tests ($live)" "$live_path"
   fi
 fi
 

@@ -238,11 +238,26 @@ DIACHAIN_GOV_BIN="$(target_dir)/debug/diachain-gov"
 export DIACHAIN_GOV_BIN
 echo "e2e: the main job with one relayer per organisation, for $ORG_RUN_SECS s"
 ORG_RUN_LOG=".chain/$ORG_CHAIN/run.log"
+ORG_RUN_PORT=$((PORT_BASE + 244)) ORG_WEB_PORT=$((PORT_BASE + 254))
 DIACHAIN_CHAIN_ID=$ORG_CHAIN DIACHAIN_RELAYER_BIN=$RELAYER_BIN DIACHAIN_SIMULATE_BIN=$SIMULATE_BIN \
   bash scripts/run.sh --no-build --orgs 3 --devices 6 --for "$ORG_RUN_SECS" \
-  --port $((PORT_BASE + 244)) --web-port $((PORT_BASE + 254)) > "$ORG_RUN_LOG" 2>&1 \
-  || { cat "$ORG_RUN_LOG" >&2; echo "e2e: the main job with --orgs 3 failed" >&2; exit 1; }
-grep -E "proposal [0-9]+:|DiaChain is running|relayer wasm1.*anchored" "$ORG_RUN_LOG" >&2 || true
+  --port "$ORG_RUN_PORT" --web-port "$ORG_WEB_PORT" > "$ORG_RUN_LOG" 2>&1 &
+ORG_RUN_PID=$!
+trap 'kill -TERM "$ORG_RUN_PID" 2>/dev/null; wait "$ORG_RUN_PID" 2>/dev/null; bash scripts/chain.sh stop --chain-id "$ORG_CHAIN"; stop_all' EXIT
+for _ in $(seq 1 900); do
+  grep -q "DiaChain is running" "$ORG_RUN_LOG" && break
+  kill -0 "$ORG_RUN_PID" 2>/dev/null || { cat "$ORG_RUN_LOG" >&2; echo "e2e: the main job with --orgs 3 stopped" >&2; exit 1; }
+  sleep 0.5
+done
+grep -q "DiaChain is running" "$ORG_RUN_LOG" || { cat "$ORG_RUN_LOG" >&2; echo "e2e: the main job with --orgs 3 did not start in 450 s" >&2; exit 1; }
+# While the three relayers stream: the TypeScript client's governance tests and the dashboard's
+# consortium view in Chromium, on the governed network (each proposes and rejects its own).
+bash scripts/client-test.sh --live-only "$ORG_CHAIN" --live-path test/live/governance.test.ts
+CONSORTIUM_REQUIRED=1 bash scripts/web-test.sh --browser "$ORG_CHAIN" --relayer "http://127.0.0.1:$ORG_RUN_PORT" \
+  --web-port "$ORG_WEB_PORT" --only consortium.test.mjs --screenshots ".chain/$ORG_CHAIN/screenshots"
+wait "$ORG_RUN_PID" || { cat "$ORG_RUN_LOG" >&2; echo "e2e: the main job with --orgs 3 failed" >&2; exit 1; }
+trap 'bash scripts/chain.sh stop --chain-id "$ORG_CHAIN"; stop_all' EXIT
+grep -E "proposal [0-9]+:|pin-codes: proposal|DiaChain is running|relayer wasm1.*anchored" "$ORG_RUN_LOG" >&2 || true
 DIACHAIN_E2E_CHAIN_ID=$ORG_CHAIN cargo test --locked --workspace --test consortium --test governance \
   -- --ignored --test-threads=1 --nocapture
 bash scripts/chain.sh stop --chain-id "$ORG_CHAIN"

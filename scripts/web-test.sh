@@ -5,34 +5,39 @@
 # missing) against a running local network and relayer, e.g. the main job's
 # (DIACHAIN_CHAIN_ID=<id> bash scripts/run.sh ...).
 #
-# Usage: scripts/web-test.sh [--browser CHAIN_ID --relayer URL] [--web-port P] [--screenshots DIR]
-#                            [--build-only]
+# Usage: scripts/web-test.sh [--browser CHAIN_ID --relayer URL [--only FILE]] [--web-port P]
+#                            [--screenshots DIR] [--build-only]
 #   --browser ID     run the browser tests against network ID (deployments/ID.json, .chain/ID)
 #   --relayer URL    its relayer; it must allow the dashboard's origin http://127.0.0.1:P
 #                    (DIACHAIN_RELAYER_CORS_ORIGINS / --cors-origin; scripts/run.sh does)
+#   --only FILE      run only that browser test file of web/tests/browser/ (e.g. the consortium
+#                    view's on a governed network; CONSORTIUM_REQUIRED=1 fails it if ungoverned)
 #   --web-port P     where the dashboard is served for the tests (default 8650); a dashboard
 #                    already served there for the same network (scripts/run.sh) is reused
 #   --screenshots D  where the tests write the screenshots (default docs/screenshots)
 #   --build-only     install and build only (no lint, typecheck or tests)
-# Prints "web: N passed, M failed" last (tests: the browser tests; a failed step counts as one
-# failure, a passing step is not a test); exits non-zero if anything failed.
+# Without --browser it also runs the unit tests (vitest). Prints "web: N passed, M failed" last
+# (tests: the unit or browser tests; a failed step counts as one failure, a passing step is not
+# a test); exits non-zero if anything failed.
 set -uo pipefail
 # shellcheck source=lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
 
-CHAIN_ID="" RELAYER="" WEB_PORT=8650 SHOTS="$ROOT/docs/screenshots" BUILD_ONLY=0
+CHAIN_ID="" RELAYER="" ONLY="" WEB_PORT=8650 SHOTS="$ROOT/docs/screenshots" BUILD_ONLY=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --browser) CHAIN_ID=${2:?--browser needs a chain id}; shift 2 ;;
     --relayer) RELAYER=${2:?--relayer needs a URL}; shift 2 ;;
+    --only) ONLY=${2:?--only needs a test file}; shift 2 ;;
     --web-port) WEB_PORT=${2:?--web-port needs a port}; shift 2 ;;
     --screenshots) SHOTS=${2:?--screenshots needs a directory}; shift 2 ;;
     --build-only) BUILD_ONLY=1; shift ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "web-test: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 [ -z "$CHAIN_ID" ] || [ -n "$RELAYER" ] || { echo "web-test: --browser needs --relayer URL" >&2; exit 2; }
+[ -z "$ONLY" ] || [ -f "web/tests/browser/$ONLY" ] || { echo "web-test: no browser test web/tests/browser/$ONLY" >&2; exit 2; }
 # The tests run in web/: a relative directory is the repository's.
 case "$SHOTS" in /*) ;; *) SHOTS="$ROOT/$SHOTS" ;; esac
 die() { echo "web-test: $*" >&2; echo "web: 0 passed, 1 failed"; exit 1; }
@@ -62,9 +67,27 @@ if [ "$BUILD_ONLY" = 1 ]; then
   exit 0
 fi
 
-step "lint (eslint)" bash -c 'cd web && npm run --silent lint'
-step "typecheck (tsc --noEmit)" bash -c 'cd web && npm run --silent typecheck'
-step "build (vite)" bash -c 'cd web && npm run --silent build'
+if [ -n "$ONLY" ] && [ -f web/dist/index.html ]; then
+  log "one browser test file: the build in web/dist is used as it is (lint, typecheck, unit tests: a full run)"
+else
+  step "lint (eslint)" bash -c 'cd web && npm run --silent lint'
+  step "typecheck (tsc --noEmit)" bash -c 'cd web && npm run --silent typecheck'
+  step "build (vite)" bash -c 'cd web && npm run --silent build'
+fi
+if [ -z "$CHAIN_ID" ]; then
+  # The view models' unit tests (vitest), counted as tests.
+  log "unit tests (vitest)"
+  REPORT=$(mktemp)
+  (cd web && npx vitest run --reporter=default --reporter=json --outputFile="$REPORT")
+  rc=$?
+  if [ -s "$REPORT" ]; then
+    read -r UP UF < <(node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(r.numPassedTests, r.numFailedTests)' "$REPORT")
+    PASSED=$((PASSED + UP)); FAILED=$((FAILED + UF)); [ "$UF" = 0 ] || FAILURES+=("$UF unit test(s)")
+    log "unit tests: $UP passed, $UF failed"
+  fi
+  if [ "$rc" != 0 ] && { [ ! -s "$REPORT" ] || [ "${UF:-0}" = 0 ]; }; then FAILED=$((FAILED + 1)); FAILURES+=("unit tests"); fi
+  rm -f "$REPORT"
+fi
 
 SERVE_PID=""
 cleanup() { if [ -n "$SERVE_PID" ]; then kill "$SERVE_PID" 2>/dev/null; wait "$SERVE_PID" 2>/dev/null; fi; }
@@ -96,7 +119,7 @@ if [ -n "$CHAIN_ID" ]; then
   fi
   log "browser tests against $CHAIN_ID at $WEB_URL (screenshots in $SHOTS)"
   OUT=$(mktemp)
-  (cd web && WEB_URL="$WEB_URL" WEB_SCREENSHOTS="$SHOTS" node --test --test-concurrency=1 --test-reporter=spec tests/browser/) 2>&1 | tee "$OUT" >&2
+  (cd web && WEB_URL="$WEB_URL" WEB_SCREENSHOTS="$SHOTS" node --test --test-concurrency=1 --test-reporter=spec "tests/browser/$ONLY") 2>&1 | tee "$OUT" >&2
   # The spec reporter ends with "ℹ pass N" / "ℹ fail M".
   BP=$(grep -aE '^ℹ pass [0-9]+' "$OUT" | awk '{print $3}' | tail -1)
   BF=$(grep -aE '^ℹ fail [0-9]+' "$OUT" | awk '{print $3}' | tail -1)
