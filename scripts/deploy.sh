@@ -32,6 +32,8 @@
 set -euo pipefail
 # shellcheck source=lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
+# shellcheck source=lib/keys.sh
+source scripts/lib/keys.sh
 
 CHAIN_ID=${DIACHAIN_CHAIN_ID:-diachain-local-1}
 NODE="" FROM="" KEYRING_BACKEND="" KEYRING_DIR="" WASMD="" BUILD=1
@@ -79,19 +81,7 @@ fi
 if [ -n "$NODE" ] || [ -n "$KEYRING_BACKEND" ] || [ -n "$KEYRING_DIR" ]; then
   [ -n "$FROM" ] || { [ -z "$NODE" ] && FROM=consortium; } \
     || die "--from (the deployer's key name) is required with --node"
-  if [ -z "$KEYRING_BACKEND" ]; then
-    if [ -n "$NODE" ]; then KEYRING_BACKEND="os"; else KEYRING_BACKEND="test"; fi
-  fi
-  if [ -z "$KEYRING_DIR" ] && [ -z "$NODE" ] && [ -f "$LOCAL_ENV" ]; then
-    KEYRING_DIR=$(sed -n 's/^DIACHAIN_KEYRING_DIR=//p' "$LOCAL_ENV")
-  fi
-  [ -n "$WASMD" ] || WASMD=$(bash scripts/wasmd-build.sh)
-  KEYS=(--keyring-backend "$KEYRING_BACKEND")
-  [ -n "$KEYRING_DIR" ] && KEYS+=(--keyring-dir "$KEYRING_DIR")
-  KEY_FILE=$(umask 077 && mktemp)
-  trap 'rm -f "$KEY_FILE"' EXIT
-  echo y | "$WASMD" keys export "$FROM" --unarmored-hex --unsafe "${KEYS[@]}" >"$KEY_FILE" 2>/dev/null \
-    || die "key $FROM not found in the keyring (${KEYS[*]})"
+  keyring_key_file
   ARGS+=(--key-file "$KEY_FILE")
 elif [ -n "$FROM" ]; then
   ARGS+=(--from "$FROM")

@@ -29,6 +29,8 @@
 set -euo pipefail
 # shellcheck source=lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
+# shellcheck source=lib/keys.sh
+source scripts/lib/keys.sh
 
 CHAIN_ID=${DIACHAIN_CHAIN_ID:-diachain-local-1}
 NODE="" FROM="" KEYRING_BACKEND="" KEYRING_DIR="" WASMD=""
@@ -61,23 +63,7 @@ fi
 # The member's key: a local network's keys are files the binary reads itself (--from NAME); a key
 # of a wasmd keyring (remote, or keyring flags) is exported into a 0600 file removed on exit.
 if [ -n "$FROM" ] && { [ -n "$NODE" ] || [ -n "$KEYRING_BACKEND" ] || [ -n "$KEYRING_DIR" ]; }; then
-  if [ -z "$KEYRING_BACKEND" ]; then
-    if [ -n "$NODE" ]; then KEYRING_BACKEND="os"; else KEYRING_BACKEND="test"; fi
-  fi
-  LOCAL_ENV=".chain/$CHAIN_ID/network.env"
-  if [ -z "$KEYRING_DIR" ] && [ -z "$NODE" ] && [ -f "$LOCAL_ENV" ]; then
-    KEYRING_DIR=$(sed -n 's/^DIACHAIN_KEYRING_DIR=//p' "$LOCAL_ENV")
-  fi
-  if [ -z "$WASMD" ] && [ -z "$NODE" ] && [ -f "$LOCAL_ENV" ]; then
-    WASMD=$(sed -n 's/^DIACHAIN_WASMD=//p' "$LOCAL_ENV")
-  fi
-  [ -n "$WASMD" ] || WASMD=$(bash scripts/wasmd-build.sh)
-  KEYS=(--keyring-backend "$KEYRING_BACKEND")
-  [ -n "$KEYRING_DIR" ] && KEYS+=(--keyring-dir "$KEYRING_DIR")
-  KEY_FILE=$(umask 077 && mktemp)
-  trap 'rm -f "$KEY_FILE"' EXIT
-  echo y | "$WASMD" keys export "$FROM" --unarmored-hex --unsafe "${KEYS[@]}" >"$KEY_FILE" 2>/dev/null \
-    || DIE_STATUS=2 die "key $FROM not found in the keyring (${KEYS[*]})"
+  DIE_STATUS=2 keyring_key_file
   ARGS+=(--key-file "$KEY_FILE")
 elif [ -n "$FROM" ]; then
   ARGS+=(--from "$FROM")

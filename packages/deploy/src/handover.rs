@@ -115,14 +115,7 @@ mod tests {
 
     const D: &str = "wasm1deployer";
     const M: &str = "wasm1multisig";
-    const NAMES: [&str; 6] = [
-        "device-registry",
-        "reading-anchors",
-        "consent",
-        "data-union",
-        "group",
-        "multisig",
-    ];
+    use diachain_governance::deployment::NAMES;
 
     /// Every contract held by `wasm_admin` and `admin` (none for the multisig's admin).
     fn all(wasm_admin: &str, admin: &str, pending: Option<&str>) -> Vec<Holder> {
