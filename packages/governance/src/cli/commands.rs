@@ -107,11 +107,7 @@ async fn propose_cmd(
     let title = p.title.clone().unwrap_or_else(|| sentences.join("; "));
     let latest = match p.expires_in {
         None => None,
-        Some(0) => return Err(usage("--expires-in must be at least 1 second")),
-        Some(secs) => {
-            let (_, t) = chain::now(client).await?;
-            Some(Expiration::AtTime(t.plus_seconds(secs)))
-        }
+        Some(secs) => Some(expires_after(chain::now(client).await?.1, secs)?),
     };
     let sender = net.sender(client)?;
     let ms = suite.multisig();
@@ -125,6 +121,40 @@ async fn propose_cmd(
         }
     }
     Ok(out)
+}
+
+/// `--expires-in SECS` from the chain's time `now`: at least a second, and a time that exists
+/// (a later one than the multisig's longest period is refused by the multisig itself).
+fn expires_after(now: cosmwasm_std::Timestamp, secs: u64) -> Result<Expiration> {
+    if secs == 0 {
+        return Err(usage("--expires-in must be at least 1 second"));
+    }
+    now.seconds()
+        .checked_add(secs)
+        .filter(|t| t.checked_mul(1_000_000_000).is_some())
+        .map(|t| Expiration::AtTime(cosmwasm_std::Timestamp::from_seconds(t)))
+        .ok_or_else(|| {
+            usage(format!(
+                "--expires-in {secs} is past any time the chain can hold"
+            ))
+        })
+}
+
+#[cfg(test)]
+mod expiry_tests {
+    use super::*;
+
+    #[test]
+    fn an_expiry_is_at_least_a_second_and_a_time_the_chain_can_hold() {
+        let now = cosmwasm_std::Timestamp::from_seconds(1_800_000_000);
+        assert!(matches!(
+            expires_after(now, 60),
+            Ok(Expiration::AtTime(t)) if t.seconds() == 1_800_000_060
+        ));
+        assert!(expires_after(now, 0).is_err());
+        assert!(expires_after(now, u64::MAX).is_err());
+        assert!(expires_after(now, u64::MAX / 1_000_000_000).is_err());
+    }
 }
 
 /// cw4-group snapshots weights per height and the multisig counts a vote with the voter's
