@@ -140,23 +140,6 @@ fn expires_after(now: cosmwasm_std::Timestamp, secs: u64) -> Result<Expiration> 
         })
 }
 
-#[cfg(test)]
-mod expiry_tests {
-    use super::*;
-
-    #[test]
-    fn an_expiry_is_at_least_a_second_and_a_time_the_chain_can_hold() {
-        let now = cosmwasm_std::Timestamp::from_seconds(1_800_000_000);
-        assert!(matches!(
-            expires_after(now, 60),
-            Ok(Expiration::AtTime(t)) if t.seconds() == 1_800_000_060
-        ));
-        assert!(expires_after(now, 0).is_err());
-        assert!(expires_after(now, u64::MAX).is_err());
-        assert!(expires_after(now, u64::MAX / 1_000_000_000).is_err());
-    }
-}
-
 /// cw4-group snapshots weights per height and the multisig counts a vote with the voter's
 /// weight when the proposal opened: a removed member keeps its vote on proposals opened before
 /// the removal executes. Names those proposals.
@@ -468,4 +451,21 @@ async fn upload(
 /// The one JSON line printed for a failure with `--json`.
 pub fn failure_json(e: &Failure) -> serde_json::Value {
     json!({"error": e.message(), "exit_code": e.exit_code()})
+}
+
+#[cfg(test)]
+mod expiry_tests {
+    use super::*;
+
+    #[test]
+    fn an_expiry_is_at_least_a_second_and_a_time_the_chain_can_hold() {
+        let now = cosmwasm_std::Timestamp::from_seconds(1_800_000_000);
+        assert!(matches!(
+            expires_after(now, 60),
+            Ok(Expiration::AtTime(t)) if t.seconds() == 1_800_000_060
+        ));
+        assert!(expires_after(now, 0).is_err());
+        assert!(expires_after(now, u64::MAX).is_err());
+        assert!(expires_after(now, u64::MAX / 1_000_000_000).is_err());
+    }
 }
