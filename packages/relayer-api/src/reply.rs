@@ -50,6 +50,13 @@ impl ApiError {
     }
 
     pub fn store_failed(e: &StoreError) -> Self {
+        if e.is_transient() {
+            tracing::warn!(error = %e, "store unavailable");
+            return Self::new(
+                ErrorCode::StoreUnavailable,
+                "The relayer's database is unreachable for now; retry shortly.",
+            );
+        }
         tracing::error!(error = %e, "data API: store failure");
         Self::new(
             ErrorCode::StoreFailed,

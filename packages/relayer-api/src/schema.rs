@@ -125,6 +125,7 @@ const INGEST: &[ErrorCode] = &[
     RegistryUnavailable,
     ShuttingDown,
     StoreFailed,
+    StoreUnavailable,
 ];
 
 /// A signed request's refusals before its route's own.
@@ -156,6 +157,7 @@ const READINGS: &[ErrorCode] = &[
     NotACustodian,
     ChainUnavailable,
     StoreFailed,
+    StoreUnavailable,
 ];
 
 const FHIR: &[ErrorCode] = &[
@@ -172,6 +174,7 @@ const FHIR: &[ErrorCode] = &[
     NotACustodian,
     ChainUnavailable,
     StoreFailed,
+    StoreUnavailable,
 ];
 
 const SUMMARY: &[ErrorCode] = &[
@@ -189,6 +192,7 @@ const SUMMARY: &[ErrorCode] = &[
     NotACustodian,
     ChainUnavailable,
     StoreFailed,
+    StoreUnavailable,
 ];
 
 const ERASE: &[ErrorCode] = &[
@@ -197,9 +201,15 @@ const ERASE: &[ErrorCode] = &[
     NotPatientOrGuardian,
     ChainUnavailable,
     StoreFailed,
+    StoreUnavailable,
 ];
 
-const ERASURES: &[ErrorCode] = &[NotPatientOrGuardian, ChainUnavailable, StoreFailed];
+const ERASURES: &[ErrorCode] = &[
+    NotPatientOrGuardian,
+    ChainUnavailable,
+    StoreFailed,
+    StoreUnavailable,
+];
 
 const UPLOADERS: &[ErrorCode] = &[
     NightscoutDisabled,
@@ -210,6 +220,7 @@ const UPLOADERS: &[ErrorCode] = &[
     RegistryUnavailable,
     ChainUnavailable,
     StoreFailed,
+    StoreUnavailable,
 ];
 
 const LIST_UPLOADERS: &[ErrorCode] = &[
@@ -218,6 +229,7 @@ const LIST_UPLOADERS: &[ErrorCode] = &[
     RegistryUnavailable,
     ChainUnavailable,
     StoreFailed,
+    StoreUnavailable,
 ];
 
 const RENAME_UPLOADER: &[ErrorCode] = &[
@@ -230,6 +242,7 @@ const RENAME_UPLOADER: &[ErrorCode] = &[
     RegistryUnavailable,
     ChainUnavailable,
     StoreFailed,
+    StoreUnavailable,
 ];
 
 const ROTATE_UPLOADER: &[ErrorCode] = &[
@@ -239,6 +252,7 @@ const ROTATE_UPLOADER: &[ErrorCode] = &[
     UploaderRevoked,
     ChainUnavailable,
     StoreFailed,
+    StoreUnavailable,
 ];
 
 const REVOKE_UPLOADER: &[ErrorCode] = &[
@@ -248,6 +262,7 @@ const REVOKE_UPLOADER: &[ErrorCode] = &[
     RegistryUnavailable,
     ChainUnavailable,
     StoreFailed,
+    StoreUnavailable,
 ];
 
 const FOLLOWERS: &[ErrorCode] = &[
@@ -263,6 +278,7 @@ const FOLLOWERS: &[ErrorCode] = &[
     PeriodNotCovered,
     ChainUnavailable,
     StoreFailed,
+    StoreUnavailable,
 ];
 
 const LIST_FOLLOWERS: &[ErrorCode] = &[
@@ -270,6 +286,7 @@ const LIST_FOLLOWERS: &[ErrorCode] = &[
     NotPatientOrGuardian,
     ChainUnavailable,
     StoreFailed,
+    StoreUnavailable,
 ];
 
 const REVOKE_FOLLOWER: &[ErrorCode] = &[
@@ -278,6 +295,7 @@ const REVOKE_FOLLOWER: &[ErrorCode] = &[
     UnknownFollower,
     ChainUnavailable,
     StoreFailed,
+    StoreUnavailable,
 ];
 
 /// Alert settings: the patient or their guardian.
@@ -286,6 +304,7 @@ const ALERT_SETTINGS: &[ErrorCode] = &[
     BadAlertSettings,
     ChainUnavailable,
     StoreFailed,
+    StoreUnavailable,
 ];
 
 /// Research dataset exports: the sponsor's start, list and status.
@@ -310,6 +329,7 @@ const EXPORT_DATA: &[ErrorCode] = &[
     ExportNotReady,
     ExportFailed,
     StoreFailed,
+    StoreUnavailable,
 ];
 const ROW_MAP: &[ErrorCode] = &[
     ExportsDisabled,
@@ -320,6 +340,7 @@ const ROW_MAP: &[ErrorCode] = &[
     NoAuditGrant,
     ChainUnavailable,
     StoreFailed,
+    StoreUnavailable,
 ];
 
 /// Reading alerts (a list, a stream): the patient, their guardian, or a grantee whose grant
@@ -335,6 +356,7 @@ const READ_ALERTS: &[ErrorCode] = &[
     NotACustodian,
     ChainUnavailable,
     StoreFailed,
+    StoreUnavailable,
 ];
 
 const ALERT_STREAM: &[ErrorCode] = &[
@@ -350,6 +372,7 @@ const ALERT_STREAM: &[ErrorCode] = &[
     NoPatientData,
     ChainUnavailable,
     StoreFailed,
+    StoreUnavailable,
 ];
 
 const NEW_WEBHOOK: &[ErrorCode] = &[
@@ -364,11 +387,17 @@ const NEW_WEBHOOK: &[ErrorCode] = &[
     NotACustodian,
     ChainUnavailable,
     StoreFailed,
+    StoreUnavailable,
 ];
 
-const LIST_WEBHOOKS: &[ErrorCode] = &[ChainUnavailable, StoreFailed];
+const LIST_WEBHOOKS: &[ErrorCode] = &[ChainUnavailable, StoreFailed, StoreUnavailable];
 
-const REVOKE_WEBHOOK: &[ErrorCode] = &[UnknownWebhook, ChainUnavailable, StoreFailed];
+const REVOKE_WEBHOOK: &[ErrorCode] = &[
+    UnknownWebhook,
+    ChainUnavailable,
+    StoreFailed,
+    StoreUnavailable,
+];
 
 /// A Nightscout read's refusals.
 const READ_ENTRIES: &[ErrorCode] = &[
@@ -388,9 +417,10 @@ const READ_ENTRIES: &[ErrorCode] = &[
     NotACustodian,
     ChainUnavailable,
     StoreFailed,
+    StoreUnavailable,
 ];
 
-const AUTHORIZATION: &[ErrorCode] = &[NightscoutDisabled, BadToken, StoreFailed];
+const AUTHORIZATION: &[ErrorCode] = &[NightscoutDisabled, BadToken, StoreFailed, StoreUnavailable];
 
 /// Deleting a document (its withdrawals are batches: [`INGEST`]'s refusals too).
 const DELETE_DOCUMENT: &[ErrorCode] = &[
@@ -401,6 +431,7 @@ const DELETE_DOCUMENT: &[ErrorCode] = &[
     RegistryUnavailable,
     UploaderExhausted,
     StoreFailed,
+    StoreUnavailable,
 ];
 
 /// An API v3 read's refusals (`{status, message, error}`), beside 401 and 403 without a code
@@ -419,6 +450,7 @@ const V3_READ: &[ErrorCode] = &[
     NotACustodian,
     ChainUnavailable,
     StoreFailed,
+    StoreUnavailable,
 ];
 
 /// An API v3 write's refusals (a document that cannot be kept is 400 without a code).
@@ -430,6 +462,7 @@ const V3_WRITE: &[ErrorCode] = &[
     RegistryUnavailable,
     UploaderExhausted,
     StoreFailed,
+    StoreUnavailable,
 ];
 
 /// An upload's own refusals; each batch it becomes may also get any of [`INGEST`]'s (with
@@ -1172,7 +1205,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
         query: None,
         request: None,
         response: (200, "The status", (JSON, Some(schema::<StatusResponse>))),
-        errors: &[StoreFailed],
+        errors: &[StoreFailed, StoreUnavailable],
     },
     Endpoint {
         method: "get",

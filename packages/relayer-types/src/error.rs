@@ -116,6 +116,9 @@ error_codes! {
     ShuttingDown = ("shutting_down", 503),
     /// The store could not be read or written; nothing was acknowledged; retry.
     StoreFailed = ("store_failed", 500),
+    /// The store's database cannot be reached right now (restarting, unreachable); nothing
+    /// was acknowledged; retry.
+    StoreUnavailable = ("store_unavailable", 503),
 
     // Signed requests (`/v1/patients/{patient}/…`).
     /// The relayer runs without a chain to check consent on (a development registry).

@@ -126,7 +126,7 @@ impl<C: AnchorChain> Anchorer<C> {
 
     /// One step: settle a transaction in flight if there is one, else send the next.
     pub async fn step(&self) -> Result<Step, AnchorError> {
-        let in_flight = self.blocking(|s| s.in_flight()).await?;
+        let in_flight = self.blocking(|s| s.claim_in_flight()).await?;
         if !in_flight.is_empty() {
             return self.resolve(in_flight).await;
         }
@@ -134,7 +134,7 @@ impl<C: AnchorChain> Anchorer<C> {
         let pending = self
             .blocking({
                 let with_deferred = limit.saturating_add(self.tuning.deferred_count());
-                move |s| s.pending(with_deferred)
+                move |s| s.claim_pending(with_deferred)
             })
             .await?;
         let pending: Vec<_> = pending

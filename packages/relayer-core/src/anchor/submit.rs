@@ -58,7 +58,7 @@ impl<C: AnchorChain> Anchorer<C> {
                 tracing::info!(tx = %hash, batches = ids.len(), timeout_height, "anchoring: broadcast");
                 self.status.set_in_flight(&hash);
                 // Follow it now; `resolve` also handles it after a restart.
-                let in_flight = self.blocking(|s| s.in_flight()).await?;
+                let in_flight = self.blocking(|s| s.claim_in_flight()).await?;
                 self.resolve(in_flight).await
             }
             Err(e) => self.on_send_error(e, &ids, recorded_hash).await,

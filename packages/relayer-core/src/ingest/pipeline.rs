@@ -168,6 +168,14 @@ fn outcome_to_result(outcome: IngestOutcome) -> Result<Accepted, Rejection> {
 fn store_rejection(e: StoreError) -> Rejection {
     match e {
         StoreError::Closed => Rejection::ShuttingDown,
+        StoreError::GroupFailed(e) if e.is_transient() => {
+            tracing::warn!(error = %e, "store unavailable during ingest");
+            Rejection::StoreUnavailable
+        }
+        e if e.is_transient() => {
+            tracing::warn!(error = %e, "store unavailable during ingest");
+            Rejection::StoreUnavailable
+        }
         other => {
             tracing::error!(error = %other, "store failure during ingest");
             Rejection::StoreFailed

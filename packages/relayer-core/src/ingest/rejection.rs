@@ -119,6 +119,8 @@ pub enum Rejection {
         reason: String,
     },
     StoreFailed,
+    /// The store's database is unreachable for now.
+    StoreUnavailable,
     ShuttingDown,
 }
 
@@ -155,6 +157,7 @@ impl Rejection {
             DayBackwards { .. } => ErrorCode::DayBackwards,
             RegistryUnavailable { .. } => ErrorCode::RegistryUnavailable,
             StoreFailed => ErrorCode::StoreFailed,
+            StoreUnavailable => ErrorCode::StoreUnavailable,
             ShuttingDown => ErrorCode::ShuttingDown,
         }
     }
@@ -253,6 +256,11 @@ impl Rejection {
                 "The device registry cannot be reached; retry later.".into()
             }
             StoreFailed => "The batch could not be stored; retry later.".into(),
+            StoreUnavailable => {
+                "The relayer's database is unreachable for now; nothing was stored; retry \
+                 shortly."
+                    .into()
+            }
             ShuttingDown => "The relayer is shutting down; retry later.".into(),
         }
     }

@@ -108,12 +108,12 @@ impl<C: RecordChain> Recorder<C> {
 
     /// Settles what is in flight, or sends the next transaction.
     pub async fn step(&self) -> Result<Step, RecordError> {
-        let in_flight = self.blocking(|s| s.outbox(true, usize::MAX)).await?;
+        let in_flight = self.blocking(|s| s.claim_outbox(true, usize::MAX)).await?;
         if !in_flight.is_empty() {
             return self.resolve(in_flight).await;
         }
         let limit = self.settings.max_items_per_tx.max(1);
-        let queued = self.blocking(move |s| s.outbox(false, limit)).await?;
+        let queued = self.blocking(move |s| s.claim_outbox(false, limit)).await?;
         self.refresh_gauge();
         let Some(first) = queued.first() else {
             return Ok(Step::Idle);

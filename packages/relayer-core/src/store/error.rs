@@ -52,6 +52,25 @@ pub enum StoreError {
     GroupFailed(Arc<StoreError>),
     #[error("the store is closed (shutting down)")]
     Closed,
+    /// The database server cannot be reached or refused the connection (retry later).
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    #[error("database: {0}")]
+    Pg(String),
+    #[error("the database's schema: {0}")]
+    Schema(String),
+    /// Another relayer instance took over the anchoring of this device (this one stopped
+    /// renewing its claim in time): nothing was changed.
+    #[error("the anchoring of device {0} was taken over by another relayer instance")]
+    ClaimLost(String),
+}
+
+impl StoreError {
+    /// A failure that goes away by itself (the database is restarting, unreachable): the
+    /// caller answers "try again" (503) rather than "broken" (500).
+    pub fn is_transient(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_) | StoreError::ClaimLost(_))
+    }
 }
 
 macro_rules! from_redb {

@@ -114,13 +114,25 @@ impl DataKeys {
         let Some(wrapped) = table.get(patient)? else {
             return Ok(None);
         };
-        let wrapped = wrapped.value();
+        self.from_wrapped(patient, wrapped.value()).map(Some)
+    }
+
+    /// The patient's key whose wrapped form, as the caller just read it, is `wrapped`: from
+    /// memory, or unwrapped (and remembered).
+    pub(crate) fn from_wrapped(&self, patient: &str, wrapped: &[u8]) -> Result<Cipher, StoreError> {
         if let Some(c) = self.cached(patient, wrapped) {
-            return Ok(Some(c));
+            return Ok(c);
         }
         let cipher = self.unwrap_key(patient, wrapped)?;
         self.remember(patient, wrapped.to_vec(), cipher.clone());
-        Ok(Some(cipher))
+        Ok(cipher)
+    }
+
+    /// A new data key for `patient`: its wrapped form (to store) and the key.
+    pub(crate) fn create(&self, patient: &str) -> Result<(Vec<u8>, Cipher), StoreError> {
+        let (raw, cipher) = crypto::new_data_key();
+        let wrapped = crypto::seal(&self.master, &crypto::data_key_aad(patient), &raw[..])?;
+        Ok((wrapped, Arc::new(cipher)))
     }
 
     /// The patient's key for writing; creates, wraps and inserts one (staged until the
@@ -137,10 +149,8 @@ impl DataKeys {
         if let Some(c) = self.for_read(table, patient)? {
             return Ok(c);
         }
-        let (raw, cipher) = crypto::new_data_key();
-        let wrapped = crypto::seal(&self.master, &crypto::data_key_aad(patient), &raw[..])?;
+        let (wrapped, cipher) = self.create(patient)?;
         table.insert(patient, wrapped.as_slice())?;
-        let cipher = Arc::new(cipher);
         staged.insert(patient.to_string(), (wrapped, cipher.clone()));
         Ok(cipher)
     }

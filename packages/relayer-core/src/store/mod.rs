@@ -31,9 +31,11 @@ pub mod crypto;
 mod error;
 mod follower;
 mod group_commit;
+mod held_code;
 mod keys;
 mod nsdocs;
 mod outbox;
+mod pg_store;
 mod redb_store;
 mod types;
 mod uploader;
@@ -49,6 +51,7 @@ pub use follower::FollowerRecord;
 pub use group_commit::GroupCommit;
 pub use nsdocs::{DocReading, NsCollection, NsDoc, PutOutcome};
 pub use outbox::{OutboxItem, OutboxMsg};
+pub use pg_store::{Heartbeat, PgStore, PgStoreOptions};
 pub use redb_store::{RedbStore, RedbStoreOptions};
 pub use types::{HeldTime, HeldTimes, IngestOutcome, NewBatch, StoredBatch};
 pub use uploader::UploaderRecord;
@@ -87,6 +90,17 @@ pub trait AnchoringStore: BatchLookup {
     fn pending(&self, limit: usize) -> Result<Vec<StoredBatch>, StoreError>;
     /// Batches recorded in flight (broadcast, outcome not yet known), in ingest order.
     fn in_flight(&self) -> Result<Vec<StoredBatch>, StoreError>;
+    /// The anchoring task's [`AnchoringStore::pending`]: where several relayer instances share
+    /// the store, only batches this instance may anchor (see `PgStore`), claimed for it.
+    fn claim_pending(&self, limit: usize) -> Result<Vec<StoredBatch>, StoreError> {
+        self.pending(limit)
+    }
+    /// The anchoring task's [`AnchoringStore::in_flight`]: where several instances share the
+    /// store, the batches this instance must settle (its own, and those of an instance that
+    /// stopped), claimed for it.
+    fn claim_in_flight(&self) -> Result<Vec<StoredBatch>, StoreError> {
+        self.in_flight()
+    }
     /// Records that `ids` (all pending) are being anchored by transaction `tx_hash`, which no
     /// block above `timeout_height` may include; call it before broadcasting, so that after a
     /// crash the transaction can be looked up (and, once the chain is past its timeout height
@@ -230,6 +244,11 @@ pub trait OutboxStore: Send + Sync + 'static {
     /// Outbox items queued (`in_flight` false) or in flight (whatever their hash), oldest
     /// first, at most `limit`.
     fn outbox(&self, in_flight: bool, limit: usize) -> Result<Vec<OutboxItem>, StoreError>;
+    /// The recorder's [`OutboxStore::outbox`]: where several relayer instances share the
+    /// store, only items no other instance is sending, claimed for this one.
+    fn claim_outbox(&self, in_flight: bool, limit: usize) -> Result<Vec<OutboxItem>, StoreError> {
+        self.outbox(in_flight, limit)
+    }
     /// One outbox item.
     fn outbox_item(&self, id: OutboxId) -> Result<Option<OutboxItem>, StoreError>;
     /// Moves `ids` to `state` (and into or out of the queues) in one durable transaction.

@@ -3,35 +3,16 @@
 //! already holds, and keep every kept reading a minute from its neighbours, without opening
 //! the readings. Times only: no value, no patient.
 
-use diachain_std::encoding::{flags, ReadingKind};
 use diachain_std::Reading;
 use redb::{ReadableTable, Table};
 
 use super::tables::{self, WriteTables};
 use super::RedbStore;
 use crate::store::crypto::{open, reading_aad};
+use crate::store::held_code::{decode, encode as value};
 use crate::store::{HeldTime, HeldTimes, StoreError, StoredBatch};
 
 type TimesTable<'t> = Table<'t, (&'static str, u64, u64), u32>;
-
-const METER_BIT: u32 = 1 << 16;
-/// A record's kind code sits in the top byte (0 for an entry's reading).
-const KIND_SHIFT: u32 = 24;
-
-/// A record's kind: every kind but an entry's (glucose, a sensor's error code).
-fn record_kind(r: &Reading) -> Option<ReadingKind> {
-    (!matches!(r.kind, ReadingKind::Glucose | ReadingKind::DeviceEvent)).then_some(r.kind)
-}
-
-fn value(millis: u16, r: &Reading) -> u32 {
-    let meter = if r.flags & flags::METER != 0 {
-        METER_BIT
-    } else {
-        0
-    };
-    let kind = record_kind(r).map_or(0, |k| u32::from(k.code()) << KIND_SHIFT);
-    u32::from(millis) | meter | kind
-}
 
 /// Records the times of a stored batch's readings, with their milliseconds (`millis`, in
 /// reading order; 0 where missing).
@@ -78,14 +59,7 @@ pub(super) fn read(
         .map(|e| {
             e.map(|(k, v)| {
                 let (_, time, seq) = k.value();
-                let v = v.value();
-                HeldTime {
-                    time,
-                    seq,
-                    millis: (v & 0xFFFF) as u16,
-                    meter: v & METER_BIT != 0,
-                    record: ReadingKind::from_code((v >> KIND_SHIFT) as u8).ok(),
-                }
+                decode(time, seq, v.value())
             })
         })
         .collect::<Result<_, _>>()?;
