@@ -37,6 +37,8 @@ mod nsdocs;
 mod outbox;
 mod pg_store;
 mod redb_store;
+#[cfg(test)]
+pub(crate) mod test_support;
 mod types;
 mod uploader;
 

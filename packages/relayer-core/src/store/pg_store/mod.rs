@@ -28,6 +28,10 @@ mod keys;
 mod migrate;
 mod outbox;
 mod read;
+#[cfg(test)]
+pub(crate) mod test_db;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 use std::time::Duration;
