@@ -301,7 +301,15 @@ pub trait AlertStore: DataStore {
 
 /// Every role: what a backend implements, and what the relayer is assembled from.
 pub trait Store:
-    IngestStore + AnchoringStore + DataStore + ErasureStore + UploaderStore + OutboxStore + AlertStore
+    IngestStore
+    + AnchoringStore
+    + DataStore
+    + ErasureStore
+    + UploaderStore
+    + OutboxStore
+    + AlertStore
+    + FollowerStore
+    + NsDocStore
 {
 }
 
@@ -313,5 +321,7 @@ impl<T> Store for T where
         + UploaderStore
         + OutboxStore
         + AlertStore
+        + FollowerStore
+        + NsDocStore
 {
 }
