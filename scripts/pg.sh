@@ -5,12 +5,15 @@
 # folder .chain/pg/NAME, listening on 127.0.0.1 only, with a database `diachain` owned by the
 # role `diachain`.
 #
-#   scripts/pg.sh start   [--name N] [--port P]   starts it (initdb on first use); prints its URL
+#   scripts/pg.sh start   [--name N] [--port P] [--db D]   starts it (initdb on first use),
+#                                                  creates database D (default diachain) if
+#                                                  missing; prints D's URL
 #   scripts/pg.sh stop    [--name N] [--mode fast|immediate]
 #   scripts/pg.sh restart [--name N] [--mode fast|immediate]
-#   scripts/pg.sh url     [--name N]              the URL of a cluster started before
+#   scripts/pg.sh url     [--name N] [--db D]     the URL of a cluster started before
 #   scripts/pg.sh status  [--name N]
 #   scripts/pg.sh psql    [--name N] [-- ARGS...]
+#   scripts/pg.sh install                         installs the server package if missing
 #
 # Defaults: --name dev --port 28432. Authentication is `trust` on loopback: this cluster is for
 # one machine's tests and demos; a custodian points the relayer at its own server with a
@@ -23,18 +26,20 @@ source "$(dirname "$0")/lib/common.sh"
 CMD=${1:-}
 [ -n "$CMD" ] || DIE_STATUS=2 die "usage: scripts/pg.sh start|stop|restart|url|status|psql [--name N] [--port P]"
 shift
-NAME=dev PORT="" MODE=fast
+NAME=dev PORT="" MODE=fast DB=diachain
 EXTRA=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --name) NAME=$2; shift 2 ;;
     --port) PORT=$2; shift 2 ;;
     --mode) MODE=$2; shift 2 ;;
+    --db) DB=$2; shift 2 ;;
     --) shift; EXTRA=("$@"); break ;;
     *) DIE_STATUS=2 die "unknown option $1" ;;
   esac
 done
 [[ "$NAME" =~ ^[A-Za-z0-9_-]+$ ]] || DIE_STATUS=2 die "--name: letters, digits, - and _ only"
+[[ "$DB" =~ ^[a-z][a-z0-9_]*$ ]] || DIE_STATUS=2 die "--db: lower-case letters, digits and _ only"
 DIR="$ROOT/.chain/pg/$NAME"
 DATA="$DIR/data"
 
@@ -58,7 +63,7 @@ as_owner() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-url() { echo "postgres://diachain@127.0.0.1:$(cat "$DIR/port")/diachain"; }
+url() { echo "postgres://diachain@127.0.0.1:$(cat "$DIR/port")/$DB"; }
 
 running() { [ -f "$DATA/postmaster.pid" ] && as_owner "$BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; }
 
@@ -75,14 +80,15 @@ start() {
     as_owner "$BIN/initdb" -D "$DATA" -A trust -U diachain -E UTF8 >"$DIR/initdb.log" 2>&1 \
       || { cat "$DIR/initdb.log" >&2; die "initdb failed"; }
   fi
-  if running; then url; return 0; fi
-  # The log lives beside the data, where the server's user may write.
-  as_owner "$BIN/pg_ctl" -D "$DATA" -w -t 60 -l "$DATA/server.log" \
-    -o "-p $(cat "$DIR/port") -k $DATA -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null \
-    || { tail -20 "$DATA/server.log" >&2; die "the server did not start (log: $DATA/server.log)"; }
+  if ! running; then
+    # The log lives beside the data, where the server's user may write.
+    as_owner "$BIN/pg_ctl" -D "$DATA" -w -t 60 -l "$DATA/server.log" \
+      -o "-p $(cat "$DIR/port") -k $DATA -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null \
+      || { tail -20 "$DATA/server.log" >&2; die "the server did not start (log: $DATA/server.log)"; }
+  fi
   if ! "$BIN/psql" -h 127.0.0.1 -p "$(cat "$DIR/port")" -U diachain -d postgres -tAc \
-       "SELECT 1 FROM pg_database WHERE datname = 'diachain'" | grep -q 1; then
-    "$BIN/createdb" -h 127.0.0.1 -p "$(cat "$DIR/port")" -U diachain diachain
+       "SELECT 1 FROM pg_database WHERE datname = '$DB'" | grep -q 1; then
+    "$BIN/createdb" -h 127.0.0.1 -p "$(cat "$DIR/port")" -U diachain "$DB"
   fi
   url
 }
@@ -96,6 +102,7 @@ stop() {
 }
 
 case "$CMD" in
+  install) install_pg; echo "postgresql: $("$(pg_bin)/postgres" --version)" ;;
   start) start ;;
   stop) stop ;;
   restart) stop; start ;;

@@ -323,10 +323,12 @@ impl StoreSection {
     }
 
     pub fn exports_dir(&self) -> PathBuf {
-        self.exports_dir.clone().unwrap_or_else(|| match self.backend() {
-            StoreBackend::Redb => self.path().with_extension("exports"),
-            StoreBackend::Postgres => PathBuf::from("relayer.exports"),
-        })
+        self.exports_dir
+            .clone()
+            .unwrap_or_else(|| match self.backend() {
+                StoreBackend::Redb => self.path().with_extension("exports"),
+                StoreBackend::Postgres => PathBuf::from("relayer.exports"),
+            })
     }
 
     /// The PostgreSQL store's settings.

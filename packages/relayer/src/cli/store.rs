@@ -3,9 +3,7 @@
 use std::sync::Arc;
 
 use diachain_relayer_core::store::crypto::MasterKey;
-use diachain_relayer_core::store::{
-    Heartbeat, PgStore, RedbStore, RedbStoreOptions, Store,
-};
+use diachain_relayer_core::store::{Heartbeat, PgStore, RedbStore, RedbStoreOptions, Store};
 
 use super::CliError;
 use crate::config::{StoreBackend, StoreSection};
@@ -26,12 +24,11 @@ pub(super) fn open_shared(section: &StoreSection, master: &MasterKey) -> Result<
                 ..RedbStoreOptions::default()
             };
             let path = section.path();
-            let store = RedbStore::open(&path, master, options).map_err(|source| {
-                CliError::OpenStore {
+            let store =
+                RedbStore::open(&path, master, options).map_err(|source| CliError::OpenStore {
                     path: path.clone(),
                     source,
-                }
-            })?;
+                })?;
             Ok(Opened {
                 store: Arc::new(store),
                 label: path.display().to_string(),
