@@ -112,15 +112,17 @@ CREATE SEQUENCE outbox_ids AS bigint MINVALUE 1;
 CREATE INDEX outbox_queued ON outbox (id) WHERE state = 'queued';
 CREATE INDEX outbox_in_flight ON outbox (id) WHERE state = 'in_flight';
 
--- Nightscout uploaders (sealed under the master key) and their token hashes.
+-- Nightscout uploaders (sealed under the master key) and their token hashes. Ids listed in
+-- the embedded store's (byte) order: COLLATE "C".
 CREATE TABLE uploaders (
-    device_id text PRIMARY KEY,
+    device_id text COLLATE "C" PRIMARY KEY,
     sealed    bytea NOT NULL
 );
 CREATE TABLE uploader_tokens (
     token_hash bytea PRIMARY KEY,
     device_id  text NOT NULL
 );
+CREATE INDEX uploader_tokens_device ON uploader_tokens (device_id);
 -- What an uploader's uploads left out, sealed under the patient's data key.
 CREATE TABLE uploader_skips (
     patient   text  NOT NULL,
@@ -131,20 +133,23 @@ CREATE TABLE uploader_skips (
 
 -- Nightscout followers (sealed under the master key) and their token hashes.
 CREATE TABLE followers (
-    id      text  PRIMARY KEY,
+    id      text COLLATE "C" PRIMARY KEY,
     patient text  NOT NULL,
     sealed  bytea NOT NULL
 );
-CREATE INDEX followers_patient ON followers (patient);
+CREATE INDEX followers_patient ON followers (patient, id);
 CREATE TABLE follower_tokens (
     hash        bytea PRIMARY KEY,
     follower_id text  NOT NULL
 );
 
--- Nightscout documents (treatments, device statuses, profiles), sealed under the patient's key.
+-- Nightscout documents (treatments, device statuses, profiles), sealed under the patient's key
+-- (the document number is in the seal's associated data). Numbered from 0 by one sequence, as
+-- the embedded store numbers them.
+CREATE SEQUENCE ns_doc_numbers AS bigint MINVALUE 0 START 0;
 CREATE TABLE ns_docs (
     patient     text     NOT NULL,
-    collection  smallint NOT NULL,
+    collection  smallint NOT NULL,                  -- NsCollection::code
     n           bigint   NOT NULL,                  -- document number
     identifier  text     NOT NULL,
     time_ms     bigint   NOT NULL,                  -- codec::key
@@ -161,30 +166,35 @@ CREATE TABLE alert_settings (
     patient text  PRIMARY KEY,
     record  bytea NOT NULL                          -- AlertSettings (JSON)
 );
+-- Alert numbers: one sequence from 1 for every patient, as the embedded store numbers them (a
+-- patient's numbers never start again, even after an erasure).
+CREATE SEQUENCE alert_numbers AS bigint MINVALUE 1;
 CREATE TABLE alerts (
     patient  text     NOT NULL,
-    n        bigint   NOT NULL,                     -- alert number (per patient, from 1)
+    n        bigint   NOT NULL,                     -- alert number (Alert::seq)
     alert_id text     NOT NULL,
-    kind     smallint NOT NULL,
+    kind     smallint NOT NULL,                     -- AlertKind::code
     sealed   bytea    NOT NULL,                     -- the alert, under the patient's data key
     PRIMARY KEY (patient, n),
     UNIQUE (patient, alert_id)
 );
 CREATE INDEX alerts_kind ON alerts (patient, kind, n);
 CREATE TABLE webhooks (
-    id      text  PRIMARY KEY,
+    id      text COLLATE "C" PRIMARY KEY,
     patient text  NOT NULL,
     sealed  bytea NOT NULL                          -- WebhookRecord, under the master key
 );
-CREATE INDEX webhooks_patient ON webhooks (patient);
+CREATE INDEX webhooks_patient ON webhooks (patient, id);
+-- Alerts owed to webhooks, numbered from 0 (Delivery::no) as the embedded store numbers them.
+-- A delivery being attempted by an instance is claimed until a lease runs out.
+CREATE SEQUENCE delivery_numbers AS bigint MINVALUE 0 START 0;
 CREATE TABLE deliveries (
-    n       bigint PRIMARY KEY,
-    due_ms  bigint NOT NULL,                        -- codec::key
-    patient text   NOT NULL,
-    record bytea  NOT NULL,                         -- Delivery (JSON)
+    n             bigint PRIMARY KEY,               -- Delivery::no
+    due_ms        bigint NOT NULL,                  -- codec::key
+    patient       text   NOT NULL,
+    record        bytea  NOT NULL,                  -- Delivery (JSON)
     claimed_by    text,
     claimed_until timestamptz
 );
-CREATE SEQUENCE delivery_ids AS bigint MINVALUE 1;
 CREATE INDEX deliveries_due ON deliveries (due_ms, n);
 CREATE INDEX deliveries_patient ON deliveries (patient);

@@ -114,12 +114,12 @@ impl DataKeys {
         let Some(wrapped) = table.get(patient)? else {
             return Ok(None);
         };
-        self.from_wrapped(patient, wrapped.value()).map(Some)
+        self.for_wrapped(patient, wrapped.value()).map(Some)
     }
 
     /// The patient's key whose wrapped form, as the caller just read it, is `wrapped`: from
     /// memory, or unwrapped (and remembered).
-    pub(crate) fn from_wrapped(&self, patient: &str, wrapped: &[u8]) -> Result<Cipher, StoreError> {
+    pub(crate) fn for_wrapped(&self, patient: &str, wrapped: &[u8]) -> Result<Cipher, StoreError> {
         if let Some(c) = self.cached(patient, wrapped) {
             return Ok(c);
         }

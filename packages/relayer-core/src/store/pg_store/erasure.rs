@@ -8,7 +8,7 @@ use postgres::Transaction;
 
 use super::codec;
 use super::read::many;
-use super::{held_times, outbox, PgStore};
+use super::{held_times, locks, outbox, PgStore};
 use crate::store::{ErasureRecord, OutboxMsg, StoreError};
 
 fn encode(r: &ErasureRecord) -> Result<Vec<u8>, StoreError> {
@@ -22,6 +22,8 @@ pub(super) fn erase(
 ) -> Result<ErasureRecord, StoreError> {
     let patient = record.patient.clone();
     let (record, wrapped) = store.with_tx(|tx| {
+        // Writes under the patient's key (skip logs, documents, alerts) take turns with this.
+        locks::lock_patient(tx, &patient)?;
         let mut record = record.clone();
         let (batches, readings) = shred_batches(tx, &patient)?;
         for table in ["uploader_skips", "ns_docs", "alerts", "deliveries"] {

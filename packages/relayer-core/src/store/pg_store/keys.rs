@@ -46,7 +46,7 @@ pub(super) fn for_read(
         "SELECT wrapped FROM data_keys WHERE patient = $1",
         &[&patient],
     )?;
-    row.map(|r| keys.from_wrapped(patient, r.get::<_, &[u8]>(0)))
+    row.map(|r| keys.for_wrapped(patient, r.get::<_, &[u8]>(0)))
         .transpose()
 }
 

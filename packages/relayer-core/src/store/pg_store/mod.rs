@@ -18,20 +18,33 @@
 //! Calls block, like the embedded store's: the synchronous `postgres` client runs its own
 //! runtime, so a call made on an async runtime's thread is run on a scoped thread of its own.
 
+mod alerts;
 mod anchoring;
 mod claims;
 pub(crate) mod codec;
 mod erasure;
+mod followers;
 mod held_times;
 mod ingest;
 mod keys;
+mod locks;
 mod migrate;
+mod nsdocs;
 mod outbox;
 mod read;
+mod uploaders;
+mod webhooks;
+
 #[cfg(test)]
 pub(crate) mod test_db;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_alerts;
+#[cfg(test)]
+mod tests_deliveries;
+#[cfg(test)]
+mod tests_nightscout;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -216,10 +229,16 @@ impl PgStore {
 }
 
 use super::{
+    AlertStore, Delivery, FollowerRecord, FollowerStore, NsCollection, NsDoc, NsDocStore,
+    PutOutcome, Settle, SkipLog, SkippedItem, UploaderRecord, UploaderStore, WebhookLimits,
+    WebhookRecord,
+};
+use super::{
     AnchoringStore, BatchId, BatchLookup, DataStore, ErasureRecord, ErasureStore, HeldTimes,
     IngestOutcome, IngestStore, NewBatch, OutboxId, OutboxItem, OutboxMsg, OutboxState,
     OutboxStore, StateCounts, StoredBatch,
 };
+use diachain_relayer_types::alerts::{Alert, AlertKind, AlertSettings};
 use diachain_std::Reading;
 
 impl BatchLookup for PgStore {
@@ -345,3 +364,144 @@ impl OutboxStore for PgStore {
         outbox::counts(self)
     }
 }
+
+impl UploaderStore for PgStore {
+    fn put_uploader(&self, r: &UploaderRecord) -> Result<(), StoreError> {
+        uploaders::put(self, r)
+    }
+    fn uploader(&self, device_id: &str) -> Result<Option<UploaderRecord>, StoreError> {
+        uploaders::get(self, device_id)
+    }
+    fn uploader_by_token(&self, token_hash: &[u8]) -> Result<Option<UploaderRecord>, StoreError> {
+        uploaders::by_token(self, token_hash)
+    }
+    fn uploader_ids(&self) -> Result<Vec<String>, StoreError> {
+        uploaders::ids(self)
+    }
+    fn record_skips(
+        &self,
+        patient: &str,
+        device_id: &str,
+        items: Vec<SkippedItem>,
+    ) -> Result<(), StoreError> {
+        uploaders::record_skips(self, patient, device_id, items)
+    }
+    fn skips(&self, patient: &str, device_id: &str) -> Result<SkipLog, StoreError> {
+        uploaders::skips(self, patient, device_id)
+    }
+}
+
+impl FollowerStore for PgStore {
+    fn put_follower(&self, r: &FollowerRecord) -> Result<(), StoreError> {
+        followers::put(self, r)
+    }
+    fn follower(&self, id: &str) -> Result<Option<FollowerRecord>, StoreError> {
+        followers::get(self, id)
+    }
+    fn follower_by_hash(&self, hash: &[u8]) -> Result<Option<FollowerRecord>, StoreError> {
+        followers::by_hash(self, hash)
+    }
+    fn followers_of(&self, patient: &str) -> Result<Vec<FollowerRecord>, StoreError> {
+        followers::of_patient(self, patient)
+    }
+}
+
+impl NsDocStore for PgStore {
+    fn put_ns_doc(
+        &self,
+        patient: &str,
+        collection: NsCollection,
+        doc: &mut NsDoc,
+    ) -> Result<PutOutcome, StoreError> {
+        nsdocs::put(self, patient, collection, doc)
+    }
+    fn ns_doc(
+        &self,
+        patient: &str,
+        collection: NsCollection,
+        identifier: &str,
+    ) -> Result<Option<NsDoc>, StoreError> {
+        nsdocs::by_identifier(self, patient, collection, identifier)
+    }
+    fn ns_docs(
+        &self,
+        patient: &str,
+        collection: NsCollection,
+        period_ms: (u64, u64),
+        limit: usize,
+        newest_first: bool,
+    ) -> Result<Vec<NsDoc>, StoreError> {
+        nsdocs::in_period(self, patient, collection, period_ms, limit, newest_first)
+    }
+    fn ns_docs_modified_after(
+        &self,
+        patient: &str,
+        collection: NsCollection,
+        after_ms: u64,
+        limit: usize,
+    ) -> Result<Vec<NsDoc>, StoreError> {
+        nsdocs::modified_after(self, patient, collection, after_ms, limit)
+    }
+    fn ns_last_modified(
+        &self,
+        patient: &str,
+        collection: NsCollection,
+    ) -> Result<Option<u64>, StoreError> {
+        nsdocs::last_modified(self, patient, collection)
+    }
+}
+
+impl AlertStore for PgStore {
+    fn alert_settings(&self, patient: &str) -> Result<Option<AlertSettings>, StoreError> {
+        alerts::settings(self, patient)
+    }
+    fn put_alert_settings(&self, patient: &str, s: &AlertSettings) -> Result<(), StoreError> {
+        alerts::put_settings(self, patient, s)
+    }
+    fn raise_alerts(&self, new: Vec<Alert>, due_ms: u64) -> Result<Vec<Alert>, StoreError> {
+        alerts::raise(self, new, due_ms)
+    }
+    fn alerts(&self, patient: &str, since: u64, limit: usize) -> Result<Vec<Alert>, StoreError> {
+        alerts::list(self, patient, since, limit)
+    }
+    fn latest_alerts(&self, patient: &str, limit: usize) -> Result<Vec<Alert>, StoreError> {
+        alerts::latest(self, patient, limit)
+    }
+    fn alert(&self, patient: &str, seq: u64) -> Result<Option<Alert>, StoreError> {
+        alerts::one(self, patient, seq)
+    }
+    fn last_alert(&self, patient: &str, kind: AlertKind) -> Result<Option<Alert>, StoreError> {
+        alerts::last(self, patient, kind)
+    }
+    fn put_webhook(&self, w: &WebhookRecord) -> Result<(), StoreError> {
+        webhooks::put_webhook(self, w)
+    }
+    fn add_webhook(&self, w: &WebhookRecord, limits: WebhookLimits) -> Result<bool, StoreError> {
+        webhooks::add_webhook(self, w, limits)
+    }
+    fn webhook(&self, id: &str) -> Result<Option<WebhookRecord>, StoreError> {
+        webhooks::webhook(self, id)
+    }
+    fn webhooks_of(&self, patient: &str) -> Result<Vec<WebhookRecord>, StoreError> {
+        webhooks::webhooks_of(self, patient)
+    }
+    /// Claims what it returns for this instance (see [`webhooks`]).
+    fn due_deliveries(&self, now_ms: u64, limit: usize) -> Result<Vec<Delivery>, StoreError> {
+        webhooks::due(self, now_ms, limit)
+    }
+    fn next_delivery_due(&self) -> Result<Option<u64>, StoreError> {
+        webhooks::next_due(self)
+    }
+    fn settle_deliveries(&self, settled: &[(Delivery, Settle)]) -> Result<(), StoreError> {
+        webhooks::settle(self, settled)
+    }
+    fn received_since(&self, since: u64, limit: usize) -> Result<Vec<StoredBatch>, StoreError> {
+        read::received_since(self, since, limit)
+    }
+}
+
+/// What the relayer is assembled from (`relayer-api`'s state): checked when this compiles.
+const _: fn() = || {
+    fn assembled_from<T: super::Store + FollowerStore + NsDocStore>() {}
+    assembled_from::<PgStore>();
+};

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::test_db::{fresh_database, fresh_store, options, NEEDS_PG};
+use super::test_db::{fresh_database, fresh_store, options};
 use super::{PgStore, PgStoreOptions};
 use crate::store::crypto::MasterKey;
 use crate::store::test_support::{new_batch, stored, DEV, DEV2, OTHER_PATIENT};
@@ -22,7 +22,6 @@ fn raw(url: &str) -> postgres::Client {
 #[test]
 #[ignore = "needs PostgreSQL (DIACHAIN_TEST_PG_URL): run by scripts/e2e.sh"]
 fn wrong_master_key_is_refused_and_the_right_one_reads_everything_back() {
-    let _ = NEEDS_PG;
     let url = fresh_database();
     let master = MasterKey::generate();
     let store = PgStore::open(&url, &master, PgStoreOptions::default()).unwrap();
@@ -74,7 +73,7 @@ fn the_database_holds_no_reading_in_the_clear_and_a_changed_byte_is_tampering() 
 #[test]
 #[ignore = "needs PostgreSQL (DIACHAIN_TEST_PG_URL): run by scripts/e2e.sh"]
 fn placement_answers_duplicate_overlap_behind_head_gap_and_day_backwards() {
-    let store = fresh_store();
+    let store = fresh_store().expect("a store");
     let first = new_batch(DEV, PATIENT, 20, DAY0 + 86_400);
     stored(&store.ingest(std::slice::from_ref(&first)).unwrap()[0]);
     let out = store
@@ -131,7 +130,7 @@ fn placement_answers_duplicate_overlap_behind_head_gap_and_day_backwards() {
 #[test]
 #[ignore = "needs PostgreSQL (DIACHAIN_TEST_PG_URL): run by scripts/e2e.sh"]
 fn sequence_numbers_at_the_top_of_the_range_keep_their_order() {
-    let store = fresh_store();
+    let store = fresh_store().expect("a store");
     let low = new_batch(DEV, PATIENT, 1, DAY0);
     let mut high = new_batch(DEV, PATIENT, u64::MAX - 11, DAY0 + 3_600);
     high.min_interval_seconds = 0;
@@ -149,7 +148,7 @@ fn sequence_numbers_at_the_top_of_the_range_keep_their_order() {
 #[test]
 #[ignore = "needs PostgreSQL (DIACHAIN_TEST_PG_URL): run by scripts/e2e.sh"]
 fn anchoring_states_move_only_forward_and_are_counted() {
-    let store = fresh_store();
+    let store = fresh_store().expect("a store");
     let out = store
         .ingest(&[
             new_batch(DEV, PATIENT, 1, DAY0),
@@ -210,7 +209,7 @@ fn anchoring_states_move_only_forward_and_are_counted() {
 #[test]
 #[ignore = "needs PostgreSQL (DIACHAIN_TEST_PG_URL): run by scripts/e2e.sh"]
 fn a_patients_batches_by_time_and_erasure_shreds_their_readings() {
-    let store = fresh_store();
+    let store = fresh_store().expect("a store");
     let out = store
         .ingest(&[
             new_batch(DEV, PATIENT, 1, DAY0),

@@ -17,7 +17,7 @@ use crate::store::{
 const ALERT_COUNTER: &str = "count/alerts";
 const DELIVERY_COUNTER: &str = "count/deliveries";
 
-fn alert_aad(patient: &str, seq: u64) -> Vec<u8> {
+pub(in crate::store) fn alert_aad(patient: &str, seq: u64) -> Vec<u8> {
     [
         b"DIACHAIN/RELAYER/ALERT/v1".as_slice(),
         patient.as_bytes(),
@@ -27,7 +27,7 @@ fn alert_aad(patient: &str, seq: u64) -> Vec<u8> {
     .concat()
 }
 
-fn webhook_aad(id: &str) -> Vec<u8> {
+pub(in crate::store) fn webhook_aad(id: &str) -> Vec<u8> {
     [b"DIACHAIN/RELAYER/WEBHOOK/v1".as_slice(), id.as_bytes()].concat()
 }
 
@@ -387,7 +387,7 @@ pub(super) fn settle(store: &RedbStore, settled: &[(Delivery, Settle)]) -> Resul
 
 /// A delivery's outcome on its webhook's counts; a webhook failing [`SUSPEND_AFTER`] attempts
 /// in a row, or whose owner consent refuses, is revoked.
-fn count(w: &mut WebhookRecord, d: &Delivery, outcome: &Settle) {
+pub(in crate::store) fn count(w: &mut WebhookRecord, d: &Delivery, outcome: &Settle) {
     match outcome {
         Settle::Delivered => {
             w.delivered = w.delivered.saturating_add(1);

@@ -6,7 +6,7 @@ use super::tables;
 use super::RedbStore;
 use crate::store::{FollowerRecord, StoreError};
 
-fn aad(id: &str) -> Vec<u8> {
+pub(in crate::store) fn aad(id: &str) -> Vec<u8> {
     [b"DIACHAIN/RELAYER/FOLLOWER/v1".as_slice(), id.as_bytes()].concat()
 }
 

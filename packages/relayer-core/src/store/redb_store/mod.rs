@@ -5,17 +5,17 @@
 //! committed state (every page is checksummed, the commit slot is chosen by checksum), so a
 //! transaction is either all there or not at all. See `docs/relayer.md`.
 
-mod alerts;
+pub(super) mod alerts;
 mod anchoring;
 mod erasure;
-mod followers;
+pub(super) mod followers;
 mod held_times;
 mod ingest;
-mod nsdocs;
+pub(super) mod nsdocs;
 mod outbox;
 mod read;
 mod tables;
-mod uploaders;
+pub(super) mod uploaders;
 
 use std::path::Path;
 

@@ -9,7 +9,7 @@ use crate::store::crypto::{open, seal};
 use crate::store::keys::Staged;
 use crate::store::{NsCollection, NsDoc, PutOutcome, StoreError};
 
-fn aad(patient: &str, collection: NsCollection, doc_no: u64) -> Vec<u8> {
+pub(in crate::store) fn aad(patient: &str, collection: NsCollection, doc_no: u64) -> Vec<u8> {
     [
         b"DIACHAIN/RELAYER/NS-DOC/v1".as_slice(),
         patient.as_bytes(),

@@ -6,7 +6,7 @@ use super::tables;
 use super::RedbStore;
 use crate::store::{SkipLog, SkippedItem, StoreError, UploaderRecord};
 
-fn aad(device_id: &str) -> Vec<u8> {
+pub(in crate::store) fn aad(device_id: &str) -> Vec<u8> {
     [
         b"DIACHAIN/RELAYER/UPLOADER/v1".as_slice(),
         device_id.as_bytes(),
@@ -88,7 +88,7 @@ pub(super) fn ids(store: &RedbStore) -> Result<Vec<String>, StoreError> {
     Ok(out)
 }
 
-fn skips_aad(patient: &str, device_id: &str) -> Vec<u8> {
+pub(in crate::store) fn skips_aad(patient: &str, device_id: &str) -> Vec<u8> {
     [
         b"DIACHAIN/RELAYER/UPLOADER-SKIPS/v1".as_slice(),
         patient.as_bytes(),
@@ -99,7 +99,7 @@ fn skips_aad(patient: &str, device_id: &str) -> Vec<u8> {
 }
 
 /// Sealed under the patient's data key: an erasure shreds it with their readings.
-fn open_skips(
+pub(in crate::store) fn open_skips(
     cipher: &crate::store::keys::Cipher,
     patient: &str,
     device_id: &str,
