@@ -104,20 +104,35 @@ impl Relayer {
     /// Starts `serve` on `port` with a new store in `dir` (emptied first) and waits until
     /// `/healthz` answers.
     pub fn start(net: &Network, dir: &Path, port: u16, extra: &[&str]) -> Relayer {
-        Self::start_as(net, dir, port, "relayer", extra)
+        Self::start_as(net, dir, port, "relayer", None, extra)
     }
 
-    /// [`Relayer::start`] under the chain key of keyring account `key` (admitted as a relayer).
-    pub fn start_as(net: &Network, dir: &Path, port: u16, key: &str, extra: &[&str]) -> Relayer {
+    /// [`Relayer::start`] under the chain key of keyring account `chain_key` (admitted as a
+    /// relayer), with the master key in file `master` (another instance's) or a new one.
+    pub fn start_as(
+        net: &Network,
+        dir: &Path,
+        port: u16,
+        chain_key: &str,
+        master: Option<&Path>,
+        extra: &[&str],
+    ) -> Relayer {
         let _ = std::fs::remove_dir_all(dir);
         std::fs::create_dir_all(dir.join("store")).expect("relayer dir");
         let key = dir.join("master.key");
-        let out = Command::new(binary())
-            .args(["generate-master-key", "--out"])
-            .arg(&key)
-            .output()
-            .expect("run the relayer binary");
-        assert!(out.status.success(), "generate-master-key: {out:?}");
+        match master {
+            Some(m) => {
+                std::fs::copy(m, &key).expect("copy the master key");
+            }
+            None => {
+                let out = Command::new(binary())
+                    .args(["generate-master-key", "--out"])
+                    .arg(&key)
+                    .output()
+                    .expect("run the relayer binary");
+                assert!(out.status.success(), "generate-master-key: {out:?}");
+            }
+        }
         let logs = net.keyring_dir.join("logs");
         let mut args: Vec<String> = vec![
             "serve".into(),
@@ -140,7 +155,9 @@ impl Relayer {
             "--registry-contract".into(),
             net.contracts.registry.clone(),
             "--mnemonic-file".into(),
-            logs.join(format!("key-{key}.json")).display().to_string(),
+            logs.join(format!("key-{chain_key}.json"))
+                .display()
+                .to_string(),
         ];
         args.extend(extra.iter().map(|s| s.to_string()));
         let mut r = Relayer {

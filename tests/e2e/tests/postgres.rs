@@ -90,8 +90,17 @@ fn two_instances_share_one_database_and_one_finishes_what_a_killed_one_held() {
     let (dir_a, dir_b) = (work_dir(&net, "pg-a"), work_dir(&net, "pg-b"));
     let exports = dir_a.with_extension("exports").display().to_string();
     let args = pg_args(&url, &exports);
-    let mut a = Relayer::start_as(&net, &dir_a, net.relayer_port(6), "relayer", &args);
-    let b = Relayer::start_as(&net, &dir_b, net.relayer_port(7), "custodian", &args);
+    let mut a = Relayer::start_as(&net, &dir_a, net.relayer_port(6), "relayer", None, &args);
+    // The same master key (the database's data keys are wrapped by it), its own chain key.
+    let master = dir_a.join("master.key");
+    let b = Relayer::start_as(
+        &net,
+        &dir_b,
+        net.relayer_port(7),
+        "custodian",
+        Some(&master),
+        &args,
+    );
     let first: String = pg::query(
         "e2e_two_instances",
         "SELECT id FROM instances ORDER BY started_at LIMIT 1",

@@ -85,7 +85,8 @@ impl Default for PgStoreOptions {
 }
 
 pub struct PgStore {
-    pool: Pool,
+    /// Always `Some` until dropped (see the `Drop` impl).
+    pool: Option<Pool>,
     keys: DataKeys,
     options: PgStoreOptions,
 }
@@ -95,6 +96,21 @@ impl std::fmt::Debug for PgStore {
         f.debug_struct("PgStore")
             .field("instance", &self.options.instance)
             .finish_non_exhaustive()
+    }
+}
+
+impl Drop for PgStore {
+    /// Closing a connection of the synchronous client blocks on its own runtime, which an async
+    /// runtime's thread may not do: the pool is dropped on a thread of its own then.
+    fn drop(&mut self) {
+        let Some(pool) = self.pool.take() else {
+            return;
+        };
+        if tokio::runtime::Handle::try_current().is_err() {
+            drop(pool);
+        } else {
+            let _ = std::thread::spawn(move || drop(pool)).join();
+        }
     }
 }
 
@@ -147,7 +163,7 @@ impl PgStore {
             .build(manager)
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let store = PgStore {
-            pool,
+            pool: Some(pool),
             keys: DataKeys::new(master),
             options,
         };
@@ -177,6 +193,8 @@ impl PgStore {
         let run = || -> Result<T, StoreError> {
             let mut conn = self
                 .pool
+                .as_ref()
+                .ok_or(StoreError::Closed)?
                 .get()
                 .map_err(|e| StoreError::Unavailable(e.to_string()))?;
             let mut tries = 0u32;
