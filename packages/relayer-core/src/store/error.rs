@@ -52,6 +52,24 @@ pub enum StoreError {
     GroupFailed(Arc<StoreError>),
     #[error("the store is closed (shutting down)")]
     Closed,
+    #[error(
+        "the store's disk is full: writes are refused until space is freed (reads still work)"
+    )]
+    StorageFull,
+    #[error("the store file could not be opened again after an I/O failure")]
+    Unavailable,
+}
+
+impl StoreError {
+    /// Whether the write was refused because the store's disk is full (also through a failed
+    /// group commit).
+    pub fn is_storage_full(&self) -> bool {
+        match self {
+            StoreError::StorageFull => true,
+            StoreError::GroupFailed(e) => e.is_storage_full(),
+            _ => false,
+        }
+    }
 }
 
 macro_rules! from_redb {

@@ -27,6 +27,7 @@
 //! block: run them off the async executor.
 
 mod alerts;
+mod backup;
 pub mod crypto;
 mod error;
 mod follower;
@@ -35,6 +36,7 @@ mod keys;
 mod nsdocs;
 mod outbox;
 mod redb_store;
+pub mod snapshot;
 mod types;
 mod uploader;
 
@@ -49,7 +51,10 @@ pub use follower::FollowerRecord;
 pub use group_commit::GroupCommit;
 pub use nsdocs::{DocReading, NsCollection, NsDoc, PutOutcome};
 pub use outbox::{OutboxItem, OutboxMsg};
-pub use redb_store::{RedbStore, RedbStoreOptions};
+pub use backup::{BackupError, BackupMarker, BackupReport, BACKUP_FORMAT, BACKUP_MARKER_KEY};
+pub use redb_store::{restore_backup, verify_backup, RedbStore, RedbStoreOptions};
+pub use redb_store::DEFAULT_MIN_FREE_BYTES;
+pub use snapshot::{SnapshotCounts, SnapshotRecord, SnapshotSink};
 pub use types::{HeldTime, HeldTimes, IngestOutcome, NewBatch, StoredBatch};
 pub use uploader::UploaderRecord;
 
