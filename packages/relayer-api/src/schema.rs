@@ -125,6 +125,7 @@ const INGEST: &[ErrorCode] = &[
     RegistryUnavailable,
     ShuttingDown,
     StoreFailed,
+    StoreFull,
 ];
 
 /// A signed request's refusals before its route's own.
@@ -156,6 +157,7 @@ const READINGS: &[ErrorCode] = &[
     NotACustodian,
     ChainUnavailable,
     StoreFailed,
+    StoreFull,
 ];
 
 const FHIR: &[ErrorCode] = &[
@@ -172,6 +174,7 @@ const FHIR: &[ErrorCode] = &[
     NotACustodian,
     ChainUnavailable,
     StoreFailed,
+    StoreFull,
 ];
 
 const SUMMARY: &[ErrorCode] = &[
@@ -189,6 +192,7 @@ const SUMMARY: &[ErrorCode] = &[
     NotACustodian,
     ChainUnavailable,
     StoreFailed,
+    StoreFull,
 ];
 
 const ERASE: &[ErrorCode] = &[
@@ -197,6 +201,7 @@ const ERASE: &[ErrorCode] = &[
     NotPatientOrGuardian,
     ChainUnavailable,
     StoreFailed,
+    StoreFull,
 ];
 
 const ERASURES: &[ErrorCode] = &[NotPatientOrGuardian, ChainUnavailable, StoreFailed];
@@ -210,6 +215,7 @@ const UPLOADERS: &[ErrorCode] = &[
     RegistryUnavailable,
     ChainUnavailable,
     StoreFailed,
+    StoreFull,
 ];
 
 const LIST_UPLOADERS: &[ErrorCode] = &[
@@ -230,6 +236,7 @@ const RENAME_UPLOADER: &[ErrorCode] = &[
     RegistryUnavailable,
     ChainUnavailable,
     StoreFailed,
+    StoreFull,
 ];
 
 const ROTATE_UPLOADER: &[ErrorCode] = &[
@@ -239,6 +246,7 @@ const ROTATE_UPLOADER: &[ErrorCode] = &[
     UploaderRevoked,
     ChainUnavailable,
     StoreFailed,
+    StoreFull,
 ];
 
 const REVOKE_UPLOADER: &[ErrorCode] = &[
@@ -248,6 +256,7 @@ const REVOKE_UPLOADER: &[ErrorCode] = &[
     RegistryUnavailable,
     ChainUnavailable,
     StoreFailed,
+    StoreFull,
 ];
 
 const FOLLOWERS: &[ErrorCode] = &[
@@ -263,6 +272,7 @@ const FOLLOWERS: &[ErrorCode] = &[
     PeriodNotCovered,
     ChainUnavailable,
     StoreFailed,
+    StoreFull,
 ];
 
 const LIST_FOLLOWERS: &[ErrorCode] = &[
@@ -278,6 +288,7 @@ const REVOKE_FOLLOWER: &[ErrorCode] = &[
     UnknownFollower,
     ChainUnavailable,
     StoreFailed,
+    StoreFull,
 ];
 
 /// Alert settings: the patient or their guardian.
@@ -286,6 +297,7 @@ const ALERT_SETTINGS: &[ErrorCode] = &[
     BadAlertSettings,
     ChainUnavailable,
     StoreFailed,
+    StoreFull,
 ];
 
 /// Research dataset exports: the sponsor's start, list and status.
@@ -310,6 +322,7 @@ const EXPORT_DATA: &[ErrorCode] = &[
     ExportNotReady,
     ExportFailed,
     StoreFailed,
+    StoreFull,
 ];
 const ROW_MAP: &[ErrorCode] = &[
     ExportsDisabled,
@@ -320,6 +333,7 @@ const ROW_MAP: &[ErrorCode] = &[
     NoAuditGrant,
     ChainUnavailable,
     StoreFailed,
+    StoreFull,
 ];
 
 /// Reading alerts (a list, a stream): the patient, their guardian, or a grantee whose grant
@@ -335,6 +349,7 @@ const READ_ALERTS: &[ErrorCode] = &[
     NotACustodian,
     ChainUnavailable,
     StoreFailed,
+    StoreFull,
 ];
 
 const ALERT_STREAM: &[ErrorCode] = &[
@@ -350,6 +365,7 @@ const ALERT_STREAM: &[ErrorCode] = &[
     NoPatientData,
     ChainUnavailable,
     StoreFailed,
+    StoreFull,
 ];
 
 const NEW_WEBHOOK: &[ErrorCode] = &[
@@ -364,11 +380,12 @@ const NEW_WEBHOOK: &[ErrorCode] = &[
     NotACustodian,
     ChainUnavailable,
     StoreFailed,
+    StoreFull,
 ];
 
 const LIST_WEBHOOKS: &[ErrorCode] = &[ChainUnavailable, StoreFailed];
 
-const REVOKE_WEBHOOK: &[ErrorCode] = &[UnknownWebhook, ChainUnavailable, StoreFailed];
+const REVOKE_WEBHOOK: &[ErrorCode] = &[UnknownWebhook, ChainUnavailable, StoreFailed, StoreFull];
 
 /// A Nightscout read's refusals.
 const READ_ENTRIES: &[ErrorCode] = &[
@@ -388,6 +405,7 @@ const READ_ENTRIES: &[ErrorCode] = &[
     NotACustodian,
     ChainUnavailable,
     StoreFailed,
+    StoreFull,
 ];
 
 const AUTHORIZATION: &[ErrorCode] = &[NightscoutDisabled, BadToken, StoreFailed];
@@ -401,6 +419,7 @@ const DELETE_DOCUMENT: &[ErrorCode] = &[
     RegistryUnavailable,
     UploaderExhausted,
     StoreFailed,
+    StoreFull,
 ];
 
 /// An API v3 read's refusals (`{status, message, error}`), beside 401 and 403 without a code

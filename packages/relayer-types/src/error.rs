@@ -116,6 +116,8 @@ error_codes! {
     ShuttingDown = ("shutting_down", 503),
     /// The store could not be read or written; nothing was acknowledged; retry.
     StoreFailed = ("store_failed", 500),
+    /// The relayer's disk is full: nothing was written; what it holds can still be read; retry later.
+    StoreFull = ("store_full", 507),
 
     // Signed requests (`/v1/patients/{patient}/…`).
     /// The relayer runs without a chain to check consent on (a development registry).

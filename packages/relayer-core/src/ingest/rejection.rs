@@ -119,6 +119,7 @@ pub enum Rejection {
         reason: String,
     },
     StoreFailed,
+    StoreFull,
     ShuttingDown,
 }
 
@@ -155,6 +156,7 @@ impl Rejection {
             DayBackwards { .. } => ErrorCode::DayBackwards,
             RegistryUnavailable { .. } => ErrorCode::RegistryUnavailable,
             StoreFailed => ErrorCode::StoreFailed,
+            StoreFull => ErrorCode::StoreFull,
             ShuttingDown => ErrorCode::ShuttingDown,
         }
     }
@@ -253,6 +255,10 @@ impl Rejection {
                 "The device registry cannot be reached; retry later.".into()
             }
             StoreFailed => "The batch could not be stored; retry later.".into(),
+            StoreFull => "The relayer's disk is full, so the batch was not stored; what it holds \
+                          can still be read. Retry later: writes resume by themselves once space \
+                          is freed."
+                .into(),
             ShuttingDown => "The relayer is shutting down; retry later.".into(),
         }
     }

@@ -61,6 +61,11 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether the store file is open in another relayer (redb's file lock is held).
+    pub fn is_in_use(&self) -> bool {
+        matches!(self, StoreError::Db(redb::Error::DatabaseAlreadyOpen))
+    }
+
     /// Whether the write was refused because the store's disk is full (also through a failed
     /// group commit).
     pub fn is_storage_full(&self) -> bool {

@@ -41,6 +41,7 @@ mod types;
 mod uploader;
 
 pub use alerts::{Delivery, Settle, WebhookLimits, WebhookRecord, SUSPEND_AFTER};
+pub use backup::{BackupError, BackupMarker, BackupReport, BACKUP_FORMAT, BACKUP_MARKER_KEY};
 pub use diachain_relayer_types::data::ErasureRecord;
 pub use diachain_relayer_types::nightscout::{SkipLog, SkippedItem};
 pub use diachain_relayer_types::state::{
@@ -51,9 +52,8 @@ pub use follower::FollowerRecord;
 pub use group_commit::GroupCommit;
 pub use nsdocs::{DocReading, NsCollection, NsDoc, PutOutcome};
 pub use outbox::{OutboxItem, OutboxMsg};
-pub use backup::{BackupError, BackupMarker, BackupReport, BACKUP_FORMAT, BACKUP_MARKER_KEY};
-pub use redb_store::{restore_backup, verify_backup, RedbStore, RedbStoreOptions};
 pub use redb_store::DEFAULT_MIN_FREE_BYTES;
+pub use redb_store::{restore_backup, verify_backup, RedbStore, RedbStoreOptions};
 pub use snapshot::{SnapshotCounts, SnapshotRecord, SnapshotSink};
 pub use types::{HeldTime, HeldTimes, IngestOutcome, NewBatch, StoredBatch};
 pub use uploader::UploaderRecord;

@@ -53,6 +53,7 @@ pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
     let master = store_cfg.master_key()?;
     let options = RedbStoreOptions {
         two_phase_commit: store_cfg.two_phase_commit.unwrap_or(false),
+        min_free_bytes: store_cfg.min_free_bytes(),
         ..RedbStoreOptions::default()
     };
     let path = store_cfg.path();
@@ -83,6 +84,16 @@ pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
         .set(i64::try_from(counts.pending.saturating_add(counts.in_flight)).unwrap_or(i64::MAX));
 
     let (stop_tx, stop) = watch::channel(false);
+    let mut tasks: Vec<JoinHandle<()>> = Vec::new();
+    let socket = store_cfg.ops_socket();
+    match crate::ops_socket::start(&socket, store.clone(), stop.clone()) {
+        Ok(task) => tasks.push(task),
+        Err(e) => tracing::error!(
+            error = %e,
+            socket = %socket.display(),
+            "the operator socket could not be opened: online backups are unavailable"
+        ),
+    }
     let mut health = Health::default();
     let mut chain_clock = system_clock();
     let limits = Arc::new(SamplingLimits::default());
@@ -90,7 +101,6 @@ pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
     let mut data: Option<Arc<diachain_relayer_api::DataApi>> = None;
     let mut nightscout = None;
     let mut alerts = None;
-    let mut tasks: Vec<JoinHandle<()>> = Vec::new();
     if let Some(link) = link {
         match &chain_cfg.consent_contract {
             Some(consent) => {

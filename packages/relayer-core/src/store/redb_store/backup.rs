@@ -148,7 +148,12 @@ impl SnapshotSink for RedbFileSink<'_> {
                 first_time,
                 batch_id,
                 last_time,
-            } => put(t, PATIENT_BATCHES, (patient, first_time, batch_id), last_time),
+            } => put(
+                t,
+                PATIENT_BATCHES,
+                (patient, first_time, batch_id),
+                last_time,
+            ),
             R::OutboxQueued { id } => put(t, OUTBOX_QUEUED, id, ()),
             R::OutboxInFlight { id } => put(t, OUTBOX_IN_FLIGHT, id, ()),
             R::UploaderToken {

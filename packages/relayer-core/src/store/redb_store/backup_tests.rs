@@ -14,8 +14,8 @@ use super::tests::{new_batch, open, stored, temp_store, DEV, DEV2, OTHER_PATIENT
 use super::{export, restore_backup, tables, verify_backup, RedbStore};
 use crate::store::crypto::MasterKey;
 use crate::store::{
-    BackupError, BatchLookup, ErasureStore, IngestStore, SnapshotRecord, SnapshotSink,
-    StoreError, UploaderRecord, UploaderStore, BACKUP_MARKER_KEY,
+    BackupError, BatchLookup, ErasureStore, IngestStore, SnapshotRecord, SnapshotSink, StoreError,
+    UploaderRecord, UploaderStore, BACKUP_MARKER_KEY,
 };
 use diachain_relayer_fixtures::{DAY0, PATIENT};
 
@@ -43,8 +43,16 @@ fn populated() -> (tempfile::TempDir, MasterKey, RedbStore) {
     let (dir, _path, master, store) = temp_store();
     for i in 0..5u64 {
         let t = DAY0 + i * 3_600;
-        stored(&store.ingest(&[new_batch(DEV, PATIENT, 1 + i * 12, t)]).unwrap()[0]);
-        stored(&store.ingest(&[new_batch(DEV2, OTHER_PATIENT, 1 + i * 12, t)]).unwrap()[0]);
+        stored(
+            &store
+                .ingest(&[new_batch(DEV, PATIENT, 1 + i * 12, t)])
+                .unwrap()[0],
+        );
+        stored(
+            &store
+                .ingest(&[new_batch(DEV2, OTHER_PATIENT, 1 + i * 12, t)])
+                .unwrap()[0],
+        );
     }
     let (record, msg) = erasure(OTHER_PATIENT, DAY0 + 86_000);
     store.erase_patient(record, msg).unwrap();
@@ -74,7 +82,10 @@ fn an_export_reads_every_table_of_the_store() {
         .map(|t| t.name().to_string())
         .collect();
     let exported: BTreeSet<String> = export::exported_tables().into_iter().collect();
-    assert_eq!(held, exported, "a table the export does not read would be lost");
+    assert_eq!(
+        held, exported,
+        "a table the export does not read would be lost"
+    );
 }
 
 #[test]
@@ -86,7 +97,10 @@ fn a_restore_equals_its_source_record_for_record() {
     let restored = dir.path().join("restored.redb");
     let report = restore_backup(&backup, &restored, &master, false).unwrap();
     // The erased patient's 5 batches keep their headers; their 60 readings are gone.
-    assert_eq!((report.batches, report.readings, report.erased_batches), (10, 60, 5));
+    assert_eq!(
+        (report.batches, report.readings, report.erased_batches),
+        (10, 60, 5)
+    );
     let again = open(&restored, &master);
     assert_eq!(records(&again), records(&store));
     let b = again.find_batch(DEV, 13).unwrap().expect("batch restored");
@@ -110,7 +124,10 @@ fn a_backup_never_replaces_a_file() {
     let (dir, _m, store) = populated();
     let backup = dir.path().join("b.backup");
     std::fs::write(&backup, b"keep me").unwrap();
-    assert!(matches!(store.backup_to(&backup), Err(BackupError::Exists(_))));
+    assert!(matches!(
+        store.backup_to(&backup),
+        Err(BackupError::Exists(_))
+    ));
     assert_eq!(std::fs::read(&backup).unwrap(), b"keep me");
 }
 
@@ -129,7 +146,10 @@ fn a_backup_under_another_master_key_is_refused() {
         restore_backup(&backup, &target, &other, false),
         Err(BackupError::Store(StoreError::WrongMasterKey))
     ));
-    assert!(!target.exists(), "nothing is installed from a refused backup");
+    assert!(
+        !target.exists(),
+        "nothing is installed from a refused backup"
+    );
 }
 
 #[test]
@@ -227,7 +247,10 @@ fn assert_ids_are_a_prefix(backup: &Path, master: &MasterKey, n: u64) {
     std::fs::copy(backup, &copy).unwrap();
     let store = open(&copy, master);
     for id in 1..=n {
-        assert!(store.batch(id).unwrap().is_some(), "batch {id} of {n} is missing");
+        assert!(
+            store.batch(id).unwrap().is_some(),
+            "batch {id} of {n} is missing"
+        );
     }
     assert!(store.batch(n + 1).unwrap().is_none());
 }

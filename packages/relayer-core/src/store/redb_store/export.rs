@@ -67,7 +67,9 @@ struct Emit<'s> {
 impl Emit<'_> {
     fn emit(&mut self, r: SnapshotRecord<'_>) -> Result<(), StoreError> {
         match r {
-            SnapshotRecord::Batch { .. } => self.counts.batches = self.counts.batches.saturating_add(1),
+            SnapshotRecord::Batch { .. } => {
+                self.counts.batches = self.counts.batches.saturating_add(1)
+            }
             SnapshotRecord::Reading { .. } => {
                 self.counts.readings = self.counts.readings.saturating_add(1)
             }
@@ -118,15 +120,18 @@ pub(super) fn export(
             device_id,
             sealed
         }));
-    each!(txn, NS_DOCS, |(patient, collection, time_ms, number), sealed| out
-        .emit(R::NsDoc {
+    each!(txn, NS_DOCS, |(patient, collection, time_ms, number),
+                         sealed| out.emit(
+        R::NsDoc {
             patient,
             collection,
             time_ms,
             number,
             sealed
-        }));
-    each!(txn, FOLLOWERS, |id, sealed| out.emit(R::Follower { id, sealed }));
+        }
+    ));
+    each!(txn, FOLLOWERS, |id, sealed| out
+        .emit(R::Follower { id, sealed }));
     each!(txn, HELD_TIMES, |(device_id, measured_at, seq), value| out
         .emit(R::HeldTime {
             device_id,
@@ -136,12 +141,15 @@ pub(super) fn export(
         }));
     each!(txn, ALERT_SETTINGS, |patient, record| out
         .emit(R::AlertSettings { patient, record }));
-    each!(txn, ALERTS, |(patient, number), sealed| out.emit(R::Alert {
-        patient,
-        number,
-        sealed
-    }));
-    each!(txn, WEBHOOKS, |id, sealed| out.emit(R::Webhook { id, sealed }));
+    each!(txn, ALERTS, |(patient, number), sealed| out.emit(
+        R::Alert {
+            patient,
+            number,
+            sealed
+        }
+    ));
+    each!(txn, WEBHOOKS, |id, sealed| out
+        .emit(R::Webhook { id, sealed }));
     each!(txn, DELIVERIES, |(due_ms, number), record| out.emit(
         R::Delivery {
             due_ms,
@@ -179,66 +187,88 @@ fn batches(txn: &ReadTransaction, out: &mut Emit<'_>) -> Result<(), StoreError> 
 
 fn derived(txn: &ReadTransaction, out: &mut Emit<'_>) -> Result<(), StoreError> {
     use SnapshotRecord as R;
-    each!(txn, RANGES, |(device_id, first_seq), (last_seq, batch_id, day)| out
-        .emit(R::Range {
+    each!(
+        txn,
+        RANGES,
+        |(device_id, first_seq), (last_seq, batch_id, day)| out.emit(R::Range {
             device_id,
             first_seq,
             last_seq,
             batch_id,
             day
-        }));
-    each!(txn, PENDING, |batch_id, ()| out.emit(R::Pending { batch_id }));
-    each!(txn, IN_FLIGHT, |batch_id, ()| out.emit(R::InFlight { batch_id }));
-    each!(txn, PATIENT_BATCHES, |(patient, first_time, batch_id), last_time| out
-        .emit(R::PatientBatch {
+        })
+    );
+    each!(txn, PENDING, |batch_id, ()| out
+        .emit(R::Pending { batch_id }));
+    each!(txn, IN_FLIGHT, |batch_id, ()| out
+        .emit(R::InFlight { batch_id }));
+    each!(
+        txn,
+        PATIENT_BATCHES,
+        |(patient, first_time, batch_id), last_time| out.emit(R::PatientBatch {
             patient,
             first_time,
             batch_id,
             last_time
-        }));
-    each!(txn, OUTBOX_QUEUED, |id, ()| out.emit(R::OutboxQueued { id }));
-    each!(txn, OUTBOX_IN_FLIGHT, |id, ()| out.emit(R::OutboxInFlight { id }));
-    each!(txn, UPLOADER_TOKENS, |token_hash, device_id| out
-        .emit(R::UploaderToken {
+        })
+    );
+    each!(txn, OUTBOX_QUEUED, |id, ()| out
+        .emit(R::OutboxQueued { id }));
+    each!(txn, OUTBOX_IN_FLIGHT, |id, ()| out
+        .emit(R::OutboxInFlight { id }));
+    each!(txn, UPLOADER_TOKENS, |token_hash, device_id| out.emit(
+        R::UploaderToken {
             token_hash,
             device_id
-        }));
-    each!(txn, FOLLOWER_TOKENS, |token_hash, follower_id| out
-        .emit(R::FollowerToken {
+        }
+    ));
+    each!(txn, FOLLOWER_TOKENS, |token_hash, follower_id| out.emit(
+        R::FollowerToken {
             token_hash,
             follower_id
-        }));
-    each!(txn, NS_DOC_IDS, |(patient, collection, identifier), (time_ms, number)| out
-        .emit(R::NsDocId {
+        }
+    ));
+    each!(
+        txn,
+        NS_DOC_IDS,
+        |(patient, collection, identifier), (time_ms, number)| out.emit(R::NsDocId {
             patient,
             collection,
             identifier,
             time_ms,
             number
-        }));
-    each!(txn, NS_DOC_MODIFIED, |(patient, collection, modified_ms, number), time_ms| out
-        .emit(R::NsDocModified {
+        })
+    );
+    each!(
+        txn,
+        NS_DOC_MODIFIED,
+        |(patient, collection, modified_ms, number), time_ms| out.emit(R::NsDocModified {
             patient,
             collection,
             modified_ms,
             number,
             time_ms
-        }));
-    each!(txn, ALERT_IDS, |(patient, alert_id), number| out
-        .emit(R::AlertId {
+        })
+    );
+    each!(txn, ALERT_IDS, |(patient, alert_id), number| out.emit(
+        R::AlertId {
             patient,
             alert_id,
             number
-        }));
-    each!(txn, ALERT_LAST, |(patient, kind), number| out.emit(R::AlertLast {
-        patient,
-        kind,
-        number
-    }));
-    each!(txn, PATIENT_WEBHOOKS, |(patient, webhook_id), ()| out
-        .emit(R::PatientWebhook {
+        }
+    ));
+    each!(txn, ALERT_LAST, |(patient, kind), number| out.emit(
+        R::AlertLast {
+            patient,
+            kind,
+            number
+        }
+    ));
+    each!(txn, PATIENT_WEBHOOKS, |(patient, webhook_id), ()| out.emit(
+        R::PatientWebhook {
             patient,
             webhook_id
-        }));
+        }
+    ));
     Ok(())
 }

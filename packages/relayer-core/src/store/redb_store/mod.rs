@@ -489,7 +489,9 @@ impl NsDocStore for RedbStore {
         limit: usize,
         newest_first: bool,
     ) -> Result<Vec<NsDoc>, StoreError> {
-        self.read_op(|| nsdocs::in_period(self, patient, collection, period_ms, limit, newest_first))
+        self.read_op(|| {
+            nsdocs::in_period(self, patient, collection, period_ms, limit, newest_first)
+        })
     }
     fn ns_docs_modified_after(
         &self,

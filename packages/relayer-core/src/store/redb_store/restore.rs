@@ -150,7 +150,9 @@ impl SnapshotSink for VerifySink<'_> {
                 }
                 self.decrypted = self.decrypted.saturating_add(n);
             }
-            Err(StoreError::Erased(_)) => self.erased_batches = self.erased_batches.saturating_add(1),
+            Err(StoreError::Erased(_)) => {
+                self.erased_batches = self.erased_batches.saturating_add(1)
+            }
             Err(e) => return Err(e),
         }
         Ok(())

@@ -76,7 +76,10 @@ impl DbSlot {
     /// Closes the handle of generation `seen` and opens the file again (redb repairs it to its
     /// last committed transaction). Nothing to do if another thread already did since `seen`.
     pub(crate) fn reopen(&self, seen: u64) -> Result<(), StoreError> {
-        let _one = self.reopening.lock().unwrap_or_else(PoisonError::into_inner);
+        let _one = self
+            .reopening
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let has_handle = self.current().is_some();
         if self.generation() != seen && has_handle {
             return Ok(());

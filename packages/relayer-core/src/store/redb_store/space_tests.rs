@@ -16,9 +16,18 @@ fn below_the_free_space_reserve_writes_are_refused_and_reads_go_on() {
     };
     let store = RedbStore::open(&path, &master, options).unwrap();
     let refused = store.ingest(&[new_batch(DEV, PATIENT, 13, DAY0 + 3_600)]);
-    assert!(matches!(refused, Err(StoreError::StorageFull)), "{refused:?}");
-    assert!(matches!(store.probe_writable(), Err(StoreError::StorageFull)));
-    let held = store.find_batch(DEV, 1).unwrap().expect("the batch is readable");
+    assert!(
+        matches!(refused, Err(StoreError::StorageFull)),
+        "{refused:?}"
+    );
+    assert!(matches!(
+        store.probe_writable(),
+        Err(StoreError::StorageFull)
+    ));
+    let held = store
+        .find_batch(DEV, 1)
+        .unwrap()
+        .expect("the batch is readable");
     assert_eq!(store.readings(&held).unwrap().len(), 12);
     assert!(store.find_batch(DEV, 13).unwrap().is_none());
     assert_eq!(store.counts().unwrap().pending, 1);
@@ -35,7 +44,11 @@ fn a_reopened_store_keeps_every_commit_and_serves_reads_begun_before() {
     drop(old);
     let held = store.find_batch(DEV, 1).unwrap().expect("kept");
     assert_eq!(store.readings(&held).unwrap().len(), 12);
-    stored(&store.ingest(&[new_batch(DEV, PATIENT, 13, DAY0 + 3_600)]).unwrap()[0]);
+    stored(
+        &store
+            .ingest(&[new_batch(DEV, PATIENT, 13, DAY0 + 3_600)])
+            .unwrap()[0],
+    );
     // A stale generation does not reopen twice.
     let before = store.slot.generation();
     store.slot.reopen(before.wrapping_sub(1)).unwrap();
