@@ -39,6 +39,8 @@ pub enum OpsReply {
 
 /// Longest request line read.
 const MAX_REQUEST: u64 = 8 * 1024;
+/// How long a connection may take to send its request.
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Binds the socket at `path` (replacing a stale socket a stopped relayer left; never another
 /// kind of file) and serves it until `stop`. Call after the store is open: holding its lock
@@ -97,8 +99,10 @@ async fn serve_one(stream: UnixStream, owner: u32, store: Arc<RedbStore>) {
 async fn answer(read: tokio::net::unix::OwnedReadHalf, store: Arc<RedbStore>) -> OpsReply {
     let mut line = String::new();
     let mut reader = BufReader::new(tokio::io::AsyncReadExt::take(read, MAX_REQUEST));
-    if let Err(e) = reader.read_line(&mut line).await {
-        return OpsReply::Error(format!("unreadable request: {e}"));
+    match tokio::time::timeout(REQUEST_TIMEOUT, reader.read_line(&mut line)).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => return OpsReply::Error(format!("unreadable request: {e}")),
+        Err(_) => return OpsReply::Error("no request within 10 s".into()),
     }
     let request: OpsRequest = match serde_json::from_str(&line) {
         Ok(r) => r,

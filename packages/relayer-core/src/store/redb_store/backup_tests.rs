@@ -254,3 +254,43 @@ fn assert_ids_are_a_prefix(backup: &Path, master: &MasterKey, n: u64) {
     }
     assert!(store.batch(n + 1).unwrap().is_none());
 }
+
+/// How long a backup and its check take for a store of `DIACHAIN_BACKUP_BATCHES` batches
+/// (default 20,000: 240,000 readings). A measurement, not a check: run with
+/// `cargo test --release -p diachain-relayer-core backup_throughput -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement (minutes in a debug build): run with --ignored --nocapture"]
+fn backup_throughput() {
+    let n: u64 = std::env::var("DIACHAIN_BACKUP_BATCHES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
+    let (dir, path, master, store) = temp_store();
+    let devices = 100u64;
+    let per_device = n.div_ceil(devices);
+    for round in 0..per_device {
+        let group: Vec<_> = (0..devices)
+            .map(|d| {
+                let dev = format!("cgm-throughput-{d:04}");
+                new_batch(&dev, PATIENT, 1 + round * 12, DAY0 + round * 3_600)
+            })
+            .collect();
+        store.ingest(&group).unwrap();
+    }
+    let bytes = std::fs::metadata(&path).unwrap().len();
+    let backup = dir.path().join("t.backup");
+    let started = std::time::Instant::now();
+    let marker = store.backup_to(&backup).unwrap();
+    let took = started.elapsed();
+    let started = std::time::Instant::now();
+    let report = verify_backup(&backup, &master).unwrap();
+    let checked = started.elapsed();
+    eprintln!(
+        "store {bytes} bytes, {} batches, {} readings: backup {:.2} s ({} bytes), verify {:.2} s",
+        marker.counts.batches,
+        marker.counts.readings,
+        took.as_secs_f64(),
+        report.bytes,
+        checked.as_secs_f64()
+    );
+}

@@ -20,6 +20,9 @@ use crate::store::StoreError;
 
 /// How long a reopen waits for the old handle's file lock to be released.
 const REOPEN_PATIENCE: Duration = Duration::from_secs(10);
+/// Least time between two reopens of a working handle (each repairs, reading the whole file):
+/// a file that keeps failing is not reopened on every failed read.
+const MIN_REOPEN_INTERVAL: Duration = Duration::from_millis(500);
 
 pub(crate) struct DbSlot {
     path: PathBuf,
@@ -28,7 +31,8 @@ pub(crate) struct DbSlot {
     db: RwLock<Option<Arc<Database>>>,
     /// Bumped by every reopen, so that threads that failed on the same handle reopen it once.
     generation: AtomicU64,
-    reopening: Mutex<()>,
+    /// Held while reopening; when the last reopen ended.
+    reopening: Mutex<Option<Instant>>,
 }
 
 impl DbSlot {
@@ -44,7 +48,7 @@ impl DbSlot {
             check_integrity,
             db: RwLock::new(Some(Arc::new(db))),
             generation: AtomicU64::new(0),
-            reopening: Mutex::new(()),
+            reopening: Mutex::new(None),
         })
     }
 
@@ -74,14 +78,18 @@ impl DbSlot {
     }
 
     /// Closes the handle of generation `seen` and opens the file again (redb repairs it to its
-    /// last committed transaction). Nothing to do if another thread already did since `seen`.
+    /// last committed transaction). Nothing to do if another thread already did since `seen`,
+    /// or if the handle was reopened less than [`MIN_REOPEN_INTERVAL`] ago.
     pub(crate) fn reopen(&self, seen: u64) -> Result<(), StoreError> {
-        let _one = self
+        let mut last = self
             .reopening
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         let has_handle = self.current().is_some();
-        if self.generation() != seen && has_handle {
+        if has_handle
+            && (self.generation() != seen
+                || last.is_some_and(|at| at.elapsed() < MIN_REOPEN_INTERVAL))
+        {
             return Ok(());
         }
         // Dropping the last clone closes the file; a clone lives only inside a `begin_*` call.
@@ -109,6 +117,7 @@ impl DbSlot {
         };
         *self.db.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(db));
         self.generation.fetch_add(1, Ordering::AcqRel);
+        *last = Some(Instant::now());
         tracing::warn!(
             took_ms = started.elapsed().as_millis() as u64,
             "the store was opened again after an I/O failure"
