@@ -137,6 +137,7 @@ export type ErrorCode =
   | 'registry_unavailable'
   | 'shutting_down'
   | 'store_failed'
+  | 'store_full'
   | 'data_api_disabled'
   | 'missing_auth_header'
   | 'malformed_auth_header'
@@ -1018,6 +1019,10 @@ export interface HealthReport {
  * Whether the store takes a durable write.
  */
 export interface StoreReport {
+  /**
+   * Not writable because the disk is full (or below the store's free-space reserve): reads go on, and writes resume by themselves once space is freed.
+   */
+  disk_full?: boolean;
   ok: boolean;
   writable: boolean;
 }

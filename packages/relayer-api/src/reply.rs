@@ -50,6 +50,13 @@ impl ApiError {
     }
 
     pub fn store_failed(e: &StoreError) -> Self {
+        if e.is_storage_full() {
+            return Self::new(
+                ErrorCode::StoreFull,
+                "The relayer's disk is full, so nothing was written; what it holds can still be \
+                 read. Retry later: writes resume by themselves once space is freed.",
+            );
+        }
         if e.is_transient() {
             tracing::warn!(error = %e, "store unavailable");
             return Self::new(
@@ -83,7 +90,8 @@ impl From<&Rejection> for ApiError {
     }
 }
 
-/// Runs store work off the executor; a store failure becomes 500 `store_failed`.
+/// Runs store work off the executor; a store failure becomes 500 `store_failed` (507
+/// `store_full` when the disk is full).
 pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, ApiError> {

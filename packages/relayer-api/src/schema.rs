@@ -126,6 +126,7 @@ const INGEST: &[ErrorCode] = &[
     ShuttingDown,
     StoreFailed,
     StoreUnavailable,
+    StoreFull,
 ];
 
 /// A signed request's refusals before its route's own.
@@ -158,6 +159,7 @@ const READINGS: &[ErrorCode] = &[
     ChainUnavailable,
     StoreFailed,
     StoreUnavailable,
+    StoreFull,
 ];
 
 const FHIR: &[ErrorCode] = &[
@@ -175,6 +177,7 @@ const FHIR: &[ErrorCode] = &[
     ChainUnavailable,
     StoreFailed,
     StoreUnavailable,
+    StoreFull,
 ];
 
 const SUMMARY: &[ErrorCode] = &[
@@ -193,6 +196,7 @@ const SUMMARY: &[ErrorCode] = &[
     ChainUnavailable,
     StoreFailed,
     StoreUnavailable,
+    StoreFull,
 ];
 
 const ERASE: &[ErrorCode] = &[
@@ -202,6 +206,7 @@ const ERASE: &[ErrorCode] = &[
     ChainUnavailable,
     StoreFailed,
     StoreUnavailable,
+    StoreFull,
 ];
 
 const ERASURES: &[ErrorCode] = &[
@@ -221,6 +226,7 @@ const UPLOADERS: &[ErrorCode] = &[
     ChainUnavailable,
     StoreFailed,
     StoreUnavailable,
+    StoreFull,
 ];
 
 const LIST_UPLOADERS: &[ErrorCode] = &[
@@ -243,6 +249,7 @@ const RENAME_UPLOADER: &[ErrorCode] = &[
     ChainUnavailable,
     StoreFailed,
     StoreUnavailable,
+    StoreFull,
 ];
 
 const ROTATE_UPLOADER: &[ErrorCode] = &[
@@ -253,6 +260,7 @@ const ROTATE_UPLOADER: &[ErrorCode] = &[
     ChainUnavailable,
     StoreFailed,
     StoreUnavailable,
+    StoreFull,
 ];
 
 const REVOKE_UPLOADER: &[ErrorCode] = &[
@@ -263,6 +271,7 @@ const REVOKE_UPLOADER: &[ErrorCode] = &[
     ChainUnavailable,
     StoreFailed,
     StoreUnavailable,
+    StoreFull,
 ];
 
 const FOLLOWERS: &[ErrorCode] = &[
@@ -279,6 +288,7 @@ const FOLLOWERS: &[ErrorCode] = &[
     ChainUnavailable,
     StoreFailed,
     StoreUnavailable,
+    StoreFull,
 ];
 
 const LIST_FOLLOWERS: &[ErrorCode] = &[
@@ -296,6 +306,7 @@ const REVOKE_FOLLOWER: &[ErrorCode] = &[
     ChainUnavailable,
     StoreFailed,
     StoreUnavailable,
+    StoreFull,
 ];
 
 /// Alert settings: the patient or their guardian.
@@ -305,6 +316,7 @@ const ALERT_SETTINGS: &[ErrorCode] = &[
     ChainUnavailable,
     StoreFailed,
     StoreUnavailable,
+    StoreFull,
 ];
 
 /// Research dataset exports: the sponsor's start, list and status.
@@ -330,6 +342,7 @@ const EXPORT_DATA: &[ErrorCode] = &[
     ExportFailed,
     StoreFailed,
     StoreUnavailable,
+    StoreFull,
 ];
 const ROW_MAP: &[ErrorCode] = &[
     ExportsDisabled,
@@ -341,6 +354,7 @@ const ROW_MAP: &[ErrorCode] = &[
     ChainUnavailable,
     StoreFailed,
     StoreUnavailable,
+    StoreFull,
 ];
 
 /// Reading alerts (a list, a stream): the patient, their guardian, or a grantee whose grant
@@ -357,6 +371,7 @@ const READ_ALERTS: &[ErrorCode] = &[
     ChainUnavailable,
     StoreFailed,
     StoreUnavailable,
+    StoreFull,
 ];
 
 const ALERT_STREAM: &[ErrorCode] = &[
@@ -373,6 +388,7 @@ const ALERT_STREAM: &[ErrorCode] = &[
     ChainUnavailable,
     StoreFailed,
     StoreUnavailable,
+    StoreFull,
 ];
 
 const NEW_WEBHOOK: &[ErrorCode] = &[
@@ -388,6 +404,7 @@ const NEW_WEBHOOK: &[ErrorCode] = &[
     ChainUnavailable,
     StoreFailed,
     StoreUnavailable,
+    StoreFull,
 ];
 
 const LIST_WEBHOOKS: &[ErrorCode] = &[ChainUnavailable, StoreFailed, StoreUnavailable];
@@ -397,6 +414,7 @@ const REVOKE_WEBHOOK: &[ErrorCode] = &[
     ChainUnavailable,
     StoreFailed,
     StoreUnavailable,
+    StoreFull,
 ];
 
 /// A Nightscout read's refusals.
@@ -418,6 +436,7 @@ const READ_ENTRIES: &[ErrorCode] = &[
     ChainUnavailable,
     StoreFailed,
     StoreUnavailable,
+    StoreFull,
 ];
 
 const AUTHORIZATION: &[ErrorCode] = &[NightscoutDisabled, BadToken, StoreFailed, StoreUnavailable];
@@ -432,6 +451,7 @@ const DELETE_DOCUMENT: &[ErrorCode] = &[
     UploaderExhausted,
     StoreFailed,
     StoreUnavailable,
+    StoreFull,
 ];
 
 /// An API v3 read's refusals (`{status, message, error}`), beside 401 and 403 without a code

@@ -19,13 +19,13 @@ pub struct Health {
 impl Health {
     pub async fn report(&self, store: Arc<dyn IngestStore>) -> HealthReport {
         let probe = tokio::task::spawn_blocking(move || store.probe_writable()).await;
-        let writable = match probe {
-            Ok(Ok(())) => true,
+        let (writable, disk_full) = match probe {
+            Ok(Ok(())) => (true, false),
             Ok(Err(e)) => {
                 tracing::error!(error = %e, "store is not writable");
-                false
+                (false, e.is_storage_full())
             }
-            Err(_) => false,
+            Err(_) => (false, false),
         };
         let chain = self.chain.as_ref().map(|c| c.report());
         let anchoring = match &self.anchoring {
@@ -43,6 +43,7 @@ impl Health {
             store: StoreReport {
                 ok: writable,
                 writable,
+                disk_full,
             },
             chain,
             anchoring,

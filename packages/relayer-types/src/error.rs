@@ -119,6 +119,8 @@ error_codes! {
     /// The store's database cannot be reached right now (restarting, unreachable); nothing
     /// was acknowledged; retry.
     StoreUnavailable = ("store_unavailable", 503),
+    /// The relayer's disk is full: nothing was written; what it holds can still be read; retry later.
+    StoreFull = ("store_full", 507),
 
     // Signed requests (`/v1/patients/{patient}/…`).
     /// The relayer runs without a chain to check consent on (a development registry).

@@ -177,6 +177,10 @@ pub struct HealthReport {
 pub struct StoreReport {
     pub ok: bool,
     pub writable: bool,
+    /// Not writable because the disk is full (or below the store's free-space reserve): reads
+    /// go on, and writes resume by themselves once space is freed.
+    #[serde(default)]
+    pub disk_full: bool,
 }
 
 /// The chain as the block watcher sees it.

@@ -122,6 +122,18 @@ pub struct StoreSection {
     /// the extension `exports`, or `relayer.exports` with PostgreSQL]
     #[arg(long = "exports-dir", env = "DIACHAIN_RELAYER_EXPORTS_DIR")]
     pub exports_dir: Option<PathBuf>,
+    /// Free space the store's file system must keep: below it, writes are refused with 507
+    /// `store_full` (reads go on) until space is freed [default: 33554432]
+    #[arg(
+        long = "store-min-free-bytes",
+        env = "DIACHAIN_RELAYER_STORE_MIN_FREE_BYTES"
+    )]
+    pub min_free_bytes: Option<u64>,
+    /// The operator socket (a Unix socket, for the running relayer's owner only) through which
+    /// `backup` asks a running relayer for an online backup [default: the store path +
+    /// `.ops.sock`]
+    #[arg(long = "ops-socket", env = "DIACHAIN_RELAYER_OPS_SOCKET")]
+    pub ops_socket: Option<PathBuf>,
 }
 
 /// The store's backend.
@@ -280,7 +292,9 @@ merge!(StoreSection {
     database_url,
     pool_size,
     lease_secs,
-    exports_dir
+    exports_dir,
+    min_free_bytes,
+    ops_socket
 });
 merge!(ServerSection {
     listen,
@@ -355,6 +369,20 @@ impl StoreSection {
                 ..defaults
             },
         ))
+    }
+
+    pub fn min_free_bytes(&self) -> u64 {
+        self.min_free_bytes
+            .unwrap_or(diachain_relayer_core::store::DEFAULT_MIN_FREE_BYTES)
+    }
+
+    /// Where the running relayer's operator socket is.
+    pub fn ops_socket(&self) -> PathBuf {
+        self.ops_socket.clone().unwrap_or_else(|| {
+            let mut name = self.path().into_os_string();
+            name.push(".ops.sock");
+            PathBuf::from(name)
+        })
     }
 
     /// The master key: from `DIACHAIN_RELAYER_MASTER_KEY`, else from the key file, which must

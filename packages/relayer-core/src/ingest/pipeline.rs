@@ -168,6 +168,7 @@ fn outcome_to_result(outcome: IngestOutcome) -> Result<Accepted, Rejection> {
 fn store_rejection(e: StoreError) -> Rejection {
     match e {
         StoreError::Closed => Rejection::ShuttingDown,
+        e if e.is_storage_full() => Rejection::StoreFull,
         StoreError::GroupFailed(e) if e.is_transient() => {
             tracing::warn!(error = %e, "store unavailable during ingest");
             Rejection::StoreUnavailable

@@ -121,6 +121,7 @@ pub enum Rejection {
     StoreFailed,
     /// The store's database is unreachable for now.
     StoreUnavailable,
+    StoreFull,
     ShuttingDown,
 }
 
@@ -158,6 +159,7 @@ impl Rejection {
             RegistryUnavailable { .. } => ErrorCode::RegistryUnavailable,
             StoreFailed => ErrorCode::StoreFailed,
             StoreUnavailable => ErrorCode::StoreUnavailable,
+            StoreFull => ErrorCode::StoreFull,
             ShuttingDown => ErrorCode::ShuttingDown,
         }
     }
@@ -261,6 +263,10 @@ impl Rejection {
                  shortly."
                     .into()
             }
+            StoreFull => "The relayer's disk is full, so the batch was not stored; what it holds \
+                          can still be read. Retry later: writes resume by themselves once space \
+                          is freed."
+                .into(),
             ShuttingDown => "The relayer is shutting down; retry later.".into(),
         }
     }

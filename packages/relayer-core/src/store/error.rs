@@ -63,6 +63,10 @@ pub enum StoreError {
     /// renewing its claim in time): nothing was changed.
     #[error("the anchoring of device {0} was taken over by another relayer instance")]
     ClaimLost(String),
+    #[error(
+        "the store's disk is full: writes are refused until space is freed (reads still work)"
+    )]
+    StorageFull,
 }
 
 impl StoreError {
@@ -70,6 +74,21 @@ impl StoreError {
     /// caller answers "try again" (503) rather than "broken" (500).
     pub fn is_transient(&self) -> bool {
         matches!(self, StoreError::Unavailable(_) | StoreError::ClaimLost(_))
+    }
+
+    /// Whether the store file is open in another relayer (redb's file lock is held).
+    pub fn is_in_use(&self) -> bool {
+        matches!(self, StoreError::Db(redb::Error::DatabaseAlreadyOpen))
+    }
+
+    /// Whether the write was refused because the store's disk is full (also through a failed
+    /// group commit).
+    pub fn is_storage_full(&self) -> bool {
+        match self {
+            StoreError::StorageFull => true,
+            StoreError::GroupFailed(e) => e.is_storage_full(),
+            _ => false,
+        }
     }
 }
 

@@ -27,6 +27,7 @@
 //! block: run them off the async executor.
 
 mod alerts;
+mod backup;
 pub mod crypto;
 mod error;
 mod follower;
@@ -37,12 +38,14 @@ mod nsdocs;
 mod outbox;
 mod pg_store;
 mod redb_store;
+pub mod snapshot;
 #[cfg(test)]
 pub(crate) mod test_support;
 mod types;
 mod uploader;
 
 pub use alerts::{Delivery, Settle, WebhookLimits, WebhookRecord, SUSPEND_AFTER};
+pub use backup::{BackupError, BackupMarker, BackupReport, BACKUP_FORMAT, BACKUP_MARKER_KEY};
 pub use diachain_relayer_types::data::ErasureRecord;
 pub use diachain_relayer_types::nightscout::{SkipLog, SkippedItem};
 pub use diachain_relayer_types::state::{
@@ -54,7 +57,9 @@ pub use group_commit::GroupCommit;
 pub use nsdocs::{DocReading, NsCollection, NsDoc, PutOutcome};
 pub use outbox::{OutboxItem, OutboxMsg};
 pub use pg_store::{Heartbeat, PgStore, PgStoreOptions};
-pub use redb_store::{RedbStore, RedbStoreOptions};
+pub use redb_store::DEFAULT_MIN_FREE_BYTES;
+pub use redb_store::{restore_backup, verify_backup, RedbStore, RedbStoreOptions};
+pub use snapshot::{SnapshotCounts, SnapshotRecord, SnapshotSink};
 pub use types::{HeldTime, HeldTimes, IngestOutcome, NewBatch, StoredBatch};
 pub use uploader::UploaderRecord;
 

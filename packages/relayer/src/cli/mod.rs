@@ -1,8 +1,10 @@
 //! The `diachain-relayer` command line.
 
+mod backup;
 mod export;
 mod key;
 mod keys;
+mod restore;
 mod serve;
 mod serve_alerts;
 mod serve_data;
@@ -76,6 +78,22 @@ pub enum CliError {
     ExportFailed { reason: String },
     #[error("dataset not verified: {reason}")]
     DatasetNotVerified { reason: String },
+    #[error(transparent)]
+    Backup(#[from] diachain_relayer_core::store::BackupError),
+    #[error("the operator socket {}: {source}", socket.display())]
+    OpsSocket {
+        socket: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the running relayer could not take the backup: {reason}")]
+    OnlineBackup { reason: String },
+    #[error(
+        "the store {} is open in a running relayer, but its operator socket {} does not answer \
+         (give the relayer's --ops-socket)",
+        path.display(),
+        socket.display()
+    )]
+    StoreBusy { path: PathBuf, socket: PathBuf },
     #[error(
         "the gateway simulator is its own binary now: run `diachain-simulate {args}` \
          (`diachain-simulate --help`)"
@@ -113,6 +131,12 @@ pub enum Command {
     /// store file, so run it while the relayer is stopped; a running relayer answers
     /// GET /v1/status.
     Status(StoreOnly),
+    /// Write a consistent, still-encrypted backup of the store to a new file (online while the
+    /// relayer runs, through its operator socket), or check one with --verify (JSON).
+    Backup(Box<backup::BackupArgs>),
+    /// Install a backup as the store: checked first (master key, format, counts, every reading
+    /// decrypted), then renamed into place; an existing store is replaced only with --force.
+    Restore(Box<restore::RestoreArgs>),
     /// Print one reading's inclusion proof, batch header, signature and anchoring state from
     /// the local store (JSON).
     ExportProof(ExportArgs),
@@ -222,6 +246,8 @@ pub fn run() -> CliResult {
             runtime.block_on(serve::serve(*args, file))
         }
         Command::Status(args) => status::status(args.store.or(file.store)),
+        Command::Backup(args) => backup::run(*args, file),
+        Command::Restore(args) => restore::run(*args, file),
         Command::ExportProof(args) => {
             let store = args.store.or(file.store);
             status::export_proof(store, &args.device, args.seq)

@@ -51,10 +51,10 @@ pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
     }
 
     let master = store_cfg.master_key()?;
-    let opened = super::store::open_shared(&store_cfg, &master)?;
-    let store: Arc<dyn Store> = opened.store;
+    let mut opened = super::store::open_shared(&store_cfg, &master)?;
+    let store: Arc<dyn Store> = opened.store.clone();
     // Renews this instance's claims on shared work while it runs (PostgreSQL only).
-    let _heartbeat: Option<Heartbeat> = opened.heartbeat;
+    let _heartbeat: Option<Heartbeat> = opened.heartbeat.take();
     let link = match &registry_cfg.file {
         Some(f) => {
             tracing::warn!(file = %f.display(), "development registry from a file: nothing will be anchored");
@@ -76,6 +76,19 @@ pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
         .set(i64::try_from(counts.pending.saturating_add(counts.in_flight)).unwrap_or(i64::MAX));
 
     let (stop_tx, stop) = watch::channel(false);
+    let mut tasks: Vec<JoinHandle<()>> = Vec::new();
+    // Online backups of the embedded store (a PostgreSQL database is backed up by its server).
+    if let Some(redb) = opened.redb.clone() {
+        let socket = store_cfg.ops_socket();
+        match crate::ops_socket::start(&socket, redb, stop.clone()) {
+            Ok(task) => tasks.push(task),
+            Err(e) => tracing::error!(
+                error = %e,
+                socket = %socket.display(),
+                "the operator socket could not be opened: online backups are unavailable"
+            ),
+        }
+    }
     let mut health = Health::default();
     let mut chain_clock = system_clock();
     let limits = Arc::new(SamplingLimits::default());
@@ -83,7 +96,6 @@ pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
     let mut data: Option<Arc<diachain_relayer_api::DataApi>> = None;
     let mut nightscout = None;
     let mut alerts = None;
-    let mut tasks: Vec<JoinHandle<()>> = Vec::new();
     if let Some(link) = link {
         match &chain_cfg.consent_contract {
             Some(consent) => {

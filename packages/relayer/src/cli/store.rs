@@ -12,6 +12,8 @@ use crate::config::{StoreBackend, StoreSection};
 /// instance's claims while it runs.
 pub(super) struct Opened {
     pub store: Arc<dyn Store>,
+    /// The embedded store itself (its online backups), when that is the store.
+    pub redb: Option<Arc<RedbStore>>,
     pub label: String,
     pub heartbeat: Option<Heartbeat>,
 }
@@ -21,6 +23,7 @@ pub(super) fn open_shared(section: &StoreSection, master: &MasterKey) -> Result<
         StoreBackend::Redb => {
             let options = RedbStoreOptions {
                 two_phase_commit: section.two_phase_commit.unwrap_or(false),
+                min_free_bytes: section.min_free_bytes(),
                 ..RedbStoreOptions::default()
             };
             let path = section.path();
@@ -29,8 +32,10 @@ pub(super) fn open_shared(section: &StoreSection, master: &MasterKey) -> Result<
                     path: path.clone(),
                     source,
                 })?;
+            let store = Arc::new(store);
             Ok(Opened {
-                store: Arc::new(store),
+                store: store.clone(),
+                redb: Some(store),
                 label: path.display().to_string(),
                 heartbeat: None,
             })
@@ -46,6 +51,7 @@ pub(super) fn open_shared(section: &StoreSection, master: &MasterKey) -> Result<
             Ok(Opened {
                 heartbeat: Some(store.heartbeat()),
                 store,
+                redb: None,
                 label,
             })
         }

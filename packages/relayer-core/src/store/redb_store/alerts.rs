@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use diachain_relayer_types::alerts::{Alert, AlertKind, AlertSettings};
-use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata};
+use redb::{ReadableTable, ReadableTableMetadata};
 
 use super::tables;
 use super::RedbStore;
@@ -316,7 +316,7 @@ pub(super) fn webhooks_of(
     store: &RedbStore,
     patient: &str,
 ) -> Result<Vec<WebhookRecord>, StoreError> {
-    let txn = store.db.begin_read()?;
+    let txn = store.begin_read()?;
     let index = txn.open_table(tables::PATIENT_WEBHOOKS)?;
     let hooks = txn.open_table(tables::WEBHOOKS)?;
     patient_webhooks(store, &index, &hooks, patient)

@@ -126,8 +126,7 @@ fn erasure_destroys_the_key_and_readings_and_keeps_headers_for_anchoring() {
 
     // The wrapped key is gone from the file, not only from memory.
     {
-        use redb::ReadableDatabase;
-        let txn = store.db.begin_read().unwrap();
+        let txn = store.begin_read().unwrap();
         let keys = txn.open_table(tables::DATA_KEYS).unwrap();
         assert!(keys.get(PATIENT).unwrap().is_none());
     }
@@ -219,15 +218,14 @@ fn a_store_made_before_the_patient_index_is_indexed_when_opened() {
     let (_dir, path, master, store) = temp_store();
     let a = stored(&store.ingest(&[new_batch(DEV, PATIENT, 1, DAY0)]).unwrap()[0]);
     {
-        use redb::ReadableDatabase;
-        let txn = store.db.begin_write().unwrap();
+        let txn = store.begin_write().unwrap();
         txn.delete_table(tables::PATIENT_BATCHES).unwrap();
         txn.open_table(tables::META)
             .unwrap()
             .remove(tables::PATIENT_INDEX_KEY)
             .unwrap();
         txn.commit().unwrap();
-        let _ = store.db.begin_read();
+        let _ = store.begin_read();
     }
     drop(store);
     let store = open(&path, &master);

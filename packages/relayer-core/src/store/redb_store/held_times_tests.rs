@@ -3,7 +3,6 @@
 //! the times were held indexes its uploaders' readings when opened.
 
 use cosmwasm_std::Binary;
-use redb::ReadableDatabase;
 
 use super::data_tests::erasure;
 use super::tables;
@@ -125,7 +124,7 @@ fn opening_a_store_made_before_held_times_indexes_its_uploaders() {
     stored(&store.ingest(&[held_batch(1, DAY0)]).unwrap()[0]);
     // As an older relayer left it: no held times, no index mark.
     {
-        let txn = store.db.begin_write().unwrap();
+        let txn = store.begin_write().unwrap();
         txn.delete_table(tables::HELD_TIMES).unwrap();
         txn.open_table(tables::META)
             .unwrap()
@@ -143,7 +142,7 @@ fn opening_a_store_made_before_held_times_indexes_its_uploaders() {
         .map(|t| t.time)
         .collect();
     assert_eq!(held_at, times(DAY0));
-    let txn = store.db.begin_read().unwrap();
+    let txn = store.begin_read().unwrap();
     let meta = txn.open_table(tables::META).unwrap();
     assert!(meta.get(tables::HELD_TIMES_INDEX_KEY).unwrap().is_some());
 }

@@ -7,20 +7,25 @@
 
 pub(super) mod alerts;
 mod anchoring;
+mod backup;
 mod erasure;
+mod export;
 pub(super) mod followers;
 mod held_times;
 mod ingest;
 pub(super) mod nsdocs;
 mod outbox;
 mod read;
+mod restore;
+mod slot;
+mod space;
 mod tables;
 pub(super) mod uploaders;
 
 use std::path::Path;
 
 use diachain_std::Reading;
-use redb::{Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata};
+use redb::{Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata};
 
 use super::crypto::MasterKey;
 use super::keys::DataKeys;
@@ -36,6 +41,8 @@ use super::{SkipLog, SkippedItem, UploaderRecord};
 use diachain_relayer_types::alerts::{Alert, AlertKind, AlertSettings};
 use tables::WriteTables;
 
+pub use restore::{restore_backup, verify_backup};
+
 /// Tuning of the redb store.
 #[derive(Clone, Debug)]
 pub struct RedbStoreOptions {
@@ -44,19 +51,32 @@ pub struct RedbStoreOptions {
     /// Commit in two phases (two fsyncs per commit; guards against a crafted torn write at the
     /// cost of commit latency). The default one-phase commit is crash-safe through checksums.
     pub two_phase_commit: bool,
+    /// Free space the store's file system must keep: below it, writes are refused with
+    /// [`StoreError::StorageFull`] before redb meets a full disk (0: only a failed write stops
+    /// them). See `docs/backup.md`.
+    pub min_free_bytes: u64,
+    /// Verify every page's checksum when opening (slow: reads the whole file), reporting a file
+    /// altered outside redb as corrupt rather than trusting it. Used for backups being checked.
+    pub check_integrity_on_open: bool,
 }
+
+/// The default free-space reserve: room for a few large commits and redb's file growth.
+pub const DEFAULT_MIN_FREE_BYTES: u64 = 32 * 1024 * 1024;
 
 impl Default for RedbStoreOptions {
     fn default() -> Self {
         RedbStoreOptions {
             cache_bytes: 64 * 1024 * 1024,
             two_phase_commit: false,
+            min_free_bytes: DEFAULT_MIN_FREE_BYTES,
+            check_integrity_on_open: false,
         }
     }
 }
 
 pub struct RedbStore {
-    db: Database,
+    slot: slot::DbSlot,
+    space: space::SpaceGate,
     keys: DataKeys,
     options: RedbStoreOptions,
 }
@@ -75,11 +95,9 @@ impl RedbStore {
         master: &MasterKey,
         options: RedbStoreOptions,
     ) -> Result<Self, StoreError> {
-        let db = Database::builder()
-            .set_cache_size(options.cache_bytes)
-            .create(path)?;
         let store = RedbStore {
-            db,
+            slot: slot::DbSlot::open(path, options.cache_bytes, options.check_integrity_on_open)?,
+            space: space::SpaceGate::new(path, options.min_free_bytes),
             keys: DataKeys::new(master),
             options,
         };
@@ -153,7 +171,7 @@ impl RedbStore {
 
     /// A durable write transaction.
     fn begin_write(&self) -> Result<redb::WriteTransaction, StoreError> {
-        let mut txn = self.db.begin_write()?;
+        let mut txn = self.slot.get()?.begin_write()?;
         txn.set_durability(Durability::Immediate)
             .map_err(|e| StoreError::Db(e.into()))?;
         txn.set_two_phase_commit(self.options.two_phase_commit);
@@ -161,7 +179,52 @@ impl RedbStore {
     }
 
     fn begin_read(&self) -> Result<redb::ReadTransaction, StoreError> {
-        Ok(self.db.begin_read()?)
+        Ok(self.slot.get()?.begin_read()?)
+    }
+
+    /// The store file's path.
+    pub fn path(&self) -> &Path {
+        self.slot.path()
+    }
+
+    /// Runs a read; if the database handle failed (an I/O error latched, or a reopen closed it
+    /// under this read), opens it again and runs the read once more.
+    fn read_op<T>(&self, f: impl Fn() -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let seen = self.slot.generation();
+        match f() {
+            Err(e) if space::needs_reopen(&e) => {
+                tracing::warn!(error = %e, "store read failed; opening the store again");
+                self.slot.reopen(seen)?;
+                f()
+            }
+            other => other,
+        }
+    }
+
+    /// Runs a write unless the disk is full ([`StoreError::StorageFull`]); a write that fails
+    /// for lack of space marks it full, and one that leaves the handle unusable reopens it (so
+    /// that reads go on). Nothing of a failed write was committed.
+    fn write_op<T>(&self, f: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
+        self.space.admit()?;
+        let seen = self.slot.generation();
+        match f() {
+            Ok(v) => {
+                self.space.succeeded();
+                Ok(v)
+            }
+            Err(e) => {
+                let full = space::is_out_of_space(&e);
+                if full {
+                    self.space.failed_full();
+                }
+                if space::needs_reopen(&e) {
+                    if let Err(reopen) = self.slot.reopen(seen) {
+                        tracing::error!(error = %reopen, "the store could not be reopened");
+                    }
+                }
+                Err(if full { StoreError::StorageFull } else { e })
+            }
+        }
     }
 }
 
@@ -181,40 +244,42 @@ fn index_patients(t: &mut WriteTables) -> Result<(), StoreError> {
 
 impl BatchLookup for RedbStore {
     fn batch(&self, id: BatchId) -> Result<Option<StoredBatch>, StoreError> {
-        read::batch(self, id)
+        self.read_op(|| read::batch(self, id))
     }
     fn find_batch(&self, device_id: &str, seq: u64) -> Result<Option<StoredBatch>, StoreError> {
-        read::find_batch(self, device_id, seq)
+        self.read_op(|| read::find_batch(self, device_id, seq))
     }
     fn device_head(&self, device_id: &str) -> Result<Option<StoredBatch>, StoreError> {
-        read::head(self, device_id)
+        self.read_op(|| read::head(self, device_id))
     }
     fn held_times(&self, device_id: &str, from: u64, to: u64) -> Result<HeldTimes, StoreError> {
-        held_times::read(self, device_id, from, to)
+        self.read_op(|| held_times::read(self, device_id, from, to))
     }
 }
 
 impl IngestStore for RedbStore {
     fn ingest(&self, batches: &[NewBatch]) -> Result<Vec<IngestOutcome>, StoreError> {
-        ingest::ingest(self, batches)
+        self.write_op(|| ingest::ingest(self, batches))
     }
     fn probe_writable(&self) -> Result<(), StoreError> {
-        let txn = self.begin_write()?;
-        {
-            let mut meta = txn.open_table(tables::META)?;
-            meta.insert(tables::PROBE_KEY, [1u8].as_slice())?;
-        }
-        txn.commit()?;
-        Ok(())
+        self.write_op(|| {
+            let txn = self.begin_write()?;
+            {
+                let mut meta = txn.open_table(tables::META)?;
+                meta.insert(tables::PROBE_KEY, [1u8].as_slice())?;
+            }
+            txn.commit()?;
+            Ok(())
+        })
     }
 }
 
 impl AnchoringStore for RedbStore {
     fn pending(&self, limit: usize) -> Result<Vec<StoredBatch>, StoreError> {
-        read::queue(self, tables::PENDING, limit)
+        self.read_op(|| read::queue(self, tables::PENDING, limit))
     }
     fn in_flight(&self) -> Result<Vec<StoredBatch>, StoreError> {
-        read::queue(self, tables::IN_FLIGHT, usize::MAX)
+        self.read_op(|| read::queue(self, tables::IN_FLIGHT, usize::MAX))
     }
     fn mark_in_flight(
         &self,
@@ -222,7 +287,7 @@ impl AnchoringStore for RedbStore {
         tx_hash: &str,
         timeout_height: u64,
     ) -> Result<(), StoreError> {
-        anchoring::mark_in_flight(self, ids, tx_hash, timeout_height)
+        self.write_op(|| anchoring::mark_in_flight(self, ids, tx_hash, timeout_height))
     }
     fn replace_in_flight(
         &self,
@@ -231,77 +296,77 @@ impl AnchoringStore for RedbStore {
         tx_hash: &str,
         timeout_height: u64,
     ) -> Result<(), StoreError> {
-        anchoring::replace_in_flight(self, ids, old_hash, tx_hash, timeout_height)
+        self.write_op(|| anchoring::replace_in_flight(self, ids, old_hash, tx_hash, timeout_height))
     }
     fn mark_anchored(&self, ids: &[BatchId], tx_hash: &str, height: u64) -> Result<(), StoreError> {
-        anchoring::mark_anchored(self, ids, tx_hash, height)
+        self.write_op(|| anchoring::mark_anchored(self, ids, tx_hash, height))
     }
     fn mark_failed(&self, id: BatchId, reason: &str) -> Result<(), StoreError> {
-        anchoring::mark_failed(self, id, reason)
+        self.write_op(|| anchoring::mark_failed(self, id, reason))
     }
     fn requeue(&self, ids: &[BatchId]) -> Result<(), StoreError> {
-        anchoring::requeue(self, ids)
+        self.write_op(|| anchoring::requeue(self, ids))
     }
     fn counts(&self) -> Result<StateCounts, StoreError> {
-        read::counts(self)
+        self.read_op(|| read::counts(self))
     }
 }
 
 impl AlertStore for RedbStore {
     fn alert_settings(&self, patient: &str) -> Result<Option<AlertSettings>, StoreError> {
-        alerts::settings(self, patient)
+        self.read_op(|| alerts::settings(self, patient))
     }
     fn put_alert_settings(&self, patient: &str, s: &AlertSettings) -> Result<(), StoreError> {
-        alerts::put_settings(self, patient, s)
+        self.write_op(|| alerts::put_settings(self, patient, s))
     }
     fn raise_alerts(&self, new: Vec<Alert>, due_ms: u64) -> Result<Vec<Alert>, StoreError> {
-        alerts::raise(self, new, due_ms)
+        self.write_op(|| alerts::raise(self, new, due_ms))
     }
     fn alerts(&self, patient: &str, since: u64, limit: usize) -> Result<Vec<Alert>, StoreError> {
-        alerts::list(self, patient, since, limit)
+        self.read_op(|| alerts::list(self, patient, since, limit))
     }
     fn latest_alerts(&self, patient: &str, limit: usize) -> Result<Vec<Alert>, StoreError> {
-        alerts::latest(self, patient, limit)
+        self.read_op(|| alerts::latest(self, patient, limit))
     }
     fn alert(&self, patient: &str, seq: u64) -> Result<Option<Alert>, StoreError> {
-        alerts::one(self, patient, seq)
+        self.read_op(|| alerts::one(self, patient, seq))
     }
     fn last_alert(&self, patient: &str, kind: AlertKind) -> Result<Option<Alert>, StoreError> {
-        alerts::last(self, patient, kind)
+        self.read_op(|| alerts::last(self, patient, kind))
     }
     fn put_webhook(&self, w: &WebhookRecord) -> Result<(), StoreError> {
-        alerts::put_webhook(self, w)
+        self.write_op(|| alerts::put_webhook(self, w))
     }
     fn add_webhook(
         &self,
         w: &WebhookRecord,
         limits: crate::store::WebhookLimits,
     ) -> Result<bool, StoreError> {
-        alerts::add_webhook(self, w, limits)
+        self.write_op(|| alerts::add_webhook(self, w, limits))
     }
     fn webhook(&self, id: &str) -> Result<Option<WebhookRecord>, StoreError> {
-        alerts::webhook(self, id)
+        self.read_op(|| alerts::webhook(self, id))
     }
     fn webhooks_of(&self, patient: &str) -> Result<Vec<WebhookRecord>, StoreError> {
-        alerts::webhooks_of(self, patient)
+        self.read_op(|| alerts::webhooks_of(self, patient))
     }
     fn due_deliveries(&self, now_ms: u64, limit: usize) -> Result<Vec<Delivery>, StoreError> {
-        alerts::due(self, now_ms, limit)
+        self.read_op(|| alerts::due(self, now_ms, limit))
     }
     fn next_delivery_due(&self) -> Result<Option<u64>, StoreError> {
-        alerts::next_due(self)
+        self.read_op(|| alerts::next_due(self))
     }
     fn settle_deliveries(&self, settled: &[(Delivery, Settle)]) -> Result<(), StoreError> {
-        alerts::settle(self, settled)
+        self.write_op(|| alerts::settle(self, settled))
     }
     fn received_since(&self, since: u64, limit: usize) -> Result<Vec<StoredBatch>, StoreError> {
-        alerts::received_since(self, since, limit)
+        self.read_op(|| alerts::received_since(self, since, limit))
     }
 }
 
 impl DataStore for RedbStore {
     fn readings(&self, batch: &StoredBatch) -> Result<Vec<Reading>, StoreError> {
-        read::readings(self, batch)
+        self.read_op(|| read::readings(self, batch))
     }
     fn patient_batches(
         &self,
@@ -310,7 +375,7 @@ impl DataStore for RedbStore {
         to: u64,
         limit: usize,
     ) -> Result<Vec<StoredBatch>, StoreError> {
-        read::patient_batches(self, patient, from, to, limit)
+        self.read_op(|| read::patient_batches(self, patient, from, to, limit))
     }
 }
 
@@ -320,22 +385,22 @@ impl ErasureStore for RedbStore {
         record: ErasureRecord,
         msg: OutboxMsg,
     ) -> Result<ErasureRecord, StoreError> {
-        erasure::erase(self, record, msg)
+        self.write_op(|| erasure::erase(self, record, msg))
     }
     fn erasures(&self, patient: &str) -> Result<Vec<ErasureRecord>, StoreError> {
-        erasure::list(self, patient)
+        self.read_op(|| erasure::list(self, patient))
     }
 }
 
 impl UploaderStore for RedbStore {
     fn put_uploader(&self, r: &UploaderRecord) -> Result<(), StoreError> {
-        uploaders::put(self, r)
+        self.write_op(|| uploaders::put(self, r))
     }
     fn uploader(&self, device_id: &str) -> Result<Option<UploaderRecord>, StoreError> {
-        uploaders::get(self, device_id)
+        self.read_op(|| uploaders::get(self, device_id))
     }
     fn uploader_by_token(&self, token_hash: &[u8]) -> Result<Option<UploaderRecord>, StoreError> {
-        uploaders::by_token(self, token_hash)
+        self.read_op(|| uploaders::by_token(self, token_hash))
     }
     fn record_skips(
         &self,
@@ -343,55 +408,59 @@ impl UploaderStore for RedbStore {
         device_id: &str,
         items: Vec<SkippedItem>,
     ) -> Result<(), StoreError> {
-        uploaders::record_skips(self, patient, device_id, items)
+        self.write_op(|| uploaders::record_skips(self, patient, device_id, items))
     }
     fn skips(&self, patient: &str, device_id: &str) -> Result<SkipLog, StoreError> {
-        uploaders::skips(self, patient, device_id)
+        self.read_op(|| uploaders::skips(self, patient, device_id))
     }
     fn uploader_ids(&self) -> Result<Vec<String>, StoreError> {
-        uploaders::ids(self)
+        self.read_op(|| uploaders::ids(self))
     }
 }
 
 impl FollowerStore for RedbStore {
     fn put_follower(&self, r: &FollowerRecord) -> Result<(), StoreError> {
-        followers::put(self, r)
+        self.write_op(|| followers::put(self, r))
     }
     fn follower(&self, id: &str) -> Result<Option<FollowerRecord>, StoreError> {
-        followers::get(self, id)
+        self.read_op(|| followers::get(self, id))
     }
     fn follower_by_hash(&self, hash: &[u8]) -> Result<Option<FollowerRecord>, StoreError> {
-        followers::by_hash(self, hash)
+        self.read_op(|| followers::by_hash(self, hash))
     }
     fn followers_of(&self, patient: &str) -> Result<Vec<FollowerRecord>, StoreError> {
-        followers::of_patient(self, patient)
+        self.read_op(|| followers::of_patient(self, patient))
     }
 }
 
 impl OutboxStore for RedbStore {
     fn enqueue(&self, msgs: &[OutboxMsg], queued_at: u64) -> Result<Vec<OutboxId>, StoreError> {
-        outbox::enqueue(self, msgs, queued_at)
+        self.write_op(|| outbox::enqueue(self, msgs, queued_at))
     }
     fn outbox(&self, in_flight: bool, limit: usize) -> Result<Vec<OutboxItem>, StoreError> {
-        outbox::list(self, in_flight, limit)
+        self.read_op(|| outbox::list(self, in_flight, limit))
     }
     fn outbox_item(&self, id: OutboxId) -> Result<Option<OutboxItem>, StoreError> {
-        outbox::item(self, id)
+        self.read_op(|| outbox::item(self, id))
     }
     fn set_outbox_state(&self, ids: &[OutboxId], state: &OutboxState) -> Result<(), StoreError> {
-        outbox::set_state(self, ids, state)
+        self.write_op(|| outbox::set_state(self, ids, state))
     }
     fn outbox_counts(&self) -> Result<(u64, u64), StoreError> {
-        outbox::counts(self)
+        self.read_op(|| outbox::counts(self))
     }
 }
 
+#[cfg(test)]
+mod backup_tests;
 #[cfg(test)]
 mod data_tests;
 #[cfg(test)]
 mod held_times_tests;
 #[cfg(test)]
 mod nsdocs_tests;
+#[cfg(test)]
+mod space_tests;
 #[cfg(test)]
 mod tests;
 
@@ -402,7 +471,7 @@ impl NsDocStore for RedbStore {
         collection: NsCollection,
         doc: &mut NsDoc,
     ) -> Result<PutOutcome, StoreError> {
-        nsdocs::put(self, patient, collection, doc)
+        self.write_op(|| nsdocs::put(self, patient, collection, doc))
     }
     fn ns_doc(
         &self,
@@ -410,7 +479,7 @@ impl NsDocStore for RedbStore {
         collection: NsCollection,
         identifier: &str,
     ) -> Result<Option<NsDoc>, StoreError> {
-        nsdocs::by_identifier(self, patient, collection, identifier)
+        self.read_op(|| nsdocs::by_identifier(self, patient, collection, identifier))
     }
     fn ns_docs(
         &self,
@@ -420,7 +489,9 @@ impl NsDocStore for RedbStore {
         limit: usize,
         newest_first: bool,
     ) -> Result<Vec<NsDoc>, StoreError> {
-        nsdocs::in_period(self, patient, collection, period_ms, limit, newest_first)
+        self.read_op(|| {
+            nsdocs::in_period(self, patient, collection, period_ms, limit, newest_first)
+        })
     }
     fn ns_docs_modified_after(
         &self,
@@ -429,13 +500,13 @@ impl NsDocStore for RedbStore {
         after_ms: u64,
         limit: usize,
     ) -> Result<Vec<NsDoc>, StoreError> {
-        nsdocs::modified_after(self, patient, collection, after_ms, limit)
+        self.read_op(|| nsdocs::modified_after(self, patient, collection, after_ms, limit))
     }
     fn ns_last_modified(
         &self,
         patient: &str,
         collection: NsCollection,
     ) -> Result<Option<u64>, StoreError> {
-        nsdocs::last_modified(self, patient, collection)
+        self.read_op(|| nsdocs::last_modified(self, patient, collection))
     }
 }

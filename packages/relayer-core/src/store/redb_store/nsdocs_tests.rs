@@ -2,7 +2,6 @@
 //! erased with the patient.
 
 use diachain_std::encoding::ReadingKind;
-use redb::ReadableDatabase;
 use serde_json::json;
 
 use super::data_tests::erasure;
@@ -128,7 +127,7 @@ fn documents_are_sealed_replaced_by_identifier_and_found_by_time_and_change() {
             .len(),
         1
     );
-    let txn = store.db.begin_read().unwrap();
+    let txn = store.begin_read().unwrap();
     let t = txn.open_table(tables::NS_DOCS).unwrap();
     let left = t
         .range((PATIENT, 0u8, 0u64, 0u64)..=(PATIENT, u8::MAX, u64::MAX, u64::MAX))

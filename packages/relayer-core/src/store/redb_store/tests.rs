@@ -29,9 +29,8 @@ fn batch_id(store: &RedbStore, device: &str, seq: u64) -> u64 {
 }
 
 fn blob(store: &RedbStore, device: &str, seq: u64) -> Vec<u8> {
-    use redb::ReadableDatabase;
     let id = batch_id(store, device, seq);
-    let txn = store.db.begin_read().unwrap();
+    let txn = store.begin_read().unwrap();
     let t = txn.open_table(tables::READINGS).unwrap();
     let v = t.get((id, seq)).unwrap().expect("blob").value().to_vec();
     v
@@ -39,7 +38,7 @@ fn blob(store: &RedbStore, device: &str, seq: u64) -> Vec<u8> {
 
 fn put_blob(store: &RedbStore, device: &str, seq: u64, bytes: &[u8]) {
     let id = batch_id(store, device, seq);
-    let txn = store.db.begin_write().unwrap();
+    let txn = store.begin_write().unwrap();
     txn.open_table(tables::READINGS)
         .unwrap()
         .insert((id, seq), bytes)
@@ -158,7 +157,6 @@ fn a_reading_blob_moved_to_another_patients_device_fails_authentication() {
 
 #[test]
 fn wrapped_data_keys_swapped_between_patients_fail_authentication() {
-    use redb::ReadableDatabase;
     let (_dir, path, master, store) = temp_store();
     store
         .ingest(&[
@@ -167,14 +165,14 @@ fn wrapped_data_keys_swapped_between_patients_fail_authentication() {
         ])
         .unwrap();
     let (a, b) = {
-        let txn = store.db.begin_read().unwrap();
+        let txn = store.begin_read().unwrap();
         let t = txn.open_table(tables::DATA_KEYS).unwrap();
         let a = t.get(PATIENT).unwrap().unwrap().value().to_vec();
         let b = t.get(OTHER_PATIENT).unwrap().unwrap().value().to_vec();
         (a, b)
     };
     {
-        let txn = store.db.begin_write().unwrap();
+        let txn = store.begin_write().unwrap();
         let mut t = txn.open_table(tables::DATA_KEYS).unwrap();
         t.insert(PATIENT, b.as_slice()).unwrap();
         t.insert(OTHER_PATIENT, a.as_slice()).unwrap();
