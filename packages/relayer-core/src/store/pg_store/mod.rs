@@ -40,6 +40,8 @@ mod test_db;
 #[cfg(test)]
 mod tests_alerts;
 #[cfg(test)]
+mod tests_core;
+#[cfg(test)]
 mod tests_deliveries;
 #[cfg(test)]
 mod tests_nightscout;
