@@ -29,7 +29,7 @@ CHAIN_ID=${DIACHAIN_E2E_NETWORK:-diachain-e2e-1}
 PORT_BASE=${DIACHAIN_E2E_PORT_BASE:-27656}
 BUILD=(); [ "${1:-}" = "--no-build" ] && BUILD=(--no-build)
 # tests/e2e's live tests, in this order (#[ignore]d in a plain cargo test: they need this network).
-E2E_TESTS=(--test e2e --test migration --test relayer --test relayer_data_api --test research_dataset)
+E2E_TESTS=(--test e2e --test migration --test relayer --test relayer_data_api --test research_dataset --test postgres)
 # Tests that run at one moment of this script only (by name, below), not in the main run.
 SEED_TEST=a_network_running_0_1_is_seeded_with_every_kind_of_record
 SEED_PREVIOUS_TEST=a_network_running_the_release_of_2026_12_01_is_seeded_with_custody_an_old_study_and_an_offer
@@ -46,9 +46,22 @@ CLEAN=target/clean-build
 rm -rf "$CLEAN" && mkdir -p "$CLEAN"
 setsid bash scripts/clean-build.sh "$CLEAN/wasm" > "$CLEAN/build.log" 2>&1 < /dev/null &
 CLEAN_PID=$!
-stop_all() { kill -- "-$CLEAN_PID" 2>/dev/null || true; bash scripts/chain.sh stop --chain-id "$CHAIN_ID"; }
+stop_all() {
+  kill -- "-$CLEAN_PID" 2>/dev/null || true
+  bash scripts/chain.sh stop --chain-id "$CHAIN_ID"
+  bash scripts/pg.sh stop --name "$CHAIN_ID" || true
+}
 bash scripts/chain.sh start --chain-id "$CHAIN_ID" --port-base "$PORT_BASE" --reset
 trap stop_all EXIT
+# A PostgreSQL server beside the network (Debian's package, a private cluster in .chain/pg/):
+# the relayer's PostgreSQL store is tested on it (its tests in relayer-core, and
+# tests/e2e/tests/postgres.rs with the real binary: two instances, a crashed server).
+rm -rf ".chain/pg/$CHAIN_ID"
+PG_URL=$(bash scripts/pg.sh start --name "$CHAIN_ID" --port $((PORT_BASE + 344)))
+export DIACHAIN_E2E_PG=$CHAIN_ID
+echo "e2e: the PostgreSQL store's tests (packages/relayer-core, pg_store) on $PG_URL"
+DIACHAIN_TEST_PG_URL=$PG_URL cargo test --locked -p diachain-relayer-core --lib pg_store \
+  -- --ignored --test-threads=2
 
 # advance-clock refuses what it cannot do, in one line, before touching the network.
 refused() { # refused <expected message part> <chain.sh args...>

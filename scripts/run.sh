@@ -16,13 +16,15 @@
 # organisation's relayer, and the relayers anchor side by side. The suite's codes are pinned
 # by a gov proposal the validators vote (scripts/pin-codes.sh).
 #
-# Usage: scripts/run.sh [--devices N] [--orgs N] [--for S] [--port P] [--web-port W] [--reset] [--no-build]
+# Usage: scripts/run.sh [--devices N] [--orgs N] [--store redb|postgres] [--for S] [--port P] [--web-port W] [--reset] [--no-build]
 #   --devices N  simulated gateways (default 8; shared out among the organisations)
 #   --for S      stream for S seconds, then stop the gateways, wait until every relayer has
 #                anchored all it holds, keep each one's final status and metrics
 #                (final-status.json, final-metrics.txt beside its log) and stop (default: until
 #                Ctrl-C)
 #   --orgs N     member organisations, 1..9 (default: none, the single-key demo network)
+#   --store S    the relayers' store: redb (one embedded file each, the default) or postgres (a
+#                private PostgreSQL server, scripts/pg.sh, with a database per organisation)
 #   --port P     the relayer's HTTP port (default 8640; organisation k's is P+k-1)
 #   --web-port W the web dashboard's port (default 8650; built first if web/dist is missing)
 #   --reset      start the network from genesis (default: keep its state)
@@ -37,12 +39,13 @@ source "$(dirname "$0")/lib/common.sh"
 source scripts/lib/run/relayers.sh
 
 CHAIN_ID=${DIACHAIN_CHAIN_ID:-diachain-local-1}
-DEVICES=8 PORT=8640 WEB_PORT=8650 ORGS=0 FOR="" RESET=() BUILD=()
-usage="usage: scripts/run.sh [--devices N] [--orgs N] [--for S] [--port P] [--web-port W] [--reset] [--no-build]"
+DEVICES=8 PORT=8640 WEB_PORT=8650 ORGS=0 FOR="" RESET=() BUILD=() STORE=redb
+usage="usage: scripts/run.sh [--devices N] [--orgs N] [--store redb|postgres] [--for S] [--port P] [--web-port W] [--reset] [--no-build]"
 while [ $# -gt 0 ]; do
   case "$1" in
     --devices) DEVICES=${2:?--devices needs a number}; shift 2 ;;
     --orgs) ORGS=${2:?--orgs needs a number}; shift 2 ;;
+    --store) STORE=${2:?--store needs redb or postgres}; shift 2 ;;
     --for) FOR=${2:?--for needs seconds}; shift 2 ;;
     --port) PORT=${2:?--port needs a port}; shift 2 ;;
     --web-port) WEB_PORT=${2:?--web-port needs a port}; shift 2 ;;
@@ -52,6 +55,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 [[ "$ORGS" =~ ^[0-9]$ ]] || die "--orgs must be 1..9, got $ORGS"
+case "$STORE" in redb|postgres) ;; *) die "--store must be redb or postgres, got $STORE" ;; esac
 [[ "$DEVICES" =~ ^[1-9][0-9]*$ ]] || die "--devices must be a positive number, got $DEVICES"
 [ -z "$FOR" ] || [[ "$FOR" =~ ^[1-9][0-9]*$ ]] || die "--for must be a number of seconds, got $FOR"
 [ "$DEVICES" -ge "$ORGS" ] || die "--devices $DEVICES gives some of the $ORGS organisations no gateway"
@@ -63,7 +67,7 @@ for ((k = FIRST; k <= LAST; k++)); do
     && die "something already listens on port $(org_port "$k") (a relayer left running?); stop it or pass --port"
 done
 # Stop on any exit what this script started (a network it found running is left running).
-STARTED_CHAIN=0 WEB_PID=""
+STARTED_CHAIN=0 STARTED_PG=0 WEB_PID=""
 cleanup() {
   trap - EXIT INT TERM
   log "stopping"
@@ -73,6 +77,7 @@ cleanup() {
   for p in "${SIM_PIDS[@]}"; do [ -z "$p" ] || wait "$p" 2>/dev/null || true; done
   for ((k = FIRST; k <= LAST; k++)); do stop_relayer "$k"; done
   if [ "$STARTED_CHAIN" = 1 ]; then bash scripts/chain.sh stop --chain-id "$CHAIN_ID"; fi
+  if [ "$STARTED_PG" = 1 ]; then bash scripts/pg.sh stop --name "$CHAIN_ID"; fi
 }
 trap cleanup EXIT
 trap 'exit 0' INT TERM
@@ -124,6 +129,14 @@ else
 fi
 [ -x "$BIN" ] || die "the relayer $BIN is not an executable"
 [ -x "$SIM" ] || die "the gateway simulator $SIM is not an executable"
+
+if [ "$STORE" = postgres ]; then
+  # A private PostgreSQL server beside the network (its data in .chain/pg/<chain-id>), on the
+  # port after the relayers'; each organisation's relayer has a database of its own.
+  bash scripts/pg.sh status --name "$CHAIN_ID" >/dev/null 2>&1 || STARTED_PG=1
+  PG_PORT=$((PORT + 90))
+  bash scripts/pg.sh start --name "$CHAIN_ID" --port "$PG_PORT" >/dev/null
+fi
 
 # The dashboard's page (web/serve.mjs, below) calls the relayers from its own origin.
 WEB_URL="http://127.0.0.1:$WEB_PORT"

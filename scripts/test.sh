@@ -50,6 +50,8 @@ background chromium bash -c 'if [ -x /usr/bin/chromium ]; then echo "chromium: $
   S=""; [ "$(id -u)" = 0 ] || S="sudo -n"
   L="-o DPkg::Lock::Timeout=600"
   $S apt-get $L update -qq && DEBIAN_FRONTEND=noninteractive $S apt-get $L install -y -qq chromium && /usr/bin/chromium --version'
+# Debian's PostgreSQL server for the relayer's PostgreSQL store (e2e step; scripts/pg.sh).
+background postgresql bash scripts/pg.sh install
 # (cosmwasm-check, several minutes of compiling, is built later, beside the e2e step)
 bash scripts/install-tools.sh rust wasm-opt fhir shellcheck nightscout-clients
 step "cargo fmt --check"
@@ -84,12 +86,13 @@ step "build the tests and the relayer"
 # Everything the e2e step runs, built before it starts, so that it never waits for a build while
 # the steps below run beside it (the named targets make cargo build the relayer's and the
 # simulator's binaries as the tests build them).
-E2E_TESTS=(--test binary --test help --test e2e --test migration --test relayer --test relayer_data_api)
+E2E_TESTS=(--test binary --test help --test e2e --test migration --test relayer --test relayer_data_api --test postgres)
 cargo test --locked --workspace --no-run
 cargo test --locked --workspace --no-run "${E2E_TESTS[@]}"
-step "wasmd and Chromium (installed in the background since the start)"
+step "wasmd, Chromium and PostgreSQL (installed in the background since the start)"
 await wasmd
 await chromium
+await postgresql
 
 # The e2e step mostly waits for blocks, so it runs beside the lint and the unit tests; they
 # run at a lower CPU priority, so the network, the relayer and the browser keep their pace.
@@ -102,7 +105,7 @@ step "cargo clippy"
 # Its own target folder: clippy's check build holds the build lock for minutes, which the
 # e2e step's cargo calls would otherwise wait for.
 nice -n 10 env CARGO_TARGET_DIR=target/clippy cargo clippy --locked --workspace --all-targets \
-  --test e2e --test migration --test relayer --test relayer_data_api -- -D warnings
+  --test e2e --test migration --test relayer --test relayer_data_api --test postgres -- -D warnings
 # The relayer's FHIR export is checked by HAPI FHIR's validator (built by install-tools).
 export DIACHAIN_FHIR_VALIDATOR="$PWD/scripts/fhir-validate.sh"
 step "cargo test"

@@ -26,7 +26,7 @@ use diachain_relayer_core::ingest::Pipeline;
 use diachain_relayer_core::metrics::Metrics;
 use diachain_relayer_core::registry::RegistryCache;
 use diachain_relayer_core::store::crypto::MasterKey;
-use diachain_relayer_core::store::{GroupCommit, RedbStore, RedbStoreOptions};
+use diachain_relayer_core::store::{GroupCommit, RedbStore, RedbStoreOptions, Store};
 use diachain_relayer_types::{BatchRequest, ReadingJson};
 
 use crate::registry::TestRegistry;
@@ -58,7 +58,7 @@ pub struct TestRelayer {
     pub uploader_chain: Option<Arc<uploaders::FakeUploaderChain>>,
     pub dir: tempfile::TempDir,
     pub master: MasterKey,
-    pub store: Arc<RedbStore>,
+    pub store: Arc<dyn Store>,
     pub writer: Arc<GroupCommit>,
     pub registry: Arc<TestRegistry>,
     pub cache: Arc<RegistryCache>,
@@ -99,7 +99,36 @@ impl TestRelayer {
             RedbStoreOptions::default(),
         )
         .map_err(std::io::Error::other)?;
-        let store = Arc::new(store);
+        Self::build_on(max_body_bytes, clock, consent, dir, master, Arc::new(store))
+    }
+
+    /// A relayer over `store` (opened under `master`), clock fixed at `DAY0` + 30 days: how a
+    /// benchmark runs the same relayer on PostgreSQL.
+    pub fn on_store(
+        max_body_bytes: usize,
+        master: MasterKey,
+        store: Arc<dyn Store>,
+    ) -> std::io::Result<Self> {
+        let now = DAY0 + 30 * 86_400;
+        let dir = tempfile::tempdir()?;
+        Self::build_on(
+            max_body_bytes,
+            Arc::new(move || now),
+            None,
+            dir,
+            master,
+            store,
+        )
+    }
+
+    fn build_on(
+        max_body_bytes: usize,
+        clock: Clock,
+        consent: Option<Arc<dyn ConsentView>>,
+        dir: tempfile::TempDir,
+        master: MasterKey,
+        store: Arc<dyn Store>,
+    ) -> std::io::Result<Self> {
         let writer = Arc::new(GroupCommit::start(store.clone(), 512)?);
         let registry = Arc::new(TestRegistry::new());
         let cache = Arc::new(RegistryCache::new(

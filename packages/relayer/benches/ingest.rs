@@ -3,7 +3,12 @@
 //! ```sh
 //! cargo bench -p diachain-relayer --bench ingest -- [--devices N] [--batches N]
 //!     [--connections N] [--algorithm mixed|ed25519|p256] [--stages]
+//!     [--database-url URL [--instances N]]
 //! ```
+//!
+//! With `--database-url` (a PostgreSQL server; the bench makes a new database on it) the store
+//! is the PostgreSQL one, shared by `--instances` relayers (each its own pipeline, group commit
+//! and connection pool, on the same server runtime); connections are spread over them.
 //!
 //! Devices send hourly batches of 12 CGM readings (5-minute sampling). Every body is built and
 //! signed before the clock starts; each connection sends its devices' batches in order, one
@@ -27,6 +32,8 @@ struct Options {
     batches: usize,
     connections: usize,
     algorithm: String,
+    database_url: Option<String>,
+    instances: usize,
 }
 
 fn options() -> Options {
@@ -35,6 +42,8 @@ fn options() -> Options {
         batches: 6,
         connections: 64,
         algorithm: "mixed".into(),
+        database_url: None,
+        instances: 1,
     };
     let args: Vec<String> = std::env::args().collect();
     let mut i = 1;
@@ -45,6 +54,8 @@ fn options() -> Options {
             "--batches" => o.batches = v.parse().expect("--batches N"),
             "--connections" => o.connections = v.parse().expect("--connections N"),
             "--algorithm" => o.algorithm = v.clone(),
+            "--database-url" => o.database_url = Some(v.clone()),
+            "--instances" => o.instances = v.parse().expect("--instances N"),
             _ => {
                 i += 1;
                 continue;
@@ -70,12 +81,56 @@ fn key_for(o: &Options, device: usize) -> TestKey {
     TestKey::new(algorithm, seed)
 }
 
+/// A new database on the server of `url`; its URL.
+fn fresh_database(url: &str) -> String {
+    let mut client =
+        postgres::Client::connect(url, postgres::NoTls).expect("connect to PostgreSQL");
+    let name = format!(
+        "bench_{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_millis()
+    );
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .expect("create the bench database");
+    let (base, _) = url.rsplit_once('/').expect("a URL ending in /database");
+    format!("{base}/{name}")
+}
+
+/// The relayers under test: one on a fresh redb file, or `--instances` on one new PostgreSQL
+/// database.
+fn relayers(o: &Options) -> Vec<TestRelayer> {
+    use diachain_relayer_core::store::crypto::MasterKey;
+    use diachain_relayer_core::store::{PgStore, PgStoreOptions};
+    let Some(url) = &o.database_url else {
+        return vec![TestRelayer::new(1 << 20).expect("relayer")];
+    };
+    let url = fresh_database(url);
+    let master = MasterKey::generate();
+    (0..o.instances.max(1))
+        .map(|i| {
+            let options = PgStoreOptions {
+                instance: format!("bench-{i}"),
+                pool_size: 4,
+                ..PgStoreOptions::default()
+            };
+            let store = PgStore::open(&url, &master, options).expect("open the PostgreSQL store");
+            TestRelayer::on_store(1 << 20, master.clone(), std::sync::Arc::new(store))
+                .expect("relayer")
+        })
+        .collect()
+}
+
 /// Per connection, the bodies it sends, in order.
-fn prepare(o: &Options, relayer: &TestRelayer) -> Vec<Vec<Bytes>> {
+fn prepare(o: &Options, relayers: &[TestRelayer]) -> Vec<Vec<Bytes>> {
     let mut plans: Vec<Vec<Bytes>> = vec![Vec::new(); o.connections];
     let keys: Vec<TestKey> = (0..o.devices).map(|d| key_for(o, d)).collect();
-    for (d, key) in keys.iter().enumerate() {
-        relayer.register(&format!("cgm-bench-{d:06}"), key);
+    for relayer in relayers {
+        for (d, key) in keys.iter().enumerate() {
+            relayer.register(&format!("cgm-bench-{d:06}"), key);
+        }
     }
     for n in 0..o.batches {
         for (d, key) in keys.iter().enumerate() {
@@ -87,9 +142,10 @@ fn prepare(o: &Options, relayer: &TestRelayer) -> Vec<Vec<Bytes>> {
     plans
 }
 
-async fn drive(addr: SocketAddr, plans: Vec<Vec<Bytes>>) -> (Vec<Duration>, usize) {
+async fn drive(addrs: Vec<SocketAddr>, plans: Vec<Vec<Bytes>>) -> (Vec<Duration>, usize) {
     let mut tasks = tokio::task::JoinSet::new();
-    for plan in plans {
+    for (c, plan) in plans.into_iter().enumerate() {
+        let addr = addrs[c % addrs.len()];
         tasks.spawn(async move {
             let mut client = Client::connect(addr).await.expect("connect");
             let mut latencies = Vec::with_capacity(plan.len());
@@ -123,8 +179,11 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 fn stages(o: &Options) {
     use diachain_relayer_core::ingest::{checks, device};
     use diachain_relayer_core::store::{IngestStore, NewBatch};
-    let relayer = TestRelayer::new(1 << 20).expect("relayer");
-    let bodies: Vec<Bytes> = prepare(o, &relayer).into_iter().flatten().collect();
+    let relayer = relayers(o).remove(0);
+    let bodies: Vec<Bytes> = prepare(o, std::slice::from_ref(&relayer))
+        .into_iter()
+        .flatten()
+        .collect();
     let n = bodies.len() as f64;
     let per = |t: Instant| t.elapsed().as_secs_f64() * 1e6 / n;
     let t = Instant::now();
@@ -193,9 +252,9 @@ fn main() {
         stages(&o);
         return;
     }
-    let relayer = TestRelayer::new(1 << 20).expect("relayer");
+    let relayers = relayers(&o);
     let started = Instant::now();
-    let plans = prepare(&o, &relayer);
+    let plans = prepare(&o, &relayers);
     let batches: usize = plans.iter().map(Vec::len).sum();
     println!(
         "prepared {batches} signed batches in {:.1?}",
@@ -207,32 +266,50 @@ fn main() {
         .enable_all()
         .build()
         .expect("server runtime");
-    let listener = server_rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let state = relayer.state.clone();
-    let writer = relayer.writer.clone();
-    let server = server_rt.spawn(server::run(listener, state, writer, async {
-        let _ = stopped.await;
-    }));
+    let mut addrs = Vec::new();
+    let mut stops = Vec::new();
+    let mut servers = Vec::new();
+    for relayer in &relayers {
+        let listener = server_rt
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("bind");
+        addrs.push(listener.local_addr().expect("addr"));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        stops.push(stop);
+        let state = relayer.state.clone();
+        let writer = relayer.writer.clone();
+        servers.push(server_rt.spawn(server::run(listener, state, writer, async {
+            let _ = stopped.await;
+        })));
+    }
 
     let client_rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("client runtime");
     let t0 = Instant::now();
-    let (mut latencies, refused) = client_rt.block_on(drive(addr, plans));
+    let (mut latencies, refused) = client_rt.block_on(drive(addrs, plans));
     let elapsed = t0.elapsed();
-    let _ = stop.send(());
-    let _ = server_rt.block_on(server);
+    for stop in stops {
+        let _ = stop.send(());
+    }
+    for server in servers {
+        let _ = server_rt.block_on(server);
+    }
+    let relayer = &relayers[0];
 
     latencies.sort();
     let readings = batches * 12;
     println!(
-        "algorithm: {}, devices: {}, batches/device: {}, connections: {}",
-        o.algorithm, o.devices, o.batches, o.connections
+        "algorithm: {}, devices: {}, batches/device: {}, connections: {}, store: {}",
+        o.algorithm,
+        o.devices,
+        o.batches,
+        o.connections,
+        match &o.database_url {
+            None => "redb".to_string(),
+            Some(_) => format!("postgres, {} instance(s)", relayers.len()),
+        }
     );
     println!(
         "batches: {batches} ({refused} refused), readings: {readings}, elapsed: {elapsed:.2?}"

@@ -10,7 +10,7 @@ use clap::{Args, ValueEnum};
 use diachain_relayer_api::cors::{CorsError, CorsOrigins};
 use diachain_relayer_core::anchor::AnchorSettings;
 use diachain_relayer_core::store::crypto::MasterKey;
-use diachain_relayer_core::store::StoreError;
+use diachain_relayer_core::store::{PgStoreOptions, StoreError};
 use serde::Deserialize;
 
 /// The variable that may hold the master key itself (64 hex characters).
@@ -103,6 +103,34 @@ pub struct StoreSection {
     /// Most batches written in one group commit [default: 512]
     #[arg(long = "max-group", env = "DIACHAIN_RELAYER_MAX_GROUP")]
     pub max_group: Option<usize>,
+    /// Where the store lives: `redb` (one embedded file, --store-path) or `postgres` (a
+    /// PostgreSQL database several instances may share, --database-url) [default: redb]
+    #[arg(long = "store", env = "DIACHAIN_RELAYER_STORE")]
+    pub backend: Option<StoreBackend>,
+    /// The PostgreSQL database (`postgres://user[:password]@host[:port]/db`); prefer the
+    /// environment variable for a URL holding a password
+    #[arg(long = "database-url", env = "DIACHAIN_RELAYER_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// PostgreSQL connections kept in the pool [default: 8]
+    #[arg(long = "pool-size", env = "DIACHAIN_RELAYER_POOL_SIZE")]
+    pub pool_size: Option<u32>,
+    /// Seconds an instance's claim on anchoring work lasts without renewal; another instance
+    /// takes over the work of one that stopped after this long [default: 30]
+    #[arg(long = "lease-secs", env = "DIACHAIN_RELAYER_LEASE_SECS")]
+    pub lease_secs: Option<u64>,
+    /// Where research exports keep their sealed files [default: the store file's path with
+    /// the extension `exports`, or `relayer.exports` with PostgreSQL]
+    #[arg(long = "exports-dir", env = "DIACHAIN_RELAYER_EXPORTS_DIR")]
+    pub exports_dir: Option<PathBuf>,
+}
+
+/// The store's backend.
+#[derive(ValueEnum, Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreBackend {
+    #[default]
+    Redb,
+    Postgres,
 }
 
 /// `[server]`
@@ -247,7 +275,12 @@ merge!(StoreSection {
     path,
     master_key_file,
     two_phase_commit,
-    max_group
+    max_group,
+    backend,
+    database_url,
+    pool_size,
+    lease_secs,
+    exports_dir
 });
 merge!(ServerSection {
     listen,
@@ -283,6 +316,45 @@ impl StoreSection {
 
     pub fn max_group(&self) -> usize {
         self.max_group.unwrap_or(512)
+    }
+
+    pub fn backend(&self) -> StoreBackend {
+        self.backend.unwrap_or_default()
+    }
+
+    pub fn exports_dir(&self) -> PathBuf {
+        self.exports_dir
+            .clone()
+            .unwrap_or_else(|| match self.backend() {
+                StoreBackend::Redb => self.path().with_extension("exports"),
+                StoreBackend::Postgres => PathBuf::from("relayer.exports"),
+            })
+    }
+
+    /// The PostgreSQL store's settings.
+    pub fn pg_options(&self) -> Result<(String, PgStoreOptions), ConfigError> {
+        let url = self.database_url.clone().ok_or(ConfigError::Missing(
+            "--database-url (or DIACHAIN_RELAYER_DATABASE_URL) with --store postgres",
+        ))?;
+        let defaults = PgStoreOptions::default();
+        let lease = match self.lease_secs {
+            Some(0) => {
+                return Err(ConfigError::TooSmall {
+                    flag: "--lease-secs",
+                    min: 1,
+                })
+            }
+            Some(s) => Duration::from_secs(s),
+            None => defaults.lease,
+        };
+        Ok((
+            url,
+            PgStoreOptions {
+                pool_size: self.pool_size.unwrap_or(defaults.pool_size).max(1),
+                lease,
+                ..defaults
+            },
+        ))
     }
 
     /// The master key: from `DIACHAIN_RELAYER_MASTER_KEY`, else from the key file, which must

@@ -115,7 +115,7 @@ setup_relayer() {
   cat > "$dir/relayer.toml" <<EOF
 # Written by scripts/run.sh.
 [store]
-path = "$PWD/$dir/store/relayer.redb"
+$(store_lines "$k")
 master_key_file = "$PWD/$secrets/master.key"
 [server]
 listen = "127.0.0.1:$(org_port "$k")"
@@ -133,6 +133,29 @@ $key_line
 [log]
 format = "json"
 EOF
+}
+
+# store_lines K: organisation K's [store] settings: its embedded file, or its own database on
+# the private PostgreSQL server (run.sh --store postgres).
+store_lines() {
+  local k=$1
+  if [ "${STORE:-redb}" = postgres ]; then
+    echo "backend = \"postgres\""
+    echo "database_url = \"$(bash scripts/pg.sh start --name "$CHAIN_ID" --db "relayer_org$k")\""
+    echo "exports_dir = \"$PWD/$(org_dir "$k")/relayer/store/exports\""
+  else
+    echo "path = \"$PWD/$(org_dir "$k")/relayer/store/relayer.redb\""
+  fi
+}
+
+# store_args K: the same as command-line flags (for export-proof).
+store_args() {
+  local k=$1
+  if [ "${STORE:-redb}" = postgres ]; then
+    echo "--store postgres --database-url $(bash scripts/pg.sh url --name "$CHAIN_ID" --db "relayer_org$k")"
+  else
+    echo "--store-path $(org_dir "$k")/relayer/store/relayer.redb"
+  fi
 }
 
 start_relayer() { # start_relayer K
@@ -195,7 +218,8 @@ first_round() {
   device=$(jq -r '.devices | to_entries | map(select(.value.next_seq > 1)) | .[0].key' "$dir/simulate-state.json")
   # The proof holds a reading's value and salt: it is kept with the secrets (mode 700).
   proof="$secrets/proof.json"
-  (umask 077 && "$BIN" export-proof --store-path "$dir/store/relayer.redb" \
+  local store; read -ra store <<<"$(store_args "$k")"
+  (umask 077 && "$BIN" export-proof "${store[@]}" \
     --master-key-file "$secrets/master.key" --device "$device" --seq 1 > "$proof")
   VERIFY=("$BIN" verify --proof "$proof" --node "$DIACHAIN_NODE" --chain-id "$CHAIN_ID" --anchors-contract "$ANCHORS")
   "${VERIFY[@]}" > "$dir/proof-verdict.json" || die "the proof did not verify: $(cat "$dir/proof-verdict.json")"

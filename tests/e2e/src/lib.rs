@@ -21,6 +21,7 @@ pub mod bench;
 pub mod journey;
 pub mod migration;
 pub mod nightscout;
+pub mod pg;
 pub mod pinning;
 pub mod previous_release;
 pub mod relayer;

@@ -14,8 +14,9 @@ use std::time::{Duration, Instant};
 use diachain_chain_client::{Signer, WASM_PREFIX};
 use diachain_relayer_api::auth::request::{signed_headers, RequestParts};
 use diachain_relayer_types::{BatchRequest, ReadingJson};
-use diachain_std::anchors::{CursorResponse, QueryMsg as AnchorsQuery};
+use diachain_std::anchors::{BatchInfo, CursorResponse, QueryMsg as AnchorsQuery};
 use diachain_std::consent::{self, ConsentRole};
+use diachain_std::pagination::Page;
 use diachain_std::testing::{signed_batch, SignedBatch, TestKey};
 use diachain_std::{DeviceKind, Domain, KeyAlgorithm};
 use serde_json::Value;
@@ -103,6 +104,11 @@ impl Relayer {
     /// Starts `serve` on `port` with a new store in `dir` (emptied first) and waits until
     /// `/healthz` answers.
     pub fn start(net: &Network, dir: &Path, port: u16, extra: &[&str]) -> Relayer {
+        Self::start_as(net, dir, port, "relayer", extra)
+    }
+
+    /// [`Relayer::start`] under the chain key of keyring account `key` (admitted as a relayer).
+    pub fn start_as(net: &Network, dir: &Path, port: u16, key: &str, extra: &[&str]) -> Relayer {
         let _ = std::fs::remove_dir_all(dir);
         std::fs::create_dir_all(dir.join("store")).expect("relayer dir");
         let key = dir.join("master.key");
@@ -134,7 +140,7 @@ impl Relayer {
             "--registry-contract".into(),
             net.contracts.registry.clone(),
             "--mnemonic-file".into(),
-            logs.join("key-relayer.json").display().to_string(),
+            logs.join(format!("key-{key}.json")).display().to_string(),
         ];
         args.extend(extra.iter().map(|s| s.to_string()));
         let mut r = Relayer {
@@ -420,6 +426,28 @@ pub fn chain_cursor(net: &Network, device_id: &str) -> Option<u64> {
         )
         .expect("cursor query");
     c.last_seq
+}
+
+/// Every batch of `device` on chain, in sequence order.
+pub fn anchored_batches(net: &Network, device: &str) -> Vec<BatchInfo> {
+    let mut all: Vec<BatchInfo> = Vec::new();
+    loop {
+        let page: Page<BatchInfo> = net
+            .query(
+                &net.contracts.anchors,
+                &AnchorsQuery::Batches {
+                    device_id: device.to_string(),
+                    start_after: all.last().map(|b| b.last_seq),
+                    limit: Some(100),
+                },
+            )
+            .expect("batches query");
+        let done = page.items.is_empty();
+        all.extend(page.items);
+        if done {
+            return all;
+        }
+    }
 }
 
 /// The key of a keyring account, from the mnemonic chain.sh kept.

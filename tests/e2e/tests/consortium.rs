@@ -10,37 +10,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use diachain_e2e::relayer::anchored_batches;
 use diachain_e2e::{repo_root, Network};
-use diachain_std::anchors::{self, BatchInfo};
-use diachain_std::pagination::Page;
 use serde_json::Value;
 
 fn read_json(path: &Path) -> Value {
     let text = std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("{}: {e} (scripts/run.sh --orgs writes it)", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// Every batch of `device` on chain, in sequence order.
-fn batches(net: &Network, device: &str) -> Vec<BatchInfo> {
-    let mut all: Vec<BatchInfo> = Vec::new();
-    loop {
-        let page: Page<BatchInfo> = net
-            .query(
-                &net.contracts.anchors,
-                &anchors::QueryMsg::Batches {
-                    device_id: device.to_string(),
-                    start_after: all.last().map(|b| b.last_seq),
-                    limit: Some(100),
-                },
-            )
-            .expect("batches query");
-        let done = page.items.is_empty();
-        all.extend(page.items);
-        if done {
-            return all;
-        }
-    }
 }
 
 /// The value of every sample of metric `name` whose labels contain one of `labels`, summed.
@@ -138,7 +115,7 @@ fn three_relayers_anchored_their_organisations_gateways_side_by_side_without_a_c
         let (mut lo, mut hi) = (u64::MAX, 0u64);
         for (device, d) in devices {
             let next_seq = d["next_seq"].as_u64().expect("next_seq");
-            let found = batches(&net, device);
+            let found = anchored_batches(&net, device);
             let mut expect = 1;
             for b in &found {
                 assert_eq!(

@@ -37,6 +37,8 @@ mod nsdocs;
 mod outbox;
 mod pg_store;
 mod redb_store;
+#[cfg(test)]
+pub(crate) mod test_support;
 mod types;
 mod uploader;
 
@@ -299,7 +301,15 @@ pub trait AlertStore: DataStore {
 
 /// Every role: what a backend implements, and what the relayer is assembled from.
 pub trait Store:
-    IngestStore + AnchoringStore + DataStore + ErasureStore + UploaderStore + OutboxStore + AlertStore
+    IngestStore
+    + AnchoringStore
+    + DataStore
+    + ErasureStore
+    + UploaderStore
+    + OutboxStore
+    + AlertStore
+    + FollowerStore
+    + NsDocStore
 {
 }
 
@@ -311,5 +321,7 @@ impl<T> Store for T where
         + UploaderStore
         + OutboxStore
         + AlertStore
+        + FollowerStore
+        + NsDocStore
 {
 }

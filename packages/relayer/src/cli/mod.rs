@@ -8,6 +8,7 @@ mod serve_alerts;
 mod serve_data;
 mod sign_request;
 mod status;
+mod store;
 mod verify;
 mod verify_dataset;
 
@@ -32,6 +33,8 @@ pub enum CliError {
     Config(#[from] ConfigError),
     #[error("cannot open the store {}: {source}", path.display())]
     OpenStore { path: PathBuf, source: StoreError },
+    #[error("cannot open the PostgreSQL store: {source}")]
+    OpenDatabase { source: StoreError },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]

@@ -16,7 +16,7 @@ use diachain_relayer_core::metrics::Metrics;
 use diachain_relayer_core::registry::{
     ChainRegistry, FileRegistry, RegistryCache, RegistryView, SamplingLimits,
 };
-use diachain_relayer_core::store::{AnchoringStore, GroupCommit, RedbStore, RedbStoreOptions};
+use diachain_relayer_core::store::{GroupCommit, Heartbeat, Store};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -51,17 +51,10 @@ pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
     }
 
     let master = store_cfg.master_key()?;
-    let options = RedbStoreOptions {
-        two_phase_commit: store_cfg.two_phase_commit.unwrap_or(false),
-        ..RedbStoreOptions::default()
-    };
-    let path = store_cfg.path();
-    let store = Arc::new(RedbStore::open(&path, &master, options).map_err(|source| {
-        CliError::OpenStore {
-            path: path.clone(),
-            source,
-        }
-    })?);
+    let opened = super::store::open_shared(&store_cfg, &master)?;
+    let store: Arc<dyn Store> = opened.store;
+    // Renews this instance's claims on shared work while it runs (PostgreSQL only).
+    let _heartbeat: Option<Heartbeat> = opened.heartbeat;
     let link = match &registry_cfg.file {
         Some(f) => {
             tracing::warn!(file = %f.display(), "development registry from a file: nothing will be anchored");
@@ -101,7 +94,7 @@ pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
                         sender: link.anchor_chain.sender.clone(),
                         consent_contract: consent.clone(),
                         union_contract: chain_cfg.union_contract.clone(),
-                        exports_dir: path.with_extension("exports"),
+                        exports_dir: store_cfg.exports_dir(),
                         pseudonyms: PseudonymSecret::from_master(&master),
                         registry_contract: link.registry_contract.clone(),
                         chain_id: chain_id.clone(),
@@ -193,7 +186,7 @@ pub async fn serve(args: ServeArgs, file: FileConfig) -> CliResult {
         cors: Arc::new(cors),
     });
     let listener = TcpListener::bind(server_cfg.listen()).await?;
-    tracing::info!(address = %listener.local_addr()?, store = %path.display(), "relayer listening");
+    tracing::info!(address = %listener.local_addr()?, store = %opened.label, "relayer listening");
     server::run(listener, state, writer, server::shutdown_signal()).await?;
     // The API and the writer have stopped; the tasks finish their current step.
     let _ = stop_tx.send(true);

@@ -10,7 +10,7 @@ use diachain_relayer_api::DataApi;
 use diachain_relayer_core::alerts::{AlertFeed, AlertHub, Raiser};
 use diachain_relayer_core::clock::Clock;
 use diachain_relayer_core::metrics::Metrics;
-use diachain_relayer_core::store::RedbStore;
+use diachain_relayer_core::store::Store;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -24,7 +24,7 @@ pub(super) struct Alerts {
 }
 
 pub(super) fn start(
-    store: Arc<RedbStore>,
+    store: Arc<dyn Store>,
     data: Arc<DataApi>,
     chain_clock: Clock,
     metrics: Arc<Metrics>,

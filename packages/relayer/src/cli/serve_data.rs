@@ -16,7 +16,7 @@ use diachain_relayer_core::consent::{ChainConsent, ConsentView};
 use diachain_relayer_core::export::{ChainStudies, ExportService, ExportSettings, PseudonymSecret};
 use diachain_relayer_core::metrics::Metrics;
 use diachain_relayer_core::recorder::{Recorder, RecorderSettings, TxRecordChain};
-use diachain_relayer_core::store::{RedbStore, UploaderStore};
+use diachain_relayer_core::store::Store;
 
 pub(super) struct DataLink {
     /// The relayer's account, shared with the anchoring task (one sequence counter).
@@ -40,7 +40,7 @@ pub(super) struct DataLink {
 pub(super) fn start(
     client: &ChainClient<HttpRpc>,
     link: DataLink,
-    store: Arc<RedbStore>,
+    store: Arc<dyn Store>,
     metrics: Arc<Metrics>,
     stop: &watch::Receiver<bool>,
     tasks: &mut Vec<JoinHandle<()>>,

@@ -36,7 +36,9 @@ mod uploaders;
 mod webhooks;
 
 #[cfg(test)]
-mod test_db;
+pub(crate) mod test_db;
+#[cfg(test)]
+mod tests;
 #[cfg(test)]
 mod tests_alerts;
 #[cfg(test)]
@@ -77,7 +79,7 @@ impl Default for PgStoreOptions {
     fn default() -> Self {
         PgStoreOptions {
             pool_size: 8,
-            connect_timeout: Duration::from_secs(5),
+            connect_timeout: Duration::from_secs(2),
             lease: Duration::from_secs(30),
             instance: claims::instance_name(),
         }
@@ -143,7 +145,7 @@ impl PgStore {
             .max_size(options.pool_size.max(1))
             .min_idle(Some(1))
             .connection_timeout(options.connect_timeout)
-            .test_on_check_out(false)
+            .test_on_check_out(true)
             .build(manager)
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let store = PgStore {

@@ -2,36 +2,15 @@
 
 use std::path::{Path, PathBuf};
 
-use diachain_std::testing::TestKey;
-use diachain_std::KeyAlgorithm;
-
 use super::{tables, RedbStore, RedbStoreOptions};
 use crate::store::crypto::{self, MasterKey};
 use crate::store::{
-    AnchorState, AnchoringStore, BatchLookup, DataStore, IngestOutcome, IngestStore, NewBatch,
-    SeqRange, StoreError,
+    AnchorState, AnchoringStore, BatchLookup, DataStore, IngestOutcome, IngestStore, SeqRange,
+    StoreError,
 };
-use diachain_relayer_fixtures::{self as fixtures, DAY0, PATIENT};
+use diachain_relayer_fixtures::{DAY0, PATIENT};
 
-pub(super) const DEV: &str = "cgm-7f3a9c2e51d04b88";
-pub(super) const DEV2: &str = "cgm-00aa11bb22cc33dd";
-pub(super) const OTHER_PATIENT: &str = "wasm1otherpatientaddress00000000000000000";
-
-pub(super) fn new_batch(device: &str, patient: &str, first_seq: u64, first_time: u64) -> NewBatch {
-    let key = TestKey::new(KeyAlgorithm::Ed25519, 0x11);
-    let b = fixtures::batch(&key, device, first_seq, 12, first_time);
-    NewBatch {
-        header: b.header,
-        signature: b.signature.as_slice().try_into().expect("64 bytes"),
-        patient: patient.to_string(),
-        readings: b.readings,
-        received_at: first_time + 60,
-        received_at_ms: 0,
-        min_interval_seconds: 60,
-        backfill: false,
-        millis: Vec::new(),
-    }
-}
+pub(super) use crate::store::test_support::{new_batch, stored, DEV, DEV2, OTHER_PATIENT};
 
 pub(super) fn open(path: &Path, master: &MasterKey) -> RedbStore {
     RedbStore::open(path, master, RedbStoreOptions::default()).expect("store opens")
@@ -43,13 +22,6 @@ pub(super) fn temp_store() -> (tempfile::TempDir, PathBuf, MasterKey, RedbStore)
     let master = MasterKey::generate();
     let store = open(&path, &master);
     (dir, path, master, store)
-}
-
-pub(super) fn stored(outcome: &IngestOutcome) -> u64 {
-    match outcome {
-        IngestOutcome::Stored(b) => b.id,
-        other => panic!("not stored: {other:?}"),
-    }
 }
 
 fn batch_id(store: &RedbStore, device: &str, seq: u64) -> u64 {
