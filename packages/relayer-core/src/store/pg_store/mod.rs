@@ -42,6 +42,8 @@ mod tests;
 #[cfg(test)]
 mod tests_alerts;
 #[cfg(test)]
+mod tests_core;
+#[cfg(test)]
 mod tests_deliveries;
 #[cfg(test)]
 mod tests_nightscout;

@@ -128,9 +128,16 @@ fn a_lapsed_claim_is_taken_over_and_a_heartbeat_keeps_a_live_one() {
     // a claims two and stops renewing (no heartbeat: as if it died).
     let held = a.due_deliveries(u64::MAX, 2).unwrap();
     assert_eq!(held.len(), 2);
-    assert_eq!(b.due_deliveries(u64::MAX, 10).unwrap().len(), 2);
-    // b's next due is its own (a's are a's while its lease lasts).
+    let mine = b.due_deliveries(u64::MAX, 10).unwrap();
+    assert_eq!(numbers(&mine), (2..4).collect());
+    // b's next due is among its own; a's are a's while its lease lasts.
     assert_eq!(b.next_delivery_due().unwrap(), Some(DAY0 * 1000));
+    let retry = Settle::Retry {
+        due_ms: DAY0 * 1000 + 9,
+        why: "timeout".into(),
+        recorded: true,
+    };
+    b.settle_delivery(&mine[0], &retry).unwrap();
     std::thread::sleep(lease + Duration::from_millis(300));
     let taken = b.due_deliveries(u64::MAX, 10).unwrap();
     assert_eq!(
@@ -138,6 +145,9 @@ fn a_lapsed_claim_is_taken_over_and_a_heartbeat_keeps_a_live_one() {
         (0..4).collect(),
         "a's lapsed claims are b's now"
     );
+    assert!(taken
+        .iter()
+        .any(|d| d.no == mine[0].no && d.attempts == 1 && d.recorded));
     // a, come back, finds them b's: its late outcome is not counted; b's is.
     assert!(a.due_deliveries(u64::MAX, 10).unwrap().is_empty());
     a.settle_delivery(&held[0], &Settle::Delivered).unwrap();
@@ -152,7 +162,7 @@ fn a_lapsed_claim_is_taken_over_and_a_heartbeat_keeps_a_live_one() {
     assert_eq!(a.due_deliveries(u64::MAX, 10).unwrap().len(), 3);
     std::thread::sleep(lease * 2);
     assert!(b.due_deliveries(u64::MAX, 10).unwrap().is_empty());
-    assert_eq!(b.next_delivery_due().unwrap(), None, "a's to deliver");
+    assert_eq!(b.next_delivery_due().unwrap(), None, "a's to settle");
     drop(beat);
     std::thread::sleep(lease + Duration::from_millis(300));
     assert_eq!(b.due_deliveries(u64::MAX, 10).unwrap().len(), 3);

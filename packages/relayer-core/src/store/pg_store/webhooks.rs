@@ -111,32 +111,42 @@ fn decode_delivery(bytes: &[u8]) -> Result<Delivery, StoreError> {
 }
 
 /// Claims and returns the deliveries due at or before `now_ms` that no other instance holds,
-/// soonest first, at most `limit`.
+/// soonest first, at most `limit`: this instance's claims (read, not written again: the
+/// heartbeat renews them, and a deliverer scanning while its attempts are in flight then
+/// writes nothing) and the free or lapsed ones, claimed now.
 pub(super) fn due(store: &PgStore, now_ms: u64, limit: usize) -> Result<Vec<Delivery>, StoreError> {
     let me = store.instance().to_string();
     let lease = lease_secs(store);
     store.with_tx(|tx| {
-        let mut due = tx
-            .query(
-                "UPDATE deliveries
-                 SET claimed_by = $3, claimed_until = now() + make_interval(secs => $4)
-                 WHERE n IN (SELECT n FROM deliveries WHERE due_ms <= $1
-                             AND (claimed_by IS NULL OR claimed_by = $3 OR claimed_until < now())
-                             ORDER BY due_ms, n LIMIT $2 FOR UPDATE SKIP LOCKED)
-                 RETURNING record",
-                &[&key(now_ms), &codec::limit(limit), &me, &lease],
-            )?
+        let held = tx.query(
+            "SELECT record FROM deliveries
+             WHERE due_ms <= $1 AND claimed_by = $3 AND claimed_until >= now()
+             ORDER BY due_ms, n LIMIT $2",
+            &[&key(now_ms), &codec::limit(limit), &me],
+        )?;
+        let taken = tx.query(
+            "UPDATE deliveries
+             SET claimed_by = $3, claimed_until = now() + make_interval(secs => $4)
+             WHERE n IN (SELECT n FROM deliveries WHERE due_ms <= $1
+                         AND (claimed_by IS NULL OR claimed_until < now())
+                         ORDER BY due_ms, n LIMIT $2 FOR UPDATE SKIP LOCKED)
+             RETURNING record",
+            &[&key(now_ms), &codec::limit(limit), &me, &lease],
+        )?;
+        let mut due = held
             .iter()
+            .chain(&taken)
             .map(|r| decode_delivery(r.get::<_, &[u8]>(0)))
             .collect::<Result<Vec<_>, _>>()?;
+        // What is claimed beyond the limit stays this instance's: the next scan returns it.
         due.sort_by_key(|d| (d.due_ms, d.no));
+        due.truncate(limit);
         Ok(due)
     })
 }
 
-/// When the next delivery this instance may take is due: the soonest one that no other
-/// instance holds (one another instance holds is its to settle; a lapsed claim is counted
-/// again once it ran out).
+/// When the next delivery is due that this instance may attempt (another instance's, while
+/// its claim lasts, is that instance's to settle).
 pub(super) fn next_due(store: &PgStore) -> Result<Option<u64>, StoreError> {
     let me = store.instance().to_string();
     store.with_snapshot(|tx| {
