@@ -28,7 +28,7 @@ use diachain_chain_client::{Signer, WASM_PREFIX};
 use diachain_relayer_api::auth::request::{signed_headers, RequestParts};
 use diachain_relayer_api::server;
 use diachain_relayer_core::clock::{system_clock, unix_now};
-use diachain_relayer_core::store::{AlertStore, WebhookRecord};
+use diachain_relayer_core::store::WebhookRecord;
 use diachain_relayer_testkit::consent::FakeConsent;
 use diachain_relayer_testkit::http::Client;
 use diachain_relayer_testkit::{self as testkit, TestRelayer};

@@ -7,7 +7,7 @@ use diachain_std::encoding::utc_day;
 use postgres::Transaction;
 
 use super::codec::{self, key};
-use super::{held_times, keys, PgStore};
+use super::{held_times, keys, locks, PgStore};
 use crate::store::crypto::{reading_aad, seal};
 use crate::store::keys::Staged;
 use crate::store::{AnchorState, IngestOutcome, NewBatch, SeqRange, StoreError, StoredBatch};
@@ -35,6 +35,9 @@ pub(super) fn ingest(
     devices.dedup();
     let (outcomes, staged) = store.with_tx(|tx| {
         lock_devices(tx, &devices)?;
+        // An erasure of one of these patients waits, or is waited for: never a reading
+        // sealed under a key it destroyed.
+        locks::lock_patients(tx, batches.iter().map(|b| b.patient.as_str()))?;
         let mut staged = Staged::new();
         let mut outcomes = Vec::with_capacity(batches.len());
         for batch in batches {
