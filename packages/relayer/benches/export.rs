@@ -21,9 +21,7 @@ use axum::http::Request;
 use diachain_chain_client::{Signer, WASM_PREFIX};
 use diachain_relayer_api::auth::request::{signed_headers, RequestParts};
 use diachain_relayer_api::router;
-use diachain_relayer_core::store::{
-    AnchoringStore, IngestOutcome, IngestStore, NewBatch, OutboxState, OutboxStore,
-};
+use diachain_relayer_core::store::{IngestOutcome, NewBatch, OutboxState};
 use diachain_relayer_testkit::consent::{FakeConsent, FakeGrant};
 use diachain_relayer_testkit::studies::{study, FakeStudies};
 use diachain_relayer_testkit::{self as testkit, TestRelayer};

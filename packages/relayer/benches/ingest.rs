@@ -178,7 +178,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 /// Where the time goes: each ingest stage run alone on one thread over the same bodies.
 fn stages(o: &Options) {
     use diachain_relayer_core::ingest::{checks, device};
-    use diachain_relayer_core::store::{IngestStore, NewBatch};
+    use diachain_relayer_core::store::NewBatch;
     let relayer = relayers(o).remove(0);
     let bodies: Vec<Bytes> = prepare(o, std::slice::from_ref(&relayer))
         .into_iter()

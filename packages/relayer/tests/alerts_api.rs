@@ -14,7 +14,6 @@ use common::nightscout::*;
 use common::{send, Answer};
 use diachain_chain_client::Signer;
 use diachain_relayer_api::router;
-use diachain_relayer_core::store::AlertStore;
 use diachain_relayer_types::alerts::{
     signed_payload, H_ALERT_ID, H_ALERT_SIGNATURE, H_ALERT_TIMESTAMP,
 };

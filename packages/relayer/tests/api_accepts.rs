@@ -6,7 +6,6 @@ mod common;
 
 use common::{counts, post, send};
 use cosmwasm_std::Timestamp;
-use diachain_relayer_core::store::{AnchoringStore, BatchLookup, DataStore};
 use diachain_relayer_testkit::{self as testkit, body, TestRelayer, DAY0, PATIENT};
 use diachain_relayer_types::REPLAY_HEADER;
 use diachain_std::testing::TestKey;

@@ -10,9 +10,7 @@ use axum::body::Body;
 use axum::http::Request;
 use common::{send, Answer};
 use diachain_chain_client::{Signer, WASM_PREFIX};
-use diachain_relayer_core::store::{
-    AnchoringStore, IngestStore, OutboxMsg, OutboxState, OutboxStore,
-};
+use diachain_relayer_core::store::{OutboxMsg, OutboxState};
 use diachain_relayer_testkit::consent::{FakeConsent, FakeGrant};
 use diachain_relayer_testkit::{self as testkit, device_record, TestRelayer, DAY0};
 use diachain_relayer_types::ReadingJson;

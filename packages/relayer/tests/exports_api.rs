@@ -16,7 +16,7 @@ use axum::http::Request;
 use common::{send, Answer};
 use diachain_chain_client::{Signer, WASM_PREFIX};
 use diachain_relayer_api::router;
-use diachain_relayer_core::store::{AnchoringStore, OutboxMsg, OutboxState, OutboxStore};
+use diachain_relayer_core::store::{OutboxMsg, OutboxState};
 use diachain_relayer_testkit::consent::{FakeConsent, FakeGrant};
 use diachain_relayer_testkit::studies::{study, FakeStudies};
 use diachain_relayer_testkit::{self as testkit, device_record, TestRelayer, DAY0};

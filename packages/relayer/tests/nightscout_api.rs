@@ -11,7 +11,6 @@ use axum::http::Request;
 use common::nightscout::*;
 use common::{send, Answer};
 use diachain_relayer_api::nightscout::uploader::api_secret_header_512;
-use diachain_relayer_core::store::{AnchoringStore, UploaderStore};
 use diachain_std::encoding::flags;
 use serde_json::{json, Value};
 

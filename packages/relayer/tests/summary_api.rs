@@ -12,7 +12,7 @@ use axum::body::Body;
 use axum::http::Request;
 use common::{send, Answer};
 use diachain_chain_client::{Signer, WASM_PREFIX};
-use diachain_relayer_core::store::{AnchoringStore, OutboxMsg, OutboxStore};
+use diachain_relayer_core::store::OutboxMsg;
 use diachain_relayer_testkit::consent::{FakeConsent, FakeGrant};
 use diachain_relayer_testkit::{self as testkit, device_record, TestRelayer, DAY0};
 use diachain_std::testing::TestKey;

@@ -6,7 +6,7 @@ pub mod nightscout;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use diachain_relayer_api::router;
-use diachain_relayer_core::store::{AnchoringStore, StateCounts};
+use diachain_relayer_core::store::StateCounts;
 use diachain_relayer_testkit::TestRelayer;
 use diachain_relayer_types::ErrorCode;
 use http_body_util::BodyExt;

@@ -9,7 +9,6 @@ use axum::http::Request;
 use diachain_chain_client::{Signer, WASM_PREFIX};
 use diachain_relayer_api::auth::request::{signed_headers, RequestParts};
 use diachain_relayer_api::nightscout::uploader::api_secret_header;
-use diachain_relayer_core::store::{AnchoringStore, OutboxStore};
 use diachain_relayer_testkit::consent::FakeConsent;
 use diachain_relayer_testkit::consent::FakeGrant;
 use diachain_relayer_testkit::{TestRelayer, DAY0};
