@@ -21,6 +21,10 @@
 //!   ([`crypto`]); data keys are wrapped by a master key that is never stored with the data;
 //! * per device, the sequence ranges it holds, so overlaps and replays are refused.
 //!
+//! A whole store can be read from one consistent snapshot as typed, still-sealed records
+//! ([`snapshot`]: backups, and an export into another backend); [`RedbStore::backup_to`],
+//! [`verify_backup`] and [`restore_backup`] are the embedded store's backups (`docs/backup.md`).
+//!
 //! Every write is one ACID transaction made durable (fsync) before the call returns; a batch is
 //! stored with all its readings or not at all. [`GroupCommit`] funnels concurrent ingests into
 //! one transaction per commit (group commit) so that one fsync acknowledges many batches. Calls
