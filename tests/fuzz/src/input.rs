@@ -106,29 +106,3 @@ impl Output {
         self
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn what_output_writes_input_reads_back_and_a_short_input_reads_zeros() {
-        let mut out = Output::default();
-        out.u8(7)
-            .u16(300)
-            .u32(70_000)
-            .u64(1 << 40)
-            .i64(-5)
-            .blob(b"abc");
-        let mut input = Input::new(&out.0);
-        assert_eq!(input.u8(), 7);
-        assert_eq!(input.u16(), 300);
-        assert_eq!(input.u32(), 70_000);
-        assert_eq!(input.u64(), 1 << 40);
-        assert_eq!(input.i64(), -5);
-        assert_eq!(input.string(255), "abc");
-        assert!(input.is_empty());
-        assert_eq!(input.u64(), 0);
-        assert_eq!(Input::new(&[1]).u16(), 256);
-    }
-}

@@ -4,7 +4,7 @@
 //! Every property takes the raw bytes the fuzzer made. Targets whose input is a structured value
 //! (a reading, a request to sign, a sequence of contract messages) read it from the bytes with
 //! [`input::Input`], so that the committed corpus (`corpus/<target>/`, written by the
-//! `fuzz-corpus` binary) is plain files the fuzzer mutates, replayed by `cargo test`.
+//! `seed_corpus_is_up_to_date` test) is plain files the fuzzer mutates, replayed by `cargo test`.
 
 pub mod adr036;
 pub mod contracts;
@@ -46,4 +46,14 @@ pub fn replay(target: &str, property: impl Fn(&[u8])) {
             std::panic::resume_unwind(panic);
         }
     }
+}
+
+/// Under `cargo bolero` cargo also builds this library's own test binary (despite `test = false`
+/// in Cargo.toml), instrumented like every crate; a binary that runs no bolero target does not
+/// link libFuzzer's runtime and fails to link. This target (which cargo bolero never selects)
+/// makes it link.
+#[cfg(all(test, fuzzing))]
+#[test]
+fn links_the_fuzzer_runtime() {
+    bolero::check!().for_each(|_: &[u8]| {});
 }

@@ -1,5 +1,7 @@
 //! The seed corpus: real examples of what each target's decoder receives, written in the
-//! target's input format (`fuzz-corpus` writes them; `cargo test` replays them).
+//! target's input format. The `seed_corpus_is_up_to_date` test compares `corpus/<target>/seed-*`
+//! with them and, with `DIACHAIN_WRITE_CORPUS=1`, rewrites them (deterministic: the same files
+//! every time); other files there (`crash-*`, inputs the fuzzer found) are left alone.
 
 use std::io;
 use std::path::Path;
@@ -25,10 +27,9 @@ use crate::request::caller;
 const DAY0: u64 = 1_767_225_600;
 const DEVICE: &str = "cgm-7f3a9c2e51d04b88";
 
-/// Writes every target's seeds under `root` (one folder per target, replaced); returns how many
-/// files it wrote.
-pub fn write_all(root: &Path) -> io::Result<usize> {
-    let targets: [(&str, Vec<Vec<u8>>); 12] = [
+/// Every target's seeds, by target.
+pub fn all() -> Vec<(&'static str, Vec<Vec<u8>>)> {
+    vec![
         ("reading", reading()),
         ("batch_header", batch_header()),
         ("batch_json", batch_json()),
@@ -41,16 +42,32 @@ pub fn write_all(root: &Path) -> io::Result<usize> {
         ("fhir_bundle", fhir_bundle()),
         ("fhir_dataset_row", fhir_dataset_row()),
         ("contracts", contracts()),
-    ];
+    ]
+}
+
+/// The file name of a target's `i`-th seed.
+pub fn seed_name(i: usize) -> String {
+    format!("seed-{i:03}")
+}
+
+/// Writes every target's seeds under `root`, replacing the old `seed-*` files; returns how many
+/// it wrote.
+pub fn write_all(root: &Path) -> io::Result<usize> {
     let mut written = 0;
-    for (target, seeds) in targets {
+    for (target, seeds) in all() {
         let dir = root.join(target);
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir)?;
-        }
         std::fs::create_dir_all(&dir)?;
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("seed-"))
+            {
+                std::fs::remove_file(path)?;
+            }
+        }
         for (i, seed) in seeds.iter().enumerate() {
-            std::fs::write(dir.join(format!("seed-{i:03}")), seed)?;
+            std::fs::write(dir.join(seed_name(i)), seed)?;
             written += 1;
         }
     }
