@@ -465,7 +465,7 @@ fn create_study(s: &Suite, input: &mut Input) -> (Addr, u8, Value, u128) {
         .saturating_sub(4);
     let to_day = from_day.saturating_add(u64::from(input.u8() % 8));
     let msg = json!({ "create_study": {
-        "denom": if input.u8() % 8 == 0 { input.string(10) } else { DENOM.to_string() },
+        "denom": if input.u8().is_multiple_of(8) { input.string(10) } else { DENOM.to_string() },
         "study": {
             "title": input.string(40),
             "description_url": "https://example.invalid/protocol.pdf",
