@@ -3,7 +3,7 @@
 # the repo's ignored .tools/ folder. Re-running is cheap: each tool is installed only when the
 # pinned version is missing.
 #   scripts/install-tools.sh [rust] [wasm-opt] [cosmwasm-check] [fhir] [shellcheck]
-#                            [nightscout-clients]   (default: all)
+#                            [nightscout-clients] [cargo-bolero]   (default: all)
 #   - the Rust of rust-toolchain.toml with rustfmt, clippy and the wasm32-unknown-unknown
 #     target (rustup)
 #   - binaryen's wasm-opt (npm package `binaryen`), which lowers bulk-memory ops for wasmvm 3.0
@@ -13,6 +13,8 @@
 #   - shellcheck (Debian package, apt-get), the linter scripts/test.sh runs over scripts/
 #   - real Nightscout clients from PyPI (nightscout-cli, py-nightscout), unchanged, in a Python
 #     virtual environment at .tools/py, for the e2e test of Nightscout followers
+#   - cargo-bolero (crates.io, libfuzzer engine only), the coverage-guided fuzzer scripts/fuzz.sh
+#     drives on stable Rust (--sanitizer NONE needs no nightly)
 set -euo pipefail
 # shellcheck source=lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
@@ -24,11 +26,23 @@ source scripts/versions.env
 mkdir -p "$PWD/.tools/bin"
 TOOLS=$(cd "$PWD/.tools" && pwd -P)
 PARTS=("$@")
-[ ${#PARTS[@]} -gt 0 ] || PARTS=(rust wasm-opt cosmwasm-check fhir shellcheck nightscout-clients)
+[ ${#PARTS[@]} -gt 0 ] || PARTS=(rust wasm-opt cosmwasm-check fhir shellcheck nightscout-clients cargo-bolero)
+# cargo-bolero with the libfuzzer engine only (its default AFL and Kani engines are not used and
+# AFL's C build is slow); the libfuzzer C++ sources ship inside the bolero-libfuzzer crate.
+cargo_bolero() {
+  local bin="$TOOLS/bin/cargo-bolero"
+  if [ ! -x "$bin" ] || ! "$bin" bolero --version 2>/dev/null | grep -q " $CARGO_BOLERO_VERSION\$"; then
+    echo "install-tools: building cargo-bolero $CARGO_BOLERO_VERSION (about a minute once)"
+    cargo install --quiet --locked --root "$TOOLS" --version "$CARGO_BOLERO_VERSION" \
+      --no-default-features --features libfuzzer cargo-bolero
+  fi
+  echo "install-tools: cargo-bolero $("$bin" bolero --version | awk '{print $NF}')"
+}
+
 for p in "${PARTS[@]}"; do
   case "$p" in
-    rust|wasm-opt|cosmwasm-check|fhir|shellcheck|nightscout-clients) ;;
-    *) DIE_STATUS=2 die "unknown tool $p (rust, wasm-opt, cosmwasm-check, fhir, shellcheck, nightscout-clients)" ;;
+    rust|wasm-opt|cosmwasm-check|fhir|shellcheck|nightscout-clients|cargo-bolero) ;;
+    *) DIE_STATUS=2 die "unknown tool $p (rust, wasm-opt, cosmwasm-check, fhir, shellcheck, nightscout-clients, cargo-bolero)" ;;
   esac
 done
 # The pinned Rust of rust-toolchain.toml, with rustfmt, clippy and the wasm32 target (rustup

@@ -2,8 +2,8 @@
 # The one command that runs every check and test (what CI runs, through .ci/run):
 # formatting, the relayer's crate graph, the TypeScript client's and the dashboard's checks, the
 # wasm build with cosmwasm-check, the size budget and the version check against CHANGELOG.md,
-# clippy, unit + multi-test + property tests, schema freshness (the contracts' and the relayer
-# API's), the Go test of the node clock offset, and the
+# clippy, unit + multi-test + property tests, a short coverage-guided fuzz pass, schema
+# freshness (the contracts' and the relayer API's), the Go test of the node clock offset, and the
 # end-to-end tests on a real wasmd node (its own local network, started and stopped by
 # scripts/e2e.sh, with the relayer, the TS client's live tests, the dashboard in Chromium, and
 # the reproducibility of the wasm: a clean rebuild in another folder must give the same bytes
@@ -99,7 +99,8 @@ await postgresql
 step "end-to-end tests on a real wasmd node (scripts/e2e.sh), in the background from now on"
 background e2e bash scripts/e2e.sh --no-build
 step "cosmwasm-check: the static checks wasmd runs on upload, on every contract"
-nice -n 10 bash scripts/install-tools.sh cosmwasm-check
+# (and cargo-bolero, which the fuzz step after cargo test runs: both are built once, cached)
+nice -n 10 bash scripts/install-tools.sh cosmwasm-check cargo-bolero
 for wasm in artifacts/*.wasm; do .tools/bin/cosmwasm-check "$wasm"; done
 step "cargo clippy"
 # Its own target folder: clippy's check build holds the build lock for minutes, which the
@@ -112,6 +113,10 @@ step "cargo test"
 # The live tests (tests/e2e, the chain client's tests/live.rs) need a network: cargo reports
 # them as ignored here; the e2e step runs them against its own.
 nice -n 10 cargo test --locked --workspace 2>&1 | tee -a "$RESULTS"
+step "fuzz: each target coverage-guided for 10 s (scripts/fuzz.sh, docs/fuzzing.md)"
+# cargo bolero's libFuzzer engine on stable (--sanitizer NONE), its instrumented build in
+# target/fuzz; the corpus is the committed one (the cargo test step above replayed it too).
+nice -n 10 bash scripts/fuzz.sh --seconds "${FUZZ_SECONDS:-10}"
 step "schema is up to date"
 bash scripts/schema.sh --check
 step "go test chain/clock (the node clock offset behind chain.sh advance-clock)"

@@ -26,12 +26,20 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
 }
 
 /// Seconds of an RFC 3339 time (`2023-02-19T10:30:12.345Z` or with a `+hh:mm` offset);
-/// fractions are dropped.
+/// fractions are dropped. Every field must be in its RFC 3339 range (years 0000–9999, hours
+/// 00–23, minutes 00–59, seconds 00–60, offsets up to 23:59), so no text can overflow the
+/// arithmetic: out-of-range fields were an overflow panic, reachable from a follower's
+/// `find[created_at]` query (found by `tests/fuzz`'s `nightscout_query` target), a Nightscout
+/// `dateString` or a treatment's `created_at`.
 pub fn rfc3339_seconds(s: &str) -> Option<u64> {
     let (date, rest) = s.split_once('T')?;
     let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
     let (y, m, day) = (d.next()??, d.next()??, d.next()??);
-    if d.next().is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&day) {
+    if d.next().is_some()
+        || !(0..=9999).contains(&y)
+        || !(1..=12).contains(&m)
+        || !(1..=31).contains(&day)
+    {
         return None;
     }
     let (time, offset) = match rest.find(['Z', '+', '-']) {
@@ -42,14 +50,22 @@ pub fn rfc3339_seconds(s: &str) -> Option<u64> {
     let h: i64 = t.next()?.parse().ok()?;
     let min: i64 = t.next()?.parse().ok()?;
     let sec: f64 = t.next()?.parse().ok()?;
+    if !(0..=23).contains(&h) || !(0..=59).contains(&min) || !(0.0..61.0).contains(&sec) {
+        return None;
+    }
     let off = match offset {
         "Z" => 0,
         o => {
             let sign = if o.starts_with('-') { -1 } else { 1 };
             let (oh, om) = o[1..].split_once(':')?;
-            sign * (oh.parse::<i64>().ok()? * 3600 + om.parse::<i64>().ok()? * 60)
+            let (oh, om) = (oh.parse::<i64>().ok()?, om.parse::<i64>().ok()?);
+            if !(0..=23).contains(&oh) || !(0..=59).contains(&om) {
+                return None;
+            }
+            sign * (oh * 3600 + om * 60)
         }
     };
+    // In range: at most 10,000 years of seconds, far inside an i64.
     let secs = days_from_civil(y, m, day) * 86_400 + h * 3600 + min * 60 + sec as i64 - off;
     u64::try_from(secs).ok()
 }
@@ -120,5 +136,41 @@ mod tests {
             Some(1_767_225_600_000_000_000)
         );
         assert_eq!(rfc3339_seconds("2026-01-01 00:00:00Z"), None);
+    }
+
+    /// Found by the fuzzer (`nightscout_query`: `find[created_at][$gte]=2025-12-31T00:00:` and
+    /// 18 digits of seconds): fields out of their RFC 3339 range (those seconds, a year of 14
+    /// digits, an hour of 16, an offset of 10^18 hours) overflowed the arithmetic and panicked;
+    /// they are not times.
+    #[test]
+    fn fields_out_of_range_are_not_times_and_never_overflow() {
+        for text in [
+            "2025-12-31T00:00:666666666666666600+01:00",
+            "99999999999999-01-01T00:00:00Z",
+            "2026-01-01T9999999999999999:00:00Z",
+            "2026-01-01T00:9999999999999999:00Z",
+            "2026-01-01T00:00:1e300Z",
+            "2026-01-01T00:00:NaNZ",
+            "2026-01-01T00:00:00+999999999999999999:00",
+            "2026-01-01T00:00:00-00:99999999999999999",
+            "10000-01-01T00:00:00Z",
+            "2026-01-01T24:00:00Z",
+            "2026-01-01T00:60:00Z",
+            "2026-01-01T00:00:61Z",
+            "2026-01-01T00:00:00+24:00",
+        ] {
+            assert_eq!(rfc3339_seconds(text), None, "{text}");
+            assert_eq!(rfc3339_nanos(text), None, "{text}");
+        }
+        assert_eq!(
+            rfc3339_seconds("9999-12-31T23:59:60Z"),
+            Some(253_402_300_800)
+        );
+        assert_eq!(rfc3339_seconds("0000-01-01T00:00:00-23:59"), None);
+        assert_eq!(rfc3339_seconds("1970-01-01T00:00:00+00:00"), Some(0));
+        assert_eq!(
+            rfc3339_seconds("2026-01-01T01:00:00+01:00"),
+            Some(1_767_225_600)
+        );
     }
 }
