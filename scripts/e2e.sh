@@ -62,6 +62,9 @@ export DIACHAIN_E2E_PG=$CHAIN_ID
 echo "e2e: the PostgreSQL store's tests (packages/relayer-core, pg_store) on $PG_URL"
 DIACHAIN_TEST_PG_URL=$PG_URL cargo test --locked -p diachain-relayer-core --lib pg_store \
   -- --ignored --test-threads=2
+# The embedded store on a full disk (a 16 MiB tmpfs it mounts: root only; docs/backup.md).
+echo "e2e: the relayer on a full disk (packages/relayer/tests/disk_full.rs)"
+cargo test --locked -p diachain-relayer --test disk_full -- --ignored
 
 # advance-clock refuses what it cannot do, in one line, before touching the network.
 refused() { # refused <expected message part> <chain.sh args...>

@@ -137,6 +137,7 @@ export type ErrorCode =
   | 'registry_unavailable'
   | 'shutting_down'
   | 'store_failed'
+  | 'store_unavailable'
   | 'store_full'
   | 'data_api_disabled'
   | 'missing_auth_header'
