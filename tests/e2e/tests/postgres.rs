@@ -11,7 +11,7 @@ use diachain_e2e::pg;
 use diachain_e2e::relayer::{
     anchored_batches, chain, domain, gateways, post_round, work_dir, Gateway, Relayer,
 };
-use diachain_e2e::Network;
+use diachain_e2e::{run_tag, Network};
 use diachain_std::registry::{ExecuteMsg as RegistryMsg, QueryMsg as RegistryQuery};
 use diachain_std::Role;
 
@@ -105,7 +105,7 @@ fn two_instances_share_one_database_and_one_finishes_what_a_killed_one_held() {
         "e2e_two_instances",
         "SELECT id FROM instances ORDER BY started_at LIMIT 1",
     );
-    let mut gws = gateways(&net, "pg2", 6, "patient");
+    let mut gws = gateways(&net, &run_tag(), 6, "patient");
     let mut posted = 0u64;
     // Both instances take batches of the same devices (a device's batches are placed one at a
     // time whichever instance receives them).
@@ -177,7 +177,7 @@ fn postgres_crashed_under_load_answers_503_and_loses_nothing() {
     let dir = work_dir(&net, "pg-restart");
     let exports = dir.with_extension("exports").display().to_string();
     let r = Relayer::start(&net, &dir, net.relayer_port(6), &pg_args(&url, &exports));
-    let mut gws = gateways(&net, "pgr", 8, "patient");
+    let mut gws = gateways(&net, &run_tag(), 8, "patient");
     let dom = domain(&net);
     let mut codes: BTreeMap<u16, u64> = BTreeMap::new();
     let (mut acked, mut refused_while_down) = (0u64, 0u64);
@@ -227,4 +227,61 @@ fn postgres_crashed_under_load_answers_503_and_loses_nothing() {
          {refused_while_down} refused with 503 store_unavailable and sent again, all {anchored} \
          anchored once, none lost"
     );
+}
+
+#[test]
+#[ignore = "needs the e2e network and its PostgreSQL server: scripts/e2e.sh runs it"]
+fn a_custodian_moves_from_the_embedded_store_to_postgres_without_losing_a_reading() {
+    let (net, _guard) = chain();
+    let dir = work_dir(&net, "pg-move");
+    let mut r = Relayer::start(&net, &dir, net.relayer_port(6), &[]);
+    let mut gws = gateways(&net, &run_tag(), 4, "patient");
+    for _ in 0..3 {
+        post_round(&r, &net, &mut gws);
+    }
+    // Some anchored, perhaps some still queued: both move.
+    let before = r.counts();
+    r.stop().expect("the relayer was running");
+    let url = pg::fresh_database("e2e_pg_move");
+    let store = dir.join("store/relayer.redb").display().to_string();
+    let key = dir.join("master.key").display().to_string();
+    let out = Relayer::command(&[
+        "export-store",
+        "--store-path",
+        &store,
+        "--master-key-file",
+        &key,
+        "--database-url",
+        &url,
+    ]);
+    assert!(out.status.success(), "export-store: {out:?}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("report");
+    assert_eq!(report["batches"], 12, "{report}");
+    assert_eq!(report["readings"], 12 * 12, "{report}");
+    // The same relayer, now on PostgreSQL with the same master key.
+    let moved = work_dir(&net, "pg-moved");
+    let exports = moved.with_extension("exports").display().to_string();
+    let r = Relayer::start_as(
+        &net,
+        &moved,
+        net.relayer_port(7),
+        "relayer",
+        Some(&dir.join("master.key")),
+        &pg_args(&url, &exports),
+    );
+    let after = r.counts();
+    assert_eq!(
+        after.0 + after.1 + after.2 + after.3,
+        before.0 + before.1 + before.2 + before.3,
+        "every batch moved: {before:?} -> {after:?}"
+    );
+    post_round(&r, &net, &mut gws);
+    let (_, _, anchored, failed) = r.drained(Duration::from_secs(120));
+    assert_eq!((anchored, failed), (16, 0));
+    assert_eq!(
+        tiled_on_chain(&net, &gws),
+        16,
+        "each batch on chain exactly once"
+    );
+    println!("moved to PostgreSQL: {report}; then 4 more batches; 16 anchored, each once");
 }

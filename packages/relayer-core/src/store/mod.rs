@@ -60,7 +60,7 @@ pub use follower::FollowerRecord;
 pub use group_commit::GroupCommit;
 pub use nsdocs::{DocReading, NsCollection, NsDoc, PutOutcome};
 pub use outbox::{OutboxItem, OutboxMsg};
-pub use pg_store::{Heartbeat, PgStore, PgStoreOptions};
+pub use pg_store::{import_redb, Heartbeat, ImportReport, PgStore, PgStoreOptions};
 pub use redb_store::DEFAULT_MIN_FREE_BYTES;
 pub use redb_store::{restore_backup, verify_backup, RedbStore, RedbStoreOptions};
 pub use snapshot::{SnapshotCounts, SnapshotRecord, SnapshotSink};

@@ -2,6 +2,7 @@
 
 mod backup;
 mod export;
+mod export_store;
 mod key;
 mod keys;
 mod restore;
@@ -137,6 +138,10 @@ pub enum Command {
     /// Install a backup as the store: checked first (master key, format, counts, every reading
     /// decrypted), then renamed into place; an existing store is replaced only with --force.
     Restore(Box<restore::RestoreArgs>),
+    /// Move the embedded store (or a backup of it, --from) into an empty PostgreSQL database
+    /// (--database-url), in one transaction; the relayer then runs with --store postgres and
+    /// the same master key. Prints what was moved (JSON).
+    ExportStore(Box<export_store::ExportStoreArgs>),
     /// Print one reading's inclusion proof, batch header, signature and anchoring state from
     /// the local store (JSON).
     ExportProof(ExportArgs),
@@ -248,6 +253,7 @@ pub fn run() -> CliResult {
         Command::Status(args) => status::status(args.store.or(file.store)),
         Command::Backup(args) => backup::run(*args, file),
         Command::Restore(args) => restore::run(*args, file),
+        Command::ExportStore(args) => export_store::run(*args, file),
         Command::ExportProof(args) => {
             let store = args.store.or(file.store);
             status::export_proof(store, &args.device, args.seq)

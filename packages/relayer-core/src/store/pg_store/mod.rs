@@ -25,6 +25,7 @@ pub(crate) mod codec;
 mod erasure;
 mod followers;
 mod held_times;
+mod import;
 mod ingest;
 mod keys;
 mod locks;
@@ -46,6 +47,8 @@ mod tests_core;
 #[cfg(test)]
 mod tests_deliveries;
 #[cfg(test)]
+mod tests_import;
+#[cfg(test)]
 mod tests_nightscout;
 
 use std::sync::Arc;
@@ -59,6 +62,7 @@ use super::keys::DataKeys;
 use super::StoreError;
 
 pub use claims::Heartbeat;
+pub use import::{import_redb, ImportReport};
 
 type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
 
