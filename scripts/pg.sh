@@ -71,7 +71,10 @@ start() {
   install_pg
   BIN=$(pg_bin)
   mkdir -p "$DIR"
-  if [ -n "$PORT" ]; then echo "$PORT" > "$DIR/port"; fi
+  if [ -n "$PORT" ] && [ "$PORT" != "$(cat "$DIR/port" 2>/dev/null)" ]; then
+    running && die "cluster $NAME already runs on port $(cat "$DIR/port"), not $PORT (scripts/pg.sh stop --name $NAME first)"
+    echo "$PORT" > "$DIR/port"
+  fi
   [ -f "$DIR/port" ] || echo 28432 > "$DIR/port"
   if [ ! -f "$DATA/PG_VERSION" ]; then
     rm -rf "$DATA"; mkdir -p "$DATA"

@@ -133,9 +133,11 @@ fi
 if [ "$STORE" = postgres ]; then
   # A private PostgreSQL server beside the network (its data in .chain/pg/<chain-id>), on the
   # port after the relayers'; each organisation's relayer has a database of its own.
-  bash scripts/pg.sh status --name "$CHAIN_ID" >/dev/null 2>&1 || STARTED_PG=1
-  PG_PORT=$((PORT + 90))
-  bash scripts/pg.sh start --name "$CHAIN_ID" --port "$PG_PORT" >/dev/null
+  # A server already running for this network is used as it is (and left running).
+  if ! bash scripts/pg.sh status --name "$CHAIN_ID" >/dev/null 2>&1; then
+    STARTED_PG=1
+    bash scripts/pg.sh start --name "$CHAIN_ID" --port $((PORT + 90)) >/dev/null
+  fi
 fi
 
 # The dashboard's page (web/serve.mjs, below) calls the relayers from its own origin.
