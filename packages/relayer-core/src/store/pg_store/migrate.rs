@@ -25,13 +25,19 @@ fn digest(sql: &str) -> Vec<u8> {
 pub(crate) fn migrate(client: &mut postgres::Client) -> Result<Vec<i32>, StoreError> {
     let mut tx = client.transaction()?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
-    tx.batch_execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (
+    // (IF NOT EXISTS would make the server send a notice at every start.)
+    let exists: bool = tx
+        .query_one("SELECT to_regclass('schema_migrations') IS NOT NULL", &[])?
+        .get(0);
+    if !exists {
+        tx.batch_execute(
+            "CREATE TABLE schema_migrations (
              version    integer PRIMARY KEY,
              name       text NOT NULL,
              sha256     bytea NOT NULL,
              applied_at timestamptz NOT NULL DEFAULT now())",
-    )?;
+        )?;
+    }
     let applied: Vec<(i32, Vec<u8>)> = tx
         .query(
             "SELECT version, sha256 FROM schema_migrations ORDER BY version",
