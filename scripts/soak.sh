@@ -19,10 +19,13 @@
 #   readings_acked readings the relayer answered 201 for so far (the simulator's --acks log)
 #   anchored       batches anchored so far, pending: waiting (/v1/status)
 # At the end the table is printed and three checks decide the exit status (1 if any fails):
-#   memory flat    the mean RSS of the last quarter of the run is at most 10 % above the mean of
-#                  the second quarter (the first quarter is warm-up: the allocator's arenas, the
-#                  registry cache and the database's page cache fill up; a leak that grows with
-#                  the readings shows as a rising second half)
+#   memory flat    the mean RSS of the last quarter of the run exceeds the second quarter's by at
+#                  most 10 % of it plus what the store file grew in between. The first quarter is
+#                  warm-up (the allocator's arenas, the registry cache). The embedded database
+#                  keeps pages it read or wrote in its page cache, bounded at 64 MiB
+#                  (RedbStoreOptions::cache_bytes): while the file is smaller than that, resident
+#                  memory legitimately grows with it. Anything growing beyond that with the
+#                  readings (a leak) shows as a rising second half.
 #   no fd leak     the most descriptors open in the second half exceed the first half's most by at
 #                  most 8 (connections come and go with the gateways' keep-alive)
 #   size linear    store bytes per acknowledged reading in the last quarter are at most 1.5 times
@@ -120,14 +123,16 @@ verdict=$(awk -F, 'NR > 1 { n++; t[n] = $1; rss[n] = $2; fd[n] = $3; size[n] = $
   END {
     q = int(n / 4); h = int(n / 2)
     q2 = mean(rss, q + 1, 2 * q); q4 = mean(rss, n - q + 1, n)
+    s2 = mean(size, q + 1, 2 * q) / 1024; s4 = mean(size, n - q + 1, n) / 1024
     b2 = bpr(q + 1, 2 * q); b4 = bpr(n - q + 1, n)
     f1 = maxof(fd, 1, h); f2 = maxof(fd, h + 1, n)
     growth = (acked[n] > acked[2 * q]) ? (q4 - q2) * 1024 / (acked[n] - acked[2 * q]) : 0
     sgrowth = (acked[n] > acked[h]) ? (size[n] - size[h]) / (acked[n] - acked[h]) : 0
     printf "rss_q2_kb=%.0f rss_q4_kb=%.0f rss_ratio=%.3f rss_growth_bytes_per_reading=%.1f ", q2, q4, q4 / q2, growth
+    printf "store_q2_kb=%.0f store_q4_kb=%.0f rss_growth_beyond_store_growth_kb=%.0f ", s2, s4, (q4 - q2) - (s4 - s2)
     printf "fds_max_first_half=%d fds_max_second_half=%d ", f1, f2
     printf "store_bytes_per_reading_q2=%.1f store_bytes_per_reading_q4=%.1f bpr_ratio=%.3f store_growth_second_half_bytes_per_reading=%.1f ", b2, b4, b4 / b2, sgrowth
-    printf "memory_flat=%s fds_flat=%s size_linear=%s\n", (q4 <= 1.10 * q2) ? "yes" : "no", (f2 <= f1 + 8) ? "yes" : "no", (b4 <= 1.5 * b2) ? "yes" : "no"
+    printf "memory_flat=%s fds_flat=%s size_linear=%s\n", (q4 - q2 <= 0.10 * q2 + (s4 - s2)) ? "yes" : "no", (f2 <= f1 + 8) ? "yes" : "no", (b4 <= 1.5 * b2) ? "yes" : "no"
   }' "$CSV")
 echo "$verdict" | tr ' ' '\n' | tee "$WORK/verdict.txt"
 jq -c '{batches_accepted, readings_accepted, transport_errors, rejected, ack_latency_ms}' "$WORK/simulate.json"
