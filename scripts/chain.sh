@@ -6,6 +6,8 @@
 #   scripts/chain.sh status [--chain-id ID]
 #   scripts/chain.sh env    [--chain-id ID]      # prints the network's settings (shell syntax)
 #   scripts/chain.sh advance-clock DURATION [--chain-id ID]
+#   scripts/chain.sh kill-validator I [--chain-id ID]   # SIGKILL node I (a fault, for tests)
+#   scripts/chain.sh start-validator I [--chain-id ID]  # starts node I again, the others running
 #
 # start: builds (or reuses) the pinned wasmd binary, creates the network on first start and
 #        restarts it with its state kept afterwards (--reset wipes it and starts from genesis).
@@ -27,6 +29,12 @@
 #        pinned wasmd reads DIACHAIN_CLOCK_OFFSET, see scripts/wasmd-build.sh); offsets add up,
 #        survive restarts and are cleared by --reset. For tests and frontend work: a study
 #        closes, a grant expires, a grace period ends without waiting for them.
+# kill-validator I: SIGKILL to node I (0-based, as node<i>/) of the running network, as a crashed
+#        machine; its state stays on disk. Of N equal validators, the chain keeps making blocks
+#        while more than 2/3 of them run (3 of 4) and halts below (2 of 4). Node 0 serves the
+#        network's RPC (network.env): kill another to keep the clients connected.
+# start-validator I: starts node I of a running network again on its state (same ports, clock
+#        offset), and returns once its RPC answers; it catches up with the others by itself.
 #
 # Everything lives in .chain/<chain-id>/ (ignored):
 #   keyring-test/      the test keyring (keys: consortium, manufacturer, relayer, patient, ...,
@@ -66,9 +74,10 @@ while [ $# -gt 0 ]; do
     --chain-id) CHAIN_ID=${2:?--chain-id needs a value}; shift 2 ;;
     --port-base) PORT_BASE=${2:?--port-base needs a port}; EXPLICIT_P=1; shift 2 ;;
     --reset) RESET=1; shift ;;
-    -h|--help) sed -n '2,44p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,52p' "$0"; exit 0 ;;
     -*) die "unknown option $1 (see --help)" ;;
-    *) [ "$cmd" = advance-clock ] && [ -z "$DURATION" ] || die "unexpected argument $1 (see --help)"
+    *) [[ "$cmd" =~ ^(advance-clock|kill-validator|start-validator)$ ]] && [ -z "$DURATION" ] \
+         || die "unexpected argument $1 (see --help)"
        DURATION=$1; shift ;;
   esac
 done
@@ -81,7 +90,8 @@ fi
 [[ "$PORT_BASE" =~ ^[0-9]+$ ]] && [ "$PORT_BASE" -ge 1024 ] && [ "$PORT_BASE" -le 64000 ] \
   || die "--port-base must be a port in 1024..64000, got $PORT_BASE"
 [[ "$CHAIN_ID" =~ ^[a-zA-Z0-9_.-]+$ ]] || die "bad chain id $CHAIN_ID"
-[ "$cmd" != advance-clock ] || [ "$RESET" -eq 0 ] || die "advance-clock keeps the network's state; --reset is for start"
+[[ ! "$cmd" =~ ^(advance-clock|kill-validator|start-validator)$ ]] || [ "$RESET" -eq 0 ] \
+  || die "$cmd keeps the network's state; --reset is for start"
 
 DENOM=udia
 GAS_PRICE=0.025$DENOM
@@ -244,6 +254,47 @@ advance_clock() {
   log "clock of $CHAIN_ID moved $secs s ahead (offset $offset s): block time $(date -u -d "@$now" +%FT%TZ)"
 }
 
+# one_node: the node index given to kill-validator / start-validator (DURATION holds the
+# positional argument), checked against the network's validators.
+one_node() {
+  [ -f "$NET/validators" ] || die "network $CHAIN_ID was never started"
+  [[ "$DURATION" =~ ^[0-9]{1,2}$ ]] && [ "$((10#$DURATION))" -lt "$VALIDATORS" ] \
+    || die "$cmd needs a node index 0..$((VALIDATORS - 1)) of network $CHAIN_ID, got '${DURATION}'"
+  echo $((10#$DURATION))
+}
+
+kill_validator() {
+  local i pid; i=$(one_node)
+  pid=$(pid_of "$i") || die "node$i of $CHAIN_ID is not running"
+  kill -KILL "$pid"
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+  rm -f "$NET/node$i.pid"
+  log "node$i (pid $pid) of $CHAIN_ID killed (SIGKILL); $(running_nodes | wc -l) of $VALIDATORS node(s) still running$([ "$i" != 0 ] || echo "; node 0 served the RPC of network.env")"
+}
+
+start_validator() {
+  local i off p; i=$(one_node)
+  [ -n "$(running_nodes)" ] || die "network $CHAIN_ID is not running: start it whole (scripts/chain.sh start --chain-id $CHAIN_ID)"
+  if p=$(pid_of "$i"); then die "node$i of $CHAIN_ID is already running (pid $p)"; fi
+  for off in 0 1 2 3 4 5; do
+    p=$(port "$i" "$off")
+    port_busy "$p" && die "port $p (127.0.0.1) of node$i is already in use; stop what uses it (ss -ltnp 'sport = :$p')"
+  done
+  WASMD=$(bash scripts/wasmd-build.sh)
+  local offset; offset=$(clock_offset)
+  configure_start "$i" "$offset"
+  DIACHAIN_CLOCK_OFFSET=$offset setsid "$WASMD" start --home "$NET/node$i" >>"$NET/logs/node$i.log" 2>&1 < /dev/null &
+  local pid=$!
+  echo "$pid" > "$NET/node$i.pid"
+  local deadline=$((SECONDS + 90))
+  until curl -sf "http://127.0.0.1:$(port "$i" 1)/status" >/dev/null 2>&1; do
+    kill -0 "$pid" 2>/dev/null || { tail -n 30 "$NET/logs/node$i.log" >&2; die "node$i exited; log: $NET/logs/node$i.log"; }
+    [ $SECONDS -lt $deadline ] || die "node$i's RPC did not answer within 90 s; log: $NET/logs/node$i.log"
+    sleep 0.3
+  done
+  log "node$i (pid $pid) of $CHAIN_ID started again; RPC http://127.0.0.1:$(port "$i" 1)"
+}
+
 status() {
   local nodes
   nodes=$(running_nodes)
@@ -259,6 +310,8 @@ case "$cmd" in
   stop) stop ;;
   status) status ;;
   advance-clock) advance_clock ;;
+  kill-validator) kill_validator ;;
+  start-validator) start_validator ;;
   env) [ -f "$NET/network.env" ] || die "network $CHAIN_ID was never started"; cat "$NET/network.env" ;;
-  *) die "usage: scripts/chain.sh start|stop|status|env|advance-clock [DURATION] [--orgs N] [--validators N] [--chain-id ID] [--port-base P] [--reset]" ;;
+  *) die "usage: scripts/chain.sh start|stop|status|env|advance-clock DURATION|kill-validator I|start-validator I [--orgs N] [--validators N] [--chain-id ID] [--port-base P] [--reset]" ;;
 esac

@@ -80,6 +80,10 @@ refused "moves 1 s ..= 366 d at a time" advance-clock 367d --chain-id "$CHAIN_ID
 refused "moves 1 s ..= 366 d at a time" advance-clock 0 --chain-id "$CHAIN_ID"
 refused "--reset is for start" advance-clock 1d --reset --chain-id "$CHAIN_ID"
 refused "is not running" advance-clock 1d --chain-id diachain-e2e-never-started
+refused "kill-validator needs a node index 0..0" kill-validator 1 --chain-id "$CHAIN_ID"
+refused "start-validator needs a node index" start-validator --chain-id "$CHAIN_ID"
+refused "is already running" start-validator 0 --chain-id "$CHAIN_ID"
+refused "--reset is for start" kill-validator 0 --reset --chain-id "$CHAIN_ID"
 [ ! -e .chain/diachain-e2e-never-started ] || { echo "e2e: advance-clock created a network" >&2; exit 1; }
 
 load_network "$CHAIN_ID"
@@ -130,7 +134,7 @@ export DIACHAIN_NIGHTSCOUT_CLIENTS=${DIACHAIN_NIGHTSCOUT_CLIENTS:-$PWD/.tools/py
 # tests/binary.rs and the simulator's tests/help.rs need them, so cargo builds them with the same
 # features; after test.sh nothing is rebuilt).
 cargo test --locked --workspace --no-run --test binary --test help --test gov_cli \
-  --test consortium --test governance "${E2E_TESTS[@]}"
+  --test consortium --test governance --test validator_faults "${E2E_TESTS[@]}"
 RELAYER_BIN="$(target_dir)/debug/diachain-relayer"
 SIMULATE_BIN="$(target_dir)/debug/diachain-simulate"
 DIACHAIN_RELAYER_BIN=$RELAYER_BIN DIACHAIN_SIMULATE_BIN=$SIMULATE_BIN DIACHAIN_E2E_CHAIN_ID=$CHAIN_ID \
@@ -225,16 +229,19 @@ main_done=$SECONDS
 bash scripts/chain.sh stop --chain-id "$CHAIN_ID"
 
 # The consortium (docs/governance.md): a network of three member organisations, each running a
-# validator; the suite is deployed with the single deployer key, then handed over in place to
+# validator, and a fourth validator of the consortium's own; the suite is deployed with the single deployer key, then handed over in place to
 # their governance (a cw4-group of org1..org3 and a cw3-flex-multisig with threshold 2, admin of
 # every contract and their wasm admin). The main job runs on it with one relayer per
 # organisation (admitted by proposals) for a few minutes (tests/e2e/tests/consortium.rs checks
 # what they anchored), then every governance rule is tried (tests/e2e/tests/governance.rs).
+# Last, validators fail under anchoring load (tests/e2e/tests/validator_faults.rs): one of four
+# killed, blocks go on; two, the chain halts and the relayer queues; both restarted, everything
+# queued is anchored once (docs/reliability.md).
 ORG_CHAIN=${DIACHAIN_E2E_CONSORTIUM:-diachain-e2e-orgs-1}
 ORG_PORT_BASE=$((PORT_BASE + 100))
 ORG_RUN_SECS=${DIACHAIN_E2E_CONSORTIUM_SECS:-180}
-echo "e2e: the consortium network $ORG_CHAIN: 3 member organisations, 3 validators"
-bash scripts/chain.sh start --chain-id "$ORG_CHAIN" --port-base "$ORG_PORT_BASE" --orgs 3 --reset
+echo "e2e: the consortium network $ORG_CHAIN: 3 member organisations, 4 validators"
+bash scripts/chain.sh start --chain-id "$ORG_CHAIN" --port-base "$ORG_PORT_BASE" --orgs 3 --validators 4 --reset
 trap 'bash scripts/chain.sh stop --chain-id "$ORG_CHAIN"; stop_all' EXIT
 ORG_DEP="deployments/$ORG_CHAIN.json"
 bash scripts/deploy.sh --chain-id "$ORG_CHAIN" --no-build >&2
@@ -276,6 +283,10 @@ trap 'bash scripts/chain.sh stop --chain-id "$ORG_CHAIN"; stop_all' EXIT
 grep -E "proposal [0-9]+:|pin-codes: proposal|DiaChain is running|relayer wasm1.*anchored" "$ORG_RUN_LOG" >&2 || true
 DIACHAIN_E2E_CHAIN_ID=$ORG_CHAIN cargo test --locked --workspace --test consortium --test governance \
   -- --ignored --test-threads=1 --nocapture
+faults_start=$SECONDS
+DIACHAIN_E2E_CHAIN_ID=$ORG_CHAIN DIACHAIN_RELAYER_BIN=$RELAYER_BIN cargo test --locked --workspace \
+  --test validator_faults -- --ignored --test-threads=1 --nocapture
+echo "e2e: validator faults took $((SECONDS - faults_start)) s: $(jq -c . ".chain/$ORG_CHAIN/validator-faults.json")"
 bash scripts/chain.sh stop --chain-id "$ORG_CHAIN"
 echo "e2e: the consortium took $((SECONDS - main_done)) s"
 echo "e2e: passed in $((SECONDS - start)) s (network start, deployment and tests)"

@@ -124,6 +124,11 @@ pub struct SimulateArgs {
     /// State file: each device's next seq and last reading time, for reruns
     #[arg(long, default_value = "simulate-state.json")]
     pub state: PathBuf,
+    /// Append a JSON line per batch the relayer acknowledged (201) to this file: device,
+    /// first_seq, last_seq, readings, replayed (fault tests compare it with the store and the
+    /// chain)
+    #[arg(long)]
+    pub acks: Option<PathBuf>,
     /// Devices per RegisterDevices message (at most 200)
     #[arg(long, default_value_t = 50)]
     pub register_chunk: usize,
@@ -236,6 +241,7 @@ async fn simulate(args: SimulateArgs) -> Result<Summary, SimError> {
             max_batches: args.batches,
             duration: args.duration_secs.map(Duration::from_secs),
             state_path: Some(args.state.clone()),
+            acks_path: args.acks.clone(),
             clock_offset: clock_offset(&client).await?,
         };
         stream(streamers, cfg, SimState::load(&args.state)?)

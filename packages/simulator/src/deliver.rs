@@ -11,6 +11,7 @@ use tokio::sync::{watch, Mutex};
 
 use diachain_relayer_types::gateway::{renumber, signed_request, HeaderVersion};
 
+use super::acks::{Ack, AckLog};
 use super::fleet::SimDevice;
 use super::http::{Answer, RelayerClient};
 use super::state::SimState;
@@ -37,6 +38,8 @@ pub struct Shared {
     pub stop: watch::Sender<bool>,
     /// Seconds the chain's clock runs ahead of this machine's (negative: behind).
     pub clock_offset: i64,
+    /// The acknowledgement log (`--acks`), if any.
+    pub acks: Option<Mutex<AckLog>>,
 }
 
 impl Shared {
@@ -155,6 +158,20 @@ impl Shared {
             t.latency(answer.latency);
         }
         tracing::debug!(device = %device_id, first_seq = first.seq, last_seq = last.seq, "accepted");
+        if let Some(log) = &self.acks {
+            let ack = Ack {
+                device: device_id.to_string(),
+                first_seq: first.seq,
+                last_seq: last.seq,
+                readings: readings.len() as u64,
+                replayed: answer.replayed,
+            };
+            if let Err(e) = log.lock().await.record(&ack) {
+                // The batch stays acknowledged; a fault test then finds it stored but not
+                // listed, which it reports apart from a loss.
+                tracing::error!(device = %device_id, error = %e, "acknowledgement not logged");
+            }
+        }
         self.state
             .lock()
             .await

@@ -7,6 +7,7 @@
 //!
 //! | module | concern |
 //! | --- | --- |
+//! | `acks` | the acknowledgement log (`--acks`): a line per batch answered 201 |
 //! | `cli` | the command line and the run: set up, stream, summary |
 //! | `keys` | device keys derived from the seed |
 //! | `fleet` | the people and devices of a seed: ids, kinds, algorithms, profiles (pump, pens and app, CGM only) |
@@ -21,6 +22,7 @@
 //! | `stream` | one task per person, stop conditions, the summary |
 //! | `signal` | SIGINT and SIGTERM |
 
+pub mod acks;
 pub mod chain;
 pub mod cli;
 pub mod deliver;

@@ -16,6 +16,7 @@ use tokio::task::JoinSet;
 
 use diachain_relayer_types::gateway::HeaderVersion;
 
+use super::acks::AckLog;
 use super::deliver::Shared;
 use super::fleet::{Profile, Role, SimDevice};
 use super::http::RelayerClient;
@@ -43,6 +44,8 @@ pub struct StreamConfig {
     pub max_batches: Option<u64>,
     pub duration: Option<Duration>,
     pub state_path: Option<PathBuf>,
+    /// The acknowledgement log (`--acks`): a line per batch the relayer answered 201.
+    pub acks_path: Option<PathBuf>,
     /// Seconds the chain's clock runs ahead of this machine's (a local network moved with
     /// `chain.sh advance-clock`): readings are timed by the chain's clock, which the contract
     /// judges them by.
@@ -81,6 +84,10 @@ pub async fn stream(
     state: SimState,
 ) -> Result<(Tally, SimState), SimError> {
     let (stop, _) = watch::channel(false);
+    let acks = match &cfg.acks_path {
+        Some(path) => Some(Mutex::new(AckLog::open(path)?)),
+        None => None,
+    };
     let shared = Arc::new(Shared {
         relayer: RelayerClient::new(&cfg.relayer_url).await?,
         chain_id: cfg.chain_id.clone(),
@@ -91,6 +98,7 @@ pub async fn stream(
         max_batches: cfg.max_batches,
         stop,
         clock_offset: cfg.clock_offset,
+        acks,
     });
     if cfg.max_batches == Some(0) {
         shared.stop.send_replace(true);

@@ -25,6 +25,7 @@ fn every_flag_of_the_simulator_is_documented_in_help() {
         "--pump-share",
         "--pen-share",
         "--event-batch-secs",
+        "--acks",
     ] {
         assert!(s.contains(flag), "{flag}: {s}");
     }

@@ -174,6 +174,7 @@ async fn simulate(seed: &str) -> Stored {
         max_batches: None,
         stop: watch::channel(false).0,
         clock_offset: 0,
+        acks: None,
     };
     let mut sims = start(&cast, seed, &SimState::default(), T0);
     run(&mut sims, &shared, &clock, T0, STOP).await;

@@ -10,6 +10,7 @@ use std::time::Duration;
 use cosmwasm_std::{Addr, Timestamp};
 use diachain_relayer_testkit::{TestRelayer, ANCHORS, CHAIN_ID, PATIENT};
 use diachain_relayer_types::gateway::HeaderVersion;
+use diachain_simulate::acks::read_acks;
 use diachain_simulate::fleet::{fleet, people, AlgorithmShares, Profile, ProfileShares, SimDevice};
 use diachain_simulate::state::SimState;
 use diachain_simulate::stream::{stream, PersonStreamer, StreamConfig, Streamer};
@@ -83,6 +84,7 @@ fn config(url: &str, state: &std::path::Path, batches: u64) -> StreamConfig {
         max_batches: Some(batches),
         duration: Some(Duration::from_secs(30)),
         state_path: Some(state.to_path_buf()),
+        acks_path: None,
         clock_offset: 0,
     }
 }
@@ -112,11 +114,20 @@ async fn streamed_batches_of_every_key_kind_are_accepted_and_reruns_continue_the
     let (_relayer, url, stop) = relayer().await;
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("state.json");
+    let acks = dir.path().join("acks.jsonl");
+    let logged = |cfg: StreamConfig| StreamConfig {
+        acks_path: Some(acks.clone()),
+        ..cfg
+    };
 
     // First run: every device's first batch.
-    let (tally, state) = stream(streamers(), config(&url, &path, 6), SimState::default())
-        .await
-        .expect("stream");
+    let (tally, state) = stream(
+        streamers(),
+        logged(config(&url, &path, 6)),
+        SimState::default(),
+    )
+    .await
+    .expect("stream");
     assert_eq!((tally.posted, tally.accepted), (6, 6), "{tally:?}");
     assert!(
         tally.rejected.is_empty() && tally.transport_errors == 0,
@@ -130,7 +141,7 @@ async fn streamed_batches_of_every_key_kind_are_accepted_and_reruns_continue_the
     assert_eq!(SimState::load(&path).expect("saved"), state);
 
     // Rerun with the state file: sequence numbers continue, nothing refused.
-    let (tally, state) = stream(streamers(), config(&url, &path, 6), state)
+    let (tally, state) = stream(streamers(), logged(config(&url, &path, 6)), state)
         .await
         .expect("rerun");
     assert_eq!((tally.accepted, tally.renumbered), (6, 0), "{tally:?}");
@@ -143,13 +154,30 @@ async fn streamed_batches_of_every_key_kind_are_accepted_and_reruns_continue_the
     // its state starts at "now", so let a couple of 1-s intervals pass.)
     tokio::time::sleep(Duration::from_secs(2)).await;
     let fresh = dir.path().join("fresh.json");
-    let (tally, state) = stream(streamers(), config(&url, &fresh, 6), SimState::default())
-        .await
-        .expect("fresh rerun");
+    let (tally, state) = stream(
+        streamers(),
+        logged(config(&url, &fresh, 6)),
+        SimState::default(),
+    )
+    .await
+    .expect("fresh rerun");
     assert_eq!((tally.accepted, tally.renumbered), (6, 6), "{tally:?}");
     for d in devices() {
         assert_eq!(state.devices[&d.id].next_seq, 7);
     }
+    // The acknowledgement log (--acks) names every batch answered 201, as finally numbered:
+    // each device's three batches tile 1..=6.
+    let logged = read_acks(&acks).expect("acks");
+    assert_eq!(logged.len(), 18, "{logged:?}");
+    for d in devices() {
+        let ranges: Vec<(u64, u64, u64)> = logged
+            .iter()
+            .filter(|a| a.device == d.id)
+            .map(|a| (a.first_seq, a.last_seq, a.readings))
+            .collect();
+        assert_eq!(ranges, vec![(1, 2, 2), (3, 4, 2), (5, 6, 2)], "{}", d.id);
+    }
+    assert!(logged.iter().all(|a| !a.replayed));
     let _ = stop.send(());
 }
 
