@@ -259,11 +259,13 @@ echo "e2e: the consortium's six contracts (the suite, the group, the multisig) a
 bash scripts/verify-build.sh "$ORG_DEP" --rebuilt "$CLEAN/wasm"
 DIACHAIN_GOV_BIN="$(target_dir)/debug/diachain-gov"
 export DIACHAIN_GOV_BIN
-echo "e2e: the main job with one relayer per organisation, for $ORG_RUN_SECS s"
+# Each organisation's relayer keeps its store in PostgreSQL (run.sh --store postgres: a private
+# server, a database per organisation), so the main job runs on that backend too.
+echo "e2e: the main job with one relayer per organisation (PostgreSQL stores), for $ORG_RUN_SECS s"
 ORG_RUN_LOG=".chain/$ORG_CHAIN/run.log"
 ORG_RUN_PORT=$((PORT_BASE + 244)) ORG_WEB_PORT=$((PORT_BASE + 254))
 DIACHAIN_CHAIN_ID=$ORG_CHAIN DIACHAIN_RELAYER_BIN=$RELAYER_BIN DIACHAIN_SIMULATE_BIN=$SIMULATE_BIN \
-  bash scripts/run.sh --no-build --orgs 3 --devices 6 --for "$ORG_RUN_SECS" \
+  bash scripts/run.sh --no-build --orgs 3 --store postgres --devices 6 --for "$ORG_RUN_SECS" \
   --port "$ORG_RUN_PORT" --web-port "$ORG_WEB_PORT" > "$ORG_RUN_LOG" 2>&1 &
 ORG_RUN_PID=$!
 trap 'kill -TERM "$ORG_RUN_PID" 2>/dev/null; wait "$ORG_RUN_PID" 2>/dev/null; bash scripts/chain.sh stop --chain-id "$ORG_CHAIN"; stop_all' EXIT
