@@ -12,7 +12,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use cosmwasm_std::{Addr, Timestamp};
-use diachain_relayer_core::store::DataStore;
 use diachain_relayer_testkit::{TestRelayer, ANCHORS, CHAIN_ID, PATIENT};
 use diachain_relayer_types::events::temp_basal_parts;
 use diachain_relayer_types::gateway::HeaderVersion;

@@ -192,7 +192,6 @@ fn v2_config(url: &str, state: &std::path::Path, batches: u64, interval: u64) ->
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_version_2_stream_counts_glucose_as_glucose_and_keeps_glucoses_minute() {
-    use diachain_relayer_core::store::BatchLookup;
     let (first, url, stop) = relayer().await;
     let dir = tempfile::tempdir().expect("dir");
 
@@ -250,7 +249,6 @@ async fn a_version_2_stream_counts_glucose_as_glucose_and_keeps_glucoses_minute(
 /// the person's model logs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_persons_pump_streams_its_state_beside_their_glucose_and_posts_it_when_the_run_stops() {
-    use diachain_relayer_core::store::{BatchLookup, DataStore};
     use diachain_simulate::fleet::Role;
     use diachain_simulate::physiology::Patient;
     use diachain_simulate::stream::value_seed;
