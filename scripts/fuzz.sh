@@ -38,16 +38,19 @@ for t in "${TARGETS[@]}"; do
 done
 
 bash scripts/install-tools.sh cargo-bolero >&2
-BOLERO=(.tools/bin/cargo-bolero bolero test -p diachain-fuzz --engine libfuzzer --sanitizer NONE
-  --profile fuzz --target-dir target/fuzz)
-WORK=target/fuzz/work
+# tests/fuzz is a workspace of its own (its own Cargo.lock): cargo bolero runs from there.
+bolero() {
+  (cd tests/fuzz && "$ROOT/.tools/bin/cargo-bolero" bolero test -p diachain-fuzz --engine libfuzzer \
+    --sanitizer NONE --profile fuzz --target-dir "$ROOT/target/fuzz" "$@")
+}
+WORK=$ROOT/target/fuzz/work
 
 # The instrumented build, once, before the clock of the first target starts.
 start=$SECONDS
 log "building the instrumented test binary (target/fuzz; the first build takes minutes)"
 # (cargo bolero builds, then asks the binary where the target lives; --runs 0 stops there)
 mkdir -p "$WORK/build"
-"${BOLERO[@]}" --corpus-dir "$WORK/build/corpus" --crashes-dir "$WORK/build/crashes" \
+bolero --corpus-dir "$WORK/build/corpus" --crashes-dir "$WORK/build/crashes" \
   --runs 1 "${TARGETS[0]}" > "$WORK/build/log" 2>&1 || { cat "$WORK/build/log" >&2; die "the instrumented build failed"; }
 log "built in $((SECONDS - start)) s"
 
@@ -56,14 +59,14 @@ SUMMARY=()
 for t in "${TARGETS[@]}"; do
   dir="$WORK/$t"
   mkdir -p "$dir/corpus" "$dir/crashes"
-  cp -n "tests/fuzz/corpus/$t"/* "$dir/corpus/"
+  cp -n "$ROOT/tests/fuzz/corpus/$t"/* "$dir/corpus/"
   before=$(find "$dir/corpus" -type f | wc -l)
   crashes_before=$(find "$dir/crashes" -type f | wc -l)
   log "$t: ${SECONDS_EACH} s"
   # -timeout: the slowest single input allowed; the contracts target builds its journey states
   # on its first inputs (seconds in the instrumented build).
   status=0
-  "${BOLERO[@]}" --corpus-dir "$dir/corpus" --crashes-dir "$dir/crashes" \
+  bolero --corpus-dir "$dir/corpus" --crashes-dir "$dir/crashes" \
     -T "${SECONDS_EACH}s" --timeout 120s --engine-args=-print_final_stats=1 "$t" > "$dir/log" 2>&1 || status=$?
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$dir/log" | tail -1)
@@ -75,7 +78,7 @@ for t in "${TARGETS[@]}"; do
     failed+=("$t")
     grep -E '^(thread .* panicked|panicked at)|^Error:|deadly signal|==[0-9]+== ERROR' -A3 "$dir/log" | head -20 >&2 || true
     for f in "$dir/crashes"/*; do
-      [ -f "$f" ] && log "$t: crash input $f; reproduce: cp $f tests/fuzz/corpus/$t/ && cargo test -p diachain-fuzz --test targets -- --exact $t"
+      [ -f "$f" ] && log "$t: crash input $f; reproduce: cp $f tests/fuzz/corpus/$t/ && cargo test --manifest-path tests/fuzz/Cargo.toml --test targets -- --exact $t"
     done
   fi
   SUMMARY+=("$line")
