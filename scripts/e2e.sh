@@ -36,6 +36,8 @@ SEED_PREVIOUS_TEST=a_network_running_the_release_of_2026_12_01_is_seeded_with_cu
 CHANGED_BUILD_TEST=deployment_is_still_wired_after_every_contract_is_migrated_to_a_changed_build
 
 start=$SECONDS
+# Progress lines carry the seconds since the step started (where CI's time goes).
+say() { echo "e2e [$((SECONDS - start))s]: $*"; }
 # The deployed code is verified at the end (scripts/verify-build.sh) against a clean rebuild of
 # HEAD, which runs beside the tests from now on (its CPU fits in their waits for blocks).
 git diff --quiet HEAD -- "${BUILD_PATHS[@]}" || {
@@ -59,12 +61,13 @@ trap stop_all EXIT
 rm -rf ".chain/pg/$CHAIN_ID"
 PG_URL=$(bash scripts/pg.sh start --name "$CHAIN_ID" --port $((PORT_BASE + 344)))
 export DIACHAIN_E2E_PG=$CHAIN_ID
-echo "e2e: the PostgreSQL store's tests (packages/relayer-core, pg_store) on $PG_URL"
-DIACHAIN_TEST_PG_URL=$PG_URL cargo test --locked -p diachain-relayer-core --lib pg_store \
+say "the PostgreSQL store's tests (packages/relayer-core, pg_store) on $PG_URL"
+# (--workspace with filters, not -p: the same features as test.sh's build, so nothing rebuilds)
+DIACHAIN_TEST_PG_URL=$PG_URL cargo test --locked --workspace --lib pg_store \
   -- --ignored --test-threads=2
 # The embedded store on a full disk (a 16 MiB tmpfs it mounts: root only; docs/backup.md).
-echo "e2e: the relayer on a full disk (packages/relayer/tests/disk_full.rs)"
-cargo test --locked -p diachain-relayer --test disk_full -- --ignored
+say "the relayer on a full disk (packages/relayer/tests/disk_full.rs)"
+cargo test --locked --workspace --test disk_full -- --ignored
 
 # advance-clock refuses what it cannot do, in one line, before touching the network.
 refused() { # refused <expected message part> <chain.sh args...>
@@ -91,33 +94,33 @@ KEYS=(--keyring-backend test --keyring-dir "$DIACHAIN_KEYRING_DIR")
 addr() { "$DIACHAIN_WASMD" keys show "$1" -a "${KEYS[@]}"; }
 LEGACY=tests/e2e/legacy/0.1.0
 (cd "$LEGACY" && sha256sum --quiet -c checksums.txt) || { echo "e2e: $LEGACY does not match its checksums" >&2; exit 1; }
-echo "e2e: deploying the previous release (0.1.0) as to a remote testnet (flags only)"
+say "deploying the previous release (0.1.0) as to a remote testnet (flags only)"
 bash scripts/deploy.sh --node "$DIACHAIN_NODE" --chain-id "$CHAIN_ID" \
   --gas-prices "$DIACHAIN_GAS_PRICE" --from consortium "${KEYS[@]}" \
   --manufacturer "$(addr manufacturer)" --relayer "$(addr relayer)" \
   --emergency "$(addr emergency)" --custodian "$(addr custodian)" --treasury "$(addr treasury)" \
   --artifacts "$LEGACY"
-echo "e2e: seeding 0.1.0 with every kind of record it wrote"
+say "seeding 0.1.0 with every kind of record it wrote"
 rm -f ".chain/$CHAIN_ID/seed-0.1.json"
 DIACHAIN_E2E_CHAIN_ID=$CHAIN_ID DIACHAIN_E2E_PHASE=seed-0.1 cargo test --locked --workspace \
   --test migration -- --ignored --exact "$SEED_TEST" --test-threads=1 --nocapture
 [ -f ".chain/$CHAIN_ID/seed-0.1.json" ] || { echo "e2e: seeding wrote no seed file" >&2; exit 1; }
 PREVIOUS=tests/e2e/legacy/2026-12-01
 (cd "$PREVIOUS" && sha256sum --quiet -c checksums.txt) || { echo "e2e: $PREVIOUS does not match its checksums" >&2; exit 1; }
-echo "e2e: migrating 0.1.0 to the release of 2026-12-01 the local way"
+say "migrating 0.1.0 to the release of 2026-12-01 the local way"
 prev=$(bash scripts/deploy.sh --chain-id "$CHAIN_ID" --artifacts "$PREVIOUS" 2>&1) || { echo "$prev" >&2; exit 1; }
 echo "$prev" | grep -E "migrated|storing" >&2 || true
 [ "$(grep -c ': migrated ' <<<"$prev")" = 4 ] || { echo "$prev" >&2; echo "e2e: expected 4 contracts migrated to the release of 2026-12-01" >&2; exit 1; }
-echo "e2e: seeding the release of 2026-12-01 with what the current build reads anew"
+say "seeding the release of 2026-12-01 with what the current build reads anew"
 rm -f ".chain/$CHAIN_ID/seed-2026-12-01.json" ".chain/$CHAIN_ID"/key-prev-*.hex
 DIACHAIN_E2E_CHAIN_ID=$CHAIN_ID DIACHAIN_E2E_PHASE=seed-2026-12-01 cargo test --locked --workspace \
   --test migration -- --ignored --exact "$SEED_PREVIOUS_TEST" --test-threads=1 --nocapture
 [ -f ".chain/$CHAIN_ID/seed-2026-12-01.json" ] || { echo "e2e: seeding 2026-12-01 wrote no seed file" >&2; exit 1; }
-echo "e2e: deploying the current build the local way: every contract migrates from the release of 2026-12-01"
+say "deploying the current build the local way: every contract migrates from the release of 2026-12-01"
 up=$(bash scripts/deploy.sh --chain-id "$CHAIN_ID" "${BUILD[@]}" 2>&1) || { echo "$up" >&2; exit 1; }
 echo "$up" | grep -E "migrated|storing" >&2 || true
 [ "$(grep -c ': migrated ' <<<"$up")" = 4 ] || { echo "$up" >&2; echo "e2e: expected 4 contracts migrated from the release of 2026-12-01" >&2; exit 1; }
-echo "e2e: deploying again the local way: nothing may change"
+say "deploying again the local way: nothing may change"
 again=$(bash scripts/deploy.sh --chain-id "$CHAIN_ID" --no-build 2>&1) || { echo "$again" >&2; exit 1; }
 if ! grep -q "contracts unchanged" <<<"$again" || grep -qE "storing|instantiated|migrated|executed" <<<"$again"; then
   echo "$again" >&2
@@ -141,14 +144,14 @@ DIACHAIN_RELAYER_BIN=$RELAYER_BIN DIACHAIN_SIMULATE_BIN=$SIMULATE_BIN DIACHAIN_E
   cargo test --locked --workspace "${E2E_TESTS[@]}" -- --ignored --skip "$SEED_TEST" \
   --skip "$SEED_PREVIOUS_TEST" --skip "$CHANGED_BUILD_TEST" --test-threads=1 --nocapture
 
-echo "e2e: the chain client (packages/chain-client) against the same network"
+say "the chain client (packages/chain-client) against the same network"
 DIACHAIN_CHAIN_CLIENT_NETWORK=$CHAIN_ID cargo test --locked --workspace --test live \
   -- --ignored --test-threads=1 --nocapture
 
-echo "e2e: the TypeScript client (clients/ts) against the same network"
+say "the TypeScript client (clients/ts) against the same network"
 bash scripts/client-test.sh --live-only "$CHAIN_ID"
 
-echo "e2e: the main job (scripts/run.sh) on this network, and the web dashboard's browser tests"
+say "the main job (scripts/run.sh) on this network, and the web dashboard's browser tests"
 # (the relayer e2e tests use 27990..27997)
 RUN_PORT=$((PORT_BASE + 342)) WEB_PORT=$((PORT_BASE + 343))
 RUN_LOG=".chain/$CHAIN_ID/run.log"
@@ -168,7 +171,7 @@ bash scripts/web-test.sh --browser "$CHAIN_ID" --relayer "http://127.0.0.1:$RUN_
 kill -TERM "$RUN_PID"; wait "$RUN_PID" || true
 trap stop_all EXIT
 
-echo "e2e: the deployed code is what a clean rebuild of HEAD gives (scripts/verify-build.sh)"
+say "the deployed code is what a clean rebuild of HEAD gives (scripts/verify-build.sh)"
 wait "$CLEAN_PID" || { cat "$CLEAN/build.log" >&2; echo "e2e: the clean rebuild failed (log above)" >&2; exit 1; }
 # Two builds in two folders (artifacts/ here, the clean one in a temporary folder): the same bytes.
 diff artifacts/checksums.txt "$CLEAN/wasm/checksums.txt" >&2 \
@@ -187,7 +190,7 @@ verify_refused 2 "holds no clean build" "deployments/$CHAIN_ID.json" --rebuilt "
 verify_refused 2 "no deployment file deployments/diachain-never-deployed.json" --node "$DIACHAIN_NODE" \
   --chain-id diachain-never-deployed
 
-echo "e2e: deploying a changed build: every contract must be migrated in place"
+say "deploying a changed build: every contract must be migrated in place"
 CHANGED=".chain/$CHAIN_ID/artifacts-changed"
 mkdir -p "$CHANGED"
 # append_custom_section SRC DST: SRC with a wasm custom section (id 0) appended, the same code
@@ -221,7 +224,7 @@ UNI=$(jq -r '.contracts["data-union"].address' "$DEP")
   || fail "the data union lost its studies in the migration"
 DIACHAIN_E2E_CHAIN_ID=$CHAIN_ID cargo test --locked --workspace --test e2e -- --ignored --exact \
   "$CHANGED_BUILD_TEST" --test-threads=1
-echo "e2e: verify-build.sh reports the changed build's code as not built from this checkout"
+say "verify-build.sh reports the changed build's code as not built from this checkout"
 verify_refused 1 "MISMATCH" "deployments/$CHAIN_ID.json" --rebuilt "$CLEAN/wasm"
 rows=$(bash scripts/verify-build.sh "deployments/$CHAIN_ID.json" --rebuilt "$CLEAN/wasm" 2>/dev/null | grep -c ' NO$' || true)
 [ "$rows" = 4 ] || fail "verify-build.sh should report all 4 contracts as mismatched, reported $rows"
@@ -240,13 +243,13 @@ bash scripts/chain.sh stop --chain-id "$CHAIN_ID"
 ORG_CHAIN=${DIACHAIN_E2E_CONSORTIUM:-diachain-e2e-orgs-1}
 ORG_PORT_BASE=$((PORT_BASE + 100))
 ORG_RUN_SECS=${DIACHAIN_E2E_CONSORTIUM_SECS:-180}
-echo "e2e: the consortium network $ORG_CHAIN: 3 member organisations, 4 validators"
+say "the consortium network $ORG_CHAIN: 3 member organisations, 4 validators"
 bash scripts/chain.sh start --chain-id "$ORG_CHAIN" --port-base "$ORG_PORT_BASE" --orgs 3 --validators 4 --reset
 trap 'bash scripts/chain.sh stop --chain-id "$ORG_CHAIN"; stop_all' EXIT
 ORG_DEP="deployments/$ORG_CHAIN.json"
 bash scripts/deploy.sh --chain-id "$ORG_CHAIN" --no-build >&2
 single=$(jq -c '.contracts | map_values(.address)' "$ORG_DEP")
-echo "e2e: handing the single-key deployment over to the members' governance, in place"
+say "handing the single-key deployment over to the members' governance, in place"
 out=$(bash scripts/deploy.sh --chain-id "$ORG_CHAIN" --no-build --governance \
   --members "org1,org2,org3" --threshold 2 --vote-as "org1,org2" 2>&1) \
   || { echo "$out" >&2; echo "e2e: the handover failed" >&2; exit 1; }
@@ -255,13 +258,13 @@ echo "$out" | grep -vE "^deploy: (reusing|contracts unchanged)" >&2 || true
   || { echo "e2e: the handover changed a contract's address" >&2; exit 1; }
 [ "$(jq -r '.governance.multisig.address // empty' "$ORG_DEP")" != "" ] \
   || { echo "e2e: the deployment file names no multisig after the handover" >&2; exit 1; }
-echo "e2e: the consortium's six contracts (the suite, the group, the multisig) are what a clean rebuild of HEAD gives"
+say "the consortium's six contracts (the suite, the group, the multisig) are what a clean rebuild of HEAD gives"
 bash scripts/verify-build.sh "$ORG_DEP" --rebuilt "$CLEAN/wasm"
 DIACHAIN_GOV_BIN="$(target_dir)/debug/diachain-gov"
 export DIACHAIN_GOV_BIN
 # Each organisation's relayer keeps its store in PostgreSQL (run.sh --store postgres: a private
 # server, a database per organisation), so the main job runs on that backend too.
-echo "e2e: the main job with one relayer per organisation (PostgreSQL stores), for $ORG_RUN_SECS s"
+say "the main job with one relayer per organisation (PostgreSQL stores), for $ORG_RUN_SECS s"
 ORG_RUN_LOG=".chain/$ORG_CHAIN/run.log"
 ORG_RUN_PORT=$((PORT_BASE + 244)) ORG_WEB_PORT=$((PORT_BASE + 254))
 DIACHAIN_CHAIN_ID=$ORG_CHAIN DIACHAIN_RELAYER_BIN=$RELAYER_BIN DIACHAIN_SIMULATE_BIN=$SIMULATE_BIN \
@@ -288,7 +291,7 @@ DIACHAIN_E2E_CHAIN_ID=$ORG_CHAIN cargo test --locked --workspace --test consorti
 faults_start=$SECONDS
 DIACHAIN_E2E_CHAIN_ID=$ORG_CHAIN DIACHAIN_RELAYER_BIN=$RELAYER_BIN cargo test --locked --workspace \
   --test validator_faults -- --ignored --test-threads=1 --nocapture
-echo "e2e: validator faults took $((SECONDS - faults_start)) s: $(jq -c . ".chain/$ORG_CHAIN/validator-faults.json")"
+say "validator faults took $((SECONDS - faults_start)) s: $(jq -c . ".chain/$ORG_CHAIN/validator-faults.json")"
 bash scripts/chain.sh stop --chain-id "$ORG_CHAIN"
-echo "e2e: the consortium took $((SECONDS - main_done)) s"
-echo "e2e: passed in $((SECONDS - start)) s (network start, deployment and tests)"
+say "the consortium took $((SECONDS - main_done)) s"
+say "passed in $((SECONDS - start)) s (network start, deployment and tests)"

@@ -106,8 +106,6 @@ for wasm in artifacts/*.wasm; do .tools/bin/cosmwasm-check "$wasm"; done
 step "cargo clippy"
 # Its own target folder: clippy's check build holds the build lock for minutes, which the
 # e2e step's cargo calls would otherwise wait for.
-nice -n 10 env CARGO_TARGET_DIR=target/clippy cargo clippy --locked --manifest-path tests/fuzz/Cargo.toml \
-  --all-targets -- -D warnings
 nice -n 10 env CARGO_TARGET_DIR=target/clippy cargo clippy --locked --workspace --all-targets \
   --test e2e --test migration --test relayer --test relayer_data_api --test postgres -- -D warnings
 # The relayer's FHIR export is checked by HAPI FHIR's validator (built by install-tools).
@@ -116,9 +114,14 @@ step "cargo test"
 # The live tests (tests/e2e, the chain client's tests/live.rs) need a network: cargo reports
 # them as ignored here; the e2e step runs them against its own.
 nice -n 10 cargo test --locked --workspace 2>&1 | tee -a "$RESULTS"
-# The fuzz targets (a workspace of their own, tests/fuzz): each replays its committed corpus and
-# random inputs here; scripts/fuzz.sh below runs them coverage-guided.
-nice -n 10 cargo test --locked --manifest-path tests/fuzz/Cargo.toml --target-dir target 2>&1 | tee -a "$RESULTS"
+# The fuzz targets (tests/fuzz): each replays its committed corpus and random inputs here;
+# scripts/fuzz.sh below runs them coverage-guided. A workspace of its own with its own
+# Cargo.lock, so a target folder of its own too (target/fuzz-ws, for its clippy and its tests):
+# two workspaces resolving different versions must never write into one folder, where one's
+# build can leave the other's binaries linked against mismatched copies of a crate.
+nice -n 10 cargo test --locked --manifest-path tests/fuzz/Cargo.toml --target-dir target/fuzz-ws 2>&1 | tee -a "$RESULTS"
+nice -n 10 cargo clippy --locked --manifest-path tests/fuzz/Cargo.toml --target-dir target/fuzz-ws \
+  --all-targets -- -D warnings
 step "fuzz: each target coverage-guided for 10 s (scripts/fuzz.sh, docs/fuzzing.md)"
 # cargo bolero's libFuzzer engine on stable (--sanitizer NONE), its instrumented build in
 # target/fuzz; the corpus is the committed one (the cargo test step above replayed it too).
