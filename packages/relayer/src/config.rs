@@ -10,7 +10,7 @@ use clap::{Args, ValueEnum};
 use diachain_relayer_api::cors::{CorsError, CorsOrigins};
 use diachain_relayer_core::anchor::AnchorSettings;
 use diachain_relayer_core::store::crypto::MasterKey;
-use diachain_relayer_core::store::{PgStoreOptions, StoreError};
+use diachain_relayer_core::store::{PgStoreOptions, RedbStoreOptions, StoreError};
 use serde::Deserialize;
 
 /// The variable that may hold the master key itself (64 hex characters).
@@ -100,6 +100,11 @@ pub struct StoreSection {
     /// Commit in two phases (two fsyncs per commit) [default: false]
     #[arg(long = "two-phase-commit", env = "DIACHAIN_RELAYER_TWO_PHASE_COMMIT")]
     pub two_phase_commit: Option<bool>,
+    /// The embedded store's page cache in bytes: pages read or written stay in memory up to this
+    /// bound, so the relayer's resident memory grows with the store file until it is reached
+    /// [default: 67108864 (64 MiB); at least 1048576]
+    #[arg(long = "cache-bytes", env = "DIACHAIN_RELAYER_CACHE_BYTES")]
+    pub cache_bytes: Option<u64>,
     /// Most batches written in one group commit [default: 512]
     #[arg(long = "max-group", env = "DIACHAIN_RELAYER_MAX_GROUP")]
     pub max_group: Option<usize>,
@@ -287,6 +292,7 @@ merge!(StoreSection {
     path,
     master_key_file,
     two_phase_commit,
+    cache_bytes,
     max_group,
     backend,
     database_url,
@@ -369,6 +375,25 @@ impl StoreSection {
                 ..defaults
             },
         ))
+    }
+
+    /// The embedded store's page cache, in bytes (at least 1 MiB: redb's cache below that turns
+    /// every read into a disk read).
+    pub fn cache_bytes(&self) -> Result<usize, ConfigError> {
+        const MIN: u64 = 1024 * 1024;
+        let Some(bytes) = self.cache_bytes else {
+            return Ok(RedbStoreOptions::default().cache_bytes);
+        };
+        let out_of_range = ConfigError::OutOfRange {
+            flag: "--cache-bytes",
+            min: MIN,
+            max: u64::try_from(usize::MAX).unwrap_or(u64::MAX),
+            value: bytes,
+        };
+        if bytes < MIN {
+            return Err(out_of_range);
+        }
+        usize::try_from(bytes).map_err(|_| out_of_range)
     }
 
     pub fn min_free_bytes(&self) -> u64 {
@@ -562,5 +587,36 @@ mod tests {
     fn serve_without_chain_id_names_the_missing_setting() {
         let err = ChainSection::default().domain().expect_err("missing");
         assert!(err.to_string().contains("--chain-id"));
+    }
+
+    #[test]
+    fn the_page_cache_comes_from_the_flag_or_the_file_and_refuses_less_than_a_mebibyte() {
+        let file: FileConfig = toml::from_str("[store]\ncache_bytes = 8388608\n").expect("toml");
+        let from_file = serve_args(&["relayer", "serve"])
+            .store
+            .or(file.store.clone());
+        assert_eq!(from_file.cache_bytes().expect("valid"), 8 << 20);
+        let flagged = serve_args(&["relayer", "serve", "--cache-bytes", "2097152"]);
+        assert_eq!(
+            flagged.store.or(file.store).cache_bytes().expect("valid"),
+            2 << 20
+        );
+        assert_eq!(
+            StoreSection::default().cache_bytes().expect("default"),
+            RedbStoreOptions::default().cache_bytes
+        );
+        let tiny = serve_args(&["relayer", "serve", "--cache-bytes", "1048575"]);
+        let err = tiny.store.cache_bytes().expect_err("below 1 MiB");
+        assert!(
+            matches!(
+                err,
+                ConfigError::OutOfRange {
+                    flag: "--cache-bytes",
+                    value: 1_048_575,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
     }
 }

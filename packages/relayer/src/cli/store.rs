@@ -23,6 +23,7 @@ pub(super) fn open_shared(section: &StoreSection, master: &MasterKey) -> Result<
         StoreBackend::Redb => {
             let options = RedbStoreOptions {
                 two_phase_commit: section.two_phase_commit.unwrap_or(false),
+                cache_bytes: section.cache_bytes()?,
                 min_free_bytes: section.min_free_bytes(),
                 ..RedbStoreOptions::default()
             };
