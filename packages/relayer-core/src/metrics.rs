@@ -48,6 +48,8 @@ pub struct Metrics {
     pub alert_raise_latency: Histogram,
     /// Webhook delivery attempts, by outcome (`delivered`, `retry`, `dropped`).
     pub alert_deliveries: Family<ReasonLabel, Counter>,
+    /// Passes the webhook deliverer made over its queue of due deliveries.
+    pub alert_delivery_scans: Counter,
 }
 
 fn anchor_buckets() -> impl Iterator<Item = f64> {
@@ -89,6 +91,7 @@ impl Metrics {
             // 0.5 ms .. ~8 s
             alert_raise_latency: Histogram::new(exponential_buckets(0.0005, 2.0, 15)),
             alert_deliveries: Family::default(),
+            alert_delivery_scans: Counter::default(),
         };
         m.register_all();
         m
@@ -110,6 +113,11 @@ impl Metrics {
             "alert_deliveries",
             "Webhook delivery attempts, by outcome",
             self.alert_deliveries.clone(),
+        );
+        r.register(
+            "alert_delivery_scans",
+            "Passes of the webhook deliverer over its queue of due deliveries",
+            self.alert_delivery_scans.clone(),
         );
         r.register(
             "readings_ingested",

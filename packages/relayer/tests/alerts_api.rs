@@ -46,6 +46,11 @@ impl Received {
 
 /// A webhook receiver on loopback answering `statuses` in turn (then 200).
 async fn receiver(statuses: Vec<u16>) -> (String, Received) {
+    slow_receiver(statuses, Duration::ZERO).await
+}
+
+/// As [`receiver`], each answer given `delay` after the request arrived (recorded on arrival).
+async fn slow_receiver(statuses: Vec<u16>, delay: Duration) -> (String, Received) {
     let got = Received::default();
     let seen = got.clone();
     let statuses = Arc::new(Mutex::new(statuses.into_iter()));
@@ -57,6 +62,7 @@ async fn receiver(statuses: Vec<u16>) -> (String, Received) {
             async move {
                 seen.0.lock().unwrap().push((headers, body.to_vec()));
                 let s = statuses.lock().unwrap().next().unwrap_or(200);
+                tokio::time::sleep(delay).await;
                 StatusCode::from_u16(s).unwrap()
             }
         }),
@@ -459,6 +465,42 @@ async fn a_failing_webhook_is_tried_again_with_the_same_alert_id() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     panic!("the retried delivery was not counted");
+}
+
+#[tokio::test]
+async fn a_slow_webhook_does_not_make_the_deliverer_spin_over_its_queue() {
+    // A receiver that holds each attempt for 3 s (anyone may register such a tarpit as their
+    // own webhook): while the attempt is in flight its delivery stays queued and due, which must
+    // not turn into a pass over the queue after pass (CPU and store load for everyone).
+    let w = world();
+    let _deliverer = w.relayer.start_deliverer();
+    let patient = signer(1);
+    let up = w.uploader(&patient).await;
+    let (url, got) = slow_receiver(vec![], Duration::from_secs(3)).await;
+    assert_eq!(
+        w.hook(&patient, &patient, &url, None).await.status,
+        StatusCode::CREATED
+    );
+    w.upload(&up, &[(0, 50)]).await;
+    got.wait_for(1).await;
+    let scans = &w.relayer.state.metrics.alert_delivery_scans;
+    let before = scans.get();
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let during = scans.get() - before;
+    assert!(
+        during <= 6,
+        "{during} passes over the queue in 2.5 s while one attempt was in flight"
+    );
+    let store = w.relayer.store.clone();
+    for _ in 0..100 {
+        let h = &store.webhooks_of(patient.address()).unwrap()[0];
+        if h.delivered == 1 {
+            assert_eq!(got.all().len(), 1, "delivered once");
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the slow delivery was not settled");
 }
 
 #[tokio::test]

@@ -36,6 +36,8 @@ pub const POOL: usize = 32;
 pub const PER_PATIENT: usize = 4;
 /// Due deliveries looked at per pass (some may be held back: their webhook or patient is busy).
 const SCAN: usize = 256;
+/// The longest sleep while due deliveries are held back (each attempt's end wakes it sooner).
+const HELD_BACK_WAIT: Duration = Duration::from_secs(1);
 
 /// What is in flight: deliveries, webhooks, patients.
 #[derive(Default)]
@@ -133,17 +135,24 @@ impl Deliverer {
                     tokio::time::sleep(Duration::from_secs(1)).await;
                 }
             }
-            if flying.len() < POOL {
+            // Due deliveries left waiting (their webhook or patient busy, or the pool full) can
+            // only start when an attempt in flight ends, which wakes the loop below.
+            let mut held_back = flying.len() >= POOL;
+            if !held_back {
+                this.alerts.metrics.alert_delivery_scans.inc();
                 let store = this.alerts.store.clone();
                 match blocking(move || store.due_deliveries(now_ms(), SCAN)).await {
                     Ok(due) => {
                         for d in due {
                             if flying.len() >= POOL {
+                                held_back = true;
                                 break;
                             }
                             if busy.take(&d) {
                                 let this = this.clone();
                                 flying.spawn(async move { this.attempt(d).await });
+                            } else {
+                                held_back = true;
                             }
                         }
                     }
@@ -152,7 +161,15 @@ impl Deliverer {
                     }
                 }
             }
-            let wait = this.wait().await;
+            let mut wait = this.wait().await;
+            if held_back && wait.is_zero() {
+                // The earliest due delivery is one held back (or in flight: it stays queued
+                // until settled), so "due now" would spin through the queue for as long as a
+                // slow receiver holds its attempt (up to ATTEMPT_TIMEOUT). Sleep instead until
+                // an attempt ends, an alert is queued, or a second has passed (a delivery
+                // falling due meanwhile for a free webhook waits at most that second).
+                wait = HELD_BACK_WAIT;
+            }
             tokio::select! {
                 Some(r) = flying.join_next(), if !flying.is_empty() => {
                     if let Ok(x) = r {
