@@ -134,15 +134,26 @@ impl From<postgres::Error> for StoreError {
             {
                 StoreError::Unavailable(e.to_string())
             }
-            _ => StoreError::Pg(e.to_string()),
+            _ => StoreError::Pg(describe(&e)),
         }
     }
 }
 
-/// SQLSTATEs after which a transaction is simply tried again.
+/// A server's error as `SQLSTATE: message` (postgres::Error's own text is only "db error").
+/// The detail, which can quote the values of a row, is left out.
+fn describe(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{}: {}", db.code().code(), db.message()),
+        None => e.to_string(),
+    }
+}
+
+/// SQLSTATEs after which a transaction is simply tried again: deadlock_detected and
+/// serialization_failure.
+const RETRYABLE: [&str; 2] = ["40P01", "40001"];
+
 fn is_retryable(e: &StoreError) -> bool {
-    matches!(e, StoreError::Pg(m) if m.contains("deadlock detected")
-        || m.contains("could not serialize access"))
+    matches!(e, StoreError::Pg(m) if RETRYABLE.iter().any(|code| m.starts_with(&format!("{code}: "))))
 }
 
 impl PgStore {

@@ -236,3 +236,71 @@ fn outbox_items_move_between_queues_and_survive_a_restart() {
     ));
     assert_eq!(store.enqueue(&[access(4)], DAY0).unwrap(), [4]);
 }
+
+#[test]
+#[ignore = "needs PostgreSQL (DIACHAIN_TEST_PG_URL): run by scripts/e2e.sh"]
+fn a_deadlock_is_run_again_and_both_transactions_commit_and_errors_name_their_sqlstate() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Barrier};
+
+    let (_, _, store) = temp_store();
+    store
+        .with_tx(|tx| {
+            tx.batch_execute(
+                "CREATE TABLE t (k int PRIMARY KEY, v int NOT NULL DEFAULT 0);
+                 INSERT INTO t (k) VALUES (1), (2)",
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    // Two transactions each lock one row, meet, then want the other's: PostgreSQL aborts one
+    // with deadlock_detected (40P01), which is run again from the start and commits.
+    let store = Arc::new(store);
+    let met = Arc::new(Barrier::new(2));
+    let runs = Arc::new(AtomicUsize::new(0));
+    let threads: Vec<_> = [(1, 2), (2, 1)]
+        .into_iter()
+        .map(|(first, second)| {
+            let (store, met, runs) = (store.clone(), met.clone(), runs.clone());
+            let first_run = AtomicUsize::new(0);
+            std::thread::spawn(move || {
+                store.with_tx(|tx| {
+                    runs.fetch_add(1, Ordering::SeqCst);
+                    tx.execute("UPDATE t SET v = v + 1 WHERE k = $1", &[&first])?;
+                    if first_run.fetch_add(1, Ordering::SeqCst) == 0 {
+                        met.wait();
+                    }
+                    tx.execute("UPDATE t SET v = v + 1 WHERE k = $1", &[&second])?;
+                    Ok(())
+                })
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join()
+            .expect("thread")
+            .expect("committed, after a retry for one of them");
+    }
+    assert_eq!(runs.load(Ordering::SeqCst), 3, "one of the two ran twice");
+    let totals: Vec<i32> = store
+        .with_snapshot(|tx| {
+            Ok(tx
+                .query("SELECT v FROM t ORDER BY k", &[])?
+                .iter()
+                .map(|r| r.get(0))
+                .collect())
+        })
+        .unwrap();
+    assert_eq!(totals, [2, 2], "each transaction's two updates, once");
+    // Any other error names its SQLSTATE and the server's message (not "db error").
+    let err = store
+        .with_tx(|tx| {
+            tx.execute("INSERT INTO t (k) VALUES (1)", &[])?;
+            Ok(())
+        })
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Pg(m) if m.starts_with("23505: duplicate key value")),
+        "{err:?}"
+    );
+}
