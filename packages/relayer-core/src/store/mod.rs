@@ -41,6 +41,7 @@ mod keys;
 mod nsdocs;
 mod outbox;
 mod pg_store;
+mod placement;
 mod redb_store;
 pub mod snapshot;
 #[cfg(test)]

@@ -1,27 +1,27 @@
 //! The ingest transaction, as in the embedded store: each batch placed against the ranges held
-//! for its device, then its record, its sealed readings and its place in the anchoring queue,
-//! all in one commit. The devices' rows are locked first, in name order, so that instances
-//! sharing the database place a device's batches one at a time and never deadlock.
+//! for its device (`store::placement`, the same rule), then its record, its sealed readings and
+//! its place in the anchoring queue, all in one commit. The devices' rows are locked first, in
+//! name order, so that instances sharing the database place a device's batches one at a time
+//! and never deadlock.
+//!
+//! A group commit holds up to `max_group` batches, and each statement is a round trip to the
+//! server, so the transaction is set-based: a fixed number of statements per group, whatever
+//! its size (lock the devices and patients, read the held ranges around every batch at once,
+//! take the ids, insert every batch, insert every reading; a data key is read once per patient).
+//! The batches of one device within the group are placed one after another, each against what
+//! is held and what the group placed before it.
 
-use diachain_std::encoding::utc_day;
+use std::collections::HashMap;
+
+use diachain_std::encoding::{utc_day, BatchHeader};
 use postgres::Transaction;
 
-use super::codec::{self, key};
+use super::codec::{self, key, unkey};
 use super::{held_times, keys, locks, PgStore};
 use crate::store::crypto::{reading_aad, seal};
-use crate::store::keys::Staged;
+use crate::store::keys::{Cipher, Staged};
+use crate::store::placement::{self, Head, Placement};
 use crate::store::{AnchorState, IngestOutcome, NewBatch, SeqRange, StoreError, StoredBatch};
-
-/// Where a new range falls among the ranges held for its device.
-enum Placement {
-    SameStart(StoredBatch),
-    Overlap(SeqRange),
-    BehindHead(SeqRange),
-    Next {
-        gap: Option<SeqRange>,
-        head: Option<StoredBatch>,
-    },
-}
 
 pub(super) fn ingest(
     store: &PgStore,
@@ -38,11 +38,50 @@ pub(super) fn ingest(
         // An erasure of one of these patients waits, or is waited for: never a reading
         // sealed under a key it destroyed.
         locks::lock_patients(tx, batches.iter().map(|b| b.patient.as_str()))?;
+        let decisions = decide_all(batches, neighbours(tx, batches)?)?;
+        let to_store = decisions
+            .iter()
+            .filter(|d| matches!(d, Decision::Store { .. }))
+            .count();
+        let ids = next_ids(tx, to_store)?;
         let mut staged = Staged::new();
+        let mut ciphers: HashMap<&str, Cipher> = HashMap::new();
+        let mut rows = Rows::default();
+        let mut stored: Vec<StoredBatch> = Vec::with_capacity(to_store);
         let mut outcomes = Vec::with_capacity(batches.len());
-        for batch in batches {
-            outcomes.push(ingest_one(store, tx, &mut staged, batch)?);
+        for (batch, decision) in batches.iter().zip(decisions) {
+            let outcome = match decision {
+                Decision::Refused(outcome) => *outcome,
+                Decision::DuplicateOf(k) => {
+                    let earlier = stored.get(k).ok_or_else(|| {
+                        StoreError::Corrupt(format!("ingest: no batch {k} placed in this group"))
+                    })?;
+                    IngestOutcome::Duplicate(earlier.clone())
+                }
+                Decision::Store { gap } => {
+                    let id = *ids.get(stored.len()).ok_or_else(|| {
+                        StoreError::Corrupt("ingest: fewer batch ids than batches".into())
+                    })?;
+                    let cipher = match ciphers.get(batch.patient.as_str()) {
+                        Some(c) => c.clone(),
+                        None => {
+                            let c = keys::for_write(&store.keys, tx, &mut staged, &batch.patient)?;
+                            ciphers.insert(batch.patient.as_str(), c.clone());
+                            c
+                        }
+                    };
+                    let new = rows.add(batch, id, gap, &cipher)?;
+                    if batch.backfill {
+                        let device = batch.header.device_id.as_str();
+                        held_times::record(tx, device, &batch.readings, &batch.millis)?;
+                    }
+                    stored.push(new.clone());
+                    IngestOutcome::Stored(new)
+                }
+            };
+            outcomes.push(outcome);
         }
+        rows.insert(tx)?;
         Ok((outcomes, staged))
     })?;
     store.keys.promote(staged);
@@ -61,164 +100,297 @@ fn lock_devices(tx: &mut Transaction, devices: &[String]) -> Result<(), StoreErr
     Ok(())
 }
 
-fn ingest_one(
-    store: &PgStore,
-    tx: &mut Transaction,
-    staged: &mut Staged,
+/// What is held around each batch (in batch order): the held batch starting at or below its
+/// last seq with the highest start, and the range of the highest-starting one above it.
+type Around = (Option<StoredBatch>, Option<SeqRange>);
+
+fn neighbours(tx: &mut Transaction, batches: &[NewBatch]) -> Result<Vec<Around>, StoreError> {
+    let devices: Vec<&str> = batches
+        .iter()
+        .map(|b| b.header.device_id.as_str())
+        .collect();
+    let lasts: Vec<i64> = batches.iter().map(|b| key(b.header.last_seq)).collect();
+    let rows = tx.query(
+        "SELECT (SELECT b.record FROM batches b WHERE b.device_id = q.d AND b.first_seq <= q.l
+                 ORDER BY b.first_seq DESC LIMIT 1),
+                a.first_seq, a.last_seq
+         FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS q(d, l, i)
+         LEFT JOIN LATERAL (SELECT b.first_seq, b.last_seq FROM batches b
+                            WHERE b.device_id = q.d AND b.first_seq > q.l
+                            ORDER BY b.first_seq DESC LIMIT 1) a ON true
+         ORDER BY q.i",
+        &[&devices, &lasts],
+    )?;
+    if rows.len() != batches.len() {
+        return Err(StoreError::Corrupt(format!(
+            "ingest: {} held ranges read for {} batches",
+            rows.len(),
+            batches.len()
+        )));
+    }
+    rows.iter()
+        .map(|r| {
+            let below = r
+                .get::<_, Option<&[u8]>>(0)
+                .map(codec::decode_batch)
+                .transpose()?;
+            let above = match (r.get::<_, Option<i64>>(1), r.get::<_, Option<i64>>(2)) {
+                (Some(first), Some(last)) => Some(SeqRange {
+                    first_seq: unkey(first),
+                    last_seq: unkey(last),
+                }),
+                _ => None,
+            };
+            Ok((below, above))
+        })
+        .collect()
+}
+
+/// `n` new batch ids, ascending (a device's batches get ids in their sequence order).
+fn next_ids(tx: &mut Transaction, n: usize) -> Result<Vec<i64>, StoreError> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let mut ids: Vec<i64> = tx
+        .query(
+            "SELECT nextval('batch_ids') FROM generate_series(1, $1::bigint)",
+            &[&codec::limit(n)],
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+/// What becomes of one batch of the group.
+enum Decision {
+    Refused(Box<IngestOutcome>),
+    /// The same batch as the group's `k`-th stored one.
+    DuplicateOf(usize),
+    Store {
+        gap: Option<SeqRange>,
+    },
+}
+
+/// A held batch a new one is placed against: in the database, or placed earlier in this group
+/// (the `k`-th stored).
+enum Held<'a> {
+    Stored(Box<StoredBatch>),
+    Placed(usize, &'a BatchHeader),
+}
+
+impl Held<'_> {
+    fn header(&self) -> &BatchHeader {
+        match self {
+            Held::Stored(b) => &b.header,
+            Held::Placed(_, h) => h,
+        }
+    }
+
+    fn range(&self) -> SeqRange {
+        let h = self.header();
+        SeqRange {
+            first_seq: h.first_seq,
+            last_seq: h.last_seq,
+        }
+    }
+}
+
+/// Places every batch in order: each against what is held and what the group placed before it.
+fn decide_all(batches: &[NewBatch], around: Vec<Around>) -> Result<Vec<Decision>, StoreError> {
+    let mut placed: HashMap<&str, Vec<(usize, &BatchHeader)>> = HashMap::new();
+    let mut stored = 0usize;
+    let mut decisions = Vec::with_capacity(batches.len());
+    for (batch, (below, above)) in batches.iter().zip(around) {
+        let h = &batch.header;
+        let earlier = placed
+            .get(h.device_id.as_str())
+            .map_or(&[][..], Vec::as_slice);
+        let below = latest(
+            below.map(|b| Held::Stored(Box::new(b))),
+            earlier
+                .iter()
+                .filter(|(_, e)| e.first_seq <= h.last_seq)
+                .map(|&(k, e)| Held::Placed(k, e)),
+        );
+        let above = latest_range(
+            above,
+            earlier
+                .iter()
+                .filter(|(_, e)| e.first_seq > h.last_seq)
+                .map(|(_, e)| range_of(e)),
+        );
+        let decision = decide(batch, below, above)?;
+        if matches!(decision, Decision::Store { .. }) {
+            placed
+                .entry(h.device_id.as_str())
+                .or_default()
+                .push((stored, h));
+            stored += 1;
+        }
+        decisions.push(decision);
+    }
+    Ok(decisions)
+}
+
+fn decide(
     batch: &NewBatch,
-) -> Result<IngestOutcome, StoreError> {
+    below: Option<Held>,
+    above: Option<SeqRange>,
+) -> Result<Decision, StoreError> {
     let h = &batch.header;
-    let day = utc_day(h.first_time);
-    let gap = match place(tx, &h.device_id, h.first_seq, h.last_seq)? {
-        Placement::SameStart(stored) => {
-            return Ok(if stored.header == *h {
-                IngestOutcome::Duplicate(stored)
-            } else {
-                IngestOutcome::Overlap {
-                    conflict: stored.range(),
+    let below = below.map(|b| (b.range(), b));
+    Ok(match placement::place(h.first_seq, below, above) {
+        Placement::SameStart(held) if held.header() != h => refused(IngestOutcome::Overlap {
+            conflict: held.range(),
+        }),
+        Placement::SameStart(Held::Stored(b)) => refused(IngestOutcome::Duplicate(*b)),
+        Placement::SameStart(Held::Placed(k, _)) => Decision::DuplicateOf(k),
+        Placement::Overlap(conflict) => refused(IngestOutcome::Overlap { conflict }),
+        Placement::BehindHead(head) => refused(IngestOutcome::BehindHead { head }),
+        Placement::Next { gap, head } => {
+            let head = head.map(|held| {
+                let last_time = held.header().last_time;
+                Head {
+                    day: utc_day(held.header().first_time),
+                    last_time: move || Ok(last_time),
                 }
             });
-        }
-        Placement::Overlap(conflict) => return Ok(IngestOutcome::Overlap { conflict }),
-        Placement::BehindHead(head) => return Ok(IngestOutcome::BehindHead { head }),
-        Placement::Next { gap, .. } if batch.backfill => gap,
-        Placement::Next {
-            head: Some(head), ..
-        } if day < utc_day(head.header.first_time) => {
-            let held_day = utc_day(head.header.first_time);
-            return Ok(IngestOutcome::DayBackwards { day, held_day });
-        }
-        Placement::Next { gap, head } => {
-            if let Some(outcome) = too_soon(batch, head.as_ref()) {
-                return Ok(outcome);
+            match placement::refused_after(batch, head)? {
+                Some(outcome) => refused(outcome),
+                None => Decision::Store { gap },
             }
-            gap
         }
-    };
-
-    let id: i64 = tx.query_one("SELECT nextval('batch_ids')", &[])?.get(0);
-    let cipher = keys::for_write(&store.keys, tx, staged, &batch.patient)?;
-    let device = h.device_id.as_str();
-    let mut seqs = Vec::with_capacity(batch.readings.len());
-    let mut blobs = Vec::with_capacity(batch.readings.len());
-    for r in &batch.readings {
-        let plain = r
-            .encode()
-            .map_err(|e| StoreError::Corrupt(format!("reading encoding: {e}")))?;
-        blobs.push(seal(
-            &cipher,
-            &reading_aad(&batch.patient, device, r.seq),
-            &plain,
-        )?);
-        seqs.push(key(r.seq));
-    }
-    let stored = StoredBatch {
-        id: codec::unid(id)?,
-        header: batch.header.clone(),
-        signature: batch.signature.to_vec().into(),
-        patient: batch.patient.clone(),
-        gap,
-        received_at: batch.received_at,
-        received_at_ms: batch.received_at_ms,
-        state: AnchorState::Pending,
-    };
-    tx.execute(
-        "INSERT INTO batches (id, device_id, first_seq, last_seq, day, patient, first_time,
-                              last_time, received_at, state, record)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10)",
-        &[
-            &id,
-            &device,
-            &key(h.first_seq),
-            &key(h.last_seq),
-            &codec::id(day)?,
-            &batch.patient,
-            &key(h.first_time),
-            &key(h.last_time),
-            &key(batch.received_at),
-            &codec::encode_batch(&stored)?,
-        ],
-    )?;
-    tx.execute(
-        "INSERT INTO readings (batch_id, seq, sealed)
-         SELECT $1, s, b FROM unnest($2::bigint[], $3::bytea[]) AS r(s, b)",
-        &[&id, &seqs, &blobs],
-    )?;
-    if batch.backfill {
-        held_times::record(tx, device, &batch.readings, &batch.millis)?;
-    }
-    Ok(IngestOutcome::Stored(stored))
-}
-
-fn load(
-    tx: &mut Transaction,
-    sql: &str,
-    device: &str,
-    seq: u64,
-) -> Result<Option<StoredBatch>, StoreError> {
-    tx.query_opt(sql, &[&device, &key(seq)])?
-        .map(|r| codec::decode_batch(r.get::<_, &[u8]>(0)))
-        .transpose()
-}
-
-fn place(
-    tx: &mut Transaction,
-    device: &str,
-    first_seq: u64,
-    last_seq: u64,
-) -> Result<Placement, StoreError> {
-    // The held batch starting at or below our last seq with the highest start: the only one
-    // that can overlap us, since held ranges never overlap each other.
-    let pred = load(
-        tx,
-        "SELECT record FROM batches WHERE device_id = $1 AND first_seq <= $2
-         ORDER BY first_seq DESC LIMIT 1",
-        device,
-        last_seq,
-    )?;
-    if let Some(p) = &pred {
-        if p.header.first_seq == first_seq {
-            return Ok(Placement::SameStart(p.clone()));
-        }
-        if p.header.last_seq >= first_seq {
-            return Ok(Placement::Overlap(p.range()));
-        }
-    }
-    if last_seq < u64::MAX {
-        let above = load(
-            tx,
-            "SELECT record FROM batches WHERE device_id = $1 AND first_seq > $2
-             ORDER BY first_seq DESC LIMIT 1",
-            device,
-            last_seq,
-        )?;
-        if let Some(a) = above {
-            return Ok(Placement::BehindHead(a.range()));
-        }
-    }
-    let gap = pred.as_ref().and_then(|p| {
-        let end = p.header.last_seq;
-        (end + 1 < first_seq).then_some(SeqRange {
-            first_seq: end + 1,
-            last_seq: first_seq - 1,
-        })
-    });
-    Ok(Placement::Next { gap, head: pred })
-}
-
-/// The batch starts less than the device kind's minimum interval after the last reading held
-/// for the device (reading-anchors' `TooSoonAfterLast`).
-fn too_soon(batch: &NewBatch, head: Option<&StoredBatch>) -> Option<IngestOutcome> {
-    let (Some(head), interval) = (head, batch.min_interval_seconds) else {
-        return None;
-    };
-    if interval == 0 {
-        return None;
-    }
-    let earliest = head.header.last_time.saturating_add(u64::from(interval));
-    (batch.header.first_time < earliest).then_some(IngestOutcome::TooSoonAfterLast {
-        first_time: batch.header.first_time,
-        held_last_time: head.header.last_time,
-        min_interval_seconds: interval,
     })
+}
+
+fn refused(outcome: IngestOutcome) -> Decision {
+    Decision::Refused(Box::new(outcome))
+}
+
+fn range_of(h: &BatchHeader) -> SeqRange {
+    SeqRange {
+        first_seq: h.first_seq,
+        last_seq: h.last_seq,
+    }
+}
+
+/// Of a held batch and the group's candidates, the one with the highest start.
+fn latest<'a>(held: Option<Held<'a>>, group: impl Iterator<Item = Held<'a>>) -> Option<Held<'a>> {
+    group.fold(held, |best, c| match best {
+        Some(b) if b.header().first_seq >= c.header().first_seq => Some(b),
+        _ => Some(c),
+    })
+}
+
+/// Of a held range and the group's candidates, the one with the highest start.
+fn latest_range(held: Option<SeqRange>, group: impl Iterator<Item = SeqRange>) -> Option<SeqRange> {
+    group.fold(held, |best, c| match best {
+        Some(b) if b.first_seq >= c.first_seq => Some(b),
+        _ => Some(c),
+    })
+}
+
+/// The group's new rows, inserted with one statement per table.
+#[derive(Default)]
+struct Rows {
+    ids: Vec<i64>,
+    devices: Vec<String>,
+    first_seqs: Vec<i64>,
+    last_seqs: Vec<i64>,
+    days: Vec<i64>,
+    patients: Vec<String>,
+    first_times: Vec<i64>,
+    last_times: Vec<i64>,
+    received: Vec<i64>,
+    records: Vec<Vec<u8>>,
+    reading_batches: Vec<i64>,
+    reading_seqs: Vec<i64>,
+    reading_blobs: Vec<Vec<u8>>,
+}
+
+impl Rows {
+    /// Seals `batch`'s readings under `cipher` and adds its rows with id `id`.
+    fn add(
+        &mut self,
+        batch: &NewBatch,
+        id: i64,
+        gap: Option<SeqRange>,
+        cipher: &Cipher,
+    ) -> Result<StoredBatch, StoreError> {
+        let h = &batch.header;
+        let device = h.device_id.as_str();
+        for r in &batch.readings {
+            let plain = r
+                .encode()
+                .map_err(|e| StoreError::Corrupt(format!("reading encoding: {e}")))?;
+            self.reading_blobs.push(seal(
+                cipher,
+                &reading_aad(&batch.patient, device, r.seq),
+                &plain,
+            )?);
+            self.reading_batches.push(id);
+            self.reading_seqs.push(key(r.seq));
+        }
+        let stored = StoredBatch {
+            id: codec::unid(id)?,
+            header: h.clone(),
+            signature: batch.signature.to_vec().into(),
+            patient: batch.patient.clone(),
+            gap,
+            received_at: batch.received_at,
+            received_at_ms: batch.received_at_ms,
+            state: AnchorState::Pending,
+        };
+        self.ids.push(id);
+        self.devices.push(h.device_id.clone());
+        self.first_seqs.push(key(h.first_seq));
+        self.last_seqs.push(key(h.last_seq));
+        self.days.push(codec::id(utc_day(h.first_time))?);
+        self.patients.push(batch.patient.clone());
+        self.first_times.push(key(h.first_time));
+        self.last_times.push(key(h.last_time));
+        self.received.push(key(batch.received_at));
+        self.records.push(codec::encode_batch(&stored)?);
+        Ok(stored)
+    }
+
+    fn insert(&self, tx: &mut Transaction) -> Result<(), StoreError> {
+        if self.ids.is_empty() {
+            return Ok(());
+        }
+        tx.execute(
+            "INSERT INTO batches (id, device_id, first_seq, last_seq, day, patient, first_time,
+                                  last_time, received_at, state, record)
+             SELECT id, d, fs, ls, dy, p, ft, lt, ra, 'pending', rec
+             FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[],
+                         $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bytea[])
+                  AS r(id, d, fs, ls, dy, p, ft, lt, ra, rec)",
+            &[
+                &self.ids,
+                &self.devices,
+                &self.first_seqs,
+                &self.last_seqs,
+                &self.days,
+                &self.patients,
+                &self.first_times,
+                &self.last_times,
+                &self.received,
+                &self.records,
+            ],
+        )?;
+        if !self.reading_batches.is_empty() {
+            tx.execute(
+                "INSERT INTO readings (batch_id, seq, sealed)
+                 SELECT b, s, x FROM unnest($1::bigint[], $2::bigint[], $3::bytea[]) AS r(b, s, x)",
+                &[
+                    &self.reading_batches,
+                    &self.reading_seqs,
+                    &self.reading_blobs,
+                ],
+            )?;
+        }
+        Ok(())
+    }
 }

@@ -20,21 +20,14 @@ pub(super) fn lock_patients<'a>(
     patients: impl IntoIterator<Item = &'a str>,
 ) -> Result<(), StoreError> {
     let names: Vec<&str> = patients.into_iter().collect();
-    // In hash order: the order every transaction locks in.
-    let hashes: Vec<i32> = tx
-        .query(
-            "SELECT DISTINCT hashtext(p) AS h FROM unnest($1::text[]) AS p ORDER BY h",
-            &[&names],
-        )?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    for h in hashes {
-        tx.execute(
-            "SELECT pg_advisory_xact_lock($1, $2)",
-            &[&PATIENT_SPACE, &h],
-        )?;
-    }
+    // One statement, whatever the number of patients, taking the locks in hash order: the
+    // order every transaction locks in (should two ever lock in another order, the deadlock
+    // PostgreSQL detects makes `with_tx` run the transaction again).
+    tx.execute(
+        "SELECT pg_advisory_xact_lock($1, h)
+         FROM (SELECT DISTINCT hashtext(p) AS h FROM unnest($2::text[]) AS p ORDER BY h) AS s",
+        &[&PATIENT_SPACE, &names],
+    )?;
     Ok(())
 }
 

@@ -50,6 +50,8 @@ mod tests_deliveries;
 mod tests_import;
 #[cfg(test)]
 mod tests_nightscout;
+#[cfg(test)]
+mod tests_placement;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -9,21 +9,8 @@ use super::tables::{self, WriteTables};
 use super::RedbStore;
 use crate::store::crypto::{reading_aad, seal};
 use crate::store::keys::Staged;
+use crate::store::placement::{self, Head, Placement};
 use crate::store::{AnchorState, IngestOutcome, NewBatch, SeqRange, StoreError, StoredBatch};
-
-/// Where a new range falls among the ranges held for its device.
-enum Placement {
-    /// A stored batch starts at the same seq.
-    SameStart(u64),
-    Overlap(SeqRange),
-    BehindHead(SeqRange),
-    /// After everything held; `gap` if it does not follow the head directly.
-    Next {
-        gap: Option<SeqRange>,
-        head_day: Option<u64>,
-        head_id: Option<u64>,
-    },
-}
 
 pub(super) fn ingest(
     store: &RedbStore,
@@ -51,10 +38,10 @@ fn ingest_one(
 ) -> Result<IngestOutcome, StoreError> {
     let h = &batch.header;
     let day = utc_day(h.first_time);
-    let gap = match place(&t.ranges, &h.device_id, h.first_seq, h.last_seq)? {
-        Placement::SameStart(id) => {
-            let stored = tables::load_batch(&t.batches, id)?
-                .ok_or_else(|| StoreError::Corrupt(format!("range names missing batch {id}")))?;
+    let (below, above) = neighbours(&t.ranges, &h.device_id, h.last_seq)?;
+    let gap = match placement::place(h.first_seq, below, above) {
+        Placement::SameStart((id, _)) => {
+            let stored = load(t, id)?;
             return Ok(if stored.header == *h {
                 IngestOutcome::Duplicate(stored)
             } else {
@@ -65,13 +52,13 @@ fn ingest_one(
         }
         Placement::Overlap(conflict) => return Ok(IngestOutcome::Overlap { conflict }),
         Placement::BehindHead(head) => return Ok(IngestOutcome::BehindHead { head }),
-        Placement::Next { gap, .. } if batch.backfill => gap,
-        Placement::Next { head_day, .. } if head_day.is_some_and(|d| day < d) => {
-            let held_day = head_day.unwrap_or_default();
-            return Ok(IngestOutcome::DayBackwards { day, held_day });
-        }
-        Placement::Next { gap, head_id, .. } => {
-            if let Some(outcome) = too_soon(t, batch, head_id)? {
+        Placement::Next { gap, head } => {
+            let held: &WriteTables = t;
+            let head = head.map(|(id, day)| Head {
+                day,
+                last_time: move || load(held, id).map(|b| b.header.last_time),
+            });
+            if let Some(outcome) = placement::refused_after(batch, head)? {
                 return Ok(outcome);
             }
             gap
@@ -116,75 +103,54 @@ fn ingest_one(
     Ok(IngestOutcome::Stored(stored))
 }
 
-fn place(
+/// A held batch by id (one a held range names).
+fn load(t: &WriteTables, id: u64) -> Result<StoredBatch, StoreError> {
+    tables::load_batch(&t.batches, id)?
+        .ok_or_else(|| StoreError::Corrupt(format!("range names missing batch {id}")))
+}
+
+/// The held ranges a new range ending at `last_seq` is placed against (`placement`): the one
+/// starting at or below `last_seq` with the highest start, with its batch id and day, and the
+/// highest-starting one above `last_seq`.
+#[allow(clippy::type_complexity)]
+fn neighbours(
     ranges: &impl ReadableTable<(&'static str, u64), (u64, u64, u64)>,
     device: &str,
-    first_seq: u64,
     last_seq: u64,
-) -> Result<Placement, StoreError> {
-    // The held batch starting at or below our last seq with the highest start: the only one
-    // that can overlap us, since held ranges never overlap each other.
-    let mut below = ranges.range((device, 0u64)..=(device, last_seq))?;
-    let pred = match below.next_back() {
+) -> Result<(Option<(SeqRange, (u64, u64))>, Option<SeqRange>), StoreError> {
+    let below = match ranges
+        .range((device, 0u64)..=(device, last_seq))?
+        .next_back()
+    {
         Some(entry) => {
             let (k, v) = entry?;
-            let (start, (end, id, day)) = (k.value().1, v.value());
-            if start == first_seq {
-                return Ok(Placement::SameStart(id));
-            }
-            if end >= first_seq {
-                return Ok(Placement::Overlap(SeqRange {
-                    first_seq: start,
+            let (end, id, day) = v.value();
+            Some((
+                SeqRange {
+                    first_seq: k.value().1,
                     last_seq: end,
-                }));
-            }
-            Some((end, day, id))
+                },
+                (id, day),
+            ))
         }
         None => None,
     };
-    if last_seq < u64::MAX {
-        let mut above = ranges.range((device, last_seq + 1)..=(device, u64::MAX))?;
-        if let Some(entry) = above.next_back() {
-            let (k, v) = entry?;
-            return Ok(Placement::BehindHead(SeqRange {
-                first_seq: k.value().1,
-                last_seq: v.value().0,
-            }));
+    let above = if last_seq < u64::MAX {
+        match ranges
+            .range((device, last_seq + 1)..=(device, u64::MAX))?
+            .next_back()
+        {
+            Some(entry) => {
+                let (k, v) = entry?;
+                Some(SeqRange {
+                    first_seq: k.value().1,
+                    last_seq: v.value().0,
+                })
+            }
+            None => None,
         }
-    }
-    Ok(Placement::Next {
-        gap: pred.and_then(|(end, _, _)| {
-            (end + 1 < first_seq).then_some(SeqRange {
-                first_seq: end + 1,
-                last_seq: first_seq - 1,
-            })
-        }),
-        head_day: pred.map(|(_, day, _)| day),
-        head_id: pred.map(|(_, _, id)| id),
-    })
-}
-
-/// The batch starts less than the device kind's minimum interval after the last reading held
-/// for the device (reading-anchors' `TooSoonAfterLast`).
-fn too_soon(
-    t: &WriteTables,
-    batch: &NewBatch,
-    head_id: Option<u64>,
-) -> Result<Option<IngestOutcome>, StoreError> {
-    let (Some(head_id), interval) = (head_id, batch.min_interval_seconds) else {
-        return Ok(None);
+    } else {
+        None
     };
-    if interval == 0 {
-        return Ok(None);
-    }
-    let head = tables::load_batch(&t.batches, head_id)?
-        .ok_or_else(|| StoreError::Corrupt(format!("range names missing batch {head_id}")))?;
-    let earliest = head.header.last_time.saturating_add(u64::from(interval));
-    Ok(
-        (batch.header.first_time < earliest).then_some(IngestOutcome::TooSoonAfterLast {
-            first_time: batch.header.first_time,
-            held_last_time: head.header.last_time,
-            min_interval_seconds: interval,
-        }),
-    )
+    Ok((below, above))
 }
