@@ -14,7 +14,12 @@ pub enum TestKey {
 }
 
 impl TestKey {
-    /// The key whose secret is 32 bytes of `seed` (`seed` must not be 0).
+    /// The key whose secret is 32 bytes of `seed`: 1 to 254 (a secret of zeros is no key, and
+    /// 32 bytes of 0xff exceed both ECDSA curves' order).
+    ///
+    /// # Panics
+    ///
+    /// For an ECDSA algorithm and `seed` 0 or 255.
     pub fn new(algorithm: KeyAlgorithm, seed: u8) -> Self {
         let secret = [seed; 32];
         match algorithm {
