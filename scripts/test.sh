@@ -61,12 +61,14 @@ step "shellcheck scripts/ (settings: .shellcheckrc)"
 shellcheck scripts/*.sh scripts/lib/*.sh scripts/lib/*/*.sh
 step "the relayer's crates depend one way; the production binary holds no simulator or testing code"
 bash scripts/relayer-crates.sh
-step "TypeScript client (clients/ts): codegen freshness, lint, typecheck, build, unit tests"
-bash scripts/client-test.sh 2>&1 | tee -a "$RESULTS"
-step "web dashboard (web/): lint, typecheck, build"
-bash scripts/web-test.sh 2>&1 | tee -a "$RESULTS"
+# The TypeScript side (Node, mostly one core) runs beside the wasm build (cargo, both cores).
+step "TypeScript client (clients/ts: codegen freshness, lint, typecheck, build, unit tests) and web dashboard (web/: lint, typecheck, build), in the background"
+background typescript bash -c 'bash scripts/client-test.sh && bash scripts/web-test.sh'
 step "wasm build, size budget (cosmwasm-check follows beside the e2e step)"
 bash scripts/build-wasm.sh --no-check
+step "TypeScript client and web dashboard: waiting for them (their log: .tools/logs/typescript.log)"
+await typescript
+tee -a "$RESULTS" < .tools/logs/typescript.log
 step "release check: each contract's wasm is the one its version's CHANGELOG entry names"
 bash scripts/release-check.sh
 # (and it refuses a build that differs from the entry, and a version without an entry)
