@@ -52,7 +52,7 @@ background chromium bash -c 'if [ -x /usr/bin/chromium ]; then echo "chromium: $
   $S apt-get $L update -qq && DEBIAN_FRONTEND=noninteractive $S apt-get $L install -y -qq chromium && /usr/bin/chromium --version'
 # Debian's PostgreSQL server for the relayer's PostgreSQL store (e2e step; scripts/pg.sh).
 background postgresql bash scripts/pg.sh install
-# (cosmwasm-check, several minutes of compiling, is built later, beside the e2e step)
+# (cosmwasm-check, minutes of compiling, is built later, beside the e2e step)
 bash scripts/install-tools.sh rust wasm-opt fhir shellcheck nightscout-clients
 step "cargo fmt --check"
 cargo fmt --all -- --check
