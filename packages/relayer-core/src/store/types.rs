@@ -62,6 +62,37 @@ pub struct HeldTimes {
     pub times: Vec<HeldTime>,
 }
 
+impl NewBatch {
+    /// The record kept for this batch once stored as `id`, pending anchoring.
+    pub(crate) fn stored(&self, id: BatchId, gap: Option<SeqRange>) -> StoredBatch {
+        StoredBatch {
+            id,
+            header: self.header.clone(),
+            signature: self.signature.to_vec().into(),
+            patient: self.patient.clone(),
+            gap,
+            received_at: self.received_at,
+            received_at_ms: self.received_at_ms,
+            state: AnchorState::Pending,
+        }
+    }
+
+    /// Each reading's seq and its encoding sealed under the patient's `cipher`, bound to the
+    /// patient, the device and the seq (what both stores keep).
+    pub(crate) fn sealed_readings<'a>(
+        &'a self,
+        cipher: &'a chacha20poly1305::XChaCha20Poly1305,
+    ) -> impl Iterator<Item = Result<(u64, Vec<u8>), super::StoreError>> + 'a {
+        self.readings.iter().map(move |r| {
+            let plain = r
+                .encode()
+                .map_err(|e| super::StoreError::Corrupt(format!("reading encoding: {e}")))?;
+            let aad = super::crypto::reading_aad(&self.patient, &self.header.device_id, r.seq);
+            Ok((r.seq, super::crypto::seal(cipher, &aad, &plain)?))
+        })
+    }
+}
+
 /// A stored batch (its readings are read separately, see [`super::DataStore::readings`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredBatch {

@@ -18,10 +18,9 @@ use postgres::Transaction;
 
 use super::codec::{self, key, unkey};
 use super::{held_times, keys, locks, PgStore};
-use crate::store::crypto::{reading_aad, seal};
 use crate::store::keys::{Cipher, Staged};
 use crate::store::placement::{self, Head, Placement};
-use crate::store::{AnchorState, IngestOutcome, NewBatch, SeqRange, StoreError, StoredBatch};
+use crate::store::{IngestOutcome, NewBatch, SeqRange, StoreError, StoredBatch};
 
 pub(super) fn ingest(
     store: &PgStore,
@@ -320,29 +319,13 @@ impl Rows {
         cipher: &Cipher,
     ) -> Result<StoredBatch, StoreError> {
         let h = &batch.header;
-        let device = h.device_id.as_str();
-        for r in &batch.readings {
-            let plain = r
-                .encode()
-                .map_err(|e| StoreError::Corrupt(format!("reading encoding: {e}")))?;
-            self.reading_blobs.push(seal(
-                cipher,
-                &reading_aad(&batch.patient, device, r.seq),
-                &plain,
-            )?);
+        for sealed in batch.sealed_readings(cipher) {
+            let (seq, blob) = sealed?;
             self.reading_batches.push(id);
-            self.reading_seqs.push(key(r.seq));
+            self.reading_seqs.push(key(seq));
+            self.reading_blobs.push(blob);
         }
-        let stored = StoredBatch {
-            id: codec::unid(id)?,
-            header: h.clone(),
-            signature: batch.signature.to_vec().into(),
-            patient: batch.patient.clone(),
-            gap,
-            received_at: batch.received_at,
-            received_at_ms: batch.received_at_ms,
-            state: AnchorState::Pending,
-        };
+        let stored = batch.stored(codec::unid(id)?, gap);
         self.ids.push(id);
         self.devices.push(h.device_id.clone());
         self.first_seqs.push(key(h.first_seq));

@@ -7,10 +7,9 @@ use redb::ReadableTable;
 use super::held_times;
 use super::tables::{self, WriteTables};
 use super::RedbStore;
-use crate::store::crypto::{reading_aad, seal};
 use crate::store::keys::Staged;
 use crate::store::placement::{self, Head, Placement};
-use crate::store::{AnchorState, IngestOutcome, NewBatch, SeqRange, StoreError, StoredBatch};
+use crate::store::{IngestOutcome, NewBatch, SeqRange, StoreError, StoredBatch};
 
 pub(super) fn ingest(
     store: &RedbStore,
@@ -73,23 +72,11 @@ fn ingest_one(
         .keys
         .for_write(&mut t.data_keys, staged, &batch.patient)?;
     let device = h.device_id.as_str();
-    for r in &batch.readings {
-        let plain = r
-            .encode()
-            .map_err(|e| StoreError::Corrupt(format!("reading encoding: {e}")))?;
-        let blob = seal(&cipher, &reading_aad(&batch.patient, device, r.seq), &plain)?;
-        t.readings.insert((id, r.seq), blob.as_slice())?;
+    for sealed in batch.sealed_readings(&cipher) {
+        let (seq, blob) = sealed?;
+        t.readings.insert((id, seq), blob.as_slice())?;
     }
-    let stored = StoredBatch {
-        id,
-        header: batch.header.clone(),
-        signature: batch.signature.to_vec().into(),
-        patient: batch.patient.clone(),
-        gap,
-        received_at: batch.received_at,
-        received_at_ms: batch.received_at_ms,
-        state: AnchorState::Pending,
-    };
+    let stored = batch.stored(id, gap);
     t.batches
         .insert(id, tables::encode_batch(&stored)?.as_slice())?;
     t.ranges
